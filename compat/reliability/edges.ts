@@ -1,0 +1,75 @@
+import { rand64, type Rand64 } from './rand64.ts';
+import type { AckTracker } from './ack-tracker.ts';
+
+/**
+ * The reliability bookkeeping of one delivered tuple (§7): `ids` (root → XOR of this tuple's edges,
+ * immutable once delivered) and the mutable `outAckVal`, the XOR of every edge created by emits
+ * anchored on it. The executor keeps one of these per delivered tuple (or lets its tuple class
+ * implement it).
+ */
+export interface AckEdges {
+  readonly ids: ReadonlyMap<bigint, bigint>;
+  outAckVal: bigint;
+}
+
+/** Shared ids of untracked tuples; never mutated, so one instance serves every unanchored tuple. */
+export const NO_IDS: ReadonlyMap<bigint, bigint> = new Map<bigint, bigint>();
+
+/** A fresh reliability record for a tuple the executor is about to deliver. */
+export function edgesOf(ids: ReadonlyMap<bigint, bigint>): AckEdges {
+  return { ids, outAckVal: 0n };
+}
+
+/** ids carried by a tracked spout tuple to one target: `{root → edge}`. */
+export function spoutTupleIds(root: bigint, edge: bigint): ReadonlyMap<bigint, bigint> {
+  return new Map([[root, edge]]);
+}
+
+function addAnchor(a: AckEdges, ids: Map<bigint, bigint> | null, rand: Rand64): Map<bigint, bigint> | null {
+  if (a.ids.size === 0) return ids;
+  const e = rand();
+  a.outAckVal ^= e;
+  if (ids === null) ids = new Map();
+  for (const r of a.ids.keys()) ids.set(r, (ids.get(r) ?? 0n) ^ e);
+  return ids;
+}
+
+/**
+ * §7.3: the ids of a new tuple emitted to ONE target task, anchored on `anchors`. Call it once per
+ * target: each call draws one fresh edge per root-carrying anchor and XORs it into that anchor's
+ * outAckVal. The result joins the union of the anchors' roots; null/undefined anchors and anchors
+ * without roots (ticks, untracked input) contribute nothing, and if nothing remains the shared
+ * {@link NO_IDS} is returned without allocating.
+ */
+export function anchoredIds(
+  anchors: AckEdges | readonly (AckEdges | null | undefined)[] | null | undefined,
+  rand: Rand64 = rand64,
+): ReadonlyMap<bigint, bigint> {
+  if (anchors == null) return NO_IDS;
+  let ids: Map<bigint, bigint> | null = null;
+  if (Array.isArray(anchors)) {
+    for (let i = 0; i < anchors.length; i++) {
+      const a = anchors[i];
+      if (a != null) ids = addAnchor(a, ids, rand);
+    }
+  } else {
+    ids = addAnchor(anchors as AckEdges, ids, rand);
+  }
+  return ids ?? NO_IDS;
+}
+
+/** §7.4 ack: per root, remove the input's edge and add every edge it created. */
+export function ackTupleEdges(tracker: AckTracker, t: AckEdges): void {
+  const out = t.outAckVal;
+  for (const [r, v] of t.ids) tracker.ack(r, v ^ out);
+}
+
+/** §7.4 fail: every root of the tuple is marked failed. */
+export function failTupleEdges(tracker: AckTracker, t: AckEdges): void {
+  for (const r of t.ids.keys()) tracker.fail(r);
+}
+
+/** §7.4 resetTimeout: every root of the tuple restarts its timeout. */
+export function resetTupleEdges(tracker: AckTracker, t: AckEdges): void {
+  for (const r of t.ids.keys()) tracker.resetTimeout(r);
+}
