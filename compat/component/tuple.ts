@@ -1,0 +1,311 @@
+import { IllegalArgumentException } from './exceptions.ts';
+import type { Fields } from './fields.ts';
+import { GlobalStreamId } from './global-stream-id.ts';
+import { javaToString } from './java-format.ts';
+import { MessageId } from './message-id.ts';
+
+/** What a tuple needs from its context: the declared fields of its source stream. */
+export interface TupleSchemaSource {
+  getComponentOutputFields(componentId: string, streamId: string): Fields;
+}
+
+/**
+ * Storm's `Tuple` (§6). Typed getters check the JS type (R4); a stored null/undefined makes them
+ * return null although the signatures omit `| null`, as Java's boxed getters do.
+ */
+export interface Tuple {
+  size(): number;
+  contains(field: string): boolean;
+  getFields(): Fields;
+  fieldIndex(field: string): number;
+  select(selector: Fields): unknown[];
+  getValues(): readonly unknown[];
+  getValue(i: number): unknown;
+  getString(i: number): string;
+  getInteger(i: number): number;
+  getLong(i: number): number;
+  getShort(i: number): number;
+  getByte(i: number): number;
+  getDouble(i: number): number;
+  getFloat(i: number): number;
+  getBoolean(i: number): boolean;
+  getBinary(i: number): Uint8Array;
+  getBigInt(i: number): bigint;
+  getValueByField(field: string): unknown;
+  getStringByField(field: string): string;
+  getIntegerByField(field: string): number;
+  getLongByField(field: string): number;
+  getShortByField(field: string): number;
+  getByteByField(field: string): number;
+  getDoubleByField(field: string): number;
+  getFloatByField(field: string): number;
+  getBooleanByField(field: string): boolean;
+  getBinaryByField(field: string): Uint8Array;
+  getBigIntByField(field: string): bigint;
+  getSourceGlobalStreamId(): GlobalStreamId;
+  getSourceComponent(): string;
+  getSourceTask(): number;
+  getSourceStreamId(): string;
+  getMessageId(): MessageId;
+  getContext(): TupleSchemaSource;
+}
+
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** Tuple fields check: thrown by every emit path and by `TupleImpl` (§3.5). */
+export function checkFieldCount(expected: number, got: number): void {
+  if (expected !== got) {
+    throw new IllegalArgumentException(
+      `Tuple created with wrong number of fields. Expected ${expected} fields but got ${got} fields`,
+    );
+  }
+}
+
+export class TupleImpl implements Tuple {
+  private readonly values: readonly unknown[];
+  private readonly taskId: number;
+  private readonly streamId: string;
+  private readonly srcComponent: string;
+  private readonly id: MessageId;
+  private readonly context: TupleSchemaSource;
+  private readonly fields: Fields;
+  /**
+   * XOR of the edge ids this tuple's emits created (§7 step 3). Mutable bookkeeping for the acker,
+   * not user-visible state; `updateAckVal`/`getAckVal` mirror Storm's TupleImpl.
+   */
+  private outAckVal = 0n;
+
+  /**
+   * `values` is shallow-copied and frozen (§3.5): element objects stay shared, the list cannot
+   * change after emit. Throws the wrong-field-count error like Storm's sanity check, always.
+   */
+  constructor(
+    context: TupleSchemaSource,
+    values: readonly unknown[],
+    srcComponent: string,
+    taskId: number,
+    streamId: string,
+    id: MessageId = MessageId.makeUnanchored(),
+  ) {
+    this.context = context;
+    this.srcComponent = srcComponent;
+    this.taskId = taskId;
+    this.streamId = streamId;
+    this.id = id;
+    this.fields = context.getComponentOutputFields(srcComponent, streamId);
+    checkFieldCount(this.fields.size(), values.length);
+    // An emit freezes its copy once and shares it across targets; only copy foreign lists.
+    this.values =
+      Object.isFrozen(values) && Object.getPrototypeOf(values) === Array.prototype ? values : copyFrozen(values);
+  }
+
+  updateAckVal(val: bigint): void {
+    this.outAckVal ^= val;
+  }
+
+  getAckVal(): bigint {
+    return this.outAckVal;
+  }
+
+  size(): number {
+    return this.values.length;
+  }
+
+  contains(field: string): boolean {
+    return this.fields.contains(field);
+  }
+
+  getFields(): Fields {
+    return this.fields;
+  }
+
+  fieldIndex(field: string): number {
+    return this.fields.fieldIndex(field);
+  }
+
+  select(selector: Fields): unknown[] {
+    return this.fields.select(selector, this.values);
+  }
+
+  getValues(): readonly unknown[] {
+    return this.values;
+  }
+
+  getValue(i: number): unknown {
+    return this.at(i);
+  }
+
+  getString(i: number): string {
+    return this.typed('getString', i, this.at(i), 'string') as string;
+  }
+  getInteger(i: number): number {
+    return this.integer('getInteger', i, this.at(i));
+  }
+  getLong(i: number): number {
+    return this.integer('getLong', i, this.at(i));
+  }
+  getShort(i: number): number {
+    return this.integer('getShort', i, this.at(i));
+  }
+  getByte(i: number): number {
+    return this.integer('getByte', i, this.at(i));
+  }
+  getDouble(i: number): number {
+    return this.floating('getDouble', i, this.at(i));
+  }
+  getFloat(i: number): number {
+    return this.floating('getFloat', i, this.at(i));
+  }
+  getBoolean(i: number): boolean {
+    return this.typed('getBoolean', i, this.at(i), 'boolean') as boolean;
+  }
+  getBinary(i: number): Uint8Array {
+    return this.binary('getBinary', i, this.at(i));
+  }
+  getBigInt(i: number): bigint {
+    return this.bigint('getBigInt', i, this.at(i));
+  }
+
+  getValueByField(field: string): unknown {
+    return this.values[this.fieldIndex(field)];
+  }
+  getStringByField(field: string): string {
+    const i = this.fieldIndex(field);
+    return this.typed('getStringByField', i, this.values[i], 'string') as string;
+  }
+  getIntegerByField(field: string): number {
+    const i = this.fieldIndex(field);
+    return this.integer('getIntegerByField', i, this.values[i]);
+  }
+  getLongByField(field: string): number {
+    const i = this.fieldIndex(field);
+    return this.integer('getLongByField', i, this.values[i]);
+  }
+  getShortByField(field: string): number {
+    const i = this.fieldIndex(field);
+    return this.integer('getShortByField', i, this.values[i]);
+  }
+  getByteByField(field: string): number {
+    const i = this.fieldIndex(field);
+    return this.integer('getByteByField', i, this.values[i]);
+  }
+  getDoubleByField(field: string): number {
+    const i = this.fieldIndex(field);
+    return this.floating('getDoubleByField', i, this.values[i]);
+  }
+  getFloatByField(field: string): number {
+    const i = this.fieldIndex(field);
+    return this.floating('getFloatByField', i, this.values[i]);
+  }
+  getBooleanByField(field: string): boolean {
+    const i = this.fieldIndex(field);
+    return this.typed('getBooleanByField', i, this.values[i], 'boolean') as boolean;
+  }
+  getBinaryByField(field: string): Uint8Array {
+    const i = this.fieldIndex(field);
+    return this.binary('getBinaryByField', i, this.values[i]);
+  }
+  getBigIntByField(field: string): bigint {
+    const i = this.fieldIndex(field);
+    return this.bigint('getBigIntByField', i, this.values[i]);
+  }
+
+  getSourceGlobalStreamId(): GlobalStreamId {
+    return new GlobalStreamId(this.srcComponent, this.streamId);
+  }
+  getSourceComponent(): string {
+    return this.srcComponent;
+  }
+  getSourceTask(): number {
+    return this.taskId;
+  }
+  getSourceStreamId(): string {
+    return this.streamId;
+  }
+  getMessageId(): MessageId {
+    return this.id;
+  }
+  getContext(): TupleSchemaSource {
+    return this.context;
+  }
+
+  /** Identity, as in Storm (two emits of equal values are different tuples). */
+  equals(other: unknown): boolean {
+    return this === other;
+  }
+
+  toString(): string {
+    return (
+      `source: ${this.srcComponent}:${this.taskId}, stream: ${this.streamId}, id: ${this.id.toString()}, ` +
+      javaToString(this.values)
+    );
+  }
+
+  private at(i: number): unknown {
+    if (!Number.isInteger(i) || i < 0 || i >= this.values.length) {
+      throw new RangeError(`Index ${i} out of bounds for length ${this.values.length}`);
+    }
+    return this.values[i];
+  }
+
+  private mismatch(accessor: string, i: number, actual: string, expected: string): TypeError {
+    const name = i < this.fields.size() ? this.fields.get(i) : String(i);
+    return new TypeError(
+      `${accessor}: field '${name}' (index ${i}) of ${this.srcComponent}:${this.streamId} is ${actual}, expected ${expected}`,
+    );
+  }
+
+  private typed(accessor: string, i: number, v: unknown, type: 'string' | 'boolean'): unknown {
+    if (v === null || v === undefined) return null;
+    if (typeof v !== type) throw this.mismatch(accessor, i, jsType(v), type);
+    return v;
+  }
+
+  private integer(accessor: string, i: number, v: unknown): number {
+    if (v === null || v === undefined) return null as unknown as number;
+    if (typeof v === 'number') {
+      if (Number.isInteger(v)) return v;
+      throw this.mismatch(accessor, i, `non-integer number ${v}`, 'integer number or bigint');
+    }
+    if (typeof v === 'bigint') {
+      if (v <= MAX_SAFE && v >= -MAX_SAFE) return Number(v);
+      throw this.mismatch(accessor, i, 'bigint outside ±(2^53−1)', 'integer number or bigint');
+    }
+    throw this.mismatch(accessor, i, jsType(v), 'integer number or bigint');
+  }
+
+  private floating(accessor: string, i: number, v: unknown): number {
+    if (v === null || v === undefined) return null as unknown as number;
+    if (typeof v === 'number') return v;
+    if (typeof v === 'bigint') return Number(v);
+    throw this.mismatch(accessor, i, jsType(v), 'number or bigint');
+  }
+
+  private binary(accessor: string, i: number, v: unknown): Uint8Array {
+    if (v === null || v === undefined) return null as unknown as Uint8Array;
+    if (v instanceof Uint8Array) return v;
+    throw this.mismatch(accessor, i, jsType(v), 'Uint8Array');
+  }
+
+  private bigint(accessor: string, i: number, v: unknown): bigint {
+    if (v === null || v === undefined) return null as unknown as bigint;
+    if (typeof v === 'bigint') return v;
+    if (typeof v === 'number' && Number.isInteger(v)) return BigInt(v);
+    if (typeof v === 'number') throw this.mismatch(accessor, i, `non-integer number ${v}`, 'integer number or bigint');
+    throw this.mismatch(accessor, i, jsType(v), 'integer number or bigint');
+  }
+}
+
+function copyFrozen(values: readonly unknown[]): readonly unknown[] {
+  const copy = new Array<unknown>(values.length);
+  for (let i = 0; i < values.length; i++) copy[i] = values[i];
+  return Object.freeze(copy);
+}
+
+/** The JS type named in getter errors: typeof, with null and arrays told apart. */
+function jsType(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'array';
+  if (v instanceof Uint8Array) return 'Uint8Array';
+  return typeof v;
+}
