@@ -1,0 +1,173 @@
+/**
+ * Stable key → subtask assignment. Records with the same key must reach the same subtask in every
+ * process and every run, because keyed state restored from a checkpoint is redistributed with the
+ * same function the hash partitioner uses. Hence a hash we define ourselves (MurmurHash3 x86_32 of
+ * the UTF-8 of a canonical text form) rather than anything that depends on object identity or on
+ * the JS engine.
+ *
+ * Like Flink, keys hash into a fixed number of key groups (maxParallelism) and key groups map onto
+ * subtasks in contiguous ranges, so rescaling moves whole ranges instead of reshuffling everything.
+ */
+import { ConfigError } from '../errors.ts';
+
+/** Upper bound on parallelism; also the number of key groups. 2^15 keeps `keyGroup * parallelism` exact. */
+export const DEFAULT_MAX_PARALLELISM = 32768;
+
+const C1 = 0xcc9e2d51;
+const C2 = 0x1b873593;
+const SEED = 0x9747b28c;
+
+function mixK(k: number): number {
+  k = Math.imul(k, C1);
+  k = (k << 15) | (k >>> 17);
+  return Math.imul(k, C2);
+}
+
+function mixH(h: number, k: number): number {
+  h ^= mixK(k);
+  h = (h << 13) | (h >>> 19);
+  return (Math.imul(h, 5) + 0xe6546b64) | 0;
+}
+
+function fmix(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/**
+ * MurmurHash3 x86_32 of the UTF-8 encoding of `s`, encoding on the fly so the hot path (string keys)
+ * allocates nothing. Lone surrogates hash as U+FFFD, as TextEncoder would encode them.
+ */
+export function murmur3String(s: string, seed = SEED): number {
+  let h = seed | 0;
+  let k = 0;
+  let shift = 0;
+  let length = 0;
+  for (let i = 0; i < s.length; i++) {
+    let c = s.charCodeAt(i);
+    let packed: number;
+    let n: number;
+    if (c < 0x80) {
+      packed = c;
+      n = 1;
+    } else if (c < 0x800) {
+      packed = (0xc0 | (c >> 6)) | ((0x80 | (c & 0x3f)) << 8);
+      n = 2;
+    } else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      const cp = 0x10000 + ((c - 0xd800) << 10) + (s.charCodeAt(++i) - 0xdc00);
+      packed = (0xf0 | (cp >> 18)) | ((0x80 | ((cp >> 12) & 0x3f)) << 8) | ((0x80 | ((cp >> 6) & 0x3f)) << 16) | ((0x80 | (cp & 0x3f)) << 24);
+      n = 4;
+    } else {
+      if (c >= 0xd800 && c <= 0xdfff) c = 0xfffd;
+      packed = (0xe0 | (c >> 12)) | ((0x80 | ((c >> 6) & 0x3f)) << 8) | ((0x80 | (c & 0x3f)) << 16);
+      n = 3;
+    }
+    for (let j = 0; j < n; j++) {
+      k |= ((packed >>> (j * 8)) & 0xff) << shift;
+      shift += 8;
+      if (shift === 32) {
+        h = mixH(h, k);
+        k = 0;
+        shift = 0;
+      }
+    }
+    length += n;
+  }
+  if (shift > 0) h ^= mixK(k);
+  return fmix(h ^ length);
+}
+
+/** MurmurHash3 x86_32 of the 4 little-endian bytes of an int32. */
+function murmur3Int(v: number, seed = SEED): number {
+  return fmix(mixH(seed | 0, v | 0) ^ 4);
+}
+
+/**
+ * Hash of a key, stable across processes. Strings hash their own UTF-8; int32 numbers hash their
+ * four bytes; everything else hashes its canonical form.
+ */
+export function hashKey(key: unknown): number {
+  if (typeof key === 'string') return murmur3String(key);
+  if (typeof key === 'number') {
+    // `| 0` equality also folds -0 into 0, matching Map key semantics.
+    if ((key | 0) === key) return murmur3Int(key);
+    return murmur3String(String(key));
+  }
+  return murmur3String(canonicalKey(key));
+}
+
+export function keyGroupOf(key: unknown, maxParallelism = DEFAULT_MAX_PARALLELISM): number {
+  return hashKey(key) % maxParallelism;
+}
+
+/** Key group range → subtask, contiguous ranges as in Flink. */
+export function subtaskForKeyGroup(keyGroup: number, parallelism: number, maxParallelism = DEFAULT_MAX_PARALLELISM): number {
+  return Math.floor((keyGroup * parallelism) / maxParallelism);
+}
+
+export function subtaskForKey(key: unknown, parallelism: number, maxParallelism = DEFAULT_MAX_PARALLELISM): number {
+  return Math.floor(((hashKey(key) % maxParallelism) * parallelism) / maxParallelism);
+}
+
+/** Validates a parallelism against a max parallelism once, at graph-build time, not per record. */
+export function checkParallelism(parallelism: number, maxParallelism = DEFAULT_MAX_PARALLELISM): void {
+  if (!Number.isInteger(maxParallelism) || maxParallelism < 1 || maxParallelism > DEFAULT_MAX_PARALLELISM) {
+    throw new ConfigError(`maxParallelism must be an integer in 1..${DEFAULT_MAX_PARALLELISM}, got ${maxParallelism}`);
+  }
+  if (!Number.isInteger(parallelism) || parallelism < 1 || parallelism > maxParallelism) {
+    throw new ConfigError(`parallelism must be an integer in 1..${maxParallelism}, got ${parallelism}`);
+  }
+}
+
+/**
+ * Canonical text of a key: equal for structurally equal keys whatever the property order, distinct
+ * for keys of different types where it matters (1 vs "1" inside composites, 1n vs 1).
+ */
+export function canonicalKey(key: unknown): string {
+  switch (typeof key) {
+    case 'string':
+      return JSON.stringify(key);
+    case 'number':
+      // NaN/Infinity are not JSON; String() keeps them distinct. String(-0) is "0", like Map.
+      return String(key);
+    case 'bigint':
+      return `${key}n`;
+    case 'boolean':
+      return key ? 'true' : 'false';
+    case 'undefined':
+      return 'undefined';
+    case 'object':
+      return canonicalObject(key);
+    default:
+      throw new ConfigError(`a ${typeof key} cannot be used as a key: keys must survive a checkpoint`);
+  }
+}
+
+function canonicalObject(key: object | null): string {
+  if (key === null) return 'null';
+  if (Array.isArray(key)) {
+    let out = '[';
+    for (let i = 0; i < key.length; i++) out += (i === 0 ? '' : ',') + canonicalKey(key[i]);
+    return `${out}]`;
+  }
+  if (key instanceof Date) return `Date(${key.getTime()})`;
+  if (key instanceof Map) {
+    const parts = [...key].map(([k, v]) => `${canonicalKey(k)}=>${canonicalKey(v)}`).sort();
+    return `Map{${parts.join(',')}}`;
+  }
+  if (key instanceof Set) {
+    const parts = [...key].map((v) => canonicalKey(v)).sort();
+    return `Set{${parts.join(',')}}`;
+  }
+  const names = Object.keys(key).sort();
+  let out = '{';
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i]!;
+    out += `${i === 0 ? '' : ','}${JSON.stringify(name)}:${canonicalKey((key as Record<string, unknown>)[name])}`;
+  }
+  return `${out}}`;
+}
