@@ -73,3 +73,54 @@ export function failTupleEdges(tracker: AckTracker, t: AckEdges): void {
 export function resetTupleEdges(tracker: AckTracker, t: AckEdges): void {
   for (const r of t.ids.keys()) tracker.resetTimeout(r);
 }
+
+/**
+ * The same algebra over tuples that carry their own bookkeeping, as `TupleImpl` does
+ * (`getMessageId().entries()`, `updateAckVal`, `getAckVal`), so the executor need not keep a side record.
+ */
+export interface AckableTuple {
+  getMessageId(): { entries(): IterableIterator<[bigint, bigint]>; size(): number };
+  updateAckVal(val: bigint): void;
+  getAckVal(): bigint;
+}
+
+function isAckable(a: unknown): a is AckableTuple {
+  return a !== null && typeof a === 'object' && typeof (a as AckableTuple).updateAckVal === 'function';
+}
+
+/**
+ * §7.3 for `TupleImpl` anchors: ids for ONE target task (call once per target). Anchors that are
+ * not acker-aware tuples (test fakes) or carry no roots contribute nothing.
+ */
+export function tupleAnchoredIds(
+  anchors: unknown | readonly unknown[],
+  rand: Rand64 = rand64,
+): ReadonlyMap<bigint, bigint> {
+  if (anchors == null) return NO_IDS;
+  let ids: Map<bigint, bigint> | null = null;
+  const list = Array.isArray(anchors) ? anchors : [anchors];
+  for (let i = 0; i < list.length; i++) {
+    const a = list[i];
+    if (!isAckable(a)) continue;
+    const mid = a.getMessageId();
+    if (mid.size() === 0) continue;
+    const e = rand();
+    a.updateAckVal(e);
+    ids ??= new Map();
+    for (const [r] of mid.entries()) ids.set(r, (ids.get(r) ?? 0n) ^ e);
+  }
+  return ids ?? NO_IDS;
+}
+
+export function ackTuple(tracker: AckTracker, t: AckableTuple): void {
+  const out = t.getAckVal();
+  for (const [r, v] of t.getMessageId().entries()) tracker.ack(r, v ^ out);
+}
+
+export function failTuple(tracker: AckTracker, t: AckableTuple): void {
+  for (const [r] of t.getMessageId().entries()) tracker.fail(r);
+}
+
+export function resetTuple(tracker: AckTracker, t: AckableTuple): void {
+  for (const [r] of t.getMessageId().entries()) tracker.resetTimeout(r);
+}
