@@ -1,0 +1,58 @@
+/**
+ * A prom-client Histogram whose series are read from LatencyRecorders at scrape time instead of
+ * being fed by observe(): the recorders already hold the bucket counts, and replaying them through
+ * observe() one by one would cost as much as observing on the hot path. It overrides only the
+ * read side (get / getForPromString), which is what the Registry and the Pushgateway call.
+ */
+import { Histogram, type Registry } from 'prom-client';
+import type { LatencyRecorder } from './latency-recorder.ts';
+
+export type RecorderSource = () => Iterable<readonly [labels: Record<string, string | number>, recorder: LatencyRecorder]>;
+
+interface ValueLine {
+  labels: Record<string, string | number>;
+  value: number;
+  metricName: string;
+}
+
+export class FoldedHistogram extends Histogram<string> {
+  private readonly source: RecorderSource;
+  private readonly bounds: readonly number[];
+  private readonly metricName: string;
+  private readonly metricHelp: string;
+
+  constructor(options: { name: string; help: string; labelNames: readonly string[]; buckets: readonly number[]; registry: Registry; source: RecorderSource }) {
+    super({ name: options.name, help: options.help, labelNames: [...options.labelNames], buckets: [...options.buckets], registers: [options.registry] });
+    this.source = options.source;
+    this.bounds = options.buckets;
+    this.metricName = options.name;
+    this.metricHelp = options.help;
+  }
+
+  private fold(): ValueLine[] {
+    const lines: ValueLine[] = [];
+    const name = this.metricName;
+    const bucket = `${name}_bucket`;
+    for (const [labels, rec] of this.source()) {
+      let cumulative = 0;
+      for (let i = 0; i < this.bounds.length; i++) {
+        cumulative += rec.counts[i]!;
+        lines.push({ labels: { ...labels, le: this.bounds[i]! }, value: cumulative, metricName: bucket });
+      }
+      lines.push({ labels: { ...labels, le: '+Inf' }, value: rec.count, metricName: bucket });
+      lines.push({ labels: { ...labels }, value: rec.sum, metricName: `${name}_sum` });
+      lines.push({ labels: { ...labels }, value: rec.count, metricName: `${name}_count` });
+    }
+    return lines;
+  }
+
+  override async get(): Promise<Awaited<ReturnType<Histogram<string>['get']>>> {
+    const metric = { name: this.metricName, help: this.metricHelp, type: 'histogram', values: this.fold(), aggregator: 'sum' };
+    return metric as unknown as Awaited<ReturnType<Histogram<string>['get']>>;
+  }
+
+  /** The Registry prefers this over get() when rendering text. */
+  async getForPromString(): Promise<Awaited<ReturnType<Histogram<string>['get']>>> {
+    return this.get();
+  }
+}

@@ -1,0 +1,356 @@
+/**
+ * Runtime metrics. Hot paths (per record) only touch plain numeric fields on small objects handed
+ * out here; prom-client reads those fields when it is scraped, through collect() callbacks. So a
+ * record costs an increment, never a label lookup.
+ *
+ * Exported series (prefix defaults to `stormshift_`):
+ *
+ *   records_in_total{job,operator,subtask}          counter    records received by an operator subtask
+ *   records_out_total{job,operator,subtask}         counter    records emitted
+ *   operator_errors_total{job,operator,subtask}     counter    records whose user function threw
+ *   operator_latency_ms{job,operator,subtask}       histogram  per-record processing time, ms
+ *   channel_fill_ratio{job,from,to}                 gauge      queued / capacity of a channel (1 = backpressure)
+ *   backpressure_ms_total{job,from,to}              counter    ms producers spent blocked on a full channel
+ *   checkpoint_duration_ms{job}                     histogram  trigger → durable, ms
+ *   checkpoint_size_bytes{job}                      gauge      size of the last completed checkpoint
+ *   checkpoints_total{job,outcome}                  counter    outcome = completed | failed
+ *   async_inflight{job,operator,subtask}            gauge      async I/O requests in flight
+ *   async_timeouts_total{job,operator,subtask}      counter
+ *   async_retries_total{job,operator,subtask}       counter
+ *   async_cache_hits_total{job,operator,subtask}    counter
+ *   async_cache_misses_total{job,operator,subtask}  counter
+ *
+ * Counters are absolute values read from the fields, so the objects are kept per
+ * (job, operator, subtask): a job restarted in the same process gets the same object back and its
+ * counters keep growing instead of resetting.
+ */
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { ConfigError } from '../errors.ts';
+import { FoldedHistogram } from './folded-histogram.ts';
+import { CHECKPOINT_BUCKETS_MS, LATENCY_BUCKETS_MS, LatencyRecorder } from './latency-recorder.ts';
+
+export class OperatorMetrics {
+  recordsIn = 0;
+  recordsOut = 0;
+  errors = 0;
+  readonly latency = new LatencyRecorder(LATENCY_BUCKETS_MS);
+  constructor(readonly job: string, readonly operator: string, readonly subtask: number) {}
+}
+
+export class ChannelMetrics {
+  queued = 0;
+  capacity = 0;
+  blockedMs = 0;
+  constructor(readonly job: string, readonly from: string, readonly to: string) {}
+  get fillRatio(): number {
+    return this.capacity > 0 ? Math.min(1, this.queued / this.capacity) : 0;
+  }
+}
+
+export class AsyncIoMetrics {
+  inFlight = 0;
+  timeouts = 0;
+  retries = 0;
+  cacheHits = 0;
+  cacheMisses = 0;
+  constructor(readonly job: string, readonly operator: string, readonly subtask: number) {}
+}
+
+export class CheckpointMetrics {
+  completedCount = 0;
+  failedCount = 0;
+  lastCompletedId: number | undefined;
+  /** ms epoch */
+  lastCompletedAt: number | undefined;
+  lastDurationMs: number | undefined;
+  lastSizeBytes: number | undefined;
+  lastFailureReason: string | undefined;
+  readonly duration = new LatencyRecorder(CHECKPOINT_BUCKETS_MS);
+  constructor(readonly job: string, private readonly now: () => number = Date.now) {}
+
+  completed(durationMs: number, bytes: number, id?: number): void {
+    this.completedCount++;
+    this.duration.observe(durationMs);
+    this.lastDurationMs = durationMs;
+    this.lastSizeBytes = bytes;
+    this.lastCompletedAt = this.now();
+    this.lastCompletedId = id ?? (this.lastCompletedId ?? 0) + 1;
+  }
+
+  /** `reason` is kept for status output only; it never becomes a label (unbounded cardinality). */
+  failed(reason: string): void {
+    this.failedCount++;
+    this.lastFailureReason = reason;
+  }
+}
+
+export interface OperatorTotals {
+  recordsIn: number;
+  recordsOut: number;
+  errors: number;
+  subtasks: number;
+}
+
+export interface JobMetricsSnapshot {
+  operators: Record<string, OperatorTotals>;
+  recordsIn: number;
+  recordsOut: number;
+  errors: number;
+  checkpoints: {
+    completed: number;
+    failed: number;
+    lastCompletedId: number | undefined;
+    lastCompletedAt: number | undefined;
+    lastDurationMs: number | undefined;
+    lastSizeBytes: number | undefined;
+    lastFailureReason: string | undefined;
+  };
+  /** total ms producers spent blocked on full channels */
+  backpressureMs: number;
+  /** fullest channel right now, 0..1 */
+  maxChannelFill: number;
+  asyncInFlight: number;
+}
+
+export interface MetricsSnapshot {
+  jobs: Record<string, JobMetricsSnapshot>;
+}
+
+export interface RuntimeMetricsOptions {
+  registry?: Registry;
+  prefix?: string;
+  defaultLabels?: Record<string, string>;
+}
+
+const SEP = '\u0000';
+const OP_LABELS = ['job', 'operator', 'subtask'] as const;
+const CHANNEL_LABELS = ['job', 'from', 'to'] as const;
+
+type AnyMetric = Counter<string> | Gauge<string> | Histogram<string>;
+
+export class RuntimeMetrics {
+  readonly registry: Registry;
+  readonly prefix: string;
+  private readonly operators = new Map<string, OperatorMetrics>();
+  private readonly channels = new Map<string, ChannelMetrics>();
+  private readonly checkpointsByJob = new Map<string, CheckpointMetrics>();
+  private readonly asyncOps = new Map<string, AsyncIoMetrics>();
+  private readonly custom = new Map<string, { kind: 'gauge' | 'counter' | 'histogram'; metric: AnyMetric }>();
+
+  constructor(options: RuntimeMetricsOptions = {}) {
+    this.registry = options.registry ?? new Registry();
+    this.prefix = options.prefix ?? 'stormshift_';
+    if (!/^[a-zA-Z_:][a-zA-Z0-9_:]*$|^$/.test(this.prefix)) throw new ConfigError(`metrics 'prefix' must be a valid Prometheus name prefix, got '${this.prefix}'`);
+    if (options.defaultLabels !== undefined) this.registry.setDefaultLabels(options.defaultLabels);
+    this.registerBuiltins();
+  }
+
+  operator(job: string, operator: string, subtask: number): OperatorMetrics {
+    const key = job + SEP + operator + SEP + subtask;
+    let m = this.operators.get(key);
+    if (m === undefined) this.operators.set(key, (m = new OperatorMetrics(job, operator, subtask)));
+    return m;
+  }
+
+  channel(job: string, from: string, to: string): ChannelMetrics {
+    const key = job + SEP + from + SEP + to;
+    let m = this.channels.get(key);
+    if (m === undefined) this.channels.set(key, (m = new ChannelMetrics(job, from, to)));
+    return m;
+  }
+
+  checkpoints(job: string): CheckpointMetrics {
+    let m = this.checkpointsByJob.get(job);
+    if (m === undefined) this.checkpointsByJob.set(job, (m = new CheckpointMetrics(job)));
+    return m;
+  }
+
+  asyncIo(job: string, operator: string, subtask: number): AsyncIoMetrics {
+    const key = job + SEP + operator + SEP + subtask;
+    let m = this.asyncOps.get(key);
+    if (m === undefined) this.asyncOps.set(key, (m = new AsyncIoMetrics(job, operator, subtask)));
+    return m;
+  }
+
+  /**
+   * Connector metrics (Kafka lag...). The prefix is added unless the name already has it. Asking
+   * twice for the same name returns the same metric, so every subtask of a connector can call this.
+   */
+  gauge(name: string, help: string, labelNames: readonly string[] = []): Gauge<string> {
+    return this.customMetric('gauge', name, () => new Gauge({ name: this.fullName(name), help, labelNames: [...labelNames], registers: [this.registry] })) as Gauge<string>;
+  }
+
+  counter(name: string, help: string, labelNames: readonly string[] = []): Counter<string> {
+    return this.customMetric('counter', name, () => new Counter({ name: this.fullName(name), help, labelNames: [...labelNames], registers: [this.registry] })) as Counter<string>;
+  }
+
+  histogram(name: string, help: string, labelNames: readonly string[] = [], buckets?: readonly number[]): Histogram<string> {
+    return this.customMetric('histogram', name, () =>
+      new Histogram({ name: this.fullName(name), help, labelNames: [...labelNames], registers: [this.registry], ...(buckets ? { buckets: [...buckets] } : {}) }),
+    ) as Histogram<string>;
+  }
+
+  /** Plain totals for a CLI status line. */
+  snapshot(): MetricsSnapshot {
+    const jobs: Record<string, JobMetricsSnapshot> = {};
+    const jobOf = (job: string): JobMetricsSnapshot =>
+      (jobs[job] ??= {
+        operators: {},
+        recordsIn: 0,
+        recordsOut: 0,
+        errors: 0,
+        checkpoints: { completed: 0, failed: 0, lastCompletedId: undefined, lastCompletedAt: undefined, lastDurationMs: undefined, lastSizeBytes: undefined, lastFailureReason: undefined },
+        backpressureMs: 0,
+        maxChannelFill: 0,
+        asyncInFlight: 0,
+      });
+    for (const m of this.operators.values()) {
+      const j = jobOf(m.job);
+      const op = (j.operators[m.operator] ??= { recordsIn: 0, recordsOut: 0, errors: 0, subtasks: 0 });
+      op.recordsIn += m.recordsIn;
+      op.recordsOut += m.recordsOut;
+      op.errors += m.errors;
+      op.subtasks++;
+      j.recordsIn += m.recordsIn;
+      j.recordsOut += m.recordsOut;
+      j.errors += m.errors;
+    }
+    for (const c of this.channels.values()) {
+      const j = jobOf(c.job);
+      j.backpressureMs += c.blockedMs;
+      j.maxChannelFill = Math.max(j.maxChannelFill, c.fillRatio);
+    }
+    for (const c of this.checkpointsByJob.values()) {
+      jobOf(c.job).checkpoints = {
+        completed: c.completedCount,
+        failed: c.failedCount,
+        lastCompletedId: c.lastCompletedId,
+        lastCompletedAt: c.lastCompletedAt,
+        lastDurationMs: c.lastDurationMs,
+        lastSizeBytes: c.lastSizeBytes,
+        lastFailureReason: c.lastFailureReason,
+      };
+    }
+    for (const a of this.asyncOps.values()) jobOf(a.job).asyncInFlight += a.inFlight;
+    return { jobs };
+  }
+
+  /** Forgets a finished job: its series disappear from the next scrape. */
+  remove(job: string): void {
+    for (const map of [this.operators, this.channels, this.asyncOps] as Array<Map<string, { job: string }>>) {
+      for (const [key, m] of map) if (m.job === job) map.delete(key);
+    }
+    this.checkpointsByJob.delete(job);
+  }
+
+  private fullName(name: string): string {
+    return name.startsWith(this.prefix) ? name : this.prefix + name;
+  }
+
+  private customMetric(kind: 'gauge' | 'counter' | 'histogram', name: string, create: () => AnyMetric): AnyMetric {
+    const full = this.fullName(name);
+    const existing = this.custom.get(full);
+    if (existing !== undefined) {
+      if (existing.kind !== kind) throw new ConfigError(`metric '${full}' is already registered as a ${existing.kind}, not a ${kind}`);
+      return existing.metric;
+    }
+    let metric: AnyMetric;
+    try {
+      metric = create();
+    } catch (error) {
+      throw new ConfigError(`cannot register metric '${full}': ${(error as Error).message}`, { cause: error });
+    }
+    this.custom.set(full, { kind, metric });
+    return metric;
+  }
+
+  private registerBuiltins(): void {
+    const p = this.prefix;
+    const registers = [this.registry];
+    const operators = this.operators;
+    const channels = this.channels;
+    const checkpoints = this.checkpointsByJob;
+    const asyncOps = this.asyncOps;
+    const opLabels = (m: { job: string; operator: string; subtask: number }) => ({ job: m.job, operator: m.operator, subtask: m.subtask });
+
+    // reset() before refilling: series of removed jobs must not linger.
+    const opCounter = (name: string, help: string, read: (m: OperatorMetrics) => number) =>
+      new Counter({
+        name: p + name, help, labelNames: OP_LABELS, registers,
+        collect() {
+          this.reset();
+          for (const m of operators.values()) this.inc(opLabels(m), read(m));
+        },
+      });
+    opCounter('records_in_total', 'Records received by an operator subtask', (m) => m.recordsIn);
+    opCounter('records_out_total', 'Records emitted by an operator subtask', (m) => m.recordsOut);
+    opCounter('operator_errors_total', 'Records on which the user function threw', (m) => m.errors);
+    new FoldedHistogram({
+      name: p + 'operator_latency_ms', help: 'Per-record processing time of an operator, in ms', labelNames: OP_LABELS,
+      buckets: LATENCY_BUCKETS_MS, registry: this.registry,
+      source: function* () {
+        for (const m of operators.values()) yield [opLabels(m), m.latency] as const;
+      },
+    });
+
+    new Gauge({
+      name: p + 'channel_fill_ratio', help: 'Queued records / capacity of a channel; 1 means the producer is backpressured', labelNames: CHANNEL_LABELS, registers,
+      collect() {
+        this.reset();
+        for (const c of channels.values()) this.set({ job: c.job, from: c.from, to: c.to }, c.fillRatio);
+      },
+    });
+    new Counter({
+      name: p + 'backpressure_ms_total', help: 'Milliseconds producers spent blocked on a full channel', labelNames: CHANNEL_LABELS, registers,
+      collect() {
+        this.reset();
+        for (const c of channels.values()) this.inc({ job: c.job, from: c.from, to: c.to }, c.blockedMs);
+      },
+    });
+
+    new FoldedHistogram({
+      name: p + 'checkpoint_duration_ms', help: 'Checkpoint duration from trigger to durable, in ms', labelNames: ['job'],
+      buckets: CHECKPOINT_BUCKETS_MS, registry: this.registry,
+      source: function* () {
+        for (const c of checkpoints.values()) yield [{ job: c.job }, c.duration] as const;
+      },
+    });
+    new Gauge({
+      name: p + 'checkpoint_size_bytes', help: 'Size of the last completed checkpoint, in bytes', labelNames: ['job'], registers,
+      collect() {
+        this.reset();
+        for (const c of checkpoints.values()) if (c.lastSizeBytes !== undefined) this.set({ job: c.job }, c.lastSizeBytes);
+      },
+    });
+    new Counter({
+      name: p + 'checkpoints_total', help: 'Checkpoints by outcome', labelNames: ['job', 'outcome'], registers,
+      collect() {
+        this.reset();
+        for (const c of checkpoints.values()) {
+          this.inc({ job: c.job, outcome: 'completed' }, c.completedCount);
+          this.inc({ job: c.job, outcome: 'failed' }, c.failedCount);
+        }
+      },
+    });
+
+    new Gauge({
+      name: p + 'async_inflight', help: 'Async I/O requests in flight', labelNames: OP_LABELS, registers,
+      collect() {
+        this.reset();
+        for (const a of asyncOps.values()) this.set(opLabels(a), a.inFlight);
+      },
+    });
+    const asyncCounter = (name: string, help: string, read: (a: AsyncIoMetrics) => number) =>
+      new Counter({
+        name: p + name, help, labelNames: OP_LABELS, registers,
+        collect() {
+          this.reset();
+          for (const a of asyncOps.values()) this.inc(opLabels(a), read(a));
+        },
+      });
+    asyncCounter('async_timeouts_total', 'Async I/O requests that timed out', (a) => a.timeouts);
+    asyncCounter('async_retries_total', 'Async I/O requests retried', (a) => a.retries);
+    asyncCounter('async_cache_hits_total', 'Async I/O lookups answered by the cache', (a) => a.cacheHits);
+    asyncCounter('async_cache_misses_total', 'Async I/O lookups that missed the cache', (a) => a.cacheMisses);
+  }
+}
