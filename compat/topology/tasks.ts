@@ -12,6 +12,7 @@ import {
   SYSTEM_STREAM_FIELDS,
   SYSTEM_STREAM_ID,
 } from '../component/constants.ts';
+import { TopologyContext } from '../component/context.ts';
 import { Fields } from '../component/fields.ts';
 import { GlobalStreamId, GlobalStreamIdMap } from '../component/global-stream-id.ts';
 import { ComponentCommon, Grouping, StreamInfo, type StormTopology } from './storm-topology.ts';
@@ -254,4 +255,25 @@ export function planTasks(topologyConf: Conf, topology: StormTopology): TaskPlan
     commons.set(e.id, e.common);
   }
   return { ackers, components, taskToComponent, componentToSortedTasks, componentToStreamToFields, commons };
+}
+
+/** The `TopologyContext` of one task, over a plan (the executor's one-liner). */
+export function topologyContextFor(
+  topology: StormTopology,
+  topologyConf: Conf,
+  plan: TaskPlan,
+  stormId: string,
+  taskId: number,
+  options: ConstructorParameters<typeof TopologyContext>[7] = {},
+): TopologyContext {
+  return new TopologyContext(
+    topology,
+    topologyConf,
+    plan.taskToComponent,
+    plan.componentToSortedTasks,
+    plan.componentToStreamToFields,
+    stormId,
+    taskId,
+    { commons: plan.commons, ...options },
+  );
 }
