@@ -39,7 +39,10 @@ export interface CheckpointStorage {
    */
   latest(options?: { includeSavepoints?: boolean }): Promise<{ data: CheckpointData; stored: StoredCheckpoint } | undefined>;
   read(path: string): Promise<CheckpointData>;
-  /** newest first */
+  /**
+   * Newest first. Cheap: it does not open the files, so for DirectoryCheckpointStorage `timestamp`
+   * is the file's modification time; latest() and read() give the trigger time from the content.
+   */
   list(): Promise<StoredCheckpoint[]>;
 }
 

@@ -74,7 +74,8 @@ export class CheckpointMetrics {
     this.lastDurationMs = durationMs;
     this.lastSizeBytes = bytes;
     this.lastCompletedAt = this.now();
-    this.lastCompletedId = id ?? (this.lastCompletedId ?? 0) + 1;
+    // Without an id we do not guess one: ids are not consecutive once a checkpoint has failed.
+    this.lastCompletedId = id;
   }
 
   /** `reason` is kept for status output only; it never becomes a label (unbounded cardinality). */
@@ -142,7 +143,12 @@ export class RuntimeMetrics {
     this.prefix = options.prefix ?? 'stormshift_';
     if (!/^[a-zA-Z_:][a-zA-Z0-9_:]*$|^$/.test(this.prefix)) throw new ConfigError(`metrics 'prefix' must be a valid Prometheus name prefix, got '${this.prefix}'`);
     if (options.defaultLabels !== undefined) this.registry.setDefaultLabels(options.defaultLabels);
-    this.registerBuiltins();
+    try {
+      this.registerBuiltins();
+    } catch (error) {
+      // Typically a second RuntimeMetrics on a shared registry with the same prefix.
+      throw new ConfigError(`cannot register runtime metrics with prefix '${this.prefix}': ${(error as Error).message}`, { cause: error });
+    }
   }
 
   operator(job: string, operator: string, subtask: number): OperatorMetrics {

@@ -19,6 +19,10 @@ export interface ListState<T> {
   clear(): void;
 }
 
+/**
+ * Map keys are compared as JS Map keys: use primitives (strings, numbers). An object used as a map
+ * key is matched by identity, which does not survive a checkpoint round trip.
+ */
 export interface MapState<K, V> {
   get(key: K): V | undefined;
   put(key: K, value: V): void;

@@ -59,7 +59,11 @@ export class TimerQueue {
     const id = timerId(key, ts, namespace);
     if (this.live.has(id)) return false;
     this.live.add(id);
-    this.push({ key, ts, namespace, id, seq: this.seq++ });
+    // Object keys are copied once per new timer: the caller may reuse and mutate its key object,
+    // and the timer must fire with the key it was registered for.
+    const k = typeof key === 'object' && key !== null ? structuredClone(key) : key;
+    const ns = typeof namespace === 'object' && namespace !== null ? structuredClone(namespace) : namespace;
+    this.push({ key: k, ts, namespace: ns, id, seq: this.seq++ });
     return true;
   }
 
@@ -129,7 +133,7 @@ export class TimerQueue {
       }
       for (const [key, ts, namespace] of snap.timers) {
         if (keyFilter !== undefined && !keyFilter(key)) continue;
-        this.register(structuredClone(key), ts, structuredClone(namespace));
+        this.register(key, ts, namespace);
       }
     }
   }

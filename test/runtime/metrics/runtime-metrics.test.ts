@@ -140,6 +140,20 @@ describe('RuntimeMetrics over the /metrics endpoint', () => {
     expect(() => new RuntimeMetrics({ prefix: 'bad-prefix' })).toThrow(ConfigError);
   });
 
+  it('refuses a second RuntimeMetrics with the same prefix on one registry, allows another prefix', () => {
+    const a = new RuntimeMetrics();
+    expect(() => new RuntimeMetrics({ registry: a.registry })).toThrow(ConfigError);
+    expect(() => new RuntimeMetrics({ registry: a.registry, prefix: 'other_' })).not.toThrow();
+  });
+
+  it('does not invent a checkpoint id when none is given', () => {
+    const c = new RuntimeMetrics().checkpoints('j');
+    c.completed(5, 10, 4);
+    c.completed(5, 10);
+    expect(c.lastCompletedId).toBeUndefined();
+    expect(c.completedCount).toBe(2);
+  });
+
   it('passes connector metrics through, deduped by name', async () => {
     const metrics = new RuntimeMetrics();
     const lag = metrics.gauge('kafka_consumer_lag', 'Records behind the log end', ['topic', 'partition']);

@@ -146,3 +146,13 @@ describe('TimerQueue', () => {
     expect(fired).toEqual(Array.from({ length: 100 }, (_, i) => i * 10));
   });
 });
+
+describe('TimerQueue keys', () => {
+  it('fires with the key as registered even if the caller mutates its key object later', () => {
+    const q = new TimerQueue();
+    const key = { user: 'u1' };
+    q.register(key, 1, { window: [0, 10] });
+    key.user = 'changed';
+    expect(drain(q, 1)).toEqual([[{ user: 'u1' }, 1, { window: [0, 10] }]]);
+  });
+});
