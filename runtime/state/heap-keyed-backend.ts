@@ -113,7 +113,8 @@ export class HeapKeyedStateBackend {
 
   /**
    * A deep copy: the operator keeps mutating its state while the checkpoint is written out, and the
-   * snapshot must not change under the writer.
+   * snapshot must not change under the writer. Values must be structured-cloneable; class
+   * instances come back as plain objects, exactly as they would after a restore.
    */
   snapshot(): KeyedStateSnapshot {
     const states: KeyedStateSnapshot['states'] = {};

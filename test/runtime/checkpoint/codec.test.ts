@@ -77,6 +77,10 @@ describe('snapshot codec', () => {
     );
   });
 
+  it('refuses state it cannot serialize with a CheckpointError', () => {
+    expect(() => encodeSnapshot({ handler: () => 1 })).toThrow(CheckpointError);
+  });
+
   it('rejects appended bytes', () => {
     const buf = encodeSnapshot([1, 2, 3]);
     expect(() => decodeSnapshot(Buffer.concat([buf, Buffer.from([0])]))).toThrow(/trailing bytes/);

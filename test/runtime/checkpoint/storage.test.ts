@@ -117,6 +117,13 @@ describe('DirectoryCheckpointStorage', () => {
     await expect(storage.read(missing)).rejects.toMatchObject({ name: 'CheckpointError', path: missing });
   });
 
+  it('read() of a valid snapshot that is not a checkpoint throws CheckpointError with the path', async () => {
+    const { encodeSnapshot } = await import('../../../runtime/checkpoint/codec.ts');
+    const path = join(dir, 'chk-000000008.snap');
+    await writeFile(path, encodeSnapshot({ hello: 'world' }));
+    await expect(new DirectoryCheckpointStorage({ dir }).read(path)).rejects.toMatchObject({ name: 'CheckpointError', path });
+  });
+
   it('rejects a bad retain setting', () => {
     expect(() => new DirectoryCheckpointStorage({ dir, retain: 0 })).toThrow(ConfigError);
     expect(() => new DirectoryCheckpointStorage({ dir, retain: 1.5 })).toThrow(/retain/);
