@@ -1,18 +1,22 @@
+import type { OutputCollector } from '../component/collectors.ts';
+import type { Conf } from '../component/config.ts';
+import type { TopologyContext } from '../component/context.ts';
+import type { MaybePromise, OutputFieldsDeclarer } from '../component/interfaces.ts';
 import type { Tuple } from '../component/tuple.ts';
 import type { State } from './state.ts';
-import type { Conf, IStatefulBolt } from './stateful-bolt.ts';
+import type { IStatefulBolt } from './stateful-bolt.ts';
 
 /** Storm's BaseStatefulBolt: no-op lifecycle and hooks; subclasses write `initState` and `execute`. */
 export abstract class BaseStatefulBolt<T extends State = State> implements IStatefulBolt<T> {
-  prepare(_topoConf: Conf, _context: any, _collector: any): void | Promise<void> {}
+  prepare(_topoConf: Conf, _context: TopologyContext, _collector: OutputCollector): MaybePromise {}
 
-  abstract execute(input: Tuple): void | Promise<void>;
+  abstract execute(input: Tuple): MaybePromise;
 
-  abstract initState(state: T): void | Promise<void>;
+  abstract initState(state: T): MaybePromise;
 
   cleanup(): void {}
 
-  declareOutputFields(_declarer: any): void {}
+  declareOutputFields(_declarer: OutputFieldsDeclarer): void {}
 
   getComponentConfiguration(): Conf | null {
     return null;

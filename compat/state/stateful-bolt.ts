@@ -1,21 +1,13 @@
-import type { Tuple } from '../component/tuple.ts';
+import type { IBolt, IComponent, MaybePromise } from '../component/interfaces.ts';
 import type { State } from './state.ts';
 
-export type Conf = Record<string, unknown>;
-
-/** Storm's `IStatefulComponent<T>`: `initState` once before any data tuple, and the checkpoint hooks. */
-export interface IStatefulComponent<T extends State = State> {
-  initState(state: T): void | Promise<void>;
+/** Storm's `IStatefulComponent<T>`: `initState` once before any data tuple, and the checkpoint hooks (§10). */
+export interface IStatefulComponent<T extends State = State> extends IComponent {
+  initState(state: T): MaybePromise;
   preCommit(txid: number): void;
   prePrepare(txid: number): void;
   preRollback(): void;
-  declareOutputFields(declarer: any): void;
-  getComponentConfiguration(): Conf | null;
 }
 
-/** Storm's `IStatefulBolt<T>`: an `IBolt` whose state the framework checkpoints (§10). */
-export interface IStatefulBolt<T extends State = State> extends IStatefulComponent<T> {
-  prepare(topoConf: Conf, context: any, collector: any): void | Promise<void>;
-  execute(input: Tuple): void | Promise<void>;
-  cleanup(): void;
-}
+/** Storm's `IStatefulBolt<T>`: an `IBolt` whose state the framework checkpoints. */
+export interface IStatefulBolt<T extends State = State> extends IStatefulComponent<T>, IBolt {}

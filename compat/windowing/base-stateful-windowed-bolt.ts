@@ -1,4 +1,5 @@
 import { CONFIG_KEYS as K } from '../component/config-keys.ts';
+import type { MaybePromise } from '../component/interfaces.ts';
 import type { State } from '../state/state.ts';
 import { BaseWindowedBolt } from './base-windowed-bolt.ts';
 import type { IStatefulWindowedBolt } from './windowed-bolt.ts';
@@ -39,7 +40,7 @@ export abstract class BaseStatefulWindowedBolt<T extends State = State>
     return this.maxEvents > 0 ? this.maxEvents : DEFAULT_MAX_EVENTS_IN_MEMORY;
   }
 
-  abstract initState(state: T): void | Promise<void>;
+  abstract initState(state: T): MaybePromise;
 
   preCommit(_txid: number): void {}
 

@@ -4,7 +4,11 @@ import { Count } from './count.ts';
 import { Duration } from './duration.ts';
 import { TupleFieldTimestampExtractor, type TimestampExtractor } from './timestamp-extractor.ts';
 import type { TupleWindow } from './window.ts';
-import type { Conf, IWindowedBolt, WindowOutputCollector, WindowOutputFieldsDeclarer } from './windowed-bolt.ts';
+import type { OutputCollector } from '../component/collectors.ts';
+import type { Conf } from '../component/config.ts';
+import type { TopologyContext } from '../component/context.ts';
+import type { MaybePromise, OutputFieldsDeclarer } from '../component/interfaces.ts';
+import type { IWindowedBolt } from './windowed-bolt.ts';
 
 type Span = Count | Duration;
 
@@ -119,13 +123,13 @@ export abstract class BaseWindowedBolt implements IWindowedBolt {
     return this;
   }
 
-  prepare(_topoConf: Conf, _context: any, _collector: WindowOutputCollector): void | Promise<void> {}
+  prepare(_topoConf: Conf, _context: TopologyContext, _collector: OutputCollector): MaybePromise {}
 
-  abstract execute(inputWindow: TupleWindow): void | Promise<void>;
+  abstract execute(inputWindow: TupleWindow): MaybePromise;
 
   cleanup(): void {}
 
-  declareOutputFields(_declarer: WindowOutputFieldsDeclarer): void {}
+  declareOutputFields(_declarer: OutputFieldsDeclarer): void {}
 
   getComponentConfiguration(): Conf | null {
     return this.windowConfiguration;

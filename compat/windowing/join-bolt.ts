@@ -4,7 +4,10 @@ import type { Tuple } from '../component/tuple.ts';
 import { canonicalKey } from '../topology/canonical.ts';
 import { BaseWindowedBolt } from './base-windowed-bolt.ts';
 import type { TupleWindow } from './window.ts';
-import type { Conf, WindowOutputCollector, WindowOutputFieldsDeclarer } from './windowed-bolt.ts';
+import type { OutputCollector } from '../component/collectors.ts';
+import type { Conf } from '../component/config.ts';
+import type { TopologyContext } from '../component/context.ts';
+import type { OutputFieldsDeclarer } from '../component/interfaces.ts';
 
 /** How JoinBolt tells its inputs apart: by source component id or by stream id. */
 export enum JoinSelector {
@@ -85,7 +88,7 @@ export class JoinBolt extends BaseWindowedBolt {
   protected readonly joinCriteria = new Map<string, JoinInfo>();
   protected outputFields: FieldSelector[] | null = null;
   protected outputStreamName: string | null = null;
-  private collector: WindowOutputCollector | null = null;
+  private collector: OutputCollector | null = null;
 
   constructor(sourceId: string, fieldName: string);
   constructor(type: JoinSelector, srcOrStreamId: string, fieldName: string);
@@ -145,7 +148,7 @@ export class JoinBolt extends BaseWindowedBolt {
     return this;
   }
 
-  override declareOutputFields(declarer: WindowOutputFieldsDeclarer): void {
+  override declareOutputFields(declarer: OutputFieldsDeclarer): void {
     if (this.outputFields === null) {
       throw new IllegalArgumentException('Must specify output fields via .select() method.');
     }
@@ -154,7 +157,7 @@ export class JoinBolt extends BaseWindowedBolt {
     else declarer.declare(names);
   }
 
-  override prepare(_topoConf: Conf, _context: unknown, collector: WindowOutputCollector): void {
+  override prepare(_topoConf: Conf, _context: TopologyContext, collector: OutputCollector): void {
     this.collector = collector;
     if (this.outputFields === null) {
       throw new IllegalArgumentException('Must specify output fields via .select() method.');
@@ -166,8 +169,8 @@ export class JoinBolt extends BaseWindowedBolt {
     const collector = this.collector!;
     for (const r of records) {
       // Explicit anchors: each result hangs off the tuples it joined, not the whole window.
-      if (this.outputStreamName === null) collector.emit(r.tuples, r.out);
-      else collector.emit(this.outputStreamName, r.tuples, r.out);
+      if (this.outputStreamName === null) collector.emit(r.tuples, r.out!);
+      else collector.emit(this.outputStreamName, r.tuples, r.out!);
     }
   }
 

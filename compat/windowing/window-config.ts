@@ -1,6 +1,6 @@
 import { CONFIG_KEYS as K } from '../component/config-keys.ts';
 import { IllegalArgumentException } from '../component/exceptions.ts';
-import type { Conf } from './windowed-bolt.ts';
+import type { Conf } from '../component/config.ts';
 
 /** Storm's defaults (WindowedBoltExecutor, defaults.yaml). */
 export const DEFAULT_WATERMARK_EVENT_INTERVAL_MS = 1000;

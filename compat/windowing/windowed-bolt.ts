@@ -1,40 +1,22 @@
-import type { Tuple } from '../component/tuple.ts';
+import type { OutputCollector } from '../component/collectors.ts';
+import type { Conf } from '../component/config.ts';
+import type { TopologyContext } from '../component/context.ts';
+import type { IComponent, MaybePromise } from '../component/interfaces.ts';
 import type { State } from '../state/state.ts';
 import type { IStatefulComponent } from '../state/stateful-bolt.ts';
 import type { TimestampExtractor } from './timestamp-extractor.ts';
 import type { TupleWindow } from './window.ts';
 
-export type Conf = Record<string, unknown>;
-
-/**
- * The collector a windowed bolt receives in `prepare`. Declared structurally so this folder does not
- * depend on the collector implementation; `OutputCollector` satisfies it.
- */
-export interface WindowOutputCollector {
-  emit(...args: any[]): number[];
-  emitDirect(...args: any[]): void;
-  ack(input: Tuple): void;
-  fail(input: Tuple): void;
-  resetTimeout?(input: Tuple): void;
-  reportError(error: unknown): void;
-  flush?(): void;
-}
-
-/** What `declareOutputFields` receives; `OutputFieldsDeclarer` satisfies it. */
-export interface WindowOutputFieldsDeclarer {
-  declare(...args: any[]): void;
-  declareStream(...args: any[]): void;
-}
+/** Storm's `WindowedBoltExecutor.LATE_TUPLE_FIELD`: the single field of the auto-declared late stream. */
+export const LATE_TUPLE_FIELD = 'late_tuple';
 
 /** Storm's `IWindowedBolt` (§9): `execute` gets a whole window instead of one tuple. */
-export interface IWindowedBolt {
-  prepare(topoConf: Conf, context: any, collector: WindowOutputCollector): void | Promise<void>;
-  execute(inputWindow: TupleWindow): void | Promise<void>;
+export interface IWindowedBolt extends IComponent {
+  prepare(topoConf: Conf, context: TopologyContext, collector: OutputCollector): MaybePromise;
+  execute(inputWindow: TupleWindow): MaybePromise;
   cleanup(): void;
   /** Non-null ⇒ event-time windows. */
   getTimestampExtractor(): TimestampExtractor | null;
-  declareOutputFields(declarer: any): void;
-  getComponentConfiguration(): Conf | null;
 }
 
 /** Storm's `IStatefulWindowedBolt`. */

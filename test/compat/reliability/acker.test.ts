@@ -10,7 +10,6 @@ import {
   spoutTupleIds,
 } from '../../../compat/reliability/edges.ts';
 import { rand64 } from '../../../compat/reliability/rand64.ts';
-import { Acker } from '../../../compat/reliability/acker-constants.ts';
 
 function recorder() {
   const events: string[] = [];
@@ -175,15 +174,5 @@ describe('SpoutPendingMap', () => {
     p.add(1n, 'a', 's', [], 0);
     for (let i = 0; i < 5; i++) expect(p.rotate()).toEqual([]);
     expect(p.getPendingCount()).toBe(1);
-  });
-});
-
-describe('Acker constants', () => {
-  it('has Storm values', () => {
-    expect(Acker.ACKER_COMPONENT_ID).toBe('__acker');
-    expect(Acker.ACKER_INIT_STREAM_ID).toBe('__ack_init');
-    expect(Acker.ACKER_ACK_STREAM_ID).toBe('__ack_ack');
-    expect(Acker.ACKER_FAIL_STREAM_ID).toBe('__ack_fail');
-    expect(Acker.ACKER_RESET_TIMEOUT_STREAM_ID).toBe('__ack_reset_timeout');
   });
 });

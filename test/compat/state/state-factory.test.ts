@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { StateFactory, DEFAULT_STATE_PROVIDER } from '../../../compat/state/state-factory.ts';
 import { InMemoryKeyValueState } from '../../../compat/state/in-memory-key-value-state.ts';
 import { BaseStatefulBolt } from '../../../compat/state/base-stateful-bolt.ts';
-import { CheckpointSpout } from '../../../compat/state/checkpoint-spout.ts';
 import type { KeyValueState } from '../../../compat/state/state.ts';
 
 describe('StateFactory', () => {
@@ -36,7 +35,7 @@ describe('StateFactory', () => {
   });
 });
 
-describe('BaseStatefulBolt and CheckpointSpout', () => {
+describe('BaseStatefulBolt', () => {
   it('provides no-op hooks and a null component configuration', () => {
     class Counter extends BaseStatefulBolt<KeyValueState<string, number>> {
       state: KeyValueState<string, number> | null = null;
@@ -53,12 +52,5 @@ describe('BaseStatefulBolt and CheckpointSpout', () => {
       b.preRollback();
       b.cleanup();
     }).not.toThrow();
-  });
-
-  it('has Storm constants', () => {
-    expect(CheckpointSpout.CHECKPOINT_STREAM_ID).toBe('$checkpoint');
-    expect(CheckpointSpout.CHECKPOINT_COMPONENT_ID).toBe('$checkpointspout');
-    expect(CheckpointSpout.CHECKPOINT_FIELD_TXID).toBe('txid');
-    expect(CheckpointSpout.CHECKPOINT_FIELD_ACTION).toBe('action');
   });
 });

@@ -4,6 +4,9 @@ import { Count } from '../../../compat/windowing/count.ts';
 import { Duration } from '../../../compat/windowing/duration.ts';
 import { TupleWindowImpl } from '../../../compat/windowing/window.ts';
 import type { Fields } from '../../../compat/component/fields.ts';
+import type { OutputCollector } from '../../../compat/component/collectors.ts';
+import type { TopologyContext } from '../../../compat/component/context.ts';
+import type { OutputFieldsDeclarer } from '../../../compat/component/interfaces.ts';
 import type { Tuple } from '../../../compat/component/tuple.ts';
 import { tupleFactory } from './helpers.ts';
 
@@ -15,6 +18,8 @@ const mk = tupleFactory({
   'src:orders': ['userId', 'orderId', 'amount'],
   'profiles:default': ['userId', 'profile'],
 });
+
+const NO_CONTEXT = {} as TopologyContext;
 
 interface Emitted {
   stream: string;
@@ -35,21 +40,22 @@ function fakeCollector() {
     fail() {},
     reportError() {},
   };
-  return { emitted, collector };
+  return { emitted, collector: collector as unknown as OutputCollector };
 }
 
 function declared(bolt: JoinBolt) {
   const out: { stream: string; fields: string[] }[] = [];
-  bolt.declareOutputFields({
-    declare: (f: Fields) => out.push({ stream: 'default', fields: f.toList() }),
-    declareStream: (s: string, f: Fields) => out.push({ stream: s, fields: f.toList() }),
-  });
+  const declarer = {
+    declare: (f: Fields) => void out.push({ stream: 'default', fields: f.toList() }),
+    declareStream: (s: string, f: Fields) => void out.push({ stream: s, fields: f.toList() }),
+  };
+  bolt.declareOutputFields(declarer as OutputFieldsDeclarer);
   return out;
 }
 
 function runJoin(bolt: JoinBolt, tuples: Tuple[]) {
   const { emitted, collector } = fakeCollector();
-  bolt.prepare({}, {}, collector);
+  bolt.prepare({}, NO_CONTEXT, collector);
   bolt.execute(new TupleWindowImpl(tuples, tuples, []));
   return emitted;
 }
@@ -125,7 +131,7 @@ describe('JoinBolt', () => {
     );
     expect(() => bolt.join('x', 'id', 'nope')).toThrow("Stream 'nope' was not previously declared");
     expect(() => bolt.join('y', 's:id', 'users')).toThrow(/Not expecting stream qualifier ':' in 's:id'/);
-    expect(() => new JoinBolt('users', 'userId').prepare({}, {}, fakeCollector().collector)).toThrow(
+    expect(() => new JoinBolt('users', 'userId').prepare({}, NO_CONTEXT, fakeCollector().collector)).toThrow(
       'Must specify output fields via .select() method.',
     );
   });
