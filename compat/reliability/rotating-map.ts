@@ -49,8 +49,12 @@ export class RotatingMap<K, V> {
   }
 
   get(key: K): V | null {
-    for (const bucket of this.buckets) {
-      if (bucket.has(key)) return bucket.get(key) as V;
+    const buckets = this.buckets;
+    for (let i = 0; i < buckets.length; i++) {
+      const bucket = buckets[i]!;
+      // One lookup on the hot path; `has` only disambiguates a stored undefined.
+      const v = bucket.get(key);
+      if (v !== undefined || bucket.has(key)) return v as V;
     }
     return null;
   }
@@ -63,11 +67,13 @@ export class RotatingMap<K, V> {
   }
 
   remove(key: K): V | null {
-    for (const bucket of this.buckets) {
-      if (bucket.has(key)) {
-        const v = bucket.get(key) as V;
+    const buckets = this.buckets;
+    for (let i = 0; i < buckets.length; i++) {
+      const bucket = buckets[i]!;
+      const v = bucket.get(key);
+      if (v !== undefined || bucket.has(key)) {
         bucket.delete(key);
-        return v;
+        return v as V;
       }
     }
     return null;
