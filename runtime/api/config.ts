@@ -1,0 +1,103 @@
+import type { CheckpointStorage } from '../checkpoint/storage.ts';
+import type { RestartStrategyConfig } from '../checkpoint/restart.ts';
+import { ConfigError } from '../errors.ts';
+import type { RuntimeMetrics } from '../metrics/index.ts';
+
+export type LogLevel = 'info' | 'warn' | 'error';
+export type Logger = (level: LogLevel, message: string) => void;
+
+export interface CheckpointConfig {
+  /** Barrier interval; checkpointing is off when unset. */
+  intervalMs?: number;
+  /** Directory for checkpoint files; without one, checkpoints stay in memory (enough for in-process failover). */
+  dir?: string;
+  /** Completed checkpoints to keep on disk. Default 3. */
+  retain?: number;
+  /** A checkpoint not complete after this long fails the job over. Default 60 s. */
+  timeoutMs?: number;
+  /** A custom store instead of `dir`. */
+  storage?: CheckpointStorage;
+}
+
+export interface JobConfig {
+  jobName?: string;
+  /** Default parallelism of operators that do not set their own. Default 1. */
+  parallelism?: number;
+  /** Upper bound for any operator's parallelism (and for rescaling keyed state). Default 128. */
+  maxParallelism?: number;
+  /** Records a source may emit per poll, i.e. per event-loop turn. Default 512. */
+  batchSize?: number;
+  /** How long a partly filled batch waits before crossing threads. Default 5 ms. */
+  bufferTimeoutMs?: number;
+  /** Worker threads for parallel subtasks; 0 runs everything on the main event loop. Default 0. */
+  workers?: number;
+  checkpoint?: CheckpointConfig;
+  /** Where to start from: the latest complete checkpoint (default when a checkpoint dir is set), nothing, or a given file. */
+  restore?: 'latest' | 'none' | { path: string };
+  /** Default: exponential back-off (100 ms to 10 s) with checkpointing, no restart without. */
+  restart?: RestartStrategyConfig;
+  /** How often timestamp assigners emit watermarks. Default 200 ms. */
+  watermarkIntervalMs?: number;
+  metrics?: RuntimeMetrics;
+  /** Savepoints on a wall-clock schedule (cron syntax). */
+  savepoints?: { cron: string };
+  log?: Logger;
+}
+
+const KNOWN_KEYS = new Set([
+  'jobName',
+  'parallelism',
+  'maxParallelism',
+  'batchSize',
+  'bufferTimeoutMs',
+  'workers',
+  'checkpoint',
+  'restore',
+  'restart',
+  'watermarkIntervalMs',
+  'metrics',
+  'savepoints',
+  'log',
+]);
+const KNOWN_CHECKPOINT_KEYS = new Set(['intervalMs', 'dir', 'retain', 'timeoutMs', 'storage']);
+
+export function validateJobConfig(config: JobConfig): void {
+  for (const key of Object.keys(config)) {
+    if (!KNOWN_KEYS.has(key)) throw new ConfigError(`unknown job option '${key}' (known: ${[...KNOWN_KEYS].join(', ')})`);
+  }
+  for (const key of Object.keys(config.checkpoint ?? {})) {
+    if (!KNOWN_CHECKPOINT_KEYS.has(key)) throw new ConfigError(`unknown checkpoint option 'checkpoint.${key}'`);
+  }
+  positiveInteger('parallelism', config.parallelism);
+  positiveInteger('maxParallelism', config.maxParallelism);
+  positiveInteger('batchSize', config.batchSize);
+  nonNegative('bufferTimeoutMs', config.bufferTimeoutMs);
+  if (config.workers !== undefined && (!Number.isInteger(config.workers) || config.workers < 0)) {
+    throw new ConfigError(`job option 'workers' must be an integer >= 0, got ${String(config.workers)}`);
+  }
+  if (config.checkpoint?.intervalMs !== undefined && !(config.checkpoint.intervalMs >= 10)) {
+    throw new ConfigError(`checkpoint.intervalMs must be >= 10, got ${String(config.checkpoint.intervalMs)}`);
+  }
+  positiveInteger('checkpoint.retain', config.checkpoint?.retain);
+  positiveInteger('checkpoint.timeoutMs', config.checkpoint?.timeoutMs);
+  positiveInteger('watermarkIntervalMs', config.watermarkIntervalMs);
+  const restore = config.restore;
+  if (restore !== undefined && restore !== 'latest' && restore !== 'none' && typeof (restore as { path?: unknown }).path !== 'string') {
+    throw new ConfigError(`job option 'restore' must be 'latest', 'none' or { path }, got ${JSON.stringify(restore)}`);
+  }
+}
+
+function positiveInteger(name: string, value: number | undefined): void {
+  if (value !== undefined && (!Number.isInteger(value) || value < 1)) {
+    throw new ConfigError(`job option '${name}' must be an integer >= 1, got ${String(value)}`);
+  }
+}
+
+function nonNegative(name: string, value: number | undefined): void {
+  if (value !== undefined && !(value >= 0)) throw new ConfigError(`job option '${name}' must be >= 0, got ${String(value)}`);
+}
+
+export const defaultLogger: Logger = (level, message) => {
+  if (level === 'info') return;
+  process.stderr.write(`[stormshift] ${level}: ${message}\n`);
+};

@@ -1,0 +1,37 @@
+/**
+ * The sink contract, with an optional two-phase commit. A writer that implements `prepareCommit`
+ * and `commit` gets exactly-once output: at each barrier it seals what it wrote into a
+ * "committable" that is stored inside the checkpoint, and it makes it visible only once the whole
+ * checkpoint is durable. On restore the runtime hands the restored checkpoint's committables to
+ * `commit` again, so commits must be idempotent.
+ */
+export interface SinkContext {
+  readonly jobName: string;
+  readonly operatorName: string;
+  readonly subtaskIndex: number;
+  readonly parallelism: number;
+  /** Whether this run was restored from a checkpoint (a writer may clean up what a crash left). */
+  readonly restored: boolean;
+}
+
+export interface SinkWriter<T, C = unknown, S = unknown> {
+  open?(): void | Promise<void>;
+  /** A returned Promise counts as in flight; past the sink's limit the runtime backpressures the sources. */
+  write(value: T, timestamp: number): void | Promise<void>;
+  /**
+   * Seal everything written before the barrier. May await a flush; the content is fixed when
+   * called. `undefined` means nothing to commit for this checkpoint.
+   */
+  prepareCommit?(checkpointId: number): C | undefined | Promise<C | undefined>;
+  /** Make sealed output visible. Called after the checkpoint completes and again on restore: idempotent. */
+  commit?(committables: C[]): void | Promise<void>;
+  snapshotState?(checkpointId: number): S;
+  restoreState?(state: S): void;
+  /** Called once after the last record of a bounded input, before the final checkpoint. */
+  finish?(): void | Promise<void>;
+  close?(): void | Promise<void>;
+}
+
+export interface Sink<T, C = unknown, S = unknown> {
+  createWriter(context: SinkContext): SinkWriter<T, C, S>;
+}

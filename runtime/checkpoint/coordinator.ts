@@ -1,0 +1,149 @@
+import { CheckpointError, messageOf } from '../errors.ts';
+import type { CheckpointMetrics } from '../metrics/index.ts';
+import type { CheckpointData, CheckpointStorage, StoredCheckpoint } from './storage.ts';
+
+/** What a participating subtask acknowledges: its operator states and sink committables. */
+export interface CheckpointAck {
+  subtaskIndex: number;
+  states: Record<string, unknown>;
+  committables: Record<string, unknown>;
+}
+
+export interface CheckpointCoordinatorOptions {
+  jobName: string;
+  storage: CheckpointStorage;
+  metrics: CheckpointMetrics;
+  firstCheckpointId: number;
+  timeoutMs: number;
+  /** Number of subtasks that must acknowledge each checkpoint. */
+  participants(): number;
+  /** Injects barriers at every source (or snapshots every subtask directly, for the final checkpoint). */
+  inject(checkpointId: number, direct: boolean): void;
+  /** The checkpoint is durable: sinks commit, sources commit offsets. */
+  complete(checkpointId: number, acks: CheckpointAck[]): Promise<void>;
+  /** A checkpoint failed in a way that leaves the job inconsistent: fail over. */
+  failJob(error: Error): void;
+}
+
+interface Pending {
+  id: number;
+  kind: 'checkpoint' | 'savepoint';
+  startedAt: number;
+  timestamp: number;
+  acks: Array<Promise<CheckpointAck>>;
+  resolve(stored: StoredCheckpoint): void;
+  reject(error: Error): void;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+export interface CompletedCheckpointInfo {
+  id: number;
+  kind: 'checkpoint' | 'savepoint';
+  path: string;
+  bytes: number;
+  durationMs: number;
+  completedAt: number;
+}
+
+/**
+ * Triggers aligned checkpoints (Chandy-Lamport with barriers, as in Flink): barriers enter at the
+ * sources, every subtask snapshots when its inputs are aligned, and the checkpoint becomes durable
+ * once all subtasks acknowledged and storage holds it. Only then are sinks told to commit.
+ */
+export class CheckpointCoordinator {
+  private nextId: number;
+  private pending: Pending | undefined;
+  private stopped = false;
+  lastCompleted: CompletedCheckpointInfo | undefined;
+  completedCount = 0;
+
+  constructor(private readonly options: CheckpointCoordinatorOptions) {
+    this.nextId = options.firstCheckpointId;
+  }
+
+  get inProgress(): boolean {
+    return this.pending !== undefined;
+  }
+
+  trigger(kind: 'checkpoint' | 'savepoint' = 'checkpoint', direct = false): Promise<StoredCheckpoint> {
+    if (this.stopped) return Promise.reject(new CheckpointError('the job is not running'));
+    if (this.pending) return Promise.reject(new CheckpointError(`checkpoint ${this.pending.id} is still in progress`, { retriable: true }));
+    const id = this.nextId++;
+    let resolve!: (stored: StoredCheckpoint) => void;
+    let reject!: (error: Error) => void;
+    const promise = new Promise<StoredCheckpoint>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    const timer = setTimeout(() => this.abort(id, new CheckpointError(`checkpoint ${id} timed out after ${this.options.timeoutMs} ms`)), this.options.timeoutMs);
+    this.pending = { id, kind, startedAt: performance.now(), timestamp: Date.now(), acks: [], resolve, reject, timer };
+    this.options.inject(id, direct);
+    return promise;
+  }
+
+  acknowledge(checkpointId: number, ack: Promise<CheckpointAck>): void {
+    const pending = this.pending;
+    if (!pending || pending.id !== checkpointId) return;
+    pending.acks.push(ack);
+    if (pending.acks.length === this.options.participants()) void this.finish(pending);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.pending) {
+      clearTimeout(this.pending.timer);
+      this.pending.reject(new CheckpointError(`checkpoint ${this.pending.id} aborted: the job stopped`));
+      this.pending = undefined;
+    }
+  }
+
+  private async finish(pending: Pending): Promise<void> {
+    try {
+      const acks = await Promise.all(pending.acks);
+      if (this.pending !== pending) return;
+      const data: CheckpointData = {
+        id: pending.id,
+        jobName: this.options.jobName,
+        kind: pending.kind,
+        timestamp: pending.timestamp,
+        operators: {},
+        committables: {},
+      };
+      for (const ack of acks) {
+        for (const [uid, state] of Object.entries(ack.states)) (data.operators[uid] ??= {})[ack.subtaskIndex] = state;
+        for (const [uid, committable] of Object.entries(ack.committables)) (data.committables![uid] ??= {})[ack.subtaskIndex] = committable;
+      }
+      const stored = await this.options.storage.write(data);
+      if (this.pending !== pending) return;
+      clearTimeout(pending.timer);
+      this.pending = undefined;
+      const durationMs = performance.now() - pending.startedAt;
+      this.options.metrics.completed(durationMs, stored.bytes, pending.id);
+      this.completedCount++;
+      this.lastCompleted = { id: pending.id, kind: pending.kind, path: stored.path, bytes: stored.bytes, durationMs, completedAt: Date.now() };
+      await this.options.complete(pending.id, acks);
+      pending.resolve(stored);
+    } catch (error) {
+      const failure = error instanceof Error ? error : new CheckpointError(messageOf(error));
+      if (this.pending === pending) {
+        this.abort(pending.id, failure);
+        return;
+      }
+      // Durable, but committing it failed: the restore path commits it again.
+      pending.reject(failure);
+      this.options.failJob(failure);
+    }
+  }
+
+  private abort(checkpointId: number, error: Error): void {
+    const pending = this.pending;
+    if (!pending || pending.id !== checkpointId) return;
+    clearTimeout(pending.timer);
+    this.pending = undefined;
+    this.options.metrics.failed(error.message);
+    pending.reject(error);
+    // A half-propagated barrier leaves gates aligned on a checkpoint that will never finish;
+    // restoring the last complete checkpoint is the only consistent way forward.
+    this.options.failJob(error);
+  }
+}

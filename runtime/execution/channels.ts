@@ -1,0 +1,165 @@
+import type { StreamOperator } from '../api/operator.ts';
+import type { OperatorMetrics } from '../metrics/index.ts';
+
+/**
+ * One producer subtask's view of one consumer subtask's input. In-thread channels deliver by
+ * direct call; cross-thread channels (worker-channel.ts) batch and post. Both carry records,
+ * watermarks, checkpoint barriers and end-of-input in order.
+ */
+export interface ChannelEndpoint {
+  pushRecord(value: unknown, timestamp: number): void;
+  pushWatermark(watermark: number): void;
+  pushBarrier(checkpointId: number): void;
+  pushEnd(): void;
+}
+
+const RECORD = 0;
+const WATERMARK = 1;
+const BARRIER = 2;
+const END = 3;
+
+export interface GateOwner {
+  /** All channels delivered the barrier: snapshot the chain and forward the barrier downstream. */
+  onAligned(checkpointId: number): void;
+  /** Every channel ended: flush and finish. */
+  onEndOfInput(): void;
+}
+
+/**
+ * The input of one chain subtask: aligns checkpoint barriers across its channels (a channel that
+ * delivered barrier n is held back until all have) and combines their watermarks (the minimum).
+ */
+export class InputGate {
+  readonly channels: InputChannel[] = [];
+  private aligning: number | undefined;
+  private combinedWatermark = -Infinity;
+  private endedCount = 0;
+
+  constructor(
+    private readonly owner: GateOwner,
+    private readonly head: StreamOperator,
+    private readonly headMetrics: OperatorMetrics,
+    sides: Array<1 | 2>,
+  ) {
+    for (let i = 0; i < sides.length; i++) this.channels.push(new InputChannel(this, head, headMetrics, sides[i]!));
+  }
+
+  get currentWatermark(): number {
+    return this.combinedWatermark;
+  }
+
+  /** Whether some channel is held back by an alignment in progress. */
+  get isAligning(): boolean {
+    return this.aligning !== undefined;
+  }
+
+  onWatermark(): void {
+    let min = Infinity;
+    for (const channel of this.channels) if (!channel.ended && channel.watermark < min) min = channel.watermark;
+    if (min > this.combinedWatermark) {
+      this.combinedWatermark = min;
+      this.head.processWatermark(min);
+    }
+  }
+
+  onBarrier(channel: InputChannel, checkpointId: number): void {
+    if (this.aligning === undefined || checkpointId > this.aligning) this.aligning = checkpointId;
+    channel.blocked = true;
+    this.completeAlignmentIfReady();
+  }
+
+  onEnd(channel: InputChannel): void {
+    channel.ended = true;
+    this.endedCount++;
+    this.onWatermark();
+    this.completeAlignmentIfReady();
+    if (this.endedCount === this.channels.length) this.owner.onEndOfInput();
+  }
+
+  private completeAlignmentIfReady(): void {
+    const checkpointId = this.aligning;
+    if (checkpointId === undefined) return;
+    for (const channel of this.channels) if (!channel.blocked && !channel.ended) return;
+    this.aligning = undefined;
+    this.owner.onAligned(checkpointId);
+    for (const channel of this.channels) channel.blocked = false;
+    for (const channel of this.channels) channel.drain();
+  }
+}
+
+export class InputChannel implements ChannelEndpoint {
+  blocked = false;
+  ended = false;
+  watermark = -Infinity;
+  /** Items that arrived while blocked, flattened as [kind, a, b, kind, a, b, ...]. */
+  private buffer: unknown[] | null = null;
+
+  constructor(
+    private readonly gate: InputGate,
+    private readonly head: StreamOperator,
+    private readonly metrics: OperatorMetrics,
+    private readonly side: 1 | 2,
+  ) {}
+
+  get bufferedItems(): number {
+    return this.buffer === null ? 0 : this.buffer.length / 3;
+  }
+
+  pushRecord(value: unknown, timestamp: number): void {
+    if (this.blocked) {
+      (this.buffer ??= []).push(RECORD, value, timestamp);
+      return;
+    }
+    this.metrics.recordsIn++;
+    if (this.side === 1) this.head.processElement(value, timestamp);
+    else this.head.processElement2(value, timestamp);
+  }
+
+  pushWatermark(watermark: number): void {
+    if (this.blocked) {
+      (this.buffer ??= []).push(WATERMARK, watermark, 0);
+      return;
+    }
+    if (watermark > this.watermark) {
+      this.watermark = watermark;
+      this.gate.onWatermark();
+    }
+  }
+
+  pushBarrier(checkpointId: number): void {
+    if (this.blocked) {
+      (this.buffer ??= []).push(BARRIER, checkpointId, 0);
+      return;
+    }
+    this.gate.onBarrier(this, checkpointId);
+  }
+
+  pushEnd(): void {
+    if (this.blocked) {
+      (this.buffer ??= []).push(END, 0, 0);
+      return;
+    }
+    this.gate.onEnd(this);
+  }
+
+  /** Replays what arrived while blocked, stopping again if a later barrier blocks the channel. */
+  drain(): void {
+    while (this.buffer !== null && !this.blocked) {
+      const items = this.buffer;
+      this.buffer = null;
+      let i = 0;
+      for (; i < items.length && !this.blocked; i += 3) {
+        const kind = items[i] as number;
+        if (kind === RECORD) this.pushRecord(items[i + 1], items[i + 2] as number);
+        else if (kind === WATERMARK) this.pushWatermark(items[i + 1] as number);
+        else if (kind === BARRIER) this.pushBarrier(items[i + 1] as number);
+        else this.pushEnd();
+      }
+      if (i < items.length) {
+        const rest = items.slice(i);
+        // Anything buffered during the replay arrived later than `rest`, so it goes behind it.
+        this.buffer = this.buffer === null ? rest : rest.concat(this.buffer);
+      }
+    }
+  }
+}

@@ -1,0 +1,216 @@
+import type { JobConfig, Logger } from '../api/config.ts';
+import { defaultLogger } from '../api/config.ts';
+import type { CompletedCheckpointInfo } from '../checkpoint/coordinator.ts';
+import { createRestartStrategy, type RestartStrategy } from '../checkpoint/restart.ts';
+import { scheduleSavepoints } from '../checkpoint/savepoint-schedule.ts';
+import { DirectoryCheckpointStorage, InMemoryCheckpointStorage, type CheckpointData, type CheckpointStorage, type StoredCheckpoint } from '../checkpoint/storage.ts';
+import { JobCancelledError, messageOf } from '../errors.ts';
+import type { PhysicalPlan } from '../graph/plan.ts';
+import { RuntimeMetrics } from '../metrics/index.ts';
+import { Deployment } from './deployment.ts';
+
+export type JobState = 'created' | 'running' | 'restarting' | 'finished' | 'cancelled' | 'failed';
+
+export interface JobResult {
+  jobName: string;
+  state: 'finished' | 'cancelled';
+  restarts: number;
+  checkpoints: number;
+  lastCheckpoint: CompletedCheckpointInfo | undefined;
+  durationMs: number;
+}
+
+export interface JobStatus {
+  state: JobState;
+  restarts: number;
+  checkpoints: number;
+  lastCheckpoint: CompletedCheckpointInfo | undefined;
+  backpressured: boolean;
+  backpressureMs: number;
+  lastError: string | undefined;
+}
+
+/** A running job: await `result`, or cancel it, take checkpoints and savepoints on demand. */
+export interface JobHandle {
+  readonly jobName: string;
+  readonly metrics: RuntimeMetrics;
+  /** Resolves when the job finishes or is cancelled; rejects when it fails for good. */
+  readonly result: Promise<JobResult>;
+  status(): JobStatus;
+  cancel(): Promise<JobResult>;
+  triggerCheckpoint(): Promise<StoredCheckpoint>;
+  triggerSavepoint(): Promise<StoredCheckpoint>;
+}
+
+const DEFAULT_TIMEOUT_MS = 60_000;
+
+/**
+ * Runs a plan and keeps it running: on failure it tears the deployment down, asks the restart
+ * strategy whether and when to try again, and redeploys from the latest complete checkpoint.
+ */
+export class JobRunner implements JobHandle {
+  readonly jobName: string;
+  readonly metrics: RuntimeMetrics;
+  readonly result: Promise<JobResult>;
+  private readonly storage: CheckpointStorage;
+  private readonly restart: RestartStrategy;
+  private readonly log: Logger;
+  private deployment: Deployment | undefined;
+  private state: JobState = 'created';
+  private restarts = 0;
+  private checkpoints = 0;
+  private lastCheckpoint: CompletedCheckpointInfo | undefined;
+  private lastError: string | undefined;
+  private cancelRequested = false;
+  private wakeFromDelay: (() => void) | undefined;
+  private readonly startedAt = performance.now();
+
+  constructor(
+    private readonly plan: PhysicalPlan,
+    private readonly config: JobConfig,
+  ) {
+    this.jobName = plan.jobName;
+    this.metrics = config.metrics ?? new RuntimeMetrics();
+    this.log = config.log ?? defaultLogger;
+    const checkpoint = config.checkpoint ?? {};
+    this.storage =
+      checkpoint.storage ??
+      (checkpoint.dir
+        ? new DirectoryCheckpointStorage({
+            dir: checkpoint.dir,
+            retain: checkpoint.retain ?? 3,
+            onCorrupt: (path, error) => this.log('warn', `checkpoint ${path} is unreadable (${error.message}); using the one before it`),
+          })
+        : new InMemoryCheckpointStorage());
+    const checkpointing = checkpoint.intervalMs !== undefined;
+    this.restart = createRestartStrategy(
+      config.restart ?? (checkpointing ? { type: 'exponential-backoff', initialDelayMs: 100, maxDelayMs: 10_000 } : { type: 'none' }),
+    );
+    this.result = this.run();
+    this.result.catch(() => {});
+  }
+
+  status(): JobStatus {
+    return {
+      state: this.state,
+      restarts: this.restarts,
+      checkpoints: this.checkpoints + (this.deployment?.coordinator.completedCount ?? 0),
+      lastCheckpoint: this.deployment?.coordinator.lastCompleted ?? this.lastCheckpoint,
+      backpressured: this.deployment?.backpressure.blocked ?? false,
+      backpressureMs: this.deployment?.backpressure.blockedMs ?? 0,
+      lastError: this.lastError,
+    };
+  }
+
+  async cancel(): Promise<JobResult> {
+    this.cancelRequested = true;
+    this.deployment?.cancel();
+    this.wakeFromDelay?.();
+    return this.result;
+  }
+
+  triggerCheckpoint(): Promise<StoredCheckpoint> {
+    if (!this.deployment?.isRunning) return Promise.reject(new Error(`job '${this.jobName}' is not running`));
+    return this.deployment.coordinator.trigger('checkpoint');
+  }
+
+  triggerSavepoint(): Promise<StoredCheckpoint> {
+    if (!this.deployment?.isRunning) return Promise.reject(new Error(`job '${this.jobName}' is not running`));
+    return this.deployment.coordinator.trigger('savepoint');
+  }
+
+  private async initialCheckpoint(): Promise<CheckpointData | undefined> {
+    const restore = this.config.restore ?? (this.config.checkpoint?.dir ? 'latest' : 'none');
+    if (restore === 'none') return undefined;
+    if (restore === 'latest') return (await this.storage.latest())?.data;
+    return this.storage.read(restore.path);
+  }
+
+  private async run(): Promise<JobResult> {
+    const savepointSchedule = this.config.savepoints
+      ? scheduleSavepoints(
+          this.config.savepoints.cron,
+          () => this.triggerSavepoint(),
+          (error) => this.log('warn', `scheduled savepoint failed: ${messageOf(error)}`),
+        )
+      : undefined;
+    try {
+      let restoreFrom = await this.initialCheckpoint();
+      if (restoreFrom) this.log('info', `restoring '${this.jobName}' from checkpoint ${restoreFrom.id}`);
+      for (;;) {
+        if (this.cancelRequested) return this.finish('cancelled');
+        const deployment = new Deployment({
+          plan: this.plan,
+          storage: this.storage,
+          metrics: this.metrics,
+          checkpointIntervalMs: this.config.checkpoint?.intervalMs,
+          checkpointTimeoutMs: this.config.checkpoint?.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+          restoreFrom,
+          firstCheckpointId: (restoreFrom?.id ?? 0) + 1,
+          log: this.log,
+        });
+        this.deployment = deployment;
+        this.state = 'running';
+        let failure: unknown;
+        try {
+          await deployment.start();
+          if (this.cancelRequested) deployment.cancel();
+          const outcome = await deployment.outcome;
+          await deployment.teardown();
+          this.absorb(deployment);
+          return this.finish(outcome);
+        } catch (error) {
+          failure = error;
+        }
+        deployment.fail(failure);
+        await deployment.teardown();
+        this.absorb(deployment);
+        if (this.cancelRequested) return this.finish('cancelled');
+        this.lastError = messageOf(failure);
+        const delay = this.restart.nextDelay(failure, Date.now());
+        if (delay === undefined) {
+          this.state = 'failed';
+          this.log('error', `job '${this.jobName}' failed: ${messageOf(failure)} (${this.restart.describe()}: no more restarts)`);
+          throw failure;
+        }
+        this.state = 'restarting';
+        this.restarts++;
+        this.log('warn', `job '${this.jobName}' failed: ${messageOf(failure)}; restarting in ${delay} ms`);
+        await this.delay(delay);
+        restoreFrom = (await this.storage.latest())?.data ?? (await this.initialCheckpoint());
+      }
+    } finally {
+      savepointSchedule?.stop();
+    }
+  }
+
+  private absorb(deployment: Deployment): void {
+    this.checkpoints += deployment.coordinator.completedCount;
+    this.lastCheckpoint = deployment.coordinator.lastCompleted ?? this.lastCheckpoint;
+    this.deployment = undefined;
+  }
+
+  private finish(state: 'finished' | 'cancelled'): JobResult {
+    this.state = state;
+    return {
+      jobName: this.jobName,
+      state,
+      restarts: this.restarts,
+      checkpoints: this.checkpoints,
+      lastCheckpoint: this.lastCheckpoint,
+      durationMs: performance.now() - this.startedAt,
+    };
+  }
+
+  private delay(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.wakeFromDelay = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+}
+
+export { JobCancelledError };

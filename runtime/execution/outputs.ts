@@ -1,0 +1,66 @@
+import type { Output, StreamOperator } from '../api/operator.ts';
+import type { OperatorMetrics } from '../metrics/index.ts';
+
+/** Hands records to the next operator of the same chain: a plain method call. */
+export class ChainedOutput implements Output<unknown> {
+  constructor(
+    private readonly operator: StreamOperator,
+    private readonly metrics: OperatorMetrics,
+  ) {}
+  collect(value: unknown, timestamp: number): void {
+    this.metrics.recordsIn++;
+    this.operator.processElement(value, timestamp);
+  }
+  collectSide(): void {}
+  emitWatermark(watermark: number): void {
+    this.operator.processWatermark(watermark);
+  }
+}
+
+class FanOut implements Output<unknown> {
+  constructor(private readonly outputs: Output<unknown>[]) {}
+  collect(value: unknown, timestamp: number): void {
+    for (const output of this.outputs) output.collect(value, timestamp);
+  }
+  collectSide(): void {}
+  emitWatermark(watermark: number): void {
+    for (const output of this.outputs) output.emitWatermark(watermark);
+  }
+}
+
+const DISCARD: Output<unknown> = { collect() {}, collectSide() {}, emitWatermark() {} };
+
+/** An operator's output: counts records out, then feeds its main consumers and side-output consumers. */
+export class NodeOutput implements Output<unknown> {
+  private readonly main: Output<unknown>;
+
+  constructor(
+    mainOutputs: Output<unknown>[],
+    private readonly sides: Map<string, Output<unknown>> | null,
+    private readonly metrics: OperatorMetrics,
+  ) {
+    this.main = mainOutputs.length === 0 ? DISCARD : mainOutputs.length === 1 ? mainOutputs[0]! : new FanOut(mainOutputs);
+  }
+
+  collect(value: unknown, timestamp: number): void {
+    this.metrics.recordsOut++;
+    this.main.collect(value, timestamp);
+  }
+
+  collectSide(tagId: string, value: unknown, timestamp: number): void {
+    const side = this.sides?.get(tagId);
+    if (side !== undefined) side.collect(value, timestamp);
+  }
+
+  emitWatermark(watermark: number): void {
+    this.main.emitWatermark(watermark);
+    if (this.sides !== null) for (const side of this.sides.values()) side.emitWatermark(watermark);
+  }
+}
+
+export function sideOutputs(byTag: Map<string, Output<unknown>[]>): Map<string, Output<unknown>> | null {
+  if (byTag.size === 0) return null;
+  const result = new Map<string, Output<unknown>>();
+  for (const [tag, outputs] of byTag) result.set(tag, outputs.length === 1 ? outputs[0]! : new FanOut(outputs));
+  return result;
+}

@@ -1,0 +1,132 @@
+import type { Output } from '../api/operator.ts';
+import { StormshiftError } from '../errors.ts';
+import type { PartitionerSpec } from '../graph/partitioner.ts';
+import { subtaskForKey } from '../state/index.ts';
+import type { ChannelEndpoint } from './channels.ts';
+
+/**
+ * The producer side of one network edge for one producer subtask: picks the consumer subtask(s)
+ * for each record. Watermarks, barriers and end-of-input go to every channel.
+ */
+export abstract class Router implements Output<unknown> {
+  constructor(readonly channels: ChannelEndpoint[]) {}
+
+  abstract collect(value: unknown, timestamp: number): void;
+
+  collectSide(): void {
+    // Routers are attached per output tag; a side record never reaches one.
+  }
+
+  emitWatermark(watermark: number): void {
+    for (const channel of this.channels) channel.pushWatermark(watermark);
+  }
+
+  broadcastBarrier(checkpointId: number): void {
+    for (const channel of this.channels) channel.pushBarrier(checkpointId);
+  }
+
+  broadcastEnd(): void {
+    for (const channel of this.channels) channel.pushEnd();
+  }
+}
+
+class ForwardRouter extends Router {
+  private readonly target: ChannelEndpoint;
+  constructor(channels: ChannelEndpoint[], producerIndex: number) {
+    super(channels);
+    this.target = channels[producerIndex]!;
+  }
+  collect(value: unknown, timestamp: number): void {
+    this.target.pushRecord(value, timestamp);
+  }
+}
+
+class RebalanceRouter extends Router {
+  private next: number;
+  constructor(channels: ChannelEndpoint[], producerIndex: number) {
+    super(channels);
+    // Start each producer at a different consumer so small bursts spread out.
+    this.next = producerIndex % channels.length;
+  }
+  collect(value: unknown, timestamp: number): void {
+    const channel = this.channels[this.next]!;
+    this.next = this.next + 1 === this.channels.length ? 0 : this.next + 1;
+    channel.pushRecord(value, timestamp);
+  }
+}
+
+class HashRouter extends Router {
+  constructor(
+    channels: ChannelEndpoint[],
+    private readonly key: (value: unknown) => unknown,
+    private readonly operatorName: string,
+  ) {
+    super(channels);
+  }
+  collect(value: unknown, timestamp: number): void {
+    let key: unknown;
+    try {
+      key = this.key(value);
+    } catch (error) {
+      throw new StormshiftError('KEY_SELECTOR_FAILED', `keyBy selector feeding '${this.operatorName}' threw: ${(error as Error)?.message ?? error}`, {
+        cause: error,
+        retriable: true,
+      });
+    }
+    this.channels[subtaskForKey(key, this.channels.length)]!.pushRecord(value, timestamp);
+  }
+}
+
+class BroadcastRouter extends Router {
+  collect(value: unknown, timestamp: number): void {
+    for (const channel of this.channels) channel.pushRecord(value, timestamp);
+  }
+}
+
+class GlobalRouter extends Router {
+  collect(value: unknown, timestamp: number): void {
+    this.channels[0]!.pushRecord(value, timestamp);
+  }
+}
+
+class SelectingRouter extends Router {
+  constructor(
+    channels: ChannelEndpoint[],
+    private readonly select: (value: unknown) => number,
+    private readonly operatorName: string,
+  ) {
+    super(channels);
+  }
+  collect(value: unknown, timestamp: number): void {
+    const index = this.select(value);
+    const channel = this.channels[index];
+    if (channel === undefined) {
+      throw new StormshiftError(
+        'PARTITION_OUT_OF_RANGE',
+        `partitioner feeding '${this.operatorName}' chose subtask ${index}, but it has ${this.channels.length}`,
+      );
+    }
+    channel.pushRecord(value, timestamp);
+  }
+}
+
+export function createRouter(spec: PartitionerSpec, channels: ChannelEndpoint[], producerIndex: number, consumerName: string): Router {
+  switch (spec.kind) {
+    case 'forward':
+      return new ForwardRouter(channels, producerIndex);
+    case 'rebalance':
+      return new RebalanceRouter(channels, producerIndex);
+    case 'hash':
+      return new HashRouter(channels, spec.key, consumerName);
+    case 'broadcast':
+      return new BroadcastRouter(channels);
+    case 'global':
+      return new GlobalRouter(channels);
+    case 'custom': {
+      const n = channels.length;
+      return new SelectingRouter(channels, (value) => spec.partition(spec.key(value), n), consumerName);
+    }
+    case 'direct':
+      return new SelectingRouter(channels, spec.select, consumerName);
+  }
+}

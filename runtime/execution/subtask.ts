@@ -1,0 +1,265 @@
+import type { Output, OperatorContext, StreamOperator } from '../api/operator.ts';
+import { NO_TIMESTAMP } from '../api/functions.ts';
+import type { PlanChain, PlanNode } from '../graph/plan.ts';
+import type { OperatorMetrics, RuntimeMetrics } from '../metrics/index.ts';
+import { HeapKeyedStateBackend, OperatorStateStore } from '../state/index.ts';
+import { KeyedTimerService } from '../time/keyed-timers.ts';
+import type { ProcessingTimeService } from '../time/processing-time.ts';
+import { InputGate, type GateOwner } from './channels.ts';
+import type { Router } from './routers.ts';
+
+/** What one operator of one subtask contributes to a checkpoint. */
+export interface OperatorSnapshot {
+  op?: unknown;
+  keyed?: unknown;
+  timers?: unknown;
+  opState?: unknown;
+}
+
+export interface SubtaskSnapshot {
+  /** by operator uid */
+  states: Record<string, OperatorSnapshot>;
+  /** by operator uid, for two-phase sinks */
+  committables: Record<string, unknown>;
+}
+
+/** The services a subtask needs from the deployment that owns it. */
+export interface SubtaskHost {
+  readonly jobName: string;
+  readonly maxParallelism: number;
+  readonly clock: ProcessingTimeService;
+  readonly restored: boolean;
+  readonly runtimeMetrics: RuntimeMetrics;
+  operatorMetrics(node: PlanNode, subtaskIndex: number): OperatorMetrics;
+  setBusy(owner: object, busy: boolean): void;
+  fail(error: unknown): void;
+  acknowledgeCheckpoint(checkpointId: number, subtask: Subtask, snapshot: Promise<SubtaskSnapshot>): void;
+  subtaskFinished(subtask: Subtask): void;
+  track(work: Promise<unknown>): void;
+}
+
+class RuntimeOperatorContext implements OperatorContext {
+  readonly keyedState: HeapKeyedStateBackend | undefined;
+  readonly timers: KeyedTimerService | undefined;
+  readonly operatorState = new OperatorStateStore();
+  private readonly busyToken = {};
+
+  constructor(
+    private readonly host: SubtaskHost,
+    readonly node: PlanNode,
+    readonly subtaskIndex: number,
+    readonly metrics: OperatorMetrics,
+    private readonly subtask: Subtask,
+  ) {
+    if (node.transformation.keySelector) {
+      this.keyedState = new HeapKeyedStateBackend();
+      this.timers = new KeyedTimerService(this.keyedState, host.clock);
+    }
+  }
+
+  get jobName(): string {
+    return this.host.jobName;
+  }
+  get operatorName(): string {
+    return this.node.transformation.name;
+  }
+  get uid(): string {
+    return this.node.transformation.uid;
+  }
+  get parallelism(): number {
+    return this.node.parallelism;
+  }
+  get maxParallelism(): number {
+    return this.host.maxParallelism;
+  }
+  get restored(): boolean {
+    return this.host.restored;
+  }
+  get runtimeMetrics(): RuntimeMetrics {
+    return this.host.runtimeMetrics;
+  }
+  get processingTime(): ProcessingTimeService {
+    return this.host.clock;
+  }
+  currentWatermark(): number {
+    return this.subtask.inputWatermark();
+  }
+  setBusy(busy: boolean): void {
+    this.host.setBusy(this.busyToken, busy);
+  }
+  fail(error: unknown): void {
+    this.host.fail(error);
+  }
+  guard<A extends unknown[]>(fn: (...args: A) => void): (...args: A) => void {
+    return (...args: A) => {
+      try {
+        fn(...args);
+      } catch (error) {
+        this.host.fail(error);
+      }
+    };
+  }
+}
+
+/**
+ * One parallel instance of a chain: its operators (head first), the input gate feeding the head,
+ * and the routers of every network edge leaving the chain.
+ */
+export class Subtask implements GateOwner {
+  readonly operators: StreamOperator[] = [];
+  readonly contexts: RuntimeOperatorContext[] = [];
+  readonly metrics: OperatorMetrics[] = [];
+  readonly routers: Router[] = [];
+  readonly gate: InputGate | undefined;
+  finished = false;
+  private sourceWatermark = -Infinity;
+
+  constructor(
+    private readonly host: SubtaskHost,
+    readonly chain: PlanChain,
+    readonly index: number,
+  ) {
+    for (const node of chain.nodes) {
+      const metrics = host.operatorMetrics(node, index);
+      this.metrics.push(metrics);
+      this.contexts.push(new RuntimeOperatorContext(host, node, index, metrics, this));
+      const create = node.transformation.createOperator;
+      if (!create) throw new Error(`internal: node '${node.transformation.name}' has no operator factory`);
+      this.operators.push(create({ subtaskIndex: index, parallelism: node.parallelism }));
+    }
+    if (chain.inputChannels > 0) {
+      const sides: Array<1 | 2> = [];
+      for (const edge of chain.inputs) for (let i = 0; i < edge.from.parallelism; i++) sides.push(edge.inputSide);
+      this.gate = new InputGate(this, this.operators[0]!, this.metrics[0]!, sides);
+    }
+  }
+
+  get key(): string {
+    return `${this.chain.name}#${this.index}`;
+  }
+
+  operatorOf(node: PlanNode): StreamOperator {
+    return this.operators[this.chain.nodes.indexOf(node)]!;
+  }
+
+  metricsOf(node: PlanNode): OperatorMetrics {
+    return this.metrics[this.chain.nodes.indexOf(node)]!;
+  }
+
+  setup(outputs: Output<unknown>[]): void {
+    for (let i = 0; i < this.operators.length; i++) {
+      const context = this.contexts[i]!;
+      const operator = this.operators[i]!;
+      operator.setup(context, outputs[i]!);
+    }
+  }
+
+  inputWatermark(): number {
+    return this.gate ? this.gate.currentWatermark : this.sourceWatermark;
+  }
+
+  noteSourceWatermark(watermark: number): void {
+    if (watermark > this.sourceWatermark) this.sourceWatermark = watermark;
+  }
+
+  /** Restores every operator from the checkpoint entries of its uid (all old subtasks, for rescaling). */
+  async restore(
+    operators: Record<string, Record<number, OperatorSnapshot>>,
+    committables: Record<string, Record<number, unknown>> | undefined,
+    keyToSubtask: (key: unknown, parallelism: number) => number,
+  ): Promise<void> {
+    for (let i = 0; i < this.operators.length; i++) {
+      const node = this.chain.nodes[i]!;
+      const uid = node.transformation.uid;
+      const entries = operators[uid];
+      const context = this.contexts[i]!;
+      const operator = this.operators[i]!;
+      const own = entries?.[this.index];
+      if (entries) {
+        const all = Object.values(entries);
+        const mine = (key: unknown): boolean => keyToSubtask(key, node.parallelism) === this.index;
+        if (context.keyedState) context.keyedState.restore(all.map((e) => e.keyed).filter((s) => s !== undefined) as never, mine);
+        if (context.timers) context.timers.restore(all.map((e) => e.timers).filter((s) => s !== undefined) as never, mine);
+        context.operatorState.restore(all.map((e) => e.opState).filter((s) => s !== undefined) as never, this.index, node.parallelism);
+      }
+      const committable = committables?.[uid]?.[this.index];
+      if (committable !== undefined) await operator.commit([committable]);
+      operator.restoreState(own?.op);
+    }
+  }
+
+  async open(): Promise<void> {
+    // Tail first, as Flink does: a consumer is ready before its producer can emit into it.
+    for (let i = this.operators.length - 1; i >= 0; i--) await this.operators[i]!.open();
+  }
+
+  /** Snapshots the chain at a barrier. Runs synchronously; only sink commit preparation may finish later. */
+  snapshot(checkpointId: number): Promise<SubtaskSnapshot> {
+    const states: Record<string, OperatorSnapshot> = {};
+    const pendingCommittables: Array<[string, unknown]> = [];
+    for (const operator of this.operators) operator.prepareSnapshotPreBarrier(checkpointId);
+    for (let i = 0; i < this.operators.length; i++) {
+      const operator = this.operators[i]!;
+      const context = this.contexts[i]!;
+      const entry: OperatorSnapshot = {};
+      const op = operator.snapshotState(checkpointId);
+      if (op !== undefined) entry.op = op;
+      if (context.keyedState) entry.keyed = context.keyedState.snapshot();
+      if (context.timers) entry.timers = context.timers.snapshot();
+      const opState = context.operatorState.snapshot();
+      if (opState !== undefined) entry.opState = opState;
+      states[context.uid] = entry;
+      const committable = operator.prepareCommit(checkpointId);
+      if (committable !== undefined) pendingCommittables.push([context.uid, committable]);
+    }
+    if (pendingCommittables.length === 0) return Promise.resolve({ states, committables: {} });
+    return Promise.all(pendingCommittables.map(([, c]) => c)).then((values) => {
+      const committables: Record<string, unknown> = {};
+      values.forEach((value, i) => {
+        if (value !== undefined) committables[pendingCommittables[i]![0]] = value;
+      });
+      return { states, committables };
+    });
+  }
+
+  onAligned(checkpointId: number): void {
+    this.host.acknowledgeCheckpoint(checkpointId, this, this.snapshot(checkpointId));
+    for (const router of this.routers) router.broadcastBarrier(checkpointId);
+  }
+
+  onEndOfInput(): void {
+    this.host.track(this.finishInput());
+  }
+
+  /** Source chains call this when their reader ends; gates call it through onEndOfInput. */
+  async finishInput(): Promise<void> {
+    for (const operator of this.operators) await operator.endInput();
+    for (const router of this.routers) router.broadcastEnd();
+    this.finished = true;
+    this.host.subtaskFinished(this);
+  }
+
+  async notifyCheckpointComplete(checkpointId: number, committables: Record<string, unknown> | undefined): Promise<void> {
+    for (let i = 0; i < this.operators.length; i++) {
+      const operator = this.operators[i]!;
+      const committable = committables?.[this.contexts[i]!.uid];
+      if (committable !== undefined) await operator.commit([committable]);
+      await operator.notifyCheckpointComplete(checkpointId);
+    }
+  }
+
+  async close(): Promise<void> {
+    let firstError: unknown;
+    for (let i = 0; i < this.operators.length; i++) {
+      this.contexts[i]!.timers?.dispose();
+      try {
+        await this.operators[i]!.close();
+      } catch (error) {
+        firstError ??= error;
+      }
+    }
+    if (firstError !== undefined) throw firstError;
+  }
+}
+
+export { NO_TIMESTAMP };

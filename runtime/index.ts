@@ -1,0 +1,116 @@
+/**
+ * stormshift/runtime — a checkpointed stream-processing runtime for Node.js, modelled on Flink:
+ * sources, transforms, keyed state, timers, windows, async I/O, aligned checkpoints, metrics.
+ * This file is the public face; anything not exported here is internal.
+ */
+
+// Building and running jobs
+export { StreamEnvironment, type SourceOptions } from './api/environment.ts';
+export {
+  DataStream,
+  KeyedStream,
+  WindowedStream,
+  CountWindowedStream,
+  ConnectedStreams,
+  ConnectedKeyedStreams,
+  DataStreamSink,
+  type OperatorOptions,
+  type KeyedAggregateOptions,
+} from './api/data-stream.ts';
+export { defineJob, isJobDefinition, type JobDefinition } from './api/job.ts';
+export { type JobConfig, type CheckpointConfig, type Logger, type LogLevel } from './api/config.ts';
+export { type JobHandle, type JobResult, type JobStatus, type JobState } from './execution/job-runner.ts';
+
+// User functions
+export {
+  NO_TIMESTAMP,
+  OutputTag,
+  type MapFunction,
+  type FlatMapFunction,
+  type FilterFunction,
+  type KeySelector,
+  type ReduceFunction,
+  type AggregateFunction,
+} from './api/functions.ts';
+export type {
+  Collector,
+  RuntimeContext,
+  KeyedRuntimeContext,
+  ProcessContext,
+  KeyedProcessContext,
+  OnTimerContext,
+  TimerService,
+  ProcessFunction,
+  KeyedProcessFunction,
+  CoProcessFunction,
+  KeyedCoProcessFunction,
+} from './api/process-function.ts';
+export { type WatermarkStrategy } from './api/watermarks.ts';
+export {
+  TumblingEventTimeWindows,
+  TumblingProcessingTimeWindows,
+  SlidingEventTimeWindows,
+  SlidingProcessingTimeWindows,
+  EventTimeSessionWindows,
+  ProcessingTimeSessionWindows,
+  type TimeWindow,
+  type WindowAssigner,
+} from './api/windows.ts';
+export type { AsyncFunction, AsyncIoOptions, AsyncRetryOptions, AsyncCacheOptions } from './operators/async-io.ts';
+export { AsyncTimeoutError } from './operators/async-io.ts';
+export type { MiniBatchOptions } from './operators/keyed-aggregate.ts';
+export type { WindowFunction } from './operators/window.ts';
+
+// Writing sources, sinks and custom operators
+export type { Source, SourceReader, SourceContext, SourceOutput, PollResult } from './api/source.ts';
+export type { Sink, SinkWriter, SinkContext } from './api/sink.ts';
+export { StreamOperator, type Output, type OperatorContext } from './api/operator.ts';
+
+// State
+export {
+  ValueStateDescriptor,
+  ListStateDescriptor,
+  MapStateDescriptor,
+  ReducingStateDescriptor,
+  AggregatingStateDescriptor,
+  subtaskForKey,
+  type ValueState,
+  type ListState,
+  type MapState,
+  type ReducingState,
+  type AggregatingState,
+} from './state/index.ts';
+
+// Checkpoints
+export { DirectoryCheckpointStorage, InMemoryCheckpointStorage, type CheckpointStorage, type CheckpointData, type StoredCheckpoint } from './checkpoint/storage.ts';
+export { createRestartStrategy, type RestartStrategy, type RestartStrategyConfig } from './checkpoint/restart.ts';
+export { encodeSnapshot, decodeSnapshot } from './checkpoint/codec.ts';
+export { scheduleSavepoints } from './checkpoint/savepoint-schedule.ts';
+export type { CompletedCheckpointInfo } from './checkpoint/coordinator.ts';
+
+// Time
+export { ProcessingTimeService } from './time/processing-time.ts';
+
+// Embedded connectors
+export { generatorSource, IndexedRandom, type GeneratorOptions } from './connectors/generator.ts';
+export { collectionSource } from './connectors/collection.ts';
+export { fileLinesSource, type FileLinesOptions } from './connectors/file-lines.ts';
+export { consoleSink, type ConsoleSinkOptions } from './connectors/console.ts';
+export { fileSink, type FileSinkOptions } from './connectors/file-sink.ts';
+export { collectSink, type CollectSink } from './connectors/collect-sink.ts';
+
+// Metrics
+export { RuntimeMetrics, startMetricsServer, pushMetrics, type MetricsSnapshot } from './metrics/index.ts';
+
+// Errors
+export {
+  StormshiftError,
+  JobGraphError,
+  ConfigError,
+  UserFunctionError,
+  SerializationError,
+  CheckpointError,
+  ConnectorError,
+  JobCancelledError,
+  isRetriable,
+} from './errors.ts';

@@ -1,0 +1,279 @@
+import { NO_TIMESTAMP, type OutputTag } from '../api/functions.ts';
+import { StreamOperator } from '../api/operator.ts';
+import type {
+  Collector,
+  CoProcessFunction,
+  KeyedCoProcessFunction,
+  KeyedProcessContext,
+  KeyedProcessFunction,
+  KeyedRuntimeContext,
+  OnTimerContext,
+  ProcessContext,
+  ProcessFunction,
+  RuntimeContext,
+  TimerService,
+} from '../api/process-function.ts';
+import { StormshiftError } from '../errors.ts';
+import type { KeySelector } from '../api/functions.ts';
+import { userError } from './user-error.ts';
+
+/**
+ * The process operators share one mutable context object per operator instance, updated per
+ * record, as Flink does: handing user code a fresh context per record would allocate on the hot path.
+ */
+abstract class ProcessOperatorBase<OUT> extends StreamOperator<unknown, OUT> implements Collector<OUT> {
+  protected currentTimestamp = NO_TIMESTAMP;
+
+  get timestamp(): number | undefined {
+    return this.currentTimestamp === NO_TIMESTAMP ? undefined : this.currentTimestamp;
+  }
+
+  collect(value: OUT): void {
+    this.output.collect(value, this.currentTimestamp);
+  }
+
+  output_<T>(tag: OutputTag<T>, value: T): void {
+    this.output.collectSide(tag.id, value, this.currentTimestamp);
+  }
+
+  currentWatermark(): number {
+    return this.context.currentWatermark();
+  }
+
+  currentProcessingTime(): number {
+    return this.context.processingTime.now();
+  }
+
+  protected runtimeContext(): RuntimeContext {
+    const c = this.context;
+    return { jobName: c.jobName, operatorName: c.operatorName, subtaskIndex: c.subtaskIndex, parallelism: c.parallelism };
+  }
+
+  protected keyedRuntimeContext(): KeyedRuntimeContext {
+    const backend = this.context.keyedState!;
+    return {
+      ...this.runtimeContext(),
+      getState: (d) => backend.getState(d),
+      getListState: (d) => backend.getListState(d),
+      getMapState: (d) => backend.getMapState(d),
+      getReducingState: (d) => backend.getReducingState(d),
+      getAggregatingState: (d) => backend.getAggregatingState(d),
+    };
+  }
+
+  protected fail(record: unknown, error: unknown): never {
+    if (error instanceof StormshiftError) throw error;
+    throw userError(this.context.operatorName, record, error);
+  }
+}
+
+/** `output(tag, value)` must be a method named `output` on the context, but `output` is taken by the operator's Output. */
+function contextFor<OUT>(operator: ProcessOperatorBase<OUT>): ProcessContext {
+  return {
+    get timestamp() {
+      return operator.timestamp;
+    },
+    output: (tag, value) => operator.output_(tag, value),
+    currentWatermark: () => operator.currentWatermark(),
+    currentProcessingTime: () => operator.currentProcessingTime(),
+  };
+}
+
+export class ProcessOperator<IN, OUT> extends ProcessOperatorBase<OUT> {
+  private ctx!: ProcessContext;
+
+  constructor(private readonly fn: ProcessFunction<IN, OUT>) {
+    super();
+  }
+
+  override open(): void | Promise<void> {
+    this.ctx = contextFor(this);
+    return this.fn.open?.(this.runtimeContext());
+  }
+
+  processElement(value: unknown, timestamp: number): void {
+    this.currentTimestamp = timestamp;
+    try {
+      this.fn.processElement(value as IN, this.ctx, this);
+    } catch (error) {
+      this.fail(value, error);
+    }
+  }
+
+  override endInput(): void {
+    this.currentTimestamp = NO_TIMESTAMP;
+    this.fn.finish?.(this);
+  }
+
+  override close(): void | Promise<void> {
+    return this.fn.close?.();
+  }
+}
+
+class KeyedContextImpl<K> implements OnTimerContext<K>, TimerService {
+  timeDomain: 'event' | 'processing' = 'event';
+  key: K = undefined as K;
+
+  constructor(private readonly operator: ProcessOperatorBase<unknown> & { timers(): import('../time/keyed-timers.ts').KeyedTimerService }) {}
+
+  get timestamp(): number | undefined {
+    return this.operator.timestamp;
+  }
+  output<T>(tag: OutputTag<T>, value: T): void {
+    this.operator.output_(tag, value);
+  }
+  currentWatermark(): number {
+    return this.operator.timers().currentWatermark();
+  }
+  currentProcessingTime(): number {
+    return this.operator.currentProcessingTime();
+  }
+  getCurrentKey(): K {
+    return this.key;
+  }
+  timerService(): TimerService {
+    return this;
+  }
+  registerProcessingTimeTimer(timestamp: number): void {
+    this.operator.timers().registerProcessingTimeTimer(timestamp);
+  }
+  deleteProcessingTimeTimer(timestamp: number): void {
+    this.operator.timers().deleteProcessingTimeTimer(timestamp);
+  }
+  registerEventTimeTimer(timestamp: number): void {
+    this.operator.timers().registerEventTimeTimer(timestamp);
+  }
+  deleteEventTimeTimer(timestamp: number): void {
+    this.operator.timers().deleteEventTimeTimer(timestamp);
+  }
+}
+
+type KeyedFunctions<K, OUT> = {
+  open?(context: KeyedRuntimeContext): void | Promise<void>;
+  onTimer?(timestamp: number, context: OnTimerContext<K>, out: Collector<OUT>): void;
+  close?(): void | Promise<void>;
+};
+
+abstract class KeyedOperatorBase<K, OUT> extends ProcessOperatorBase<OUT> {
+  protected readonly ctx = new KeyedContextImpl<K>(this as never);
+
+  constructor(protected readonly functions: KeyedFunctions<K, OUT>) {
+    super();
+  }
+
+  timers(): import('../time/keyed-timers.ts').KeyedTimerService {
+    return this.context.timers!;
+  }
+
+  override open(): void | Promise<void> {
+    this.context.timers!.setHandler((timestamp, key, _namespace, domain) => {
+      this.ctx.key = key as K;
+      this.ctx.timeDomain = domain;
+      this.currentTimestamp = domain === 'event' ? timestamp : NO_TIMESTAMP;
+      try {
+        this.functions.onTimer?.(timestamp, this.ctx, this);
+      } catch (error) {
+        this.fail(`timer@${timestamp} for key ${String(key)}`, error);
+      }
+    });
+    return this.functions.open?.(this.keyedRuntimeContext());
+  }
+
+  protected enterKey(key: K, timestamp: number): void {
+    this.context.keyedState!.setCurrentKey(key);
+    this.ctx.key = key;
+    this.currentTimestamp = timestamp;
+  }
+
+  override processWatermark(watermark: number): void {
+    this.context.timers!.advanceWatermark(watermark);
+    this.output.emitWatermark(watermark);
+  }
+
+  override close(): void | Promise<void> {
+    return this.functions.close?.();
+  }
+}
+
+export class KeyedProcessOperator<K, IN, OUT> extends KeyedOperatorBase<K, OUT> {
+  constructor(
+    private readonly fn: KeyedProcessFunction<K, IN, OUT>,
+    private readonly keySelector: KeySelector<IN, K>,
+  ) {
+    super(fn);
+  }
+
+  processElement(value: unknown, timestamp: number): void {
+    try {
+      this.enterKey(this.keySelector(value as IN), timestamp);
+      this.fn.processElement(value as IN, this.ctx, this);
+    } catch (error) {
+      this.fail(value, error);
+    }
+  }
+}
+
+export class CoProcessOperator<IN1, IN2, OUT> extends ProcessOperatorBase<OUT> {
+  private ctx!: ProcessContext;
+
+  constructor(private readonly fn: CoProcessFunction<IN1, IN2, OUT>) {
+    super();
+  }
+
+  override open(): void | Promise<void> {
+    this.ctx = contextFor(this);
+    return this.fn.open?.(this.runtimeContext());
+  }
+
+  processElement(value: unknown, timestamp: number): void {
+    this.currentTimestamp = timestamp;
+    try {
+      this.fn.processElement1(value as IN1, this.ctx, this);
+    } catch (error) {
+      this.fail(value, error);
+    }
+  }
+
+  override processElement2(value: unknown, timestamp: number): void {
+    this.currentTimestamp = timestamp;
+    try {
+      this.fn.processElement2(value as IN2, this.ctx, this);
+    } catch (error) {
+      this.fail(value, error);
+    }
+  }
+
+  override close(): void | Promise<void> {
+    return this.fn.close?.();
+  }
+}
+
+export class KeyedCoProcessOperator<K, IN1, IN2, OUT> extends KeyedOperatorBase<K, OUT> {
+  constructor(
+    private readonly fn: KeyedCoProcessFunction<K, IN1, IN2, OUT>,
+    private readonly key1: KeySelector<IN1, K>,
+    private readonly key2: KeySelector<IN2, K>,
+  ) {
+    super(fn);
+  }
+
+  processElement(value: unknown, timestamp: number): void {
+    try {
+      this.enterKey(this.key1(value as IN1), timestamp);
+      this.fn.processElement1(value as IN1, this.ctx, this);
+    } catch (error) {
+      this.fail(value, error);
+    }
+  }
+
+  override processElement2(value: unknown, timestamp: number): void {
+    try {
+      this.enterKey(this.key2(value as IN2), timestamp);
+      this.fn.processElement2(value as IN2, this.ctx, this);
+    } catch (error) {
+      this.fail(value, error);
+    }
+  }
+}
+
+export type { KeyedProcessContext };

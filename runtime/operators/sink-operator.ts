@@ -1,0 +1,90 @@
+import { StreamOperator } from '../api/operator.ts';
+import type { Sink, SinkWriter } from '../api/sink.ts';
+import { userError } from './user-error.ts';
+
+/** Drives a SinkWriter: counts writes in flight and backpressures the job past `maxInFlight`. */
+export class SinkOperator<T> extends StreamOperator<T, never> {
+  private writer!: SinkWriter<T>;
+  private inFlight = 0;
+  private drained: Array<() => void> = [];
+
+  constructor(
+    private readonly sink: Sink<T>,
+    private readonly maxInFlight: number,
+  ) {
+    super();
+  }
+
+  override setup(...args: Parameters<StreamOperator['setup']>): void {
+    super.setup(...args);
+    const c = this.context;
+    this.writer = this.sink.createWriter({
+      jobName: c.jobName,
+      operatorName: c.operatorName,
+      subtaskIndex: c.subtaskIndex,
+      parallelism: c.parallelism,
+      restored: c.restored,
+    });
+  }
+
+  override open(): void | Promise<void> {
+    return this.writer.open?.();
+  }
+
+  processElement(value: T, timestamp: number): void {
+    let pending: void | Promise<void>;
+    try {
+      pending = this.writer.write(value, timestamp);
+    } catch (error) {
+      throw userError(this.context.operatorName, value, error);
+    }
+    if (pending === undefined || typeof (pending as Promise<void>).then !== 'function') return;
+    if (++this.inFlight === this.maxInFlight) this.context.setBusy(true);
+    (pending as Promise<void>).then(
+      () => this.settle(),
+      (error: unknown) => this.context.fail(userError(this.context.operatorName, value, error)),
+    );
+  }
+
+  private settle(): void {
+    if (this.inFlight-- === this.maxInFlight) this.context.setBusy(false);
+    if (this.inFlight === 0 && this.drained.length > 0) {
+      const waiters = this.drained;
+      this.drained = [];
+      for (const wake of waiters) wake();
+    }
+  }
+
+  private whenDrained(): Promise<void> {
+    if (this.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.drained.push(resolve));
+  }
+
+  override snapshotState(checkpointId: number): unknown {
+    return this.writer.snapshotState?.(checkpointId);
+  }
+
+  override restoreState(state: unknown): void {
+    if (state !== undefined) this.writer.restoreState?.(state);
+  }
+
+  override prepareCommit(checkpointId: number): unknown {
+    if (this.writer.prepareCommit) return this.writer.prepareCommit(checkpointId);
+    // Without two-phase commit a checkpoint still must not complete before earlier writes landed
+    // (at-least-once): hand the coordinator a promise of the drain.
+    return this.inFlight === 0 ? undefined : this.whenDrained().then(() => undefined);
+  }
+
+  override commit(committables: unknown[]): void | Promise<void> {
+    return this.writer.commit?.(committables);
+  }
+
+  override async endInput(): Promise<void> {
+    await this.whenDrained();
+    await this.writer.finish?.();
+  }
+
+  override close(): void | Promise<void> {
+    return this.writer.close?.();
+  }
+}

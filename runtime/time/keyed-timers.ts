@@ -1,0 +1,103 @@
+import type { HeapKeyedStateBackend } from '../state/index.ts';
+import { TimerQueue } from './timer-queue.ts';
+import type { ProcessingTimeService } from './processing-time.ts';
+
+export type TimeDomain = 'event' | 'processing';
+export type TimerHandler = (timestamp: number, key: unknown, namespace: unknown, domain: TimeDomain) => void;
+
+export interface KeyedTimersSnapshot {
+  processing: unknown;
+  event: unknown;
+}
+
+/**
+ * Timers of one keyed operator subtask, scoped to the current key. Timers are de-duplicated per
+ * (key, timestamp, namespace) and checkpointed; processing-time ones are driven by a single
+ * wall-clock timer armed for the earliest due time, event-time ones by watermarks.
+ */
+export class KeyedTimerService {
+  private readonly processing = new TimerQueue();
+  private readonly event = new TimerQueue();
+  private armedAt = Infinity;
+  private disarm: () => void = () => {};
+  private watermark = -Infinity;
+  private handler: TimerHandler = () => {};
+
+  constructor(
+    private readonly backend: HeapKeyedStateBackend,
+    private readonly clock: ProcessingTimeService,
+  ) {}
+
+  setHandler(handler: TimerHandler): void {
+    this.handler = handler;
+  }
+
+  currentProcessingTime(): number {
+    return this.clock.now();
+  }
+
+  currentWatermark(): number {
+    return this.watermark;
+  }
+
+  registerProcessingTimeTimer(timestamp: number, namespace?: unknown): void {
+    this.processing.register(this.backend.getCurrentKey(), timestamp, namespace);
+    this.arm(timestamp);
+  }
+
+  deleteProcessingTimeTimer(timestamp: number, namespace?: unknown): void {
+    this.processing.delete(this.backend.getCurrentKey(), timestamp, namespace);
+  }
+
+  registerEventTimeTimer(timestamp: number, namespace?: unknown): void {
+    this.event.register(this.backend.getCurrentKey(), timestamp, namespace);
+  }
+
+  deleteEventTimeTimer(timestamp: number, namespace?: unknown): void {
+    this.event.delete(this.backend.getCurrentKey(), timestamp, namespace);
+  }
+
+  /** Fires every event-time timer at or before the watermark, in timestamp order. */
+  advanceWatermark(watermark: number): void {
+    this.watermark = watermark;
+    if (this.event.size === 0) return;
+    this.event.pollDue(watermark, (key, timestamp, namespace) => {
+      this.backend.setCurrentKey(key);
+      this.handler(timestamp, key, namespace, 'event');
+    });
+  }
+
+  snapshot(): KeyedTimersSnapshot {
+    return { processing: this.processing.snapshot(), event: this.event.snapshot() };
+  }
+
+  restore(snapshots: KeyedTimersSnapshot[], keyFilter?: (key: unknown) => boolean): void {
+    this.processing.restore(snapshots.map((s) => s.processing) as never, keyFilter);
+    this.event.restore(snapshots.map((s) => s.event) as never, keyFilter);
+    const next = this.processing.peekTimestamp();
+    if (next !== undefined) this.arm(next);
+  }
+
+  dispose(): void {
+    this.disarm();
+    this.armedAt = Infinity;
+  }
+
+  private arm(timestamp: number): void {
+    if (timestamp >= this.armedAt) return;
+    this.disarm();
+    this.armedAt = timestamp;
+    this.disarm = this.clock.schedule(timestamp, () => this.fireProcessingTimers());
+  }
+
+  private fireProcessingTimers(): void {
+    this.armedAt = Infinity;
+    this.disarm = () => {};
+    this.processing.pollDue(this.clock.now(), (key, timestamp, namespace) => {
+      this.backend.setCurrentKey(key);
+      this.handler(timestamp, key, namespace, 'processing');
+    });
+    const next = this.processing.peekTimestamp();
+    if (next !== undefined) this.arm(next);
+  }
+}
