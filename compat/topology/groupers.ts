@@ -128,3 +128,8 @@ function customGrouper(grouping: CustomStreamGrouping, targets: number[], spec: 
     },
   };
 }
+
+/** The fields hash mode a topology conf selects (`stormshift.fields.hash`: "java" or default). */
+export function fieldsHashModeFromConf(conf: Readonly<Record<string, unknown>>): FieldsHashMode {
+  return conf[FIELDS_HASH_CONF] === 'java' ? 'java' : 'stable';
+}
