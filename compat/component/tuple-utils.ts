@@ -7,6 +7,24 @@ interface SourceOf {
   getSourceStreamId(): string;
 }
 
+type ConfLike = Record<string, unknown> | Map<string, unknown>;
+
+/**
+ * Sets `topology.tick.tuple.freq.secs` when `secs > 0`; creates a `Config` when `conf` is null.
+ * Returns the map it wrote to, as Storm does, so `getComponentConfiguration` can return it.
+ */
+function putTickFrequencyIntoComponentConfig(conf: null | undefined, tickFreqSecs: number | bigint): Config;
+function putTickFrequencyIntoComponentConfig<C extends ConfLike>(conf: C, tickFreqSecs: number | bigint): C;
+function putTickFrequencyIntoComponentConfig(conf: ConfLike | null | undefined, tickFreqSecs: number | bigint): ConfLike {
+  const target = conf ?? new Config();
+  const secs = Math.trunc(Number(tickFreqSecs));
+  if (secs > 0) {
+    if (target instanceof Map) target.set(Config.TOPOLOGY_TICK_TUPLE_FREQ_SECS, secs);
+    else target[Config.TOPOLOGY_TICK_TUPLE_FREQ_SECS] = secs;
+  }
+  return target;
+}
+
 /** Storm's `TupleUtils` (§8). */
 export const TupleUtils = {
   /** True iff `t` is a system tick (non-null, from `__system` on `__tick`). */
@@ -18,19 +36,7 @@ export const TupleUtils = {
     );
   },
 
-  /**
-   * Sets `topology.tick.tuple.freq.secs` when `secs > 0`; creates a `Config` when `conf` is null.
-   * Returns the map it wrote to, as Storm does, so `getComponentConfiguration` can return it.
-   */
-  putTickFrequencyIntoComponentConfig<C extends Record<string, unknown>>(
-    conf: C | null | undefined,
-    tickFreqSecs: number | bigint,
-  ): C | Config {
-    const target: Record<string, unknown> = conf ?? new Config();
-    const secs = Number(tickFreqSecs);
-    if (secs > 0) target[Config.TOPOLOGY_TICK_TUPLE_FREQ_SECS] = Math.trunc(secs);
-    return target as C | Config;
-  },
+  putTickFrequencyIntoComponentConfig,
 
   /** Storm's `chooseTaskIndex`: `floorMod(Arrays.deepHashCode(keys), n)` (the Java hash mode). */
   chooseTaskIndex(keys: readonly unknown[] | null | undefined, numTasks: number): number {

@@ -180,10 +180,14 @@ function latin1(buf: Uint8Array, len: number): string {
 
 /** MurmurHash3 x86 32-bit, read unsigned. */
 export function murmur3x86_32(bytes: Uint8Array, seed = 0): number {
+  return murmurPrefix(bytes, bytes.length, seed);
+}
+
+/** MurmurHash3 of `bytes[0, len)`: lets the hot path hash a reused buffer without copying. */
+function murmurPrefix(bytes: Uint8Array, len: number, seed: number): number {
   const c1 = 0xcc9e2d51;
   const c2 = 0x1b873593;
   let h = seed >>> 0;
-  const len = bytes.length;
   const blocks = len & ~3;
   for (let i = 0; i < blocks; i += 4) {
     let k = bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24);
@@ -215,9 +219,28 @@ export function murmur3x86_32(bytes: Uint8Array, seed = 0): number {
   return h >>> 0;
 }
 
+// One sink reused by the per-emit hash so a grouping decision allocates nothing but the key.
+// `String(v)` may run user code that hashes again, hence the busy flag.
+const hashSink = new ByteSink();
+let hashSinkBusy = false;
+
+/** MurmurHash3 (seed `seed`) of the canonical encoding of `values`, without materialising it. */
+export function canonicalHash(values: readonly unknown[], seed = 0): number {
+  if (hashSinkBusy) return murmur3x86_32(canonicalEncode(values), seed);
+  hashSinkBusy = true;
+  try {
+    hashSink.len = 0;
+    const seen = new Set<object>();
+    for (let i = 0; i < values.length; i++) encodeElement(hashSink, values[i], seen);
+    return murmurPrefix(hashSink.buf, hashSink.len, seed);
+  } finally {
+    hashSinkBusy = false;
+  }
+}
+
 /** The default fields-grouping hash: MurmurHash3 (seed 0) of the canonical encoding, unsigned. */
 export function stableFieldsHash(values: readonly unknown[]): number {
-  return murmur3x86_32(canonicalEncode(values), 0);
+  return canonicalHash(values, 0);
 }
 
 /** Task index for the default mode: `hash mod n`. */

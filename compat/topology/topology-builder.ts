@@ -198,8 +198,10 @@ export class TopologyBuilder {
   private initCommon(id: string, component: IComponent, hint: Hint): Entry {
     const parallelism = normaliseHint(hint);
     // Read now, stored as a JSON copy: later mutation of the component's map has no effect (§3.1).
-    const own = typeof component.getComponentConfiguration === 'function' ? component.getComponentConfiguration() : null;
-    const jsonConf = own == null ? null : JSON.stringify(validateConf(own as Record<string, unknown>));
+    const own: unknown =
+      typeof component.getComponentConfiguration === 'function' ? component.getComponentConfiguration() : null;
+    const plain = own instanceof Map ? Object.fromEntries(own) : (own as Record<string, unknown> | null);
+    const jsonConf = plain == null ? null : JSON.stringify(validateConf(plain));
     return { id, object: component, hint: parallelism, jsonConf, inputs: new GlobalStreamIdMap(), sharedMemory: [] };
   }
 }

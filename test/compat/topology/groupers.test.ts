@@ -154,3 +154,12 @@ describe('custom grouping', () => {
     expect(() => g.chooseTasks(1, [])).toThrow(/chose task 99/);
   });
 });
+
+describe('partial key grouping placement is the documented one', () => {
+  it('first choice = sorted[murmur3(encode(key), 1) mod n]', async () => {
+    const { canonicalEncode } = await import('../../../compat/topology/canonical.ts');
+    const g = createGrouper(spec(Grouping.custom_serialized(new PartialKeyGrouping(new Fields('word'))), [40, 10, 30, 20]));
+    const [a] = partialKeyCandidates(canonicalEncode(['k']), 4);
+    expect(g.chooseTasks(1, ['k', 0])).toEqual([[10, 20, 30, 40][a]]);
+  });
+});
