@@ -66,9 +66,11 @@ export abstract class StreamOperator<IN = unknown, OUT = unknown> {
   }
   /**
    * Runs for every operator of the chain, head first, before any of them snapshots: the place to
-   * flush buffers (mini-batches) so what they emit lands before the barrier.
+   * flush buffers (mini-batches) so what they emit lands before the barrier. It may return a
+   * Promise (an async user callback still running): the barrier then waits, input stays held back
+   * and sources pause until it settles, so the snapshot never sees half an update.
    */
-  prepareSnapshotPreBarrier(_checkpointId: number): void {}
+  prepareSnapshotPreBarrier(_checkpointId: number): void | Promise<void> {}
   /** Operator state at a barrier (keyed state and timers are snapshotted by the runtime). Synchronous. */
   snapshotState(_checkpointId: number): unknown {
     return undefined;

@@ -19,8 +19,11 @@ const BARRIER = 2;
 const END = 3;
 
 export interface GateOwner {
-  /** All channels delivered the barrier: snapshot the chain and forward the barrier downstream. */
-  onAligned(checkpointId: number): void;
+  /**
+   * All channels delivered the barrier: snapshot the chain and forward the barrier downstream.
+   * A returned Promise keeps every channel blocked until it settles.
+   */
+  onAligned(checkpointId: number): void | Promise<void>;
   /** Every channel ended: flush and finish. */
   onEndOfInput(): void;
 }
@@ -81,7 +84,13 @@ export class InputGate {
     if (checkpointId === undefined) return;
     for (const channel of this.channels) if (!channel.blocked && !channel.ended) return;
     this.aligning = undefined;
-    this.owner.onAligned(checkpointId);
+    for (const channel of this.channels) channel.blocked = true;
+    const done = this.owner.onAligned(checkpointId);
+    if (done) done.then(() => this.release());
+    else this.release();
+  }
+
+  private release(): void {
     for (const channel of this.channels) channel.blocked = false;
     for (const channel of this.channels) channel.drain();
   }

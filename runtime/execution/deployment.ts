@@ -175,7 +175,11 @@ export class Deployment implements SubtaskHost {
 
   private injectBarriers(checkpointId: number, direct: boolean): void {
     if (direct) {
-      for (const subtask of this.subtasks) this.acknowledgeCheckpoint(checkpointId, subtask, subtask.snapshot(checkpointId));
+      for (const subtask of this.subtasks) {
+        const prepared = subtask.prepareBarrier(checkpointId);
+        const snapshot = prepared ? prepared.then(() => subtask.snapshot(checkpointId)) : subtask.snapshot(checkpointId);
+        this.acknowledgeCheckpoint(checkpointId, subtask, snapshot);
+      }
       return;
     }
     for (const subtask of this.sourceSubtasks) subtask.onAligned(checkpointId);

@@ -193,11 +193,23 @@ export class Subtask implements GateOwner {
     for (let i = this.operators.length - 1; i >= 0; i--) await this.operators[i]!.open();
   }
 
-  /** Snapshots the chain at a barrier. Runs synchronously; only sink commit preparation may finish later. */
+  /**
+   * Lets every operator flush before the barrier, head first. Returns a Promise only when some
+   * operator must finish async work first; later operators then run after it settles.
+   */
+  prepareBarrier(checkpointId: number, from = 0): void | Promise<void> {
+    for (let i = from; i < this.operators.length; i++) {
+      const pending = this.operators[i]!.prepareSnapshotPreBarrier(checkpointId);
+      if (pending && typeof (pending as Promise<void>).then === 'function') {
+        return (pending as Promise<void>).then(() => this.prepareBarrier(checkpointId, i + 1));
+      }
+    }
+  }
+
+  /** Snapshots the chain (after prepareBarrier). Synchronous; only sink commit preparation may finish later. */
   snapshot(checkpointId: number): Promise<SubtaskSnapshot> {
     const states: Record<string, OperatorSnapshot> = {};
     const pendingCommittables: Array<[string, unknown]> = [];
-    for (const operator of this.operators) operator.prepareSnapshotPreBarrier(checkpointId);
     for (let i = 0; i < this.operators.length; i++) {
       const operator = this.operators[i]!;
       const context = this.contexts[i]!;
@@ -222,7 +234,25 @@ export class Subtask implements GateOwner {
     });
   }
 
-  onAligned(checkpointId: number): void {
+  onAligned(checkpointId: number): void | Promise<void> {
+    const prepared = this.prepareBarrier(checkpointId);
+    if (prepared === undefined) {
+      this.completeBarrier(checkpointId);
+      return;
+    }
+    // Pause the sources of this thread while the barrier waits: anything they emitted now would
+    // reach this chain's outputs ahead of the barrier it has not forwarded yet.
+    this.host.setBusy(this, true);
+    return prepared.then(
+      () => {
+        this.host.setBusy(this, false);
+        this.completeBarrier(checkpointId);
+      },
+      (error: unknown) => this.host.fail(error),
+    );
+  }
+
+  private completeBarrier(checkpointId: number): void {
     this.host.acknowledgeCheckpoint(checkpointId, this, this.snapshot(checkpointId));
     for (const router of this.routers) router.broadcastBarrier(checkpointId);
   }
