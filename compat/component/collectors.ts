@@ -1,8 +1,9 @@
 /**
- * Collector shapes with every overload of §5.3. Storm's collectors are classes, so these are
- * abstract classes (usable as values in ported code's imports); the executing implementations
- * extend them. The `dispatch…` functions implement R2's run-time overload resolution once, for
- * every implementation to share.
+ * Storm's collectors (§5.3). As in Storm they are concrete classes over a delegate: the executor
+ * implements the normalised `ISpoutOutputCollector` / `IOutputCollector` (one signature per
+ * method, stream and anchors explicit) and these classes resolve every overload at run time (R2)
+ * without allocating. Ported unit tests can build them over a fake delegate, as Storm tests do
+ * with mocks; the executor may also subclass them.
  */
 import { Utils } from './utils.ts';
 import type { Tuple } from './tuple.ts';
@@ -10,55 +11,214 @@ import type { Tuple } from './tuple.ts';
 export type Anchor = Tuple | null | undefined;
 export type Anchors = readonly Tuple[];
 
-export abstract class SpoutOutputCollector {
-  abstract emit(values: readonly unknown[]): number[];
-  abstract emit(values: readonly unknown[], messageId: unknown): number[];
-  abstract emit(streamId: string, values: readonly unknown[]): number[];
-  abstract emit(streamId: string, values: readonly unknown[], messageId: unknown): number[];
-  abstract emitDirect(taskId: number | bigint, values: readonly unknown[]): void;
-  abstract emitDirect(taskId: number | bigint, values: readonly unknown[], messageId: unknown): void;
-  abstract emitDirect(taskId: number | bigint, streamId: string, values: readonly unknown[]): void;
-  abstract emitDirect(taskId: number | bigint, streamId: string, values: readonly unknown[], messageId: unknown): void;
+/** What the spout executor implements. `messageId` null/undefined = untracked. */
+export interface ISpoutOutputCollector {
+  emit(streamId: string, values: readonly unknown[], messageId: unknown): number[];
+  emitDirect(taskId: number, streamId: string, values: readonly unknown[], messageId: unknown): void;
+  getPendingCount(): number;
+  flush(): void;
+  reportError(error: unknown): void;
+}
+
+/** What the bolt executor implements. `anchors` empty = unanchored. */
+export interface IOutputCollector {
+  emit(streamId: string, anchors: Anchors, values: readonly unknown[]): number[];
+  emitDirect(taskId: number, streamId: string, anchors: Anchors, values: readonly unknown[]): void;
+  ack(input: Tuple): void;
+  fail(input: Tuple): void;
+  resetTimeout(input: Tuple): void;
+  reportError(error: unknown): void;
+  flush(): void;
+}
+
+const NO_ANCHORS: Anchors = Object.freeze([]) as Anchors;
+
+function values(v: unknown, method: string): readonly unknown[] {
+  if (!Array.isArray(v)) throw new TypeError(`${method}: expected the tuple values (an array)`);
+  return v;
+}
+
+function taskId(x: unknown, method: string): number {
+  if (typeof x === 'bigint') return Number(x);
+  if (typeof x === 'number' && Number.isInteger(x)) return x;
+  throw new TypeError(`${method}: the first argument must be the target task id`);
+}
+
+export class SpoutOutputCollector implements ISpoutOutputCollector {
+  protected readonly delegate: ISpoutOutputCollector;
+
+  constructor(delegate: ISpoutOutputCollector) {
+    this.delegate = delegate;
+  }
+
+  emit(values: readonly unknown[]): number[];
+  emit(values: readonly unknown[], messageId: unknown): number[];
+  emit(streamId: string, values: readonly unknown[]): number[];
+  emit(streamId: string, values: readonly unknown[], messageId: unknown): number[];
+  emit(a: string | readonly unknown[], b?: unknown, c?: unknown): number[] {
+    if (typeof a === 'string') return this.delegate.emit(a, values(b, 'emit'), c);
+    return this.delegate.emit(Utils.DEFAULT_STREAM_ID, values(a, 'emit'), b);
+  }
+
+  emitDirect(taskId: number | bigint, values: readonly unknown[]): void;
+  emitDirect(taskId: number | bigint, values: readonly unknown[], messageId: unknown): void;
+  emitDirect(taskId: number | bigint, streamId: string, values: readonly unknown[]): void;
+  emitDirect(taskId: number | bigint, streamId: string, values: readonly unknown[], messageId: unknown): void;
+  emitDirect(t: number | bigint, a: string | readonly unknown[], b?: unknown, c?: unknown): void {
+    const task = taskId(t, 'emitDirect');
+    if (typeof a === 'string') this.delegate.emitDirect(task, a, values(b, 'emitDirect'), c);
+    else this.delegate.emitDirect(task, Utils.DEFAULT_STREAM_ID, values(a, 'emitDirect'), b);
+  }
+
   /** Tracked tuples not yet acked, failed or timed out. */
-  abstract getPendingCount(): number;
-  abstract flush(): void;
-  abstract reportError(error: unknown): void;
+  getPendingCount(): number {
+    return this.delegate.getPendingCount();
+  }
+
+  flush(): void {
+    this.delegate.flush();
+  }
+
+  reportError(error: unknown): void {
+    this.delegate.reportError(error);
+  }
 }
 
-export abstract class OutputCollector {
-  abstract emit(values: readonly unknown[]): number[];
-  abstract emit(anchor: Anchor, values: readonly unknown[]): number[];
-  abstract emit(anchors: Anchors, values: readonly unknown[]): number[];
-  abstract emit(streamId: string, values: readonly unknown[]): number[];
-  abstract emit(streamId: string, anchor: Anchor, values: readonly unknown[]): number[];
-  abstract emit(streamId: string, anchors: Anchors, values: readonly unknown[]): number[];
-  abstract emitDirect(taskId: number | bigint, values: readonly unknown[]): void;
-  abstract emitDirect(taskId: number | bigint, anchor: Anchor, values: readonly unknown[]): void;
-  abstract emitDirect(taskId: number | bigint, anchors: Anchors, values: readonly unknown[]): void;
-  abstract emitDirect(taskId: number | bigint, streamId: string, values: readonly unknown[]): void;
-  abstract emitDirect(taskId: number | bigint, streamId: string, anchor: Anchor, values: readonly unknown[]): void;
-  abstract emitDirect(taskId: number | bigint, streamId: string, anchors: Anchors, values: readonly unknown[]): void;
-  abstract ack(input: Tuple): void;
-  abstract fail(input: Tuple): void;
-  abstract resetTimeout(input: Tuple): void;
-  abstract reportError(error: unknown): void;
-  abstract flush(): void;
+export class OutputCollector implements IOutputCollector {
+  protected readonly delegate: IOutputCollector;
+
+  constructor(delegate: IOutputCollector) {
+    this.delegate = delegate;
+  }
+
+  emit(values: readonly unknown[]): number[];
+  emit(anchor: Anchor, values: readonly unknown[]): number[];
+  emit(anchors: Anchors, values: readonly unknown[]): number[];
+  emit(streamId: string, values: readonly unknown[]): number[];
+  emit(streamId: string, anchor: Anchor, values: readonly unknown[]): number[];
+  emit(streamId: string, anchors: Anchors, values: readonly unknown[]): number[];
+  emit(...args: unknown[]): number[] {
+    switch (args.length) {
+      case 1:
+        return this.delegate.emit(Utils.DEFAULT_STREAM_ID, NO_ANCHORS, values(args[0], 'emit'));
+      case 2:
+        if (typeof args[0] === 'string') return this.delegate.emit(args[0], NO_ANCHORS, values(args[1], 'emit'));
+        return this.delegate.emit(Utils.DEFAULT_STREAM_ID, anchorList(args[0], 'emit'), values(args[1], 'emit'));
+      case 3:
+        return this.delegate.emit(streamOf(args[0], 'emit'), anchorList(args[1], 'emit'), values(args[2], 'emit'));
+      default:
+        throw new TypeError(`emit: expected 1 to 3 arguments, got ${args.length}`);
+    }
+  }
+
+  emitDirect(taskId: number | bigint, values: readonly unknown[]): void;
+  emitDirect(taskId: number | bigint, anchor: Anchor, values: readonly unknown[]): void;
+  emitDirect(taskId: number | bigint, anchors: Anchors, values: readonly unknown[]): void;
+  emitDirect(taskId: number | bigint, streamId: string, values: readonly unknown[]): void;
+  emitDirect(taskId: number | bigint, streamId: string, anchor: Anchor, values: readonly unknown[]): void;
+  emitDirect(taskId: number | bigint, streamId: string, anchors: Anchors, values: readonly unknown[]): void;
+  emitDirect(...args: unknown[]): void {
+    const task = taskId(args[0], 'emitDirect');
+    switch (args.length) {
+      case 2:
+        this.delegate.emitDirect(task, Utils.DEFAULT_STREAM_ID, NO_ANCHORS, values(args[1], 'emitDirect'));
+        return;
+      case 3:
+        if (typeof args[1] === 'string') this.delegate.emitDirect(task, args[1], NO_ANCHORS, values(args[2], 'emitDirect'));
+        else this.delegate.emitDirect(task, Utils.DEFAULT_STREAM_ID, anchorList(args[1], 'emitDirect'), values(args[2], 'emitDirect'));
+        return;
+      case 4:
+        this.delegate.emitDirect(task, streamOf(args[1], 'emitDirect'), anchorList(args[2], 'emitDirect'), values(args[3], 'emitDirect'));
+        return;
+      default:
+        throw new TypeError(`emitDirect: expected 2 to 4 arguments, got ${args.length}`);
+    }
+  }
+
+  ack(input: Tuple): void {
+    this.delegate.ack(input);
+  }
+
+  fail(input: Tuple): void {
+    this.delegate.fail(input);
+  }
+
+  /** Expensive in Storm (a message to the acker); use sparingly. */
+  resetTimeout(input: Tuple): void {
+    this.delegate.resetTimeout(input);
+  }
+
+  reportError(error: unknown): void {
+    this.delegate.reportError(error);
+  }
+
+  flush(): void {
+    this.delegate.flush();
+  }
 }
 
-export abstract class BasicOutputCollector {
-  abstract emit(values: readonly unknown[]): number[];
-  abstract emit(streamId: string, values: readonly unknown[]): number[];
-  abstract emitDirect(taskId: number | bigint, values: readonly unknown[]): void;
-  abstract emitDirect(taskId: number | bigint, streamId: string, values: readonly unknown[]): void;
-  abstract resetTimeout(input: Tuple): void;
-  abstract reportError(error: unknown): void;
-  abstract setContext(input: Tuple): void;
-  abstract getOutputter(): OutputCollector;
+/**
+ * The basic bolt's collector (§5.2): every emit is anchored to the current input (`setContext`).
+ * Storm keeps one per executor; an executor wanting "late emits anchor to *their* input" (§5.2)
+ * builds one per `execute` — it is two fields.
+ */
+export class BasicOutputCollector {
+  protected readonly out: OutputCollector;
+  protected inputTuple: Tuple | null = null;
+
+  constructor(out: OutputCollector) {
+    this.out = out;
+  }
+
+  setContext(inputTuple: Tuple): void {
+    this.inputTuple = inputTuple;
+  }
+
+  emit(values: readonly unknown[]): number[];
+  emit(streamId: string, values: readonly unknown[]): number[];
+  emit(a: string | readonly unknown[], b?: readonly unknown[]): number[] {
+    if (typeof a === 'string') return this.out.emit(a, this.inputTuple, values(b, 'emit'));
+    return this.out.emit(Utils.DEFAULT_STREAM_ID, this.inputTuple, values(a, 'emit'));
+  }
+
+  emitDirect(taskId: number | bigint, values: readonly unknown[]): void;
+  emitDirect(taskId: number | bigint, streamId: string, values: readonly unknown[]): void;
+  emitDirect(t: number | bigint, a: string | readonly unknown[], b?: readonly unknown[]): void {
+    if (typeof a === 'string') this.out.emitDirect(t, a, this.inputTuple, values(b, 'emitDirect'));
+    else this.out.emitDirect(t, Utils.DEFAULT_STREAM_ID, this.inputTuple, values(a, 'emitDirect'));
+  }
+
+  resetTimeout(input: Tuple): void {
+    this.out.resetTimeout(input);
+  }
+
+  reportError(error: unknown): void {
+    this.out.reportError(error);
+  }
+
+  getOutputter(): OutputCollector {
+    return this.out;
+  }
 }
 
-// --- R2 dispatch --------------------------------------------------------------------------------
+function streamOf(x: unknown, method: string): string {
+  if (typeof x !== 'string') throw new TypeError(`${method}: the stream id must be a string`);
+  return x;
+}
 
-/** Structural Tuple test (R2): test fakes with these two functions count as tuples. */
+function anchorList(x: unknown, method: string): Anchors {
+  if (x === null || x === undefined) return NO_ANCHORS;
+  if (Array.isArray(x)) {
+    for (let i = 0; i < x.length; i++) {
+      if (!isTupleLike(x[i])) throw new TypeError(`${method}: anchor ${i} is not a Tuple`);
+    }
+    return x as Anchors;
+  }
+  if (isTupleLike(x)) return [x];
+  throw new TypeError(`${method}: expected a Tuple anchor or a list of anchors`);
+}
+
+/** Structural Tuple test (R2): anything with `getValues` and `getSourceComponent` functions anchors. */
 export function isTupleLike(x: unknown): x is Tuple {
   return (
     x !== null &&
@@ -66,85 +226,4 @@ export function isTupleLike(x: unknown): x is Tuple {
     typeof (x as { getValues?: unknown }).getValues === 'function' &&
     typeof (x as { getSourceComponent?: unknown }).getSourceComponent === 'function'
   );
-}
-
-export interface SpoutEmitArgs {
-  streamId: string;
-  values: readonly unknown[];
-  /** undefined/null = untracked. */
-  messageId: unknown;
-}
-
-export interface BoltEmitArgs {
-  streamId: string;
-  /** Empty = unanchored (includes a null/undefined anchor, §13). */
-  anchors: readonly Tuple[];
-  values: readonly unknown[];
-}
-
-export interface DirectTarget {
-  taskId: number;
-}
-
-function valuesAt(args: readonly unknown[], i: number, method: string): readonly unknown[] {
-  const v = args[i];
-  if (!Array.isArray(v)) throw new TypeError(`${method}: expected the tuple values (an array) as argument ${i + 1}`);
-  return v;
-}
-
-function taskIdOf(x: unknown, method: string): number {
-  if (typeof x === 'bigint') return Number(x);
-  if (typeof x === 'number' && Number.isInteger(x)) return x;
-  throw new TypeError(`${method}: the first argument must be the target task id`);
-}
-
-/** `emit([stream,] values[, msgId])` */
-export function dispatchSpoutEmit(args: readonly unknown[]): SpoutEmitArgs {
-  if (typeof args[0] === 'string') {
-    return { streamId: args[0], values: valuesAt(args, 1, 'emit'), messageId: args[2] };
-  }
-  return { streamId: Utils.DEFAULT_STREAM_ID, values: valuesAt(args, 0, 'emit'), messageId: args[1] };
-}
-
-/** `emitDirect(task, [stream,] values[, msgId])` */
-export function dispatchSpoutEmitDirect(args: readonly unknown[]): SpoutEmitArgs & DirectTarget {
-  return { taskId: taskIdOf(args[0], 'emitDirect'), ...dispatchSpoutEmit(args.slice(1)) };
-}
-
-function anchorsOf(x: unknown, method: string): readonly Tuple[] {
-  if (x === null || x === undefined) return [];
-  if (Array.isArray(x)) {
-    for (let i = 0; i < x.length; i++) {
-      if (!isTupleLike(x[i])) throw new TypeError(`${method}: anchor ${i} is not a Tuple`);
-    }
-    return x as Tuple[];
-  }
-  if (isTupleLike(x)) return [x];
-  throw new TypeError(`${method}: expected a Tuple anchor or a list of anchors`);
-}
-
-/** `emit([stream,] [anchor | anchors,] values)` — the last argument is always the values. */
-export function dispatchBoltEmit(args: readonly unknown[], method = 'emit'): BoltEmitArgs {
-  const n = args.length;
-  if (n === 1) return { streamId: Utils.DEFAULT_STREAM_ID, anchors: [], values: valuesAt(args, 0, method) };
-  if (n === 2) {
-    if (typeof args[0] === 'string') return { streamId: args[0], anchors: [], values: valuesAt(args, 1, method) };
-    return { streamId: Utils.DEFAULT_STREAM_ID, anchors: anchorsOf(args[0], method), values: valuesAt(args, 1, method) };
-  }
-  if (n === 3) {
-    if (typeof args[0] !== 'string') throw new TypeError(`${method}: the stream id must be a string`);
-    return { streamId: args[0], anchors: anchorsOf(args[1], method), values: valuesAt(args, 2, method) };
-  }
-  throw new TypeError(`${method}: expected 1 to 3 arguments, got ${n}`);
-}
-
-/** `emitDirect(task, [stream,] [anchor | anchors,] values)` */
-export function dispatchBoltEmitDirect(args: readonly unknown[]): BoltEmitArgs & DirectTarget {
-  return { taskId: taskIdOf(args[0], 'emitDirect'), ...dispatchBoltEmit(args.slice(1), 'emitDirect') };
-}
-
-/** Basic collector: `emit([stream,] values)`. */
-export function dispatchBasicEmit(args: readonly unknown[]): { streamId: string; values: readonly unknown[] } {
-  if (typeof args[0] === 'string') return { streamId: args[0], values: valuesAt(args, 1, 'emit') };
-  return { streamId: Utils.DEFAULT_STREAM_ID, values: valuesAt(args, 0, 'emit') };
 }

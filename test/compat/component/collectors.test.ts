@@ -1,57 +1,145 @@
 import { describe, expect, it } from 'vitest';
 import {
-  dispatchBasicEmit,
-  dispatchBoltEmit,
-  dispatchBoltEmitDirect,
-  dispatchSpoutEmit,
-  dispatchSpoutEmitDirect,
+  BasicOutputCollector,
+  OutputCollector,
+  SpoutOutputCollector,
   isTupleLike,
+  type IOutputCollector,
+  type ISpoutOutputCollector,
 } from '../../../compat/component/collectors.ts';
 import type { Tuple } from '../../../compat/component/tuple.ts';
 import { TopologyBuilder } from '../../../compat/topology/topology-builder.ts';
 
 const fakeTuple = { getValues: () => [1], getSourceComponent: () => 'x' } as unknown as Tuple;
+const other = { getValues: () => [2], getSourceComponent: () => 'y' } as unknown as Tuple;
 
-describe('R2 emit overload dispatch', () => {
-  it('spout emit([stream,] values[, msgId])', () => {
-    expect(dispatchSpoutEmit([['a']])).toEqual({ streamId: 'default', values: ['a'], messageId: undefined });
-    expect(dispatchSpoutEmit([['a'], 'id1'])).toEqual({ streamId: 'default', values: ['a'], messageId: 'id1' });
-    expect(dispatchSpoutEmit(['s', ['a']])).toEqual({ streamId: 's', values: ['a'], messageId: undefined });
-    expect(dispatchSpoutEmit(['s', ['a'], 7])).toEqual({ streamId: 's', values: ['a'], messageId: 7 });
-    expect(dispatchSpoutEmit([['a'], null]).messageId).toBeNull();
+function spoutDelegate() {
+  const calls: unknown[][] = [];
+  const d: ISpoutOutputCollector = {
+    emit: (...a) => (calls.push(['emit', ...a]), [1]),
+    emitDirect: (...a) => void calls.push(['emitDirect', ...a]),
+    getPendingCount: () => 3,
+    flush: () => void calls.push(['flush']),
+    reportError: (e) => void calls.push(['reportError', e]),
+  };
+  return { calls, c: new SpoutOutputCollector(d) };
+}
+
+function boltDelegate() {
+  const calls: unknown[][] = [];
+  const d: IOutputCollector = {
+    emit: (...a) => (calls.push(['emit', ...a]), [7]),
+    emitDirect: (...a) => void calls.push(['emitDirect', ...a]),
+    ack: (t) => void calls.push(['ack', t]),
+    fail: (t) => void calls.push(['fail', t]),
+    resetTimeout: (t) => void calls.push(['resetTimeout', t]),
+    reportError: (e) => void calls.push(['reportError', e]),
+    flush: () => void calls.push(['flush']),
+  };
+  return { calls, c: new OutputCollector(d) };
+}
+
+describe('SpoutOutputCollector overloads (R2, §5.3)', () => {
+  it('emit([stream,] values[, msgId]) and emitDirect(task, [stream,] values[, msgId])', () => {
+    const { calls, c } = spoutDelegate();
+    expect(c.emit(['a'])).toEqual([1]);
+    c.emit(['a'], 'id1');
+    c.emit('s', ['a']);
+    c.emit('s', ['a'], 7);
+    c.emitDirect(3, ['a']);
+    c.emitDirect(3n, 's', ['a'], 'm');
+    c.emitDirect(4, ['b'], null);
+    expect(calls).toEqual([
+      ['emit', 'default', ['a'], undefined],
+      ['emit', 'default', ['a'], 'id1'],
+      ['emit', 's', ['a'], undefined],
+      ['emit', 's', ['a'], 7],
+      ['emitDirect', 3, 'default', ['a'], undefined],
+      ['emitDirect', 3, 's', ['a'], 'm'],
+      ['emitDirect', 4, 'default', ['b'], null],
+    ]);
+    expect(c.getPendingCount()).toBe(3);
+    expect(() => c.emitDirect('s' as never, ['a'])).toThrow(TypeError);
+    expect(() => c.emit('s', 'notvalues' as never)).toThrow(TypeError);
+  });
+});
+
+describe('OutputCollector overloads (R2, §5.3, §13)', () => {
+  it('emit([stream,] [anchor | anchors,] values)', () => {
+    const { calls, c } = boltDelegate();
+    expect(c.emit(['a'])).toEqual([7]);
+    c.emit(fakeTuple, ['a']);
+    c.emit([fakeTuple, other], ['a']);
+    c.emit('s', ['a']);
+    c.emit('s', fakeTuple, ['a']);
+    c.emit('s', [other], ['a']);
+    c.emit(null, ['a']);
+    c.emit('s', undefined, ['a']);
+    expect(calls).toEqual([
+      ['emit', 'default', [], ['a']],
+      ['emit', 'default', [fakeTuple], ['a']],
+      ['emit', 'default', [fakeTuple, other], ['a']],
+      ['emit', 's', [], ['a']],
+      ['emit', 's', [fakeTuple], ['a']],
+      ['emit', 's', [other], ['a']],
+      ['emit', 'default', [], ['a']],
+      ['emit', 's', [], ['a']],
+    ]);
   });
 
-  it('spout emitDirect(task, [stream,] values[, msgId]); bigint task accepted', () => {
-    expect(dispatchSpoutEmitDirect([3, ['a']])).toEqual({ taskId: 3, streamId: 'default', values: ['a'], messageId: undefined });
-    expect(dispatchSpoutEmitDirect([3n, 's', ['a'], 'm'])).toEqual({ taskId: 3, streamId: 's', values: ['a'], messageId: 'm' });
-    expect(() => dispatchSpoutEmitDirect(['s', ['a']])).toThrow(TypeError);
+  it('emitDirect(task, [stream,] [anchor | anchors,] values)', () => {
+    const { calls, c } = boltDelegate();
+    c.emitDirect(4, ['a']);
+    c.emitDirect(4, fakeTuple, ['a']);
+    c.emitDirect(4, 's', ['a']);
+    c.emitDirect(4n, 's', [fakeTuple], ['a']);
+    expect(calls).toEqual([
+      ['emitDirect', 4, 'default', [], ['a']],
+      ['emitDirect', 4, 'default', [fakeTuple], ['a']],
+      ['emitDirect', 4, 's', [], ['a']],
+      ['emitDirect', 4, 's', [fakeTuple], ['a']],
+    ]);
   });
 
-  it('bolt emit([stream,] [anchor | anchors,] values)', () => {
-    expect(dispatchBoltEmit([['a']])).toEqual({ streamId: 'default', anchors: [], values: ['a'] });
-    expect(dispatchBoltEmit([fakeTuple, ['a']])).toEqual({ streamId: 'default', anchors: [fakeTuple], values: ['a'] });
-    expect(dispatchBoltEmit([[fakeTuple, fakeTuple], ['a']]).anchors).toHaveLength(2);
-    expect(dispatchBoltEmit(['s', ['a']])).toEqual({ streamId: 's', anchors: [], values: ['a'] });
-    expect(dispatchBoltEmit(['s', fakeTuple, ['a']]).anchors).toEqual([fakeTuple]);
-    expect(dispatchBoltEmit(['s', [fakeTuple], ['a']]).anchors).toEqual([fakeTuple]);
-    // null/undefined anchor = unanchored (§13)
-    expect(dispatchBoltEmit([null, ['a']]).anchors).toEqual([]);
-    expect(dispatchBoltEmit(['s', undefined, ['a']]).anchors).toEqual([]);
-    expect(() => dispatchBoltEmit([[fakeTuple, 'nope'], ['a']])).toThrow(TypeError);
-    expect(() => dispatchBoltEmit([{}, ['a']])).toThrow(TypeError);
+  it('rejects non-Tuple anchors with TypeError', () => {
+    const { c } = boltDelegate();
+    expect(() => c.emit([fakeTuple, 'nope'] as never, ['a'])).toThrow(TypeError);
+    expect(() => c.emit({} as never, ['a'])).toThrow(TypeError);
+    expect(() => c.emit(1 as never, fakeTuple, ['a'])).toThrow(TypeError);
   });
 
-  it('bolt emitDirect(task, [stream,] [anchor | anchors,] values)', () => {
-    expect(dispatchBoltEmitDirect([4, ['a']])).toEqual({ taskId: 4, streamId: 'default', anchors: [], values: ['a'] });
-    expect(dispatchBoltEmitDirect([4, 's', fakeTuple, ['a']])).toEqual({ taskId: 4, streamId: 's', anchors: [fakeTuple], values: ['a'] });
+  it('ack, fail, resetTimeout, reportError, flush pass through', () => {
+    const { calls, c } = boltDelegate();
+    c.ack(fakeTuple);
+    c.fail(fakeTuple);
+    c.resetTimeout(fakeTuple);
+    c.reportError('e');
+    c.flush();
+    expect(calls.map((x) => x[0])).toEqual(['ack', 'fail', 'resetTimeout', 'reportError', 'flush']);
   });
+});
 
-  it('basic emit([stream,] values)', () => {
-    expect(dispatchBasicEmit([['a']])).toEqual({ streamId: 'default', values: ['a'] });
-    expect(dispatchBasicEmit(['s', ['a']])).toEqual({ streamId: 's', values: ['a'] });
+describe('BasicOutputCollector (§5.2)', () => {
+  it('anchors every emit to the current input', () => {
+    const { calls, c } = boltDelegate();
+    const basic = new BasicOutputCollector(c);
+    basic.setContext(fakeTuple);
+    basic.emit(['a']);
+    basic.emit('s', ['b']);
+    basic.emitDirect(5, ['c']);
+    basic.emitDirect(5, 's', ['d']);
+    expect(calls).toEqual([
+      ['emit', 'default', [fakeTuple], ['a']],
+      ['emit', 's', [fakeTuple], ['b']],
+      ['emitDirect', 5, 'default', [fakeTuple], ['c']],
+      ['emitDirect', 5, 's', [fakeTuple], ['d']],
+    ]);
+    expect(basic.getOutputter()).toBe(c);
   });
+});
 
-  it('structural Tuple detection lets test fakes anchor', () => {
+describe('structural tuples', () => {
+  it('isTupleLike', () => {
     expect(isTupleLike(fakeTuple)).toBe(true);
     expect(isTupleLike({ getValues: () => [] })).toBe(false);
     expect(isTupleLike(null)).toBe(false);
