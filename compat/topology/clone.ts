@@ -73,20 +73,22 @@ function copy(v: unknown, path: string, memo: Map<object, unknown>): unknown {
     return remember(memo, obj, new Ctor(obj));
   }
   if (obj instanceof Map) {
-    const out = new (obj.constructor as MapConstructor)();
+    // Reflect.construct: a Map with the subclass's prototype, without running its constructor;
+    // the base `set` bypasses subclass overrides whose own fields are copied afterwards.
+    const out = Reflect.construct(Map, [], obj.constructor as new () => Map<unknown, unknown>) as Map<unknown, unknown>;
     memo.set(obj, out);
     let i = 0;
-    for (const [k, val] of obj) {
-      out.set(copy(k, `${path}<key ${i}>`, memo), copy(val, `${path}.get(${String(k)})`, memo));
+    for (const [k, val] of Map.prototype.entries.call(obj)) {
+      Map.prototype.set.call(out, copy(k, `${path}<key ${i}>`, memo), copy(val, `${path}.get(${String(k)})`, memo));
       i++;
     }
     return copyOwnProps(obj, out, path, memo, new Set());
   }
   if (obj instanceof Set) {
-    const out = new (obj.constructor as SetConstructor)();
+    const out = Reflect.construct(Set, [], obj.constructor as new () => Set<unknown>) as Set<unknown>;
     memo.set(obj, out);
     let i = 0;
-    for (const val of obj) out.add(copy(val, `${path}<element ${i++}>`, memo));
+    for (const val of Set.prototype.values.call(obj)) Set.prototype.add.call(out, copy(val, `${path}<element ${i++}>`, memo));
     return copyOwnProps(obj, out, path, memo, new Set());
   }
   if (Array.isArray(obj)) {

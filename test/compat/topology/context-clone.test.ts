@@ -259,3 +259,29 @@ describe('base classes (§5.1)', () => {
     expect(seen).toEqual(['tick', 'data']);
   });
 });
+
+describe('cloneValue on collection subclasses', () => {
+  it('keeps a value-keyed GlobalStreamIdMap working in the copy', async () => {
+    const { GlobalStreamIdMap } = await import('../../../compat/component/global-stream-id.ts');
+    const m = new GlobalStreamIdMap<number>();
+    m.set(new GlobalStreamId('a', 's'), 1);
+    const c = cloneValue(m);
+    expect(c).toBeInstanceOf(GlobalStreamIdMap);
+    expect(c.get(new GlobalStreamId('a', 's'))).toBe(1);
+    c.set(new GlobalStreamId('a', 's'), 2);
+    expect(c.size).toBe(1);
+    expect(m.get(new GlobalStreamId('a', 's'))).toBe(1);
+  });
+
+  it('does not run subclass constructors', () => {
+    class Needy extends Map<string, number> {
+      constructor(required: { n: number }) {
+        super();
+        this.set('n', required.n);
+      }
+    }
+    const c = cloneValue(new Needy({ n: 3 }));
+    expect(c).toBeInstanceOf(Needy);
+    expect(c.get('n')).toBe(3);
+  });
+});
