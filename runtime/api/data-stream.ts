@@ -278,6 +278,9 @@ export class KeyedStream<T, K> extends DataStream<T> {
     if (options.miniBatch && !(options.miniBatch.size >= 1 && options.miniBatch.intervalMs > 0)) {
       throw new JobGraphError(`operator '${name}': miniBatch needs size >= 1 and intervalMs > 0`);
     }
+    // Mini-batch folds each key's buffer into keyed state with merge(); without it the job would
+    // only fail on the first flush, far from the call that configured it.
+    if (options.miniBatch && !aggregate.merge) throw new JobGraphError(`operator '${name}': miniBatch needs an aggregate function with merge()`);
     const { miniBatch, localGlobal, ...operatorOptions } = options;
     if (!localGlobal) {
       return this.oneInput(name, { ...operatorOptions, name }, () => new KeyedAggregateOperator(aggregate, key, miniBatch, false), key);

@@ -194,6 +194,8 @@ export function reduceAsAggregate<T>(reduce: (a: T, b: T) => T): AggregateFuncti
     createAccumulator: () => EMPTY,
     add: (value, acc) => (acc === EMPTY ? value : reduce(acc, value)),
     getResult: (acc) => acc,
-    merge: (a, b) => reduce(a, b),
+    // Local-global starts the global accumulator empty and merges partials into it, so an empty
+    // side must not reach the user's reduce (it would see `undefined`).
+    merge: (a, b) => (a === EMPTY ? b : b === EMPTY ? a : reduce(a, b)),
   };
 }

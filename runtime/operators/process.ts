@@ -18,6 +18,18 @@ import type { KeySelector } from '../api/functions.ts';
 import { userError } from './user-error.ts';
 
 /**
+ * Parallel subtasks are built from one user function object, but the Flink idiom keeps per-subtask
+ * things on it (`open() { this.count = ctx.getState(...) }`). Shared, every subtask would end up
+ * with the handles of whichever opened last. A plain object is given a per-subtask child whose
+ * prototype is the user's object, so methods and defaults still come from it while `this.x = ...`
+ * stays local. Class instances are left alone: their #private fields would not survive this.
+ */
+function perSubtask<F extends object>(fn: F): F {
+  const proto = Object.getPrototypeOf(fn);
+  return proto === Object.prototype || proto === null ? (Object.create(fn) as F) : fn;
+}
+
+/**
  * The process operators share one mutable context object per operator instance, updated per
  * record, as Flink does: handing user code a fresh context per record would allocate on the hot path.
  */
@@ -82,8 +94,11 @@ function contextFor<OUT>(operator: ProcessOperatorBase<OUT>): ProcessContext {
 export class ProcessOperator<IN, OUT> extends ProcessOperatorBase<OUT> {
   private ctx!: ProcessContext;
 
-  constructor(private readonly fn: ProcessFunction<IN, OUT>) {
+  private readonly fn: ProcessFunction<IN, OUT>;
+
+  constructor(fn: ProcessFunction<IN, OUT>) {
     super();
+    this.fn = perSubtask(fn);
   }
 
   override open(): void | Promise<void> {
@@ -157,8 +172,11 @@ type KeyedFunctions<K, OUT> = {
 abstract class KeyedOperatorBase<K, OUT> extends ProcessOperatorBase<OUT> {
   protected readonly ctx = new KeyedContextImpl<K>(this as never);
 
-  constructor(protected readonly functions: KeyedFunctions<K, OUT>) {
+  protected readonly functions: KeyedFunctions<K, OUT>;
+
+  constructor(functions: KeyedFunctions<K, OUT>) {
     super();
+    this.functions = perSubtask(functions);
   }
 
   timers(): import('../time/keyed-timers.ts').KeyedTimerService {
@@ -197,10 +215,15 @@ abstract class KeyedOperatorBase<K, OUT> extends ProcessOperatorBase<OUT> {
 
 export class KeyedProcessOperator<K, IN, OUT> extends KeyedOperatorBase<K, OUT> {
   constructor(
-    private readonly fn: KeyedProcessFunction<K, IN, OUT>,
+    fn: KeyedProcessFunction<K, IN, OUT>,
     private readonly keySelector: KeySelector<IN, K>,
   ) {
     super(fn);
+  }
+
+  /** The per-subtask function object the base class made (so open() and processElement share `this`). */
+  private get fn(): KeyedProcessFunction<K, IN, OUT> {
+    return this.functions as KeyedProcessFunction<K, IN, OUT>;
   }
 
   processElement(value: unknown, timestamp: number): void {
@@ -216,8 +239,11 @@ export class KeyedProcessOperator<K, IN, OUT> extends KeyedOperatorBase<K, OUT> 
 export class CoProcessOperator<IN1, IN2, OUT> extends ProcessOperatorBase<OUT> {
   private ctx!: ProcessContext;
 
-  constructor(private readonly fn: CoProcessFunction<IN1, IN2, OUT>) {
+  private readonly fn: CoProcessFunction<IN1, IN2, OUT>;
+
+  constructor(fn: CoProcessFunction<IN1, IN2, OUT>) {
     super();
+    this.fn = perSubtask(fn);
   }
 
   override open(): void | Promise<void> {
@@ -250,11 +276,16 @@ export class CoProcessOperator<IN1, IN2, OUT> extends ProcessOperatorBase<OUT> {
 
 export class KeyedCoProcessOperator<K, IN1, IN2, OUT> extends KeyedOperatorBase<K, OUT> {
   constructor(
-    private readonly fn: KeyedCoProcessFunction<K, IN1, IN2, OUT>,
+    fn: KeyedCoProcessFunction<K, IN1, IN2, OUT>,
     private readonly key1: KeySelector<IN1, K>,
     private readonly key2: KeySelector<IN2, K>,
   ) {
     super(fn);
+  }
+
+  /** The per-subtask function object the base class made (so open() and processElement share `this`). */
+  private get fn(): KeyedCoProcessFunction<K, IN1, IN2, OUT> {
+    return this.functions as KeyedCoProcessFunction<K, IN1, IN2, OUT>;
   }
 
   processElement(value: unknown, timestamp: number): void {
