@@ -127,7 +127,10 @@ export class WindowOperator<K, IN, ACC, OUT> extends StreamOperator<IN, OUT> imp
     const timers = this.context.timers!;
     const id = `${entry.start}:${entry.end}`;
     if (this.eventTime) {
-      timers.registerEventTimeTimer(entry.end - 1, FIRE + id);
+      // A window already behind the watermark (a late record within the allowed lateness) is fired
+      // on the spot by processElement; a fire timer as well would fire it a second time at the
+      // next watermark.
+      if (entry.end - 1 > timers.currentWatermark()) timers.registerEventTimeTimer(entry.end - 1, FIRE + id);
       if (this.options.allowedLatenessMs > 0) timers.registerEventTimeTimer(entry.end - 1 + this.options.allowedLatenessMs, CLEANUP + id);
     } else {
       timers.registerProcessingTimeTimer(entry.end - 1, FIRE + id);

@@ -1,0 +1,203 @@
+import { describe, expect, it } from 'vitest';
+import {
+  collectSink,
+  EventTimeSessionWindows,
+  OutputTag,
+  SlidingEventTimeWindows,
+  StreamEnvironment,
+  TumblingEventTimeWindows,
+  TumblingProcessingTimeWindows,
+  type TimeWindow,
+} from '../../../runtime/index.ts';
+import { quiet, runToList, scriptedSource, type Step } from '../../fixtures/runtime/helpers.ts';
+
+type Ev = { k: string; n: number };
+const ev = (k: string, n: number, ts: number): Step<Ev> => ({ value: { k, n }, ts });
+const wm = (watermark: number): Step<Ev> => ({ watermark });
+const describeWindow = (key: string, w: TimeWindow, items: Ev[]) => `${key} [${w.start},${w.end}) ${items.map((e) => e.n).join(',')}`;
+
+/** Session merging does not promise an element order inside the merged window. */
+const sortItems = (line: string) => {
+  const at = line.lastIndexOf(' ');
+  return `${line.slice(0, at)} ${line.slice(at + 1).split(',').map(Number).sort((a, b) => a - b).join(',')}`;
+};
+
+async function runWindows(
+  script: Step<Ev>[],
+  assigner: Parameters<import('../../../runtime/index.ts').KeyedStream<Ev, string>['window']>[0],
+  options: { latenessMs?: number; lateTag?: OutputTag<Ev>; parallelism?: number } = {},
+): Promise<{ fired: string[]; late: Ev[] }> {
+  const env = StreamEnvironment.create({ ...quiet, parallelism: options.parallelism ?? 1 });
+  let windowed = env
+    .fromSource(scriptedSource(script), { nonParallel: true })
+    .keyBy((e) => e.k)
+    .window(assigner);
+  if (options.latenessMs !== undefined) windowed = windowed.allowedLateness(options.latenessMs);
+  if (options.lateTag) windowed = windowed.sideOutputLateData(options.lateTag);
+  const fired = collectSink<string>();
+  const late = collectSink<Ev>();
+  const stream = windowed.process<string>((key, w, items, out) => out.collect(describeWindow(key, w, items)));
+  stream.sinkTo(fired.sink);
+  if (options.lateTag) stream.getSideOutput(options.lateTag).sinkTo(late.sink);
+  await env.execute();
+  return { fired: fired.values, late: late.values };
+}
+
+describe('event-time windows', () => {
+  it('tumbling windows fire per key when the watermark passes their end, in order', async () => {
+    const { fired } = await runWindows(
+      [ev('a', 1, 1), ev('b', 2, 3), ev('a', 3, 9), ev('a', 4, 10), wm(9), ev('b', 5, 12), wm(19), ev('a', 6, 25)],
+      TumblingEventTimeWindows.of(10),
+    );
+    expect(fired).toEqual(['a [0,10) 1,3', 'b [0,10) 2', 'a [10,20) 4', 'b [10,20) 5', 'a [20,30) 6']);
+  });
+
+  it('sliding windows put each record in size/slide windows', async () => {
+    const { fired } = await runWindows([ev('a', 1, 0), ev('a', 2, 6), ev('a', 3, 11)], SlidingEventTimeWindows.of(10, 5));
+    expect(fired.sort()).toEqual(['a [-5,5) 1', 'a [0,10) 1,2', 'a [10,20) 3', 'a [5,15) 2,3'].sort());
+  });
+
+  it('windows are the same at parallelism 1..4 (keys spread over subtasks)', async () => {
+    const script: Step<Ev>[] = [];
+    for (let i = 0; i < 200; i++) script.push(ev(`k${i % 7}`, i, i));
+    const expected = (await runWindows(script, TumblingEventTimeWindows.of(25))).fired.sort();
+    expect(expected).toHaveLength(7 * 8);
+    for (const p of [2, 3, 4]) expect((await runWindows(script, TumblingEventTimeWindows.of(25), { parallelism: p })).fired.sort()).toEqual(expected);
+  });
+
+  it('session windows merge records closer than the gap, also when a late record bridges two sessions', async () => {
+    const { fired } = await runWindows(
+      [ev('a', 1, 0), ev('a', 2, 4), ev('b', 3, 5), ev('a', 3, 20), ev('a', 4, 12), wm(40), ev('a', 5, 100)],
+      EventTimeSessionWindows.withGap(10),
+    );
+    // 0 and 4 make [0,14); 20 opens [20,30); 12 bridges both into [0,30).
+    // Timers fire in time order: b's session ends first.
+    expect(fired.map(sortItems)).toEqual(['b [5,15) 3', 'a [0,30) 1,2,3,4', 'a [100,110) 5']);
+  });
+
+  it('allowed lateness re-fires a window with each late record; later ones go to the late side output', async () => {
+    const lateTag = new OutputTag<Ev>('late');
+    const { fired, late } = await runWindows(
+      [ev('a', 1, 1), ev('a', 2, 2), wm(10), ev('a', 3, 3), ev('a', 4, 15), wm(28), ev('a', 5, 4), wm(29), ev('a', 6, 5), ev('a', 7, 16)],
+      TumblingEventTimeWindows.of(10),
+      { latenessMs: 20, lateTag },
+    );
+    expect(fired).toEqual(['a [0,10) 1,2', 'a [0,10) 1,2,3', 'a [10,20) 4', 'a [0,10) 1,2,3,5', 'a [10,20) 4,7']);
+    expect(late.map((e) => e.n)).toEqual([6]);
+  });
+
+  it('without allowed lateness a late record is dropped or side-output, never fired', async () => {
+    const lateTag = new OutputTag<Ev>('late');
+    const { fired, late } = await runWindows([ev('a', 1, 1), wm(10), ev('a', 2, 2), ev('a', 3, 11)], TumblingEventTimeWindows.of(10), { lateTag });
+    expect(fired).toEqual(['a [0,10) 1', 'a [10,20) 3']);
+    expect(late.map((e) => e.n)).toEqual([2]);
+  });
+
+  it('a late record opening a new window within the allowed lateness fires that window once', async () => {
+    const { fired } = await runWindows([ev('a', 1, 25), wm(30), ev('a', 2, 5), wm(35), wm(100)], TumblingEventTimeWindows.of(10), { latenessMs: 50 });
+    expect(fired).toEqual(['a [20,30) 1', 'a [0,10) 2']);
+  });
+
+  it('a record without an event timestamp fails with a message that says what to do', async () => {
+    await expect(
+      runToList((env) =>
+        env
+          .fromCollection([{ k: 'a', n: 1 }])
+          .keyBy((e) => e.k)
+          .window(TumblingEventTimeWindows.of(10))
+          .reduce((a, b) => ({ k: a.k, n: a.n + b.n })),
+      ),
+    ).rejects.toThrow(/assignTimestampsAndWatermarks/);
+  });
+
+  it('assignTimestampsAndWatermarks + aggregate: bounded out-of-orderness keeps slightly late records', async () => {
+    const records = [5, 1, 12, 8, 25, 19, 33].map((t) => ({ k: 'x', t }));
+    const out = await runToList((env) =>
+      env
+        .fromCollection(records)
+        .assignTimestampsAndWatermarks({ timestamp: (r) => r.t, maxOutOfOrdernessMs: 10 })
+        .keyBy((r) => r.k)
+        .window(TumblingEventTimeWindows.of(10))
+        .aggregate(
+          { createAccumulator: () => 0, add: (_r, n: number) => n + 1, getResult: (n) => n },
+          (key, w, count, out) => out.collect(`${key} ${w.start} ${count}`),
+        ),
+    );
+    expect(out).toEqual(['x 0 3', 'x 10 2', 'x 20 1', 'x 30 1']);
+  });
+
+  it('windowAll runs at parallelism 1 over the whole stream', async () => {
+    const env = StreamEnvironment.create({ ...quiet, parallelism: 3 });
+    const sink = collectSink<number>();
+    env
+      .fromCollection(Array.from({ length: 30 }, (_, i) => i))
+      .assignTimestampsAndWatermarks({ timestamp: (x) => x })
+      .windowAll(TumblingEventTimeWindows.of(10))
+      .reduce((a, b) => a + b)
+      .sinkTo(sink.sink, { parallelism: 1 });
+    const windowNode = env.plan().nodes.find((n) => n.transformation.name === 'WindowReduce')!;
+    expect(windowNode.parallelism).toBe(1);
+    await env.execute();
+    expect(sink.values).toEqual([45, 145, 245]);
+  });
+});
+
+describe('processing-time windows', () => {
+  it('tumbling processing-time windows partition the stream by arrival time and count every record once', async () => {
+    const env = StreamEnvironment.create(quiet);
+    const sink = collectSink<{ start: number; end: number; n: number }>();
+    let sent = 0;
+    env
+      .fromSource({
+        createReader: () => ({
+          idleBackoffMs: 2,
+          poll(out) {
+            if (sent < 60) out.collect(sent++);
+            return sent < 60 ? 'idle' : 'idle';
+          },
+          snapshotState: () => sent,
+        }),
+      })
+      .keyBy(() => 'all')
+      .window(TumblingProcessingTimeWindows.of(40))
+      .process<{ start: number; end: number; n: number }>((_k, w, items, out) => out.collect({ start: w.start, end: w.end, n: items.length }))
+      .sinkTo(sink.sink);
+    const handle = env.executeAsync();
+    await expect.poll(() => sink.values.reduce((n, w) => n + w.n, 0), { timeout: 5000 }).toBe(60);
+    await handle.cancel();
+    for (const w of sink.values) {
+      expect(w.end - w.start).toBe(40);
+      expect(w.start % 40).toBe(0);
+    }
+    // Fired in time order. (A record arriving in the very millisecond its window fired opens that
+    // window again and fires it once more, as in Flink, so starts need not be unique.)
+    const starts = sink.values.map((w) => w.start);
+    expect(starts).toEqual([...starts].sort((a, b) => a - b));
+    expect(sink.values.length).toBeGreaterThan(1);
+  });
+});
+
+describe('count windows', () => {
+  it('tumbling count windows fire every `size` records per key; a partial window never fires', async () => {
+    const out = await runToList((env) =>
+      env
+        .fromCollection(Array.from({ length: 23 }, (_, i) => ({ k: i % 2, v: i })))
+        .keyBy((r) => r.k)
+        .countWindow(5)
+        .process<string>((k, items, o) => o.collect(`${k}:${items.map((r) => r.v).join(',')}`)),
+    );
+    expect(out).toEqual(['0:0,2,4,6,8', '1:1,3,5,7,9', '0:10,12,14,16,18', '1:11,13,15,17,19']);
+  });
+
+  it('sliding count windows fire every `slide` records over the last `size`', async () => {
+    const out = await runToList((env) =>
+      env
+        .fromCollection(Array.from({ length: 7 }, (_, i) => i))
+        .keyBy(() => 'k')
+        .countWindow(3, 2)
+        .reduce((a, b) => a * 10 + b),
+    );
+    // windows after records 2, 4, 6: [0,1], [1,2,3], [3,4,5]
+    expect(out).toEqual([1, 123, 345]);
+  });
+});
