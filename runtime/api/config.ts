@@ -29,8 +29,16 @@ export interface JobConfig {
   batchSize?: number;
   /** How long a partly filled batch waits before crossing threads. Default 5 ms. */
   bufferTimeoutMs?: number;
-  /** Worker threads for parallel subtasks; 0 runs everything on the main event loop. Default 0. */
+  /**
+   * Worker threads for parallel subtasks; 0 runs everything on the main event loop. Default 0.
+   * Subtask i of every operator runs on worker i mod workers. Workers rebuild the job from its
+   * module, so `jobModule` must be set (`stormshift run` sets it).
+   */
   workers?: number;
+  /** Path or file URL of the module whose default export (defineJob) builds this job. */
+  jobModule?: string;
+  /** Arguments the job module's build function receives. */
+  jobArgs?: string[];
   checkpoint?: CheckpointConfig;
   /** Where to start from: the latest complete checkpoint (default when a checkpoint dir is set), nothing, or a given file. */
   restore?: 'latest' | 'none' | { path: string };
@@ -51,6 +59,8 @@ const KNOWN_KEYS = new Set([
   'batchSize',
   'bufferTimeoutMs',
   'workers',
+  'jobModule',
+  'jobArgs',
   'checkpoint',
   'restore',
   'restart',
@@ -74,6 +84,11 @@ export function validateJobConfig(config: JobConfig): void {
   nonNegative('bufferTimeoutMs', config.bufferTimeoutMs);
   if (config.workers !== undefined && (!Number.isInteger(config.workers) || config.workers < 0)) {
     throw new ConfigError(`job option 'workers' must be an integer >= 0, got ${String(config.workers)}`);
+  }
+  if ((config.workers ?? 0) > 0 && config.jobModule === undefined) {
+    throw new ConfigError(
+      "job option 'workers' needs 'jobModule': workers rebuild the job from its module (export default defineJob(...) and set jobModule: import.meta.url, or run it with `stormshift run`)",
+    );
   }
   if (config.checkpoint?.intervalMs !== undefined && !(config.checkpoint.intervalMs >= 10)) {
     throw new ConfigError(`checkpoint.intervalMs must be >= 10, got ${String(config.checkpoint.intervalMs)}`);

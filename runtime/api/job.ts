@@ -23,3 +23,18 @@ export function defineJob(nameOrBuild: string | JobDefinition['build'], maybeBui
 export function isJobDefinition(value: unknown): value is JobDefinition {
   return typeof value === 'object' && value !== null && (value as JobDefinition).kind === 'stormshift.job';
 }
+
+/**
+ * Loads a job module: its default export is a `defineJob(...)` or a plain `(env, args) => void`.
+ * Used by the CLI and by worker threads, which rebuild the same graph from the same module.
+ */
+export async function loadJobModule(modulePath: string): Promise<JobDefinition> {
+  const { pathToFileURL } = await import('node:url');
+  const { resolve } = await import('node:path');
+  const url = modulePath.startsWith('file:') ? modulePath : pathToFileURL(resolve(modulePath)).href;
+  const module = (await import(url)) as { default?: unknown };
+  const exported = module.default;
+  if (isJobDefinition(exported)) return exported;
+  if (typeof exported === 'function') return defineJob(exported as JobDefinition['build']);
+  throw new TypeError(`${modulePath} does not default-export a job: use \`export default defineJob((env, args) => { ... })\``);
+}

@@ -9,8 +9,22 @@ import { ProcessingTimeService } from '../time/processing-time.ts';
 import { Backpressure } from './backpressure.ts';
 import type { ChannelEndpoint } from './channels.ts';
 import { ChainedOutput, NodeOutput, sideOutputs } from './outputs.ts';
+import { gateAddress, Outbox, RemoteChannel, workerOf } from './remote-channel.ts';
 import { createRouter } from './routers.ts';
 import { Subtask, type SubtaskHost, type SubtaskSnapshot } from './subtask.ts';
+
+/**
+ * How a deployment inside a worker thread talks to the rest of the job: peers for records, the
+ * main thread for checkpoint acknowledgements, finished subtasks and failures.
+ */
+export interface WorkerPlacement {
+  readonly workerIndex: number;
+  readonly workers: number;
+  outbox(peerWorker: number): Outbox;
+  acknowledge(checkpointId: number, ack: Promise<CheckpointAck>): void;
+  subtaskFinished(chainId: number, subtaskIndex: number): void;
+  failed(error: unknown): void;
+}
 
 export interface DeploymentOptions {
   plan: PhysicalPlan;
@@ -20,6 +34,8 @@ export interface DeploymentOptions {
   checkpointTimeoutMs: number;
   restoreFrom: CheckpointData | undefined;
   firstCheckpointId: number;
+  /** Set inside a worker thread: only this worker's subtasks run here. */
+  placement?: WorkerPlacement;
   log(level: 'info' | 'warn' | 'error', message: string): void;
 }
 
@@ -103,13 +119,20 @@ export class Deployment implements SubtaskHost {
 
   async start(): Promise<void> {
     const { plan } = this.options;
-    const byChain = new Map<number, Subtask[]>();
+    const placement = this.options.placement;
+    const isLocal = (index: number): boolean => placement === undefined || workerOf(index, placement.workers) === placement.workerIndex;
+    const byChain = new Map<number, Array<Subtask | undefined>>();
     for (const chain of plan.chains) {
-      const list: Subtask[] = [];
-      for (let i = 0; i < chain.parallelism; i++) list.push(new Subtask(this, chain, i));
+      const list: Array<Subtask | undefined> = [];
+      for (let i = 0; i < chain.parallelism; i++) {
+        const subtask = isLocal(i) ? new Subtask(this, chain, i) : undefined;
+        list.push(subtask);
+        if (!subtask) continue;
+        this.subtasks.push(subtask);
+        if (chain.isSource) this.sourceSubtasks.push(subtask);
+        if (subtask.gate) this.gates.set(gateAddress(chain.id, i), subtask);
+      }
       byChain.set(chain.id, list);
-      this.subtasks.push(...list);
-      if (chain.isSource) this.sourceSubtasks.push(...list);
     }
 
     for (const subtask of this.subtasks) {
@@ -120,7 +143,10 @@ export class Deployment implements SubtaskHost {
         for (const edge of subtask.chain.outputs) {
           if (edge.from !== node) continue;
           const consumers = byChain.get(edge.to.chain.id)!;
-          const channels: ChannelEndpoint[] = consumers.map((c) => c.gate!.channels[edge.channelOffset + subtask.index]!);
+          const channel = edge.channelOffset + subtask.index;
+          const channels: ChannelEndpoint[] = consumers.map((c, j) =>
+            c ? c.gate!.channels[channel]! : new RemoteChannel(placement!.outbox(workerOf(j, placement!.workers)), gateAddress(edge.to.chain.id, j), channel),
+          );
           const router = createRouter(edge.partitioner, channels, subtask.index, edge.to.transformation.name);
           subtask.routers.push(router);
           if (edge.sideTag === undefined) main.push(router);
@@ -142,9 +168,14 @@ export class Deployment implements SubtaskHost {
       }
     }
     for (const subtask of this.subtasks) await subtask.open();
-
     this.running = true;
-    if (this.options.checkpointIntervalMs !== undefined) {
+  }
+
+  /** Starts the sources (and, on the main thread, periodic checkpoints). Separate from start() so
+   * every worker is wired before any record flows. */
+  run(): void {
+    if (!this.running) return;
+    if (this.options.checkpointIntervalMs !== undefined && this.options.placement === undefined) {
       this.periodicCancel = this.clock.scheduleWithFixedDelay(this.options.checkpointIntervalMs, () => {
         if (this.canCheckpoint()) this.coordinator.trigger('checkpoint').catch(() => {});
       });
@@ -167,13 +198,15 @@ export class Deployment implements SubtaskHost {
   }
 
   acknowledgeCheckpoint(checkpointId: number, subtask: Subtask, snapshot: Promise<SubtaskSnapshot>): void {
-    this.coordinator.acknowledge(
-      checkpointId,
-      snapshot.then((s): CheckpointAck => ({ subtaskIndex: subtask.index, states: s.states, committables: s.committables })),
-    );
+    const ack = snapshot.then((s): CheckpointAck => ({ subtaskIndex: subtask.index, states: s.states, committables: s.committables }));
+    if (this.options.placement) this.options.placement.acknowledge(checkpointId, ack);
+    else this.coordinator.acknowledge(checkpointId, ack);
   }
 
-  private injectBarriers(checkpointId: number, direct: boolean): void {
+  /** The gate of a local subtask by its wire address (for records arriving from peer workers). */
+  readonly gates = new Map<number, Subtask>();
+
+  injectBarriers(checkpointId: number, direct: boolean): void {
     if (direct) {
       for (const subtask of this.subtasks) {
         const prepared = subtask.prepareBarrier(checkpointId);
@@ -185,7 +218,7 @@ export class Deployment implements SubtaskHost {
     for (const subtask of this.sourceSubtasks) subtask.onAligned(checkpointId);
   }
 
-  private async completeCheckpoint(checkpointId: number, acks: CheckpointAck[]): Promise<void> {
+  async completeCheckpoint(checkpointId: number, acks: CheckpointAck[]): Promise<void> {
     const byUidAndIndex = new Map<string, Record<string, unknown>>();
     for (const ack of acks) {
       for (const uid of Object.keys(ack.states)) byUidAndIndex.set(`${uid}#${ack.subtaskIndex}`, ack.committables);
@@ -198,7 +231,12 @@ export class Deployment implements SubtaskHost {
     );
   }
 
-  subtaskFinished(_subtask: Subtask): void {
+  subtaskFinished(subtask: Subtask): void {
+    if (this.options.placement) {
+      this.finishedCount++;
+      this.options.placement.subtaskFinished(subtask.chain.id, subtask.index);
+      return;
+    }
     this.finishedCount++;
     if (this.finishedCount < this.subtasks.length || this.settled) return;
     // Bounded input fully processed: a final checkpoint commits what two-phase sinks hold.
@@ -217,6 +255,7 @@ export class Deployment implements SubtaskHost {
     }
     this.settled = true;
     this.halt();
+    this.options.placement?.failed(error);
     this.rejectOutcome(error);
   }
 

@@ -8,6 +8,21 @@ import { JobCancelledError, messageOf } from '../errors.ts';
 import type { PhysicalPlan } from '../graph/plan.ts';
 import { RuntimeMetrics } from '../metrics/index.ts';
 import { Deployment } from './deployment.ts';
+import { WorkerPoolDeployment } from './worker-pool.ts';
+import type { CheckpointCoordinator } from '../checkpoint/coordinator.ts';
+
+/** What the runner needs of one incarnation, on the main thread alone or spread over workers. */
+export interface RunningDeployment {
+  readonly coordinator: CheckpointCoordinator;
+  readonly backpressure: { readonly blocked: boolean; readonly blockedMs: number };
+  readonly isRunning: boolean;
+  readonly outcome: Promise<'finished' | 'cancelled'>;
+  start(): Promise<void>;
+  run(): void;
+  cancel(): void;
+  fail(error: unknown): void;
+  teardown(): Promise<void>;
+}
 
 export type JobState = 'created' | 'running' | 'restarting' | 'finished' | 'cancelled' | 'failed';
 
@@ -55,7 +70,7 @@ export class JobRunner implements JobHandle {
   private readonly storage: CheckpointStorage;
   private readonly restart: RestartStrategy;
   private readonly log: Logger;
-  private deployment: Deployment | undefined;
+  private deployment: RunningDeployment | undefined;
   private state: JobState = 'created';
   private restarts = 0;
   private checkpoints = 0;
@@ -139,7 +154,7 @@ export class JobRunner implements JobHandle {
       if (restoreFrom) this.log('info', `restoring '${this.jobName}' from checkpoint ${restoreFrom.id}`);
       for (;;) {
         if (this.cancelRequested) return this.finish('cancelled');
-        const deployment = new Deployment({
+        const deploymentOptions = {
           plan: this.plan,
           storage: this.storage,
           metrics: this.metrics,
@@ -148,13 +163,17 @@ export class JobRunner implements JobHandle {
           restoreFrom,
           firstCheckpointId: (restoreFrom?.id ?? 0) + 1,
           log: this.log,
-        });
+        };
+        const deployment: RunningDeployment = (this.config.workers ?? 0) > 0
+          ? new WorkerPoolDeployment(deploymentOptions, this.config)
+          : new Deployment(deploymentOptions);
         this.deployment = deployment;
         this.state = 'running';
         let failure: unknown;
         try {
           await deployment.start();
           if (this.cancelRequested) deployment.cancel();
+          else deployment.run();
           const outcome = await deployment.outcome;
           await deployment.teardown();
           this.absorb(deployment);
@@ -184,7 +203,7 @@ export class JobRunner implements JobHandle {
     }
   }
 
-  private absorb(deployment: Deployment): void {
+  private absorb(deployment: RunningDeployment): void {
     this.checkpoints += deployment.coordinator.completedCount;
     this.lastCheckpoint = deployment.coordinator.lastCompleted ?? this.lastCheckpoint;
     this.deployment = undefined;

@@ -1,0 +1,113 @@
+import { join, resolve } from 'node:path';
+import {
+  RuntimeMetrics,
+  StreamEnvironment,
+  pushMetrics,
+  startMetricsServer,
+  type JobConfig,
+  type JobDefinition,
+  type JobHandle,
+  type JobResult,
+} from '../runtime/index.ts';
+import { StatusLine } from './status-line.ts';
+
+export interface RunOptions {
+  parallelism?: number;
+  workers?: number;
+  checkpointInterval?: number;
+  checkpointDir?: string;
+  restore: boolean;
+  restorePath?: string;
+  metricsPort?: number;
+  metricsHost: string;
+  pushGateway?: string;
+  ttl?: number;
+  quiet: boolean;
+}
+
+/** Runs a native job module until it ends, its TTL passes, or a signal stops it. */
+export async function runNativeJob(file: string, job: JobDefinition, args: string[], options: RunOptions): Promise<number> {
+  const metrics = new RuntimeMetrics();
+  const jobName = job.name ?? file.replace(/^.*[\\/]/, '').replace(/\.[cm]?[jt]s$/, '');
+  const config: JobConfig = {
+    jobName,
+    metrics,
+    jobModule: resolve(file),
+    jobArgs: args,
+    log: (level, message) => {
+      if (level !== 'info' || !options.quiet) process.stderr.write(`[stormshift] ${level}: ${message}\n`);
+    },
+  };
+  if (options.parallelism !== undefined) config.parallelism = options.parallelism;
+  if (options.workers !== undefined) config.workers = options.workers;
+  const env = StreamEnvironment.create(config);
+  if (options.checkpointInterval !== undefined) env.configure({ checkpoint: { intervalMs: options.checkpointInterval } });
+  await job.build(env, args);
+  if (env.config.checkpoint?.intervalMs !== undefined) {
+    env.configure({ checkpoint: { dir: options.checkpointDir ?? env.config.checkpoint.dir ?? join('.stormshift', 'checkpoints', jobName) } });
+  }
+  env.configure({ restore: options.restorePath ? { path: options.restorePath } : options.restore ? 'latest' : 'none' });
+
+  const plan = env.plan(jobName);
+  const sources = plan.nodes.filter((n) => n.transformation.kind === 'source').map((n) => n.transformation.name);
+  const sinks = plan.nodes.filter((n) => n.transformation.kind === 'sink').map((n) => n.transformation.name);
+  const server = await startMetricsServer(metrics, { port: options.metricsPort ?? 0, host: options.metricsHost }).catch((error: Error) => {
+    process.stderr.write(`[stormshift] warn: metrics endpoint not started: ${error.message}\n`);
+    return undefined;
+  });
+  if (server && !options.quiet) process.stderr.write(`[stormshift] metrics at ${server.url}\n`);
+
+  const handle: JobHandle = env.executeAsync(jobName);
+  const status = new StatusLine({ handle, sources, sinks });
+  if (!options.quiet) status.start();
+  const push = options.pushGateway
+    ? setInterval(() => void pushMetrics(metrics, { gatewayUrl: options.pushGateway!, job: jobName }).catch(() => {}), 10_000)
+    : undefined;
+
+  let stopping = false;
+  const stop = async (reason: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    if (!options.quiet) process.stderr.write(`\n[stormshift] ${reason}: stopping '${jobName}'\n`);
+    // A last checkpoint, so the next run resumes exactly where this one stopped.
+    if (env.config.checkpoint?.intervalMs !== undefined && handle.status().state === 'running') {
+      await handle.triggerCheckpoint().catch(() => undefined);
+    }
+    await handle.cancel();
+  };
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (stopping) process.exit(130);
+    void stop(signal);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const ttlTimer = options.ttl !== undefined ? setTimeout(() => void stop(`TTL of ${options.ttl}s reached`), options.ttl * 1000) : undefined;
+
+  let result: JobResult | undefined;
+  let failure: unknown;
+  try {
+    result = await handle.result;
+  } catch (error) {
+    failure = error;
+  } finally {
+    if (ttlTimer) clearTimeout(ttlTimer);
+    if (push) clearInterval(push);
+    status.stop();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    if (options.pushGateway) await pushMetrics(metrics, { gatewayUrl: options.pushGateway, job: jobName }).catch(() => {});
+    await server?.close();
+  }
+  const snapshot = metrics.snapshot().jobs[jobName];
+  if (failure !== undefined) {
+    process.stderr.write(`[stormshift] job '${jobName}' failed: ${(failure as Error)?.message ?? failure}\n`);
+    return 1;
+  }
+  if (!options.quiet) {
+    const read = sources.reduce((sum, name) => sum + (snapshot?.operators[name]?.recordsOut ?? 0), 0);
+    process.stderr.write(
+      `[stormshift] job '${jobName}' ${result!.state} after ${(result!.durationMs / 1000).toFixed(1)}s: ${read} records read, ${result!.checkpoints} checkpoints, ${result!.restarts} restarts\n`,
+    );
+  }
+  return 0;
+}

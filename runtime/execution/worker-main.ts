@@ -1,0 +1,161 @@
+/**
+ * Entry point of a worker thread: rebuilds the job from its module, runs the subtasks placed on
+ * this worker, exchanges record batches with peer workers and reports checkpoints to the main thread.
+ */
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
+import { StreamEnvironment } from '../api/environment.ts';
+import { loadJobModule } from '../api/job.ts';
+import { InMemoryCheckpointStorage } from '../checkpoint/storage.ts';
+import { StormshiftError, messageOf } from '../errors.ts';
+import { RuntimeMetrics } from '../metrics/index.ts';
+import { Deployment } from './deployment.ts';
+import { Outbox, WIRE_BARRIER, WIRE_END, WIRE_ITEM_WIDTH, WIRE_RECORD, WIRE_WATERMARK } from './remote-channel.ts';
+import type { MainToWorker, WorkerData, WorkerToMain } from './worker-protocol.ts';
+
+const data = workerData as WorkerData;
+const port = parentPort!;
+const send = (message: WorkerToMain): void => port.postMessage(message);
+const METRICS_INTERVAL_MS = 500;
+
+function reportFailure(error: unknown): void {
+  send({
+    t: 'failed',
+    message: messageOf(error),
+    code: error instanceof StormshiftError ? error.code : undefined,
+    retriable: error instanceof StormshiftError ? error.retriable : true,
+    stack: error instanceof Error ? error.stack : undefined,
+  });
+}
+
+async function main(): Promise<void> {
+  const job = await loadJobModule(data.jobModule);
+  const env = StreamEnvironment.create(data.config);
+  await job.build(env, data.jobArgs);
+  const plan = env.plan(data.jobName);
+  const metrics = new RuntimeMetrics();
+  const outboxes = new Map<number, Outbox>();
+  let deployment: Deployment | undefined;
+  let metricsTimer: ReturnType<typeof setInterval> | undefined;
+
+  const onBatch = (peer: MessagePort, message: unknown): void => {
+    if (typeof message === 'number') {
+      outboxes.get(peerIndexOf.get(peer)!)?.onCredit();
+      return;
+    }
+    const items = message as unknown[];
+    try {
+      for (let i = 0; i < items.length; i += WIRE_ITEM_WIDTH) {
+        const channel = deployment!.gates.get(items[i] as number)!.gate!.channels[items[i + 1] as number]!;
+        const kind = items[i + 2] as number;
+        if (kind === WIRE_RECORD) channel.pushRecord(items[i + 3], items[i + 4] as number);
+        else if (kind === WIRE_WATERMARK) channel.pushWatermark(items[i + 3] as number);
+        else if (kind === WIRE_BARRIER) channel.pushBarrier(items[i + 3] as number);
+        else if (kind === WIRE_END) channel.pushEnd();
+      }
+    } catch (error) {
+      deployment?.fail(error);
+      return;
+    }
+    // The credit goes back only once the batch is processed: that is what bounds memory.
+    peer.postMessage(1);
+  };
+  const peerIndexOf = new Map<MessagePort, number>();
+
+  port.on('message', (message: MainToWorker) => {
+    switch (message.t) {
+      case 'init':
+        void init(message).catch((error) => reportFailure(error));
+        return;
+      case 'run':
+        deployment?.run();
+        metricsTimer = setInterval(() => {
+          if (!deployment) return;
+          const operators: Array<[string, number, number, number]> = [];
+          for (const subtask of deployment.subtasks) {
+            subtask.chain.nodes.forEach((node, i) => {
+              const m = subtask.metrics[i]!;
+              operators.push([node.transformation.name, subtask.index, m.recordsIn, m.recordsOut]);
+            });
+          }
+          send({ t: 'metrics', operators, blocked: deployment.backpressure.blocked, blockedMs: deployment.backpressure.blockedMs });
+        }, METRICS_INTERVAL_MS);
+        return;
+      case 'trigger':
+        deployment?.injectBarriers(message.id, message.direct);
+        return;
+      case 'complete':
+        deployment?.completeCheckpoint(message.id, message.acks).catch((error) => deployment?.fail(error));
+        return;
+      case 'stop':
+        if (metricsTimer) clearInterval(metricsTimer);
+        void stop();
+        return;
+    }
+  });
+
+  async function init(message: Extract<MainToWorker, { t: 'init' }>): Promise<void> {
+    for (const [peer, peerPort] of Object.entries(message.peers)) {
+      const index = Number(peer);
+      peerIndexOf.set(peerPort, index);
+      peerPort.on('message', (m: unknown) => onBatch(peerPort, m));
+    }
+    deployment = new Deployment({
+      plan,
+      storage: new InMemoryCheckpointStorage(),
+      metrics,
+      checkpointIntervalMs: undefined,
+      checkpointTimeoutMs: 2 ** 31 - 1,
+      restoreFrom: message.restoreFrom,
+      firstCheckpointId: message.firstCheckpointId,
+      placement: {
+        workerIndex: data.workerIndex,
+        workers: data.workers,
+        outbox: (peerWorker) => {
+          let outbox = outboxes.get(peerWorker);
+          if (!outbox) {
+            const peerPort = message.peers[peerWorker];
+            if (!peerPort) throw new Error(`internal: worker ${data.workerIndex} has no port to worker ${peerWorker}`);
+            outbox = new Outbox(
+              peerPort,
+              Number(data.config.batchSize ?? 512),
+              Number(data.config.bufferTimeoutMs ?? 5),
+              (owner, busy) => deployment!.setBusy(owner, busy),
+              (error) => deployment!.fail(error),
+            );
+            outboxes.set(peerWorker, outbox);
+          }
+          return outbox;
+        },
+        acknowledge: (id, ack) => {
+          ack.then(
+            (value) => send({ t: 'ack', id, ack: value }),
+            (error) => deployment?.fail(error),
+          );
+        },
+        subtaskFinished: (chainId, subtaskIndex) => {
+          // Anything still batched must reach the peers before the main thread hears we are done.
+          for (const outbox of outboxes.values()) outbox.flush();
+          send({ t: 'finished', chainId, subtaskIndex });
+        },
+        failed: (error) => reportFailure(error),
+      },
+      log: (level, text) => {
+        if (level !== 'info') process.stderr.write(`[stormshift worker ${data.workerIndex}] ${level}: ${text}\n`);
+      },
+    });
+    deployment.outcome.catch(() => {});
+    await deployment.start();
+    send({ t: 'ready', subtasks: deployment.subtasks.length });
+  }
+
+  async function stop(): Promise<void> {
+    deployment?.cancel();
+    await deployment?.teardown();
+    for (const outbox of outboxes.values()) outbox.close();
+    send({ t: 'stopped' });
+    port.close();
+    for (const peerPort of peerIndexOf.keys()) peerPort.close();
+  }
+}
+
+main().catch((error) => reportFailure(error));

@@ -1,0 +1,223 @@
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+import type { JobConfig } from '../api/config.ts';
+import { CheckpointCoordinator } from '../checkpoint/coordinator.ts';
+import { StormshiftError } from '../errors.ts';
+import type { DeploymentOptions, DeploymentOutcome } from './deployment.ts';
+import type { MainToWorker, WorkerData, WorkerToMain } from './worker-protocol.ts';
+
+const STOP_GRACE_MS = 3000;
+
+/** Job options that are plain data; everything else (storage, metrics, loggers) stays on the main thread. */
+const FORWARDED_OPTIONS = ['parallelism', 'maxParallelism', 'batchSize', 'bufferTimeoutMs', 'watermarkIntervalMs', 'jobName'] as const;
+
+/**
+ * One incarnation of a job spread over worker threads. The main thread keeps the checkpoint
+ * coordinator (and storage); workers run subtasks and talk to each other directly over
+ * MessagePorts, so records never pass through the main thread.
+ */
+export class WorkerPoolDeployment {
+  readonly coordinator: CheckpointCoordinator;
+  readonly backpressure = { blocked: false, blockedMs: 0 };
+  readonly outcome: Promise<DeploymentOutcome>;
+  private resolveOutcome!: (outcome: DeploymentOutcome) => void;
+  private rejectOutcome!: (error: unknown) => void;
+  private readonly workers: Worker[] = [];
+  private readonly totalSubtasks: number;
+  private finished = 0;
+  private running = false;
+  private settled = false;
+  private periodic: ReturnType<typeof setInterval> | undefined;
+  private readonly workerBlocked: boolean[] = [];
+  private readonly workerBlockedMs: number[] = [];
+
+  constructor(
+    private readonly options: DeploymentOptions,
+    private readonly config: JobConfig,
+  ) {
+    this.outcome = new Promise((resolve, reject) => {
+      this.resolveOutcome = resolve;
+      this.rejectOutcome = reject;
+    });
+    this.outcome.catch(() => {});
+    this.totalSubtasks = options.plan.chains.reduce((sum, chain) => sum + chain.parallelism, 0);
+    this.coordinator = new CheckpointCoordinator({
+      jobName: options.plan.jobName,
+      storage: options.storage,
+      metrics: options.metrics.checkpoints(options.plan.jobName),
+      firstCheckpointId: options.firstCheckpointId,
+      timeoutMs: options.checkpointTimeoutMs,
+      participants: () => this.totalSubtasks,
+      inject: (id, direct) => this.broadcast({ t: 'trigger', id, direct }),
+      complete: async (id, acks) => this.broadcast({ t: 'complete', id, acks }),
+      failJob: (error) => this.fail(error),
+    });
+  }
+
+  get isRunning(): boolean {
+    return this.running;
+  }
+
+  async start(): Promise<void> {
+    const count = this.config.workers!;
+    const forwarded: Record<string, unknown> = {};
+    for (const key of FORWARDED_OPTIONS) if (this.config[key] !== undefined) forwarded[key] = this.config[key];
+    // From .ts sources the worker needs a TypeScript loader first (worker-entry.mjs registers tsx).
+    const entry = new URL(import.meta.url.endsWith('.ts') ? './worker-entry.mjs' : './worker-main.js', import.meta.url);
+    const execArgv = process.execArgv.filter((arg) => !arg.startsWith('--inspect'));
+    const ready: Array<Promise<void>> = [];
+    for (let index = 0; index < count; index++) {
+      const workerData: WorkerData = {
+        workerIndex: index,
+        workers: count,
+        jobModule: this.config.jobModule!,
+        jobArgs: this.config.jobArgs ?? [],
+        jobName: this.options.plan.jobName,
+        config: forwarded,
+      };
+      const worker = new Worker(entry, { workerData, execArgv });
+      this.workers.push(worker);
+      this.workerBlocked.push(false);
+      this.workerBlockedMs.push(0);
+      ready.push(
+        new Promise<void>((resolve, reject) => {
+          worker.on('message', (message: WorkerToMain) => {
+            if (message.t === 'ready') resolve();
+            else if (message.t === 'failed' && !this.running) reject(rebuildError(message));
+            this.onMessage(index, message);
+          });
+          worker.on('error', (error) => {
+            reject(error);
+            this.fail(error);
+          });
+          worker.on('exit', (code) => {
+            if (!this.settled) this.fail(new StormshiftError('WORKER_EXITED', `worker ${index} exited with code ${code}`, { retriable: true }));
+          });
+        }),
+      );
+    }
+    const peers: Array<Record<number, MessagePort>> = this.workers.map(() => ({}));
+    for (let a = 0; a < count; a++) {
+      for (let b = a + 1; b < count; b++) {
+        const channel = new MessageChannel();
+        peers[a]![b] = channel.port1;
+        peers[b]![a] = channel.port2;
+      }
+    }
+    this.workers.forEach((worker, index) => {
+      const message: MainToWorker = {
+        t: 'init',
+        peers: peers[index]!,
+        restoreFrom: this.options.restoreFrom,
+        firstCheckpointId: this.options.firstCheckpointId,
+      };
+      worker.postMessage(message, Object.values(peers[index]!));
+    });
+    await Promise.all(ready);
+    this.running = true;
+  }
+
+  run(): void {
+    if (!this.running) return;
+    this.broadcast({ t: 'run' });
+    const interval = this.options.checkpointIntervalMs;
+    if (interval !== undefined) {
+      this.periodic = setInterval(() => {
+        if (this.running && this.finished === 0 && !this.coordinator.inProgress) this.coordinator.trigger('checkpoint').catch(() => {});
+      }, interval);
+    }
+  }
+
+  private onMessage(workerIndex: number, message: WorkerToMain): void {
+    switch (message.t) {
+      case 'ack':
+        this.coordinator.acknowledge(message.id, Promise.resolve(message.ack));
+        return;
+      case 'finished':
+        if (++this.finished === this.totalSubtasks && !this.settled) {
+          this.coordinator.trigger('checkpoint', true).then(
+            () => this.settle('finished'),
+            (error) => this.fail(error),
+          );
+        }
+        return;
+      case 'failed':
+        if (this.running) this.fail(rebuildError(message));
+        return;
+      case 'metrics': {
+        const job = this.options.plan.jobName;
+        for (const [operator, subtask, recordsIn, recordsOut] of message.operators) {
+          const metrics = this.options.metrics.operator(job, operator, subtask);
+          metrics.recordsIn = recordsIn;
+          metrics.recordsOut = recordsOut;
+        }
+        this.workerBlocked[workerIndex] = message.blocked;
+        this.workerBlockedMs[workerIndex] = message.blockedMs;
+        this.backpressure.blocked = this.workerBlocked.some(Boolean);
+        this.backpressure.blockedMs = this.workerBlockedMs.reduce((a, b) => a + b, 0);
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  private broadcast(message: MainToWorker): void {
+    for (const worker of this.workers) worker.postMessage(message);
+  }
+
+  cancel(): void {
+    this.settle('cancelled');
+  }
+
+  fail(error: unknown): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.halt();
+    this.rejectOutcome(error);
+  }
+
+  private settle(outcome: DeploymentOutcome): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.halt();
+    this.resolveOutcome(outcome);
+  }
+
+  private halt(): void {
+    this.running = false;
+    if (this.periodic) clearInterval(this.periodic);
+    this.coordinator.stop();
+  }
+
+  /** Asks every worker to close its operators, then terminates whatever did not stop in time. */
+  async teardown(): Promise<void> {
+    await Promise.all(
+      this.workers.map(
+        (worker) =>
+          new Promise<void>((resolve) => {
+            const timer = setTimeout(() => void worker.terminate().then(() => resolve()), STOP_GRACE_MS);
+            worker.on('message', (message: WorkerToMain) => {
+              if (message.t !== 'stopped') return;
+              clearTimeout(timer);
+              void worker.terminate().then(() => resolve());
+            });
+            worker.once('exit', () => {
+              clearTimeout(timer);
+              resolve();
+            });
+            try {
+              worker.postMessage({ t: 'stop' } satisfies MainToWorker);
+            } catch {
+              resolve();
+            }
+          }),
+      ),
+    );
+  }
+}
+
+function rebuildError(message: Extract<WorkerToMain, { t: 'failed' }>): StormshiftError {
+  const error = new StormshiftError(message.code ?? 'WORKER_TASK_FAILED', message.message, { retriable: message.retriable });
+  if (message.stack) error.stack = message.stack;
+  return error;
+}

@@ -1,0 +1,31 @@
+import type { MessagePort } from 'node:worker_threads';
+import type { CheckpointAck } from '../checkpoint/coordinator.ts';
+import type { CheckpointData } from '../checkpoint/storage.ts';
+
+/** Plain, cloneable job options a worker needs to rebuild the graph identically. */
+export interface WorkerJobOptions {
+  jobModule: string;
+  jobArgs: string[];
+  jobName: string;
+  config: Record<string, unknown>;
+}
+
+export interface WorkerData extends WorkerJobOptions {
+  workerIndex: number;
+  workers: number;
+}
+
+export type MainToWorker =
+  | { t: 'init'; peers: Record<number, MessagePort>; restoreFrom: CheckpointData | undefined; firstCheckpointId: number }
+  | { t: 'run' }
+  | { t: 'trigger'; id: number; direct: boolean }
+  | { t: 'complete'; id: number; acks: CheckpointAck[] }
+  | { t: 'stop' };
+
+export type WorkerToMain =
+  | { t: 'ready'; subtasks: number }
+  | { t: 'ack'; id: number; ack: CheckpointAck }
+  | { t: 'finished'; chainId: number; subtaskIndex: number }
+  | { t: 'failed'; message: string; code: string | undefined; retriable: boolean; stack: string | undefined }
+  | { t: 'metrics'; operators: Array<[string, number, number, number]>; blocked: boolean; blockedMs: number }
+  | { t: 'stopped' };
