@@ -113,11 +113,13 @@ export class DataStream<T> {
   /** Async I/O: `fn` is called per record with at most `capacity` calls in flight. */
   asyncMap<U>(fn: AsyncFunction<T, U>, options: AsyncIoOptions<T, U> & OperatorOptions = {}): DataStream<U> {
     const name = options.name ?? 'AsyncIO';
-    checkOptions(name, options, ['capacity', 'timeoutMs', 'ordered', 'retry', 'cache', 'onTimeout']);
+    const asyncKeys = ['capacity', 'timeoutMs', 'ordered', 'retry', 'cache', 'onTimeout'];
+    checkOptions(name, options, asyncKeys);
     if (options.capacity !== undefined && !(Number.isInteger(options.capacity) && options.capacity >= 1)) {
       throw new JobGraphError(`operator '${name}': capacity must be an integer >= 1, got ${String(options.capacity)}`);
     }
-    return this.oneInput('AsyncIO', options, () => new AsyncIoOperator(fn, options));
+    // oneInput checks the options again: it must know the async keys too, or every one is "unknown".
+    return this.oneInput('AsyncIO', options, () => new AsyncIoOperator(fn, options), undefined, asyncKeys);
   }
 
   getSideOutput<U>(tag: OutputTag<U>): DataStream<U> {

@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import { StreamOperator } from '../api/operator.ts';
-import { StormshiftError, messageOf } from '../errors.ts';
+import { StormshiftError, UserFunctionError, messageOf } from '../errors.ts';
 import type { AsyncIoMetrics } from '../metrics/index.ts';
 import { userError } from './user-error.ts';
 
@@ -163,7 +163,9 @@ export class AsyncIoOperator<IN, OUT> extends StreamOperator<IN, OUT> {
     const policy = this.options.onTimeout ?? 'fail';
     if (this.retryable(entry, new AsyncTimeoutError(this.context.operatorName, this.timeoutMs))) return;
     if (policy === 'fail') {
-      this.context.fail(userError(this.context.operatorName, entry.input, new AsyncTimeoutError(this.context.operatorName, this.timeoutMs)));
+      // userError() passes our own errors through unchanged, which would lose the record; a timeout
+      // is about one record, so name it.
+      this.context.fail(new UserFunctionError(this.context.operatorName, entry.input, new AsyncTimeoutError(this.context.operatorName, this.timeoutMs)));
       return;
     }
     this.complete(entry, policy === 'drop' ? undefined : policy(entry.input));
