@@ -34,6 +34,8 @@ interface Pending {
   resolve(stored: StoredCheckpoint): void;
   reject(error: Error): void;
   timer: ReturnType<typeof setTimeout>;
+  /** The trigger's promise, never rejecting: what whenIdle() waits on. */
+  settled: Promise<void>;
 }
 
 export interface CompletedCheckpointInfo {
@@ -65,6 +67,13 @@ export class CheckpointCoordinator {
     return this.pending !== undefined;
   }
 
+  /** Settles once no checkpoint is in progress (whether the pending one completes or fails). */
+  whenIdle(): Promise<void> {
+    const pending = this.pending;
+    if (!pending) return Promise.resolve();
+    return pending.settled.then(() => this.whenIdle());
+  }
+
   trigger(kind: 'checkpoint' | 'savepoint' = 'checkpoint', direct = false): Promise<StoredCheckpoint> {
     if (this.stopped) return Promise.reject(new CheckpointError('the job is not running'));
     if (this.pending) return Promise.reject(new CheckpointError(`checkpoint ${this.pending.id} is still in progress`, { retriable: true }));
@@ -76,7 +85,11 @@ export class CheckpointCoordinator {
       reject = rej;
     });
     const timer = setTimeout(() => this.abort(id, new CheckpointError(`checkpoint ${id} timed out after ${this.options.timeoutMs} ms`)), this.options.timeoutMs);
-    this.pending = { id, kind, startedAt: performance.now(), timestamp: Date.now(), acks: [], resolve, reject, timer };
+    const settled = promise.then(
+      () => {},
+      () => {},
+    );
+    this.pending = { id, kind, startedAt: performance.now(), timestamp: Date.now(), acks: [], resolve, reject, timer, settled };
     this.options.inject(id, direct);
     return promise;
   }

@@ -239,9 +239,12 @@ export class Deployment implements SubtaskHost {
     }
     this.finishedCount++;
     if (this.finishedCount < this.subtasks.length || this.settled) return;
-    // Bounded input fully processed: a final checkpoint commits what two-phase sinks hold.
+    // Bounded input fully processed: a final checkpoint commits what two-phase sinks hold. A
+    // periodic checkpoint may still be writing; triggering now would be refused ("in progress")
+    // and fail a job that did nothing wrong, so wait for it first.
     void this.coordinator
-      .trigger('checkpoint', true)
+      .whenIdle()
+      .then(() => this.coordinator.trigger('checkpoint', true))
       .then(
         () => this.settle('finished'),
         (error) => this.fail(error),
