@@ -118,6 +118,12 @@ export class StreamEnvironment {
 
   /** Runs the job to its end (bounded sources) and resolves with its result; rejects if it fails for good. */
   execute(jobName?: string): Promise<JobResult> {
-    return this.executeAsync(jobName).result;
+    // Build errors (bad graph, bad parallelism) must arrive as a rejection: a Promise-returning
+    // call that throws synchronously escapes `execute().catch(...)` and `.then(ok, failed)` chains.
+    try {
+      return this.executeAsync(jobName).result;
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 }
