@@ -57,6 +57,9 @@ class FileLinesReader implements SourceReader<string, FileLinesState> {
       this.readOffset = this.offsets[path] ?? 0;
       this.carry = Buffer.alloc(0);
     }
+    // A poll that ran out of budget leaves whole lines in the carry. Emit those before reading on:
+    // at end of file the carry would otherwise be taken for one last unterminated line.
+    if (this.carry.includes(10)) return this.emitLines(output, path, this.carry, this.readOffset - this.carry.length, maxRecords);
     const { bytesRead } = await this.handle.read(this.chunk, 0, this.chunk.length, this.readOffset);
     if (bytesRead === 0) {
       if (this.options.follow && this.current === this.files.length - 1) return 'idle';
@@ -74,6 +77,11 @@ class FileLinesReader implements SourceReader<string, FileLinesState> {
     const data = this.carry.length > 0 ? Buffer.concat([this.carry, this.chunk.subarray(0, bytesRead)]) : this.chunk.subarray(0, bytesRead);
     const base = this.readOffset - this.carry.length;
     this.readOffset += bytesRead;
+    return this.emitLines(output, path, data, base, maxRecords);
+  }
+
+  /** Emits up to maxRecords complete lines of `data` (which starts at byte `base`); keeps the rest as carry. */
+  private emitLines(output: SourceOutput<string>, path: string, data: Buffer, base: number, maxRecords: number): PollResult {
     let lineStart = 0;
     let emitted = 0;
     for (let i = 0; i < data.length; i++) {
