@@ -117,6 +117,9 @@ export function createRouter(spec: PartitionerSpec, channels: ChannelEndpoint[],
     case 'rebalance':
       return new RebalanceRouter(channels, producerIndex);
     case 'hash':
+      // One consumer subtask owns every key: hashing would only cost time. The keyed operator still
+      // computes the key itself (it needs it for its state), so key selector errors surface there.
+      if (channels.length === 1) return new GlobalRouter(channels);
       return new HashRouter(channels, spec.key, consumerName);
     case 'broadcast':
       return new BroadcastRouter(channels);

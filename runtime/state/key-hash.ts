@@ -46,8 +46,19 @@ export function murmur3String(s: string, seed = SEED): number {
   let h = seed | 0;
   let k = 0;
   let shift = 0;
-  let length = 0;
-  for (let i = 0; i < s.length; i++) {
+  let i = 0;
+  // Fast path for the common case, ASCII: four chars are exactly one 32-bit block of UTF-8 bytes.
+  const blocks = s.length - 3;
+  for (; i < blocks; i += 4) {
+    const c0 = s.charCodeAt(i);
+    const c1 = s.charCodeAt(i + 1);
+    const c2 = s.charCodeAt(i + 2);
+    const c3 = s.charCodeAt(i + 3);
+    if ((c0 | c1 | c2 | c3) >= 0x80) break;
+    h = mixH(h, c0 | (c1 << 8) | (c2 << 16) | (c3 << 24));
+  }
+  let length = i;
+  for (; i < s.length; i++) {
     let c = s.charCodeAt(i);
     let packed: number;
     let n: number;
