@@ -1,0 +1,441 @@
+/**
+ * One bolt task as a runtime operator (§5.1–5.5, R6, §8). Input arrives as direct calls; the task
+ * runs `execute` at once when idle and otherwise queues, so callbacks never overlap (or overlap up
+ * to `stormshift.task.max.inflight`, keeping start order). Ticks and window timers go through the
+ * same queue, FIFO with data. An uncaught error is reported, then the runtime fails over.
+ */
+import { NO_TIMESTAMP, StreamOperator } from '../../runtime/index.ts';
+import { CONFIG_KEYS } from '../component/config-keys.ts';
+import { confInt, type Conf } from '../component/config.ts';
+import { Constants } from '../component/constants.ts';
+import type { TopologyContext } from '../component/context.ts';
+import { UnsupportedOperationException } from '../component/exceptions.ts';
+import type { IBasicBolt, IBolt, ITaskHook } from '../component/interfaces.ts';
+import type { BoltKind } from '../component/kind.ts';
+import { MessageId } from '../component/message-id.ts';
+import { TupleImpl, type Tuple } from '../component/tuple.ts';
+import { ackTuple, failTuple, resetTuple, tupleAnchoredIds, type AckableTuple } from '../reliability/edges.ts';
+import { cloneComponent } from '../topology/clone.ts';
+import { effectiveComponentConf, topologyContextFor } from '../topology/tasks.ts';
+import { RoutedTuple } from '../translate/routed-tuple.ts';
+import type { ComponentStats, TopologyRun } from '../translate/topology-run.ts';
+import { BasicOutputCollector, OutputCollector, type IOutputCollector } from '../component/collectors.ts';
+import { BasicInvoker, RichInvoker, type BoltHost, type BoltInvoker } from './bolt-invoker.ts';
+import { ErrorReporter } from './error-reporter.ts';
+import { restoreFields, snapshotFields } from './instance-fields.ts';
+import { TaskOutputs, frozenValues, type Outlet, type StreamOut } from './task-outputs.ts';
+import { enterTask, exitTask, installSleepHook, type SleepAccount } from './task-sleep.ts';
+
+/** Component conf key: how many `execute` Promises may be pending at once (R6 opt-in). */
+export const MAX_INFLIGHT_CONF = 'stormshift.task.max.inflight';
+/** Queue length past which the task reports itself busy (sources pause). */
+const QUEUE_HIGH = 1024;
+const QUEUE_LOW = 256;
+
+function isThenable(x: unknown): x is PromiseLike<unknown> {
+  return x !== null && typeof x === 'object' && typeof (x as { then?: unknown }).then === 'function';
+}
+
+function isAckable(t: unknown): t is AckableTuple {
+  return t !== null && typeof t === 'object' && typeof (t as AckableTuple).getAckVal === 'function';
+}
+
+/** Extension point for windowed/stateful kinds, registered by their modules to keep this file kind-agnostic. */
+export type InvokerFactory = (kind: BoltKind, instance: object, host: BoltHost) => BoltInvoker | null;
+const invokerFactories: InvokerFactory[] = [];
+export function registerInvokerFactory(factory: InvokerFactory): void {
+  invokerFactories.push(factory);
+}
+
+export interface BoltSnapshot {
+  fields?: Record<string, unknown>;
+  invoker?: unknown;
+}
+
+export class BoltTaskOperator extends StreamOperator<Tuple, never> implements IOutputCollector, BoltHost, SleepAccount {
+  sleepUntil = 0;
+  taskId = 0;
+  conf!: Conf;
+  topologyContext!: TopologyContext;
+  collector!: OutputCollector;
+  private invoker!: BoltInvoker;
+  private outputs!: TaskOutputs;
+  private reporter!: ErrorReporter;
+  private hooks: ITaskHook[] = [];
+  private readonly stats: ComponentStats;
+  private readonly queue: Tuple[] = [];
+  private qHead = 0;
+  private inflight = 0;
+  private maxInflight = 1;
+  /** False until prepare (and initState) finished: input waits in the queue. */
+  private ready = false;
+  private crashed = false;
+  private warnedDead = false;
+  private busy = false;
+  private wakeScheduled = false;
+  private idleWaiters: Array<() => void> = [];
+  private restored: BoltSnapshot | undefined;
+  private tickTuple: TupleImpl | null = null;
+
+  constructor(
+    private readonly run: TopologyRun,
+    readonly componentId: string,
+    private readonly original: unknown,
+    private readonly kind: BoltKind,
+  ) {
+    super();
+    this.stats = run.statsOf(componentId);
+  }
+
+  // --- lifecycle -------------------------------------------------------------------------------
+
+  override async open(): Promise<void> {
+    installSleepHook();
+    this.taskId = this.run.tasksOf(this.componentId)[this.context.subtaskIndex]!;
+    const planned = this.run.plan.components.get(this.componentId)!.componentConf;
+    this.conf = effectiveComponentConf(this.run.conf, planned, { topologyName: this.run.name });
+    this.maxInflight = Math.max(1, confInt(this.conf, MAX_INFLIGHT_CONF, 1));
+    this.reporter = new ErrorReporter(this.run, this.componentId, this.taskId, this.conf);
+    const instance = cloneComponent(this.original, 'Bolt', this.componentId) as object;
+    const ctx = topologyContextFor(this.run.topology, this.run.conf, this.run.plan, this.run.stormId, this.taskId);
+    this.topologyContext = ctx;
+    this.hooks = ctx.hooks;
+    this.outputs = new TaskOutputs(this.run, this.componentId, this.taskId, ctx);
+    this.collector = new OutputCollector(this);
+    this.invoker = this.createInvoker(instance);
+    await this.callLifecycle(() => this.invoker.prepare());
+    ctx.setOpenOrPrepareWasCalled(true);
+    if (this.restored?.fields !== undefined) restoreFields(this.invoker.instance, this.restored.fields);
+    if (this.restored?.invoker !== undefined) this.invoker.restore?.(this.restored.invoker);
+    if (this.invoker.afterPrepare) await this.callLifecycle(() => this.invoker.afterPrepare!());
+    this.startTicks();
+    this.ready = true;
+    this.run.taskContexts.set(this.taskId, { componentId: this.componentId, context: this.topologyContext });
+    this.run.taskOpened(this.taskId);
+    this.pump();
+  }
+
+  private createInvoker(instance: object): BoltInvoker {
+    for (const f of invokerFactories) {
+      const inv = f(this.kind, instance, this);
+      if (inv !== null) return inv;
+    }
+    if (this.kind === 'basic') {
+      return new BasicInvoker(instance as IBasicBolt, this, new BasicOutputCollector(this.collector));
+    }
+    if (this.kind !== 'rich' && this.kind !== 'shell') {
+      throw new UnsupportedOperationException(`Bolt '${this.componentId}': ${this.kind} bolts are not supported by this executor`);
+    }
+    return new RichInvoker(instance as IBolt, this);
+  }
+
+  /** prepare / initState: errors are reported and fail the task (the runtime restarts the job). */
+  private async callLifecycle(fn: () => unknown): Promise<void> {
+    const prev = enterTask(this);
+    let r: unknown;
+    try {
+      r = fn();
+    } catch (error) {
+      exitTask(prev);
+      throw this.crashError(error);
+    }
+    exitTask(prev);
+    if (isThenable(r)) {
+      try {
+        await r;
+      } catch (error) {
+        throw this.crashError(error);
+      }
+    }
+  }
+
+  private startTicks(): void {
+    const freq = confInt(this.conf, CONFIG_KEYS.TOPOLOGY_TICK_TUPLE_FREQ_SECS, 0);
+    if (freq <= 0) return;
+    this.context.processingTime.scheduleWithFixedDelay(freq * 1000, () => {
+      this.tickTuple ??= new TupleImpl(
+        this.topologyContext,
+        [freq],
+        Constants.SYSTEM_COMPONENT_ID,
+        Constants.SYSTEM_TASK_ID,
+        Constants.SYSTEM_TICK_STREAM_ID,
+      );
+      this.processElement(this.tickTuple);
+    });
+  }
+
+  override async close(): Promise<void> {
+    const wasReady = this.ready;
+    this.ready = false;
+    this.crashed = true;
+    this.queue.length = 0;
+    this.qHead = 0;
+    if (this.busy) this.context.setBusy((this.busy = false));
+    if (this.invoker !== undefined && (wasReady || this.taskId !== 0)) {
+      try {
+        this.invoker.cleanup();
+      } catch (error) {
+        this.run.log('warn', `${this.componentId}:${this.taskId} cleanup() failed: ${String(error)}`);
+      }
+      for (const h of this.hooks) h.cleanup?.();
+    }
+    this.releaseIdleWaiters();
+  }
+
+  // --- input and serialization (R6) ------------------------------------------------------------
+
+  processElement(tuple: Tuple): void {
+    if (this.crashed) return;
+    if (this.ready && this.inflight < this.maxInflight && this.qHead === this.queue.length && this.sleepUntil === 0) {
+      this.runOne(tuple);
+      return;
+    }
+    this.queue.push(tuple);
+    if (!this.busy && this.queue.length - this.qHead > QUEUE_HIGH) this.context.setBusy((this.busy = true));
+    if (this.ready && this.inflight < this.maxInflight) this.pump();
+  }
+
+  /** Runs queued input while the task may start callbacks. */
+  private pump(): void {
+    while (this.qHead < this.queue.length && this.ready && !this.crashed && this.inflight < this.maxInflight) {
+      if (this.sleepUntil !== 0) {
+        const now = Date.now();
+        if (now < this.sleepUntil) {
+          this.wakeAt(this.sleepUntil);
+          return;
+        }
+        this.sleepUntil = 0;
+      }
+      const t = this.queue[this.qHead]!;
+      (this.queue as unknown[])[this.qHead++] = undefined;
+      this.runOne(t);
+    }
+    if (this.qHead === this.queue.length && this.qHead > 0) {
+      this.queue.length = 0;
+      this.qHead = 0;
+    }
+    if (this.busy && this.queue.length - this.qHead <= QUEUE_LOW) this.context.setBusy((this.busy = false));
+    if (this.inflight === 0 && this.qHead === this.queue.length) this.releaseIdleWaiters();
+  }
+
+  private wakeAt(at: number): void {
+    if (this.wakeScheduled) return;
+    this.wakeScheduled = true;
+    this.context.processingTime.schedule(at, () => {
+      this.wakeScheduled = false;
+      this.pump();
+    });
+  }
+
+  private runOne(t: Tuple): void {
+    this.inflight++;
+    const start = performance.now();
+    const prev = enterTask(this);
+    let r: unknown;
+    try {
+      r = t instanceof TimerTuple ? t.run() : this.invoker.execute(t);
+    } catch (error) {
+      exitTask(prev);
+      this.inflight--;
+      this.finished(t, start, error, true);
+      return;
+    }
+    exitTask(prev);
+    if (isThenable(r)) {
+      r.then(
+        () => {
+          this.inflight--;
+          this.finished(t, start, undefined, false);
+          this.pump();
+        },
+        (error: unknown) => {
+          this.inflight--;
+          this.finished(t, start, error, true);
+          this.pump();
+        },
+      );
+      return;
+    }
+    this.inflight--;
+    this.finished(t, start, undefined, false);
+    if (this.sleepUntil !== 0 || this.qHead !== this.queue.length) this.pump();
+  }
+
+  private finished(t: Tuple, start: number, error: unknown, threw: boolean): void {
+    if (this.crashed) return;
+    const ms = performance.now() - start;
+    const stats = this.stats;
+    stats.executed++;
+    stats.executeMsTotal += ms;
+    stats.busyMs += ms;
+    if (t instanceof TimerTuple) {
+      if (threw) this.crash(error);
+      return;
+    }
+    if (threw) {
+      if (this.invoker.handled?.(t, error)) return;
+      this.crash(error);
+      return;
+    }
+    this.invoker.succeeded?.(t);
+    if (this.hooks.length > 0) {
+      for (const h of this.hooks) h.boltExecute?.({ tuple: t, executingTaskId: this.taskId, executeLatencyMs: ms });
+    }
+  }
+
+  private crashError(error: unknown): unknown {
+    if (!this.crashed) {
+      this.crashed = true;
+      this.reporter.report(error);
+      this.run.taskCrashed(error);
+    }
+    return error;
+  }
+
+  /** §5.5: reportError, then the runtime's failover (restart strategy ⇒ fresh clones). */
+  private crash(error: unknown): void {
+    if (this.crashed) return;
+    this.crashError(error);
+    this.queue.length = 0;
+    this.qHead = 0;
+    this.releaseIdleWaiters();
+    this.context.fail(error);
+  }
+
+  // --- BoltHost ----------------------------------------------------------------------------------
+
+  schedulePeriodic(periodMs: number, fn: () => void): void {
+    this.context.processingTime.scheduleWithFixedDelay(periodMs, () => {
+      if (this.crashed) return;
+      this.processElement(new TimerTuple(fn) as unknown as Tuple);
+    });
+  }
+
+  redeliver(tuples: readonly Tuple[]): void {
+    for (const t of tuples) this.processElement(t);
+  }
+
+  // --- collector back end (§5.3, §5.4, §7.3–7.4) -------------------------------------------------
+
+  emit(streamId: string, anchors: readonly Tuple[], values: readonly unknown[]): number[] {
+    return this.emitTo(streamId, anchors, values, -1);
+  }
+
+  emitDirect(taskId: number, streamId: string, anchors: readonly Tuple[], values: readonly unknown[]): void {
+    this.emitTo(streamId, anchors, values, taskId);
+  }
+
+  flush(): void {}
+
+  /** `directTask` < 0 = regular emit. */
+  emitTo(streamId: string, anchors: readonly Tuple[], values: readonly unknown[], directTask: number): number[] {
+    if (this.crashed) {
+      if (!this.warnedDead) {
+        this.warnedDead = true;
+        this.run.log('warn', `${this.componentId}:${this.taskId}: emit from a closed or crashed task dropped`);
+      }
+      return [];
+    }
+    const so = directTask < 0 ? this.outputs.regular(streamId) : this.outputs.stream(streamId);
+    if (this.run.stateful && anchors.length === 0) {
+      throw new UnsupportedOperationException('Bolts in a stateful topology must emit anchored tuples.');
+    }
+    const frozen = frozenValues(so, values);
+    const targets: number[] = [];
+    this.stats.emitted++;
+    const tracked = this.run.ackers > 0 && anchors.length > 0;
+    if (directTask >= 0) {
+      const outlet = this.outputs.direct(so, directTask);
+      if (outlet !== null) this.sendTo(outlet, directTask, so, frozen, tracked ? anchors : null, targets);
+    } else {
+      const outlets = so.outlets;
+      for (let o = 0; o < outlets.length; o++) {
+        const outlet = outlets[o]!;
+        const tasks = outlet.grouper.chooseTasks(this.taskId, frozen);
+        for (let i = 0; i < tasks.length; i++) this.sendTo(outlet, tasks[i]!, so, frozen, tracked ? anchors : null, targets);
+      }
+    }
+    if (this.hooks.length > 0) {
+      for (const h of this.hooks) h.emit?.({ values: frozen, stream: streamId, taskId: this.taskId, outTasks: targets.slice() });
+    }
+    return targets;
+  }
+
+  private sendTo(outlet: Outlet, target: number, so: StreamOut, frozen: readonly unknown[], anchors: readonly Tuple[] | null, targets: number[]): void {
+    let id = MessageId.makeUnanchored();
+    if (anchors !== null) {
+      const ids = tupleAnchoredIds(anchors);
+      if (ids.size > 0) id = MessageId.makeId(ids);
+    }
+    const tuple = new RoutedTuple(this.topologyContext, frozen, this.componentId, this.taskId, so.streamId, id, target - outlet.firstTask, outlet.tag);
+    targets.push(target);
+    this.stats.transferred++;
+    this.output.collectSide(outlet.tag, tuple, NO_TIMESTAMP);
+  }
+
+  ack(input: Tuple): void {
+    this.stats.acked++;
+    const tracker = this.run.tracker;
+    if (tracker !== null && isAckable(input)) ackTuple(tracker, input);
+    if (this.hooks.length > 0) {
+      for (const h of this.hooks) h.boltAck?.({ tuple: input, ackingTaskId: this.taskId, processLatencyMs: null });
+    }
+  }
+
+  fail(input: Tuple): void {
+    this.stats.failed++;
+    const tracker = this.run.tracker;
+    if (tracker !== null && isAckable(input)) failTuple(tracker, input);
+    if (this.hooks.length > 0) {
+      for (const h of this.hooks) h.boltFail?.({ tuple: input, failingTaskId: this.taskId, failLatencyMs: null });
+    }
+  }
+
+  resetTimeout(input: Tuple): void {
+    const tracker = this.run.tracker;
+    if (tracker !== null && isAckable(input)) resetTuple(tracker, input);
+  }
+
+  reportError(error: unknown): void {
+    this.reporter.report(error);
+  }
+
+  // --- checkpoints -------------------------------------------------------------------------------
+
+  /** An async execute in flight (or queued input) holds the barrier until the task is idle (§7a). */
+  override prepareSnapshotPreBarrier(): void | Promise<void> {
+    if (this.crashed || (this.inflight === 0 && this.qHead === this.queue.length)) return;
+    return new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private releaseIdleWaiters(): void {
+    if (this.idleWaiters.length === 0) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  override snapshotState(checkpointId: number): BoltSnapshot | undefined {
+    if (!this.ready) return this.restored;
+    const snap: BoltSnapshot = {};
+    if (this.run.mode === 'checkpoint') {
+      snap.fields = snapshotFields(this.invoker.instance, new Set<unknown>([this.collector, this.topologyContext]));
+    }
+    const inv = this.invoker.snapshot?.(checkpointId);
+    if (inv !== undefined) snap.invoker = inv;
+    return snap.fields === undefined && snap.invoker === undefined ? undefined : snap;
+  }
+
+  override restoreState(state: unknown): void {
+    if (state !== undefined) this.restored = state as BoltSnapshot;
+  }
+
+  override notifyCheckpointComplete(checkpointId: number): void {
+    if (this.ready) this.invoker.checkpointComplete?.(checkpointId);
+  }
+}
+
+/** A timer callback travelling through the task queue (window time triggers, §9). */
+export class TimerTuple {
+  constructor(readonly run: () => void) {}
+}

@@ -1,0 +1,46 @@
+/**
+ * `reportError` (§5.5): recorded for the cluster and logged, throttled per task to
+ * `topology.max.error.report.per.interval` per `topology.error.throttle.interval.secs`; the
+ * excess is only logged. It fails nothing.
+ */
+import { CONFIG_KEYS } from '../component/config-keys.ts';
+import { confInt, type Conf } from '../component/config.ts';
+import type { TopologyRun } from '../translate/topology-run.ts';
+
+export function describeError(error: unknown): string {
+  if (error instanceof Error) return error.stack ?? `${error.name}: ${error.message}`;
+  return String(error);
+}
+
+export class ErrorReporter {
+  private readonly maxPerInterval: number;
+  private readonly intervalMs: number;
+  private windowStart = 0;
+  private inWindow = 0;
+
+  constructor(
+    private readonly run: TopologyRun,
+    private readonly componentId: string,
+    private readonly taskId: number,
+    conf: Conf,
+  ) {
+    this.maxPerInterval = confInt(conf, CONFIG_KEYS.TOPOLOGY_MAX_ERROR_REPORT_PER_INTERVAL, 5);
+    this.intervalMs = confInt(conf, CONFIG_KEYS.TOPOLOGY_ERROR_THROTTLE_INTERVAL_SECS, 10) * 1000;
+  }
+
+  report(error: unknown): void {
+    const now = Date.now();
+    if (now - this.windowStart >= this.intervalMs) {
+      this.windowStart = now;
+      this.inWindow = 0;
+    }
+    const where = `${this.run.name}/${this.componentId}:${this.taskId}`;
+    if (this.inWindow >= this.maxPerInterval) {
+      this.run.log('warn', `${where} error (throttled, not reported): ${describeError(error)}`);
+      return;
+    }
+    this.inWindow++;
+    this.run.recordError(this.componentId, this.taskId, error);
+    this.run.log('error', `${where} reported error: ${describeError(error)}`);
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * One task's view of its output streams: the groupers it owns (one per stream and consuming
+ * component, §3.3), the §5.4 routing errors, and the field-count check. Collectors build tuples on
+ * top of it; the actual sending is the task's `send` (spout: source output, bolt: side output).
+ */
+import { IllegalArgumentException } from '../component/exceptions.ts';
+import type { Fields } from '../component/fields.ts';
+import { GlobalStreamId } from '../component/global-stream-id.ts';
+import type { TopologyContext } from '../component/context.ts';
+import { checkFieldCount } from '../component/tuple.ts';
+import { createGrouper, fieldsHashModeFromConf, type Grouper } from '../topology/groupers.ts';
+import type { TopologyRun } from '../translate/topology-run.ts';
+
+export class Outlet {
+  constructor(
+    readonly consumer: string,
+    readonly tag: string,
+    readonly grouper: Grouper,
+    readonly isDirect: boolean,
+    /** Lowest task id of the consumer: task index = task id − firstTask (ids are contiguous). */
+    readonly firstTask: number,
+  ) {}
+}
+
+export class StreamOut {
+  readonly hasDirect: boolean;
+  readonly byConsumer = new Map<string, Outlet>();
+  constructor(
+    readonly streamId: string,
+    readonly fields: Fields,
+    readonly outlets: readonly Outlet[],
+  ) {
+    this.hasDirect = outlets.some((o) => o.isDirect);
+    for (const o of outlets) this.byConsumer.set(o.consumer, o);
+  }
+}
+
+export class TaskOutputs {
+  private readonly streams = new Map<string, StreamOut>();
+
+  constructor(
+    private readonly run: TopologyRun,
+    readonly componentId: string,
+    readonly taskId: number,
+    context: TopologyContext,
+  ) {
+    const hashMode = fieldsHashModeFromConf(run.conf);
+    for (const [streamId, spec] of run.routing.get(componentId) ?? []) {
+      const outlets = spec.subscribers.map(
+        (s) =>
+          new Outlet(
+            s.consumer,
+            s.tag,
+            createGrouper({
+              grouping: s.grouping,
+              targetTasks: s.tasks,
+              outputFields: spec.fields,
+              stream: new GlobalStreamId(componentId, streamId),
+              context,
+              hashMode,
+            }),
+            s.isDirect,
+            s.tasks[0] ?? 0,
+          ),
+      );
+      this.streams.set(streamId, new StreamOut(streamId, spec.fields, outlets));
+    }
+  }
+
+  /** The stream, or Storm's error for an undeclared one. */
+  stream(streamId: string): StreamOut {
+    const so = this.streams.get(streamId);
+    if (so === undefined) throw new IllegalArgumentException(`Unknown stream ID: ${streamId}`);
+    return so;
+  }
+
+  /** Regular emit: validates and returns the stream; the caller runs each outlet's grouper. */
+  regular(streamId: string): StreamOut {
+    const so = this.stream(streamId);
+    if (so.hasDirect) throw new IllegalArgumentException('Cannot do regular emit to direct stream');
+    return so;
+  }
+
+  /** `emitDirect`'s target outlet: null when the task's component does not subscribe (silently dropped). */
+  direct(so: StreamOut, taskId: number): Outlet | null {
+    const component = this.run.plan.taskToComponent.get(taskId);
+    if (component === undefined) {
+      throw new IllegalArgumentException(`emitDirect to task ${taskId}, which does not exist in topology ${this.run.name}`);
+    }
+    const outlet = so.byConsumer.get(component);
+    if (outlet === undefined) return null;
+    if (!outlet.isDirect) throw new IllegalArgumentException('Cannot emitDirect to a task expecting a regular grouping');
+    return outlet;
+  }
+}
+
+/** The emitted list, checked against the stream's fields, copied once and frozen (§3.5). */
+export function frozenValues(so: StreamOut, values: readonly unknown[]): readonly unknown[] {
+  checkFieldCount(so.fields.size(), values.length);
+  const n = values.length;
+  const copy = new Array<unknown>(n);
+  for (let i = 0; i < n; i++) copy[i] = values[i];
+  return Object.freeze(copy);
+}

@@ -1,0 +1,45 @@
+/**
+ * R7: `Utils.sleep(ms)` inside a task callback postpones that task's next callback instead of
+ * blocking the event loop. The executor marks which task is running its synchronous callback
+ * part; the installed hook charges the back-off to it.
+ */
+import { setSleepHook } from '../component/utils.ts';
+
+export interface SleepAccount {
+  /** Epoch ms before which the task starts no new callback. */
+  sleepUntil: number;
+}
+
+let current: SleepAccount | null = null;
+let installed = false;
+
+function timer(ms: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    setTimeout(resolve, Math.max(0, ms));
+  });
+}
+
+export function installSleepHook(): void {
+  if (installed) return;
+  installed = true;
+  setSleepHook((ms) => {
+    const task = current;
+    if (task !== null) {
+      const now = Date.now();
+      // Repeated sleeps in one callback add up (R7).
+      task.sleepUntil = Math.max(task.sleepUntil, now) + Math.max(0, ms);
+    }
+    return timer(ms);
+  });
+}
+
+/** Marks `task` as running; returns the task that was running (tasks nest through direct emits). */
+export function enterTask(task: SleepAccount): SleepAccount | null {
+  const prev = current;
+  current = task;
+  return prev;
+}
+
+export function exitTask(prev: SleepAccount | null): void {
+  current = prev;
+}

@@ -1,0 +1,105 @@
+/**
+ * stormshift/compat — Apache Storm 2.8.8's API on the stormshift runtime (contract R1: every
+ * Storm type by its simple name). Only names that exist are exported; see STORM-COMPAT.md.
+ */
+
+// Building topologies
+export { TopologyBuilder } from './topology/topology-builder.ts';
+export { BoltDeclarer, SpoutDeclarer, type InputDeclarer } from './topology/declarers.ts';
+export { StormTopology, Grouping, StreamInfo, ComponentCommon, SpoutSpec, Bolt, StateSpoutSpec } from './topology/storm-topology.ts';
+export { PartialKeyGrouping } from './topology/partial-key-grouping.ts';
+export { LambdaSpout, LambdaBiConsumerBolt, LambdaConsumerBolt } from './topology/lambda.ts';
+export type { SerializableSupplier, SerializableBiConsumer, SerializableConsumer } from './topology/lambda.ts';
+
+// Components
+export type {
+  OutputFieldsDeclarer,
+  IComponent,
+  ISpout,
+  IRichSpout,
+  IBolt,
+  IRichBolt,
+  IBasicBolt,
+  CustomStreamGrouping,
+  IWorkerHook,
+  IMetric,
+  IReducer,
+  ICombiner,
+  ITaskHook,
+  EmitInfo,
+  SpoutAckInfo,
+  SpoutFailInfo,
+  BoltExecuteInfo,
+  BoltAckInfo,
+  BoltFailInfo,
+} from './component/interfaces.ts';
+export {
+  BaseComponent,
+  BaseRichSpout,
+  BaseRichBolt,
+  BaseBasicBolt,
+  BaseTickTupleAwareRichBolt,
+  BaseTaskHook,
+  BaseWorkerHook,
+} from './component/base.ts';
+export { STORM_KIND, type BoltKind, type SpoutKind, type StormKind } from './component/kind.ts';
+export {
+  SpoutOutputCollector,
+  OutputCollector,
+  BasicOutputCollector,
+  type ISpoutOutputCollector,
+  type IOutputCollector,
+} from './component/collectors.ts';
+export { TopologyContext, WorkerTopologyContext, GeneralTopologyContext } from './component/context.ts';
+
+// Tuples and values
+export { TupleImpl, type Tuple } from './component/tuple.ts';
+export { Fields } from './component/fields.ts';
+export { Values } from './component/values.ts';
+export { MessageId } from './component/message-id.ts';
+export { GlobalStreamId } from './component/global-stream-id.ts';
+
+// Configuration, utilities, constants
+export { Config, type Conf } from './component/config.ts';
+export { Utils } from './component/utils.ts';
+export { TupleUtils } from './component/tuple-utils.ts';
+export { Constants, Acker, CheckpointSpout } from './component/constants.ts';
+export { CountMetric, ReducedMetric, CombinedMetric, MeanReducer } from './component/metrics.ts';
+export { TimeCacheMap } from './reliability/time-cache-map.ts';
+
+// Exceptions
+export {
+  RuntimeException,
+  IllegalArgumentException,
+  IllegalStateException,
+  UnsupportedOperationException,
+  FailedException,
+  ReportedFailedException,
+  InvalidTopologyException,
+  AlreadyAliveException,
+  NotAliveException,
+  AuthorizationException,
+} from './component/exceptions.ts';
+
+// Windowing
+export { BaseWindowedBolt } from './windowing/base-windowed-bolt.ts';
+export { BaseStatefulWindowedBolt } from './windowing/base-stateful-windowed-bolt.ts';
+export type { IWindowedBolt, IStatefulWindowedBolt } from './windowing/windowed-bolt.ts';
+export type { Window, TupleWindow } from './windowing/window.ts';
+export { TupleFieldTimestampExtractor, type TimestampExtractor } from './windowing/timestamp-extractor.ts';
+export { Count } from './windowing/count.ts';
+export { Duration } from './windowing/duration.ts';
+export { TimeUnit } from './windowing/time-unit.ts';
+export { JoinBolt } from './windowing/join-bolt.ts';
+
+// State
+export { BaseStatefulBolt } from './state/base-stateful-bolt.ts';
+export type { IStatefulComponent, IStatefulBolt } from './state/stateful-bolt.ts';
+export type { State, KeyValueState } from './state/state.ts';
+
+// Running
+export { LocalCluster, LocalClusterBuilder } from './local/local-cluster.ts';
+export { LocalTopology } from './local/local-topology.ts';
+export { KillOptions } from './local/kill-options.ts';
+export { StormSubmitter, NimbusClient } from './local/storm-submitter.ts';
+export { ConfigurableTopology } from './local/configurable-topology.ts';

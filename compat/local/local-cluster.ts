@@ -1,0 +1,169 @@
+/**
+ * Storm's in-process cluster (§12, R8): every topology runs as a runtime job on this event loop.
+ * `submitTopology` resolves once every task opened/prepared; `killTopology` deactivates spouts and
+ * tears down after the message timeout, letting in-flight tuples finish meanwhile.
+ */
+import type { Logger, RuntimeMetrics } from '../../runtime/index.ts';
+import { CONFIG_KEYS } from '../component/config-keys.ts';
+import { confInt, type Conf } from '../component/config.ts';
+import { AlreadyAliveException, NotAliveException, UnsupportedOperationException } from '../component/exceptions.ts';
+import type { StormTopology } from '../topology/storm-topology.ts';
+import { validateTopology } from '../topology/validate.ts';
+import type { TopologyRun } from '../translate/topology-run.ts';
+import { KillOptions } from './kill-options.ts';
+import { LocalTopology, type TopologyKiller } from './local-topology.ts';
+import { setLocalOverride } from './local-override.ts';
+import { RunningTopology } from './running-topology.ts';
+
+const defaultLog: Logger = (level, message) => {
+  if (level === 'info') return;
+  process.stderr.write(`[stormshift] ${level}: ${message}\n`);
+};
+
+export interface LocalClusterOptions {
+  daemonConf?: Conf;
+  log?: Logger;
+  metrics?: RuntimeMetrics;
+}
+
+let stormIdCounter = 0;
+
+export class LocalCluster implements TopologyKiller, AsyncDisposable {
+  static Builder: typeof LocalClusterBuilder;
+
+  private readonly daemonConf: Conf;
+  private readonly log: Logger;
+  private readonly metrics: RuntimeMetrics | undefined;
+  private readonly topologies = new Map<string, RunningTopology>();
+  private shutDown = false;
+
+  constructor(options: LocalClusterOptions = {}) {
+    this.daemonConf = { [CONFIG_KEYS.TOPOLOGY_ENABLE_MESSAGE_TIMEOUTS]: true, ...(options.daemonConf ?? {}) };
+    this.log = options.log ?? defaultLog;
+    this.metrics = options.metrics;
+  }
+
+  async submitTopology(name: string, conf: Conf | null | undefined, topology: StormTopology): Promise<LocalTopology> {
+    if (this.shutDown) throw new UnsupportedOperationException('LocalCluster was shut down');
+    const validated = validateTopology(name, conf, topology);
+    if (this.isAlive(name) || this.topologies.has(name)) {
+      throw new AlreadyAliveException(`Topology with name \`${name}\` already exists on cluster`);
+    }
+    const topoConf: Conf = { ...this.daemonConf, ...validated, [CONFIG_KEYS.TOPOLOGY_NAME]: name };
+    const stormId = `${name}-${++stormIdCounter}-${Math.floor(Date.now() / 1000)}`;
+    const running = RunningTopology.create({ name, stormId, conf: topoConf, topology, log: this.log }, this.metrics);
+    this.topologies.set(name, running);
+    void running.stopped.then(() => {
+      if (this.topologies.get(name) === running) this.topologies.delete(name);
+    });
+    try {
+      await running.run.ready;
+    } catch (error) {
+      running.kill(0);
+      await running.stopped;
+      throw error;
+    }
+    return new LocalTopology(this, name);
+  }
+
+  isAlive(name: string): boolean {
+    const t = this.topologies.get(name);
+    return t !== undefined && !t.killed;
+  }
+
+  whenStopped(name: string): Promise<void> {
+    return this.topologies.get(name)?.stopped ?? Promise.resolve();
+  }
+
+  private alive(name: string): RunningTopology {
+    const t = this.topologies.get(name);
+    if (t === undefined || t.killed) throw new NotAliveException(`${name} is not alive`);
+    return t;
+  }
+
+  killTopology(name: string): Promise<void> {
+    return this.killTopologyWithOpts(name, new KillOptions());
+  }
+
+  async killTopologyWithOpts(name: string, options: KillOptions): Promise<void> {
+    const t = this.alive(name);
+    const wait = options.is_set_wait_secs() ? options.get_wait_secs() : confInt(t.run.conf, CONFIG_KEYS.TOPOLOGY_MESSAGE_TIMEOUT_SECS, 30);
+    t.kill(wait);
+  }
+
+  async activate(name: string): Promise<void> {
+    this.alive(name).run.active = true;
+  }
+
+  async deactivate(name: string): Promise<void> {
+    this.alive(name).run.active = false;
+  }
+
+  /** The shared state of a live topology (stats, reported errors): stormshift's stand-in for cluster info. */
+  getTopologyRun(name: string): TopologyRun | undefined {
+    return this.topologies.get(name)?.run;
+  }
+
+  getTopologyNames(): string[] {
+    return [...this.topologies.keys()];
+  }
+
+  async shutdown(): Promise<void> {
+    this.shutDown = true;
+    const all = [...this.topologies.values()];
+    for (const t of all) t.kill(0);
+    await Promise.all(all.map((t) => t.stopped));
+  }
+
+  close(): Promise<void> {
+    return this.shutdown();
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.shutdown();
+  }
+
+  /**
+   * Starts a cluster, routes `StormSubmitter` to it, awaits `fn`, keeps the topologies running
+   * `ttlSec` seconds, then shuts down (how `storm local` / `stormshift run` run a main).
+   */
+  static async withLocalModeOverride<T>(fn: () => T | Promise<T>, ttlSec: number, daemonConf?: Conf): Promise<T> {
+    const cluster = new LocalCluster(daemonConf === undefined ? {} : { daemonConf });
+    const restore = setLocalOverride(cluster);
+    try {
+      const result = await fn();
+      await new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, Number(ttlSec)) * 1000));
+      return result;
+    } finally {
+      restore();
+      await cluster.shutdown();
+    }
+  }
+}
+
+export class LocalClusterBuilder {
+  private daemonConf: Conf = {};
+
+  withSupervisors(_n: number): this {
+    return this;
+  }
+  withPortsPerSupervisor(_n: number): this {
+    return this;
+  }
+  withDaemonConf(conf: Conf | Map<string, unknown>): this {
+    this.daemonConf = { ...this.daemonConf, ...(conf instanceof Map ? Object.fromEntries(conf) : conf) };
+    return this;
+  }
+  withTracked(): this {
+    return this;
+  }
+  /** Simulated time would have to drive every runtime timer; stormshift does not, and says so (§12). */
+  withSimulatedTime(): this {
+    throw new UnsupportedOperationException('stormshift LocalCluster does not support simulated time');
+  }
+  build(): LocalCluster {
+    return new LocalCluster({ daemonConf: this.daemonConf });
+  }
+}
+
+LocalCluster.Builder = LocalClusterBuilder;

@@ -1,0 +1,80 @@
+/** A submitted topology inside a `LocalCluster`: its shared run state, the runtime job, and its teardown. */
+import { CONFIG_KEYS } from '../component/config-keys.ts';
+import { confInt } from '../component/config.ts';
+import { StreamEnvironment, type JobConfig, type JobHandle, type Logger, type RuntimeMetrics } from '../../runtime/index.ts';
+import { buildJob } from '../translate/build-job.ts';
+import { TopologyRun, type TopologyRunOptions } from '../translate/topology-run.ts';
+import { publishStormMetrics } from './storm-metrics.ts';
+
+/** Component conf key for the checkpoint directory of checkpoint mode and stateful bolts (§7a). */
+export const CHECKPOINT_DIR_CONF = 'stormshift.checkpoint.dir';
+
+export function jobConfigFor(run: TopologyRun, log: Logger, metrics: RuntimeMetrics | undefined): JobConfig {
+  const config: JobConfig = {
+    jobName: run.name,
+    log,
+    // Storm's supervisor restarts a dead worker for as long as the topology lives.
+    restart: { type: 'exponential-backoff', initialDelayMs: 100, maxDelayMs: 2000 },
+  };
+  if (metrics !== undefined) config.metrics = metrics;
+  if (run.mode === 'checkpoint' || run.stateful) {
+    const interval = Math.max(100, confInt(run.conf, CONFIG_KEYS.TOPOLOGY_STATE_CHECKPOINT_INTERVAL, 1000));
+    const dir = run.conf[CHECKPOINT_DIR_CONF];
+    config.checkpoint = { intervalMs: interval, ...(typeof dir === 'string' && dir !== '' ? { dir } : {}) };
+  }
+  return config;
+}
+
+export class RunningTopology {
+  readonly job: JobHandle;
+  killed = false;
+  readonly stopped: Promise<void>;
+  private resolveStopped!: () => void;
+  private killTimer: ReturnType<typeof setTimeout> | undefined;
+  private stopMetrics: () => void = () => {};
+
+  constructor(
+    readonly run: TopologyRun,
+    log: Logger,
+    metrics: RuntimeMetrics | undefined,
+  ) {
+    const env = StreamEnvironment.create(jobConfigFor(run, log, metrics));
+    buildJob(run, env);
+    this.stopped = new Promise<void>((resolve) => (this.resolveStopped = resolve));
+    run.start();
+    this.job = env.executeAsync(run.name);
+    this.stopMetrics = publishStormMetrics(run, this.job.metrics);
+    this.job.result.then(
+      () => this.finish(),
+      (error: unknown) => {
+        run.log('error', `topology ${run.name} stopped: ${String((error as Error)?.message ?? error)}`);
+        run.taskCrashed(error);
+        this.finish();
+      },
+    );
+  }
+
+  static create(options: TopologyRunOptions, metrics: RuntimeMetrics | undefined): RunningTopology {
+    return new RunningTopology(new TopologyRun(options), options.log, metrics);
+  }
+
+  /** Marks killed and deactivates spouts now; tears down after `waitSecs` (§12). */
+  kill(waitSecs: number): void {
+    this.killed = true;
+    this.run.killed = true;
+    this.run.active = false;
+    if (this.killTimer !== undefined) clearTimeout(this.killTimer);
+    if (waitSecs <= 0) {
+      void this.job.cancel().catch(() => {});
+      return;
+    }
+    this.killTimer = setTimeout(() => void this.job.cancel().catch(() => {}), waitSecs * 1000);
+  }
+
+  private finish(): void {
+    if (this.killTimer !== undefined) clearTimeout(this.killTimer);
+    this.run.stop();
+    this.stopMetrics();
+    this.resolveStopped();
+  }
+}

@@ -1,0 +1,182 @@
+/**
+ * Everything one submitted topology shares across its tasks and across runtime restarts: the
+ * plan, routing, the acker, which spout task incarnation is live, activation, reported errors and
+ * the Storm-style statistics. The runtime job is built from it (`build-job.ts`); the executor's
+ * tasks find their peers through it.
+ */
+import type { Logger } from '../../runtime/index.ts';
+import type { TopologyContext } from '../component/context.ts';
+import { CONFIG_KEYS } from '../component/config-keys.ts';
+import { confInt, type Conf } from '../component/config.ts';
+import { CheckpointSpout as CP } from '../component/constants.ts';
+import { AckTracker, type AckSink } from '../reliability/ack-tracker.ts';
+import { planTasks, type TaskPlan } from '../topology/tasks.ts';
+import type { StormTopology } from '../topology/storm-topology.ts';
+import { buildRoutingTable, runnableComponents, type RoutingTable } from './routing-table.ts';
+
+export type ReliabilityMode = 'acking' | 'checkpoint';
+
+/** Verdicts and timeout ticks a spout task takes from its queue (§5.1 step 1). */
+export interface SpoutTaskHandle {
+  enqueueVerdict(kind: VerdictKind, root: bigint): void;
+}
+export type VerdictKind = 1 | 2 | 3;
+export const VERDICT_ACK = 1;
+export const VERDICT_FAIL = 2;
+export const VERDICT_RESET = 3;
+
+export interface ReportedError {
+  readonly componentId: string;
+  readonly taskId: number;
+  readonly error: unknown;
+  readonly time: number;
+}
+
+/** Storm's per-component numbers (§12 metrics), summed over the component's tasks. */
+export class ComponentStats {
+  emitted = 0;
+  transferred = 0;
+  acked = 0;
+  failed = 0;
+  executed = 0;
+  executeMsTotal = 0;
+  completeMsTotal = 0;
+  /** Time spent inside execute within the current capacity window, and the window start. */
+  busyMs = 0;
+  windowStart = performance.now();
+  capacity = 0;
+}
+
+export interface TopologyRunOptions {
+  name: string;
+  stormId: string;
+  conf: Conf;
+  topology: StormTopology;
+  log: Logger;
+}
+
+const MAX_REPORTED_ERRORS = 100;
+
+export class TopologyRun implements AckSink {
+  readonly name: string;
+  readonly stormId: string;
+  readonly conf: Conf;
+  readonly topology: StormTopology;
+  readonly plan: TaskPlan;
+  readonly routing: RoutingTable;
+  readonly spouts: readonly string[];
+  readonly bolts: readonly string[];
+  readonly ackers: number;
+  readonly mode: ReliabilityMode;
+  readonly stateful: boolean;
+  readonly timeoutSecs: number;
+  readonly timeoutsEnabled: boolean;
+  readonly tracker: AckTracker | null;
+  readonly log: Logger;
+  /** Spout tasks of the live incarnation by task id; a restarted task replaces its entry. */
+  readonly spoutTasks = new Map<number, SpoutTaskHandle>();
+  readonly errors: ReportedError[] = [];
+  /** Contexts of the live task incarnations (metrics read their registered metrics). */
+  readonly taskContexts = new Map<number, { componentId: string; context: TopologyContext }>();
+  readonly stats = new Map<string, ComponentStats>();
+  /** Spouts call nextTuple only while active (§5.1 activation). */
+  active = true;
+  killed = false;
+  readonly ready: Promise<void>;
+  private resolveReady!: () => void;
+  private rejectReady!: (e: unknown) => void;
+  private readyDone = false;
+  private opened = new Set<number>();
+  readonly totalTasks: number;
+  private trackerTimer: ReturnType<typeof setInterval> | undefined;
+
+  constructor(options: TopologyRunOptions) {
+    this.name = options.name;
+    this.stormId = options.stormId;
+    this.conf = options.conf;
+    this.topology = options.topology;
+    this.log = options.log;
+    this.plan = planTasks(this.conf, this.topology);
+    this.routing = buildRoutingTable(this.topology, this.plan);
+    const { spouts, bolts } = runnableComponents(this.topology);
+    this.spouts = spouts;
+    this.bolts = bolts;
+    this.stateful = this.topology.get_spouts().has(CP.CHECKPOINT_COMPONENT_ID);
+    this.mode = this.conf['stormshift.reliability'] === 'checkpoint' ? 'checkpoint' : 'acking';
+    this.ackers = this.mode === 'checkpoint' ? 0 : this.plan.ackers;
+    this.timeoutSecs = confInt(this.conf, CONFIG_KEYS.TOPOLOGY_MESSAGE_TIMEOUT_SECS, 30);
+    this.timeoutsEnabled = this.mode === 'acking' && this.conf[CONFIG_KEYS.TOPOLOGY_ENABLE_MESSAGE_TIMEOUTS] !== false;
+    this.tracker = this.ackers > 0 ? new AckTracker(this) : null;
+    let total = 0;
+    for (const id of [...spouts, ...bolts]) {
+      total += this.plan.componentToSortedTasks.get(id)?.length ?? 0;
+      this.stats.set(id, new ComponentStats());
+    }
+    this.totalTasks = total;
+    this.ready = new Promise<void>((resolve, reject) => {
+      this.resolveReady = resolve;
+      this.rejectReady = reject;
+    });
+    this.ready.catch(() => {});
+    if (total === 0) this.markReady();
+  }
+
+  /** Starts the acker's own timeout rotation (3 buckets of T, §7.6). */
+  start(): void {
+    if (this.tracker !== null && this.timeoutsEnabled && this.trackerTimer === undefined) {
+      const tracker = this.tracker;
+      this.trackerTimer = setInterval(() => tracker.rotate(), this.timeoutSecs * 1000);
+      this.trackerTimer.unref();
+    }
+  }
+
+  stop(): void {
+    if (this.trackerTimer !== undefined) clearInterval(this.trackerTimer);
+    this.trackerTimer = undefined;
+  }
+
+  /** A task finished open/prepare; the submission resolves once every task did (§12). */
+  taskOpened(taskId: number): void {
+    if (this.readyDone) return;
+    this.opened.add(taskId);
+    if (this.opened.size >= this.totalTasks) this.markReady();
+  }
+
+  private markReady(): void {
+    this.readyDone = true;
+    this.resolveReady();
+  }
+
+  /** A task crashed; before the topology ever came up that fails the submission instead of looping. */
+  taskCrashed(error: unknown): void {
+    if (this.readyDone) return;
+    this.readyDone = true;
+    this.rejectReady(error);
+  }
+
+  recordError(componentId: string, taskId: number, error: unknown): void {
+    this.errors.push({ componentId, taskId, error, time: Date.now() });
+    if (this.errors.length > MAX_REPORTED_ERRORS) this.errors.shift();
+  }
+
+  tasksOf(componentId: string): readonly number[] {
+    return this.plan.componentToSortedTasks.get(componentId) ?? [];
+  }
+
+  statsOf(componentId: string): ComponentStats {
+    let s = this.stats.get(componentId);
+    if (s === undefined) this.stats.set(componentId, (s = new ComponentStats()));
+    return s;
+  }
+
+  // --- AckSink: verdicts go onto the emitting spout task's queue, never into the spout directly (§7.1).
+  onAck(root: bigint, spoutTask: number): void {
+    this.spoutTasks.get(spoutTask)?.enqueueVerdict(VERDICT_ACK, root);
+  }
+  onFail(root: bigint, spoutTask: number): void {
+    this.spoutTasks.get(spoutTask)?.enqueueVerdict(VERDICT_FAIL, root);
+  }
+  onResetTimeout(root: bigint, spoutTask: number): void {
+    this.spoutTasks.get(spoutTask)?.enqueueVerdict(VERDICT_RESET, root);
+  }
+}
