@@ -150,8 +150,14 @@ export class JobRunner implements JobHandle {
         )
       : undefined;
     try {
-      let restoreFrom = await this.initialCheckpoint();
+      const initial = await this.initialCheckpoint();
+      let restoreFrom = initial;
       if (restoreFrom) this.log('info', `restoring '${this.jobName}' from checkpoint ${restoreFrom.id}`);
+      // The directory may hold checkpoints of an earlier run (restore 'none', or a restore from an
+      // older savepoint). This run's ids start above all of them, so retention never prunes ours in
+      // favour of theirs, sink commit names never collide, and failover below can tell ours apart.
+      const firstOwnId = Math.max(restoreFrom?.id ?? 0, (await this.storage.list())[0]?.id ?? 0) + 1;
+      let nextId = firstOwnId;
       for (;;) {
         if (this.cancelRequested) return this.finish('cancelled');
         const deploymentOptions = {
@@ -161,7 +167,7 @@ export class JobRunner implements JobHandle {
           checkpointIntervalMs: this.config.checkpoint?.intervalMs,
           checkpointTimeoutMs: this.config.checkpoint?.timeoutMs ?? DEFAULT_TIMEOUT_MS,
           restoreFrom,
-          firstCheckpointId: (restoreFrom?.id ?? 0) + 1,
+          firstCheckpointId: nextId,
           log: this.log,
         };
         const deployment: RunningDeployment = (this.config.workers ?? 0) > 0
@@ -196,7 +202,10 @@ export class JobRunner implements JobHandle {
         this.restarts++;
         this.log('warn', `job '${this.jobName}' failed: ${messageOf(failure)}; restarting in ${delay} ms`);
         await this.delay(delay);
-        restoreFrom = (await this.storage.latest())?.data ?? (await this.initialCheckpoint());
+        // Only a checkpoint this run wrote may replace the starting point; an older run's is not ours.
+        const latest = (await this.storage.latest())?.data;
+        restoreFrom = latest !== undefined && latest.id >= firstOwnId ? latest : initial;
+        nextId = Math.max(nextId, ((await this.storage.list())[0]?.id ?? 0) + 1);
       }
     } finally {
       savepointSchedule?.stop();

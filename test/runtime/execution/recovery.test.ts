@@ -153,6 +153,21 @@ describe('failover and checkpoints (in-process)', () => {
     expect(sink.values.sort()).toEqual(cleanOutput());
   });
 
+  it("a fresh run (restore 'none', or from a savepoint) in a directory holding an older run's checkpoints never restores those on failover", async () => {
+    const checkpoints = dir();
+    // An earlier run of the job left many checkpoints behind (its final one says "all input read").
+    await countingJob({ checkpoint: { intervalMs: 10, dir: checkpoints } }, collectSink<string>({ exactlyOnce: true }), { rate: 20_000 }).execute();
+    const sink = collectSink<string>({ exactlyOnce: true });
+    const armed = { value: true };
+    const result = await countingJob(
+      { checkpoint: { intervalMs: 15, dir: checkpoints }, restore: 'none', restart: { type: 'fixed-delay', attempts: 3, delayMs: 5 } },
+      sink,
+      { failAt: { index: 3000, armed }, rate: 20_000 },
+    ).execute();
+    expect(result.restarts).toBe(1);
+    expect(sink.values.sort()).toEqual(cleanOutput());
+  });
+
   it('a corrupt latest checkpoint is reported and the one before it is used', async () => {
     const checkpoints = dir();
     const first = countingJob({ checkpoint: { intervalMs: 20, dir: checkpoints, retain: 5 } }, collectSink<string>({ exactlyOnce: true }), { rate: 8000 }).executeAsync();
