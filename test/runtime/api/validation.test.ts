@@ -112,16 +112,18 @@ describe('failing user code names the operator and the record', () => {
     expect((error as Error).message).toMatch(message);
   });
 
-  it('a throwing key selector names the keyed operator it feeds', async () => {
+  it.each([1, 2])('a throwing key selector names the keyed operator it feeds (parallelism %i)', async (p) => {
     await expect(
-      runToList((e) =>
-        e
-          .fromCollection([1])
-          .keyBy(() => {
-            throw new Error('no key');
-          })
-          .reduce((a, b) => a + b, { name: 'Summer' }),
+      runToList(
+        (e) =>
+          e
+            .fromCollection([1])
+            .keyBy(() => {
+              throw new Error('no key');
+            })
+            .reduce((a, b) => a + b, { name: 'Summer' }),
+        { parallelism: p },
       ),
-    ).rejects.toThrow(/keyBy selector feeding 'Summer' threw: no key/);
+    ).rejects.toThrow(/'Summer'.*no key/);
   });
 });
