@@ -35,6 +35,7 @@ export interface GateOwner {
 export class InputGate {
   readonly channels: InputChannel[] = [];
   private aligning: number | undefined;
+  private releaseWaiters: Array<() => void> = [];
   private combinedWatermark = -Infinity;
   private endedCount = 0;
 
@@ -51,9 +52,16 @@ export class InputGate {
     return this.combinedWatermark;
   }
 
-  /** Whether some channel is held back by an alignment in progress. */
-  get isAligning(): boolean {
-    return this.aligning !== undefined;
+  /** Whether some channel is held back (an alignment in progress, or a barrier waiting on async work). */
+  get isHoldingInput(): boolean {
+    for (const channel of this.channels) if (channel.blocked) return true;
+    return false;
+  }
+
+  /** Runs `callback` once no channel is held back any more. */
+  whenReleased(callback: () => void): void {
+    if (!this.isHoldingInput) callback();
+    else this.releaseWaiters.push(callback);
   }
 
   onWatermark(): void {
@@ -93,6 +101,11 @@ export class InputGate {
   private release(): void {
     for (const channel of this.channels) channel.blocked = false;
     for (const channel of this.channels) channel.drain();
+    if (this.releaseWaiters.length > 0 && !this.isHoldingInput) {
+      const waiters = this.releaseWaiters;
+      this.releaseWaiters = [];
+      for (const wake of waiters) wake();
+    }
   }
 }
 

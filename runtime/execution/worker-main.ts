@@ -8,6 +8,7 @@ import { loadJobModule } from '../api/job.ts';
 import { InMemoryCheckpointStorage } from '../checkpoint/storage.ts';
 import { StormshiftError, messageOf } from '../errors.ts';
 import { RuntimeMetrics } from '../metrics/index.ts';
+import type { InputGate } from './channels.ts';
 import { Deployment } from './deployment.ts';
 import { Outbox, WIRE_BARRIER, WIRE_END, WIRE_ITEM_WIDTH, WIRE_RECORD, WIRE_WATERMARK } from './remote-channel.ts';
 import type { MainToWorker, WorkerData, WorkerToMain } from './worker-protocol.ts';
@@ -43,21 +44,26 @@ async function main(): Promise<void> {
       return;
     }
     const items = message as unknown[];
+    let holding: InputGate | undefined;
     try {
       for (let i = 0; i < items.length; i += WIRE_ITEM_WIDTH) {
-        const channel = deployment!.gates.get(items[i] as number)!.gate!.channels[items[i + 1] as number]!;
+        const gate = deployment!.gates.get(items[i] as number)!.gate!;
+        const channel = gate.channels[items[i + 1] as number]!;
         const kind = items[i + 2] as number;
         if (kind === WIRE_RECORD) channel.pushRecord(items[i + 3], items[i + 4] as number);
         else if (kind === WIRE_WATERMARK) channel.pushWatermark(items[i + 3] as number);
         else if (kind === WIRE_BARRIER) channel.pushBarrier(items[i + 3] as number);
         else if (kind === WIRE_END) channel.pushEnd();
+        if (channel.blocked) holding = gate;
       }
     } catch (error) {
       deployment?.fail(error);
       return;
     }
-    // The credit goes back only once the batch is processed: that is what bounds memory.
-    peer.postMessage(1);
+    // The credit goes back only once the batch is processed: that is what bounds memory. Records
+    // parked behind an alignment are not processed yet, so their credit waits for the release.
+    if (holding) holding.whenReleased(() => peer.postMessage(1));
+    else peer.postMessage(1);
   };
   const peerIndexOf = new Map<MessagePort, number>();
 
