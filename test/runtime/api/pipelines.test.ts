@@ -7,8 +7,6 @@ import {
   subtaskForKey,
   type KeyedProcessFunction,
   type KeyedCoProcessFunction,
-  type KeyedRuntimeContext,
-  type Collector,
   type ValueState,
 } from '../../../runtime/index.ts';
 import { lastPerKey, quiet, runCollect, runToList, scriptedSource, sortNumbers } from '../../fixtures/runtime/helpers.ts';
@@ -188,24 +186,22 @@ describe('union, connect, side outputs', () => {
     type User = { user: string; name: string };
     // The Flink idiom: handles taken in open() and kept on the function object. Every parallel
     // subtask must get its own, or subtasks would read another subtask's state backend.
-    const join = {
-      names: undefined as ValueState<string> | undefined,
-      pending: undefined as ValueState<string[]> | undefined,
-      open(ctx: KeyedRuntimeContext) {
+    const join: KeyedCoProcessFunction<string, Order, User, string> & { names?: ValueState<string>; pending?: ValueState<string[]> } = {
+      open(ctx) {
         this.names = ctx.getState(new ValueStateDescriptor<string>('name'));
         this.pending = ctx.getState(new ValueStateDescriptor<string[]>('pending'));
       },
-      processElement1(order: Order, _ctx: unknown, out: Collector<string>) {
+      processElement1(order, _ctx, out) {
         const name = this.names!.value();
         if (name === undefined) this.pending!.update([...(this.pending!.value() ?? []), order.id]);
         else out.collect(`${order.id}:${name}`);
       },
-      processElement2(user: User, _ctx: unknown, out: Collector<string>) {
+      processElement2(user, _ctx, out) {
         this.names!.update(user.name);
         for (const id of this.pending!.value() ?? []) out.collect(`${id}:${user.name}`);
         this.pending!.clear();
       },
-    } satisfies KeyedCoProcessFunction<string, Order, User, string> & Record<string, unknown>;
+    };
     const orders: Order[] = [
       { id: 'o1', user: 'u1' },
       { id: 'o2', user: 'u2' },

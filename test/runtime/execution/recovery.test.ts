@@ -1,7 +1,16 @@
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CheckpointError, collectSink, StreamEnvironment, type CollectSink, type JobConfig } from '../../../runtime/index.ts';
+import {
+  CheckpointError,
+  collectSink,
+  StreamEnvironment,
+  ValueStateDescriptor,
+  type CollectSink,
+  type JobConfig,
+  type KeyedProcessFunction,
+  type ValueState,
+} from '../../../runtime/index.ts';
 import { quiet, tempDir } from '../../fixtures/runtime/helpers.ts';
 
 const N = 4000;
@@ -22,27 +31,24 @@ function countingJob(config: JobConfig, sink: CollectSink<string>, options: { fa
   if (options.asyncStage) stream = stream.asyncMap(async (i) => i, { capacity: 5, name: 'Echo' });
   stream
     .keyBy((i) => i % KEYS)
-    .process<string>(
-      {
-        count: undefined as import('../../../runtime/index.ts').ValueState<number> | undefined,
-        open(ctx) {
-          this.count = ctx.getState(new (require_ValueStateDescriptor())<number>('count'));
-        },
-        processElement(i, ctx, out) {
-          const n = (this.count!.value() ?? 0) + 1;
-          this.count!.update(n);
-          out.collect(`${ctx.getCurrentKey()}:${n}`);
-        },
-      } as import('../../../runtime/index.ts').KeyedProcessFunction<number, number, string>,
+    .process<string>(runningCount(),
       { name: 'Count', parallelism: 3 },
     )
     .sinkTo(sink.sink, { name: 'Out' });
   return env;
 }
 
-import { ValueStateDescriptor } from '../../../runtime/index.ts';
-function require_ValueStateDescriptor() {
-  return ValueStateDescriptor;
+function runningCount(): KeyedProcessFunction<number, number, string> & { count?: ValueState<number> } {
+  return {
+    open(ctx) {
+      this.count = ctx.getState(new ValueStateDescriptor<number>('count'));
+    },
+    processElement(_i, ctx, out) {
+      const n = (this.count!.value() ?? 0) + 1;
+      this.count!.update(n);
+      out.collect(`${ctx.getCurrentKey()}:${n}`);
+    },
+  };
 }
 
 function cleanOutput(): string[] {
@@ -198,7 +204,10 @@ describe('failover and checkpoints (in-process)', () => {
     const armed = { value: true };
     const error = await countingJob({ checkpoint: { intervalMs: 20 }, restart: { type: 'none' } }, collectSink<string>(), { failAt: { index: 77, armed } })
       .execute()
-      .catch((e: unknown) => e as Error);
+      .then(
+        () => new Error('the job should have failed'),
+        (e: unknown) => e as Error,
+      );
     expect(error).toBeInstanceOf(Error);
     expect(error.message).toMatch(/operator 'MaybeFail' failed on record 77: transient failure/);
   });

@@ -118,7 +118,7 @@ describe('event-time windows', () => {
         .assignTimestampsAndWatermarks({ timestamp: (r) => r.t, maxOutOfOrdernessMs: 10 })
         .keyBy((r) => r.k)
         .window(TumblingEventTimeWindows.of(10))
-        .aggregate(
+        .aggregate<number, number, string>(
           { createAccumulator: () => 0, add: (_r, n: number) => n + 1, getResult: (n) => n },
           (key, w, count, out) => out.collect(`${key} ${w.start} ${count}`),
         ),
