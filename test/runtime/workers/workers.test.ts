@@ -1,0 +1,60 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadJobModule, SerializationError, StreamEnvironment, type JobConfig } from '../../../runtime/index.ts';
+
+const JOB = resolve(import.meta.dirname, '../../fixtures/workers/count-job.ts');
+const work = mkdtempSync(join(tmpdir(), 'stormshift-workers-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+async function runJob(name: string, config: JobConfig, args: string[]): Promise<void> {
+  const job = await loadJobModule(JOB);
+  const env = StreamEnvironment.create({ jobName: name, jobModule: JOB, jobArgs: args, ...config });
+  await job.build(env, args);
+  await env.execute(name);
+}
+
+function committedLines(dir: string): string[] {
+  return readdirSync(dir)
+    .filter((f) => f.startsWith('part-'))
+    .flatMap((f) => readFileSync(join(dir, f), 'utf8').split('\n').filter(Boolean))
+    .sort();
+}
+
+/** What a keyed running count over 0..n-1 by n % 10 must produce: every "key:i" once. */
+function expectedLines(n: number): string[] {
+  const lines: string[] = [];
+  for (let key = 0; key < 10; key++) {
+    const perKey = Math.floor(n / 10) + (key < n % 10 ? 1 : 0);
+    for (let c = 1; c <= perKey; c++) lines.push(`${key}:${c}`);
+  }
+  return lines.sort();
+}
+
+describe('worker threads', () => {
+  it('spread subtasks over two workers, shuffle by key between them and commit every record once', async () => {
+    const out = join(work, 'plain');
+    await runJob('workers-plain', { workers: 2, parallelism: 2, checkpoint: { intervalMs: 50 } }, [out, '20000']);
+    expect(committedLines(out)).toEqual(expectedLines(20000));
+  });
+
+  it('fail over from a task failure in a worker and still produce exactly the uninterrupted output', async () => {
+    const out = join(work, 'failover');
+    const marker = join(work, 'failed-once');
+    await runJob(
+      'workers-failover',
+      { workers: 2, parallelism: 2, checkpoint: { intervalMs: 20 }, restart: { type: 'fixed-delay', attempts: 3, delayMs: 10 } },
+      [out, '30000', marker],
+    );
+    expect(existsSync(marker)).toBe(true);
+    expect(committedLines(out)).toEqual(expectedLines(30000));
+  });
+
+  it('fail clearly when a record cannot cross threads', async () => {
+    const out = join(work, 'unclonable');
+    const failure = runJob('workers-unclonable', { workers: 2, parallelism: 2, restart: { type: 'none' } }, [out, '1000', '', 'unclonable']);
+    await expect(failure).rejects.toThrow(/cannot cross threads/);
+    await expect(failure).rejects.toMatchObject({ code: new SerializationError('x').code });
+  });
+});
