@@ -11,6 +11,7 @@ import { SinkOperator } from '../operators/sink-operator.ts';
 import { TimestampsAndWatermarksOperator } from '../operators/timestamps.ts';
 import { aggregateContents, CountWindowOperator, elementsContents, WindowOperator, type WindowContents, type WindowFunction } from '../operators/window.ts';
 import { consoleSink, type ConsoleSinkOptions } from '../connectors/console.ts';
+import { copyFunctionObject } from './copy-function.ts';
 import type { StreamEnvironment } from './environment.ts';
 import type { AggregateFunction, FilterFunction, FlatMapFunction, KeySelector, MapFunction, OutputTag, ReduceFunction } from './functions.ts';
 import type { StreamOperator } from './operator.ts';
@@ -97,7 +98,7 @@ export class DataStream<T> {
 
   process<U>(fn: ProcessFunction<T, U> | ProcessFunction<T, U>['processElement'], options?: OperatorOptions): DataStream<U> {
     const fnObject: ProcessFunction<T, U> = typeof fn === 'function' ? { processElement: fn } : fn;
-    return this.oneInput('Process', options, () => new ProcessOperator(fnObject));
+    return this.oneInput('Process', options, () => new ProcessOperator(copyFunctionObject(fnObject)));
   }
 
   /** A custom operator (how the Storm layer plugs its bolts in). */
@@ -265,7 +266,7 @@ export class KeyedStream<T, K> extends DataStream<T> {
   ): DataStream<U> {
     const fnObject: KeyedProcessFunction<K, T, U> = typeof fn === 'function' ? { processElement: fn } : fn;
     const key = this.keySelector;
-    return this.oneInput('KeyedProcess', options, () => new KeyedProcessOperator(fnObject, key), key);
+    return this.oneInput('KeyedProcess', options, () => new KeyedProcessOperator(copyFunctionObject(fnObject), key), key);
   }
 
   /** Rolling reduce: emits the updated value per key for every record (per key per batch with miniBatch). */
@@ -431,7 +432,7 @@ export class ConnectedStreams<A, B> {
   ) {}
 
   process<OUT>(fn: CoProcessFunction<A, B, OUT>, options?: OperatorOptions): DataStream<OUT> {
-    return this.build('CoProcess', options, () => new CoProcessOperator(fn));
+    return this.build('CoProcess', options, () => new CoProcessOperator(copyFunctionObject(fn)));
   }
 
   map<OUT>(fn1: (value: A) => OUT, fn2: (value: B) => OUT, options?: OperatorOptions): DataStream<OUT> {
@@ -492,6 +493,6 @@ export class ConnectedKeyedStreams<A, B, K> {
   process<OUT>(fn: KeyedCoProcessFunction<K, A, B, OUT>, options?: OperatorOptions): DataStream<OUT> {
     const key1 = this.first.keySelector;
     const key2 = this.second.keySelector;
-    return this.connected.buildKeyed('KeyedCoProcess', options, () => new KeyedCoProcessOperator(fn, key1, key2), key1);
+    return this.connected.buildKeyed('KeyedCoProcess', options, () => new KeyedCoProcessOperator(copyFunctionObject(fn), key1, key2), key1);
   }
 }
