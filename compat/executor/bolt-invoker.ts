@@ -7,19 +7,22 @@ import type { TopologyContext } from '../component/context.ts';
 import { FailedException, ReportedFailedException } from '../component/exceptions.ts';
 import type { IBasicBolt, IBolt } from '../component/interfaces.ts';
 import type { Tuple } from '../component/tuple.ts';
-import { BasicOutputCollector, type OutputCollector } from '../component/collectors.ts';
+import { BasicOutputCollector, type IOutputCollector, type OutputCollector } from '../component/collectors.ts';
 
 export interface BoltHost {
   readonly conf: Conf;
   readonly topologyContext: TopologyContext;
   readonly collector: OutputCollector;
+  /** The task's raw emit/ack back end (what wrapping collectors delegate to). */
+  readonly emitter: IOutputCollector;
   readonly componentId: string;
   readonly taskId: number;
   ack(input: Tuple): void;
   fail(input: Tuple): void;
   reportError(error: unknown): void;
+  log(level: 'info' | 'warn' | 'error', message: string): void;
   /** Runs a callback on the task queue, serialized with execute (window timers). */
-  schedulePeriodic(periodMs: number, fn: () => void): void;
+  schedulePeriodic(periodMs: number, fn: () => unknown): void;
   /** Delivers tuples that were held back (stateful buffering) through the task queue. */
   redeliver(tuples: readonly Tuple[]): void;
 }

@@ -22,6 +22,10 @@ import type { ComponentStats, TopologyRun } from '../translate/topology-run.ts';
 import { BasicOutputCollector, OutputCollector, type IOutputCollector } from '../component/collectors.ts';
 import { BasicInvoker, RichInvoker, type BoltHost, type BoltInvoker } from './bolt-invoker.ts';
 import { ErrorReporter } from './error-reporter.ts';
+import { StatefulInvoker } from './stateful-invoker.ts';
+import { WindowedInvoker } from './windowed-invoker.ts';
+import type { IStatefulComponent } from '../state/stateful-bolt.ts';
+import type { IWindowedBolt } from '../windowing/windowed-bolt.ts';
 import { restoreFields, snapshotFields } from './instance-fields.ts';
 import { TaskOutputs, frozenValues, type Outlet, type StreamOut } from './task-outputs.ts';
 import { enterTask, exitTask, installSleepHook, type SleepAccount } from './task-sleep.ts';
@@ -38,13 +42,6 @@ function isThenable(x: unknown): x is PromiseLike<unknown> {
 
 function isAckable(t: unknown): t is AckableTuple {
   return t !== null && typeof t === 'object' && typeof (t as AckableTuple).getAckVal === 'function';
-}
-
-/** Extension point for windowed/stateful kinds, registered by their modules to keep this file kind-agnostic. */
-export type InvokerFactory = (kind: BoltKind, instance: object, host: BoltHost) => BoltInvoker | null;
-const invokerFactories: InvokerFactory[] = [];
-export function registerInvokerFactory(factory: InvokerFactory): void {
-  invokerFactories.push(factory);
 }
 
 export interface BoltSnapshot {
@@ -116,10 +113,10 @@ export class BoltTaskOperator extends StreamOperator<Tuple, never> implements IO
   }
 
   private createInvoker(instance: object): BoltInvoker {
-    for (const f of invokerFactories) {
-      const inv = f(this.kind, instance, this);
-      if (inv !== null) return inv;
+    if (this.kind === 'windowed' || this.kind === 'stateful-windowed') {
+      return new WindowedInvoker(instance as IWindowedBolt, this, this.kind === 'stateful-windowed');
     }
+    if (this.kind === 'stateful') return new StatefulInvoker(instance as IBolt & IStatefulComponent, this);
     if (this.kind === 'basic') {
       return new BasicInvoker(instance as IBasicBolt, this, new BasicOutputCollector(this.collector));
     }
@@ -304,7 +301,15 @@ export class BoltTaskOperator extends StreamOperator<Tuple, never> implements IO
 
   // --- BoltHost ----------------------------------------------------------------------------------
 
-  schedulePeriodic(periodMs: number, fn: () => void): void {
+  get emitter(): IOutputCollector {
+    return this;
+  }
+
+  log(level: 'info' | 'warn' | 'error', message: string): void {
+    this.run.log(level, `${this.run.name}/${this.componentId}:${this.taskId}: ${message}`);
+  }
+
+  schedulePeriodic(periodMs: number, fn: () => unknown): void {
     this.context.processingTime.scheduleWithFixedDelay(periodMs, () => {
       if (this.crashed) return;
       this.processElement(new TimerTuple(fn) as unknown as Tuple);
@@ -437,5 +442,5 @@ export class BoltTaskOperator extends StreamOperator<Tuple, never> implements IO
 
 /** A timer callback travelling through the task queue (window time triggers, §9). */
 export class TimerTuple {
-  constructor(readonly run: () => void) {}
+  constructor(readonly run: () => unknown) {}
 }

@@ -1,5 +1,7 @@
 /** Storm's `TopologyBuilder` (§3.1). */
 import { validateConf } from '../component/config.ts';
+import { CONFIG_KEYS } from '../component/config-keys.ts';
+import { LATE_TUPLE_FIELD } from '../windowing/windowed-bolt.ts';
 import { CheckpointSpout as CP } from '../component/constants.ts';
 import { IllegalArgumentException } from '../component/exceptions.ts';
 import { Fields } from '../component/fields.ts';
@@ -147,6 +149,11 @@ export class TopologyBuilder {
     const spouts = new Map<string, SpoutSpec>();
     for (const [id, e] of this.bolts) {
       const streams = this.declareStreams(e.object);
+      // Storm's windowed executor declares the late-tuple stream itself (§9).
+      const late = e.jsonConf === null ? undefined : (JSON.parse(e.jsonConf) as Record<string, unknown>)[CONFIG_KEYS.TOPOLOGY_BOLTS_LATE_TUPLE_STREAM];
+      if (typeof late === 'string' && (e.kind === 'windowed' || e.kind === 'stateful-windowed') && !streams.has(late)) {
+        streams.set(late, new StreamInfo([LATE_TUPLE_FIELD], false));
+      }
       const inputs = new GlobalStreamIdMap<Grouping>(e.inputs);
       if (this.hasStatefulBolt) {
         if (!streams.has(CP.CHECKPOINT_STREAM_ID)) {
