@@ -94,6 +94,7 @@ export class MockClusterProcess {
     const mock = new MockClusterProcess(child);
     child.stderr.on('data', (d: Buffer) => {
       mock.stderrTail = (mock.stderrTail + d.toString()).slice(-4000);
+      if (process.env.MOCK_DEBUG) process.stderr.write(d);
     });
     const lines = createInterface({ input: child.stdout });
     lines.on('line', (line) => mock.waiters.shift()?.resolve(line));

@@ -181,6 +181,16 @@ int main(int argc, char **argv) {
                 fprintf(stderr, "mock-cluster: %s\n", errstr);
                 return 1;
         }
+        /* MOCK_DEBUG (e.g. "mock,protocol") turns on librdkafka's own debug log on stderr,
+         * the only window into why the mock answered as it did. */
+        const char *debug = getenv("MOCK_DEBUG");
+        if (debug && *debug &&
+            (rd_kafka_conf_set(conf, "debug", debug, errstr, sizeof(errstr)) != RD_KAFKA_CONF_OK ||
+             rd_kafka_conf_set(conf, "log_level", "7", errstr, sizeof(errstr)) !=
+                 RD_KAFKA_CONF_OK)) {
+                fprintf(stderr, "mock-cluster: MOCK_DEBUG: %s\n", errstr);
+                return 1;
+        }
         rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
         if (!rk) {
                 fprintf(stderr, "mock-cluster: rd_kafka_new: %s\n", errstr);
