@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest';
+import { collectSink, StreamEnvironment, type Source } from '../../../runtime/index.ts';
+import { quiet, sleep } from '../../fixtures/runtime/helpers.ts';
+
+/** Never ends; emits one number per poll. */
+const endless: Source<number, number> = {
+  createReader: () => {
+    let next = 0;
+    return {
+      idleBackoffMs: 1,
+      poll(out) {
+        out.collect(next++);
+        return 'idle';
+      },
+      snapshotState: () => next,
+      restoreState: (s) => {
+        next = s;
+      },
+    };
+  },
+};
+
+async function until(predicate: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await sleep(2);
+  }
+}
+
+describe('job handle', () => {
+  it('reports status, takes checkpoints on demand and cancels', async () => {
+    const env = StreamEnvironment.create({ ...quiet, checkpoint: { intervalMs: 10_000 } });
+    const sink = collectSink<number>({ exactlyOnce: true });
+    env.fromSource(endless).sinkTo(sink.sink);
+    const handle = env.executeAsync('handled');
+    expect(handle.jobName).toBe('handled');
+    await until(() => handle.status().state === 'running');
+    await sleep(20);
+    const stored = await handle.triggerCheckpoint();
+    expect(stored.kind).toBe('checkpoint');
+    expect(handle.status().checkpoints).toBe(1);
+    expect(handle.status().lastCheckpoint?.id).toBe(stored.id);
+    // Exactly-once output becomes visible with the checkpoint, and only up to its barrier.
+    const visible = sink.values.length;
+    expect(visible).toBeGreaterThan(0);
+    expect(sink.values).toEqual(Array.from({ length: visible }, (_, i) => i));
+    const result = await handle.cancel();
+    expect(result.state).toBe('cancelled');
+    expect(result.checkpoints).toBe(1);
+    expect(handle.status().state).toBe('cancelled');
+    await expect(handle.triggerCheckpoint()).rejects.toThrow(/not running/);
+  });
+
+  it('cancel() during a restart back-off ends the job as cancelled, without waiting out the delay', async () => {
+    const env = StreamEnvironment.create({ ...quiet, restart: { type: 'fixed-delay', attempts: 5, delayMs: 60_000 } });
+    env
+      .fromSource(endless)
+      .map((x) => {
+        if (x === 3) throw new Error('boom');
+        return x;
+      })
+      .print();
+    const handle = env.executeAsync();
+    await until(() => handle.status().state === 'restarting');
+    expect(handle.status().lastError).toMatch(/boom/);
+    const result = await handle.cancel();
+    expect(result.state).toBe('cancelled');
+    expect(result.restarts).toBe(1);
+  });
+
+  it('a bounded job resolves execute() with its result; process functions get finish() at the end', async () => {
+    const env = StreamEnvironment.create(quiet);
+    const sink = collectSink<string>();
+    env
+      .fromCollection(['a', 'b'])
+      .process<string>({
+        processElement(v, ctx, out) {
+          expect(ctx.timestamp).toBeUndefined();
+          out.collect(v);
+        },
+        finish(out) {
+          out.collect('end');
+        },
+      })
+      .sinkTo(sink.sink);
+    const result = await env.execute('bounded');
+    expect(result).toMatchObject({ jobName: 'bounded', state: 'finished', restarts: 0 });
+    expect(sink.values).toEqual(['a', 'b', 'end']);
+  });
+
+  it('operator metrics count records in and out per operator', async () => {
+    const env = StreamEnvironment.create(quiet);
+    env
+      .fromCollection([1, 2, 3, 4])
+      .filter((x) => x % 2 === 0, { name: 'Evens' })
+      .sinkTo(collectSink<number>().sink, { name: 'Out' });
+    const handle = env.executeAsync('metered');
+    await handle.result;
+    const job = handle.metrics.snapshot().jobs.metered!;
+    expect(job.operators.Evens).toMatchObject({ recordsIn: 4, recordsOut: 2, subtasks: 1 });
+    expect(job.operators.Out).toMatchObject({ recordsIn: 2 });
+  });
+});
