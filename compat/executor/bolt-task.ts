@@ -348,7 +348,7 @@ export class BoltTaskOperator extends StreamOperator<Tuple, never> implements IO
     const frozen = frozenValues(so, values);
     const targets: number[] = [];
     this.stats.emitted++;
-    const tracked = this.run.ackers > 0 && anchors.length > 0;
+    const tracked = this.run.tracksRoots && anchors.length > 0;
     if (directTask >= 0) {
       const outlet = this.outputs.direct(so, directTask);
       if (outlet !== null) this.sendTo(outlet, directTask, so, frozen, tracked ? anchors : null, targets);
@@ -391,6 +391,7 @@ export class BoltTaskOperator extends StreamOperator<Tuple, never> implements IO
     this.stats.failed++;
     const tracker = this.run.tracker;
     if (tracker !== null && isAckable(input)) failTuple(tracker, input);
+    else if (this.run.mode === 'checkpoint' && isAckable(input)) this.run.failRoots(input.getMessageId().entries());
     if (this.hooks.length > 0) {
       for (const h of this.hooks) h.boltFail?.({ tuple: input, failingTaskId: this.taskId, failLatencyMs: null });
     }

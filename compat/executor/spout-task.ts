@@ -78,10 +78,11 @@ export class SpoutTask
   private emits = 0;
   private rotateTimer: ReturnType<typeof setInterval> | undefined;
   private restoredFields: Record<string, unknown> | undefined;
-  // Checkpoint mode (§7a): tracked msgIds not yet covered by a completed checkpoint.
-  private sinceBarrier: unknown[] = [];
-  private readonly byCheckpoint = new Map<number, unknown[]>();
-  private uncovered = 0;
+  // Checkpoint mode (§7a): tracked tuples by root until a completed checkpoint covers them (ack) or
+  // an explicit fail arrives; the roots emitted since the last barrier, and per checkpoint.
+  private readonly cpPending = new Map<bigint, unknown>();
+  private sinceBarrier: bigint[] = [];
+  private readonly byCheckpoint = new Map<number, bigint[]>();
 
   constructor(
     private readonly run: TopologyRun,
@@ -141,6 +142,7 @@ export class SpoutTask
     if (this.rotateTimer !== undefined) clearInterval(this.rotateTimer);
     this.rotateTimer = undefined;
     if (this.run.spoutTasks.get(this.taskId) === this) this.run.spoutTasks.delete(this.taskId);
+    for (const root of this.cpPending.keys()) this.run.checkpointRoots.delete(root);
     const wasOpen = this.opened;
     this.opened = false;
     this.crashed = true; // late emits from async callbacks are dropped from here on
@@ -223,6 +225,7 @@ export class SpoutTask
         return this.invoke('ack', p.msgId);
       }
       case VERDICT_FAIL:
+        if (this.run.mode === 'checkpoint') return this.failCheckpointed(payload as bigint);
         return this.failPending(this.pending.take(payload as bigint));
       case VERDICT_RESET:
         this.pending.resetTimeout(payload as bigint);
@@ -232,10 +235,15 @@ export class SpoutTask
         return false;
       case EV_TIMED_OUT:
         return this.failPending(payload as PendingTuple);
-      case EV_CHECKPOINT_ACK:
+      case EV_CHECKPOINT_ACK: {
+        const root = payload as bigint;
+        if (!this.cpPending.has(root)) return false; // failed meanwhile
+        const msgId = this.cpPending.get(root);
+        this.cpPending.delete(root);
+        this.run.checkpointRoots.delete(root);
         this.stats.acked++;
-        this.uncovered--;
-        return this.invoke('ack', payload);
+        return this.invoke('ack', msgId);
+      }
       default:
         return false;
     }
@@ -251,9 +259,17 @@ export class SpoutTask
     return this.invoke('fail', p.msgId);
   }
 
+  private failCheckpointed(root: bigint): boolean {
+    if (!this.cpPending.has(root)) return false;
+    const msgId = this.cpPending.get(root);
+    this.cpPending.delete(root);
+    this.stats.failed++;
+    return this.invoke('fail', msgId);
+  }
+
   private pendingLimitReached(): boolean {
     if (this.maxPending === null) return false;
-    if (this.run.mode === 'checkpoint') return this.uncovered >= this.maxPending;
+    if (this.run.mode === 'checkpoint') return this.cpPending.size >= this.maxPending;
     return this.run.ackers > 0 && this.pending.reachedMaxPending(this.maxPending);
   }
 
@@ -309,7 +325,7 @@ export class SpoutTask
   // --- collector back end ----------------------------------------------------------------------
 
   getPendingCount(): number {
-    if (this.run.mode === 'checkpoint') return this.uncovered;
+    if (this.run.mode === 'checkpoint') return this.cpPending.size;
     return this.run.ackers > 0 ? this.pending.getPendingCount() : 0;
   }
 
@@ -347,18 +363,19 @@ export class SpoutTask
       this.pending.add(root, messageId, streamId, frozen, Date.now());
       const acc = this.route(so, frozen, directTask, root, targets);
       this.run.tracker!.init(root, acc, this.taskId);
+    } else if (tracked && this.run.mode === 'checkpoint') {
+      const root = rand64();
+      this.cpPending.set(root, messageId);
+      this.run.checkpointRoots.set(root, this.taskId);
+      this.sinceBarrier.push(root);
+      this.route(so, frozen, directTask, root, targets);
     } else {
       this.route(so, frozen, directTask, null, targets);
       if (tracked) {
-        if (this.run.mode === 'checkpoint') {
-          this.sinceBarrier.push(messageId);
-          this.uncovered++;
-        } else {
-          // Zero ackers (§7.8): acked synchronously inside emit, re-entrant in nextTuple.
-          this.stats.acked++;
-          const r = (this.spout.ack as (id: unknown) => unknown)(messageId);
-          if (isThenable(r)) r.then(undefined, (e: unknown) => (this.asyncError = { error: this.crash(e) }));
-        }
+        // Zero ackers (§7.8): acked synchronously inside emit, re-entrant in nextTuple.
+        this.stats.acked++;
+        const r = (this.spout.ack as (id: unknown) => unknown)(messageId);
+        if (isThenable(r)) r.then(undefined, (e: unknown) => (this.asyncError = { error: this.crash(e) }));
       }
     }
     if (this.hooks.length > 0) {
@@ -420,7 +437,7 @@ export class SpoutTask
     for (const [id, ids] of this.byCheckpoint) {
       if (id > checkpointId) continue;
       this.byCheckpoint.delete(id);
-      for (const msgId of ids) this.enqueue(EV_CHECKPOINT_ACK, msgId);
+      for (const root of ids) this.enqueue(EV_CHECKPOINT_ACK, root);
     }
   }
 }

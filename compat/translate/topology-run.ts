@@ -79,6 +79,13 @@ export class TopologyRun implements AckSink {
   /** Contexts of the live task incarnations (metrics read their registered metrics). */
   readonly taskContexts = new Map<number, { componentId: string; context: TopologyContext }>();
   readonly stats = new Map<string, ComponentStats>();
+  /**
+   * Whether tuples carry root ids: always in acking mode with ackers, and in checkpoint mode,
+   * where an explicit `fail` must still find its spout tuple (§7a).
+   */
+  readonly tracksRoots: boolean;
+  /** Checkpoint mode: root id → emitting spout task, until the tuple is acked or failed. */
+  readonly checkpointRoots = new Map<bigint, number>();
   /** Spouts call nextTuple only while active (§5.1 activation). */
   active = true;
   killed = false;
@@ -107,6 +114,7 @@ export class TopologyRun implements AckSink {
     this.timeoutSecs = confInt(this.conf, CONFIG_KEYS.TOPOLOGY_MESSAGE_TIMEOUT_SECS, 30);
     this.timeoutsEnabled = this.mode === 'acking' && this.conf[CONFIG_KEYS.TOPOLOGY_ENABLE_MESSAGE_TIMEOUTS] !== false;
     this.tracker = this.ackers > 0 ? new AckTracker(this) : null;
+    this.tracksRoots = this.ackers > 0 || this.mode === 'checkpoint';
     let total = 0;
     for (const id of [...spouts, ...bolts]) {
       total += this.plan.componentToSortedTasks.get(id)?.length ?? 0;
@@ -157,6 +165,16 @@ export class TopologyRun implements AckSink {
   recordError(componentId: string, taskId: number, error: unknown): void {
     this.errors.push({ componentId, taskId, error, time: Date.now() });
     if (this.errors.length > MAX_REPORTED_ERRORS) this.errors.shift();
+  }
+
+  /** Checkpoint mode: an explicit fail of a tuple goes to the spout tasks of its roots. */
+  failRoots(ids: Iterable<[bigint, bigint]>): void {
+    for (const [root] of ids) {
+      const task = this.checkpointRoots.get(root);
+      if (task === undefined) continue;
+      this.checkpointRoots.delete(root);
+      this.onFail(root, task);
+    }
   }
 
   tasksOf(componentId: string): readonly number[] {
