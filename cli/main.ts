@@ -1,7 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { isJobDefinition, defineJob, type JobDefinition } from '../runtime/index.ts';
+import { isJobDefinition, defineJob, RuntimeMetrics, type JobDefinition } from '../runtime/index.ts';
 import { runNativeJob, type RunOptions } from './run-job.ts';
 
 function positiveInt(name: string) {
@@ -46,17 +46,36 @@ program
       ttl: flags.ttl as number | undefined,
       quiet: Boolean(flags.quiet),
     };
-    const module = (await import(pathToFileURL(resolve(file)).href)) as { default?: unknown };
+    // A Storm main submits while being imported, so the local-mode override (where StormSubmitter
+    // lands, as under `storm local`) must be in place first.
+    const { LocalCluster } = await import('../compat/index.ts');
+    const { setLocalOverride } = await import('../compat/local/local-override.ts');
+    const metrics = new RuntimeMetrics();
+    const cluster = new LocalCluster({ metrics, log: (level, message) => {
+      if (level !== 'info' || !options.quiet) process.stderr.write(`[stormshift] ${level}: ${message}\n`);
+    } });
+    const restoreOverride = setLocalOverride(cluster);
+    let module: { default?: unknown };
+    try {
+      module = (await import(pathToFileURL(resolve(file)).href)) as { default?: unknown };
+    } catch (error) {
+      restoreOverride();
+      await cluster.shutdown();
+      throw error;
+    }
     const exported = module.default;
     let job: JobDefinition | undefined;
     if (isJobDefinition(exported)) job = exported;
     else if (typeof exported === 'function' && !isClass(exported)) job = defineJob(exported as JobDefinition['build']);
-    if (job) {
+    if (job && cluster.getTopologyNames().length === 0) {
+      restoreOverride();
+      await cluster.shutdown();
       process.exitCode = await runNativeJob(file, job, args, options);
       return;
     }
     const { runTopologyModule } = await import('./run-topology.ts');
-    process.exitCode = await runTopologyModule(file, module, args, options);
+    process.exitCode = await runTopologyModule(file, module, args, options, cluster, metrics);
+    restoreOverride();
   });
 
 program

@@ -1,7 +1,111 @@
+import { basename } from 'node:path';
+import { KillOptions, LocalCluster, StormTopology, ConfigurableTopology } from '../compat/index.ts';
+import { CONFIG_KEYS } from '../compat/component/config-keys.ts';
+import type { Conf } from '../compat/component/config.ts';
+import type { RuntimeMetrics } from '../runtime/index.ts';
 import type { RunOptions } from './run-job.ts';
 
-/** Runs a Storm topology module through the compat layer (filled in by the compat integration). */
-export async function runTopologyModule(file: string, _module: unknown, _args: string[], _options: RunOptions): Promise<number> {
-  process.stderr.write(`stormshift run: ${file} does not default-export a job (export default defineJob(...))\n`);
-  return 2;
+/** Storm's default for how long `storm local` keeps a submitting main's cluster alive. */
+const STORM_LOCAL_SLEEPTIME_SECS = 20;
+
+interface TopologyModule {
+  default?: unknown;
+  config?: Conf;
+  main?: (args: string[]) => unknown;
+}
+
+/**
+ * Runs a Storm topology module like `storm local`. The module may default-export a StormTopology
+ * (with an optional `config` export), default-export a ConfigurableTopology subclass, export a
+ * `main(args)`, or submit through StormSubmitter / LocalCluster when imported. The CLI installed
+ * `cluster` as the local-mode override before importing it, so StormSubmitter lands there.
+ */
+export async function runTopologyModule(
+  file: string,
+  loaded: unknown,
+  args: string[],
+  options: RunOptions,
+  cluster: LocalCluster,
+  _metrics: RuntimeMetrics,
+): Promise<number> {
+  const module = loaded as TopologyModule;
+  const exported = module.default;
+  let ttl = options.ttl;
+  try {
+    if (exported instanceof StormTopology) {
+      const name = basename(file).replace(/\.[cm]?[jt]s$/, '');
+      await cluster.submitTopology(name, applyRunOptions(name, { ...(module.config ?? {}) }, options), exported);
+    } else if (typeof exported === 'function' && exported.prototype instanceof ConfigurableTopology) {
+      const Topology = exported as new () => ConfigurableTopology;
+      await ConfigurableTopology.start(new Topology(), args);
+      ttl ??= STORM_LOCAL_SLEEPTIME_SECS;
+    } else if (typeof module.main === 'function') {
+      await module.main(args);
+      ttl ??= STORM_LOCAL_SLEEPTIME_SECS;
+    } else if (cluster.getTopologyNames().length > 0) {
+      // The module submitted on import (top-level `StormSubmitter.submitTopology(...)`).
+      ttl ??= STORM_LOCAL_SLEEPTIME_SECS;
+    } else {
+      process.stderr.write(
+        `stormshift run: ${file} does not default-export a job (export default defineJob(...)) or a StormTopology, and submitted no topology\n`,
+      );
+      await cluster.shutdown();
+      return 2;
+    }
+  } catch (error) {
+    process.stderr.write(`[stormshift] submitting ${file} failed: ${(error as Error)?.message ?? error}\n`);
+    await cluster.shutdown();
+    return 1;
+  }
+
+  const names = cluster.getTopologyNames();
+  if (!options.quiet) process.stderr.write(`[stormshift] running ${names.join(', ')}${ttl !== undefined ? ` for ${ttl}s` : ' until Ctrl-C'}\n`);
+  const status = options.quiet ? undefined : setInterval(() => printStats(cluster, names), 5000);
+  status?.unref();
+  await new Promise<void>((resolve) => {
+    const timer = ttl !== undefined ? setTimeout(resolve, ttl * 1000) : undefined;
+    const onSignal = (): void => {
+      if (timer) clearTimeout(timer);
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      resolve();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    // Every topology killed from inside (or never alive) ends the run early.
+    void Promise.all(names.map((name) => cluster.whenStopped(name))).then(onSignal);
+  });
+  if (status) clearInterval(status);
+  if (!options.quiet) printStats(cluster, names);
+  const kill = new KillOptions();
+  kill.set_wait_secs(0);
+  for (const name of cluster.getTopologyNames()) if (cluster.isAlive(name)) await cluster.killTopologyWithOpts(name, kill).catch(() => {});
+  await cluster.shutdown();
+  return 0;
+}
+
+/** CLI flags map onto Storm conf keys, so a topology needs no code change to use them. */
+function applyRunOptions(name: string, conf: Conf, options: RunOptions): Conf {
+  if (options.checkpointInterval !== undefined) conf[CONFIG_KEYS.TOPOLOGY_STATE_CHECKPOINT_INTERVAL] = options.checkpointInterval;
+  const checkpointing = conf['stormshift.reliability'] === 'checkpoint' || options.checkpointInterval !== undefined;
+  if (checkpointing && conf['stormshift.checkpoint.dir'] === undefined) {
+    conf['stormshift.checkpoint.dir'] = options.checkpointDir ?? `.stormshift/checkpoints/${name}`;
+  } else if (options.checkpointDir !== undefined) {
+    conf['stormshift.checkpoint.dir'] = options.checkpointDir;
+  }
+  if (!options.restore) conf['stormshift.restore'] = false;
+  return conf;
+}
+
+function printStats(cluster: LocalCluster, names: string[]): void {
+  for (const name of names) {
+    const run = cluster.getTopologyRun(name);
+    if (!run) continue;
+    const parts: string[] = [];
+    for (const [component, s] of run.stats) {
+      if (component.startsWith('__') || component.startsWith('$')) continue;
+      parts.push(`${component}: emitted ${s.emitted} acked ${s.acked} failed ${s.failed}`);
+    }
+    process.stderr.write(`[${name}] ${parts.join(' | ')}\n`);
+  }
 }
