@@ -51,7 +51,7 @@ export class LocalCluster implements TopologyKiller, AsyncDisposable {
     }
     const topoConf: Conf = { ...this.daemonConf, ...validated, [CONFIG_KEYS.TOPOLOGY_NAME]: name };
     const stormId = `${name}-${++stormIdCounter}-${Math.floor(Date.now() / 1000)}`;
-    const running = RunningTopology.create({ name, stormId, conf: topoConf, topology, log: this.log }, this.metrics);
+    const running = await RunningTopology.create({ name, stormId, conf: topoConf, topology, log: this.log }, this.metrics);
     this.topologies.set(name, running);
     void running.stopped.then(() => {
       if (this.topologies.get(name) === running) this.topologies.delete(name);

@@ -4,6 +4,9 @@ import { confInt } from '../component/config.ts';
 import { StreamEnvironment, type JobConfig, type JobHandle, type Logger, type RuntimeMetrics } from '../../runtime/index.ts';
 import { buildJob } from '../translate/build-job.ts';
 import { TopologyRun, type TopologyRunOptions } from '../translate/topology-run.ts';
+import { WorkerTopologyContext } from '../component/context.ts';
+import type { IWorkerHook } from '../component/interfaces.ts';
+import { cloneValue } from '../topology/clone.ts';
 import { publishStormMetrics } from './storm-metrics.ts';
 
 /** Component conf key for the checkpoint directory of checkpoint mode and stateful bolts (§7a). */
@@ -54,8 +57,44 @@ export class RunningTopology {
     );
   }
 
-  static create(options: TopologyRunOptions, metrics: RuntimeMetrics | undefined): RunningTopology {
-    return new RunningTopology(new TopologyRun(options), options.log, metrics);
+  /**
+   * Runs the builder's worker hooks (`start` once before any open/prepare, `shutdown` at
+   * teardown; cloned like components, R9), then starts the job.
+   */
+  static async create(options: TopologyRunOptions, metrics: RuntimeMetrics | undefined): Promise<RunningTopology> {
+    const run = new TopologyRun(options);
+    const hooks = run.topology.get_worker_hooks();
+    const started: IWorkerHook[] = [];
+    if (hooks.length > 0) {
+      const plan = run.plan;
+      const context = new WorkerTopologyContext(
+        run.topology,
+        run.conf,
+        plan.taskToComponent,
+        plan.componentToSortedTasks,
+        plan.componentToStreamToFields,
+        run.stormId,
+        { commons: plan.commons, workerTasks: [...plan.taskToComponent.keys()] },
+      );
+      for (const original of hooks) {
+        const hook = cloneValue(original, 'workerHook');
+        await hook.start(run.conf, context);
+        started.push(hook);
+      }
+    }
+    const running = new RunningTopology(run, options.log, metrics);
+    if (started.length > 0) {
+      void running.stopped.then(async () => {
+        for (const hook of started) {
+          try {
+            await hook.shutdown();
+          } catch (error) {
+            options.log('warn', `worker hook shutdown failed: ${String(error)}`);
+          }
+        }
+      });
+    }
+    return running;
   }
 
   /** Marks killed and deactivates spouts now; tears down after `waitSecs` (§12). */
