@@ -98,7 +98,12 @@ export class AsyncIoOperator<IN, OUT> extends StreamOperator<IN, OUT> {
   }
 
   processElement(input: IN, timestamp: number): void {
-    const cacheKey = this.cache ? this.cacheKey(input) : undefined;
+    let cacheKey: string | number | undefined;
+    try {
+      cacheKey = this.cache ? this.cacheKey(input) : undefined;
+    } catch (error) {
+      throw userError(this.context.operatorName, input, error);
+    }
     if (cacheKey !== undefined) {
       const hit = this.cache!.get(cacheKey);
       if (hit !== undefined) {
@@ -147,15 +152,32 @@ export class AsyncIoOperator<IN, OUT> extends StreamOperator<IN, OUT> {
     }
     promise.then(
       (result) => {
-        if (entry.abort === abort) this.complete(entry, result);
+        if (entry.abort === abort) this.guarded(entry, () => this.complete(entry, result));
       },
       (error: unknown) => {
-        if (entry.abort === abort) this.onError(entry, error);
+        if (entry.abort === abort) this.guarded(entry, () => this.onError(entry, error));
       },
     );
   }
 
+  /**
+   * Timer and promise callbacks run outside the record path: a throw from user code there (a
+   * fallback, retryOn, a cache key) would be an uncaught exception and leave the job hanging. It
+   * fails the job instead, naming the record.
+   */
+  private guarded(entry: Entry<IN, OUT>, body: () => void): void {
+    try {
+      body();
+    } catch (error) {
+      this.context.fail(userError(this.context.operatorName, entry.input, error));
+    }
+  }
+
   private onTimeout(entry: Entry<IN, OUT>, abort: AbortController): void {
+    this.guarded(entry, () => this.handleTimeout(entry, abort));
+  }
+
+  private handleTimeout(entry: Entry<IN, OUT>, abort: AbortController): void {
     if (this.closed || entry.abort !== abort) return;
     entry.abort = undefined;
     abort.abort();

@@ -191,6 +191,67 @@ describe('async I/O', () => {
     ).rejects.toThrow(/'Sync' failed on record "boom": sync throw/);
   });
 
+  it('user callbacks of the operator (timeout fallback, retryOn, cache key) that throw fail the job, naming operator and record', async () => {
+    const never = () => new Promise<number>(() => {});
+    const cases: Array<[string, (env: StreamEnvironment) => void, RegExp]> = [
+      [
+        'fallback',
+        (env) =>
+          env
+            .fromCollection([1])
+            .asyncMap(never, {
+              name: 'Fallback',
+              timeoutMs: 5,
+              onTimeout: () => {
+                throw new Error('no fallback');
+              },
+            })
+            .print(),
+        /'Fallback' failed on record 1: no fallback/,
+      ],
+      [
+        'retryOn',
+        (env) =>
+          env
+            .fromCollection([2])
+            .asyncMap(async () => Promise.reject(new Error('down')), {
+              name: 'RetryOn',
+              retry: {
+                maxAttempts: 3,
+                delayMs: 1,
+                retryOn: () => {
+                  throw new Error('bad predicate');
+                },
+              },
+            })
+            .print(),
+        /'RetryOn' failed on record 2: bad predicate/,
+      ],
+      [
+        'cache key',
+        (env) =>
+          env
+            .fromCollection([3])
+            .asyncMap(async (x) => x, {
+              name: 'CacheKey',
+              cache: {
+                maxEntries: 5,
+                key: () => {
+                  throw new Error('bad key');
+                },
+              },
+            })
+            .print(),
+        /'CacheKey' failed on record 3: bad key/,
+      ],
+    ];
+    for (const [, build, message] of cases) {
+      const env = StreamEnvironment.create({ ...quiet, restart: { type: 'none' } });
+      build(env);
+      await expect(env.execute()).rejects.toThrow(message);
+    }
+  });
+
   it('a slow async sink keeps the writes in flight bounded', async () => {
     const batchSize = 16;
     const maxInFlight = 4;
