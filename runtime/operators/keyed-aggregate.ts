@@ -105,7 +105,13 @@ export class KeyedAggregateOperator<K, IN, ACC, OUT> extends StreamOperator<IN, 
     for (const slot of buffer.values()) {
       backend.setCurrentKey(slot.key);
       const current = this.state.value();
-      const acc = current === undefined ? slot.acc : this.merge(current, slot.acc);
+      let acc: ACC;
+      try {
+        acc = current === undefined ? slot.acc : this.merge(current, slot.acc);
+      } catch (error) {
+        // A flush runs for many records at once (often from a timer): name the key it failed on.
+        throw userError(this.context.operatorName, slot.key, error);
+      }
       this.state.update(acc);
       this.emit(acc, slot.timestamp, slot.key);
     }

@@ -102,6 +102,19 @@ describe('failing user code names the operator and the record', () => {
     ['flatMap', (e) => e.fromCollection([{ id: 7 }]).flatMap(() => { throw new Error('bad flat'); }, { name: 'FM' }).print(), /operator 'FM' failed on record \{"id":7\}: bad flat/],
     ['keyed process', (e) => e.fromCollection([5]).keyBy((x) => x).process(() => { throw new Error('bad process'); }, { name: 'KP' }).print(), /operator 'KP' failed on record 5: bad process/],
     ['reduce', (e) => e.fromCollection([1, 2]).keyBy(() => 0).reduce(() => { throw new Error('bad reduce'); }, { name: 'R' }).print(), /operator 'R' failed on record 2: bad reduce/],
+    [
+      'mini-batch merge',
+      (e) =>
+        e
+          .fromCollection([1, 2, 3])
+          .keyBy(() => 0)
+          .aggregate(
+            { createAccumulator: () => 0, add: (v: number, a: number) => a + v, getResult: (a) => a, merge: () => { throw new Error('bad merge'); } },
+            { name: 'MB', miniBatch: { size: 1, intervalMs: 5 } },
+          )
+          .print(),
+      /operator 'MB' failed on record 0: bad merge/,
+    ],
     ['sink', (e) => e.fromCollection([9]).sinkTo({ createWriter: () => ({ write: () => { throw new Error('bad sink'); } }) }, { name: 'Snk' }), /operator 'Snk' failed on record 9: bad sink/],
   ];
   it.each(cases)('%s', async (_kind, build, message) => {
