@@ -200,6 +200,16 @@ describe('failover and checkpoints (in-process)', () => {
     expect((error as Error).message).toContain(missing);
   });
 
+  it('a checkpoint directory that is not a directory is reported naming it', async () => {
+    const file = join(dir(), 'plain-file');
+    writeFileSync(file, 'x');
+    for (const restore of ['latest', 'none'] as const) {
+      const error = await countingJob({ checkpoint: { intervalMs: 10, dir: file }, restore }, collectSink<string>()).execute().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(CheckpointError);
+      expect((error as Error).message).toContain(file);
+    }
+  });
+
   it("with restart 'none' a failure rejects execute() with the error naming operator and record", async () => {
     const armed = { value: true };
     const error = await countingJob({ checkpoint: { intervalMs: 20 }, restart: { type: 'none' } }, collectSink<string>(), { failAt: { index: 77, armed } })
