@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 const SOURCE = join(here, 'mock-cluster.c');
 const REPO_ROOT = join(here, '..', '..', '..');
-const CACHE_DIR = join(REPO_ROOT, 'node_modules', '.cache', 'stormshift');
+const DEFAULT_CACHE_DIR = join(REPO_ROOT, 'node_modules', '.cache', 'stormshift');
 
 export const HOW_TO_GET_KAFKA =
   'Install the librdkafka mock and a C compiler with `apt-get install librdkafka-dev build-essential` ' +
@@ -36,10 +36,11 @@ export function ensureLauncher(): Promise<string> {
 async function build(): Promise<string> {
   const source = readFileSync(SOURCE);
   const hash = createHash('sha256').update(source).digest('hex').slice(0, 16);
-  const binary = join(CACHE_DIR, `mock-cluster-${hash}`);
+  const cacheDir = process.env.STORMSHIFT_KAFKA_CACHE_DIR || DEFAULT_CACHE_DIR;
+  const binary = join(cacheDir, `mock-cluster-${hash}`);
   if (existsSync(binary)) return binary;
 
-  mkdirSync(CACHE_DIR, { recursive: true });
+  mkdirSync(cacheDir, { recursive: true });
   const tmp = `${binary}.${process.pid}.${Date.now()}.tmp`;
   const cc = process.env.CC ?? 'cc';
   const { code, output } = await run(cc, ['-O2', '-Wall', '-o', tmp, SOURCE, '-lrdkafka']);

@@ -1,0 +1,141 @@
+/**
+ * Pins down what the Kafka test broker does with transactions, so that connector tests know
+ * what they can prove. Against librdkafka 2.0.2's mock (through the harness proxy) the
+ * transactional protocol succeeds end to end, but no control records are written, EndTxn
+ * commit and abort are indistinguishable, read_committed is ignored and TxnOffsetCommit is
+ * not stored. Against a real cluster (KAFKA_BROKERS) the same test asserts real semantics.
+ */
+import kafkajs from 'kafkajs';
+import type { Kafka as KafkaClient } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startKafkaCluster } from '../harness/kafka/index.ts';
+import type { KafkaTestCluster } from '../harness/kafka/index.ts';
+
+const { Kafka, logLevel } = kafkajs;
+
+let cluster: KafkaTestCluster;
+let kafka: KafkaClient;
+
+beforeAll(async () => {
+  cluster = await startKafkaCluster({ brokers: 3 });
+  kafka = new Kafka({ brokers: cluster.brokers, clientId: 'limits', logLevel: logLevel.NOTHING });
+});
+
+afterAll(async () => {
+  await cluster?.stop();
+});
+
+async function readAll(topic: string, readUncommitted: boolean, expected: number): Promise<string[]> {
+  const consumer = kafka.consumer({
+    groupId: `limits-${readUncommitted}-${topic}`,
+    readUncommitted,
+    sessionTimeout: 4000,
+    heartbeatInterval: 500,
+    maxWaitTimeInMs: 100,
+  });
+  const values: string[] = [];
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    let settle: () => void = () => {};
+    const settled = new Promise<void>((resolve) => (settle = resolve));
+    let quiet: NodeJS.Timeout | undefined;
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        values.push(message.value?.toString() ?? '');
+        // Wait a little past the expected count so extra (aborted) records would show up too.
+        if (values.length >= expected) {
+          clearTimeout(quiet);
+          quiet = setTimeout(settle, 500);
+        }
+      },
+    });
+    const timer = setTimeout(settle, 15_000);
+    await settled;
+    clearTimeout(timer);
+    clearTimeout(quiet);
+  } finally {
+    await consumer.disconnect();
+  }
+  return values;
+}
+
+describe('transactions on the test broker', () => {
+  it('commit, abort and sendOffsets succeed; visibility matches what the broker implements', async () => {
+    const topic = `txn-${process.pid}-${Date.now()}`;
+    const groupId = `txn-group-${topic}`;
+    await cluster.createTopic(topic, 1);
+
+    const producer = kafka.producer({
+      transactionalId: `tx-${topic}`,
+      idempotent: true,
+      maxInFlightRequests: 1,
+    });
+    await producer.connect();
+    try {
+      const committed = await producer.transaction();
+      await committed.send({ topic, messages: [{ value: 'committed-1' }, { value: 'committed-2' }] });
+      await committed.commit();
+
+      const aborted = await producer.transaction();
+      await aborted.send({ topic, messages: [{ value: 'aborted' }] });
+      await aborted.abort();
+
+      const withOffsets = await producer.transaction();
+      await withOffsets.send({ topic, messages: [{ value: 'committed-3' }] });
+      await withOffsets.sendOffsets({
+        consumerGroupId: groupId,
+        topics: [{ topic, partitions: [{ partition: 0, offset: '42' }] }],
+      });
+      await withOffsets.commit();
+    } finally {
+      await producer.disconnect();
+    }
+
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const [end] = await admin.fetchTopicOffsets(topic);
+      const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
+      const stored = offsets!.partitions[0]!.offset;
+
+      const readCommitted = await readAll(topic, false, 3);
+      const readUncommitted = await readAll(topic, true, 4);
+      expect(readUncommitted).toEqual(['committed-1', 'committed-2', 'aborted', 'committed-3']);
+
+      if (cluster.external) {
+        // A real broker writes a control record per transaction and hides aborted data.
+        expect(Number(end!.high)).toBe(7);
+        expect(readCommitted).toEqual(['committed-1', 'committed-2', 'committed-3']);
+        expect(stored).toBe('42');
+      } else {
+        // The mock: no control records, read_committed ignored, transactional offsets dropped.
+        expect(Number(end!.high)).toBe(4);
+        expect(readCommitted).toEqual(['committed-1', 'committed-2', 'aborted', 'committed-3']);
+        expect(stored).toBe('-1');
+      }
+    } finally {
+      await admin.disconnect();
+    }
+  });
+
+  it('admin APIs the mock does not implement fail as unsupported, not as a missing controller', async () => {
+    if (cluster.external) return;
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      await expect(
+        admin.createTopics({ topics: [{ topic: `nope-${Date.now()}`, numPartitions: 1 }] }),
+      ).rejects.toThrow(/does not support/);
+      await expect(admin.listGroups()).rejects.toThrow(/does not support/);
+      // What works: metadata (auto-creating unknown topics with 4 partitions), offsets.
+      const described = await admin.describeCluster();
+      expect(described.controller).toBeGreaterThanOrEqual(1);
+      const auto = `auto-${process.pid}-${Date.now()}`;
+      const { topics } = await admin.fetchTopicMetadata({ topics: [auto] });
+      expect(topics[0]?.partitions).toHaveLength(4);
+    } finally {
+      await admin.disconnect();
+    }
+  });
+});
