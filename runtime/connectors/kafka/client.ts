@@ -11,7 +11,7 @@ export interface KafkaConnectionOptions {
   clientId?: string;
   /** Extra kafkajs client settings (ssl, sasl, timeouts...). */
   client?: Omit<KafkaConfig, 'brokers' | 'clientId' | 'logLevel' | 'logCreator'>;
-  /** kafkajs log level; default: errors only (the runtime reports what matters through errors and metrics). */
+  /** kafkajs log level; default none: failures surface as ConnectorErrors and in metrics, not as kafkajs log lines. */
   logLevel?: 'nothing' | 'error' | 'warn' | 'info' | 'debug';
 }
 
@@ -32,7 +32,7 @@ export function createKafka(options: KafkaConnectionOptions, defaultClientId: st
     ...options.client,
     brokers: options.brokers,
     clientId: options.clientId ?? defaultClientId,
-    logLevel: LEVELS[options.logLevel ?? 'error'],
+    logLevel: LEVELS[options.logLevel ?? 'nothing'],
     ...(retry ? { retry: { ...options.client?.retry, ...retry } } : {}),
   });
 }
