@@ -125,13 +125,24 @@ export class JobRunner implements JobHandle {
   }
 
   triggerCheckpoint(): Promise<StoredCheckpoint> {
-    if (!this.deployment?.isRunning) return Promise.reject(new Error(`job '${this.jobName}' is not running`));
-    return this.deployment.coordinator.trigger('checkpoint');
+    return this.triggerWhenIdle('checkpoint');
   }
 
   triggerSavepoint(): Promise<StoredCheckpoint> {
-    if (!this.deployment?.isRunning) return Promise.reject(new Error(`job '${this.jobName}' is not running`));
-    return this.deployment.coordinator.trigger('savepoint');
+    return this.triggerWhenIdle('savepoint');
+  }
+
+  /**
+   * One checkpoint runs at a time. A request (a user's, the savepoint cron's) that arrives while a
+   * periodic checkpoint is being written would be refused "in progress", so it waits its turn.
+   */
+  private async triggerWhenIdle(kind: 'checkpoint' | 'savepoint'): Promise<StoredCheckpoint> {
+    for (;;) {
+      const deployment = this.deployment;
+      if (!deployment?.isRunning) throw new Error(`job '${this.jobName}' is not running`);
+      if (!deployment.coordinator.inProgress) return deployment.coordinator.trigger(kind);
+      await deployment.coordinator.whenIdle();
+    }
   }
 
   private async initialCheckpoint(): Promise<CheckpointData | undefined> {

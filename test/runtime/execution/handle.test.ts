@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { collectSink, StreamEnvironment, type Source } from '../../../runtime/index.ts';
-import { quiet, sleep } from '../../fixtures/runtime/helpers.ts';
+import { quiet, sleep, tempDir } from '../../fixtures/runtime/helpers.ts';
 
 /** Never ends; emits one number per poll. */
 const endless: Source<number, number> = {
@@ -50,6 +50,23 @@ describe('job handle', () => {
     expect(result.checkpoints).toBe(1);
     expect(handle.status().state).toBe('cancelled');
     await expect(handle.triggerCheckpoint()).rejects.toThrow(/not running/);
+  });
+
+  it('savepoints and checkpoints asked for while a periodic checkpoint runs wait their turn instead of failing', async () => {
+    const d = tempDir('handle');
+    const env = StreamEnvironment.create({ ...quiet, checkpoint: { intervalMs: 10, dir: d.path } });
+    env.fromSource(endless).sinkTo(collectSink<number>({ exactlyOnce: true }).sink);
+    const handle = env.executeAsync();
+    await until(() => handle.status().checkpoints >= 1);
+    const ids: number[] = [];
+    for (let i = 0; i < 15; i++) {
+      ids.push((await handle.triggerSavepoint()).id);
+      ids.push((await handle.triggerCheckpoint()).id);
+      await sleep(i % 4);
+    }
+    await handle.cancel();
+    d.cleanup();
+    expect(new Set(ids).size).toBe(30);
   });
 
   it('cancel() during a restart back-off ends the job as cancelled, without waiting out the delay', async () => {
