@@ -168,7 +168,7 @@ export class BoltTaskOperator extends StreamOperator<Tuple, never> implements IO
     this.queue.length = 0;
     this.qHead = 0;
     if (this.busy) this.context.setBusy((this.busy = false));
-    if (this.invoker !== undefined && (wasReady || this.taskId !== 0)) {
+    if (wasReady) {
       try {
         this.invoker.cleanup();
       } catch (error) {

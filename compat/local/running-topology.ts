@@ -12,6 +12,9 @@ import { publishStormMetrics } from './storm-metrics.ts';
 /** Component conf key for the checkpoint directory of checkpoint mode and stateful bolts (§7a). */
 export const CHECKPOINT_DIR_CONF = 'stormshift.checkpoint.dir';
 
+/** Conf key: false ⇒ ignore existing checkpoints at start. */
+export const RESTORE_CONF = 'stormshift.restore';
+
 export function jobConfigFor(run: TopologyRun, log: Logger, metrics: RuntimeMetrics | undefined): JobConfig {
   const config: JobConfig = {
     jobName: run.name,
@@ -24,6 +27,8 @@ export function jobConfigFor(run: TopologyRun, log: Logger, metrics: RuntimeMetr
     const interval = Math.max(100, confInt(run.conf, CONFIG_KEYS.TOPOLOGY_STATE_CHECKPOINT_INTERVAL, 1000));
     const dir = run.conf[CHECKPOINT_DIR_CONF];
     config.checkpoint = { intervalMs: interval, ...(typeof dir === 'string' && dir !== '' ? { dir } : {}) };
+    // `stormshift run --no-restore` starts fresh even when the directory holds a checkpoint (§7a).
+    if (run.conf[RESTORE_CONF] === false) config.restore = 'none';
   }
   return config;
 }
