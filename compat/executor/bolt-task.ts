@@ -35,6 +35,8 @@ export const MAX_INFLIGHT_CONF = 'stormshift.task.max.inflight';
 /** Queue length past which the task reports itself busy (sources pause). */
 const QUEUE_HIGH = 1024;
 const QUEUE_LOW = 256;
+/** One execute in this many is timed (two clock reads per tuple would show in the hot path). */
+const LATENCY_SAMPLE_MASK = 15;
 
 function isThenable(x: unknown): x is PromiseLike<unknown> {
   return x !== null && typeof x === 'object' && typeof (x as { then?: unknown }).then === 'function';
@@ -73,6 +75,7 @@ export class BoltTaskOperator extends StreamOperator<Tuple, never> implements IO
   private idleWaiters: Array<() => void> = [];
   private restored: BoltSnapshot | undefined;
   private tickTuple: TupleImpl | null = null;
+  private executions = 0;
 
   constructor(
     private readonly run: TopologyRun,
@@ -226,7 +229,7 @@ export class BoltTaskOperator extends StreamOperator<Tuple, never> implements IO
 
   private runOne(t: Tuple): void {
     this.inflight++;
-    const start = performance.now();
+    const start = (++this.executions & LATENCY_SAMPLE_MASK) === 0 ? performance.now() : -1;
     const prev = enterTask(this);
     let r: unknown;
     try {
@@ -260,11 +263,15 @@ export class BoltTaskOperator extends StreamOperator<Tuple, never> implements IO
 
   private finished(t: Tuple, start: number, error: unknown, threw: boolean): void {
     if (this.crashed) return;
-    const ms = performance.now() - start;
     const stats = this.stats;
     stats.executed++;
-    stats.executeMsTotal += ms;
-    stats.busyMs += ms;
+    let ms: number | null = null;
+    if (start >= 0) {
+      ms = performance.now() - start;
+      stats.executeSamples++;
+      stats.executeMsTotal += ms;
+      stats.busyMs += ms * (LATENCY_SAMPLE_MASK + 1);
+    }
     if (t instanceof TimerTuple) {
       if (threw) this.crash(error);
       return;

@@ -23,7 +23,7 @@ export function publishStormMetrics(run: TopologyRun, metrics: RuntimeMetrics): 
   const failed = metrics.gauge('storm_failed', 'tuples failed (spouts: trees failed or timed out)', labels);
   const completeLatency = metrics.gauge('storm_complete_latency_ms', 'mean spout complete latency, ms', labels);
   const executeLatency = metrics.gauge('storm_execute_latency_ms', 'mean bolt execute latency, ms', labels);
-  const capacity = metrics.gauge('storm_capacity', 'fraction of the last window a bolt spent executing, per task', labels);
+  const capacity = metrics.gauge('storm_capacity', 'estimated fraction of the last window a bolt spent executing, per task (sampled)', labels);
   const taskMetric = metrics.gauge('storm_task_metric', 'numeric values of metrics registered with registerMetric', [
     'topology',
     'component',
@@ -41,7 +41,7 @@ export function publishStormMetrics(run: TopologyRun, metrics: RuntimeMetrics): 
       acked.set(l, s.acked);
       failed.set(l, s.failed);
       if (s.acked > 0 && s.completeMsTotal > 0) completeLatency.set(l, s.completeMsTotal / s.acked);
-      if (s.executed > 0) executeLatency.set(l, s.executeMsTotal / s.executed);
+      if (s.executeSamples > 0) executeLatency.set(l, s.executeMsTotal / s.executeSamples);
       const window = now - s.windowStart;
       if (window >= PUBLISH_MS) {
         const tasks = Math.max(1, run.tasksOf(component).length);

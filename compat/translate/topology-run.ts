@@ -39,9 +39,11 @@ export class ComponentStats {
   acked = 0;
   failed = 0;
   executed = 0;
+  /** Execute latency is sampled (as Storm's topology.stats.sample.rate does): total over `executeSamples`. */
+  executeSamples = 0;
   executeMsTotal = 0;
   completeMsTotal = 0;
-  /** Time spent inside execute within the current capacity window, and the window start. */
+  /** Estimated time spent inside execute within the current capacity window, and the window start. */
   busyMs = 0;
   windowStart = performance.now();
   capacity = 0;
