@@ -68,6 +68,41 @@ class ByteSink {
   result(): Uint8Array {
     return this.buf.slice(0, this.len);
   }
+
+  /**
+   * A tagged, length-prefixed UTF-8 string written in place: the per-emit grouping hash runs this
+   * for every key, and a TextEncoder round trip per value cost more than the hash itself.
+   */
+  stringLeaf(tag: number, s: string): void {
+    this.ensure(5 + s.length * 3);
+    const buf = this.buf;
+    buf[this.len++] = tag;
+    const at = this.len;
+    let p = at + 4;
+    for (let i = 0; i < s.length; i++) {
+      let c = s.charCodeAt(i);
+      if (c < 0x80) {
+        buf[p++] = c;
+      } else if (c < 0x800) {
+        buf[p++] = 0xc0 | (c >> 6);
+        buf[p++] = 0x80 | (c & 0x3f);
+      } else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+        const cp = 0x10000 + ((c - 0xd800) << 10) + (s.charCodeAt(++i) - 0xdc00);
+        buf[p++] = 0xf0 | (cp >> 18);
+        buf[p++] = 0x80 | ((cp >> 12) & 0x3f);
+        buf[p++] = 0x80 | ((cp >> 6) & 0x3f);
+        buf[p++] = 0x80 | (cp & 0x3f);
+      } else {
+        // A lone surrogate encodes as U+FFFD, exactly as TextEncoder does.
+        if (c >= 0xd800 && c <= 0xdfff) c = 0xfffd;
+        buf[p++] = 0xe0 | (c >> 12);
+        buf[p++] = 0x80 | ((c >> 6) & 0x3f);
+        buf[p++] = 0x80 | (c & 0x3f);
+      }
+    }
+    this.len = p;
+    this.patchLength(at);
+  }
 }
 
 function isPlainObject(v: object): boolean {
@@ -78,7 +113,7 @@ function isPlainObject(v: object): boolean {
 function encodeElement(sink: ByteSink, v: unknown, seen: Set<object>): void {
   switch (typeof v) {
     case 'string':
-      leaf(sink, TAG_STRING, utf8.encode(v));
+      sink.stringLeaf(TAG_STRING, v);
       return;
     case 'bigint':
       leaf(sink, TAG_INTEGER, utf8.encode(v.toString(10)));
@@ -86,7 +121,7 @@ function encodeElement(sink: ByteSink, v: unknown, seen: Set<object>): void {
     case 'number':
       if (Number.isSafeInteger(v)) {
         // -0 is a safe integer; its decimal form is "0", the same as +0.
-        leaf(sink, TAG_INTEGER, utf8.encode(String(v === 0 ? 0 : v)));
+        sink.stringLeaf(TAG_INTEGER, String(v === 0 ? 0 : v));
       } else {
         const b = new Uint8Array(8);
         new DataView(b.buffer).setFloat64(0, v, false);
@@ -225,16 +260,19 @@ const hashSink = new ByteSink();
 let hashSinkBusy = false;
 
 /** MurmurHash3 (seed `seed`) of the canonical encoding of `values`, without materialising it. */
+const hashSeen = new Set<object>();
+
 export function canonicalHash(values: readonly unknown[], seed = 0): number {
   if (hashSinkBusy) return murmur3x86_32(canonicalEncode(values), seed);
   hashSinkBusy = true;
   try {
     hashSink.len = 0;
-    const seen = new Set<object>();
-    for (let i = 0; i < values.length; i++) encodeElement(hashSink, values[i], seen);
+    for (let i = 0; i < values.length; i++) encodeElement(hashSink, values[i], hashSeen);
     return murmurPrefix(hashSink.buf, hashSink.len, seed);
   } finally {
     hashSinkBusy = false;
+    // Emptied as containers close; only an exception mid-encode leaves entries behind.
+    hashSeen.clear();
   }
 }
 

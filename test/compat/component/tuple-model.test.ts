@@ -65,9 +65,11 @@ describe('Values (R3)', () => {
     const v = new Values(1, 2, 3);
     const m = v.map((x) => (x as number) * 2);
     expect(m).toEqual([2, 4, 6]);
-    expect(m).not.toBeInstanceOf(Values);
     expect(Object.getPrototypeOf(v.filter(() => true))).toBe(Array.prototype);
+    // Values are plain arrays (see values.ts for why), so any array passes `instanceof Values`.
     expect(v).toBeInstanceOf(Values);
+    expect(v).toBeInstanceOf(Array);
+    expect(v).toEqual([1, 2, 3]);
   });
 });
 
