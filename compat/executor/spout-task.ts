@@ -310,6 +310,10 @@ export class SpoutTask
     return error;
   }
 
+  isActivated(): boolean {
+    return this.activated && !this.crashed;
+  }
+
   // --- verdict queue ---------------------------------------------------------------------------
 
   enqueueVerdict(kind: VerdictKind, root: bigint): void {

@@ -27,6 +27,8 @@ export interface LocalClusterOptions {
 }
 
 let stormIdCounter = 0;
+/** Upper bound on waiting for spouts to run `deactivate` (a spout stuck in an async callback must not hang kill). */
+const DEACTIVATE_WAIT_MS = 1000;
 
 export class LocalCluster implements TopologyKiller, AsyncDisposable {
   static Builder: typeof LocalClusterBuilder;
@@ -89,6 +91,8 @@ export class LocalCluster implements TopologyKiller, AsyncDisposable {
     const t = this.alive(name);
     const wait = options.is_set_wait_secs() ? options.get_wait_secs() : confInt(t.run.conf, CONFIG_KEYS.TOPOLOGY_MESSAGE_TIMEOUT_SECS, 30);
     t.kill(wait);
+    // Storm returns once the topology is marked killed and its spouts are deactivated.
+    await t.run.whenSpoutsInactive(DEACTIVATE_WAIT_MS);
   }
 
   async activate(name: string): Promise<void> {
@@ -96,7 +100,9 @@ export class LocalCluster implements TopologyKiller, AsyncDisposable {
   }
 
   async deactivate(name: string): Promise<void> {
-    this.alive(name).run.active = false;
+    const run = this.alive(name).run;
+    run.active = false;
+    await run.whenSpoutsInactive(DEACTIVATE_WAIT_MS);
   }
 
   /** The shared state of a live topology (stats, reported errors): stormshift's stand-in for cluster info. */

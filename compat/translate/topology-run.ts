@@ -19,6 +19,8 @@ export type ReliabilityMode = 'acking' | 'checkpoint';
 /** Verdicts and timeout ticks a spout task takes from its queue (§5.1 step 1). */
 export interface SpoutTaskHandle {
   enqueueVerdict(kind: VerdictKind, root: bigint): void;
+  /** True between the task's `activate()` and `deactivate()` calls. */
+  isActivated(): boolean;
 }
 export type VerdictKind = 1 | 2 | 3;
 export const VERDICT_ACK = 1;
@@ -162,6 +164,17 @@ export class TopologyRun implements AckSink {
     if (this.readyDone) return;
     this.readyDone = true;
     this.rejectReady(error);
+  }
+
+  /** Resolves once no live spout task is activated (after `active = false`), or after `maxWaitMs`. */
+  async whenSpoutsInactive(maxWaitMs: number): Promise<void> {
+    const deadline = Date.now() + maxWaitMs;
+    while (Date.now() < deadline) {
+      let any = false;
+      for (const t of this.spoutTasks.values()) if (t.isActivated()) any = true;
+      if (!any) return;
+      await new Promise((r) => setTimeout(r, 2));
+    }
   }
 
   recordError(componentId: string, taskId: number, error: unknown): void {

@@ -195,8 +195,9 @@ describe('LocalCluster (§12)', () => {
     const opts = new KillOptions();
     opts.set_wait_secs(1);
     await cluster.killTopologyWithOpts('kill', opts);
+    // killTopology returns once the spouts were deactivated.
+    expect(log).toContain('deactivate');
     await expect(cluster.killTopology('kill')).rejects.toThrow(/not alive/);
-    await waitFor(() => log.includes('deactivate'), 2000, 'deactivate');
     held[0]!.c.ack(held[0]!.t);
     await waitFor(() => log.includes('ack m'), 2000, 'ack during wait');
     expect(log).not.toContain('close');
