@@ -135,7 +135,7 @@ describe('kafka sink, exactly-once', () => {
     // the epoch, so the old writer's open transaction can no longer be committed.
     const second = sink.createWriter({ ...context, restored: true });
     await second.open!();
-    const fenced = await first.commit!([{ ...committable, checkpointId: 2 }]).then(() => 'no error', (e: unknown) => e);
+    const fenced = await Promise.resolve(first.commit!([{ ...committable, checkpointId: 2 }])).then(() => 'no error', (e: unknown) => e);
     await second.write('c', 3);
     const c3 = await second.prepareCommit!(3);
     await second.commit!([c3 as KafkaTransactionCommittable]);
