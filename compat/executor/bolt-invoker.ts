@@ -7,7 +7,7 @@ import type { TopologyContext } from '../component/context.ts';
 import { FailedException, ReportedFailedException } from '../component/exceptions.ts';
 import type { IBasicBolt, IBolt } from '../component/interfaces.ts';
 import type { Tuple } from '../component/tuple.ts';
-import { BasicOutputCollector, type IOutputCollector, type OutputCollector } from '../component/collectors.ts';
+import { BasicOutputCollector, OutputCollector, type IOutputCollector } from '../component/collectors.ts';
 
 export interface BoltHost {
   readonly conf: Conf;
@@ -61,26 +61,70 @@ export class RichInvoker implements BoltInvoker {
   }
 }
 
+/**
+ * The basic collector's back end: emits pass through; one emitted after `execute` settled (the
+ * input is already acked, so the new tuple's tree will time out, §5.2) is logged once.
+ */
+class LateEmitWarningDelegate implements IOutputCollector {
+  settled = false;
+  private warned = false;
+  constructor(
+    private readonly out: IOutputCollector,
+    private readonly host: BoltHost,
+  ) {}
+  private check(): void {
+    if (this.settled && !this.warned) {
+      this.warned = true;
+      this.host.log('warn', 'basic bolt emitted after execute returned: the tuple is anchored to an input already acked and will time out');
+    }
+  }
+  emit(streamId: string, anchors: readonly Tuple[], values: readonly unknown[]): number[] {
+    this.check();
+    return this.out.emit(streamId, anchors, values);
+  }
+  emitDirect(taskId: number, streamId: string, anchors: readonly Tuple[], values: readonly unknown[]): void {
+    this.check();
+    this.out.emitDirect(taskId, streamId, anchors, values);
+  }
+  ack(input: Tuple): void {
+    this.out.ack(input);
+  }
+  fail(input: Tuple): void {
+    this.out.fail(input);
+  }
+  resetTimeout(input: Tuple): void {
+    this.out.resetTimeout(input);
+  }
+  reportError(error: unknown): void {
+    this.out.reportError(error);
+  }
+  flush(): void {}
+}
+
 export class BasicInvoker implements BoltInvoker {
   private readonly basic: BasicOutputCollector;
+  private readonly delegate: LateEmitWarningDelegate;
   constructor(
     readonly instance: IBasicBolt,
     private readonly host: BoltHost,
-    basic: BasicOutputCollector,
   ) {
-    this.basic = basic;
+    this.delegate = new LateEmitWarningDelegate(host.emitter, host);
+    this.basic = new BasicOutputCollector(new OutputCollector(this.delegate));
   }
   prepare(): unknown {
     return this.instance.prepare?.(this.host.conf, this.host.topologyContext);
   }
   execute(input: Tuple): unknown {
+    this.delegate.settled = false;
     this.basic.setContext(input);
     return this.instance.execute(input, this.basic);
   }
   succeeded(input: Tuple): void {
+    this.delegate.settled = true;
     this.host.ack(input);
   }
   handled(input: Tuple, error: unknown): boolean {
+    this.delegate.settled = true;
     if (!(error instanceof FailedException)) return false;
     if (error instanceof ReportedFailedException) this.host.reportError(error);
     this.host.fail(input);

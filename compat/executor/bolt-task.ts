@@ -19,7 +19,7 @@ import { cloneComponent } from '../topology/clone.ts';
 import { effectiveComponentConf, topologyContextFor } from '../topology/tasks.ts';
 import { RoutedTuple } from '../translate/routed-tuple.ts';
 import type { ComponentStats, TopologyRun } from '../translate/topology-run.ts';
-import { BasicOutputCollector, OutputCollector, type IOutputCollector } from '../component/collectors.ts';
+import { OutputCollector, type IOutputCollector } from '../component/collectors.ts';
 import { BasicInvoker, RichInvoker, type BoltHost, type BoltInvoker } from './bolt-invoker.ts';
 import { ErrorReporter } from './error-reporter.ts';
 import { StatefulInvoker } from './stateful-invoker.ts';
@@ -121,7 +121,7 @@ export class BoltTaskOperator extends StreamOperator<Tuple, never> implements IO
     }
     if (this.kind === 'stateful') return new StatefulInvoker(instance as IBolt & IStatefulComponent, this);
     if (this.kind === 'basic') {
-      return new BasicInvoker(instance as IBasicBolt, this, new BasicOutputCollector(this.collector));
+      return new BasicInvoker(instance as IBasicBolt, this);
     }
     if (this.kind !== 'rich' && this.kind !== 'shell') {
       throw new UnsupportedOperationException(`Bolt '${this.componentId}': ${this.kind} bolts are not supported by this executor`);

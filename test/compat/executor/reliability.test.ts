@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { Config, FailedException, LocalCluster, TopologyBuilder, BaseBasicBolt, Fields, type Tuple, type BasicOutputCollector, type OutputFieldsDeclarer } from '../../../compat/index.ts';
+import { Config, FailedException, ReportedFailedException, LocalCluster, TopologyBuilder, BaseBasicBolt, Fields, type Tuple, type BasicOutputCollector, type OutputFieldsDeclarer } from '../../../compat/index.ts';
 import { FnBolt, FnSpout, counterSpout } from './fn-components.ts';
 import { sleep, waitFor } from '../e2e/fixtures.ts';
 
@@ -167,6 +167,7 @@ describe('acking (§7)', () => {
 class FailingBasic extends BaseBasicBolt {
   execute(t: Tuple, c: BasicOutputCollector): void {
     if (t.getValue(0) === 1) throw new FailedException('nope');
+    if (t.getValue(0) === 3) throw new ReportedFailedException('reported');
     c.emit([t.getValue(0)]);
   }
   declareOutputFields(d: OutputFieldsDeclarer): void {
@@ -175,18 +176,20 @@ class FailingBasic extends BaseBasicBolt {
 }
 
 describe('basic bolts (§5.2)', () => {
-  it('auto-acks on return and fails on FailedException', async () => {
+  it('auto-acks on return, fails on FailedException, reports then fails on ReportedFailedException', async () => {
     const acked: unknown[] = [];
     const failed: unknown[] = [];
     const b = new TopologyBuilder();
-    b.setSpout('s', counterSpout(3, { onAck: (id) => acked.push(id), onFail: (id) => failed.push(id) }));
+    b.setSpout('s', counterSpout(4, { onAck: (id) => acked.push(id), onFail: (id) => failed.push(id) }));
     b.setBolt('basic', new FailingBasic(), 2).shuffleGrouping('s');
     b.setBolt('sink', new FnBolt({ execute: (t, c) => c.ack(t) }), 1).shuffleGrouping('basic');
     cluster = new LocalCluster();
     await cluster.submitTopology('basic', {}, b.createTopology());
-    await waitFor(() => acked.length + failed.length === 3, 5000, 'verdicts');
+    await waitFor(() => acked.length + failed.length === 4, 5000, 'verdicts');
     await sleep(30);
     expect([...acked].sort()).toEqual([0, 2]);
-    expect(failed).toEqual([1]);
+    expect([...failed].sort()).toEqual([1, 3]);
+    const errors = cluster.getTopologyRun('basic')!.errors.map((e) => (e.error as Error).message);
+    expect(errors).toEqual(['reported']);
   });
 });
