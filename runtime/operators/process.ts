@@ -18,18 +18,6 @@ import type { KeySelector } from '../api/functions.ts';
 import { userError } from './user-error.ts';
 
 /**
- * Parallel subtasks are built from one user function object, but the Flink idiom keeps per-subtask
- * things on it (`open() { this.count = ctx.getState(...) }`). Shared, every subtask would end up
- * with the handles of whichever opened last. A plain object is given a per-subtask child whose
- * prototype is the user's object, so methods and defaults still come from it while `this.x = ...`
- * stays local. Class instances are left alone: their #private fields would not survive this.
- */
-function perSubtask<F extends object>(fn: F): F {
-  const proto = Object.getPrototypeOf(fn);
-  return proto === Object.prototype || proto === null ? (Object.create(fn) as F) : fn;
-}
-
-/**
  * The process operators share one mutable context object per operator instance, updated per
  * record, as Flink does: handing user code a fresh context per record would allocate on the hot path.
  */
@@ -98,7 +86,7 @@ export class ProcessOperator<IN, OUT> extends ProcessOperatorBase<OUT> {
 
   constructor(fn: ProcessFunction<IN, OUT>) {
     super();
-    this.fn = perSubtask(fn);
+    this.fn = fn;
   }
 
   override open(): void | Promise<void> {
@@ -176,7 +164,7 @@ abstract class KeyedOperatorBase<K, OUT> extends ProcessOperatorBase<OUT> {
 
   constructor(functions: KeyedFunctions<K, OUT>) {
     super();
-    this.functions = perSubtask(functions);
+    this.functions = functions;
   }
 
   timers(): import('../time/keyed-timers.ts').KeyedTimerService {
@@ -221,7 +209,7 @@ export class KeyedProcessOperator<K, IN, OUT> extends KeyedOperatorBase<K, OUT> 
     super(fn);
   }
 
-  /** The per-subtask function object the base class made (so open() and processElement share `this`). */
+  /** The same object the base class opens and closes (one per subtask: data-stream.ts copies it). */
   private get fn(): KeyedProcessFunction<K, IN, OUT> {
     return this.functions as KeyedProcessFunction<K, IN, OUT>;
   }
@@ -243,7 +231,7 @@ export class CoProcessOperator<IN1, IN2, OUT> extends ProcessOperatorBase<OUT> {
 
   constructor(fn: CoProcessFunction<IN1, IN2, OUT>) {
     super();
-    this.fn = perSubtask(fn);
+    this.fn = fn;
   }
 
   override open(): void | Promise<void> {
@@ -283,7 +271,7 @@ export class KeyedCoProcessOperator<K, IN1, IN2, OUT> extends KeyedOperatorBase<
     super(fn);
   }
 
-  /** The per-subtask function object the base class made (so open() and processElement share `this`). */
+  /** The same object the base class opens and closes (one per subtask: data-stream.ts copies it). */
   private get fn(): KeyedCoProcessFunction<K, IN1, IN2, OUT> {
     return this.functions as KeyedCoProcessFunction<K, IN1, IN2, OUT>;
   }
