@@ -32,9 +32,14 @@ import { enterTask, exitTask, installSleepHook, type SleepAccount } from './task
 
 /** Component conf key: how many `execute` Promises may be pending at once (R6 opt-in). */
 export const MAX_INFLIGHT_CONF = 'stormshift.task.max.inflight';
-/** Queue length past which the task reports itself busy (sources pause). */
-const QUEUE_HIGH = 1024;
-const QUEUE_LOW = 256;
+/** Storm's default `topology.executor.receive.buffer.size`. */
+const DEFAULT_RECEIVE_BUFFER = 32768;
+
+function nextPowerOfTwo(n: number): number {
+  let p = 1;
+  while (p < n) p *= 2;
+  return p;
+}
 /** One execute in this many is timed (two clock reads per tuple would show in the hot path). */
 const LATENCY_SAMPLE_MASK = 15;
 
@@ -76,6 +81,9 @@ export class BoltTaskOperator extends StreamOperator<Tuple, never> implements IO
   private restored: BoltSnapshot | undefined;
   private tickTuple: TupleImpl | null = null;
   private executions = 0;
+  /** Queue length past which the task reports itself busy (sources pause, §5.4), and where it clears. */
+  private queueHigh = DEFAULT_RECEIVE_BUFFER;
+  private queueLow = DEFAULT_RECEIVE_BUFFER / 4;
 
   constructor(
     private readonly run: TopologyRun,
@@ -95,6 +103,8 @@ export class BoltTaskOperator extends StreamOperator<Tuple, never> implements IO
     const planned = this.run.plan.components.get(this.componentId)!.componentConf;
     this.conf = effectiveComponentConf(this.run.conf, planned, { topologyName: this.run.name });
     this.maxInflight = Math.max(1, confInt(this.conf, MAX_INFLIGHT_CONF, 1));
+    this.queueHigh = nextPowerOfTwo(Math.max(2, confInt(this.conf, CONFIG_KEYS.TOPOLOGY_EXECUTOR_RECEIVE_BUFFER_SIZE, DEFAULT_RECEIVE_BUFFER)));
+    this.queueLow = this.queueHigh / 4;
     this.reporter = new ErrorReporter(this.run, this.componentId, this.taskId, this.conf);
     const instance = cloneComponent(this.original, 'Bolt', this.componentId) as object;
     const ctx = topologyContextFor(this.run.topology, this.run.conf, this.run.plan, this.run.stormId, this.taskId);
@@ -191,7 +201,7 @@ export class BoltTaskOperator extends StreamOperator<Tuple, never> implements IO
       return;
     }
     this.queue.push(tuple);
-    if (!this.busy && this.queue.length - this.qHead > QUEUE_HIGH) this.context.setBusy((this.busy = true));
+    if (!this.busy && this.queue.length - this.qHead >= this.queueHigh) this.context.setBusy((this.busy = true));
     if (this.ready && this.inflight < this.maxInflight) this.pump();
   }
 
@@ -214,7 +224,7 @@ export class BoltTaskOperator extends StreamOperator<Tuple, never> implements IO
       this.queue.length = 0;
       this.qHead = 0;
     }
-    if (this.busy && this.queue.length - this.qHead <= QUEUE_LOW) this.context.setBusy((this.busy = false));
+    if (this.busy && this.queue.length - this.qHead <= this.queueLow) this.context.setBusy((this.busy = false));
     if (this.inflight === 0 && this.qHead === this.queue.length) this.releaseIdleWaiters();
   }
 

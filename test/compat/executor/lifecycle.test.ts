@@ -215,3 +215,35 @@ describe('LocalCluster (§12)', () => {
     await expect(cluster.submitTopology('dup', {}, b.createTopology())).rejects.toMatchObject({ name: 'AlreadyAliveException' });
   });
 });
+
+describe('backpressure (§5.4)', () => {
+  it('pauses spouts while a bolt queue is past topology.executor.receive.buffer.size', async () => {
+    let emitted = 0;
+    let release: (() => void) | undefined;
+    let executed = 0;
+    const b = new TopologyBuilder();
+    b.setSpout('s', new FnSpout({
+      next(_ctx, c) {
+        emitted++;
+        c.emit([emitted]);
+      },
+    }));
+    b.setBolt('slow', new FnBolt({
+      execute: () => {
+        executed++;
+        if (executed === 1) return new Promise<void>((r) => (release = r));
+      },
+    }), 1).shuffleGrouping('s');
+    cluster = new LocalCluster();
+    await cluster.submitTopology('bp', { 'topology.executor.receive.buffer.size': 6 }, b.createTopology());
+    await waitFor(() => release !== undefined, 5000, 'stuck execute');
+    await sleep(200);
+    const whileStuck = emitted;
+    // One poll may overshoot the bound by its nextTuple budget, never by more.
+    expect(whileStuck).toBeLessThan(8 + 64 + 1);
+    await sleep(100);
+    expect(emitted).toBe(whileStuck);
+    release!();
+    await waitFor(() => emitted > whileStuck + 100, 5000, 'spout resumed');
+  });
+});
