@@ -240,3 +240,67 @@ describe('window model check', () => {
     );
   });
 });
+
+describe('allowed lateness model check', () => {
+  it('firings and late side output follow the watermark/lateness rules exactly (property)', async () => {
+    const { default: fc } = await import('fast-check');
+    const size = 10;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.oneof(fc.record({ t: fc.integer({ min: 0, max: 80 }) }), fc.record({ w: fc.integer({ min: 0, max: 100 }) })), { maxLength: 60 }),
+        fc.constantFrom(0, 5, 25),
+        async (steps, lateness) => {
+          const script: Step<Ev>[] = [];
+          const fired: string[] = [];
+          const late: number[] = [];
+          const windows = new Map<number, { items: number[]; fired: boolean }>();
+          let watermark = -Infinity;
+          const emit = (start: number, items: number[]) => fired.push(`a [${start},${start + size}) ${items.join(',')}`);
+          steps.forEach((step, n) => {
+            if ('w' in step) {
+              script.push(wm(step.w));
+              if (step.w <= watermark) return;
+              watermark = step.w;
+              // Timers in time order: a window fires at end-1 and is dropped at end-1+lateness.
+              const due: Array<[number, number, 'fire' | 'drop']> = [];
+              for (const [start, win] of windows) {
+                if (!win.fired && start + size - 1 <= watermark) due.push([start + size - 1, start, 'fire']);
+                if (start + size - 1 + lateness <= watermark) due.push([start + size - 1 + lateness, start, 'drop']);
+              }
+              due.sort((x, y) => x[0] - y[0] || (x[2] === 'fire' ? -1 : 1));
+              for (const [, start, what] of due) {
+                const win = windows.get(start)!;
+                if (what === 'fire') {
+                  emit(start, win.items);
+                  win.fired = true;
+                  if (lateness === 0) windows.delete(start);
+                } else windows.delete(start);
+              }
+              return;
+            }
+            script.push(ev('a', n, step.t));
+            const start = step.t - (step.t % size);
+            if (start + size - 1 + lateness <= watermark) {
+              late.push(n);
+              return;
+            }
+            const win = windows.get(start) ?? { items: [], fired: false };
+            windows.set(start, win);
+            win.items.push(n);
+            if (start + size - 1 <= watermark) {
+              emit(start, win.items);
+              win.fired = true;
+            }
+          });
+          // End of input: the final watermark fires what is left, in time order.
+          for (const start of [...windows.keys()].sort((x, y) => x - y)) if (!windows.get(start)!.fired) emit(start, windows.get(start)!.items);
+          const lateTag = new OutputTag<Ev>('late');
+          const result = await runWindows(script, TumblingEventTimeWindows.of(size), { latenessMs: lateness, lateTag });
+          expect(result.fired).toEqual(fired);
+          expect(result.late.map((e) => e.n)).toEqual(late);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+});
