@@ -148,3 +148,55 @@ describe('operator state across failover and restore', () => {
     }
   });
 });
+
+describe('processing-time timers across failover', () => {
+  it('restored processing-time timers fire after the restore, and each fires into the committed output exactly once', async () => {
+    let armed = true;
+    const sink = collectSink<string>({ exactlyOnce: true });
+    const env = StreamEnvironment.create({ ...quiet, parallelism: 2, checkpoint: { intervalMs: 10 }, restart: { type: 'fixed-delay', attempts: 3, delayMs: 5 } });
+    env
+      .fromSource<number>({
+        createReader: (ctx) => {
+          let next = ctx.subtaskIndex;
+          return {
+            idleBackoffMs: 2,
+            poll(out) {
+              if (next < 20) {
+                out.collect(next);
+                next += ctx.parallelism;
+              }
+              return 'idle';
+            },
+            snapshotState: () => next,
+            restoreState: (s: number) => {
+              next = s;
+            },
+          };
+        },
+      })
+      .keyBy((k) => k)
+      .process<string>({
+        processElement(k, ctx) {
+          // Spread over ~100 ms so some timers are due before the failure and some after.
+          ctx.timerService().registerProcessingTimeTimer(ctx.currentProcessingTime() + 20 + k * 5);
+        },
+        onTimer(_ts, ctx, out) {
+          if (ctx.getCurrentKey() === 9 && armed) {
+            armed = false;
+            throw new Error('timer failure');
+          }
+          expect(ctx.timeDomain).toBe('processing');
+          out.collect(`timer ${ctx.getCurrentKey()}`);
+        },
+      })
+      .sinkTo(sink.sink, { parallelism: 1 });
+    const handle = env.executeAsync();
+    const deadline = Date.now() + 10_000;
+    while (sink.values.length < 20 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, 50));
+    const result = await handle.cancel();
+    expect(armed).toBe(false);
+    expect(result.restarts).toBe(1);
+    expect(sink.values.sort()).toEqual(Array.from({ length: 20 }, (_, k) => `timer ${k}`).sort());
+  });
+});
