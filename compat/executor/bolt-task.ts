@@ -66,6 +66,8 @@ export class BoltTaskOperator extends StreamOperator<Tuple, never> implements IO
   private outputs!: TaskOutputs;
   private reporter!: ErrorReporter;
   private hooks: ITaskHook[] = [];
+  /** `topology.debug`: log every emit, as Storm does. */
+  private debug = false;
   private readonly stats: ComponentStats;
   private readonly queue: Tuple[] = [];
   private qHead = 0;
@@ -106,6 +108,7 @@ export class BoltTaskOperator extends StreamOperator<Tuple, never> implements IO
     this.queueHigh = nextPowerOfTwo(Math.max(2, confInt(this.conf, CONFIG_KEYS.TOPOLOGY_EXECUTOR_RECEIVE_BUFFER_SIZE, DEFAULT_RECEIVE_BUFFER)));
     this.queueLow = this.queueHigh / 4;
     this.reporter = new ErrorReporter(this.run, this.componentId, this.taskId, this.conf);
+    this.debug = this.conf[CONFIG_KEYS.TOPOLOGY_DEBUG] === true;
     const instance = cloneComponent(this.original, 'Bolt', this.componentId) as object;
     const ctx = topologyContextFor(this.run.topology, this.run.conf, this.run.plan, this.run.stormId, this.taskId);
     this.topologyContext = ctx;
@@ -377,6 +380,7 @@ export class BoltTaskOperator extends StreamOperator<Tuple, never> implements IO
         for (let i = 0; i < tasks.length; i++) this.sendTo(outlet, tasks[i]!, so, frozen, tracked ? anchors : null, targets);
       }
     }
+    if (this.debug) this.run.log('info', `Emitting: ${this.componentId} ${streamId} [${frozen.map(String).join(', ')}] to ${JSON.stringify(targets)}`);
     if (this.hooks.length > 0) {
       for (const h of this.hooks) h.emit?.({ values: frozen, stream: streamId, taskId: this.taskId, outTasks: targets.slice() });
     }

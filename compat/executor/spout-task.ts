@@ -63,6 +63,8 @@ export class SpoutTask
   private readonly maxPending: number | null;
   private readonly reporter: ErrorReporter;
   private hooks: ITaskHook[] = [];
+  /** `topology.debug`: log every emit, as Storm does. */
+  private readonly debug: boolean;
   private out: SourceOutput<RoutedTuple> | null = null;
   /** Tuples emitted before the first poll (from `open`), sent once the output is known. */
   private early: RoutedTuple[] | null = null;
@@ -99,6 +101,7 @@ export class SpoutTask
     const max = confInt(this.conf, CONFIG_KEYS.TOPOLOGY_MAX_SPOUT_PENDING, null);
     this.maxPending = max !== null && max > 0 ? max : null;
     this.reporter = new ErrorReporter(run, componentId, this.taskId, this.conf);
+    this.debug = this.conf[CONFIG_KEYS.TOPOLOGY_DEBUG] === true;
   }
 
   // --- lifecycle -------------------------------------------------------------------------------
@@ -382,6 +385,7 @@ export class SpoutTask
         if (isThenable(r)) r.then(undefined, (e: unknown) => (this.asyncError = { error: this.crash(e) }));
       }
     }
+    if (this.debug) this.run.log('info', `Emitting: ${this.componentId} ${streamId} [${frozen.map(String).join(', ')}] to ${JSON.stringify(targets)}`);
     if (this.hooks.length > 0) {
       for (const h of this.hooks) h.emit?.({ values: frozen, stream: streamId, taskId: this.taskId, outTasks: targets.slice() });
     }

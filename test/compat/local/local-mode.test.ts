@@ -59,6 +59,18 @@ describe('StormSubmitter and the local-mode override (§12)', () => {
     expect([...got].sort()).toEqual(['W0', 'W1']);
   });
 
+  it('logs every emit when topology.debug is set', async () => {
+    const lines: string[] = [];
+    const b = new TopologyBuilder();
+    let i = 0;
+    b.setSpout('s', () => (i < 1 ? `w${i++}` : null));
+    await using cluster = new LocalCluster({ log: (_level, message) => void lines.push(message) });
+    const conf = new Config();
+    conf.setDebug(true);
+    await cluster.submitTopology('debug', conf, b.createTopology());
+    await waitFor(() => lines.some((l) => l.startsWith('Emitting: s default [w0]')), 5000, 'debug line');
+  });
+
   it('refuses simulated time instead of silently running in real time', () => {
     expect(() => new LocalCluster.Builder().withSimulatedTime()).toThrow(UnsupportedOperationException);
   });
