@@ -103,3 +103,6 @@ export { LocalTopology } from './local/local-topology.ts';
 export { KillOptions } from './local/kill-options.ts';
 export { StormSubmitter, NimbusClient } from './local/storm-submitter.ts';
 export { ConfigurableTopology } from './local/configurable-topology.ts';
+
+// Testing helpers (§12)
+export * from './testing/index.ts';
