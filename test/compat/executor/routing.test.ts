@@ -143,3 +143,26 @@ describe('routing errors (§5.4) and field count (§3.5)', () => {
     expect(errors[5]).toBe('no error');
   });
 });
+
+describe('several streams from one producer (§5.4 FIFO)', () => {
+  it('delivers both streams to one consumer in emit order', async () => {
+    const seen: string[] = [];
+    const b = new TopologyBuilder();
+    b.setSpout('s', new FnSpout({
+      next(_ctx, c) {
+        const self = this as unknown as { i?: number };
+        const i = self.i ?? 0;
+        if (i >= 6) return;
+        self.i = i + 1;
+        c.emit(i % 2 === 0 ? 'even' : 'odd', [i]);
+      },
+    }, { even: ['v'], odd: ['v'] }));
+    b.setBolt('both', new FnBolt({ execute: (t, c) => { seen.push(`${t.getSourceStreamId()}:${String(t.getValue(0))}`); c.ack(t); } }), 1)
+      .shuffleGrouping('s', 'even')
+      .shuffleGrouping('s', 'odd');
+    cluster = new LocalCluster();
+    await cluster.submitTopology('two-streams', {}, b.createTopology());
+    await waitFor(() => seen.length === 6, 5000, 'six tuples');
+    expect(seen).toEqual(['even:0', 'odd:1', 'even:2', 'odd:3', 'even:4', 'odd:5']);
+  });
+});
