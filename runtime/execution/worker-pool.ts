@@ -134,10 +134,15 @@ export class WorkerPoolDeployment {
         return;
       case 'finished':
         if (++this.finished === this.totalSubtasks && !this.settled) {
-          this.coordinator.trigger('checkpoint', true).then(
-            () => this.settle('finished'),
-            (error) => this.fail(error),
-          );
+          // As in Deployment: a periodic checkpoint still being written would refuse the final one
+          // ("in progress") and fail a job that finished fine, so wait for it first.
+          this.coordinator
+            .whenIdle()
+            .then(() => this.coordinator.trigger('checkpoint', true))
+            .then(
+              () => this.settle('finished'),
+              (error) => this.fail(error),
+            );
         }
         return;
       case 'failed':

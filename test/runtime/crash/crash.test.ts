@@ -18,8 +18,8 @@ interface Started {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
 }
 
-function start(outDir: string, checkpointDir: string): Started {
-  const child = spawn(process.execPath, ['--import', 'tsx', JOB, outDir, checkpointDir, String(COUNT), String(RATE)], {
+function start(outDir: string, checkpointDir: string, workers = 0): Started {
+  const child = spawn(process.execPath, ['--import', 'tsx', JOB, outDir, checkpointDir, String(COUNT), String(RATE), String(workers)], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -73,7 +73,7 @@ describe('crash property: SIGKILL at random moments, restart, same output as an 
     expect(uninterrupted).toEqual(expectedLines(COUNT).sort());
   });
 
-  it('killed and restarted, the job commits exactly the uninterrupted output: no loss, no duplicate', async () => {
+  async function killAndRestart(workers: number, numRuns: number): Promise<number> {
     let totalKills = 0;
     await fc.assert(
       fc.asyncProperty(fc.array(fc.integer({ min: 0, max: 1200 }), { minLength: 2, maxLength: 4 }), async (delays) => {
@@ -82,7 +82,7 @@ describe('crash property: SIGKILL at random moments, restart, same output as an 
         const outDir = join(d.path, 'out');
         const checkpointDir = join(d.path, 'ckpt');
         for (const delay of delays) {
-          const run = start(outDir, checkpointDir);
+          const run = start(outDir, checkpointDir, workers);
           await run.running;
           const finished = await Promise.race([run.exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), delay))]);
           if (!finished) {
@@ -93,7 +93,7 @@ describe('crash property: SIGKILL at random moments, restart, same output as an 
           // Killed, or it got to the end before the kill: anything else is a failure of the job.
           if (signal !== 'SIGKILL') expect(code, stderr).toBe(0);
         }
-        const last = start(outDir, checkpointDir);
+        const last = start(outDir, checkpointDir, workers);
         const { code, stderr } = await last.exited;
         expect(code, stderr).toBe(0);
         const lines = committedLines(outDir);
@@ -103,9 +103,19 @@ describe('crash property: SIGKILL at random moments, restart, same output as an 
         expect(lines).toEqual(uninterrupted);
         d.cleanup();
       }),
-      { numRuns: Number(process.env.STORMSHIFT_CRASH_RUNS ?? 4), endOnFailure: true },
+      { numRuns, endOnFailure: true },
     );
+    return totalKills;
+  }
+
+  it('killed and restarted, the job commits exactly the uninterrupted output: no loss, no duplicate', async () => {
+    const runs = Number(process.env.STORMSHIFT_CRASH_RUNS ?? 4);
     // The property is about crashes: make sure it really killed jobs mid-run.
-    expect(totalKills).toBeGreaterThanOrEqual(4);
+    expect(await killAndRestart(0, runs)).toBeGreaterThanOrEqual(runs);
+  }, 120_000);
+
+  it('the same with the subtasks on worker threads', async () => {
+    const runs = Number(process.env.STORMSHIFT_CRASH_RUNS_WORKERS ?? 2);
+    expect(await killAndRestart(2, runs)).toBeGreaterThanOrEqual(runs);
   }, 120_000);
 });
