@@ -130,3 +130,61 @@ describe('watermarks', () => {
     seen.forEach((wm, i) => expect(wm).toBeLessThanOrEqual(maxSoFar[i]! - 51));
   });
 });
+
+describe('idle inputs', () => {
+  it('an input declared idle stops holding the combined watermark back', async () => {
+    const build = (idleTimeoutMs: number | undefined) => {
+      const env = StreamEnvironment.create({ ...quiet, watermarkIntervalMs: 5 });
+      let i = 0;
+      const busy = env.fromSource<number>({
+        createReader: () => ({
+          idleBackoffMs: 2,
+          poll(out) {
+            out.collect(i, i * 10);
+            i++;
+            return 'idle';
+          },
+          snapshotState: () => i,
+        }),
+      });
+      let sent = false;
+      const quietSource = env.fromSource<number>({
+        createReader: () => ({
+          idleBackoffMs: 2,
+          poll(out) {
+            if (!sent) out.collect(-1, 0);
+            sent = true;
+            return 'idle';
+          },
+          snapshotState: () => sent,
+        }),
+      });
+      const strategy = { maxOutOfOrdernessMs: 0, ...(idleTimeoutMs === undefined ? {} : { idleTimeoutMs }) };
+      const fired: number[] = [];
+      busy
+        .assignTimestampsAndWatermarks(strategy)
+        .union(quietSource.assignTimestampsAndWatermarks(strategy))
+        .keyBy(() => 0)
+        .window(TumblingEventTimeWindows.of(50))
+        .aggregate({ createAccumulator: () => 0, add: (_v: number, n: number) => n + 1, getResult: (n) => n })
+        .map((n) => {
+          fired.push(n);
+          return n;
+        })
+        .sinkTo(collectSink<number>().sink);
+      return { handle: env.executeAsync(), fired };
+    };
+    const withIdleness = build(40);
+    const deadline = Date.now() + 5000;
+    while (withIdleness.fired.length === 0 && Date.now() < deadline) await sleep(5);
+    await withIdleness.handle.cancel();
+    expect(withIdleness.fired.length).toBeGreaterThan(0);
+    // The first window [0,50) holds the quiet input's record and the busy one's first five.
+    expect(withIdleness.fired[0]).toBe(6);
+
+    const without = build(undefined);
+    await sleep(300);
+    await without.handle.cancel();
+    expect(without.fired).toEqual([]);
+  });
+});
