@@ -7,9 +7,10 @@ import {
   StreamEnvironment,
   TumblingEventTimeWindows,
   TumblingProcessingTimeWindows,
+  ProcessingTimeSessionWindows,
   type TimeWindow,
 } from '../../../runtime/index.ts';
-import { quiet, runToList, scriptedSource, type Step } from '../../fixtures/runtime/helpers.ts';
+import { quiet, runToList, scriptedSource, sleep, type Step } from '../../fixtures/runtime/helpers.ts';
 
 type Ev = { k: string; n: number };
 const ev = (k: string, n: number, ts: number): Step<Ev> => ({ value: { k, n }, ts });
@@ -174,6 +175,42 @@ describe('processing-time windows', () => {
     const starts = sink.values.map((w) => w.start);
     expect(starts).toEqual([...starts].sort((a, b) => a - b));
     expect(sink.values.length).toBeGreaterThan(1);
+  });
+});
+
+describe('processing-time session windows', () => {
+  it('bursts separated by more than the gap become separate sessions', async () => {
+    const env = StreamEnvironment.create(quiet);
+    const sink = collectSink<number>();
+    let phase = 0;
+    let burstAt = 0;
+    env
+      .fromSource<string>({
+        createReader: () => ({
+          idleBackoffMs: 2,
+          poll(out) {
+            if (phase === 0) {
+              for (const v of ['a', 'b', 'c']) out.collect(v);
+              burstAt = Date.now();
+              phase = 1;
+            } else if (phase === 1 && Date.now() - burstAt >= 120) {
+              for (const v of ['d', 'e']) out.collect(v);
+              phase = 2;
+            }
+            return 'idle';
+          },
+          snapshotState: () => phase,
+        }),
+      })
+      .keyBy(() => 'k')
+      .window(ProcessingTimeSessionWindows.withGap(30))
+      .process<number>((_k, _w, items, out) => out.collect(items.length))
+      .sinkTo(sink.sink);
+    const handle = env.executeAsync();
+    const deadline = Date.now() + 5000;
+    while (sink.values.length < 2 && Date.now() < deadline) await sleep(5);
+    await handle.cancel();
+    expect(sink.values).toEqual([3, 2]);
   });
 });
 
