@@ -7,6 +7,7 @@
  * writes every batch to an output topic (acks=all) before resolving its offsets. The clock
  * starts at the first batch, so the mock's 3 s initial group-join delay is not counted.
  * --direct bypasses the protocol proxy (plain clients only), to show what the proxy costs.
+ * The mock retains only ~5 MiB per partition (about 110k of these records), which caps --records.
  */
 import { parseArgs } from 'node:util';
 import kafkajs from 'kafkajs';
@@ -60,6 +61,21 @@ async function measure(partitions: number): Promise<void> {
   }
   const fillSeconds = (performance.now() - fillStart) / 1000;
 
+  // The mock keeps only ~5 MiB of batches per partition and silently drops the oldest; a
+  // consumer starting behind that point would never see them, and the loop would never end.
+  const admin = kafka.admin();
+  await admin.connect();
+  const offsets = await admin.fetchTopicOffsets(input);
+  await admin.disconnect();
+  const dropped = offsets.reduce((sum, o) => sum + Number(o.low), 0);
+  if (dropped > 0) {
+    await producer.disconnect();
+    throw new Error(
+      `the mock's per-partition retention (5 MiB) already dropped ${dropped} input records; ` +
+        'use fewer --records or more --partitions',
+    );
+  }
+
   const consumer = kafka.consumer({
     groupId: `loop-${partitions}-${Date.now()}`,
     sessionTimeout: 10_000,
@@ -87,7 +103,7 @@ async function measure(partitions: number): Promise<void> {
       if (moved >= records) finish();
     },
   });
-  const timeout = setTimeout(() => finish(), 300_000);
+  const timeout = setTimeout(() => finish(), Number(process.env.LOOP_TIMEOUT_MS ?? 300_000));
   await finished;
   clearTimeout(timeout);
   const loopSeconds = (performance.now() - loopStart) / 1000;
