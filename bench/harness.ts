@@ -87,6 +87,8 @@ export interface VariantImpl {
    * measured interval in ms it observed itself, from first record in to last record out.
    */
   lastSteadyMs?(): number | undefined;
+  /** Likewise the CPU ms of that interval, when start-up CPU must not count either. */
+  lastCpuMs?(): number | undefined;
   close?(): Promise<void>;
 }
 
@@ -99,10 +101,20 @@ export interface WorkloadModule {
   readonly initialCount: number;
   /** Measured runs of this workload last at least this long (e.g. to span several checkpoints). */
   readonly minMeasureMs?: number;
+  /** false: no paced latency run (the output is periodic, e.g. a ranking per tick). */
+  readonly latency?: boolean;
   /** What one record is, for the report ("sentences", "lookups"). */
   readonly unit: string;
   /** A reason the whole workload cannot run here (a missing service or module), or undefined. */
   unavailable?(): Promise<string | undefined>;
+  /**
+   * Runs in the bench process before the workload's runs (start a broker, fill a topic); what it
+   * returns reaches every child as `params.extra`. A throw makes the workload "not available".
+   */
+  setup?(): Promise<Record<string, unknown>>;
+  teardown?(): Promise<void>;
+  /** Cap on the records of one run (e.g. what the input topic holds). */
+  readonly maxCount?: number;
   /** A reason one variant cannot run here (e.g. the compat executor is missing), or undefined. */
   variantUnavailable?(variant: string): Promise<string | undefined>;
   create(variant: string, params: ChildParams): Promise<VariantImpl>;
@@ -173,5 +185,5 @@ export async function measure(impl: VariantImpl, request: RunRequest): Promise<M
   const wall = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   const steady = impl.lastSteadyMs?.();
-  return { digest, ms: steady ?? wall, cpuMs: (cpu.user + cpu.system) / 1000 };
+  return { digest, ms: steady ?? wall, cpuMs: impl.lastCpuMs?.() ?? (cpu.user + cpu.system) / 1000 };
 }

@@ -84,16 +84,18 @@ export function parseArgs(args: readonly string[]): Options {
 interface Settings extends ChildParams {
   runs: number;
   childTimeoutMs: number;
+  /** Discarded warm-up runs before a workload's rounds: every variant (full) or just one (quick, for time). */
+  warmupRound: 'all' | 'one';
 }
 
 function settingsFor(quick: boolean, runs: number | undefined): Settings {
   return quick
-    ? { runs: runs ?? 5, warmupMs: 150, measureMs: 500, latencyMs: 300, latencyLoad: 0.5, maxCount: 60_000_000, childTimeoutMs: 60_000 }
-    : { runs: runs ?? 7, warmupMs: 500, measureMs: 2000, latencyMs: 1000, latencyLoad: 0.5, maxCount: 250_000_000, childTimeoutMs: 180_000 };
+    ? { runs: runs ?? 5, warmupMs: 100, measureMs: 400, latencyMs: 250, latencyLoad: 0.5, maxCount: 60_000_000, childTimeoutMs: 60_000, warmupRound: 'one' }
+    : { runs: runs ?? 7, warmupMs: 500, measureMs: 2000, latencyMs: 1000, latencyLoad: 0.5, maxCount: 250_000_000, childTimeoutMs: 180_000, warmupRound: 'all' };
 }
 
 function paramsFor(settings: Settings, workload: WorkloadModule): ChildParams {
-  const { runs: _runs, childTimeoutMs: _t, ...params } = settings;
+  const { runs: _runs, childTimeoutMs: _t, warmupRound: _w, ...params } = settings;
   return { ...params, measureMs: Math.max(params.measureMs, workload.minMeasureMs ?? 0) };
 }
 
@@ -173,9 +175,10 @@ export async function runBench(args: string[]): Promise<number> {
   const names = options.only.length > 0 ? Object.keys(WORKLOADS).filter((n) => options.only.includes(n)) : Object.keys(WORKLOADS);
   const planned = await plan(names);
 
-  // Warm-up round: one short run per variant (loads and compiles every module, warms the disk cache).
-  const warmParams = (m: WorkloadModule): ChildParams => ({ ...paramsFor(settings, m), warmupMs: 50, measureMs: 50, latencyMs: 0 });
-  const total = planned.reduce((sum, p) => sum + p.runnable.length * (settings.runs + 1), 0);
+  // Each workload starts with discarded warm-up runs (they load and compile its modules and warm
+  // the disk cache); every child also warms up and calibrates before it measures.
+  const warmups = (p: Planned): string[] => (settings.warmupRound === 'all' ? p.runnable : p.runnable.slice(0, 1));
+  const total = planned.reduce((sum, p) => sum + p.runnable.length * settings.runs + warmups(p).length, 0);
   const tty = process.stderr.isTTY === true;
   const bar = new cliProgress.SingleBar(
     { format: 'bench [{bar}] {value}/{total} runs | {eta_formatted} left | {what}', stream: process.stderr, hideCursor: true, etaBuffer: 20 },
@@ -187,22 +190,36 @@ export async function runBench(args: string[]): Promise<number> {
   const summaries: WorkloadSummary[] = [];
   const rawRuns: RunResult[] = [];
   for (const p of planned) {
+    let extra: Record<string, unknown> | undefined;
+    if (p.module.setup && p.runnable.length > 0) {
+      if (tty) bar.update({ what: `${p.name}: setting up` });
+      try {
+        extra = await p.module.setup();
+      } catch (error) {
+        p.unavailable = `set-up failed: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`;
+        for (const variant of p.runnable) p.skipped.unshift({ variant, status: 'not-available', reason: p.unavailable, runs: [] });
+        if (tty) bar.increment(p.runnable.length * settings.runs + warmups(p).length);
+        p.runnable = [];
+      }
+    }
+    const childParams = { ...paramsFor(settings, p.module), ...(extra ? { extra } : {}) };
     const results = new Map<string, Array<RunResult | null>>(p.runnable.map((v) => [v, []]));
     const note = (what: string): void => {
       if (tty) bar.increment(1, { what });
     };
-    for (const variant of p.runnable) {
+    for (const variant of warmups(p)) {
       note(`${p.name}/${variant} warm-up`);
-      await runChild(p.name, variant, warmParams(p.module), settings.childTimeoutMs);
+      await runChild(p.name, variant, { ...childParams, warmupMs: 50, measureMs: 50, latencyMs: 0 }, settings.childTimeoutMs);
     }
     for (let round = 0; round < settings.runs; round++) {
       for (const variant of p.runnable) {
-        const result = await runChild(p.name, variant, paramsFor(settings, p.module), settings.childTimeoutMs);
+        const result = await runChild(p.name, variant, childParams, settings.childTimeoutMs);
         rawRuns.push(result);
         results.get(variant)!.push(result);
         note(`${p.name}/${variant} ${round + 1}/${settings.runs}${result.ok ? '' : ' FAILED'}`);
       }
     }
+    await p.module.teardown?.().catch(() => {});
     const variants = [...p.runnable.map((v) => summarizeVariant(v, results.get(v)!)), ...p.skipped];
     summaries.push(summarizeWorkload(p.name, WORKLOADS[p.name]!.title, p.module.unit, variants, p.unavailable));
     if (!tty) process.stderr.write(`  ${p.name}: done\n`);

@@ -21,6 +21,7 @@ async function main(): Promise<void> {
   if (!workloadName || !variant || !paramsJson) throw new Error('usage: variant.ts <workload> <variant> <json params>');
   const params = JSON.parse(paramsJson) as ChildParams;
   const workload = await loadWorkload(workloadName);
+  params.maxCount = Math.min(params.maxCount, workload.maxCount ?? Infinity);
   const impl = await workload.create(variant, params);
   const result: RunResult = {
     workload: workloadName,
@@ -54,7 +55,7 @@ async function main(): Promise<void> {
     result.recordsPerSec = count / result.seconds;
     result.cpuSecPerMillion = (run.cpuMs / 1000 / count) * 1e6;
 
-    if (params.latencyMs > 0) {
+    if (params.latencyMs > 0 && workload.latency !== false) {
       const pacedRate = result.recordsPerSec * params.latencyLoad;
       const pacedCount = Math.max(1, Math.round((pacedRate * params.latencyMs) / 1000));
       const histogram = new LatencyHistogram();

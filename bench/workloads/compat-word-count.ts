@@ -20,8 +20,6 @@ import {
 import { stamp, type Digest, type RunRequest, type VariantImpl } from '../harness.ts';
 import { sentenceAt, splitWords, wordCountDigest } from './sentences.ts';
 
-export const COMPAT_VARIANTS: readonly string[] = ['compat-acking', 'compat-zero-ackers', 'compat-checkpoint'];
-
 /** Storm config for each compat variant. */
 export function compatConf(variant: string): Conf {
   switch (variant) {

@@ -94,7 +94,7 @@ const workload: WorkloadModule = {
     rxjs: 'the yardstick is the runtime against the loop; word-count has the streams/RxJS comparison',
     compat: 'no Storm topology counterpart: word-count is the compat comparison',
   },
-  initialCount: 50_000,
+  initialCount: 5000,
   unit: 'records',
   async create(variant) {
     if (variant === 'native') return native();

@@ -1,0 +1,226 @@
+/**
+ * Workload 4, Kafka → transform → Kafka on the test broker (librdkafka's mock cluster through the
+ * test harness, or KAFKA_BROKERS): the native job (kafka source → map → kafka sink) against a
+ * plain kafkajs consume-transform-produce loop. The bench process fills the input topic once; each
+ * run reads its first `count` records from the earliest offset with a fresh group and writes the
+ * transformed records to an output topic. Throughput is taken from the first record read to the
+ * last write acknowledged, so consumer-group joins and connects do not count.
+ */
+import kafkajs from 'kafkajs';
+import type { Consumer, Producer } from 'kafkajs';
+import { kafkaSink, kafkaSource } from '../../runtime/connectors/kafka/index.ts';
+import { StreamEnvironment, type Source, type SourceOutput } from '../../runtime/index.ts';
+import type { ChildParams, Digest, RunRequest, VariantImpl, WorkloadModule } from '../harness.ts';
+import { sentenceAt } from './sentences.ts';
+
+/** Records in the input topic: the cap of any run (the mock broker keeps only ~130k of them). */
+const INPUT_RECORDS = 100_000;
+
+interface KafkaParams {
+  brokers: string[];
+  inTopic: string;
+  outTopic: string;
+}
+
+/** The transform both variants apply: word count prefix and upper case. */
+function transform(sentence: string): string {
+  let words = 1;
+  for (let i = 0; i < sentence.length; i++) if (sentence.charCodeAt(i) === 32) words++;
+  return `${words}:${sentence.toUpperCase()}`;
+}
+
+function reference(count: number): Digest {
+  let checksum = 0;
+  for (let i = 0; i < count; i++) checksum += transform(sentenceAt(i)).length;
+  return { records: count, checksum };
+}
+
+let groupSerial = 0;
+const groupId = (variant: string): string => `stormshift-bench-${variant}-${process.pid}-${Date.now().toString(36)}-${++groupSerial}`;
+
+/** Ends a source after `count` records: the runtime's Kafka source is unbounded. */
+function firstRecords<T>(source: Source<T>, count: number, onFirst: () => void): Source<T> {
+  return {
+    createReader(context) {
+      const inner = source.createReader(context);
+      let left = count;
+      const counting: { output: SourceOutput<T> | undefined } = { output: undefined };
+      const wrapped: SourceOutput<T> = {
+        collect(value, timestamp) {
+          if (left === count) onFirst();
+          left--;
+          counting.output!.collect(value, timestamp);
+        },
+        emitWatermark(watermark) {
+          counting.output!.emitWatermark(watermark);
+        },
+      };
+      return {
+        ...(inner.idleBackoffMs !== undefined ? { idleBackoffMs: inner.idleBackoffMs } : {}),
+        start: () => inner.start?.(),
+        async poll(output, maxRecords) {
+          if (left <= 0) return 'end';
+          counting.output = output;
+          const result = await inner.poll(wrapped, Math.min(maxRecords, left));
+          return left <= 0 ? 'end' : result;
+        },
+        snapshotState: (id) => inner.snapshotState(id),
+        restoreState: (state) => inner.restoreState?.(state),
+        notifyCheckpointComplete: (id) => inner.notifyCheckpointComplete?.(id),
+        close: () => inner.close?.(),
+      };
+    },
+  };
+}
+
+function native(params: KafkaParams): VariantImpl {
+  let steadyMs: number | undefined;
+  return {
+    async run({ count }: RunRequest): Promise<Digest> {
+      const digest: Digest = { records: 0, checksum: 0 };
+      let firstAt = 0;
+      const env = StreamEnvironment.create({ jobName: 'bench-kafka' });
+      const source = kafkaSource<string>({
+        brokers: params.brokers,
+        topics: params.inTopic,
+        groupId: groupId('native'),
+        startFrom: 'earliest',
+        commitOffsets: false,
+        logLevel: 'nothing',
+        consumer: { maxWaitTimeInMs: 50 },
+      });
+      env
+        .fromSource(firstRecords(source, count, () => (firstAt = performance.now())), { name: 'kafka-in', nonParallel: true })
+        .map((sentence: string) => {
+          const out = transform(sentence);
+          digest.records++;
+          digest.checksum += out.length;
+          return out;
+        }, { name: 'transform' })
+        .sinkTo(kafkaSink<string>({ brokers: params.brokers, topic: params.outTopic, logLevel: 'nothing' }), { name: 'kafka-out' });
+      await env.execute();
+      steadyMs = performance.now() - firstAt;
+      return digest;
+    },
+    lastSteadyMs: () => steadyMs,
+  };
+}
+
+/** The plain loop: eachBatch → transform → one producer.send per batch, awaited. */
+function kafkajsLoop(params: KafkaParams): VariantImpl {
+  let steadyMs: number | undefined;
+  const kafka = new kafkajs.Kafka({ brokers: params.brokers, clientId: 'stormshift-bench', logLevel: kafkajs.logLevel.NOTHING });
+  let producer: Producer | undefined;
+  return {
+    async run({ count }: RunRequest): Promise<Digest> {
+      if (!producer) {
+        producer = kafka.producer({ allowAutoTopicCreation: false });
+        await producer.connect();
+      }
+      const out = producer;
+      const digest: Digest = { records: 0, checksum: 0 };
+      if (count === 0) return digest;
+      const consumer: Consumer = kafka.consumer({ groupId: groupId('loop'), maxWaitTimeInMs: 50 });
+      await consumer.connect();
+      await consumer.subscribe({ topic: params.inTopic, fromBeginning: true });
+      let firstAt = 0;
+      let finish!: () => void;
+      let fail!: (error: unknown) => void;
+      const finished = new Promise<void>((resolve, reject) => {
+        finish = resolve;
+        fail = reject;
+      });
+      await consumer.run({
+        autoCommit: false,
+        eachBatch: async ({ batch }) => {
+          if (digest.records >= count) return;
+          if (firstAt === 0) firstAt = performance.now();
+          const messages: Array<{ value: string }> = [];
+          for (const message of batch.messages) {
+            if (digest.records + messages.length >= count) break;
+            const value = transform(message.value!.toString('utf8'));
+            digest.checksum += value.length;
+            messages.push({ value });
+          }
+          try {
+            await out.send({ topic: params.outTopic, acks: -1, messages });
+          } catch (error) {
+            fail(error);
+            return;
+          }
+          digest.records += messages.length;
+          if (digest.records >= count) finish();
+        },
+      });
+      try {
+        await finished;
+        steadyMs = performance.now() - firstAt;
+      } finally {
+        await consumer.disconnect();
+      }
+      return digest;
+    },
+    lastSteadyMs: () => steadyMs,
+    async close() {
+      await producer?.disconnect();
+    },
+  };
+}
+
+/** Parent side: the broker for the whole workload, filled once. */
+let cluster: { stop(): Promise<void> } | undefined;
+
+const workload: WorkloadModule = {
+  variants: ['native', 'kafkajs-loop'],
+  notApplicable: {
+    'hand-loop': 'the plain kafkajs loop is the hand-written limit here',
+    compat: 'not run here: a Storm Kafka spout is not part of compat (storm-kafka-client is a separate Storm module)',
+  },
+  initialCount: 5000,
+  maxCount: INPUT_RECORDS,
+  latency: false,
+  unit: 'messages',
+  async setup(): Promise<Record<string, unknown>> {
+    const { startKafkaCluster } = await import('../../test/harness/kafka/index.ts');
+    const started = await startKafkaCluster({ brokers: 1 });
+    cluster = started;
+    const inTopic = `bench-in-${Date.now().toString(36)}`;
+    const outTopic = `bench-out-${Date.now().toString(36)}`;
+    await started.createTopic(inTopic, 1);
+    await started.createTopic(outTopic, 1);
+    const kafka = new kafkajs.Kafka({ brokers: started.brokers, clientId: 'stormshift-bench-fill', logLevel: kafkajs.logLevel.NOTHING });
+    const producer = kafka.producer();
+    await producer.connect();
+    try {
+      for (let i = 0; i < INPUT_RECORDS; i += 5000) {
+        const messages = [];
+        for (let j = i; j < Math.min(INPUT_RECORDS, i + 5000); j++) messages.push({ value: sentenceAt(j) });
+        await producer.send({ topic: inTopic, acks: -1, messages });
+      }
+      const admin = kafka.admin();
+      await admin.connect();
+      const [offsets] = await admin.fetchTopicOffsets(inTopic);
+      await admin.disconnect();
+      if (offsets?.low !== '0' || offsets.high !== String(INPUT_RECORDS)) {
+        throw new Error(`the broker kept offsets ${offsets?.low}..${offsets?.high} of the ${INPUT_RECORDS} input records (retention too small)`);
+      }
+    } finally {
+      await producer.disconnect();
+    }
+    return { brokers: started.brokers, inTopic, outTopic } satisfies KafkaParams;
+  },
+  async teardown() {
+    await cluster?.stop();
+    cluster = undefined;
+  },
+  async create(variant: string, params: ChildParams) {
+    const kafkaParams = params.extra as unknown as KafkaParams | undefined;
+    if (!kafkaParams?.brokers) throw new Error('kafka: no broker (the bench process starts one and passes it in params.extra)');
+    if (variant === 'native') return native(kafkaParams);
+    if (variant === 'kafkajs-loop') return kafkajsLoop(kafkaParams);
+    throw new Error(`kafka has no variant '${variant}'`);
+  },
+  reference,
+};
+
+export default workload;

@@ -1,0 +1,76 @@
+/**
+ * Workload 6, scaling: a CPU-heavy map (parallelism 2) behind a rebalance, on 2 worker threads
+ * against the same job on 1. Throughput is taken between the first and the last record at the
+ * sink, so starting the workers (each loads the job module) does not count; CPU likewise.
+ */
+import { BroadcastChannel } from 'node:worker_threads';
+import { StreamEnvironment } from '../../runtime/index.ts';
+import type { Digest, RunRequest, VariantImpl, WorkloadModule } from '../harness.ts';
+import jobDefinition, { heavy, SAMPLE_EVERY, type ScalingMessage } from './scaling-job.ts';
+
+const JOB_MODULE = new URL('./scaling-job.ts', import.meta.url).href;
+
+function reference(count: number): Digest {
+  let checksum = (count * (count - 1)) / 2;
+  for (let i = 0; i < count; i += SAMPLE_EVERY) checksum += heavy(i);
+  return { records: count, checksum };
+}
+
+let serial = 0;
+
+function threads(workers: number): VariantImpl {
+  let steadyMs: number | undefined;
+  let cpuMs: number | undefined;
+  return {
+    async run({ count, rate, latency }: RunRequest): Promise<Digest> {
+      const channelName = `stormshift-bench-scaling-${process.pid}-${++serial}`;
+      const channel = new BroadcastChannel(channelName);
+      let firstAt = 0;
+      let cpu0: NodeJS.CpuUsage | undefined;
+      const done = new Promise<Extract<ScalingMessage, { t: 'done' }>>((resolve) => {
+        channel.onmessage = (event) => {
+          const message = (event as unknown as { data: ScalingMessage }).data;
+          if (message.t === 'first') {
+            firstAt = message.at;
+            cpu0 = process.cpuUsage();
+          } else resolve(message);
+        };
+      });
+      const jobArgs = [String(count), rate === undefined ? '' : String(rate), channelName];
+      const env = StreamEnvironment.create({ jobName: 'bench-scaling', workers, jobModule: JOB_MODULE, jobArgs });
+      await jobDefinition.build(env, jobArgs);
+      try {
+        await env.execute();
+        const result = count === 0 ? undefined : await done;
+        if (!result) return { records: 0, checksum: 0 };
+        const cpu = process.cpuUsage(cpu0);
+        cpuMs = (cpu.user + cpu.system) / 1000;
+        steadyMs = result.lastAt - firstAt;
+        if (latency && result.buckets) latency.merge({ buckets: result.buckets, count: result.count, max: result.max });
+        return { records: result.records, checksum: result.checksum };
+      } finally {
+        channel.close();
+      }
+    },
+    lastSteadyMs: () => steadyMs,
+    lastCpuMs: () => cpuMs,
+  };
+}
+
+const workload: WorkloadModule = {
+  variants: ['native-1-thread', 'native-2-threads'],
+  notApplicable: {
+    'hand-loop': 'not run here: a loop has one thread; the question is what a second worker thread buys the runtime',
+    compat: 'not run here: compat topologies run on the main event loop (LocalCluster)',
+  },
+  initialCount: 40_000,
+  unit: 'records',
+  async create(variant) {
+    if (variant === 'native-1-thread') return threads(1);
+    if (variant === 'native-2-threads') return threads(2);
+    throw new Error(`scaling has no variant '${variant}'`);
+  },
+  reference,
+};
+
+export default workload;
