@@ -31,10 +31,19 @@ function start(outDir: string, checkpointDir: string, workers = 0): Started {
     if (stdout.includes('running')) markRunning();
   });
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  // A run takes a couple of seconds; one still going after 30 s hangs. Kill it and say so, rather
+  // than letting the whole property time out without a word.
+  let hung = false;
+  const watchdog = setTimeout(() => {
+    hung = true;
+    child.kill('SIGKILL');
+  }, 30_000);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) =>
     child.on('exit', (code, signal) => {
+      clearTimeout(watchdog);
       markRunning();
-      resolve({ code, signal, stdout, stderr });
+      if (hung) stderr += '\n[test] the job hung and was killed after 30 s';
+      resolve({ code: hung ? -1 : code, signal: hung ? null : signal, stdout, stderr });
     }),
   );
   return { child, running, exited };
@@ -112,10 +121,10 @@ describe('crash property: SIGKILL at random moments, restart, same output as an 
     const runs = Number(process.env.STORMSHIFT_CRASH_RUNS ?? 4);
     // The property is about crashes: make sure it really killed jobs mid-run.
     expect(await killAndRestart(0, runs)).toBeGreaterThanOrEqual(runs);
-  }, 120_000);
+  }, 60_000 + 30_000 * Number(process.env.STORMSHIFT_CRASH_RUNS ?? 4));
 
   it('the same with the subtasks on worker threads', async () => {
     const runs = Number(process.env.STORMSHIFT_CRASH_RUNS_WORKERS ?? 2);
     expect(await killAndRestart(2, runs)).toBeGreaterThanOrEqual(runs);
-  }, 120_000);
+  }, 60_000 + 30_000 * Number(process.env.STORMSHIFT_CRASH_RUNS_WORKERS ?? 2));
 });
