@@ -108,6 +108,7 @@ export class BoltTaskOperator extends StreamOperator<Tuple, never> implements IO
     this.queueHigh = nextPowerOfTwo(Math.max(2, confInt(this.conf, CONFIG_KEYS.TOPOLOGY_EXECUTOR_RECEIVE_BUFFER_SIZE, DEFAULT_RECEIVE_BUFFER)));
     this.queueLow = this.queueHigh / 4;
     this.reporter = new ErrorReporter(this.run, this.componentId, this.taskId, this.conf);
+    this.run.boltTasks.set(this.taskId, this);
     this.debug = this.conf[CONFIG_KEYS.TOPOLOGY_DEBUG] === true;
     const instance = cloneComponent(this.original, 'Bolt', this.componentId) as object;
     const ctx = topologyContextFor(this.run.topology, this.run.conf, this.run.plan, this.run.stormId, this.taskId);
@@ -178,6 +179,7 @@ export class BoltTaskOperator extends StreamOperator<Tuple, never> implements IO
   }
 
   override async close(): Promise<void> {
+    if (this.run.boltTasks.get(this.taskId) === this) this.run.boltTasks.delete(this.taskId);
     const wasReady = this.ready;
     this.ready = false;
     this.crashed = true;
@@ -396,7 +398,8 @@ export class BoltTaskOperator extends StreamOperator<Tuple, never> implements IO
     const tuple = new RoutedTuple(this.topologyContext, frozen, this.componentId, this.taskId, so.streamId, id, target - outlet.firstTask, outlet.tag);
     targets.push(target);
     this.stats.transferred++;
-    this.output.collectSide(outlet.tag, tuple, NO_TIMESTAMP);
+    if (outlet.feedback) this.run.boltTasks.get(target)?.processElement(tuple);
+    else this.output.collectSide(outlet.tag, tuple, NO_TIMESTAMP);
   }
 
   ack(input: Tuple): void {

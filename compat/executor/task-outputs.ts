@@ -9,7 +9,7 @@ import { GlobalStreamId } from '../component/global-stream-id.ts';
 import type { TopologyContext } from '../component/context.ts';
 import { checkFieldCount } from '../component/tuple.ts';
 import { createGrouper, fieldsHashModeFromConf, type Grouper } from '../topology/groupers.ts';
-import type { TopologyRun } from '../translate/topology-run.ts';
+import { feedbackKey, type TopologyRun } from '../translate/topology-run.ts';
 
 export class Outlet {
   constructor(
@@ -19,6 +19,8 @@ export class Outlet {
     readonly isDirect: boolean,
     /** Lowest task id of the consumer: task index = task id − firstTask (ids are contiguous). */
     readonly firstTask: number,
+    /** Closes a cycle: delivered by a direct call, not through the runtime (see build-job). */
+    readonly feedback: boolean,
   ) {}
 }
 
@@ -61,6 +63,7 @@ export class TaskOutputs {
             }),
             s.isDirect,
             s.tasks[0] ?? 0,
+            run.feedbackEdges.has(feedbackKey(componentId, streamId, s.consumer)),
           ),
       );
       this.streams.set(streamId, new StreamOut(streamId, spec.fields, outlets));

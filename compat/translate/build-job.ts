@@ -11,7 +11,7 @@ import { BoltTaskOperator } from '../executor/bolt-task.ts';
 import { SpoutRouterOperator, SpoutSource } from '../executor/spout-source.ts';
 import { CheckpointSpout as CP } from '../component/constants.ts';
 import { edgeTag, type RoutedTuple } from './routed-tuple.ts';
-import type { TopologyRun } from './topology-run.ts';
+import { feedbackKey, type TopologyRun } from './topology-run.ts';
 
 /** Input edges of a bolt that carry data (the `$checkpoint` protocol rides the runtime's barriers). */
 function dataInputs(run: TopologyRun, boltId: string): Array<{ component: string; stream: string }> {
@@ -23,17 +23,28 @@ function dataInputs(run: TopologyRun, boltId: string): Array<{ component: string
   return out;
 }
 
-/** Producers before consumers; the runtime's job graph is acyclic, so a cyclic topology is refused. */
+/**
+ * Producers before consumers. The runtime's job graph is acyclic: a cycle is broken at the inputs
+ * of the first bolt (in declaration order) that cannot be placed, and those edges become feedback
+ * edges. Checkpoints need every edge to carry barriers, so cycles are refused there.
+ */
 function boltOrder(run: TopologyRun): string[] {
   const placed = new Set<string>(run.spouts);
   const order: string[] = [];
   let remaining = [...run.bolts];
+  const ready = (b: string): boolean =>
+    dataInputs(run, b).every((i) => placed.has(i.component) || !run.bolts.includes(i.component) || run.feedbackEdges.has(feedbackKey(i.component, i.stream, b)));
   while (remaining.length > 0) {
-    const next = remaining.filter((b) => dataInputs(run, b).every((i) => placed.has(i.component) || !run.bolts.includes(i.component)));
+    const next = remaining.filter(ready);
     if (next.length === 0) {
-      throw new UnsupportedOperationException(
-        `Topology ${run.name} has a cycle through bolts ${remaining.join(', ')}; stormshift runs acyclic topologies only`,
-      );
+      if (run.mode === 'checkpoint' || run.stateful) {
+        throw new UnsupportedOperationException(
+          `Topology ${run.name} has a cycle through bolts ${remaining.join(', ')}; checkpointed topologies must be acyclic`,
+        );
+      }
+      const breakAt = remaining[0]!;
+      for (const i of dataInputs(run, breakAt)) if (!placed.has(i.component)) run.feedbackEdges.add(feedbackKey(i.component, i.stream, breakAt));
+      continue;
     }
     for (const b of next) {
       placed.add(b);
@@ -58,6 +69,7 @@ export function buildJob(run: TopologyRun, env: StreamEnvironment): void {
     if (n === 0) continue;
     const inputs: DataStream<RoutedTuple>[] = [];
     for (const { component, stream } of dataInputs(run, id)) {
+      if (run.feedbackEdges.has(feedbackKey(component, stream, id))) continue;
       const producer = streams.get(component);
       if (producer !== undefined) inputs.push(producer.getSideOutput(new OutputTag<RoutedTuple>(edgeTag(stream, id))));
     }

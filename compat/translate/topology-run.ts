@@ -27,6 +27,11 @@ export const VERDICT_ACK = 1;
 export const VERDICT_FAIL = 2;
 export const VERDICT_RESET = 3;
 
+/** Identifies one (producer, stream, consumer) edge. */
+export function feedbackKey(producer: string, streamId: string, consumer: string): string {
+  return `${producer}:${streamId}->${consumer}`;
+}
+
 export interface ReportedError {
   readonly componentId: string;
   readonly taskId: number;
@@ -80,6 +85,13 @@ export class TopologyRun implements AckSink {
   /** Spout tasks of the live incarnation by task id; a restarted task replaces its entry. */
   readonly spoutTasks = new Map<number, SpoutTaskHandle>();
   readonly errors: ReportedError[] = [];
+  /**
+   * Edges that close a cycle (keys from `feedbackKey`): the runtime's job graph is acyclic, so
+   * these are delivered by a direct call into the live consumer task instead of a runtime channel.
+   */
+  readonly feedbackEdges = new Set<string>();
+  /** Live bolt task incarnations by task id, for feedback edges. */
+  readonly boltTasks = new Map<number, { processElement(tuple: unknown): void }>();
   /** Contexts of the live task incarnations (metrics read their registered metrics). */
   readonly taskContexts = new Map<number, { componentId: string; context: TopologyContext }>();
   readonly stats = new Map<string, ComponentStats>();

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Fields, LocalCluster, TopologyBuilder, type TopologyContext } from '../../../compat/index.ts';
-import { FnBolt, FnSpout } from './fn-components.ts';
+import { FnBolt, FnSpout, counterSpout } from './fn-components.ts';
 import { sleep, waitFor } from '../e2e/fixtures.ts';
 
 let cluster: LocalCluster | undefined;
@@ -164,5 +164,52 @@ describe('several streams from one producer (§5.4 FIFO)', () => {
     await cluster.submitTopology('two-streams', {}, b.createTopology());
     await waitFor(() => seen.length === 6, 5000, 'six tuples');
     expect(seen).toEqual(['even:0', 'odd:1', 'even:2', 'odd:3', 'even:4', 'odd:5']);
+  });
+});
+
+describe('cyclic topologies', () => {
+  it('runs a cycle through a feedback edge, with acking across it', async () => {
+    const trail: string[] = [];
+    const acked: unknown[] = [];
+    const b = new TopologyBuilder();
+    b.setSpout('s', new FnSpout({
+      next(_ctx, c) {
+        const self = this as unknown as { done?: boolean };
+        if (self.done) return;
+        self.done = true;
+        c.emit([0], 'root');
+      },
+      ack: (id) => void acked.push(id),
+    }));
+    b.setBolt('a', new FnBolt({
+      execute: (t, c) => {
+        const v = t.getInteger(0);
+        trail.push(`a${v}`);
+        if (v < 3) c.emit(t, [v + 1]);
+        c.ack(t);
+      },
+    }, { default: ['v'] }), 1).shuffleGrouping('s').shuffleGrouping('b');
+    b.setBolt('b', new FnBolt({
+      execute: (t, c) => {
+        trail.push(`b${t.getInteger(0)}`);
+        c.emit(t, [t.getInteger(0)]);
+        c.ack(t);
+      },
+    }, { default: ['v'] }), 1).shuffleGrouping('a');
+    cluster = new LocalCluster();
+    await cluster.submitTopology('cycle', {}, b.createTopology());
+    await waitFor(() => acked.length === 1, 5000, 'tree acked');
+    expect(trail).toEqual(['a0', 'b1', 'a1', 'b2', 'a2', 'b3', 'a3']);
+    await sleep(30);
+    expect(acked).toEqual(['root']);
+  });
+
+  it('refuses a cycle in a checkpointed topology', async () => {
+    const b = new TopologyBuilder();
+    b.setSpout('s', counterSpout(1));
+    b.setBolt('a', new FnBolt({ execute: () => {} }, { default: ['v'] }), 1).shuffleGrouping('s').shuffleGrouping('b');
+    b.setBolt('b', new FnBolt({ execute: () => {} }, { default: ['v'] }), 1).shuffleGrouping('a');
+    cluster = new LocalCluster();
+    await expect(cluster.submitTopology('cycle-cp', { 'stormshift.reliability': 'checkpoint' }, b.createTopology())).rejects.toThrow(/must be acyclic/);
   });
 });
