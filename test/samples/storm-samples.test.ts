@@ -35,7 +35,7 @@ import {
   rollingTopWordsBuilder,
 } from '../../samples/storm/rolling-top-words.ts';
 import slidingWindowTopology, { config as slidingConfig } from '../../samples/storm/sliding-window-sum.ts';
-import { PrinterBolt, StatefulSumBolt, statefulSumBuilder } from '../../samples/storm/stateful-sum.ts';
+import statefulSumTopology, { PrinterBolt, StatefulSumBolt, statefulSumBuilder } from '../../samples/storm/stateful-sum.ts';
 import { waitFor } from '../compat/e2e/fixtures.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -185,7 +185,7 @@ describe('rolling-top-words.ts', () => {
     expect(counter.getCountsThenAdvanceWindow()).toEqual(new Map());
   });
 
-  it('Rankings keep the top N, replace an object, break ties as Java's stable sort then reverse does, prune zero counts', () => {
+  it('Rankings keep the top N, replace an object, break ties as Java does (stable sort, then reverse), prune zero counts', () => {
     const r = new Rankings(2);
     r.updateWith(new RankableObjectWithFields('a', 1));
     r.updateWith(new RankableObjectWithFields('b', 1));
@@ -326,6 +326,18 @@ describe('stateful-sum.ts', () => {
     expect(partials.at(-1)).toBe(tri(N));
     expect(Math.max(...partials)).toBe(tri(N));
     expect(printed.some((line) => line.startsWith('source: partialsum:') && line.endsWith(`[${tri(N)}]`))).toBe(true);
+  });
+
+  it('runs to completion on mocked integers (completeTopology skips the internal $checkpointspout)', async () => {
+    const mocked = new MockedSources();
+    mocked.addMockData('spout', ...[5, 7, 9].map((v, i) => new Values(v, 0, i + 1)));
+    cluster = new LocalCluster();
+    const result = await Testing.completeTopology(cluster, statefulSumTopology, { mockedSources: mocked, stormConf: stateConf(dir) });
+    expect(Testing.readTuples(result, 'partialsum')).toEqual([[5], [12], [21]]);
+    expect(Testing.multiseteq(Testing.readTuples(result, 'printer'), [[5], [12], [21]])).toBe(true);
+    // "total" sums the partial sums in arrival order: two printer tasks may reorder them, the end is fixed.
+    expect(Testing.readTuples(result, 'total').at(-1)).toEqual([38]);
+    expect(result.has('$checkpointspout')).toBe(false);
   });
 
   it('keeps both sums across a kill and a resubmission on the same checkpoint directory', async () => {

@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   BaseBasicBolt,
@@ -97,6 +100,27 @@ describe('Testing.completeTopology with MockedSources (§12)', () => {
     const result = await Testing.completeTopology(cluster, builder.createTopology(), new CompleteTopologyParam({ mockedSources: mocked }));
     expect(Testing.readTuples(result, 'fwd')).toEqual([['p'], ['q']]);
     expect(Testing.readTuples(result, 'slow', 'late')).toEqual([['p'], ['q']]);
+  });
+
+  it('completes with zero ackers (acks inside emit) and in checkpoint reliability mode (acks on checkpoint)', async () => {
+    const builder = new TopologyBuilder();
+    builder.setSpout('s', new TwoStreamSpout());
+    builder.setBolt('fwd', new UnanchoredForwardBolt(), 2).shuffleGrouping('s');
+    builder.setBolt('upper', new UpperBolt()).shuffleGrouping('fwd');
+    const topology = builder.createTopology();
+    const mocked = new MockedSources();
+    mocked.addMockData('s', ['x'], ['y'], ['z']);
+    const noAckers = new Config();
+    noAckers.setNumAckers(0);
+    const checkpoint = new Config();
+    checkpoint.put('stormshift.reliability', 'checkpoint');
+    checkpoint.put(Config.TOPOLOGY_STATE_CHECKPOINT_INTERVAL, 100);
+    checkpoint.put('stormshift.checkpoint.dir', mkdtempSync(join(tmpdir(), 'complete-cp-')));
+    cluster = new LocalCluster();
+    for (const stormConf of [noAckers, checkpoint]) {
+      const result = await Testing.completeTopology(cluster, topology, { mockedSources: mocked, stormConf });
+      expect(Testing.multiseteq(Testing.readTuples(result, 'upper'), [['X'], ['Y'], ['Z']])).toBe(true);
+    }
   });
 
   it('refuses a spout that is neither mocked nor completable', async () => {
