@@ -1,5 +1,5 @@
 import type { CheckpointStorage } from '../checkpoint/storage.ts';
-import type { RestartStrategyConfig } from '../checkpoint/restart.ts';
+import { createRestartStrategy, type RestartStrategyConfig } from '../checkpoint/restart.ts';
 import { ConfigError } from '../errors.ts';
 import type { RuntimeMetrics } from '../metrics/index.ts';
 
@@ -96,6 +96,9 @@ export function validateJobConfig(config: JobConfig): void {
   positiveInteger('checkpoint.retain', config.checkpoint?.retain);
   positiveInteger('checkpoint.timeoutMs', config.checkpoint?.timeoutMs);
   positiveInteger('watermarkIntervalMs', config.watermarkIntervalMs);
+  // A typo in the restart strategy (`delay` for `delayMs`) should fail here, where the job is
+  // configured, not only once execute() builds the runner.
+  if (config.restart !== undefined) createRestartStrategy(config.restart);
   const restore = config.restore;
   if (restore !== undefined && restore !== 'latest' && restore !== 'none' && typeof (restore as { path?: unknown }).path !== 'string') {
     throw new ConfigError(`job option 'restore' must be 'latest', 'none' or { path }, got ${JSON.stringify(restore)}`);

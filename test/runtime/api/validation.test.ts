@@ -73,6 +73,8 @@ describe('invalid jobs are rejected at build time with errors naming the culprit
     expect(() => env().configure({ restor: 'latest' } as never)).toThrow(/unknown job option 'restor'/);
     expect(() => StreamEnvironment.create({ checkpoint: { intervalMs: 1 } })).toThrow(/checkpoint.intervalMs must be >= 10/);
     expect(() => StreamEnvironment.create({ restore: 'newest' } as never)).toThrow(/'restore'/);
+    expect(() => StreamEnvironment.create({ restart: { type: 'fixed-delay', attempts: 3, delay: 10 } } as never)).toThrow(/delayMs/);
+    expect(() => StreamEnvironment.create({ restart: { type: 'sometimes' } } as never)).toThrow(ConfigError);
   });
 
   it('other structural mistakes', () => {
