@@ -129,67 +129,50 @@ export class Testing {
   ): Promise<CapturedResults> {
     const p = normaliseParam(param);
     const captured = Testing.captureTopology(topology);
-    const spouts = captured.topology.get_spouts();
-    for (const [spoutId, tuples] of p.getMockedSources().getData()) {
-      const spec = spouts.get(spoutId);
-      if (spec === undefined) throw new RuntimeException(`Cannot mock '${spoutId}': the topology has no spout with that id`);
-      spouts.set(spoutId, new SpoutSpec(new FixedTupleSpout(tuples), spec.get_common(), 'rich'));
-    }
     const spoutObjects: CompletableSpout[] = [];
-    for (const [id, spec] of spouts) {
-      // stormshift's checkpoint spout is internal: the protocol rides runtime barriers (§10).
-      if (id === CP.CHECKPOINT_COMPONENT_ID) continue;
-      const o = spec.get_spout_object();
-      if (!isCompletableSpout(o)) {
-        throw new RuntimeException(
-          `Cannot complete topology unless every spout is a CompletableSpout (or mocked to be); failed by ${describe(o)}`,
-        );
-      }
-      spoutObjects.push(o);
-    }
-    for (const s of spoutObjects) s.startup?.();
-
+    let results: CapturedResults;
+    let timedOut = false;
     const name = p.getTopologyName() ?? `topologytest-${randomUUID()}`;
     const timeoutMs = p.getTimeoutMs();
-    const deadline = Date.now() + timeoutMs;
-    await cluster.submitTopology(name, p.getStormConf(), captured.topology);
-
-    let timedOut = false;
     try {
-      let last = activity(cluster.getTopologyRun?.(name));
-      let lastChange = Date.now();
-      for (;;) {
-        await sleep(POLL_MS);
-        const now = Date.now();
-        const current = activity(cluster.getTopologyRun?.(name));
-        if (current.signature !== last.signature) {
-          last = current;
-          lastChange = now;
+      const spouts = captured.topology.get_spouts();
+      for (const [spoutId, tuples] of p.getMockedSources().getData()) {
+        const spec = spouts.get(spoutId);
+        if (spec === undefined) throw new RuntimeException(`Cannot mock '${spoutId}': the topology has no spout with that id`);
+        spouts.set(spoutId, new SpoutSpec(new FixedTupleSpout(tuples), spec.get_common(), 'rich'));
+      }
+      for (const [id, spec] of spouts) {
+        // stormshift's checkpoint spout is internal: the protocol rides runtime barriers (§10).
+        if (id === CP.CHECKPOINT_COMPONENT_ID) continue;
+        const o = spec.get_spout_object();
+        if (!isCompletableSpout(o)) {
+          throw new RuntimeException(
+            `Cannot complete topology unless every spout is a CompletableSpout (or mocked to be); failed by ${describe(o)}`,
+          );
         }
-        const exhausted = spoutObjects.every((s) => s.isExhausted());
-        const quiet = now - lastChange;
-        const stopped = !cluster.isAlive(name);
-        if (stopped || (exhausted && ((quiet >= QUIET_MS && current.backlog <= 0) || quiet >= LONG_QUIET_MS))) break;
-        if (now > deadline) {
-          timedOut = true;
-          break;
+        spoutObjects.push(o);
+      }
+      for (const s of spoutObjects) s.startup?.();
+      const deadline = Date.now() + timeoutMs;
+      await cluster.submitTopology(name, p.getStormConf(), captured.topology);
+      try {
+        timedOut = !(await Testing.waitUntilComplete(cluster, name, spoutObjects, deadline));
+      } finally {
+        if (cluster.isAlive(name)) {
+          const kill = new KillOptions();
+          kill.set_wait_secs(0);
+          await cluster.killTopologyWithOpts(name, kill);
         }
+        await cluster.whenStopped(name);
       }
     } finally {
-      if (cluster.isAlive(name)) {
-        const kill = new KillOptions();
-        kill.set_wait_secs(0);
-        await cluster.killTopologyWithOpts(name, kill);
+      // Also on failure, so the process-wide registries do not keep this run's tuples.
+      if (p.getCleanupState()) {
+        for (const s of spoutObjects) s.clean?.();
+        results = captured.capturer.getAndRemoveResults();
+      } else {
+        results = captured.capturer.getAndClearResults();
       }
-      await cluster.whenStopped(name);
-    }
-
-    let results: CapturedResults;
-    if (p.getCleanupState()) {
-      for (const s of spoutObjects) s.clean?.();
-      results = captured.capturer.getAndRemoveResults();
-    } else {
-      results = captured.capturer.getAndClearResults();
     }
     if (timedOut) {
       throw new AssertionError(
@@ -197,6 +180,36 @@ export class Testing {
       );
     }
     return results;
+  }
+
+  /**
+   * Polls until every spout is exhausted and the topology is idle: its counters rested for
+   * QUIET_MS with nothing delivered left unexecuted, or rested for LONG_QUIET_MS. Work a bolt
+   * does outside `execute` (its own timers) is invisible here, as it is to Storm. False on timeout.
+   */
+  private static async waitUntilComplete(
+    cluster: CompletableCluster,
+    name: string,
+    spoutObjects: readonly CompletableSpout[],
+    deadline: number,
+  ): Promise<boolean> {
+    let last = activity(cluster.getTopologyRun?.(name));
+    let lastChange = Date.now();
+    for (;;) {
+      await sleep(POLL_MS);
+      const now = Date.now();
+      const current = activity(cluster.getTopologyRun?.(name));
+      if (current.signature !== last.signature) {
+        last = current;
+        lastChange = now;
+      }
+      if (!cluster.isAlive(name)) return true;
+      const quiet = now - lastChange;
+      if (spoutObjects.every((s) => s.isExhausted()) && ((quiet >= QUIET_MS && current.backlog <= 0) || quiet >= LONG_QUIET_MS)) {
+        return true;
+      }
+      if (now > deadline) return false;
+    }
   }
 
   /** The value lists captured from `componentId` on `streamId`, in capture order. */
