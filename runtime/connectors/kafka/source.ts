@@ -92,6 +92,26 @@ export function kafkaSource<T = string>(options: KafkaSourceOptions<T>): Source<
   return { createReader: (context) => new KafkaSourceReader<T>(options, context) };
 }
 
+/**
+ * A reader driven directly rather than by the runtime (the Storm KafkaSpout polls one from
+ * nextTuple and commits what its acks allow).
+ */
+export interface KafkaReader<T> extends SourceReader<T, KafkaSourceState> {
+  start(): Promise<void>;
+  close(): Promise<void>;
+  /** Commits these offsets (the next offset to read) to the group. */
+  commitOffsets(offsets: ReadonlyArray<{ topic: string; partition: number; offset: number | string }>): Promise<void>;
+  /** Drops what is buffered for the partition and continues reading it at `offset`. */
+  seek(topic: string, partition: number, offset: number): void;
+  /** Partitions this reader owns right now, as `topic:partition`. */
+  assignedPartitions(): string[];
+}
+
+export function kafkaReader<T = string>(options: KafkaSourceOptions<T>, context: SourceContext): KafkaReader<T> {
+  kafkaSource(options);
+  return new KafkaSourceReader<T>(options, context);
+}
+
 interface BufferedBatch {
   topic: string;
   partition: number;
@@ -148,7 +168,7 @@ function staticAssigner(subtask: number, parallelism: number): PartitionAssigner
 
 type FastDecode<T> = (m: KafkaMessage, topic: string, partition: number) => T;
 
-class KafkaSourceReader<T> implements SourceReader<T, KafkaSourceState> {
+class KafkaSourceReader<T> implements KafkaReader<T> {
   private readonly what: string;
   private readonly decode: FastDecode<T>;
   private readonly capacity: number;
@@ -488,6 +508,30 @@ class KafkaSourceReader<T> implements SourceReader<T, KafkaSourceState> {
       // only delays what lag tools see, and the next checkpoint commits again.
       for (const c of commits) this.commitFailures?.inc({ topic: c.topic });
     }
+  }
+
+  async commitOffsets(offsets: ReadonlyArray<{ topic: string; partition: number; offset: number | string }>): Promise<void> {
+    if (!this.consumer || this.closed || offsets.length === 0) return;
+    await this.consumer.commitOffsets(offsets.map(({ topic, partition, offset }) => ({ topic, partition, offset: String(offset) })));
+  }
+
+  seek(topic: string, partition: number, offset: number): void {
+    const tp = tpKey(topic, partition);
+    let kept = 0;
+    for (let i = 0; i < this.buffer.length; i++) {
+      const b = this.buffer[i]!;
+      if (b.tp !== tp) this.buffer[kept++] = b;
+      else this.buffered -= b.messages.length - b.next;
+    }
+    this.buffer.length = kept;
+    this.fetched.set(tp, offset);
+    this.positions.set(tp, offset);
+    if (this.assigned?.has(tp)) this.consumer?.seek({ topic, partition, offset: String(offset) });
+    else (this.restored ??= new Map()).set(tp, offset);
+  }
+
+  assignedPartitions(): string[] {
+    return [...(this.assigned ?? [])];
   }
 
   private fail(error: unknown, fromConsumer: boolean): void {
