@@ -151,7 +151,7 @@ export class SpoutTask
     this.crashed = true; // late emits from async callbacks are dropped from here on
     if (wasOpen) {
       try {
-        this.spout.close();
+        this.spout.close?.();
       } catch (error) {
         this.run.log('warn', `${this.componentId}:${this.taskId} close() failed: ${String(error)}`);
       }
@@ -278,10 +278,13 @@ export class SpoutTask
 
   /** Runs one spout callback; true when it returned a pending Promise (the task then waits for it). */
   private invoke(method: SpoutMethod, arg: unknown): boolean {
+    // Ported spouts that are plain objects may leave out the no-op callbacks BaseRichSpout provides.
+    const fn = (this.spout as unknown as Record<SpoutMethod, ((a: unknown) => unknown) | undefined>)[method];
+    if (typeof fn !== 'function') return false;
     const prev = enterTask(this);
     let r: unknown;
     try {
-      r = (this.spout as unknown as Record<SpoutMethod, (a: unknown) => unknown>)[method](arg);
+      r = fn.call(this.spout, arg);
     } catch (error) {
       exitTask(prev);
       throw this.crash(error);
@@ -381,7 +384,7 @@ export class SpoutTask
       if (tracked) {
         // Zero ackers (§7.8): acked synchronously inside emit, re-entrant in nextTuple.
         this.stats.acked++;
-        const r = (this.spout.ack as (id: unknown) => unknown)(messageId);
+        const r = typeof this.spout.ack === 'function' ? (this.spout.ack(messageId) as unknown) : undefined;
         if (isThenable(r)) r.then(undefined, (e: unknown) => (this.asyncError = { error: this.crash(e) }));
       }
     }

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { Config, KillOptions, LocalCluster, TopologyBuilder, TupleUtils, Utils, type Tuple } from '../../../compat/index.ts';
+import { Config, Fields, KillOptions, LocalCluster, TopologyBuilder, TupleUtils, Utils, type Tuple } from '../../../compat/index.ts';
 import { FnBolt, FnSpout, counterSpout } from './fn-components.ts';
 import { sleep, waitFor } from '../e2e/fixtures.ts';
 
@@ -245,5 +245,33 @@ describe('backpressure (§5.4)', () => {
     expect(emitted).toBe(whileStuck);
     release!();
     await waitFor(() => emitted > whileStuck + 100, 5000, 'spout resumed');
+  });
+});
+
+describe('plain-object components', () => {
+  it('runs a spout object without the optional no-op callbacks', async () => {
+    const got: unknown[] = [];
+    const spout = {
+      collector: null as null | { emit(v: unknown[], id?: unknown): number[] },
+      open(_conf: unknown, _ctx: unknown, c: { emit(v: unknown[], id?: unknown): number[] }) {
+        this.collector = c;
+      },
+      n: 0,
+      nextTuple() {
+        if (this.n < 2) this.collector!.emit([this.n++], this.n);
+      },
+      declareOutputFields(d: { declare(f: unknown): void }) {
+        d.declare(new Fields('v'));
+      },
+      getComponentConfiguration: () => null,
+    };
+    const b = new TopologyBuilder();
+    b.setSpout('s', spout as never);
+    b.setBolt('b', new FnBolt({ execute: (t, c) => { got.push(t.getValue(0)); c.ack(t); } }), 1).shuffleGrouping('s');
+    cluster = new LocalCluster();
+    await cluster.submitTopology('plain', {}, b.createTopology());
+    await waitFor(() => got.length === 2, 5000, 'tuples');
+    await sleep(20);
+    expect(cluster.getTopologyRun('plain')!.errors).toEqual([]);
   });
 });
