@@ -51,7 +51,7 @@ export class RichInvoker implements BoltInvoker {
     private readonly host: BoltHost,
   ) {}
   prepare(): unknown {
-    return this.instance.prepare(this.host.conf, this.host.topologyContext, this.host.collector);
+    return this.instance.prepare?.(this.host.conf, this.host.topologyContext, this.host.collector);
   }
   execute(input: Tuple): unknown {
     return this.instance.execute(input);

@@ -90,7 +90,7 @@ export class StatefulInvoker implements BoltInvoker {
   }
 
   prepare(): unknown {
-    return this.instance.prepare(this.host.conf, this.host.topologyContext, this.collector);
+    return this.instance.prepare?.(this.host.conf, this.host.topologyContext, this.collector);
   }
 
   afterPrepare(): unknown {

@@ -82,7 +82,7 @@ export class WindowedInvoker implements BoltInvoker {
       statefulNonPersistent: this.keeper !== null && !persistent,
       persistent,
     });
-    return this.instance.prepare(this.host.conf, this.host.topologyContext, this.collector);
+    return this.instance.prepare?.(this.host.conf, this.host.topologyContext, this.collector);
   }
 
   afterPrepare(): unknown {
