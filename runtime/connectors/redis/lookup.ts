@@ -28,8 +28,8 @@ export interface RedisLookupOptions<IN, OUT> extends RedisConnectionOptions {
   cache?: { maxEntries: number; ttlMs?: number };
 }
 
-/** An async lookup for `asyncMap`, with its cache counters and a way to close its client. */
-export interface RedisLookup<IN, OUT> extends AsyncFunction<IN, OUT | undefined> {
+/** An async lookup for `asyncMap` (an `undefined` result, from onMissing: drop, emits nothing), with its cache counters and a way to close its client. */
+export interface RedisLookup<IN, OUT> extends AsyncFunction<IN, OUT> {
   readonly stats: { hits: number; misses: number };
   /** The asyncMap cache key of a record: what it looks up. Only right for asyncMap's own cache when the output depends on the value alone. */
   cacheKey(record: IN): string;
