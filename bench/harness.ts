@@ -76,6 +76,8 @@ export function sameDigest(a: Digest, b: Digest): boolean {
  */
 export interface RunRequest {
   count: number;
+  /** Records at the start of this run that are warm-up (singleRun workloads); 0 otherwise. */
+  warm?: number;
   rate?: number;
   latency?: LatencyHistogram;
 }
@@ -89,12 +91,22 @@ export interface VariantImpl {
   lastSteadyMs?(): number | undefined;
   /** Likewise the CPU ms of that interval, when start-up CPU must not count either. */
   lastCpuMs?(): number | undefined;
+  /** Records in that interval, when it does not cover the whole run (see `singleRun`). */
+  lastSteadyRecords?(): number | undefined;
   close?(): Promise<void>;
 }
 
 export interface WorkloadModule {
   /** Variant names this workload implements, in display order. */
   readonly variants: readonly string[];
+  /**
+   * For workloads whose every run has seconds of fixed start-up (a Kafka consumer group join): one
+   * run per measurement instead of calibrating, the first `warmRecords` records being the warm-up
+   * and the next `expectedRate × measureMs` the measured part (the variant times that part itself).
+   */
+  readonly singleRun?: { warmRecords: number; expectedRate: number };
+  /** With --quick, only these variants run (the others are listed as skipped); default all. */
+  readonly quickVariants?: readonly string[];
   /** Variants deliberately not implemented, with the reason printed in the report. */
   readonly notApplicable: Readonly<Record<string, string>>;
   /** Records of the first calibration run; calibration doubles it until it takes long enough. */
@@ -152,6 +164,10 @@ export interface RunResult {
   /** Peak resident set size of the child, MB (getrusage maxrss: includes start-up and warm-up). */
   peakRssMB: number;
   calibrationRuns: number;
+  /** Times the measured run was re-sized because it came out under half the target duration. */
+  resized?: number;
+  /** Wall time of the whole child process, s (set by the orchestrator). */
+  childSeconds?: number;
 }
 
 export const RESULT_PREFIX = 'BENCH-RESULT ';
@@ -176,6 +192,8 @@ export interface Measured {
   digest: Digest;
   ms: number;
   cpuMs: number;
+  /** Records the timed interval covers. */
+  records: number;
 }
 
 export async function measure(impl: VariantImpl, request: RunRequest): Promise<Measured> {
@@ -185,5 +203,10 @@ export async function measure(impl: VariantImpl, request: RunRequest): Promise<M
   const wall = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   const steady = impl.lastSteadyMs?.();
-  return { digest, ms: steady ?? wall, cpuMs: impl.lastCpuMs?.() ?? (cpu.user + cpu.system) / 1000 };
+  return {
+    digest,
+    ms: steady ?? wall,
+    cpuMs: impl.lastCpuMs?.() ?? (cpu.user + cpu.system) / 1000,
+    records: impl.lastSteadyRecords?.() ?? request.count,
+  };
 }

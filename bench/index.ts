@@ -91,7 +91,7 @@ interface Settings extends ChildParams {
 function settingsFor(quick: boolean, runs: number | undefined): Settings {
   return quick
     ? { runs: runs ?? 5, warmupMs: 100, measureMs: 400, latencyMs: 250, latencyLoad: 0.5, maxCount: 60_000_000, childTimeoutMs: 60_000, warmupRound: 'one' }
-    : { runs: runs ?? 7, warmupMs: 500, measureMs: 2000, latencyMs: 1000, latencyLoad: 0.5, maxCount: 250_000_000, childTimeoutMs: 180_000, warmupRound: 'all' };
+    : { runs: runs ?? 7, warmupMs: 300, measureMs: 1500, latencyMs: 750, latencyLoad: 0.5, maxCount: 250_000_000, childTimeoutMs: 180_000, warmupRound: 'all' };
 }
 
 function paramsFor(settings: Settings, workload: WorkloadModule): ChildParams {
@@ -102,6 +102,7 @@ function paramsFor(settings: Settings, workload: WorkloadModule): ChildParams {
 /** Runs one variant in a fresh process and returns its result line (or a failed result). */
 function runChild(workload: string, variant: string, params: ChildParams, timeoutMs: number): Promise<RunResult> {
   return new Promise((resolvePromise) => {
+    const startedAt = performance.now();
     const child = spawn(process.execPath, [CHILD, workload, variant, JSON.stringify(params)], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
@@ -112,7 +113,9 @@ function runChild(workload: string, variant: string, params: ChildParams, timeou
       clearTimeout(timer);
       const line = stdout.split('\n').find((l) => l.startsWith(RESULT_PREFIX));
       if (line) {
-        resolvePromise(JSON.parse(line.slice(RESULT_PREFIX.length)) as RunResult);
+        const result = JSON.parse(line.slice(RESULT_PREFIX.length)) as RunResult;
+        result.childSeconds = (performance.now() - startedAt) / 1000;
+        resolvePromise(result);
         return;
       }
       const why = signal === 'SIGKILL' ? `timed out after ${timeoutMs / 1000} s` : `exited with ${signal ?? code} and no result`;
@@ -141,7 +144,7 @@ interface Planned {
   skipped: VariantSummary[];
 }
 
-async function plan(names: string[]): Promise<Planned[]> {
+async function plan(names: string[], quick: boolean): Promise<Planned[]> {
   const planned: Planned[] = [];
   for (const name of names) {
     const module = await loadWorkload(name);
@@ -149,6 +152,10 @@ async function plan(names: string[]): Promise<Planned[]> {
     const runnable: string[] = [];
     const skipped: VariantSummary[] = [];
     for (const variant of module.variants) {
+      if (quick && module.quickVariants && !module.quickVariants.includes(variant)) {
+        skipped.push({ variant, status: 'skipped', reason: 'with --quick (no target depends on it); run without --quick', runs: [] });
+        continue;
+      }
       const reason = unavailable ?? (await module.variantUnavailable?.(variant));
       if (reason) skipped.push({ variant, status: 'not-available', reason, runs: [] });
       else runnable.push(variant);
@@ -173,7 +180,7 @@ export async function runBench(args: string[]): Promise<number> {
   const settings = settingsFor(options.quick, options.runs);
   const startedAt = new Date();
   const names = options.only.length > 0 ? Object.keys(WORKLOADS).filter((n) => options.only.includes(n)) : Object.keys(WORKLOADS);
-  const planned = await plan(names);
+  const planned = await plan(names, options.quick);
 
   // Each workload starts with discarded warm-up runs (they load and compile its modules and warm
   // the disk cache); every child also warms up and calibrates before it measures.

@@ -58,8 +58,8 @@ export function markdown(doc: BenchDocument): string {
     const header = ['variant', `${w.unit}/s`, ...baselines.map((b) => `vs ${b}`), 'p50 ms', 'p99 ms', 'peak RSS MB', `CPU s / M ${w.unit}`];
     lines.push(`| ${header.join(' | ')} |`, `|${header.map((_, i) => (i === 0 ? ' --- ' : ' ---: ')).join('|')}|`);
     for (const v of w.variants) {
-      if (v.status === 'not-applicable' || v.status === 'not-available') {
-        lines.push(`| ${v.variant} | ${v.status === 'not-applicable' ? 'not applicable' : 'not available'}: ${v.reason ?? ''} |${' |'.repeat(header.length - 2)}`);
+      if (v.status === 'not-applicable' || v.status === 'not-available' || v.status === 'skipped') {
+        lines.push(`| ${v.variant} | ${statusText(v.status)}: ${v.reason ?? ''} |${' |'.repeat(header.length - 2)}`);
         continue;
       }
       const cells = [
@@ -79,6 +79,10 @@ export function markdown(doc: BenchDocument): string {
   for (const t of doc.targets) lines.push(formatTarget(t));
   lines.push('```', '');
   return lines.join('\n');
+}
+
+function statusText(status: string): string {
+  return { 'not-applicable': 'not applicable', 'not-available': 'not available', skipped: 'skipped', failed: 'failed' }[status] ?? status;
 }
 
 function escapeXml(s: string): string {
@@ -139,7 +143,7 @@ export function svgChart(doc: BenchDocument): string {
       y += barHeight + gap;
     });
     for (const v of others) {
-      const why = v.status === 'failed' ? `failed: ${v.reason ?? ''}` : `${v.status === 'not-applicable' ? 'not applicable' : 'not available'}: ${v.reason ?? ''}`;
+      const why = `${statusText(v.status)}: ${v.reason ?? ''}`;
       parts.push(
         `<text x="${labelWidth - 8}" y="${y + 12}" font-size="12" text-anchor="end" fill="#6b7280">${escapeXml(v.variant)}</text>`,
         `<text x="${labelWidth}" y="${y + 12}" font-size="11" fill="#6b7280">${escapeXml(why.length > 110 ? `${why.slice(0, 107)}…` : why)}</text>`,

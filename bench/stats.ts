@@ -19,7 +19,7 @@ export function spread(values: readonly number[]): Spread | undefined {
   return { median, min: finite[0]!, max: finite.at(-1)!, n: finite.length };
 }
 
-export type VariantStatus = 'ok' | 'failed' | 'not-available' | 'not-applicable';
+export type VariantStatus = 'ok' | 'failed' | 'not-available' | 'not-applicable' | 'skipped';
 
 export interface VariantSummary {
   variant: string;

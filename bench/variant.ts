@@ -3,7 +3,7 @@
  * Warms up and calibrates, runs the measured part, then a paced latency run, verifying the output
  * of each against the workload's reference, and prints one RESULT_PREFIX JSON line.
  */
-import { LatencyHistogram, measure, RESULT_PREFIX, sameDigest, type ChildParams, type Digest, type RunResult } from './harness.ts';
+import { LatencyHistogram, measure, RESULT_PREFIX, sameDigest, type ChildParams, type Digest, type Measured, type RunResult } from './harness.ts';
 import { loadWorkload } from './workloads/index.ts';
 
 class OutputMismatch extends Error {}
@@ -35,25 +35,45 @@ async function main(): Promise<void> {
     calibrationRuns: 0,
   };
   try {
-    // Warm-up doubles as calibration: the last warm-up run's rate sizes the measured run so that
-    // every variant, fast or slow, is measured for about the same time.
-    let count = workload.initialCount;
-    let rate = 0;
-    for (;;) {
-      const run = await measure(impl, { count });
-      check(workloadName, variant, 'warm-up', count, run.digest, workload.reference(count));
-      result.calibrationRuns++;
-      rate = count / (run.ms / 1000);
-      if (run.ms >= params.warmupMs || count >= params.maxCount) break;
-      count = Math.min(params.maxCount, run.ms < params.warmupMs / 8 ? count * 8 : count * 2);
+    let run: Measured;
+    let count: number;
+    if (workload.singleRun) {
+      const { warmRecords, expectedRate } = workload.singleRun;
+      count = Math.min(params.maxCount, warmRecords + Math.round((expectedRate * params.measureMs) / 1000));
+      run = await measure(impl, { count, warm: warmRecords });
+      check(workloadName, variant, 'measured', count, run.digest, workload.reference(count));
+      result.calibrationRuns = 0;
+    } else {
+      // Warm-up doubles as calibration: the last warm-up run's rate sizes the measured run so that
+      // every variant, fast or slow, is measured for about the same time.
+      count = workload.initialCount;
+      let rate = 0;
+      for (;;) {
+        const warm = await measure(impl, { count });
+        check(workloadName, variant, 'warm-up', count, warm.digest, workload.reference(count));
+        result.calibrationRuns++;
+        rate = warm.records / (warm.ms / 1000);
+        // The first run is always cold (JIT, lazy module work): never size the measured run from it alone.
+        if ((result.calibrationRuns >= 2 && warm.ms >= params.warmupMs) || count >= params.maxCount) break;
+        if (warm.ms >= params.warmupMs) continue;
+        count = Math.min(params.maxCount, warm.ms < params.warmupMs / 8 ? count * 8 : count * 2);
+      }
+      count = Math.max(1, Math.min(params.maxCount, Math.round((rate * params.measureMs) / 1000)));
+      run = await measure(impl, { count });
+      check(workloadName, variant, 'measured', count, run.digest, workload.reference(count));
+      // A calibration slowed by a noisy neighbour or a fixed per-run cost sizes the run too small;
+      // re-size from the rate just measured (twice at most) rather than report a blip.
+      for (let retry = 0; retry < 2 && run.ms < params.measureMs / 2 && count < params.maxCount; retry++) {
+        count = Math.max(1, Math.min(params.maxCount, Math.round((count / run.ms) * params.measureMs)));
+        run = await measure(impl, { count });
+        check(workloadName, variant, 'measured', count, run.digest, workload.reference(count));
+        result.resized = retry + 1;
+      }
     }
-    count = Math.max(1, Math.min(params.maxCount, Math.round((rate * params.measureMs) / 1000)));
-    const run = await measure(impl, { count });
-    check(workloadName, variant, 'measured', count, run.digest, workload.reference(count));
-    result.records = count;
+    result.records = run.records;
     result.seconds = run.ms / 1000;
-    result.recordsPerSec = count / result.seconds;
-    result.cpuSecPerMillion = (run.cpuMs / 1000 / count) * 1e6;
+    result.recordsPerSec = run.records / result.seconds;
+    result.cpuSecPerMillion = (run.cpuMs / 1000 / run.records) * 1e6;
 
     if (params.latencyMs > 0 && workload.latency !== false) {
       const pacedRate = result.recordsPerSec * params.latencyLoad;

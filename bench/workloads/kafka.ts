@@ -38,8 +38,8 @@ function reference(count: number): Digest {
 let groupSerial = 0;
 const groupId = (variant: string): string => `stormshift-bench-${variant}-${process.pid}-${Date.now().toString(36)}-${++groupSerial}`;
 
-/** Ends a source after `count` records: the runtime's Kafka source is unbounded. */
-function firstRecords<T>(source: Source<T>, count: number, onFirst: () => void): Source<T> {
+/** Ends a source after `count` records (the runtime's Kafka source is unbounded); calls `onMark` at record `mark`. */
+function firstRecords<T>(source: Source<T>, count: number, mark: number, onMark: () => void): Source<T> {
   return {
     createReader(context) {
       const inner = source.createReader(context);
@@ -47,7 +47,7 @@ function firstRecords<T>(source: Source<T>, count: number, onFirst: () => void):
       const counting: { output: SourceOutput<T> | undefined } = { output: undefined };
       const wrapped: SourceOutput<T> = {
         collect(value, timestamp) {
-          if (left === count) onFirst();
+          if (left === count - mark) onMark();
           left--;
           counting.output!.collect(value, timestamp);
         },
@@ -73,12 +73,34 @@ function firstRecords<T>(source: Source<T>, count: number, onFirst: () => void):
   };
 }
 
+/** What a run timed itself: from the first measured record to the end. */
+interface Steady {
+  ms: number | undefined;
+  records: number | undefined;
+  cpuMs: number | undefined;
+}
+
+function steadyReporting(steady: Steady): Pick<VariantImpl, 'lastSteadyMs' | 'lastSteadyRecords' | 'lastCpuMs'> {
+  return { lastSteadyMs: () => steady.ms, lastSteadyRecords: () => steady.records, lastCpuMs: () => steady.cpuMs };
+}
+
+function mark(): { at: number; cpu: NodeJS.CpuUsage } {
+  return { at: performance.now(), cpu: process.cpuUsage() };
+}
+
+function finish(steady: Steady, start: { at: number; cpu: NodeJS.CpuUsage }, records: number): void {
+  const cpu = process.cpuUsage(start.cpu);
+  steady.ms = performance.now() - start.at;
+  steady.records = records;
+  steady.cpuMs = (cpu.user + cpu.system) / 1000;
+}
+
 function native(params: KafkaParams): VariantImpl {
-  let steadyMs: number | undefined;
+  const steady: Steady = { ms: undefined, records: undefined, cpuMs: undefined };
   return {
-    async run({ count }: RunRequest): Promise<Digest> {
+    async run({ count, warm = 0 }: RunRequest): Promise<Digest> {
       const digest: Digest = { records: 0, checksum: 0 };
-      let firstAt = 0;
+      let start = mark();
       const env = StreamEnvironment.create({ jobName: 'bench-kafka' });
       const source = kafkaSource<string>({
         brokers: params.brokers,
@@ -90,7 +112,7 @@ function native(params: KafkaParams): VariantImpl {
         consumer: { maxWaitTimeInMs: 50 },
       });
       env
-        .fromSource(firstRecords(source, count, () => (firstAt = performance.now())), { name: 'kafka-in', nonParallel: true })
+        .fromSource(firstRecords(source, count, warm, () => (start = mark())), { name: 'kafka-in', nonParallel: true })
         .map((sentence: string) => {
           const out = transform(sentence);
           digest.records++;
@@ -99,20 +121,20 @@ function native(params: KafkaParams): VariantImpl {
         }, { name: 'transform' })
         .sinkTo(kafkaSink<string>({ brokers: params.brokers, topic: params.outTopic, logLevel: 'nothing' }), { name: 'kafka-out' });
       await env.execute();
-      steadyMs = performance.now() - firstAt;
+      finish(steady, start, count - warm);
       return digest;
     },
-    lastSteadyMs: () => steadyMs,
+    ...steadyReporting(steady),
   };
 }
 
 /** The plain loop: eachBatch → transform → one producer.send per batch, awaited. */
 function kafkajsLoop(params: KafkaParams): VariantImpl {
-  let steadyMs: number | undefined;
+  const steady: Steady = { ms: undefined, records: undefined, cpuMs: undefined };
   const kafka = new kafkajs.Kafka({ brokers: params.brokers, clientId: 'stormshift-bench', logLevel: kafkajs.logLevel.NOTHING });
   let producer: Producer | undefined;
   return {
-    async run({ count }: RunRequest): Promise<Digest> {
+    async run({ count, warm = 0 }: RunRequest): Promise<Digest> {
       if (!producer) {
         producer = kafka.producer({ allowAutoTopicCreation: false });
         await producer.connect();
@@ -123,18 +145,23 @@ function kafkajsLoop(params: KafkaParams): VariantImpl {
       const consumer: Consumer = kafka.consumer({ groupId: groupId('loop'), maxWaitTimeInMs: 50 });
       await consumer.connect();
       await consumer.subscribe({ topic: params.inTopic, fromBeginning: true });
-      let firstAt = 0;
-      let finish!: () => void;
+      let start: { at: number; cpu: NodeJS.CpuUsage } | undefined;
+      let startRecords = 0;
+      let done!: () => void;
       let fail!: (error: unknown) => void;
       const finished = new Promise<void>((resolve, reject) => {
-        finish = resolve;
+        done = resolve;
         fail = reject;
       });
       await consumer.run({
         autoCommit: false,
         eachBatch: async ({ batch }) => {
           if (digest.records >= count) return;
-          if (firstAt === 0) firstAt = performance.now();
+          // Batches do not split at the warm-up boundary: time from the first batch past it.
+          if (start === undefined && digest.records >= warm) {
+            start = mark();
+            startRecords = digest.records;
+          }
           const messages: Array<{ value: string }> = [];
           for (const message of batch.messages) {
             if (digest.records + messages.length >= count) break;
@@ -149,18 +176,18 @@ function kafkajsLoop(params: KafkaParams): VariantImpl {
             return;
           }
           digest.records += messages.length;
-          if (digest.records >= count) finish();
+          if (digest.records >= count) done();
         },
       });
       try {
         await finished;
-        steadyMs = performance.now() - firstAt;
+        finish(steady, start!, count - startRecords);
       } finally {
         await consumer.disconnect();
       }
       return digest;
     },
-    lastSteadyMs: () => steadyMs,
+    ...steadyReporting(steady),
     async close() {
       await producer?.disconnect();
     },
@@ -177,6 +204,8 @@ const workload: WorkloadModule = {
     compat: 'not run here: a Storm Kafka spout is not part of compat (storm-kafka-client is a separate Storm module)',
   },
   initialCount: 5000,
+  // Every run joins a consumer group (seconds on the mock broker): one run per measurement.
+  singleRun: { warmRecords: 10_000, expectedRate: 40_000 },
   maxCount: INPUT_RECORDS,
   latency: false,
   unit: 'messages',

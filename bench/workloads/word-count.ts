@@ -246,6 +246,7 @@ async function rxjsWordCount(): Promise<VariantImpl> {
 
 const workload: WorkloadModule = {
   variants: ['hand-loop', 'native', 'node-streams', 'rxjs', ...COMPAT_VARIANTS],
+  quickVariants: ['hand-loop', 'native', 'node-streams', 'rxjs', 'compat-acking'],
   notApplicable: {},
   initialCount: 1000,
   unit: 'sentences',
