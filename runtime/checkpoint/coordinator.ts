@@ -31,6 +31,8 @@ interface Pending {
   startedAt: number;
   timestamp: number;
   acks: Array<Promise<CheckpointAck>>;
+  /** Who acknowledged: a subtask answering twice must not stand in for one that has not answered. */
+  participants: Set<string>;
   resolve(stored: StoredCheckpoint): void;
   reject(error: Error): void;
   timer: ReturnType<typeof setTimeout>;
@@ -89,14 +91,16 @@ export class CheckpointCoordinator {
       () => {},
       () => {},
     );
-    this.pending = { id, kind, startedAt: performance.now(), timestamp: Date.now(), acks: [], resolve, reject, timer, settled };
+    this.pending = { id, kind, startedAt: performance.now(), timestamp: Date.now(), acks: [], participants: new Set(), resolve, reject, timer, settled };
     this.options.inject(id, direct);
     return promise;
   }
 
-  acknowledge(checkpointId: number, ack: Promise<CheckpointAck>): void {
+  /** `participant` names the acknowledging subtask (chain id and index); repeats are ignored. */
+  acknowledge(checkpointId: number, participant: string, ack: Promise<CheckpointAck>): void {
     const pending = this.pending;
-    if (!pending || pending.id !== checkpointId) return;
+    if (!pending || pending.id !== checkpointId || pending.participants.has(participant)) return;
+    pending.participants.add(participant);
     pending.acks.push(ack);
     if (pending.acks.length === this.options.participants()) void this.finish(pending);
   }

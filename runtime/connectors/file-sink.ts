@@ -51,10 +51,12 @@ class FileSinkWriter<T> implements SinkWriter<T, Committable> {
 
   open(): void {
     mkdirSync(this.pendingDir, { recursive: true });
-    // Whatever this subtask had in progress belongs to an attempt that did not reach a checkpoint.
+    // Whatever this subtask had in progress, or sealed for a checkpoint that never completed,
+    // belongs to an attempt the restored sources will replay. (Sealed files of the restored
+    // checkpoint were committed before open() runs.)
     const mine = `${this.prefix}-${this.context.subtaskIndex}-`;
     for (const name of readdirSync(this.pendingDir)) {
-      if (name.startsWith(mine) && name.endsWith('.inprogress')) rmSync(join(this.pendingDir, name), { force: true });
+      if (name.startsWith(mine) && (name.endsWith('.inprogress') || name.endsWith('.sealed'))) rmSync(join(this.pendingDir, name), { force: true });
     }
   }
 

@@ -26,6 +26,8 @@ export interface GateOwner {
   onAligned(checkpointId: number): void | Promise<void>;
   /** Every channel ended: flush and finish. */
   onEndOfInput(): void;
+  /** Processing held-back input failed after an asynchronous barrier (nothing up the stack to catch it). */
+  fail(error: unknown): void;
 }
 
 /**
@@ -35,6 +37,7 @@ export interface GateOwner {
 export class InputGate {
   readonly channels: InputChannel[] = [];
   private aligning: number | undefined;
+  private lastAligned = -Infinity;
   private releaseWaiters: Array<() => void> = [];
   private combinedWatermark = -Infinity;
   private endedCount = 0;
@@ -74,6 +77,10 @@ export class InputGate {
   }
 
   onBarrier(channel: InputChannel, checkpointId: number): void {
+    // A barrier behind END (from a producer that finished before the checkpoint reached it) or
+    // for a checkpoint this gate already aligned must not start an alignment: completing it would
+    // acknowledge the same checkpoint twice.
+    if (channel.ended || checkpointId <= this.lastAligned) return;
     if (this.aligning === undefined || checkpointId > this.aligning) this.aligning = checkpointId;
     channel.blocked = true;
     this.completeAlignmentIfReady();
@@ -92,9 +99,10 @@ export class InputGate {
     if (checkpointId === undefined) return;
     for (const channel of this.channels) if (!channel.blocked && !channel.ended) return;
     this.aligning = undefined;
+    this.lastAligned = checkpointId;
     for (const channel of this.channels) channel.blocked = true;
     const done = this.owner.onAligned(checkpointId);
-    if (done) done.then(() => this.release());
+    if (done) done.then(() => this.release()).catch((error: unknown) => this.owner.fail(error));
     else this.release();
   }
 

@@ -21,7 +21,7 @@ export interface WorkerPlacement {
   readonly workerIndex: number;
   readonly workers: number;
   outbox(peerWorker: number): Outbox;
-  acknowledge(checkpointId: number, ack: Promise<CheckpointAck>): void;
+  acknowledge(checkpointId: number, participant: string, ack: Promise<CheckpointAck>): void;
   subtaskFinished(chainId: number, subtaskIndex: number): void;
   failed(error: unknown): void;
 }
@@ -199,8 +199,8 @@ export class Deployment implements SubtaskHost {
 
   acknowledgeCheckpoint(checkpointId: number, subtask: Subtask, snapshot: Promise<SubtaskSnapshot>): void {
     const ack = snapshot.then((s): CheckpointAck => ({ subtaskIndex: subtask.index, states: s.states, committables: s.committables }));
-    if (this.options.placement) this.options.placement.acknowledge(checkpointId, ack);
-    else this.coordinator.acknowledge(checkpointId, ack);
+    if (this.options.placement) this.options.placement.acknowledge(checkpointId, subtask.participant, ack);
+    else this.coordinator.acknowledge(checkpointId, subtask.participant, ack);
   }
 
   /** The gate of a local subtask by its wire address (for records arriving from peer workers). */

@@ -112,6 +112,7 @@ export class Subtask implements GateOwner {
   readonly routers: Router[] = [];
   readonly gate: InputGate | undefined;
   finished = false;
+  private endSent = false;
   private sourceWatermark = -Infinity;
 
   constructor(
@@ -136,6 +137,11 @@ export class Subtask implements GateOwner {
 
   get key(): string {
     return `${this.chain.name}#${this.index}`;
+  }
+
+  /** Identifies this subtask to the checkpoint coordinator, on any thread. */
+  get participant(): string {
+    return `${this.chain.id}#${this.index}`;
   }
 
   operatorOf(node: PlanNode): StreamOperator {
@@ -254,7 +260,12 @@ export class Subtask implements GateOwner {
 
   private completeBarrier(checkpointId: number): void {
     this.host.acknowledgeCheckpoint(checkpointId, this, this.snapshot(checkpointId));
-    for (const router of this.routers) router.broadcastBarrier(checkpointId);
+    // After END nothing may follow on a channel; consumers count ended channels as aligned.
+    if (!this.endSent) for (const router of this.routers) router.broadcastBarrier(checkpointId);
+  }
+
+  fail(error: unknown): void {
+    this.host.fail(error);
   }
 
   onEndOfInput(): void {
@@ -264,6 +275,7 @@ export class Subtask implements GateOwner {
   /** Source chains call this when their reader ends; gates call it through onEndOfInput. */
   async finishInput(): Promise<void> {
     for (const operator of this.operators) await operator.endInput();
+    this.endSent = true;
     for (const router of this.routers) router.broadcastEnd();
     this.finished = true;
     this.host.subtaskFinished(this);

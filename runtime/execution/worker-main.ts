@@ -132,9 +132,9 @@ async function main(): Promise<void> {
           }
           return outbox;
         },
-        acknowledge: (id, ack) => {
+        acknowledge: (id, participant, ack) => {
           ack.then(
-            (value) => send({ t: 'ack', id, ack: value }),
+            (value) => send({ t: 'ack', id, participant, ack: value }),
             (error) => deployment?.fail(error),
           );
         },

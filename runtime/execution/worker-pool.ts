@@ -130,7 +130,7 @@ export class WorkerPoolDeployment {
   private onMessage(workerIndex: number, message: WorkerToMain): void {
     switch (message.t) {
       case 'ack':
-        this.coordinator.acknowledge(message.id, Promise.resolve(message.ack));
+        this.coordinator.acknowledge(message.id, message.participant, Promise.resolve(message.ack));
         return;
       case 'finished':
         if (++this.finished === this.totalSubtasks && !this.settled) {

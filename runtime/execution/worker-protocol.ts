@@ -24,7 +24,7 @@ export type MainToWorker =
 
 export type WorkerToMain =
   | { t: 'ready'; subtasks: number }
-  | { t: 'ack'; id: number; ack: CheckpointAck }
+  | { t: 'ack'; id: number; participant: string; ack: CheckpointAck }
   | { t: 'finished'; chainId: number; subtaskIndex: number }
   | { t: 'failed'; message: string; code: string | undefined; retriable: boolean; stack: string | undefined }
   | { t: 'metrics'; operators: Array<[string, number, number, number]>; blocked: boolean; blockedMs: number }
