@@ -105,6 +105,8 @@ export interface WorkloadModule {
    * and the next `expectedRate × measureMs` the measured part (the variant times that part itself).
    */
   readonly singleRun?: { warmRecords: number; expectedRate: number };
+  /** Variants the report compares every other one against (default hand-loop and native). */
+  readonly baselines?: readonly string[];
   /** With --quick, only these variants run (the others are listed as skipped); default all. */
   readonly quickVariants?: readonly string[];
   /** Variants deliberately not implemented, with the reason printed in the report. */

@@ -228,7 +228,7 @@ export async function runBench(args: string[]): Promise<number> {
     }
     await p.module.teardown?.().catch(() => {});
     const variants = [...p.runnable.map((v) => summarizeVariant(v, results.get(v)!)), ...p.skipped];
-    summaries.push(summarizeWorkload(p.name, WORKLOADS[p.name]!.title, p.module.unit, variants, p.unavailable));
+    summaries.push(summarizeWorkload(p.name, WORKLOADS[p.name]!.title, p.module.unit, variants, p.unavailable, p.module.baselines));
     if (!tty) process.stderr.write(`  ${p.name}: done\n`);
   }
   if (tty) bar.stop();

@@ -54,7 +54,7 @@ export function markdown(doc: BenchDocument): string {
       lines.push(`not available: ${w.unavailable}`, '');
       continue;
     }
-    const baselines = ['hand-loop', 'native'].filter((b) => w.variants.some((v) => v.variant === b && v.status === 'ok'));
+    const baselines = (w.baselines ?? ['hand-loop', 'native']).filter((b) => w.variants.some((v) => v.variant === b && v.recordsPerSec));
     const header = ['variant', `${w.unit}/s`, ...baselines.map((b) => `vs ${b}`), 'p50 ms', 'p99 ms', 'peak RSS MB', `CPU s / M ${w.unit}`];
     lines.push(`| ${header.join(' | ')} |`, `|${header.map((_, i) => (i === 0 ? ' --- ' : ' ---: ')).join('|')}|`);
     for (const v of w.variants) {
@@ -82,7 +82,7 @@ export function markdown(doc: BenchDocument): string {
 }
 
 function statusText(status: string): string {
-  return { 'not-applicable': 'not applicable', 'not-available': 'not available', skipped: 'skipped', failed: 'failed' }[status] ?? status;
+  return { 'not-applicable': 'not run', 'not-available': 'not available', skipped: 'skipped', failed: 'failed' }[status] ?? status;
 }
 
 function escapeXml(s: string): string {

@@ -48,6 +48,8 @@ export interface WorkloadSummary {
   unit: string;
   /** Why the whole workload was not run, if it was not. */
   unavailable?: string;
+  /** Variants the report's "vs" columns compare against (default hand-loop and native). */
+  baselines?: string[];
   variants: VariantSummary[];
   ratios: RatioSummary[];
 }
@@ -109,8 +111,9 @@ export function summarizeWorkload(
   unit: string,
   variants: VariantSummary[],
   unavailable?: string,
+  baselines?: readonly string[],
 ): WorkloadSummary {
-  return { workload, title, unit, ...(unavailable ? { unavailable } : {}), variants, ratios: allRatios(variants) };
+  return { workload, title, unit, ...(unavailable ? { unavailable } : {}), ...(baselines ? { baselines: [...baselines] } : {}), variants, ratios: allRatios(variants) };
 }
 
 export interface TargetResult {

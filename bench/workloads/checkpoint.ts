@@ -24,11 +24,12 @@ function withCheckpoints(): VariantImpl {
 const workload: WorkloadModule = {
   variants: ['native', 'native-checkpoint-1s'],
   notApplicable: {
-    'hand-loop': 'not run here: a loop has no checkpoints (word-count has the loop)',
+    'hand-loop': 'a loop has no checkpoints (word-count has the loop)',
     'compat-checkpoint': 'see word-count: compat-checkpoint against compat-zero-ackers',
   },
   initialCount: 1000,
   minMeasureMs: 1500,
+  baselines: ['native'],
   unit: 'sentences',
   async create(variant) {
     if (variant === 'native') return nativeWordCount();

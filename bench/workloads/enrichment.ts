@@ -225,11 +225,12 @@ const workload: WorkloadModule = {
   variants: ['native-async-io', 'native-awaited', 'hand-loop-async', 'hand-loop-awaited', 'compat-acking'],
   quickVariants: ['native-async-io', 'native-awaited', 'hand-loop-async'],
   notApplicable: {
-    'node-streams': 'not run here: a Transform awaiting each lookup is the per-record awaited case again',
-    rxjs: 'not run here: mergeMap(lookup, concurrency) is the hand-written pool with more layers',
-    'compat-zero-ackers': 'not run here: the 1 ms await per tuple dominates whatever the reliability mode',
+    'node-streams': 'a Transform awaiting each lookup is the per-record awaited case again',
+    rxjs: 'mergeMap(lookup, concurrency) is the hand-written pool with more layers',
+    'compat-zero-ackers': 'the 1 ms await per tuple dominates whatever the reliability mode',
   },
   initialCount: 100,
+  baselines: ['native-awaited', 'hand-loop-async'],
   unit: 'lookups',
   async create(variant) {
     switch (variant) {

@@ -201,13 +201,14 @@ const workload: WorkloadModule = {
   variants: ['native', 'kafkajs-loop'],
   notApplicable: {
     'hand-loop': 'the plain kafkajs loop is the hand-written limit here',
-    compat: 'not run here: a Storm Kafka spout is not part of compat (storm-kafka-client is a separate Storm module)',
+    compat: 'a Storm Kafka spout is not part of compat (storm-kafka-client is a separate Storm module)',
   },
   initialCount: 5000,
   // Every run joins a consumer group (seconds on the mock broker): one run per measurement.
   singleRun: { warmRecords: 10_000, expectedRate: 40_000 },
   maxCount: INPUT_RECORDS,
   latency: false,
+  baselines: ['kafkajs-loop'],
   unit: 'messages',
   async setup(): Promise<Record<string, unknown>> {
     const { startKafkaCluster } = await import('../../test/harness/kafka/index.ts');

@@ -60,10 +60,11 @@ function threads(workers: number): VariantImpl {
 const workload: WorkloadModule = {
   variants: ['native-1-thread', 'native-2-threads'],
   notApplicable: {
-    'hand-loop': 'not run here: a loop has one thread; the question is what a second worker thread buys the runtime',
-    compat: 'not run here: compat topologies run on the main event loop (LocalCluster)',
+    'hand-loop': 'a loop has one thread; the question is what a second worker thread buys the runtime',
+    compat: 'compat topologies run on the main event loop (LocalCluster)',
   },
   initialCount: 40_000,
+  baselines: ['native-1-thread'],
   unit: 'records',
   async create(variant) {
     if (variant === 'native-1-thread') return threads(1);
