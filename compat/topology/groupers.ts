@@ -37,6 +37,14 @@ export interface Grouper {
   chooseTasks(emittingTaskId: number, values: readonly unknown[]): number[];
 }
 
+function primitiveKey(values: readonly unknown[], idx: readonly number[]): boolean {
+  for (let i = 0; i < idx.length; i++) {
+    const v = values[idx[i]!];
+    if (v !== null && (typeof v === 'object' || typeof v === 'function')) return false;
+  }
+  return true;
+}
+
 function sortedCopy(tasks: readonly number[]): number[] {
   return [...tasks].sort((a, b) => a - b);
 }
@@ -55,6 +63,9 @@ export function createGrouper(spec: GrouperSpec): Grouper {
         isDirect: false,
         chooseTasks: (_t, values) => {
           if (n === 0) return [];
+          // With one target the hash cannot change the choice; it is still computed for keys whose
+          // encoding may throw (cycles) or run user code (String(v)), so only primitives skip it.
+          if (n === 1 && primitiveKey(values, idx)) return [targets[0]!];
           const key = new Array<unknown>(idx.length);
           for (let i = 0; i < idx.length; i++) key[i] = values[idx[i]!];
           return [targets[java ? javaTaskIndex(key, n) : stableFieldsHash(key) % n]!];
