@@ -14,7 +14,7 @@ import type { IBasicBolt, IBolt, ITaskHook } from '../component/interfaces.ts';
 import type { BoltKind } from '../component/kind.ts';
 import { MessageId } from '../component/message-id.ts';
 import { TupleImpl, type Tuple } from '../component/tuple.ts';
-import { ackTuple, failTuple, resetTuple, tupleAnchoredIds, type AckableTuple } from '../reliability/edges.ts';
+import { ackTuple, failTuple, resetTuple, tupleAnchoredMessageId, type AckableTuple } from '../reliability/edges.ts';
 import { cloneComponent } from '../topology/clone.ts';
 import { effectiveComponentConf, topologyContextFor } from '../topology/tasks.ts';
 import { RoutedTuple } from '../translate/routed-tuple.ts';
@@ -390,11 +390,7 @@ export class BoltTaskOperator extends StreamOperator<Tuple, never> implements IO
   }
 
   private sendTo(outlet: Outlet, target: number, so: StreamOut, frozen: readonly unknown[], anchors: readonly Tuple[] | null, targets: number[]): void {
-    let id = MessageId.makeUnanchored();
-    if (anchors !== null) {
-      const ids = tupleAnchoredIds(anchors);
-      if (ids.size > 0) id = MessageId.makeId(ids);
-    }
+    const id = anchors === null ? MessageId.makeUnanchored() : tupleAnchoredMessageId(anchors);
     const tuple = new RoutedTuple(this.topologyContext, frozen, this.componentId, this.taskId, so.streamId, id, target - outlet.firstTask, outlet.tag);
     targets.push(target);
     this.stats.transferred++;

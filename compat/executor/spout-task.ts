@@ -418,7 +418,7 @@ export class SpoutTask
     if (root === null) id = MessageId.makeUnanchored();
     else {
       edge = rand64();
-      id = MessageId.makeRootId(root, edge);
+      id = MessageId.single(root, edge);
     }
     const tuple = new RoutedTuple(this.context, frozen, this.componentId, this.taskId, streamId, id, target - outlet.firstTask, outlet.tag);
     targets.push(target);

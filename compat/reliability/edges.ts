@@ -1,3 +1,4 @@
+import { MessageId } from '../component/message-id.ts';
 import { rand64, type Rand64 } from './rand64.ts';
 import type { AckTracker } from './ack-tracker.ts';
 
@@ -112,8 +113,33 @@ export function tupleAnchoredIds(
   return ids ?? NO_IDS;
 }
 
+/**
+ * {@link tupleAnchoredIds} as the new tuple's `MessageId`. A single anchor with a single root (the
+ * usual `BaseBasicBolt` emit) takes a path that builds no Map.
+ */
+export function tupleAnchoredMessageId(anchors: readonly unknown[]): MessageId {
+  if (anchors.length === 1) {
+    const a = anchors[0];
+    if (!isAckable(a)) return MessageId.makeUnanchored();
+    const mid = a.getMessageId();
+    if (mid instanceof MessageId && mid.size() <= 1) {
+      if (mid.size() === 0) return MessageId.makeUnanchored();
+      const e = rand64();
+      a.updateAckVal(e);
+      return MessageId.single(mid.soleRoot(), e);
+    }
+  }
+  const ids = tupleAnchoredIds(anchors);
+  return ids.size === 0 ? MessageId.makeUnanchored() : MessageId.makeId(ids);
+}
+
 export function ackTuple(tracker: AckTracker, t: AckableTuple): void {
   const out = t.getAckVal();
+  const mid = t.getMessageId();
+  if (mid instanceof MessageId && mid.size() <= 1) {
+    if (mid.size() === 1) tracker.ack(mid.soleRoot(), mid.soleValue() ^ out);
+    return;
+  }
   for (const [r, v] of t.getMessageId().entries()) tracker.ack(r, v ^ out);
 }
 
