@@ -90,10 +90,10 @@ export class AckTracker {
     if (task < 0) return;
     // Storm checks completion before failure: a tree whose edges all cancelled is acked.
     if (e.val === 0n) {
-      this.pending.remove(root);
+      this.pending.delete(root);
       this.sink.onAck(root, task);
     } else if (e.failed) {
-      this.pending.remove(root);
+      this.pending.delete(root);
       this.sink.onFail(root, task);
     } else if (reset) {
       this.sink.onResetTimeout(root, task);

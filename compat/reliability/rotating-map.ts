@@ -52,6 +52,8 @@ export class RotatingMap<K, V> {
     const buckets = this.buckets;
     for (let i = 0; i < buckets.length; i++) {
       const bucket = buckets[i]!;
+      // Older buckets are usually empty between rotations; a lookup still hashes the key.
+      if (bucket.size === 0) continue;
       // One lookup on the hot path; `has` only disambiguates a stored undefined.
       const v = bucket.get(key);
       if (v !== undefined || bucket.has(key)) return v as V;
@@ -63,13 +65,17 @@ export class RotatingMap<K, V> {
   put(key: K, value: V): void {
     const buckets = this.buckets;
     buckets[0]!.set(key, value);
-    for (let i = 1; i < buckets.length; i++) buckets[i]!.delete(key);
+    for (let i = 1; i < buckets.length; i++) {
+      const bucket = buckets[i]!;
+      if (bucket.size !== 0) bucket.delete(key);
+    }
   }
 
   remove(key: K): V | null {
     const buckets = this.buckets;
     for (let i = 0; i < buckets.length; i++) {
       const bucket = buckets[i]!;
+      if (bucket.size === 0) continue;
       const v = bucket.get(key);
       if (v !== undefined || bucket.has(key)) {
         bucket.delete(key);
@@ -77,6 +83,16 @@ export class RotatingMap<K, V> {
       }
     }
     return null;
+  }
+
+  /** `remove` for callers that do not need the value: one lookup per bucket instead of two. */
+  delete(key: K): boolean {
+    const buckets = this.buckets;
+    for (let i = 0; i < buckets.length; i++) {
+      const bucket = buckets[i]!;
+      if (bucket.size !== 0 && bucket.delete(key)) return true;
+    }
+    return false;
   }
 
   size(): number {
