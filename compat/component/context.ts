@@ -65,7 +65,9 @@ export class GeneralTopologyContext {
   getComponentOutputFields(componentId: string, streamId: string): Fields;
   getComponentOutputFields(id: GlobalStreamId): Fields;
   getComponentOutputFields(a: string | GlobalStreamId, b?: string): Fields {
-    const [c, s] = typeof a === 'string' ? [a, b!] : [a.get_componentId(), a.get_streamId()];
+    // Called for every tuple built: no destructured pair.
+    const c = typeof a === 'string' ? a : a.get_componentId();
+    const s = typeof a === 'string' ? b! : a.get_streamId();
     const f = this.componentToStreamToFields.get(c)?.get(s);
     if (f === undefined) throw new IllegalArgumentException(`No output fields defined for component:stream ${c}:${s}`);
     return f;

@@ -86,13 +86,15 @@ export class TupleImpl implements Tuple {
     taskId: number,
     streamId: string,
     id: MessageId = MessageId.makeUnanchored(),
+    /** The executor passes the stream's fields it already resolved from `context` (one lookup per stream, not per tuple). */
+    fields?: Fields,
   ) {
     this.context = context;
     this.srcComponent = srcComponent;
     this.taskId = taskId;
     this.streamId = streamId;
     this.id = id;
-    this.fields = context.getComponentOutputFields(srcComponent, streamId);
+    this.fields = fields ?? context.getComponentOutputFields(srcComponent, streamId);
     checkFieldCount(this.fields.size(), values.length);
     // An emit freezes its copy once and shares it across targets; only copy foreign lists.
     this.values =

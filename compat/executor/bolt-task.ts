@@ -391,7 +391,8 @@ export class BoltTaskOperator extends StreamOperator<Tuple, never> implements IO
 
   private sendTo(outlet: Outlet, target: number, so: StreamOut, frozen: readonly unknown[], anchors: readonly Tuple[] | null, targets: number[]): void {
     const id = anchors === null ? MessageId.makeUnanchored() : tupleAnchoredMessageId(anchors);
-    const tuple = new RoutedTuple(this.topologyContext, frozen, this.componentId, this.taskId, so.streamId, id, target - outlet.firstTask, outlet.tag);
+    const fields = (so.tupleFields ??= this.topologyContext.getComponentOutputFields(this.componentId, so.streamId));
+    const tuple = new RoutedTuple(this.topologyContext, frozen, this.componentId, this.taskId, so.streamId, id, target - outlet.firstTask, outlet.tag, fields);
     targets.push(target);
     this.stats.transferred++;
     if (outlet.feedback) this.run.boltTasks.get(target)?.processElement(tuple);

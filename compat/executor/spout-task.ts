@@ -400,19 +400,19 @@ export class SpoutTask
     let acc = 0n;
     if (directTask >= 0) {
       const outlet = this.outputs.direct(so, directTask);
-      if (outlet !== null) acc ^= this.sendTo(outlet, directTask, so.streamId, frozen, root, targets);
+      if (outlet !== null) acc ^= this.sendTo(outlet, directTask, so, frozen, root, targets);
       return acc;
     }
     const outlets = so.outlets;
     for (let o = 0; o < outlets.length; o++) {
       const outlet = outlets[o]!;
       const tasks = outlet.grouper.chooseTasks(this.taskId, frozen);
-      for (let i = 0; i < tasks.length; i++) acc ^= this.sendTo(outlet, tasks[i]!, so.streamId, frozen, root, targets);
+      for (let i = 0; i < tasks.length; i++) acc ^= this.sendTo(outlet, tasks[i]!, so, frozen, root, targets);
     }
     return acc;
   }
 
-  private sendTo(outlet: Outlet, target: number, streamId: string, frozen: readonly unknown[], root: bigint | null, targets: number[]): bigint {
+  private sendTo(outlet: Outlet, target: number, so: StreamOut, frozen: readonly unknown[], root: bigint | null, targets: number[]): bigint {
     let edge = 0n;
     let id: MessageId;
     if (root === null) id = MessageId.makeUnanchored();
@@ -420,7 +420,8 @@ export class SpoutTask
       edge = rand64();
       id = MessageId.single(root, edge);
     }
-    const tuple = new RoutedTuple(this.context, frozen, this.componentId, this.taskId, streamId, id, target - outlet.firstTask, outlet.tag);
+    const fields = (so.tupleFields ??= this.context.getComponentOutputFields(this.componentId, so.streamId));
+    const tuple = new RoutedTuple(this.context, frozen, this.componentId, this.taskId, so.streamId, id, target - outlet.firstTask, outlet.tag, fields);
     targets.push(target);
     this.stats.transferred++;
     if (this.out !== null) this.out.collect(tuple, NO_TIMESTAMP);

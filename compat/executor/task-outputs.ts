@@ -27,6 +27,8 @@ export class Outlet {
 export class StreamOut {
   readonly hasDirect: boolean;
   readonly byConsumer = new Map<string, Outlet>();
+  /** The fields tuples of this stream report (`getFields()`), as the task's context resolves them; set on first emit. */
+  tupleFields: Fields | null = null;
   constructor(
     readonly streamId: string,
     readonly fields: Fields,

@@ -1,3 +1,4 @@
+import type { Fields } from '../component/fields.ts';
 import type { MessageId } from '../component/message-id.ts';
 import { TupleImpl, type TupleSchemaSource } from '../component/tuple.ts';
 
@@ -21,8 +22,9 @@ export class RoutedTuple extends TupleImpl {
     id: MessageId,
     targetIndex: number,
     tag: string,
+    fields?: Fields,
   ) {
-    super(context, values, srcComponent, taskId, streamId, id);
+    super(context, values, srcComponent, taskId, streamId, id, fields);
     this.targetIndex = targetIndex;
     this.tag = tag;
   }
