@@ -378,7 +378,13 @@ export class BoltTaskOperator extends StreamOperator<Tuple, never> implements IO
       const outlets = so.outlets;
       for (let o = 0; o < outlets.length; o++) {
         const outlet = outlets[o]!;
-        const tasks = outlet.grouper.chooseTasks(this.taskId, frozen);
+        const grouper = outlet.grouper;
+        if (grouper.chooseTask !== undefined) {
+          const task = grouper.chooseTask(this.taskId, frozen);
+          if (task >= 0) this.sendTo(outlet, task, so, frozen, tracked ? anchors : null, targets);
+          continue;
+        }
+        const tasks = grouper.chooseTasks(this.taskId, frozen);
         for (let i = 0; i < tasks.length; i++) this.sendTo(outlet, tasks[i]!, so, frozen, tracked ? anchors : null, targets);
       }
     }

@@ -406,7 +406,13 @@ export class SpoutTask
     const outlets = so.outlets;
     for (let o = 0; o < outlets.length; o++) {
       const outlet = outlets[o]!;
-      const tasks = outlet.grouper.chooseTasks(this.taskId, frozen);
+      const grouper = outlet.grouper;
+      if (grouper.chooseTask !== undefined) {
+        const task = grouper.chooseTask(this.taskId, frozen);
+        if (task >= 0) acc ^= this.sendTo(outlet, task, so, frozen, root, targets);
+        continue;
+      }
+      const tasks = grouper.chooseTasks(this.taskId, frozen);
       for (let i = 0; i < tasks.length; i++) acc ^= this.sendTo(outlet, tasks[i]!, so, frozen, root, targets);
     }
     return acc;

@@ -72,10 +72,17 @@ export class TaskOutputs {
     }
   }
 
+  // Tasks nearly always emit on one stream: the last one found answers without a Map lookup.
+  private lastId: string | null = null;
+  private lastStream: StreamOut | null = null;
+
   /** The stream, or Storm's error for an undeclared one. */
   stream(streamId: string): StreamOut {
+    if (streamId === this.lastId) return this.lastStream!;
     const so = this.streams.get(streamId);
     if (so === undefined) throw new IllegalArgumentException(`Unknown stream ID: ${streamId}`);
+    this.lastId = streamId;
+    this.lastStream = so;
     return so;
   }
 

@@ -35,6 +35,11 @@ export interface Grouper {
   /** True for direct grouping: only `emitDirect` may target it. */
   readonly isDirect: boolean;
   chooseTasks(emittingTaskId: number, values: readonly unknown[]): number[];
+  /**
+   * For groupers that always pick at most one task: that task, or -1 for none. Same decision (and
+   * same state advance) as `chooseTasks`, without the per-emit array.
+   */
+  chooseTask?(emittingTaskId: number, values: readonly unknown[]): number;
 }
 
 function primitiveKey(values: readonly unknown[], idx: readonly number[]): boolean {
@@ -59,16 +64,21 @@ export function createGrouper(spec: GrouperSpec): Grouper {
       if (g.isGlobal()) return { isDirect: false, chooseTasks: () => (n === 0 ? [] : [targets[0]!]) };
       const idx = g.get_fields().map((f) => spec.outputFields.fieldIndex(f));
       const java = spec.hashMode === 'java';
+      const chooseTask = (_t: number, values: readonly unknown[]): number => {
+        if (n === 0) return -1;
+        // With one target the hash cannot change the choice; it is still computed for keys whose
+        // encoding may throw (cycles) or run user code (String(v)), so only primitives skip it.
+        if (n === 1 && primitiveKey(values, idx)) return targets[0]!;
+        const key = new Array<unknown>(idx.length);
+        for (let i = 0; i < idx.length; i++) key[i] = values[idx[i]!];
+        return targets[java ? javaTaskIndex(key, n) : stableFieldsHash(key) % n]!;
+      };
       return {
         isDirect: false,
-        chooseTasks: (_t, values) => {
-          if (n === 0) return [];
-          // With one target the hash cannot change the choice; it is still computed for keys whose
-          // encoding may throw (cycles) or run user code (String(v)), so only primitives skip it.
-          if (n === 1 && primitiveKey(values, idx)) return [targets[0]!];
-          const key = new Array<unknown>(idx.length);
-          for (let i = 0; i < idx.length; i++) key[i] = values[idx[i]!];
-          return [targets[java ? javaTaskIndex(key, n) : stableFieldsHash(key) % n]!];
+        chooseTask,
+        chooseTasks: (t, values) => {
+          const task = chooseTask(t, values);
+          return task < 0 ? [] : [task];
         },
       };
     }
@@ -101,13 +111,18 @@ function shuffleGrouper(targets: number[], random: () => number): Grouper {
     [order[i], order[j]] = [order[j]!, order[i]!];
   }
   let next = 0;
+  const chooseTask = (): number => {
+    if (order.length === 0) return -1;
+    const t = order[next]!;
+    next = next + 1 === order.length ? 0 : next + 1;
+    return t;
+  };
   return {
     isDirect: false,
+    chooseTask,
     chooseTasks: () => {
-      if (order.length === 0) return [];
-      const t = order[next]!;
-      next = next + 1 === order.length ? 0 : next + 1;
-      return [t];
+      const t = chooseTask();
+      return t < 0 ? [] : [t];
     },
   };
 }
