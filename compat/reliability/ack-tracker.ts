@@ -33,12 +33,27 @@ class AckEntry {
  */
 export class AckTracker {
   private readonly pending = new RotatingMap<bigint, AckEntry>(TIMEOUT_BUCKET_NUM);
+  // Acks of one tree tend to arrive back to back (a bolt acks the tuples one input produced in a
+  // row), so the entry last looked up answers them without hashing the bigint root. Cleared
+  // whenever an entry may leave the map.
+  private lastRoot: bigint | null = null;
+  private lastEntry: AckEntry | null = null;
 
   constructor(private readonly sink: AckSink) {}
 
+  private lookup(root: bigint): AckEntry | null {
+    if (this.lastEntry !== null && this.lastRoot === root) return this.lastEntry;
+    const e = this.pending.get(root);
+    if (e !== null) {
+      this.lastRoot = root;
+      this.lastEntry = e;
+    }
+    return e;
+  }
+
   /** The spout's init: XOR of every edge it sent for `root`. */
   init(root: bigint, val: bigint, spoutTask: number): void {
-    let e = this.pending.get(root);
+    let e = this.lookup(root);
     if (e === null) {
       e = new AckEntry();
       this.pending.put(root, e);
@@ -50,7 +65,7 @@ export class AckTracker {
 
   /** A bolt acked a tuple: `val` = the tuple's edge for this root XOR its outAckVal. */
   ack(root: bigint, val: bigint): void {
-    let e = this.pending.get(root);
+    let e = this.lookup(root);
     if (e === null) {
       e = new AckEntry();
       this.pending.put(root, e);
@@ -77,6 +92,7 @@ export class AckTracker {
 
   /** One timeout period passed; returns how many unfinished trees were forgotten (silently, §7.6). */
   rotate(): number {
+    this.forget();
     return this.pending.rotate().size;
   }
 
@@ -85,15 +101,22 @@ export class AckTracker {
     return this.pending.size();
   }
 
+  private forget(): void {
+    this.lastRoot = null;
+    this.lastEntry = null;
+  }
+
   private settle(root: bigint, e: AckEntry, reset: boolean): void {
     const task = e.spoutTask;
     if (task < 0) return;
     // Storm checks completion before failure: a tree whose edges all cancelled is acked.
     if (e.val === 0n) {
       this.pending.delete(root);
+      this.forget();
       this.sink.onAck(root, task);
     } else if (e.failed) {
       this.pending.delete(root);
+      this.forget();
       this.sink.onFail(root, task);
     } else if (reset) {
       this.sink.onResetTimeout(root, task);
