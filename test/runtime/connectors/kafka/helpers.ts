@@ -43,7 +43,14 @@ export async function produce(kafka: Kafka, topic: string, values: Array<string 
 }
 
 /** Reads a whole topic from the beginning with a throwaway group until `count` records arrived (or the timeout). */
-export async function readAll(kafka: Kafka, topic: string, count: number, timeoutMs = 30_000): Promise<Array<{ key: string | null; value: string; partition: number; headers: Record<string, string> }>> {
+export async function readAll(
+  kafka: Kafka,
+  topic: string,
+  count: number,
+  timeoutMs = 30_000,
+  /** When to stop instead of at `count` records (e.g. distinct values, when duplicates are allowed). */
+  until?: (out: Array<{ value: string }>) => boolean,
+): Promise<Array<{ key: string | null; value: string; partition: number; headers: Record<string, string> }>> {
   const consumer = kafka.consumer({ groupId: unique('reader'), heartbeatInterval: 500, sessionTimeout: 4000, maxWaitTimeInMs: 100 });
   const out: Array<{ key: string | null; value: string; partition: number; headers: Record<string, string> }> = [];
   await consumer.connect();
@@ -57,7 +64,7 @@ export async function readAll(kafka: Kafka, topic: string, count: number, timeou
         const headers: Record<string, string> = {};
         for (const [k, v] of Object.entries(message.headers ?? {})) headers[k] = String(v);
         out.push({ key: message.key?.toString() ?? null, value: message.value?.toString() ?? '', partition, headers });
-        if (out.length >= count) done();
+        if (until ? until(out) : out.length >= count) done();
       },
     });
     const timer = setTimeout(done, timeoutMs);
