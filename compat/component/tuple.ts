@@ -66,7 +66,10 @@ export class TupleImpl implements Tuple {
   private readonly taskId: number;
   private readonly streamId: string;
   private readonly srcComponent: string;
-  private readonly id: MessageId;
+  /** null while the ids are the single pair below (executor-built tuples skip the MessageId object). */
+  private id: MessageId | null;
+  private soleIdRoot = 0n;
+  private soleIdEdge = 0n;
   private readonly context: TupleSchemaSource;
   private readonly fields: Fields;
   /**
@@ -99,6 +102,31 @@ export class TupleImpl implements Tuple {
     // An emit freezes its copy once and shares it across targets; only copy foreign lists.
     this.values =
       Object.isFrozen(values) && Object.getPrototypeOf(values) === Array.prototype ? values : copyFrozen(values);
+  }
+
+  /**
+   * @internal For the executor: this tuple's ids are `{root → edge}`; the MessageId is built only
+   * if someone asks for it.
+   */
+  protected useSoleId(root: bigint, edge: bigint): void {
+    this.id = null;
+    this.soleIdRoot = root;
+    this.soleIdEdge = edge;
+  }
+
+  /** @internal Acking hot path: number of roots, without building the MessageId. */
+  rootCount(): number {
+    return this.id === null ? 1 : this.id.size();
+  }
+
+  /** @internal The root when {@link rootCount} is 1. */
+  soleRoot(): bigint {
+    return this.id === null ? this.soleIdRoot : this.id.soleRoot();
+  }
+
+  /** @internal The edge XOR when {@link rootCount} is 1. */
+  soleValue(): bigint {
+    return this.id === null ? this.soleIdEdge : this.id.soleValue();
   }
 
   updateAckVal(val: bigint): void {
@@ -225,7 +253,7 @@ export class TupleImpl implements Tuple {
     return this.streamId;
   }
   getMessageId(): MessageId {
-    return this.id;
+    return (this.id ??= MessageId.single(this.soleIdRoot, this.soleIdEdge));
   }
   getContext(): TupleSchemaSource {
     return this.context;
@@ -238,7 +266,7 @@ export class TupleImpl implements Tuple {
 
   toString(): string {
     return (
-      `source: ${this.srcComponent}:${this.taskId}, stream: ${this.streamId}, id: ${this.id.toString()}, ` +
+      `source: ${this.srcComponent}:${this.taskId}, stream: ${this.streamId}, id: ${this.getMessageId().toString()}, ` +
       javaToString(this.values)
     );
   }

@@ -15,6 +15,7 @@ import type { BoltKind } from '../component/kind.ts';
 import { MessageId } from '../component/message-id.ts';
 import { TupleImpl, type Tuple } from '../component/tuple.ts';
 import { ackTuple, failTuple, resetTuple, tupleAnchoredMessageId, type AckableTuple } from '../reliability/edges.ts';
+import { rand64 } from '../reliability/rand64.ts';
 import { cloneComponent } from '../topology/clone.ts';
 import { effectiveComponentConf, topologyContextFor } from '../topology/tasks.ts';
 import { RoutedTuple } from '../translate/routed-tuple.ts';
@@ -29,6 +30,8 @@ import type { IWindowedBolt } from '../windowing/windowed-bolt.ts';
 import { restoreFields, snapshotFields } from './instance-fields.ts';
 import { TaskOutputs, frozenValues, type Outlet, type StreamOut } from './task-outputs.ts';
 import { enterTask, exitTask, installSleepHook, type SleepAccount } from './task-sleep.ts';
+
+const UNANCHORED = MessageId.makeUnanchored();
 
 /** Component conf key: how many `execute` Promises may be pending at once (R6 opt-in). */
 export const MAX_INFLIGHT_CONF = 'stormshift.task.max.inflight';
@@ -396,9 +399,19 @@ export class BoltTaskOperator extends StreamOperator<Tuple, never> implements IO
   }
 
   private sendTo(outlet: Outlet, target: number, so: StreamOut, frozen: readonly unknown[], anchors: readonly Tuple[] | null, targets: number[]): void {
-    const id = anchors === null ? MessageId.makeUnanchored() : tupleAnchoredMessageId(anchors);
     const fields = (so.tupleFields ??= this.topologyContext.getComponentOutputFields(this.componentId, so.streamId));
-    const tuple = new RoutedTuple(this.topologyContext, frozen, this.componentId, this.taskId, so.streamId, id, target - outlet.firstTask, outlet.tag, fields);
+    const index = target - outlet.firstTask;
+    let tuple: RoutedTuple;
+    const a0 = anchors !== null && anchors.length === 1 ? anchors[0] : null;
+    if (a0 instanceof TupleImpl && a0.rootCount() === 1) {
+      // §7.3 for the usual one anchor with one root, without building a MessageId.
+      const e = rand64();
+      a0.updateAckVal(e);
+      tuple = new RoutedTuple(this.topologyContext, frozen, this.componentId, this.taskId, so.streamId, UNANCHORED, index, outlet.tag, fields, a0.soleRoot(), e);
+    } else {
+      const id = anchors === null ? UNANCHORED : tupleAnchoredMessageId(anchors);
+      tuple = new RoutedTuple(this.topologyContext, frozen, this.componentId, this.taskId, so.streamId, id, index, outlet.tag, fields);
+    }
     targets.push(target);
     this.stats.transferred++;
     if (outlet.feedback) this.run.boltTasks.get(target)?.processElement(tuple);

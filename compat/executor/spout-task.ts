@@ -419,15 +419,12 @@ export class SpoutTask
   }
 
   private sendTo(outlet: Outlet, target: number, so: StreamOut, frozen: readonly unknown[], root: bigint | null, targets: number[]): bigint {
-    let edge = 0n;
-    let id: MessageId;
-    if (root === null) id = MessageId.makeUnanchored();
-    else {
-      edge = rand64();
-      id = MessageId.single(root, edge);
-    }
+    const edge = root === null ? 0n : rand64();
     const fields = (so.tupleFields ??= this.context.getComponentOutputFields(this.componentId, so.streamId));
-    const tuple = new RoutedTuple(this.context, frozen, this.componentId, this.taskId, so.streamId, id, target - outlet.firstTask, outlet.tag, fields);
+    const tuple =
+      root === null
+        ? new RoutedTuple(this.context, frozen, this.componentId, this.taskId, so.streamId, MessageId.makeUnanchored(), target - outlet.firstTask, outlet.tag, fields)
+        : new RoutedTuple(this.context, frozen, this.componentId, this.taskId, so.streamId, MessageId.makeUnanchored(), target - outlet.firstTask, outlet.tag, fields, root, edge);
     targets.push(target);
     this.stats.transferred++;
     if (this.out !== null) this.out.collect(tuple, NO_TIMESTAMP);

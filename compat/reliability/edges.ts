@@ -1,4 +1,5 @@
 import { MessageId } from '../component/message-id.ts';
+import { TupleImpl } from '../component/tuple.ts';
 import { rand64, type Rand64 } from './rand64.ts';
 import type { AckTracker } from './ack-tracker.ts';
 
@@ -135,9 +136,8 @@ export function tupleAnchoredMessageId(anchors: readonly unknown[]): MessageId {
 
 export function ackTuple(tracker: AckTracker, t: AckableTuple): void {
   const out = t.getAckVal();
-  const mid = t.getMessageId();
-  if (mid instanceof MessageId && mid.size() <= 1) {
-    if (mid.size() === 1) tracker.ack(mid.soleRoot(), mid.soleValue() ^ out);
+  if (t instanceof TupleImpl && t.rootCount() <= 1) {
+    if (t.rootCount() === 1) tracker.ack(t.soleRoot(), t.soleValue() ^ out);
     return;
   }
   for (const [r, v] of t.getMessageId().entries()) tracker.ack(r, v ^ out);

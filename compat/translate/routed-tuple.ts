@@ -23,10 +23,14 @@ export class RoutedTuple extends TupleImpl {
     targetIndex: number,
     tag: string,
     fields?: Fields,
+    /** When given, the ids are `{soleRoot → soleEdge}` and `id` is ignored. */
+    soleRoot?: bigint,
+    soleEdge?: bigint,
   ) {
     super(context, values, srcComponent, taskId, streamId, id, fields);
     this.targetIndex = targetIndex;
     this.tag = tag;
+    if (soleRoot !== undefined) this.useSoleId(soleRoot, soleEdge!);
   }
 }
 
