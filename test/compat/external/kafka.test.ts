@@ -1,6 +1,6 @@
 import type { Admin, Kafka } from 'kafkajs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { BaseBasicBolt, Config, Fields, LocalCluster, SpoutOutputCollector, TopologyBuilder, type BasicOutputCollector, type OutputFieldsDeclarer, type Tuple } from '../../../compat/index.ts';
+import { BaseBasicBolt, Config, Fields, LocalCluster, OutputCollector, SpoutOutputCollector, TopologyBuilder, type BasicOutputCollector, type OutputFieldsDeclarer, type Tuple } from '../../../compat/index.ts';
 import type { TopologyContext } from '../../../compat/component/context.ts';
 import {
   DefaultTopicSelector,
@@ -14,6 +14,7 @@ import {
   TimeInterval,
   type KafkaSpoutMessageId,
 } from '../../../compat/external/index.ts';
+import { ApiKey } from '../../harness/kafka/index.ts';
 import { client, committedOffsets, produce, range, readAll, startKafkaCluster, unique, waitFor, type KafkaTestCluster } from '../../runtime/connectors/kafka/helpers.ts';
 
 let cluster: KafkaTestCluster;
@@ -140,6 +141,45 @@ describe('KafkaSpout (storm-kafka-client surface)', () => {
     limited.spout.ack(limited.emitted[0]!.id);
     await pump(limited.spout, limited.emitted, 3);
     limited.spout.close();
+  });
+});
+
+describe('KafkaBolt', () => {
+  it('acks a tuple once its send is acknowledged and fails it (with reportError) when the send fails', async () => {
+    const topic = unique('bolt');
+    await cluster.createTopic(topic, 1);
+    const acked: unknown[] = [];
+    const failed: unknown[] = [];
+    const errors: unknown[] = [];
+    const collector = new OutputCollector({
+      emit: () => [],
+      emitDirect: () => {},
+      ack: (t) => void acked.push(t.getValue(0)),
+      fail: (t) => void failed.push(t.getValue(0)),
+      resetTimeout: () => {},
+      reportError: (e) => void errors.push(e),
+      flush: () => {},
+    });
+    const bolt = new KafkaBolt<string, string>()
+      .withProducerProperties({ 'bootstrap.servers': cluster.brokers.join(',') })
+      .withTopicSelector(new DefaultTopicSelector(topic));
+    await bolt.prepare({}, fakeContext('out'), collector);
+    const tuple = (key: string, message: string) =>
+      ({ getValue: (i: number) => [key, message][i], contains: () => true, getValueByField: (f: string) => (f === 'key' ? key : message), getSourceComponent: () => 'x', getValues: () => [key, message] }) as unknown as Tuple;
+    bolt.execute(tuple('k1', 'one'));
+    await waitFor(() => acked.length === 1, 10_000, 'ack of the first tuple');
+    expect(failed).toEqual([]);
+    // A non-retriable produce error (10 = MESSAGE_TOO_LARGE) for the next request.
+    if (!cluster.external) {
+      await cluster.pushRequestErrors(ApiKey.Produce, [10]);
+      bolt.execute(tuple('k2', 'two'));
+      await waitFor(() => failed.length === 1, 10_000, 'fail of the second tuple');
+      expect(failed).toEqual(['k2']);
+      expect(errors).toHaveLength(1);
+    }
+    bolt.cleanup();
+    const out = await readAll(kafka, topic, 1);
+    expect(out.map((r) => [r.key, r.value])).toEqual([['k1', 'one']]);
   });
 });
 
