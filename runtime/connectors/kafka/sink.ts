@@ -227,10 +227,13 @@ class KafkaSinkWriter<T> implements SinkWriter<T, KafkaTransactionCommittable> {
     if (this.transactionalId !== undefined) {
       // Inside a transaction a failed send poisons it; the job restarts from the checkpoint and
       // the coordinator aborts what this transaction held.
-      this.transaction ??= await this.producer!.transaction();
+      // While a sealed transaction waits for its checkpoint, records are only flushed by the next
+      // barrier's prepareCommit (that checkpoint never completed): they join the sealed
+      // transaction, which is then re-sealed under the newer checkpoint that subsumes it.
+      const transaction = this.sealed?.transaction ?? (this.transaction ??= await this.producer!.transaction());
       this.transactionRecords += batch.length;
       try {
-        await this.transaction.sendBatch(request);
+        await transaction.sendBatch(request);
       } catch (error) {
         this.failures?.inc({ operator: this.context.operatorName });
         throw new ConnectorError('KAFKA_SEND_FAILED', `${this.what}: transactional send to ${byTopic.size === 1 ? `topic '${[...byTopic.keys()][0]}'` : 'topics ' + [...byTopic.keys()].join(',')} failed: ${messageOf(error)}`, {
@@ -291,9 +294,14 @@ class KafkaSinkWriter<T> implements SinkWriter<T, KafkaTransactionCommittable> {
       return undefined;
     }
     await this.drain();
-    if (this.transactionalId === undefined || this.transaction === undefined) return undefined;
-    this.sealed = { checkpointId, transaction: this.transaction };
-    this.committedPromise = new Promise((resolve) => (this.committed = resolve));
+    if (this.transactionalId === undefined) return undefined;
+    if (this.sealed) {
+      this.sealed.checkpointId = checkpointId;
+    } else {
+      if (this.transaction === undefined) return undefined;
+      this.sealed = { checkpointId, transaction: this.transaction };
+      this.committedPromise = new Promise((resolve) => (this.committed = resolve));
+    }
     const committable: KafkaTransactionCommittable = {
       transactionalId: this.transactionalId,
       checkpointId,
@@ -301,13 +309,13 @@ class KafkaSinkWriter<T> implements SinkWriter<T, KafkaTransactionCommittable> {
       records: this.transactionRecords,
     };
     this.transaction = undefined;
-    this.transactionRecords = 0;
     return committable;
   }
 
   async commit(committables: KafkaTransactionCommittable[]): Promise<void> {
     for (const c of committables) {
       const sealed = this.sealed;
+      if (sealed && c.incarnation === this.incarnation && c.checkpointId < sealed.checkpointId) continue; // re-sealed under a later checkpoint
       if (sealed && c.incarnation === this.incarnation && c.checkpointId === sealed.checkpointId) {
         try {
           await sealed.transaction.commit();
@@ -319,6 +327,7 @@ class KafkaSinkWriter<T> implements SinkWriter<T, KafkaTransactionCommittable> {
         }
         this.transactions?.inc({ operator: this.context.operatorName, outcome: 'committed' });
         this.sealed = undefined;
+        this.transactionRecords = 0;
         const wake = this.committed;
         this.committed = undefined;
         wake?.();

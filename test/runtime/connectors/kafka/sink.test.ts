@@ -131,16 +131,23 @@ describe('kafka sink, exactly-once', () => {
     await first.commit!([committable]);
     expect(await first.prepareCommit!(2)).toMatchObject({ checkpointId: 2, records: 1 });
 
+    // Checkpoint 2 never completes: at barrier 3 the held record joins the sealed transaction,
+    // re-sealed under checkpoint 3, and committing 3 commits both.
+    await first.write('b2', 3);
+    expect(await first.prepareCommit!(3)).toMatchObject({ checkpointId: 3, records: 2 });
+    await first.commit!([{ ...committable, checkpointId: 2 }]);
+    expect((first as unknown as { sealed: unknown }).sealed).toBeDefined();
+
     // A new incarnation (as after a crash) takes over the transactional id: InitProducerId bumps
     // the epoch, so the old writer's open transaction can no longer be committed.
     const second = sink.createWriter({ ...context, restored: true });
     await second.open!();
-    const fenced = await Promise.resolve(first.commit!([{ ...committable, checkpointId: 2 }])).then(() => 'no error', (e: unknown) => e);
+    const fenced = await Promise.resolve(first.commit!([{ ...committable, checkpointId: 3 }])).then(() => 'no error', (e: unknown) => e);
     await second.write('c', 3);
     const c3 = await second.prepareCommit!(3);
     await second.commit!([c3 as KafkaTransactionCommittable]);
     await Promise.allSettled([first.close!(), second.close!()]);
-    const out = await readAll(kafka, topic, 3, 5000);
+    const out = await readAll(kafka, topic, 4, 5000);
     expect(out.map((r) => r.value)).toContain('a');
     expect(out.map((r) => r.value)).toContain('c');
     if (cluster.external) {
