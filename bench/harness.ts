@@ -84,6 +84,8 @@ export interface RunRequest {
 
 export interface VariantImpl {
   run(request: RunRequest): Promise<Digest>;
+  /** false: this variant has no paced source, so no latency run. */
+  readonly latency?: false;
   /**
    * Optional: when a variant has start-up work that must not count (worker threads), the
    * measured interval in ms it observed itself, from first record in to last record out.

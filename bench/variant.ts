@@ -75,7 +75,7 @@ async function main(): Promise<void> {
     result.recordsPerSec = run.records / result.seconds;
     result.cpuSecPerMillion = (run.cpuMs / 1000 / run.records) * 1e6;
 
-    if (params.latencyMs > 0 && workload.latency !== false) {
+    if (params.latencyMs > 0 && workload.latency !== false && impl.latency !== false) {
       const pacedRate = result.recordsPerSec * params.latencyLoad;
       const pacedCount = Math.max(1, Math.round((pacedRate * params.latencyMs) / 1000));
       const histogram = new LatencyHistogram();

@@ -1,9 +1,9 @@
 /**
  * Workload 6, scaling: a CPU-heavy map (parallelism 2) behind a rebalance, on 2 worker threads
- * against the same job on 1. Throughput is taken between the first and the last record at the
+ * against the same job on 1, next to the same work on bare worker threads (the machine's own limit). Throughput is taken between the first and the last record at the
  * sink, so starting the workers (each loads the job module) does not count; CPU likewise.
  */
-import { BroadcastChannel } from 'node:worker_threads';
+import { BroadcastChannel, Worker } from 'node:worker_threads';
 import { StreamEnvironment } from '../../runtime/index.ts';
 import type { Digest, RunRequest, VariantImpl, WorkloadModule } from '../harness.ts';
 import jobDefinition, { heavy, SAMPLE_EVERY, type ScalingMessage } from './scaling-job.ts';
@@ -57,18 +57,70 @@ function threads(workers: number): VariantImpl {
   };
 }
 
+/**
+ * The control: the same work on bare worker threads (no runtime), each taking every n-th id. It
+ * shows what a second thread can buy on this machine at all, in the same rounds.
+ */
+function bareThreads(threads: number): VariantImpl {
+  let steadyMs: number | undefined;
+  let cpuMs: number | undefined;
+  const code = `
+    const { parentPort, workerData } = require('node:worker_threads');
+    const heavy = ${heavy.toString()};
+    parentPort.postMessage('ready');
+    parentPort.once('message', () => {
+      const { count, index, threads, sampleEvery } = workerData;
+      let records = 0, checksum = 0;
+      for (let i = index; i < count; i += threads) {
+        const h = heavy(i);
+        records++;
+        checksum += i;
+        if (i % sampleEvery === 0) checksum += h;
+      }
+      parentPort.postMessage({ records, checksum });
+    });`;
+  return {
+    async run({ count }: RunRequest): Promise<Digest> {
+      const workers = Array.from({ length: threads }, (_, index) => new Worker(code, { eval: true, workerData: { count, index, threads, sampleEvery: SAMPLE_EVERY } }));
+      try {
+        await Promise.all(workers.map((w) => new Promise((resolve, reject) => w.once('message', resolve).once('error', reject))));
+        const cpu0 = process.cpuUsage();
+        const t0 = performance.now();
+        const parts = await Promise.all(
+          workers.map((w) => {
+            const done = new Promise<Digest>((resolve, reject) => w.once('message', resolve).once('error', reject));
+            w.postMessage('go');
+            return done;
+          }),
+        );
+        steadyMs = performance.now() - t0;
+        const cpu = process.cpuUsage(cpu0);
+        cpuMs = (cpu.user + cpu.system) / 1000;
+        return parts.reduce((sum, part) => ({ records: sum.records + part.records, checksum: sum.checksum + part.checksum }), { records: 0, checksum: 0 });
+      } finally {
+        await Promise.all(workers.map((w) => w.terminate()));
+      }
+    },
+    lastSteadyMs: () => steadyMs,
+    lastCpuMs: () => cpuMs,
+    latency: false,
+  };
+}
+
 const workload: WorkloadModule = {
-  variants: ['native-1-thread', 'native-2-threads'],
+  variants: ['native-1-thread', 'native-2-threads', 'bare-1-thread', 'bare-2-threads'],
+  quickVariants: ['native-1-thread', 'native-2-threads', 'bare-1-thread', 'bare-2-threads'],
   notApplicable: {
-    'hand-loop': 'a loop has one thread; the question is what a second worker thread buys the runtime',
     compat: 'compat topologies run on the main event loop (LocalCluster)',
   },
   initialCount: 40_000,
-  baselines: ['native-1-thread'],
+  baselines: ['native-1-thread', 'bare-1-thread'],
   unit: 'records',
   async create(variant) {
     if (variant === 'native-1-thread') return threads(1);
     if (variant === 'native-2-threads') return threads(2);
+    if (variant === 'bare-1-thread') return bareThreads(1);
+    if (variant === 'bare-2-threads') return bareThreads(2);
     throw new Error(`scaling has no variant '${variant}'`);
   },
   reference,
