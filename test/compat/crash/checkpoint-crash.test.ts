@@ -15,6 +15,9 @@ const SENTENCES = [
   'i am at two with nature',
 ];
 const TOTAL = 60000;
+// Paced so that a run lasts about 2 s whatever the executor's speed: the kill delays below must
+// land mid-run for restarts to start from a checkpoint.
+const RATE = 30000;
 
 function expectedCounts(): Record<string, number> {
   const counts: Record<string, number> = {};
@@ -25,7 +28,7 @@ function expectedCounts(): Record<string, number> {
 function start(dir: string): ChildProcess {
   return spawn(process.execPath, [join(ROOT, 'cli/bin.js'), 'run', TOPOLOGY, '--ttl', '60', '--metrics-port', '0', '-q'], {
     cwd: dir,
-    env: { ...process.env, CRASH_SENTENCES: String(TOTAL), CRASH_OUT: join(dir, 'counts.json'), CRASH_CKPT: join(dir, 'ckpt') },
+    env: { ...process.env, CRASH_SENTENCES: String(TOTAL), CRASH_RATE: String(RATE), CRASH_OUT: join(dir, 'counts.json'), CRASH_CKPT: join(dir, 'ckpt') },
     stdio: 'ignore',
   });
 }
