@@ -103,7 +103,9 @@ class KafkaSinkWriter<T> implements SinkWriter<T, KafkaTransactionCommittable> {
   /** Exactly-once: the transaction records go to now, and one sealed at a barrier awaiting its checkpoint. */
   private transaction: Transaction | undefined;
   private transactionRecords = 0;
-  private sealed: { checkpointId: number; transaction: Transaction } | undefined;
+  private sealed: { checkpointId: number; transaction: Transaction; committing: boolean } | undefined;
+  /** Begins the open transaction once, however many sends race for it. */
+  private beginning: Promise<Transaction> | undefined;
   private committed: (() => void) | undefined;
   private committedPromise: Promise<void> | undefined;
 
@@ -230,7 +232,9 @@ class KafkaSinkWriter<T> implements SinkWriter<T, KafkaTransactionCommittable> {
       // While a sealed transaction waits for its checkpoint, records are only flushed by the next
       // barrier's prepareCommit (that checkpoint never completed): they join the sealed
       // transaction, which is then re-sealed under the newer checkpoint that subsumes it.
-      const transaction = this.sealed?.transaction ?? (this.transaction ??= await this.producer!.transaction());
+      // A sealed transaction that is being committed takes nothing more: wait for its commit.
+      if (this.sealed?.committing) await this.committedPromise;
+      const transaction = this.sealed?.transaction ?? (this.transaction ??= await (this.beginning ??= this.producer!.transaction()));
       this.transactionRecords += batch.length;
       try {
         await transaction.sendBatch(request);
@@ -293,13 +297,14 @@ class KafkaSinkWriter<T> implements SinkWriter<T, KafkaTransactionCommittable> {
       if (this.error) throw this.error;
       return undefined;
     }
+    if (this.sealed?.committing) await this.committedPromise;
     await this.drain();
     if (this.transactionalId === undefined) return undefined;
     if (this.sealed) {
       this.sealed.checkpointId = checkpointId;
     } else {
       if (this.transaction === undefined) return undefined;
-      this.sealed = { checkpointId, transaction: this.transaction };
+      this.sealed = { checkpointId, transaction: this.transaction, committing: false };
       this.committedPromise = new Promise((resolve) => (this.committed = resolve));
     }
     const committable: KafkaTransactionCommittable = {
@@ -309,6 +314,7 @@ class KafkaSinkWriter<T> implements SinkWriter<T, KafkaTransactionCommittable> {
       records: this.transactionRecords,
     };
     this.transaction = undefined;
+    this.beginning = undefined;
     return committable;
   }
 
@@ -317,6 +323,7 @@ class KafkaSinkWriter<T> implements SinkWriter<T, KafkaTransactionCommittable> {
       const sealed = this.sealed;
       if (sealed && c.incarnation === this.incarnation && c.checkpointId < sealed.checkpointId) continue; // re-sealed under a later checkpoint
       if (sealed && c.incarnation === this.incarnation && c.checkpointId === sealed.checkpointId) {
+        sealed.committing = true;
         try {
           await sealed.transaction.commit();
         } catch (error) {
