@@ -2,6 +2,7 @@ import type { Admin, Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectorError, RuntimeMetrics, StreamEnvironment, type JobConfig } from '../../../../runtime/index.ts';
 import { kafkaSink, type KafkaTransactionCommittable } from '../../../../runtime/connectors/kafka/index.ts';
+import { ApiKey } from '../../../harness/kafka/index.ts';
 import { client, range, readAll, startKafkaCluster, unique, type KafkaTestCluster } from './helpers.ts';
 
 let cluster: KafkaTestCluster;
@@ -161,5 +162,29 @@ describe('kafka sink, exactly-once', () => {
       // writer commit: fencing is Kafka's guarantee, which only KAFKA_BROKERS=<real cluster> can show.
       expect(fenced === 'no error' || fenced instanceof ConnectorError).toBe(true);
     }
+  });
+
+  it('an EndTxn failure at checkpoint completion surfaces as a retriable KAFKA_COMMIT_FAILED', async () => {
+    if (cluster.external) throw new Error('this test injects broker errors; unset KAFKA_BROKERS');
+    const topic = unique('sink-endtxn');
+    await cluster.createTopic(topic, 1);
+    const writer = kafkaSink<string>({ brokers: cluster.brokers, topic, guarantee: 'exactly-once', transactionalIdPrefix: unique('tx') }).createWriter({
+      jobName: 'j',
+      operatorName: 'out',
+      subtaskIndex: 0,
+      parallelism: 1,
+      restored: false,
+    });
+    await writer.open!();
+    await writer.write('x', 1);
+    const c = (await writer.prepareCommit!(1)) as KafkaTransactionCommittable;
+    // 47 = INVALID_PRODUCER_EPOCH: not retriable, so kafkajs gives up at once.
+    await cluster.pushRequestErrors(ApiKey.EndTxn, [47]);
+    const error = await Promise.resolve(writer.commit!([c])).then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(ConnectorError);
+    expect((error as ConnectorError).code).toBe('KAFKA_COMMIT_FAILED');
+    expect((error as ConnectorError).retriable).toBe(true);
+    expect((error as Error).message).toContain('checkpoint 1');
+    await writer.close!();
   });
 });
