@@ -106,3 +106,6 @@ export { ConfigurableTopology } from './local/configurable-topology.ts';
 
 // Testing helpers (§12)
 export * from './testing/index.ts';
+
+// storm-kafka-client and storm-redis surfaces: KafkaSpout, KafkaBolt, RedisLookupBolt, RedisStoreBolt
+export * from './external/index.ts';

@@ -99,6 +99,10 @@ export { consoleSink, type ConsoleSinkOptions } from './connectors/console.ts';
 export { fileSink, type FileSinkOptions } from './connectors/file-sink.ts';
 export { collectSink, type CollectSink } from './connectors/collect-sink.ts';
 
+// Kafka and Redis connectors
+export * from './connectors/kafka/index.ts';
+export * from './connectors/redis/index.ts';
+
 // Metrics
 export { RuntimeMetrics, startMetricsServer, pushMetrics, type MetricsSnapshot } from './metrics/index.ts';
 

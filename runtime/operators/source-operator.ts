@@ -126,7 +126,10 @@ export class SourceOperator<T> extends StreamOperator<never, T> {
       }, ms);
       this.wake = () => {
         clearTimeout(timer);
-        resolve();
+        // Resume through the macrotask queue: a reader woken from a promise that settled at once
+        // (an async nextTuple with no I/O) would otherwise loop in microtasks and starve timers,
+        // I/O and checkpoint triggers forever.
+        setImmediate(resolve);
       };
     });
   }
