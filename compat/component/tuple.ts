@@ -89,7 +89,11 @@ export class TupleImpl implements Tuple {
     taskId: number,
     streamId: string,
     id: MessageId = MessageId.makeUnanchored(),
-    /** The executor passes the stream's fields it already resolved from `context` (one lookup per stream, not per tuple). */
+    /**
+     * @internal Executor only: the stream's fields it already resolved from `context` (one lookup
+     * per stream, not per tuple). Passing them also hands over `values` as the executor's own
+     * unshared copy, which is then frozen on first exposure instead of copied again.
+     */
     fields?: Fields,
   ) {
     this.context = context;
@@ -99,9 +103,10 @@ export class TupleImpl implements Tuple {
     this.id = id;
     this.fields = fields ?? context.getComponentOutputFields(srcComponent, streamId);
     checkFieldCount(this.fields.size(), values.length);
-    // An emit freezes its copy once and shares it across targets; only copy foreign lists.
+    // An emit copies once and shares the copy across targets (the executor passes `fields` with
+    // it, and the copy is frozen on first exposure, see getValues); only copy foreign lists.
     this.values =
-      Object.isFrozen(values) && Object.getPrototypeOf(values) === Array.prototype ? values : copyFrozen(values);
+      fields !== undefined || (Object.isFrozen(values) && Object.getPrototypeOf(values) === Array.prototype) ? values : copyFrozen(values);
   }
 
   /**
@@ -158,7 +163,8 @@ export class TupleImpl implements Tuple {
   }
 
   getValues(): readonly unknown[] {
-    return this.values;
+    const v = this.values;
+    return Object.isFrozen(v) ? v : Object.freeze(v);
   }
 
   getValue(i: number): unknown {

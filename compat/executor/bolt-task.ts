@@ -28,7 +28,7 @@ import { WindowedInvoker } from './windowed-invoker.ts';
 import type { IStatefulComponent } from '../state/stateful-bolt.ts';
 import type { IWindowedBolt } from '../windowing/windowed-bolt.ts';
 import { restoreFields, snapshotFields } from './instance-fields.ts';
-import { TaskOutputs, frozenValues, type Outlet, type StreamOut } from './task-outputs.ts';
+import { TaskOutputs, exposed, frozenValues, type Outlet, type StreamOut } from './task-outputs.ts';
 import { enterTask, exitTask, installSleepHook, type SleepAccount } from './task-sleep.ts';
 
 const UNANCHORED = MessageId.makeUnanchored();
@@ -387,13 +387,13 @@ export class BoltTaskOperator extends StreamOperator<Tuple, never> implements IO
           if (task >= 0) this.sendTo(outlet, task, so, frozen, tracked ? anchors : null, targets);
           continue;
         }
-        const tasks = grouper.chooseTasks(this.taskId, frozen);
+        const tasks = grouper.chooseTasks(this.taskId, exposed(frozen));
         for (let i = 0; i < tasks.length; i++) this.sendTo(outlet, tasks[i]!, so, frozen, tracked ? anchors : null, targets);
       }
     }
     if (this.debug) this.run.log('info', `Emitting: ${this.componentId} ${streamId} [${frozen.map(String).join(', ')}] to ${JSON.stringify(targets)}`);
     if (this.hooks.length > 0) {
-      for (const h of this.hooks) h.emit?.({ values: frozen, stream: streamId, taskId: this.taskId, outTasks: targets.slice() });
+      for (const h of this.hooks) h.emit?.({ values: exposed(frozen), stream: streamId, taskId: this.taskId, outTasks: targets.slice() });
     }
     return targets;
   }

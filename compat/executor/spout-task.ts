@@ -27,7 +27,7 @@ import {
 } from '../translate/topology-run.ts';
 import { ErrorReporter } from './error-reporter.ts';
 import { restoreFields, snapshotFields } from './instance-fields.ts';
-import { TaskOutputs, frozenValues, type Outlet, type StreamOut } from './task-outputs.ts';
+import { TaskOutputs, exposed, frozenValues, type Outlet, type StreamOut } from './task-outputs.ts';
 import { enterTask, exitTask, installSleepHook, type SleepAccount } from './task-sleep.ts';
 
 const EV_ROTATE = 4;
@@ -390,7 +390,7 @@ export class SpoutTask
     }
     if (this.debug) this.run.log('info', `Emitting: ${this.componentId} ${streamId} [${frozen.map(String).join(', ')}] to ${JSON.stringify(targets)}`);
     if (this.hooks.length > 0) {
-      for (const h of this.hooks) h.emit?.({ values: frozen, stream: streamId, taskId: this.taskId, outTasks: targets.slice() });
+      for (const h of this.hooks) h.emit?.({ values: exposed(frozen), stream: streamId, taskId: this.taskId, outTasks: targets.slice() });
     }
     return targets;
   }
@@ -412,7 +412,7 @@ export class SpoutTask
         if (task >= 0) acc ^= this.sendTo(outlet, task, so, frozen, root, targets);
         continue;
       }
-      const tasks = grouper.chooseTasks(this.taskId, frozen);
+      const tasks = grouper.chooseTasks(this.taskId, exposed(frozen));
       for (let i = 0; i < tasks.length; i++) acc ^= this.sendTo(outlet, tasks[i]!, so, frozen, root, targets);
     }
     return acc;

@@ -106,11 +106,21 @@ export class TaskOutputs {
   }
 }
 
-/** The emitted list, checked against the stream's fields, copied once and frozen (§3.5). */
+/**
+ * The emitted list, checked against the stream's fields and copied once (§3.5). The copy is frozen
+ * when it is first handed to code outside the executor ({@link exposed}: `getValues()`, hooks,
+ * user groupings) rather than per emit: `Object.freeze` cost more than the rest of the copy, and
+ * most tuples are only read through typed getters.
+ */
 export function frozenValues(so: StreamOut, values: readonly unknown[]): readonly unknown[] {
   checkFieldCount(so.fields.size(), values.length);
   const n = values.length;
   const copy = new Array<unknown>(n);
   for (let i = 0; i < n; i++) copy[i] = values[i];
-  return Object.freeze(copy);
+  return copy;
+}
+
+/** An executor-owned values copy, frozen before anything outside the executor may see it. */
+export function exposed(values: readonly unknown[]): readonly unknown[] {
+  return Object.isFrozen(values) ? values : Object.freeze(values);
 }
