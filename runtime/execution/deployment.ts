@@ -7,6 +7,7 @@ import { SourceOperator } from '../operators/source-operator.ts';
 import { subtaskForKey } from '../state/index.ts';
 import { ProcessingTimeService } from '../time/processing-time.ts';
 import { Backpressure } from './backpressure.ts';
+import { OutcomeLatch, type DeploymentOutcome } from './outcome.ts';
 import type { ChannelEndpoint } from './channels.ts';
 import { ChainedOutput, NodeOutput, sideOutputs } from './outputs.ts';
 import { gateAddress, Outbox, RemoteChannel, workerOf } from './remote-channel.ts';
@@ -39,7 +40,7 @@ export interface DeploymentOptions {
   log(level: 'info' | 'warn' | 'error', message: string): void;
 }
 
-export type DeploymentOutcome = 'finished' | 'cancelled';
+export type { DeploymentOutcome } from './outcome.ts';
 
 /**
  * One incarnation of a job on this thread: every subtask wired, restored, opened and running. A
@@ -55,11 +56,9 @@ export class Deployment implements SubtaskHost {
   readonly coordinator: CheckpointCoordinator;
   private readonly sourceSubtasks: Subtask[] = [];
   private running = false;
-  private settled = false;
+  private readonly latch = new OutcomeLatch();
   private finishedCount = 0;
-  private resolveOutcome!: (outcome: DeploymentOutcome) => void;
-  private rejectOutcome!: (error: unknown) => void;
-  readonly outcome: Promise<DeploymentOutcome>;
+  readonly outcome: Promise<DeploymentOutcome> = this.latch.promise;
   private periodicCancel: (() => void) | undefined;
   private readonly tracked = new Set<Promise<unknown>>();
 
@@ -67,12 +66,6 @@ export class Deployment implements SubtaskHost {
     this.jobName = options.plan.jobName;
     this.maxParallelism = options.plan.maxParallelism;
     this.clock = new ProcessingTimeService((error) => this.fail(error));
-    this.outcome = new Promise((resolve, reject) => {
-      this.resolveOutcome = resolve;
-      this.rejectOutcome = reject;
-    });
-    // Nobody may await the outcome if start() itself throws; keep Node from flagging it.
-    this.outcome.catch(() => {});
     this.coordinator = new CheckpointCoordinator({
       jobName: this.jobName,
       storage: options.storage,
@@ -238,7 +231,7 @@ export class Deployment implements SubtaskHost {
       return;
     }
     this.finishedCount++;
-    if (this.finishedCount < this.subtasks.length || this.settled) return;
+    if (this.finishedCount < this.subtasks.length || this.latch.settled) return;
     // Bounded input fully processed: a final checkpoint commits what two-phase sinks hold. A
     // periodic checkpoint may still be writing; triggering now would be refused ("in progress")
     // and fail a job that did nothing wrong, so wait for it first.
@@ -252,14 +245,12 @@ export class Deployment implements SubtaskHost {
   }
 
   fail(error: unknown): void {
-    if (this.settled) {
+    if (!this.latch.reject(error)) {
       this.options.log('warn', `after the job stopped: ${(error as Error)?.message ?? error}`);
       return;
     }
-    this.settled = true;
     this.halt();
     this.options.placement?.failed(error);
-    this.rejectOutcome(error);
   }
 
   cancel(): void {
@@ -267,10 +258,7 @@ export class Deployment implements SubtaskHost {
   }
 
   private settle(outcome: DeploymentOutcome): void {
-    if (this.settled) return;
-    this.settled = true;
-    this.halt();
-    this.resolveOutcome(outcome);
+    if (this.latch.resolve(outcome)) this.halt();
   }
 
   private halt(): void {

@@ -2,7 +2,8 @@ import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import type { JobConfig } from '../api/config.ts';
 import { CheckpointCoordinator } from '../checkpoint/coordinator.ts';
 import { StormshiftError } from '../errors.ts';
-import type { DeploymentOptions, DeploymentOutcome } from './deployment.ts';
+import type { DeploymentOptions } from './deployment.ts';
+import { OutcomeLatch, type DeploymentOutcome } from './outcome.ts';
 import type { MainToWorker, WorkerData, WorkerToMain } from './worker-protocol.ts';
 
 const STOP_GRACE_MS = 3000;
@@ -18,14 +19,12 @@ const FORWARDED_OPTIONS = ['parallelism', 'maxParallelism', 'batchSize', 'buffer
 export class WorkerPoolDeployment {
   readonly coordinator: CheckpointCoordinator;
   readonly backpressure = { blocked: false, blockedMs: 0 };
-  readonly outcome: Promise<DeploymentOutcome>;
-  private resolveOutcome!: (outcome: DeploymentOutcome) => void;
-  private rejectOutcome!: (error: unknown) => void;
+  private readonly latch = new OutcomeLatch();
+  readonly outcome: Promise<DeploymentOutcome> = this.latch.promise;
   private readonly workers: Worker[] = [];
   private readonly totalSubtasks: number;
   private finished = 0;
   private running = false;
-  private settled = false;
   private periodic: ReturnType<typeof setInterval> | undefined;
   private readonly workerBlocked: boolean[] = [];
   private readonly workerBlockedMs: number[] = [];
@@ -34,11 +33,6 @@ export class WorkerPoolDeployment {
     private readonly options: DeploymentOptions,
     private readonly config: JobConfig,
   ) {
-    this.outcome = new Promise((resolve, reject) => {
-      this.resolveOutcome = resolve;
-      this.rejectOutcome = reject;
-    });
-    this.outcome.catch(() => {});
     this.totalSubtasks = options.plan.chains.reduce((sum, chain) => sum + chain.parallelism, 0);
     this.coordinator = new CheckpointCoordinator({
       jobName: options.plan.jobName,
@@ -90,7 +84,7 @@ export class WorkerPoolDeployment {
             this.fail(error);
           });
           worker.on('exit', (code) => {
-            if (!this.settled) this.fail(new StormshiftError('WORKER_EXITED', `worker ${index} exited with code ${code}`, { retriable: true }));
+            if (!this.latch.settled) this.fail(new StormshiftError('WORKER_EXITED', `worker ${index} exited with code ${code}`, { retriable: true }));
           });
         }),
       );
@@ -133,7 +127,7 @@ export class WorkerPoolDeployment {
         this.coordinator.acknowledge(message.id, message.participant, Promise.resolve(message.ack));
         return;
       case 'finished':
-        if (++this.finished === this.totalSubtasks && !this.settled) {
+        if (++this.finished === this.totalSubtasks && !this.latch.settled) {
           // As in Deployment: a periodic checkpoint still being written would refuse the final one
           // ("in progress") and fail a job that finished fine, so wait for it first.
           this.coordinator
@@ -175,17 +169,11 @@ export class WorkerPoolDeployment {
   }
 
   fail(error: unknown): void {
-    if (this.settled) return;
-    this.settled = true;
-    this.halt();
-    this.rejectOutcome(error);
+    if (this.latch.reject(error)) this.halt();
   }
 
   private settle(outcome: DeploymentOutcome): void {
-    if (this.settled) return;
-    this.settled = true;
-    this.halt();
-    this.resolveOutcome(outcome);
+    if (this.latch.resolve(outcome)) this.halt();
   }
 
   private halt(): void {
