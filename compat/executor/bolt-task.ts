@@ -29,7 +29,7 @@ import type { IStatefulComponent } from '../state/stateful-bolt.ts';
 import type { IWindowedBolt } from '../windowing/windowed-bolt.ts';
 import { restoreFields, snapshotFields } from './instance-fields.ts';
 import { TaskOutputs, exposed, frozenValues, type Outlet, type StreamOut } from './task-outputs.ts';
-import { enterTask, exitTask, installSleepHook, type SleepAccount } from './task-sleep.ts';
+import { enterTask, exitTask, installSleepHook, isThenable, runLifecycle, type SleepAccount } from './task-sleep.ts';
 
 const UNANCHORED = MessageId.makeUnanchored();
 
@@ -45,10 +45,6 @@ function nextPowerOfTwo(n: number): number {
 }
 /** One execute in this many is timed (two clock reads per tuple would show in the hot path). */
 const LATENCY_SAMPLE_MASK = 15;
-
-function isThenable(x: unknown): x is PromiseLike<unknown> {
-  return x !== null && typeof x === 'object' && typeof (x as { then?: unknown }).then === 'function';
-}
 
 function isAckable(t: unknown): t is AckableTuple {
   return t !== null && typeof t === 'object' && typeof (t as AckableTuple).getAckVal === 'function';
@@ -120,11 +116,11 @@ export class BoltTaskOperator extends StreamOperator<Tuple, never> implements IO
     this.outputs = new TaskOutputs(this.run, this.componentId, this.taskId, ctx);
     this.collector = new OutputCollector(this);
     this.invoker = this.createInvoker(instance);
-    await this.callLifecycle(() => this.invoker.prepare());
+    await runLifecycle(this, () => this.invoker.prepare(), (error) => this.crashError(error));
     ctx.setOpenOrPrepareWasCalled(true);
     if (this.restored?.fields !== undefined) restoreFields(this.invoker.instance, this.restored.fields);
     if (this.restored?.invoker !== undefined) this.invoker.restore?.(this.restored.invoker);
-    if (this.invoker.afterPrepare) await this.callLifecycle(() => this.invoker.afterPrepare!());
+    if (this.invoker.afterPrepare) await runLifecycle(this, () => this.invoker.afterPrepare!(), (error) => this.crashError(error));
     this.startTicks();
     this.ready = true;
     this.run.taskContexts.set(this.taskId, { componentId: this.componentId, context: this.topologyContext });
@@ -147,25 +143,6 @@ export class BoltTaskOperator extends StreamOperator<Tuple, never> implements IO
   }
 
   /** prepare / initState: errors are reported and fail the task (the runtime restarts the job). */
-  private async callLifecycle(fn: () => unknown): Promise<void> {
-    const prev = enterTask(this);
-    let r: unknown;
-    try {
-      r = fn();
-    } catch (error) {
-      exitTask(prev);
-      throw this.crashError(error);
-    }
-    exitTask(prev);
-    if (isThenable(r)) {
-      try {
-        await r;
-      } catch (error) {
-        throw this.crashError(error);
-      }
-    }
-  }
-
   private startTicks(): void {
     const freq = confInt(this.conf, CONFIG_KEYS.TOPOLOGY_TICK_TUPLE_FREQ_SECS, 0);
     if (freq <= 0) return;

@@ -28,7 +28,7 @@ import {
 import { ErrorReporter } from './error-reporter.ts';
 import { restoreFields, snapshotFields } from './instance-fields.ts';
 import { TaskOutputs, exposed, frozenValues, type Outlet, type StreamOut } from './task-outputs.ts';
-import { enterTask, exitTask, installSleepHook, type SleepAccount } from './task-sleep.ts';
+import { enterTask, exitTask, installSleepHook, isThenable, runLifecycle, type SleepAccount } from './task-sleep.ts';
 
 const EV_ROTATE = 4;
 const EV_TIMED_OUT = 5;
@@ -39,10 +39,6 @@ const NEXT_TUPLE_BUDGET = 64;
 
 export interface SpoutSnapshot {
   fields: Record<string, unknown>;
-}
-
-function isThenable(x: unknown): x is PromiseLike<unknown> {
-  return x !== null && typeof x === 'object' && typeof (x as { then?: unknown }).then === 'function';
 }
 
 type SpoutMethod = 'nextTuple' | 'ack' | 'fail' | 'activate' | 'deactivate';
@@ -115,22 +111,7 @@ export class SpoutTask
     this.collector = new SpoutOutputCollector(this);
     // A restarted task replaces its predecessor: verdicts for the old roots find no pending entry.
     this.run.spoutTasks.set(this.taskId, this);
-    const prev = enterTask(this);
-    let r: unknown;
-    try {
-      r = this.spout.open(this.conf, this.context, this.collector);
-    } catch (error) {
-      exitTask(prev);
-      throw this.crash(error);
-    }
-    exitTask(prev);
-    if (isThenable(r)) {
-      try {
-        await r;
-      } catch (error) {
-        throw this.crash(error);
-      }
-    }
+    await runLifecycle(this, () => this.spout.open(this.conf, this.context, this.collector), (error) => this.crash(error));
     this.context.setOpenOrPrepareWasCalled(true);
     this.opened = true;
     if (this.restoredFields !== undefined) restoreFields(this.spout, this.restoredFields);

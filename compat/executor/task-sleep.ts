@@ -43,3 +43,30 @@ export function enterTask(task: SleepAccount): SleepAccount | null {
 export function exitTask(prev: SleepAccount | null): void {
   current = prev;
 }
+
+export function isThenable(x: unknown): x is PromiseLike<unknown> {
+  return x !== null && typeof x === 'object' && typeof (x as { then?: unknown }).then === 'function';
+}
+
+/**
+ * Runs a lifecycle callback (open, prepare, initState) as `task`: `Utils.sleep` inside it counts
+ * against the task, and a throw or a rejected Promise comes out as `toCrash(error)`.
+ */
+export async function runLifecycle(task: SleepAccount, fn: () => unknown, toCrash: (error: unknown) => unknown): Promise<void> {
+  const prev = enterTask(task);
+  let result: unknown;
+  try {
+    result = fn();
+  } catch (error) {
+    exitTask(prev);
+    throw toCrash(error);
+  }
+  exitTask(prev);
+  if (isThenable(result)) {
+    try {
+      await result;
+    } catch (error) {
+      throw toCrash(error);
+    }
+  }
+}
