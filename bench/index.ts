@@ -3,6 +3,7 @@
  * round, every run in its own process, then prints and writes medians, pairwise ratios and targets.
  */
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -14,8 +15,12 @@ import { evaluateTargets, summarizeVariant, summarizeWorkload, type VariantSumma
 import { loadWorkload, WORKLOADS } from './workloads/index.ts';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
-const CHILD = join(BENCH_DIR, 'child.mjs');
-const RESULTS_DIR = join(BENCH_DIR, 'results');
+const FROM_SOURCE = import.meta.url.endsWith('.ts');
+// From the sources each child needs tsx first (child.mjs); compiled, it runs dist/bench/variant.js.
+const CHILD = join(BENCH_DIR, FROM_SOURCE ? 'child.mjs' : 'variant.js');
+// Compiled, results go to the checkout's bench/results when there is one, else to the working folder.
+const CHECKOUT_RESULTS = join(BENCH_DIR, '..', '..', 'bench', 'results');
+const RESULTS_DIR = FROM_SOURCE ? join(BENCH_DIR, 'results') : existsSync(CHECKOUT_RESULTS) ? CHECKOUT_RESULTS : resolve('stormshift-bench');
 
 interface Options {
   quick: boolean;

@@ -163,7 +163,10 @@ function ratioTarget(
     const candidates = vbs.map((v) => rates(v)[i] ?? NaN).filter(Number.isFinite);
     return candidates.length > 0 ? Math.max(...candidates) : NaN;
   });
-  const s = spread(pairRatios(rates(va), best));
+  // Every named variant must have run: "the faster of Node streams and RxJS" measured without RxJS
+  // would compare against a weaker yardstick and could PASS for the wrong reason.
+  const unmeasured = [va, ...vbs].some((v) => !rates(v).some(Number.isFinite));
+  const s = unmeasured ? undefined : spread(pairRatios(rates(va), best));
   const failures = [va, ...vbs].filter((v) => v?.status === 'failed').map((v) => `${v!.variant} failed in some rounds: ${v!.reason ?? ''}`);
   if (!s) return { id, workload, description, measured: undefined, threshold, comparison: '>=', pass: null, detail: whyMissing(workloads, workload, [a, ...bs]) };
   return {
@@ -225,6 +228,6 @@ export function evaluateTargets(workloads: readonly WorkloadSummary[]): TargetRe
 }
 
 export function formatTarget(t: TargetResult): string {
-  const status = t.pass === null ? 'N/A ' : t.pass ? 'PASS' : 'FAIL';
+  const status = t.pass === null ? 'not measured' : t.pass ? 'PASS' : 'FAIL';
   return `${status}  ${t.description}: ${t.detail}`;
 }

@@ -1,8 +1,9 @@
+// Only commander and the small error module load up front: every verb imports what it needs in its
+// action, so `--version`, `--help` and light verbs never load the runtime, compat or the transpiler.
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { isJobDefinition, defineJob, RuntimeMetrics, type JobDefinition } from '../runtime/index.ts';
-import { runNativeJob, type RunOptions } from './run-job.ts';
+import type { JobDefinition } from '../runtime/index.ts';
+import { EXIT, EXIT_CODES_HELP, packageVersion, reportFatal } from './errors.ts';
+import type { RunOptions } from './run-job.ts';
 
 function positiveInt(name: string) {
   return (value: string): number => {
@@ -14,12 +15,17 @@ function positiveInt(name: string) {
 
 const program = new Command('stormshift')
   .description('Run Storm topologies and native jobs on a checkpointed stream runtime; migrate and compare them.')
-  .showHelpAfterError();
+  .version(packageVersion(), '-V, --version', 'print the stormshift version')
+  .showHelpAfterError()
+  // Commander's own errors (unknown option, bad value) exit with EXIT.usage; --help and --version with 0.
+  .exitOverride((error) => {
+    process.exit(error.exitCode === 0 ? 0 : EXIT.usage);
+  });
 
 program
   .command('run')
   .description('run a job module (native job or Storm topology), like `storm local`')
-  .argument('<file>', 'TypeScript or JavaScript module; its default export is the job')
+  .argument('<file>', 'TypeScript or JavaScript module (its default export is the job), or a folder holding one')
   .argument('[args...]', 'arguments for the job (after --)')
   .option('-p, --parallelism <n>', 'default operator parallelism', positiveInt('--parallelism'))
   .option('-w, --workers <n>', 'worker threads (0 = main event loop)', positiveInt('--workers'))
@@ -32,6 +38,7 @@ program
   .option('--push-gateway <url>', 'also push metrics to a Prometheus Pushgateway')
   .addOption(new Option('--ttl <seconds>', 'stop after this many seconds').argParser(positiveInt('--ttl')))
   .option('-q, --quiet', 'no status line or summary')
+  .addHelpText('after', EXIT_CODES_HELP)
   .action(async (file: string, args: string[], flags: Record<string, unknown>) => {
     const options: RunOptions = {
       parallelism: flags.parallelism as number | undefined,
@@ -48,6 +55,9 @@ program
     };
     // A Storm main submits while being imported, so the local-mode override (where StormSubmitter
     // lands, as under `storm local`) must be in place first.
+    const { resolveJobFile, loadUserModule } = await import('./job-file.ts');
+    file = resolveJobFile(file);
+    const { isJobDefinition, defineJob, RuntimeMetrics } = await import('../runtime/index.ts');
     const { LocalCluster } = await import('../compat/index.ts');
     const { setLocalOverride } = await import('../compat/local/local-override.ts');
     const metrics = new RuntimeMetrics();
@@ -57,7 +67,7 @@ program
     const restoreOverride = setLocalOverride(cluster);
     let module: { default?: unknown };
     try {
-      module = (await import(pathToFileURL(resolve(file)).href)) as { default?: unknown };
+      module = await loadUserModule(file);
     } catch (error) {
       restoreOverride();
       await cluster.shutdown();
@@ -70,6 +80,7 @@ program
     if (job && cluster.getTopologyNames().length === 0) {
       restoreOverride();
       await cluster.shutdown();
+      const { runNativeJob } = await import('./run-job.ts');
       process.exitCode = await runNativeJob(file, job, args, options);
       return;
     }
@@ -90,15 +101,26 @@ program
 program
   .command('bench')
   .description('compare unchanged topologies, native jobs and hand-written loops side by side')
+  // Declared for --help; bench/index.ts parses the raw arguments itself (and reports unknown ones).
+  .option('--quick', 'fewer and shorter runs (a few minutes)')
+  .option('--only <workloads>', 'comma-separated workloads to run (default: all)')
+  .option('--runs <n>', 'measured rounds per variant')
+  .option('--json <file>', 'write the results as JSON (default bench/results/latest.json)')
+  .option('--md <file>', 'write the results as Markdown')
+  .option('--svg <file>', 'write the chart as SVG')
   .allowUnknownOption(true)
-  .argument('[args...]')
-  .action(async (args: string[]) => {
+  .allowExcessArguments(true)
+  .action(async () => {
     const { runBench } = await import('../bench/index.ts');
-    process.exitCode = await runBench(args);
+    process.exitCode = await runBench(process.argv.slice(process.argv.indexOf('bench') + 1));
   });
 
 function isClass(fn: unknown): boolean {
   return typeof fn === 'function' && /^class[\s{]/.test(Function.prototype.toString.call(fn));
 }
 
-await program.parseAsync(process.argv);
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  reportFatal(error);
+}

@@ -3,6 +3,7 @@ import { KillOptions, LocalCluster, StormTopology, ConfigurableTopology } from '
 import { CONFIG_KEYS } from '../compat/component/config-keys.ts';
 import type { Conf } from '../compat/component/config.ts';
 import type { RuntimeMetrics } from '../runtime/index.ts';
+import { EXIT } from './errors.ts';
 import type { RunOptions } from './run-job.ts';
 
 /** Storm's default for how long `storm local` keeps a submitting main's cluster alive. */
@@ -47,10 +48,10 @@ export async function runTopologyModule(
       ttl ??= STORM_LOCAL_SLEEPTIME_SECS;
     } else {
       process.stderr.write(
-        `stormshift run: ${file} does not default-export a job (export default defineJob(...)) or a StormTopology, and submitted no topology\n`,
+        `stormshift: ${file} does not default-export a job (export default defineJob(...)) or a StormTopology, and submitted no topology\n`,
       );
       await cluster.shutdown();
-      return 2;
+      return EXIT.noJob;
     }
   } catch (error) {
     process.stderr.write(`[stormshift] submitting ${file} failed: ${(error as Error)?.message ?? error}\n`);

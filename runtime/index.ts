@@ -17,7 +17,7 @@ export {
   type OperatorOptions,
   type KeyedAggregateOptions,
 } from './api/data-stream.ts';
-export { defineJob, isJobDefinition, loadJobModule, type JobDefinition } from './api/job.ts';
+export { defineJob, isJobDefinition, loadJobModule, importJobModule, type JobDefinition } from './api/job.ts';
 export { type JobConfig, type CheckpointConfig, type Logger, type LogLevel } from './api/config.ts';
 export { type JobHandle, type JobResult, type JobStatus, type JobState } from './execution/job-runner.ts';
 

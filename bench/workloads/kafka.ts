@@ -211,7 +211,7 @@ const workload: WorkloadModule = {
   baselines: ['kafkajs-loop'],
   unit: 'messages',
   async setup(): Promise<Record<string, unknown>> {
-    const { startKafkaCluster } = await import('../../test/harness/kafka/index.ts');
+    const { startKafkaCluster } = await import('../../harness/kafka/index.ts');
     const started = await startKafkaCluster({ brokers: 1 });
     cluster = started;
     const inTopic = `bench-in-${Date.now().toString(36)}`;

@@ -8,7 +8,7 @@ import { StreamEnvironment } from '../../runtime/index.ts';
 import type { Digest, RunRequest, VariantImpl, WorkloadModule } from '../harness.ts';
 import jobDefinition, { heavy, SAMPLE_EVERY, type ScalingMessage } from './scaling-job.ts';
 
-const JOB_MODULE = new URL('./scaling-job.ts', import.meta.url).href;
+const JOB_MODULE = new URL(import.meta.url.endsWith('.ts') ? './scaling-job.ts' : './scaling-job.js', import.meta.url).href;
 
 function reference(count: number): Digest {
   let checksum = (count * (count - 1)) / 2;

@@ -70,33 +70,33 @@ export class JedisPoolConfig {
     return `redis://${this.password ? `:${encodeURIComponent(this.password)}@` : ''}${this.host}:${this.port}/${this.database}`;
   }
   static Builder = class {
-    private host = '127.0.0.1';
-    private port = 6379;
-    private timeout = 2000;
-    private password: string | null = null;
-    private database = 0;
+    #host = '127.0.0.1';
+    #port = 6379;
+    #timeout = 2000;
+    #password: string | null = null;
+    #database = 0;
     setHost(host: string): this {
-      this.host = host;
+      this.#host = host;
       return this;
     }
     setPort(port: number): this {
-      this.port = port;
+      this.#port = port;
       return this;
     }
     setTimeout(timeout: number): this {
-      this.timeout = timeout;
+      this.#timeout = timeout;
       return this;
     }
     setPassword(password: string | null): this {
-      this.password = password;
+      this.#password = password;
       return this;
     }
     setDatabase(database: number): this {
-      this.database = database;
+      this.#database = database;
       return this;
     }
     build(): JedisPoolConfig {
-      return new JedisPoolConfig(this.host, this.port, this.timeout, this.password, this.database);
+      return new JedisPoolConfig(this.#host, this.#port, this.#timeout, this.#password, this.#database);
     }
   };
   /** A config from `redis://host:port[/db]` (a stormshift convenience, e.g. for REDIS_URL). */

@@ -29,12 +29,34 @@ export function isJobDefinition(value: unknown): value is JobDefinition {
  * Used by the CLI and by worker threads, which rebuild the same graph from the same module.
  */
 export async function loadJobModule(modulePath: string): Promise<JobDefinition> {
-  const { pathToFileURL } = await import('node:url');
-  const { resolve } = await import('node:path');
-  const url = modulePath.startsWith('file:') ? modulePath : pathToFileURL(resolve(modulePath)).href;
-  const module = (await import(url)) as { default?: unknown };
+  const module = await importJobModule(modulePath);
   const exported = module.default;
   if (isJobDefinition(exported)) return exported;
   if (typeof exported === 'function') return defineJob(exported as JobDefinition['build']);
   throw new TypeError(`${modulePath} does not default-export a job: use \`export default defineJob((env, args) => { ... })\``);
+}
+
+let typeScriptLoader: Promise<void> | undefined;
+
+/**
+ * Imports a user's job module by path or file: URL. Compiled stormshift (dist/) has no TypeScript
+ * loader, so for a .ts job it registers tsx first, once per thread (worker threads do not inherit
+ * loader hooks). From the .ts sources a loader is already active.
+ */
+export async function importJobModule(modulePath: string): Promise<Record<string, unknown>> {
+  const { pathToFileURL } = await import('node:url');
+  const { resolve } = await import('node:path');
+  const url = modulePath.startsWith('file:') ? modulePath : pathToFileURL(resolve(modulePath)).href;
+  if (/\.[cm]?tsx?$/.test(new URL(url).pathname) && !import.meta.url.endsWith('.ts')) {
+    // Both hooks: a .ts file in a package without "type": "module" goes through the CommonJS loader.
+    typeScriptLoader ??= Promise.all([import('tsx/esm/api'), import('tsx/cjs/api')]).then(([esm, cjs]) => {
+      esm.register();
+      cjs.register();
+    });
+    await typeScriptLoader;
+  }
+  const module = (await import(url)) as Record<string, unknown>;
+  // A CommonJS-compiled ES module arrives as { default: module.exports }.
+  const inner = module.default as Record<string, unknown> | undefined;
+  return inner !== null && typeof inner === 'object' && inner.__esModule === true ? inner : module;
 }

@@ -8,7 +8,7 @@
 import { parseArgs } from 'node:util';
 import kafkajs from 'kafkajs';
 import { Redis } from 'ioredis';
-import { startKafkaCluster } from '../../test/harness/kafka/index.ts';
+import { startKafkaCluster } from '../../harness/kafka/index.ts';
 import { INPUT_TOPIC, OUTPUT_TOPIC, REGIONS, redisUrl, USER_REGIONS } from './shared.ts';
 
 const { values } = parseArgs({ options: { orders: { type: 'string', default: '10000' }, users: { type: 'string', default: '1000' } } });

@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import kafkajs from 'kafkajs';
 import { RuntimeMetrics, StreamEnvironment } from '../../runtime/index.ts';
 import { kafkaSink, kafkaSource } from '../../runtime/connectors/kafka/index.ts';
-import { startKafkaCluster } from '../../test/harness/kafka/index.ts';
+import { startKafkaCluster } from '../../harness/kafka/index.ts';
 
 const { values } = parseArgs({
   options: {

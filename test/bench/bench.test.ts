@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { LatencyHistogram, RESULT_PREFIX, type ChildParams, type RunResult } from '../../bench/harness.ts';
 import { parseArgs } from '../../bench/index.ts';
 import { markdown, svgChart, type BenchDocument } from '../../bench/report.ts';
-import { evaluateTargets, pairRatios, spread, summarizeVariant, summarizeWorkload } from '../../bench/stats.ts';
+import { evaluateTargets, formatTarget, pairRatios, spread, summarizeVariant, summarizeWorkload } from '../../bench/stats.ts';
 import { wordCountDigest } from '../../bench/workloads/sentences.ts';
 
 function run(workload: string, variant: string, recordsPerSec: number, extra: Partial<RunResult> = {}): RunResult {
@@ -82,6 +82,21 @@ describe('bench aggregation (synthetic runs, no timing)', () => {
     expect(svg.startsWith('<svg')).toBe(true);
     expect(svg).toContain('no broker &lt;here&gt;');
     expect(svg.match(/<rect /g)).toHaveLength(1 + 5);
+  });
+
+  it('a target naming a variant that did not run is "not measured", never PASS', () => {
+    const rounds = [0, 1, 2];
+    const failedRxjs = { ...run('word-count', 'rxjs', 0), ok: false, error: "Cannot find package 'rxjs'" };
+    const wc = summarizeWorkload('word-count', 'Word count', 'sentences', [
+      summarizeVariant('native', rounds.map(() => run('word-count', 'native', 1000))),
+      summarizeVariant('node-streams', rounds.map(() => run('word-count', 'node-streams', 100))),
+      summarizeVariant('rxjs', rounds.map(() => failedRxjs)),
+    ]);
+    const target = evaluateTargets([wc]).find((t) => t.id === 'wc-native-vs-js')!;
+    // native is 10x node-streams, which alone would PASS; without RxJS the yardstick is incomplete.
+    expect(target.pass).toBeNull();
+    expect(target.detail).toContain('rxjs failed');
+    expect(formatTarget(target)).toMatch(/^not measured {2}word count: native ≥ 1.5 ×/);
   });
 
   it('histogram percentiles', () => {

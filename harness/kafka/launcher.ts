@@ -14,8 +14,15 @@ import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const SOURCE = join(here, 'mock-cluster.c');
-const REPO_ROOT = join(here, '..', '..', '..');
-const DEFAULT_CACHE_DIR = join(REPO_ROOT, 'node_modules', '.cache', 'stormshift');
+const DEFAULT_CACHE_DIR = join(packageRoot(here), 'node_modules', '.cache', 'stormshift');
+
+/** The nearest folder holding a package.json: the same cache from the sources and from dist/. */
+function packageRoot(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    if (dirname(dir) === dir) return from;
+  }
+}
 
 export const HOW_TO_GET_KAFKA =
   'Install the librdkafka mock and a C compiler with `apt-get install librdkafka-dev build-essential` ' +

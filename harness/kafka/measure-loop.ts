@@ -1,7 +1,7 @@
 /**
  * Throughput of a plain kafkajs consume→produce loop through the test harness.
  *
- *   npx tsx test/harness/kafka/measure-loop.ts [--records 100000] [--partitions 1,4] [--direct]
+ *   npx tsx harness/kafka/measure-loop.ts [--records 100000] [--partitions 1,4] [--direct]
  *
  * The input topic is filled first, then one consumer group member reads it with eachBatch and
  * writes every batch to an output topic (acks=all) before resolving its offsets. The clock
