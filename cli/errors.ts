@@ -77,7 +77,8 @@ export function describeLoadError(file: string, error: unknown): string {
   }
   const message = err?.message ?? String(error);
   const esbuild = /^(.+?):(\d+):(\d+): ERROR: (.*)$/m.exec(message);
-  if (esbuild) return `${shown(esbuild[1]!)}:${esbuild[2]}:${esbuild[3]}: ${esbuild[4]}`;
+  // esbuild's text form counts columns from 0; editors and Node count from 1.
+  if (esbuild) return `${shown(esbuild[1]!)}:${esbuild[2]}:${Number(esbuild[3]) + 1}: ${esbuild[4]}`;
   if (err?.code === 'ERR_MODULE_NOT_FOUND' || err?.code === 'MODULE_NOT_FOUND') {
     return `${shown(file)}: ${message.split('\n')[0]!.replace(/file:\/\/\S+/g, (url) => shown(fileURLToPath(url)))}`;
   }
