@@ -1,6 +1,7 @@
 /**
  * stormshift/compat — Apache Storm 2.8.8's API on the stormshift runtime (contract R1: every
- * Storm type by its simple name). Only names that exist are exported; see STORM-COMPAT.md.
+ * Storm type by its simple name). Only names that exist are exported; see docs/STORM-COMPAT.md (§N in
+ * code and tests always means a section of that file; §0 is the compatibility matrix).
  */
 
 // Building topologies

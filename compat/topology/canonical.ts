@@ -1,5 +1,5 @@
 /**
- * The normative stable encoding and hash of STORM-COMPAT §3.3.
+ * The normative stable encoding and hash of docs/STORM-COMPAT.md §3.3.
  *
  * Fields grouping, partial-key grouping and `KeyValueState` key equality all go through this one
  * encoding, so a key routes to the same task and finds the same state entry in every process and
