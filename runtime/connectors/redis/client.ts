@@ -1,20 +1,16 @@
-import { Redis } from 'ioredis';
-import { ConfigError } from '../../errors.ts';
+/**
+ * An ioredis client (`new Redis(...)` from 'ioredis'). Typed by shape so that the published .d.ts
+ * do not load ioredis's own declarations, which fail `tsc --strict` without skipLibCheck.
+ */
+export interface RedisClient {
+  ping(): Promise<unknown>;
+  quit(): Promise<unknown>;
+  disconnect(): void;
+}
 
 export interface RedisConnectionOptions {
   /** `redis://host:port/db`; ignored when `client` is given. */
   url?: string;
   /** A client you own (and close); the connector then never disconnects it. */
-  client?: Redis;
-}
-
-/** A client plus whether the connector owns (and must close) it. */
-export function openClient(what: string, options: RedisConnectionOptions): { client: Redis; owned: boolean } {
-  if (options.client) return { client: options.client, owned: false };
-  if (typeof options.url !== 'string' || options.url.length === 0) throw new ConfigError(`${what}: give a Redis 'url' or a 'client'`);
-  // Commands fail fast while Redis is away instead of queueing without bound; the async operator's
-  // retry / the job's restart strategy decide what happens next.
-  const client = new Redis(options.url, { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: false });
-  client.on('error', () => {});
-  return { client, owned: true };
+  client?: RedisClient;
 }

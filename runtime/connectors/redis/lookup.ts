@@ -2,7 +2,8 @@ import type { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import type { AsyncFunction } from '../../operators/async-io.ts';
 import { ConfigError, ConnectorError } from '../../errors.ts';
-import { openClient, type RedisConnectionOptions } from './client.ts';
+import type { RedisConnectionOptions } from './client.ts';
+import { openClient } from './open-client.ts';
 
 export type RedisLookupCommand = 'get' | 'hget' | 'hgetall';
 

@@ -1,7 +1,8 @@
 import type { Redis } from 'ioredis';
 import type { Sink, SinkContext, SinkWriter } from '../../api/sink.ts';
 import { ConfigError, ConnectorError } from '../../errors.ts';
-import { openClient, type RedisConnectionOptions } from './client.ts';
+import type { RedisConnectionOptions } from './client.ts';
+import { openClient } from './open-client.ts';
 
 export type RedisSinkCommand = 'set' | 'hset' | 'incrby';
 
