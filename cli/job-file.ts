@@ -14,7 +14,7 @@ const JOB_MARKS = /export\s+default\b|export\s+(?:async\s+)?function\s+main\b|\.
  * Throws a CliError (exit 3) for a missing path, or a folder with none or several candidates.
  */
 export function resolveJobFile(path: string): string {
-  let stats;
+  let stats: ReturnType<typeof statSync>;
   try {
     stats = statSync(path);
   } catch {

@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import { KillOptions, LocalCluster, StormTopology, ConfigurableTopology } from '../compat/index.ts';
+import { KillOptions, type LocalCluster, StormTopology, ConfigurableTopology } from '../compat/index.ts';
 import { CONFIG_KEYS } from '../compat/component/config-keys.ts';
 import type { Conf } from '../compat/component/config.ts';
 import type { RuntimeMetrics } from '../runtime/index.ts';

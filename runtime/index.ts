@@ -18,8 +18,8 @@ export {
   type KeyedAggregateOptions,
 } from './api/data-stream.ts';
 export { defineJob, isJobDefinition, loadJobModule, importJobModule, type JobDefinition } from './api/job.ts';
-export { type JobConfig, type CheckpointConfig, type Logger, type LogLevel } from './api/config.ts';
-export { type JobHandle, type JobResult, type JobStatus, type JobState } from './execution/job-runner.ts';
+export type { JobConfig, CheckpointConfig, Logger, LogLevel } from './api/config.ts';
+export type { JobHandle, JobResult, JobStatus, JobState } from './execution/job-runner.ts';
 
 // User functions
 export {
@@ -45,7 +45,7 @@ export type {
   CoProcessFunction,
   KeyedCoProcessFunction,
 } from './api/process-function.ts';
-export { type WatermarkStrategy } from './api/watermarks.ts';
+export type { WatermarkStrategy } from './api/watermarks.ts';
 export {
   TumblingEventTimeWindows,
   TumblingProcessingTimeWindows,

@@ -25,15 +25,15 @@ const LOOKUP_MS = 1;
 /** In-flight lookups for the async variants (the native operator's capacity, the loop's pool). */
 const CAPACITY = 1000;
 
-const valueOf = (id: number): number => (Math.imul(id, 2654435761) >>> 0) % 1000;
+const valueFor = (id: number): number => (Math.imul(id, 2654435761) >>> 0) % 1000;
 
 function lookup(id: number): Promise<number> {
-  return new Promise((resolve) => setTimeout(resolve, LOOKUP_MS, valueOf(id)));
+  return new Promise((resolve) => setTimeout(resolve, LOOKUP_MS, valueFor(id)));
 }
 
 function reference(count: number): Digest {
   let checksum = 0;
-  for (let i = 0; i < count; i++) checksum += valueOf(i);
+  for (let i = 0; i < count; i++) checksum += valueFor(i);
   return { records: count, checksum };
 }
 

@@ -430,18 +430,18 @@ export class Config {
 
   /** Sets `key`; returns the previous value or null. */
   static put(conf: Conf, key: string, value: unknown): unknown {
-    const prev = Object.prototype.hasOwnProperty.call(conf, key) ? conf[key] : null;
+    const prev = Object.hasOwn(conf, key) ? conf[key] : null;
     conf[key] = value;
     return prev ?? null;
   }
   static get(conf: Conf, key: string): unknown {
-    return Object.prototype.hasOwnProperty.call(conf, key) ? (conf[key] ?? null) : null;
+    return Object.hasOwn(conf, key) ? (conf[key] ?? null) : null;
   }
   static containsKey(conf: Conf, key: string): boolean {
-    return Object.prototype.hasOwnProperty.call(conf, key);
+    return Object.hasOwn(conf, key);
   }
   static remove(conf: Conf, key: string): unknown {
-    if (!Object.prototype.hasOwnProperty.call(conf, key)) return null;
+    if (!Object.hasOwn(conf, key)) return null;
     const prev = conf[key];
     delete conf[key];
     return prev ?? null;
@@ -538,7 +538,7 @@ export class Config {
     return Config.get(this, key);
   }
   getOrDefault(key: string, def: unknown): unknown {
-    return Object.prototype.hasOwnProperty.call(this, key) ? this[key] : def;
+    return Object.hasOwn(this, key) ? this[key] : def;
   }
   containsKey(key: string): boolean {
     return Config.containsKey(this, key);

@@ -9,7 +9,7 @@ import type { Conf } from './config.ts';
 import { Constants } from './constants.ts';
 import { IllegalArgumentException, RuntimeException } from './exceptions.ts';
 import type { Fields } from './fields.ts';
-import { GlobalStreamId, GlobalStreamIdMap } from './global-stream-id.ts';
+import { type GlobalStreamId, GlobalStreamIdMap } from './global-stream-id.ts';
 import type { ICombiner, IMetric, IReducer, ITaskHook } from './interfaces.ts';
 import { CombinedMetric, ReducedMetric } from './metrics.ts';
 import type { ComponentCommon, Grouping, StormTopology } from '../topology/storm-topology.ts';

@@ -36,7 +36,7 @@ abstract class BaseConfigurationDeclarer<T> {
   addConfigurations(conf: Conf | Map<string, unknown> | null | undefined): T {
     if (conf == null) return this as unknown as T;
     const plain: Conf = conf instanceof Map ? Object.fromEntries(conf) : conf;
-    if (Object.prototype.hasOwnProperty.call(plain, Config.TOPOLOGY_KRYO_REGISTER)) {
+    if (Object.hasOwn(plain, Config.TOPOLOGY_KRYO_REGISTER)) {
       throw new IllegalArgumentException('Cannot set serializations for a component using fluent API');
     }
     const checked = validateConf(plain);

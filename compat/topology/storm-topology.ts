@@ -5,7 +5,7 @@
  * carrying the R2 classification for the executor.
  */
 import { Fields } from '../component/fields.ts';
-import { GlobalStreamIdMap } from '../component/global-stream-id.ts';
+import type { GlobalStreamIdMap } from '../component/global-stream-id.ts';
 import type { BoltKind, SpoutKind } from '../component/kind.ts';
 import type { IWorkerHook } from '../component/interfaces.ts';
 

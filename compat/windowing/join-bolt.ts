@@ -15,7 +15,7 @@ export enum JoinSelector {
   SOURCE = 'SOURCE',
 }
 
-const enum JoinType {
+enum JoinType {
   INNER,
   LEFT,
 }

@@ -73,13 +73,13 @@ const KEEP = 2;
 const STOP = 3;
 type Action = typeof EXPIRE | typeof PROCESS | typeof KEEP | typeof STOP;
 
-const enum Evict {
+enum Evict {
   Count,
   Time,
   WatermarkCount,
   WatermarkTime,
 }
-const enum Trigger {
+enum Trigger {
   Count,
   Time,
   WatermarkCount,

@@ -207,7 +207,7 @@ async function writeAtomically(dir: string, path: string, bytes: Buffer): Promis
 async function syncDirectory(dir: string): Promise<void> {
   // The rename is only durable once the directory entry is on disk. Some platforms (Windows) refuse
   // to open a directory; there the rename's own durability is all we can get.
-  let fh;
+  let fh: Awaited<ReturnType<typeof open>>;
   try {
     fh = await open(dir, 'r');
   } catch {

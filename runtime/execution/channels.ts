@@ -45,7 +45,7 @@ export class InputGate {
   constructor(
     private readonly owner: GateOwner,
     private readonly head: StreamOperator,
-    private readonly headMetrics: OperatorMetrics,
+    headMetrics: OperatorMetrics,
     sides: Array<1 | 2>,
   ) {
     for (let i = 0; i < sides.length; i++) this.channels.push(new InputChannel(this, head, headMetrics, sides[i]!));

@@ -3,14 +3,14 @@ import { CheckpointCoordinator, type CheckpointAck } from '../checkpoint/coordin
 import type { CheckpointData, CheckpointStorage } from '../checkpoint/storage.ts';
 import type { PhysicalPlan, PlanNode } from '../graph/plan.ts';
 import type { OperatorMetrics, RuntimeMetrics } from '../metrics/index.ts';
-import { SourceOperator } from '../operators/source-operator.ts';
+import type { SourceOperator } from '../operators/source-operator.ts';
 import { subtaskForKey } from '../state/index.ts';
 import { ProcessingTimeService } from '../time/processing-time.ts';
 import { Backpressure } from './backpressure.ts';
 import { OutcomeLatch, type DeploymentOutcome } from './outcome.ts';
 import type { ChannelEndpoint } from './channels.ts';
 import { ChainedOutput, NodeOutput, sideOutputs } from './outputs.ts';
-import { gateAddress, Outbox, RemoteChannel, workerOf } from './remote-channel.ts';
+import { gateAddress, type Outbox, RemoteChannel, workerOf } from './remote-channel.ts';
 import { createRouter } from './routers.ts';
 import { Subtask, type SubtaskHost, type SubtaskSnapshot } from './subtask.ts';
 

@@ -5,14 +5,14 @@
  * structurally equal keys share state, as they would after a checkpoint round trip anyway).
  */
 import { ConfigError, StormshiftError } from '../errors.ts';
-import {
-  type AggregatingStateDescriptor,
-  type ListStateDescriptor,
-  type MapStateDescriptor,
-  type ReducingStateDescriptor,
-  type StateDescriptor,
-  type StateKind,
-  type ValueStateDescriptor,
+import type {
+  AggregatingStateDescriptor,
+  ListStateDescriptor,
+  MapStateDescriptor,
+  ReducingStateDescriptor,
+  StateDescriptor,
+  StateKind,
+  ValueStateDescriptor,
 } from './descriptors.ts';
 import { canonicalKey } from './key-hash.ts';
 import type { AggregatingState, ListState, MapState, ReducingState, ValueState } from './state-handles.ts';

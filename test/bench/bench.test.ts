@@ -40,7 +40,7 @@ describe('bench aggregation (synthetic runs, no timing)', () => {
       summarizeVariant('hand-loop', rounds.map((i) => run('word-count', 'hand-loop', 1000 + i))),
       summarizeVariant('native', rounds.map((i) => run('word-count', 'native', 700 + i))),
       summarizeVariant('node-streams', rounds.map((i) => run('word-count', 'node-streams', 300 + i))),
-      summarizeVariant('rxjs', rounds.map((i) => run('word-count', 'rxjs', 500))),
+      summarizeVariant('rxjs', rounds.map(() => run('word-count', 'rxjs', 500))),
       summarizeVariant('compat-acking', rounds.map((i) => (i === 2 ? { ...run('word-count', 'compat-acking', 0), ok: false, error: 'boom' } : run('word-count', 'compat-acking', 100)))),
       { variant: 'compat-checkpoint', status: 'not-available', reason: 'not built', runs: [] },
     ]);

@@ -46,16 +46,16 @@ export class FnSpout extends BaseRichSpout {
   open(conf: Conf, ctx: TopologyContext, collector: SpoutOutputCollector): void | Promise<void> {
     this.ctx = ctx;
     this.collector = collector;
-    return this.h.open?.(ctx, collector, conf) as void;
+    return this.h.open?.(ctx, collector, conf) as Promise<void> | undefined;
   }
   nextTuple(): void | Promise<void> {
-    return this.h.next(this.ctx, this.collector) as void;
+    return this.h.next(this.ctx, this.collector) as Promise<void> | undefined;
   }
   override ack(msgId: unknown): void | Promise<void> {
-    return this.h.ack?.(msgId, this.ctx) as void;
+    return this.h.ack?.(msgId, this.ctx) as Promise<void> | undefined;
   }
   override fail(msgId: unknown): void | Promise<void> {
-    return this.h.fail?.(msgId, this.ctx) as void;
+    return this.h.fail?.(msgId, this.ctx) as Promise<void> | undefined;
   }
   override activate(): void {
     this.h.activate?.(this.ctx);
@@ -93,10 +93,10 @@ export class FnBolt extends BaseRichBolt {
   prepare(conf: Conf, ctx: TopologyContext, collector: OutputCollector): void | Promise<void> {
     this.ctx = ctx;
     this.collector = collector;
-    return this.h.prepare?.(ctx, collector, conf) as void;
+    return this.h.prepare?.(ctx, collector, conf) as Promise<void> | undefined;
   }
   execute(tuple: Tuple): void | Promise<void> {
-    return this.h.execute(tuple, this.collector, this.ctx) as void;
+    return this.h.execute(tuple, this.collector, this.ctx) as Promise<void> | undefined;
   }
   override cleanup(): void {
     this.h.cleanup?.(this.ctx);
