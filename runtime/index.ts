@@ -74,6 +74,7 @@ export {
   ReducingStateDescriptor,
   AggregatingStateDescriptor,
   subtaskForKey,
+  murmur3Bytes,
   type ValueState,
   type ListState,
   type MapState,

@@ -33,3 +33,6 @@ export const SYSTEM_STREAM_ID = '__system';
 export const SYSTEM_STREAM_FIELDS: readonly string[] = Object.freeze(['event']);
 export const METRICS_STREAM_FIELDS: readonly string[] = Object.freeze(['task-info', 'data-points']);
 export const TICK_STREAM_FIELDS: readonly string[] = Object.freeze(['rate_secs']);
+
+/** Storm's `WindowedBoltExecutor.LATE_TUPLE_FIELD`: the single field of the auto-declared late stream. */
+export const LATE_TUPLE_FIELD = 'late_tuple';

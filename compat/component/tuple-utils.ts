@@ -1,6 +1,6 @@
 import { Config } from './config.ts';
 import { Constants } from './constants.ts';
-import { javaDeepHashCode, javaTaskIndex } from '../topology/canonical.ts';
+import { javaDeepHashCode, javaTaskIndex } from './canonical.ts';
 
 interface SourceOf {
   getSourceComponent(): string;

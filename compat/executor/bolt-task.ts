@@ -18,7 +18,7 @@ import { ackTuple, failTuple, resetTuple, tupleAnchoredMessageId, type AckableTu
 import { rand64 } from '../reliability/rand64.ts';
 import { cloneComponent } from '../topology/clone.ts';
 import { effectiveComponentConf, topologyContextFor } from '../topology/tasks.ts';
-import { RoutedTuple } from '../translate/routed-tuple.ts';
+import { RoutedTuple } from './routed-tuple.ts';
 import type { ComponentStats, TopologyRun } from '../translate/topology-run.ts';
 import { OutputCollector, type IOutputCollector } from '../component/collectors.ts';
 import { BasicInvoker, RichInvoker, type BoltHost, type BoltInvoker } from './bolt-invoker.ts';

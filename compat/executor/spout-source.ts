@@ -1,6 +1,6 @@
 /** A spout component as a runtime source: one reader (spout task) per subtask. */
 import { NO_TIMESTAMP, StreamOperator, type Source, type SourceContext, type SourceReader } from '../../runtime/index.ts';
-import type { RoutedTuple } from '../translate/routed-tuple.ts';
+import type { RoutedTuple } from './routed-tuple.ts';
 import type { TopologyRun } from '../translate/topology-run.ts';
 import { SpoutTask } from './spout-task.ts';
 

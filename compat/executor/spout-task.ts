@@ -15,16 +15,9 @@ import { rand64 } from '../reliability/rand64.ts';
 import { SpoutPendingMap, type PendingTuple } from '../reliability/spout-pending.ts';
 import { cloneComponent } from '../topology/clone.ts';
 import { effectiveComponentConf, topologyContextFor } from '../topology/tasks.ts';
-import { RoutedTuple } from '../translate/routed-tuple.ts';
-import {
-  VERDICT_ACK,
-  VERDICT_FAIL,
-  VERDICT_RESET,
-  type ComponentStats,
-  type SpoutTaskHandle,
-  type TopologyRun,
-  type VerdictKind,
-} from '../translate/topology-run.ts';
+import { RoutedTuple } from './routed-tuple.ts';
+import type { ComponentStats, SpoutTaskHandle, TopologyRun } from '../translate/topology-run.ts';
+import { VERDICT_ACK, VERDICT_FAIL, VERDICT_RESET, type VerdictKind } from './feedback.ts';
 import { ErrorReporter } from './error-reporter.ts';
 import { restoreFields, snapshotFields } from './instance-fields.ts';
 import { TaskOutputs, exposed, frozenValues, type Outlet, type StreamOut } from './task-outputs.ts';

@@ -5,7 +5,7 @@
  * turn, so a burst of tuples costs one request instead of one each.
  */
 import type { Producer } from 'kafkajs';
-import { createKafka } from '../../runtime/connectors/kafka/client.ts';
+import { createKafka } from '../../runtime/index.ts';
 import { BaseTickTupleAwareRichBolt } from '../component/base.ts';
 import type { OutputCollector } from '../component/collectors.ts';
 import type { Conf } from '../component/config.ts';

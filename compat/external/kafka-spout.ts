@@ -7,8 +7,8 @@
  * module-level WeakMap instead: they are neither cloned per task nor overwritten by a restore.
  * The configuration is a non-enumerable field for the same reason (see the constructor).
  */
-import type { SourceOutput } from '../../runtime/api/source.ts';
-import { kafkaReader, type KafkaConsumerRecord, type KafkaReader } from '../../runtime/connectors/kafka/index.ts';
+import type { SourceOutput } from '../../runtime/index.ts';
+import { kafkaReader, type KafkaConsumerRecord, type KafkaReader } from '../../runtime/index.ts';
 import { BaseRichSpout } from '../component/base.ts';
 import type { SpoutOutputCollector } from '../component/collectors.ts';
 import type { Conf } from '../component/config.ts';

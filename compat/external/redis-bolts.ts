@@ -5,7 +5,7 @@
  * unless the component sets `stormshift.task.max.inflight`.
  */
 import { Redis } from 'ioredis';
-import { redisLookup, type RedisLookup } from '../../runtime/connectors/redis/index.ts';
+import { redisLookup, type RedisLookup } from '../../runtime/index.ts';
 import { BaseTickTupleAwareRichBolt } from '../component/base.ts';
 import type { OutputCollector } from '../component/collectors.ts';
 import type { Conf } from '../component/config.ts';

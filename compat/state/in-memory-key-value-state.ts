@@ -1,5 +1,5 @@
 import { RuntimeException } from '../component/exceptions.ts';
-import { canonicalKey } from '../topology/canonical.ts';
+import { canonicalKey } from '../component/canonical.ts';
 import type { KeyValueEntry, KeyValueState } from './state.ts';
 
 /** Entries are arrays (so `for (const [k, v] of state)` works) with Map.Entry's getters on the prototype. */

@@ -13,7 +13,7 @@ import { TupleImpl, type Tuple } from '../component/tuple.ts';
 import { Utils } from '../component/utils.ts';
 import { KillOptions } from '../local/kill-options.ts';
 import { LocalCluster } from '../local/local-cluster.ts';
-import { canonicalKey } from '../topology/canonical.ts';
+import { canonicalKey } from '../component/canonical.ts';
 import { Bolt, ComponentCommon, Grouping, SpoutSpec, StormTopology, type StreamInfo } from '../topology/storm-topology.ts';
 import type { TopologyRun } from '../translate/topology-run.ts';
 import { isCompletableSpout, type CompletableSpout } from './completable-spout.ts';

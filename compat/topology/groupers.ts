@@ -7,7 +7,7 @@ import type { Fields } from '../component/fields.ts';
 import type { GlobalStreamId } from '../component/global-stream-id.ts';
 import type { CustomStreamGrouping } from '../component/interfaces.ts';
 import type { WorkerTopologyContext } from '../component/context.ts';
-import { javaTaskIndex, stableFieldsHash } from './canonical.ts';
+import { javaTaskIndex, stableFieldsHash } from '../component/canonical.ts';
 import { cloneValue } from './clone.ts';
 import type { Grouping } from './storm-topology.ts';
 

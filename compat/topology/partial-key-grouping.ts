@@ -2,7 +2,7 @@
  * Partial key grouping (§3.3): each key has two candidate tasks, derived from the stable key hash
  * with seeds 1 and 2; the emit goes to whichever this instance has used less (ties: the first).
  */
-import { canonicalHash, murmur3x86_32 } from './canonical.ts';
+import { canonicalHash, murmur3x86_32 } from '../component/canonical.ts';
 import type { Fields } from '../component/fields.ts';
 import type { GlobalStreamId } from '../component/global-stream-id.ts';
 import type { CustomStreamGrouping } from '../component/interfaces.ts';

@@ -1,7 +1,7 @@
 /** Storm's `TopologyBuilder` (§3.1). */
 import { validateConf } from '../component/config.ts';
 import { CONFIG_KEYS } from '../component/config-keys.ts';
-import { LATE_TUPLE_FIELD } from '../windowing/windowed-bolt.ts';
+import { LATE_TUPLE_FIELD } from '../component/constants.ts';
 import { CheckpointSpout as CP } from '../component/constants.ts';
 import { IllegalArgumentException } from '../component/exceptions.ts';
 import { Fields } from '../component/fields.ts';

@@ -10,7 +10,7 @@ import type { Tuple } from '../component/tuple.ts';
 import { BoltTaskOperator } from '../executor/bolt-task.ts';
 import { SpoutRouterOperator, SpoutSource } from '../executor/spout-source.ts';
 import { CheckpointSpout as CP } from '../component/constants.ts';
-import { edgeTag, type RoutedTuple } from './routed-tuple.ts';
+import { edgeTag, type RoutedTuple } from '../executor/routed-tuple.ts';
 import { feedbackKey, type TopologyRun } from './topology-run.ts';
 
 /** Input edges of a bolt that carry data (the `$checkpoint` protocol rides the runtime's barriers). */

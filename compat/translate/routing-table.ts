@@ -7,7 +7,7 @@ import { CheckpointSpout as CP } from '../component/constants.ts';
 import type { Fields } from '../component/fields.ts';
 import type { TaskPlan } from '../topology/tasks.ts';
 import type { Grouping, StormTopology } from '../topology/storm-topology.ts';
-import { edgeTag } from './routed-tuple.ts';
+import { edgeTag } from '../executor/routed-tuple.ts';
 
 export interface SubscriberSpec {
   readonly consumer: string;

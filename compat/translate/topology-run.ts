@@ -13,6 +13,7 @@ import { AckTracker, type AckSink } from '../reliability/ack-tracker.ts';
 import { planTasks, type TaskPlan } from '../topology/tasks.ts';
 import type { StormTopology } from '../topology/storm-topology.ts';
 import { buildRoutingTable, runnableComponents, type RoutingTable } from './routing-table.ts';
+import { VERDICT_ACK, VERDICT_FAIL, VERDICT_RESET, type VerdictKind } from '../executor/feedback.ts';
 
 export type ReliabilityMode = 'acking' | 'checkpoint';
 
@@ -22,15 +23,7 @@ export interface SpoutTaskHandle {
   /** True between the task's `activate()` and `deactivate()` calls. */
   isActivated(): boolean;
 }
-export type VerdictKind = 1 | 2 | 3;
-export const VERDICT_ACK = 1;
-export const VERDICT_FAIL = 2;
-export const VERDICT_RESET = 3;
-
-/** Identifies one (producer, stream, consumer) edge. */
-export function feedbackKey(producer: string, streamId: string, consumer: string): string {
-  return `${producer}:${streamId}->${consumer}`;
-}
+export { VERDICT_ACK, VERDICT_FAIL, VERDICT_RESET, feedbackKey, type VerdictKind } from '../executor/feedback.ts';
 
 export interface ReportedError {
   readonly componentId: string;

@@ -1,7 +1,7 @@
 import { IllegalArgumentException, RuntimeException } from '../component/exceptions.ts';
 import { Fields } from '../component/fields.ts';
 import type { Tuple } from '../component/tuple.ts';
-import { canonicalKey } from '../topology/canonical.ts';
+import { canonicalKey } from '../component/canonical.ts';
 import { BaseWindowedBolt } from './base-windowed-bolt.ts';
 import type { TupleWindow } from './window.ts';
 import type { OutputCollector } from '../component/collectors.ts';

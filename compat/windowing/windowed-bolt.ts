@@ -7,8 +7,7 @@ import type { IStatefulComponent } from '../state/stateful-bolt.ts';
 import type { TimestampExtractor } from './timestamp-extractor.ts';
 import type { TupleWindow } from './window.ts';
 
-/** Storm's `WindowedBoltExecutor.LATE_TUPLE_FIELD`: the single field of the auto-declared late stream. */
-export const LATE_TUPLE_FIELD = 'late_tuple';
+export { LATE_TUPLE_FIELD } from '../component/constants.ts';
 
 /** Storm's `IWindowedBolt` (§9): `execute` gets a whole window instead of one tuple. */
 export interface IWindowedBolt extends IComponent {

@@ -17,6 +17,7 @@ export {
   DEFAULT_MAX_PARALLELISM,
   hashKey,
   keyGroupOf,
+  murmur3Bytes,
   murmur3String,
   subtaskForKey,
   subtaskForKeyGroup,

@@ -92,6 +92,24 @@ export function murmur3String(s: string, seed = SEED): number {
   return fmix(h ^ length);
 }
 
+/**
+ * MurmurHash3 x86_32 of `bytes[0, length)`, read unsigned. The length lets a caller hash a reused
+ * buffer without copying (compat's fields grouping does, per emit).
+ */
+export function murmur3Bytes(bytes: Uint8Array, length = bytes.length, seed = 0): number {
+  let h = seed | 0;
+  const blocks = length & ~3;
+  for (let i = 0; i < blocks; i += 4) h = mixH(h, bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24));
+  const rem = length & 3;
+  if (rem > 0) {
+    let k = bytes[blocks]!;
+    if (rem >= 2) k |= bytes[blocks + 1]! << 8;
+    if (rem === 3) k |= bytes[blocks + 2]! << 16;
+    h ^= mixK(k);
+  }
+  return fmix(h ^ length);
+}
+
 /** MurmurHash3 x86_32 of the 4 little-endian bytes of an int32. */
 function murmur3Int(v: number, seed = SEED): number {
   return fmix(mixH(seed | 0, v | 0) ^ 4);

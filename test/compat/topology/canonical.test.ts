@@ -10,7 +10,7 @@ import {
   javaTaskIndex,
   murmur3x86_32,
   stableFieldsHash,
-} from '../../../compat/topology/canonical.ts';
+} from '../../../compat/component/canonical.ts';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 

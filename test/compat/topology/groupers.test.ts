@@ -4,7 +4,7 @@ import { IllegalArgumentException } from '../../../compat/component/exceptions.t
 import { Fields } from '../../../compat/component/fields.ts';
 import { GlobalStreamId } from '../../../compat/component/global-stream-id.ts';
 import type { CustomStreamGrouping } from '../../../compat/component/interfaces.ts';
-import { javaTaskIndex, stableFieldsHash } from '../../../compat/topology/canonical.ts';
+import { javaTaskIndex, stableFieldsHash } from '../../../compat/component/canonical.ts';
 import { createGrouper, type GrouperSpec } from '../../../compat/topology/groupers.ts';
 import { PartialKeyGrouping, partialKeyCandidates } from '../../../compat/topology/partial-key-grouping.ts';
 import { Grouping } from '../../../compat/topology/storm-topology.ts';
@@ -157,7 +157,7 @@ describe('custom grouping', () => {
 
 describe('partial key grouping placement is the documented one', () => {
   it('first choice = sorted[murmur3(encode(key), 1) mod n]', async () => {
-    const { canonicalEncode } = await import('../../../compat/topology/canonical.ts');
+    const { canonicalEncode } = await import('../../../compat/component/canonical.ts');
     const g = createGrouper(spec(Grouping.custom_serialized(new PartialKeyGrouping(new Fields('word'))), [40, 10, 30, 20]));
     const [a] = partialKeyCandidates(canonicalEncode(['k']), 4);
     expect(g.chooseTasks(1, ['k', 0])).toEqual([[10, 20, 30, 40][a]]);

@@ -10,6 +10,7 @@
  * Wire shape of one element: 1 tag byte, a 4-byte big-endian payload length, the payload.
  * Every element is length-prefixed, so concatenations are unambiguous ("ab","c" ≠ "a","bc").
  */
+import { murmur3Bytes } from '../../runtime/index.ts';
 
 const TAG_STRING = 0x73; // 's'
 const TAG_INTEGER = 0x69; // 'i' — safe-integer number and bigint share it, so 5 ≡ 5n
@@ -218,40 +219,9 @@ export function murmur3x86_32(bytes: Uint8Array, seed = 0): number {
   return murmurPrefix(bytes, bytes.length, seed);
 }
 
-/** MurmurHash3 of `bytes[0, len)`: lets the hot path hash a reused buffer without copying. */
+/** MurmurHash3 of `bytes[0, len)`: the runtime's, so compat and runtime hash alike (a reused buffer, no copy). */
 function murmurPrefix(bytes: Uint8Array, len: number, seed: number): number {
-  const c1 = 0xcc9e2d51;
-  const c2 = 0x1b873593;
-  let h = seed >>> 0;
-  const blocks = len & ~3;
-  for (let i = 0; i < blocks; i += 4) {
-    let k = bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24);
-    k = Math.imul(k, c1);
-    k = (k << 15) | (k >>> 17);
-    k = Math.imul(k, c2);
-    h ^= k;
-    h = (h << 13) | (h >>> 19);
-    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
-  }
-  // Tail bytes (noFallthroughCasesInSwitch forbids the classic fall-through switch).
-  const rem = len & 3;
-  if (rem > 0) {
-    let k = 0;
-    if (rem === 3) k ^= bytes[blocks + 2]! << 16;
-    if (rem >= 2) k ^= bytes[blocks + 1]! << 8;
-    k ^= bytes[blocks]!;
-    k = Math.imul(k, c1);
-    k = (k << 15) | (k >>> 17);
-    k = Math.imul(k, c2);
-    h ^= k;
-  }
-  h ^= len;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return murmur3Bytes(bytes, len, seed);
 }
 
 // One sink reused by the per-emit hash so a grouping decision allocates nothing but the key.

@@ -1,0 +1,52 @@
+/**
+ * Layer rules (docs/DESIGN.md, "Layers and the direction of imports"), checked in CI by
+ * `npm run depcruise`. Each folder's index.ts is its public face.
+ */
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: 'runtime-not-compat',
+      comment: 'The runtime knows nothing of Storm: compat builds on it, never the reverse.',
+      severity: 'error',
+      from: { path: '^runtime/' },
+      to: { path: '^compat/' },
+    },
+    {
+      name: 'compat-uses-runtime-public-face',
+      comment: "compat imports the runtime through runtime/index.ts only (add what it needs there).",
+      severity: 'error',
+      from: { path: '^compat/' },
+      to: { path: '^runtime/', pathNot: '^runtime/index\\.ts$' },
+    },
+    {
+      name: 'transpiler-no-internals',
+      comment: 'The transpiler reads and writes source text; at most it uses the public faces.',
+      severity: 'error',
+      from: { path: '^transpiler/' },
+      to: { path: '^(runtime|compat)/', pathNot: '^(runtime|compat)/index\\.ts$' },
+    },
+    {
+      name: 'shipped-code-not-test',
+      comment: 'bench, samples and everything shipped never import test/ (shared test services live in harness/).',
+      severity: 'error',
+      from: { path: '^(runtime|compat|transpiler|cli|bench|samples|harness)/' },
+      to: { path: '^test/' },
+    },
+    {
+      name: 'not-to-unresolvable',
+      comment: 'An import that does not resolve fails at run time.',
+      severity: 'error',
+      from: {},
+      to: { couldNotResolve: true },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '(^|/)(dist|node_modules)/|^test/fixtures/.*/out/' },
+    // Type-only imports count for the layer rules: `runtime` may not even name a compat type.
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default', 'types'] },
+  },
+};
