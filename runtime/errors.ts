@@ -90,8 +90,12 @@ export function isRetriable(error: unknown): boolean {
   return true;
 }
 
+/** An error's message, plus its cause's when the message does not already say it (kafkajs wraps that way). */
 export function messageOf(error: unknown): string {
-  if (error instanceof Error) return error.message;
+  if (error instanceof Error) {
+    const cause = (error as { cause?: unknown }).cause;
+    return cause instanceof Error && !error.message.includes(cause.message) ? `${error.message} (${cause.message})` : error.message;
+  }
   return String(error);
 }
 

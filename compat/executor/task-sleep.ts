@@ -3,6 +3,7 @@
  * blocking the event loop. The executor marks which task is running its synchronous callback
  * part; the installed hook charges the back-off to it.
  */
+import { isThenable } from '../component/thenable.ts';
 import { setSleepHook } from '../component/utils.ts';
 
 export interface SleepAccount {
@@ -44,9 +45,7 @@ export function exitTask(prev: SleepAccount | null): void {
   current = prev;
 }
 
-export function isThenable(x: unknown): x is PromiseLike<unknown> {
-  return x !== null && typeof x === 'object' && typeof (x as { then?: unknown }).then === 'function';
-}
+export { isThenable };
 
 /**
  * Runs a lifecycle callback (open, prepare, initState) as `task`: `Utils.sleep` inside it counts

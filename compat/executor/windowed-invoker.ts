@@ -15,6 +15,7 @@ import type { IStatefulWindowedBolt, IWindowedBolt } from '../windowing/windowed
 import type { BoltHost, BoltInvoker } from './bolt-invoker.ts';
 import { DeferredAckDelegate, StateKeeper, type StateSnapshot } from './stateful-invoker.ts';
 import { decodeTuple, encodeTuple } from './tuple-codec.ts';
+import { isThenable } from '../component/thenable.ts';
 
 /** Unanchored emits from `execute(window)` anchor to the latest activation's tuples (§9). */
 class WindowAnchoringDelegate implements IOutputCollector {
@@ -44,10 +45,6 @@ class WindowAnchoringDelegate implements IOutputCollector {
 interface WindowedSnapshot {
   window?: WindowManagerSnapshot;
   state?: StateSnapshot;
-}
-
-function isThenable(x: unknown): x is PromiseLike<unknown> {
-  return x !== null && typeof x === 'object' && typeof (x as { then?: unknown }).then === 'function';
 }
 
 export class WindowedInvoker implements BoltInvoker {

@@ -9,14 +9,11 @@ import type { TopologyContext } from '../component/context.ts';
 import { Fields } from '../component/fields.ts';
 import type { MaybePromise, OutputFieldsDeclarer } from '../component/interfaces.ts';
 import type { Tuple } from '../component/tuple.ts';
+import { isThenable } from '../component/thenable.ts';
 
 export type SerializableSupplier<T = unknown> = () => T | Promise<T>;
 export type SerializableBiConsumer = (tuple: Tuple, collector: BasicOutputCollector) => unknown;
 export type SerializableConsumer = (tuple: Tuple) => unknown;
-
-function isThenable(x: unknown): x is PromiseLike<unknown> {
-  return x !== null && typeof x === 'object' && typeof (x as { then?: unknown }).then === 'function';
-}
 
 /** Calls the supplier each `nextTuple`; null/undefined ⇒ nothing, else emits `[value]` unanchored on "lambda". */
 export class LambdaSpout extends BaseRichSpout {

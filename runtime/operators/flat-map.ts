@@ -1,19 +1,18 @@
-import { StreamOperator } from '../api/operator.ts';
 import type { FlatMapFunction } from '../api/functions.ts';
 import { StormshiftError } from '../errors.ts';
+import { CollectingOperator } from './collecting-operator.ts';
 import { userError } from './user-error.ts';
 
-export class FlatMapOperator<IN, OUT> extends StreamOperator<IN, OUT> {
-  private timestamp = 0;
+export class FlatMapOperator<IN, OUT> extends CollectingOperator<IN, OUT> {
   // One bound emitter for the operator's life: no closure is created per record.
-  private readonly emit = (value: OUT): void => this.output.collect(value, this.timestamp);
+  private readonly emit = (value: OUT): void => this.collect(value);
 
   constructor(private readonly fn: FlatMapFunction<IN, OUT>) {
     super();
   }
 
   processElement(value: IN, timestamp: number): void {
-    this.timestamp = timestamp;
+    this.emitTimestamp = timestamp;
     try {
       this.fn(value, this.emit);
     } catch (error) {

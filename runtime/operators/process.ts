@@ -1,5 +1,4 @@
 import { NO_TIMESTAMP, type OutputTag } from '../api/functions.ts';
-import { StreamOperator } from '../api/operator.ts';
 import type {
   Collector,
   CoProcessFunction,
@@ -15,25 +14,21 @@ import type {
 } from '../api/process-function.ts';
 import { StormshiftError } from '../errors.ts';
 import type { KeySelector } from '../api/functions.ts';
+import { CollectingOperator } from './collecting-operator.ts';
 import { userError } from './user-error.ts';
 
 /**
  * The process operators share one mutable context object per operator instance, updated per
  * record, as Flink does: handing user code a fresh context per record would allocate on the hot path.
  */
-abstract class ProcessOperatorBase<OUT> extends StreamOperator<unknown, OUT> implements Collector<OUT> {
-  protected currentTimestamp = NO_TIMESTAMP;
+abstract class ProcessOperatorBase<OUT> extends CollectingOperator<unknown, OUT> {
 
   get timestamp(): number | undefined {
-    return this.currentTimestamp === NO_TIMESTAMP ? undefined : this.currentTimestamp;
-  }
-
-  collect(value: OUT): void {
-    this.output.collect(value, this.currentTimestamp);
+    return this.emitTimestamp === NO_TIMESTAMP ? undefined : this.emitTimestamp;
   }
 
   output_<T>(tag: OutputTag<T>, value: T): void {
-    this.output.collectSide(tag.id, value, this.currentTimestamp);
+    this.output.collectSide(tag.id, value, this.emitTimestamp);
   }
 
   currentWatermark(): number {
@@ -95,7 +90,7 @@ export class ProcessOperator<IN, OUT> extends ProcessOperatorBase<OUT> {
   }
 
   processElement(value: unknown, timestamp: number): void {
-    this.currentTimestamp = timestamp;
+    this.emitTimestamp = timestamp;
     try {
       this.fn.processElement(value as IN, this.ctx, this);
     } catch (error) {
@@ -104,7 +99,7 @@ export class ProcessOperator<IN, OUT> extends ProcessOperatorBase<OUT> {
   }
 
   override endInput(): void {
-    this.currentTimestamp = NO_TIMESTAMP;
+    this.emitTimestamp = NO_TIMESTAMP;
     this.fn.finish?.(this);
   }
 
@@ -175,7 +170,7 @@ abstract class KeyedOperatorBase<K, OUT> extends ProcessOperatorBase<OUT> {
     this.context.timers!.setHandler((timestamp, key, _namespace, domain) => {
       this.ctx.key = key as K;
       this.ctx.timeDomain = domain;
-      this.currentTimestamp = domain === 'event' ? timestamp : NO_TIMESTAMP;
+      this.emitTimestamp = domain === 'event' ? timestamp : NO_TIMESTAMP;
       try {
         this.functions.onTimer?.(timestamp, this.ctx, this);
       } catch (error) {
@@ -188,7 +183,7 @@ abstract class KeyedOperatorBase<K, OUT> extends ProcessOperatorBase<OUT> {
   protected enterKey(key: K, timestamp: number): void {
     this.context.keyedState!.setCurrentKey(key);
     this.ctx.key = key;
-    this.currentTimestamp = timestamp;
+    this.emitTimestamp = timestamp;
   }
 
   override processWatermark(watermark: number): void {
@@ -240,7 +235,7 @@ export class CoProcessOperator<IN1, IN2, OUT> extends ProcessOperatorBase<OUT> {
   }
 
   processElement(value: unknown, timestamp: number): void {
-    this.currentTimestamp = timestamp;
+    this.emitTimestamp = timestamp;
     try {
       this.fn.processElement1(value as IN1, this.ctx, this);
     } catch (error) {
@@ -249,7 +244,7 @@ export class CoProcessOperator<IN1, IN2, OUT> extends ProcessOperatorBase<OUT> {
   }
 
   override processElement2(value: unknown, timestamp: number): void {
-    this.currentTimestamp = timestamp;
+    this.emitTimestamp = timestamp;
     try {
       this.fn.processElement2(value as IN2, this.ctx, this);
     } catch (error) {

@@ -1,9 +1,9 @@
 import { NO_TIMESTAMP, type AggregateFunction, type KeySelector, type OutputTag } from '../api/functions.ts';
-import { StreamOperator } from '../api/operator.ts';
 import type { Collector } from '../api/process-function.ts';
 import { assignWindows, type TimeWindow, type WindowAssigner } from '../api/windows.ts';
 import { StormshiftError } from '../errors.ts';
 import { ListStateDescriptor, MapStateDescriptor, ValueStateDescriptor, type ListState, type MapState, type ValueState } from '../state/index.ts';
+import { CollectingOperator } from './collecting-operator.ts';
 import { userError } from './user-error.ts';
 
 /** Called once per fired window with everything the window holds (or its aggregate). */
@@ -33,9 +33,8 @@ export interface WindowOptions {
 const FIRE = 'f';
 const CLEANUP = 'c';
 
-export class WindowOperator<K, IN, ACC, OUT> extends StreamOperator<IN, OUT> implements Collector<OUT> {
+export class WindowOperator<K, IN, ACC, OUT> extends CollectingOperator<IN, OUT> {
   private windows!: MapState<string, WindowEntry<ACC>>;
-  private emitTimestamp = NO_TIMESTAMP;
   private readonly eventTime: boolean;
 
   constructor(
@@ -52,10 +51,6 @@ export class WindowOperator<K, IN, ACC, OUT> extends StreamOperator<IN, OUT> imp
   override open(): void {
     this.windows = this.context.keyedState!.getMapState(new MapStateDescriptor<string, WindowEntry<ACC>>('windows'));
     this.context.timers!.setHandler((timestamp, key, namespace) => this.onTimer(timestamp, key as K, namespace as string));
-  }
-
-  collect(value: OUT): void {
-    this.output.collect(value, this.emitTimestamp);
   }
 
   processElement(value: IN, timestamp: number): void {
@@ -202,10 +197,9 @@ export function elementsContents<IN>(): WindowContents<IN[]> {
  * Count windows per key: fire every `slide` elements over the last `size` (tumbling when equal).
  * Elements live in keyed list state.
  */
-export class CountWindowOperator<K, IN, OUT> extends StreamOperator<IN, OUT> implements Collector<OUT> {
+export class CountWindowOperator<K, IN, OUT> extends CollectingOperator<IN, OUT> {
   private elements!: ListState<IN>;
   private sinceFire!: ValueState<number>;
-  private timestamp = NO_TIMESTAMP;
 
   constructor(
     private readonly keySelector: KeySelector<IN, K>,
@@ -220,10 +214,6 @@ export class CountWindowOperator<K, IN, OUT> extends StreamOperator<IN, OUT> imp
     const backend = this.context.keyedState!;
     this.elements = backend.getListState(new ListStateDescriptor<IN>('count-window'));
     this.sinceFire = backend.getState(new ValueStateDescriptor<number>('count-window-since-fire'));
-  }
-
-  collect(value: OUT): void {
-    this.output.collect(value, this.timestamp);
   }
 
   processElement(value: IN, timestamp: number): void {
@@ -244,7 +234,7 @@ export class CountWindowOperator<K, IN, OUT> extends StreamOperator<IN, OUT> imp
       return;
     }
     this.sinceFire.update(0);
-    this.timestamp = timestamp;
+    this.emitTimestamp = timestamp;
     try {
       this.emitWindow(key, elements, this);
     } catch (error) {

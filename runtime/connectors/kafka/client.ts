@@ -1,6 +1,6 @@
 import kafkajs from 'kafkajs';
 import type { Admin, Kafka, KafkaConfig, RetryOptions } from 'kafkajs';
-import { ConnectorError, ConfigError } from '../../errors.ts';
+import { ConnectorError, ConfigError, messageOf } from '../../errors.ts';
 
 const { Kafka: KafkaClient, logLevel } = kafkajs;
 
@@ -89,13 +89,7 @@ function matchesWhole(pattern: RegExp, topic: string): boolean {
   return new RegExp(`^(?:${pattern.source})$`, flags).test(topic);
 }
 
-export function messageOf(error: unknown): string {
-  if (error instanceof Error) {
-    const cause = (error as { cause?: unknown }).cause;
-    return cause instanceof Error && !error.message.includes(cause.message) ? `${error.message} (${cause.message})` : error.message;
-  }
-  return String(error);
-}
+export { messageOf };
 
 /** kafkajs marks transient failures `retriable`; anything else we do not retry. */
 export function isKafkaRetriable(error: unknown): boolean {

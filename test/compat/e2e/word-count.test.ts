@@ -1,12 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Config, LocalCluster, TopologyBuilder, Fields } from '../../../compat/index.ts';
 import { ExclamationBolt, ListSpout, RecorderBolt, SplitSentence, WordCount, journal, newJournal, waitFor } from './fixtures.ts';
+import { shutDownAfterEach } from '../cluster-per-test.ts';
 
 let cluster: LocalCluster | undefined;
-afterEach(async () => {
-  await cluster?.shutdown();
-  cluster = undefined;
-});
+shutDownAfterEach(() => cluster, () => (cluster = undefined));
 
 describe('end to end on LocalCluster', () => {
   it('runs the exclamation topology and acks every spout tuple once', async () => {

@@ -1,12 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BaseRichBolt, BaseRichSpout, Fields, LocalCluster, TopologyBuilder, type Conf, type OutputCollector, type OutputFieldsDeclarer, type SpoutOutputCollector, type TopologyContext, type Tuple } from '../../../compat/index.ts';
 import { waitFor } from '../e2e/fixtures.ts';
+import { shutDownAfterEach } from '../cluster-per-test.ts';
 
 let cluster: LocalCluster | undefined;
-afterEach(async () => {
-  await cluster?.shutdown();
-  cluster = undefined;
-});
+shutDownAfterEach(() => cluster, () => (cluster = undefined));
 
 const seen = { acked: [] as number[], failed: [] as number[], totals: [] as number[], crashed: false, emitted: [] as number[] };
 

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   BaseStatefulWindowedBolt,
   Count,
@@ -16,12 +16,10 @@ import {
 } from '../../../compat/index.ts';
 import { FnBolt, FnSpout } from './fn-components.ts';
 import { waitFor } from '../e2e/fixtures.ts';
+import { shutDownAfterEach } from '../cluster-per-test.ts';
 
 let cluster: LocalCluster | undefined;
-afterEach(async () => {
-  await cluster?.shutdown();
-  cluster = undefined;
-});
+shutDownAfterEach(() => cluster, () => (cluster = undefined));
 
 function listSpout(rows: unknown[][], fields: string[]): FnSpout {
   return new FnSpout(

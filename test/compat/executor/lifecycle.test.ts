@@ -1,13 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Config, Fields, KillOptions, LocalCluster, TopologyBuilder, TupleUtils, Utils, type Tuple } from '../../../compat/index.ts';
 import { FnBolt, FnSpout, counterSpout } from './fn-components.ts';
 import { sleep, waitFor } from '../e2e/fixtures.ts';
+import { shutDownAfterEach } from '../cluster-per-test.ts';
 
 let cluster: LocalCluster | undefined;
-afterEach(async () => {
-  await cluster?.shutdown();
-  cluster = undefined;
-});
+shutDownAfterEach(() => cluster, () => (cluster = undefined));
 
 describe('tick tuples (§8)', () => {
   it('enqueues ticks FIFO with data, with Storm identity', async () => {

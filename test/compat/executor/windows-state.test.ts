@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   BaseStatefulBolt,
   BaseWindowedBolt,
@@ -18,12 +18,10 @@ import {
 } from '../../../compat/index.ts';
 import { FnBolt, FnSpout, counterSpout } from './fn-components.ts';
 import { waitFor } from '../e2e/fixtures.ts';
+import { shutDownAfterEach } from '../cluster-per-test.ts';
 
 let cluster: LocalCluster | undefined;
-afterEach(async () => {
-  await cluster?.shutdown();
-  cluster = undefined;
-});
+shutDownAfterEach(() => cluster, () => (cluster = undefined));
 
 class SlidingSum extends BaseWindowedBolt {
   private collector!: OutputCollector;

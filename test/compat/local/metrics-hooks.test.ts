@@ -1,14 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RuntimeMetrics } from '../../../runtime/index.ts';
 import { BaseTaskHook, CountMetric, LocalCluster, TopologyBuilder, type Conf, type BoltAckInfo, type WorkerTopologyContext } from '../../../compat/index.ts';
 import { FnBolt, counterSpout } from '../executor/fn-components.ts';
 import { waitFor } from '../e2e/fixtures.ts';
+import { shutDownAfterEach } from '../cluster-per-test.ts';
 
 let cluster: LocalCluster | undefined;
-afterEach(async () => {
-  await cluster?.shutdown();
-  cluster = undefined;
-});
+shutDownAfterEach(() => cluster, () => (cluster = undefined));
 
 const hookLog: string[] = [];
 

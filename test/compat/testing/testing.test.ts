@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   BaseBasicBolt,
   BaseRichBolt,
@@ -33,12 +33,10 @@ import {
   TupleCaptureBolt,
 } from '../../../compat/testing/index.ts';
 import { waitFor } from '../e2e/fixtures.ts';
+import { shutDownAfterEach } from '../cluster-per-test.ts';
 
 let cluster: LocalCluster | undefined;
-afterEach(async () => {
-  await cluster?.shutdown();
-  cluster = undefined;
-});
+shutDownAfterEach(() => cluster, () => (cluster = undefined));
 
 /** storm-starter's word-count test topology: words → counter (fields) and a global count. */
 function wordCountTopology() {

@@ -1,4 +1,5 @@
 import kafkajs from 'kafkajs';
+import { afterAll, beforeAll } from 'vitest';
 import type { Admin, Kafka } from 'kafkajs';
 import type { SourceReader } from '../../../../runtime/index.ts';
 import { kafkaSource, type KafkaSourceOptions, type KafkaSourceState } from '../../../../runtime/connectors/kafka/index.ts';
@@ -9,6 +10,31 @@ export { startKafkaCluster, type KafkaTestCluster };
 let seq = 0;
 export function unique(name: string): string {
   return `${name}-${process.pid}-${Date.now().toString(36)}-${++seq}`;
+}
+
+export interface KafkaSuite {
+  cluster: KafkaTestCluster;
+  kafka: Kafka;
+  admin: Admin;
+}
+
+/**
+ * The file's Kafka: starts a test cluster and a connected admin client before its tests (handing
+ * them to `ready`) and stops both after them, even when starting failed half way.
+ */
+export function useKafkaCluster(options: { brokers: number }, ready: (suite: KafkaSuite) => void): void {
+  let suite: KafkaSuite | undefined;
+  beforeAll(async () => {
+    const cluster = await startKafkaCluster(options);
+    const kafka = client(cluster);
+    suite = { cluster, kafka, admin: kafka.admin() };
+    await suite.admin.connect();
+    ready(suite);
+  });
+  afterAll(async () => {
+    await suite?.admin.disconnect();
+    await suite?.cluster.stop();
+  });
 }
 
 export function client(cluster: KafkaTestCluster): Kafka {

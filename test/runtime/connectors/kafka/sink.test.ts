@@ -1,25 +1,15 @@
 import type { Admin, Kafka } from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConnectorError, RuntimeMetrics, StreamEnvironment, type JobConfig } from '../../../../runtime/index.ts';
 import { kafkaSink, type KafkaTransactionCommittable } from '../../../../runtime/connectors/kafka/index.ts';
 import { ApiKey } from '../../../harness/kafka/index.ts';
-import { client, range, readAll, startKafkaCluster, unique, type KafkaTestCluster } from './helpers.ts';
+import { range, readAll, unique, type KafkaTestCluster, useKafkaCluster } from './helpers.ts';
 
 let cluster: KafkaTestCluster;
 let kafka: Kafka;
 let admin: Admin;
 
-beforeAll(async () => {
-  cluster = await startKafkaCluster({ brokers: 3 });
-  kafka = client(cluster);
-  admin = kafka.admin();
-  await admin.connect();
-});
-
-afterAll(async () => {
-  await admin?.disconnect();
-  await cluster?.stop();
-});
+useKafkaCluster({ brokers: 3 }, (suite) => ({ cluster, kafka, admin } = suite));
 
 const quiet: JobConfig = { log: () => {} };
 

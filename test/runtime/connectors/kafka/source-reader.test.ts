@@ -1,24 +1,14 @@
 import type { Admin, Kafka } from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConnectorError } from '../../../../runtime/index.ts';
 import type { KafkaSourceOptions } from '../../../../runtime/connectors/kafka/index.ts';
-import { client, committedOffsets, pollN, produce, range, readAll, reader, startKafkaCluster, unique, type KafkaTestCluster } from './helpers.ts';
+import { committedOffsets, pollN, produce, range, readAll, reader, unique, type KafkaTestCluster, useKafkaCluster } from './helpers.ts';
 
 let cluster: KafkaTestCluster;
 let kafka: Kafka;
 let admin: Admin;
 
-beforeAll(async () => {
-  cluster = await startKafkaCluster({ brokers: 3 });
-  kafka = client(cluster);
-  admin = kafka.admin();
-  await admin.connect();
-});
-
-afterAll(async () => {
-  await admin?.disconnect();
-  await cluster?.stop();
-});
+useKafkaCluster({ brokers: 3 }, (suite) => ({ cluster, kafka, admin } = suite));
 
 const fastGroup = { sessionTimeout: 6000, heartbeatInterval: 500, maxWaitTimeInMs: 100 };
 

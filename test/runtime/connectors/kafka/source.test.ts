@@ -1,24 +1,14 @@
 import type { Admin, Kafka } from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { collectSink, ConnectorError, RuntimeMetrics, StreamEnvironment, type JobConfig } from '../../../../runtime/index.ts';
 import { kafkaSource } from '../../../../runtime/connectors/kafka/index.ts';
-import { client, committedOffsets, produce, range, readAll, startKafkaCluster, unique, waitFor, type KafkaTestCluster } from './helpers.ts';
+import { committedOffsets, produce, range, readAll, unique, waitFor, type KafkaTestCluster, useKafkaCluster } from './helpers.ts';
 
 let cluster: KafkaTestCluster;
 let kafka: Kafka;
 let admin: Admin;
 
-beforeAll(async () => {
-  cluster = await startKafkaCluster({ brokers: 3 });
-  kafka = client(cluster);
-  admin = kafka.admin();
-  await admin.connect();
-});
-
-afterAll(async () => {
-  await admin?.disconnect();
-  await cluster?.stop();
-});
+useKafkaCluster({ brokers: 3 }, (suite) => ({ cluster, kafka, admin } = suite));
 
 const quiet: JobConfig = { log: () => {} };
 const fastGroup = { sessionTimeout: 6000, heartbeatInterval: 500, maxWaitTimeInMs: 100 };
