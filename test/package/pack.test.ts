@@ -71,6 +71,26 @@ describe('the packed tarball in a fresh project', () => {
     expect('stdout' in result ? result.stdout : '').toBe('');
   });
 
+  it('npx stormshift run loads a .ts job with the compiled CLI, in an ES module package and in a CommonJS one', async () => {
+    const job = [
+      "import { defineJob } from 'stormshift/runtime';",
+      "export default defineJob('packed', (env) => {",
+      "  env.fromCollection(['a', 'b']).map((s: string) => s.toUpperCase(), { name: 'upper' }).print();",
+      '});',
+      '',
+    ].join('\n');
+    writeFileSync(join(project, 'packed-job.ts'), job);
+    const esm = await run('npx', ['--no-install', 'stormshift', 'run', 'packed-job.ts', '--metrics-port', '0', '-q'], { cwd: project, env });
+    expect(esm.stdout.split('\n').filter(Boolean).sort()).toEqual(['A', 'B']);
+    // A folder whose package.json does not say "type": "module": tsx compiles the job as CommonJS.
+    const cjs = join(project, 'cjs');
+    await run('mkdir', ['-p', cjs]);
+    writeFileSync(join(cjs, 'package.json'), '{ "type": "commonjs" }\n');
+    writeFileSync(join(cjs, 'packed-job.ts'), job);
+    const commonjs = await run('npx', ['--no-install', 'stormshift', 'run', 'cjs/packed-job.ts', '--metrics-port', '0', '-q'], { cwd: project, env });
+    expect(commonjs.stdout.split('\n').filter(Boolean).sort()).toEqual(['A', 'B']);
+  });
+
   it('npx stormshift --version prints the version', async () => {
     const { stdout } = await run('npx', ['--no-install', 'stormshift', '--version'], { cwd: project, env });
     expect(stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
