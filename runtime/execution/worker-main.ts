@@ -10,7 +10,8 @@ import { StormshiftError, messageOf } from '../errors.ts';
 import { RuntimeMetrics } from '../metrics/index.ts';
 import type { InputGate } from './channels.ts';
 import { Deployment } from './deployment.ts';
-import { Outbox, WIRE_BARRIER, WIRE_END, WIRE_ITEM_WIDTH, WIRE_RECORD, WIRE_WATERMARK } from './remote-channel.ts';
+import { BatchDecoder } from './record-codec.ts';
+import { Outbox, WIRE_BARRIER, WIRE_END, WIRE_RECORD, WIRE_WATERMARK, type WireBatch } from './remote-channel.ts';
 import type { MainToWorker, WorkerData, WorkerToMain } from './worker-protocol.ts';
 
 const data = workerData as WorkerData;
@@ -38,21 +39,28 @@ async function main(): Promise<void> {
   let deployment: Deployment | undefined;
   let metricsTimer: ReturnType<typeof setInterval> | undefined;
 
+  const decoder = new BatchDecoder();
   const onBatch = (peer: MessagePort, message: unknown): void => {
-    if (typeof message === 'number') {
-      outboxes.get(peerIndexOf.get(peer)!)?.onCredit();
+    if (message instanceof ArrayBuffer) {
+      outboxes.get(peerIndexOf.get(peer)!)?.onCredit(message);
       return;
     }
-    const items = message as unknown[];
+    const [buffer, length, extras] = message as WireBatch;
     let holding: InputGate | undefined;
     try {
-      for (let i = 0; i < items.length; i += WIRE_ITEM_WIDTH) {
-        const gate = deployment!.gates.get(items[i] as number)!.gate!;
-        const channel = gate.channels[items[i + 1] as number]!;
-        const kind = items[i + 2] as number;
-        if (kind === WIRE_RECORD) channel.pushRecord(items[i + 3], items[i + 4] as number);
-        else if (kind === WIRE_WATERMARK) channel.pushWatermark(items[i + 3] as number);
-        else if (kind === WIRE_BARRIER) channel.pushBarrier(items[i + 3] as number);
+      decoder.reset(buffer, length, extras);
+      let address = -1;
+      let gate: InputGate | undefined;
+      while (decoder.next()) {
+        if (decoder.gate !== address) {
+          address = decoder.gate;
+          gate = deployment!.gates.get(address)!.gate!;
+        }
+        const channel = gate!.channels[decoder.channel]!;
+        const kind = decoder.kind;
+        if (kind === WIRE_RECORD) channel.pushRecord(decoder.value, decoder.number);
+        else if (kind === WIRE_WATERMARK) channel.pushWatermark(decoder.number);
+        else if (kind === WIRE_BARRIER) channel.pushBarrier(decoder.number);
         else if (kind === WIRE_END) channel.pushEnd();
         if (channel.blocked) holding = gate;
       }
@@ -60,10 +68,11 @@ async function main(): Promise<void> {
       deployment?.fail(error);
       return;
     }
-    // The credit goes back only once the batch is processed: that is what bounds memory. Records
-    // parked behind an alignment are not processed yet, so their credit waits for the release.
-    if (holding) holding.whenReleased(() => peer.postMessage(1));
-    else peer.postMessage(1);
+    // The credit (the batch's buffer, handed back for reuse) goes back only once the batch is
+    // processed: that is what bounds memory. Records parked behind an alignment are not processed
+    // yet, so their credit waits for the release.
+    if (holding) holding.whenReleased(() => peer.postMessage(buffer, [buffer]));
+    else peer.postMessage(buffer, [buffer]);
   };
   const peerIndexOf = new Map<MessagePort, number>();
 
@@ -124,7 +133,7 @@ async function main(): Promise<void> {
             outbox = new Outbox(
               peerPort,
               Number(data.config.batchSize ?? 512),
-              Number(data.config.bufferTimeoutMs ?? 5),
+              Number(data.config.bufferTimeoutMs ?? 0),
               (owner, busy) => deployment!.setBusy(owner, busy),
               (error) => deployment!.fail(error),
             );
