@@ -399,7 +399,9 @@ export class BatchDecoder {
         const object: Record<string, unknown> = {};
         for (let i = 0; i < n; i++) {
           const key = this.readString(bytes[this.pos++]!);
-          object[key] = this.readValue();
+          // An own '__proto__' key must stay a key (as structured clone keeps it), not become the prototype.
+          if (key === '__proto__') Object.defineProperty(object, key, { value: this.readValue(), enumerable: true, writable: true, configurable: true });
+          else object[key] = this.readValue();
         }
         return object;
       }

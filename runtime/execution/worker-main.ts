@@ -76,6 +76,19 @@ async function main(): Promise<void> {
   };
   const peerIndexOf = new Map<MessagePort, number>();
 
+  // Counters are cumulative for this incarnation; the main thread adds what grew since the last report.
+  const sendMetrics = (): void => {
+    if (!deployment) return;
+    const operators: Array<[string, number, number, number]> = [];
+    for (const subtask of deployment.subtasks) {
+      subtask.chain.nodes.forEach((node, i) => {
+        const m = subtask.metrics[i]!;
+        operators.push([node.transformation.name, subtask.index, m.recordsIn, m.recordsOut]);
+      });
+    }
+    send({ t: 'metrics', operators, blocked: deployment.backpressure.blocked, blockedMs: deployment.backpressure.blockedMs });
+  };
+
   port.on('message', (message: MainToWorker) => {
     switch (message.t) {
       case 'init':
@@ -83,17 +96,7 @@ async function main(): Promise<void> {
         return;
       case 'run':
         deployment?.run();
-        metricsTimer = setInterval(() => {
-          if (!deployment) return;
-          const operators: Array<[string, number, number, number]> = [];
-          for (const subtask of deployment.subtasks) {
-            subtask.chain.nodes.forEach((node, i) => {
-              const m = subtask.metrics[i]!;
-              operators.push([node.transformation.name, subtask.index, m.recordsIn, m.recordsOut]);
-            });
-          }
-          send({ t: 'metrics', operators, blocked: deployment.backpressure.blocked, blockedMs: deployment.backpressure.blockedMs });
-        }, METRICS_INTERVAL_MS);
+        metricsTimer = setInterval(sendMetrics, METRICS_INTERVAL_MS);
         return;
       case 'trigger':
         deployment?.injectBarriers(message.id, message.direct);
@@ -150,6 +153,8 @@ async function main(): Promise<void> {
         subtaskFinished: (chainId, subtaskIndex) => {
           // Anything still batched must reach the peers before the main thread hears we are done.
           for (const outbox of outboxes.values()) outbox.flush();
+          // A run's summary reads the counters once the job ends: they must not lag by a report interval.
+          sendMetrics();
           send({ t: 'finished', chainId, subtaskIndex });
         },
         failed: (error) => reportFailure(error),
@@ -167,6 +172,7 @@ async function main(): Promise<void> {
     deployment?.cancel();
     await deployment?.teardown();
     for (const outbox of outboxes.values()) outbox.close();
+    sendMetrics();
     send({ t: 'stopped' });
     port.close();
     for (const peerPort of peerIndexOf.keys()) peerPort.close();
