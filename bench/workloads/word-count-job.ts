@@ -8,7 +8,7 @@ import { defineJob } from '../../runtime/index.ts';
 import { RunningCount } from '../../samples/word-count/job.ts';
 import { stamp } from '../harness.ts';
 import { sentenceAt, splitWords } from './sentences.ts';
-import { reportingWriter } from './worker-job.ts';
+import { latencyWarmMs, reportingWriter } from './worker-job.ts';
 
 export default defineJob('bench-word-count-workers', (env, args) => {
   const count = Number(args[0]);
@@ -26,7 +26,7 @@ export default defineJob('bench-word-count-workers', (env, args) => {
     .sinkTo(
       {
         createWriter: () =>
-          reportingWriter<[string, number]>(channelName, rate !== undefined, (value, digest) => {
+          reportingWriter<[string, number]>(channelName, latencyWarmMs(count, rate), (value, digest) => {
             digest.records++;
             digest.checksum += value[1];
           }),

@@ -7,14 +7,24 @@ import { BroadcastChannel } from 'node:worker_threads';
 import { StreamEnvironment, type JobDefinition, type SinkWriter } from '../../runtime/index.ts';
 import { LatencyHistogram, stamp, type Digest, type RunRequest, type VariantImpl } from '../harness.ts';
 
+/**
+ * Paced runs on workers start on fresh threads, whose code is not compiled yet: the first records
+ * queue behind the interpreter. Latency is recorded after the first quarter of the paced run (by
+ * source stamp), as on the main thread, where calibration runs have warmed the code already.
+ */
+export function latencyWarmMs(count: number, rate: number | undefined): number | undefined {
+  return rate === undefined ? undefined : (count / rate) * 250;
+}
+
 export type WorkerJobMessage =
   | { t: 'first'; at: number }
   | { t: 'done'; records: number; checksum: number; lastAt: number; buckets: number[] | undefined; count: number; max: number };
 
 /** A sink writer for one subtask: `fold` adds a record to the digest, the rest is reporting. */
-export function reportingWriter<T>(channelName: string, paced: boolean, fold: (value: T, digest: Digest) => void): SinkWriter<T> {
+export function reportingWriter<T>(channelName: string, warmMs: number | undefined, fold: (value: T, digest: Digest) => void): SinkWriter<T> {
   const channel = new BroadcastChannel(channelName);
-  const histogram = paced ? new LatencyHistogram() : undefined;
+  const histogram = warmMs !== undefined ? new LatencyHistogram() : undefined;
+  let recordFrom = Infinity;
   const digest: Digest = { records: 0, checksum: 0 };
   let first = true;
   return {
@@ -22,9 +32,10 @@ export function reportingWriter<T>(channelName: string, paced: boolean, fold: (v
       if (first) {
         first = false;
         channel.postMessage({ t: 'first', at: stamp() } satisfies WorkerJobMessage);
+        if (warmMs !== undefined) recordFrom = timestamp + warmMs;
       }
       fold(value, digest);
-      if (histogram) histogram.since(timestamp);
+      if (histogram && timestamp >= recordFrom) histogram.since(timestamp);
     },
     finish() {
       channel.postMessage({
