@@ -191,7 +191,8 @@ const WORKER_VARIANTS: Readonly<Record<string, number>> = { 'native-1-worker': 1
 async function workerWordCount(workers: number): Promise<VariantImpl> {
   const { default: job } = await import('./word-count-job.ts');
   const { workerJobVariant } = await import('./worker-job.ts');
-  return workerJobVariant(job, new URL('./word-count-job.ts', import.meta.url).href, 'bench-word-count-workers', workers, 2, ['2']);
+  // 300k sentences (~2M words): long enough that fresh threads spend most of the run compiled.
+  return workerJobVariant(job, new URL('./word-count-job.ts', import.meta.url).href, 'bench-word-count-workers', workers, 2, ['2'], 300_000);
 }
 
 /** An RxJS pipeline: the sentences → mergeMap(split) → map(count in a Map) → subscriber. */

@@ -60,7 +60,15 @@ let serial = 0;
  * A variant running `job` (default export of `moduleUrl`) on `workers` threads. Job args:
  * [count, rate ('' = unpaced), channel name, ...extraArgs]; `sinks` subtasks each report once.
  */
-export function workerJobVariant(job: JobDefinition, moduleUrl: string, jobName: string, workers: number, sinks: number, extraArgs: string[] = []): VariantImpl {
+export function workerJobVariant(
+  job: JobDefinition,
+  moduleUrl: string,
+  jobName: string,
+  workers: number,
+  sinks: number,
+  extraArgs: string[] = [],
+  minCount?: number,
+): VariantImpl {
   let steadyMs: number | undefined;
   let cpuMs: number | undefined;
   return {
@@ -102,5 +110,6 @@ export function workerJobVariant(job: JobDefinition, moduleUrl: string, jobName:
     },
     lastSteadyMs: () => steadyMs,
     lastCpuMs: () => cpuMs,
+    ...(minCount !== undefined ? { minCount } : {}),
   };
 }
