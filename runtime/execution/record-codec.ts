@@ -1,4 +1,5 @@
 import { Buffer } from 'node:buffer';
+import { NO_TIMESTAMP } from '../api/functions.ts';
 import { ConfigError, SerializationError, describeRecord } from '../errors.ts';
 
 /**
@@ -49,6 +50,10 @@ export const WIRE_WATERMARK = 1;
 export const WIRE_BARRIER = 2;
 export const WIRE_END = 3;
 
+const KIND_MASK = 0x0f;
+const FLAG_SAME_ADDRESS = 0x10;
+const FLAG_NO_NUMBER = 0x20;
+
 const T_UNDEFINED = 0;
 const T_NULL = 1;
 const T_FALSE = 2;
@@ -97,9 +102,9 @@ export class UnencodableRecord extends Error {
 }
 
 /**
- * Writes one batch. Items: kind (u8), gate (u32), channel (u32), then for a record its timestamp
- * (f64) and value, for a watermark or barrier one f64. The buffer grows by doubling; after a flush
- * the outbox hands in a recycled one.
+ * Writes one batch. Items: kind and flags (u8), gate (u32) and channel (u32) unless repeated, then
+ * for a record its timestamp (f64, unless it has none) and value, for a watermark or barrier one
+ * f64. The buffer grows by doubling; after a flush the outbox hands in a recycled one.
  */
 export class BatchEncoder {
   private bytes: Uint8Array;
@@ -107,6 +112,8 @@ export class BatchEncoder {
   pos = 0;
   items = 0;
   extras: unknown[] | undefined;
+  private lastGate = -1;
+  private lastChannel = -1;
 
   constructor(buffer: ArrayBuffer) {
     this.bytes = new Uint8Array(buffer);
@@ -126,6 +133,8 @@ export class BatchEncoder {
     this.pos = 0;
     this.items = 0;
     this.extras = undefined;
+    this.lastGate = -1;
+    this.lastChannel = -1;
   }
 
   private ensure(n: number): void {
@@ -142,17 +151,15 @@ export class BatchEncoder {
   writeRecord(gate: number, channel: number, value: unknown, timestamp: number): void {
     const start = this.pos;
     const extrasBefore = this.extras?.length ?? 0;
-    this.ensure(17);
-    const view = this.view;
-    this.bytes[start] = WIRE_RECORD;
-    view.setUint32(start + 1, gate, true);
-    view.setUint32(start + 5, channel, true);
-    view.setFloat64(start + 9, timestamp, true);
-    this.pos = start + 17;
+    const lastGate = this.lastGate;
+    const lastChannel = this.lastChannel;
+    this.writeHeader(WIRE_RECORD, gate, channel, timestamp, timestamp === NO_TIMESTAMP);
     try {
       this.writeValue(value, 0);
     } catch (error) {
       this.pos = start;
+      this.lastGate = lastGate;
+      this.lastChannel = lastChannel;
       if (this.extras) this.extras.length = extrasBefore;
       throw error;
     }
@@ -160,14 +167,31 @@ export class BatchEncoder {
   }
 
   writeControl(kind: number, gate: number, channel: number, number: number): void {
-    this.ensure(17);
-    const start = this.pos;
-    this.bytes[start] = kind;
-    this.view.setUint32(start + 1, gate, true);
-    this.view.setUint32(start + 5, channel, true);
-    this.view.setFloat64(start + 9, number, true);
-    this.pos = start + 17;
+    this.writeHeader(kind, gate, channel, number, false);
     this.items++;
+  }
+
+  /**
+   * kind byte with flags, then the address unless it repeats the previous item's (records to one
+   * channel come in runs), then the number unless it is a record without a timestamp.
+   */
+  private writeHeader(kind: number, gate: number, channel: number, number: number, omitNumber: boolean): void {
+    this.ensure(17);
+    let p = this.pos;
+    const sameAddress = gate === this.lastGate && channel === this.lastChannel;
+    this.bytes[p++] = kind | (sameAddress ? FLAG_SAME_ADDRESS : 0) | (omitNumber ? FLAG_NO_NUMBER : 0);
+    if (!sameAddress) {
+      this.view.setUint32(p, gate, true);
+      this.view.setUint32(p + 4, channel, true);
+      p += 8;
+      this.lastGate = gate;
+      this.lastChannel = channel;
+    }
+    if (!omitNumber) {
+      this.view.setFloat64(p, number, true);
+      p += 8;
+    }
+    this.pos = p;
   }
 
   private writeValue(value: unknown, depth: number): void {
@@ -347,16 +371,25 @@ export class BatchDecoder {
     this.pos = 0;
     this.end = length;
     this.extras = extras;
+    this.gate = -1;
+    this.channel = -1;
   }
 
   next(): boolean {
     if (this.pos >= this.end) return false;
-    const p = this.pos;
-    this.kind = this.bytes[p]!;
-    this.gate = this.view.getUint32(p + 1, true);
-    this.channel = this.view.getUint32(p + 5, true);
-    this.number = this.view.getFloat64(p + 9, true);
-    this.pos = p + 17;
+    let p = this.pos;
+    const head = this.bytes[p++]!;
+    this.kind = head & KIND_MASK;
+    if ((head & FLAG_SAME_ADDRESS) === 0) {
+      this.gate = this.view.getUint32(p, true);
+      this.channel = this.view.getUint32(p + 4, true);
+      p += 8;
+    }
+    if ((head & FLAG_NO_NUMBER) === 0) {
+      this.number = this.view.getFloat64(p, true);
+      p += 8;
+    } else this.number = NO_TIMESTAMP;
+    this.pos = p;
     this.value = this.kind === WIRE_RECORD ? this.readValue() : undefined;
     return true;
   }

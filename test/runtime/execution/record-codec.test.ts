@@ -52,9 +52,10 @@ describe('record codec', () => {
         fc.array(
           fc.record({
             kind: fc.constantFrom(WIRE_RECORD, WIRE_RECORD, WIRE_WATERMARK, WIRE_BARRIER),
-            gate: fc.nat({ max: 2 ** 32 - 1 }),
-            channel: fc.nat({ max: 2 ** 16 }),
-            number: fc.double(),
+            // Few addresses, so runs of one address (sent once) and changes both occur.
+            gate: fc.constantFrom(0, 1, 2 ** 32 - 1),
+            channel: fc.nat({ max: 2 }),
+            number: fc.oneof(fc.double(), fc.constant(-Infinity)),
             value: plainValue,
           }),
           { maxLength: 40 },
