@@ -73,9 +73,13 @@ const MAX_DEPTH = 64;
 
 const textEncoder = new TextEncoder();
 
+/** Built-in errors clone with their type; a user subclass of Error would come back as its base. */
+const BUILTIN_ERRORS = new Set<object>([Error, EvalError, RangeError, ReferenceError, SyntaxError, TypeError, URIError].map((e) => e.prototype));
+
 /** Prototypes structured clone reproduces faithfully: values of these go to the side array. */
 function clonesFaithfully(value: object): boolean {
   return (
+    BUILTIN_ERRORS.has(Object.getPrototypeOf(value) as object) ||
     value instanceof Date ||
     value instanceof Map ||
     value instanceof Set ||

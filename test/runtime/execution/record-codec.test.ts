@@ -79,6 +79,15 @@ describe('record codec', () => {
     expect(Object.keys(proto!.value as object)).toEqual(['__proto__']);
   });
 
+  it('carries built-in errors through structured clone, but not subclasses of them', () => {
+    const [decoded] = roundTrip([{ kind: WIRE_RECORD, gate: 0, channel: 0, number: 0, value: { e: new RangeError('out of range') } }]);
+    const e = (decoded!.value as { e: Error }).e;
+    expect(e).toBeInstanceOf(RangeError);
+    expect(e.message).toBe('out of range');
+    class AppError extends Error {}
+    expect(() => new BatchEncoder(new ArrayBuffer(64)).writeRecord(0, 0, new AppError('x'), 0)).toThrow(/class AppError/);
+  });
+
   it('refuses class instances, functions and symbols, leaving the batch as it was', () => {
     class Point {
       constructor(readonly x: number) {}
