@@ -96,6 +96,12 @@ export interface VariantImpl {
   /** Records in that interval, when it does not cover the whole run (see `singleRun`). */
   lastSteadyRecords?(): number | undefined;
   close?(): Promise<void>;
+  /**
+   * Calibration and measured runs process at least this many records. Worker-thread variants start
+   * fresh threads with uncompiled code on every run; a run sized from a short cold one would
+   * measure little but the interpreter.
+   */
+  readonly minCount?: number;
 }
 
 export interface WorkloadModule {

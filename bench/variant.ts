@@ -46,7 +46,8 @@ async function main(): Promise<void> {
     } else {
       // Warm-up doubles as calibration: the last warm-up run's rate sizes the measured run so that
       // every variant, fast or slow, is measured for about the same time.
-      count = workload.initialCount;
+      const minCount = Math.min(params.maxCount, impl.minCount ?? 1);
+      count = Math.max(workload.initialCount, minCount);
       let rate = 0;
       for (;;) {
         const warm = await measure(impl, { count });
@@ -58,13 +59,13 @@ async function main(): Promise<void> {
         if (warm.ms >= params.warmupMs) continue;
         count = Math.min(params.maxCount, warm.ms < params.warmupMs / 8 ? count * 8 : count * 2);
       }
-      count = Math.max(1, Math.min(params.maxCount, Math.round((rate * params.measureMs) / 1000)));
+      count = Math.max(minCount, Math.min(params.maxCount, Math.round((rate * params.measureMs) / 1000)));
       run = await measure(impl, { count });
       check(workloadName, variant, 'measured', count, run.digest, workload.reference(count));
       // A calibration slowed by a noisy neighbour or a fixed per-run cost sizes the run too small;
       // re-size from the rate just measured (twice at most) rather than report a blip.
       for (let retry = 0; retry < 2 && run.ms < params.measureMs / 2 && count < params.maxCount; retry++) {
-        count = Math.max(1, Math.min(params.maxCount, Math.round((count / run.ms) * params.measureMs)));
+        count = Math.max(minCount, Math.min(params.maxCount, Math.round((count / run.ms) * params.measureMs)));
         run = await measure(impl, { count });
         check(workloadName, variant, 'measured', count, run.digest, workload.reference(count));
         result.resized = retry + 1;

@@ -119,3 +119,6 @@ export {
   JobCancelledError,
   isRetriable,
 } from './errors.ts';
+
+// Records crossing worker threads: codecs for record classes
+export { registerRecordCodec, type RecordCodec } from './execution/record-codec.ts';

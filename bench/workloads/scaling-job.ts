@@ -6,6 +6,7 @@
 import { BroadcastChannel } from 'node:worker_threads';
 import { defineJob } from '../../runtime/index.ts';
 import { LatencyHistogram, stamp } from '../harness.ts';
+import { latencyWarmMs } from './worker-job.ts';
 
 /** Parallel subtasks of the CPU-heavy operator (the job is the same for 1 and 2 threads). */
 export const HEAVY_PARALLELISM = 2;
@@ -36,15 +37,20 @@ export default defineJob('bench-scaling', (env, args) => {
         createWriter: () => {
           const channel = new BroadcastChannel(channelName);
           const histogram = rate !== undefined ? new LatencyHistogram() : undefined;
+          const warmMs = latencyWarmMs(count, rate);
+          let recordFrom = Infinity;
           let records = 0;
           let checksum = 0;
           return {
             write([i, h]: [number, number], timestamp: number) {
-              if (records === 0) channel.postMessage({ t: 'first', at: stamp() } satisfies ScalingMessage);
+              if (records === 0) {
+                channel.postMessage({ t: 'first', at: stamp() } satisfies ScalingMessage);
+                if (warmMs !== undefined) recordFrom = timestamp + warmMs;
+              }
               records++;
               checksum += i;
               if (i % SAMPLE_EVERY === 0) checksum += h;
-              if (histogram) histogram.since(timestamp);
+              if (histogram && timestamp >= recordFrom) histogram.since(timestamp);
             },
             finish() {
               channel.postMessage({

@@ -185,6 +185,16 @@ function splitToArray(sentence: string): string[] {
 
 const COMPAT_VARIANTS: readonly string[] = ['compat-acking', 'compat-zero-ackers', 'compat-checkpoint'];
 
+/** The same job (parallelism 2: source, split, count and sink) on 1 worker thread and on 2. */
+const WORKER_VARIANTS: Readonly<Record<string, number>> = { 'native-1-worker': 1, 'native-2-workers': 2 };
+
+async function workerWordCount(workers: number): Promise<VariantImpl> {
+  const { default: job } = await import('./word-count-job.ts');
+  const { workerJobVariant } = await import('./worker-job.ts');
+  // 300k sentences (~2M words): long enough that fresh threads spend most of the run compiled.
+  return workerJobVariant(job, new URL('./word-count-job.ts', import.meta.url).href, 'bench-word-count-workers', workers, 2, ['2'], 300_000);
+}
+
 /** An RxJS pipeline: the sentences → mergeMap(split) → map(count in a Map) → subscriber. */
 async function rxjsWordCount(): Promise<VariantImpl> {
   // Loaded only by the variant that uses it, so other variants' processes start no slower.
@@ -245,9 +255,12 @@ async function rxjsWordCount(): Promise<VariantImpl> {
 }
 
 const workload: WorkloadModule = {
-  variants: ['hand-loop', 'native', 'node-streams', 'rxjs', ...COMPAT_VARIANTS],
-  quickVariants: ['hand-loop', 'native', 'node-streams', 'rxjs', 'compat-acking'],
-  notApplicable: {},
+  variants: ['hand-loop', 'native', 'node-streams', 'rxjs', ...COMPAT_VARIANTS, ...Object.keys(WORKER_VARIANTS)],
+  quickVariants: ['hand-loop', 'native', 'node-streams', 'rxjs', 'compat-acking', ...Object.keys(WORKER_VARIANTS)],
+  notApplicable: {
+    'compat-1-worker': 'topology.workers is not implemented yet: compat topologies run every task on the main event loop',
+    'compat-2-workers': 'topology.workers is not implemented yet: compat topologies run every task on the main event loop',
+  },
   initialCount: 1000,
   unit: 'sentences',
   async create(variant: string, _params: ChildParams): Promise<VariantImpl> {
@@ -261,6 +274,7 @@ const workload: WorkloadModule = {
       case 'rxjs':
         return rxjsWordCount();
       default:
+        if (variant in WORKER_VARIANTS) return workerWordCount(WORKER_VARIANTS[variant]!);
         if (COMPAT_VARIANTS.includes(variant)) return (await import('./compat-word-count.ts')).compatWordCount(variant);
         throw new Error(`word-count has no variant '${variant}'`);
     }

@@ -27,7 +27,10 @@ export interface JobConfig {
   maxParallelism?: number;
   /** Records a source may emit per poll, i.e. per event-loop turn. Default 512. */
   batchSize?: number;
-  /** How long a partly filled batch waits before crossing threads. Default 5 ms. */
+  /**
+   * How long a partly filled batch waits before crossing threads. Default 0: it leaves at the end of
+   * the current event-loop turn, so batches grow with the rate and a lone record waits for nothing.
+   */
   bufferTimeoutMs?: number;
   /**
    * Worker threads for parallel subtasks; 0 runs everything on the main event loop. Default 0.

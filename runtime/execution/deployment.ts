@@ -138,7 +138,14 @@ export class Deployment implements SubtaskHost {
           const consumers = byChain.get(edge.to.chain.id)!;
           const channel = edge.channelOffset + subtask.index;
           const channels: ChannelEndpoint[] = consumers.map((c, j) =>
-            c ? c.gate!.channels[channel]! : new RemoteChannel(placement!.outbox(workerOf(j, placement!.workers)), gateAddress(edge.to.chain.id, j), channel),
+            c
+              ? c.gate!.channels[channel]!
+              : new RemoteChannel(
+                  placement!.outbox(workerOf(j, placement!.workers)),
+                  gateAddress(edge.to.chain.id, j),
+                  channel,
+                  `'${edge.from.transformation.name}' #${subtask.index} → '${edge.to.transformation.name}' #${j} (worker ${placement!.workerIndex} → ${workerOf(j, placement!.workers)})`,
+                ),
           );
           const router = createRouter(edge.partitioner, channels, subtask.index, edge.to.transformation.name);
           subtask.routers.push(router);

@@ -1,28 +1,42 @@
 import type { MessagePort } from 'node:worker_threads';
-import { SerializationError, describeRecord, messageOf } from '../errors.ts';
+import { SerializationError, messageOf } from '../errors.ts';
 import type { ChannelEndpoint } from './channels.ts';
+import { BatchEncoder, WIRE_BARRIER, WIRE_END, WIRE_WATERMARK, unencodableError } from './record-codec.ts';
 
-/** Item kinds on the wire; items are flattened as [gate, channel, kind, a, b]. */
-export const WIRE_RECORD = 0;
-export const WIRE_WATERMARK = 1;
-export const WIRE_BARRIER = 2;
-export const WIRE_END = 3;
-export const WIRE_ITEM_WIDTH = 5;
+export { WIRE_BARRIER, WIRE_END, WIRE_RECORD, WIRE_WATERMARK } from './record-codec.ts';
 
 /** Batches a receiver may hold unacknowledged: the credit that bounds memory between two threads. */
 export const INITIAL_CREDITS = 8;
 
+/** A batch is sent once its encoding reaches this size, whatever the item count. */
+const MAX_BATCH_BYTES = 256 * 1024;
+const FIRST_BUFFER_BYTES = 64 * 1024;
+
+/** One batch on the wire: its bytes (transferred, then handed back as the credit) and what structured clone carries. */
+export type WireBatch = [buffer: ArrayBuffer, length: number, extras: unknown[] | undefined];
+
 /**
- * Everything one worker sends to one peer worker, multiplexed over a MessagePort. Records travel in
- * batches (one postMessage per batch, flushed when full or after the buffer timeout). Credit-based
- * flow control: each batch costs a credit the receiver returns once it processed the batch; with no
- * credit left the outbox declares itself busy, which pauses this worker's sources.
+ * Everything one worker sends to one peer worker, multiplexed over a MessagePort. Records are
+ * encoded as they are pushed (record-codec.ts) into an ArrayBuffer that is transferred, not copied;
+ * the receiver hands the buffer back as its credit, so buffers are recycled rather than allocated.
+ *
+ * Batching adapts to the rate: a partly filled batch leaves at the end of the current event-loop
+ * turn (or after `bufferTimeoutMs` when that is set above 0), so at low rates a record waits for
+ * nothing; at high rates a turn fills batches up to `batchItems`, and once the credits (batches in
+ * flight) are used up, records collect into one larger batch until a credit returns. With no credit
+ * left the outbox declares itself busy, which pauses this worker's sources.
  */
 export class Outbox {
-  private items: unknown[] = [];
+  private readonly encoder: BatchEncoder;
+  private readonly pool: ArrayBuffer[] = [];
   private credits = INITIAL_CREDITS;
+  private scheduled = false;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private closed = false;
+  private readonly flushNow = (): void => {
+    this.scheduled = false;
+    this.flush();
+  };
 
   constructor(
     private readonly port: MessagePort,
@@ -30,60 +44,70 @@ export class Outbox {
     private readonly bufferTimeoutMs: number,
     private readonly setBusy: (owner: object, busy: boolean) => void,
     private readonly fail: (error: unknown) => void,
-  ) {}
+  ) {
+    this.encoder = new BatchEncoder(new ArrayBuffer(FIRST_BUFFER_BYTES));
+  }
 
-  push(gate: number, channel: number, kind: number, a: unknown, b: unknown): void {
-    this.items.push(gate, channel, kind, a, b);
-    if (kind === WIRE_BARRIER || kind === WIRE_END || this.items.length >= this.batchItems * WIRE_ITEM_WIDTH) this.flush();
-    else if (this.timer === undefined) this.timer = setTimeout(() => this.flush(), this.bufferTimeoutMs);
+  pushRecord(gate: number, channel: number, value: unknown, timestamp: number, edge: string): void {
+    const encoder = this.encoder;
+    try {
+      encoder.writeRecord(gate, channel, value, timestamp);
+    } catch (error) {
+      throw unencodableError(edge, value, error);
+    }
+    if (encoder.items >= this.batchItems || encoder.pos >= MAX_BATCH_BYTES) this.flush();
+    else if (!this.scheduled) this.schedule();
+  }
+
+  pushControl(gate: number, channel: number, kind: number, number: number): void {
+    this.encoder.writeControl(kind, gate, channel, number);
+    // Barriers and end-of-input leave at once: a checkpoint or the job's end waits on them.
+    if (kind === WIRE_BARRIER || kind === WIRE_END) this.flush();
+    else if (!this.scheduled) this.schedule();
+  }
+
+  private schedule(): void {
+    this.scheduled = true;
+    if (this.bufferTimeoutMs > 0) this.timer = setTimeout(this.flushNow, this.bufferTimeoutMs);
+    else setImmediate(this.flushNow);
   }
 
   flush(): void {
     if (this.timer !== undefined) {
       clearTimeout(this.timer);
       this.timer = undefined;
+      this.scheduled = false;
     }
-    if (this.closed || this.items.length === 0) return;
+    const encoder = this.encoder;
+    if (this.closed || encoder.items === 0) return;
     if (this.credits === 0) {
       this.setBusy(this, true);
       return;
     }
-    const batch = this.items;
-    this.items = [];
+    const batch: WireBatch = [encoder.buffer, encoder.pos, encoder.extras];
+    encoder.reset(this.pool.pop() ?? new ArrayBuffer(Math.max(FIRST_BUFFER_BYTES, Math.min(batch[0].byteLength, MAX_BATCH_BYTES * 2))));
     this.credits--;
     try {
-      this.port.postMessage(batch);
+      this.port.postMessage(batch, [batch[0]]);
     } catch (error) {
-      this.fail(this.explain(batch, error));
+      // Only the side array is structured-cloned; the encoder already refused what it can tell.
+      this.fail(new SerializationError(`a batch could not be sent to another worker: ${messageOf(error)}`, { cause: error }));
       return;
     }
     if (this.credits === 0) this.setBusy(this, true);
   }
 
-  onCredit(): void {
+  /** The receiver processed a batch and returns its buffer. */
+  onCredit(buffer: ArrayBuffer): void {
     this.credits++;
-    if (this.items.length > 0) this.flush();
+    if (this.pool.length < INITIAL_CREDITS && buffer.byteLength <= MAX_BATCH_BYTES * 2) this.pool.push(buffer);
+    if (this.encoder.items > 0) this.flush();
     if (this.credits > 0) this.setBusy(this, false);
   }
 
   close(): void {
     this.closed = true;
     if (this.timer !== undefined) clearTimeout(this.timer);
-  }
-
-  /** Finds the record that could not be cloned, so the error names it instead of a whole batch. */
-  private explain(batch: unknown[], error: unknown): SerializationError {
-    for (let i = 0; i < batch.length; i += WIRE_ITEM_WIDTH) {
-      try {
-        structuredClone(batch[i + 3]);
-      } catch (cloneError) {
-        return new SerializationError(
-          `record ${describeRecord(batch[i + 3])} cannot cross threads (${messageOf(cloneError)}); records between workers must be structured-cloneable: no functions, symbols or class instances that need their prototype`,
-          { cause: cloneError },
-        );
-      }
-    }
-    return new SerializationError(`a batch could not be sent to another worker: ${messageOf(error)}`, { cause: error });
   }
 }
 
@@ -93,18 +117,20 @@ export class RemoteChannel implements ChannelEndpoint {
     private readonly outbox: Outbox,
     private readonly gate: number,
     private readonly channel: number,
+    /** Names the edge in errors: `'producer' → 'consumer' (worker a → b)`. */
+    private readonly edge: string,
   ) {}
   pushRecord(value: unknown, timestamp: number): void {
-    this.outbox.push(this.gate, this.channel, WIRE_RECORD, value, timestamp);
+    this.outbox.pushRecord(this.gate, this.channel, value, timestamp, this.edge);
   }
   pushWatermark(watermark: number): void {
-    this.outbox.push(this.gate, this.channel, WIRE_WATERMARK, watermark, 0);
+    this.outbox.pushControl(this.gate, this.channel, WIRE_WATERMARK, watermark);
   }
   pushBarrier(checkpointId: number): void {
-    this.outbox.push(this.gate, this.channel, WIRE_BARRIER, checkpointId, 0);
+    this.outbox.pushControl(this.gate, this.channel, WIRE_BARRIER, checkpointId);
   }
   pushEnd(): void {
-    this.outbox.push(this.gate, this.channel, WIRE_END, 0, 0);
+    this.outbox.pushControl(this.gate, this.channel, WIRE_END, 0);
   }
 }
 

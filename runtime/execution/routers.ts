@@ -55,7 +55,17 @@ class RebalanceRouter extends Router {
   }
 }
 
+/** Distinct string keys whose channel a hash router remembers; past it the memory starts over. */
+const STRING_KEY_CACHE = 4096;
+
 class HashRouter extends Router {
+  /**
+   * Channel per string key seen. Keys repeat (words, ids) and a Map lookup costs less than the
+   * MurmurHash of the key in JS; V8 also keeps the string's own hash in the string, so the keyed
+   * state lookup downstream of a local channel pays nothing more for it.
+   */
+  private readonly byString = new Map<string, number>();
+
   constructor(
     channels: ChannelEndpoint[],
     private readonly key: (value: unknown) => unknown,
@@ -73,7 +83,16 @@ class HashRouter extends Router {
         retriable: true,
       });
     }
-    this.channels[subtaskForKey(key, this.channels.length)]!.pushRecord(value, timestamp);
+    let index: number | undefined;
+    if (typeof key === 'string') {
+      index = this.byString.get(key);
+      if (index === undefined) {
+        if (this.byString.size >= STRING_KEY_CACHE) this.byString.clear();
+        index = subtaskForKey(key, this.channels.length);
+        this.byString.set(key, index);
+      }
+    } else index = subtaskForKey(key, this.channels.length);
+    this.channels[index]!.pushRecord(value, timestamp);
   }
 }
 

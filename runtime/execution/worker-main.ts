@@ -10,7 +10,8 @@ import { StormshiftError, messageOf } from '../errors.ts';
 import { RuntimeMetrics } from '../metrics/index.ts';
 import type { InputGate } from './channels.ts';
 import { Deployment } from './deployment.ts';
-import { Outbox, WIRE_BARRIER, WIRE_END, WIRE_ITEM_WIDTH, WIRE_RECORD, WIRE_WATERMARK } from './remote-channel.ts';
+import { BatchDecoder } from './record-codec.ts';
+import { Outbox, WIRE_BARRIER, WIRE_END, WIRE_RECORD, WIRE_WATERMARK, type WireBatch } from './remote-channel.ts';
 import type { MainToWorker, WorkerData, WorkerToMain } from './worker-protocol.ts';
 
 const data = workerData as WorkerData;
@@ -38,21 +39,28 @@ async function main(): Promise<void> {
   let deployment: Deployment | undefined;
   let metricsTimer: ReturnType<typeof setInterval> | undefined;
 
+  const decoder = new BatchDecoder();
   const onBatch = (peer: MessagePort, message: unknown): void => {
-    if (typeof message === 'number') {
-      outboxes.get(peerIndexOf.get(peer)!)?.onCredit();
+    if (message instanceof ArrayBuffer) {
+      outboxes.get(peerIndexOf.get(peer)!)?.onCredit(message);
       return;
     }
-    const items = message as unknown[];
+    const [buffer, length, extras] = message as WireBatch;
     let holding: InputGate | undefined;
     try {
-      for (let i = 0; i < items.length; i += WIRE_ITEM_WIDTH) {
-        const gate = deployment!.gates.get(items[i] as number)!.gate!;
-        const channel = gate.channels[items[i + 1] as number]!;
-        const kind = items[i + 2] as number;
-        if (kind === WIRE_RECORD) channel.pushRecord(items[i + 3], items[i + 4] as number);
-        else if (kind === WIRE_WATERMARK) channel.pushWatermark(items[i + 3] as number);
-        else if (kind === WIRE_BARRIER) channel.pushBarrier(items[i + 3] as number);
+      decoder.reset(buffer, length, extras);
+      let address = -1;
+      let gate: InputGate | undefined;
+      while (decoder.next()) {
+        if (decoder.gate !== address) {
+          address = decoder.gate;
+          gate = deployment!.gates.get(address)!.gate!;
+        }
+        const channel = gate!.channels[decoder.channel]!;
+        const kind = decoder.kind;
+        if (kind === WIRE_RECORD) channel.pushRecord(decoder.value, decoder.number);
+        else if (kind === WIRE_WATERMARK) channel.pushWatermark(decoder.number);
+        else if (kind === WIRE_BARRIER) channel.pushBarrier(decoder.number);
         else if (kind === WIRE_END) channel.pushEnd();
         if (channel.blocked) holding = gate;
       }
@@ -60,12 +68,26 @@ async function main(): Promise<void> {
       deployment?.fail(error);
       return;
     }
-    // The credit goes back only once the batch is processed: that is what bounds memory. Records
-    // parked behind an alignment are not processed yet, so their credit waits for the release.
-    if (holding) holding.whenReleased(() => peer.postMessage(1));
-    else peer.postMessage(1);
+    // The credit (the batch's buffer, handed back for reuse) goes back only once the batch is
+    // processed: that is what bounds memory. Records parked behind an alignment are not processed
+    // yet, so their credit waits for the release.
+    if (holding) holding.whenReleased(() => peer.postMessage(buffer, [buffer]));
+    else peer.postMessage(buffer, [buffer]);
   };
   const peerIndexOf = new Map<MessagePort, number>();
+
+  // Counters are cumulative for this incarnation; the main thread adds what grew since the last report.
+  const sendMetrics = (): void => {
+    if (!deployment) return;
+    const operators: Array<[string, number, number, number]> = [];
+    for (const subtask of deployment.subtasks) {
+      subtask.chain.nodes.forEach((node, i) => {
+        const m = subtask.metrics[i]!;
+        operators.push([node.transformation.name, subtask.index, m.recordsIn, m.recordsOut]);
+      });
+    }
+    send({ t: 'metrics', operators, blocked: deployment.backpressure.blocked, blockedMs: deployment.backpressure.blockedMs });
+  };
 
   port.on('message', (message: MainToWorker) => {
     switch (message.t) {
@@ -74,17 +96,7 @@ async function main(): Promise<void> {
         return;
       case 'run':
         deployment?.run();
-        metricsTimer = setInterval(() => {
-          if (!deployment) return;
-          const operators: Array<[string, number, number, number]> = [];
-          for (const subtask of deployment.subtasks) {
-            subtask.chain.nodes.forEach((node, i) => {
-              const m = subtask.metrics[i]!;
-              operators.push([node.transformation.name, subtask.index, m.recordsIn, m.recordsOut]);
-            });
-          }
-          send({ t: 'metrics', operators, blocked: deployment.backpressure.blocked, blockedMs: deployment.backpressure.blockedMs });
-        }, METRICS_INTERVAL_MS);
+        metricsTimer = setInterval(sendMetrics, METRICS_INTERVAL_MS);
         return;
       case 'trigger':
         deployment?.injectBarriers(message.id, message.direct);
@@ -124,7 +136,7 @@ async function main(): Promise<void> {
             outbox = new Outbox(
               peerPort,
               Number(data.config.batchSize ?? 512),
-              Number(data.config.bufferTimeoutMs ?? 5),
+              Number(data.config.bufferTimeoutMs ?? 0),
               (owner, busy) => deployment!.setBusy(owner, busy),
               (error) => deployment!.fail(error),
             );
@@ -141,6 +153,8 @@ async function main(): Promise<void> {
         subtaskFinished: (chainId, subtaskIndex) => {
           // Anything still batched must reach the peers before the main thread hears we are done.
           for (const outbox of outboxes.values()) outbox.flush();
+          // A run's summary reads the counters once the job ends: they must not lag by a report interval.
+          sendMetrics();
           send({ t: 'finished', chainId, subtaskIndex });
         },
         failed: (error) => reportFailure(error),
@@ -158,6 +172,7 @@ async function main(): Promise<void> {
     deployment?.cancel();
     await deployment?.teardown();
     for (const outbox of outboxes.values()) outbox.close();
+    sendMetrics();
     send({ t: 'stopped' });
     port.close();
     for (const peerPort of peerIndexOf.keys()) peerPort.close();

@@ -28,6 +28,7 @@ export class WorkerPoolDeployment {
   private periodic: ReturnType<typeof setInterval> | undefined;
   private readonly workerBlocked: boolean[] = [];
   private readonly workerBlockedMs: number[] = [];
+  private readonly reported = new Map<string, [number, number]>();
 
   constructor(
     private readonly options: DeploymentOptions,
@@ -144,10 +145,15 @@ export class WorkerPoolDeployment {
         return;
       case 'metrics': {
         const job = this.options.plan.jobName;
+        // Workers report this incarnation's totals; adding the growth keeps the counters cumulative
+        // across restarts, as they are when subtasks run on the main thread.
         for (const [operator, subtask, recordsIn, recordsOut] of message.operators) {
           const metrics = this.options.metrics.operator(job, operator, subtask);
-          metrics.recordsIn = recordsIn;
-          metrics.recordsOut = recordsOut;
+          const key = `${operator}\u0000${subtask}`;
+          const last = this.reported.get(key);
+          metrics.recordsIn += recordsIn - (last?.[0] ?? 0);
+          metrics.recordsOut += recordsOut - (last?.[1] ?? 0);
+          this.reported.set(key, [recordsIn, recordsOut]);
         }
         this.workerBlocked[workerIndex] = message.blocked;
         this.workerBlockedMs[workerIndex] = message.blockedMs;

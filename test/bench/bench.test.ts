@@ -56,12 +56,14 @@ describe('bench aggregation (synthetic runs, no timing)', () => {
 
     const targets = evaluateTargets([wc]);
     const byId = new Map(targets.map((t) => [t.id, t]));
-    expect(byId.get('wc-native-vs-hand')!.pass).toBe(true);
+    // 702/1000 is below issue 11's 0.85.
+    expect(byId.get('wc-native-vs-hand')!.pass).toBe(false);
     // The faster of streams and RxJS is RxJS (500): 702/500 < 1.5.
     expect(byId.get('wc-native-vs-js')!.measured).toBeCloseTo(1.404, 2);
     expect(byId.get('wc-native-vs-js')!.pass).toBe(false);
     expect(byId.get('wc-compat-vs-hand')!.pass).toBe(false);
     expect(byId.get('scaling-2-vs-1')!.pass).toBeNull();
+    expect(byId.get('wc-workers-2-vs-1')!.pass).toBeNull();
     expect(byId.get('peak-rss')!.pass).toBe(true);
 
     const doc: BenchDocument = {
@@ -78,6 +80,7 @@ describe('bench aggregation (synthetic runs, no timing)', () => {
     expect(md).toContain('| native | 702 (700–704) | 0.70× (0.70×–0.70×) | 1 |');
     expect(md).toContain('compat-checkpoint | not available: not built');
     expect(md).toContain('FAIL  word count: native ≥ 1.5 × the faster of Node streams and RxJS');
+    expect(md).toMatch(/N\/A   word count with its keyBy shuffle: 2 workers ≥ 1.5 × 1 worker: not measured \(variant 'native-2-workers' not run\)/);
     const svg = svgChart(doc);
     expect(svg.startsWith('<svg')).toBe(true);
     expect(svg).toContain('no broker &lt;here&gt;');
@@ -96,7 +99,24 @@ describe('bench aggregation (synthetic runs, no timing)', () => {
     // native is 10x node-streams, which alone would PASS; without RxJS the yardstick is incomplete.
     expect(target.pass).toBeNull();
     expect(target.detail).toContain('rxjs failed');
-    expect(formatTarget(target)).toMatch(/^not measured {2}word count: native ≥ 1.5 ×/);
+    expect(formatTarget(target)).toMatch(/^N\/A {3}word count: native ≥ 1.5 ×.*not measured \(rxjs failed/);
+  });
+
+  it('judges the scaling ratio against the bare-thread ratio of the same rounds, skipping a failed round', () => {
+    const rates = { 'native-1-thread': [100, 100, 100], 'native-2-threads': [150, 170, 0], 'bare-1-thread': [100, 100, 100], 'bare-2-threads': [200, 200, 200] };
+    const scaling = summarizeWorkload(
+      'scaling',
+      'Scaling',
+      'records',
+      Object.entries(rates).map(([variant, values]) =>
+        summarizeVariant(variant, values.map((r) => (r === 0 ? { ...run('scaling', variant, 1), ok: false, error: 'crashed' } : run('scaling', variant, r)))),
+      ),
+    );
+    const target = evaluateTargets([scaling]).find((t) => t.id === 'scaling-2-vs-1')!;
+    // Rounds 1 and 2: (1.5 / 2) and (1.7 / 2); round 3 failed and drops out.
+    expect(target.measured).toBeCloseTo(0.8, 5);
+    expect(target.pass).toBe(false);
+    expect(target.detail).toContain('2 rounds');
   });
 
   it('histogram percentiles', () => {

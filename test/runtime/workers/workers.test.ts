@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadJobModule, SerializationError, StreamEnvironment, type JobConfig } from '../../../runtime/index.ts';
+import { loadJobModule, RuntimeMetrics, SerializationError, StreamEnvironment, type JobConfig } from '../../../runtime/index.ts';
 
 const JOB = resolve(import.meta.dirname, '../../fixtures/workers/count-job.ts');
 const work = mkdtempSync(join(tmpdir(), 'stormshift-workers-'));
@@ -56,5 +56,28 @@ describe('worker threads', () => {
     const failure = runJob('workers-unclonable', { workers: 2, parallelism: 2, restart: { type: 'none' } }, [out, '1000', '', 'unclonable']);
     await expect(failure).rejects.toThrow(/cannot cross threads/);
     await expect(failure).rejects.toMatchObject({ code: new SerializationError('x').code });
+  });
+
+  it('refuse a class instance at the crossing, naming the class and both operators of the edge', async () => {
+    const out = join(work, 'class');
+    const failure = runJob('workers-class', { workers: 2, parallelism: 2, restart: { type: 'none' } }, [out, '1000', '', 'class']);
+    await expect(failure).rejects.toThrow(/class Numbered.*prototype would be lost|prototype would be lost.*class Numbered/);
+    await expect(failure).rejects.toThrow(/edge 'maybe-fail' #\d → 'count' #\d \(worker \d → \d\)/);
+    await expect(failure).rejects.toMatchObject({ code: new SerializationError('x').code });
+  });
+
+  it('carry class instances across threads through a registered codec, every record once', async () => {
+    const out = join(work, 'codec');
+    await runJob('workers-codec', { workers: 2, parallelism: 2, checkpoint: { intervalMs: 50 } }, [out, '5000', '', 'codec']);
+    expect(committedLines(out)).toEqual(expectedLines(5000));
+  });
+
+  it('count every record read, including those of the last moments before the job ends', async () => {
+    const out = join(work, 'metrics');
+    const metrics = new RuntimeMetrics();
+    await runJob('workers-metrics', { workers: 2, parallelism: 2, metrics }, [out, '30000']);
+    const operators = metrics.snapshot().jobs['workers-metrics']!.operators;
+    expect(operators['numbers']!.recordsOut).toBe(30000);
+    expect(operators['count']!.recordsIn).toBe(30000);
   });
 });
