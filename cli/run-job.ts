@@ -2,7 +2,6 @@ import { join, resolve } from 'node:path';
 import {
   RuntimeMetrics,
   StreamEnvironment,
-  pushMetrics,
   startMetricsServer,
   type JobConfig,
   type JobDefinition,
@@ -10,6 +9,7 @@ import {
   type JobResult,
 } from '../runtime/index.ts';
 import { StatusLine } from './status-line.ts';
+import { startPushLoop } from './push-loop.ts';
 
 export interface RunOptions {
   parallelism?: number;
@@ -61,7 +61,7 @@ export async function runNativeJob(file: string, job: JobDefinition, args: strin
   const status = new StatusLine({ handle, sources, sinks });
   if (!options.quiet) status.start();
   const push = options.pushGateway
-    ? setInterval(() => void pushMetrics(metrics, { gatewayUrl: options.pushGateway!, job: jobName }).catch(() => {}), 10_000)
+    ? startPushLoop(metrics, { gatewayUrl: options.pushGateway, job: jobName, warn: (m) => process.stderr.write(`[stormshift] warn: ${m}\n`) })
     : undefined;
 
   let stopping = false;
@@ -91,11 +91,11 @@ export async function runNativeJob(file: string, job: JobDefinition, args: strin
     failure = error;
   } finally {
     if (ttlTimer) clearTimeout(ttlTimer);
-    if (push) clearInterval(push);
+
     status.stop();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    if (options.pushGateway) await pushMetrics(metrics, { gatewayUrl: options.pushGateway, job: jobName }).catch(() => {});
+    await push?.stop();
     await server?.close();
   }
   const snapshot = metrics.snapshot().jobs[jobName];

@@ -20,6 +20,7 @@ export {
 export { defineJob, isJobDefinition, loadJobModule, type JobDefinition } from './api/job.ts';
 export { type JobConfig, type CheckpointConfig, type Logger, type LogLevel } from './api/config.ts';
 export { type JobHandle, type JobResult, type JobStatus, type JobState } from './execution/job-runner.ts';
+export type { JobDescription, JobException, JobVertexDescription } from './execution/job-runner.ts';
 
 // User functions
 export {
@@ -105,6 +106,7 @@ export * from './connectors/redis/index.ts';
 
 // Metrics
 export { RuntimeMetrics, startMetricsServer, pushMetrics, type MetricsSnapshot } from './metrics/index.ts';
+export type { OperatorMetrics, AsyncIoMetrics, CheckpointMetrics, CheckpointHistoryEntry } from './metrics/index.ts';
 
 // Errors
 export {

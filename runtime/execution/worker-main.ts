@@ -11,7 +11,7 @@ import { RuntimeMetrics } from '../metrics/index.ts';
 import type { InputGate } from './channels.ts';
 import { Deployment } from './deployment.ts';
 import { Outbox, WIRE_BARRIER, WIRE_END, WIRE_ITEM_WIDTH, WIRE_RECORD, WIRE_WATERMARK } from './remote-channel.ts';
-import type { MainToWorker, WorkerData, WorkerToMain } from './worker-protocol.ts';
+import type { MainToWorker, WorkerData, WorkerOperatorDetail, WorkerToMain } from './worker-protocol.ts';
 
 const data = workerData as WorkerData;
 const port = parentPort!;
@@ -74,17 +74,7 @@ async function main(): Promise<void> {
         return;
       case 'run':
         deployment?.run();
-        metricsTimer = setInterval(() => {
-          if (!deployment) return;
-          const operators: Array<[string, number, number, number]> = [];
-          for (const subtask of deployment.subtasks) {
-            subtask.chain.nodes.forEach((node, i) => {
-              const m = subtask.metrics[i]!;
-              operators.push([node.transformation.name, subtask.index, m.recordsIn, m.recordsOut]);
-            });
-          }
-          send({ t: 'metrics', operators, blocked: deployment.backpressure.blocked, blockedMs: deployment.backpressure.blockedMs });
-        }, METRICS_INTERVAL_MS);
+        metricsTimer = setInterval(sendMetrics, METRICS_INTERVAL_MS);
         return;
       case 'trigger':
         deployment?.injectBarriers(message.id, message.direct);
@@ -154,9 +144,29 @@ async function main(): Promise<void> {
     send({ t: 'ready', subtasks: deployment.subtasks.length });
   }
 
+  /** Counts, latency, errors and async I/O of this worker's subtasks, for the main thread's /metrics. */
+  function sendMetrics(): void {
+    if (!deployment) return;
+    const operators: Array<[string, number, number, number]> = [];
+    const details: WorkerOperatorDetail[] = [];
+    for (const subtask of deployment.subtasks) {
+      subtask.chain.nodes.forEach((node, i) => {
+        const m = subtask.metrics[i]!;
+        operators.push([node.transformation.name, subtask.index, m.recordsIn, m.recordsOut]);
+        details.push({ errors: m.errors, busyMs: m.busyMs, latencyCounts: [...m.latency.counts], latencySum: m.latency.sum, latencyCount: m.latency.count });
+      });
+    }
+    const asyncIo = metrics
+      .asyncOf(plan.jobName)
+      .map((a): [string, number, number, number, number, number, number] => [a.operator, a.subtask, a.inFlight, a.timeouts, a.retries, a.cacheHits, a.cacheMisses]);
+    send({ t: 'metrics', operators, blocked: deployment.backpressure.blocked, blockedMs: deployment.backpressure.blockedMs, details, asyncIo });
+  }
+
   async function stop(): Promise<void> {
     deployment?.cancel();
     await deployment?.teardown();
+    // A last report, so a job shorter than one interval still shows its numbers.
+    sendMetrics();
     for (const outbox of outboxes.values()) outbox.close();
     send({ t: 'stopped' });
     port.close();

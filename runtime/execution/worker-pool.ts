@@ -144,10 +144,26 @@ export class WorkerPoolDeployment {
         return;
       case 'metrics': {
         const job = this.options.plan.jobName;
-        for (const [operator, subtask, recordsIn, recordsOut] of message.operators) {
+        message.operators.forEach(([operator, subtask, recordsIn, recordsOut], i) => {
           const metrics = this.options.metrics.operator(job, operator, subtask);
           metrics.recordsIn = recordsIn;
           metrics.recordsOut = recordsOut;
+          const detail = message.details?.[i];
+          if (detail !== undefined) {
+            metrics.errors = detail.errors;
+            metrics.busyMs = detail.busyMs;
+            metrics.latency.counts.set(detail.latencyCounts);
+            metrics.latency.sum = detail.latencySum;
+            metrics.latency.count = detail.latencyCount;
+          }
+        });
+        for (const [operator, subtask, inFlight, timeouts, retries, cacheHits, cacheMisses] of message.asyncIo ?? []) {
+          const a = this.options.metrics.asyncIo(job, operator, subtask);
+          a.inFlight = inFlight;
+          a.timeouts = timeouts;
+          a.retries = retries;
+          a.cacheHits = cacheHits;
+          a.cacheMisses = cacheMisses;
         }
         this.workerBlocked[workerIndex] = message.blocked;
         this.workerBlockedMs[workerIndex] = message.blockedMs;

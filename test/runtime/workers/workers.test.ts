@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadJobModule, SerializationError, StreamEnvironment, type JobConfig } from '../../../runtime/index.ts';
+import { loadJobModule, RuntimeMetrics, SerializationError, StreamEnvironment, type JobConfig } from '../../../runtime/index.ts';
 
 const JOB = resolve(import.meta.dirname, '../../fixtures/workers/count-job.ts');
 const work = mkdtempSync(join(tmpdir(), 'stormshift-workers-'));
@@ -56,5 +56,18 @@ describe('worker threads', () => {
     const failure = runJob('workers-unclonable', { workers: 2, parallelism: 2, restart: { type: 'none' } }, [out, '1000', '', 'unclonable']);
     await expect(failure).rejects.toThrow(/cannot cross threads/);
     await expect(failure).rejects.toMatchObject({ code: new SerializationError('x').code });
+  });
+
+  it('bring latency and busy time of subtasks on worker threads to the main /metrics registry', async () => {
+    const out = join(work, 'metrics');
+    const metrics = new RuntimeMetrics();
+    await runJob('workers-metrics', { workers: 2, parallelism: 2, metrics }, [out, '5000']);
+    const text = await metrics.registry.metrics();
+    // The source runs on a worker; its per-record latency is only observed there.
+    const count = [...text.matchAll(/^stormshift_operator_latency_seconds_count\{job_name="workers-metrics",operator="numbers",subtask="\d"\} (\d+)/gm)];
+    expect(count.length).toBe(2);
+    expect(count.reduce((sum, m) => sum + Number(m[1]), 0)).toBeGreaterThan(0);
+    const busy = [...text.matchAll(/^stormshift_operator_busy_seconds_total\{job_name="workers-metrics",operator="count",subtask="\d"\} (\S+)/gm)];
+    expect(busy.reduce((sum, m) => sum + Number(m[1]), 0)).toBeGreaterThan(0);
   });
 });
