@@ -75,6 +75,8 @@ export interface JobDescription {
   /** Per vertex id, the input watermark of each local subtask (null before the first one; absent on worker threads). */
   watermarks: Record<number, Array<number | null>>;
   exceptions: JobException[];
+  /** 'workers' when subtasks run on worker threads (records cross threads asynchronously). */
+  threads: 'main' | 'workers';
   checkpointConfig: { intervalMs: number | undefined; timeoutMs: number; dir: string | undefined };
 }
 
@@ -177,6 +179,7 @@ export class JobRunner implements JobHandle {
       edges: this.plan.chains.flatMap((c) => c.outputs.map((e) => ({ source: c.id, target: e.to.chain.id, partitioner: e.partitioner.kind }))),
       watermarks,
       exceptions: [...this.exceptions],
+      threads: (this.config.workers ?? 0) > 0 ? 'workers' : 'main',
       checkpointConfig: {
         intervalMs: this.config.checkpoint?.intervalMs,
         timeoutMs: this.config.checkpoint?.timeoutMs ?? DEFAULT_TIMEOUT_MS,
