@@ -115,7 +115,7 @@ export class ConsoleJob {
     const inTotals: number[] = [];
     for (const v of d.vertices) {
       const head = ops.get(v.operators[0]!);
-      const tail = ops.get(v.operators.at(-1)!);
+      const tail = ops.get(emittingTail(v.operators, ops));
       busy.push(Array.from({ length: v.parallelism }, (_, i) => head?.get(i)?.busy ?? 0));
       out.push(Array.from({ length: v.parallelism }, (_, i) => tail?.get(i)?.out ?? 0));
       let inTotal = 0;
@@ -208,7 +208,7 @@ export class ConsoleJob {
       const avg = (f: (s: SubtaskRatios) => number) => round(subtasks.reduce((a, s) => a + f(s), 0) / Math.max(1, subtasks.length));
       const maxBp = subtasks.reduce((a, s) => Math.max(a, s.backPressuredRatio), 0);
       const head = totalsByOperator.get(v.operators[0]!);
-      const tail = totalsByOperator.get(v.operators.at(-1)!);
+      const tail = totalsByOperator.get(emittingTail(v.operators, totalsByOperator));
       const errors = v.operators.reduce((a, o) => a + (totalsByOperator.get(o)?.errors ?? 0), 0);
       return {
         id: String(v.id),
@@ -231,6 +231,19 @@ export class ConsoleJob {
       };
     });
   }
+}
+
+/**
+ * The operator whose output counts as the vertex's: the last one in the chain that emitted
+ * anything. A sink emits nothing, so a chain ending in one shows what reached the sink.
+ */
+function emittingTail(operators: string[], totals: Map<string, { out: number } | Map<number, { out: number }>>): string {
+  for (let i = operators.length - 1; i >= 0; i--) {
+    const t = totals.get(operators[i]!);
+    const out = t === undefined ? 0 : t instanceof Map ? [...t.values()].reduce((a, s) => a + s.out, 0) : t.out;
+    if (out > 0) return operators[i]!;
+  }
+  return operators.at(-1)!;
 }
 
 function clamp(x: number): number {
