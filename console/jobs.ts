@@ -198,9 +198,15 @@ export class ConsoleJob {
         let busyRatio = 0;
         let bp = 0;
         if (dt > 0) {
-          const blocked = v.isSource ? blockedDelta / Math.max(1, v.parallelism) : 0;
-          busyRatio = clamp((busyDelta[i]![k]! - downstream[k]!) / dt);
-          bp = clamp((downstream[k]! + blocked) / dt);
+          // What Flink would show with each vertex on its own thread: over the time W the slower
+          // of "this vertex's own work and idle time" and "its consumers' work" needs, this vertex
+          // works E and waits whatever its consumers need beyond its own pace.
+          const down = Math.min(downstream[k]!, busyDelta[i]![k]!);
+          const own = busyDelta[i]![k]! - down;
+          const w = Math.max(dt - down, down);
+          busyRatio = clamp(own / w);
+          bp = clamp(Math.max(0, 2 * down - dt) / w);
+          if (v.isSource) bp = clamp(bp + blockedDelta / Math.max(1, v.parallelism) / dt);
           if (busyRatio + bp > 1) busyRatio = 1 - bp;
         }
         subtasks.push({ subtask: k, busyRatio: round(busyRatio), idleRatio: round(clamp(1 - busyRatio - bp)), backPressuredRatio: round(bp), level: backpressureLevel(bp) });
