@@ -139,6 +139,7 @@ export class JobRunner implements JobHandle {
     this.restart = createRestartStrategy(
       config.restart ?? (checkpointing ? { type: 'exponential-backoff', initialDelayMs: 100, maxDelayMs: 10_000 } : { type: 'none' }),
     );
+    this.metrics.trackJob(this.jobName, () => this.status());
     this.result = this.run();
     this.result.catch(() => {});
   }

@@ -20,6 +20,9 @@
  *   async_retries_total{job_name,operator,subtask}       counter
  *   async_cache_hits_total{job_name,operator,subtask}    counter
  *   async_cache_misses_total{job_name,operator,subtask}  counter
+ *   job_running{job_name}                                gauge      1 while running, 0 when restarting or ended
+ *   job_restarts_total{job_name}                         counter    restarts after failures
+ *   job_backpressured_seconds_total{job_name}            counter    time the sources were held back by a full sink or async I/O
  *
  * The job label is `job_name`, not `job`: Prometheus sets `job` to the scrape job itself, and a
  * series carrying its own `job` either overwrites it or is renamed `exported_job`. Durations are in
@@ -172,6 +175,7 @@ export class RuntimeMetrics {
   private readonly checkpointsByJob = new Map<string, CheckpointMetrics>();
   private readonly asyncOps = new Map<string, AsyncIoMetrics>();
   private readonly custom = new Map<string, { kind: 'gauge' | 'counter' | 'histogram'; metric: AnyMetric }>();
+  private readonly jobStatus = new Map<string, () => { state: string; restarts: number; backpressureMs: number }>();
   private readonly counterReaders = new Map<string, Set<() => Iterable<readonly [Record<string, string>, number]>>>();
 
   constructor(options: RuntimeMetricsOptions = {}) {
@@ -258,6 +262,11 @@ export class RuntimeMetrics {
     return () => own.delete(read);
   }
 
+  /** A running job's status, read at scrape time (job_running, job_restarts_total, ...). */
+  trackJob(job: string, status: () => { state: string; restarts: number; backpressureMs: number }): void {
+    this.jobStatus.set(job, status);
+  }
+
   /** Plain totals for a CLI status line. */
   snapshot(): MetricsSnapshot {
     const jobs: Record<string, JobMetricsSnapshot> = {};
@@ -319,6 +328,7 @@ export class RuntimeMetrics {
       for (const [key, m] of map) if (m.job === job) map.delete(key);
     }
     this.checkpointsByJob.delete(job);
+    this.jobStatus.delete(job);
   }
 
   private fullName(name: string): string {
@@ -427,6 +437,28 @@ export class RuntimeMetrics {
           for (const a of asyncOps.values()) this.inc(opLabels(a), read(a));
         },
       });
+    const jobStatus = this.jobStatus;
+    new Gauge({
+      name: p + 'job_running', help: '1 while the job runs, 0 while it restarts or after it ended', labelNames: ['job_name'], registers,
+      collect() {
+        this.reset();
+        for (const [job, status] of jobStatus) this.set({ job_name: job }, status().state === 'running' ? 1 : 0);
+      },
+    });
+    new Counter({
+      name: p + 'job_restarts_total', help: 'Restarts of the job after failures', labelNames: ['job_name'], registers,
+      collect() {
+        this.reset();
+        for (const [job, status] of jobStatus) this.inc({ job_name: job }, status().restarts);
+      },
+    });
+    new Counter({
+      name: p + 'job_backpressured_seconds_total', help: 'Seconds the sources were held back by a full sink, async I/O or bolt queue', labelNames: ['job_name'], registers,
+      collect() {
+        this.reset();
+        for (const [job, status] of jobStatus) this.inc({ job_name: job }, status().backpressureMs / 1000);
+      },
+    });
     asyncCounter('async_timeouts_total', 'Async I/O requests that timed out', (a) => a.timeouts);
     asyncCounter('async_retries_total', 'Async I/O requests retried', (a) => a.retries);
     asyncCounter('async_cache_hits_total', 'Async I/O lookups answered by the cache', (a) => a.cacheHits);

@@ -235,6 +235,11 @@ class KafkaSourceReader<T> implements KafkaReader<T> {
     const options = this.options;
     this.admin = await connectAdmin(this.what, options);
     this.topics = await resolveTopics(this.what, this.admin, options.topics, options.brokers);
+    // Counters start at zero per topic, so dashboards and alerts see the series before the first failure.
+    for (const topic of this.topics) {
+      this.commitFailures?.inc({ topic }, 0);
+      this.deadLettered?.inc({ topic }, 0);
+    }
     if (this.restored === undefined) await this.computeStartOffsets();
 
     const kafka = createKafka(options, `stormshift-${this.context.jobName}`);
