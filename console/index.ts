@@ -107,8 +107,15 @@ export interface StandaloneOptions {
  */
 export async function startStandaloneConsole(options: StandaloneOptions = {}): Promise<ConsoleServer> {
   const jobs = new JobSet(systemClock);
+  // Checkpoint directories of every run seen while this console runs: a run stopped with a
+  // savepoint leaves the registry, and restarting it is exactly when its savepoints matter.
+  const seenDirs = new Map<string, string>();
+  const noteDirs = (): void => {
+    for (const run of listRuns()) for (const j of run.jobs) if (j.checkpointDir) seenDirs.set(j.checkpointDir, j.name);
+  };
   const extraRoutes = async (req: { method: string; path: string; query: URLSearchParams; body(): Promise<unknown> }): Promise<RouteResult | undefined> => {
     if (req.path === '/console/runs' && req.method === 'GET') {
+      noteDirs();
       const runs = await Promise.all(
         listRuns().map(async (run) => {
           let overview: unknown[] | undefined;
@@ -126,11 +133,13 @@ export async function startStandaloneConsole(options: StandaloneOptions = {}): P
       return { status: 200, body: { mode: 'standalone', runs } };
     }
     if (req.path === '/console/savepoints' && req.method === 'GET') {
-      const dir = req.query.get('dir');
-      const known = listRuns().some((r) => r.jobs.some((j) => j.checkpointDir === dir));
-      if (!dir || !known) throw new HttpError(404, 'no registered job uses that checkpoint directory');
-      const stored = await new DirectoryCheckpointStorage({ dir }).list();
-      return { status: 200, body: { savepoints: stored.filter((s) => s.kind === 'savepoint').map((s) => ({ id: s.id, path: s.path, bytes: s.bytes, timestamp: s.timestamp })) } };
+      noteDirs();
+      const savepoints = [];
+      for (const [dir, job] of seenDirs) {
+        const stored = await new DirectoryCheckpointStorage({ dir }).list().catch(() => []);
+        for (const s of stored) if (s.kind === 'savepoint') savepoints.push({ job, dir, id: s.id, path: s.path, bytes: s.bytes, timestamp: s.timestamp });
+      }
+      return { status: 200, body: { savepoints: savepoints.sort((a, b) => b.timestamp - a.timestamp) } };
     }
     if (req.path === '/console/start' && req.method === 'POST') {
       const body = (await req.body()) as { file?: unknown; args?: unknown; restore?: unknown; checkpointInterval?: unknown; cwd?: unknown };

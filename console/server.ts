@@ -69,7 +69,8 @@ const STATIC_FILES: Record<string, { file: () => string; type: string }> = {
   '/': { file: () => join(STATIC_DIR, 'index.html'), type: 'text/html; charset=utf-8' },
   '/app.js': { file: () => join(STATIC_DIR, 'app.js'), type: 'text/javascript; charset=utf-8' },
   '/app.css': { file: () => join(STATIC_DIR, 'app.css'), type: 'text/css; charset=utf-8' },
-  '/vendor/dagre.min.js': { file: () => require.resolve('@dagrejs/dagre/dist/dagre.min.js'), type: 'text/javascript; charset=utf-8' },
+  // Packages' exports maps hide their browser builds; they sit next to the resolved entry point.
+  '/vendor/dagre.min.js': { file: () => join(dirname(require.resolve('@dagrejs/dagre')), 'dagre.min.js'), type: 'text/javascript; charset=utf-8' },
   '/vendor/uPlot.iife.min.js': { file: () => join(dirname(require.resolve('uplot')), 'uPlot.iife.min.js'), type: 'text/javascript; charset=utf-8' },
   '/vendor/uPlot.min.css': { file: () => join(dirname(require.resolve('uplot')), 'uPlot.min.css'), type: 'text/css; charset=utf-8' },
 };

@@ -116,24 +116,19 @@ function jobRow(j, base) {
 }
 
 let startFormEl = null; // built once, so a refresh never wipes what the user typed
-let knownRuns = [];
 
 async function loadSavepoints(select) {
-  const dirs = [...new Set(knownRuns.flatMap((r) => r.jobs.map((j) => j.checkpointDir)).filter(Boolean))];
   const chosen = select.value;
   const options = [h('option', { value: '' }, 'fresh start')];
-  for (const dir of dirs) {
-    try {
-      for (const s of (await api(`/console/savepoints?dir=${encodeURIComponent(dir)}`)).savepoints) {
-        options.push(h('option', { value: s.path, selected: s.path === chosen }, `${dir.split('/').pop()} savepoint ${s.id} (${time(s.timestamp)})`));
-      }
-    } catch { /* directory gone */ }
-  }
+  try {
+    for (const s of (await api('/console/savepoints')).savepoints) {
+      options.push(h('option', { value: s.path, selected: s.path === chosen }, `${s.job}: savepoint ${s.id} (${time(s.timestamp)})`));
+    }
+  } catch { /* not the standalone console */ }
   select.replaceChildren(...options);
 }
 
 function startForm(runs) {
-  knownRuns = runs;
   if (startFormEl) return startFormEl;
   const file = h('input', { name: 'file', placeholder: 'path/to/job.ts', 'data-testid': 'start-file' });
   const args = h('input', { name: 'args', placeholder: 'arguments (space separated)', 'data-testid': 'start-args' });
@@ -302,7 +297,8 @@ async function refresh() {
     else if (route[0] === 'topology' && route[1]) await renderTopology(route[1]);
     else await renderList();
   } catch (err) {
-    app.replaceChildren(h('div', { class: 'message error' }, `Cannot load: ${err.message}`));
+    // The last action's outcome stays: a stop ends the process that served this page.
+    app.replaceChildren(resultBox(), h('div', { class: 'message error' }, `Cannot load: ${err.message}`));
   }
   refreshes++;
   document.body.dataset.refreshes = String(refreshes);
