@@ -62,6 +62,8 @@ interface Sample {
   out: number[][];
   inTotals: number[];
   blockedMs: number;
+  /** ms the event loop sat idle so far (performance.eventLoopUtilization) */
+  loopIdleMs: number;
 }
 
 /** Ratios are computed over at least this much time between two samples. */
@@ -122,7 +124,7 @@ export class ConsoleJob {
       for (const s of head?.values() ?? []) inTotal += s.in;
       inTotals.push(inTotal);
     }
-    this.samples.push({ at: now, busy, out, inTotals, blockedMs: this.handle.status().backpressureMs });
+    this.samples.push({ at: now, busy, out, inTotals, blockedMs: this.handle.status().backpressureMs, loopIdleMs: performance.eventLoopUtilization().idle });
     // Keep enough history to span the ratio window twice.
     while (this.samples.length > 2 && now - this.samples[1]!.at > RATIO_WINDOW_MS * 2) this.samples.shift();
     if (this.rolling) this.rolling.record(this.stormTotals());
@@ -176,6 +178,9 @@ export class ConsoleJob {
     const outDelta = d.vertices.map((_, i) => delta((s) => s.out, i));
     const inDelta = d.vertices.map((_, i) => Math.max(0, latest.inTotals[i]! - (base?.inTotals[i] ?? 0)));
     const blockedDelta = Math.max(0, latest.blockedMs - (base?.blockedMs ?? 0));
+    // Time the thread had nothing to do: a rate-limited source's own pace. Other work on the
+    // thread (this server, a test harness) is neither the vertex's pace nor its consumers' need.
+    const idleDelta = Math.min(dt, Math.max(0, latest.loopIdleMs - (base?.loopIdleMs ?? latest.loopIdleMs)));
 
     return d.vertices.map((v, i) => {
       // On one thread a vertex calls its consumers directly: the time they take is time this vertex
@@ -203,9 +208,12 @@ export class ConsoleJob {
           // works E and waits whatever its consumers need beyond its own pace.
           const down = Math.min(downstream[k]!, busyDelta[i]![k]!);
           const own = busyDelta[i]![k]! - down;
-          const w = Math.max(dt - down, down);
-          busyRatio = clamp(own / w);
-          bp = clamp(Math.max(0, 2 * down - dt) / w);
+          const pace = own + idleDelta;
+          const w = Math.max(pace, down);
+          if (w > 0) {
+            busyRatio = clamp(own / w);
+            bp = clamp(Math.max(0, down - pace) / w);
+          }
           if (v.isSource) bp = clamp(bp + blockedDelta / Math.max(1, v.parallelism) / dt);
           if (busyRatio + bp > 1) busyRatio = 1 - bp;
         }
