@@ -6,7 +6,7 @@
  * write the README's screenshots to docs/images.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -25,7 +25,10 @@ declare const document: {
 
 const CHROMIUM = '/usr/bin/chromium';
 const ROOT = resolve(import.meta.dirname, '../..');
-const IMAGES = join(ROOT, 'docs/images');
+// The README's screenshots: refreshed with STORMSHIFT_UPDATE_SCREENSHOTS=1, otherwise written to .tmp so
+// a test run leaves the tree clean.
+const IMAGES = process.env.STORMSHIFT_UPDATE_SCREENSHOTS === '1' ? join(ROOT, 'docs/images') : join(ROOT, '.tmp/screenshots');
+mkdirSync(IMAGES, { recursive: true });
 const work = mkdtempSync(join(tmpdir(), 'stormshift-browser-'));
 let browser: Browser;
 
