@@ -38,6 +38,9 @@ program
   .option('--push-gateway <url>', 'also push metrics to a Prometheus Pushgateway')
   .addOption(new Option('--ttl <seconds>', 'stop after this many seconds').argParser(positiveInt('--ttl')))
   .option('-q, --quiet', 'no status line or summary')
+  .option('--ui-port <port>', 'serve the console (REST API and web page) on 127.0.0.1:<port> (0 = any free port)', positiveInt('--ui-port'), 8080)
+  .option('--no-ui', 'do not serve the console')
+  .option('--ui-read-only', 'the console refuses every action (savepoint, cancel, kill...) with 403')
   .addHelpText('after', EXIT_CODES_HELP)
   .action(async (file: string, args: string[], flags: Record<string, unknown>) => {
     const options: RunOptions = {
@@ -52,6 +55,8 @@ program
       pushGateway: flags.pushGateway as string | undefined,
       ttl: flags.ttl as number | undefined,
       quiet: Boolean(flags.quiet),
+      uiPort: flags.ui === false ? undefined : (flags.uiPort as number),
+      uiReadOnly: Boolean(flags.uiReadOnly),
     };
     // A Storm main submits while being imported, so the local-mode override (where StormSubmitter
     // lands, as under `storm local`) must be in place first.
@@ -87,6 +92,26 @@ program
     const { runTopologyModule } = await import('./run-topology.ts');
     process.exitCode = await runTopologyModule(file, module, args, options, cluster, metrics);
     restoreOverride();
+  });
+
+program
+  .command('console')
+  .description('serve the console for every job running on this machine; start jobs and restart them from savepoints')
+  .option('--ui-port <port>', 'port on 127.0.0.1 (0 = any free port)', positiveInt('--ui-port'), 8080)
+  .option('--ui-read-only', 'refuse every action with 403')
+  .action(async (flags: { uiPort: number; uiReadOnly?: boolean }) => {
+    const { startStandaloneConsole } = await import('../console/index.ts');
+    const server = await startStandaloneConsole({ port: flags.uiPort, readOnly: Boolean(flags.uiReadOnly) });
+    process.stderr.write(`[stormshift] console at ${server.url}\n`);
+    // The server does not hold the process open by itself (it is unref'd for `run`).
+    const keepAlive = setInterval(() => {}, 1 << 30);
+    await new Promise<void>((resolve) => {
+      const stop = (): void => resolve();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+    clearInterval(keepAlive);
+    await server.close();
   });
 
 program

@@ -2,7 +2,6 @@ import { join, resolve } from 'node:path';
 import {
   RuntimeMetrics,
   StreamEnvironment,
-  pushMetrics,
   startMetricsServer,
   type JobConfig,
   type JobDefinition,
@@ -10,6 +9,8 @@ import {
   type JobResult,
 } from '../runtime/index.ts';
 import { StatusLine } from './status-line.ts';
+import { startPushLoop } from './push-loop.ts';
+import type { AttachedConsole } from '../console/index.ts';
 
 export interface RunOptions {
   parallelism?: number;
@@ -23,6 +24,20 @@ export interface RunOptions {
   pushGateway?: string;
   ttl?: number;
   quiet: boolean;
+  /** console port; undefined = no console (--no-ui) */
+  uiPort?: number;
+  uiReadOnly?: boolean;
+}
+
+const warn = (message: string): void => void process.stderr.write(`[stormshift] warn: ${message}\n`);
+
+/** Starts the console of this run (unless --no-ui); a failure to serve it never stops the job. */
+export async function attachRunConsole(file: string, args: string[], options: RunOptions): Promise<AttachedConsole | undefined> {
+  if (options.uiPort === undefined) return undefined;
+  const { attachConsole } = await import('../console/index.ts');
+  const attached = await attachConsole({ port: options.uiPort, readOnly: options.uiReadOnly, file, args, warn });
+  if (attached.server && !options.quiet) process.stderr.write(`[stormshift] console at ${attached.server.url}\n`);
+  return attached;
 }
 
 /** Runs a native job module until it ends, its TTL passes, or a signal stops it. */
@@ -58,10 +73,12 @@ export async function runNativeJob(file: string, job: JobDefinition, args: strin
   if (server && !options.quiet) process.stderr.write(`[stormshift] metrics at ${server.url}\n`);
 
   const handle: JobHandle = env.executeAsync(jobName);
+  const ui = await attachRunConsole(file, args, options);
+  ui?.addJob(handle, env.config.checkpoint?.dir);
   const status = new StatusLine({ handle, sources, sinks });
   if (!options.quiet) status.start();
   const push = options.pushGateway
-    ? setInterval(() => void pushMetrics(metrics, { gatewayUrl: options.pushGateway!, job: jobName }).catch(() => {}), 10_000)
+    ? startPushLoop(metrics, { gatewayUrl: options.pushGateway, job: jobName, warn: (m) => process.stderr.write(`[stormshift] warn: ${m}\n`) })
     : undefined;
 
   let stopping = false;
@@ -91,11 +108,12 @@ export async function runNativeJob(file: string, job: JobDefinition, args: strin
     failure = error;
   } finally {
     if (ttlTimer) clearTimeout(ttlTimer);
-    if (push) clearInterval(push);
+
     status.stop();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    if (options.pushGateway) await pushMetrics(metrics, { gatewayUrl: options.pushGateway, job: jobName }).catch(() => {});
+    await push?.stop();
+    await ui?.close();
     await server?.close();
   }
   const snapshot = metrics.snapshot().jobs[jobName];

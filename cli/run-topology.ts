@@ -2,9 +2,10 @@ import { basename } from 'node:path';
 import { KillOptions, type LocalCluster, StormTopology, ConfigurableTopology } from '../compat/index.ts';
 import { CONFIG_KEYS } from '../compat/component/config-keys.ts';
 import type { Conf } from '../compat/component/config.ts';
-import type { RuntimeMetrics } from '../runtime/index.ts';
+import { startMetricsServer, type RuntimeMetrics } from '../runtime/index.ts';
 import { EXIT } from './errors.ts';
-import type { RunOptions } from './run-job.ts';
+import { attachRunConsole, type RunOptions } from './run-job.ts';
+import { startPushLoop } from './push-loop.ts';
 
 /** Storm's default for how long `storm local` keeps a submitting main's cluster alive. */
 const STORM_LOCAL_SLEEPTIME_SECS = 20;
@@ -60,6 +61,16 @@ export async function runTopologyModule(
   }
 
   const names = cluster.getTopologyNames();
+  const ui = await attachRunConsole(file, args, options);
+  for (const name of names) ui?.addTopology(name, cluster);
+  const metricsServer = await startMetricsServer(_metrics, { port: options.metricsPort ?? 0, host: options.metricsHost }).catch((error: Error) => {
+    process.stderr.write(`[stormshift] warn: metrics endpoint not started: ${error.message}\n`);
+    return undefined;
+  });
+  if (metricsServer && !options.quiet) process.stderr.write(`[stormshift] metrics at ${metricsServer.url}\n`);
+  const push = options.pushGateway
+    ? startPushLoop(_metrics, { gatewayUrl: options.pushGateway, job: names.join('+') || basename(file), warn: (m) => process.stderr.write(`[stormshift] warn: ${m}\n`) })
+    : undefined;
   if (!options.quiet) process.stderr.write(`[stormshift] running ${names.join(', ')}${ttl !== undefined ? ` for ${ttl}s` : ' until Ctrl-C'}\n`);
   const status = options.quiet ? undefined : setInterval(() => printStats(cluster, names), 5000);
   status?.unref();
@@ -82,6 +93,9 @@ export async function runTopologyModule(
   kill.set_wait_secs(0);
   for (const name of cluster.getTopologyNames()) if (cluster.isAlive(name)) await cluster.killTopologyWithOpts(name, kill).catch(() => {});
   await cluster.shutdown();
+  await push?.stop();
+  await metricsServer?.close();
+  await ui?.close();
   return 0;
 }
 

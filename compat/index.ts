@@ -110,3 +110,9 @@ export * from './testing/index.ts';
 
 // storm-kafka-client and storm-redis surfaces: KafkaSpout, KafkaBolt, RedisLookupBolt, RedisStoreBolt
 export * from './external/index.ts';
+
+// Metrics consumers (Config.registerMetricsConsumer)
+export { LoggingMetricsConsumer, type IMetricsConsumer, type TaskInfo, type DataPoint, type IErrorReporter } from './component/metrics-consumer.ts';
+
+// Status of running topologies, for the console (read-only use)
+export type { TopologyRun, ComponentStats, TaskStats, ReportedError } from './translate/topology-run.ts';

@@ -20,6 +20,7 @@ export {
 export { defineJob, isJobDefinition, loadJobModule, importJobModule, type JobDefinition } from './api/job.ts';
 export type { JobConfig, CheckpointConfig, Logger, LogLevel } from './api/config.ts';
 export type { JobHandle, JobResult, JobStatus, JobState } from './execution/job-runner.ts';
+export type { JobDescription, JobException, JobVertexDescription } from './execution/job-runner.ts';
 
 // User functions
 export {
@@ -106,6 +107,7 @@ export * from './connectors/redis/index.ts';
 
 // Metrics
 export { RuntimeMetrics, startMetricsServer, pushMetrics, type MetricsSnapshot } from './metrics/index.ts';
+export type { OperatorMetrics, AsyncIoMetrics, CheckpointMetrics, CheckpointHistoryEntry } from './metrics/index.ts';
 
 // Errors
 export {

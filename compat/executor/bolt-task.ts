@@ -19,7 +19,7 @@ import { rand64 } from '../reliability/rand64.ts';
 import { cloneComponent } from '../topology/clone.ts';
 import { effectiveComponentConf, topologyContextFor } from '../topology/tasks.ts';
 import { RoutedTuple } from './routed-tuple.ts';
-import type { ComponentStats, TopologyRun } from '../translate/topology-run.ts';
+import { TaskStats, type ComponentStats, type TopologyRun } from '../translate/topology-run.ts';
 import { OutputCollector, type IOutputCollector } from '../component/collectors.ts';
 import { BasicInvoker, RichInvoker, type BoltHost, type BoltInvoker } from './bolt-invoker.ts';
 import { ErrorReporter } from './error-reporter.ts';
@@ -96,11 +96,15 @@ export class BoltTaskOperator extends StreamOperator<Tuple, never> implements IO
     this.stats = run.statsOf(componentId);
   }
 
+  /** This task's own execute counts (capacity is per executor); set once the task id is known. */
+  private taskStats = new TaskStats();
+
   // --- lifecycle -------------------------------------------------------------------------------
 
   override async open(): Promise<void> {
     installSleepHook();
     this.taskId = this.run.tasksOf(this.componentId)[this.context.subtaskIndex]!;
+    this.taskStats = this.run.taskStatsOf(this.taskId);
     const planned = this.run.plan.components.get(this.componentId)!.componentConf;
     this.conf = effectiveComponentConf(this.run.conf, planned, { topologyName: this.run.name });
     this.maxInflight = Math.max(1, confInt(this.conf, MAX_INFLIGHT_CONF, 1));
@@ -260,12 +264,14 @@ export class BoltTaskOperator extends StreamOperator<Tuple, never> implements IO
     if (this.crashed) return;
     const stats = this.stats;
     stats.executed++;
+    this.taskStats.executed++;
     let ms: number | null = null;
     if (start >= 0) {
       ms = performance.now() - start;
       stats.executeSamples++;
       stats.executeMsTotal += ms;
       stats.busyMs += ms * (LATENCY_SAMPLE_MASK + 1);
+      this.taskStats.busyMs += ms * (LATENCY_SAMPLE_MASK + 1);
     }
     if (t instanceof TimerTuple) {
       if (threw) this.crash(error);

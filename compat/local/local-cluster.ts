@@ -3,7 +3,7 @@
  * `submitTopology` resolves once every task opened/prepared; `killTopology` deactivates spouts and
  * tears down after the message timeout, letting in-flight tuples finish meanwhile.
  */
-import type { Logger, RuntimeMetrics } from '../../runtime/index.ts';
+import type { JobHandle, Logger, RuntimeMetrics } from '../../runtime/index.ts';
 import { CONFIG_KEYS } from '../component/config-keys.ts';
 import { confInt, type Conf } from '../component/config.ts';
 import { AlreadyAliveException, NotAliveException, UnsupportedOperationException } from '../component/exceptions.ts';
@@ -108,6 +108,11 @@ export class LocalCluster implements TopologyKiller, AsyncDisposable {
   /** The shared state of a live topology (stats, reported errors): stormshift's stand-in for cluster info. */
   getTopologyRun(name: string): TopologyRun | undefined {
     return this.topologies.get(name)?.run;
+  }
+
+  /** The runtime job of a live topology (status, checkpoints, savepoints): what the console reads. */
+  getTopologyJob(name: string): JobHandle | undefined {
+    return this.topologies.get(name)?.job;
   }
 
   getTopologyNames(): string[] {

@@ -49,6 +49,14 @@ export class ComponentStats {
   capacity = 0;
 }
 
+/** One task's share of a bolt's execute time, for Storm's per-executor capacity. */
+export class TaskStats {
+  executed = 0;
+  /** Estimated ms inside execute (sampled, scaled up), cumulative. */
+  busyMs = 0;
+  busyMsAtWindowStart = 0;
+}
+
 export interface TopologyRunOptions {
   name: string;
   stormId: string;
@@ -88,6 +96,9 @@ export class TopologyRun implements AckSink {
   /** Contexts of the live task incarnations (metrics read their registered metrics). */
   readonly taskContexts = new Map<number, { componentId: string; context: TopologyContext }>();
   readonly stats = new Map<string, ComponentStats>();
+  readonly taskStats = new Map<number, TaskStats>();
+  /** ms epoch of submission (uptime on status pages). */
+  readonly launchedAt = Date.now();
   /**
    * Whether tuples carry root ids: always in acking mode with ackers, and in checkpoint mode,
    * where an explicit `fail` must still find its spout tuple (§7a).
@@ -195,6 +206,12 @@ export class TopologyRun implements AckSink {
       this.checkpointRoots.delete(root);
       this.onFail(root, task);
     }
+  }
+
+  taskStatsOf(taskId: number): TaskStats {
+    let s = this.taskStats.get(taskId);
+    if (s === undefined) this.taskStats.set(taskId, (s = new TaskStats()));
+    return s;
   }
 
   tasksOf(componentId: string): readonly number[] {

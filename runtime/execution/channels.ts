@@ -1,5 +1,5 @@
 import type { StreamOperator } from '../api/operator.ts';
-import type { OperatorMetrics } from '../metrics/index.ts';
+import { BUSY_SAMPLE_EVERY, type OperatorMetrics } from '../metrics/index.ts';
 
 /**
  * One producer subtask's view of one consumer subtask's input. In-thread channels deliver by
@@ -140,9 +140,22 @@ export class InputChannel implements ChannelEndpoint {
       (this.buffer ??= []).push(RECORD, value, timestamp);
       return;
     }
-    this.metrics.recordsIn++;
-    if (this.side === 1) this.head.processElement(value, timestamp);
-    else this.head.processElement2(value, timestamp);
+    const metrics = this.metrics;
+    metrics.recordsIn++;
+    // Busy time is sampled: timing every record would cost more than most operators do.
+    if (--metrics.busySampleCountdown > 0) {
+      if (this.side === 1) this.head.processElement(value, timestamp);
+      else this.head.processElement2(value, timestamp);
+      return;
+    }
+    metrics.busySampleCountdown = BUSY_SAMPLE_EVERY;
+    const startedAt = performance.now();
+    try {
+      if (this.side === 1) this.head.processElement(value, timestamp);
+      else this.head.processElement2(value, timestamp);
+    } finally {
+      metrics.busyMs += (performance.now() - startedAt) * BUSY_SAMPLE_EVERY;
+    }
   }
 
   pushWatermark(watermark: number): void {

@@ -45,6 +45,41 @@ export interface JobStatus {
   lastError: string | undefined;
 }
 
+/** One entry of a job's exception history. */
+export interface JobException {
+  /** ms epoch */
+  timestamp: number;
+  name: string;
+  message: string;
+  /** whether the job restarted after it */
+  restarted: boolean;
+}
+
+/** A chain of the physical plan: what Flink's REST API calls a job vertex. */
+export interface JobVertexDescription {
+  id: number;
+  name: string;
+  operators: string[];
+  parallelism: number;
+  isSource: boolean;
+}
+
+/** The job's shape and live state for status pages: plan, watermarks, exceptions, checkpoint config. */
+export interface JobDescription {
+  jobName: string;
+  state: JobState;
+  /** ms epoch */
+  startedAt: number;
+  vertices: JobVertexDescription[];
+  edges: Array<{ source: number; target: number; partitioner: string }>;
+  /** Per vertex id, the input watermark of each local subtask (null before the first one; absent on worker threads). */
+  watermarks: Record<number, Array<number | null>>;
+  exceptions: JobException[];
+  /** 'workers' when subtasks run on worker threads (records cross threads asynchronously). */
+  threads: 'main' | 'workers';
+  checkpointConfig: { intervalMs: number | undefined; timeoutMs: number; dir: string | undefined };
+}
+
 /** A running job: await `result`, or cancel it, take checkpoints and savepoints on demand. */
 export interface JobHandle {
   readonly jobName: string;
@@ -52,6 +87,7 @@ export interface JobHandle {
   /** Resolves when the job finishes or is cancelled; rejects when it fails for good. */
   readonly result: Promise<JobResult>;
   status(): JobStatus;
+  describe(): JobDescription;
   cancel(): Promise<JobResult>;
   triggerCheckpoint(): Promise<StoredCheckpoint>;
   triggerSavepoint(): Promise<StoredCheckpoint>;
@@ -79,6 +115,8 @@ export class JobRunner implements JobHandle {
   private cancelRequested = false;
   private wakeFromDelay: (() => void) | undefined;
   private readonly startedAt = performance.now();
+  private readonly startedAtEpoch = Date.now();
+  private readonly exceptions: JobException[] = [];
 
   constructor(
     private readonly plan: PhysicalPlan,
@@ -101,6 +139,7 @@ export class JobRunner implements JobHandle {
     this.restart = createRestartStrategy(
       config.restart ?? (checkpointing ? { type: 'exponential-backoff', initialDelayMs: 100, maxDelayMs: 10_000 } : { type: 'none' }),
     );
+    this.metrics.trackJob(this.jobName, () => this.status());
     this.result = this.run();
     this.result.catch(() => {});
   }
@@ -115,6 +154,49 @@ export class JobRunner implements JobHandle {
       backpressureMs: this.deployment?.backpressure.blockedMs ?? 0,
       lastError: this.lastError,
     };
+  }
+
+  describe(): JobDescription {
+    const watermarks: Record<number, Array<number | null>> = {};
+    const deployment = this.deployment;
+    if (deployment instanceof Deployment) {
+      for (const subtask of deployment.subtasks) {
+        const list = (watermarks[subtask.chain.id] ??= new Array<number | null>(subtask.chain.parallelism).fill(null));
+        const wm = subtask.inputWatermark();
+        list[subtask.index] = Number.isFinite(wm) ? wm : null;
+      }
+    }
+    return {
+      jobName: this.jobName,
+      state: this.state,
+      startedAt: this.startedAtEpoch,
+      vertices: this.plan.chains.map((c) => ({
+        id: c.id,
+        name: c.name,
+        operators: c.nodes.map((n) => n.transformation.name),
+        parallelism: c.parallelism,
+        isSource: c.isSource,
+      })),
+      edges: this.plan.chains.flatMap((c) => c.outputs.map((e) => ({ source: c.id, target: e.to.chain.id, partitioner: e.partitioner.kind }))),
+      watermarks,
+      exceptions: [...this.exceptions],
+      threads: (this.config.workers ?? 0) > 0 ? 'workers' : 'main',
+      checkpointConfig: {
+        intervalMs: this.config.checkpoint?.intervalMs,
+        timeoutMs: this.config.checkpoint?.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+        dir: this.config.checkpoint?.dir,
+      },
+    };
+  }
+
+  private noteException(error: unknown, restarted: boolean): void {
+    this.exceptions.push({
+      timestamp: Date.now(),
+      name: error instanceof Error ? error.name : 'Error',
+      message: messageOf(error),
+      restarted,
+    });
+    if (this.exceptions.length > 16) this.exceptions.shift();
   }
 
   async cancel(): Promise<JobResult> {
@@ -204,6 +286,7 @@ export class JobRunner implements JobHandle {
         if (this.cancelRequested) return this.finish('cancelled');
         this.lastError = messageOf(failure);
         const delay = this.restart.nextDelay(failure, Date.now());
+        this.noteException(failure, delay !== undefined);
         if (delay === undefined) {
           this.state = 'failed';
           this.log('error', `job '${this.jobName}' failed: ${messageOf(failure)} (${this.restart.describe()}: no more restarts)`);

@@ -49,7 +49,11 @@ export class NodeOutput implements Output<unknown> {
 
   collectSide(tagId: string, value: unknown, timestamp: number): void {
     const side = this.sides?.get(tagId);
-    if (side !== undefined) side.collect(value, timestamp);
+    if (side === undefined) return;
+    // Records out counts side outputs too (as Flink's numRecordsOut does): compat routes every tuple
+    // through one, and a vertex that seemed to write nothing would hide where records go.
+    this.metrics.recordsOut++;
+    side.collect(value, timestamp);
   }
 
   emitWatermark(watermark: number): void {

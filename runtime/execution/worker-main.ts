@@ -12,7 +12,7 @@ import type { InputGate } from './channels.ts';
 import { Deployment } from './deployment.ts';
 import { BatchDecoder } from './record-codec.ts';
 import { Outbox, WIRE_BARRIER, WIRE_END, WIRE_RECORD, WIRE_WATERMARK, type WireBatch } from './remote-channel.ts';
-import type { MainToWorker, WorkerData, WorkerToMain } from './worker-protocol.ts';
+import type { MainToWorker, WorkerData, WorkerOperatorDetail, WorkerToMain } from './worker-protocol.ts';
 
 const data = workerData as WorkerData;
 const port = parentPort!;
@@ -76,18 +76,6 @@ async function main(): Promise<void> {
   };
   const peerIndexOf = new Map<MessagePort, number>();
 
-  // Counters are cumulative for this incarnation; the main thread adds what grew since the last report.
-  const sendMetrics = (): void => {
-    if (!deployment) return;
-    const operators: Array<[string, number, number, number]> = [];
-    for (const subtask of deployment.subtasks) {
-      subtask.chain.nodes.forEach((node, i) => {
-        const m = subtask.metrics[i]!;
-        operators.push([node.transformation.name, subtask.index, m.recordsIn, m.recordsOut]);
-      });
-    }
-    send({ t: 'metrics', operators, blocked: deployment.backpressure.blocked, blockedMs: deployment.backpressure.blockedMs });
-  };
 
   port.on('message', (message: MainToWorker) => {
     switch (message.t) {
@@ -168,10 +156,32 @@ async function main(): Promise<void> {
     send({ t: 'ready', subtasks: deployment.subtasks.length });
   }
 
+  /**
+   * Counts, latency, errors and async I/O of this worker's subtasks, for the main thread's /metrics.
+   * Counters are cumulative for this incarnation; the main thread adds what grew since the last report.
+   */
+  function sendMetrics(): void {
+    if (!deployment) return;
+    const operators: Array<[string, number, number, number]> = [];
+    const details: WorkerOperatorDetail[] = [];
+    for (const subtask of deployment.subtasks) {
+      subtask.chain.nodes.forEach((node, i) => {
+        const m = subtask.metrics[i]!;
+        operators.push([node.transformation.name, subtask.index, m.recordsIn, m.recordsOut]);
+        details.push({ errors: m.errors, busyMs: m.busyMs, latencyCounts: [...m.latency.counts], latencySum: m.latency.sum, latencyCount: m.latency.count });
+      });
+    }
+    const asyncIo = metrics
+      .asyncOf(plan.jobName)
+      .map((a): [string, number, number, number, number, number, number] => [a.operator, a.subtask, a.inFlight, a.timeouts, a.retries, a.cacheHits, a.cacheMisses]);
+    send({ t: 'metrics', operators, blocked: deployment.backpressure.blocked, blockedMs: deployment.backpressure.blockedMs, details, asyncIo });
+  }
+
   async function stop(): Promise<void> {
     deployment?.cancel();
     await deployment?.teardown();
     for (const outbox of outboxes.values()) outbox.close();
+    // A last report, so a job shorter than one interval still shows its (final) numbers.
     sendMetrics();
     send({ t: 'stopped' });
     port.close();

@@ -147,13 +147,29 @@ export class WorkerPoolDeployment {
         const job = this.options.plan.jobName;
         // Workers report this incarnation's totals; adding the growth keeps the counters cumulative
         // across restarts, as they are when subtasks run on the main thread.
-        for (const [operator, subtask, recordsIn, recordsOut] of message.operators) {
+        message.operators.forEach(([operator, subtask, recordsIn, recordsOut], i) => {
           const metrics = this.options.metrics.operator(job, operator, subtask);
           const key = `${operator}\u0000${subtask}`;
           const last = this.reported.get(key);
           metrics.recordsIn += recordsIn - (last?.[0] ?? 0);
           metrics.recordsOut += recordsOut - (last?.[1] ?? 0);
           this.reported.set(key, [recordsIn, recordsOut]);
+          const detail = message.details?.[i];
+          if (detail !== undefined) {
+            metrics.errors = detail.errors;
+            metrics.busyMs = detail.busyMs;
+            metrics.latency.counts.set(detail.latencyCounts);
+            metrics.latency.sum = detail.latencySum;
+            metrics.latency.count = detail.latencyCount;
+          }
+        });
+        for (const [operator, subtask, inFlight, timeouts, retries, cacheHits, cacheMisses] of message.asyncIo ?? []) {
+          const a = this.options.metrics.asyncIo(job, operator, subtask);
+          a.inFlight = inFlight;
+          a.timeouts = timeouts;
+          a.retries = retries;
+          a.cacheHits = cacheHits;
+          a.cacheMisses = cacheMisses;
         }
         this.workerBlocked[workerIndex] = message.blocked;
         this.workerBlockedMs[workerIndex] = message.blockedMs;

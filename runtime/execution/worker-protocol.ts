@@ -27,5 +27,23 @@ export type WorkerToMain =
   | { t: 'ack'; id: number; participant: string; ack: CheckpointAck }
   | { t: 'finished'; chainId: number; subtaskIndex: number }
   | { t: 'failed'; message: string; code: string | undefined; retriable: boolean; stack: string | undefined }
-  | { t: 'metrics'; operators: Array<[string, number, number, number]>; blocked: boolean; blockedMs: number }
+  | {
+      t: 'metrics';
+      operators: Array<[string, number, number, number]>;
+      blocked: boolean;
+      blockedMs: number;
+      /** Per operator, in the order of `operators`: errors, busy ms and the latency recorder's totals. */
+      details?: WorkerOperatorDetail[];
+      /** Async I/O subtasks on this worker: [operator, subtask, inFlight, timeouts, retries, cacheHits, cacheMisses]. */
+      asyncIo?: Array<[string, number, number, number, number, number, number]>;
+    }
   | { t: 'stopped' };
+
+/** What a worker sends besides the record counts, so latency and errors reach the main /metrics. */
+export interface WorkerOperatorDetail {
+  errors: number;
+  busyMs: number;
+  latencyCounts: number[];
+  latencySum: number;
+  latencyCount: number;
+}

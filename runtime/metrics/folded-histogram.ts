@@ -20,13 +20,16 @@ export class FoldedHistogram extends Histogram<string> {
   private readonly bounds: readonly number[];
   private readonly metricName: string;
   private readonly metricHelp: string;
+  /** Recorders hold ms; a `_seconds` histogram multiplies bounds and sums by 1/1000 here. */
+  private readonly scale: number;
 
-  constructor(options: { name: string; help: string; labelNames: readonly string[]; buckets: readonly number[]; registry: Registry; source: RecorderSource }) {
+  constructor(options: { name: string; help: string; labelNames: readonly string[]; buckets: readonly number[]; registry: Registry; source: RecorderSource; scale?: number }) {
     super({ name: options.name, help: options.help, labelNames: [...options.labelNames], buckets: [...options.buckets], registers: [options.registry] });
     this.source = options.source;
     this.bounds = options.buckets;
     this.metricName = options.name;
     this.metricHelp = options.help;
+    this.scale = options.scale ?? 1;
   }
 
   private fold(): ValueLine[] {
@@ -37,10 +40,10 @@ export class FoldedHistogram extends Histogram<string> {
       let cumulative = 0;
       for (let i = 0; i < this.bounds.length; i++) {
         cumulative += rec.counts[i]!;
-        lines.push({ labels: { ...labels, le: this.bounds[i]! }, value: cumulative, metricName: bucket });
+        lines.push({ labels: { ...labels, le: roundBound(this.bounds[i]! * this.scale) }, value: cumulative, metricName: bucket });
       }
       lines.push({ labels: { ...labels, le: '+Inf' }, value: rec.count, metricName: bucket });
-      lines.push({ labels: { ...labels }, value: rec.sum, metricName: `${name}_sum` });
+      lines.push({ labels: { ...labels }, value: rec.sum * this.scale, metricName: `${name}_sum` });
       lines.push({ labels: { ...labels }, value: rec.count, metricName: `${name}_count` });
     }
     return lines;
@@ -55,4 +58,9 @@ export class FoldedHistogram extends Histogram<string> {
   async getForPromString(): Promise<Awaited<ReturnType<Histogram<string>['get']>>> {
     return this.get();
   }
+}
+
+/** 0.01 ms × 1/1000 must print as 0.00001, not 0.000009999999999999999. */
+function roundBound(value: number): number {
+  return Number(value.toPrecision(12));
 }

@@ -5,20 +5,28 @@
  *
  * Exported series (prefix defaults to `stormshift_`):
  *
- *   records_in_total{job,operator,subtask}          counter    records received by an operator subtask
- *   records_out_total{job,operator,subtask}         counter    records emitted
- *   operator_errors_total{job,operator,subtask}     counter    records whose user function threw
- *   operator_latency_ms{job,operator,subtask}       histogram  per-record processing time, ms
- *   channel_fill_ratio{job,from,to}                 gauge      queued / capacity of a channel (1 = backpressure)
- *   backpressure_ms_total{job,from,to}              counter    ms producers spent blocked on a full channel
- *   checkpoint_duration_ms{job}                     histogram  trigger → durable, ms
- *   checkpoint_size_bytes{job}                      gauge      size of the last completed checkpoint
- *   checkpoints_total{job,outcome}                  counter    outcome = completed | failed
- *   async_inflight{job,operator,subtask}            gauge      async I/O requests in flight
- *   async_timeouts_total{job,operator,subtask}      counter
- *   async_retries_total{job,operator,subtask}       counter
- *   async_cache_hits_total{job,operator,subtask}    counter
- *   async_cache_misses_total{job,operator,subtask}  counter
+ *   records_in_total{job_name,operator,subtask}          counter    records received by an operator subtask
+ *   records_out_total{job_name,operator,subtask}         counter    records emitted
+ *   operator_errors_total{job_name,operator,subtask}     counter    records whose user function threw
+ *   operator_latency_seconds{job_name,operator,subtask}  histogram  per-record processing time
+ *   operator_busy_seconds_total{job_name,operator,subtask} counter  time inside the operator's chain, sampled
+ *   channel_fill_ratio{job_name,from,to}                 gauge      queued / capacity of a channel (1 = backpressure)
+ *   backpressure_seconds_total{job_name,from,to}         counter    time producers spent blocked on a full channel
+ *   checkpoint_duration_seconds{job_name}                histogram  trigger → durable
+ *   checkpoint_size_bytes{job_name}                      gauge      size of the last completed checkpoint
+ *   checkpoints_total{job_name,outcome}                  counter    outcome = completed | failed
+ *   async_inflight{job_name,operator,subtask}            gauge      async I/O requests in flight
+ *   async_timeouts_total{job_name,operator,subtask}      counter
+ *   async_retries_total{job_name,operator,subtask}       counter
+ *   async_cache_hits_total{job_name,operator,subtask}    counter
+ *   async_cache_misses_total{job_name,operator,subtask}  counter
+ *   job_running{job_name}                                gauge      1 while running, 0 when restarting or ended
+ *   job_restarts_total{job_name}                         counter    restarts after failures
+ *   job_backpressured_seconds_total{job_name}            counter    time the sources were held back by a full sink or async I/O
+ *
+ * The job label is `job_name`, not `job`: Prometheus sets `job` to the scrape job itself, and a
+ * series carrying its own `job` either overwrites it or is renamed `exported_job`. Durations are in
+ * seconds (Prometheus's base unit) although they are recorded in ms: they are scaled at scrape time.
  *
  * Counters are absolute values read from the fields, so the objects are kept per
  * (job, operator, subtask): a job restarted in the same process gets the same object back and its
@@ -33,6 +41,13 @@ export class OperatorMetrics {
   recordsIn = 0;
   recordsOut = 0;
   errors = 0;
+  /**
+   * Estimated ms spent inside this operator's chain (and whatever it calls synchronously), from
+   * one timed record in BUSY_SAMPLE_EVERY; sources add each poll's batch time. Read as busy time.
+   */
+  busyMs = 0;
+  /** Counts down to the next timed record. */
+  busySampleCountdown = 0;
   readonly latency = new LatencyRecorder(LATENCY_BUCKETS_MS);
   constructor(readonly job: string, readonly operator: string, readonly subtask: number) {}
 }
@@ -56,7 +71,23 @@ export class AsyncIoMetrics {
   constructor(readonly job: string, readonly operator: string, readonly subtask: number) {}
 }
 
+/** One entry of a job's checkpoint history (the console shows the last HISTORY_SIZE). */
+export interface CheckpointHistoryEntry {
+  id: number | undefined;
+  status: 'completed' | 'failed';
+  /** ms epoch when it completed or failed */
+  at: number;
+  durationMs: number | undefined;
+  sizeBytes: number | undefined;
+  failureReason: string | undefined;
+}
+
+/** Time one record in this many on channel inputs (see OperatorMetrics.busyMs). */
+export const BUSY_SAMPLE_EVERY = 16;
+
 export class CheckpointMetrics {
+  static readonly HISTORY_SIZE = 10;
+  readonly history: CheckpointHistoryEntry[] = [];
   completedCount = 0;
   failedCount = 0;
   lastCompletedId: number | undefined;
@@ -76,12 +107,19 @@ export class CheckpointMetrics {
     this.lastCompletedAt = this.now();
     // Without an id we do not guess one: ids are not consecutive once a checkpoint has failed.
     this.lastCompletedId = id;
+    this.remember({ id, status: 'completed', at: this.lastCompletedAt ?? this.now(), durationMs, sizeBytes: bytes, failureReason: undefined });
+  }
+
+  private remember(entry: CheckpointHistoryEntry): void {
+    this.history.push(entry);
+    if (this.history.length > CheckpointMetrics.HISTORY_SIZE) this.history.shift();
   }
 
   /** `reason` is kept for status output only; it never becomes a label (unbounded cardinality). */
   failed(reason: string): void {
     this.failedCount++;
     this.lastFailureReason = reason;
+    this.remember({ id: undefined, status: 'failed', at: this.now(), durationMs: undefined, sizeBytes: undefined, failureReason: reason });
   }
 }
 
@@ -124,8 +162,8 @@ export interface RuntimeMetricsOptions {
 }
 
 const SEP = '\u0000';
-const OP_LABELS = ['job', 'operator', 'subtask'] as const;
-const CHANNEL_LABELS = ['job', 'from', 'to'] as const;
+const OP_LABELS = ['job_name', 'operator', 'subtask'] as const;
+const CHANNEL_LABELS = ['job_name', 'from', 'to'] as const;
 
 type AnyMetric = Counter<string> | Gauge<string> | Histogram<string>;
 
@@ -137,6 +175,8 @@ export class RuntimeMetrics {
   private readonly checkpointsByJob = new Map<string, CheckpointMetrics>();
   private readonly asyncOps = new Map<string, AsyncIoMetrics>();
   private readonly custom = new Map<string, { kind: 'gauge' | 'counter' | 'histogram'; metric: AnyMetric }>();
+  private readonly jobStatus = new Map<string, () => { state: string; restarts: number; backpressureMs: number }>();
+  private readonly counterReaders = new Map<string, Set<() => Iterable<readonly [Record<string, string>, number]>>>();
 
   constructor(options: RuntimeMetricsOptions = {}) {
     this.registry = options.registry ?? new Registry();
@@ -196,6 +236,37 @@ export class RuntimeMetrics {
     ) as Histogram<string>;
   }
 
+  /**
+   * A counter whose values are read at scrape time from totals kept elsewhere (Storm's per-component
+   * counts): `read` yields (labels, cumulative value) pairs. Asking twice for a name returns the same
+   * counter; the readers of every caller are summed per label set.
+   */
+  counterFrom(name: string, help: string, labelNames: readonly string[], read: () => Iterable<readonly [Record<string, string>, number]>): () => void {
+    const full = this.fullName(name);
+    let readers = this.counterReaders.get(full);
+    if (readers === undefined) {
+      const set = (readers = new Set());
+      this.counterReaders.set(full, set);
+      this.customMetric('counter', name, () =>
+        new Counter({
+          name: full, help, labelNames: [...labelNames], registers: [this.registry],
+          collect() {
+            this.reset();
+            for (const reader of set) for (const [labels, value] of reader()) if (value >= 0) this.inc(labels, value);
+          },
+        }),
+      );
+    }
+    readers.add(read);
+    const own = readers;
+    return () => own.delete(read);
+  }
+
+  /** A running job's status, read at scrape time (job_running, job_restarts_total, ...). */
+  trackJob(job: string, status: () => { state: string; restarts: number; backpressureMs: number }): void {
+    this.jobStatus.set(job, status);
+  }
+
   /** Plain totals for a CLI status line. */
   snapshot(): MetricsSnapshot {
     const jobs: Record<string, JobMetricsSnapshot> = {};
@@ -241,12 +312,23 @@ export class RuntimeMetrics {
     return { jobs };
   }
 
+  /** Every operator subtask's live metrics object of one job (read-only use: status pages). */
+  operatorsOf(job: string): OperatorMetrics[] {
+    return [...this.operators.values()].filter((m) => m.job === job);
+  }
+
+  /** Every async I/O subtask's live metrics object of one job. */
+  asyncOf(job: string): AsyncIoMetrics[] {
+    return [...this.asyncOps.values()].filter((m) => m.job === job);
+  }
+
   /** Forgets a finished job: its series disappear from the next scrape. */
   remove(job: string): void {
     for (const map of [this.operators, this.channels, this.asyncOps] as Array<Map<string, { job: string }>>) {
       for (const [key, m] of map) if (m.job === job) map.delete(key);
     }
     this.checkpointsByJob.delete(job);
+    this.jobStatus.delete(job);
   }
 
   private fullName(name: string): string {
@@ -277,7 +359,7 @@ export class RuntimeMetrics {
     const channels = this.channels;
     const checkpoints = this.checkpointsByJob;
     const asyncOps = this.asyncOps;
-    const opLabels = (m: { job: string; operator: string; subtask: number }) => ({ job: m.job, operator: m.operator, subtask: m.subtask });
+    const opLabels = (m: { job: string; operator: string; subtask: number }) => ({ job_name: m.job, operator: m.operator, subtask: m.subtask });
 
     // reset() before refilling: series of removed jobs must not linger.
     const opCounter = (name: string, help: string, read: (m: OperatorMetrics) => number) =>
@@ -291,9 +373,10 @@ export class RuntimeMetrics {
     opCounter('records_in_total', 'Records received by an operator subtask', (m) => m.recordsIn);
     opCounter('records_out_total', 'Records emitted by an operator subtask', (m) => m.recordsOut);
     opCounter('operator_errors_total', 'Records on which the user function threw', (m) => m.errors);
+    opCounter('operator_busy_seconds_total', 'Estimated time spent inside an operator chain subtask (sampled), in seconds', (m) => m.busyMs / 1000);
     new FoldedHistogram({
-      name: p + 'operator_latency_ms', help: 'Per-record processing time of an operator, in ms', labelNames: OP_LABELS,
-      buckets: LATENCY_BUCKETS_MS, registry: this.registry,
+      name: p + 'operator_latency_seconds', help: 'Per-record processing time of an operator, in seconds', labelNames: OP_LABELS,
+      buckets: LATENCY_BUCKETS_MS, registry: this.registry, scale: 1 / 1000,
       source: function* () {
         for (const m of operators.values()) yield [opLabels(m), m.latency] as const;
       },
@@ -303,38 +386,38 @@ export class RuntimeMetrics {
       name: p + 'channel_fill_ratio', help: 'Queued records / capacity of a channel; 1 means the producer is backpressured', labelNames: CHANNEL_LABELS, registers,
       collect() {
         this.reset();
-        for (const c of channels.values()) this.set({ job: c.job, from: c.from, to: c.to }, c.fillRatio);
+        for (const c of channels.values()) this.set({ job_name: c.job, from: c.from, to: c.to }, c.fillRatio);
       },
     });
     new Counter({
-      name: p + 'backpressure_ms_total', help: 'Milliseconds producers spent blocked on a full channel', labelNames: CHANNEL_LABELS, registers,
+      name: p + 'backpressure_seconds_total', help: 'Seconds producers spent blocked on a full channel', labelNames: CHANNEL_LABELS, registers,
       collect() {
         this.reset();
-        for (const c of channels.values()) this.inc({ job: c.job, from: c.from, to: c.to }, c.blockedMs);
+        for (const c of channels.values()) this.inc({ job_name: c.job, from: c.from, to: c.to }, c.blockedMs / 1000);
       },
     });
 
     new FoldedHistogram({
-      name: p + 'checkpoint_duration_ms', help: 'Checkpoint duration from trigger to durable, in ms', labelNames: ['job'],
-      buckets: CHECKPOINT_BUCKETS_MS, registry: this.registry,
+      name: p + 'checkpoint_duration_seconds', help: 'Checkpoint duration from trigger to durable, in seconds', labelNames: ['job_name'],
+      buckets: CHECKPOINT_BUCKETS_MS, registry: this.registry, scale: 1 / 1000,
       source: function* () {
-        for (const c of checkpoints.values()) yield [{ job: c.job }, c.duration] as const;
+        for (const c of checkpoints.values()) yield [{ job_name: c.job }, c.duration] as const;
       },
     });
     new Gauge({
-      name: p + 'checkpoint_size_bytes', help: 'Size of the last completed checkpoint, in bytes', labelNames: ['job'], registers,
+      name: p + 'checkpoint_size_bytes', help: 'Size of the last completed checkpoint, in bytes', labelNames: ['job_name'], registers,
       collect() {
         this.reset();
-        for (const c of checkpoints.values()) if (c.lastSizeBytes !== undefined) this.set({ job: c.job }, c.lastSizeBytes);
+        for (const c of checkpoints.values()) if (c.lastSizeBytes !== undefined) this.set({ job_name: c.job }, c.lastSizeBytes);
       },
     });
     new Counter({
-      name: p + 'checkpoints_total', help: 'Checkpoints by outcome', labelNames: ['job', 'outcome'], registers,
+      name: p + 'checkpoints_total', help: 'Checkpoints by outcome', labelNames: ['job_name', 'outcome'], registers,
       collect() {
         this.reset();
         for (const c of checkpoints.values()) {
-          this.inc({ job: c.job, outcome: 'completed' }, c.completedCount);
-          this.inc({ job: c.job, outcome: 'failed' }, c.failedCount);
+          this.inc({ job_name: c.job, outcome: 'completed' }, c.completedCount);
+          this.inc({ job_name: c.job, outcome: 'failed' }, c.failedCount);
         }
       },
     });
@@ -354,6 +437,28 @@ export class RuntimeMetrics {
           for (const a of asyncOps.values()) this.inc(opLabels(a), read(a));
         },
       });
+    const jobStatus = this.jobStatus;
+    new Gauge({
+      name: p + 'job_running', help: '1 while the job runs, 0 while it restarts or after it ended', labelNames: ['job_name'], registers,
+      collect() {
+        this.reset();
+        for (const [job, status] of jobStatus) this.set({ job_name: job }, status().state === 'running' ? 1 : 0);
+      },
+    });
+    new Counter({
+      name: p + 'job_restarts_total', help: 'Restarts of the job after failures', labelNames: ['job_name'], registers,
+      collect() {
+        this.reset();
+        for (const [job, status] of jobStatus) this.inc({ job_name: job }, status().restarts);
+      },
+    });
+    new Counter({
+      name: p + 'job_backpressured_seconds_total', help: 'Seconds the sources were held back by a full sink, async I/O or bolt queue', labelNames: ['job_name'], registers,
+      collect() {
+        this.reset();
+        for (const [job, status] of jobStatus) this.inc({ job_name: job }, status().backpressureMs / 1000);
+      },
+    });
     asyncCounter('async_timeouts_total', 'Async I/O requests that timed out', (a) => a.timeouts);
     asyncCounter('async_retries_total', 'Async I/O requests retried', (a) => a.retries);
     asyncCounter('async_cache_hits_total', 'Async I/O lookups answered by the cache', (a) => a.cacheHits);

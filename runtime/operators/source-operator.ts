@@ -99,7 +99,9 @@ export class SourceOperator<T> extends StreamOperator<never, T> {
           // everything downstream): batch time per record is the per-record processing latency.
           // One observation per batch keeps the histogram off the per-record path.
           const emitted = metrics.recordsOut - emittedBefore;
-          if (emitted > 0) metrics.latency.observe((performance.now() - startedAt) / emitted);
+          const elapsed = performance.now() - startedAt;
+          metrics.busyMs += elapsed;
+          if (emitted > 0) metrics.latency.observe(elapsed / emitted);
         } else {
           result = await polled;
         }

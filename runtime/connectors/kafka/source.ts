@@ -219,7 +219,9 @@ class KafkaSourceReader<T> implements KafkaReader<T> {
     this.idleTimeoutMs = options.watermarks?.idleTimeoutMs ?? Infinity;
     const metrics = (context as SourceContext & { runtimeMetrics?: RuntimeMetrics }).runtimeMetrics ?? options.metrics;
     if (metrics) {
-      this.lagGauge = metrics.gauge('kafka_consumer_lag', 'Records in a partition after the last one the source emitted', ['topic', 'partition']);
+      // job_name and operator: two sources reading one topic (two jobs, or two sources of one job)
+      // would otherwise overwrite each other's lag for the same partition.
+      this.lagGauge = metrics.gauge('kafka_consumer_lag', 'Records in a partition after the last one the source emitted', ['job_name', 'operator', 'topic', 'partition']);
       this.commitFailures = metrics.counter('kafka_offset_commit_failures_total', 'Checkpointed offsets the group did not accept', ['topic']);
       this.deadLettered = metrics.counter('kafka_dead_letter_records_total', 'Undecodable records sent to a dead-letter topic', ['topic']);
     }
@@ -233,6 +235,11 @@ class KafkaSourceReader<T> implements KafkaReader<T> {
     const options = this.options;
     this.admin = await connectAdmin(this.what, options);
     this.topics = await resolveTopics(this.what, this.admin, options.topics, options.brokers);
+    // Counters start at zero per topic, so dashboards and alerts see the series before the first failure.
+    for (const topic of this.topics) {
+      this.commitFailures?.inc({ topic }, 0);
+      this.deadLettered?.inc({ topic }, 0);
+    }
     if (this.restored === undefined) await this.computeStartOffsets();
 
     const kafka = createKafka(options, `stormshift-${this.context.jobName}`);
@@ -303,7 +310,7 @@ class KafkaSourceReader<T> implements KafkaReader<T> {
         this.lastActive.delete(tp);
         this.highWatermarks.delete(tp);
         const [topic, partition] = splitTp(tp);
-        this.lagGauge?.remove({ topic, partition: String(partition) });
+        this.lagGauge?.remove({ ...this.lagLabels(), topic, partition: String(partition) });
       }
       this.dropUnassigned();
     }
@@ -464,6 +471,10 @@ class KafkaSourceReader<T> implements KafkaReader<T> {
     }
   }
 
+  private lagLabels(): { job_name: string; operator: string } {
+    return { job_name: this.context.jobName, operator: this.context.operatorName };
+  }
+
   private updateLag(): void {
     if (!this.lagGauge) return;
     const now = Date.now();
@@ -473,7 +484,7 @@ class KafkaSourceReader<T> implements KafkaReader<T> {
       const position = this.positions.get(tp);
       if (position === undefined) continue;
       const [topic, partition] = splitTp(tp);
-      this.lagGauge.set({ topic, partition: String(partition) }, Math.max(0, high - position));
+      this.lagGauge.set({ ...this.lagLabels(), topic, partition: String(partition) }, Math.max(0, high - position));
     }
   }
 

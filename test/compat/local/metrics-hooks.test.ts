@@ -1,6 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { RuntimeMetrics } from '../../../runtime/index.ts';
-import { BaseTaskHook, CountMetric, LocalCluster, TopologyBuilder, type Conf, type BoltAckInfo, type WorkerTopologyContext } from '../../../compat/index.ts';
+import {
+  BaseTaskHook,
+  Config,
+  CountMetric,
+  LocalCluster,
+  TopologyBuilder,
+  type Conf,
+  type BoltAckInfo,
+  type DataPoint,
+  type IMetricsConsumer,
+  type TaskInfo,
+  type WorkerTopologyContext,
+} from '../../../compat/index.ts';
 import { FnBolt, counterSpout } from '../executor/fn-components.ts';
 import { waitFor } from '../e2e/fixtures.ts';
 import { shutDownAfterEach } from '../cluster-per-test.ts';
@@ -48,13 +60,68 @@ describe('metrics, task hooks and worker hooks', () => {
       json
         .find((m) => m.name.endsWith(name))
         ?.values.find((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l))?.value;
-    expect(value('storm_acked', { component: 's' })).toBe(5);
-    expect(value('storm_emitted', { component: 's' })).toBe(5);
-    expect(value('storm_transferred', { component: 's' })).toBe(5);
+    expect(value('storm_acked_total', { component: 's' })).toBe(5);
+    expect(value('storm_emitted_total', { component: 's' })).toBe(5);
+    expect(value('storm_transferred_total', { component: 's' })).toBe(5);
     expect(value('storm_task_metric', { component: 'b', name: 'seen' })).toBe(5);
     await cluster.shutdown();
     expect(hookLog[0]).toMatch(/^start \d+$/);
     expect(hookLog).toContain('shutdown');
     expect(hookLog.filter((l) => l.startsWith('boltAck')).sort()).toEqual(['boltAck 0', 'boltAck 1', 'boltAck 2', 'boltAck 3', 'boltAck 4']);
+  });
+
+  it('exports cumulative Storm numbers as counters, so rate() works on them', async () => {
+    const metrics = new RuntimeMetrics();
+    const b = new TopologyBuilder();
+    b.setSpout('s', counterSpout(3, {}));
+    b.setBolt('b', new FnBolt({ execute: (t, c) => c.ack(t) }), 1).shuffleGrouping('s');
+    cluster = new LocalCluster({ metrics });
+    await cluster.submitTopology('counters', {}, b.createTopology());
+    let text = await metrics.registry.metrics();
+    // The scrape reads the run's totals, so it sees all three acks once the bolt acked them.
+    for (let i = 0; i < 200 && !/storm_acked_total\{topology="counters",component="b"\} 3$/m.test(text); i++) {
+      await new Promise((r) => setTimeout(r, 25));
+      text = await metrics.registry.metrics();
+    }
+    expect(text).toMatch(/stormshift_storm_acked_total\{topology="counters",component="b"\} 3$/m);
+    for (const name of ['emitted', 'transferred', 'acked', 'failed', 'executed']) expect(text).toContain(`# TYPE stormshift_storm_${name}_total counter`);
+    expect(text).not.toMatch(/^stormshift_storm_\w+_ms/m);
+  });
+
+  it('runs the consumers registered with Config.registerMetricsConsumer on every bucket', async () => {
+    const received: Array<{ component: string; name: string; value: unknown; argument: unknown }> = [];
+    const lifecycle: string[] = [];
+    class CollectingConsumer implements IMetricsConsumer {
+      private argument: unknown;
+      prepare(_conf: Conf, argument: unknown): void {
+        this.argument = argument;
+        lifecycle.push('prepare');
+      }
+      handleDataPoints(info: TaskInfo, points: DataPoint[]): void {
+        for (const p of points) received.push({ component: info.srcComponentId, name: p.name, value: p.value, argument: this.argument });
+      }
+      cleanup(): void {
+        lifecycle.push('cleanup');
+      }
+    }
+    const conf = new Config();
+    conf.registerMetricsConsumer(CollectingConsumer, { dest: 'test' }, 1);
+    const b = new TopologyBuilder();
+    b.setSpout('s', counterSpout(4, {}));
+    b.setBolt('b', new FnBolt({
+      prepare(ctx) {
+        (this as unknown as { m: CountMetric }).m = ctx.registerMetric('seen', new CountMetric(), 1);
+      },
+      execute(t, c) {
+        (this as unknown as { m: CountMetric }).m.incr();
+        c.ack(t);
+      },
+    }), 1).shuffleGrouping('s');
+    cluster = new LocalCluster({ metrics: new RuntimeMetrics() });
+    await cluster.submitTopology('consumers', conf, b.createTopology());
+    await waitFor(() => received.filter((r) => r.name === 'seen').reduce((sum, r) => sum + Number(r.value), 0) === 4, 10_000, 'data points');
+    expect(received.every((r) => r.component === 'b' && (r.argument as { dest: string }).dest === 'test')).toBe(true);
+    await cluster.shutdown();
+    expect(lifecycle).toEqual(['prepare', 'cleanup']);
   });
 });

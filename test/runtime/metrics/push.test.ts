@@ -41,7 +41,7 @@ describe('pushMetrics', () => {
     expect(req!.method).toBe('PUT');
     expect(req!.url).toBe('/metrics/job/nightly/instance/host-1');
     expect(req!.contentType).toMatch(/^text\/plain/);
-    expect(req!.body).toContain('stormshift_records_out_total{job="nightly",operator="load",subtask="0"} 77');
+    expect(req!.body).toContain('stormshift_records_out_total{job_name="nightly",operator="load",subtask="0"} 77');
   });
 
   it('fails with a ConnectorError when the gateway refuses', async () => {

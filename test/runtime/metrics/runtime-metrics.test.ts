@@ -42,12 +42,12 @@ describe('RuntimeMetrics over the /metrics endpoint', () => {
     m.recordsOut += 25;
     m.errors++;
     let text = await scrape(metrics);
-    expect(sample(text, 'stormshift_records_in_total', { job: 'wc', operator: 'split', subtask: 0 })).toBe(10);
-    expect(sample(text, 'stormshift_records_out_total', { job: 'wc', operator: 'split', subtask: 0 })).toBe(25);
-    expect(sample(text, 'stormshift_operator_errors_total', { job: 'wc', operator: 'split', subtask: 0 })).toBe(1);
+    expect(sample(text, 'stormshift_records_in_total', { job_name: 'wc', operator: 'split', subtask: 0 })).toBe(10);
+    expect(sample(text, 'stormshift_records_out_total', { job_name: 'wc', operator: 'split', subtask: 0 })).toBe(25);
+    expect(sample(text, 'stormshift_operator_errors_total', { job_name: 'wc', operator: 'split', subtask: 0 })).toBe(1);
     m.recordsIn += 5;
     text = await scrape(metrics);
-    expect(sample(text, 'stormshift_records_in_total', { job: 'wc', operator: 'split', subtask: 0 })).toBe(15);
+    expect(sample(text, 'stormshift_records_in_total', { job_name: 'wc', operator: 'split', subtask: 0 })).toBe(15);
   });
 
   it('returns the same metrics object for the same operator subtask, so counters survive a restart', () => {
@@ -61,15 +61,15 @@ describe('RuntimeMetrics over the /metrics endpoint', () => {
     const lat = metrics.operator('wc', 'count', 1).latency;
     for (const ms of [0.3, 0.7, 3, 3, 2000]) lat.observe(ms);
     const text = await scrape(metrics);
-    const l = { job: 'wc', operator: 'count', subtask: 1 };
-    expect(sample(text, 'stormshift_operator_latency_ms_bucket', { ...l, le: '0.5' })).toBe(1);
-    expect(sample(text, 'stormshift_operator_latency_ms_bucket', { ...l, le: '1' })).toBe(2);
-    expect(sample(text, 'stormshift_operator_latency_ms_bucket', { ...l, le: '5' })).toBe(4);
-    expect(sample(text, 'stormshift_operator_latency_ms_bucket', { ...l, le: '1000' })).toBe(4);
-    expect(sample(text, 'stormshift_operator_latency_ms_bucket', { ...l, le: '+Inf' })).toBe(5);
-    expect(sample(text, 'stormshift_operator_latency_ms_count', l)).toBe(5);
-    expect(sample(text, 'stormshift_operator_latency_ms_sum', l)).toBeCloseTo(2007);
-    expect(text).toContain('# TYPE stormshift_operator_latency_ms histogram');
+    const l = { job_name: 'wc', operator: 'count', subtask: 1 };
+    expect(sample(text, 'stormshift_operator_latency_seconds_bucket', { ...l, le: '0.0005' })).toBe(1);
+    expect(sample(text, 'stormshift_operator_latency_seconds_bucket', { ...l, le: '0.001' })).toBe(2);
+    expect(sample(text, 'stormshift_operator_latency_seconds_bucket', { ...l, le: '0.005' })).toBe(4);
+    expect(sample(text, 'stormshift_operator_latency_seconds_bucket', { ...l, le: '1' })).toBe(4);
+    expect(sample(text, 'stormshift_operator_latency_seconds_bucket', { ...l, le: '+Inf' })).toBe(5);
+    expect(sample(text, 'stormshift_operator_latency_seconds_count', l)).toBe(5);
+    expect(sample(text, 'stormshift_operator_latency_seconds_sum', l)).toBeCloseTo(2.007);
+    expect(text).toContain('# TYPE stormshift_operator_latency_seconds histogram');
   });
 
   it('exports channel fill and backpressure time', async () => {
@@ -79,8 +79,8 @@ describe('RuntimeMetrics over the /metrics endpoint', () => {
     c.queued = 50;
     c.blockedMs = 1234.5;
     const text = await scrape(metrics);
-    expect(sample(text, 'stormshift_channel_fill_ratio', { job: 'wc', from: 'split', to: 'count' })).toBe(0.25);
-    expect(sample(text, 'stormshift_backpressure_ms_total', { job: 'wc', from: 'split', to: 'count' })).toBe(1234.5);
+    expect(sample(text, 'stormshift_channel_fill_ratio', { job_name: 'wc', from: 'split', to: 'count' })).toBe(0.25);
+    expect(sample(text, 'stormshift_backpressure_seconds_total', { job_name: 'wc', from: 'split', to: 'count' })).toBe(1.2345);
   });
 
   it('exports checkpoint outcomes, duration and last size', async () => {
@@ -92,11 +92,11 @@ describe('RuntimeMetrics over the /metrics endpoint', () => {
     expect(c.lastCompletedId).toBe(8);
     expect(c.lastCompletedAt).toBeTypeOf('number');
     const text = await scrape(metrics);
-    expect(sample(text, 'stormshift_checkpoints_total', { job: 'wc', outcome: 'completed' })).toBe(2);
-    expect(sample(text, 'stormshift_checkpoints_total', { job: 'wc', outcome: 'failed' })).toBe(1);
-    expect(sample(text, 'stormshift_checkpoint_size_bytes', { job: 'wc' })).toBe(2048);
-    expect(sample(text, 'stormshift_checkpoint_duration_ms_count', { job: 'wc' })).toBe(2);
-    expect(sample(text, 'stormshift_checkpoint_duration_ms_bucket', { job: 'wc', le: '100' })).toBe(1);
+    expect(sample(text, 'stormshift_checkpoints_total', { job_name: 'wc', outcome: 'completed' })).toBe(2);
+    expect(sample(text, 'stormshift_checkpoints_total', { job_name: 'wc', outcome: 'failed' })).toBe(1);
+    expect(sample(text, 'stormshift_checkpoint_size_bytes', { job_name: 'wc' })).toBe(2048);
+    expect(sample(text, 'stormshift_checkpoint_duration_seconds_count', { job_name: 'wc' })).toBe(2);
+    expect(sample(text, 'stormshift_checkpoint_duration_seconds_bucket', { job_name: 'wc', le: '0.1' })).toBe(1);
   });
 
   it('exports async I/O gauges and counters', async () => {
@@ -108,7 +108,7 @@ describe('RuntimeMetrics over the /metrics endpoint', () => {
     a.cacheHits = 90;
     a.cacheMisses = 10;
     const text = await scrape(metrics);
-    const l = { job: 'enrich', operator: 'lookup', subtask: 0 };
+    const l = { job_name: 'enrich', operator: 'lookup', subtask: 0 };
     expect(sample(text, 'stormshift_async_inflight', l)).toBe(3);
     expect(sample(text, 'stormshift_async_timeouts_total', l)).toBe(1);
     expect(sample(text, 'stormshift_async_retries_total', l)).toBe(2);
@@ -121,12 +121,12 @@ describe('RuntimeMetrics over the /metrics endpoint', () => {
     metrics.operator('done', 'op', 0).recordsIn = 1;
     metrics.checkpoints('done').completed(1, 1);
     metrics.operator('running', 'op', 0).recordsIn = 2;
-    expect(sample(await scrape(metrics), 'stormshift_records_in_total', { job: 'done', operator: 'op', subtask: 0 })).toBe(1);
+    expect(sample(await scrape(metrics), 'stormshift_records_in_total', { job_name: 'done', operator: 'op', subtask: 0 })).toBe(1);
     metrics.remove('done');
     const text = await scrape(metrics);
-    expect(sample(text, 'stormshift_records_in_total', { job: 'done', operator: 'op', subtask: 0 })).toBeUndefined();
-    expect(sample(text, 'stormshift_checkpoints_total', { job: 'done', outcome: 'completed' })).toBeUndefined();
-    expect(sample(text, 'stormshift_records_in_total', { job: 'running', operator: 'op', subtask: 0 })).toBe(2);
+    expect(sample(text, 'stormshift_records_in_total', { job_name: 'done', operator: 'op', subtask: 0 })).toBeUndefined();
+    expect(sample(text, 'stormshift_checkpoints_total', { job_name: 'done', outcome: 'completed' })).toBeUndefined();
+    expect(sample(text, 'stormshift_records_in_total', { job_name: 'running', operator: 'op', subtask: 0 })).toBe(2);
     expect(metrics.snapshot().jobs.done).toBeUndefined();
   });
 
@@ -135,7 +135,7 @@ describe('RuntimeMetrics over the /metrics endpoint', () => {
     expect(metrics.registry).not.toBe(globalRegistry);
     metrics.operator('j', 'o', 0).recordsIn = 4;
     const text = await scrape(metrics);
-    expect(sample(text, 'ss_records_in_total', { job: 'j', operator: 'o', subtask: 0, host: 'box1' })).toBe(4);
+    expect(sample(text, 'ss_records_in_total', { job_name: 'j', operator: 'o', subtask: 0, host: 'box1' })).toBe(4);
     expect(await globalRegistry.metrics()).not.toContain('records_in_total');
     expect(() => new RuntimeMetrics({ prefix: 'bad-prefix' })).toThrow(ConfigError);
   });

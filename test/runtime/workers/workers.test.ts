@@ -80,4 +80,17 @@ describe('worker threads', () => {
     expect(operators['numbers']!.recordsOut).toBe(30000);
     expect(operators['count']!.recordsIn).toBe(30000);
   });
+
+  it('bring latency and busy time of subtasks on worker threads to the main /metrics registry', async () => {
+    const out = join(work, 'latency');
+    const metrics = new RuntimeMetrics();
+    await runJob('workers-latency', { workers: 2, parallelism: 2, metrics }, [out, '5000']);
+    const text = await metrics.registry.metrics();
+    // The source runs on a worker; its per-record latency is only observed there.
+    const count = [...text.matchAll(/^stormshift_operator_latency_seconds_count\{job_name="workers-latency",operator="numbers",subtask="\d"\} (\d+)/gm)];
+    expect(count.length).toBe(2);
+    expect(count.reduce((sum, m) => sum + Number(m[1]), 0)).toBeGreaterThan(0);
+    const busy = [...text.matchAll(/^stormshift_operator_busy_seconds_total\{job_name="workers-latency",operator="count",subtask="\d"\} (\S+)/gm)];
+    expect(busy.reduce((sum, m) => sum + Number(m[1]), 0)).toBeGreaterThan(0);
+  });
 });

@@ -33,7 +33,7 @@ describe('kafka source', () => {
       const offsets = await committedOffsets(admin, groupId, topic);
       return [0, 1, 2].every((p) => offsets[p] === '1000');
     }, 15_000, 'committed offsets 1000 on every partition');
-    const lagZero = new RegExp(`stormshift_kafka_consumer_lag\\{topic="${topic}",partition="0"\\} 0`);
+    const lagZero = new RegExp(`stormshift_kafka_consumer_lag\\{job_name="[^"]+",operator="[^"]+",topic="${topic}",partition="0"\\} 0`);
     await waitFor(async () => lagZero.test(await metrics.registry.getSingleMetricAsString('stormshift_kafka_consumer_lag')), 5000, 'lag gauge 0');
     await job.cancel();
     expect(sink.values.length).toBe(input.length);
