@@ -109,3 +109,6 @@ export * from './testing/index.ts';
 
 // storm-kafka-client and storm-redis surfaces: KafkaSpout, KafkaBolt, RedisLookupBolt, RedisStoreBolt
 export * from './external/index.ts';
+
+// Multilang: ShellBolt, ShellSpout, IShellMetric (§11)
+export * from './multilang/index.ts';
