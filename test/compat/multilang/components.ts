@@ -5,6 +5,8 @@
 import { fileURLToPath } from 'node:url';
 import {
   BaseRichBolt,
+  BaseRichSpout,
+  type SpoutOutputCollector,
   Fields,
   ShellBolt,
   ShellSpout,
@@ -31,13 +33,16 @@ export function expectedCounts(n: number): Map<string, number> {
 }
 
 export interface Record {
-  tuples: Array<{ stream: string; source: string; values: unknown[] }>;
+  tuples: Array<{ stream: string; source: string; task: number; values: unknown[] }>;
+  acked: unknown[];
+  totals: number[];
+  crashed: boolean;
 }
 const records = new Map<string, Record>();
 let nextId = 0;
 export function newRecord(): string {
   const id = `r${++nextId}`;
-  records.set(id, { tuples: [] });
+  records.set(id, { tuples: [], acked: [], totals: [], crashed: false });
   return id;
 }
 export function record(id: string): Record {
@@ -87,6 +92,51 @@ export class ScriptBolt extends ShellBolt {
 
 export class RecorderBolt extends BaseRichBolt {
   private collector!: OutputCollector;
+  private task = 0;
+  constructor(private readonly recordId: string) {
+    super();
+  }
+  prepare(_c: Conf, ctx: TopologyContext, collector: OutputCollector): void {
+    this.collector = collector;
+    this.task = ctx.getThisTaskId();
+  }
+  execute(t: Tuple): void {
+    record(this.recordId).tuples.push({ stream: t.getSourceStreamId(), source: t.getSourceComponent(), task: this.task, values: [...t.getValues()] });
+    this.collector.ack(t);
+  }
+  declareOutputFields(): void {}
+}
+
+/** Checkpoint-mode source: its position is a data field, so a restore rewinds it (§7a). */
+export class CounterSpout extends BaseRichSpout {
+  private next = 0;
+  private collector!: SpoutOutputCollector;
+  constructor(
+    private readonly recordId: string,
+    private readonly n: number,
+  ) {
+    super();
+  }
+  open(_c: Conf, _ctx: TopologyContext, collector: SpoutOutputCollector): void {
+    this.collector = collector;
+  }
+  nextTuple(): void {
+    if (this.next >= this.n) return;
+    const v = this.next++;
+    this.collector.emit([v], v);
+  }
+  override ack(id: unknown): void {
+    record(this.recordId).acked.push(id);
+  }
+  declareOutputFields(d: OutputFieldsDeclarer): void {
+    d.declare(new Fields('v'));
+  }
+}
+
+/** Sums its input in a data field (checkpointed); throws once after a checkpoint completed. */
+export class TotalBolt extends BaseRichBolt {
+  private total = 0;
+  private collector!: OutputCollector;
   constructor(private readonly recordId: string) {
     super();
   }
@@ -94,7 +144,13 @@ export class RecorderBolt extends BaseRichBolt {
     this.collector = collector;
   }
   execute(t: Tuple): void {
-    record(this.recordId).tuples.push({ stream: t.getSourceStreamId(), source: t.getSourceComponent(), values: [...t.getValues()] });
+    const r = record(this.recordId);
+    if (!r.crashed && r.acked.length > 0) {
+      r.crashed = true;
+      throw new Error('crash after a completed checkpoint');
+    }
+    this.total += t.getInteger(0);
+    r.totals.push(this.total);
     this.collector.ack(t);
   }
   declareOutputFields(): void {}
