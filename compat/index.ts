@@ -112,3 +112,6 @@ export * from './external/index.ts';
 
 // Multilang: ShellBolt, ShellSpout, IShellMetric (§11)
 export * from './multilang/index.ts';
+
+// Flux: YAML topologies (flux-core, flux-wrappers)
+export * from './flux/index.ts';

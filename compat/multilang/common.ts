@@ -1,5 +1,6 @@
 /** Shared by ShellBolt and ShellSpout: conf reading, the child's cwd, logging and message fields. */
 import { existsSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { confInt, type Conf } from '../component/config.ts';
 import type { TopologyContext } from '../component/context.ts';
 import { RuntimeException } from '../component/exceptions.ts';
@@ -90,4 +91,14 @@ export function describeMsg(msg: Record<string, unknown>): string {
 export function hidden<T extends object, V>(obj: T, key: symbol, value: V): V {
   Object.defineProperty(obj, key, { value, enumerable: false, configurable: true, writable: true });
   return value;
+}
+
+/**
+ * Where a topology file's multilang scripts live, as in a Storm jar: `resources/` next to the
+ * file when it exists, else the file's own folder.
+ */
+export function codeDirFor(topologyFile: string): string {
+  const dir = dirname(resolve(topologyFile));
+  const resources = join(dir, 'resources');
+  return existsSync(resources) && statSync(resources).isDirectory() ? resources : dir;
 }
