@@ -38,10 +38,12 @@ export interface Record {
   totals: number[];
   crashed: boolean;
 }
-const records = new Map<string, Record>();
-let nextId = 0;
+// On globalThis: a Flux file loads this module by path, which may be a second module instance.
+const g = globalThis as { __mlRecords?: Map<string, Record>; __mlNext?: number };
+const records = (g.__mlRecords ??= new Map<string, Record>());
 export function newRecord(): string {
-  const id = `r${++nextId}`;
+  g.__mlNext = (g.__mlNext ?? 0) + 1;
+  const id = `r${g.__mlNext}`;
   records.set(id, { tuples: [], acked: [], totals: [], crashed: false });
   return id;
 }
