@@ -73,7 +73,7 @@ streams:
     expect(bolt.tags).toEqual(['a', 'b']);
     const common = ft.topology.get_bolts().get('pass')!.get_common();
     expect(common.get_parallelism_hint()).toBe(3);
-    expect(JSON.parse(common.get_json_conf())).toMatchObject({ 'my.key': 7, 'topology.tasks': 6 });
+    expect(JSON.parse(common.get_json_conf() ?? '{}')).toMatchObject({ 'my.key': 7, 'topology.tasks': 6 });
   });
 
   it('Kafka spout config builders and Redis bolts by their Java names', async () => {
