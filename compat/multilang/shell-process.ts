@@ -185,6 +185,8 @@ export class ShellProcess {
         return;
       }
     }
+    // A process blocked on its task ids waits for this reply: send it now, not a loop phase later.
+    if (this.prio.length > 0) this.flush();
   }
 
   /** `pid:…, name:… exitCode:…, errorString:…` as Storm prints it. */
