@@ -26,6 +26,7 @@ import {
   type VerdictKind,
 } from '../translate/topology-run.ts';
 import { ErrorReporter } from './error-reporter.ts';
+import { attachShellTaskLogger } from '../multilang/shell-bolt.ts';
 import { restoreFields, snapshotFields } from './instance-fields.ts';
 import { TaskOutputs, exposed, frozenValues, type Outlet, type StreamOut } from './task-outputs.ts';
 import { enterTask, exitTask, installSleepHook, isThenable, runLifecycle, type SleepAccount } from './task-sleep.ts';
@@ -105,6 +106,7 @@ export class SpoutTask
   async start(): Promise<void> {
     installSleepHook();
     this.spout = cloneComponent(this.original, 'Spout', this.componentId) as ISpout;
+    attachShellTaskLogger(this.spout, (level, message) => this.run.log(level, `${this.run.name}/${this.componentId}:${this.taskId}: ${message}`));
     this.context = topologyContextFor(this.run.topology, this.run.conf, this.run.plan, this.run.stormId, this.taskId);
     this.hooks = this.context.hooks;
     this.outputs = new TaskOutputs(this.run, this.componentId, this.taskId, this.context);

@@ -38,6 +38,13 @@ export interface ShellTaskHooks {
   fatal?(error: Error): void;
 }
 
+/** Routes a shell component's log lines (the process's `log` and stderr) to its task's logger. */
+export function attachShellTaskLogger(component: unknown, log: (level: 'info' | 'warn' | 'error', message: string) => void): void {
+  if (component === null || typeof component !== 'object' || (component as { [STORM_KIND]?: unknown })[STORM_KIND] !== 'shell') return;
+  const hooks: ShellTaskHooks = { log: (level, message) => (level === 'trace' || level === 'debug' ? undefined : log(level, message)) };
+  Object.defineProperty(component, SHELL_TASK_HOOKS, { value: hooks, enumerable: false, configurable: true });
+}
+
 const RUNTIME: unique symbol = Symbol('stormshift.multilang.boltRuntime') as never;
 
 interface BoltRuntime {

@@ -25,6 +25,7 @@ import {
 } from './common.ts';
 import { checkSerializer } from './serializer.ts';
 import { ShellProcess, buildEnv, type ShellLog } from './shell-process.ts';
+import { SHELL_TASK_HOOKS, type ShellTaskHooks } from './shell-bolt.ts';
 
 const RUNTIME: unique symbol = Symbol('stormshift.multilang.spoutRuntime') as never;
 
@@ -76,7 +77,8 @@ export class ShellSpout implements ISpout {
     checkSerializer(topoConf);
     const componentId = context.getThisComponentId();
     const taskId = context.getThisTaskId();
-    const log = defaultShellLog(`${componentId}:${taskId}`);
+    const hooks = (this as unknown as { [SHELL_TASK_HOOKS]?: ShellTaskHooks })[SHELL_TASK_HOOKS];
+    const log = hooks?.log ?? defaultShellLog(`${componentId}:${taskId}`);
     const proc = new ShellProcess(this.command, 'ShellSpout', componentId, taskId);
     const rt: SpoutRuntime = hidden(this, RUNTIME, {
       process: proc,
