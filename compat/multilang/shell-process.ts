@@ -26,7 +26,7 @@ export interface ShellProcessHandlers {
 }
 
 /**
- * stormshift's `storm.py`. It goes on PYTHONPATH, after the user's entries: a script's own folder
+ * stormshift's `storm.py` and `storm.cjs`. The first goes on PYTHONPATH, after the user's entries: a script's own folder
  * comes first in Python's search path, so a `storm.py` shipped in `resources/` still wins.
  */
 export const ADAPTER_DIR = fileURLToPath(new URL('./resources/', import.meta.url));
@@ -35,6 +35,9 @@ export const ADAPTER_DIR = fileURLToPath(new URL('./resources/', import.meta.url
 export function buildEnv(extra: Record<string, string> | Map<string, string> | null | undefined): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
   env.PYTHONPATH = env.PYTHONPATH ? `${env.PYTHONPATH}${delimiter}${ADAPTER_DIR}` : ADAPTER_DIR;
+  // Node scripts: `require('./storm')` falls back to stormshift's storm.js API when none is shipped.
+  const preload = `--require ${JSON.stringify(join(ADAPTER_DIR, 'storm-resolve.cjs'))}`;
+  env.NODE_OPTIONS = env.NODE_OPTIONS ? `${env.NODE_OPTIONS} ${preload}` : preload;
   const entries = extra instanceof Map ? [...extra] : Object.entries(extra ?? {});
   for (const [k, v] of entries) {
     if (k === 'PATH') env.PATH = `${env.PATH ?? ''}${delimiter}${v}`;
