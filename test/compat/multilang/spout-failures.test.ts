@@ -18,14 +18,14 @@ class BadSpout extends ShellSpout {
   }
 }
 
-async function errorsFor(name: string, mode: string): Promise<string[]> {
+async function errorsFor(name: string, mode: string, conf: Record<string, unknown> = {}): Promise<string[]> {
   const b = new TopologyBuilder();
   b.setSpout('bad', new BadSpout(mode));
   b.setBolt('out', new RecorderBolt(newRecord())).shuffleGrouping('bad');
   cluster = new LocalCluster();
   await cluster.submitTopology(
     name,
-    { 'stormshift.multilang.code.dir': RESOURCES, 'topology.subprocess.timeout.secs': 1, 'stormshift.multilang.heartbeat.interval.ms': 50 },
+    { 'stormshift.multilang.code.dir': RESOURCES, ...conf },
     b.createTopology(),
   );
   const errors = (): string[] => cluster!.getTopologyRun(name)!.errors.map((e) => String((e.error as Error).message));
@@ -35,7 +35,8 @@ async function errorsFor(name: string, mode: string): Promise<string[]> {
 
 describe('multilang spout failures (§11)', () => {
   it('a spout that never syncs after next fails its task on the heartbeat timeout', async () => {
-    const [first] = await errorsFor('ml-spout-hang', 'hang');
+    // Real time drives the check (1 s timeout, checked every 50 ms); the test waits for the error event.
+    const [first] = await errorsFor('ml-spout-hang', 'hang', { 'topology.subprocess.timeout.secs': 1, 'stormshift.multilang.heartbeat.interval.ms': 50 });
     expect(first).toMatch(/^Halting process: ShellSpout died\. Component: bad:\d+, Command: \[python3, bad_spout\.py, hang\]/);
     expect(first).toContain('subprocess heartbeat timeout');
   });
