@@ -50,9 +50,8 @@ program
     };
     // A Storm main submits while being imported, so the local-mode override (where StormSubmitter
     // lands, as under `storm local`) must be in place first.
-    const { LocalCluster } = await import('../compat/index.ts');
+    const { LocalCluster, codeDirFor } = await import('../compat/index.ts');
     const { setLocalOverride } = await import('../compat/local/local-override.ts');
-    const { codeDirFor } = await import('../compat/multilang/index.ts');
     const metrics = new RuntimeMetrics();
     // Shell components start in resources/ next to the topology file (a Storm jar's layout).
     const daemonConf = { 'stormshift.multilang.code.dir': codeDirFor(file) };

@@ -1,6 +1,6 @@
 /** `stormshift run topology.yaml` and `stormshift flux [--dry-run]`: Flux files, like `storm local … org.apache.storm.flux.Flux`. */
 import type { LocalCluster } from '../compat/index.ts';
-import { FluxException, formatFluxTopology, loadFluxTopology, type FluxParseOptions } from '../compat/flux/index.ts';
+import { FluxException, formatFluxTopology, loadFluxTopology, type FluxParseOptions } from '../compat/index.ts';
 import type { RuntimeMetrics } from '../runtime/index.ts';
 import type { RunOptions } from './run-job.ts';
 import { applyRunOptions, runTopologyModule } from './run-topology.ts';
