@@ -23,6 +23,14 @@ export function subprocessTimeoutMs(conf: Conf): number {
   return secs * 1000;
 }
 
+/** stormshift key: how long the process may take to answer the handshake (default: the subprocess timeout). */
+export const HANDSHAKE_TIMEOUT_CONF = 'stormshift.multilang.handshake.timeout.secs';
+
+export function handshakeTimeoutMs(conf: Conf): number {
+  const v = conf[HANDSHAKE_TIMEOUT_CONF];
+  return v === undefined || v === null ? subprocessTimeoutMs(conf) : confInt(conf, HANDSHAKE_TIMEOUT_CONF, 30) * 1000;
+}
+
 /** The child's working directory: the code dir unless `changeChildCWD(false)`; it must exist. */
 export function childCwd(kind: string, context: TopologyContext, changeDirectory: boolean): string | undefined {
   if (!changeDirectory) return undefined;

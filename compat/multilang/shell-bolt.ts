@@ -19,6 +19,7 @@ import {
   describeMsg,
   directTaskOf,
   handleMetrics,
+  handshakeTimeoutMs,
   heartbeatIntervalMs,
   hidden,
   logLevel,
@@ -120,7 +121,7 @@ export class ShellBolt implements IBolt {
       onMessage: (msg) => this.onMessage(rt, msg),
       onFatal: (error) => this.die(rt, error),
       log,
-    });
+    }, handshakeTimeoutMs(topoConf));
     log('info', `Launched subprocess with pid ${pid}`);
     rt.lastHeartbeat = Date.now();
     const interval = heartbeatIntervalMs(topoConf);

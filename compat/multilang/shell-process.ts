@@ -76,15 +76,31 @@ export class ShellProcess {
    * Starts the process in `cwd`, sends `{pidDir, conf, context}` and resolves with the pid the
    * process replied. Rejects (and kills it) on any failure before the reply.
    */
-  launch(conf: Conf, context: TopologyContext, cwd: string | undefined, env: NodeJS.ProcessEnv, handlers: ShellProcessHandlers): Promise<number> {
+  launch(
+    conf: Conf,
+    context: TopologyContext,
+    cwd: string | undefined,
+    env: NodeJS.ProcessEnv,
+    handlers: ShellProcessHandlers,
+    handshakeTimeoutMs: number,
+  ): Promise<number> {
     this.handlers = handlers;
     if (this.command.length === 0) return Promise.reject(new RuntimeException(`${this.kind} '${this.componentId}': empty command`));
     const pidDir = join(context.getPIDDir(), String(this.taskId));
     mkdirSync(pidDir, { recursive: true });
     const child = spawn(this.command[0]!, this.command.slice(1), { cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
     this.child = child;
+    // A process that never answers the handshake would hang prepare (and the submit) for good.
+    const timer = setTimeout(
+      () => this.die(new RuntimeException(`subprocess did not answer the handshake with {"pid": n} within ${handshakeTimeoutMs / 1000} s`)),
+      handshakeTimeoutMs,
+    );
+    timer.unref?.();
     const result = new Promise<number>((resolve, reject) => {
-      this.handshake = { resolve, reject };
+      this.handshake = {
+        resolve: (pid) => (clearTimeout(timer), resolve(pid)),
+        reject: (e) => (clearTimeout(timer), reject(e)),
+      };
     });
     child.on('error', (error) => this.die(new RuntimeException(`Error when launching multilang subprocess: ${error.message}`, { cause: error })));
     child.stdin!.on('error', (error) => this.die(new RuntimeException(`Pipe to subprocess seems to be broken! ${error.message}`, { cause: error })));

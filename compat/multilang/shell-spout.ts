@@ -15,6 +15,7 @@ import {
   describeMsg,
   directTaskOf,
   handleMetrics,
+  handshakeTimeoutMs,
   heartbeatIntervalMs,
   hidden,
   logLevel,
@@ -97,7 +98,7 @@ export class ShellSpout implements ISpout {
       onMessage: (msg) => this.onMessage(rt, msg),
       onFatal: (error) => this.die(rt, error),
       log,
-    });
+    }, handshakeTimeoutMs(topoConf));
     log('info', `Launched subprocess with pid ${pid}`);
   }
 

@@ -33,6 +33,8 @@ describe('multilang failures (§11): the task fails naming component, command an
     // reported error, never for an elapsed time.
     await runWith('ml-hang', new ScriptBolt(['python3', 'hang.py'], ['v']), {
       'topology.subprocess.timeout.secs': 1,
+      // A slow start on a busy machine must not count: the handshake keeps its own (default) bound.
+      'stormshift.multilang.handshake.timeout.secs': 60,
       'stormshift.multilang.heartbeat.interval.ms': 50,
     });
     await waitFor(() => errorsOf('ml-hang').length > 0, 30_000, 'the heartbeat timeout error');
@@ -79,5 +81,10 @@ describe('multilang failures (§11): the task fails naming component, command an
   it('an unsupported topology.multilang.serializer is rejected at prepare', async () => {
     const submit = runWith('ml-serializer', new ScriptBolt(['python3', 'hang.py'], ['v']), { 'topology.multilang.serializer': 'com.example.MsgPackSerializer' });
     await expect(submit).rejects.toThrow('Failed to construct multilang serializer from serializer com.example.MsgPackSerializer');
+  });
+
+  it('a subprocess that never answers the handshake fails the submit after the handshake timeout', async () => {
+    const submit = runWith('ml-mute', new ScriptBolt(['python3', 'mute.py'], ['v']), { 'stormshift.multilang.handshake.timeout.secs': 1 });
+    await expect(submit).rejects.toThrow(/Command: \[python3, mute\.py\].*did not answer the handshake with \{"pid": n\} within 1 s/s);
   });
 });

@@ -36,7 +36,11 @@ async function errorsFor(name: string, mode: string, conf: Record<string, unknow
 describe('multilang spout failures (§11)', () => {
   it('a spout that never syncs after next fails its task on the heartbeat timeout', async () => {
     // Real time drives the check (1 s timeout, checked every 50 ms); the test waits for the error event.
-    const [first] = await errorsFor('ml-spout-hang', 'hang', { 'topology.subprocess.timeout.secs': 1, 'stormshift.multilang.heartbeat.interval.ms': 50 });
+    const [first] = await errorsFor('ml-spout-hang', 'hang', {
+      'topology.subprocess.timeout.secs': 1,
+      'stormshift.multilang.heartbeat.interval.ms': 50,
+      'stormshift.multilang.handshake.timeout.secs': 60,
+    });
     expect(first).toMatch(/^Halting process: ShellSpout died\. Component: bad:\d+, Command: \[python3, bad_spout\.py, hang\]/);
     expect(first).toContain('subprocess heartbeat timeout');
   });
