@@ -77,4 +77,10 @@ describe('stormshift flux / run with a YAML file', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/top10 the=\d+/);
   });
+
+  it('stormshift run word-count.ts (the TS topology with ShellSpout/ShellBolt subclasses) starts its scripts in resources/', async () => {
+    const r = await run(['run', join(ROOT, 'samples/multilang/word-count.ts'), '-q'], (out) => /top10 the=\d+/.test(out));
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/top10 the=\d+/);
+  });
 });
