@@ -103,7 +103,12 @@ export class ShellProcess {
       };
     });
     child.on('error', (error) => this.die(new RuntimeException(`Error when launching multilang subprocess: ${error.message}`, { cause: error })));
-    child.stdin!.on('error', (error) => this.die(new RuntimeException(`Pipe to subprocess seems to be broken! ${error.message}`, { cause: error })));
+    child.stdin!.on('error', (error) => {
+      // EPIPE usually means the process just exited: let 'close' report it with its exit code and
+      // stderr; a process that only closed its stdin is failed here shortly after.
+      const grace = setTimeout(() => this.die(new RuntimeException(`Pipe to subprocess seems to be broken! ${error.message}`, { cause: error })), 1000);
+      grace.unref?.();
+    });
     child.stdin!.on('drain', () => this.drained());
     child.stderr!.setEncoding('utf8');
     child.stderr!.on('data', (text: string) => {
