@@ -42,6 +42,8 @@ program
   .option('--no-ui', 'do not serve the console')
   .option('--ui-read-only', 'the console refuses every action (savepoint, cancel, kill...) with 403')
   .addHelpText('after', EXIT_CODES_HELP)
+  .option('--filter <file>', 'Flux (.yaml): replace ${key} with values from this .properties file')
+  .option('--env-filter', 'Flux (.yaml): replace ${ENV-NAME} with the environment variable NAME')
   .action(async (file: string, args: string[], flags: Record<string, unknown>) => {
     const options: RunOptions = {
       parallelism: flags.parallelism as number | undefined,
@@ -63,13 +65,22 @@ program
     const { resolveJobFile, loadUserModule } = await import('./job-file.ts');
     file = resolveJobFile(file);
     const { isJobDefinition, defineJob, RuntimeMetrics } = await import('../runtime/index.ts');
-    const { LocalCluster } = await import('../compat/index.ts');
+    const { LocalCluster, codeDirFor } = await import('../compat/index.ts');
     const { setLocalOverride } = await import('../compat/local/local-override.ts');
     const metrics = new RuntimeMetrics();
-    const cluster = new LocalCluster({ metrics, log: (level, message) => {
+    // Shell components start in resources/ next to the topology file (a Storm jar's layout).
+    const daemonConf = { 'stormshift.multilang.code.dir': codeDirFor(file) };
+    const cluster = new LocalCluster({ metrics, daemonConf, log: (level, message) => {
       if (level !== 'info' || !options.quiet) process.stderr.write(`[stormshift] ${level}: ${message}\n`);
     } });
     const restoreOverride = setLocalOverride(cluster);
+    if (/\.ya?ml$/i.test(file)) {
+      const { runFluxFile } = await import('./run-flux.ts');
+      const fluxFlags = { filter: flags.filter as string | undefined, envFilter: Boolean(flags.envFilter) };
+      process.exitCode = await runFluxFile(file, args, options, fluxFlags, cluster, metrics);
+      restoreOverride();
+      return;
+    }
     let module: { default?: unknown };
     try {
       module = await loadUserModule(file);
@@ -112,6 +123,27 @@ program
     });
     clearInterval(keepAlive);
     await server.close();
+  });
+
+program
+  .command('flux')
+  .description('run or check a Flux YAML topology, like Storm\'s org.apache.storm.flux.Flux')
+  .argument('<file>', 'Flux topology (.yaml / .yml)')
+  .option('-d, --dry-run', 'build, validate and print the topology; do not run it')
+  .option('-f, --filter <file>', 'replace ${key} with values from this .properties file')
+  .option('-e, --env-filter', 'replace ${ENV-NAME} with the environment variable NAME')
+  .allowExcessArguments(true)
+  .allowUnknownOption(true)
+  .action(async (file: string, flags: Record<string, unknown>, command: Command) => {
+    const fluxFlags = { filter: flags.filter as string | undefined, envFilter: Boolean(flags.envFilter) };
+    if (flags.dryRun) {
+      const { fluxDryRun } = await import('./run-flux.ts');
+      process.exitCode = await fluxDryRun(file, fluxFlags);
+      return;
+    }
+    // Without --dry-run: `run` it, passing run options (--ttl, --checkpoint-interval, …) through.
+    const extra = [...(flags.filter ? ['--filter', String(flags.filter)] : []), ...(flags.envFilter ? ['--env-filter'] : [])];
+    await program.parseAsync([process.argv[0]!, process.argv[1]!, 'run', file, ...extra, ...command.args.slice(1)]);
   });
 
 program

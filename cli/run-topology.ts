@@ -100,7 +100,7 @@ export async function runTopologyModule(
 }
 
 /** CLI flags map onto Storm conf keys, so a topology needs no code change to use them. */
-function applyRunOptions(name: string, conf: Conf, options: RunOptions): Conf {
+export function applyRunOptions(name: string, conf: Conf, options: RunOptions): Conf {
   if (options.checkpointInterval !== undefined) conf[CONFIG_KEYS.TOPOLOGY_STATE_CHECKPOINT_INTERVAL] = options.checkpointInterval;
   const checkpointing = conf['stormshift.reliability'] === 'checkpoint' || options.checkpointInterval !== undefined;
   if (checkpointing && conf['stormshift.checkpoint.dir'] === undefined) {

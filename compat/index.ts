@@ -116,3 +116,8 @@ export { LoggingMetricsConsumer, type IMetricsConsumer, type TaskInfo, type Data
 
 // Status of running topologies, for the console (read-only use)
 export type { TopologyRun, ComponentStats, TaskStats, ReportedError } from './translate/topology-run.ts';
+// Multilang: ShellBolt, ShellSpout, IShellMetric (§11)
+export * from './multilang/index.ts';
+
+// Flux: YAML topologies (flux-core, flux-wrappers)
+export * from './flux/index.ts';

@@ -9,6 +9,7 @@ export const WORKLOADS: Readonly<Record<string, { title: string; load: () => Pro
   checkpoint: { title: 'Word count with checkpoints every 1 s vs none', load: () => import('./checkpoint.ts') },
   scaling: { title: 'CPU-heavy map on 2 worker threads vs 1', load: () => import('./scaling.ts') },
   'top-n': { title: 'Rolling top-10 words on a 1 s tick / timer', load: () => import('./top-n.ts') },
+  multilang: { title: 'Word count with a Python ShellBolt split vs the same bolt in TypeScript', load: () => import('./multilang.ts') },
 };
 
 export async function loadWorkload(name: string): Promise<WorkloadModule> {

@@ -29,6 +29,8 @@ import type { IStatefulComponent } from '../state/stateful-bolt.ts';
 import type { IWindowedBolt } from '../windowing/windowed-bolt.ts';
 import { restoreFields, snapshotFields } from './instance-fields.ts';
 import { TaskOutputs, exposed, frozenValues, type Outlet, type StreamOut } from './task-outputs.ts';
+import { ShellInvoker } from '../multilang/shell-invoker.ts';
+import type { ShellBolt } from '../multilang/shell-bolt.ts';
 import { enterTask, exitTask, installSleepHook, isThenable, runLifecycle, type SleepAccount } from './task-sleep.ts';
 
 const UNANCHORED = MessageId.makeUnanchored();
@@ -139,6 +141,10 @@ export class BoltTaskOperator extends StreamOperator<Tuple, never> implements IO
     if (this.kind === 'stateful') return new StatefulInvoker(instance as IBolt & IStatefulComponent, this);
     if (this.kind === 'basic') {
       return new BasicInvoker(instance as IBasicBolt, this);
+    }
+    // A dead subprocess fails the task from its I/O callback, not on the next tuple (§11).
+    if (this.kind === 'shell' && typeof (instance as ShellBolt).inFlight === 'function') {
+      return new ShellInvoker(instance as ShellBolt, this, (error) => this.crash(error));
     }
     if (this.kind !== 'rich' && this.kind !== 'shell') {
       throw new UnsupportedOperationException(`Bolt '${this.componentId}': ${this.kind} bolts are not supported by this executor`);

@@ -19,6 +19,7 @@ import { RoutedTuple } from './routed-tuple.ts';
 import type { ComponentStats, SpoutTaskHandle, TopologyRun } from '../translate/topology-run.ts';
 import { VERDICT_ACK, VERDICT_FAIL, VERDICT_RESET, type VerdictKind } from './feedback.ts';
 import { ErrorReporter } from './error-reporter.ts';
+import { attachShellTaskLogger } from '../multilang/shell-bolt.ts';
 import { restoreFields, snapshotFields } from './instance-fields.ts';
 import { TaskOutputs, exposed, frozenValues, type Outlet, type StreamOut } from './task-outputs.ts';
 import { enterTask, exitTask, installSleepHook, isThenable, runLifecycle, type SleepAccount } from './task-sleep.ts';
@@ -98,6 +99,7 @@ export class SpoutTask
   async start(): Promise<void> {
     installSleepHook();
     this.spout = cloneComponent(this.original, 'Spout', this.componentId) as ISpout;
+    attachShellTaskLogger(this.spout, (level, message) => this.run.log(level, `${this.run.name}/${this.componentId}:${this.taskId}: ${message}`));
     this.context = topologyContextFor(this.run.topology, this.run.conf, this.run.plan, this.run.stormId, this.taskId);
     this.hooks = this.context.hooks;
     this.outputs = new TaskOutputs(this.run, this.componentId, this.taskId, this.context);

@@ -1,0 +1,3 @@
+# Never answers the handshake.
+import time
+time.sleep(3600)
