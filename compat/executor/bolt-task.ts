@@ -194,7 +194,7 @@ export class BoltTaskOperator extends StreamOperator<Tuple, never> implements IO
   private pump(): void {
     while (this.qHead < this.queue.length && this.ready && !this.crashed && this.inflight < this.maxInflight) {
       if (this.sleepUntil !== 0) {
-        const now = Date.now();
+        const now = this.context.processingTime.now();
         if (now < this.sleepUntil) {
           this.wakeAt(this.sleepUntil);
           return;
@@ -260,6 +260,7 @@ export class BoltTaskOperator extends StreamOperator<Tuple, never> implements IO
     if (this.crashed) return;
     const stats = this.stats;
     stats.executed++;
+    if (t instanceof TimerTuple || t === this.tickTuple) stats.systemExecuted++;
     let ms: number | null = null;
     if (start >= 0) {
       ms = performance.now() - start;
@@ -309,6 +310,10 @@ export class BoltTaskOperator extends StreamOperator<Tuple, never> implements IO
 
   log(level: 'info' | 'warn' | 'error', message: string): void {
     this.run.log(level, `${this.run.name}/${this.componentId}:${this.taskId}: ${message}`);
+  }
+
+  now(): number {
+    return this.context.processingTime.now();
   }
 
   schedulePeriodic(periodMs: number, fn: () => unknown): void {

@@ -3,6 +3,7 @@
  * failed, complete and execute latency, capacity; and the metrics v1 objects tasks registered
  * with `context.registerMetric`, read (`getValueAndReset`) once per their bucket.
  */
+import { every } from '../component/time.ts';
 import type { RuntimeMetrics } from '../../runtime/index.ts';
 import type { TopologyRun } from '../translate/topology-run.ts';
 
@@ -51,7 +52,8 @@ export function publishStormMetrics(run: TopologyRun, metrics: RuntimeMetrics): 
         capacity.set(l, s.capacity);
       }
     }
-    const wall = Date.now();
+    // Metric buckets follow Storm's clock, so simulated time closes them too (§12).
+    const wall = run.clock.now();
     for (const [taskId, { componentId, context }] of run.taskContexts) {
       for (const m of context.registeredMetrics) {
         const last = lastRead.get(m) ?? wall;
@@ -74,10 +76,9 @@ export function publishStormMetrics(run: TopologyRun, metrics: RuntimeMetrics): 
       }
     }
   };
-  const timer = setInterval(publish, PUBLISH_MS);
-  timer.unref();
+  const stop = every(run.clock, PUBLISH_MS, publish);
   return () => {
-    clearInterval(timer);
+    stop();
     publish();
   };
 }

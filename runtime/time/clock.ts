@@ -28,7 +28,8 @@ function wallTimer(at: number, callback: () => void): () => void {
 
 /** Wall-clock time: `Date.now()` and `setTimeout`. */
 export const systemClock: Clock = Object.freeze({
-  now: Date.now,
+  // Read Date.now at each call: test frameworks that fake timers replace it after load.
+  now: () => Date.now(),
   setTimer: wallTimer,
 });
 
