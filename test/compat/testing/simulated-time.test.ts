@@ -27,7 +27,7 @@ import {
   type Tuple,
   type TupleWindow,
 } from '../../../compat/index.ts';
-import { AssertionError, FeederSpout, Testing, TrackedTopology } from '../../../compat/testing/index.ts';
+import { AssertionError, FeederSpout, Testing, TestWordCounter, TrackedTopology } from '../../../compat/testing/index.ts';
 
 // Component instances are cloned per task (R9); what they record goes to module-level arrays.
 let ticks: number[] = [];
@@ -336,6 +336,21 @@ describe('TrackedTopology (§12)', () => {
       const results = captured.capturer.getAndClearResults();
       expect(Testing.multiseteq(Testing.readTuples(results, 'feeder'), [['p'], ['q']])).toBe(true);
       expect(Testing.multiseteq(Testing.readTuples(results, 'b'), [['p'], ['q']])).toBe(true);
+    });
+  });
+
+  it('the porting guide\'s example: a tracked, captured word counter processes exactly what was fed', async () => {
+    await Testing.withTrackedCluster(async (cluster) => {
+      const feeder = new FeederSpout(new Fields('word'));
+      const b = new TopologyBuilder();
+      b.setSpout('feeder', feeder);
+      b.setBolt('count', new TestWordCounter(), 2).fieldsGrouping('feeder', new Fields('word'));
+      const t = Testing.trackAndCaptureTopology(cluster, b.createTopology());
+      await cluster.submitTopology('tracked', new Config(), t.topology.getTopology());
+      feeder.feedNoWait(['a']);
+      feeder.feedNoWait(['b']);
+      await Testing.trackedWait(t, 2);
+      expect(Testing.multiseteq([['a', 1], ['b', 1]], Testing.readTuples(t.capturer.getResults(), 'count'))).toBe(true);
     });
   });
 });
