@@ -64,6 +64,7 @@ export { GlobalStreamId } from './component/global-stream-id.ts';
 export { Config, type Conf } from './component/config.ts';
 export { Utils } from './component/utils.ts';
 export { TupleUtils } from './component/tuple-utils.ts';
+export { Time, SimulatedTime } from './component/time.ts';
 export { Constants, Acker, CheckpointSpout } from './component/constants.ts';
 export { CountMetric, ReducedMetric, CombinedMetric, MeanReducer } from './component/metrics.ts';
 export { TimeCacheMap } from './reliability/time-cache-map.ts';

@@ -92,6 +92,7 @@ export type { CompletedCheckpointInfo } from './checkpoint/coordinator.ts';
 
 // Time
 export { ProcessingTimeService } from './time/processing-time.ts';
+export { ManualClock, systemClock, isManualClock, type Clock } from './time/clock.ts';
 
 // Embedded connectors
 export { generatorSource, IndexedRandom, type GeneratorOptions } from './connectors/generator.ts';

@@ -1,12 +1,11 @@
 /** Storm's `Utils` subset that topologies use (§6, R7). */
+import { currentClock, sleepOn } from './time.ts';
 
 /** Installed by the executor so `Utils.sleep` inside a task callback becomes a task back-off (R7). */
 export type SleepHook = (ms: number) => Promise<void>;
 
-const plainTimer: SleepHook = (ms) =>
-  new Promise<void>((resolve) => {
-    setTimeout(resolve, Math.max(0, Number(ms)));
-  });
+/** Outside a task: a plain wait on Storm's clock (simulated time while simulating, §12). */
+const plainTimer: SleepHook = (ms) => sleepOn(currentClock(), ms);
 
 let sleepHook: SleepHook = plainTimer;
 

@@ -23,6 +23,8 @@ export interface BoltHost {
   log(level: 'info' | 'warn' | 'error', message: string): void;
   /** Runs a callback on the task queue, serialized with execute (window timers). */
   schedulePeriodic(periodMs: number, fn: () => unknown): void;
+  /** Processing time on the topology's clock (simulated while simulating). */
+  now(): number;
   /** Delivers tuples that were held back (stateful buffering) through the task queue. */
   redeliver(tuples: readonly Tuple[]): void;
 }

@@ -204,7 +204,7 @@ export class BoltTaskOperator extends StreamOperator<Tuple, never> implements IO
   private pump(): void {
     while (this.qHead < this.queue.length && this.ready && !this.crashed && this.inflight < this.maxInflight) {
       if (this.sleepUntil !== 0) {
-        const now = Date.now();
+        const now = this.context.processingTime.now();
         if (now < this.sleepUntil) {
           this.wakeAt(this.sleepUntil);
           return;
@@ -271,6 +271,7 @@ export class BoltTaskOperator extends StreamOperator<Tuple, never> implements IO
     const stats = this.stats;
     stats.executed++;
     this.taskStats.executed++;
+    if (t instanceof TimerTuple || t === this.tickTuple) stats.systemExecuted++;
     let ms: number | null = null;
     if (start >= 0) {
       ms = performance.now() - start;
@@ -321,6 +322,10 @@ export class BoltTaskOperator extends StreamOperator<Tuple, never> implements IO
 
   log(level: 'info' | 'warn' | 'error', message: string): void {
     this.run.log(level, `${this.run.name}/${this.componentId}:${this.taskId}: ${message}`);
+  }
+
+  now(): number {
+    return this.context.processingTime.now();
   }
 
   schedulePeriodic(periodMs: number, fn: () => unknown): void {

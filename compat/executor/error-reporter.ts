@@ -29,7 +29,7 @@ export class ErrorReporter {
   }
 
   report(error: unknown): void {
-    const now = Date.now();
+    const now = this.run.clock.now();
     if (now - this.windowStart >= this.intervalMs) {
       this.windowStart = now;
       this.inWindow = 0;

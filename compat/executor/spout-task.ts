@@ -11,6 +11,7 @@ import type { TopologyContext } from '../component/context.ts';
 import { SpoutOutputCollector, type ISpoutOutputCollector } from '../component/collectors.ts';
 import type { ISpout, ITaskHook } from '../component/interfaces.ts';
 import { MessageId } from '../component/message-id.ts';
+import { every } from '../component/time.ts';
 import { rand64 } from '../reliability/rand64.ts';
 import { SpoutPendingMap, type PendingTuple } from '../reliability/spout-pending.ts';
 import { cloneComponent } from '../topology/clone.ts';
@@ -68,7 +69,7 @@ export class SpoutTask
   private activated = false;
   private opened = false;
   private emits = 0;
-  private rotateTimer: ReturnType<typeof setInterval> | undefined;
+  private stopRotate: (() => void) | undefined;
   private restoredFields: Record<string, unknown> | undefined;
   // Checkpoint mode (§7a): tracked tuples by root until a completed checkpoint covers them (ack) or
   // an explicit fail arrives; the roots emitted since the last barrier, and per checkpoint.
@@ -111,15 +112,15 @@ export class SpoutTask
     this.opened = true;
     if (this.restoredFields !== undefined) restoreFields(this.spout, this.restoredFields);
     if (this.run.ackers > 0 && this.run.timeoutsEnabled) {
-      this.rotateTimer = setInterval(() => this.enqueue(EV_ROTATE, null), this.run.timeoutSecs * 1000);
+      this.stopRotate = every(this.run.clock, this.run.timeoutSecs * 1000, () => this.enqueue(EV_ROTATE, null));
     }
     this.run.taskContexts.set(this.taskId, { componentId: this.componentId, context: this.context });
     this.run.taskOpened(this.taskId);
   }
 
   async close(): Promise<void> {
-    if (this.rotateTimer !== undefined) clearInterval(this.rotateTimer);
-    this.rotateTimer = undefined;
+    this.stopRotate?.();
+    this.stopRotate = undefined;
     if (this.run.spoutTasks.get(this.taskId) === this) this.run.spoutTasks.delete(this.taskId);
     for (const root of this.cpPending.keys()) this.run.checkpointRoots.delete(root);
     const wasOpen = this.opened;
@@ -135,6 +136,10 @@ export class SpoutTask
     }
   }
 
+  queuedEvents(): number {
+    return this.evKinds.length - this.evHead + (this.inflight ? 1 : 0);
+  }
+
   // --- the spout loop --------------------------------------------------------------------------
 
   poll(output: SourceOutput<RoutedTuple>): 'more' | 'idle' {
@@ -145,7 +150,7 @@ export class SpoutTask
       this.early = null;
     }
     if (this.inflight || this.crashed) return 'idle';
-    if (this.sleepUntil !== 0 && Date.now() < this.sleepUntil) return 'idle';
+    if (this.sleepUntil !== 0 && this.run.clock.now() < this.sleepUntil) return 'idle';
     if (!this.drainEvents()) return 'idle';
 
     if (!this.run.active) {
@@ -167,7 +172,7 @@ export class SpoutTask
       if (this.crashed) return 'idle';
       if (this.emits === before) break;
       emitted = true;
-      if (this.sleepUntil !== 0 && Date.now() < this.sleepUntil) break;
+      if (this.sleepUntil !== 0 && this.run.clock.now() < this.sleepUntil) break;
     }
     return emitted ? 'more' : 'idle';
   }
@@ -181,7 +186,7 @@ export class SpoutTask
       this.evPayloads[i] = undefined;
       if (this.handleEvent(kind, payload)) return false;
       if (this.crashed) return false;
-      if (this.sleepUntil !== 0 && Date.now() < this.sleepUntil) return false;
+      if (this.sleepUntil !== 0 && this.run.clock.now() < this.sleepUntil) return false;
     }
     this.evKinds.length = 0;
     this.evPayloads.length = 0;
@@ -195,7 +200,7 @@ export class SpoutTask
       case VERDICT_ACK: {
         const p = this.pending.take(payload as bigint);
         if (p === null) return false;
-        const latency = Date.now() - p.emitTime;
+        const latency = this.run.clock.now() - p.emitTime;
         this.stats.acked++;
         this.stats.completeMsTotal += latency;
         if (this.hooks.length > 0) {
@@ -232,7 +237,7 @@ export class SpoutTask
     if (p === null) return false;
     this.stats.failed++;
     if (this.hooks.length > 0) {
-      const latency = Date.now() - p.emitTime;
+      const latency = this.run.clock.now() - p.emitTime;
       for (const h of this.hooks) h.spoutFail?.({ messageId: p.msgId, spoutTaskId: this.taskId, failLatencyMs: latency });
     }
     return this.invoke('fail', p.msgId);
@@ -346,7 +351,7 @@ export class SpoutTask
     this.stats.emitted++;
     if (tracked && this.run.ackers > 0) {
       const root = rand64();
-      this.pending.add(root, messageId, streamId, frozen, Date.now());
+      this.pending.add(root, messageId, streamId, frozen, this.run.clock.now());
       const acc = this.route(so, frozen, directTask, root, targets);
       this.run.tracker!.init(root, acc, this.taskId);
     } else if (tracked && this.run.mode === 'checkpoint') {

@@ -4,33 +4,29 @@
  * part; the installed hook charges the back-off to it.
  */
 import { isThenable } from '../component/thenable.ts';
+import { currentClock, sleepOn } from '../component/time.ts';
 import { setSleepHook } from '../component/utils.ts';
 
 export interface SleepAccount {
-  /** Epoch ms before which the task starts no new callback. */
+  /** Time (on Storm's clock, simulated while simulating) before which the task starts no new callback. */
   sleepUntil: number;
 }
 
 let current: SleepAccount | null = null;
 let installed = false;
 
-function timer(ms: number): Promise<void> {
-  return new Promise<void>((resolve) => {
-    setTimeout(resolve, Math.max(0, ms));
-  });
-}
-
 export function installSleepHook(): void {
   if (installed) return;
   installed = true;
   setSleepHook((ms) => {
     const task = current;
+    const clock = currentClock();
     if (task !== null) {
-      const now = Date.now();
+      const now = clock.now();
       // Repeated sleeps in one callback add up (R7).
       task.sleepUntil = Math.max(task.sleepUntil, now) + Math.max(0, ms);
     }
-    return timer(ms);
+    return sleepOn(clock, ms);
   });
 }
 

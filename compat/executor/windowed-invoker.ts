@@ -111,7 +111,7 @@ export class WindowedInvoker implements BoltInvoker {
     if (this.restoredWindow !== undefined) wm.restore(this.restoredWindow);
     this.wm = wm;
     const interval = wm.timerIntervalMs();
-    if (interval !== null) this.host.schedulePeriodic(interval, () => this.settle(() => wm.onTimer(Date.now())));
+    if (interval !== null) this.host.schedulePeriodic(interval, () => this.settle(() => wm.onTimer(this.host.now())));
     return this.keeper?.coord.initState();
   }
 
@@ -130,7 +130,7 @@ export class WindowedInvoker implements BoltInvoker {
     const wm = this.wm!;
     return this.settle(() => {
       if (this.eventTime) wm.add(input, this.instance.getTimestampExtractor()!.extractTimestamp(input), input.getSourceGlobalStreamId().key());
-      else wm.add(input, Date.now());
+      else wm.add(input, this.host.now());
     });
   }
 

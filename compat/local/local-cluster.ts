@@ -6,10 +6,13 @@
 import type { JobHandle, Logger, RuntimeMetrics } from '../../runtime/index.ts';
 import { CONFIG_KEYS } from '../component/config-keys.ts';
 import { confInt, type Conf } from '../component/config.ts';
-import { AlreadyAliveException, NotAliveException, UnsupportedOperationException } from '../component/exceptions.ts';
+import { randomUUID } from 'node:crypto';
+import { AlreadyAliveException, IllegalStateException, NotAliveException, UnsupportedOperationException } from '../component/exceptions.ts';
+import { SimulatedTime, Time } from '../component/time.ts';
 import type { StormTopology } from '../topology/storm-topology.ts';
 import { validateTopology } from '../topology/validate.ts';
 import type { TopologyRun } from '../translate/topology-run.ts';
+import { notifyTrackedSubmit, TEST_TIMEOUT_MS, waitForIdle } from './idle.ts';
 import { KillOptions } from './kill-options.ts';
 import { LocalTopology, type TopologyKiller } from './local-topology.ts';
 import { setLocalOverride } from './local-override.ts';
@@ -24,6 +27,14 @@ export interface LocalClusterOptions {
   daemonConf?: Conf;
   log?: Logger;
   metrics?: RuntimeMetrics;
+  /**
+   * Simulated time (§12): time starts at 0 and moves only with `advanceClusterTime` /
+   * `Time.advanceTime`; every timer of the cluster's topologies follows it. Uses the simulated
+   * time already on (`Testing.withSimulatedTime`), else turns it on until `shutdown`.
+   */
+  simulatedTime?: boolean;
+  /** Storm's tracked-cluster id (`withTracked`). */
+  trackedId?: string | null;
 }
 
 let stormIdCounter = 0;
@@ -38,11 +49,47 @@ export class LocalCluster implements TopologyKiller, AsyncDisposable {
   private readonly metrics: RuntimeMetrics | undefined;
   private readonly topologies = new Map<string, RunningTopology>();
   private shutDown = false;
+  private readonly simulated: boolean;
+  /** The simulated time this cluster turned on (and turns off at shutdown), if it did. */
+  private readonly ownSimulation: SimulatedTime | null = null;
+  private readonly trackedId: string | null;
 
   constructor(options: LocalClusterOptions = {}) {
     this.daemonConf = { [CONFIG_KEYS.TOPOLOGY_ENABLE_MESSAGE_TIMEOUTS]: true, ...(options.daemonConf ?? {}) };
     this.log = options.log ?? defaultLog;
     this.metrics = options.metrics;
+    this.simulated = options.simulatedTime === true;
+    if (this.simulated && !Time.isSimulating()) this.ownSimulation = new SimulatedTime();
+    this.trackedId = options.trackedId ?? null;
+  }
+
+  /** True when this cluster was built with simulated time (and it is still on). */
+  isSimulating(): boolean {
+    return this.simulated && Time.isSimulating();
+  }
+
+  getTrackedId(): string | null {
+    return this.trackedId;
+  }
+
+  /**
+   * Storm's `advanceClusterTime`: waits until the cluster is idle, then moves simulated time
+   * `secs` seconds in steps of `incSecs`, waiting for idle after each step (ticks, timeouts,
+   * window triggers and sleeping spouts due in a step have run before the next one).
+   */
+  async advanceClusterTime(secs: number, incSecs = 1): Promise<void> {
+    if (!Time.isSimulating()) throw new IllegalStateException('Cannot simulate time unless in simulation mode');
+    if (!(incSecs > 0)) throw new IllegalStateException(`advanceClusterTime step must be positive, got ${incSecs}`);
+    await this.waitForIdle();
+    for (let left = secs; left > 0; left -= incSecs) {
+      Time.advanceTimeSecs(Math.min(incSecs, left));
+      await this.waitForIdle();
+    }
+  }
+
+  /** Resolves once every live topology is idle (§12); AssertionError after `timeoutMs` of wall time. */
+  waitForIdle(timeoutMs: number = TEST_TIMEOUT_MS): Promise<void> {
+    return waitForIdle(() => [...this.topologies.values()].map((t) => t.run), timeoutMs);
   }
 
   async submitTopology(name: string, conf: Conf | null | undefined, topology: StormTopology): Promise<LocalTopology> {
@@ -55,6 +102,7 @@ export class LocalCluster implements TopologyKiller, AsyncDisposable {
     const stormId = `${name}-${++stormIdCounter}-${Math.floor(Date.now() / 1000)}`;
     const running = await RunningTopology.create({ name, stormId, conf: topoConf, topology, log: this.log }, this.metrics);
     this.topologies.set(name, running);
+    notifyTrackedSubmit(topology, running.run);
     void running.stopped.then(() => {
       if (this.topologies.get(name) === running) this.topologies.delete(name);
     });
@@ -124,6 +172,7 @@ export class LocalCluster implements TopologyKiller, AsyncDisposable {
     const all = [...this.topologies.values()];
     for (const t of all) t.kill(0);
     await Promise.all(all.map((t) => t.stopped));
+    this.ownSimulation?.close();
   }
 
   close(): Promise<void> {
@@ -154,6 +203,8 @@ export class LocalCluster implements TopologyKiller, AsyncDisposable {
 
 export class LocalClusterBuilder {
   private daemonConf: Conf = {};
+  private simulated = false;
+  private trackedId: string | null = null;
 
   withSupervisors(_n: number): this {
     return this;
@@ -165,15 +216,18 @@ export class LocalClusterBuilder {
     this.daemonConf = { ...this.daemonConf, ...(conf instanceof Map ? Object.fromEntries(conf) : conf) };
     return this;
   }
-  withTracked(): this {
+  /** A tracked cluster (Storm's id for its counters; a random one when not given). */
+  withTracked(id?: string | null): this {
+    this.trackedId = id ?? randomUUID();
     return this;
   }
-  /** Simulated time would have to drive every runtime timer; stormshift does not, and says so (§12). */
-  withSimulatedTime(): this {
-    throw new UnsupportedOperationException('stormshift LocalCluster does not support simulated time');
+  /** Simulated time drives every timer of the cluster's topologies (§12). */
+  withSimulatedTime(simulated = true): this {
+    this.simulated = simulated;
+    return this;
   }
   build(): LocalCluster {
-    return new LocalCluster({ daemonConf: this.daemonConf });
+    return new LocalCluster({ daemonConf: this.daemonConf, simulatedTime: this.simulated, trackedId: this.trackedId });
   }
 }
 

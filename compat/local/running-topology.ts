@@ -1,7 +1,7 @@
 /** A submitted topology inside a `LocalCluster`: its shared run state, the runtime job, and its teardown. */
 import { CONFIG_KEYS } from '../component/config-keys.ts';
 import { confInt } from '../component/config.ts';
-import { StreamEnvironment, type JobConfig, type JobHandle, type Logger, type RuntimeMetrics } from '../../runtime/index.ts';
+import { StreamEnvironment, isManualClock, type JobConfig, type JobHandle, type Logger, type RuntimeMetrics } from '../../runtime/index.ts';
 import { buildJob } from '../translate/build-job.ts';
 import { TopologyRun, type TopologyRunOptions } from '../translate/topology-run.ts';
 import { WorkerTopologyContext } from '../component/context.ts';
@@ -23,6 +23,9 @@ export function jobConfigFor(run: TopologyRun, log: Logger, metrics: RuntimeMetr
     restart: { type: 'exponential-backoff', initialDelayMs: 100, maxDelayMs: 2000 },
   };
   if (metrics !== undefined) config.metrics = metrics;
+  // Simulated time (§12): the runtime's timers (ticks, window triggers, watermark and checkpoint
+  // intervals, checkpoint timeouts) follow the topology's clock.
+  if (isManualClock(run.clock)) config.clock = run.clock;
   if (run.mode === 'checkpoint' || run.stateful) {
     const interval = Math.max(100, confInt(run.conf, CONFIG_KEYS.TOPOLOGY_STATE_CHECKPOINT_INTERVAL, 1000));
     const dir = run.conf[CHECKPOINT_DIR_CONF];
@@ -38,7 +41,7 @@ export class RunningTopology {
   killed = false;
   readonly stopped: Promise<void>;
   private resolveStopped!: () => void;
-  private killTimer: ReturnType<typeof setTimeout> | undefined;
+  private cancelKillTimer: (() => void) | undefined;
   private stopMetrics: () => void = () => {};
 
   constructor(
@@ -107,16 +110,18 @@ export class RunningTopology {
     this.killed = true;
     this.run.killed = true;
     this.run.active = false;
-    if (this.killTimer !== undefined) clearTimeout(this.killTimer);
+    this.cancelKillTimer?.();
     if (waitSecs <= 0) {
       void this.job.cancel().catch(() => {});
       return;
     }
-    this.killTimer = setTimeout(() => void this.job.cancel().catch(() => {}), waitSecs * 1000);
+    // On the topology's clock: in simulated time the wait passes with advanceClusterTime, as in Storm.
+    const clock = this.run.clock;
+    this.cancelKillTimer = clock.setTimer(clock.now() + waitSecs * 1000, () => void this.job.cancel().catch(() => {}));
   }
 
   private finish(): void {
-    if (this.killTimer !== undefined) clearTimeout(this.killTimer);
+    this.cancelKillTimer?.();
     this.run.stop();
     this.stopMetrics();
     this.resolveStopped();

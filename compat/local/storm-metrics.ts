@@ -6,6 +6,7 @@
  * consumers named by `Config.registerMetricsConsumer` as well as exported.
  */
 import { hostname } from 'node:os';
+import { every } from '../component/time.ts';
 import type { RuntimeMetrics } from '../../runtime/index.ts';
 import { CONFIG_KEYS } from '../component/config-keys.ts';
 import { registeredClasses } from '../component/config.ts';
@@ -110,7 +111,8 @@ export function publishStormMetrics(run: TopologyRun, metrics: RuntimeMetrics): 
         if (run.bolts.includes(component)) capacity.set(l, s.capacity);
       }
     }
-    const wall = Date.now();
+    // Metric buckets follow Storm's clock, so simulated time closes them too (§12).
+    const wall = run.clock.now();
     for (const [taskId, { componentId, context }] of run.taskContexts) {
       for (const m of context.registeredMetrics) {
         const last = lastRead.get(m) ?? wall;
@@ -134,10 +136,9 @@ export function publishStormMetrics(run: TopologyRun, metrics: RuntimeMetrics): 
       }
     }
   };
-  const timer = setInterval(publish, PUBLISH_MS);
-  timer.unref();
+  const stop = every(run.clock, PUBLISH_MS, publish);
   return () => {
-    clearInterval(timer);
+    stop();
     publish();
     for (const u of unregister) u();
     for (const c of consumers) {

@@ -1,4 +1,5 @@
 import { IllegalArgumentException } from '../component/exceptions.ts';
+import { currentClock, every } from '../component/time.ts';
 import { RotatingMap, type ExpiredCallback } from './rotating-map.ts';
 
 type Callback<K, V> = ExpiredCallback<K, V> | ((key: K, value: V) => void);
@@ -13,7 +14,7 @@ type Callback<K, V> = ExpiredCallback<K, V> | ((key: K, value: V) => void);
 export class TimeCacheMap<K, V> {
   private readonly rotatingMap: RotatingMap<K, V>;
   private readonly callback: ExpiredCallback<K, V> | null;
-  private timer: ReturnType<typeof setInterval> | null;
+  private stopTimer: (() => void) | null;
 
   constructor(expirationSecs: number, numBuckets?: number, callback?: Callback<K, V> | null);
   constructor(expirationSecs: number, callback: Callback<K, V>);
@@ -28,8 +29,8 @@ export class TimeCacheMap<K, V> {
     this.rotatingMap = new RotatingMap<K, V>(numBuckets);
     this.callback = cb == null ? null : typeof cb === 'function' ? { expire: cb } : cb;
     const sleepMs = Math.trunc((Math.trunc(expirationSecs) * 1000) / (numBuckets - 1));
-    this.timer = setInterval(() => this.expireOldest(), Math.max(1, sleepMs));
-    this.timer.unref?.();
+    // Storm's cleaner thread sleeps on Time: in simulated time entries expire as time is advanced.
+    this.stopTimer = every(currentClock(), Math.max(1, sleepMs), () => this.expireOldest());
   }
 
   private expireOldest(): void {
@@ -60,9 +61,9 @@ export class TimeCacheMap<K, V> {
   }
 
   cleanup(): void {
-    if (this.timer !== null) {
-      clearInterval(this.timer);
-      this.timer = null;
+    if (this.stopTimer !== null) {
+      this.stopTimer();
+      this.stopTimer = null;
     }
   }
 }

@@ -10,3 +10,4 @@ export { TestWordSpout } from './test-word-spout.ts';
 export { TestWordCounter } from './test-word-counter.ts';
 export { TestGlobalCount } from './test-global-count.ts';
 export { TupleCaptureBolt } from './tuple-capture-bolt.ts';
+export { TrackedTopology, type TrackedKey } from './tracked-topology.ts';

@@ -1,12 +1,9 @@
 /** Parameter objects of Storm's `Testing` helpers, with Storm's getters and setters. */
 import { Config, type Conf } from '../component/config.ts';
+import { TEST_TIMEOUT_MS } from '../local/idle.ts';
 import { MockedSources } from './mocked-sources.ts';
 
-/** Storm's `Testing.TEST_TIMEOUT_MS`: 10 s unless the environment variable STORM_TEST_TIMEOUT_MS says otherwise. */
-export const TEST_TIMEOUT_MS: number = (() => {
-  const n = Number.parseInt(process.env.STORM_TEST_TIMEOUT_MS ?? '', 10);
-  return Number.isFinite(n) ? n : 10_000;
-})();
+export { TEST_TIMEOUT_MS } from '../local/idle.ts';
 
 export interface CompleteTopologyParamInit {
   mockedSources?: MockedSources | null;

@@ -11,6 +11,8 @@ import { Fields } from '../component/fields.ts';
 import { GlobalStreamId, GlobalStreamIdMap } from '../component/global-stream-id.ts';
 import { TupleImpl, type Tuple } from '../component/tuple.ts';
 import { Utils } from '../component/utils.ts';
+import { SimulatedTime, Time } from '../component/time.ts';
+import { AssertionError } from '../local/idle.ts';
 import { KillOptions } from '../local/kill-options.ts';
 import { LocalCluster } from '../local/local-cluster.ts';
 import { canonicalKey } from '../component/canonical.ts';
@@ -20,7 +22,10 @@ import { isCompletableSpout, type CompletableSpout } from './completable-spout.t
 import { FixedTupleSpout } from './fixed-tuple-spout.ts';
 import type { FixedTuple } from './fixed-tuple.ts';
 import { CompleteTopologyParam, MkClusterParam, MkTupleParam, TEST_TIMEOUT_MS, type CompleteTopologyParamInit } from './params.ts';
+import { TrackedTopology } from './tracked-topology.ts';
 import { TupleCaptureBolt } from './tuple-capture-bolt.ts';
+
+export { AssertionError };
 
 /** What `completeTopology` needs from a cluster: `LocalCluster` has it all. */
 export interface CompletableCluster {
@@ -29,20 +34,33 @@ export interface CompletableCluster {
   isAlive(name: string): boolean;
   whenStopped(name: string): Promise<void>;
   getTopologyRun?(name: string): TopologyRun | undefined;
+  isSimulating?(): boolean;
+  advanceClusterTime?(secs: number, incSecs?: number): Promise<void>;
 }
 
 export type CapturedResults = Map<string, FixedTuple[]>;
 
-export interface CapturedTopology {
-  readonly topology: StormTopology;
+export interface CapturedTopology<T = StormTopology> {
+  readonly topology: T;
   readonly capturer: TupleCaptureBolt;
 }
 
-/** Java's `AssertionError`, which Storm's `whileTimeout` throws when a test condition is not met in time. */
-export class AssertionError extends Error {
-  constructor(message: string) {
-    super(message);
-    Object.defineProperty(this, 'name', { value: 'AssertionError', writable: true, configurable: true, enumerable: false });
+type ClusterFn<T> = (cluster: LocalCluster) => T | Promise<T>;
+
+/** Storm's `MkClusterParam` or a plain `{ daemonConf }`, then the callback. */
+function clusterArgs<T>(a: unknown, b: ClusterFn<T> | undefined): [Conf | null | undefined, ClusterFn<T>] {
+  if (typeof a === 'function') return [undefined, a as ClusterFn<T>];
+  const daemonConf = a instanceof MkClusterParam ? a.getDaemonConf() : (a as { daemonConf?: Conf } | undefined)?.daemonConf;
+  return [daemonConf, b!];
+}
+
+async function withCluster<T>(builder: InstanceType<typeof LocalCluster.Builder>, daemonConf: Conf | null | undefined, fn: ClusterFn<T>): Promise<T> {
+  if (daemonConf != null) builder.withDaemonConf(daemonConf);
+  const cluster = builder.build();
+  try {
+    return await fn(cluster);
+  } finally {
+    await cluster.shutdown();
   }
 }
 
@@ -156,7 +174,9 @@ export class Testing {
       const deadline = Date.now() + timeoutMs;
       await cluster.submitTopology(name, p.getStormConf(), captured.topology);
       try {
-        timedOut = !(await Testing.waitUntilComplete(cluster, name, spoutObjects, deadline));
+        timedOut = cluster.isSimulating?.() === true
+          ? !(await Testing.waitUntilCompleteSimulated(cluster, spoutObjects, deadline))
+          : !(await Testing.waitUntilComplete(cluster, name, spoutObjects, deadline));
       } finally {
         if (cluster.isAlive(name)) {
           const kill = new KillOptions();
@@ -210,6 +230,24 @@ export class Testing {
       }
       if (now > deadline) return false;
     }
+  }
+
+  /**
+   * In simulated time, as Storm: 11 simulated seconds for the topology to come up, then 10 more
+   * per round until every spout is exhausted; each step waits for the cluster to be idle.
+   */
+  private static async waitUntilCompleteSimulated(
+    cluster: CompletableCluster,
+    spoutObjects: readonly CompletableSpout[],
+    deadline: number,
+  ): Promise<boolean> {
+    await cluster.advanceClusterTime!(11);
+    await cluster.advanceClusterTime!(10);
+    while (!spoutObjects.every((s) => s.isExhausted())) {
+      if (Date.now() > deadline) return false;
+      await cluster.advanceClusterTime!(10);
+    }
+    return true;
   }
 
   /** The value lists captured from `componentId` on `streamId`, in capture order. */
@@ -275,40 +313,85 @@ export class Testing {
   }
 
   /** Runs `fn` with a fresh `LocalCluster` and always shuts it down. */
-  static withLocalCluster<T>(fn: (cluster: LocalCluster) => T | Promise<T>): Promise<T>;
-  static withLocalCluster<T>(param: MkClusterParam | { daemonConf?: Conf }, fn: (cluster: LocalCluster) => T | Promise<T>): Promise<T>;
-  static async withLocalCluster<T>(a: unknown, b?: (cluster: LocalCluster) => T | Promise<T>): Promise<T> {
-    const [param, fn] = typeof a === 'function' ? [undefined, a as (c: LocalCluster) => T | Promise<T>] : [a, b!];
-    const builder = new LocalCluster.Builder();
-    const daemonConf = param instanceof MkClusterParam ? param.getDaemonConf() : (param as { daemonConf?: Conf } | undefined)?.daemonConf;
-    if (daemonConf != null) builder.withDaemonConf(daemonConf);
-    const cluster = builder.build();
+  static withLocalCluster<T>(fn: ClusterFn<T>): Promise<T>;
+  static withLocalCluster<T>(param: MkClusterParam | { daemonConf?: Conf }, fn: ClusterFn<T>): Promise<T>;
+  static withLocalCluster<T>(a: unknown, b?: ClusterFn<T>): Promise<T> {
+    const [daemonConf, fn] = clusterArgs(a, b);
+    return withCluster(new LocalCluster.Builder(), daemonConf, fn);
+  }
+
+  /** Like `withLocalCluster` on a simulated-time cluster (§12): time starts at 0 and moves only when advanced. */
+  static withSimulatedTimeLocalCluster<T>(fn: ClusterFn<T>): Promise<T>;
+  static withSimulatedTimeLocalCluster<T>(param: MkClusterParam | { daemonConf?: Conf }, fn: ClusterFn<T>): Promise<T>;
+  static withSimulatedTimeLocalCluster<T>(a: unknown, b?: ClusterFn<T>): Promise<T> {
+    const [daemonConf, fn] = clusterArgs(a, b);
+    return withCluster(new LocalCluster.Builder().withSimulatedTime(), daemonConf, fn);
+  }
+
+  /** A tracked cluster; as in Storm, it runs in simulated time. */
+  static withTrackedCluster<T>(fn: ClusterFn<T>): Promise<T>;
+  static withTrackedCluster<T>(param: MkClusterParam | { daemonConf?: Conf }, fn: ClusterFn<T>): Promise<T>;
+  static withTrackedCluster<T>(a: unknown, b?: ClusterFn<T>): Promise<T> {
+    const [daemonConf, fn] = clusterArgs(a, b);
+    return withCluster(new LocalCluster.Builder().withTracked().withSimulatedTime(), daemonConf, fn);
+  }
+
+  /** Runs `fn` in simulated time (Storm's `Time.SimulatedTime` scope) and always ends it, also when `fn` rejects. */
+  static async withSimulatedTime<T>(fn: () => T | Promise<T>): Promise<T> {
+    const time = new SimulatedTime();
     try {
-      return await fn(cluster);
+      return await fn();
     } finally {
-      await cluster.shutdown();
+      time.close();
     }
   }
 
+  static mkTrackedTopology(cluster: LocalCluster, topology: StormTopology): TrackedTopology {
+    return new TrackedTopology(topology, cluster);
+  }
+
+  /** `captureTopology`, then tracked: submit `result.topology.getTopology()`, wait with `trackedWait(result)`. */
+  static trackAndCaptureTopology(cluster: LocalCluster, topology: StormTopology): CapturedTopology<TrackedTopology> {
+    const captured = Testing.captureTopology(topology);
+    return { topology: new TrackedTopology(captured.topology, cluster), capturer: captured.capturer };
+  }
+
+  /** Waits until `amt` (default 1) more spout tuples were emitted and fully processed (`TrackedTopology.trackedWait`). */
+  static trackedWait(topo: TrackedTopology | CapturedTopology<TrackedTopology>, amt?: number | null, timeoutMs?: number | null): Promise<void> {
+    const tracked = topo instanceof TrackedTopology ? topo : topo.topology;
+    return tracked.trackedWait(amt ?? 1, timeoutMs ?? TEST_TIMEOUT_MS);
+  }
+
+  /** Moves a simulated-time cluster `secs` seconds forward in steps of `step` (default 1), idle after each step. */
+  static advanceClusterTime(cluster: LocalCluster, secs: number, step = 1): Promise<void> {
+    return cluster.advanceClusterTime(secs, step);
+  }
+
+  /** In simulated time, 10 seconds of cluster time (Storm's internal helper); nothing otherwise. */
+  static async simulateWait(cluster: LocalCluster): Promise<void> {
+    if (Time.isSimulating()) await cluster.advanceClusterTime(10);
+  }
+
   /**
-   * Like `withLocalCluster` on a simulated-time cluster. stormshift's cluster cannot simulate
-   * time, so this rejects with `UnsupportedOperationException` (§12) before `fn` runs.
+   * Storm's `whileTimeout`: runs `body` while `condition` holds, AssertionError once `timeoutMs` of
+   * wall time passed. `body` may be async (it is awaited), so it can advance cluster time.
    */
-  static withSimulatedTimeLocalCluster<T>(fn: (cluster: LocalCluster) => T | Promise<T>): Promise<T>;
-  static withSimulatedTimeLocalCluster<T>(
-    param: MkClusterParam | { daemonConf?: Conf },
-    fn: (cluster: LocalCluster) => T | Promise<T>,
-  ): Promise<T>;
-  static async withSimulatedTimeLocalCluster<T>(a: unknown, b?: (cluster: LocalCluster) => T | Promise<T>): Promise<T> {
-    const [param, fn] = typeof a === 'function' ? [undefined, a as (c: LocalCluster) => T | Promise<T>] : [a, b!];
-    const builder = new LocalCluster.Builder();
-    const daemonConf = param instanceof MkClusterParam ? param.getDaemonConf() : (param as { daemonConf?: Conf } | undefined)?.daemonConf;
-    if (daemonConf != null) builder.withDaemonConf(daemonConf);
-    const cluster = builder.withSimulatedTime().build();
-    try {
-      return await fn(cluster);
-    } finally {
-      await cluster.shutdown();
+  static async whileTimeout(timeoutMs: number, condition: () => boolean, body: () => unknown): Promise<void>;
+  static async whileTimeout(condition: () => boolean, body: () => unknown): Promise<void>;
+  static async whileTimeout(a: unknown, b: unknown, c?: unknown): Promise<void> {
+    const [timeoutMs, condition, body] = typeof a === 'number' ? [a, b as () => boolean, c as () => unknown] : [TEST_TIMEOUT_MS, a as () => boolean, b as () => unknown];
+    const end = Date.now() + timeoutMs;
+    while (condition()) {
+      if (Date.now() > end) throw new AssertionError(`Test timed out (${timeoutMs}ms) ${String(condition)}`);
+      await body();
+      // A synchronous body must still let the cluster run before the condition is read again.
+      await new Promise((resolve) => setImmediate(resolve));
     }
+  }
+
+  /** True iff `pred` holds for every element (Storm's `isEvery`). */
+  static isEvery<T>(data: Iterable<T>, pred: (t: T) => boolean): boolean {
+    for (const t of data) if (!pred(t)) return false;
+    return true;
   }
 }

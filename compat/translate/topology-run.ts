@@ -4,11 +4,12 @@
  * the Storm-style statistics. The runtime job is built from it (`build-job.ts`); the executor's
  * tasks find their peers through it.
  */
-import type { Logger } from '../../runtime/index.ts';
+import type { Clock, Logger } from '../../runtime/index.ts';
 import type { TopologyContext } from '../component/context.ts';
 import { CONFIG_KEYS } from '../component/config-keys.ts';
 import { confInt, type Conf } from '../component/config.ts';
 import { CheckpointSpout as CP } from '../component/constants.ts';
+import { currentClock, every } from '../component/time.ts';
 import { AckTracker, type AckSink } from '../reliability/ack-tracker.ts';
 import { planTasks, type TaskPlan } from '../topology/tasks.ts';
 import type { StormTopology } from '../topology/storm-topology.ts';
@@ -22,6 +23,8 @@ export interface SpoutTaskHandle {
   enqueueVerdict(kind: VerdictKind, root: bigint): void;
   /** True between the task's `activate()` and `deactivate()` calls. */
   isActivated(): boolean;
+  /** Verdicts and timeouts queued but not yet delivered, plus one while a callback is pending (idle detection). */
+  queuedEvents?(): number;
 }
 export { VERDICT_ACK, VERDICT_FAIL, VERDICT_RESET, feedbackKey, type VerdictKind } from '../executor/feedback.ts';
 
@@ -39,6 +42,8 @@ export class ComponentStats {
   acked = 0;
   failed = 0;
   executed = 0;
+  /** Of `executed`: tick tuples and window/timer callbacks, which no tuple transfer precedes. */
+  systemExecuted = 0;
   /** Execute latency is sampled (as Storm's topology.stats.sample.rate does): total over `executeSamples`. */
   executeSamples = 0;
   executeMsTotal = 0;
@@ -63,6 +68,8 @@ export interface TopologyRunOptions {
   conf: Conf;
   topology: StormTopology;
   log: Logger;
+  /** Storm's clock for this topology's timers; the one current at submission when unset (§12). */
+  clock?: Clock;
 }
 
 const MAX_REPORTED_ERRORS = 100;
@@ -115,7 +122,9 @@ export class TopologyRun implements AckSink {
   private readyDone = false;
   private opened = new Set<number>();
   readonly totalTasks: number;
-  private trackerTimer: ReturnType<typeof setInterval> | undefined;
+  private stopTracker: (() => void) | undefined;
+  /** Every Storm-facing timer of this topology reads this clock (simulated time when submitted while simulating). */
+  readonly clock: Clock;
 
   constructor(options: TopologyRunOptions) {
     this.name = options.name;
@@ -123,6 +132,7 @@ export class TopologyRun implements AckSink {
     this.conf = options.conf;
     this.topology = options.topology;
     this.log = options.log;
+    this.clock = options.clock ?? currentClock();
     this.plan = planTasks(this.conf, this.topology);
     this.routing = buildRoutingTable(this.topology, this.plan);
     const { spouts, bolts } = runnableComponents(this.topology);
@@ -151,16 +161,15 @@ export class TopologyRun implements AckSink {
 
   /** Starts the acker's own timeout rotation (3 buckets of T, §7.6). */
   start(): void {
-    if (this.tracker !== null && this.timeoutsEnabled && this.trackerTimer === undefined) {
+    if (this.tracker !== null && this.timeoutsEnabled && this.stopTracker === undefined) {
       const tracker = this.tracker;
-      this.trackerTimer = setInterval(() => tracker.rotate(), this.timeoutSecs * 1000);
-      this.trackerTimer.unref();
+      this.stopTracker = every(this.clock, this.timeoutSecs * 1000, () => tracker.rotate());
     }
   }
 
   stop(): void {
-    if (this.trackerTimer !== undefined) clearInterval(this.trackerTimer);
-    this.trackerTimer = undefined;
+    this.stopTracker?.();
+    this.stopTracker = undefined;
   }
 
   /** A task finished open/prepare; the submission resolves once every task did (§12). */
@@ -194,7 +203,7 @@ export class TopologyRun implements AckSink {
   }
 
   recordError(componentId: string, taskId: number, error: unknown): void {
-    this.errors.push({ componentId, taskId, error, time: Date.now() });
+    this.errors.push({ componentId, taskId, error, time: this.clock.now() });
     if (this.errors.length > MAX_REPORTED_ERRORS) this.errors.shift();
   }
 

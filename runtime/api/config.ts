@@ -2,6 +2,7 @@ import type { CheckpointStorage } from '../checkpoint/storage.ts';
 import { createRestartStrategy, type RestartStrategyConfig } from '../checkpoint/restart.ts';
 import { ConfigError } from '../errors.ts';
 import type { RuntimeMetrics } from '../metrics/index.ts';
+import { isManualClock, type Clock } from '../time/clock.ts';
 
 export type LogLevel = 'info' | 'warn' | 'error';
 export type Logger = (level: LogLevel, message: string) => void;
@@ -53,6 +54,12 @@ export interface JobConfig {
   /** Savepoints on a wall-clock schedule (cron syntax). */
   savepoints?: { cron: string };
   log?: Logger;
+  /**
+   * Processing time for every timer of the job (processing-time timers, watermark intervals,
+   * mini-batch flushes, checkpoint interval and timeout). Default: the wall clock. A test passes
+   * a ManualClock and moves time with `advance`.
+   */
+  clock?: Clock;
 }
 
 const KNOWN_KEYS = new Set([
@@ -71,12 +78,16 @@ const KNOWN_KEYS = new Set([
   'metrics',
   'savepoints',
   'log',
+  'clock',
 ]);
 const KNOWN_CHECKPOINT_KEYS = new Set(['intervalMs', 'dir', 'retain', 'timeoutMs', 'storage']);
 
 export function validateJobConfig(config: JobConfig): void {
   for (const key of Object.keys(config)) {
     if (!KNOWN_KEYS.has(key)) throw new ConfigError(`unknown job option '${key}' (known: ${[...KNOWN_KEYS].join(', ')})`);
+  }
+  if (isManualClock(config.clock) && (config.workers ?? 0) > 0) {
+    throw new ConfigError('a ManualClock cannot drive worker threads (workers > 0): each worker keeps its own wall clock');
   }
   for (const key of Object.keys(config.checkpoint ?? {})) {
     if (!KNOWN_CHECKPOINT_KEYS.has(key)) throw new ConfigError(`unknown checkpoint option 'checkpoint.${key}'`);

@@ -1,5 +1,6 @@
 import { CheckpointError, messageOf } from '../errors.ts';
 import type { CheckpointMetrics } from '../metrics/index.ts';
+import { systemClock, type Clock } from '../time/clock.ts';
 import type { CheckpointData, CheckpointStorage, StoredCheckpoint } from './storage.ts';
 
 /** What a participating subtask acknowledges: its operator states and sink committables. */
@@ -15,6 +16,8 @@ export interface CheckpointCoordinatorOptions {
   metrics: CheckpointMetrics;
   firstCheckpointId: number;
   timeoutMs: number;
+  /** Processing time for the timeout and the checkpoint timestamps (the job's clock). */
+  clock?: Clock;
   /** Number of subtasks that must acknowledge each checkpoint. */
   participants(): number;
   /** Injects barriers at every source (or snapshots every subtask directly, for the final checkpoint). */
@@ -35,7 +38,7 @@ interface Pending {
   participants: Set<string>;
   resolve(stored: StoredCheckpoint): void;
   reject(error: Error): void;
-  timer: ReturnType<typeof setTimeout>;
+  cancelTimeout(): void;
   /** The trigger's promise, never rejecting: what whenIdle() waits on. */
   settled: Promise<void>;
 }
@@ -58,11 +61,13 @@ export class CheckpointCoordinator {
   private nextId: number;
   private pending: Pending | undefined;
   private stopped = false;
+  private readonly clock: Clock;
   lastCompleted: CompletedCheckpointInfo | undefined;
   completedCount = 0;
 
   constructor(private readonly options: CheckpointCoordinatorOptions) {
     this.nextId = options.firstCheckpointId;
+    this.clock = options.clock ?? systemClock;
   }
 
   get inProgress(): boolean {
@@ -86,12 +91,15 @@ export class CheckpointCoordinator {
       resolve = res;
       reject = rej;
     });
-    const timer = setTimeout(() => this.abort(id, new CheckpointError(`checkpoint ${id} timed out after ${this.options.timeoutMs} ms`)), this.options.timeoutMs);
+    const timestamp = this.clock.now();
+    const cancelTimeout = this.clock.setTimer(timestamp + this.options.timeoutMs, () =>
+      this.abort(id, new CheckpointError(`checkpoint ${id} timed out after ${this.options.timeoutMs} ms`)),
+    );
     const settled = promise.then(
       () => {},
       () => {},
     );
-    this.pending = { id, kind, startedAt: performance.now(), timestamp: Date.now(), acks: [], participants: new Set(), resolve, reject, timer, settled };
+    this.pending = { id, kind, startedAt: performance.now(), timestamp, acks: [], participants: new Set(), resolve, reject, cancelTimeout, settled };
     this.options.inject(id, direct);
     return promise;
   }
@@ -108,7 +116,7 @@ export class CheckpointCoordinator {
   stop(): void {
     this.stopped = true;
     if (this.pending) {
-      clearTimeout(this.pending.timer);
+      this.pending.cancelTimeout();
       this.pending.reject(new CheckpointError(`checkpoint ${this.pending.id} aborted: the job stopped`));
       this.pending = undefined;
     }
@@ -132,12 +140,12 @@ export class CheckpointCoordinator {
       }
       const stored = await this.options.storage.write(data);
       if (this.pending !== pending) return;
-      clearTimeout(pending.timer);
+      pending.cancelTimeout();
       this.pending = undefined;
       const durationMs = performance.now() - pending.startedAt;
       this.options.metrics.completed(durationMs, stored.bytes, pending.id);
       this.completedCount++;
-      this.lastCompleted = { id: pending.id, kind: pending.kind, path: stored.path, bytes: stored.bytes, durationMs, completedAt: Date.now() };
+      this.lastCompleted = { id: pending.id, kind: pending.kind, path: stored.path, bytes: stored.bytes, durationMs, completedAt: this.clock.now() };
       await this.options.complete(pending.id, acks);
       pending.resolve(stored);
     } catch (error) {
@@ -155,7 +163,7 @@ export class CheckpointCoordinator {
   private abort(checkpointId: number, error: Error): void {
     const pending = this.pending;
     if (!pending || pending.id !== checkpointId) return;
-    clearTimeout(pending.timer);
+    pending.cancelTimeout();
     this.pending = undefined;
     this.options.metrics.failed(error.message);
     pending.reject(error);

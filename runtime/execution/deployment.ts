@@ -5,6 +5,7 @@ import type { PhysicalPlan, PlanNode } from '../graph/plan.ts';
 import type { OperatorMetrics, RuntimeMetrics } from '../metrics/index.ts';
 import type { SourceOperator } from '../operators/source-operator.ts';
 import { subtaskForKey } from '../state/index.ts';
+import type { Clock } from '../time/clock.ts';
 import { ProcessingTimeService } from '../time/processing-time.ts';
 import { Backpressure } from './backpressure.ts';
 import { OutcomeLatch, type DeploymentOutcome } from './outcome.ts';
@@ -37,6 +38,8 @@ export interface DeploymentOptions {
   firstCheckpointId: number;
   /** Set inside a worker thread: only this worker's subtasks run here. */
   placement?: WorkerPlacement;
+  /** The job's processing time (JobConfig.clock); the wall clock when unset. */
+  clock?: Clock;
   log(level: 'info' | 'warn' | 'error', message: string): void;
 }
 
@@ -65,13 +68,14 @@ export class Deployment implements SubtaskHost {
   constructor(private readonly options: DeploymentOptions) {
     this.jobName = options.plan.jobName;
     this.maxParallelism = options.plan.maxParallelism;
-    this.clock = new ProcessingTimeService((error) => this.fail(error));
+    this.clock = new ProcessingTimeService((error) => this.fail(error), options.clock);
     this.coordinator = new CheckpointCoordinator({
       jobName: this.jobName,
       storage: options.storage,
       metrics: options.metrics.checkpoints(this.jobName),
       firstCheckpointId: options.firstCheckpointId,
       timeoutMs: options.checkpointTimeoutMs,
+      ...(options.clock !== undefined ? { clock: options.clock } : {}),
       participants: () => this.subtasks.length,
       inject: (id, direct) => this.injectBarriers(id, direct),
       complete: (id, acks) => this.completeCheckpoint(id, acks),

@@ -261,6 +261,7 @@ export class JobRunner implements JobHandle {
           checkpointTimeoutMs: this.config.checkpoint?.timeoutMs ?? DEFAULT_TIMEOUT_MS,
           restoreFrom,
           firstCheckpointId: nextId,
+          ...(this.config.clock !== undefined ? { clock: this.config.clock } : {}),
           log: this.log,
         };
         const deployment: RunningDeployment = (this.config.workers ?? 0) > 0

@@ -1,41 +1,41 @@
 /**
- * Wall-clock timers for one executor. Every callback runs as its own event-loop task, which is the
- * runtime's "mailbox": it never interleaves with a record being processed. Shutting the service
- * down cancels everything, so callbacks of a failed incarnation never touch the restored one.
+ * Processing-time timers for one executor. Every callback runs as its own event-loop task (or
+ * inside a manual clock's advance), which is the runtime's "mailbox": it never interleaves with a
+ * record being processed. Shutting the service down cancels everything, so callbacks of a failed
+ * incarnation never touch the restored one. Time comes from the job's Clock (the wall clock unless
+ * a test installed a ManualClock).
  */
-const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+import { systemClock, type Clock } from './clock.ts';
 
 export class ProcessingTimeService {
-  private readonly handles = new Set<ReturnType<typeof setTimeout>>();
+  private readonly cancels = new Set<() => void>();
   private stopped = false;
 
-  constructor(private readonly onError: (error: unknown) => void) {}
+  constructor(
+    private readonly onError: (error: unknown) => void,
+    readonly clock: Clock = systemClock,
+  ) {}
 
   now(): number {
-    return Date.now();
+    return this.clock.now();
   }
 
-  /** Runs `callback(at)` at wall-clock time `at` (or soon after). Returns a cancel function. */
+  /** Runs `callback(at)` once the clock reaches `at` (or soon after). Returns a cancel function. */
   schedule(at: number, callback: (time: number) => void): () => void {
     if (this.stopped) return noop;
-    const delay = Math.min(MAX_TIMEOUT_MS, Math.max(0, at - Date.now()));
-    const handle = setTimeout(() => {
-      this.handles.delete(handle);
+    const cancel = this.clock.setTimer(at, () => {
+      this.cancels.delete(cancel);
       if (this.stopped) return;
-      if (Date.now() < at && delay === MAX_TIMEOUT_MS) {
-        this.schedule(at, callback);
-        return;
-      }
       try {
         callback(at);
       } catch (error) {
         this.onError(error);
       }
-    }, delay);
-    this.handles.add(handle);
+    });
+    this.cancels.add(cancel);
     return () => {
-      clearTimeout(handle);
-      this.handles.delete(handle);
+      cancel();
+      this.cancels.delete(cancel);
     };
   }
 
@@ -46,9 +46,9 @@ export class ProcessingTimeService {
     const run = (time: number): void => {
       if (cancelled) return;
       callback(time);
-      if (!cancelled) cancelCurrent = this.schedule(Date.now() + periodMs, run);
+      if (!cancelled) cancelCurrent = this.schedule(this.clock.now() + periodMs, run);
     };
-    cancelCurrent = this.schedule(Date.now() + periodMs, run);
+    cancelCurrent = this.schedule(this.clock.now() + periodMs, run);
     return () => {
       cancelled = true;
       cancelCurrent();
@@ -61,8 +61,8 @@ export class ProcessingTimeService {
 
   shutdown(): void {
     this.stopped = true;
-    for (const handle of this.handles) clearTimeout(handle);
-    this.handles.clear();
+    for (const cancel of this.cancels) cancel();
+    this.cancels.clear();
   }
 }
 

@@ -17,12 +17,19 @@ interface Run {
   stderr: string;
 }
 
-function run(args: string[], onStderr?: (text: string, child: ReturnType<typeof spawn>) => void): Promise<Run> {
+function run(
+  args: string[],
+  onStderr?: (text: string, child: ReturnType<typeof spawn>) => void,
+  onStdout?: (text: string, child: ReturnType<typeof spawn>) => void,
+): Promise<Run> {
   return new Promise((resolvePromise) => {
     const child = spawn(process.execPath, [BIN, ...args], { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      onStdout?.(stdout, child);
+    });
     child.stderr.on('data', (d: Buffer) => {
       stderr += d.toString();
       onStderr?.(stderr, child);
@@ -87,11 +94,12 @@ describe('stormshift run', () => {
   });
 
   it('runs the job on worker threads', async () => {
+    // Stopped (SIGTERM) once it printed a result, not after a fixed TTL: starting workers on a
+    // loaded machine can take longer than any TTL chosen for an idle one.
+    let stopped = false;
     const result = await run([
       'run',
       join(ROOT, 'samples/word-count/job.ts'),
-      '--ttl',
-      '4',
       '--metrics-port',
       '0',
       '--workers',
@@ -101,7 +109,12 @@ describe('stormshift run', () => {
       '--no-restore',
       '--checkpoint-dir',
       join(work, 'ckpt-w'),
-    ]);
+    ], undefined, (stdout, child) => {
+      if (!stopped && /top10 @\S+: the=\d+/.test(stdout)) {
+        stopped = true;
+        child.kill('SIGTERM');
+      }
+    });
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/top10 @\S+: the=\d+/);
     expect(result.stderr).not.toMatch(/failed/);

@@ -4,6 +4,7 @@ import {
   Duration,
   Fields,
   LocalCluster,
+  Time,
   TopologyBuilder,
   Values,
   type Conf,
@@ -44,11 +45,11 @@ describe('event-time windows (§9)', () => {
     const b = new TopologyBuilder();
     b.setSpout('s', new FnSpout({
       next(_ctx, c) {
-        // The late tuple must arrive after the watermark of 12000 was computed (every 50 ms).
-        if (phase >= phases.length || (phase > 0 && Date.now() - phaseStart < 300)) return;
+        // The late tuple must arrive after the watermark of 12000 was computed (every 50 simulated ms).
+        if (phase >= phases.length || (phase > 0 && Time.currentTimeMillis() - phaseStart < 300)) return;
         for (const ts of phases[phase]!) c.emit([ts], ts);
         phase++;
-        phaseStart = Date.now();
+        phaseStart = Time.currentTimeMillis();
       },
       ack: (id) => void acked.push(id),
     }, { default: ['ts'] }));
@@ -59,9 +60,15 @@ describe('event-time windows (§9)', () => {
     ).shuffleGrouping('s');
     b.setBolt('out', new FnBolt({ execute: (t, c) => { windows.push(t.getValues()); c.ack(t); } }), 1).shuffleGrouping('win');
     b.setBolt('lateSink', new FnBolt({ execute: (t, c) => { late.push(t); c.ack(t); } }), 1).shuffleGrouping('win', 'late');
-    cluster = new LocalCluster();
+    cluster = new LocalCluster.Builder().withSimulatedTime().build();
     await cluster.submitTopology('event-time', { 'topology.message.timeout.secs': 60 }, b.createTopology());
-    await waitFor(() => windows.length === 2 && late.length === 1, 5000, 'windows and late tuple');
+    // Simulated time: watermarks every 50 ms, the second phase 300 ms after the first, whatever the load.
+    await cluster.waitForIdle();
+    for (let i = 0; i < 6; i++) {
+      Time.advanceTime(100);
+      await cluster.waitForIdle();
+    }
+    expect([windows.length, late.length]).toEqual([2, 1]);
     expect(windows).toEqual([[10_000, [1000, 2000, 3000]], [20_000, [12_000]]]);
     expect(late[0]!.getFields().toList()).toEqual(['late_tuple']);
     expect((late[0]!.getValue(0) as Tuple).getValue(0)).toBe(500);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Config, Fields, KillOptions, LocalCluster, TopologyBuilder, TupleUtils, Utils, type Tuple } from '../../../compat/index.ts';
+import { Config, Fields, KillOptions, LocalCluster, Time, TopologyBuilder, TupleUtils, Utils, type Tuple } from '../../../compat/index.ts';
 import { FnBolt, FnSpout, counterSpout } from './fn-components.ts';
 import { sleep, waitFor } from '../e2e/fixtures.ts';
 import { shutDownAfterEach } from '../cluster-per-test.ts';
@@ -34,10 +34,13 @@ describe('tick tuples (§8)', () => {
         if (t.getValue(0) === 0) return new Promise<void>((r) => (release = r));
       },
     }), 1).shuffleGrouping('s').addConfiguration(Config.TOPOLOGY_TICK_TUPLE_FREQ_SECS, 1);
-    cluster = new LocalCluster();
+    cluster = new LocalCluster.Builder().withSimulatedTime().build();
     await cluster.submitTopology('ticks', {}, b.createTopology());
     await waitFor(() => release !== undefined, 5000, 'first tuple');
-    await sleep(1300);
+    // Simulated time: the first tick falls due while data 0 still holds the task.
+    await cluster.waitForIdle();
+    Time.advanceTimeSecs(1);
+    await cluster.waitForIdle();
     expect(log).toEqual(['data 0']);
     release!();
     await waitFor(() => log.includes('tick'), 5000, 'tick');
@@ -97,20 +100,27 @@ describe('async callbacks (R6) and Utils.sleep (R7)', () => {
     expect(started).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
   });
 
-  it('turns Utils.sleep in nextTuple into a back-off of the next callback', async () => {
+  it('turns Utils.sleep in nextTuple into a back-off of the next callback (simulated time)', async () => {
     const calls: number[] = [];
     const b = new TopologyBuilder();
     b.setSpout('s', new FnSpout({
       next() {
-        calls.push(Date.now());
+        calls.push(Time.currentTimeMillis());
         void Utils.sleep(40);
       },
     }));
     b.setBolt('b', new FnBolt({ execute: () => {} }), 1).shuffleGrouping('s');
-    cluster = new LocalCluster();
+    cluster = new LocalCluster.Builder().withSimulatedTime().build();
     await cluster.submitTopology('sleepy', {}, b.createTopology());
-    await waitFor(() => calls.length >= 4, 5000, 'calls');
-    for (let i = 1; i < 4; i++) expect(calls[i]! - calls[i - 1]!).toBeGreaterThanOrEqual(38);
+    await cluster.waitForIdle();
+    for (let i = 0; i < 3; i++) {
+      Time.advanceTime(20);
+      await cluster.waitForIdle();
+      Time.advanceTime(20);
+      await cluster.waitForIdle();
+    }
+    // Exactly one call per 40 simulated ms: the back-off neither shortens nor drifts.
+    expect(calls).toEqual([0, 40, 80, 120]);
   });
 });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { Config, FailedException, ReportedFailedException, LocalCluster, TopologyBuilder, BaseBasicBolt, Fields, type Tuple, type BasicOutputCollector, type OutputFieldsDeclarer } from '../../../compat/index.ts';
+import { Config, Time, FailedException, ReportedFailedException, LocalCluster, TopologyBuilder, BaseBasicBolt, Fields, type Tuple, type BasicOutputCollector, type OutputFieldsDeclarer } from '../../../compat/index.ts';
 import { FnBolt, FnSpout, counterSpout } from './fn-components.ts';
-import { sleep, waitFor } from '../e2e/fixtures.ts';
+import { waitFor } from '../e2e/fixtures.ts';
 import { shutDownAfterEach } from '../cluster-per-test.ts';
 
 let cluster: LocalCluster | undefined;
@@ -25,17 +25,17 @@ describe('acking (§7)', () => {
     cluster = new LocalCluster();
     await cluster.submitTopology('tree', {}, b.createTopology());
     await waitFor(() => held.length === 5 * 2 * 2, 5000, 'held tuples');
-    await sleep(30);
+    await cluster.waitForIdle();
     expect(acked).toEqual([]);
     // Ack all but one descendant of root 3: every other tree completes.
     const last = held.filter((h) => h.t.getValue(0) === 3).pop()!;
     for (const h of held) if (h !== last) h.c.ack(h.t);
     await waitFor(() => acked.length === 4, 5000, 'four acks');
-    await sleep(30);
+    await cluster.waitForIdle();
     expect([...acked].sort()).toEqual([0, 1, 2, 4]);
     last.c.ack(last.t);
     await waitFor(() => acked.length === 5, 5000, 'fifth ack');
-    await sleep(30);
+    await cluster.waitForIdle();
     expect([...count(acked).values()].every((n) => n === 1)).toBe(true);
     expect(failed).toEqual([]);
   });
@@ -49,12 +49,12 @@ describe('acking (§7)', () => {
     cluster = new LocalCluster();
     await cluster.submitTopology('fail', new Config(), b.createTopology());
     await waitFor(() => acked.length === 3 && failed.length === 1, 5000, 'verdicts');
-    await sleep(30);
+    await cluster.waitForIdle();
     expect(failed).toEqual([2]);
     expect([...acked].sort()).toEqual([0, 1, 3]);
   });
 
-  it('times out an unacked tuple between T and 2T', async () => {
+  it('times out an unacked tuple between T and 2T (simulated time)', async () => {
     const emittedAt = new Map<unknown, number>();
     const failedAt = new Map<unknown, number>();
     const b = new TopologyBuilder();
@@ -63,30 +63,32 @@ describe('acking (§7)', () => {
         const self = this as unknown as { done?: boolean };
         if (self.done) return;
         self.done = true;
-        emittedAt.set('x', Date.now());
+        emittedAt.set('x', Time.currentTimeMillis());
         c.emit(['x'], 'x');
       },
-      fail: (id) => void failedAt.set(id, Date.now()),
+      fail: (id) => void failedAt.set(id, Time.currentTimeMillis()),
     }));
     b.setBolt('b', new FnBolt({ execute: () => {} }), 1).shuffleGrouping('s');
     const conf = new Config();
     conf.setMessageTimeoutSecs(1);
-    cluster = new LocalCluster();
+    cluster = new LocalCluster.Builder().withSimulatedTime().build();
     await cluster.submitTopology('timeout', conf, b.createTopology());
-    await waitFor(() => failedAt.has('x'), 5000, 'timeout');
+    await cluster.waitForIdle();
+    expect(emittedAt.has('x')).toBe(true);
+    await cluster.advanceClusterTime(3);
     const elapsed = failedAt.get('x')! - emittedAt.get('x')!;
-    expect(elapsed).toBeGreaterThanOrEqual(950);
-    expect(elapsed).toBeLessThanOrEqual(2600);
+    expect(elapsed).toBeGreaterThanOrEqual(1000);
+    expect(elapsed).toBeLessThanOrEqual(2000);
   });
 
-  it('does not time out when topology.enable.message.timeouts is false', async () => {
+  it('does not time out when topology.enable.message.timeouts is false (simulated time)', async () => {
     const failed: unknown[] = [];
     const b = new TopologyBuilder();
     b.setSpout('s', counterSpout(1, { onFail: (id) => failed.push(id) }));
     b.setBolt('b', new FnBolt({ execute: () => {} }), 1).shuffleGrouping('s');
-    cluster = new LocalCluster();
+    cluster = new LocalCluster.Builder().withSimulatedTime().build();
     await cluster.submitTopology('no-timeout', { 'topology.message.timeout.secs': 1, 'topology.enable.message.timeouts': false }, b.createTopology());
-    await sleep(2300);
+    await cluster.advanceClusterTime(10);
     expect(failed).toEqual([]);
   });
 
@@ -108,12 +110,12 @@ describe('acking (§7)', () => {
     cluster = new LocalCluster();
     await cluster.submitTopology('pending', {}, b.createTopology());
     await waitFor(() => held.length === 3, 5000, 'three held');
-    await sleep(50);
+    await cluster.waitForIdle();
     expect(held.length).toBe(3);
     expect(Math.max(...pendingSeen)).toBe(2);
     held[0]!.c.ack(held[0]!.t);
     await waitFor(() => held.length === 4, 5000, 'one more after an ack');
-    await sleep(50);
+    await cluster.waitForIdle();
     expect(held.length).toBe(4);
     expect(acked).toEqual([1]);
   });
@@ -184,7 +186,7 @@ describe('basic bolts (§5.2)', () => {
     cluster = new LocalCluster();
     await cluster.submitTopology('basic', {}, b.createTopology());
     await waitFor(() => acked.length + failed.length === 4, 5000, 'verdicts');
-    await sleep(30);
+    await cluster.waitForIdle();
     expect([...acked].sort()).toEqual([0, 2]);
     expect([...failed].sort()).toEqual([1, 3]);
     const errors = cluster.getTopologyRun('basic')!.errors.map((e) => (e.error as Error).message);

@@ -10,6 +10,8 @@ import {
   StormSubmitter,
   TopologyBuilder,
   UnsupportedOperationException,
+  IllegalStateException,
+  Time,
   type Tuple,
 } from '../../../compat/index.ts';
 import { waitFor } from '../e2e/fixtures.ts';
@@ -71,8 +73,14 @@ describe('StormSubmitter and the local-mode override (§12)', () => {
     await waitFor(() => lines.some((l) => l.startsWith('Emitting: s default [w0]')), 5000, 'debug line');
   });
 
-  it('refuses simulated time instead of silently running in real time', () => {
-    expect(() => new LocalCluster.Builder().withSimulatedTime()).toThrow(UnsupportedOperationException);
+  it('a cluster built withSimulatedTime() turns simulated time on until it shuts down', async () => {
+    const cluster = new LocalCluster.Builder().withSimulatedTime().build();
+    expect([Time.isSimulating(), Time.currentTimeMillis()]).toEqual([true, 0]);
+    Time.advanceTime(1500);
+    expect(Time.currentTimeSecs()).toBe(1);
+    await cluster.shutdown();
+    expect(Time.isSimulating()).toBe(false);
+    expect(() => Time.advanceTime(1)).toThrow(IllegalStateException);
   });
 });
 

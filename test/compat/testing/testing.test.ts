@@ -12,6 +12,7 @@ import {
   LocalCluster,
   TopologyBuilder,
   UnsupportedOperationException,
+  Time,
   Values,
   type BasicOutputCollector,
   type Conf,
@@ -193,10 +194,15 @@ describe('Testing.withLocalCluster / withSimulatedTimeLocalCluster', () => {
     await expect(seen!.submitTopology('again', {}, wordCountTopology())).rejects.toThrow('shut down');
   });
 
-  it('refuses simulated time instead of running in real time', async () => {
-    let ran = false;
-    await expect(Testing.withSimulatedTimeLocalCluster(() => void (ran = true))).rejects.toBeInstanceOf(UnsupportedOperationException);
-    expect(ran).toBe(false);
+  it('runs the callback in simulated time starting at 0, and ends simulated time afterwards', async () => {
+    let seen: [boolean, number] | undefined;
+    await Testing.withSimulatedTimeLocalCluster(async (cluster) => {
+      seen = [cluster.isSimulating(), Time.currentTimeMillis()];
+      await cluster.advanceClusterTime(3);
+      expect(Time.currentTimeSecs()).toBe(3);
+    });
+    expect(seen).toEqual([true, 0]);
+    expect(Time.isSimulating()).toBe(false);
   });
 });
 

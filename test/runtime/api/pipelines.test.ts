@@ -1,8 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  ManualClock,
   OutputTag,
   StreamEnvironment,
+  collectSink,
   ValueStateDescriptor,
   subtaskForKey,
   type KeyedProcessFunction,
@@ -286,25 +288,30 @@ describe('keyed state and timers', () => {
   });
 
   it('processing-time timers fire, are de-duplicated per key and timestamp, and can be deleted', async () => {
-    const fired: string[] = [];
+    // A manual clock: every record sees the same processing time, so both registrations of a key
+    // name one timer whatever the machine's load, and the timers fire exactly when time is moved.
+    const clock = new ManualClock(1_000);
+    const fired: Array<[string, number, number]> = [];
+    let processed = 0;
+    let allProcessed!: () => void;
+    const processedAll = new Promise<void>((resolve) => (allProcessed = resolve));
     const fn: KeyedProcessFunction<string, string, string> = {
       processElement(v, ctx) {
-        const at = Math.ceil((ctx.currentProcessingTime() + 20) / 10) * 10;
+        const at = ctx.currentProcessingTime() + 20;
         ctx.timerService().registerProcessingTimeTimer(at);
         ctx.timerService().registerProcessingTimeTimer(at);
         if (v === 'c') ctx.timerService().deleteProcessingTimeTimer(at);
+        if (++processed === 4) allProcessed();
       },
       onTimer(ts, ctx, out) {
         expect(ctx.timeDomain).toBe('processing');
-        fired.push(ctx.getCurrentKey());
+        fired.push([ctx.getCurrentKey(), ts, ctx.currentProcessingTime()]);
         out.collect(`${ctx.getCurrentKey()}`);
-        expect(ctx.currentProcessingTime()).toBeGreaterThanOrEqual(ts);
       },
     };
     // An unbounded idle tail keeps the job alive until the timers fired; then it is cancelled.
-    const env = StreamEnvironment.create(quiet);
+    const env = StreamEnvironment.create({ ...quiet, clock });
     let polls = 0;
-    const { collectSink } = await import('../../../runtime/index.ts');
     const sink = collectSink<string>();
     env
       .fromSource({
@@ -320,10 +327,16 @@ describe('keyed state and timers', () => {
       .process(fn)
       .sinkTo(sink.sink);
     const handle = env.executeAsync();
-    await expect.poll(() => fired.length, { timeout: 2000 }).toBeGreaterThanOrEqual(2);
-    await new Promise((r) => setTimeout(r, 60));
+    await processedAll;
+    clock.advance(19);
+    expect(fired).toEqual([]);
+    clock.advance(1);
+    expect(fired.map(([k]) => k).sort()).toEqual(['a', 'b']);
+    // Each fires at its own timestamp, with processing time exactly there.
+    for (const [, ts, now] of fired) expect([ts, now]).toEqual([1_020, 1_020]);
+    clock.advance(10_000);
+    expect(fired).toHaveLength(2);
     await handle.cancel();
-    expect(fired.sort()).toEqual(['a', 'b']);
   });
 
   it('reduce and aggregate emit rolling results per key', async () => {

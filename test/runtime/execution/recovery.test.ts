@@ -11,16 +11,22 @@ import {
   type KeyedProcessFunction,
   type ValueState,
 } from '../../../runtime/index.ts';
-import { quiet, tempDir } from '../../fixtures/runtime/helpers.ts';
+import { gatedNumbers, quiet, tempDir, type Hold } from '../../fixtures/runtime/helpers.ts';
 
 const N = 4000;
 const KEYS = 13;
 
 /** generator → map (may throw once) → keyBy → running count per key → exactly-once collect sink. */
-function countingJob(config: JobConfig, sink: CollectSink<string>, options: { failAt?: { index: number; armed: { value: boolean } }; rate?: number; asyncStage?: boolean } = {}) {
+function countingJob(
+  config: JobConfig,
+  sink: CollectSink<string>,
+  options: { failAt?: { index: number; armed: { value: boolean } }; rate?: number; asyncStage?: boolean; hold?: Hold } = {},
+) {
   const env = StreamEnvironment.create({ ...quiet, ...config });
-  let stream = env
-    .generate({ count: N, generate: (i) => i, ...(options.rate ? { ratePerSecond: options.rate } : {}) }, { name: 'Numbers', parallelism: 2 })
+  const numbers = options.hold
+    ? env.fromSource(gatedNumbers(N, options.hold), { name: 'Numbers', parallelism: 2 })
+    : env.generate({ count: N, generate: (i) => i, ...(options.rate ? { ratePerSecond: options.rate } : {}) }, { name: 'Numbers', parallelism: 2 });
+  let stream = numbers
     .map((i) => {
       if (options.failAt && i === options.failAt.index && options.failAt.armed.value) {
         options.failAt.armed.value = false;
@@ -77,13 +83,13 @@ function dir(): string {
   return d.path;
 }
 
-async function waitFor(predicate: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
+/** Waits for an event (re-checked every few ms); only the test's own timeout bounds it. */
+async function waitFor(predicate: () => boolean): Promise<void> {
+  while (!predicate()) await new Promise((r) => setTimeout(r, 5));
 }
+
+const held = (): Hold => ({ at: N / 2, emitted: 0 });
+const released = (): Hold => ({ at: Infinity, emitted: 0 });
 
 describe('failover and checkpoints (in-process)', () => {
   it('a clean run produces the expected output exactly once', async () => {
@@ -131,15 +137,14 @@ describe('failover and checkpoints (in-process)', () => {
   it('restores across two execute() runs: cancel the first mid-way, the second resumes from the latest checkpoint', async () => {
     const checkpoints = dir();
     const sink = collectSink<string>({ exactlyOnce: true });
-    const first = countingJob({ checkpoint: { intervalMs: 20, dir: checkpoints } }, sink, { rate: 2500 }).executeAsync();
-    await waitFor(() => first.status().checkpoints >= 2 || ['finished', 'failed'].includes(first.status().state));
-    expect(first.status().state).toBe('running');
+    const first = countingJob({ checkpoint: { intervalMs: 20, dir: checkpoints } }, sink, { hold: held() }).executeAsync();
+    await waitFor(() => first.status().checkpoints >= 3);
     const cancelled = await first.cancel();
     expect(cancelled.state).toBe('cancelled');
     const committedByFirst = sink.values.length;
     expect(committedByFirst).toBeGreaterThan(0);
     expect(committedByFirst).toBeLessThan(N);
-    const second = await countingJob({ checkpoint: { intervalMs: 20, dir: checkpoints }, restore: 'latest' }, sink).execute();
+    const second = await countingJob({ checkpoint: { intervalMs: 20, dir: checkpoints }, restore: 'latest' }, sink, { hold: released() }).execute();
     expect(second.state).toBe('finished');
     expect(sink.values.sort()).toEqual(cleanOutput());
   });
@@ -148,15 +153,15 @@ describe('failover and checkpoints (in-process)', () => {
     const checkpoints = dir();
     const sink = collectSink<string>({ exactlyOnce: true });
     // No periodic checkpoints: the savepoint is the only commit point of the first run.
-    const first = countingJob({ checkpoint: { dir: checkpoints } }, sink, { rate: 2500 }).executeAsync();
-    await waitFor(() => first.status().state === 'running');
-    await new Promise((r) => setTimeout(r, 100));
+    const hold = held();
+    const first = countingJob({ checkpoint: { dir: checkpoints } }, sink, { hold }).executeAsync();
+    await waitFor(() => hold.emitted === N / 2);
     const savepoint = await first.triggerSavepoint();
     await first.cancel();
     expect(savepoint.kind).toBe('savepoint');
     expect(sink.values.length).toBeGreaterThan(0);
     expect(sink.values.length).toBeLessThan(N);
-    await countingJob({ checkpoint: { dir: checkpoints }, restore: { path: savepoint.path } }, sink).execute();
+    await countingJob({ checkpoint: { dir: checkpoints }, restore: { path: savepoint.path } }, sink, { hold: released() }).execute();
     expect(sink.values.sort()).toEqual(cleanOutput());
   });
 
@@ -177,9 +182,8 @@ describe('failover and checkpoints (in-process)', () => {
 
   it('a corrupt latest checkpoint is reported and the one before it is used', async () => {
     const checkpoints = dir();
-    const first = countingJob({ checkpoint: { intervalMs: 20, dir: checkpoints, retain: 5 } }, collectSink<string>({ exactlyOnce: true }), { rate: 2500 }).executeAsync();
-    await waitFor(() => first.status().checkpoints >= 2 || ['finished', 'failed'].includes(first.status().state));
-    expect(first.status().state).toBe('running');
+    const first = countingJob({ checkpoint: { intervalMs: 20, dir: checkpoints, retain: 5 } }, collectSink<string>({ exactlyOnce: true }), { hold: held() }).executeAsync();
+    await waitFor(() => first.status().checkpoints >= 3);
     await first.cancel();
     const files = readdirSync(checkpoints).filter((f) => f.startsWith('chk-')).sort();
     expect(files.length).toBeGreaterThanOrEqual(2);
@@ -187,7 +191,7 @@ describe('failover and checkpoints (in-process)', () => {
     writeFileSync(newest, 'not a checkpoint');
     const warnings: string[] = [];
     const sink = collectSink<string>({ exactlyOnce: true });
-    const env = countingJob({ checkpoint: { intervalMs: 20, dir: checkpoints, retain: 5 } }, sink);
+    const env = countingJob({ checkpoint: { intervalMs: 20, dir: checkpoints, retain: 5 } }, sink, { hold: released() });
     env.configure({ log: (level, message) => level !== 'info' && warnings.push(message) });
     await env.execute();
     expect(warnings.some((w) => w.includes(files.at(-1)!))).toBe(true);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  ManualClock,
   collectSink,
   EventTimeSessionWindows,
   OutputTag,
@@ -180,20 +181,20 @@ describe('processing-time windows', () => {
 
 describe('processing-time session windows', () => {
   it('bursts separated by more than the gap become separate sessions', async () => {
-    const env = StreamEnvironment.create(quiet);
+    // A manual clock: the bursts are 120 ms apart and the gap is 30 ms however slowly the machine
+    // runs. Time moves 1 ms per event-loop turn, so records of one burst share their session.
+    const clock = new ManualClock(0);
+    const env = StreamEnvironment.create({ ...quiet, clock });
     const sink = collectSink<number>();
     let phase = 0;
-    let burstAt = 0;
     env
       .fromSource<string>({
         createReader: () => ({
-          idleBackoffMs: 2,
           poll(out) {
             if (phase === 0) {
               for (const v of ['a', 'b', 'c']) out.collect(v);
-              burstAt = Date.now();
               phase = 1;
-            } else if (phase === 1 && Date.now() - burstAt >= 120) {
+            } else if (phase === 1 && clock.now() >= 120) {
               for (const v of ['d', 'e']) out.collect(v);
               phase = 2;
             }
@@ -207,8 +208,11 @@ describe('processing-time session windows', () => {
       .process<number>((_k, _w, items, out) => out.collect(items.length))
       .sinkTo(sink.sink);
     const handle = env.executeAsync();
-    const deadline = Date.now() + 5000;
-    while (sink.values.length < 2 && Date.now() < deadline) await sleep(5);
+    while (sink.values.length < 2) {
+      await new Promise((r) => setImmediate(r));
+      await sleep(1);
+      clock.advance(1);
+    }
     await handle.cancel();
     expect(sink.values).toEqual([3, 2]);
   });
