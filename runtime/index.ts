@@ -116,5 +116,10 @@ export {
   CheckpointError,
   ConnectorError,
   JobCancelledError,
+  PoisonRecordError,
   isRetriable,
+  isErrorCode,
+  ERROR_CODES,
+  type ErrorCode,
+  type StormshiftErrorOptions,
 } from './errors.ts';

@@ -24,6 +24,8 @@ export interface OperatorContext {
   readonly maxParallelism: number;
   /** True when this incarnation was restored from a checkpoint. */
   readonly restored: boolean;
+  /** Id of the checkpoint this incarnation restored (undefined on a fresh start). */
+  readonly restoredCheckpointId?: number | undefined;
   readonly metrics: OperatorMetrics;
   /** The job's registry, for operators that publish more than records in/out (async I/O, connectors). */
   readonly runtimeMetrics: RuntimeMetrics;

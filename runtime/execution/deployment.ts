@@ -87,6 +87,10 @@ export class Deployment implements SubtaskHost {
     return this.options.restoreFrom !== undefined;
   }
 
+  get restoredCheckpointId(): number | undefined {
+    return this.options.restoreFrom?.id;
+  }
+
   get isRunning(): boolean {
     return this.running;
   }

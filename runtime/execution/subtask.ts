@@ -29,6 +29,8 @@ export interface SubtaskHost {
   readonly maxParallelism: number;
   readonly clock: ProcessingTimeService;
   readonly restored: boolean;
+  /** Id of the checkpoint this incarnation restored, if any. */
+  readonly restoredCheckpointId?: number | undefined;
   readonly runtimeMetrics: RuntimeMetrics;
   operatorMetrics(node: PlanNode, subtaskIndex: number): OperatorMetrics;
   setBusy(owner: object, busy: boolean): void;
@@ -74,6 +76,9 @@ class RuntimeOperatorContext implements OperatorContext {
   }
   get restored(): boolean {
     return this.host.restored;
+  }
+  get restoredCheckpointId(): number | undefined {
+    return this.host.restoredCheckpointId;
   }
   get runtimeMetrics(): RuntimeMetrics {
     return this.host.runtimeMetrics;

@@ -30,6 +30,7 @@ export class SinkOperator<T> extends StreamOperator<T, never> {
       subtaskIndex: c.subtaskIndex,
       parallelism: c.parallelism,
       restored: c.restored,
+      restoredCheckpointId: c.restoredCheckpointId,
     });
   }
 
