@@ -4,7 +4,7 @@ import type { CompletedCheckpointInfo } from '../checkpoint/coordinator.ts';
 import { createRestartStrategy, type RestartStrategy } from '../checkpoint/restart.ts';
 import { scheduleSavepoints } from '../checkpoint/savepoint-schedule.ts';
 import { DirectoryCheckpointStorage, InMemoryCheckpointStorage, type CheckpointData, type CheckpointStorage, type StoredCheckpoint } from '../checkpoint/storage.ts';
-import { JobCancelledError, messageOf } from '../errors.ts';
+import { CheckpointError, JobCancelledError, messageOf } from '../errors.ts';
 import type { PhysicalPlan } from '../graph/plan.ts';
 import { RuntimeMetrics } from '../metrics/index.ts';
 import { Deployment } from './deployment.ts';
@@ -76,6 +76,8 @@ export class JobRunner implements JobHandle {
   private checkpoints = 0;
   private lastCheckpoint: CompletedCheckpointInfo | undefined;
   private lastError: string | undefined;
+  /** Unreadable checkpoints seen by the storage, by path: what a refused restore names. */
+  private readonly corrupt = new Map<string, string>();
   private cancelRequested = false;
   private wakeFromDelay: (() => void) | undefined;
   private readonly startedAt = performance.now();
@@ -94,7 +96,10 @@ export class JobRunner implements JobHandle {
         ? new DirectoryCheckpointStorage({
             dir: checkpoint.dir,
             retain: checkpoint.retain ?? 3,
-            onCorrupt: (path, error) => this.log('warn', `checkpoint ${path} is unreadable (${error.message}); using the one before it`),
+            onCorrupt: (path, error) => {
+              this.corrupt.set(path, error.message);
+              this.log('warn', `checkpoint ${path} is unreadable (${error.message}); trying the one before it`);
+            },
           })
         : new InMemoryCheckpointStorage());
     const checkpointing = checkpoint.intervalMs !== undefined;
@@ -148,8 +153,34 @@ export class JobRunner implements JobHandle {
   private async initialCheckpoint(): Promise<CheckpointData | undefined> {
     const restore = this.config.restore ?? (this.config.checkpoint?.dir ? 'latest' : 'none');
     if (restore === 'none') return undefined;
-    if (restore === 'latest') return (await this.storage.latest())?.data;
+    if (restore === 'latest') {
+      const found = await this.storage.latest();
+      if (found) return found.data;
+      await this.refuseSilentFreshStart();
+      return undefined;
+    }
     return this.storage.read(restore.path);
+  }
+
+  /**
+   * Checkpoints exist but none can be read. Starting fresh would replay the whole input into sinks
+   * that already committed part of it (duplicates), so it must be the user's decision, not ours.
+   */
+  private async refuseSilentFreshStart(): Promise<void> {
+    const listed = await this.storage.list();
+    const checkpoints = listed.filter((c) => c.kind === 'checkpoint');
+    if (checkpoints.length === 0) return;
+    const newest = checkpoints[0]!;
+    const reason = this.corrupt.get(newest.path) ?? 'unreadable';
+    const savepoints = listed.filter((c) => c.kind === 'savepoint').map((c) => c.path);
+    const older = savepoints.length > 0 ? ` (savepoints here: ${savepoints.join(', ')})` : '';
+    throw new CheckpointError(
+      `cannot restore '${this.jobName}': checkpoint ${newest.path} is corrupt (${reason})` +
+        (checkpoints.length > 1 ? ` and so are the ${checkpoints.length - 1} older ones` : ' and there is no older one') +
+        `. Choose: --restore OLDER (a savepoint or checkpoint file to start from${older}; restore: { path } in code) ` +
+        `or --no-restore (start fresh, replaying all input: output already committed is written again; restore: 'none' in code)`,
+      { path: newest.path, code: 'CHECKPOINT_CORRUPT', retriable: false },
+    );
   }
 
   private async run(): Promise<JobResult> {
