@@ -20,6 +20,7 @@ export {
 export { defineJob, isJobDefinition, loadJobModule, type JobDefinition } from './api/job.ts';
 export { type JobConfig, type CheckpointConfig, type Logger, type LogLevel } from './api/config.ts';
 export { type JobHandle, type JobResult, type JobStatus, type JobState } from './execution/job-runner.ts';
+export type { PoisonConfig, PoisonPolicy, DeadLetter } from './execution/poison.ts';
 
 // User functions
 export {

@@ -2,6 +2,7 @@ import type { CheckpointStorage } from '../checkpoint/storage.ts';
 import { createRestartStrategy, type RestartStrategyConfig } from '../checkpoint/restart.ts';
 import { ConfigError } from '../errors.ts';
 import type { RuntimeMetrics } from '../metrics/index.ts';
+import { validatePoisonConfig, type PoisonConfig } from '../execution/poison.ts';
 
 export type LogLevel = 'info' | 'warn' | 'error';
 export type Logger = (level: LogLevel, message: string) => void;
@@ -50,6 +51,8 @@ export interface JobConfig {
   /** Savepoints on a wall-clock schedule (cron syntax). */
   savepoints?: { cron: string };
   log?: Logger;
+  /** What to do with a record that makes an operator fail again and again (default: fail the job after 3). */
+  poison?: PoisonConfig;
 }
 
 const KNOWN_KEYS = new Set([
@@ -68,6 +71,7 @@ const KNOWN_KEYS = new Set([
   'metrics',
   'savepoints',
   'log',
+  'poison',
 ]);
 const KNOWN_CHECKPOINT_KEYS = new Set(['intervalMs', 'dir', 'retain', 'timeoutMs', 'storage']);
 
@@ -99,6 +103,7 @@ export function validateJobConfig(config: JobConfig): void {
   // A typo in the restart strategy (`delay` for `delayMs`) should fail here, where the job is
   // configured, not only once execute() builds the runner.
   if (config.restart !== undefined) createRestartStrategy(config.restart);
+  validatePoisonConfig(config.poison);
   const restore = config.restore;
   if (restore !== undefined && restore !== 'latest' && restore !== 'none' && typeof (restore as { path?: unknown }).path !== 'string') {
     throw new ConfigError(`job option 'restore' must be 'latest', 'none' or { path }, got ${JSON.stringify(restore)}`);

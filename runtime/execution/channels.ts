@@ -1,5 +1,6 @@
 import type { StreamOperator } from '../api/operator.ts';
 import type { OperatorMetrics } from '../metrics/index.ts';
+import type { PoisonGuard } from './poison.ts';
 
 /**
  * One producer subtask's view of one consumer subtask's input. In-thread channels deliver by
@@ -47,6 +48,8 @@ export class InputGate {
     private readonly head: StreamOperator,
     private readonly headMetrics: OperatorMetrics,
     sides: Array<1 | 2>,
+    /** Diverts records declared poison (policy 'skip'); undefined keeps the record path plain. */
+    readonly poison?: PoisonGuard,
   ) {
     for (let i = 0; i < sides.length; i++) this.channels.push(new InputChannel(this, head, headMetrics, sides[i]!));
   }
@@ -141,8 +144,18 @@ export class InputChannel implements ChannelEndpoint {
       return;
     }
     this.metrics.recordsIn++;
-    if (this.side === 1) this.head.processElement(value, timestamp);
-    else this.head.processElement2(value, timestamp);
+    const poison = this.gate.poison;
+    if (poison === undefined) {
+      if (this.side === 1) this.head.processElement(value, timestamp);
+      else this.head.processElement2(value, timestamp);
+      return;
+    }
+    try {
+      if (this.side === 1) this.head.processElement(value, timestamp);
+      else this.head.processElement2(value, timestamp);
+    } catch (error) {
+      if (!poison.divert(error)) throw error;
+    }
   }
 
   pushWatermark(watermark: number): void {

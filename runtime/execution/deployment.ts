@@ -12,6 +12,7 @@ import type { ChannelEndpoint } from './channels.ts';
 import { ChainedOutput, NodeOutput, sideOutputs } from './outputs.ts';
 import { gateAddress, Outbox, RemoteChannel, workerOf } from './remote-channel.ts';
 import { createRouter } from './routers.ts';
+import type { PoisonGuard } from './poison.ts';
 import { Subtask, type SubtaskHost, type SubtaskSnapshot } from './subtask.ts';
 
 /**
@@ -38,6 +39,8 @@ export interface DeploymentOptions {
   /** Set inside a worker thread: only this worker's subtasks run here. */
   placement?: WorkerPlacement;
   log(level: 'info' | 'warn' | 'error', message: string): void;
+  /** Set by the runner once some record was declared poison with policy 'skip'. */
+  poison?: PoisonGuard | undefined;
 }
 
 export type { DeploymentOutcome } from './outcome.ts';
@@ -85,6 +88,10 @@ export class Deployment implements SubtaskHost {
 
   get restored(): boolean {
     return this.options.restoreFrom !== undefined;
+  }
+
+  get poison(): PoisonGuard | undefined {
+    return this.options.poison;
   }
 
   get restoredCheckpointId(): number | undefined {
@@ -135,7 +142,7 @@ export class Deployment implements SubtaskHost {
     for (const subtask of this.subtasks) {
       const outputs: Output<unknown>[] = [];
       for (const node of subtask.chain.nodes) {
-        const main: Output<unknown>[] = node.chainedConsumers.map((c) => new ChainedOutput(subtask.operatorOf(c), subtask.metricsOf(c)));
+        const main: Output<unknown>[] = node.chainedConsumers.map((c) => new ChainedOutput(subtask.operatorOf(c), subtask.metricsOf(c), this.poison));
         const sides = new Map<string, Output<unknown>[]>();
         for (const edge of subtask.chain.outputs) {
           if (edge.from !== node) continue;

@@ -9,6 +9,7 @@ import type { PhysicalPlan } from '../graph/plan.ts';
 import { RuntimeMetrics } from '../metrics/index.ts';
 import { Deployment } from './deployment.ts';
 import { WorkerPoolDeployment } from './worker-pool.ts';
+import { PoisonTracker } from './poison.ts';
 import type { CheckpointCoordinator } from '../checkpoint/coordinator.ts';
 
 /** What the runner needs of one incarnation, on the main thread alone or spread over workers. */
@@ -43,6 +44,9 @@ export interface JobStatus {
   backpressured: boolean;
   backpressureMs: number;
   lastError: string | undefined;
+  /** Records detected as poison so far (any policy), and records diverted to the dead-letter output. */
+  poisonRecords: number;
+  deadLettered: number;
 }
 
 /** A running job: await `result`, or cancel it, take checkpoints and savepoints on demand. */
@@ -78,6 +82,7 @@ export class JobRunner implements JobHandle {
   private lastError: string | undefined;
   /** Unreadable checkpoints seen by the storage, by path: what a refused restore names. */
   private readonly corrupt = new Map<string, string>();
+  private readonly poison: PoisonTracker;
   private cancelRequested = false;
   private wakeFromDelay: (() => void) | undefined;
   private readonly startedAt = performance.now();
@@ -106,6 +111,7 @@ export class JobRunner implements JobHandle {
     this.restart = createRestartStrategy(
       config.restart ?? (checkpointing ? { type: 'exponential-backoff', initialDelayMs: 100, maxDelayMs: 10_000 } : { type: 'none' }),
     );
+    this.poison = new PoisonTracker(plan.jobName, config.poison ?? {}, this.metrics, this.log);
     this.result = this.run();
     this.result.catch(() => {});
   }
@@ -119,6 +125,8 @@ export class JobRunner implements JobHandle {
       backpressured: this.deployment?.backpressure.blocked ?? false,
       backpressureMs: this.deployment?.backpressure.blockedMs ?? 0,
       lastError: this.lastError,
+      poisonRecords: this.poison.poisonCount,
+      deadLettered: this.poison.deadLetterCount,
     };
   }
 
@@ -211,6 +219,7 @@ export class JobRunner implements JobHandle {
           restoreFrom,
           firstCheckpointId: nextId,
           log: this.log,
+          poison: this.poison.guard(),
         };
         const deployment: RunningDeployment = (this.config.workers ?? 0) > 0
           ? new WorkerPoolDeployment(deploymentOptions, this.config)
@@ -233,6 +242,8 @@ export class JobRunner implements JobHandle {
         await deployment.teardown();
         this.absorb(deployment);
         if (this.cancelRequested) return this.finish('cancelled');
+        const verdict = this.poison.judge(failure);
+        if (verdict.action === 'fail') failure = verdict.error;
         this.lastError = messageOf(failure);
         const delay = this.restart.nextDelay(failure, Date.now());
         if (delay === undefined) {

@@ -6,6 +6,7 @@ import { HeapKeyedStateBackend, OperatorStateStore } from '../state/index.ts';
 import { KeyedTimerService } from '../time/keyed-timers.ts';
 import type { ProcessingTimeService } from '../time/processing-time.ts';
 import { InputGate, type GateOwner } from './channels.ts';
+import type { PoisonGuard } from './poison.ts';
 import type { Router } from './routers.ts';
 
 /** What one operator of one subtask contributes to a checkpoint. */
@@ -38,6 +39,8 @@ export interface SubtaskHost {
   acknowledgeCheckpoint(checkpointId: number, subtask: Subtask, snapshot: Promise<SubtaskSnapshot>): void;
   subtaskFinished(subtask: Subtask): void;
   track(work: Promise<unknown>): void;
+  /** Diverts records declared poison with policy 'skip'. */
+  readonly poison?: PoisonGuard | undefined;
 }
 
 class RuntimeOperatorContext implements OperatorContext {
@@ -136,7 +139,7 @@ export class Subtask implements GateOwner {
     if (chain.inputChannels > 0) {
       const sides: Array<1 | 2> = [];
       for (const edge of chain.inputs) for (let i = 0; i < edge.from.parallelism; i++) sides.push(edge.inputSide);
-      this.gate = new InputGate(this, this.operators[0]!, this.metrics[0]!, sides);
+      this.gate = new InputGate(this, this.operators[0]!, this.metrics[0]!, sides, host.poison);
     }
   }
 
