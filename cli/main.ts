@@ -4,10 +4,10 @@ import { pathToFileURL } from 'node:url';
 import { isJobDefinition, defineJob, RuntimeMetrics, type JobDefinition } from '../runtime/index.ts';
 import { runNativeJob, type RunOptions } from './run-job.ts';
 
-function positiveInt(name: string) {
+function positiveInt(name: string, min = 0) {
   return (value: string): number => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a whole number >= 0, got '${value}'`);
+    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be a whole number >= ${min}, got '${value}'`);
     return n;
   };
 }
@@ -21,7 +21,7 @@ program
   .description('run a job module (native job or Storm topology), like `storm local`')
   .argument('<file>', 'TypeScript or JavaScript module; its default export is the job')
   .argument('[args...]', 'arguments for the job (after --)')
-  .option('-p, --parallelism <n>', 'default operator parallelism', positiveInt('--parallelism'))
+  .option('-p, --parallelism <n>', 'default operator parallelism', positiveInt('--parallelism', 1))
   .option('-w, --workers <n>', 'worker threads (0 = main event loop)', positiveInt('--workers'))
   .option('--checkpoint-interval <ms>', 'checkpoint every <ms> (enables checkpointing)', positiveInt('--checkpoint-interval'))
   .option('--checkpoint-dir <dir>', 'checkpoint directory (default .stormshift/checkpoints/<job>)')

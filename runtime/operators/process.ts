@@ -13,7 +13,7 @@ import type {
   RuntimeContext,
   TimerService,
 } from '../api/process-function.ts';
-import { StormshiftError } from '../errors.ts';
+import { JobGraphError, StormshiftError } from '../errors.ts';
 import type { KeySelector } from '../api/functions.ts';
 import { userError } from './user-error.ts';
 
@@ -46,7 +46,9 @@ abstract class ProcessOperatorBase<OUT> extends StreamOperator<unknown, OUT> imp
 
   protected runtimeContext(): RuntimeContext {
     const c = this.context;
-    return { jobName: c.jobName, operatorName: c.operatorName, subtaskIndex: c.subtaskIndex, parallelism: c.parallelism };
+    const context: RuntimeContext = { jobName: c.jobName, operatorName: c.operatorName, subtaskIndex: c.subtaskIndex, parallelism: c.parallelism };
+    if (c.keyedState === undefined) guardKeyedState(context, c.operatorName);
+    return context;
   }
 
   protected keyedRuntimeContext(): KeyedRuntimeContext {
@@ -64,6 +66,20 @@ abstract class ProcessOperatorBase<OUT> extends StreamOperator<unknown, OUT> imp
   protected fail(record: unknown, error: unknown): never {
     if (error instanceof StormshiftError) throw error;
     throw userError(this.context.operatorName, record, error);
+  }
+}
+
+/**
+ * A keyed function on an unkeyed stream used to die with "ctx.getState is not a function" on every
+ * restart. The state getters of an unkeyed context name the operator and the fix instead, as a
+ * graph error nobody retries.
+ */
+function guardKeyedState(context: object, operatorName: string): void {
+  const noKeyBy = (): never => {
+    throw new JobGraphError(`operator '${operatorName}' uses keyed state, but its input is not keyed: add keyBy(...) before it`);
+  };
+  for (const name of ['getState', 'getListState', 'getMapState', 'getReducingState', 'getAggregatingState']) {
+    if (!(name in context)) Object.defineProperty(context, name, { value: noKeyBy, enumerable: false, configurable: true });
   }
 }
 
@@ -91,6 +107,7 @@ export class ProcessOperator<IN, OUT> extends ProcessOperatorBase<OUT> {
 
   override open(): void | Promise<void> {
     this.ctx = contextFor(this);
+    guardKeyedState(this.ctx, this.context.operatorName);
     return this.fn.open?.(this.runtimeContext());
   }
 
