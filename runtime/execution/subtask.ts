@@ -98,6 +98,9 @@ class RuntimeOperatorContext implements OperatorContext {
   fail(error: unknown): void {
     this.host.fail(error);
   }
+  divertPoison(error: unknown): boolean {
+    return this.host.poison?.divert(error) ?? false;
+  }
   guard<A extends unknown[]>(fn: (...args: A) => void): (...args: A) => void {
     return (...args: A) => {
       try {
