@@ -5,10 +5,10 @@ import type { JobDefinition } from '../runtime/index.ts';
 import { EXIT, EXIT_CODES_HELP, packageVersion, reportFatal } from './errors.ts';
 import type { RunOptions } from './run-job.ts';
 
-function positiveInt(name: string) {
+function positiveInt(name: string, min = 0) {
   return (value: string): number => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a whole number >= 0, got '${value}'`);
+    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be a whole number >= ${min}, got '${value}'`);
     return n;
   };
 }
@@ -27,7 +27,7 @@ program
   .description('run a job module (native job or Storm topology), like `storm local`')
   .argument('<file>', 'TypeScript or JavaScript module (its default export is the job), or a folder holding one')
   .argument('[args...]', 'arguments for the job (after --)')
-  .option('-p, --parallelism <n>', 'default operator parallelism', positiveInt('--parallelism'))
+  .option('-p, --parallelism <n>', 'default operator parallelism', positiveInt('--parallelism', 1))
   .option('-w, --workers <n>', 'worker threads (0 = main event loop)', positiveInt('--workers'))
   .option('--checkpoint-interval <ms>', 'checkpoint every <ms> (enables checkpointing)', positiveInt('--checkpoint-interval'))
   .option('--checkpoint-dir <dir>', 'checkpoint directory (default .stormshift/checkpoints/<job>)')
@@ -170,6 +170,40 @@ program
   .action(async () => {
     const { runBench } = await import('../bench/index.ts');
     process.exitCode = await runBench(process.argv.slice(process.argv.indexOf('bench') + 1));
+  });
+
+program
+  .command('soak')
+  .description('kill a checkpointed job at random moments N times, restart it each time, and compare its committed output and state with an uninterrupted run')
+  .argument('<target>', 'word-count (native), word-count-topology (Storm API, checkpoint mode)')
+  .option('-n, --kills <n>', 'SIGKILLs to inject', positiveInt('--kills', 1), 100)
+  .option('-w, --workers <n>', 'worker threads for the job (native targets)', positiveInt('--workers'))
+  .option('--sentences <n>', 'input size (default: sized so the job outlives the kills)', positiveInt('--sentences', 1))
+  .option('--rate <n>', 'sentences per second while soaking', positiveInt('--rate', 1))
+  .option('--max-delay-ms <ms>', 'longest random wait after a new checkpoint before the kill', positiveInt('--max-delay-ms'), 300)
+  .option('--seed <n>', 'seed of the kill moments', positiveInt('--seed'))
+  .option('--keep', 'keep the working directory (outputs, checkpoints) for inspection')
+  .action(async (target: string, flags: Record<string, unknown>) => {
+    const { soak, formatSoakReport, soakTargets } = await import('./soak.ts');
+    if (!soakTargets().includes(target)) {
+      process.stderr.write(`stormshift soak: unknown target '${target}' (known: ${soakTargets().join(', ')})\n`);
+      process.exitCode = 2;
+      return;
+    }
+    const seed = (flags.seed as number | undefined) ?? Math.floor(Math.random() * 2 ** 31);
+    const report = await soak(target, {
+      kills: flags.kills as number,
+      ...(flags.workers !== undefined ? { workers: flags.workers as number } : {}),
+      ...(flags.sentences !== undefined ? { sentences: flags.sentences as number } : {}),
+      ...(flags.rate !== undefined ? { rate: flags.rate as number } : {}),
+      maxDelayMs: flags.maxDelayMs as number,
+      seed,
+      keep: Boolean(flags.keep),
+      log: (line) => process.stderr.write(`${line}\n`),
+    });
+    process.stdout.write(`${formatSoakReport(report)}\n`);
+    if (flags.keep) process.stdout.write(`  kept: ${report.dir}\n`);
+    process.exitCode = report.lost === 0 && report.duplicated === 0 && report.stateMismatches === 0 ? 0 : 1;
   });
 
 function isClass(fn: unknown): boolean {

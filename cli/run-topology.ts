@@ -61,6 +61,21 @@ export async function runTopologyModule(
   }
 
   const names = cluster.getTopologyNames();
+  // Signal handlers go in before "running" is printed: a supervisor that stops the run as soon as
+  // it reads that line must reach the handler (final checkpoint), not the default (instant death).
+  const stopped = new Promise<void>((resolve) => {
+    const timer = ttl !== undefined ? setTimeout(resolve, ttl * 1000) : undefined;
+    const onSignal = (): void => {
+      if (timer) clearTimeout(timer);
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      resolve();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    // Every topology killed from inside (or never alive) ends the run early.
+    void Promise.all(names.map((name) => cluster.whenStopped(name))).then(onSignal);
+  });
   const ui = await attachRunConsole(file, args, options);
   for (const name of names) ui?.addTopology(name, cluster);
   const metricsServer = await startMetricsServer(_metrics, { port: options.metricsPort ?? 0, host: options.metricsHost }).catch((error: Error) => {
@@ -74,21 +89,20 @@ export async function runTopologyModule(
   if (!options.quiet) process.stderr.write(`[stormshift] running ${names.join(', ')}${ttl !== undefined ? ` for ${ttl}s` : ' until Ctrl-C'}\n`);
   const status = options.quiet ? undefined : setInterval(() => printStats(cluster, names), 5000);
   status?.unref();
-  await new Promise<void>((resolve) => {
-    const timer = ttl !== undefined ? setTimeout(resolve, ttl * 1000) : undefined;
-    const onSignal = (): void => {
-      if (timer) clearTimeout(timer);
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      resolve();
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-    // Every topology killed from inside (or never alive) ends the run early.
-    void Promise.all(names.map((name) => cluster.whenStopped(name))).then(onSignal);
-  });
+  await stopped;
   if (status) clearInterval(status);
   if (!options.quiet) printStats(cluster, names);
+  // A last checkpoint before the kill (as `run` does for native jobs), so the next run resumes
+  // exactly where this one stopped instead of replaying from the last periodic one.
+  for (const name of cluster.getTopologyNames()) {
+    if (!cluster.isAlive(name)) continue;
+    try {
+      const path = await cluster.checkpoint(name);
+      if (path !== undefined) process.stderr.write(`[stormshift] final checkpoint of ${name}: ${path}\n`);
+    } catch (error) {
+      process.stderr.write(`[stormshift] warn: final checkpoint of ${name} failed: ${(error as Error)?.message ?? error}\n`);
+    }
+  }
   const kill = new KillOptions();
   kill.set_wait_secs(0);
   for (const name of cluster.getTopologyNames()) if (cluster.isAlive(name)) await cluster.killTopologyWithOpts(name, kill).catch(() => {});

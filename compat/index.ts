@@ -81,7 +81,10 @@ export {
   AlreadyAliveException,
   NotAliveException,
   AuthorizationException,
+  StormException,
 } from './component/exceptions.ts';
+// The shared base of every stormshift and Storm exception (code + retriable).
+export { StormshiftError, isRetriable, type ErrorCode } from '../runtime/index.ts';
 
 // Windowing
 export { BaseWindowedBolt } from './windowing/base-windowed-bolt.ts';

@@ -21,6 +21,7 @@ export { defineJob, isJobDefinition, loadJobModule, importJobModule, type JobDef
 export type { JobConfig, CheckpointConfig, Logger, LogLevel } from './api/config.ts';
 export type { JobHandle, JobResult, JobStatus, JobState } from './execution/job-runner.ts';
 export type { JobDescription, JobException, JobVertexDescription } from './execution/job-runner.ts';
+export type { PoisonConfig, PoisonPolicy, DeadLetter } from './execution/poison.ts';
 
 // User functions
 export {
@@ -120,7 +121,12 @@ export {
   CheckpointError,
   ConnectorError,
   JobCancelledError,
+  PoisonRecordError,
   isRetriable,
+  isErrorCode,
+  ERROR_CODES,
+  type ErrorCode,
+  type StormshiftErrorOptions,
 } from './errors.ts';
 
 // Records crossing worker threads: codecs for record classes

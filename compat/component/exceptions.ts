@@ -1,5 +1,8 @@
+import { StormshiftError, type ErrorCode } from '../../runtime/index.ts';
+
 /**
- * Storm's Java exceptions as `Error` subclasses (R1). `name` is the Java simple name so logs,
+ * Storm's Java exceptions as `Error` subclasses (R1), all on stormshift's one error hierarchy
+ * (`StormshiftError`: a stable `code`, a `retriable` flag the restart strategy reads). `name` is the Java simple name so logs,
  * `String(err)` and ported `catch (e) { if (e.name === 'FailedException') … }` read as in Storm;
  * `instanceof` mirrors the Java hierarchy where Storm relies on it (basic bolts distinguish
  * `ReportedFailedException` from `FailedException`).
@@ -10,11 +13,20 @@ function initName(err: Error, name: string): void {
   Object.defineProperty(err, 'name', { value: name, writable: true, configurable: true, enumerable: false });
 }
 
-export class RuntimeException extends Error {
+/** What every Storm exception shares: stormshift's base with a Storm code. */
+export class StormException extends StormshiftError {
+  constructor(code: ErrorCode, message: string, options: { cause?: unknown; retriable?: boolean } = {}) {
+    super(code, message, options);
+    initName(this, new.target.name);
+  }
+}
+
+/** Thrown by topology code: retriable, as a crashed Storm worker is restarted by its supervisor. */
+export class RuntimeException extends StormException {
   constructor(message?: string | Error, options?: { cause?: unknown }) {
     // Java allows `new RuntimeException(cause)`; keep the cause and reuse its message.
-    if (message instanceof Error) super(String(message), { cause: message });
-    else super(message ?? '', options);
+    if (message instanceof Error) super('STORM_RUNTIME_EXCEPTION', String(message), { cause: message, retriable: true });
+    else super('STORM_RUNTIME_EXCEPTION', message ?? '', { ...(options ?? {}), retriable: true });
     initName(this, new.target.name);
   }
 }
@@ -29,10 +41,10 @@ export class FailedException extends RuntimeException {}
 /** Like `FailedException`, and the basic-bolt executor also calls `reportError` with it (§5.2). */
 export class ReportedFailedException extends FailedException {}
 
-/** Thrift exceptions in Storm (checked, not runtime); plain `Error` subclasses here. */
-export class InvalidTopologyException extends Error {
+/** Thrift exceptions in Storm (checked, not runtime); never retriable. */
+export class InvalidTopologyException extends StormException {
   constructor(message?: string, options?: { cause?: unknown }) {
-    super(message ?? '', options);
+    super('STORM_INVALID_TOPOLOGY', message ?? '', { ...(options ?? {}), retriable: false });
     initName(this, new.target.name);
   }
   /** Thrift accessor. */
@@ -41,9 +53,9 @@ export class InvalidTopologyException extends Error {
   }
 }
 
-export class AlreadyAliveException extends Error {
+export class AlreadyAliveException extends StormException {
   constructor(message?: string, options?: { cause?: unknown }) {
-    super(message ?? '', options);
+    super('STORM_ALREADY_ALIVE', message ?? '', { ...(options ?? {}), retriable: false });
     initName(this, new.target.name);
   }
   get_msg(): string {
@@ -51,9 +63,9 @@ export class AlreadyAliveException extends Error {
   }
 }
 
-export class NotAliveException extends Error {
+export class NotAliveException extends StormException {
   constructor(message?: string, options?: { cause?: unknown }) {
-    super(message ?? '', options);
+    super('STORM_NOT_ALIVE', message ?? '', { ...(options ?? {}), retriable: false });
     initName(this, new.target.name);
   }
   get_msg(): string {
@@ -61,9 +73,9 @@ export class NotAliveException extends Error {
   }
 }
 
-export class AuthorizationException extends Error {
+export class AuthorizationException extends StormException {
   constructor(message?: string, options?: { cause?: unknown }) {
-    super(message ?? '', options);
+    super('STORM_AUTHORIZATION', message ?? '', { ...(options ?? {}), retriable: false });
     initName(this, new.target.name);
   }
   get_msg(): string {

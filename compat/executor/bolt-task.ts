@@ -4,7 +4,7 @@
  * to `stormshift.task.max.inflight`, keeping start order). Ticks and window timers go through the
  * same queue, FIFO with data. An uncaught error is reported, then the runtime fails over.
  */
-import { NO_TIMESTAMP, StreamOperator } from '../../runtime/index.ts';
+import { NO_TIMESTAMP, StormshiftError, StreamOperator, UserFunctionError } from '../../runtime/index.ts';
 import { CONFIG_KEYS } from '../component/config-keys.ts';
 import { confInt, type Conf } from '../component/config.ts';
 import { Constants } from '../component/constants.ts';
@@ -286,7 +286,8 @@ export class BoltTaskOperator extends StreamOperator<Tuple, never> implements IO
     }
     if (threw) {
       if (this.invoker.handled?.(t, error)) return;
-      this.crash(error);
+      if (this.divertPoison(error, t)) return;
+      this.crash(error, t);
       return;
     }
     this.invoker.succeeded?.(t);
@@ -304,14 +305,29 @@ export class BoltTaskOperator extends StreamOperator<Tuple, never> implements IO
     return error;
   }
 
-  /** §5.5: reportError, then the runtime's failover (restart strategy ⇒ fresh clones). */
-  private crash(error: unknown): void {
+  /**
+   * A tuple the job's poison policy diverts (policy 'skip'): it went to the dead-letter output, so
+   * it is acked (its tree completes, the spout does not replay it) and the task carries on.
+   */
+  private divertPoison(error: unknown, tuple: Tuple): boolean {
+    if (this.context.divertPoison === undefined || !this.context.divertPoison(new UserFunctionError(this.componentId, tuple.getValues(), error))) return false;
+    this.ack(tuple);
+    return true;
+  }
+
+  /**
+   * §5.5: reportError, then the runtime's failover (restart strategy ⇒ fresh clones). A failure
+   * on a tuple names the component and the tuple's values to the runtime, so the job's poison
+   * policy sees the same tuple failing in the same bolt restart after restart.
+   */
+  private crash(error: unknown, tuple?: Tuple): void {
     if (this.crashed) return;
     this.crashError(error);
     this.queue.length = 0;
     this.qHead = 0;
     this.releaseIdleWaiters();
-    this.context.fail(error);
+    const nonRetriable = error instanceof StormshiftError && !error.retriable;
+    this.context.fail(tuple === undefined || nonRetriable ? error : new UserFunctionError(this.componentId, tuple.getValues(), error));
   }
 
   // --- BoltHost ----------------------------------------------------------------------------------

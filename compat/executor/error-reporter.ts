@@ -12,6 +12,24 @@ export function describeError(error: unknown): string {
   return String(error);
 }
 
+/**
+ * Stacks already logged, per topology run. A crash that recurs after every restart logs Storm's
+ * message each time but its stack once: the stack says nothing new, and nine lines per restart
+ * buried everything else in the log.
+ */
+const loggedStacks = new WeakMap<TopologyRun, Set<string>>();
+
+function describeOnce(run: TopologyRun, error: unknown): string {
+  if (!(error instanceof Error) || error.stack === undefined) return describeError(error);
+  let seen = loggedStacks.get(run);
+  if (seen === undefined) loggedStacks.set(run, (seen = new Set()));
+  if (!seen.has(error.stack)) {
+    seen.add(error.stack);
+    return error.stack;
+  }
+  return `${error.name}: ${error.message} (stack as logged before)`;
+}
+
 export class ErrorReporter {
   private readonly maxPerInterval: number;
   private readonly intervalMs: number;
@@ -36,11 +54,11 @@ export class ErrorReporter {
     }
     const where = `${this.run.name}/${this.componentId}:${this.taskId}`;
     if (this.inWindow >= this.maxPerInterval) {
-      this.run.log('warn', `${where} error (throttled, not reported): ${describeError(error)}`);
+      this.run.log('warn', `${where} error (throttled, not reported): ${describeOnce(this.run, error)}`);
       return;
     }
     this.inWindow++;
     this.run.recordError(this.componentId, this.taskId, error);
-    this.run.log('error', `${where} reported error: ${describeError(error)}`);
+    this.run.log('error', `${where} reported error: ${describeOnce(this.run, error)}`);
   }
 }

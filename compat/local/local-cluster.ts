@@ -143,6 +143,17 @@ export class LocalCluster implements TopologyKiller, AsyncDisposable {
     await t.run.whenSpoutsInactive(DEACTIVATE_WAIT_MS);
   }
 
+  /**
+   * stormshift extension: takes a checkpoint of a checkpointing topology (checkpoint mode or
+   * stateful bolts) now, e.g. before a stop, so the next run resumes exactly there. Resolves to
+   * the checkpoint's path, or undefined when the topology does not checkpoint.
+   */
+  async checkpoint(name: string): Promise<string | undefined> {
+    const t = this.alive(name);
+    if (t.run.mode !== 'checkpoint' && !t.run.stateful) return undefined;
+    return (await t.job.triggerCheckpoint()).path;
+  }
+
   async activate(name: string): Promise<void> {
     this.alive(name).run.active = true;
   }

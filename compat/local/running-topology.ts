@@ -12,6 +12,11 @@ import { publishStormMetrics } from './storm-metrics.ts';
 /** Component conf key for the checkpoint directory of checkpoint mode and stateful bolts (§7a). */
 export const CHECKPOINT_DIR_CONF = 'stormshift.checkpoint.dir';
 
+/** Conf keys of the poison policy: 'fail' (default) | 'skip' | 'restart', failures before a tuple is poison, per-component policies. */
+export const POISON_POLICY_CONF = 'stormshift.poison.policy';
+export const POISON_ATTEMPTS_CONF = 'stormshift.poison.attempts';
+export const POISON_COMPONENTS_CONF = 'stormshift.poison.components';
+
 /** Conf key: false ⇒ ignore existing checkpoints at start. */
 export const RESTORE_CONF = 'stormshift.restore';
 
@@ -26,6 +31,16 @@ export function jobConfigFor(run: TopologyRun, log: Logger, metrics: RuntimeMetr
   // Simulated time (§12): the runtime's timers (ticks, window triggers, watermark and checkpoint
   // intervals, checkpoint timeouts) follow the topology's clock.
   if (isManualClock(run.clock)) config.clock = run.clock;
+  // The runtime's poison policy (a tuple failing in the same bolt restart after restart): conf
+  // keys so an unchanged topology can choose; the default fails the topology after 3 such failures.
+  const poison: NonNullable<JobConfig['poison']> = {};
+  const policy = run.conf[POISON_POLICY_CONF];
+  if (policy !== undefined) poison.policy = policy as never;
+  const attempts = run.conf[POISON_ATTEMPTS_CONF];
+  if (attempts !== undefined) poison.attempts = Number(attempts);
+  const perComponent = run.conf[POISON_COMPONENTS_CONF];
+  if (perComponent !== undefined && perComponent !== null && typeof perComponent === 'object') poison.operators = perComponent as never;
+  if (Object.keys(poison).length > 0) config.poison = poison;
   if (run.mode === 'checkpoint' || run.stateful) {
     const interval = Math.max(100, confInt(run.conf, CONFIG_KEYS.TOPOLOGY_STATE_CHECKPOINT_INTERVAL, 1000));
     const dir = run.conf[CHECKPOINT_DIR_CONF];

@@ -3,6 +3,7 @@ import { createRestartStrategy, type RestartStrategyConfig } from '../checkpoint
 import { ConfigError } from '../errors.ts';
 import type { RuntimeMetrics } from '../metrics/index.ts';
 import { isManualClock, type Clock } from '../time/clock.ts';
+import { validatePoisonConfig, type PoisonConfig } from '../execution/poison.ts';
 
 export type LogLevel = 'info' | 'warn' | 'error';
 export type Logger = (level: LogLevel, message: string) => void;
@@ -60,6 +61,8 @@ export interface JobConfig {
    * a ManualClock and moves time with `advance`.
    */
   clock?: Clock;
+  /** What to do with a record that makes an operator fail again and again (default: fail the job after 3). */
+  poison?: PoisonConfig;
 }
 
 const KNOWN_KEYS = new Set([
@@ -79,6 +82,7 @@ const KNOWN_KEYS = new Set([
   'savepoints',
   'log',
   'clock',
+  'poison',
 ]);
 const KNOWN_CHECKPOINT_KEYS = new Set(['intervalMs', 'dir', 'retain', 'timeoutMs', 'storage']);
 
@@ -113,6 +117,7 @@ export function validateJobConfig(config: JobConfig): void {
   // A typo in the restart strategy (`delay` for `delayMs`) should fail here, where the job is
   // configured, not only once execute() builds the runner.
   if (config.restart !== undefined) createRestartStrategy(config.restart);
+  validatePoisonConfig(config.poison);
   const restore = config.restore;
   if (restore !== undefined && restore !== 'latest' && restore !== 'none' && typeof (restore as { path?: unknown }).path !== 'string') {
     throw new ConfigError(`job option 'restore' must be 'latest', 'none' or { path }, got ${JSON.stringify(restore)}`);

@@ -370,6 +370,13 @@ export class WindowedStream<T, K> {
   }
 
   aggregate<ACC, R, OUT = R>(aggregate: AggregateFunction<T, ACC, R>, windowFn?: WindowFunction<K, R, OUT>, options?: OperatorOptions): DataStream<OUT> {
+    // Session windows merge accumulators whenever two sessions touch; without merge() the job
+    // would fail on the first such record and restart into the same failure forever.
+    if (this.assigner.kind === 'session' && typeof aggregate.merge !== 'function') {
+      throw new JobGraphError(
+        `operator '${options?.name ?? 'WindowAggregate'}': a session window's aggregate function needs merge(a, b) (sessions that touch are merged); add merge or use windowProcess`,
+      );
+    }
     const emit: WindowFunction<K, ACC, OUT> = windowFn
       ? (key, window, acc, out) => windowFn(key, window, aggregate.getResult(acc), out)
       : (_key, _window, acc, out) => out.collect(aggregate.getResult(acc) as unknown as OUT);

@@ -24,6 +24,8 @@ export interface OperatorContext {
   readonly maxParallelism: number;
   /** True when this incarnation was restored from a checkpoint. */
   readonly restored: boolean;
+  /** Id of the checkpoint this incarnation restored (undefined on a fresh start). */
+  readonly restoredCheckpointId?: number | undefined;
   readonly metrics: OperatorMetrics;
   /** The job's registry, for operators that publish more than records in/out (async I/O, connectors). */
   readonly runtimeMetrics: RuntimeMetrics;
@@ -39,6 +41,12 @@ export interface OperatorContext {
    * too many writes in flight). Sources of the job pause until every busy operator clears.
    */
   setBusy(busy: boolean): void;
+  /**
+   * For operators that catch their user code's errors themselves (compat bolts): whether this
+   * failure is a record the poison policy diverts to the dead-letter output. True means it went
+   * there and the operator should carry on instead of failing.
+   */
+  divertPoison?(error: unknown): boolean;
   /** Fails the job from an asynchronous callback (the restart strategy takes over). */
   fail(error: unknown): void;
   /** Runs a callback from outside the record path (a timer, a promise) and routes its errors to fail(). */

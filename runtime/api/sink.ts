@@ -12,6 +12,12 @@ export interface SinkContext {
   readonly parallelism: number;
   /** Whether this run was restored from a checkpoint (a writer may clean up what a crash left). */
   readonly restored: boolean;
+  /**
+   * Id of the restored checkpoint. Output a writer committed for a later checkpoint belongs to a
+   * timeline the restore abandoned (the newer checkpoint was unreadable): the sources replay it,
+   * so the writer must discard or fence it to stay exactly-once.
+   */
+  readonly restoredCheckpointId?: number | undefined;
 }
 
 export interface SinkWriter<T, C = unknown, S = unknown> {

@@ -54,6 +54,15 @@ export interface DirectoryCheckpointStorageOptions {
 }
 
 const DEFAULT_RETAIN = 3;
+
+/** Errors that say the directory itself is unusable, with what they mean for the user. */
+const UNUSABLE_DIR_ERRNOS = new Map<string, string>([
+  ['EACCES', 'permission denied'],
+  ['EPERM', 'operation not permitted'],
+  ['EROFS', 'read-only file system'],
+  ['ENOTDIR', 'a path component is not a directory'],
+  ['EEXIST', 'a file stands where the directory should be'],
+]);
 const FILE_PATTERN = /^(chk|svp)-(\d{9,})\.snap$/;
 const SAVEPOINT_DIR = 'savepoints';
 
@@ -112,7 +121,15 @@ export class DirectoryCheckpointStorage implements CheckpointStorage {
       await mkdir(targetDir, { recursive: true });
       await writeAtomically(targetDir, path, bytes);
     } catch (error) {
-      // Disk full, permissions, a vanished mount: may well succeed on the next checkpoint.
+      const errno = (error as NodeJS.ErrnoException).code;
+      if (errno !== undefined && UNUSABLE_DIR_ERRNOS.has(errno)) {
+        // Restarting cannot fix a read-only or wrong directory: it would loop forever. Fail at once.
+        throw new CheckpointError(
+          `checkpoint directory ${targetDir} cannot be written (${errno}: ${UNUSABLE_DIR_ERRNOS.get(errno)}): writing ${path} failed: ${messageOf(error)}`,
+          { path: targetDir, cause: error, retriable: false, code: 'CHECKPOINT_STORAGE_UNUSABLE' },
+        );
+      }
+      // Disk full, a vanished mount: may well succeed on the next checkpoint.
       throw new CheckpointError(`writing ${data.kind} ${data.id} to ${path} failed: ${messageOf(error)}`, { path, cause: error, retriable: true });
     }
     if (data.kind === 'checkpoint') await this.prune();

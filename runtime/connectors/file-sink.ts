@@ -24,6 +24,10 @@ interface Committable {
  * in-progress files hold records the restored sources will replay, so they are deleted; sealed files
  * of the restored checkpoint are committed again (renaming is idempotent).
  */
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
 export function fileSink<T>(options: FileSinkOptions<T>): Sink<T, Committable> {
   return { createWriter: (context) => new FileSinkWriter(options, context) };
 }
@@ -57,6 +61,29 @@ class FileSinkWriter<T> implements SinkWriter<T, Committable> {
     const mine = `${this.prefix}-${this.context.subtaskIndex}-`;
     for (const name of readdirSync(this.pendingDir)) {
       if (name.startsWith(mine) && (name.endsWith('.inprogress') || name.endsWith('.sealed'))) rmSync(join(this.pendingDir, name), { force: true });
+    }
+    this.fenceAbandonedCommits();
+  }
+
+  /**
+   * A restore from an older checkpoint (the newest was unreadable) replays everything after it, so
+   * part files committed for later checkpoints would appear twice. They move to `.discarded/`
+   * (kept for inspection, out of readers' way). Subtask 0 also sweeps indexes beyond the current
+   * parallelism, whose owners no longer exist after a rescale.
+   */
+  private fenceAbandonedCommits(): void {
+    const restoredId = this.context.restoredCheckpointId;
+    if (restoredId === undefined) return;
+    const pattern = new RegExp(`^${escapeRegExp(this.prefix)}-(\\d+)-(\\d{9,})$`);
+    let discardDir: string | undefined;
+    for (const name of readdirSync(this.options.dir)) {
+      const m = pattern.exec(name);
+      if (m === null || Number(m[2]) <= restoredId) continue;
+      const index = Number(m[1]);
+      const ownedHere = index === this.context.subtaskIndex || (this.context.subtaskIndex === 0 && index >= this.context.parallelism);
+      if (!ownedHere) continue;
+      if (discardDir === undefined) mkdirSync((discardDir = join(this.options.dir, '.discarded')), { recursive: true });
+      renameSync(join(this.options.dir, name), join(discardDir, name));
     }
   }
 

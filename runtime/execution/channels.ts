@@ -1,5 +1,6 @@
 import type { StreamOperator } from '../api/operator.ts';
 import { BUSY_SAMPLE_EVERY, type OperatorMetrics } from '../metrics/index.ts';
+import type { PoisonGuard } from './poison.ts';
 
 /**
  * One producer subtask's view of one consumer subtask's input. In-thread channels deliver by
@@ -47,6 +48,8 @@ export class InputGate {
     private readonly head: StreamOperator,
     headMetrics: OperatorMetrics,
     sides: Array<1 | 2>,
+    /** Diverts records declared poison (policy 'skip'); undefined keeps the record path plain. */
+    readonly poison?: PoisonGuard,
   ) {
     for (let i = 0; i < sides.length; i++) this.channels.push(new InputChannel(this, head, headMetrics, sides[i]!));
   }
@@ -142,19 +145,25 @@ export class InputChannel implements ChannelEndpoint {
     }
     const metrics = this.metrics;
     metrics.recordsIn++;
+    const poison = this.gate.poison;
     // Busy time is sampled: timing every record would cost more than most operators do.
-    if (--metrics.busySampleCountdown > 0) {
+    if (--metrics.busySampleCountdown > 0 && poison === undefined) {
       if (this.side === 1) this.head.processElement(value, timestamp);
       else this.head.processElement2(value, timestamp);
       return;
     }
-    metrics.busySampleCountdown = BUSY_SAMPLE_EVERY;
-    const startedAt = performance.now();
+    let startedAt = -1;
+    if (metrics.busySampleCountdown <= 0) {
+      metrics.busySampleCountdown = BUSY_SAMPLE_EVERY;
+      startedAt = performance.now();
+    }
     try {
       if (this.side === 1) this.head.processElement(value, timestamp);
       else this.head.processElement2(value, timestamp);
+    } catch (error) {
+      if (poison === undefined || !poison.divert(error)) throw error;
     } finally {
-      metrics.busyMs += (performance.now() - startedAt) * BUSY_SAMPLE_EVERY;
+      if (startedAt >= 0) metrics.busyMs += (performance.now() - startedAt) * BUSY_SAMPLE_EVERY;
     }
   }
 

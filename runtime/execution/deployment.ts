@@ -13,6 +13,7 @@ import type { ChannelEndpoint } from './channels.ts';
 import { ChainedOutput, NodeOutput, sideOutputs } from './outputs.ts';
 import { gateAddress, type Outbox, RemoteChannel, workerOf } from './remote-channel.ts';
 import { createRouter } from './routers.ts';
+import type { PoisonGuard } from './poison.ts';
 import { Subtask, type SubtaskHost, type SubtaskSnapshot } from './subtask.ts';
 
 /**
@@ -41,6 +42,8 @@ export interface DeploymentOptions {
   /** The job's processing time (JobConfig.clock); the wall clock when unset. */
   clock?: Clock;
   log(level: 'info' | 'warn' | 'error', message: string): void;
+  /** Set by the runner once some record was declared poison with policy 'skip'. */
+  poison?: PoisonGuard | undefined;
 }
 
 export type { DeploymentOutcome } from './outcome.ts';
@@ -91,6 +94,14 @@ export class Deployment implements SubtaskHost {
     return this.options.restoreFrom !== undefined;
   }
 
+  get poison(): PoisonGuard | undefined {
+    return this.options.poison;
+  }
+
+  get restoredCheckpointId(): number | undefined {
+    return this.options.restoreFrom?.id;
+  }
+
   get isRunning(): boolean {
     return this.running;
   }
@@ -135,7 +146,7 @@ export class Deployment implements SubtaskHost {
     for (const subtask of this.subtasks) {
       const outputs: Output<unknown>[] = [];
       for (const node of subtask.chain.nodes) {
-        const main: Output<unknown>[] = node.chainedConsumers.map((c) => new ChainedOutput(subtask.operatorOf(c), subtask.metricsOf(c)));
+        const main: Output<unknown>[] = node.chainedConsumers.map((c) => new ChainedOutput(subtask.operatorOf(c), subtask.metricsOf(c), this.poison));
         const sides = new Map<string, Output<unknown>[]>();
         for (const edge of subtask.chain.outputs) {
           if (edge.from !== node) continue;

@@ -4,11 +4,12 @@ import type { CompletedCheckpointInfo } from '../checkpoint/coordinator.ts';
 import { createRestartStrategy, type RestartStrategy } from '../checkpoint/restart.ts';
 import { scheduleSavepoints } from '../checkpoint/savepoint-schedule.ts';
 import { DirectoryCheckpointStorage, InMemoryCheckpointStorage, type CheckpointData, type CheckpointStorage, type StoredCheckpoint } from '../checkpoint/storage.ts';
-import { JobCancelledError, messageOf } from '../errors.ts';
+import { CheckpointError, JobCancelledError, messageOf } from '../errors.ts';
 import type { PhysicalPlan } from '../graph/plan.ts';
 import { RuntimeMetrics } from '../metrics/index.ts';
 import { Deployment } from './deployment.ts';
 import { WorkerPoolDeployment } from './worker-pool.ts';
+import { PoisonTracker } from './poison.ts';
 import type { CheckpointCoordinator } from '../checkpoint/coordinator.ts';
 
 /** What the runner needs of one incarnation, on the main thread alone or spread over workers. */
@@ -43,6 +44,9 @@ export interface JobStatus {
   backpressured: boolean;
   backpressureMs: number;
   lastError: string | undefined;
+  /** Records detected as poison so far (any policy), and records diverted to the dead-letter output. */
+  poisonRecords: number;
+  deadLettered: number;
 }
 
 /** One entry of a job's exception history. */
@@ -112,6 +116,9 @@ export class JobRunner implements JobHandle {
   private checkpoints = 0;
   private lastCheckpoint: CompletedCheckpointInfo | undefined;
   private lastError: string | undefined;
+  /** Unreadable checkpoints seen by the storage, by path: what a refused restore names. */
+  private readonly corrupt = new Map<string, string>();
+  private readonly poison: PoisonTracker;
   private cancelRequested = false;
   private wakeFromDelay: (() => void) | undefined;
   private readonly startedAt = performance.now();
@@ -132,7 +139,10 @@ export class JobRunner implements JobHandle {
         ? new DirectoryCheckpointStorage({
             dir: checkpoint.dir,
             retain: checkpoint.retain ?? 3,
-            onCorrupt: (path, error) => this.log('warn', `checkpoint ${path} is unreadable (${error.message}); using the one before it`),
+            onCorrupt: (path, error) => {
+              this.corrupt.set(path, error.message);
+              this.log('warn', `checkpoint ${path} is unreadable (${error.message}); trying the one before it`);
+            },
           })
         : new InMemoryCheckpointStorage());
     const checkpointing = checkpoint.intervalMs !== undefined;
@@ -140,6 +150,7 @@ export class JobRunner implements JobHandle {
       config.restart ?? (checkpointing ? { type: 'exponential-backoff', initialDelayMs: 100, maxDelayMs: 10_000 } : { type: 'none' }),
     );
     this.metrics.trackJob(this.jobName, () => this.status());
+    this.poison = new PoisonTracker(plan.jobName, config.poison ?? {}, this.metrics, this.log);
     this.result = this.run();
     this.result.catch(() => {});
   }
@@ -153,6 +164,8 @@ export class JobRunner implements JobHandle {
       backpressured: this.deployment?.backpressure.blocked ?? false,
       backpressureMs: this.deployment?.backpressure.blockedMs ?? 0,
       lastError: this.lastError,
+      poisonRecords: this.poison.poisonCount,
+      deadLettered: this.poison.deadLetterCount,
     };
   }
 
@@ -230,8 +243,34 @@ export class JobRunner implements JobHandle {
   private async initialCheckpoint(): Promise<CheckpointData | undefined> {
     const restore = this.config.restore ?? (this.config.checkpoint?.dir ? 'latest' : 'none');
     if (restore === 'none') return undefined;
-    if (restore === 'latest') return (await this.storage.latest())?.data;
+    if (restore === 'latest') {
+      const found = await this.storage.latest();
+      if (found) return found.data;
+      await this.refuseSilentFreshStart();
+      return undefined;
+    }
     return this.storage.read(restore.path);
+  }
+
+  /**
+   * Checkpoints exist but none can be read. Starting fresh would replay the whole input into sinks
+   * that already committed part of it (duplicates), so it must be the user's decision, not ours.
+   */
+  private async refuseSilentFreshStart(): Promise<void> {
+    const listed = await this.storage.list();
+    const checkpoints = listed.filter((c) => c.kind === 'checkpoint');
+    if (checkpoints.length === 0) return;
+    const newest = checkpoints[0]!;
+    const reason = this.corrupt.get(newest.path) ?? 'unreadable';
+    const savepoints = listed.filter((c) => c.kind === 'savepoint').map((c) => c.path);
+    const older = savepoints.length > 0 ? ` (savepoints here: ${savepoints.join(', ')})` : '';
+    throw new CheckpointError(
+      `cannot restore '${this.jobName}': checkpoint ${newest.path} is corrupt (${reason})` +
+        (checkpoints.length > 1 ? ` and so are the ${checkpoints.length - 1} older ones` : ' and there is no older one') +
+        `. Choose: --restore OLDER (a savepoint or checkpoint file to start from${older}; restore: { path } in code) ` +
+        `or --no-restore (start fresh, replaying all input: output already committed is written again; restore: 'none' in code)`,
+      { path: newest.path, code: 'CHECKPOINT_CORRUPT', retriable: false },
+    );
   }
 
   private async run(): Promise<JobResult> {
@@ -263,6 +302,7 @@ export class JobRunner implements JobHandle {
           firstCheckpointId: nextId,
           ...(this.config.clock !== undefined ? { clock: this.config.clock } : {}),
           log: this.log,
+          poison: this.poison.guard(),
         };
         const deployment: RunningDeployment = (this.config.workers ?? 0) > 0
           ? new WorkerPoolDeployment(deploymentOptions, this.config)
@@ -285,6 +325,8 @@ export class JobRunner implements JobHandle {
         await deployment.teardown();
         this.absorb(deployment);
         if (this.cancelRequested) return this.finish('cancelled');
+        const verdict = this.poison.judge(failure);
+        if (verdict.action === 'fail') failure = verdict.error;
         this.lastError = messageOf(failure);
         const delay = this.restart.nextDelay(failure, Date.now());
         this.noteException(failure, delay !== undefined);

@@ -1,15 +1,27 @@
 import type { Output, StreamOperator } from '../api/operator.ts';
 import type { OperatorMetrics } from '../metrics/index.ts';
+import type { PoisonGuard } from './poison.ts';
 
 /** Hands records to the next operator of the same chain: a plain method call. */
 export class ChainedOutput implements Output<unknown> {
   constructor(
     private readonly operator: StreamOperator,
     private readonly metrics: OperatorMetrics,
+    /** Set only once some record was declared poison with policy 'skip'; the plain path stays free of it. */
+    private readonly poison?: PoisonGuard,
   ) {}
   collect(value: unknown, timestamp: number): void {
     this.metrics.recordsIn++;
-    this.operator.processElement(value, timestamp);
+    if (this.poison === undefined) {
+      this.operator.processElement(value, timestamp);
+      return;
+    }
+    try {
+      this.operator.processElement(value, timestamp);
+    } catch (error) {
+      // The first catch up the stack is the one around the operator that threw: skip just that record there.
+      if (!this.poison.divert(error)) throw error;
+    }
   }
   collectSide(): void {}
   emitWatermark(watermark: number): void {

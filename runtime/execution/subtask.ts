@@ -6,6 +6,7 @@ import { HeapKeyedStateBackend, OperatorStateStore } from '../state/index.ts';
 import { KeyedTimerService } from '../time/keyed-timers.ts';
 import type { ProcessingTimeService } from '../time/processing-time.ts';
 import { InputGate, type GateOwner } from './channels.ts';
+import type { PoisonGuard } from './poison.ts';
 import type { Router } from './routers.ts';
 
 /** What one operator of one subtask contributes to a checkpoint. */
@@ -29,6 +30,8 @@ export interface SubtaskHost {
   readonly maxParallelism: number;
   readonly clock: ProcessingTimeService;
   readonly restored: boolean;
+  /** Id of the checkpoint this incarnation restored, if any. */
+  readonly restoredCheckpointId?: number | undefined;
   readonly runtimeMetrics: RuntimeMetrics;
   operatorMetrics(node: PlanNode, subtaskIndex: number): OperatorMetrics;
   setBusy(owner: object, busy: boolean): void;
@@ -36,6 +39,8 @@ export interface SubtaskHost {
   acknowledgeCheckpoint(checkpointId: number, subtask: Subtask, snapshot: Promise<SubtaskSnapshot>): void;
   subtaskFinished(subtask: Subtask): void;
   track(work: Promise<unknown>): void;
+  /** Diverts records declared poison with policy 'skip'. */
+  readonly poison?: PoisonGuard | undefined;
 }
 
 class RuntimeOperatorContext implements OperatorContext {
@@ -75,6 +80,9 @@ class RuntimeOperatorContext implements OperatorContext {
   get restored(): boolean {
     return this.host.restored;
   }
+  get restoredCheckpointId(): number | undefined {
+    return this.host.restoredCheckpointId;
+  }
   get runtimeMetrics(): RuntimeMetrics {
     return this.host.runtimeMetrics;
   }
@@ -89,6 +97,9 @@ class RuntimeOperatorContext implements OperatorContext {
   }
   fail(error: unknown): void {
     this.host.fail(error);
+  }
+  divertPoison(error: unknown): boolean {
+    return this.host.poison?.divert(error) ?? false;
   }
   guard<A extends unknown[]>(fn: (...args: A) => void): (...args: A) => void {
     return (...args: A) => {
@@ -131,7 +142,7 @@ export class Subtask implements GateOwner {
     if (chain.inputChannels > 0) {
       const sides: Array<1 | 2> = [];
       for (const edge of chain.inputs) for (let i = 0; i < edge.from.parallelism; i++) sides.push(edge.inputSide);
-      this.gate = new InputGate(this, this.operators[0]!, this.metrics[0]!, sides);
+      this.gate = new InputGate(this, this.operators[0]!, this.metrics[0]!, sides, host.poison);
     }
   }
 

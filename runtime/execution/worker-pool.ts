@@ -1,7 +1,7 @@
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import type { JobConfig } from '../api/config.ts';
 import { CheckpointCoordinator } from '../checkpoint/coordinator.ts';
-import { StormshiftError } from '../errors.ts';
+import { StormshiftError, isErrorCode } from '../errors.ts';
 import type { DeploymentOptions } from './deployment.ts';
 import { OutcomeLatch, type DeploymentOutcome } from './outcome.ts';
 import type { MainToWorker, WorkerData, WorkerToMain } from './worker-protocol.ts';
@@ -232,7 +232,7 @@ export class WorkerPoolDeployment {
 }
 
 function rebuildError(message: Extract<WorkerToMain, { t: 'failed' }>): StormshiftError {
-  const error = new StormshiftError(message.code ?? 'WORKER_TASK_FAILED', message.message, { retriable: message.retriable });
+  const error = new StormshiftError(isErrorCode(message.code) ? message.code : 'WORKER_TASK_FAILED', message.message, { retriable: message.retriable });
   if (message.stack) error.stack = message.stack;
   return error;
 }

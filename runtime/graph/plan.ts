@@ -182,6 +182,28 @@ function validateUnique(transformations: Transformation[]): void {
   }
 }
 
+/**
+ * Kahn's algorithm leaves the nodes on a cycle and everything downstream of one. Every leftover
+ * node has a leftover input, so walking inputs backwards must come round: that loop is a cycle,
+ * and only its members are named (in data-flow order).
+ */
+function findCycle(leftover: Transformation[]): Transformation[] {
+  const inLeftover = new Set(leftover);
+  const seenAt = new Map<Transformation, number>();
+  const path: Transformation[] = [];
+  let t = leftover[0]!;
+  while (!seenAt.has(t)) {
+    seenAt.set(t, path.length);
+    path.push(t);
+    t = t.inputs.find((edge) => inLeftover.has(edge.from))!.from;
+  }
+  const cycle = path.slice(seenAt.get(t)).reverse();
+  // Start at the operator created first, so the message is the same however the walk began.
+  let first = 0;
+  for (let i = 1; i < cycle.length; i++) if (cycle[i]!.id < cycle[first]!.id) first = i;
+  return [...cycle.slice(first), ...cycle.slice(0, first)];
+}
+
 /** Kahn's algorithm; a leftover node means a cycle, reported with the operators on it. */
 function topologicalOrder(transformations: Transformation[]): Transformation[] {
   const known = new Set(transformations);
@@ -212,8 +234,8 @@ function topologicalOrder(transformations: Transformation[]): Transformation[] {
     }
   }
   if (order.length !== transformations.length) {
-    const cyclic = transformations.filter((t) => indegree.get(t)! > 0).map((t) => `'${t.name}'`);
-    throw new JobGraphError(`the job graph has a cycle through ${cyclic.join(', ')}`);
+    const cycle = findCycle(transformations.filter((t) => indegree.get(t)! > 0));
+    throw new JobGraphError(`the job graph has a cycle: ${[...cycle, cycle[0]!].map((t) => `'${t.name}'`).join(' -> ')}`);
   }
   return order;
 }

@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import { StreamOperator } from '../api/operator.ts';
-import { StormshiftError, UserFunctionError, messageOf } from '../errors.ts';
+import { StormshiftError, UserFunctionError, isRetriable, messageOf } from '../errors.ts';
 import type { AsyncIoMetrics } from '../metrics/index.ts';
 import { userError } from './user-error.ts';
 
@@ -13,7 +13,7 @@ export interface AsyncRetryOptions {
   delayMs: number;
   maxDelayMs?: number;
   multiplier?: number;
-  /** Which errors are worth retrying; default: all. */
+  /** Which errors are worth retrying; default: those `isRetriable` says are (a non-retriable StormshiftError is not). */
   retryOn?: (error: unknown) => boolean;
 }
 
@@ -203,7 +203,7 @@ export class AsyncIoOperator<IN, OUT> extends StreamOperator<IN, OUT> {
 
   private retryable(entry: Entry<IN, OUT>, error: unknown): boolean {
     const retry = this.options.retry;
-    if (!retry || entry.attempt >= retry.maxAttempts || (retry.retryOn && !retry.retryOn(error))) return false;
+    if (!retry || entry.attempt >= retry.maxAttempts || !(retry.retryOn ?? isRetriable)(error)) return false;
     this.metrics.retries++;
     const base = retry.delayMs * (retry.strategy === 'exponential' ? (retry.multiplier ?? 2) ** (entry.attempt - 1) : 1);
     const delay = Math.min(retry.maxDelayMs ?? Infinity, base);

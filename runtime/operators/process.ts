@@ -12,7 +12,7 @@ import type {
   RuntimeContext,
   TimerService,
 } from '../api/process-function.ts';
-import { StormshiftError } from '../errors.ts';
+import { JobGraphError, StormshiftError } from '../errors.ts';
 import type { KeySelector } from '../api/functions.ts';
 import { CollectingOperator } from './collecting-operator.ts';
 import { userError } from './user-error.ts';
@@ -41,7 +41,9 @@ abstract class ProcessOperatorBase<OUT> extends CollectingOperator<unknown, OUT>
 
   protected runtimeContext(): RuntimeContext {
     const c = this.context;
-    return { jobName: c.jobName, operatorName: c.operatorName, subtaskIndex: c.subtaskIndex, parallelism: c.parallelism };
+    const context: RuntimeContext = { jobName: c.jobName, operatorName: c.operatorName, subtaskIndex: c.subtaskIndex, parallelism: c.parallelism };
+    if (c.keyedState === undefined) guardKeyedState(context, c.operatorName);
+    return context;
   }
 
   protected keyedRuntimeContext(): KeyedRuntimeContext {
@@ -59,6 +61,20 @@ abstract class ProcessOperatorBase<OUT> extends CollectingOperator<unknown, OUT>
   protected fail(record: unknown, error: unknown): never {
     if (error instanceof StormshiftError) throw error;
     throw userError(this.context.operatorName, record, error);
+  }
+}
+
+/**
+ * A keyed function on an unkeyed stream used to die with "ctx.getState is not a function" on every
+ * restart. The state getters of an unkeyed context name the operator and the fix instead, as a
+ * graph error nobody retries.
+ */
+function guardKeyedState(context: object, operatorName: string): void {
+  const noKeyBy = (): never => {
+    throw new JobGraphError(`operator '${operatorName}' uses keyed state, but its input is not keyed: add keyBy(...) before it`);
+  };
+  for (const name of ['getState', 'getListState', 'getMapState', 'getReducingState', 'getAggregatingState']) {
+    if (!(name in context)) Object.defineProperty(context, name, { value: noKeyBy, enumerable: false, configurable: true });
   }
 }
 
@@ -86,6 +102,7 @@ export class ProcessOperator<IN, OUT> extends ProcessOperatorBase<OUT> {
 
   override open(): void | Promise<void> {
     this.ctx = contextFor(this);
+    guardKeyedState(this.ctx, this.context.operatorName);
     return this.fn.open?.(this.runtimeContext());
   }
 

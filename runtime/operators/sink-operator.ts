@@ -7,6 +7,12 @@ export class SinkOperator<T> extends StreamOperator<T, never> {
   private writer!: SinkWriter<T>;
   private inFlight = 0;
   private drained: Array<() => void> = [];
+  /**
+   * Writes still pending, so a barrier can wait for exactly the writes issued before it. Waiting
+   * for in-flight to reach 0 never ends under a source that keeps the sink busy: records behind
+   * the barrier keep arriving while it waits.
+   */
+  private readonly pendingWrites = new Set<Promise<void>>();
 
   constructor(
     private readonly sink: Sink<T>,
@@ -24,6 +30,7 @@ export class SinkOperator<T> extends StreamOperator<T, never> {
       subtaskIndex: c.subtaskIndex,
       parallelism: c.parallelism,
       restored: c.restored,
+      restoredCheckpointId: c.restoredCheckpointId,
     });
   }
 
@@ -40,10 +47,23 @@ export class SinkOperator<T> extends StreamOperator<T, never> {
     }
     if (pending === undefined || typeof (pending as Promise<void>).then !== 'function') return;
     if (++this.inFlight === this.maxInFlight) this.context.setBusy(true);
-    (pending as Promise<void>).then(
-      () => this.settle(),
-      (error: unknown) => this.context.fail(userError(this.context.operatorName, value, error)),
+    const tracked: Promise<void> = (pending as Promise<void>).then(
+      () => {
+        this.pendingWrites.delete(tracked);
+        this.settle();
+      },
+      (error: unknown) => {
+        this.pendingWrites.delete(tracked);
+        this.context.fail(userError(this.context.operatorName, value, error));
+      },
     );
+    this.pendingWrites.add(tracked);
+  }
+
+  /** Settles once every write issued so far settled; later writes do not hold it back. */
+  private writesSoFar(): Promise<void> | undefined {
+    if (this.pendingWrites.size === 0) return undefined;
+    return Promise.all([...this.pendingWrites]).then(() => undefined);
   }
 
   private settle(): void {
@@ -72,7 +92,7 @@ export class SinkOperator<T> extends StreamOperator<T, never> {
     if (this.writer.prepareCommit) return this.writer.prepareCommit(checkpointId);
     // Without two-phase commit a checkpoint still must not complete before earlier writes landed
     // (at-least-once): hand the coordinator a promise of the drain.
-    return this.inFlight === 0 ? undefined : this.whenDrained().then(() => undefined);
+    return this.writesSoFar();
   }
 
   override commit(committables: unknown[]): void | Promise<void> {

@@ -129,11 +129,16 @@ describe('DirectoryCheckpointStorage', () => {
     expect(() => new DirectoryCheckpointStorage({ dir, retain: 1.5 })).toThrow(/retain/);
   });
 
-  it('reports a write it cannot make as a retriable CheckpointError', async () => {
+  it('a directory that cannot exist (a file in its path) is a non-retriable CheckpointError naming it: restarting cannot fix it', async () => {
     const file = join(dir, 'a-file');
     await writeFile(file, 'x');
     const storage = new DirectoryCheckpointStorage({ dir: join(file, 'sub') });
-    await expect(storage.write(checkpoint(1))).rejects.toMatchObject({ name: 'CheckpointError', retriable: true });
+    await expect(storage.write(checkpoint(1))).rejects.toMatchObject({
+      name: 'CheckpointError',
+      code: 'CHECKPOINT_STORAGE_UNUSABLE',
+      retriable: false,
+      path: join(file, 'sub'),
+    });
   });
 });
 
