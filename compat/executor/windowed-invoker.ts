@@ -14,7 +14,7 @@ import type { Window } from '../windowing/window.ts';
 import type { IStatefulWindowedBolt, IWindowedBolt } from '../windowing/windowed-bolt.ts';
 import type { BoltHost, BoltInvoker } from './bolt-invoker.ts';
 import { DeferredAckDelegate, StateKeeper, type StateSnapshot } from './stateful-invoker.ts';
-import { decodeTuple, encodeTuple } from './tuple-codec.ts';
+import { decodeTuple, encodeTuple } from '../component/tuple-codec.ts';
 import { isThenable } from '../component/thenable.ts';
 
 /** Unanchored emits from `execute(window)` anchor to the latest activation's tuples (§9). */

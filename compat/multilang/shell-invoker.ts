@@ -5,7 +5,7 @@
  * to the fresh process after a restore, so a crash loses none of them.
  */
 import type { BoltHost, BoltInvoker } from '../executor/bolt-invoker.ts';
-import { decodeTuple, encodeTuple, type TupleData } from '../executor/tuple-codec.ts';
+import { decodeTuple, encodeTuple, type TupleData } from '../component/tuple-codec.ts';
 import { SHELL_TASK_HOOKS, type ShellBolt, type ShellTaskHooks } from './shell-bolt.ts';
 
 interface ShellSnapshot {

@@ -54,13 +54,8 @@ export class ComponentStats {
   capacity = 0;
 }
 
-/** One task's share of a bolt's execute time, for Storm's per-executor capacity. */
-export class TaskStats {
-  executed = 0;
-  /** Estimated ms inside execute (sampled, scaled up), cumulative. */
-  busyMs = 0;
-  busyMsAtWindowStart = 0;
-}
+import { TaskStats } from '../executor/task-stats.ts';
+export { TaskStats };
 
 export interface TopologyRunOptions {
   name: string;

@@ -2,9 +2,9 @@
  * Tuples held across a checkpoint (window contents): written as plain data and rebuilt over the
  * task's context, since a live tuple references the whole topology (not serializable).
  */
-import type { TopologyContext } from '../component/context.ts';
-import { MessageId } from '../component/message-id.ts';
-import { TupleImpl, type Tuple } from '../component/tuple.ts';
+import type { TopologyContext } from './context.ts';
+import { MessageId } from './message-id.ts';
+import { TupleImpl, type Tuple } from './tuple.ts';
 
 export interface TupleData {
   c: string;
