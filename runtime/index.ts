@@ -118,3 +118,6 @@ export {
   JobCancelledError,
   isRetriable,
 } from './errors.ts';
+
+// Swapping sources and observing operators by uid (migrate --verify, test harnesses)
+export { applyRunOverrides, type RunOverrides, type CapturedRecord } from './api/run-overrides.ts';
