@@ -1,7 +1,7 @@
 /**
  * One side of `stormshift migrate --verify`, run in its own process so a crash or a hang in user
- * code cannot take the CLI down. Three modes, each reading a request file and writing its answer
- * (v8-serialized, so Dates, BigInts and Maps survive) to the file the request names:
+ * code cannot take the CLI down. It talks to the CLI over IPC with v8 serialization (Dates, BigInts
+ * and Maps survive). The steps:
  * - `record`: run only the original topology's spouts on compat and keep the first N tuples of each;
  * - `compat`: replay recorded tuples into the original topology (spouts mocked with the same ids
  *   and fields) until every tuple tree completed, and return what every component emitted;
@@ -9,10 +9,8 @@
  *   whose uid is the spout id swapped for bounded collections) and capture, by uid, what reaches
  *   the terminal operators and what they emit. The bounded sources end, the job drains and stops.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { serialize, deserialize } from 'node:v8';
 import {
   KillOptions,
   LocalCluster,
@@ -196,18 +194,42 @@ async function replayNative(req: Extract<ChildRequest, { mode: 'native' }>): Pro
   return { captured };
 }
 
-const [requestFile] = process.argv.slice(2);
-if (!requestFile) {
-  process.stderr.write('usage: verify-child.mjs REQUEST_FILE\n');
+/**
+ * The parent talks over the IPC channel (v8 serialization). An `original` side records, reports
+ * the recording, then replays it into the original; a `native` side loads its module at once (so
+ * its start-up overlaps the recording) and replays once the recording arrives.
+ */
+type Message = { type: 'native'; request: Extract<ChildRequest, { mode: 'native' }> } | { type: 'original'; module: string; records: number; timeoutMs: number };
+
+function send(message: unknown): Promise<void> {
+  return new Promise((resolveSend, reject) => process.send!(message, undefined, {}, (error) => (error ? reject(error) : resolveSend())));
+}
+
+async function serve(message: Message): Promise<void> {
+  if (message.type === 'original') {
+    const recording = await record({ mode: 'record', module: message.module, records: message.records, timeoutMs: message.timeoutMs});
+    await send({ type: 'recorded', answer: recording });
+    const replay = await replayCompat({ mode: 'compat', module: message.module, recorded: recording.recorded, timeoutMs: message.timeoutMs});
+    await send({ type: 'done', answer: replay });
+  } else {
+    await send({ type: 'done', answer: await replayNative(message.request) });
+  }
+}
+
+if (process.send === undefined) {
+  process.stderr.write('verify-child: run by stormshift migrate --verify (needs an IPC channel)\n');
   process.exit(2);
 }
-const req = deserialize(readFileSync(requestFile)) as ChildRequest;
-try {
-  const answer = req.mode === 'record' ? await record(req) : req.mode === 'compat' ? await replayCompat(req) : await replayNative(req);
-  writeFileSync(req.answerFile, serialize({ ok: true, answer }));
-  process.exit(0);
-} catch (error) {
-  const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
-  writeFileSync(req.answerFile, serialize({ ok: false, error: message }));
-  process.exit(1);
-}
+const preload = process.argv[2];
+// Loading (and transpiling) the module is most of a side's start-up: do it while the other side records.
+const warm = preload ? loadModule(preload).catch(() => undefined) : Promise.resolve();
+process.once('message', (message: Message) => {
+  void warm
+    .then(() => serve(message))
+    .then(() => process.exit(0))
+    .catch(async (error: unknown) => {
+      const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
+      await send({ type: 'error', error: text }).catch(() => {});
+      process.exit(1);
+    });
+});

@@ -9,14 +9,13 @@
  * migration's files materialized, so neither a crash in user code nor a dry run's unsaved
  * rewrite gets in the way.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync, symlinkSync, cpSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { deserialize, serialize } from 'node:v8';
 import { canonical, compareMultisets, compareLastPerKey, type Difference } from './compare.ts';
-import type { ChildRequest, CompatAnswer, NativeAnswer, RecordAnswer, RecordedTuple, TopologyShape } from './protocol.ts';
+import type { CompatAnswer, NativeAnswer, RecordAnswer, RecordedTuple, TopologyShape } from './protocol.ts';
 
 export { canonical } from './compare.ts';
 export type { TopologyShape } from './protocol.ts';
@@ -122,49 +121,66 @@ export async function verifyTopology(pair: VerifyPair): Promise<TopologyVerdict>
   const records = pair.records ?? DEFAULT_RECORDS;
   const timeoutMs = pair.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const fail = (message: string): TopologyVerdict => ({ topology: label, status: 'error', replayed: {}, sinks: [], message });
-  let recording: RecordAnswer;
+  const original = new Side(resolve(pair.original));
+  const rewrite = new Side(resolve(pair.rewrite));
   try {
-    recording = await runSide<RecordAnswer>({ mode: 'record', module: resolve(pair.original), records, timeoutMs, answerFile: '' });
-  } catch (error) {
-    return fail(`recording the original's spouts failed: ${(error as Error).message}`);
-  }
-  const { shape, recorded } = recording;
-  const replayed: Record<string, number> = {};
-  const nativeRecords: Record<string, unknown[]> = {};
-  for (const [spout, tuples] of Object.entries(recorded)) {
-    replayed[spout] = tuples.length;
-    const other = tuples.find((t) => t.stream !== 'default');
-    if (other !== undefined) {
-      return fail(`spout '${spout}' emits on stream '${other.stream}': verify replays spouts of the default stream only`);
+    original.send({ type: 'original', module: resolve(pair.original), records, timeoutMs });
+    let recording: RecordAnswer;
+    try {
+      recording = await original.next<RecordAnswer>('recorded', timeoutMs);
+    } catch (error) {
+      return fail(`recording the original's spouts failed: ${(error as Error).message}`);
     }
-    const fields = shape.spouts[spout]?.streams.default ?? [];
-    nativeRecords[spout] = tuples.map((t) => toRecord(fields, t.values));
+    const { shape, recorded } = recording;
+    const replayed: Record<string, number> = {};
+    const nativeRecords: Record<string, unknown[]> = {};
+    for (const [spout, tuples] of Object.entries(recorded)) {
+      replayed[spout] = tuples.length;
+      const other = tuples.find((t) => t.stream !== 'default');
+      if (other !== undefined) {
+        return fail(`spout '${spout}' emits on stream '${other.stream}': verify replays spouts of the default stream only`);
+      }
+      const fields = shape.spouts[spout]?.streams.default ?? [];
+      nativeRecords[spout] = tuples.map((t) => toRecord(fields, t.values));
+    }
+    const terminals = terminalBolts(shape);
+    if (terminals.length === 0) return fail('the topology has no bolts: nothing to compare');
+    const captureOutput = terminals.filter((id) => Object.keys(shape.bolts[id]!.streams).length > 0);
+    rewrite.send({
+      type: 'native',
+      request: { mode: 'native', module: resolve(pair.rewrite), records: nativeRecords, captureInput: terminals, captureOutput, timeoutMs },
+    });
+    let compat: CompatAnswer;
+    let native: NativeAnswer;
+    try {
+      [compat, native] = await Promise.all([
+        original.next<CompatAnswer>('done', timeoutMs).catch((e: Error) => {
+          throw new Error(`the original (compat) failed on the replayed input: ${e.message}`);
+        }),
+        rewrite.next<NativeAnswer>('done', timeoutMs).catch((e: Error) => {
+          throw new Error(`the rewrite (native) failed on the replayed input: ${e.message}`);
+        }),
+      ]);
+    } catch (error) {
+      return { ...fail((error as Error).message), replayed };
+    }
+    return judge(label, shape, replayed, terminals, captureOutput, compat, native, pair.lastPerKey);
+  } finally {
+    original.close();
+    rewrite.close();
   }
-  const terminals = terminalBolts(shape);
-  if (terminals.length === 0) return fail('the topology has no bolts: nothing to compare');
-  const captureOutput = terminals.filter((id) => Object.keys(shape.bolts[id]!.streams).length > 0);
-  let compat: CompatAnswer;
-  let native: NativeAnswer;
-  try {
-    [compat, native] = await Promise.all([
-      runSide<CompatAnswer>({ mode: 'compat', module: resolve(pair.original), recorded, timeoutMs, answerFile: '' }).catch((e: Error) => {
-        throw new Error(`the original (compat) failed on the replayed input: ${e.message}`);
-      }),
-      runSide<NativeAnswer>({
-        mode: 'native',
-        module: resolve(pair.rewrite),
-        records: nativeRecords,
-        captureInput: terminals,
-        captureOutput,
-        timeoutMs,
-        answerFile: '',
-      }).catch((e: Error) => {
-        throw new Error(`the rewrite (native) failed on the replayed input: ${e.message}`);
-      }),
-    ]);
-  } catch (error) {
-    return { ...fail((error as Error).message), replayed };
-  }
+}
+
+function judge(
+  label: string,
+  shape: TopologyShape,
+  replayed: Record<string, number>,
+  terminals: string[],
+  captureOutput: string[],
+  compat: CompatAnswer,
+  native: NativeAnswer,
+  lastPerKey: ReadonlyMap<string, string[]> | undefined,
+): TopologyVerdict {
   const ticking = tickDriven(shape);
   const sinks: SinkComparison[] = [];
   for (const id of terminals) {
@@ -179,7 +195,7 @@ export async function verifyTopology(pair: VerifyPair): Promise<TopologyVerdict>
         for (let i = 0; i < copies; i++) reached.push(rec);
       }
     }
-    const keyFields = pair.lastPerKey?.get(id);
+    const keyFields = lastPerKey?.get(id);
     sinks.push(compareSide(id, 'input', reached, native.captured[id]?.input ?? [], ticking.has(id), keyFields));
     for (const [stream, fields] of Object.entries(bolt.streams)) {
       if (!captureOutput.includes(id)) continue;
@@ -324,37 +340,76 @@ function projectDir(module: string): string {
   return dirname(module);
 }
 
-/** Runs one side in its own process and returns its answer; its output is kept for the error message only. */
-async function runSide<T>(request: ChildRequest): Promise<T> {
-  const dir = mkdtempSync(join(tmpdir(), 'stormshift-side-'));
-  try {
-    const requestFile = join(dir, 'request');
-    const answerFile = join(dir, 'answer');
-    writeFileSync(requestFile, serialize({ ...request, answerFile }));
-    const child = spawn(process.execPath, [childEntry(request.module), requestFile], {
-      cwd: projectDir(request.module),
-      stdio: ['ignore', 'pipe', 'pipe'],
+/**
+ * One side process, spawned as soon as verify starts (its module loads while the original records).
+ * Messages arrive over IPC; its output is kept only for the error message of a side that dies.
+ */
+class Side {
+  private readonly child: ChildProcess;
+  private readonly inbox: Array<{ type: string; answer?: unknown; error?: string }> = [];
+  private waiter: (() => void) | undefined;
+  private exited: string | undefined;
+  private tail = '';
+
+  constructor(module: string) {
+    this.child = spawn(process.execPath, [childEntry(module), module], {
+      cwd: projectDir(module),
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      serialization: 'advanced',
     });
-    let tail = '';
     const keep = (chunk: Buffer): void => {
-      tail = (tail + chunk.toString()).slice(-4000);
+      this.tail = (this.tail + chunk.toString()).slice(-4000);
     };
-    child.stdout.on('data', keep);
-    child.stderr.on('data', keep);
-    // The side bounds itself; this is the backstop for a side that cannot (a busy loop in user code).
-    const killer = setTimeout(() => child.kill('SIGKILL'), request.timeoutMs + 30_000);
-    const code = await new Promise<number | null>((resolveExit, reject) => {
-      child.on('error', reject);
-      child.on('close', (exitCode, signal) => resolveExit(signal ? null : exitCode));
-    }).finally(() => clearTimeout(killer));
-    if (!existsSync(answerFile)) {
-      throw new Error(`side process ended (${code === null ? 'killed' : `exit ${code}`}) without an answer${tail ? `:\n${indent(tail.trim())}` : ''}`);
+    this.child.stdout!.on('data', keep);
+    this.child.stderr!.on('data', keep);
+    this.child.on('message', (message: { type: string }) => {
+      this.inbox.push(message);
+      this.waiter?.();
+    });
+    this.child.on('error', (error) => {
+      this.exited = `could not start: ${error.message}`;
+      this.waiter?.();
+    });
+    this.child.on('close', (code, signal) => {
+      this.exited ??= signal ? `killed (${signal})` : `exit ${code}`;
+      this.waiter?.();
+    });
+  }
+
+  send(message: unknown): void {
+    this.child.send(message as never);
+  }
+
+  /** The next message of `type`; an error message, a dead process or `timeoutMs` (plus slack for start-up) reject. */
+  async next<T>(type: string, timeoutMs: number): Promise<T> {
+    const deadline = Date.now() + timeoutMs + 30_000;
+    for (;;) {
+      const message = this.inbox.shift();
+      if (message?.type === 'error') throw new Error(message.error!.split('\n').slice(0, 6).join('\n'));
+      if (message?.type === type) return message.answer as T;
+      if (message !== undefined) continue;
+      if (this.exited !== undefined) {
+        throw new Error(`side process ended (${this.exited}) without an answer${this.tail ? `:\n${indent(this.tail.trim())}` : ''}`);
+      }
+      // The side bounds its own runs; this backstop is for one that cannot (a busy loop in user code).
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        this.child.kill('SIGKILL');
+        throw new Error(`side process gave no answer within ${timeoutMs} ms; killed`);
+      }
+      await new Promise<void>((wake) => {
+        const timer = setTimeout(wake, left);
+        this.waiter = () => {
+          clearTimeout(timer);
+          this.waiter = undefined;
+          wake();
+        };
+      });
     }
-    const answer = deserialize(readFileSync(answerFile)) as { ok: true; answer: T } | { ok: false; error: string };
-    if (!answer.ok) throw new Error(answer.error.split('\n').slice(0, 6).join('\n'));
-    return answer.answer;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+  }
+
+  close(): void {
+    if (this.exited === undefined) this.child.kill('SIGKILL');
   }
 }
 

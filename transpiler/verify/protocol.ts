@@ -1,6 +1,6 @@
 /**
- * What `verify` and its side processes (cli/verify-child.ts) exchange through request and answer
- * files. Types only: the transpiler never loads compat or the runtime itself.
+ * What `verify` and its side processes (cli/verify-child.ts) exchange over their IPC channel.
+ * Types only: the transpiler never loads compat or the runtime itself.
  */
 
 export interface RecordedTuple {
@@ -30,8 +30,6 @@ interface Common {
   module: string;
   /** Give up after this long (a hang in user code must not hang the CLI). */
   timeoutMs: number;
-  /** Where the side writes its v8-serialized `{ ok, answer | error }`. */
-  answerFile: string;
 }
 
 export type ChildRequest =
