@@ -199,21 +199,24 @@ async function replayNative(req: Extract<ChildRequest, { mode: 'native' }>): Pro
  * the recording, then replays it into the original; a `native` side loads its module at once (so
  * its start-up overlaps the recording) and replays once the recording arrives.
  */
-type Message = { type: 'native'; request: Extract<ChildRequest, { mode: 'native' }> } | { type: 'original'; module: string; records: number; timeoutMs: number };
+type Message =
+  | { type: 'native'; request: Extract<ChildRequest, { mode: 'native' }> }
+  | { type: 'original' | 'record'; module: string; records: number; timeoutMs: number };
 
 function send(message: unknown): Promise<void> {
   return new Promise((resolveSend, reject) => process.send!(message, undefined, {}, (error) => (error ? reject(error) : resolveSend())));
 }
 
 async function serve(message: Message): Promise<void> {
-  if (message.type === 'original') {
-    const recording = await record({ mode: 'record', module: message.module, records: message.records, timeoutMs: message.timeoutMs});
-    await send({ type: 'recorded', answer: recording });
-    const replay = await replayCompat({ mode: 'compat', module: message.module, recorded: recording.recorded, timeoutMs: message.timeoutMs});
-    await send({ type: 'done', answer: replay });
-  } else {
+  if (message.type === 'native') {
     await send({ type: 'done', answer: await replayNative(message.request) });
+    return;
   }
+  const { module, records, timeoutMs } = message;
+  const recording = await record({ mode: 'record', module, records, timeoutMs });
+  await send({ type: 'recorded', answer: recording });
+  if (message.type === 'record') return;
+  await send({ type: 'done', answer: await replayCompat({ mode: 'compat', module, recorded: recording.recorded, timeoutMs }) });
 }
 
 if (process.send === undefined) {

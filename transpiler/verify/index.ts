@@ -18,7 +18,7 @@ import { canonical, compareMultisets, compareLastPerKey, type Difference } from 
 import type { CompatAnswer, NativeAnswer, RecordAnswer, RecordedTuple, TopologyShape } from './protocol.ts';
 
 export { canonical } from './compare.ts';
-export type { TopologyShape } from './protocol.ts';
+export type { TopologyShape, RecordAnswer, RecordedTuple } from './protocol.ts';
 
 export interface VerifyRequest {
   /** Project root; the migration's changed files are materialized into a temp copy of it. */
@@ -77,8 +77,8 @@ export async function verifyMigration(req: VerifyRequest): Promise<TopologyVerdi
   try {
     const original = join(work, 'original');
     const migrated = join(work, 'migrated');
-    materialize(root, original, req.changes, 'before');
-    materialize(root, migrated, req.changes, 'after');
+    materializeProject(root, original, req.changes, 'before');
+    materializeProject(root, migrated, req.changes, 'after');
     const verdicts: TopologyVerdict[] = [];
     for (const topology of req.topologies) {
       const rel = relative(root, resolve(topology));
@@ -168,6 +168,17 @@ export async function verifyTopology(pair: VerifyPair): Promise<TopologyVerdict>
   } finally {
     original.close();
     rewrite.close();
+  }
+}
+
+/** Runs the original's spouts in a side process until each emitted `records` tuples (what bench --topology replays). */
+export async function recordSpouts(module: string, records: number, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<RecordAnswer> {
+  const side = new Side(resolve(module));
+  try {
+    side.send({ type: 'record', module: resolve(module), records, timeoutMs });
+    return await side.next<RecordAnswer>('recorded', timeoutMs);
+  } finally {
+    side.close();
   }
 }
 
@@ -295,8 +306,12 @@ function tickDriven(shape: TopologyShape): Set<string> {
   return result;
 }
 
-/** Copies the project (without dependencies and build output), links node_modules and writes one side of each change. */
-function materialize(root: string, target: string, changes: VerifyRequest['changes'], side: 'before' | 'after'): void {
+/**
+ * Copies the project (without dependencies and build output) to `target`, links its node_modules
+ * and writes one side of each change: how a dry run's rewrite gets onto disk without touching the
+ * user's tree (also used by `stormshift bench --topology`).
+ */
+export function materializeProject(root: string, target: string, changes: VerifyRequest['changes'], side: 'before' | 'after'): void {
   mkdirSync(target, { recursive: true });
   for (const entry of readdirSync(root, { withFileTypes: true })) {
     if (SKIP_DIRS.has(entry.name)) continue;
@@ -462,4 +477,3 @@ export function formatVerdicts(verdicts: TopologyVerdict[]): string {
   return lines.join('\n');
 }
 
-export type { RecordedTuple };
