@@ -73,15 +73,19 @@ export async function runMigration(options: MigrateOptions): Promise<MigrationRe
   const stats: Record<string, number> = {};
   let done = 0;
   options.onProgress?.(0, candidates.length);
+  // One project for the run: the compat/runtime declarations are parsed once; each batch's own
+  // files are removed after it, which bounds memory on large repositories.
+  const project = time('load', () =>
+    existsSync(tsconfig)
+      ? new Project({ tsConfigFilePath: tsconfig, skipAddingFilesFromTsConfig: true, compilerOptions: { types: [], skipLibCheck: true } })
+      : new Project({ compilerOptions: { allowImportingTsExtensions: true, noEmit: true, strict: true, target: 9, module: 199, moduleResolution: 99 } }),
+  );
   for (let b = 0; b < candidates.length; b += BATCH) {
     const batch = candidates.slice(b, b + BATCH);
-    const project = time('load', () => {
-      const pr = existsSync(tsconfig)
-        ? new Project({ tsConfigFilePath: tsconfig, skipAddingFilesFromTsConfig: true })
-        : new Project({ compilerOptions: { allowImportingTsExtensions: true, noEmit: true, strict: true, target: 9, module: 199, moduleResolution: 99 } });
-      for (const c of batch) pr.createSourceFile(c.file, c.text, { overwrite: true });
-      pr.resolveSourceFileDependencies();
-      return pr;
+    const added = time('load', () => {
+      const files = batch.map((c) => project.createSourceFile(c.file, c.text, { overwrite: true }));
+      project.resolveSourceFileDependencies();
+      return files;
     });
     for (const c of batch) {
       const relPath = rel(root, c.file);
@@ -122,7 +126,6 @@ export async function runMigration(options: MigrateOptions): Promise<MigrationRe
           }
         }
         if (options.todo) after = addTodoMarkers(after, plan.findings, style);
-        project.removeSourceFile(sourceFile);
       } catch (error) {
         const finding: Finding = {
           code: 'SS008',
@@ -148,6 +151,9 @@ export async function runMigration(options: MigrateOptions): Promise<MigrationRe
       });
       options.onProgress?.(++done, candidates.length);
     }
+    time('load', () => {
+      for (const f of added) project.removeSourceFile(f);
+    });
   }
 
   const report: MigrationReport = {

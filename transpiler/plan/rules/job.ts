@@ -186,8 +186,13 @@ export function planJob(p: Planner, wiring: Wiring, config: ConfigPlan): void {
     p.edits.replace(returnStatement!, p.styled(`return ${job};`), NAME);
     // Every use of the builder function must be `fn(...).createTopology()`.
     let exported = false;
-    for (const id of file.getDescendantsOfKind(SyntaxKind.Identifier)) {
-      if (id.getText() !== fnName || id === fn.getNameNode()) continue;
+    const fullText = file.getFullText();
+    const uses: Node[] = [];
+    for (const m of fullText.matchAll(new RegExp(`\\b${fnName}\\b`, 'g'))) {
+      const node = file.getDescendantAtPos(m.index);
+      if (node && Node.isIdentifier(node) && node.getText() === fnName && node !== fn.getNameNode()) uses.push(node);
+    }
+    for (const id of uses) {
       const call = id.getParent();
       const access = call?.getParent();
       const outer = access?.getParent();
