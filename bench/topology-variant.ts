@@ -25,6 +25,8 @@ export interface TopologyChildRequest {
   /** v8-serialized RecordAnswer of transpiler/verify (shape + recorded tuples per spout). */
   recording: string;
   params: ChildParams;
+  /** Cap on every component's parallelism, on both sides (`--max-parallelism`). */
+  maxParallelism?: number;
 }
 
 interface Recording {
@@ -38,12 +40,13 @@ async function importDefault(file: string): Promise<Record<string, unknown>> {
 
 let serial = 0;
 
-async function compatVariant(file: string, recording: Recording): Promise<VariantImpl> {
+async function compatVariant(file: string, recording: Recording, maxParallelism: number | undefined): Promise<VariantImpl> {
   const module = await importDefault(file);
   const topology = module.default;
   if (!(topology instanceof StormTopology)) throw new Error(`${file} does not default-export a StormTopology`);
   const conf: Conf = { ...((module.config as Conf | undefined) ?? {}) };
   delete conf['topology.debug'];
+  if (maxParallelism !== undefined) conf['topology.max.task.parallelism'] = maxParallelism;
   const explicitAckers = conf['topology.acker.executors'] ?? conf['topology.ackers'];
   const ackers = Number(explicitAckers ?? conf['topology.workers'] ?? 1);
   const reliable = ackers > 0 || conf['stormshift.reliability'] === 'checkpoint';
@@ -140,7 +143,7 @@ async function loadJob(file: string): Promise<JobDefinition> {
   throw new Error(`${file} does not default-export a native job`);
 }
 
-async function nativeVariant(file: string, recording: Recording, which: 'migrated' | 'baseline'): Promise<VariantImpl> {
+async function nativeVariant(file: string, recording: Recording, which: 'migrated' | 'baseline', maxParallelism: number | undefined): Promise<VariantImpl> {
   const job = await loadJob(file);
   const spoutIds = Object.keys(recording.recorded);
   const asRecords = (id: string): unknown[] => {
@@ -186,7 +189,7 @@ async function nativeVariant(file: string, recording: Recording, which: 'migrate
         sources.set(own[0]!.uid, generator([...inputs.values()][0]!));
       }
       sourceCount = sources.size;
-      applyRunOverrides(env, { sources });
+      applyRunOverrides(env, { sources, ...(maxParallelism !== undefined ? { maxParallelism } : {}) });
       await env.execute();
       steadyMs = performance.now() - firstRecordAt;
       lastRecords = count * sourceCount;
@@ -206,8 +209,8 @@ async function main(): Promise<void> {
   try {
     impl =
       request.variant === 'compat'
-        ? await compatVariant(request.original, recording)
-        : await nativeVariant(request.variant === 'migrated' ? request.migrated : request.baseline!, recording, request.variant);
+        ? await compatVariant(request.original, recording, request.maxParallelism)
+        : await nativeVariant(request.variant === 'migrated' ? request.migrated : request.baseline!, recording, request.variant, request.maxParallelism);
     const spouts = Object.keys(recording.recorded).length;
     // Calibrate as bench/variant.ts does: grow the input until a run lasts warmupMs (twice at least), then size the measured run.
     let count = 1000;

@@ -24,7 +24,8 @@ export const TOPOLOGY_USAGE = `usage: stormshift bench --topology FILE [--baseli
   --baseline FILE  a hand-written native job to compare with (default for samples/storm/word-count.ts:
                    samples/word-count/job.ts); its one source is fed the same recorded input
   --migrated FILE  use this native job as the migration instead of running the transpiler
-  --records N      spout tuples recorded and replayed in a cycle (default 1000)`;
+  --records N      spout tuples recorded and replayed in a cycle (default 1000)
+  --max-parallelism N  cap every component's parallelism on every side (1: one task each, like a hand-written job)`;
 
 interface TopologyOptions {
   topology: string;
@@ -34,12 +35,13 @@ interface TopologyOptions {
   runs: number | undefined;
   records: number;
   json: string | undefined;
+  maxParallelism: number | undefined;
 }
 
 class UsageError extends Error {}
 
 export function parseTopologyArgs(args: readonly string[]): TopologyOptions {
-  const o: TopologyOptions = { topology: '', baseline: undefined, migrated: undefined, quick: false, runs: undefined, records: 1000, json: undefined };
+  const o: TopologyOptions = { topology: '', baseline: undefined, migrated: undefined, quick: false, runs: undefined, records: 1000, json: undefined, maxParallelism: undefined };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
@@ -71,6 +73,9 @@ export function parseTopologyArgs(args: readonly string[]): TopologyOptions {
         break;
       case '--records':
         o.records = count();
+        break;
+      case '--max-parallelism':
+        o.maxParallelism = count();
         break;
       case '--json':
         o.json = resolve(value());
@@ -138,6 +143,8 @@ interface Prepared {
   original: string;
   migrated: string;
   baseline: string | undefined;
+  /** The baseline as the user named it (not its temp copy). */
+  baselineLabel: string | undefined;
   recording: string;
   cleanup(): void;
 }
@@ -155,6 +162,7 @@ async function prepare(o: TopologyOptions, log: (line: string) => void): Promise
       const handWritten = join(root, 'samples', 'word-count', 'job.ts');
       if (existsSync(handWritten)) baseline = handWritten;
     }
+    const baselineSource = baseline;
     if (migrated === undefined) {
       log(`migrating ${relative(process.cwd(), o.topology)} (dry run)`);
       const { migrate } = await import('../transpiler/index.ts');
@@ -177,7 +185,7 @@ async function prepare(o: TopologyOptions, log: (line: string) => void): Promise
     const recording = await verify.recordSpouts(original, o.records);
     const recordingFile = join(work, 'recording');
     writeFileSync(recordingFile, serialize(recording));
-    return { original, migrated: migrated!, baseline, recording: recordingFile, cleanup };
+    return { original, migrated: migrated!, baseline, baselineLabel: baselineSource, recording: recordingFile, cleanup };
   } catch (error) {
     cleanup();
     throw error;
@@ -214,6 +222,7 @@ export async function runTopologyBench(args: readonly string[]): Promise<number>
       ...(prepared.baseline ? { baseline: prepared.baseline } : {}),
       recording: prepared.recording,
       params: p,
+      ...(o.maxParallelism !== undefined ? { maxParallelism: o.maxParallelism } : {}),
     });
     const module = (variant: TopologyChildRequest['variant']): string =>
       variant === 'compat' ? prepared.original : variant === 'migrated' ? prepared.migrated : prepared.baseline!;
@@ -239,10 +248,13 @@ export async function runTopologyBench(args: readonly string[]): Promise<number>
       undefined,
       ['compat', ...(prepared.baseline ? ['baseline'] : [])],
     );
-    process.stdout.write(`${formatTopologyBench(summary, o, prepared.baseline)}\n`);
+    process.stdout.write(`${formatTopologyBench(summary, o, prepared.baselineLabel)}\n`);
     if (o.json) {
       await mkdir(dirname(o.json), { recursive: true });
-      await writeFile(o.json, `${JSON.stringify({ schema: 'stormshift-bench-topology/1', topology: o.topology, baseline: prepared.baseline, settings: { runs, ...params, records: o.records }, summary }, null, 2)}\n`);
+      await writeFile(
+        o.json,
+        `${JSON.stringify({ schema: 'stormshift-bench-topology/1', topology: o.topology, baseline: prepared.baselineLabel, settings: { runs, ...params, records: o.records, maxParallelism: o.maxParallelism }, summary }, null, 2)}\n`,
+      );
     }
     return summary.variants.every((v) => v.status === 'ok') ? 0 : 1;
   } finally {
@@ -255,9 +267,9 @@ function ratioText(r: RatioSummary | undefined): string {
   return r.n === 1 ? `${r.median.toFixed(2)}×` : `${r.median.toFixed(2)}× (${r.min.toFixed(2)}–${r.max.toFixed(2)})`;
 }
 
-export function formatTopologyBench(w: WorkloadSummary, o: Pick<TopologyOptions, 'topology'>, baseline: string | undefined): string {
+export function formatTopologyBench(w: WorkloadSummary, o: Pick<TopologyOptions, 'topology' | 'maxParallelism'>, baseline: string | undefined): string {
   const lines = [
-    `## ${w.title}: compat vs its migration${baseline ? ` vs ${relative(process.cwd(), baseline)}` : ''}`,
+    `## ${w.title}: compat vs its migration${baseline ? ` vs ${relative(process.cwd(), baseline)}` : ''}${o.maxParallelism ? ` (parallelism capped at ${o.maxParallelism})` : ''}`,
     '',
     `| variant | ${w.unit}/s (median, min–max) | CPU s per million | vs compat | vs baseline |`,
     '| --- | --- | --- | --- | --- |',

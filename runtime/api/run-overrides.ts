@@ -24,6 +24,8 @@ export interface CapturedRecord {
 }
 
 export interface RunOverrides {
+  /** Cap every operator's parallelism (e.g. 1 to compare with a single-task hand-written job). */
+  maxParallelism?: number;
   /** Replace the source with this uid (its name, parallelism and downstream stay). */
   sources?: ReadonlyMap<string, Source<unknown>>;
   /** Report the records entering (`input`) and leaving (`output`) operators with these uids. */
@@ -53,6 +55,11 @@ export function applyRunOverrides(env: StreamEnvironment, overrides: RunOverride
     if (t.kind !== 'source') throw new JobGraphError(`run override: '${uid}' is a ${t.kind}, not a source`);
     t.source = source;
     t.createOperator = () => new SourceOperator(source, batchSize);
+  }
+  const cap = overrides.maxParallelism;
+  if (cap !== undefined) {
+    if (!(Number.isInteger(cap) && cap >= 1)) throw new JobGraphError(`run override: maxParallelism must be an integer >= 1, got ${String(cap)}`);
+    for (const t of byUid.values()) t.parallelism = Math.min(t.parallelism ?? env.config.parallelism ?? 1, cap);
   }
   const capture = overrides.capture;
   if (capture === undefined) return;
