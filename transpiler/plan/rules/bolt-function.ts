@@ -289,6 +289,7 @@ export function convertBolt(p: Planner, comp: ComponentClass, input: RecordShape
   if (ticks.members) edits.insert(p.classEndInsertPos(cls), p.styled(ticks.members), 'ticks');
   if (state.members) edits.insert(p.classEndInsertPos(cls), p.styled(state.members), 'state');
 
+  emits += ticks.emits;
   const shape: BoltPlan['shape'] = output.fields.length === 0 ? 'sink' : emits === 0 ? 'sink' : looped ? 'flatMap' : conditional ? (output.fields.join() === input.fields.join() ? 'filter' : 'flatMap') : 'map';
   if (output.fields.length === 0 || emits === 0) {
     p.finding(NAME, 'SS207', 'partial', cls, comp.name, 'emits nothing: kept as the last process function of its stream', rule.codes.SS207!.manualStep!);

@@ -24,6 +24,8 @@ export interface TickPlan {
   keyed: boolean;
   usesContext: boolean;
   members: string | undefined;
+  /** Emit sites moved into onTimer. */
+  emits: number;
 }
 
 function tickFrequency(p: Planner, comp: ComponentClass): { freq: string; cond: string | undefined; method: MethodDeclaration } {
@@ -57,7 +59,7 @@ export function planTicks(
   convertEmit?: (call: CallExpression) => string | undefined,
 ): TickPlan {
   const calls = comp.decl.getDescendantsOfKind(SyntaxKind.CallExpression).filter((c) => /(^|\.)isTick$/.test(c.getExpression().getText()));
-  if (calls.length === 0) return { removed: [], keyed: false, usesContext: false, members: undefined };
+  if (calls.length === 0) return { removed: [], keyed: false, usesContext: false, members: undefined, emits: 0 };
   const call = calls[0]!;
   const statement = call.getParent();
   const body = execute.getBody();
@@ -86,6 +88,7 @@ export function planTicks(
   const unit = p.style.indent;
   const memberIndent = p.indentOf(execute);
   const bodyIndent = memberIndent + unit;
+  let tickEmits = 0;
   const reindent = (s: Statement): string => {
     const own = p.indentOf(s);
     let out = '';
@@ -94,6 +97,7 @@ export function planTicks(
     for (const e of emits) {
       const replacement = convertEmit?.(e);
       if (replacement === undefined) p.block(NAME, 'SS502', e, comp.name, 'the tick branch emits in a way not converted', rule.codes.SS502!.manualStep!);
+      tickEmits++;
       out += text.slice(at, e.getStart()) + replacement;
       at = e.getEnd();
     }
@@ -134,5 +138,5 @@ export function planTicks(
   ].join('\n');
   p.runtimeImports.add('type OnTimerContext');
   p.finding(NAME, 'SS501', 'converted', call, comp.name, `tick every ${freq} s → processing-time timer (armed by the first record of each subtask)`);
-  return { removed: [ifStatement, method], keyed: true, usesContext: true, members };
+  return { removed: [ifStatement, method], keyed: true, usesContext: true, members, emits: tickEmits };
 }
