@@ -5,6 +5,16 @@
  */
 
 export function canonical(value: unknown): string {
+  return text(value, true);
+}
+
+/** Like canonical, but object keys in their own order: how a record is shown to a person. */
+export function display(value: unknown): string {
+  return text(value, false);
+}
+
+function text(value: unknown, sortKeys: boolean): string {
+  const canonical = (v: unknown): string => text(v, sortKeys);
   switch (typeof value) {
     case 'string':
       return JSON.stringify(value);
@@ -26,9 +36,9 @@ export function canonical(value: unknown): string {
   if (value instanceof Map) return `Map{${[...value].map(([k, v]) => `${canonical(k)}=>${canonical(v)}`).sort().join(',')}}`;
   if (value instanceof Set) return `Set{${[...value].map(canonical).sort().join(',')}}`;
   if (ArrayBuffer.isView(value)) return `Bytes(${Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('hex')})`;
-  const entries = Object.keys(value as object)
-    .sort()
-    .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`);
+  const keys = Object.keys(value as object);
+  if (sortKeys) keys.sort();
+  const entries = keys.map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`);
   return `{${entries.join(',')}}`;
 }
 

@@ -14,7 +14,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { canonical, compareMultisets, compareLastPerKey, type Difference } from './compare.ts';
+import { compileErrors, formatCompileErrors } from './compile.ts';
+import { display, compareMultisets, compareLastPerKey, type Difference } from './compare.ts';
 import type { CompatAnswer, NativeAnswer, RecordAnswer, RecordedTuple, TopologyShape } from './protocol.ts';
 
 export { canonical } from './compare.ts';
@@ -36,6 +37,8 @@ export interface VerifyRequest {
   lastPerKey?: ReadonlyMap<string, ReadonlyMap<string, string[]>>;
   /** Per side process (default 60 s). */
   timeoutMs?: number;
+  /** Type-check the rewritten files first (default true); a rewrite that does not compile is not run. */
+  compile?: boolean;
 }
 
 export type VerdictStatus = 'equal' | 'different' | 'unverifiable' | 'error';
@@ -80,6 +83,14 @@ export async function verifyMigration(req: VerifyRequest): Promise<TopologyVerdi
     materializeProject(root, original, req.changes, 'before');
     materializeProject(root, migrated, req.changes, 'after');
     const verdicts: TopologyVerdict[] = [];
+    if (req.compile !== false) {
+      const changed = [...req.changes.keys()].filter((p) => /\.[cm]?tsx?$/.test(p) && !relative(root, p).startsWith('..'));
+      const errors = compileErrors(migrated, changed.map((p) => join(migrated, relative(root, p))));
+      if (errors.length > 0) {
+        const message = `the rewrite does not type-check:\n${formatCompileErrors(errors)}`;
+        return req.topologies.map((t) => ({ topology: relative(root, resolve(t)).split(sep).join('/'), status: 'error', replayed: {}, sinks: [], message }));
+      }
+    }
     for (const topology of req.topologies) {
       const rel = relative(root, resolve(topology));
       if (rel.startsWith('..')) {
@@ -436,7 +447,7 @@ function indent(text: string): string {
 }
 
 function show(value: unknown): string {
-  const text = canonical(value);
+  const text = display(value);
   return text.length > 200 ? `${text.slice(0, 197)}...` : text;
 }
 

@@ -48,10 +48,21 @@ describe('verify on hand-written pairs', () => {
     const path = sample('exclamation.ts');
     const after = readFileSync(fixture('exclamation.broken.ts'), 'utf8').replaceAll('../../../../runtime/', '../../runtime/');
     const changes = new Map([[path, { before: readFileSync(path, 'utf8'), after }]]);
-    const [v] = await verifyMigration({ root, changes, topologies: [path], records: 30 });
+    const [v] = await verifyMigration({ root, changes, topologies: [path], records: 30, compile: false });
     expect(v!.topology).toBe('samples/storm/exclamation.ts');
     // The file on disk is the original; verify ran the broken rewrite from the changes map.
     expect(v!.status, formatVerdicts([v!])).toBe('different');
+  });
+
+  it('does not run a rewrite that does not type-check, and says where it fails', async () => {
+    const path = sample('exclamation.ts');
+    const after = readFileSync(fixture('exclamation.native.ts'), 'utf8')
+      .replaceAll('../../../../runtime/', '../../runtime/')
+      .replace("({ word: t.word + '!!!' }), { name: 'exclaim1'", "({ word: t.word * 3 }), { name: 'exclaim1'");
+    const changes = new Map([[path, { before: readFileSync(path, 'utf8'), after }]]);
+    const [v] = await verifyMigration({ root, changes, topologies: [path], records: 10 });
+    expect(v!.status).toBe('error');
+    expect(v!.message).toMatch(/^the rewrite does not type-check:\nsamples\/storm\/exclamation\.ts:\d+:\d+: The left-hand side of an arithmetic operation/);
   });
 
   it('reports a rewrite that crashes on the replayed input as an error of the rewrite side', async () => {
