@@ -6,7 +6,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatVerdicts, verifyTopology } from '../../../transpiler/verify/index.ts';
+import { migrate } from '../../../transpiler/index.ts';
+import { formatVerdicts, verifyMigration, verifyTopology } from '../../../transpiler/verify/index.ts';
 import { linearTopologyArb, nativeSource, stormSource } from './linear-topology.ts';
 import { userProject } from './user-project.ts';
 
@@ -29,5 +30,32 @@ describe('random linear topologies', () => {
     } finally {
       project.remove();
     }
+  });
+
+  it('migrate turns them into native jobs that verify equal', async () => {
+    let run = 0;
+    // One migration and one verify run per batch: each pays for a TypeScript program and a project copy.
+    await fc.assert(
+      fc.asyncProperty(fc.array(linearTopologyArb, { minLength: 4, maxLength: 4 }), async (topologies) => {
+        const project = userProject();
+        try {
+          const files = topologies.map((t, i) => project.write(`run${++run}/gen${i}.ts`, stormSource(t, 'stormshift/compat')));
+          const result = await migrate({ paths: ['.'], cwd: project.root });
+          expect([...result.topologies].sort()).toEqual([...files].sort());
+          for (const file of files) {
+            const after = result.changes.get(file)!.after;
+            expect(after).toContain("from 'stormshift/runtime'");
+            expect(after).not.toContain('stormshift/compat');
+          }
+          const verdicts = await verifyMigration({ root: result.root, changes: result.changes, topologies: files, records: 40 });
+          for (const [i, v] of verdicts.entries()) {
+            expect(v.status, `${JSON.stringify(topologies[i])}\n${formatVerdicts([v])}`).toBe('equal');
+          }
+        } finally {
+          project.remove();
+        }
+      }),
+      { numRuns: 1 },
+    );
   });
 });
