@@ -141,13 +141,13 @@ export function convertBolt(p: Planner, comp: ComponentClass, input: RecordShape
   }
 
   // Ticks, then tuple accesses and emits in what is left of execute.
-  const ticks = planTicks(p, comp, execute!, tupleName, collectorName, outType, key, (call) => {
+  const ticks = p.timed('ticks', () => planTicks(p, comp, execute!, tupleName, collectorName, outType, key, (call) => {
     const target = call.getExpression();
     if (!Node.isPropertyAccessExpression(target) || target.getExpression().getText() !== (basic ? collectorName : `this.${collectorField}`)) return undefined;
     const args = call.getArguments();
     if (args.length !== 1) return undefined;
     return `${collectorName}.collect(${emitRecord(p, NAME, 'SS204', comp.name, args[0]!, output.fields)})`;
-  });
+  }));
 
   let accessors = 0;
   for (const id of execute!.getDescendantsOfKind(SyntaxKind.Identifier)) {
@@ -264,7 +264,7 @@ export function convertBolt(p: Planner, comp: ComponentClass, input: RecordShape
   if (cleanup) edits.replace(cleanup.getNameNode(), 'close', NAME);
 
   // Instance state.
-  const state = planState(p, comp, execute!, input, key, tupleName, collectorField);
+  const state = p.timed('state', () => planState(p, comp, execute!, input, key, tupleName, collectorField));
 
   // Signature and header.
   const keyedFunction = ticks.keyed || state.keyed;

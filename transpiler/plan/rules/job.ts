@@ -127,7 +127,7 @@ export function planJob(p: Planner, wiring: Wiring, config: ConfigPlan): void {
     if (inputs.some((i) => recordType(i.shape) !== recordType(shape0))) {
       p.block('groupings', 'SS308', c.node, c.id!, 'inputs carry different record shapes', 'union or connect the inputs by hand');
     }
-    const parts: Partitioning[] = c.groupings.map((g, i) => planGrouping(p, c.id!, g, inputs[i]!.shape, inputs[i]!.wired.parallelism?.getText() === parallelism && c.groupings.length === 1));
+    const parts: Partitioning[] = c.groupings.map((g, i) => p.timed('groupings', () => planGrouping(p, c.id!, g, inputs[i]!.shape, inputs[i]!.wired.parallelism?.getText() === parallelism && c.groupings.length === 1)));
     if (parts.some((x) => x.calls !== parts[0]!.calls)) p.block('groupings', 'SS308', c.node, c.id!, 'inputs use different groupings', 'union the inputs and partition them by hand');
     const comp = components.get(c.classDecl!)!;
     const output = boltOutputShape(p, comp);
