@@ -122,13 +122,16 @@ async function main(): Promise<void> {
   const dir = generateRepo(files);
   let peak = 0;
   const sample = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 100);
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const result = await migrate({ paths: ['src'], cwd: dir });
   const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   clearInterval(sample);
   peak = Math.max(peak, process.memoryUsage().rss);
   const r = result.report;
-  console.log(`migrate: ${r.filesScanned} files in ${seconds.toFixed(1)} s = ${(r.filesScanned / seconds).toFixed(0)} files/s; ${r.filesChanged} would change; peak RSS ${(peak / 1e6).toFixed(0)} MB`);
+  console.log(`migrate: ${r.filesScanned} files in ${seconds.toFixed(1)} s = ${(r.filesScanned / seconds).toFixed(0)} files/s (wall); CPU ${cpuSeconds.toFixed(1)} s = ${(r.filesScanned / cpuSeconds).toFixed(0)} files per CPU-second; ${r.filesChanged} would change; peak RSS ${(peak / 1e6).toFixed(0)} MB`);
   console.log(`summary: ${JSON.stringify(r.summary)}`);
   console.log(`timings (ms): ${JSON.stringify(r.timings)}`);
   if (!args.includes('--keep')) rmSync(dir, { recursive: true, force: true });

@@ -248,7 +248,9 @@ function findWirings(sourceFile: SourceFile, compatNames: Map<string, string>, c
   const builderLocal = [...compatNames].find(([, exported]) => exported === 'TopologyBuilder')?.[0];
   if (!builderLocal) return [];
   const wirings: Wiring[] = [];
-  for (const newExpr of sourceFile.getDescendantsOfKind(SyntaxKind.NewExpression)) {
+  // Found through the text and wrapped one by one: walking every node through ts-morph wrappers
+  // costs more than the rest of the analysis on a large repository.
+  for (const newExpr of nodesAt(sourceFile, new RegExp(`\\bnew\\s+${builderLocal}\\b`, 'g'), SyntaxKind.NewExpression)) {
     if (newExpr.getExpression().getText() !== builderLocal) continue;
     const decl = newExpr.getParentIfKind(SyntaxKind.VariableDeclaration);
     const statement = decl?.getVariableStatement();
@@ -263,6 +265,17 @@ function findWirings(sourceFile: SourceFile, compatNames: Map<string, string>, c
     wirings.push(wiring);
   }
   return wirings;
+}
+
+/** Nodes of `kind` starting where `pattern` matches the file text. */
+function nodesAt<K extends SyntaxKind>(sourceFile: SourceFile, pattern: RegExp, kind: K): Array<import('ts-morph').KindToNodeMappings[K]> {
+  const out: Array<import('ts-morph').KindToNodeMappings[K]> = [];
+  for (const m of sourceFile.getFullText().matchAll(pattern)) {
+    const node = sourceFile.getDescendantAtPos(m.index);
+    const found = node?.getKind() === kind ? node : node?.getFirstAncestorByKind(kind);
+    if (found && found.getStart() === m.index) out.push(found as never);
+  }
+  return out;
 }
 
 function findConfigs(sourceFile: SourceFile, compatNames: Map<string, string>): ConfigFact[] {
@@ -302,9 +315,10 @@ export function analyzeFile(sourceFile: SourceFile, compatSpecifier: string): Fi
   const wirings = findWirings(sourceFile, compatNames, components);
   const configs = findConfigs(sourceFile, compatNames);
   const submits: CallExpression[] = [];
-  for (const call of sourceFile.getDescendantsOfKind(SyntaxKind.CallExpression)) {
-    const callee = call.getExpression();
-    if (Node.isPropertyAccessExpression(callee) && ['submitTopology', 'submitTopologyWithProgressBar'].includes(callee.getName())) submits.push(call);
+  const text = sourceFile.getFullText();
+  for (const m of text.matchAll(/\.submitTopology(WithProgressBar)?\s*\(/g)) {
+    const call = sourceFile.getDescendantAtPos(m.index + 1)?.getFirstAncestorByKind(SyntaxKind.CallExpression);
+    if (call) submits.push(call);
   }
   const stats: Record<string, number> = {};
   const bump = (key: string, by = 1): void => {
@@ -315,12 +329,10 @@ export function analyzeFile(sourceFile: SourceFile, compatSpecifier: string): Fi
     bump('topology');
     for (const c of w.components) for (const g of c.groupings) bump(`grouping:${g.kind}`);
   }
-  for (const call of sourceFile.getDescendantsOfKind(SyntaxKind.PropertyAccessExpression)) {
-    const name = call.getName();
-    if (name === 'isTick') bump('tick');
-    else if (name === 'emitDirect') bump('emitDirect');
-    else if (name === 'ack' || name === 'fail') bump('ack/fail');
-  }
+  bump('tick', (text.match(/\.isTick\(/g) ?? []).length);
+  bump('emitDirect', (text.match(/\.emitDirect\(/g) ?? []).length);
+  bump('ack/fail', (text.match(/\.(ack|fail)\(/g) ?? []).length);
+  for (const key of Object.keys(stats)) if (stats[key] === 0) delete stats[key];
   for (const c of configs) bump('config');
   if (submits.length) bump('submit', submits.length);
   return {
