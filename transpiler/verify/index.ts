@@ -248,17 +248,24 @@ function judge(
         : {}),
     };
   }
-  if (sinks.every((s) => s.original === 0 && s.rewrite === 0)) {
-    const tickers = Object.entries(shape.bolts).filter(([, b]) => b.tickSecs > 0).map(([id, b]) => `${id} (every ${b.tickSecs}s)`);
+  // What a terminal component produces is its output where it declares one, else what reached it.
+  // When none produced anything on either side, equality was never put to the test.
+  const results = (id: string): SinkComparison[] =>
+    sinks.filter((s) => s.component === id && (captureOutput.includes(id) ? s.what !== 'input' : s.what === 'input'));
+  const silent = terminals.filter((id) => results(id).every((s) => s.original === 0 && s.rewrite === 0));
+  const tickers = Object.entries(shape.bolts).filter(([, b]) => b.tickSecs > 0).map(([id, b]) => `${id} (every ${b.tickSecs}s)`);
+  const tickNote = tickers.length > 0 ? `; output is tick-driven: ${tickers.join(', ')}` : '';
+  if (silent.length === terminals.length) {
     return {
       topology: label,
       status: 'unverifiable',
       replayed,
       sinks,
-      message:
-        `no record reached a terminal component on either side in the bounded replay` +
-        (tickers.length > 0 ? `; output is tick-driven: ${tickers.join(', ')}` : ''),
+      message: `no terminal component produced a record on either side in the bounded replay${tickNote}`,
     };
+  }
+  if (silent.length > 0) {
+    return { topology: label, status: 'equal', replayed, sinks, message: `${silent.join(', ')} produced nothing on either side in the bounded replay${tickNote}` };
   }
   return { topology: label, status: 'equal', replayed, sinks };
 }

@@ -65,6 +65,16 @@ describe('verify on hand-written pairs', () => {
     expect(v!.message).toMatch(/^the rewrite does not type-check:\nsamples\/storm\/exclamation\.ts:\d+:\d+: The left-hand side of an arithmetic operation/);
   });
 
+  it('calls tick-driven output that never fired in the bounded replay unverifiable, not equal', async () => {
+    const v = await verifyTopology({ original: fixture('tick-only.storm.ts'), rewrite: fixture('tick-only.native.ts'), records: 20 });
+    expect(v.status, formatVerdicts([v])).toBe('unverifiable');
+    expect(v.message).toContain('tick-driven: counter (every 60s)');
+    expect(v.sinks.map((s) => [s.component, s.tickDriven, s.original, s.rewrite])).toEqual([
+      ['counter', true, 20, 20],
+      ['counter', true, 0, 0],
+    ]);
+  });
+
   it('reports a rewrite that crashes on the replayed input as an error of the rewrite side', async () => {
     const v = await verifyTopology({ original: sample('exclamation.ts'), rewrite: fixture('exclamation.crash.ts'), records: 20 });
     expect(v.status).toBe('error');
