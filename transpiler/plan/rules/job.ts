@@ -45,7 +45,9 @@ interface Planned {
   shape: RecordShape;
   variable: string;
   consumed: boolean;
-  expression: string;
+  /** The stream expression as a head and chained calls, so long statements break one call per line. */
+  head: string;
+  calls: string[];
 }
 
 export function planJob(p: Planner, wiring: Wiring, config: ConfigPlan): void {
@@ -98,7 +100,8 @@ export function planJob(p: Planner, wiring: Wiring, config: ConfigPlan): void {
           shape,
           variable: variableFor(c.id!),
           consumed: false,
-          expression: `env.generate<${recordType(shape)}>({ generate: (_i, random) => ({ word: ${words}[random.int(${TEST_WORDS.length})]! }), ratePerSecond: ${rate} }, ${options(c.id!, parallelism)})`,
+          head: 'env',
+          calls: [`.generate<${recordType(shape)}>({ generate: (_i, random) => ({ word: ${words}[random.int(${TEST_WORDS.length})]! }), ratePerSecond: ${rate} }, ${options(c.id!, parallelism)})`],
         });
         p.finding('spout-source', 'SS106', 'converted', c.node, c.id!, `TestWordSpout → generator source, ${rate} words/s`);
         continue;
@@ -117,7 +120,8 @@ export function planJob(p: Planner, wiring: Wiring, config: ConfigPlan): void {
         shape,
         variable: variableFor(c.id!),
         consumed: false,
-        expression: `env.fromSource<${rec}>({ createReader: () => ${c.instance.getText()} }, ${options(c.id!, parallelism)})`,
+        head: 'env',
+        calls: [`.fromSource<${rec}>({ createReader: () => ${c.instance.getText()} }, ${options(c.id!, parallelism)})`],
       });
       continue;
     }
@@ -145,13 +149,17 @@ export function planJob(p: Planner, wiring: Wiring, config: ConfigPlan): void {
     }
     void keyed;
     for (const i of inputs) i.consumed = true;
-    const source = inputs.length === 1 ? inputs[0]!.variable : `${inputs[0]!.variable}.union(${inputs.slice(1).map((i) => i.variable).join(', ')})`;
     planned.set(c.id!, {
       wired: c,
       shape: output,
       variable: variableFor(c.id!),
       consumed: false,
-      expression: `${source}${parts[0]!.calls}.process(${c.instance.getText()}, ${options(c.id!, parallelism)})`,
+      head: inputs[0]!.variable,
+      calls: [
+        ...inputs.slice(1).map((i) => `.union(${i.variable})`),
+        ...(parts[0]!.calls ? [parts[0]!.calls] : []),
+        `.process(${c.instance.getText()}, ${options(c.id!, parallelism)})`,
+      ],
     });
     if (parallelism) p.finding('config', 'SS704', 'converted', c.parallelism!, c.id!, `parallelism ${parallelism}`);
   }
@@ -165,8 +173,10 @@ export function planJob(p: Planner, wiring: Wiring, config: ConfigPlan): void {
   if (config.workers) lines.push(`${inner}if (env.config.workers === undefined) env.configure({ workers: ${config.workers} });`);
   for (const c of order) {
     const pl = planned.get(c.id!)!;
-    const statement = pl.consumed ? `const ${pl.variable} = ${pl.expression};` : `${pl.expression};`;
-    lines.push(inner + statement);
+    const prefix = pl.consumed ? `const ${pl.variable} = ` : '';
+    const oneLine = `${inner}${prefix}${pl.head}${pl.calls.join('')};`;
+    if (oneLine.length <= 120) lines.push(oneLine);
+    else lines.push(`${inner}${prefix}${pl.head}`, ...pl.calls.map((call, i) => `${inner}${p.style.indent}${call}${i === pl.calls.length - 1 ? ';' : ''}`));
   }
   const job = `defineJob('${name.replace(/'/g, "\\'")}', (env) => {\n${lines.join('\n')}\n${fnIndent}})`;
   p.runtimeImports.add('defineJob');
