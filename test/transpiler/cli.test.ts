@@ -32,6 +32,8 @@ beforeAll(() => {
   cpSync(join(FIXTURE, 'input'), join(dir, 'src'), { recursive: true });
   mkdirSync(join(dir, 'ignored'));
   cpSync(join(FIXTURE, 'input/topology.ts'), join(dir, 'ignored/topology.ts'));
+  mkdirSync(join(dir, 'other'));
+  cpSync(join(FIXTURE, 'input/topology.ts'), join(dir, 'other/topology.ts'));
   git('init', '-q');
   git('-c', 'user.email=t@example.com', '-c', 'user.name=t', 'add', '-A');
   git('-c', 'user.email=t@example.com', '-c', 'user.name=t', 'commit', '-qm', 'init');
@@ -40,8 +42,8 @@ beforeAll(() => {
 afterAll(() => removeSandbox(dir));
 
 describe('stormshift migrate', () => {
-  it('--stats counts constructs and writes nothing', async () => {
-    const { code, out } = await run(['.'], { stats: true });
+  it('--stats counts constructs and writes nothing; --exclude drops files', async () => {
+    const { code, out } = await run(['.'], { stats: true, exclude: ['other/**'] });
     expect(code).toBe(0);
     expect(out).toMatch(/1 of \d+ file\(s\) use the Storm API/);
     expect(out).toMatch(/bolt:BaseBasicBolt\s+1/);
@@ -50,7 +52,7 @@ describe('stormshift migrate', () => {
   });
 
   it('a dry run prints the summary and a unified diff, exits 1, skips .gitignored files and writes nothing', async () => {
-    const { code, out } = await run(['.'], { report: join(dir, 'report.json') });
+    const { code, out } = await run(['.'], { report: join(dir, 'report.json'), include: ['src/**'] });
     expect(code).toBe(1);
     expect(out).toMatch(/1 would change/);
     expect(out).toContain('--- a/src/topology.ts');
