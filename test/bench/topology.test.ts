@@ -45,5 +45,5 @@ describe('stormshift bench --topology', () => {
     expect(rows).toHaveLength(2);
     for (const row of rows) expect(row).toMatch(/^\| \w+ \| [\d.]+[kM]? \(/);
     expect(run.stdout).toMatch(/^migrated \/ compat: [\d.]+×$/m);
-  });
+  }, 600_000); // a hang guard: six processes on a loaded 2-core machine
 });

@@ -22,7 +22,7 @@ describe('samples/storm under migrate --verify', () => {
   beforeAll(async () => {
     result = await migrate({ paths: ['samples/storm'], cwd: root });
     verdicts = await verifyMigration({ root: result.root, changes: result.changes, topologies: result.topologies, records: 100 });
-  });
+  }, 600_000); // a hang guard: migration, type-check and two verify runs take minutes on a loaded 2-core machine
 
   it('has samples to check, and converts at least one', () => {
     expect(samples.length).toBeGreaterThanOrEqual(5);

@@ -12,7 +12,8 @@ const root = resolve(import.meta.dirname, '../../..');
 const fixture = (name: string): string => resolve(import.meta.dirname, 'fixtures', name);
 const sample = (name: string): string => resolve(root, 'samples/storm', name);
 
-describe('verify on hand-written pairs', () => {
+// The timeout only catches a hang: each test starts compat and native processes, slow on a loaded machine.
+describe('verify on hand-written pairs', { timeout: 300_000 }, () => {
   it('says equal for a correct rewrite of exclamation, comparing what reaches and leaves the terminal bolt', async () => {
     const v = await verifyTopology({ original: sample('exclamation.ts'), rewrite: fixture('exclamation.native.ts'), records: 60 });
     expect(v.status, formatVerdicts([v])).toBe('equal');
