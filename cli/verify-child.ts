@@ -173,12 +173,13 @@ async function replayNative(req: Extract<ChildRequest, { mode: 'native' }>): Pro
   const sources = new Map<string, ReturnType<typeof collectionSource<unknown>>>();
   for (const [spout, records] of Object.entries(req.records)) sources.set(spout, collectionSource(records));
   const captured: NativeAnswer['captured'] = {};
+  const uids = new Set(env.transformations.map((t) => t.uid));
   const bucket = (uid: string): NativeAnswer['captured'][string] => (captured[uid] ??= { input: [], output: [] });
   applyRunOverrides(env, {
     sources,
     capture: {
       input: req.captureInput,
-      output: req.captureOutput,
+      output: [...req.captureOutput, ...(req.captureOutputIfPresent ?? []).filter((uid) => uids.has(uid) && !req.captureOutput.includes(uid))],
       onRecord: (r) => {
         if (r.direction === 'input') bucket(r.uid).input.push(r.value);
         else bucket(r.uid).output.push({ stream: r.sideTag ?? 'default', value: r.value });

@@ -159,7 +159,15 @@ export async function verifyTopology(pair: VerifyPair): Promise<TopologyVerdict>
     const captureOutput = terminals.filter((id) => Object.keys(shape.bolts[id]!.streams).length > 0);
     rewrite.send({
       type: 'native',
-      request: { mode: 'native', module: resolve(pair.rewrite), records: nativeRecords, captureInput: terminals, captureOutput, timeoutMs },
+      request: {
+        mode: 'native',
+        module: resolve(pair.rewrite),
+        records: nativeRecords,
+        captureInput: terminals,
+        captureOutput,
+        captureOutputIfPresent: Object.keys(shape.bolts).filter((id) => !terminals.includes(id) && Object.keys(shape.bolts[id]!.streams).length > 0),
+        timeoutMs,
+      },
     });
     let compat: CompatAnswer;
     let native: NativeAnswer;
@@ -237,16 +245,12 @@ function judge(
   }
   const different = sinks.filter((s) => !s.equal);
   if (different.length > 0) {
+    const notes: string[] = [];
+    const origin = firstDifferingComponent(shape, terminals, compat, native);
+    if (origin) notes.push(origin);
     const ticks = different.filter((s) => s.tickDriven).map((s) => s.component);
-    return {
-      topology: label,
-      status: 'different',
-      replayed,
-      sinks,
-      ...(ticks.length > 0
-        ? { message: `tick-driven component(s) upstream of ${[...new Set(ticks)].join(', ')}: output there also depends on when ticks fired` }
-        : {}),
-    };
+    if (ticks.length > 0) notes.push(`tick-driven component(s) upstream of ${[...new Set(ticks)].join(', ')}: output there also depends on when ticks fired`);
+    return { topology: label, status: 'different', replayed, sinks, ...(notes.length > 0 ? { message: notes.join('; ') } : {}) };
   }
   // What a terminal component produces is its output where it declares one, else what reached it.
   // When none produced anything on either side, equality was never put to the test.
@@ -268,6 +272,38 @@ function judge(
     return { topology: label, status: 'equal', replayed, sinks, message: `${silent.join(', ')} produced nothing on either side in the bounded replay${tickNote}` };
   }
   return { topology: label, status: 'equal', replayed, sinks };
+}
+
+/**
+ * Where a difference starts: the first non-terminal bolt, in wiring order, whose emits differ
+ * between the sides (compared where the rewrite has an operator with the bolt's id as uid). A
+ * hint, not a verdict: a bolt split into several operators may legitimately emit something else
+ * from the operator that carries its uid.
+ */
+function firstDifferingComponent(shape: TopologyShape, terminals: string[], compat: CompatAnswer, native: NativeAnswer): string | undefined {
+  const done = new Set(Object.keys(shape.spouts));
+  const order: string[] = [];
+  for (let progress = true; progress; ) {
+    progress = false;
+    for (const [id, bolt] of Object.entries(shape.bolts)) {
+      if (done.has(id) || !bolt.inputs.every((i) => done.has(i.component) || i.component === id)) continue;
+      done.add(id);
+      order.push(id);
+      progress = true;
+    }
+  }
+  for (const id of order) {
+    if (terminals.includes(id) || native.captured[id] === undefined) continue;
+    for (const [stream, fields] of Object.entries(shape.bolts[id]!.streams)) {
+      const original = (compat.emitted[id] ?? []).filter((t) => t.stream === stream).map((t) => toRecord(fields, t.values));
+      const rewrite = native.captured[id]!.output.filter((o) => o.stream === stream).map((o) => o.value);
+      const diff = compareMultisets(original, rewrite);
+      if (diff.equal) continue;
+      const first = diff.onlyInA[0] !== undefined ? `only in original: ${show(diff.onlyInA[0])}` : `only in rewrite: ${show(diff.onlyInB[0])}`;
+      return `the first component whose emits differ is '${id}' (stream '${stream}'; ${original.length} original, ${rewrite.length} rewrite; ${first})`;
+    }
+  }
+  return undefined;
 }
 
 function compareSide(

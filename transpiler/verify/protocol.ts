@@ -35,7 +35,14 @@ interface Common {
 export type ChildRequest =
   | (Common & { mode: 'record'; records: number })
   | (Common & { mode: 'compat'; recorded: Record<string, RecordedTuple[]> })
-  | (Common & { mode: 'native'; records: Record<string, unknown[]>; captureInput: string[]; captureOutput: string[] });
+  | (Common & {
+      mode: 'native';
+      records: Record<string, unknown[]>;
+      captureInput: string[];
+      captureOutput: string[];
+      /** Also captured where the rewrite has an operator with that uid (to locate where a difference starts). */
+      captureOutputIfPresent?: string[];
+    });
 
 export interface RecordAnswer {
   shape: TopologyShape;

@@ -45,6 +45,12 @@ describe('verify on hand-written pairs', { timeout: 300_000 }, () => {
     expect(counts.rewrite).toBe(counts.original);
   });
 
+  it('names the first component whose emits differ when the difference starts upstream of the terminal bolt', async () => {
+    const v = await verifyTopology({ original: sample('exclamation.ts'), rewrite: fixture('exclamation.broken-first.ts'), records: 30 });
+    expect(v.status).toBe('different');
+    expect(v.message).toMatch(/^the first component whose emits differ is 'exclaim1' \(stream 'default'; 30 original, 30 rewrite; only in original: \{"word":"\w+!!!"\}\)/);
+  });
+
   it('verifies a dry-run migration: the rewrite exists only in the changes map, materialized in a temp copy', async () => {
     const path = sample('exclamation.ts');
     const after = readFileSync(fixture('exclamation.broken.ts'), 'utf8').replaceAll('../../../../runtime/', '../../runtime/');
