@@ -104,8 +104,10 @@ export function planJob(p: Planner, wiring: Wiring, config: ConfigPlan): void {
           calls: [`.generate<${recordType(shape)}>({ generate: (_i, random) => ({ word: ${words}[random.int(${TEST_WORDS.length})]! }), ratePerSecond: ${rate} }, ${options(c.id!, parallelism)})`],
         });
         p.finding('spout-source', 'SS106', 'converted', c.node, c.id!, `TestWordSpout → generator source, ${rate} words/s`);
+        if (parallelism) p.finding('config', 'SS704', 'converted', c.parallelism!, c.id!, `parallelism ${parallelism}`);
         continue;
       }
+      if (parallelism) p.finding('config', 'SS704', 'converted', c.parallelism!, c.id!, `parallelism ${parallelism}`);
       const comp = components.get(c.classDecl!)!;
       let spoutPlan = spoutPlans.get(comp.decl);
       if (!spoutPlan) {

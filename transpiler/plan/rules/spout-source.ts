@@ -192,9 +192,28 @@ export function convertSpout(p: Planner, comp: ComponentClass): SpoutPlan {
   const snapType = position.length ? `{ ${position.map((f) => `${propertyName(f.name)}: ${f.type}`).join('; ')} }` : 'null';
   const lines: string[] = [];
   if (idleMs !== undefined) lines.push(`readonly idleBackoffMs = ${idleMs};`, '');
-  lines.push(`poll(output: SourceOutput<${rec}>, maxRecords: number): PollResult {`, `  this.${collectorField} = output;`);
-  if (idleMs !== undefined) lines.push('  void maxRecords;', '  this.nextTuple();', "  return 'idle';", '}');
-  else lines.push('  for (let i = 0; i < maxRecords; i++) this.nextTuple();', "  return 'more';", '}');
+  lines.push(`poll(output: SourceOutput<${rec}>, maxRecords: number): PollResult {`);
+  if (idleMs !== undefined) lines.push(`  this.${collectorField} = output;`, '  void maxRecords;', '  this.nextTuple();', "  return 'idle';", '}');
+  else {
+    // A nextTuple that emits nothing makes Storm back off; here the reader answers 'idle' instead of spinning.
+    lines.push(
+      '  let emitted = 0;',
+      '  this.' + collectorField + ' = {',
+      '    collect: (value, timestamp) => {',
+      '      emitted++;',
+      '      output.collect(value, timestamp);',
+      '    },',
+      '    emitWatermark: (watermark) => output.emitWatermark(watermark),',
+      '  };',
+      '  for (let i = 0; i < maxRecords; i++) {',
+      '    const before = emitted;',
+      '    this.nextTuple();',
+      "    if (emitted === before) return emitted > 0 ? 'more' : 'idle';",
+      '  }',
+      "  return 'more';",
+      '}',
+    );
+  }
   lines.push('', `snapshotState(): ${snapType} {`);
   lines.push(position.length ? `  return { ${position.map((f) => `${propertyName(f.name)}: ${f.primitive ? fieldAccess('this', f.name) : `structuredClone(${fieldAccess('this', f.name)})`}`).join(', ')} };` : '  return null;', '}');
   if (position.length) {
