@@ -60,6 +60,8 @@ export interface BoltPlan {
   recordType: string;
   keyedFunction: boolean;
   shape: 'map' | 'filter' | 'flatMap' | 'sink' | 'process';
+  /** Set when the class became a map/filter/flatMap function (an arrow property of that name). */
+  function?: 'map' | 'filter' | 'flatMap';
 }
 
 function hasAwait(method: MethodDeclaration): boolean {
@@ -88,6 +90,93 @@ export function boltOutputShape(p: Planner, comp: ComponentClass): RecordShape {
     out.set(f, set && !set.has('unknown') ? [...set].sort().join(' | ') : 'unknown');
   }
   return { fields, types: out };
+}
+
+/** Statements of execute other than rich-collector acks (removed by the conversion). */
+function bodyStatements(execute: MethodDeclaration, collectorExpr: string): Node[] {
+  return execute.getStatements().filter((s) => !(Node.isExpressionStatement(s) && new RegExp(`^${collectorExpr.replace('.', '\\.')}\\.ack\\(`).test(s.getText())));
+}
+
+function isEmitCall(node: Node, collectorExpr: string): node is import('ts-morph').CallExpression {
+  if (!Node.isCallExpression(node)) return false;
+  const callee = node.getExpression();
+  return Node.isPropertyAccessExpression(callee) && callee.getName() === 'emit' && callee.getExpression().getText() === collectorExpr;
+}
+
+/** `tuple.getX(i)` / `tuple.getXByField('f')` reading input field `field`. */
+function readsField(node: Node, tupleName: string, field: string, index: number): boolean {
+  if (!Node.isCallExpression(node) || node.getArguments().length !== 1) return false;
+  const callee = node.getExpression();
+  if (!Node.isPropertyAccessExpression(callee) || callee.getExpression().getText() !== tupleName) return false;
+  const method = callee.getName();
+  const arg = node.getArguments()[0]!;
+  if (method.endsWith('ByField')) return GETTERS[method.slice(0, -'ByField'.length)] !== undefined && Node.isStringLiteral(arg) && arg.getLiteralValue() === field;
+  return GETTERS[method] !== undefined && Node.isNumericLiteral(arg) && Number(arg.getLiteralValue()) === index;
+}
+
+export type FunctionShape =
+  | { kind: 'map'; emit: Node }
+  | { kind: 'filter'; statement: import('ts-morph').IfStatement; emit: Node }
+  | { kind: 'flatMap' };
+
+/**
+ * The shape execute provably has, or undefined (it stays a process function). Only a bolt whose
+ * execute cannot reach the instance (no `this` but the collector, no prepare/cleanup/ticks) is a
+ * candidate: map/filter/flatMap functions are shared by every subtask and have no open/close.
+ *  map: the one emit is a top-level statement of execute with only acks after it and no return
+ *    in execute, so every path that completes emits exactly once;
+ *  filter: the last statement is `if (cond) emit(the input fields, unchanged, in order)` without
+ *    else, nothing else emits and nothing returns;
+ *  flatMap: every emit is directly in execute (not in a nested function) on the default stream;
+ *    `return;` keeps its meaning in the arrow function.
+ */
+export function functionShape(comp: ComponentClass, execute: MethodDeclaration, basic: boolean, collectorExpr: string, tupleName: string, input: RecordShape, output: RecordShape): FunctionShape | undefined {
+  const cls = comp.decl;
+  if (output.fields.length === 0) return undefined;
+  if (cls.getInstanceMethod('cleanup') || cls.getInstanceMethod('getComponentConfiguration')) return undefined;
+  if (cls.getInstanceMethods().some((m) => !['execute', 'prepare', 'declareOutputFields'].includes(m.getName()))) return undefined;
+  const prepare = cls.getInstanceMethod('prepare');
+  if (prepare && (basic || prepare.getStatements().length !== 1 || !new RegExp(`^${collectorExpr.replace('.', '\\.')}\\s*=`).test(prepare.getStatements()[0]!.getText()))) return undefined;
+  if (/\bisTick\b/.test(execute.getText())) return undefined;
+  if (cls.getInstanceProperties().some((m) => basic || `this.${m.getName()}` !== collectorExpr)) return undefined;
+  for (const t of execute.getDescendantsOfKind(SyntaxKind.ThisKeyword)) {
+    const access = t.getParent();
+    if (basic || !access || access.getText() !== collectorExpr) return undefined;
+    const call = access.getParent()?.getParent();
+    if (!call || !Node.isCallExpression(call) || !['emit', 'ack'].includes((access.getParent() as never as { getName(): string }).getName?.() ?? '')) return undefined;
+  }
+  const returns = execute.getDescendantsOfKind(SyntaxKind.ReturnStatement).some((r) => r.getFirstAncestor((a) => Node.isFunctionLikeDeclaration(a)) === execute);
+  const emits = execute.getDescendantsOfKind(SyntaxKind.CallExpression).filter((c) => isEmitCall(c, collectorExpr));
+  if (emits.length === 0) return undefined;
+  if (emits.some((e) => e.getFirstAncestor((a) => Node.isFunctionLikeDeclaration(a)) !== execute)) return undefined;
+  if (basic) {
+    // The collector itself must only be the target of emits (never passed on or stored).
+    const name = execute.getParameters()[1]?.getName();
+    for (const id of execute.getDescendantsOfKind(SyntaxKind.Identifier)) {
+      if (id.getText() !== name || Node.isParameterDeclaration(id.getParent())) continue;
+      const access = id.getParent();
+      if (!Node.isPropertyAccessExpression(access) || access.getName() !== 'emit' || !isEmitCall(access.getParent()!, collectorExpr)) return undefined;
+    }
+  }
+  const statements = bodyStatements(execute, collectorExpr);
+  // A return (execute returns void) may skip the emit: neither map nor filter, still a flatMap.
+  if (emits.length === 1 && !returns) {
+    const emit = emits[0]!;
+    const last = statements.at(-1);
+    if (last && Node.isExpressionStatement(last) && last.getExpression() === emit) return { kind: 'map', emit };
+    if (last && Node.isIfStatement(last) && !last.getElseStatement() && output.fields.join() === input.fields.join()) {
+      const then = last.getThenStatement();
+      const inner = Node.isBlock(then) && then.getStatements().length === 1 ? then.getStatements()[0]! : then;
+      const values = emit.getArguments().at(-1);
+      // A comment in the dropped branch would be lost: such a filter stays a flatMap.
+      const commented = last.getExpression().getEnd() < then.getStart() && /\/[/*]/.test(then.getFullText());
+      if (!commented && Node.isExpressionStatement(inner) && inner.getExpression() === emit && values && Node.isNewExpression(values)) {
+        const args = values.getArguments();
+        if (args.length === input.fields.length && args.every((a, i) => readsField(a, tupleName, input.fields[i]!, i))) return { kind: 'filter', statement: last, emit };
+      }
+    }
+  }
+  return { kind: 'flatMap' };
 }
 
 export function convertBolt(p: Planner, comp: ComponentClass, input: RecordShape, output: RecordShape, key: { fields: string[]; type: string } | undefined): BoltPlan {
@@ -139,6 +228,9 @@ export function convertBolt(p: Planner, comp: ComponentClass, input: RecordShape
       }
     }
   }
+
+  const collectorExpr0 = basic ? collectorName : `this.${collectorField}`;
+  const fnShape = functionShape(comp, execute!, basic, collectorExpr0, tupleName, input, output);
 
   // Ticks, then tuple accesses and emits in what is left of execute.
   const ticks = p.timed('ticks', () => planTicks(p, comp, execute!, tupleName, collectorName, outType, key, (call) => {
@@ -217,8 +309,13 @@ export function convertBolt(p: Planner, comp: ComponentClass, input: RecordShape
     if (args.length > (basic ? 1 : 2)) p.block(NAME, 'SS204', call, comp.name, 'emit with a stream id', rule.codes.SS204!.manualStep!);
     const record = emitRecord(p, NAME, 'SS204', comp.name, args[args.length - 1]!, output.fields);
     const target = inExecute ? collectorName : `this.${collectorField}`;
-    edits.replace(call, `${target}.collect(${record})`, NAME);
     emits++;
+    if (fnShape?.kind === 'map') {
+      edits.replace(call.getParent()!, `return ${record};`, NAME);
+      continue;
+    }
+    if (fnShape?.kind === 'filter') continue;
+    edits.replace(call, fnShape?.kind === 'flatMap' ? `${collectorName}(${record})` : `${target}.collect(${record})`, NAME);
     if (call.getFirstAncestor((a) => Node.isIfStatement(a) || Node.isConditionalExpression(a))) conditional = true;
     if (call.getFirstAncestor((a) => Node.isForOfStatement(a) || Node.isForStatement(a) || Node.isWhileStatement(a) || Node.isForInStatement(a))) looped = true;
   }
@@ -265,6 +362,31 @@ export function convertBolt(p: Planner, comp: ComponentClass, input: RecordShape
 
   // Instance state.
   const state = p.timed('state', () => planState(p, comp, execute!, input, key, tupleName, collectorField));
+
+  if (fnShape) {
+    if (ticks.members || state.members || ticks.keyed || state.keyed) throw new Error(`${comp.name}: a ${fnShape.kind} candidate got state or timers`);
+    const body = execute!.getBody()!;
+    const signature =
+      fnShape.kind === 'map'
+        ? `(${tupleName}: ${inType}): ${outType}`
+        : fnShape.kind === 'filter'
+          ? `(${tupleName}: ${inType}): boolean`
+          : `(${tupleName}: ${inType}, ${collectorName}: (value: ${outType}) => void): void`;
+    edits.replaceRange(execute!.getStart(), body.getStart() + 1, `readonly ${fnShape.kind} = ${signature} => {`, NAME);
+    edits.replaceRange(body.getEnd() - 1, body.getEnd(), '};', NAME);
+    if (fnShape.kind === 'filter') {
+      const st = fnShape.statement;
+      edits.replaceRange(st.getStart(), st.getExpression().getStart(), 'return ', NAME);
+      edits.replaceRange(st.getExpression().getEnd(), st.getEnd(), ';', NAME);
+    }
+    const clauses = cls.getHeritageClauses();
+    if (clauses.length) edits.replaceRange(cls.getNameNode()!.getEnd(), clauses.at(-1)!.getEnd(), '', NAME);
+    const declare = cls.getInstanceMethod('declareOutputFields');
+    if (declare) edits.remove(declare, NAME);
+    p.stripOverrideAndSuper(cls, NAME);
+    p.finding(NAME, 'SS201', 'converted', cls, comp.name, `${fnShape.kind} function (${emits} emit site(s)): execute cannot reach the instance`);
+    return { recordType: outType, keyedFunction: false, shape: fnShape.kind, function: fnShape.kind };
+  }
 
   // Signature and header.
   const keyedFunction = ticks.keyed || state.keyed;

@@ -81,7 +81,7 @@ export function planJob(p: Planner, wiring: Wiring, config: ConfigPlan): void {
     done.add(next!.id!);
   }
 
-  const classPlans = new Map<ComponentClass['decl'], { signature: string; recordType: string; keyed: boolean }>();
+  const classPlans = new Map<ComponentClass['decl'], { signature: string; recordType: string; keyed: boolean; fn?: 'map' | 'filter' | 'flatMap' }>();
   const planned = new Map<string, Planned>();
   const spoutPlans = new Map<ComponentClass['decl'], SpoutPlan>();
   const components = new Map(facts.components.map((c) => [c.decl, c]));
@@ -140,16 +140,15 @@ export function planJob(p: Planner, wiring: Wiring, config: ConfigPlan): void {
     const key = parts[0]!.key;
     const signature = `${recordType(shape0)}|${key?.fields.join() ?? ''}`;
     const known = classPlans.get(comp.decl);
-    let keyed: boolean;
+    let fn: 'map' | 'filter' | 'flatMap' | undefined;
     if (known) {
       if (known.signature !== signature) p.block(NAME, 'SS003', c.node, c.id!, `${comp.name} is wired twice with different inputs`, 'give each use its own class');
-      keyed = known.keyed;
+      fn = known.fn;
     } else {
       const plan = p.timed('bolt-function', () => convertBolt(p, comp, shape0, output, key));
-      classPlans.set(comp.decl, { signature, recordType: plan.recordType, keyed: plan.keyedFunction });
-      keyed = plan.keyedFunction;
+      classPlans.set(comp.decl, { signature, recordType: plan.recordType, keyed: plan.keyedFunction, fn: plan.function });
+      fn = plan.function;
     }
-    void keyed;
     for (const i of inputs) i.consumed = true;
     planned.set(c.id!, {
       wired: c,
@@ -160,7 +159,8 @@ export function planJob(p: Planner, wiring: Wiring, config: ConfigPlan): void {
       calls: [
         ...inputs.slice(1).map((i) => `.union(${i.variable})`),
         ...(parts[0]!.calls ? [parts[0]!.calls] : []),
-        `.process(${c.instance.getText()}, ${options(c.id!, parallelism)})`,
+        // A map/filter/flatMap function is an arrow property: the instance's own, shared by every subtask (it has no state).
+        fn ? `.${fn}(${c.instance.getText()}.${fn}, ${options(c.id!, parallelism)})` : `.process(${c.instance.getText()}, ${options(c.id!, parallelism)})`,
       ],
     });
     if (parallelism) p.finding('config', 'SS704', 'converted', c.parallelism!, c.id!, `parallelism ${parallelism}`);
