@@ -1,5 +1,5 @@
 /** What analysis finds in a file: facts only (no decisions); the plan rules decide what to do with them. */
-import type { CallExpression, ClassDeclaration, ExportAssignment, Expression, FunctionDeclaration, ImportDeclaration, SourceFile, Statement, VariableStatement } from 'ts-morph';
+import type { CallExpression, ClassDeclaration, ExportAssignment, Expression, FunctionDeclaration, ImportDeclaration, ParameterDeclaration, SourceFile, Statement, VariableStatement } from 'ts-morph';
 
 export type ComponentKind = 'spout' | 'bolt';
 
@@ -57,6 +57,12 @@ export interface WiredComponent {
   /** Calls chained after setBolt that are not groupings (setNumTasks, addConfiguration...). */
   otherCalls: CallExpression[];
   node: CallExpression;
+  /**
+   * Set when the component comes from a builder-function parameter's default: the parameter itself
+   * (`spout = new X()`), or an options parameter's property (`options.spout ?? new X()`). `instance`
+   * is then the default `new X()`; the job rule checks that no call passes the parameter.
+   */
+  fromParameter?: { parameter: ParameterDeclaration; index: number; property?: string; expression: Expression };
 }
 
 export interface Wiring {

@@ -3,7 +3,7 @@
  * interfaces, resolved through the type checker) and topology wiring (TopologyBuilder calls,
  * groupings, declareOutputFields, Config) in one file. Facts only; nothing is decided or edited here.
  */
-import { Node, SyntaxKind, type CallExpression, type Expression, type ClassDeclaration, type SourceFile, type Statement, type VariableStatement } from 'ts-morph';
+import { Node, SyntaxKind, type CallExpression, type Expression, type ClassDeclaration, type FunctionDeclaration, type SourceFile, type Statement, type VariableStatement } from 'ts-morph';
 import type { ComponentClass, ComponentKind, ConfigFact, FileFacts, Grouping, GroupingKind, WiredComponent, Wiring } from './facts.ts';
 
 export type * from './facts.ts';
@@ -259,12 +259,54 @@ function findWirings(sourceFile: SourceFile, compatNames: Map<string, string>, c
     const wiring = readWiring(block.getStatements(), statement, decl.getName(), sourceFile, compatNames, components);
     const fn = block.getParent();
     if (Node.isBlock(block)) {
-      if (fn && Node.isFunctionDeclaration(fn) && fn.getName()) wiring.builderFunction = fn;
+      if (fn && Node.isFunctionDeclaration(fn) && fn.getName()) {
+        wiring.builderFunction = fn;
+        for (const c of wiring.components) if (c.className === undefined) resolveParameterDefault(c, fn, compatNames, components);
+      }
       else wiring.dynamic.push({ node: statement, reason: 'the builder is created inside something other than a named function' });
     }
     wirings.push(wiring);
   }
   return wirings;
+}
+
+/**
+ * A component passed in through a builder-function parameter with a default: `spout` where the
+ * parameter is `spout = new X()`, or `options.spout ?? new X()` on an options parameter. The
+ * default is what the module's own topology runs when no call passes the parameter (the job rule
+ * checks the calls); the instance becomes the default `new X()`.
+ */
+function resolveParameterDefault(c: WiredComponent, fn: FunctionDeclaration, compatNames: Map<string, string>, components: ComponentClass[]): void {
+  const instance = c.instance;
+  let def: Expression | undefined;
+  let name: string | undefined;
+  let property: string | undefined;
+  if (Node.isIdentifier(instance)) {
+    name = instance.getText();
+    def = fn.getParameter(name)?.getInitializer();
+  } else if (Node.isBinaryExpression(instance) && instance.getOperatorToken().getKind() === SyntaxKind.QuestionQuestionToken) {
+    const left = instance.getLeft();
+    if (Node.isPropertyAccessExpression(left) && Node.isIdentifier(left.getExpression())) {
+      name = left.getExpression().getText();
+      property = left.getName();
+      def = instance.getRight();
+    }
+  }
+  const parameter = name === undefined ? undefined : fn.getParameter(name);
+  if (!parameter || !def || !Node.isNewExpression(def) || !Node.isIdentifier(def.getExpression())) return;
+  // The spout/bolt is read nowhere else: the parameter (or that option) appears only here, and an
+  // options object is only read property by property (never passed on whole).
+  for (const id of fn.getBody()?.getDescendantsOfKind(SyntaxKind.Identifier) ?? []) {
+    if (id.getText() !== name || id === instance || id.getFirstAncestor((a) => a === instance)) continue;
+    const access = id.getParent();
+    if (property === undefined || !Node.isPropertyAccessExpression(access) || access.getExpression() !== id || access.getName() === property) return;
+  }
+  const className = def.getExpression().getText();
+  c.fromParameter = { parameter, index: fn.getParameters().indexOf(parameter), property, expression: instance };
+  c.instance = def;
+  c.className = className;
+  c.classDecl = components.find((x) => x.name === className)?.decl;
+  if (!c.classDecl && compatNames.has(className)) c.libraryClass = compatNames.get(className);
 }
 
 /** Nodes of `kind` starting where `pattern` matches the file text. */

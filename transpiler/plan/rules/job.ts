@@ -5,7 +5,7 @@
  * so checkpoints and verification can address it by the Storm component id.
  */
 import { basename } from 'node:path';
-import { Node, SyntaxKind } from 'ts-morph';
+import { Node, SyntaxKind, type CallExpression } from 'ts-morph';
 import type { ComponentClass, WiredComponent, Wiring } from '../../analyze/index.ts';
 import { recordType, type Planner, type RecordShape, type RuleInfo } from '../planner.ts';
 import { boltOutputShape, convertBolt } from './bolt-function.ts';
@@ -24,6 +24,7 @@ export const rule: RuleInfo = {
     SS005: { status: 'left', title: 'the module submits the topology itself (StormSubmitter/LocalCluster main)', manualStep: 'default-export the topology and run it with `stormshift run`' },
     SS006: { status: 'left', title: 'compat names would remain after the rewrite', manualStep: 'replace the remaining Storm API uses by hand' },
     SS007: { status: 'left', title: 'component module without a topology: components are converted with the topology module that wires them', manualStep: 'none if a converted topology does not use it; otherwise move it into the topology module' },
+    SS009: { status: 'converted', title: 'a component passed in through a builder parameter resolved to the parameter\'s default (no call in the module passes it); the parameter or option is removed', manualStep: 'modules that passed their own spout or bolt to the builder wire it into the native job by hand' },
     SS008: { status: 'error', title: 'the migration failed on this file (a bug: please report it with the file)' },
   },
 };
@@ -214,6 +215,35 @@ export function planJob(p: Planner, wiring: Wiring, config: ConfigPlan): void {
         continue;
       }
       p.block(NAME, 'SS004', id, fnName, `\`${(call ?? id).getText().slice(0, 60)}\` uses the builder`, rule.codes.SS004!.manualStep!);
+    }
+    // Components from parameter defaults: only sound when no call here passes that parameter.
+    const fromParams = wiring.components.filter((c) => c.fromParameter);
+    for (const c of fromParams) {
+      const { parameter, index, property } = c.fromParameter!;
+      for (const id of uses) {
+        const call = id.getParent() as CallExpression;
+        if (call.getArguments().length > index) {
+          p.block(NAME, 'SS003', call, c.id!, `\`${call.getText().slice(0, 60)}\` passes ${property ? `options that may set '${property}'` : `'${parameter.getName()}'`}: the component is not known here`, rule.codes.SS003!.manualStep!);
+        }
+      }
+      p.finding(NAME, 'SS009', 'converted', c.fromParameter!.expression, c.id!, `\`${c.fromParameter!.expression.getText().slice(0, 60)}\` resolved to its default \`${c.instance.getText().slice(0, 40)}\`: no call in the module passes it`, rule.codes.SS009!.manualStep);
+    }
+    const removedParams = new Set(fromParams.filter((c) => !c.fromParameter!.property).map((c) => c.fromParameter!.parameter));
+    const params = fn.getParameters();
+    if (removedParams.size) {
+      // Only trailing parameters can go without shifting the others.
+      const keep = params.findIndex((x, i) => params.slice(i).every((y) => removedParams.has(y)));
+      if (keep < 0) p.block(NAME, 'SS003', [...removedParams][0]!, fnName, 'a component parameter is followed by other parameters', rule.codes.SS003!.manualStep!);
+      const from = keep === 0 ? params[0]!.getStart() : params[keep - 1]!.getEnd();
+      p.edits.replaceRange(from, params.at(-1)!.getEnd(), '', NAME);
+    }
+    for (const c of fromParams) {
+      const { parameter, property } = c.fromParameter!;
+      if (!property) continue;
+      // The option's declaration (`spout?: IRichSpout` in the options interface of this module) goes too.
+      const decl = parameter.getType().getProperty(property)?.getDeclarations()[0];
+      if (decl && decl.getSourceFile() === file && Node.isPropertySignature(decl)) p.edits.remove(decl, NAME);
+      else p.block(NAME, 'SS003', parameter, fnName, `option '${property}' is not declared by an interface of this module`, rule.codes.SS003!.manualStep!);
     }
     if (!exported) p.block(NAME, 'SS004', fn, fnName, 'the default export is not `builder().createTopology()`', rule.codes.SS004!.manualStep!);
   } else {
