@@ -7,7 +7,7 @@
 import { Node, SyntaxKind, type ClassDeclaration, type MethodDeclaration } from 'ts-morph';
 import type { ComponentClass } from '../../analyze/index.ts';
 import { fieldAccess, propertyName, recordType, type Planner, type RecordShape, type RuleInfo } from '../planner.ts';
-import { planState } from './state.ts';
+import { planKeyValueState, planState } from './state.ts';
 import { planTicks } from './ticks.ts';
 
 export const rule: RuleInfo = {
@@ -185,11 +185,12 @@ export function convertBolt(p: Planner, comp: ComponentClass, input: RecordShape
   if (comp.compatBase === 'BaseWindowedBolt' || comp.compatBase === 'BaseStatefulWindowedBolt' || comp.compatBase === 'JoinBolt') {
     p.block('windows', comp.compatBase === 'JoinBolt' ? 'SS602' : 'SS601', cls, comp.name, `${comp.compatBase}: native windows are not generated yet`, 'rewrite with keyBy(...).countWindow(...) or .window(...) and a window function');
   }
-  if (comp.compatBase === 'BaseStatefulBolt' || comp.compatBase === 'IStatefulBolt') {
-    p.block('state', 'SS403', cls, comp.name, 'stateful bolt (KeyValueState): its state is not keyed by a grouping key, and native operator state is not generated', 'move the KeyValueState into keyed ValueState/MapState under keyBy, or into a custom operator with operator state');
+  if (comp.compatBase === 'IStatefulBolt') {
+    p.block('state', 'SS403', cls, comp.name, 'IStatefulBolt implemented directly', 'move the KeyValueState into keyed ValueState/MapState under keyBy, or into a custom operator with operator state');
   }
+  const stateful = comp.compatBase === 'BaseStatefulBolt';
   const basic = comp.compatBase === 'BaseBasicBolt';
-  if ((!basic && comp.compatBase !== 'BaseRichBolt') || comp.viaUserClass) {
+  if ((!basic && comp.compatBase !== 'BaseRichBolt' && !stateful) || comp.viaUserClass) {
     p.block(NAME, 'SS208', cls, comp.name, comp.viaUserClass ? 'derives from a user class' : `derives from ${comp.compatBase}`, rule.codes.SS208!.manualStep!);
   }
   if (comp.namedStreams.length) p.block(NAME, 'SS204', cls, comp.name, `declares streams ${comp.namedStreams.join(', ')}`, rule.codes.SS204!.manualStep!);
@@ -360,8 +361,17 @@ export function convertBolt(p: Planner, comp: ComponentClass, input: RecordShape
   const cleanup = cls.getInstanceMethod('cleanup');
   if (cleanup) edits.replace(cleanup.getNameNode(), 'close', NAME);
 
-  // Instance state.
-  const state = p.timed('state', () => planState(p, comp, execute!, input, key, tupleName, collectorField));
+  // Instance state: a stateful bolt's KeyValueState first (keyed by the grouping key, or left).
+  const kvPlan = stateful ? p.timed('state', () => planKeyValueState(p, comp, execute!, input, key, tupleName)) : undefined;
+  const state = p.timed('state', () => planState(p, comp, execute!, input, key, tupleName, collectorField, kvPlan?.field));
+  if (kvPlan && (state.members || (prepare && !prepare.getStatements().every((s) => collectorField && new RegExp(`^this\\.${collectorField}\\s*=`).test(s.getText()))))) {
+    p.block('state', 'SS403', cls, comp.name, 'the KeyValueState would share open() with other state or prepare() set-up', rule.codes.SS206!.manualStep!);
+  }
+  if (kvPlan) {
+    const ind = p.indentOf(cls.getMembers()[0]!);
+    state.members = ['', `${ind}open(context: KeyedRuntimeContext): void {`, `${ind}${p.style.indent}${kvPlan.apply()}`, `${ind}}`, ''].join('\n');
+    state.keyed = true;
+  }
 
   if (fnShape) {
     if (ticks.members || state.members || ticks.keyed || state.keyed) throw new Error(`${comp.name}: a ${fnShape.kind} candidate got state or timers`);

@@ -19,6 +19,7 @@ export const rule: RuleInfo = {
       manualStep: 'move it into keyed state (ValueState/MapState) or accept that it restarts empty after a restore',
     },
     SS403: { status: 'left', title: 'stateful bolt (KeyValueState) not converted', manualStep: 'move the KeyValueState into keyed state under keyBy' },
+    SS404: { status: 'converted', title: 'KeyValueState of a stateful bolt, used only by the grouping key, became keyed ValueState (checkpointed)' },
   },
 };
 
@@ -33,6 +34,7 @@ export function planState(
   key: { fields: string[]; type: string } | undefined,
   tupleName: string,
   collectorField: string | undefined,
+  skip?: string,
 ): { keyed: boolean; members: string | undefined } {
   const cls = comp.decl;
   const setUp = new Set(['constructor', 'prepare', 'open']);
@@ -40,7 +42,7 @@ export function planState(
   for (const prop of cls.getInstanceProperties()) {
     if (!Node.isPropertyDeclaration(prop) || prop.isStatic()) continue;
     const name = prop.getName();
-    if (name === collectorField) continue;
+    if (name === collectorField || name === skip) continue;
     const mutated = thisMembers(cls, name).some((access) => {
       const method = access.getFirstAncestor((a) => Node.isMethodDeclaration(a) || Node.isConstructorDeclaration(a));
       const methodName = method && Node.isMethodDeclaration(method) ? method.getName() : 'constructor';
@@ -134,4 +136,95 @@ function isKeyRead(text: string, tuple: string, field: string, fields: string[])
   if (!m || m[1] !== tuple) return false;
   const arg = m[4]!.trim();
   return m[3] ? arg === `'${field}'` || arg === `"${field}"` : arg === String(index);
+}
+
+export interface KeyValuePlan {
+  field: string;
+  valueType: string;
+  /** Rewrites the accesses and the field; call once the accessor edits inside execute are planned. */
+  apply(): string;
+}
+
+/**
+ * A stateful bolt's KeyValueState becomes keyed ValueState when that is the same thing: the bolt
+ * is fields-grouped on one field, initState only keeps the state in a field, and execute touches
+ * it only as get/put/delete with the grouping key as the state key (each task's KeyValueState then
+ * holds one entry per key it owns, which is what keyed state is, checkpointed and restored the
+ * same way). Anything else (a constant key, iteration, the state read outside execute, values that
+ * may be null) is left with the reason.
+ */
+export function planKeyValueState(
+  p: Planner,
+  comp: ComponentClass,
+  execute: MethodDeclaration,
+  input: RecordShape,
+  key: { fields: string[]; type: string } | undefined,
+  tupleName: string,
+): KeyValuePlan {
+  const cls = comp.decl;
+  const left = (node: Node, why: string): never => p.block(NAME, 'SS403', node, comp.name, why, rule.codes.SS403!.manualStep!);
+  for (const hook of ['preCommit', 'prePrepare', 'preRollback']) {
+    const m = cls.getInstanceMethod(hook);
+    if (m) left(m, `${hook}() has no native counterpart`);
+  }
+  const keyField = key?.fields.length === 1 ? key.fields[0] : undefined;
+  if (!keyField) left(cls, 'the bolt is not fields-grouped on one field: its KeyValueState is per task, and the native runtime has keyed state only');
+  const init = cls.getInstanceMethod('initState');
+  const statements = init?.getStatements() ?? [];
+  const param = init?.getParameters()[0]?.getName();
+  const m = statements.length === 1 ? /^this\.(\w+)\s*=\s*(\w+);?$/.exec(statements[0]!.getText()) : null;
+  if (!init || !m || m[2] !== param) left(init ?? cls, 'initState() does more than keep the state in a field (state read at start-up is not keyed)');
+  const field = m![1]!;
+  const prop = cls.getInstanceProperty(field);
+  const typeText = prop && Node.isPropertyDeclaration(prop) ? (prop.getTypeNode()?.getText() ?? '') : '';
+  const kv = /^KeyValueState<\s*([^,]+),\s*(.+)>$/.exec(typeText);
+  if (!prop || !kv) left(prop ?? init!, `the state field ${field} is not declared as KeyValueState<K, V>`);
+  const valueType = kv![2]!.trim();
+  if (/\b(null|undefined|unknown|any)\b/.test(valueType)) left(prop!, `values of type ${valueType} may be null: get(key, default) would differ`);
+  const keyLocals = new Set<string>();
+  for (const decl of execute.getDescendantsOfKind(SyntaxKind.VariableDeclaration)) {
+    const text = decl.getInitializer()?.getText();
+    const list = decl.getVariableStatement();
+    if (text && list && isKeyRead(text, tupleName, keyField!, input.fields) && /^const\b/.test(list.getDeclarationList().getText())) keyLocals.add(decl.getName());
+  }
+  const uses: Array<{ call: import('ts-morph').CallExpression; method: string }> = [];
+  for (const access of thisMembers(cls, field)) {
+    if (isWrite(access) && access.getFirstAncestorByKind(SyntaxKind.MethodDeclaration) === init) continue;
+    const member = access.getParent();
+    const call = member?.getParent();
+    if (access.getFirstAncestorByKind(SyntaxKind.MethodDeclaration) !== execute) left(access, `the state is used outside execute (${access.getFirstAncestorByKind(SyntaxKind.MethodDeclaration)?.getName() ?? 'a field'})`);
+    if (!Node.isPropertyAccessExpression(member) || !call || !Node.isCallExpression(call) || call.getExpression() !== member || !['get', 'put', 'delete'].includes(member.getName())) {
+      left(access, `\`${(call ?? access).getText().slice(0, 60)}\`: only get/put/delete by the grouping key map onto keyed state`);
+    }
+    const c = call as import('ts-morph').CallExpression;
+    const arg = c.getArguments()[0]?.getText() ?? '';
+    if (!keyLocals.has(arg) && !isKeyRead(arg, tupleName, keyField!, input.fields)) left(c, `\`${c.getText().slice(0, 60)}\`: the state key is not the grouping key '${keyField}'`);
+    const method = (member as import('ts-morph').PropertyAccessExpression).getName();
+    if (method === 'delete' && !Node.isExpressionStatement(c.getParent())) left(c, 'the value delete() returns is used');
+    uses.push({ call: c, method });
+  }
+  return {
+    field,
+    valueType,
+    apply: () => {
+      const modifiers = prop!.getModifiers().filter((x) => x.getKind() !== SyntaxKind.ReadonlyKeyword).map((x) => x.getText()).join(' ');
+      p.edits.replaceRange(prop!.getStart(), prop!.getEnd(), `${modifiers ? `${modifiers} ` : ''}${field}!: ValueState<${valueType}>;`, NAME);
+      for (const { call, method } of uses) {
+        const args = call.getArguments();
+        const text =
+          method === 'put'
+            ? `this.${field}.update(${p.edits.textOf(args[1]!)})`
+            : method === 'delete'
+              ? `this.${field}.clear()`
+              : `(this.${field}.value() ?? ${args[1] ? p.edits.textOf(args[1]) : 'null'})`;
+        p.edits.replace(call, text, NAME);
+      }
+      p.edits.remove(init!, NAME);
+      p.runtimeImports.add('ValueStateDescriptor');
+      p.runtimeImports.add('type ValueState');
+      p.runtimeImports.add('type KeyedRuntimeContext');
+      p.finding(NAME, 'SS404', 'converted', prop!, comp.name, `KeyValueState ${field} (keyed by '${keyField}') → keyed ValueState<${valueType}>`);
+      return `this.${field} = context.getState(new ValueStateDescriptor<${valueType}>('${field}'));`;
+    },
+  };
 }
