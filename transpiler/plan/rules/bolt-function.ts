@@ -23,6 +23,7 @@ export const rule: RuleInfo = {
     SS207: { status: 'partial', title: 'terminal bolt (emits nothing) kept as a process function at the end of the stream: its side effects are at-least-once on restore', manualStep: 'turn it into a Sink with two-phase commit if exactly-once output matters' },
     SS208: { status: 'left', title: 'bolt kind without a native conversion here (IRichBolt implementation, library bolt, inherited through a user class)', manualStep: 'convert the bolt by hand' },
     SS209: { status: 'left', title: 'execute awaits I/O', manualStep: 'move the awaited call into asyncMap (capacity, timeoutMs, ordered) and keep the rest in a process function' },
+    SS211: { status: 'converted', title: 'an awaiting, map-shaped execute that cannot reach the instance became asyncMap (ordered, capacity 1, timeout 30 s)', manualStep: 'raise capacity where the awaited call has no side effects; add cache where the lookup key is pure' },
     SS210: { status: 'converted', title: 'prepare() became open(context); task ids became subtask indexes' },
   },
 };
@@ -61,7 +62,7 @@ export interface BoltPlan {
   keyedFunction: boolean;
   shape: 'map' | 'filter' | 'flatMap' | 'sink' | 'process';
   /** Set when the class became a map/filter/flatMap function (an arrow property of that name). */
-  function?: 'map' | 'filter' | 'flatMap';
+  function?: 'map' | 'filter' | 'flatMap' | 'asyncMap';
 }
 
 function hasAwait(method: MethodDeclaration): boolean {
@@ -196,7 +197,6 @@ export function convertBolt(p: Planner, comp: ComponentClass, input: RecordShape
   if (comp.namedStreams.length) p.block(NAME, 'SS204', cls, comp.name, `declares streams ${comp.namedStreams.join(', ')}`, rule.codes.SS204!.manualStep!);
   const execute = cls.getInstanceMethod('execute');
   if (!execute) p.block(NAME, 'SS208', cls, comp.name, 'no execute method', rule.codes.SS208!.manualStep!);
-  if (hasAwait(execute!)) p.block(NAME, 'SS209', execute!, comp.name, 'execute awaits', rule.codes.SS209!.manualStep!);
   const params = execute!.getParameters();
   const tupleParam = params[0];
   if (!tupleParam) p.block(NAME, 'SS205', execute!, comp.name, 'execute takes no tuple', rule.codes.SS205!.manualStep!);
@@ -232,6 +232,12 @@ export function convertBolt(p: Planner, comp: ComponentClass, input: RecordShape
 
   const collectorExpr0 = basic ? collectorName : `this.${collectorField}`;
   const fnShape = functionShape(comp, execute!, basic, collectorExpr0, tupleName, input, output);
+  // An awaiting execute: map-shaped and unable to reach the instance → asyncMap; anything else is left.
+  const awaits = hasAwait(execute!);
+  if (awaits && fnShape?.kind !== 'map') {
+    p.block(NAME, 'SS209', execute!, comp.name, fnShape ? `execute awaits and is ${fnShape.kind}-shaped (asyncMap needs exactly one emit on every path)` : 'execute awaits and reaches the instance (prepare set-up, fields, ticks) or emits other than once', rule.codes.SS209!.manualStep!);
+  }
+  const fnKind = awaits ? 'asyncMap' : fnShape?.kind;
 
   // Ticks, then tuple accesses and emits in what is left of execute.
   const ticks = p.timed('ticks', () => planTicks(p, comp, execute!, tupleName, collectorName, outType, key, (call) => {
@@ -377,12 +383,14 @@ export function convertBolt(p: Planner, comp: ComponentClass, input: RecordShape
     if (ticks.members || state.members || ticks.keyed || state.keyed) throw new Error(`${comp.name}: a ${fnShape.kind} candidate got state or timers`);
     const body = execute!.getBody()!;
     const signature =
-      fnShape.kind === 'map'
+      awaits
+        ? `async (${tupleName}: ${inType}, _signal: AbortSignal): Promise<${outType}>`
+        : fnShape.kind === 'map'
         ? `(${tupleName}: ${inType}): ${outType}`
         : fnShape.kind === 'filter'
           ? `(${tupleName}: ${inType}): boolean`
           : `(${tupleName}: ${inType}, ${collectorName}: (value: ${outType}) => void): void`;
-    edits.replaceRange(execute!.getStart(), body.getStart() + 1, `readonly ${fnShape.kind} = ${signature} => {`, NAME);
+    edits.replaceRange(execute!.getStart(), body.getStart() + 1, `readonly ${fnKind} = ${signature} => {`, NAME);
     edits.replaceRange(body.getEnd() - 1, body.getEnd(), '};', NAME);
     if (fnShape.kind === 'filter') {
       const st = fnShape.statement;
@@ -394,8 +402,12 @@ export function convertBolt(p: Planner, comp: ComponentClass, input: RecordShape
     const declare = cls.getInstanceMethod('declareOutputFields');
     if (declare) edits.remove(declare, NAME);
     p.stripOverrideAndSuper(cls, NAME);
-    p.finding(NAME, 'SS201', 'converted', cls, comp.name, `${fnShape.kind} function (${emits} emit site(s)): execute cannot reach the instance`);
-    return { recordType: outType, keyedFunction: false, shape: fnShape.kind, function: fnShape.kind };
+    if (awaits) {
+      p.finding(NAME, 'SS211', 'converted', execute!, comp.name, 'awaiting execute → asyncMap, ordered, capacity 1 (Storm runs one execute at a time per task), timeout 30 s (Storm\'s default message timeout; a timeout fails the job, which restores and replays as a timed-out tuple was replayed)', rule.codes.SS211!.manualStep);
+    } else {
+      p.finding(NAME, 'SS201', 'converted', cls, comp.name, `${fnShape.kind} function (${emits} emit site(s)): execute cannot reach the instance`);
+    }
+    return { recordType: outType, keyedFunction: false, shape: fnShape.kind, function: fnKind };
   }
 
   // Signature and header.

@@ -82,7 +82,7 @@ export function planJob(p: Planner, wiring: Wiring, config: ConfigPlan): void {
     done.add(next!.id!);
   }
 
-  const classPlans = new Map<ComponentClass['decl'], { signature: string; recordType: string; keyed: boolean; fn?: 'map' | 'filter' | 'flatMap' }>();
+  const classPlans = new Map<ComponentClass['decl'], { signature: string; recordType: string; keyed: boolean; fn?: 'map' | 'filter' | 'flatMap' | 'asyncMap' }>();
   const planned = new Map<string, Planned>();
   const spoutPlans = new Map<ComponentClass['decl'], SpoutPlan>();
   const components = new Map(facts.components.map((c) => [c.decl, c]));
@@ -141,7 +141,7 @@ export function planJob(p: Planner, wiring: Wiring, config: ConfigPlan): void {
     const key = parts[0]!.key;
     const signature = `${recordType(shape0)}|${key?.fields.join() ?? ''}`;
     const known = classPlans.get(comp.decl);
-    let fn: 'map' | 'filter' | 'flatMap' | undefined;
+    let fn: 'map' | 'filter' | 'flatMap' | 'asyncMap' | undefined;
     if (known) {
       if (known.signature !== signature) p.block(NAME, 'SS003', c.node, c.id!, `${comp.name} is wired twice with different inputs`, 'give each use its own class');
       fn = known.fn;
@@ -161,7 +161,9 @@ export function planJob(p: Planner, wiring: Wiring, config: ConfigPlan): void {
         ...inputs.slice(1).map((i) => `.union(${i.variable})`),
         ...(parts[0]!.calls ? [parts[0]!.calls] : []),
         // A map/filter/flatMap function is an arrow property: the instance's own, shared by every subtask (it has no state).
-        fn ? `.${fn}(${c.instance.getText()}.${fn}, ${options(c.id!, parallelism)})` : `.process(${c.instance.getText()}, ${options(c.id!, parallelism)})`,
+        fn === 'asyncMap'
+          ? `.asyncMap(${c.instance.getText()}.asyncMap, ${options(c.id!, parallelism).slice(0, -2)}, capacity: 1, timeoutMs: 30_000, ordered: true })`
+          : fn ? `.${fn}(${c.instance.getText()}.${fn}, ${options(c.id!, parallelism)})` : `.process(${c.instance.getText()}, ${options(c.id!, parallelism)})`,
       ],
     });
     if (parallelism) p.finding('config', 'SS704', 'converted', c.parallelism!, c.id!, `parallelism ${parallelism}`);
