@@ -62,6 +62,8 @@ export interface WiredComponent {
    * (`spout = new X()`), or an options parameter's property (`options.spout ?? new X()`). `instance`
    * is then the default `new X()`; the job rule checks that no call passes the parameter.
    */
+  /** `new X().withTumblingWindow(Count.of(n))` / `.withWindow(Count.of(size), Count.of(slide))`: count window in tuples. */
+  countWindow?: { size: number; slide: number; node: Expression };
   fromParameter?: { parameter: ParameterDeclaration; index: number; property?: string; expression: Expression };
 }
 

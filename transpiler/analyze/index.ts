@@ -197,8 +197,10 @@ function readWiring(container: Statement[], builderDecl: VariableStatement, buil
     let className: string | undefined;
     let classDecl: ClassDeclaration | undefined;
     let libraryClass: string | undefined;
-    if (instance && Node.isNewExpression(instance) && Node.isIdentifier(instance.getExpression())) {
-      className = instance.getExpression().getText();
+    const windowed = instance && compatNames.get('Count') === 'Count' ? countWindowOf(instance) : undefined;
+    const bare = windowed?.inner ?? instance;
+    if (bare && Node.isNewExpression(bare) && Node.isIdentifier(bare.getExpression())) {
+      className = bare.getExpression().getText();
       classDecl = components.find((c) => c.name === className)?.decl;
       if (!classDecl && compatNames.has(className)) libraryClass = compatNames.get(className);
     }
@@ -228,7 +230,8 @@ function readWiring(container: Statement[], builderDecl: VariableStatement, buil
     const component: WiredComponent = {
       id,
       kind: method === 'setSpout' ? 'spout' : 'bolt',
-      instance: instance!,
+      instance: bare!,
+      ...(windowed ? { countWindow: windowed.window } : {}),
       className,
       classDecl,
       libraryClass,
@@ -307,6 +310,23 @@ function resolveParameterDefault(c: WiredComponent, fn: FunctionDeclaration, com
   c.className = className;
   c.classDecl = components.find((x) => x.name === className)?.decl;
   if (!c.classDecl && compatNames.has(className)) c.libraryClass = compatNames.get(className);
+}
+
+/** `new X().withTumblingWindow(Count.of(n))` or `new X().withWindow(Count.of(a), Count.of(b))`, literal counts only. */
+function countWindowOf(instance: Expression): { inner: Expression; window: { size: number; slide: number; node: Expression } } | undefined {
+  if (!Node.isCallExpression(instance)) return undefined;
+  const callee = instance.getExpression();
+  if (!Node.isPropertyAccessExpression(callee) || !Node.isNewExpression(callee.getExpression())) return undefined;
+  const counts = instance.getArguments().map((a) => {
+    if (!Node.isCallExpression(a) || a.getExpression().getText() !== 'Count.of' || a.getArguments().length !== 1) return undefined;
+    const n = a.getArguments()[0]!;
+    return Node.isNumericLiteral(n) && Number.isInteger(Number(n.getLiteralValue())) && Number(n.getLiteralValue()) >= 1 ? Number(n.getLiteralValue()) : undefined;
+  });
+  if (counts.some((c) => c === undefined)) return undefined;
+  const inner = callee.getExpression();
+  if (callee.getName() === 'withTumblingWindow' && counts.length === 1) return { inner, window: { size: counts[0]!, slide: counts[0]!, node: instance } };
+  if (callee.getName() === 'withWindow' && counts.length === 2) return { inner, window: { size: counts[0]!, slide: counts[1]!, node: instance } };
+  return undefined;
 }
 
 /** Nodes of `kind` starting where `pattern` matches the file text. */

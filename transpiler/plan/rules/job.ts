@@ -12,6 +12,7 @@ import { boltOutputShape, convertBolt } from './bolt-function.ts';
 import type { ConfigPlan } from './config.ts';
 import { planGrouping, type Partitioning } from './groupings.ts';
 import { convertSpout, TEST_WORDS, type SpoutPlan } from './spout-source.ts';
+import { convertCountWindowBolt } from './windows.ts';
 
 export const rule: RuleInfo = {
   name: 'job',
@@ -133,6 +134,38 @@ export function planJob(p: Planner, wiring: Wiring, config: ConfigPlan): void {
     const shape0 = inputs[0]!.shape;
     if (inputs.some((i) => recordType(i.shape) !== recordType(shape0))) {
       p.block('groupings', 'SS308', c.node, c.id!, 'inputs carry different record shapes', 'union or connect the inputs by hand');
+    }
+    const windowComp = c.countWindow ? components.get(c.classDecl!) : undefined;
+    if (windowComp && windowComp.compatBase === 'BaseWindowedBolt') {
+      const comp = windowComp;
+      const output = boltOutputShape(p, comp);
+      // Any grouping onto one task delivers the whole stream; only these are known to.
+      const odd = c.groupings.find((g) => !['shuffle', 'localOrShuffle', 'none', 'global', 'fields', 'all'].includes(g.kind) || g.stream !== undefined);
+      if (odd) p.block('windows', 'SS601', odd.node, c.id!, `\`.${odd.method}(...)\` into a windowed bolt`, 'partition the stream and window it by hand');
+      // One task sees the whole stream whatever the grouping, and so does one key.
+      if (parallelism !== undefined && parallelism !== '1') {
+        p.block('windows', 'SS601', c.parallelism!, c.id!, `windows per task over ${parallelism} tasks: native count windows are per key`, 'key the stream and window per key by hand, or run the bolt on one task');
+      }
+      if (classPlans.has(comp.decl)) p.block(NAME, 'SS003', c.node, c.id!, `${comp.name} is wired twice`, 'give each use its own class');
+      const plan = p.timed('windows', () => convertCountWindowBolt(p, comp, shape0, output, c.countWindow!));
+      classPlans.set(comp.decl, { signature: 'window', recordType: plan.recordType, keyed: true });
+      for (const i of inputs) i.consumed = true;
+      const { size, slide } = c.countWindow!;
+      planned.set(c.id!, {
+        wired: c,
+        shape: output,
+        variable: variableFor(c.id!),
+        consumed: false,
+        head: inputs[0]!.variable,
+        calls: [
+          ...inputs.slice(1).map((i) => `.union(${i.variable})`),
+          '.keyBy((_record) => 0)',
+          `.countWindow(${size}${slide === size ? '' : `, ${slide}`})`,
+          `.process(${c.instance.getText()}.window, ${options(c.id!, parallelism)})`,
+        ],
+      });
+      if (parallelism) p.finding('config', 'SS704', 'converted', c.parallelism!, c.id!, `parallelism ${parallelism}`);
+      continue;
     }
     const parts: Partitioning[] = c.groupings.map((g, i) => p.timed('groupings', () => planGrouping(p, c.id!, g, inputs[i]!.shape, inputs[i]!.wired.parallelism?.getText() === parallelism && c.groupings.length === 1)));
     if (parts.some((x) => x.calls !== parts[0]!.calls)) p.block('groupings', 'SS308', c.node, c.id!, 'inputs use different groupings', 'union the inputs and partition them by hand');
