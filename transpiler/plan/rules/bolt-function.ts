@@ -23,7 +23,7 @@ export const rule: RuleInfo = {
     SS207: { status: 'partial', title: 'terminal bolt (emits nothing) kept as a process function at the end of the stream: its side effects are at-least-once on restore', manualStep: 'turn it into a Sink with two-phase commit if exactly-once output matters' },
     SS208: { status: 'left', title: 'bolt kind without a native conversion here (IRichBolt implementation, library bolt, inherited through a user class)', manualStep: 'convert the bolt by hand' },
     SS209: { status: 'left', title: 'execute awaits I/O', manualStep: 'move the awaited call into asyncMap (capacity, timeoutMs, ordered) and keep the rest in a process function' },
-    SS211: { status: 'converted', title: 'an awaiting, map-shaped execute that cannot reach the instance became asyncMap (ordered, capacity 1, timeout 30 s)', manualStep: 'raise capacity where the awaited call has no side effects; add cache where the lookup key is pure' },
+    SS211: { status: 'converted', title: 'an awaiting, map-shaped execute that cannot reach the instance became asyncMap (ordered, capacity 1, timeout = the message timeout, 30 s by default)', manualStep: 'raise capacity where the awaited call has no side effects; add cache where the lookup key is pure' },
     SS210: { status: 'converted', title: 'prepare() became open(context); task ids became subtask indexes' },
   },
 };
@@ -403,7 +403,7 @@ export function convertBolt(p: Planner, comp: ComponentClass, input: RecordShape
     if (declare) edits.remove(declare, NAME);
     p.stripOverrideAndSuper(cls, NAME);
     if (awaits) {
-      p.finding(NAME, 'SS211', 'converted', execute!, comp.name, 'awaiting execute → asyncMap, ordered, capacity 1 (Storm runs one execute at a time per task), timeout 30 s (Storm\'s default message timeout; a timeout fails the job, which restores and replays as a timed-out tuple was replayed)', rule.codes.SS211!.manualStep);
+      p.finding(NAME, 'SS211', 'converted', execute!, comp.name, 'awaiting execute → asyncMap, ordered, capacity 1 (Storm runs one execute at a time per task), timeout = the topology\'s message timeout (Storm\'s default 30 s; a timeout fails the job, which restores and replays as a timed-out tuple was replayed)', rule.codes.SS211!.manualStep);
     } else {
       p.finding(NAME, 'SS201', 'converted', cls, comp.name, `${fnShape.kind} function (${emits} emit site(s)): execute cannot reach the instance`);
     }

@@ -195,7 +195,7 @@ export function planJob(p: Planner, wiring: Wiring, config: ConfigPlan): void {
         ...(parts[0]!.calls ? [parts[0]!.calls] : []),
         // A map/filter/flatMap function is an arrow property: the instance's own, shared by every subtask (it has no state).
         fn === 'asyncMap'
-          ? `.asyncMap(${c.instance.getText()}.asyncMap, ${options(c.id!, parallelism).slice(0, -2)}, capacity: 1, timeoutMs: 30_000, ordered: true })`
+          ? `.asyncMap(${c.instance.getText()}.asyncMap, ${options(c.id!, parallelism).slice(0, -2)}, capacity: 1, timeoutMs: ${(config.messageTimeoutMs ?? 30_000).toLocaleString('en-US').replace(/,/g, '_')}, ordered: true })`
           : fn ? `.${fn}(${c.instance.getText()}.${fn}, ${options(c.id!, parallelism)})` : `.process(${c.instance.getText()}, ${options(c.id!, parallelism)})`,
       ],
     });
