@@ -27,6 +27,7 @@ const GETTERS = new Set(['getValue', 'getString', 'getInteger', 'getLong', 'getS
 export function convertCountWindowBolt(p: Planner, comp: ComponentClass, input: RecordShape, output: RecordShape, window: { size: number; slide: number }): { recordType: string } {
   const cls = comp.decl;
   const left = (node: Node, why: string): never => p.block(NAME, 'SS601', node, comp.name, why, rule.codes.SS601!.manualStep!);
+  if (comp.viaUserClass) left(cls, 'derives from a user class: inherited members are not converted');
   const execute = cls.getInstanceMethod('execute');
   if (!execute) left(cls, 'no execute method');
   const allowed = new Set(['execute', 'prepare', 'declareOutputFields']);
