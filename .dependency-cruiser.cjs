@@ -51,7 +51,7 @@ module.exports = {
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
-    exclude: { path: '(^|/)(dist|node_modules)/|^test/fixtures/.*/out/' },
+    exclude: { path: '(^|/)(dist|node_modules)/|^test/fixtures/.*/out/|^test/transpiler/fixtures/' },
     // Type-only imports count for the layer rules: `runtime` may not even name a compat type.
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },

@@ -32,7 +32,8 @@ interface Options {
 }
 
 const USAGE = `usage: stormshift bench [--quick] [--only WORKLOAD[,WORKLOAD]] [--runs N] [--json FILE] [--md FILE] [--svg FILE]
-workloads: ${Object.keys(WORKLOADS).join(', ')}`;
+workloads: ${Object.keys(WORKLOADS).join(', ')}
+       stormshift bench --topology FILE [--baseline FILE] [--migrated FILE] [--quick] [--runs N]   (your topology vs its migration)`;
 
 class UsageError extends Error {}
 
@@ -172,6 +173,8 @@ async function plan(names: string[], quick: boolean): Promise<Planned[]> {
 }
 
 export async function runBench(args: string[]): Promise<number> {
+  // The user's own topology against its migration: a separate flow (bench/topology.ts).
+  if (args.some((a) => a === '--topology' || a.startsWith('--topology='))) return (await import('./topology.ts')).runTopologyBench(args);
   let options: Options;
   try {
     options = parseArgs(args);

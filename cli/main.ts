@@ -105,6 +105,10 @@ program
     restoreOverride();
   });
 
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
 program
   .command('console')
   .description('serve the console for every job running on this machine; start jobs and restart them from savepoints')
@@ -148,11 +152,20 @@ program
 
 program
   .command('migrate')
-  .description('rewrite Storm topology code into native jobs (the transpiler; not in this release yet)')
-  .argument('<dir>')
-  .action(() => {
-    process.stderr.write('stormshift migrate: the transpiler is not part of this release yet\n');
-    process.exitCode = 2;
+  .description('rewrite Storm-API topologies into native jobs (dry run by default: summary and diff; exit 1 when changes are pending)')
+  .argument('<paths...>', 'files or folders to migrate')
+  .option('--write', 'apply the changes (all computed first, then saved)')
+  .option('--report <file>', 'write the report: JSON (schema in docs/migrate-codes.md), or Markdown when <file> ends in .md')
+  .option('--diff <file>', 'write the unified diff to <file> instead of stdout')
+  .option('--verify', 'run each migrated topology and its original on the same input and compare outputs')
+  .option('--stats', 'only count Storm constructs by kind (read-only)')
+  .option('--include <glob>', 'only files matching (repeatable)', collect)
+  .option('--exclude <glob>', 'skip files matching (repeatable)', collect)
+  .option('--allow-dirty', 'write even when the git tree has uncommitted changes')
+  .option('--todo', 'add greppable TODO(stormshift-migrate ...) markers where a person must act')
+  .action(async (paths: string[], flags: Record<string, unknown>) => {
+    const { runMigrate } = await import('./migrate.ts');
+    process.exitCode = await runMigrate(paths, flags);
   });
 
 program

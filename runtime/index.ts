@@ -131,3 +131,5 @@ export {
 
 // Records crossing worker threads: codecs for record classes
 export { registerRecordCodec, type RecordCodec } from './execution/record-codec.ts';
+// Swapping sources and observing operators by uid (migrate --verify, test harnesses)
+export { applyRunOverrides, type RunOverrides, type CapturedRecord } from './api/run-overrides.ts';

@@ -1,0 +1,79 @@
+/**
+ * Fixture cases per rule: test/transpiler/fixtures/<rule>/<case>/{input,expected}/. All inputs are
+ * migrated in one run over temp projects (compat/runtime linked); each output must equal expected/
+ * byte for byte (a case the tool must leave alone has expected/ identical to input/), expected/
+ * must migrate to itself (idempotence) and type-check, and codes.json lists the finding codes.
+ * Regenerate expected/ after a deliberate change:
+ *   UPDATE_FIXTURES=1 npx vitest run test/transpiler/fixtures.test.ts
+ */
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrate, type MigrationResult } from '../../transpiler/index.ts';
+import { removeSandbox, sandbox, typeErrors } from './sandbox.ts';
+
+const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), 'fixtures');
+const UPDATE = process.env.UPDATE_FIXTURES === '1';
+const root = mkdtempSync(join(tmpdir(), 'stormshift-fixtures-'));
+
+function filesOf(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile() && e.name.endsWith('.ts'))
+    .map((e) => join(e.parentPath, e.name).slice(dir.length + 1))
+    .sort();
+}
+
+const cases = readdirSync(FIXTURES)
+  .sort()
+  .flatMap((rule) => readdirSync(join(FIXTURES, rule)).sort().map((name) => ({ rule, name, dir: join(FIXTURES, rule, name), id: `${rule}-${name}` })));
+
+let first: MigrationResult;
+let second: MigrationResult;
+
+beforeAll(async () => {
+  for (const c of cases) {
+    cpSync(join(c.dir, 'input'), join(sandbox(root, `${c.id}-in`), 'src'), { recursive: true });
+    if (existsSync(join(c.dir, 'expected'))) cpSync(join(c.dir, 'expected'), join(sandbox(root, `${c.id}-out`), 'src'), { recursive: true });
+  }
+  first = await migrate({ paths: cases.map((c) => `${c.id}-in`), cwd: root });
+  const out = cases.filter((c) => existsSync(join(root, `${c.id}-out`)));
+  second = await migrate({ paths: out.map((c) => `${c.id}-out`), cwd: root });
+}, 300_000);
+
+afterAll(() => removeSandbox(root));
+
+describe.each(cases)('$rule/$name', ({ dir, id }) => {
+  it('migrates input/ to expected/, with the expected finding codes', () => {
+    const codes = first.report.files
+      .filter((f) => f.file.startsWith(`${id}-in/`))
+      .flatMap((f) => f.findings.map((x) => `${x.code} ${x.status} ${x.construct}`))
+      .sort();
+    for (const file of filesOf(join(dir, 'input'))) {
+      const before = readFileSync(join(dir, 'input', file), 'utf8');
+      const after = first.changes.get(join(root, `${id}-in`, 'src', file))?.after ?? before;
+      const expectedPath = join(dir, 'expected', file);
+      if (UPDATE) {
+        mkdirSync(dirname(expectedPath), { recursive: true });
+        writeFileSync(expectedPath, after);
+      } else expect(after).toBe(readFileSync(expectedPath, 'utf8'));
+    }
+    if (UPDATE) writeFileSync(join(dir, 'expected', 'codes.json'), `${JSON.stringify(codes, null, 2)}\n`);
+    else expect(codes).toEqual(JSON.parse(readFileSync(join(dir, 'expected', 'codes.json'), 'utf8')));
+    expect(codes.filter((c) => c.includes(' error '))).toEqual([]);
+  });
+
+  it('is idempotent: expected/ migrates to itself', () => {
+    expect([...second.changes.keys()].filter((f) => f.startsWith(join(root, `${id}-out`)))).toEqual([]);
+  });
+});
+
+describe('fixture outputs', () => {
+  it('type-check (against the native API, or the compat API where left)', () => {
+    const files = cases.flatMap((c) => filesOf(join(root, `${c.id}-out`, 'src')).map((f) => join(root, `${c.id}-out`, 'src', f)));
+    expect(files.length).toBeGreaterThanOrEqual(cases.length);
+    expect(typeErrors(files)).toEqual([]);
+  });
+});

@@ -1,0 +1,61 @@
+/**
+ * plan: runs the rules over one analyzed file and returns a plan — edits on the original text plus
+ * findings — without touching any file. A rule that cannot prove a construct safe blocks the file:
+ * the plan then has no edits and the blocking finding says what a person has to do.
+ */
+import type { FileFacts } from '../analyze/index.ts';
+import type { Style } from '../rewrite/style.ts';
+import { Blocked, Planner, type FilePlan, type RuleInfo } from './planner.ts';
+import { rule as boltRule } from './rules/bolt-function.ts';
+import { planConfigs, rule as configRule } from './rules/config.ts';
+import { rule as groupingsRule } from './rules/groupings.ts';
+import { planImports, rule as importsRule } from './rules/imports.ts';
+import { planJob, rule as jobRule } from './rules/job.ts';
+import { rule as spoutRule } from './rules/spout-source.ts';
+import { rule as stateRule } from './rules/state.ts';
+import { rule as ticksRule } from './rules/ticks.ts';
+import { rule as windowsRule } from './rules/windows.ts';
+
+export { Blocked, Planner, type FilePlan, type RuleInfo } from './planner.ts';
+export { runtimeSpecifier } from './rules/imports.ts';
+
+/** Every rule, in code order; docs/migrate-codes.md is generated from this list. */
+export const RULES: readonly RuleInfo[] = [jobRule, spoutRule, boltRule, groupingsRule, stateRule, ticksRule, windowsRule, configRule, importsRule];
+
+export function codeInfo(code: string): { rule: RuleInfo; title: string; manualStep?: string } | undefined {
+  for (const rule of RULES) {
+    const c = rule.codes[code];
+    if (c) return { rule, title: c.title, ...(c.manualStep ? { manualStep: c.manualStep } : {}) };
+  }
+  return undefined;
+}
+
+export function planFile(facts: FileFacts, relPath: string, style: Style, todo = false): FilePlan {
+  const p = new Planner(facts, relPath, style, todo);
+  const plan = (blocked: boolean, topology: boolean): FilePlan => ({
+    file: relPath,
+    edits: blocked ? [] : p.edits.edits,
+    findings: p.findings,
+    topology,
+    blocked,
+    timings: p.timings,
+  });
+  if (facts.wirings.length === 0) {
+    for (const c of facts.components) {
+      p.finding(jobRule.name, 'SS007', 'left', c.decl, c.name, `${c.kind} ${c.name} is not wired in this module`, jobRule.codes.SS007!.manualStep);
+    }
+    return plan(true, false);
+  }
+  try {
+    if (facts.wirings.length > 1) p.block(jobRule.name, 'SS003', facts.wirings[1]!.builderDeclaration, 'TopologyBuilder', 'more than one TopologyBuilder in the module', jobRule.codes.SS003!.manualStep!);
+    const config = p.timed(configRule.name, () => planConfigs(p, facts.configs));
+    p.timed(jobRule.name, () => planJob(p, facts.wirings[0]!, config));
+    p.timed(importsRule.name, () => planImports(p));
+    return plan(false, true);
+  } catch (error) {
+    if (!(error instanceof Blocked)) throw error;
+    p.findings.length = 0;
+    p.findings.push(error.finding);
+    return plan(true, false);
+  }
+}

@@ -1,0 +1,109 @@
+/**
+ * windowed bolts → native count windows. A BaseWindowedBolt with a literal count window
+ * (`withTumblingWindow(Count.of(n))`, `withWindow(Count.of(size), Count.of(slide))`) on one task
+ * becomes `keyBy(() => 0).countWindow(size, slide).process(fn)`: compat fires every `slide` tuples
+ * over the last `size` (count trigger, count eviction), and so does the native count window; one
+ * task sees the whole stream, and so does the one key. Only `window.get()` has a counterpart (the
+ * elements); getNew/getExpired, time windows, timestamps, lag, late streams and JoinBolt are left.
+ */
+import { Node, SyntaxKind } from 'ts-morph';
+import type { ComponentClass } from '../../analyze/index.ts';
+import { fieldAccess, recordType, type Planner, type RecordShape, type RuleInfo } from '../planner.ts';
+import { emitRecord } from './bolt-function.ts';
+
+export const rule: RuleInfo = {
+  name: 'windows',
+  description: 'Count-windowed bolts on one task become native count windows; other windowed bolts and JoinBolt are reported.',
+  codes: {
+    SS601: { status: 'left', title: 'windowed bolt (count/time window, event time, lag, late stream)', manualStep: 'rewrite with keyBy(...).countWindow(size, slide) or .window(assigner) and a window function with the same triggers and eviction' },
+    SS602: { status: 'left', title: 'JoinBolt', manualStep: 'rewrite as a windowed join over connect(...) by hand' },
+    SS603: { status: 'converted', title: 'count-windowed bolt on one task became a native count window (same trigger and eviction)' },
+  },
+};
+
+const NAME = rule.name;
+const GETTERS = new Set(['getValue', 'getString', 'getInteger', 'getLong', 'getShort', 'getByte', 'getDouble', 'getFloat', 'getBoolean']);
+
+export function convertCountWindowBolt(p: Planner, comp: ComponentClass, input: RecordShape, output: RecordShape, window: { size: number; slide: number }): { recordType: string } {
+  const cls = comp.decl;
+  const left = (node: Node, why: string): never => p.block(NAME, 'SS601', node, comp.name, why, rule.codes.SS601!.manualStep!);
+  if (comp.viaUserClass) left(cls, 'derives from a user class: inherited members are not converted');
+  const execute = cls.getInstanceMethod('execute');
+  if (!execute) left(cls, 'no execute method');
+  const allowed = new Set(['execute', 'prepare', 'declareOutputFields']);
+  for (const m of cls.getInstanceMethods()) if (!allowed.has(m.getName())) left(m, `${m.getName()}() has no counterpart in a window function`);
+  if (output.fields.length === 0) left(cls, 'declares no output fields');
+  // The collector: kept in a field by prepare(), which does nothing else.
+  const prepare = cls.getInstanceMethod('prepare');
+  const pp = prepare?.getParameters()[2]?.getName();
+  const statements = prepare?.getStatements() ?? [];
+  const m = statements.length === 1 ? /^this\.(\w+)\s*=\s*(\w+);?$/.exec(statements[0]!.getText()) : null;
+  if (!prepare || !m || m[2] !== pp) left(prepare ?? cls, 'prepare() does more than keep the collector');
+  const collectorField = m![1]!;
+  for (const prop of cls.getInstanceProperties()) if (prop.getName() !== collectorField) left(prop, `field ${prop.getName()} is state across windows`);
+  const exec = execute!;
+  const windowParam = exec.getParameters()[0];
+  if (!windowParam || exec.getParameters().length !== 1) left(exec, 'execute does not take one window');
+  const windowName = windowParam!.getName();
+  const collectorName = /(?<!\.)\bcollector\b/.test(exec.getBody()!.getText()) ? 'out' : 'collector';
+  const inType = recordType(input);
+  const outType = recordType(output);
+
+  for (const t of exec.getDescendantsOfKind(SyntaxKind.ThisKeyword)) {
+    const access = t.getParent();
+    const call = access?.getParent()?.getParent();
+    if (!access || access.getText() !== `this.${collectorField}` || !call || !Node.isCallExpression(call) || call.getExpression().getText() !== `this.${collectorField}.emit`) {
+      left(t.getParent() ?? t, `\`${(t.getParent() ?? t).getText().slice(0, 60)}\`: only emits reach the instance`);
+    }
+    const args = (call as import('ts-morph').CallExpression).getArguments();
+    if (args.length !== 1) left(call!, 'emit with an anchor or a stream');
+    p.edits.replace(call!, `${collectorName}.collect(${emitRecord(p, NAME, 'SS601', comp.name, args[0]!, output.fields)})`, NAME);
+  }
+  // The window: only `window.get()`, which is the elements.
+  for (const id of exec.getDescendantsOfKind(SyntaxKind.Identifier)) {
+    if (id.getText() !== windowName || id === windowParam!.getNameNode()) continue;
+    const access = id.getParent();
+    const call = access?.getParent();
+    if (!Node.isPropertyAccessExpression(access) || access.getName() !== 'get' || !call || !Node.isCallExpression(call) || call.getArguments().length) {
+      left(access ?? id, `\`${(call ?? access ?? id).getText().slice(0, 60)}\`: only ${windowName}.get() has a native counterpart (the window's elements)`);
+    }
+    p.edits.replace(call!, windowName, NAME);
+  }
+  // Tuples of the window: accessors become field access, any other use is left.
+  for (const id of exec.getDescendantsOfKind(SyntaxKind.Identifier)) {
+    if (id === windowParam!.getNameNode()) continue;
+    const type = id.getType();
+    if ((type.getSymbol() ?? type.getAliasSymbol())?.getName() !== 'Tuple' || !/compat/.test(type.getText())) continue;
+    const parent = id.getParent();
+    if (Node.isVariableDeclaration(parent) && parent.getNameNode() === id) continue;
+    const call = parent?.getParent();
+    if (Node.isPropertyAccessExpression(parent) && parent.getExpression() === id && call && Node.isCallExpression(call) && call.getExpression() === parent && call.getArguments().length === 1) {
+      const method = parent.getName();
+      const byField = method.endsWith('ByField');
+      const getter = byField ? method.slice(0, -'ByField'.length) : method;
+      const arg = call.getArguments()[0]!;
+      const field = byField && Node.isStringLiteral(arg) ? arg.getLiteralValue() : !byField && Node.isNumericLiteral(arg) ? input.fields[Number(arg.getLiteralValue())] : undefined;
+      if (GETTERS.has(getter) && field !== undefined && input.fields.includes(field)) {
+        p.edits.replace(call, fieldAccess(id.getText(), field), NAME);
+        continue;
+      }
+    }
+    left(parent ?? id, `\`${(parent ?? id).getText().slice(0, 60)}\`: the tuple is used other than by a field accessor`);
+  }
+
+  const body = exec.getBody()!;
+  p.runtimeImports.add('type Collector');
+  p.edits.replaceRange(exec.getStart(), body.getStart() + 1, `readonly window = (_key: number, ${windowName}: ${inType}[], ${collectorName}: Collector<${outType}>): void => {`, NAME);
+  p.edits.replaceRange(body.getEnd() - 1, body.getEnd(), '};', NAME);
+  const prop = cls.getInstanceProperty(collectorField);
+  if (prop) p.edits.remove(prop, NAME);
+  p.edits.remove(prepare!, NAME);
+  const declare = cls.getInstanceMethod('declareOutputFields');
+  if (declare) p.edits.remove(declare, NAME);
+  const clauses = cls.getHeritageClauses();
+  if (clauses.length) p.edits.replaceRange(cls.getNameNode()!.getEnd(), clauses.at(-1)!.getEnd(), '', NAME);
+  p.stripOverrideAndSuper(cls, NAME);
+  const kind = window.size === window.slide ? `tumbling count window of ${window.size}` : `count window of ${window.size} sliding by ${window.slide}`;
+  p.finding(NAME, 'SS603', 'converted', cls, comp.name, `${kind}: keyBy(() => 0).countWindow(${window.size}, ${window.slide})`);
+  return { recordType: outType };
+}
