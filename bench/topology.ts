@@ -19,6 +19,13 @@ import type { TopologyChildRequest } from './topology-variant.ts';
 
 const OWN_CHILD = join(dirname(fileURLToPath(import.meta.url)), 'topology-child.mjs');
 
+/**
+ * A checkout running from its TypeScript sources resolves `stormshift/*` to those sources too (the
+ * `stormshift-source` export condition), so a user module importing the package and the harness
+ * that loads it share one compat and one runtime instead of a source copy and a dist copy.
+ */
+const SOURCE_CONDITIONS = import.meta.url.endsWith('.ts') ? ['--conditions=stormshift-source'] : [];
+
 export const TOPOLOGY_USAGE = `usage: stormshift bench --topology FILE [--baseline FILE] [--migrated FILE] [--quick] [--runs N] [--records N] [--json FILE]
   --topology FILE  a Storm topology module (default-exports its StormTopology); it is migrated in memory
   --baseline FILE  a hand-written native job to compare with (default for samples/storm/word-count.ts:
@@ -112,7 +119,7 @@ function childEntryFor(module: string): string {
 
 function runVariant(entry: string, request: TopologyChildRequest, cwd: string, timeoutMs: number): Promise<RunResult> {
   return new Promise((resolveRun) => {
-    const child = spawn(process.execPath, [entry, JSON.stringify(request)], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...SOURCE_CONDITIONS, entry, JSON.stringify(request)], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout = (stdout + c.toString()).slice(-100_000)));

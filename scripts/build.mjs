@@ -14,6 +14,9 @@ const ASSETS = [
   // The console's web page and the shipped Prometheus/Grafana files.
   'console/static',
   'console/monitoring',
+  // Side-process entries (they register the loader for user .ts modules, then load the compiled code).
+  'cli/verify-child.mjs',
+  'bench/topology-child.mjs',
 ];
 
 rmSync(join(root, 'dist'), { recursive: true, force: true });

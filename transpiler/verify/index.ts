@@ -386,6 +386,13 @@ export function materializeProject(root: string, target: string, changes: Verify
 const OWN_CHILD = fileURLToPath(new URL('../../cli/verify-child.mjs', import.meta.url));
 
 /**
+ * A checkout running from its TypeScript sources resolves `stormshift/*` to those sources too (the
+ * `stormshift-source` export condition), so a user module importing the package and the harness
+ * that loads it share one compat and one runtime instead of a source copy and a dist copy.
+ */
+const SOURCE_CONDITIONS = import.meta.url.endsWith('.ts') ? ['--conditions=stormshift-source'] : [];
+
+/**
  * The side process entry for a module. A project that is stormshift itself (its samples import
  * compat by relative path) runs the entry of its own copy, so the module and the harness share
  * one compat and one runtime; anywhere else the installed package's entry is used.
@@ -421,7 +428,7 @@ class Side {
   private tail = '';
 
   constructor(module: string) {
-    this.child = spawn(process.execPath, [childEntry(module), module], {
+    this.child = spawn(process.execPath, [...SOURCE_CONDITIONS, childEntry(module), module], {
       cwd: projectDir(module),
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       serialization: 'advanced',
