@@ -180,6 +180,26 @@ describe('async I/O', () => {
     expect([m.cacheHits, m.cacheMisses]).toEqual([5, 3]);
   });
 
+  it('a burst of one key makes one call, however slow its answer: the others wait for it', async () => {
+    for (const ordered of [true, false]) {
+      const calls = new Map<string, number>();
+      const keys = Array.from({ length: 60 }, (_, i) => ['a', 'b', 'c'][i % 3]!);
+      const out = await runToList((env) =>
+        env.fromCollection(keys).asyncMap(
+          async (k) => {
+            calls.set(k, (calls.get(k) ?? 0) + 1);
+            await sleep(5);
+            return k.toUpperCase();
+          },
+          { ordered, capacity: 2, cache: { maxEntries: 10 } },
+        ),
+      );
+      if (ordered) expect(out).toEqual(keys.map((k) => k.toUpperCase()));
+      else expect([...out].sort()).toEqual(keys.map((k) => k.toUpperCase()).sort());
+      expect(Object.fromEntries(calls)).toEqual({ a: 1, b: 1, c: 1 });
+    }
+  });
+
   it('a function that throws synchronously fails the job naming operator and record', async () => {
     await expect(
       runToList(
