@@ -148,7 +148,9 @@ describe('kafka sink, exactly-once', () => {
     const c3 = await second.prepareCommit!(3);
     await second.commit!([c3 as KafkaTransactionCommittable]);
     await Promise.allSettled([first.close!(), second.close!()]);
-    const out = await readAll(kafka, topic, 4, 5000);
+    // Read until both committed values are there (a fenced broker leaves b and b2 out, so no count
+    // can say when to stop); a 5 s read could end before a loaded machine's consumer even joined.
+    const out = await readAll(kafka, topic, 4, 30_000, (o) => o.some((r) => r.value === 'a') && o.some((r) => r.value === 'c'));
     expect(out.map((r) => r.value)).toContain('a');
     expect(out.map((r) => r.value)).toContain('c');
     if (cluster.external) {
