@@ -139,10 +139,9 @@ export async function pollN<T>(r: SourceReader<T, KafkaSourceState>, n: number, 
     },
     emitWatermark: (w: number) => void into.watermarks.push(w),
   };
-  const deadline = Date.now() + 20_000;
+  // No deadline of its own: a loaded machine only makes polling slower; the test timeout bounds it.
   const target = into.values.length + n;
   while (into.values.length < target) {
-    if (Date.now() > deadline) throw new Error(`only ${into.values.length} of ${target} records polled`);
     const result = await r.poll(output, Math.min(perPoll, target - into.values.length));
     if (result === 'idle') await new Promise((res) => setTimeout(res, 20));
   }
