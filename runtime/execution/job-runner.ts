@@ -101,6 +101,11 @@ export interface JobHandle {
    * run resumes exactly there. Without checkpointing (or if the job is not running) it just cancels.
    */
   stop(): Promise<JobResult>;
+  /**
+   * Ends every source's loop (no more records) and leaves the rest running, so a savepoint taken
+   * next covers everything the job will output: the first half of a stop-with-savepoint.
+   */
+  stopSources(): Promise<void>;
   triggerCheckpoint(): Promise<StoredCheckpoint>;
   triggerSavepoint(): Promise<StoredCheckpoint>;
 }
@@ -225,6 +230,11 @@ export class JobRunner implements JobHandle {
     this.deployment?.cancel();
     this.wakeFromDelay?.();
     return this.result;
+  }
+
+  async stopSources(): Promise<void> {
+    const deployment = this.deployment;
+    if (deployment?.isRunning) await deployment.stopSources();
   }
 
   async stop(): Promise<JobResult> {
