@@ -200,6 +200,19 @@ describe('async I/O', () => {
     }
   });
 
+  it('when the call a burst waits for times out, its fallback stays its own and the next record calls again', async () => {
+    let calls = 0;
+    const out = await runToList((env) =>
+      env.fromCollection(['a', 'a', 'a']).asyncMap(
+        // The first call never answers (only its timeout ends it); later ones answer at once.
+        (k) => (++calls === 1 ? new Promise<string>(() => {}) : Promise.resolve(k.toUpperCase())),
+        { capacity: 3, timeoutMs: 30, onTimeout: () => 'fallback', cache: { maxEntries: 10 } },
+      ),
+    );
+    expect(out).toEqual(['fallback', 'A', 'A']);
+    expect(calls).toBe(2);
+  });
+
   it('a function that throws synchronously fails the job naming operator and record', async () => {
     await expect(
       runToList(
