@@ -42,9 +42,10 @@ module.exports = {
     },
     {
       name: 'not-to-unresolvable',
-      comment: 'An import that does not resolve fails at run time.',
+      comment:
+        "An import that does not resolve fails at run time. Multilang resources are the exception: their require('./storm') " +
+        'resolves to stormshift\'s storm.js adapter through a preload when the subprocess runs.',
       severity: 'error',
-      // Multilang test scripts require('./storm'), which the ShellBolt's preload resolves at run time.
       from: { pathNot: '^test/compat/multilang/resources/' },
       to: { couldNotResolve: true },
     },

@@ -86,11 +86,8 @@ export async function runNativeJob(file: string, job: JobDefinition, args: strin
     if (stopping) return;
     stopping = true;
     if (!options.quiet) process.stderr.write(`\n[stormshift] ${reason}: stopping '${jobName}'\n`);
-    // A last checkpoint, so the next run resumes exactly where this one stopped.
-    if (env.config.checkpoint?.intervalMs !== undefined && handle.status().state === 'running') {
-      await handle.triggerCheckpoint().catch(() => undefined);
-    }
-    await handle.cancel();
+    // Sources first, then a last checkpoint, so the next run resumes exactly after the last output seen here.
+    await handle.stop();
   };
   const onSignal = (signal: NodeJS.Signals): void => {
     if (stopping) process.exit(130);

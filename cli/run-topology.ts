@@ -97,6 +97,8 @@ export async function runTopologyModule(
   for (const name of cluster.getTopologyNames()) {
     if (!cluster.isAlive(name)) continue;
     try {
+      // Spouts first (stop-with-savepoint order), so the checkpoint covers every output of this run.
+      await cluster.getTopologyJob(name)?.stopSources();
       const path = await cluster.checkpoint(name);
       if (path !== undefined) process.stderr.write(`[stormshift] final checkpoint of ${name}: ${path}\n`);
     } catch (error) {

@@ -203,8 +203,14 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
         if (method === 'POST' && (rest.join('/') === 'savepoints' || rest.join('/') === 'stop')) {
           const body = (await req.body()) as { 'cancel-job'?: unknown; drain?: unknown };
           const stop = rest[0] === 'stop' || body['cancel-job'] === true;
-          const stored = await j.handle.triggerSavepoint();
-          // Stop with savepoint: nothing may run past the savepoint that the restart would not replay.
+          // Stop with savepoint: sources stop first, so nothing runs past the savepoint that the
+          // restart would not replay (output after it would be counted again).
+          if (stop) await j.handle.stopSources();
+          // Sources cannot resume: a stop whose savepoint failed still stops (from the last checkpoint on restart).
+          const stored = await j.handle.triggerSavepoint().catch(async (error: unknown) => {
+            if (stop) await stopJob(j);
+            throw error;
+          });
           if (stop) await stopJob(j);
           return { status: 200, mutating: true, body: { status: { id: 'COMPLETED' }, operation: { location: stored.path, savepointId: stored.id, stopped: stop } } };
         }

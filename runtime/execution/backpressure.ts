@@ -32,6 +32,13 @@ export class Backpressure {
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
+  /** Wakes every waiter without clearing anyone's busy flag: a waiter still wanted re-checks and waits again. */
+  wakeWaiters(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const wake of waiters) wake();
+  }
+
   /** Releases every waiter (on cancel or failure) so no source loop hangs. */
   releaseAll(): void {
     this.busy.clear();

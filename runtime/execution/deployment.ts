@@ -66,6 +66,8 @@ export class Deployment implements SubtaskHost {
   private finishedCount = 0;
   readonly outcome: Promise<DeploymentOutcome> = this.latch.promise;
   private periodicCancel: (() => void) | undefined;
+  private sourcesStopped = false;
+  private readonly sourceLoops: Array<Promise<void>> = [];
   private readonly tracked = new Set<Promise<unknown>>();
 
   constructor(private readonly options: DeploymentOptions) {
@@ -197,14 +199,27 @@ export class Deployment implements SubtaskHost {
     }
     for (const subtask of this.sourceSubtasks) {
       const source = subtask.operators[0] as SourceOperator<unknown>;
-      void source.run({
+      const loop = source.run({
         backpressure: this.backpressure,
-        isRunning: () => this.running,
+        isRunning: () => this.running && !this.sourcesStopped,
         noteWatermark: (wm) => subtask.noteSourceWatermark(wm),
         finish: () => subtask.finishInput(),
         fail: (error) => this.fail(error),
       });
+      this.sourceLoops.push(loop);
     }
+  }
+
+  /**
+   * Ends every source loop here without finishing the job (Flink's stop-with-savepoint: sources
+   * first). Resolves once no source can emit again, so a checkpoint taken after it covers every
+   * record the job will ever output.
+   */
+  async stopSources(): Promise<void> {
+    this.sourcesStopped = true;
+    // A loop waiting for backpressure to clear wakes, sees it must stop, and returns.
+    this.backpressure.wakeWaiters();
+    await Promise.all(this.sourceLoops);
   }
 
   /** Periodic checkpoints need every source still running: a finished source cannot inject a barrier. */

@@ -20,6 +20,8 @@ export interface RunningDeployment {
   readonly outcome: Promise<'finished' | 'cancelled'>;
   start(): Promise<void>;
   run(): void;
+  /** Ends the source loops (no more records) while the rest of the job keeps running. */
+  stopSources(): Promise<void>;
   cancel(): void;
   fail(error: unknown): void;
   teardown(): Promise<void>;
@@ -93,6 +95,17 @@ export interface JobHandle {
   status(): JobStatus;
   describe(): JobDescription;
   cancel(): Promise<JobResult>;
+  /**
+   * Flink's stop-with-savepoint order: sources stop, a last checkpoint is taken, then the job is
+   * cancelled. Everything the job output before it ended is covered by that checkpoint, so the next
+   * run resumes exactly there. Without checkpointing (or if the job is not running) it just cancels.
+   */
+  stop(): Promise<JobResult>;
+  /**
+   * Ends every source's loop (no more records) and leaves the rest running, so a savepoint taken
+   * next covers everything the job will output: the first half of a stop-with-savepoint.
+   */
+  stopSources(): Promise<void>;
   triggerCheckpoint(): Promise<StoredCheckpoint>;
   triggerSavepoint(): Promise<StoredCheckpoint>;
 }
@@ -217,6 +230,20 @@ export class JobRunner implements JobHandle {
     this.deployment?.cancel();
     this.wakeFromDelay?.();
     return this.result;
+  }
+
+  async stopSources(): Promise<void> {
+    const deployment = this.deployment;
+    if (deployment?.isRunning) await deployment.stopSources();
+  }
+
+  async stop(): Promise<JobResult> {
+    const deployment = this.deployment;
+    if (this.config.checkpoint?.intervalMs !== undefined && deployment?.isRunning) {
+      await deployment.stopSources();
+      await this.triggerCheckpoint().catch((error: unknown) => this.log('warn', `final checkpoint failed: ${messageOf(error)}`));
+    }
+    return this.cancel();
   }
 
   triggerCheckpoint(): Promise<StoredCheckpoint> {

@@ -92,6 +92,9 @@ async function main(): Promise<void> {
       case 'complete':
         deployment?.completeCheckpoint(message.id, message.acks).catch((error) => deployment?.fail(error));
         return;
+      case 'stop-sources':
+        void (deployment?.stopSources() ?? Promise.resolve()).then(() => send({ t: 'sources-stopped' }));
+        return;
       case 'stop':
         if (metricsTimer) clearInterval(metricsTimer);
         void stop();

@@ -29,6 +29,7 @@ export class WorkerPoolDeployment {
   private readonly workerBlocked: boolean[] = [];
   private readonly workerBlockedMs: number[] = [];
   private readonly reported = new Map<string, [number, number]>();
+  private sourcesStopped: { remaining: number; resolve: () => void } | undefined;
 
   constructor(
     private readonly options: DeploymentOptions,
@@ -143,6 +144,9 @@ export class WorkerPoolDeployment {
       case 'failed':
         if (this.running) this.fail(rebuildError(message));
         return;
+      case 'sources-stopped':
+        if (this.sourcesStopped && --this.sourcesStopped.remaining === 0) this.sourcesStopped.resolve();
+        return;
       case 'metrics': {
         const job = this.options.plan.jobName;
         // Workers report this incarnation's totals; adding the growth keeps the counters cumulative
@@ -180,6 +184,16 @@ export class WorkerPoolDeployment {
       default:
         return;
     }
+  }
+
+  /** Every worker ends its source loops (see Deployment.stopSources); resolves when all did, or the job ended. */
+  stopSources(): Promise<void> {
+    if (!this.running) return Promise.resolve();
+    const stopped = new Promise<void>((resolve) => {
+      this.sourcesStopped = { remaining: this.workers.length, resolve };
+    });
+    this.broadcast({ t: 'stop-sources' });
+    return Promise.race([stopped, this.outcome.then(() => undefined, () => undefined)]);
   }
 
   private broadcast(message: MainToWorker): void {

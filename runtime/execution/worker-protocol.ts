@@ -20,7 +20,8 @@ export type MainToWorker =
   | { t: 'run' }
   | { t: 'trigger'; id: number; direct: boolean }
   | { t: 'complete'; id: number; acks: CheckpointAck[] }
-  | { t: 'stop' };
+  | { t: 'stop' }
+  | { t: 'stop-sources' };
 
 export type WorkerToMain =
   | { t: 'ready'; subtasks: number }
@@ -37,7 +38,8 @@ export type WorkerToMain =
       /** Async I/O subtasks on this worker: [operator, subtask, inFlight, timeouts, retries, cacheHits, cacheMisses]. */
       asyncIo?: Array<[string, number, number, number, number, number, number]>;
     }
-  | { t: 'stopped' };
+  | { t: 'stopped' }
+  | { t: 'sources-stopped' };
 
 /** What a worker sends besides the record counts, so latency and errors reach the main /metrics. */
 export interface WorkerOperatorDetail {

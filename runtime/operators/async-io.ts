@@ -23,6 +23,8 @@ export interface AsyncCacheOptions<IN> {
   /** Cache key of an input; default: the input itself when primitive, else its JSON. */
   key?: (input: IN) => string | number;
 }
+// A record whose key misses while a call for that key is already under way waits for that call's
+// answer instead of making its own: a burst of one key costs one call however slow the answer is.
 
 export interface AsyncIoOptions<IN, OUT> {
   /** Requests in flight at once; past it the operator backpressures. Default 100. */
@@ -75,6 +77,8 @@ export class AsyncIoOperator<IN, OUT> extends StreamOperator<IN, OUT> {
   private metrics!: AsyncIoMetrics;
   private restored: Array<[IN, number]> | undefined;
   private drainWaiters: Array<() => void> = [];
+  /** Per cache key with a call under way: the records waiting for its answer (see AsyncCacheOptions). */
+  private followers = new Map<string | number, Array<Entry<IN, OUT>>>();
 
   constructor(
     private readonly fn: AsyncFunction<IN, OUT>,
@@ -119,8 +123,13 @@ export class AsyncIoOperator<IN, OUT> extends StreamOperator<IN, OUT> {
     }
     const entry: Entry<IN, OUT> = { input, timestamp, done: false, result: undefined, attempt: 0, timer: undefined, abort: undefined };
     this.queue.push(entry);
-    if (this.active < this.capacity) this.start(entry);
-    else this.waiting.push(entry);
+    const followers = cacheKey !== undefined ? this.followers.get(cacheKey) : undefined;
+    if (followers) followers.push(entry);
+    else {
+      if (cacheKey !== undefined) this.followers.set(cacheKey, []);
+      if (this.active < this.capacity) this.start(entry);
+      else this.waiting.push(entry);
+    }
     if (!this.busy && this.queue.length >= this.capacity) {
       this.busy = true;
       this.context.setBusy(true);
@@ -190,7 +199,7 @@ export class AsyncIoOperator<IN, OUT> extends StreamOperator<IN, OUT> {
       this.context.fail(new UserFunctionError(this.context.operatorName, entry.input, new AsyncTimeoutError(this.context.operatorName, this.timeoutMs)));
       return;
     }
-    this.complete(entry, policy === 'drop' ? undefined : policy(entry.input));
+    this.complete(entry, policy === 'drop' ? undefined : policy(entry.input), false);
   }
 
   private onError(entry: Entry<IN, OUT>, error: unknown): void {
@@ -213,7 +222,7 @@ export class AsyncIoOperator<IN, OUT> extends StreamOperator<IN, OUT> {
     return true;
   }
 
-  private complete(entry: Entry<IN, OUT>, result: OUT | undefined): void {
+  private complete(entry: Entry<IN, OUT>, result: OUT | undefined, answered = true): void {
     if (this.closed) return;
     if (entry.timer) clearTimeout(entry.timer);
     entry.timer = undefined;
@@ -222,9 +231,32 @@ export class AsyncIoOperator<IN, OUT> extends StreamOperator<IN, OUT> {
     entry.result = result;
     this.active--;
     this.metrics.inFlight--;
-    if (this.cache) this.cache.set(this.cacheKey(entry.input), { value: result });
+    let followers: Array<Entry<IN, OUT>> = [];
+    if (this.cache) {
+      const key = this.cacheKey(entry.input);
+      followers = this.followers.get(key) ?? [];
+      this.followers.delete(key);
+      if (answered) {
+        this.cache.set(key, { value: result });
+        for (const follower of followers) {
+          follower.done = true;
+          follower.result = result;
+        }
+      } else {
+        // A timeout's fallback belongs to its own record: the waiting ones make their own calls,
+        // the first leading the rest again.
+        const [next, ...rest] = followers;
+        followers = [];
+        if (next) {
+          this.followers.set(key, rest);
+          if (this.active < this.capacity) this.start(next);
+          else this.waiting.push(next);
+        }
+      }
+    }
     try {
       this.emitReady(entry);
+      for (const follower of followers) if (!this.ordered) this.emitReady(follower);
       while (this.active < this.capacity && this.waiting.length > 0) this.start(this.waiting.shift()!);
     } catch (error) {
       this.context.fail(error instanceof StormshiftError ? error : new StormshiftError('ASYNC_EMIT_FAILED', messageOf(error), { cause: error }));
@@ -288,5 +320,6 @@ export class AsyncIoOperator<IN, OUT> extends StreamOperator<IN, OUT> {
     if (this.metrics) this.metrics.inFlight -= this.active;
     this.queue = [];
     this.waiting = [];
+    this.followers.clear();
   }
 }

@@ -20,12 +20,9 @@ const endless: Source<number, number> = {
   },
 };
 
-async function until(predicate: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await sleep(2);
-  }
+/** Waits for an event; the test's timeout bounds the wait, not a span of time load can overrun. */
+async function until(predicate: () => boolean): Promise<void> {
+  while (!predicate()) await sleep(2);
 }
 
 describe('job handle', () => {
@@ -50,6 +47,30 @@ describe('job handle', () => {
     expect(result.checkpoints).toBe(1);
     expect(handle.status().state).toBe('cancelled');
     await expect(handle.triggerCheckpoint()).rejects.toThrow(/not running/);
+  });
+
+  it('stop() ends the sources before its last checkpoint: a restore continues right after the last output', async () => {
+    const d = tempDir('handle-stop');
+    const run = async (): Promise<number[]> => {
+      const env = StreamEnvironment.create({ ...quiet, checkpoint: { intervalMs: 1000, dir: d.path }, restore: 'latest' });
+      const seen: number[] = [];
+      // At-least-once output (a plain map): everything printed before the stop must be in its checkpoint.
+      env.fromSource(endless).map((x) => {
+        seen.push(x);
+        return x;
+      }).sinkTo(collectSink<number>().sink);
+      const handle = env.executeAsync();
+      await until(() => seen.length >= 200);
+      const result = await handle.stop();
+      expect(result.state).toBe('cancelled');
+      expect(result.checkpoints).toBeGreaterThanOrEqual(1);
+      return seen;
+    };
+    const first = await run();
+    const second = await run();
+    d.cleanup();
+    expect(first).toEqual(Array.from({ length: first.length }, (_, i) => i));
+    expect(second[0]).toBe(first.length);
   });
 
   it('savepoints and checkpoints asked for while a periodic checkpoint runs wait their turn instead of failing', async () => {

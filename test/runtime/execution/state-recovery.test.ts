@@ -194,8 +194,7 @@ describe('processing-time timers across failover', () => {
       })
       .sinkTo(sink.sink, { parallelism: 1 });
     const handle = env.executeAsync();
-    const deadline = Date.now() + 10_000;
-    while (sink.values.length < 20 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    while (sink.values.length < 20) await new Promise((r) => setTimeout(r, 5));
     await new Promise((r) => setTimeout(r, 50));
     const result = await handle.cancel();
     expect(armed).toBe(false);

@@ -79,11 +79,16 @@ describe('async I/O', () => {
   });
 
   describe('timeouts', () => {
+    // Record 3 never answers, so only the timeout can end it; the others answer at once (a settled
+    // promise, resolved before any timer can fire), so however late a loaded machine runs the 30 ms
+    // timer, it can only ever time out record 3. A 1 ms answer could itself be late by over 30 ms.
     const slowOnThree = (x: number, signal: AbortSignal) =>
-      new Promise<number>((resolve) => {
-        const timer = setTimeout(() => resolve(x), x === 3 ? 10_000 : 1);
-        signal.addEventListener('abort', () => clearTimeout(timer));
-      });
+      x === 3
+        ? new Promise<number>((resolve) => {
+            const timer = setTimeout(() => resolve(x), 10_000);
+            signal.addEventListener('abort', () => clearTimeout(timer));
+          })
+        : Promise.resolve(x);
 
     it("'fail' (the default) fails the job with an AsyncTimeoutError naming operator and record", async () => {
       const error = await runToList(
@@ -173,6 +178,39 @@ describe('async I/O', () => {
     expect(calls).toBe(3);
     const m = metrics.asyncIo('job', 'AsyncIO', 0);
     expect([m.cacheHits, m.cacheMisses]).toEqual([5, 3]);
+  });
+
+  it('a burst of one key makes one call, however slow its answer: the others wait for it', async () => {
+    for (const ordered of [true, false]) {
+      const calls = new Map<string, number>();
+      const keys = Array.from({ length: 60 }, (_, i) => ['a', 'b', 'c'][i % 3]!);
+      const out = await runToList((env) =>
+        env.fromCollection(keys).asyncMap(
+          async (k) => {
+            calls.set(k, (calls.get(k) ?? 0) + 1);
+            await sleep(5);
+            return k.toUpperCase();
+          },
+          { ordered, capacity: 2, cache: { maxEntries: 10 } },
+        ),
+      );
+      if (ordered) expect(out).toEqual(keys.map((k) => k.toUpperCase()));
+      else expect([...out].sort()).toEqual(keys.map((k) => k.toUpperCase()).sort());
+      expect(Object.fromEntries(calls)).toEqual({ a: 1, b: 1, c: 1 });
+    }
+  });
+
+  it('when the call a burst waits for times out, its fallback stays its own and the next record calls again', async () => {
+    let calls = 0;
+    const out = await runToList((env) =>
+      env.fromCollection(['a', 'a', 'a']).asyncMap(
+        // The first call never answers (only its timeout ends it); later ones answer at once.
+        (k) => (++calls === 1 ? new Promise<string>(() => {}) : Promise.resolve(k.toUpperCase())),
+        { capacity: 3, timeoutMs: 30, onTimeout: () => 'fallback', cache: { maxEntries: 10 } },
+      ),
+    );
+    expect(out).toEqual(['fallback', 'A', 'A']);
+    expect(calls).toBe(2);
   });
 
   it('a function that throws synchronously fails the job naming operator and record', async () => {

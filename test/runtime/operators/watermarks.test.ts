@@ -72,8 +72,7 @@ describe('watermarks', () => {
       })
       .sinkTo(sink.sink);
     const handle = env.executeAsync();
-    const deadline = Date.now() + 5000;
-    while (fired.length === 0 && Date.now() < deadline) await sleep(5);
+    while (fired.length === 0) await sleep(5);
     await handle.cancel();
     expect(fired).toEqual([3]);
   });
@@ -175,8 +174,8 @@ describe('idle inputs', () => {
       return { handle: env.executeAsync(), fired };
     };
     const withIdleness = build(40);
-    const deadline = Date.now() + 5000;
-    while (withIdleness.fired.length === 0 && Date.now() < deadline) await sleep(5);
+    // Waits for the first window, however long a loaded machine takes; the test timeout bounds it.
+    while (withIdleness.fired.length === 0) await sleep(5);
     await withIdleness.handle.cancel();
     expect(withIdleness.fired.length).toBeGreaterThan(0);
     // The first window [0,50) holds the quiet input's record and the busy one's first five.

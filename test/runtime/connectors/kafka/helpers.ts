@@ -109,12 +109,13 @@ export async function committedOffsets(admin: Admin, groupId: string, topic: str
   return out;
 }
 
-export async function waitFor(predicate: () => boolean | Promise<boolean>, timeoutMs = 20_000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error(`${what} not reached within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+/**
+ * Waits for an event: `predicate` is re-read every 20 ms until it holds. No wall-clock deadline of
+ * its own (a loaded machine only makes the wait longer): the test's timeout is the bound.
+ * `timeoutMs` and `what` stay as the callers' documentation of what they expect.
+ */
+export async function waitFor(predicate: () => boolean | Promise<boolean>, _timeoutMs = 20_000, _what = 'condition'): Promise<void> {
+  while (!(await predicate())) await new Promise((r) => setTimeout(r, 20));
 }
 
 export const range = (n: number, prefix = 'r'): string[] => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
@@ -138,10 +139,9 @@ export async function pollN<T>(r: SourceReader<T, KafkaSourceState>, n: number, 
     },
     emitWatermark: (w: number) => void into.watermarks.push(w),
   };
-  const deadline = Date.now() + 20_000;
+  // No deadline of its own: a loaded machine only makes polling slower; the test timeout bounds it.
   const target = into.values.length + n;
   while (into.values.length < target) {
-    if (Date.now() > deadline) throw new Error(`only ${into.values.length} of ${target} records polled`);
     const result = await r.poll(output, Math.min(perPoll, target - into.values.length));
     if (result === 'idle') await new Promise((res) => setTimeout(res, 20));
   }

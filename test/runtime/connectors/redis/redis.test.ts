@@ -70,13 +70,13 @@ describe('redis lookup (asyncMap)', () => {
     };
     const sink = collectSink<unknown>();
     const env = StreamEnvironment.create(quiet);
-    // Paced: asyncMap fills its cache when a request completes, so a burst arriving in one poll all misses.
-    env.generate<string>({ count: 300, ratePerSecond: 3000, generate: () => 'a' }).asyncMap(counted, { capacity: 1, cache: { maxEntries: 10, key: lookup.cacheKey }, name: 'enrich' }).sinkTo(sink.sink);
+    // A burst: records that miss while the key's first lookup is under way wait for its answer.
+    env.generate<string>({ count: 300, generate: () => 'a' }).asyncMap(counted, { capacity: 1, cache: { maxEntries: 10, key: lookup.cacheKey }, name: 'enrich' }).sinkTo(sink.sink);
     await env.execute('lookup-cache');
     await lookup.close();
     expect(sink.values).toEqual(Array.from({ length: 300 }, () => 'A'));
-    // Misses only while the first lookup of the key is in flight; the rest are cache hits.
-    expect(calls).toBeLessThan(60);
+    // One lookup for the one key, however long Redis takes to answer it.
+    expect(calls).toBe(1);
   });
 });
 
