@@ -14,7 +14,7 @@ module.exports = {
     },
     {
       name: 'compat-uses-runtime-public-face',
-      comment: "compat imports the runtime through runtime/index.ts only (add what it needs there).",
+      comment: 'compat imports the runtime through runtime/index.ts only (add what it needs there).',
       severity: 'error',
       from: { path: '^compat/' },
       to: { path: '^runtime/', pathNot: '^runtime/index\\.ts$' },
@@ -28,7 +28,8 @@ module.exports = {
     },
     {
       name: 'console-uses-public-faces',
-      comment: 'The console reads status and metrics through the public faces of runtime and compat, never their internals.',
+      comment:
+        'The console reads status and metrics through the public faces of runtime and compat, never their internals.',
       severity: 'error',
       from: { path: '^console/' },
       to: { path: '^(runtime|compat)/', pathNot: '^(runtime|compat)/index\\.ts$' },
@@ -44,7 +45,7 @@ module.exports = {
       name: 'not-to-unresolvable',
       comment:
         "An import that does not resolve fails at run time. Multilang resources are the exception: their require('./storm') " +
-        'resolves to stormshift\'s storm.js adapter through a preload when the subprocess runs.',
+        "resolves to stormshift's storm.js adapter through a preload when the subprocess runs.",
       severity: 'error',
       from: { pathNot: '^test/compat/multilang/resources/' },
       to: { couldNotResolve: true },
@@ -56,6 +57,9 @@ module.exports = {
     // Type-only imports count for the layer rules: `runtime` may not even name a compat type.
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
-    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default', 'types'] },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default', 'types'],
+    },
   },
 };

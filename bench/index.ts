@@ -11,7 +11,13 @@ import { fileURLToPath } from 'node:url';
 import cliProgress from 'cli-progress';
 import { RESULT_PREFIX, type ChildParams, type RunResult, type WorkloadModule } from './harness.ts';
 import { markdown, svgChart, type BenchDocument } from './report.ts';
-import { evaluateTargets, summarizeVariant, summarizeWorkload, type VariantSummary, type WorkloadSummary } from './stats.ts';
+import {
+  evaluateTargets,
+  summarizeVariant,
+  summarizeWorkload,
+  type VariantSummary,
+  type WorkloadSummary,
+} from './stats.ts';
 import { loadWorkload, WORKLOADS } from './workloads/index.ts';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
@@ -20,7 +26,11 @@ const FROM_SOURCE = import.meta.url.endsWith('.ts');
 const CHILD = join(BENCH_DIR, FROM_SOURCE ? 'child.mjs' : 'variant.js');
 // Compiled, results go to the checkout's bench/results when there is one, else to the working folder.
 const CHECKOUT_RESULTS = join(BENCH_DIR, '..', '..', 'bench', 'results');
-const RESULTS_DIR = FROM_SOURCE ? join(BENCH_DIR, 'results') : existsSync(CHECKOUT_RESULTS) ? CHECKOUT_RESULTS : resolve('stormshift-bench');
+const RESULTS_DIR = FROM_SOURCE
+  ? join(BENCH_DIR, 'results')
+  : existsSync(CHECKOUT_RESULTS)
+    ? CHECKOUT_RESULTS
+    : resolve('stormshift-bench');
 
 interface Options {
   quick: boolean;
@@ -48,7 +58,10 @@ export function parseArgs(args: readonly string[]): Options {
   };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
-    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const [flag, inline] =
+      arg.startsWith('--') && arg.includes('=')
+        ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]
+        : [arg, undefined];
     const value = (): string => {
       const v = inline ?? args[++i];
       if (v === undefined || v.startsWith('--')) throw new UsageError(`${flag} needs a value`);
@@ -59,7 +72,12 @@ export function parseArgs(args: readonly string[]): Options {
         options.quick = true;
         break;
       case '--only':
-        options.only.push(...value().split(',').map((s) => s.trim()).filter(Boolean));
+        options.only.push(
+          ...value()
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean),
+        );
         break;
       case '--json':
         options.json = resolve(value());
@@ -96,8 +114,26 @@ interface Settings extends ChildParams {
 
 function settingsFor(quick: boolean, runs: number | undefined): Settings {
   return quick
-    ? { runs: runs ?? 5, warmupMs: 100, measureMs: 400, latencyMs: 250, latencyLoad: 0.5, maxCount: 60_000_000, childTimeoutMs: 60_000, warmupRound: 'one' }
-    : { runs: runs ?? 7, warmupMs: 300, measureMs: 1500, latencyMs: 750, latencyLoad: 0.5, maxCount: 250_000_000, childTimeoutMs: 180_000, warmupRound: 'all' };
+    ? {
+        runs: runs ?? 5,
+        warmupMs: 100,
+        measureMs: 400,
+        latencyMs: 250,
+        latencyLoad: 0.5,
+        maxCount: 60_000_000,
+        childTimeoutMs: 60_000,
+        warmupRound: 'one',
+      }
+    : {
+        runs: runs ?? 7,
+        warmupMs: 300,
+        measureMs: 1500,
+        latencyMs: 750,
+        latencyLoad: 0.5,
+        maxCount: 250_000_000,
+        childTimeoutMs: 180_000,
+        warmupRound: 'all',
+      };
 }
 
 function paramsFor(settings: Settings, workload: WorkloadModule): ChildParams {
@@ -109,7 +145,9 @@ function paramsFor(settings: Settings, workload: WorkloadModule): ChildParams {
 function runChild(workload: string, variant: string, params: ChildParams, timeoutMs: number): Promise<RunResult> {
   return new Promise((resolvePromise) => {
     const startedAt = performance.now();
-    const child = spawn(process.execPath, [CHILD, workload, variant, JSON.stringify(params)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CHILD, workload, variant, JSON.stringify(params)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -124,7 +162,8 @@ function runChild(workload: string, variant: string, params: ChildParams, timeou
         resolvePromise(result);
         return;
       }
-      const why = signal === 'SIGKILL' ? `timed out after ${timeoutMs / 1000} s` : `exited with ${signal ?? code} and no result`;
+      const why =
+        signal === 'SIGKILL' ? `timed out after ${timeoutMs / 1000} s` : `exited with ${signal ?? code} and no result`;
       const tail = stderr.trim().split('\n').slice(-3).join(' | ');
       resolvePromise({
         workload,
@@ -159,14 +198,20 @@ async function plan(names: string[], quick: boolean): Promise<Planned[]> {
     const skipped: VariantSummary[] = [];
     for (const variant of module.variants) {
       if (quick && module.quickVariants && !module.quickVariants.includes(variant)) {
-        skipped.push({ variant, status: 'skipped', reason: 'with --quick (no target depends on it); run without --quick', runs: [] });
+        skipped.push({
+          variant,
+          status: 'skipped',
+          reason: 'with --quick (no target depends on it); run without --quick',
+          runs: [],
+        });
         continue;
       }
       const reason = unavailable ?? (await module.variantUnavailable?.(variant));
       if (reason) skipped.push({ variant, status: 'not-available', reason, runs: [] });
       else runnable.push(variant);
     }
-    for (const [variant, reason] of Object.entries(module.notApplicable)) skipped.push({ variant, status: 'not-applicable', reason, runs: [] });
+    for (const [variant, reason] of Object.entries(module.notApplicable))
+      skipped.push({ variant, status: 'not-applicable', reason, runs: [] });
     planned.push({ name, module, unavailable, runnable, skipped });
   }
   return planned;
@@ -174,7 +219,8 @@ async function plan(names: string[], quick: boolean): Promise<Planned[]> {
 
 export async function runBench(args: string[]): Promise<number> {
   // The user's own topology against its migration: a separate flow (bench/topology.ts).
-  if (args.some((a) => a === '--topology' || a.startsWith('--topology='))) return (await import('./topology.ts')).runTopologyBench(args);
+  if (args.some((a) => a === '--topology' || a.startsWith('--topology=')))
+    return (await import('./topology.ts')).runTopologyBench(args);
   let options: Options;
   try {
     options = parseArgs(args);
@@ -187,7 +233,8 @@ export async function runBench(args: string[]): Promise<number> {
   }
   const settings = settingsFor(options.quick, options.runs);
   const startedAt = new Date();
-  const names = options.only.length > 0 ? Object.keys(WORKLOADS).filter((n) => options.only.includes(n)) : Object.keys(WORKLOADS);
+  const names =
+    options.only.length > 0 ? Object.keys(WORKLOADS).filter((n) => options.only.includes(n)) : Object.keys(WORKLOADS);
   const planned = await plan(names, options.quick);
 
   // Each workload starts with discarded warm-up runs (they load and compile its modules and warm
@@ -196,11 +243,19 @@ export async function runBench(args: string[]): Promise<number> {
   const total = planned.reduce((sum, p) => sum + p.runnable.length * settings.runs + warmups(p).length, 0);
   const tty = process.stderr.isTTY === true;
   const bar = new cliProgress.SingleBar(
-    { format: 'bench [{bar}] {value}/{total} runs | {eta_formatted} left | {what}', stream: process.stderr, hideCursor: true, etaBuffer: 20 },
+    {
+      format: 'bench [{bar}] {value}/{total} runs | {eta_formatted} left | {what}',
+      stream: process.stderr,
+      hideCursor: true,
+      etaBuffer: 20,
+    },
     cliProgress.Presets.shades_classic,
   );
   if (tty) bar.start(total, 0, { what: 'starting' });
-  else process.stderr.write(`stormshift bench: ${total} runs (${options.quick ? 'quick' : 'full'}), ${settings.runs} rounds\n`);
+  else
+    process.stderr.write(
+      `stormshift bench: ${total} runs (${options.quick ? 'quick' : 'full'}), ${settings.runs} rounds\n`,
+    );
 
   const summaries: WorkloadSummary[] = [];
   const rawRuns: RunResult[] = [];
@@ -212,7 +267,8 @@ export async function runBench(args: string[]): Promise<number> {
         extra = await p.module.setup();
       } catch (error) {
         p.unavailable = `set-up failed: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`;
-        for (const variant of p.runnable) p.skipped.unshift({ variant, status: 'not-available', reason: p.unavailable, runs: [] });
+        for (const variant of p.runnable)
+          p.skipped.unshift({ variant, status: 'not-available', reason: p.unavailable, runs: [] });
         if (tty) bar.increment(p.runnable.length * settings.runs + warmups(p).length);
         p.runnable = [];
       }
@@ -224,7 +280,12 @@ export async function runBench(args: string[]): Promise<number> {
     };
     for (const variant of warmups(p)) {
       note(`${p.name}/${variant} warm-up`);
-      await runChild(p.name, variant, { ...childParams, warmupMs: 50, measureMs: 50, latencyMs: 0 }, settings.childTimeoutMs);
+      await runChild(
+        p.name,
+        variant,
+        { ...childParams, warmupMs: 50, measureMs: 50, latencyMs: 0 },
+        settings.childTimeoutMs,
+      );
     }
     for (let round = 0; round < settings.runs; round++) {
       for (const variant of p.runnable) {
@@ -236,7 +297,9 @@ export async function runBench(args: string[]): Promise<number> {
     }
     await p.module.teardown?.().catch(() => {});
     const variants = [...p.runnable.map((v) => summarizeVariant(v, results.get(v)!)), ...p.skipped];
-    summaries.push(summarizeWorkload(p.name, WORKLOADS[p.name]!.title, p.module.unit, variants, p.unavailable, p.module.baselines));
+    summaries.push(
+      summarizeWorkload(p.name, WORKLOADS[p.name]!.title, p.module.unit, variants, p.unavailable, p.module.baselines),
+    );
     if (!tty) process.stderr.write(`  ${p.name}: done\n`);
   }
   if (tty) bar.stop();
@@ -246,8 +309,19 @@ export async function runBench(args: string[]): Promise<number> {
     mode: options.quick ? 'quick' : 'full',
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
-    machine: { node: process.versions.node, platform: `${process.platform}-${process.arch}`, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown' },
-    settings: { runs: settings.runs, warmupMs: settings.warmupMs, measureMs: settings.measureMs, latencyMs: settings.latencyMs, latencyLoad: settings.latencyLoad },
+    machine: {
+      node: process.versions.node,
+      platform: `${process.platform}-${process.arch}`,
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model ?? 'unknown',
+    },
+    settings: {
+      runs: settings.runs,
+      warmupMs: settings.warmupMs,
+      measureMs: settings.measureMs,
+      latencyMs: settings.latencyMs,
+      latencyLoad: settings.latencyLoad,
+    },
     workloads: summaries,
     // With --only, targets about workloads that were not selected are left out rather than listed as N/A.
     targets: evaluateTargets(summaries).filter((t) => t.workload === undefined || names.includes(t.workload)),
@@ -257,8 +331,13 @@ export async function runBench(args: string[]): Promise<number> {
   await writeOut(options.json, `${JSON.stringify(doc, null, 2)}\n`);
   await writeOut(options.md, md);
   await writeOut(options.svg, svgChart(doc));
-  await writeOut(join(RESULTS_DIR, 'runs', `${startedAt.toISOString().replace(/[:.]/g, '-')}.json`), `${JSON.stringify(rawRuns)}\n`);
-  process.stdout.write(`\nwrote ${options.json}, ${options.md}, ${options.svg} in ${((Date.now() - startedAt.getTime()) / 1000).toFixed(0)} s\n`);
+  await writeOut(
+    join(RESULTS_DIR, 'runs', `${startedAt.toISOString().replace(/[:.]/g, '-')}.json`),
+    `${JSON.stringify(rawRuns)}\n`,
+  );
+  process.stdout.write(
+    `\nwrote ${options.json}, ${options.md}, ${options.svg} in ${((Date.now() - startedAt.getTime()) / 1000).toFixed(0)} s\n`,
+  );
   // Targets are reported, never enforced: only a run that could not measure anything is an error.
   return summaries.some((w) => w.variants.some((v) => v.status === 'ok')) ? 0 : 1;
 }

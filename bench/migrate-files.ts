@@ -131,7 +131,9 @@ async function main(): Promise<void> {
   clearInterval(sample);
   peak = Math.max(peak, process.memoryUsage().rss);
   const r = result.report;
-  console.log(`migrate: ${r.filesScanned} files in ${seconds.toFixed(1)} s = ${(r.filesScanned / seconds).toFixed(0)} files/s (wall); CPU ${cpuSeconds.toFixed(1)} s = ${(r.filesScanned / cpuSeconds).toFixed(0)} files per CPU-second; ${r.filesChanged} would change; peak RSS ${(peak / 1e6).toFixed(0)} MB`);
+  console.log(
+    `migrate: ${r.filesScanned} files in ${seconds.toFixed(1)} s = ${(r.filesScanned / seconds).toFixed(0)} files/s (wall); CPU ${cpuSeconds.toFixed(1)} s = ${(r.filesScanned / cpuSeconds).toFixed(0)} files per CPU-second; ${r.filesChanged} would change; peak RSS ${(peak / 1e6).toFixed(0)} MB`,
+  );
   console.log(`summary: ${JSON.stringify(r.summary)}`);
   console.log(`timings (ms): ${JSON.stringify(r.timings)}`);
   if (!args.includes('--keep')) rmSync(dir, { recursive: true, force: true });

@@ -54,8 +54,18 @@ export function markdown(doc: BenchDocument): string {
       lines.push(`not available: ${w.unavailable}`, '');
       continue;
     }
-    const baselines = (w.baselines ?? ['hand-loop', 'native']).filter((b) => w.variants.some((v) => v.variant === b && v.recordsPerSec));
-    const header = ['variant', `${w.unit}/s`, ...baselines.map((b) => `vs ${b}`), 'p50 ms', 'p99 ms', 'peak RSS MB', `CPU s / M ${w.unit}`];
+    const baselines = (w.baselines ?? ['hand-loop', 'native']).filter((b) =>
+      w.variants.some((v) => v.variant === b && v.recordsPerSec),
+    );
+    const header = [
+      'variant',
+      `${w.unit}/s`,
+      ...baselines.map((b) => `vs ${b}`),
+      'p50 ms',
+      'p99 ms',
+      'peak RSS MB',
+      `CPU s / M ${w.unit}`,
+    ];
     lines.push(`| ${header.join(' | ')} |`, `|${header.map((_, i) => (i === 0 ? ' --- ' : ' ---: ')).join('|')}|`);
     for (const v of w.variants) {
       if (v.status === 'not-applicable' || v.status === 'not-available' || v.status === 'skipped') {
@@ -82,7 +92,10 @@ export function markdown(doc: BenchDocument): string {
 }
 
 function statusText(status: string): string {
-  return { 'not-applicable': 'not run', 'not-available': 'not available', skipped: 'skipped', failed: 'failed' }[status] ?? status;
+  return (
+    { 'not-applicable': 'not run', 'not-available': 'not available', skipped: 'skipped', failed: 'failed' }[status] ??
+    status
+  );
 }
 
 function escapeXml(s: string): string {
@@ -118,10 +131,14 @@ export function svgChart(doc: BenchDocument): string {
   for (const w of doc.workloads) {
     const measured = w.variants.filter((v) => v.recordsPerSec);
     const others = w.variants.filter((v) => !v.recordsPerSec);
-    parts.push(`<text x="10" y="${y}" font-size="15" font-weight="bold">${escapeXml(`${w.workload}: ${w.title}`)}</text>`);
+    parts.push(
+      `<text x="10" y="${y}" font-size="15" font-weight="bold">${escapeXml(`${w.workload}: ${w.title}`)}</text>`,
+    );
     y += 10;
     if (w.unavailable) {
-      parts.push(`<text x="20" y="${y + 14}" font-size="12" fill="#b91c1c">${escapeXml(`not available: ${w.unavailable}`)}</text>`);
+      parts.push(
+        `<text x="20" y="${y + 14}" font-size="12" fill="#b91c1c">${escapeXml(`not available: ${w.unavailable}`)}</text>`,
+      );
       y += 34;
       continue;
     }

@@ -11,5 +11,7 @@ for (let r = 0; r < Number(roundsArg ?? 3); r++) {
   const cpuAll = process.cpuUsage(c0);
   const steady = v.lastSteadyMs?.() ?? total;
   const cpu = v.lastCpuMs?.() ?? (cpuAll.user + cpuAll.system) / 1000;
-  console.log(`${variant} run ${r}: ${d.records} out; total ${total.toFixed(0)} ms; steady ${steady.toFixed(0)} ms => ${(count / steady).toFixed(0)}k/s; cpu ${cpu.toFixed(0)} ms = ${(cpu / count * 1000).toFixed(2)} s/M; whole-run cpu ${((cpuAll.user + cpuAll.system) / 1000).toFixed(0)} ms`);
+  console.log(
+    `${variant} run ${r}: ${d.records} out; total ${total.toFixed(0)} ms; steady ${steady.toFixed(0)} ms => ${(count / steady).toFixed(0)}k/s; cpu ${cpu.toFixed(0)} ms = ${((cpu / count) * 1000).toFixed(2)} s/M; whole-run cpu ${((cpuAll.user + cpuAll.system) / 1000).toFixed(0)} ms`,
+  );
 }

@@ -63,17 +63,37 @@ export function summarizeVariant(variant: string, runs: Array<RunResult | null>)
     runs: runs.map((r) => (r !== null && r.ok ? r : null)),
   };
   if (summary.status === 'failed') {
-    summary.reason = failed?.error ?? (ok.length === 0 ? 'no run finished' : `${runs.length - ok.length} of ${runs.length} runs failed`);
+    summary.reason =
+      failed?.error ??
+      (ok.length === 0 ? 'no run finished' : `${runs.length - ok.length} of ${runs.length} runs failed`);
   }
-  const put = <K extends 'recordsPerSec' | 'latencyP50Ms' | 'latencyP99Ms' | 'peakRssMB' | 'cpuSecPerMillion'>(key: K, values: number[]): void => {
+  const put = <K extends 'recordsPerSec' | 'latencyP50Ms' | 'latencyP99Ms' | 'peakRssMB' | 'cpuSecPerMillion'>(
+    key: K,
+    values: number[],
+  ): void => {
     const s = spread(values);
     if (s) summary[key] = s;
   };
-  put('recordsPerSec', ok.map((r) => r.recordsPerSec));
-  put('latencyP50Ms', ok.flatMap((r) => (r.latency ? [r.latency.p50] : [])));
-  put('latencyP99Ms', ok.flatMap((r) => (r.latency ? [r.latency.p99] : [])));
-  put('peakRssMB', ok.map((r) => r.peakRssMB));
-  put('cpuSecPerMillion', ok.map((r) => r.cpuSecPerMillion));
+  put(
+    'recordsPerSec',
+    ok.map((r) => r.recordsPerSec),
+  );
+  put(
+    'latencyP50Ms',
+    ok.flatMap((r) => (r.latency ? [r.latency.p50] : [])),
+  );
+  put(
+    'latencyP99Ms',
+    ok.flatMap((r) => (r.latency ? [r.latency.p99] : [])),
+  );
+  put(
+    'peakRssMB',
+    ok.map((r) => r.peakRssMB),
+  );
+  put(
+    'cpuSecPerMillion',
+    ok.map((r) => r.cpuSecPerMillion),
+  );
   return summary;
 }
 
@@ -113,7 +133,15 @@ export function summarizeWorkload(
   unavailable?: string,
   baselines?: readonly string[],
 ): WorkloadSummary {
-  return { workload, title, unit, ...(unavailable ? { unavailable } : {}), ...(baselines ? { baselines: [...baselines] } : {}), variants, ratios: allRatios(variants) };
+  return {
+    workload,
+    title,
+    unit,
+    ...(unavailable ? { unavailable } : {}),
+    ...(baselines ? { baselines: [...baselines] } : {}),
+    variants,
+    ratios: allRatios(variants),
+  };
 }
 
 export interface TargetResult {
@@ -167,8 +195,20 @@ function ratioTarget(
   // would compare against a weaker yardstick and could PASS for the wrong reason.
   const unmeasured = [va, ...vbs].some((v) => !rates(v).some(Number.isFinite));
   const s = unmeasured ? undefined : spread(pairRatios(rates(va), best));
-  const failures = [va, ...vbs].filter((v) => v?.status === 'failed').map((v) => `${v!.variant} failed in some rounds: ${v!.reason ?? ''}`);
-  if (!s) return { id, workload, description, measured: undefined, threshold, comparison: '>=', pass: null, detail: whyMissing(workloads, workload, [a, ...bs]) };
+  const failures = [va, ...vbs]
+    .filter((v) => v?.status === 'failed')
+    .map((v) => `${v!.variant} failed in some rounds: ${v!.reason ?? ''}`);
+  if (!s)
+    return {
+      id,
+      workload,
+      description,
+      measured: undefined,
+      threshold,
+      comparison: '>=',
+      pass: null,
+      detail: whyMissing(workloads, workload, [a, ...bs]),
+    };
   return {
     id,
     workload,
@@ -210,7 +250,17 @@ function relativeRatioTarget(
     perRound.push(x / y);
   }
   const s = spread(perRound);
-  if (!s) return { id, workload, description, measured: undefined, threshold, comparison: '>=', pass: null, detail: whyMissing(workloads, workload, [a, b, c, d]) };
+  if (!s)
+    return {
+      id,
+      workload,
+      description,
+      measured: undefined,
+      threshold,
+      comparison: '>=',
+      pass: null,
+      detail: whyMissing(workloads, workload, [a, b, c, d]),
+    };
   const abs = spread(ab);
   const cds = spread(cd);
   return {
@@ -225,12 +275,27 @@ function relativeRatioTarget(
   };
 }
 
-function latencyTarget(workloads: readonly WorkloadSummary[], workload: string, variant: string, thresholdMs: number): TargetResult {
+function latencyTarget(
+  workloads: readonly WorkloadSummary[],
+  workload: string,
+  variant: string,
+  thresholdMs: number,
+): TargetResult {
   const v = find(workloads, workload, variant);
   const id = `${workload}:${variant}:p99`;
   const description = `${workload}: ${variant} p99 latency at 50% load ≤ ${thresholdMs} ms`;
   const s = v?.latencyP99Ms;
-  if (!s) return { id, workload, description, measured: undefined, threshold: thresholdMs, comparison: '<=', pass: null, detail: whyMissing(workloads, workload, [variant]) };
+  if (!s)
+    return {
+      id,
+      workload,
+      description,
+      measured: undefined,
+      threshold: thresholdMs,
+      comparison: '<=',
+      pass: null,
+      detail: whyMissing(workloads, workload, [variant]),
+    };
   return {
     id,
     workload,
@@ -247,9 +312,33 @@ export function evaluateTargets(workloads: readonly WorkloadSummary[]): TargetRe
   const wc = 'word-count';
   // Issue 11's table first, then the targets the bench had before it.
   const targets: TargetResult[] = [
-    ratioTarget(workloads, 'wc-native-vs-hand', 'word count: native ≥ 0.85 × hand loop', wc, 'native', ['hand-loop'], 0.85),
-    ratioTarget(workloads, 'wc-native-vs-js', 'word count: native ≥ 1.5 × the faster of Node streams and RxJS', wc, 'native', ['node-streams', 'rxjs'], 1.5),
-    ratioTarget(workloads, 'wc-compat-vs-hand', 'word count: compat-acking ≥ 0.25 × hand loop', wc, 'compat-acking', ['hand-loop'], 0.25),
+    ratioTarget(
+      workloads,
+      'wc-native-vs-hand',
+      'word count: native ≥ 0.85 × hand loop',
+      wc,
+      'native',
+      ['hand-loop'],
+      0.85,
+    ),
+    ratioTarget(
+      workloads,
+      'wc-native-vs-js',
+      'word count: native ≥ 1.5 × the faster of Node streams and RxJS',
+      wc,
+      'native',
+      ['node-streams', 'rxjs'],
+      1.5,
+    ),
+    ratioTarget(
+      workloads,
+      'wc-compat-vs-hand',
+      'word count: compat-acking ≥ 0.25 × hand loop',
+      wc,
+      'compat-acking',
+      ['hand-loop'],
+      0.25,
+    ),
     relativeRatioTarget(
       workloads,
       'scaling-2-vs-1',
@@ -259,19 +348,70 @@ export function evaluateTargets(workloads: readonly WorkloadSummary[]): TargetRe
       ['bare-2-threads', 'bare-1-thread'],
       0.85,
     ),
-    ratioTarget(workloads, 'wc-workers-2-vs-1', 'word count with its keyBy shuffle: 2 workers ≥ 1.5 × 1 worker', wc, 'native-2-workers', ['native-1-worker'], 1.5),
-    ratioTarget(workloads, 'wc-compat-workers-2-vs-1', 'compat word count: topology.workers 2 ≥ 1.5 × 1', wc, 'compat-2-workers', ['compat-1-worker'], 1.5),
+    ratioTarget(
+      workloads,
+      'wc-workers-2-vs-1',
+      'word count with its keyBy shuffle: 2 workers ≥ 1.5 × 1 worker',
+      wc,
+      'native-2-workers',
+      ['native-1-worker'],
+      1.5,
+    ),
+    ratioTarget(
+      workloads,
+      'wc-compat-workers-2-vs-1',
+      'compat word count: topology.workers 2 ≥ 1.5 × 1',
+      wc,
+      'compat-2-workers',
+      ['compat-1-worker'],
+      1.5,
+    ),
     latencyTarget(workloads, 'scaling', 'native-2-threads', 10),
     latencyTarget(workloads, wc, 'native-2-workers', 10),
-    ratioTarget(workloads, 'wc-native-vs-compat', 'word count: native ≥ 3 × compat-acking', wc, 'native', ['compat-acking'], 3),
+    ratioTarget(
+      workloads,
+      'wc-native-vs-compat',
+      'word count: native ≥ 3 × compat-acking',
+      wc,
+      'native',
+      ['compat-acking'],
+      3,
+    ),
     latencyTarget(workloads, wc, 'native', 10),
     latencyTarget(workloads, wc, 'compat-acking', 10),
-    ratioTarget(workloads, 'enrichment-async', 'enrichment: async I/O ≥ 20 × per-record awaited call', 'enrichment', 'native-async-io', ['native-awaited'], 20),
-    ratioTarget(workloads, 'kafka-native-vs-kafkajs', 'kafka: native ≥ 0.8 × plain kafkajs loop', 'kafka', 'native', ['kafkajs-loop'], 0.8),
-    ratioTarget(workloads, 'checkpoint-overhead', 'checkpoints every 1 s cost ≤ 10% throughput (ratio ≥ 0.90)', 'checkpoint', 'native-checkpoint-1s', ['native'], 0.9),
+    ratioTarget(
+      workloads,
+      'enrichment-async',
+      'enrichment: async I/O ≥ 20 × per-record awaited call',
+      'enrichment',
+      'native-async-io',
+      ['native-awaited'],
+      20,
+    ),
+    ratioTarget(
+      workloads,
+      'kafka-native-vs-kafkajs',
+      'kafka: native ≥ 0.8 × plain kafkajs loop',
+      'kafka',
+      'native',
+      ['kafkajs-loop'],
+      0.8,
+    ),
+    ratioTarget(
+      workloads,
+      'checkpoint-overhead',
+      'checkpoints every 1 s cost ≤ 10% throughput (ratio ≥ 0.90)',
+      'checkpoint',
+      'native-checkpoint-1s',
+      ['native'],
+      0.9,
+    ),
   ];
   const allRuns = workloads.flatMap((w) => w.variants.flatMap((v) => v.runs.filter((r): r is RunResult => r !== null)));
-  const worst = allRuns.reduce<RunResult | undefined>((m, r) => (m === undefined || r.peakRssMB > m.peakRssMB ? r : m), undefined);
+  const worst = allRuns.reduce<RunResult | undefined>(
+    (m, r) => (m === undefined || r.peakRssMB > m.peakRssMB ? r : m),
+    undefined,
+  );
   targets.push({
     id: 'peak-rss',
     description: 'peak RSS ≤ 300 MB in every run',
@@ -279,7 +419,9 @@ export function evaluateTargets(workloads: readonly WorkloadSummary[]): TargetRe
     threshold: 300,
     comparison: '<=',
     pass: worst ? worst.peakRssMB <= 300 : null,
-    detail: worst ? `worst ${worst.peakRssMB.toFixed(0)} MB (${worst.workload}/${worst.variant}) over ${allRuns.length} runs` : 'no runs',
+    detail: worst
+      ? `worst ${worst.peakRssMB.toFixed(0)} MB (${worst.workload}/${worst.variant}) over ${allRuns.length} runs`
+      : 'no runs',
   });
   return targets;
 }

@@ -13,8 +13,24 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { deserialize } from 'node:v8';
-import { KillOptions, LocalCluster, BaseRichSpout, SpoutSpec, StormTopology, type Conf, type SpoutOutputCollector } from '../compat/index.ts';
-import { applyRunOverrides, defineJob, generatorSource, isJobDefinition, StreamEnvironment, type JobDefinition, type Source } from '../runtime/index.ts';
+import {
+  KillOptions,
+  LocalCluster,
+  BaseRichSpout,
+  SpoutSpec,
+  StormTopology,
+  type Conf,
+  type SpoutOutputCollector,
+} from '../compat/index.ts';
+import {
+  applyRunOverrides,
+  defineJob,
+  generatorSource,
+  isJobDefinition,
+  StreamEnvironment,
+  type JobDefinition,
+  type Source,
+} from '../runtime/index.ts';
 import { measure, RESULT_PREFIX, type ChildParams, type Digest, type RunResult, type VariantImpl } from './harness.ts';
 
 export interface TopologyChildRequest {
@@ -40,7 +56,11 @@ async function importDefault(file: string): Promise<Record<string, unknown>> {
 
 let serial = 0;
 
-async function compatVariant(file: string, recording: Recording, maxParallelism: number | undefined): Promise<VariantImpl> {
+async function compatVariant(
+  file: string,
+  recording: Recording,
+  maxParallelism: number | undefined,
+): Promise<VariantImpl> {
   const module = await importDefault(file);
   const topology = module.default;
   if (!(topology instanceof StormTopology)) throw new Error(`${file} does not default-export a StormTopology`);
@@ -51,7 +71,14 @@ async function compatVariant(file: string, recording: Recording, maxParallelism:
   const ackers = Number(explicitAckers ?? conf['topology.workers'] ?? 1);
   const reliable = ackers > 0 || conf['stormshift.reliability'] === 'checkpoint';
   const spoutIds = Object.keys(recording.recorded);
-  const state = { perSpout: 0, emitted: new Map<string, number>(), completed: 0, failed: 0, startedAt: 0, check: () => {} };
+  const state = {
+    perSpout: 0,
+    emitted: new Map<string, number>(),
+    completed: 0,
+    failed: 0,
+    startedAt: 0,
+    check: () => {},
+  };
 
   class ReplaySpout extends BaseRichSpout {
     private collector!: SpoutOutputCollector;
@@ -86,8 +113,15 @@ async function compatVariant(file: string, recording: Recording, maxParallelism:
 
   const spouts = new Map(topology.get_spouts());
   for (const id of spoutIds) spouts.set(id, new SpoutSpec(new ReplaySpout(id), spouts.get(id)!.get_common(), 'rich'));
-  const replayed = new StormTopology(spouts, new Map(topology.get_bolts()), new Map(topology.get_state_spouts()), topology.get_worker_hooks());
-  const cluster = new LocalCluster({ log: (level, message) => void (level === 'error' && process.stderr.write(`[compat] ${message}\n`)) });
+  const replayed = new StormTopology(
+    spouts,
+    new Map(topology.get_bolts()),
+    new Map(topology.get_state_spouts()),
+    topology.get_worker_hooks(),
+  );
+  const cluster = new LocalCluster({
+    log: (level, message) => void (level === 'error' && process.stderr.write(`[compat] ${message}\n`)),
+  });
   let steadyMs: number | undefined;
   return {
     latency: false,
@@ -143,7 +177,12 @@ async function loadJob(file: string): Promise<JobDefinition> {
   throw new Error(`${file} does not default-export a native job`);
 }
 
-async function nativeVariant(file: string, recording: Recording, which: 'migrated' | 'baseline', maxParallelism: number | undefined): Promise<VariantImpl> {
+async function nativeVariant(
+  file: string,
+  recording: Recording,
+  which: 'migrated' | 'baseline',
+  maxParallelism: number | undefined,
+): Promise<VariantImpl> {
   const job = await loadJob(file);
   const spoutIds = Object.keys(recording.recorded);
   const asRecords = (id: string): unknown[] => {
@@ -184,7 +223,9 @@ async function nativeVariant(file: string, recording: Recording, which: 'migrate
       } else {
         const own = env.transformations.filter((t) => t.kind === 'source');
         if (own.length !== 1 || inputs.size !== 1) {
-          throw new Error(`--baseline: the job must have exactly one source to feed the recorded input (it has ${own.length})`);
+          throw new Error(
+            `--baseline: the job must have exactly one source to feed the recorded input (it has ${own.length})`,
+          );
         }
         sources.set(own[0]!.uid, generator([...inputs.values()][0]!));
       }
@@ -204,13 +245,28 @@ async function main(): Promise<void> {
   const request = JSON.parse(process.argv[2]!) as TopologyChildRequest;
   const recording = deserialize(readFileSync(request.recording)) as Recording;
   const { params } = request;
-  const result: RunResult = { workload: 'topology', variant: request.variant, ok: false, records: 0, seconds: 0, recordsPerSec: 0, cpuSecPerMillion: 0, peakRssMB: 0, calibrationRuns: 0 };
+  const result: RunResult = {
+    workload: 'topology',
+    variant: request.variant,
+    ok: false,
+    records: 0,
+    seconds: 0,
+    recordsPerSec: 0,
+    cpuSecPerMillion: 0,
+    peakRssMB: 0,
+    calibrationRuns: 0,
+  };
   let impl: VariantImpl | undefined;
   try {
     impl =
       request.variant === 'compat'
         ? await compatVariant(request.original, recording, request.maxParallelism)
-        : await nativeVariant(request.variant === 'migrated' ? request.migrated : request.baseline!, recording, request.variant, request.maxParallelism);
+        : await nativeVariant(
+            request.variant === 'migrated' ? request.migrated : request.baseline!,
+            recording,
+            request.variant,
+            request.maxParallelism,
+          );
     const spouts = Object.keys(recording.recorded).length;
     // Calibrate as bench/variant.ts does: grow the input until a run lasts warmupMs (twice at least), then size the measured run.
     let count = 1000;

@@ -48,10 +48,22 @@ interface TopologyOptions {
 class UsageError extends Error {}
 
 export function parseTopologyArgs(args: readonly string[]): TopologyOptions {
-  const o: TopologyOptions = { topology: '', baseline: undefined, migrated: undefined, quick: false, runs: undefined, records: 1000, json: undefined, maxParallelism: undefined };
+  const o: TopologyOptions = {
+    topology: '',
+    baseline: undefined,
+    migrated: undefined,
+    quick: false,
+    runs: undefined,
+    records: 1000,
+    json: undefined,
+    maxParallelism: undefined,
+  };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
-    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const [flag, inline] =
+      arg.startsWith('--') && arg.includes('=')
+        ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]
+        : [arg, undefined];
     const value = (): string => {
       const v = inline ?? args[++i];
       if (v === undefined || v.startsWith('--')) throw new UsageError(`${flag} needs a value`);
@@ -92,14 +104,19 @@ export function parseTopologyArgs(args: readonly string[]): TopologyOptions {
     }
   }
   if (!o.topology) throw new UsageError('--topology needs a file');
-  for (const [flag, file] of [['--topology', o.topology], ['--baseline', o.baseline], ['--migrated', o.migrated]] as const) {
+  for (const [flag, file] of [
+    ['--topology', o.topology],
+    ['--baseline', o.baseline],
+    ['--migrated', o.migrated],
+  ] as const) {
     if (file !== undefined && !existsSync(file)) throw new UsageError(`${flag}: no such file ${file}`);
   }
   return o;
 }
 
 function packageRoot(file: string): string {
-  for (let dir = dirname(file); dir !== dirname(dir); dir = dirname(dir)) if (existsSync(join(dir, 'package.json'))) return dir;
+  for (let dir = dirname(file); dir !== dirname(dir); dir = dirname(dir))
+    if (existsSync(join(dir, 'package.json'))) return dir;
   return dirname(file);
 }
 
@@ -109,7 +126,8 @@ function childEntryFor(module: string): string {
     const candidate = join(dir, 'bench', 'topology-child.mjs');
     if (!existsSync(candidate) || !existsSync(join(dir, 'package.json'))) continue;
     try {
-      if ((JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string }).name === 'stormshift') return candidate;
+      if ((JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string }).name === 'stormshift')
+        return candidate;
     } catch {
       // keep looking upward
     }
@@ -119,7 +137,10 @@ function childEntryFor(module: string): string {
 
 function runVariant(entry: string, request: TopologyChildRequest, cwd: string, timeoutMs: number): Promise<RunResult> {
   return new Promise((resolveRun) => {
-    const child = spawn(process.execPath, [...SOURCE_CONDITIONS, entry, JSON.stringify(request)], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...SOURCE_CONDITIONS, entry, JSON.stringify(request)], {
+      cwd,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout = (stdout + c.toString()).slice(-100_000)));
@@ -129,7 +150,8 @@ function runVariant(entry: string, request: TopologyChildRequest, cwd: string, t
       clearTimeout(timer);
       const line = stdout.split('\n').find((l) => l.startsWith(RESULT_PREFIX));
       if (line) return resolveRun(JSON.parse(line.slice(RESULT_PREFIX.length)) as RunResult);
-      const why = signal === 'SIGKILL' ? `timed out after ${timeoutMs / 1000} s` : `exited with ${signal ?? code} and no result`;
+      const why =
+        signal === 'SIGKILL' ? `timed out after ${timeoutMs / 1000} s` : `exited with ${signal ?? code} and no result`;
       resolveRun({
         workload: 'topology',
         variant: request.variant,
@@ -165,7 +187,11 @@ async function prepare(o: TopologyOptions, log: (line: string) => void): Promise
     let original = o.topology;
     let migrated = o.migrated;
     let baseline = o.baseline;
-    if (baseline === undefined && basename(o.topology) === 'word-count.ts' && basename(dirname(o.topology)) === 'storm') {
+    if (
+      baseline === undefined &&
+      basename(o.topology) === 'word-count.ts' &&
+      basename(dirname(o.topology)) === 'storm'
+    ) {
       const handWritten = join(root, 'samples', 'word-count', 'job.ts');
       if (existsSync(handWritten)) baseline = handWritten;
     }
@@ -177,8 +203,12 @@ async function prepare(o: TopologyOptions, log: (line: string) => void): Promise
       if (!result.topologies.map((t) => resolve(t)).includes(o.topology)) {
         const findings = result.report.files
           .filter((f) => resolve(result.root, f.file) === o.topology)
-          .flatMap((f) => f.findings.filter((x) => x.status !== 'converted').map((x) => `${x.code} line ${x.line}: ${x.reason}`));
-        throw new Error(`migrate did not turn ${o.topology} into a native job${findings.length ? `:\n  ${findings.slice(0, 5).join('\n  ')}` : ''}`);
+          .flatMap((f) =>
+            f.findings.filter((x) => x.status !== 'converted').map((x) => `${x.code} line ${x.line}: ${x.reason}`),
+          );
+        throw new Error(
+          `migrate did not turn ${o.topology} into a native job${findings.length ? `:\n  ${findings.slice(0, 5).join('\n  ')}` : ''}`,
+        );
       }
       const base = resolve(result.root);
       verify.materializeProject(base, join(work, 'original'), result.changes, 'before');
@@ -186,13 +216,21 @@ async function prepare(o: TopologyOptions, log: (line: string) => void): Promise
       original = join(work, 'original', relative(base, o.topology));
       migrated = join(work, 'migrated', relative(base, o.topology));
       // A baseline inside the project runs from the same copy, so it shares the migrated side's runtime.
-      if (baseline !== undefined && !relative(base, baseline).startsWith('..')) baseline = join(work, 'migrated', relative(base, baseline));
+      if (baseline !== undefined && !relative(base, baseline).startsWith('..'))
+        baseline = join(work, 'migrated', relative(base, baseline));
     }
     log(`recording ${o.records} tuples per spout`);
     const recording = await verify.recordSpouts(original, o.records);
     const recordingFile = join(work, 'recording');
     writeFileSync(recordingFile, serialize(recording));
-    return { original, migrated: migrated!, baseline, baselineLabel: baselineSource, recording: recordingFile, cleanup };
+    return {
+      original,
+      migrated: migrated!,
+      baseline,
+      baselineLabel: baselineSource,
+      recording: recordingFile,
+      cleanup,
+    };
   } catch (error) {
     cleanup();
     throw error;
@@ -221,7 +259,11 @@ export async function runTopologyBench(args: readonly string[]): Promise<number>
     const params: ChildParams = o.quick
       ? { warmupMs: 100, measureMs: 400, latencyMs: 0, latencyLoad: 0, maxCount: 20_000_000 }
       : { warmupMs: 300, measureMs: 1500, latencyMs: 0, latencyLoad: 0, maxCount: 100_000_000 };
-    const variants: Array<TopologyChildRequest['variant']> = ['compat', 'migrated', ...(prepared.baseline ? (['baseline'] as const) : [])];
+    const variants: Array<TopologyChildRequest['variant']> = [
+      'compat',
+      'migrated',
+      ...(prepared.baseline ? (['baseline'] as const) : []),
+    ];
     const request = (variant: TopologyChildRequest['variant'], p: ChildParams): TopologyChildRequest => ({
       variant,
       original: prepared.original,
@@ -238,7 +280,12 @@ export async function runTopologyBench(args: readonly string[]): Promise<number>
     // A discarded warm-up run per variant loads and transpiles its modules (tsx caches them).
     for (const v of variants) {
       log(`${v}: warm-up`);
-      await runVariant(childEntryFor(module(v)), request(v, { ...params, warmupMs: 50, measureMs: 50 }), packageRoot(module(v)), timeoutMs);
+      await runVariant(
+        childEntryFor(module(v)),
+        request(v, { ...params, warmupMs: 50, measureMs: 50 }),
+        packageRoot(module(v)),
+        timeoutMs,
+      );
     }
     for (let round = 0; round < runs; round++) {
       for (const v of variants) {
@@ -274,7 +321,11 @@ function ratioText(r: RatioSummary | undefined): string {
   return r.n === 1 ? `${r.median.toFixed(2)}×` : `${r.median.toFixed(2)}× (${r.min.toFixed(2)}–${r.max.toFixed(2)})`;
 }
 
-export function formatTopologyBench(w: WorkloadSummary, o: Pick<TopologyOptions, 'topology' | 'maxParallelism'>, baseline: string | undefined): string {
+export function formatTopologyBench(
+  w: WorkloadSummary,
+  o: Pick<TopologyOptions, 'topology' | 'maxParallelism'>,
+  baseline: string | undefined,
+): string {
   const lines = [
     `## ${w.title}: compat vs its migration${baseline ? ` vs ${relative(process.cwd(), baseline)}` : ''}${o.maxParallelism ? ` (parallelism capped at ${o.maxParallelism})` : ''}`,
     '',
@@ -296,8 +347,14 @@ export function formatTopologyBench(w: WorkloadSummary, o: Pick<TopologyOptions,
   const m = find('migrated', 'compat');
   const b = find('migrated', 'baseline');
   lines.push('');
-  if (m) lines.push(`migrated / compat: ${ratioText(m)}${basename(o.topology) === 'word-count.ts' ? ` (target ≥ 3×: ${m.median >= 3 ? 'met' : 'NOT met'})` : ''}`);
-  if (b) lines.push(`migrated / baseline: ${ratioText(b)}${basename(o.topology) === 'word-count.ts' ? ` (target ≥ 0.9×: ${b.median >= 0.9 ? 'met' : 'NOT met'})` : ''}`);
+  if (m)
+    lines.push(
+      `migrated / compat: ${ratioText(m)}${basename(o.topology) === 'word-count.ts' ? ` (target ≥ 3×: ${m.median >= 3 ? 'met' : 'NOT met'})` : ''}`,
+    );
+  if (b)
+    lines.push(
+      `migrated / baseline: ${ratioText(b)}${basename(o.topology) === 'word-count.ts' ? ` (target ≥ 0.9×: ${b.median >= 0.9 ? 'met' : 'NOT met'})` : ''}`,
+    );
   lines.push('Ratios are per round (runs interleaved), on the same recorded spout input; each run in its own process.');
   return lines.join('\n');
 }

@@ -3,7 +3,16 @@
  * Warms up and calibrates, runs the measured part, then a paced latency run, verifying the output
  * of each against the workload's reference, and prints one RESULT_PREFIX JSON line.
  */
-import { LatencyHistogram, measure, RESULT_PREFIX, sameDigest, type ChildParams, type Digest, type Measured, type RunResult } from './harness.ts';
+import {
+  LatencyHistogram,
+  measure,
+  RESULT_PREFIX,
+  sameDigest,
+  type ChildParams,
+  type Digest,
+  type Measured,
+  type RunResult,
+} from './harness.ts';
 import { loadWorkload } from './workloads/index.ts';
 
 class OutputMismatch extends Error {}
@@ -95,7 +104,8 @@ async function main(): Promise<void> {
   } catch (error) {
     result.ok = false;
     result.error = error instanceof Error ? error.message : String(error);
-    if (!(error instanceof OutputMismatch) && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+    if (!(error instanceof OutputMismatch) && error instanceof Error && error.stack)
+      process.stderr.write(`${error.stack}\n`);
   } finally {
     await impl.close?.().catch(() => {});
   }

@@ -53,7 +53,8 @@ export function reportFatal(error: unknown): void {
   const cli = error instanceof CliError;
   const message = cli ? error.message : `${(error as Error)?.message ?? String(error)}`;
   process.stderr.write(`stormshift: ${message}\n`);
-  if (process.env.STORMSHIFT_DEBUG === '1' && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+  if (process.env.STORMSHIFT_DEBUG === '1' && error instanceof Error && error.stack)
+    process.stderr.write(`${error.stack}\n`);
   process.exitCode = cli ? error.exitCode : EXIT.failed;
 }
 
@@ -67,11 +68,16 @@ const shown = (path: string): string => {
  * esbuild (tsx) transform errors, Node's SyntaxError, and exceptions thrown at top level.
  */
 export function describeLoadError(file: string, error: unknown): string {
-  const err = error as Error & { code?: string; errors?: Array<{ text: string; location?: { file: string; line: number; column: number } }> };
+  const err = error as Error & {
+    code?: string;
+    errors?: Array<{ text: string; location?: { file: string; line: number; column: number } }>;
+  };
   // esbuild's TransformError: structured errors with locations (column is 0-based).
   if (Array.isArray(err?.errors) && err.errors.length > 0) {
     const first = err.errors[0]!;
-    const where = first.location ? `${shown(first.location.file)}:${first.location.line}:${first.location.column + 1}: ` : '';
+    const where = first.location
+      ? `${shown(first.location.file)}:${first.location.line}:${first.location.column + 1}: `
+      : '';
     const more = err.errors.length > 1 ? ` (and ${err.errors.length - 1} more)` : '';
     return `${where}${first.text}${more}`;
   }
@@ -85,16 +91,18 @@ export function describeLoadError(file: string, error: unknown): string {
   const name = err instanceof Error ? err.name : 'Error';
   // Node keeps an ES module's SyntaxError location out of the error; `node --check` prints it as
   // "path:LINE", the source line, and a caret under the column.
-  const checked = name === 'SyntaxError' ? spawnSync(process.execPath, ['--check', file], { encoding: 'utf8' }).stderr : '';
+  const checked =
+    name === 'SyntaxError' ? spawnSync(process.execPath, ['--check', file], { encoding: 'utf8' }).stderr : '';
   const nodeSyntax = /^(file:\/\/\S+|\/\S+):(\d+)\n(.*)\n( *)\^/m.exec(checked);
   if (nodeSyntax) {
     const path = nodeSyntax[1]!.startsWith('file:') ? fileURLToPath(nodeSyntax[1]!) : nodeSyntax[1]!;
     return `${shown(path)}:${nodeSyntax[2]}:${nodeSyntax[4]!.length + 1}: ${name}: ${message}`;
   }
   // A throw at top level: the first stack frame in a file other than node internals and stormshift.
-  const frame = (err?.stack ?? '').split('\n').map((line) => /(?:^at |\()((?:file:\/\/)?\/[^():]+):(\d+):(\d+)\)?$/.exec(line.trim())).find(
-    (m) => m !== null && !m[1]!.includes('/node_modules/'),
-  );
+  const frame = (err?.stack ?? '')
+    .split('\n')
+    .map((line) => /(?:^at |\()((?:file:\/\/)?\/[^():]+):(\d+):(\d+)\)?$/.exec(line.trim()))
+    .find((m) => m !== null && !m[1]!.includes('/node_modules/'));
   if (frame) {
     const path = frame[1]!.startsWith('file:') ? fileURLToPath(frame[1]!) : frame[1]!;
     return `${shown(path)}:${frame[2]}:${frame[3]}: ${name}: ${message}`;

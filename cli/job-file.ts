@@ -7,7 +7,8 @@ import { CliError, EXIT, describeLoadError } from './errors.ts';
 const MODULE = /\.(?:[cm]?[jt]s)$/;
 const NOT_A_JOB = /\.(?:d\.[cm]?ts|test\.[cm]?[jt]s|spec\.[cm]?[jt]s)$/;
 /** What a job or topology module has, read from the text so that finding one imports nothing. */
-const JOB_MARKS = /export\s+default\b|export\s+(?:async\s+)?function\s+main\b|\.submitTopology(?:WithProgressBar)?\s*\(/;
+const JOB_MARKS =
+  /export\s+default\b|export\s+(?:async\s+)?function\s+main\b|\.submitTopology(?:WithProgressBar)?\s*\(/;
 
 /**
  * The module to run for `path`: the file itself, or a folder's single job/topology module.
@@ -29,9 +30,15 @@ export function resolveJobFile(path: string): string {
   if (candidates.length === 1) return candidates[0]!;
   const shown = (file: string): string => relative(process.cwd(), file) || file;
   if (candidates.length === 0) {
-    throw new CliError(`${path} is a folder with no job or topology module (none has an export default, main() or submitTopology)`, EXIT.noFile);
+    throw new CliError(
+      `${path} is a folder with no job or topology module (none has an export default, main() or submitTopology)`,
+      EXIT.noFile,
+    );
   }
-  throw new CliError(`${path} is a folder with ${candidates.length} job modules; name one: ${candidates.map(shown).join(', ')}`, EXIT.noFile);
+  throw new CliError(
+    `${path} is a folder with ${candidates.length} job modules; name one: ${candidates.map(shown).join(', ')}`,
+    EXIT.noFile,
+  );
 }
 
 /** Imports the job module; a failure becomes one `file:line:col: message` line (exit 4). */

@@ -8,7 +8,8 @@ import type { RunOptions } from './run-job.ts';
 function positiveInt(name: string, min = 0) {
   return (value: string): number => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be a whole number >= ${min}, got '${value}'`);
+    if (!Number.isInteger(n) || n < min)
+      throw new InvalidArgumentError(`${name} must be a whole number >= ${min}, got '${value}'`);
     return n;
   };
 }
@@ -29,16 +30,30 @@ program
   .argument('[args...]', 'arguments for the job (after --)')
   .option('-p, --parallelism <n>', 'default operator parallelism', positiveInt('--parallelism', 1))
   .option('-w, --workers <n>', 'worker threads (0 = main event loop)', positiveInt('--workers'))
-  .option('--checkpoint-interval <ms>', 'checkpoint every <ms> (enables checkpointing)', positiveInt('--checkpoint-interval'))
+  .option(
+    '--checkpoint-interval <ms>',
+    'checkpoint every <ms> (enables checkpointing)',
+    positiveInt('--checkpoint-interval'),
+  )
   .option('--checkpoint-dir <dir>', 'checkpoint directory (default .stormshift/checkpoints/<job>)')
   .option('--restore [path]', 'restore from the latest checkpoint (default) or the given checkpoint file')
   .option('--no-restore', 'start fresh, ignoring existing checkpoints')
-  .option('--metrics-port <port>', 'serve Prometheus /metrics on this port (0 = any free port)', positiveInt('--metrics-port'), 9464)
+  .option(
+    '--metrics-port <port>',
+    'serve Prometheus /metrics on this port (0 = any free port)',
+    positiveInt('--metrics-port'),
+    9464,
+  )
   .option('--metrics-host <host>', 'address for /metrics', '127.0.0.1')
   .option('--push-gateway <url>', 'also push metrics to a Prometheus Pushgateway')
   .addOption(new Option('--ttl <seconds>', 'stop after this many seconds').argParser(positiveInt('--ttl')))
   .option('-q, --quiet', 'no status line or summary')
-  .option('--ui-port <port>', 'serve the console (REST API and web page) on 127.0.0.1:<port> (0 = any free port)', positiveInt('--ui-port'), 8080)
+  .option(
+    '--ui-port <port>',
+    'serve the console (REST API and web page) on 127.0.0.1:<port> (0 = any free port)',
+    positiveInt('--ui-port'),
+    8080,
+  )
   .option('--no-ui', 'do not serve the console')
   .option('--ui-read-only', 'the console refuses every action (savepoint, cancel, kill...) with 403')
   .addHelpText('after', EXIT_CODES_HELP)
@@ -70,9 +85,13 @@ program
     const metrics = new RuntimeMetrics();
     // Shell components start in resources/ next to the topology file (a Storm jar's layout).
     const daemonConf = { 'stormshift.multilang.code.dir': codeDirFor(file) };
-    const cluster = new LocalCluster({ metrics, daemonConf, log: (level, message) => {
-      if (level !== 'info' || !options.quiet) process.stderr.write(`[stormshift] ${level}: ${message}\n`);
-    } });
+    const cluster = new LocalCluster({
+      metrics,
+      daemonConf,
+      log: (level, message) => {
+        if (level !== 'info' || !options.quiet) process.stderr.write(`[stormshift] ${level}: ${message}\n`);
+      },
+    });
     const restoreOverride = setLocalOverride(cluster);
     if (/\.ya?ml$/i.test(file)) {
       const { runFluxFile } = await import('./run-flux.ts');
@@ -131,7 +150,7 @@ program
 
 program
   .command('flux')
-  .description('run or check a Flux YAML topology, like Storm\'s org.apache.storm.flux.Flux')
+  .description("run or check a Flux YAML topology, like Storm's org.apache.storm.flux.Flux")
   .argument('<file>', 'Flux topology (.yaml / .yml)')
   .option('-d, --dry-run', 'build, validate and print the topology; do not run it')
   .option('-f, --filter <file>', 'replace ${key} with values from this .properties file')
@@ -146,16 +165,24 @@ program
       return;
     }
     // Without --dry-run: `run` it, passing run options (--ttl, --checkpoint-interval, …) through.
-    const extra = [...(flags.filter ? ['--filter', String(flags.filter)] : []), ...(flags.envFilter ? ['--env-filter'] : [])];
+    const extra = [
+      ...(flags.filter ? ['--filter', String(flags.filter)] : []),
+      ...(flags.envFilter ? ['--env-filter'] : []),
+    ];
     await program.parseAsync([process.argv[0]!, process.argv[1]!, 'run', file, ...extra, ...command.args.slice(1)]);
   });
 
 program
   .command('migrate')
-  .description('rewrite Storm-API topologies into native jobs (dry run by default: summary and diff; exit 1 when changes are pending)')
+  .description(
+    'rewrite Storm-API topologies into native jobs (dry run by default: summary and diff; exit 1 when changes are pending)',
+  )
   .argument('<paths...>', 'files or folders to migrate')
   .option('--write', 'apply the changes (all computed first, then saved)')
-  .option('--report <file>', 'write the report: JSON (schema in docs/migrate-codes.md), or Markdown when <file> ends in .md')
+  .option(
+    '--report <file>',
+    'write the report: JSON (schema in docs/migrate-codes.md), or Markdown when <file> ends in .md',
+  )
   .option('--diff <file>', 'write the unified diff to <file> instead of stdout')
   .option('--verify', 'run each migrated topology and its original on the same input and compare outputs')
   .option('--stats', 'only count Storm constructs by kind (read-only)')
@@ -187,13 +214,20 @@ program
 
 program
   .command('soak')
-  .description('kill a checkpointed job at random moments N times, restart it each time, and compare its committed output and state with an uninterrupted run')
+  .description(
+    'kill a checkpointed job at random moments N times, restart it each time, and compare its committed output and state with an uninterrupted run',
+  )
   .argument('<target>', 'word-count (native), word-count-topology (Storm API, checkpoint mode)')
   .option('-n, --kills <n>', 'SIGKILLs to inject', positiveInt('--kills', 1), 100)
   .option('-w, --workers <n>', 'worker threads for the job (native targets)', positiveInt('--workers'))
   .option('--sentences <n>', 'input size (default: sized so the job outlives the kills)', positiveInt('--sentences', 1))
   .option('--rate <n>', 'sentences per second while soaking', positiveInt('--rate', 1))
-  .option('--max-delay-ms <ms>', 'longest random wait after a new checkpoint before the kill', positiveInt('--max-delay-ms'), 300)
+  .option(
+    '--max-delay-ms <ms>',
+    'longest random wait after a new checkpoint before the kill',
+    positiveInt('--max-delay-ms'),
+    300,
+  )
   .option('--seed <n>', 'seed of the kill moments', positiveInt('--seed'))
   .option('--keep', 'keep the working directory (outputs, checkpoints) for inspection')
   .action(async (target: string, flags: Record<string, unknown>) => {

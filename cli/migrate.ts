@@ -20,14 +20,26 @@ export interface MigrateFlags {
   todo?: boolean;
 }
 
-export async function runMigrate(paths: string[], flags: MigrateFlags, io: { out: (s: string) => void; err: (s: string) => void; tty: boolean } = defaultIo()): Promise<number> {
+export async function runMigrate(
+  paths: string[],
+  flags: MigrateFlags,
+  io: { out: (s: string) => void; err: (s: string) => void; tty: boolean } = defaultIo(),
+): Promise<number> {
   const { migrate } = await import('../transpiler/index.ts');
   const { markdownSummary, statsText } = await import('../transpiler/report/index.ts');
   const { createTwoFilesPatch } = await import('diff');
   let bar: { start(total: number, value: number): void; update(value: number): void; stop(): void } | undefined;
   if (io.tty && !flags.stats) {
     const { SingleBar, Presets } = (await import('cli-progress')).default;
-    bar = new SingleBar({ format: 'migrate [{bar}] {value}/{total} files', stream: process.stderr, clearOnComplete: true, hideCursor: true }, Presets.shades_classic);
+    bar = new SingleBar(
+      {
+        format: 'migrate [{bar}] {value}/{total} files',
+        stream: process.stderr,
+        clearOnComplete: true,
+        hideCursor: true,
+      },
+      Presets.shades_classic,
+    );
   }
   let started = false;
   let result: MigrationResult;
@@ -54,7 +66,11 @@ export async function runMigrate(paths: string[], flags: MigrateFlags, io: { out
   }
   bar?.stop();
   const { report, changes, root } = result;
-  if (flags.report) writeFileSync(flags.report, flags.report.endsWith('.md') ? markdownSummary(report) : `${JSON.stringify(report, null, 2)}\n`);
+  if (flags.report)
+    writeFileSync(
+      flags.report,
+      flags.report.endsWith('.md') ? markdownSummary(report) : `${JSON.stringify(report, null, 2)}\n`,
+    );
   if (flags.stats) {
     io.out(`${statsText(report)}\n`);
     return 0;
@@ -73,7 +89,9 @@ export async function runMigrate(paths: string[], flags: MigrateFlags, io: { out
   for (const f of report.files) {
     for (const x of f.findings) {
       if (x.status === 'converted') continue;
-      lines.push(`  ${x.file}:${x.line}:${x.column} ${x.code} ${x.status}: ${x.construct}: ${x.reason}${x.manualStep ? ` (manual step: ${x.manualStep})` : ''}`);
+      lines.push(
+        `  ${x.file}:${x.line}:${x.column} ${x.code} ${x.status}: ${x.construct}: ${x.reason}${x.manualStep ? ` (manual step: ${x.manualStep})` : ''}`,
+      );
     }
   }
   io.out(`${lines.join('\n')}\n`);

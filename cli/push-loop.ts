@@ -16,7 +16,8 @@ export function startPushLoop(
       if (failing) options.warn(`metrics push to ${options.gatewayUrl} works again`);
       failing = false;
     } catch (error) {
-      if (!failing) options.warn(`${(error as Error).message} (further failures are not repeated until a push succeeds)`);
+      if (!failing)
+        options.warn(`${(error as Error).message} (further failures are not repeated until a push succeeds)`);
       failing = true;
     }
   };

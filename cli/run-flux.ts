@@ -17,7 +17,9 @@ function parseOptions(flags: FluxFlags): FluxParseOptions {
 }
 
 function report(error: unknown): number {
-  process.stderr.write(`stormshift flux: ${error instanceof FluxException ? error.message : ((error as Error)?.stack ?? String(error))}\n`);
+  process.stderr.write(
+    `stormshift flux: ${error instanceof FluxException ? error.message : ((error as Error)?.stack ?? String(error))}\n`,
+  );
   return 1;
 }
 
@@ -32,7 +34,14 @@ export async function fluxDryRun(file: string, flags: FluxFlags): Promise<number
   }
 }
 
-export async function runFluxFile(file: string, args: string[], options: RunOptions, flags: FluxFlags, cluster: LocalCluster, metrics: RuntimeMetrics): Promise<number> {
+export async function runFluxFile(
+  file: string,
+  args: string[],
+  options: RunOptions,
+  flags: FluxFlags,
+  cluster: LocalCluster,
+  metrics: RuntimeMetrics,
+): Promise<number> {
   try {
     const ft = await loadFluxTopology(file, parseOptions(flags));
     for (const w of ft.warnings) process.stderr.write(`[stormshift] warn: ${w}\n`);

@@ -32,7 +32,11 @@ export interface RunOptions {
 const warn = (message: string): void => void process.stderr.write(`[stormshift] warn: ${message}\n`);
 
 /** Starts the console of this run (unless --no-ui); a failure to serve it never stops the job. */
-export async function attachRunConsole(file: string, args: string[], options: RunOptions): Promise<AttachedConsole | undefined> {
+export async function attachRunConsole(
+  file: string,
+  args: string[],
+  options: RunOptions,
+): Promise<AttachedConsole | undefined> {
   if (options.uiPort === undefined) return undefined;
   const { attachConsole } = await import('../console/index.ts');
   const attached = await attachConsole({ port: options.uiPort, readOnly: options.uiReadOnly, file, args, warn });
@@ -41,7 +45,12 @@ export async function attachRunConsole(file: string, args: string[], options: Ru
 }
 
 /** Runs a native job module until it ends, its TTL passes, or a signal stops it. */
-export async function runNativeJob(file: string, job: JobDefinition, args: string[], options: RunOptions): Promise<number> {
+export async function runNativeJob(
+  file: string,
+  job: JobDefinition,
+  args: string[],
+  options: RunOptions,
+): Promise<number> {
   const metrics = new RuntimeMetrics();
   const jobName = job.name ?? file.replace(/^.*[\\/]/, '').replace(/\.[cm]?[jt]s$/, '');
   const config: JobConfig = {
@@ -56,20 +65,27 @@ export async function runNativeJob(file: string, job: JobDefinition, args: strin
   if (options.parallelism !== undefined) config.parallelism = options.parallelism;
   if (options.workers !== undefined) config.workers = options.workers;
   const env = StreamEnvironment.create(config);
-  if (options.checkpointInterval !== undefined) env.configure({ checkpoint: { intervalMs: options.checkpointInterval } });
+  if (options.checkpointInterval !== undefined)
+    env.configure({ checkpoint: { intervalMs: options.checkpointInterval } });
   await job.build(env, args);
   if (env.config.checkpoint?.intervalMs !== undefined) {
-    env.configure({ checkpoint: { dir: options.checkpointDir ?? env.config.checkpoint.dir ?? join('.stormshift', 'checkpoints', jobName) } });
+    env.configure({
+      checkpoint: {
+        dir: options.checkpointDir ?? env.config.checkpoint.dir ?? join('.stormshift', 'checkpoints', jobName),
+      },
+    });
   }
   env.configure({ restore: options.restorePath ? { path: options.restorePath } : options.restore ? 'latest' : 'none' });
 
   const plan = env.plan(jobName);
   const sources = plan.nodes.filter((n) => n.transformation.kind === 'source').map((n) => n.transformation.name);
   const sinks = plan.nodes.filter((n) => n.transformation.kind === 'sink').map((n) => n.transformation.name);
-  const server = await startMetricsServer(metrics, { port: options.metricsPort ?? 0, host: options.metricsHost }).catch((error: Error) => {
-    process.stderr.write(`[stormshift] warn: metrics endpoint not started: ${error.message}\n`);
-    return undefined;
-  });
+  const server = await startMetricsServer(metrics, { port: options.metricsPort ?? 0, host: options.metricsHost }).catch(
+    (error: Error) => {
+      process.stderr.write(`[stormshift] warn: metrics endpoint not started: ${error.message}\n`);
+      return undefined;
+    },
+  );
   if (server && !options.quiet) process.stderr.write(`[stormshift] metrics at ${server.url}\n`);
 
   const handle: JobHandle = env.executeAsync(jobName);
@@ -78,7 +94,11 @@ export async function runNativeJob(file: string, job: JobDefinition, args: strin
   const status = new StatusLine({ handle, sources, sinks });
   if (!options.quiet) status.start();
   const push = options.pushGateway
-    ? startPushLoop(metrics, { gatewayUrl: options.pushGateway, job: jobName, warn: (m) => process.stderr.write(`[stormshift] warn: ${m}\n`) })
+    ? startPushLoop(metrics, {
+        gatewayUrl: options.pushGateway,
+        job: jobName,
+        warn: (m) => process.stderr.write(`[stormshift] warn: ${m}\n`),
+      })
     : undefined;
 
   let stopping = false;
@@ -95,7 +115,10 @@ export async function runNativeJob(file: string, job: JobDefinition, args: strin
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  const ttlTimer = options.ttl !== undefined ? setTimeout(() => void stop(`TTL of ${options.ttl}s reached`), options.ttl * 1000) : undefined;
+  const ttlTimer =
+    options.ttl !== undefined
+      ? setTimeout(() => void stop(`TTL of ${options.ttl}s reached`), options.ttl * 1000)
+      : undefined;
 
   let result: JobResult | undefined;
   let failure: unknown;

@@ -78,15 +78,25 @@ export async function runTopologyModule(
   });
   const ui = await attachRunConsole(file, args, options);
   for (const name of names) ui?.addTopology(name, cluster);
-  const metricsServer = await startMetricsServer(_metrics, { port: options.metricsPort ?? 0, host: options.metricsHost }).catch((error: Error) => {
+  const metricsServer = await startMetricsServer(_metrics, {
+    port: options.metricsPort ?? 0,
+    host: options.metricsHost,
+  }).catch((error: Error) => {
     process.stderr.write(`[stormshift] warn: metrics endpoint not started: ${error.message}\n`);
     return undefined;
   });
   if (metricsServer && !options.quiet) process.stderr.write(`[stormshift] metrics at ${metricsServer.url}\n`);
   const push = options.pushGateway
-    ? startPushLoop(_metrics, { gatewayUrl: options.pushGateway, job: names.join('+') || basename(file), warn: (m) => process.stderr.write(`[stormshift] warn: ${m}\n`) })
+    ? startPushLoop(_metrics, {
+        gatewayUrl: options.pushGateway,
+        job: names.join('+') || basename(file),
+        warn: (m) => process.stderr.write(`[stormshift] warn: ${m}\n`),
+      })
     : undefined;
-  if (!options.quiet) process.stderr.write(`[stormshift] running ${names.join(', ')}${ttl !== undefined ? ` for ${ttl}s` : ' until Ctrl-C'}\n`);
+  if (!options.quiet)
+    process.stderr.write(
+      `[stormshift] running ${names.join(', ')}${ttl !== undefined ? ` for ${ttl}s` : ' until Ctrl-C'}\n`,
+    );
   const status = options.quiet ? undefined : setInterval(() => printStats(cluster, names), 5000);
   status?.unref();
   await stopped;
@@ -102,12 +112,15 @@ export async function runTopologyModule(
       const path = await cluster.checkpoint(name);
       if (path !== undefined) process.stderr.write(`[stormshift] final checkpoint of ${name}: ${path}\n`);
     } catch (error) {
-      process.stderr.write(`[stormshift] warn: final checkpoint of ${name} failed: ${(error as Error)?.message ?? error}\n`);
+      process.stderr.write(
+        `[stormshift] warn: final checkpoint of ${name} failed: ${(error as Error)?.message ?? error}\n`,
+      );
     }
   }
   const kill = new KillOptions();
   kill.set_wait_secs(0);
-  for (const name of cluster.getTopologyNames()) if (cluster.isAlive(name)) await cluster.killTopologyWithOpts(name, kill).catch(() => {});
+  for (const name of cluster.getTopologyNames())
+    if (cluster.isAlive(name)) await cluster.killTopologyWithOpts(name, kill).catch(() => {});
   await cluster.shutdown();
   await push?.stop();
   await metricsServer?.close();
@@ -117,7 +130,8 @@ export async function runTopologyModule(
 
 /** CLI flags map onto Storm conf keys, so a topology needs no code change to use them. */
 export function applyRunOptions(name: string, conf: Conf, options: RunOptions): Conf {
-  if (options.checkpointInterval !== undefined) conf[CONFIG_KEYS.TOPOLOGY_STATE_CHECKPOINT_INTERVAL] = options.checkpointInterval;
+  if (options.checkpointInterval !== undefined)
+    conf[CONFIG_KEYS.TOPOLOGY_STATE_CHECKPOINT_INTERVAL] = options.checkpointInterval;
   const checkpointing = conf['stormshift.reliability'] === 'checkpoint' || options.checkpointInterval !== undefined;
   if (checkpointing && conf['stormshift.checkpoint.dir'] === undefined) {
     conf['stormshift.checkpoint.dir'] = options.checkpointDir ?? `.stormshift/checkpoints/${name}`;

@@ -46,7 +46,12 @@ interface Target {
 
 const TARGETS: Record<string, Target> = {
   'word-count': { module: 'samples/soak/word-count.ts', kind: 'native', checkpointIntervalMs: 50, defaultRate: 5000 },
-  'word-count-topology': { module: 'samples/soak/word-count-topology.ts', kind: 'topology', checkpointIntervalMs: 100, defaultRate: 4000 },
+  'word-count-topology': {
+    module: 'samples/soak/word-count-topology.ts',
+    kind: 'topology',
+    checkpointIntervalMs: 100,
+    defaultRate: 4000,
+  },
 };
 
 export function soakTargets(): string[] {
@@ -84,13 +89,28 @@ class Run {
   readonly exited: Promise<void>;
 
   constructor(target: Target, out: string, ckpt: string, sentences: number, rate: number, workers: number | undefined) {
-    const args = [BIN, 'run', join(ROOT, target.module), '--checkpoint-interval', String(target.checkpointIntervalMs), '--checkpoint-dir', ckpt, '--metrics-port', '0', '-q'];
+    const args = [
+      BIN,
+      'run',
+      join(ROOT, target.module),
+      '--checkpoint-interval',
+      String(target.checkpointIntervalMs),
+      '--checkpoint-dir',
+      ckpt,
+      '--metrics-port',
+      '0',
+      '-q',
+    ];
     if (workers !== undefined && workers > 0) args.push('--workers', String(workers));
     const env = { ...process.env };
     if (target.kind === 'native') args.push('--', out, String(sentences), String(rate));
     else {
       args.push('--ttl', '3600');
-      Object.assign(env, { SOAK_OUT: join(out, 'counts.json'), SOAK_SENTENCES: String(sentences), SOAK_RATE: String(rate) });
+      Object.assign(env, {
+        SOAK_OUT: join(out, 'counts.json'),
+        SOAK_SENTENCES: String(sentences),
+        SOAK_RATE: String(rate),
+      });
     }
     this.child = spawn(process.execPath, args, { cwd: out, env, stdio: ['ignore', 'ignore', 'pipe'] });
     this.child.stderr!.on('data', (chunk: Buffer) => {
@@ -129,7 +149,10 @@ async function untilDone(target: Target, run: Run, out: string): Promise<void> {
 }
 
 /** Committed output as a multiset of lines (native) or the counts the topology published. */
-function readOutcome(target: Target, out: string): { lines: Map<string, number>; state: Map<string, number>; records: number } {
+function readOutcome(
+  target: Target,
+  out: string,
+): { lines: Map<string, number>; state: Map<string, number>; records: number } {
   const lines = new Map<string, number>();
   const state = new Map<string, number>();
   let records = 0;
@@ -164,17 +187,31 @@ export async function soak(targetName: string, options: SoakOptions): Promise<So
   const rate = options.rate ?? target.defaultRate;
   // Each incarnation lives about one checkpoint interval plus a random delay: size the input so
   // the job is still running at the last kill.
-  const sentences = options.sentences ?? Math.max(20_000, Math.ceil(options.kills * rate * ((target.checkpointIntervalMs + options.maxDelayMs) / 1000) * 1.5));
+  const sentences =
+    options.sentences ??
+    Math.max(
+      20_000,
+      Math.ceil(options.kills * rate * ((target.checkpointIntervalMs + options.maxDelayMs) / 1000) * 1.5),
+    );
   const dir = mkdtempSync(join(tmpdir(), `stormshift-soak-${targetName}-`));
   const next = random(options.seed);
   try {
     const refOut = join(dir, 'reference');
     const soakOut = join(dir, 'soak');
     for (const d of [refOut, soakOut]) mkdirSync(d, { recursive: true });
-    options.log(`soak ${targetName}: ${sentences} sentences at ${rate}/s, ${options.kills} kills, seed ${options.seed}${options.workers ? `, ${options.workers} workers` : ''}`);
+    options.log(
+      `soak ${targetName}: ${sentences} sentences at ${rate}/s, ${options.kills} kills, seed ${options.seed}${options.workers ? `, ${options.workers} workers` : ''}`,
+    );
 
     // The uninterrupted run: same input, unpaced.
-    const reference = new Run(target, refOut, join(dir, 'reference-ckpt'), sentences, target.kind === 'native' ? 1e9 : 0, options.workers);
+    const reference = new Run(
+      target,
+      refOut,
+      join(dir, 'reference-ckpt'),
+      sentences,
+      target.kind === 'native' ? 1e9 : 0,
+      options.workers,
+    );
     await untilDone(target, reference, refOut);
 
     const ckpt = join(dir, 'soak-ckpt');
@@ -224,8 +261,20 @@ export async function soak(targetName: string, options: SoakOptions): Promise<So
     for (const [line, n] of ref.lines) lost += Math.max(0, n - (got.lines.get(line) ?? 0));
     for (const [line, n] of got.lines) duplicated += Math.max(0, n - (ref.lines.get(line) ?? 0));
     let stateMismatches = 0;
-    for (const key of new Set([...ref.state.keys(), ...got.state.keys()])) if (ref.state.get(key) !== got.state.get(key)) stateMismatches++;
-    return { target: targetName, kills, runs, restoredRuns, referenceRecords: ref.records, soakRecords: got.records, lost, duplicated, stateMismatches, dir };
+    for (const key of new Set([...ref.state.keys(), ...got.state.keys()]))
+      if (ref.state.get(key) !== got.state.get(key)) stateMismatches++;
+    return {
+      target: targetName,
+      kills,
+      runs,
+      restoredRuns,
+      referenceRecords: ref.records,
+      soakRecords: got.records,
+      lost,
+      duplicated,
+      stateMismatches,
+      dir,
+    };
   } finally {
     if (!options.keep) rmSync(dir, { recursive: true, force: true });
   }

@@ -11,14 +11,7 @@
  */
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import {
-  KillOptions,
-  LocalCluster,
-  MockedSources,
-  StormTopology,
-  Testing,
-  type Conf,
-} from '../compat/index.ts';
+import { KillOptions, LocalCluster, MockedSources, StormTopology, Testing, type Conf } from '../compat/index.ts';
 import {
   applyRunOverrides,
   collectionSource,
@@ -27,7 +20,14 @@ import {
   StreamEnvironment,
   type JobDefinition,
 } from '../runtime/index.ts';
-import type { ChildRequest, RecordedTuple, TopologyShape, CompatAnswer, NativeAnswer, RecordAnswer } from '../transpiler/verify/protocol.ts';
+import type {
+  ChildRequest,
+  RecordedTuple,
+  TopologyShape,
+  CompatAnswer,
+  NativeAnswer,
+  RecordAnswer,
+} from '../transpiler/verify/protocol.ts';
 
 const TICK_KEY = 'topology.tick.tuple.freq.secs';
 
@@ -59,12 +59,16 @@ function shapeOf(topology: StormTopology): TopologyShape {
   const shape: TopologyShape = { spouts: {}, bolts: {} };
   const streamsOf = (streams: Map<string, { get_output_fields(): string[] }>): Record<string, string[]> => {
     const out: Record<string, string[]> = {};
-    for (const [id, info] of streams) if (!id.startsWith('__') && !id.startsWith('$')) out[id] = info.get_output_fields();
+    for (const [id, info] of streams)
+      if (!id.startsWith('__') && !id.startsWith('$')) out[id] = info.get_output_fields();
     return out;
   };
   for (const [id, spec] of topology.get_spouts()) {
     if (id.startsWith('$') || id.startsWith('__')) continue;
-    shape.spouts[id] = { parallelism: spec.get_common().parallelismHintOrDefault(), streams: streamsOf(spec.get_common().get_streams()) };
+    shape.spouts[id] = {
+      parallelism: spec.get_common().parallelismHintOrDefault(),
+      streams: streamsOf(spec.get_common().get_streams()),
+    };
   }
   for (const [id, bolt] of topology.get_bolts()) {
     if (id.startsWith('$') || id.startsWith('__')) continue;
@@ -122,7 +126,9 @@ async function record(req: Extract<ChildRequest, { mode: 'record' }>): Promise<R
       if (!cluster.isAlive(name)) throw new Error('the topology stopped while recording its spouts');
       if (Date.now() > deadline) {
         const short = [...counts].filter(([, n]) => n < req.records).map(([id, n]) => `'${id}' emitted ${n}`);
-        throw new Error(`recording ${req.records} tuples per spout timed out after ${req.timeoutMs} ms: ${short.join(', ')}`);
+        throw new Error(
+          `recording ${req.records} tuples per spout timed out after ${req.timeoutMs} ms: ${short.join(', ')}`,
+        );
       }
       await sleep(10);
     }
@@ -135,7 +141,9 @@ async function record(req: Extract<ChildRequest, { mode: 'record' }>): Promise<R
   const results = captured.capturer.getAndRemoveResults();
   const recorded: Record<string, RecordedTuple[]> = {};
   for (const id of ids) {
-    recorded[id] = (results.get(id) ?? []).slice(0, req.records).map((t) => ({ stream: t.stream, values: [...t.values] }));
+    recorded[id] = (results.get(id) ?? [])
+      .slice(0, req.records)
+      .map((t) => ({ stream: t.stream, values: [...t.values] }));
   }
   return { shape, recorded };
 }
@@ -149,7 +157,11 @@ async function replayCompat(req: Extract<ChildRequest, { mode: 'compat' }>): Pro
   }
   const emitted: CompatAnswer['emitted'] = {};
   await Testing.withLocalCluster(async (cluster) => {
-    const results = await Testing.completeTopology(cluster, topology, { mockedSources: mocked, stormConf: conf, timeoutMs: req.timeoutMs });
+    const results = await Testing.completeTopology(cluster, topology, {
+      mockedSources: mocked,
+      stormConf: conf,
+      timeoutMs: req.timeoutMs,
+    });
     for (const [component, tuples] of results) {
       emitted[component] = tuples.map((t) => ({ stream: t.stream, values: [...t.values] }));
     }
@@ -163,7 +175,10 @@ async function replayNative(req: Extract<ChildRequest, { mode: 'native' }>): Pro
   let job: JobDefinition;
   if (isJobDefinition(exported)) job = exported;
   else if (typeof exported === 'function') job = defineJob(exported as JobDefinition['build']);
-  else throw new Error(`${req.module}: the migrated module does not default-export a native job (it exports ${describe(exported)})`);
+  else
+    throw new Error(
+      `${req.module}: the migrated module does not default-export a native job (it exports ${describe(exported)})`,
+    );
   const env = StreamEnvironment.create({ jobName: 'verify', log: () => {} });
   await job.build(env, []);
   // Observers run in this thread; checkpoints add nothing a bounded replay could observe.
@@ -179,7 +194,10 @@ async function replayNative(req: Extract<ChildRequest, { mode: 'native' }>): Pro
     sources,
     capture: {
       input: req.captureInput,
-      output: [...req.captureOutput, ...(req.captureOutputIfPresent ?? []).filter((uid) => uids.has(uid) && !req.captureOutput.includes(uid))],
+      output: [
+        ...req.captureOutput,
+        ...(req.captureOutputIfPresent ?? []).filter((uid) => uids.has(uid) && !req.captureOutput.includes(uid)),
+      ],
       onRecord: (r) => {
         if (r.direction === 'input') bucket(r.uid).input.push(r.value);
         else bucket(r.uid).output.push({ stream: r.sideTag ?? 'default', value: r.value });
@@ -188,7 +206,10 @@ async function replayNative(req: Extract<ChildRequest, { mode: 'native' }>): Pro
   });
   const result = env.executeAsync('verify').result;
   const timeout = new Promise<never>((_, reject) => {
-    const t = setTimeout(() => reject(new Error(`the migrated job did not finish its bounded replay within ${req.timeoutMs} ms`)), req.timeoutMs);
+    const t = setTimeout(
+      () => reject(new Error(`the migrated job did not finish its bounded replay within ${req.timeoutMs} ms`)),
+      req.timeoutMs,
+    );
     t.unref();
   });
   await Promise.race([result, timeout]);
@@ -205,7 +226,9 @@ type Message =
   | { type: 'original' | 'record'; module: string; records: number; timeoutMs: number };
 
 function send(message: unknown): Promise<void> {
-  return new Promise((resolveSend, reject) => process.send!(message, undefined, {}, (error) => (error ? reject(error) : resolveSend())));
+  return new Promise((resolveSend, reject) =>
+    process.send!(message, undefined, {}, (error) => (error ? reject(error) : resolveSend())),
+  );
 }
 
 async function serve(message: Message): Promise<void> {
@@ -217,7 +240,10 @@ async function serve(message: Message): Promise<void> {
   const recording = await record({ mode: 'record', module, records, timeoutMs });
   await send({ type: 'recorded', answer: recording });
   if (message.type === 'record') return;
-  await send({ type: 'done', answer: await replayCompat({ mode: 'compat', module, recorded: recording.recorded, timeoutMs }) });
+  await send({
+    type: 'done',
+    answer: await replayCompat({ mode: 'compat', module, recorded: recording.recorded, timeoutMs }),
+  });
 }
 
 if (process.send === undefined) {

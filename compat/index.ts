@@ -7,7 +7,15 @@
 // Building topologies
 export { TopologyBuilder } from './topology/topology-builder.ts';
 export { BoltDeclarer, SpoutDeclarer, type InputDeclarer } from './topology/declarers.ts';
-export { StormTopology, Grouping, StreamInfo, ComponentCommon, SpoutSpec, Bolt, StateSpoutSpec } from './topology/storm-topology.ts';
+export {
+  StormTopology,
+  Grouping,
+  StreamInfo,
+  ComponentCommon,
+  SpoutSpec,
+  Bolt,
+  StateSpoutSpec,
+} from './topology/storm-topology.ts';
 export { PartialKeyGrouping } from './topology/partial-key-grouping.ts';
 export { LambdaSpout, LambdaBiConsumerBolt, LambdaConsumerBolt } from './topology/lambda.ts';
 export type { SerializableSupplier, SerializableBiConsumer, SerializableConsumer } from './topology/lambda.ts';
@@ -116,7 +124,13 @@ export * from './testing/index.ts';
 export * from './external/index.ts';
 
 // Metrics consumers (Config.registerMetricsConsumer)
-export { LoggingMetricsConsumer, type IMetricsConsumer, type TaskInfo, type DataPoint, type IErrorReporter } from './component/metrics-consumer.ts';
+export {
+  LoggingMetricsConsumer,
+  type IMetricsConsumer,
+  type TaskInfo,
+  type DataPoint,
+  type IErrorReporter,
+} from './component/metrics-consumer.ts';
 
 // Status of running topologies, for the console (read-only use)
 export type { TopologyRun, ComponentStats, TaskStats, ReportedError } from './translate/topology-run.ts';

@@ -75,7 +75,9 @@ export function jobDetail(job: ConsoleJob, clock: Clock) {
         parallelism: v.parallelism,
         operator: v.isSource ? 'Source' : 'Operator',
         description: v.name,
-        inputs: d.edges.filter((e) => e.target === v.id).map((e, num) => ({ num, id: String(e.source), ship_strategy: e.partitioner.toUpperCase() })),
+        inputs: d.edges
+          .filter((e) => e.target === v.id)
+          .map((e, num) => ({ num, id: String(e.source), ship_strategy: e.partitioner.toUpperCase() })),
       })),
     },
   };
@@ -117,7 +119,11 @@ export function checkpoints(job: ConsoleJob) {
   const stat = (values: number[]) =>
     values.length === 0
       ? { min: 0, max: 0, avg: 0 }
-      : { min: Math.min(...values), max: Math.max(...values), avg: Math.round(values.reduce((a, b) => a + b, 0) / values.length) };
+      : {
+          min: Math.min(...values),
+          max: Math.max(...values),
+          avg: Math.round(values.reduce((a, b) => a + b, 0) / values.length),
+        };
   const entry = (h: (typeof history)[number]) => ({
     id: h.id ?? null,
     status: h.status === 'completed' ? 'COMPLETED' : 'FAILED',
@@ -127,7 +133,13 @@ export function checkpoints(job: ConsoleJob) {
     failure_message: h.failureReason ?? null,
   });
   return {
-    counts: { total: c.completedCount + c.failedCount, completed: c.completedCount, failed: c.failedCount, in_progress: 0, restored: job.handle.status().restarts },
+    counts: {
+      total: c.completedCount + c.failedCount,
+      completed: c.completedCount,
+      failed: c.failedCount,
+      in_progress: 0,
+      restored: job.handle.status().restarts,
+    },
     summary: {
       state_size: stat(completed.map((h) => h.sizeBytes ?? 0)),
       end_to_end_duration: stat(completed.map((h) => Math.round(h.durationMs ?? 0))),
@@ -153,8 +165,20 @@ export function checkpointConfig(job: ConsoleJob) {
 
 export function exceptions(job: ConsoleJob) {
   const d = job.describe();
-  const entries: Array<{ exceptionName: string; message: string; timestamp: number; taskName: string | null; restarted: boolean | null }> = d.exceptions
-    .map((e) => ({ exceptionName: e.name, message: e.message, timestamp: e.timestamp, taskName: null, restarted: e.restarted }))
+  const entries: Array<{
+    exceptionName: string;
+    message: string;
+    timestamp: number;
+    taskName: string | null;
+    restarted: boolean | null;
+  }> = d.exceptions
+    .map((e) => ({
+      exceptionName: e.name,
+      message: e.message,
+      timestamp: e.timestamp,
+      taskName: null,
+      restarted: e.restarted,
+    }))
     .reverse();
   // A topology's reportError()s are exceptions too, as Storm UI shows them per component.
   for (const e of job.storm?.run.errors ?? []) {

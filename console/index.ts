@@ -52,12 +52,22 @@ export async function attachConsole(options: AttachOptions): Promise<AttachedCon
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       server = await startConsoleServer({ ...serverOptions, port: 0 }).catch(() => undefined);
-      options.warn(`console port ${options.port ?? 8080} is in use${server ? `; console at ${server.url} instead` : '; no console'}`);
+      options.warn(
+        `console port ${options.port ?? 8080} is in use${server ? `; console at ${server.url} instead` : '; no console'}`,
+      );
     } else {
       options.warn(`console not started: ${(error as Error).message}`);
     }
   }
-  const entry: RegisteredRun = { pid: process.pid, url: server?.url, file: resolve(options.file), args: options.args, cwd: process.cwd(), startedAt: Date.now(), jobs: [] };
+  const entry: RegisteredRun = {
+    pid: process.pid,
+    url: server?.url,
+    file: resolve(options.file),
+    args: options.args,
+    cwd: process.cwd(),
+    startedAt: Date.now(),
+    jobs: [],
+  };
   let registration: ReturnType<typeof registerRun> | undefined;
   try {
     registration = registerRun(entry);
@@ -65,7 +75,9 @@ export async function attachConsole(options: AttachOptions): Promise<AttachedCon
     options.warn(`could not register with ${registryDir()}: ${(error as Error).message}`);
   }
   const note = (job: ConsoleJob, checkpointDir: string | undefined): void => {
-    entry.jobs = entry.jobs.filter((j) => j.id !== job.id).concat({ id: job.id, name: job.name, checkpointDir: checkpointDir ? resolve(checkpointDir) : undefined });
+    entry.jobs = entry.jobs
+      .filter((j) => j.id !== job.id)
+      .concat({ id: job.id, name: job.name, checkpointDir: checkpointDir ? resolve(checkpointDir) : undefined });
     registration?.update(entry);
   };
   return {
@@ -113,7 +125,12 @@ export async function startStandaloneConsole(options: StandaloneOptions = {}): P
   const noteDirs = (): void => {
     for (const run of listRuns()) for (const j of run.jobs) if (j.checkpointDir) seenDirs.set(j.checkpointDir, j.name);
   };
-  const extraRoutes = async (req: { method: string; path: string; query: URLSearchParams; body(): Promise<unknown> }): Promise<RouteResult | undefined> => {
+  const extraRoutes = async (req: {
+    method: string;
+    path: string;
+    query: URLSearchParams;
+    body(): Promise<unknown>;
+  }): Promise<RouteResult | undefined> => {
     if (req.path === '/console/runs' && req.method === 'GET') {
       noteDirs();
       const runs = await Promise.all(
@@ -137,12 +154,20 @@ export async function startStandaloneConsole(options: StandaloneOptions = {}): P
       const savepoints = [];
       for (const [dir, job] of seenDirs) {
         const stored = await new DirectoryCheckpointStorage({ dir }).list().catch(() => []);
-        for (const s of stored) if (s.kind === 'savepoint') savepoints.push({ job, dir, id: s.id, path: s.path, bytes: s.bytes, timestamp: s.timestamp });
+        for (const s of stored)
+          if (s.kind === 'savepoint')
+            savepoints.push({ job, dir, id: s.id, path: s.path, bytes: s.bytes, timestamp: s.timestamp });
       }
       return { status: 200, body: { savepoints: savepoints.sort((a, b) => b.timestamp - a.timestamp) } };
     }
     if (req.path === '/console/start' && req.method === 'POST') {
-      const body = (await req.body()) as { file?: unknown; args?: unknown; restore?: unknown; checkpointInterval?: unknown; cwd?: unknown };
+      const body = (await req.body()) as {
+        file?: unknown;
+        args?: unknown;
+        restore?: unknown;
+        checkpointInterval?: unknown;
+        cwd?: unknown;
+      };
       if (typeof body.file !== 'string' || body.file === '') throw new HttpError(400, "'file' must name a job module");
       const cwd = typeof body.cwd === 'string' ? body.cwd : process.cwd();
       const file = resolve(cwd, body.file);
@@ -153,15 +178,27 @@ export async function startStandaloneConsole(options: StandaloneOptions = {}): P
         if (!existsSync(body.restore)) throw new HttpError(400, `no such savepoint: ${body.restore}`);
         cli.push('--restore', body.restore);
       }
-      if (typeof body.checkpointInterval === 'number' && Number.isInteger(body.checkpointInterval) && body.checkpointInterval > 0) {
+      if (
+        typeof body.checkpointInterval === 'number' &&
+        Number.isInteger(body.checkpointInterval) &&
+        body.checkpointInterval > 0
+      ) {
         cli.push('--checkpoint-interval', String(body.checkpointInterval));
       }
       const logFile = join(options.logDir ?? registryDir(), `started-${Date.now()}.log`);
       const log = openSync(logFile, 'a');
-      const child = spawn(process.execPath, [CLI_BIN, ...cli, ...(args.length > 0 ? ['--', ...args] : [])], { cwd, detached: true, stdio: ['ignore', log, log] });
+      const child = spawn(process.execPath, [CLI_BIN, ...cli, ...(args.length > 0 ? ['--', ...args] : [])], {
+        cwd,
+        detached: true,
+        stdio: ['ignore', log, log],
+      });
       closeSync(log);
       child.unref();
-      return { status: 202, mutating: true, body: { pid: child.pid, log: logFile, command: ['stormshift', ...cli, ...args] } };
+      return {
+        status: 202,
+        mutating: true,
+        body: { pid: child.pid, log: logFile, command: ['stormshift', ...cli, ...args] },
+      };
     }
     return undefined;
   };

@@ -124,7 +124,14 @@ export class ConsoleJob {
       for (const s of head?.values() ?? []) inTotal += s.in;
       inTotals.push(inTotal);
     }
-    this.samples.push({ at: now, busy, out, inTotals, blockedMs: this.handle.status().backpressureMs, loopIdleMs: performance.eventLoopUtilization().idle });
+    this.samples.push({
+      at: now,
+      busy,
+      out,
+      inTotals,
+      blockedMs: this.handle.status().backpressureMs,
+      loopIdleMs: performance.eventLoopUtilization().idle,
+    });
     // Keep enough history to span the ratio window twice.
     while (this.samples.length > 2 && now - this.samples[1]!.at > RATIO_WINDOW_MS * 2) this.samples.shift();
     if (this.rolling) this.rolling.record(this.stormTotals());
@@ -217,9 +224,16 @@ export class ConsoleJob {
           if (v.isSource) bp = clamp(bp + blockedDelta / Math.max(1, v.parallelism) / dt);
           if (busyRatio + bp > 1) busyRatio = 1 - bp;
         }
-        subtasks.push({ subtask: k, busyRatio: round(busyRatio), idleRatio: round(clamp(1 - busyRatio - bp)), backPressuredRatio: round(bp), level: backpressureLevel(bp) });
+        subtasks.push({
+          subtask: k,
+          busyRatio: round(busyRatio),
+          idleRatio: round(clamp(1 - busyRatio - bp)),
+          backPressuredRatio: round(bp),
+          level: backpressureLevel(bp),
+        });
       }
-      const avg = (f: (s: SubtaskRatios) => number) => round(subtasks.reduce((a, s) => a + f(s), 0) / Math.max(1, subtasks.length));
+      const avg = (f: (s: SubtaskRatios) => number) =>
+        round(subtasks.reduce((a, s) => a + f(s), 0) / Math.max(1, subtasks.length));
       const maxBp = subtasks.reduce((a, s) => Math.max(a, s.backPressuredRatio), 0);
       const head = totalsByOperator.get(v.operators[0]!);
       const tail = totalsByOperator.get(emittingTail(v.operators, totalsByOperator));
@@ -251,7 +265,10 @@ export class ConsoleJob {
  * The operator whose output counts as the vertex's: the last one in the chain that emitted
  * anything. A sink emits nothing, so a chain ending in one shows what reached the sink.
  */
-function emittingTail(operators: string[], totals: Map<string, { out: number } | Map<number, { out: number }>>): string {
+function emittingTail(
+  operators: string[],
+  totals: Map<string, { out: number } | Map<number, { out: number }>>,
+): string {
   for (let i = operators.length - 1; i >= 0; i--) {
     const t = totals.get(operators[i]!);
     const out = t === undefined ? 0 : t instanceof Map ? [...t.values()].reduce((a, s) => a + s.out, 0) : t.out;

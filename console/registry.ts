@@ -34,7 +34,10 @@ function alive(pid: number): boolean {
 }
 
 /** Writes (or rewrites) this process's entry; returns a function that removes it. */
-export function registerRun(entry: RegisteredRun, dir = registryDir()): { update(entry: RegisteredRun): void; remove(): void } {
+export function registerRun(
+  entry: RegisteredRun,
+  dir = registryDir(),
+): { update(entry: RegisteredRun): void; remove(): void } {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const file = join(dir, `${entry.pid}.json`);
   const write = (e: RegisteredRun): void => {

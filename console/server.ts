@@ -70,9 +70,18 @@ const STATIC_FILES: Record<string, { file: () => string; type: string }> = {
   '/app.js': { file: () => join(STATIC_DIR, 'app.js'), type: 'text/javascript; charset=utf-8' },
   '/app.css': { file: () => join(STATIC_DIR, 'app.css'), type: 'text/css; charset=utf-8' },
   // Packages' exports maps hide their browser builds; they sit next to the resolved entry point.
-  '/vendor/dagre.min.js': { file: () => join(dirname(require.resolve('@dagrejs/dagre')), 'dagre.min.js'), type: 'text/javascript; charset=utf-8' },
-  '/vendor/uPlot.iife.min.js': { file: () => join(dirname(require.resolve('uplot')), 'uPlot.iife.min.js'), type: 'text/javascript; charset=utf-8' },
-  '/vendor/uPlot.min.css': { file: () => join(dirname(require.resolve('uplot')), 'uPlot.min.css'), type: 'text/css; charset=utf-8' },
+  '/vendor/dagre.min.js': {
+    file: () => join(dirname(require.resolve('@dagrejs/dagre')), 'dagre.min.js'),
+    type: 'text/javascript; charset=utf-8',
+  },
+  '/vendor/uPlot.iife.min.js': {
+    file: () => join(dirname(require.resolve('uplot')), 'uPlot.iife.min.js'),
+    type: 'text/javascript; charset=utf-8',
+  },
+  '/vendor/uPlot.min.css': {
+    file: () => join(dirname(require.resolve('uplot')), 'uPlot.min.css'),
+    type: 'text/css; charset=utf-8',
+  },
 };
 
 export function isLoopbackHost(host: string): boolean {
@@ -105,7 +114,8 @@ function hostOf(header: string | undefined): string | undefined {
 
 export async function startConsoleServer(options: ConsoleServerOptions): Promise<ConsoleServer> {
   const host = options.host ?? '127.0.0.1';
-  if (!isLoopbackHost(host)) throw new HttpError(500, `the console binds to loopback only (127.0.0.1, ::1, localhost), not '${host}'`);
+  if (!isLoopbackHost(host))
+    throw new HttpError(500, `the console binds to loopback only (127.0.0.1, ::1, localhost), not '${host}'`);
   const clock = options.clock ?? systemClock;
   const jobs = options.jobs;
   const allowMutations = options.allowMutations ?? true;
@@ -140,37 +150,61 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
     // --- Storm UI /api/v1 -------------------------------------------------------------------
     if (parts[0] === 'api' && parts[1] === 'v1') {
       const rest = parts.slice(2);
-      if (get && rest.join('/') === 'cluster/summary') return { status: 200, body: storm.clusterSummary(jobs.list(), clock, startedAt) };
+      if (get && rest.join('/') === 'cluster/summary')
+        return { status: 200, body: storm.clusterSummary(jobs.list(), clock, startedAt) };
       if (get && rest.join('/') === 'topology/summary') {
-        return { status: 200, body: { topologies: jobs.list().filter((j) => j.storm).map((j) => storm.topologySummary(j, clock)), schedulerDisplayResource: false } };
+        return {
+          status: 200,
+          body: {
+            topologies: jobs
+              .list()
+              .filter((j) => j.storm)
+              .map((j) => storm.topologySummary(j, clock)),
+            schedulerDisplayResource: false,
+          },
+        };
       }
       if (rest[0] === 'topology' && rest[1] !== undefined) {
         const t = topology(rest[1]);
         const window = parseWindow(query.get('window'));
-        if (get && rest.length === 2) return { status: 200, body: storm.topologyDetail(t, window, query.get('sys') === '1', clock) };
+        if (get && rest.length === 2)
+          return { status: 200, body: storm.topologyDetail(t, window, query.get('sys') === '1', clock) };
         if (get && rest[2] === 'component' && rest[3] !== undefined && rest.length === 4) {
           const run = t.storm!.run;
-          if (!run.spouts.includes(rest[3]) && !run.bolts.includes(rest[3])) throw new HttpError(404, `no component '${rest[3]}' in ${run.name}`);
+          if (!run.spouts.includes(rest[3]) && !run.bolts.includes(rest[3]))
+            throw new HttpError(404, `no component '${rest[3]}' in ${run.name}`);
           return { status: 200, body: storm.componentDetail(t, rest[3], window, clock) };
         }
-        if (get && rest[2] === 'visualization' && rest.length === 3) return { status: 200, body: storm.visualization(t, window, clock) };
+        if (get && rest[2] === 'visualization' && rest.length === 3)
+          return { status: 200, body: storm.visualization(t, window, clock) };
         if (get && rest[2] === 'lag' && rest.length === 3) return { status: 200, body: await storm.spoutLag(t) };
         if (method === 'POST' && rest.length >= 3) {
           const op = rest[2]!;
           const result = (status = 'success') => ({ topologyOperation: op, topologyId: t.id, status });
           const cluster = t.storm!.cluster;
-          if (op === 'activate' && rest.length === 3) return { status: 200, mutating: true, body: (await cluster.activate(t.name), result()) };
-          if (op === 'deactivate' && rest.length === 3) return { status: 200, mutating: true, body: (await cluster.deactivate(t.name), result()) };
+          if (op === 'activate' && rest.length === 3)
+            return { status: 200, mutating: true, body: (await cluster.activate(t.name), result()) };
+          if (op === 'deactivate' && rest.length === 3)
+            return { status: 200, mutating: true, body: (await cluster.deactivate(t.name), result()) };
           if (op === 'kill' && rest.length <= 4) {
             const wait = rest[3] === undefined ? 30 : Number(rest[3]);
-            if (!Number.isInteger(wait) || wait < 0) throw new HttpError(400, `kill wait time must be a whole number of seconds, got '${rest[3]}'`);
+            if (!Number.isInteger(wait) || wait < 0)
+              throw new HttpError(400, `kill wait time must be a whole number of seconds, got '${rest[3]}'`);
             const kill = new KillOptions();
             kill.set_wait_secs(wait);
             await cluster.killTopologyWithOpts(t.name, kill);
             return { status: 200, mutating: true, body: result() };
           }
           if (op === 'rebalance') {
-            return { status: 400, mutating: true, body: { ...result('failed'), error: 'not supported', errorMessage: 'rebalance is not supported: stormshift runs each topology in one process' } };
+            return {
+              status: 400,
+              mutating: true,
+              body: {
+                ...result('failed'),
+                error: 'not supported',
+                errorMessage: 'rebalance is not supported: stormshift runs each topology in one process',
+              },
+            };
           }
         }
       }
@@ -178,7 +212,8 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
 
     // --- Flink-style /jobs -------------------------------------------------------------------
     if (parts[0] === 'jobs') {
-      if (get && parts.length === 2 && parts[1] === 'overview') return { status: 200, body: { jobs: jobs.list().map((j) => flink.jobOverview(j, clock)) } };
+      if (get && parts.length === 2 && parts[1] === 'overview')
+        return { status: 200, body: { jobs: jobs.list().map((j) => flink.jobOverview(j, clock)) } };
       if (parts.length >= 2) {
         const j = job(parts[1]!);
         const rest = parts.slice(2);
@@ -198,7 +233,11 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
         if (get && rest.join('/') === 'exceptions') return { status: 200, body: flink.exceptions(j) };
         if (method === 'POST' && rest.join('/') === 'checkpoints') {
           const stored = await j.handle.triggerCheckpoint();
-          return { status: 200, mutating: true, body: { status: { id: 'COMPLETED' }, operation: { checkpointId: stored.id, location: stored.path } } };
+          return {
+            status: 200,
+            mutating: true,
+            body: { status: { id: 'COMPLETED' }, operation: { checkpointId: stored.id, location: stored.path } },
+          };
         }
         if (method === 'POST' && (rest.join('/') === 'savepoints' || rest.join('/') === 'stop')) {
           const body = (await req.body()) as { 'cancel-job'?: unknown; drain?: unknown };
@@ -212,7 +251,14 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
             throw error;
           });
           if (stop) await stopJob(j);
-          return { status: 200, mutating: true, body: { status: { id: 'COMPLETED' }, operation: { location: stored.path, savepointId: stored.id, stopped: stop } } };
+          return {
+            status: 200,
+            mutating: true,
+            body: {
+              status: { id: 'COMPLETED' },
+              operation: { location: stored.path, savepointId: stored.id, stopped: stop },
+            },
+          };
         }
         if ((method === 'PATCH' && rest.length === 0) || (method === 'POST' && rest.join('/') === 'cancel')) {
           const mode = query.get('mode') ?? 'cancel';
@@ -240,29 +286,47 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
         const origin = req.headers.origin;
         if (origin !== undefined && origin !== 'null') {
           const o = new URL(origin);
-          if (!isLoopbackHost(o.hostname.replace(/^\[|\]$/g, '')) || o.port !== String(boundPort)) throw new HttpError(403, 'cross-origin request refused');
+          if (!isLoopbackHost(o.hostname.replace(/^\[|\]$/g, '')) || o.port !== String(boundPort))
+            throw new HttpError(403, 'cross-origin request refused');
         } else if (origin === 'null') {
           throw new HttpError(403, 'cross-origin request refused');
         }
         const fileEntry = method === 'GET' || method === 'HEAD' ? STATIC_FILES[url.pathname] : undefined;
         if (fileEntry) {
           const content = await readFile(fileEntry.file());
-          res.writeHead(200, { 'content-type': fileEntry.type, 'content-length': content.length, 'x-content-type-options': 'nosniff' });
+          res.writeHead(200, {
+            'content-type': fileEntry.type,
+            'content-length': content.length,
+            'x-content-type-options': 'nosniff',
+          });
           res.end(method === 'HEAD' ? undefined : content);
           return;
         }
         let bodyRead: Promise<unknown> | undefined;
-        const request: ConsoleRequest = { method, path: url.pathname, query: url.searchParams, body: () => (bodyRead ??= readBody(req)) };
+        const request: ConsoleRequest = {
+          method,
+          path: url.pathname,
+          query: url.searchParams,
+          body: () => (bodyRead ??= readBody(req)),
+        };
         // Mutations are known by method: refuse them before doing anything when switched off.
-        if (!allowMutations && method !== 'GET' && method !== 'HEAD') throw new HttpError(403, 'mutating endpoints are switched off (--ui-read-only)');
+        if (!allowMutations && method !== 'GET' && method !== 'HEAD')
+          throw new HttpError(403, 'mutating endpoints are switched off (--ui-read-only)');
         const result = await route(request);
         if (result.mutating && !allowMutations) throw new HttpError(403, 'mutating endpoints are switched off');
         send(res, result.status, result.body);
       } catch (error) {
         const status = error instanceof HttpError ? error.status : 500;
-        const message = error instanceof Error ? `${error.name === 'Error' || error instanceof HttpError ? '' : `${error.name}: `}${error.message}` : String(error);
+        const message =
+          error instanceof Error
+            ? `${error.name === 'Error' || error instanceof HttpError ? '' : `${error.name}: `}${error.message}`
+            : String(error);
         // Storm's error shape; never a stack trace.
-        if (!res.headersSent) send(res, status, { error: status >= 500 ? 'Internal Server Error' : 'Request failed', errorMessage: message.slice(0, 500) });
+        if (!res.headersSent)
+          send(res, status, {
+            error: status >= 500 ? 'Internal Server Error' : 'Request failed',
+            errorMessage: message.slice(0, 500),
+          });
         else res.destroy();
       }
     })();

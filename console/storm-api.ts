@@ -45,7 +45,14 @@ function errorFields(job: ConsoleJob, component: string, clock: Clock) {
   let last: (typeof run.errors)[number] | undefined;
   for (const e of run.errors) if (e.componentId === component) last = e;
   if (last === undefined) {
-    return { lastError: '', errorHost: '', errorPort: null, errorWorkerLogLink: '', errorTime: null, errorLapsedSecs: null };
+    return {
+      lastError: '',
+      errorHost: '',
+      errorPort: null,
+      errorWorkerLogLink: '',
+      errorTime: null,
+      errorLapsedSecs: null,
+    };
   }
   return {
     lastError: errorText(last.error),
@@ -88,7 +95,8 @@ function componentStats(job: ConsoleJob, component: string, window: StormWindow,
   const windowSecs = window === ':all-time' ? uptimeSecs(job, clock) : Math.min(Number(window), uptimeSecs(job, clock));
   let capacity = 0;
   if (windowSecs > 0) {
-    for (const task of job.storm!.run.tasksOf(component)) capacity = Math.max(capacity, (w.get(`taskBusyMs:${task}`) ?? 0) / (windowSecs * 1000));
+    for (const task of job.storm!.run.tasksOf(component))
+      capacity = Math.max(capacity, (w.get(`taskBusyMs:${task}`) ?? 0) / (windowSecs * 1000));
   }
   return {
     emitted: get('emitted'),
@@ -217,7 +225,15 @@ function topologyWindowStats(job: ConsoleJob, window: StormWindow, clock: Clock)
       completeMs += Number(s.completeLatency) * s.acked;
     }
   }
-  return { windowPretty: windowPretty(window), window, emitted, transferred, completeLatency: fixed3(acked > 0 ? completeMs / acked : 0), acked, failed };
+  return {
+    windowPretty: windowPretty(window),
+    window,
+    emitted,
+    transferred,
+    completeLatency: fixed3(acked > 0 ? completeMs / acked : 0),
+    acked,
+    failed,
+  };
 }
 
 export function topologyDetail(job: ConsoleJob, window: StormWindow, sys: boolean, clock: Clock) {
@@ -243,7 +259,9 @@ export function topologyDetail(job: ConsoleJob, window: StormWindow, sys: boolea
         uptime: summary.uptime,
         uptimeSeconds: summary.uptimeSeconds,
         executorsTotal: summary.executorsTotal,
-        componentNumTasks: Object.fromEntries([...run.spouts, ...run.bolts].filter(show).map((id) => [id, run.tasksOf(id).length])),
+        componentNumTasks: Object.fromEntries(
+          [...run.spouts, ...run.bolts].filter(show).map((id) => [id, run.tasksOf(id).length]),
+        ),
         assignedMemOnHeap: 0,
         assignedMemOffHeap: 0,
         assignedCpu: 0,
@@ -264,7 +282,15 @@ export function componentDetail(job: ConsoleJob, component: string, window: Stor
   const perWindow = STORM_WINDOWS.map((w) => {
     const s = componentStats(job, component, w, clock);
     return isSpout
-      ? { windowPretty: windowPretty(w), window: w, emitted: s.emitted, transferred: s.transferred, completeLatency: s.completeLatency, acked: s.acked, failed: s.failed }
+      ? {
+          windowPretty: windowPretty(w),
+          window: w,
+          emitted: s.emitted,
+          transferred: s.transferred,
+          completeLatency: s.completeLatency,
+          acked: s.acked,
+          failed: s.failed,
+        }
       : {
           windowPretty: windowPretty(w),
           window: w,
@@ -279,7 +305,12 @@ export function componentDetail(job: ConsoleJob, component: string, window: Stor
         };
   });
   const current = componentStats(job, component, window, clock);
-  const streams = [...(run.topology.get_spouts().get(component) ?? run.topology.get_bolts().get(component))!.get_common().get_streams().keys()];
+  const streams = [
+    ...(run.topology.get_spouts().get(component) ?? run.topology.get_bolts().get(component))!
+      .get_common()
+      .get_streams()
+      .keys(),
+  ];
   const totals = job.rolling!.window(window, job.stormTotals());
   const windowSecs = window === ':all-time' ? up : Math.min(Number(window), up);
   return {
@@ -341,7 +372,11 @@ export function componentDetail(job: ConsoleJob, component: string, window: Stor
 export function visualization(job: ConsoleJob, window: StormWindow, clock: Clock) {
   const run = job.storm!.run;
   const result: Record<string, unknown> = {};
-  const add = (id: string, type: 'spout' | 'bolt', common: { get_inputs(): Map<{ get_componentId(): string; get_streamId(): string }, { getSetField(): string }> }) => {
+  const add = (
+    id: string,
+    type: 'spout' | 'bolt',
+    common: { get_inputs(): Map<{ get_componentId(): string; get_streamId(): string }, { getSetField(): string }> },
+  ) => {
     if (isSystem(id)) return;
     const s = componentStats(job, id, window, clock);
     result[id] = {
@@ -349,7 +384,9 @@ export function visualization(job: ConsoleJob, window: StormWindow, clock: Clock
       ':capacity': Number(s.capacity),
       ':latency': Number(type === 'spout' ? s.completeLatency : s.processLatency),
       ':transferred': s.transferred,
-      ':stats': [{ ':host': hostname(), ':port': 0, ':uptime_secs': uptimeSecs(job, clock), ':transferred': s.transferred }],
+      ':stats': [
+        { ':host': hostname(), ':port': 0, ':uptime_secs': uptimeSecs(job, clock), ':transferred': s.transferred },
+      ],
       ':inputs': [...common.get_inputs()]
         .filter(([g]) => !isSystem(g.get_componentId()))
         .map(([g, grouping]) => ({
@@ -374,9 +411,16 @@ export async function spoutLag(job: ConsoleJob) {
     if (isSystem(id)) continue;
     const rows = (lag?.values ?? []).filter((v) => v.labels.job_name === run.name && v.labels.operator === id);
     if (rows.length === 0) continue;
-    const byTopic: Record<string, Record<string, { consumerCommittedOffset: number | null; logHeadOffset: number | null; lag: number }>> = {};
+    const byTopic: Record<
+      string,
+      Record<string, { consumerCommittedOffset: number | null; logHeadOffset: number | null; lag: number }>
+    > = {};
     for (const v of rows) {
-      (byTopic[String(v.labels.topic)] ??= {})[String(v.labels.partition)] = { consumerCommittedOffset: null, logHeadOffset: null, lag: v.value };
+      (byTopic[String(v.labels.topic)] ??= {})[String(v.labels.partition)] = {
+        consumerCommittedOffset: null,
+        logHeadOffset: null,
+        lag: v.value,
+      };
     }
     result[id] = { spoutId: id, spoutType: 'KAFKA', spoutLagResult: byTopic };
   }

@@ -8,7 +8,8 @@
  */
 export const ERROR_CODES = {
   // Building a job: never retriable, raised before anything runs.
-  JOB_GRAPH_INVALID: 'the job graph is invalid (a cycle, parallelism out of range, keyed state without keyBy, a session window without merge())',
+  JOB_GRAPH_INVALID:
+    'the job graph is invalid (a cycle, parallelism out of range, keyed state without keyBy, a session window without merge())',
   CONFIG_INVALID: 'a configuration value is unknown or out of range',
   // Records and user functions.
   USER_FUNCTION_FAILED: 'a user function threw (retriable: restore the last checkpoint and replay)',
@@ -24,7 +25,8 @@ export const ERROR_CODES = {
   STATE_RESTORE_FAILED: 'a state snapshot could not be restored',
   STATE_NO_CURRENT_KEY: 'keyed state used outside a keyed context',
   CHECKPOINT_FAILED: 'a checkpoint could not be taken, written or read',
-  CHECKPOINT_CORRUPT: 'no readable checkpoint to restore: the restore needs a decision (--restore OLDER or --no-restore)',
+  CHECKPOINT_CORRUPT:
+    'no readable checkpoint to restore: the restore needs a decision (--restore OLDER or --no-restore)',
   CHECKPOINT_STORAGE_UNUSABLE: 'the checkpoint directory cannot be used (read-only, not a directory, no permission)',
   // Execution.
   WORKER_EXITED: 'a worker thread exited',
@@ -122,7 +124,13 @@ export class SerializationError extends StormshiftError {
 export class CheckpointError extends StormshiftError {
   readonly path: string | undefined;
 
-  constructor(message: string, options: StormshiftErrorOptions & { path?: string; code?: 'CHECKPOINT_FAILED' | 'CHECKPOINT_CORRUPT' | 'CHECKPOINT_STORAGE_UNUSABLE' } = {}) {
+  constructor(
+    message: string,
+    options: StormshiftErrorOptions & {
+      path?: string;
+      code?: 'CHECKPOINT_FAILED' | 'CHECKPOINT_CORRUPT' | 'CHECKPOINT_STORAGE_UNUSABLE';
+    } = {},
+  ) {
     super(options.code ?? 'CHECKPOINT_FAILED', message, options);
     this.path = options.path;
   }
@@ -174,7 +182,9 @@ export function isRetriable(error: unknown): boolean {
 export function messageOf(error: unknown): string {
   if (error instanceof Error) {
     const cause = (error as { cause?: unknown }).cause;
-    return cause instanceof Error && !error.message.includes(cause.message) ? `${error.message} (${cause.message})` : error.message;
+    return cause instanceof Error && !error.message.includes(cause.message)
+      ? `${error.message} (${cause.message})`
+      : error.message;
   }
   return String(error);
 }
@@ -184,7 +194,8 @@ const RECORD_PREVIEW_LIMIT = 200;
 export function describeRecord(record: unknown): string {
   let text: string;
   try {
-    text = typeof record === 'string' ? JSON.stringify(record) : (JSON.stringify(record, bigintReplacer) ?? String(record));
+    text =
+      typeof record === 'string' ? JSON.stringify(record) : (JSON.stringify(record, bigintReplacer) ?? String(record));
   } catch {
     text = String(record);
   }

@@ -85,7 +85,13 @@ export {
 } from './state/index.ts';
 
 // Checkpoints
-export { DirectoryCheckpointStorage, InMemoryCheckpointStorage, type CheckpointStorage, type CheckpointData, type StoredCheckpoint } from './checkpoint/storage.ts';
+export {
+  DirectoryCheckpointStorage,
+  InMemoryCheckpointStorage,
+  type CheckpointStorage,
+  type CheckpointData,
+  type StoredCheckpoint,
+} from './checkpoint/storage.ts';
 export { createRestartStrategy, type RestartStrategy, type RestartStrategyConfig } from './checkpoint/restart.ts';
 export { encodeSnapshot, decodeSnapshot } from './checkpoint/codec.ts';
 export { scheduleSavepoints } from './checkpoint/savepoint-schedule.ts';

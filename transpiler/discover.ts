@@ -74,7 +74,12 @@ export function compatImportOf(file: string, text: string, compatIndex: string |
     if (spec.startsWith('.') && /compat(\/index(\.ts|\.js)?)?$/.test(spec)) {
       const target = resolve(dirname(file), spec);
       const candidates = [target, `${target}.ts`, join(target, 'index.ts')].map((c) => c.replace(/\.js$/, '.ts'));
-      if (compatIndex === undefined ? candidates.some((c) => c.endsWith(`${sep}compat${sep}index.ts`)) : candidates.includes(compatIndex)) return spec;
+      if (
+        compatIndex === undefined
+          ? candidates.some((c) => c.endsWith(`${sep}compat${sep}index.ts`))
+          : candidates.includes(compatIndex)
+      )
+        return spec;
     }
   }
   return undefined;

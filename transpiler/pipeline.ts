@@ -34,15 +34,24 @@ const resolutionHost: ResolutionHostFactory = (moduleResolutionHost, getCompiler
 
 export class DirtyTreeError extends Error {
   constructor(readonly files: string[]) {
-    super(`stormshift migrate: the git tree has uncommitted changes (${files.slice(0, 5).join(', ')}${files.length > 5 ? ', …' : ''}); commit or stash them, or pass --allow-dirty`);
+    super(
+      `stormshift migrate: the git tree has uncommitted changes (${files.slice(0, 5).join(', ')}${files.length > 5 ? ', …' : ''}); commit or stash them, or pass --allow-dirty`,
+    );
   }
 }
 
 export function dirtyFiles(root: string): string[] {
   if (!existsSync(join(root, '.git'))) return [];
   try {
-    const out = execFileSync('git', ['status', '--porcelain'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-    return out.split('\n').filter(Boolean).map((l) => l.slice(3));
+    const out = execFileSync('git', ['status', '--porcelain'], {
+      cwd: root,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    return out
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.slice(3));
   } catch {
     return [];
   }
@@ -69,7 +78,13 @@ export async function runMigration(options: MigrateOptions): Promise<MigrationRe
     if (dirty.length) throw new DirtyTreeError(dirty);
   }
   const t0 = performance.now();
-  const files = await discoverFiles({ paths: options.paths, cwd, root, include: options.include, exclude: options.exclude });
+  const files = await discoverFiles({
+    paths: options.paths,
+    cwd,
+    root,
+    include: options.include,
+    exclude: options.exclude,
+  });
   timings.discover = performance.now() - t0;
 
   const candidates: Array<{ file: string; text: string; spec: string }> = [];
@@ -92,8 +107,24 @@ export async function runMigration(options: MigrateOptions): Promise<MigrationRe
   // files are removed after it, which bounds memory on large repositories.
   const project = time('load', () =>
     existsSync(tsconfig)
-      ? new Project({ tsConfigFilePath: tsconfig, skipAddingFilesFromTsConfig: true, compilerOptions: { types: [], skipLibCheck: true }, resolutionHost })
-      : new Project({ compilerOptions: { allowImportingTsExtensions: true, noEmit: true, strict: true, target: 9, module: 199, moduleResolution: 99, types: [] }, resolutionHost }),
+      ? new Project({
+          tsConfigFilePath: tsconfig,
+          skipAddingFilesFromTsConfig: true,
+          compilerOptions: { types: [], skipLibCheck: true },
+          resolutionHost,
+        })
+      : new Project({
+          compilerOptions: {
+            allowImportingTsExtensions: true,
+            noEmit: true,
+            strict: true,
+            target: 9,
+            module: 199,
+            moduleResolution: 99,
+            types: [],
+          },
+          resolutionHost,
+        }),
   );
   for (let b = 0; b < candidates.length; b += BATCH) {
     const batch = candidates.slice(b, b + BATCH);
@@ -112,7 +143,8 @@ export async function runMigration(options: MigrateOptions): Promise<MigrationRe
         for (const [k, v] of Object.entries(facts.stats)) stats[k] = (stats[k] ?? 0) + v;
         const style = detectStyle(c.text);
         plan = time('plan', () => planFile(facts, relPath, style, options.todo));
-        for (const [rule, ms] of Object.entries(plan.timings)) timings[`rule:${rule}`] = (timings[`rule:${rule}`] ?? 0) + ms;
+        for (const [rule, ms] of Object.entries(plan.timings))
+          timings[`rule:${rule}`] = (timings[`rule:${rule}`] ?? 0) + ms;
         if (!plan.blocked) {
           after = time('rewrite', () => rewriteText(c.text, plan.edits));
           const left = remainingCompatNames(after, facts.compatNames.keys());

@@ -28,7 +28,11 @@ export function compatConf(variant: string): Conf {
     case 'compat-zero-ackers':
       return { 'topology.acker.executors': 0 };
     case 'compat-checkpoint':
-      return { 'stormshift.reliability': 'checkpoint', 'topology.state.checkpoint.interval.ms': 1000, 'topology.acker.executors': 0 };
+      return {
+        'stormshift.reliability': 'checkpoint',
+        'topology.state.checkpoint.interval.ms': 1000,
+        'topology.acker.executors': 0,
+      };
     default:
       throw new Error(`unknown compat variant '${variant}'`);
   }

@@ -18,7 +18,15 @@ import {
   type Tuple,
 } from '../../compat/index.ts';
 import { StreamEnvironment } from '../../runtime/index.ts';
-import { pace, stamp, type Digest, type LatencyHistogram, type RunRequest, type VariantImpl, type WorkloadModule } from '../harness.ts';
+import {
+  pace,
+  stamp,
+  type Digest,
+  type LatencyHistogram,
+  type RunRequest,
+  type VariantImpl,
+  type WorkloadModule,
+} from '../harness.ts';
 import { compatConf } from './compat-word-count.ts';
 
 const LOOKUP_MS = 1;
@@ -43,7 +51,11 @@ function nativeVariant(capacity: number): VariantImpl {
       const digest: Digest = { records: 0, checksum: 0 };
       const env = StreamEnvironment.create({ jobName: 'bench-enrichment' });
       env
-        .generate<number>({ generate: (i) => i, count, ...(rate !== undefined ? { ratePerSecond: rate, timestamp: stamp } : {}) })
+        .generate<number>({
+          generate: (i) => i,
+          count,
+          ...(rate !== undefined ? { ratePerSecond: rate, timestamp: stamp } : {}),
+        })
         .asyncMap<[number, number]>(async (id) => [id, await lookup(id)], { capacity, name: 'lookup' })
         .sinkTo({
           createWriter: () => ({
@@ -89,10 +101,15 @@ function handLoopAsync(): VariantImpl {
         if (count === 0) resolve(digest);
         else if (rate === undefined) fill();
         else
-          pace(rate, count, (end) => {
-            due = end;
-            fill();
-          }, () => {});
+          pace(
+            rate,
+            count,
+            (end) => {
+              due = end;
+              fill();
+            },
+            () => {},
+          );
       });
     },
   };
@@ -119,11 +136,16 @@ async function pacedSerial(count: number, rate: number, latency: LatencyHistogra
   const stamps = new Float64Array(count);
   let due = 0;
   let wake: (() => void) | undefined;
-  pace(rate, count, (end) => {
-    for (let i = due; i < end; i++) stamps[i] = stamp();
-    due = end;
-    wake?.();
-  }, () => {});
+  pace(
+    rate,
+    count,
+    (end) => {
+      for (let i = due; i < end; i++) stamps[i] = stamp();
+      due = end;
+      wake?.();
+    },
+    () => {},
+  );
   for (let i = 0; i < count; i++) {
     while (i >= due) await new Promise<void>((resolve) => (wake = resolve));
     digest.checksum += await lookup(i);
@@ -157,7 +179,10 @@ function compatAwaited(variant: string): VariantImpl {
     nextTuple(): void {
       // The clock starts at the first nextTuple: submitting the topology is start-up, not steady state.
       if (state.startedAt === 0) state.startedAt = performance.now();
-      const due = state.rate === undefined ? state.count : Math.min(state.count, Math.floor(((performance.now() - state.startedAt) / 1000) * state.rate));
+      const due =
+        state.rate === undefined
+          ? state.count
+          : Math.min(state.count, Math.floor(((performance.now() - state.startedAt) / 1000) * state.rate));
       if (state.emitted < due) {
         const id = state.emitted++;
         this.collector.emit(new Values(id, state.rate === undefined ? 0 : stamp()), id);
@@ -194,7 +219,15 @@ function compatAwaited(variant: string): VariantImpl {
   });
   return {
     async run({ count, rate, latency }: RunRequest): Promise<Digest> {
-      Object.assign(state, { count, rate, startedAt: 0, emitted: 0, acked: 0, digest: { records: 0, checksum: 0 }, latency });
+      Object.assign(state, {
+        count,
+        rate,
+        startedAt: 0,
+        emitted: 0,
+        acked: 0,
+        digest: { records: 0, checksum: 0 },
+        latency,
+      });
       const done = new Promise<void>((resolve) => {
         state.check = () => {
           if (state.digest.records >= count && (variant !== 'compat-acking' || state.acked >= count)) resolve();

@@ -36,7 +36,8 @@ function reference(count: number): Digest {
 }
 
 let groupSerial = 0;
-const groupId = (variant: string): string => `stormshift-bench-${variant}-${process.pid}-${Date.now().toString(36)}-${++groupSerial}`;
+const groupId = (variant: string): string =>
+  `stormshift-bench-${variant}-${process.pid}-${Date.now().toString(36)}-${++groupSerial}`;
 
 /** Ends a source after `count` records (the runtime's Kafka source is unbounded); calls `onMark` at record `mark`. */
 function firstRecords<T>(source: Source<T>, count: number, mark: number, onMark: () => void): Source<T> {
@@ -112,14 +113,22 @@ function native(params: KafkaParams): VariantImpl {
         consumer: { maxWaitTimeInMs: 50 },
       });
       env
-        .fromSource(firstRecords(source, count, warm, () => (start = mark())), { name: 'kafka-in', nonParallel: true })
-        .map((sentence: string) => {
-          const out = transform(sentence);
-          digest.records++;
-          digest.checksum += out.length;
-          return out;
-        }, { name: 'transform' })
-        .sinkTo(kafkaSink<string>({ brokers: params.brokers, topic: params.outTopic, logLevel: 'nothing' }), { name: 'kafka-out' });
+        .fromSource(
+          firstRecords(source, count, warm, () => (start = mark())),
+          { name: 'kafka-in', nonParallel: true },
+        )
+        .map(
+          (sentence: string) => {
+            const out = transform(sentence);
+            digest.records++;
+            digest.checksum += out.length;
+            return out;
+          },
+          { name: 'transform' },
+        )
+        .sinkTo(kafkaSink<string>({ brokers: params.brokers, topic: params.outTopic, logLevel: 'nothing' }), {
+          name: 'kafka-out',
+        });
       await env.execute();
       finish(steady, start, count - warm);
       return digest;
@@ -131,7 +140,11 @@ function native(params: KafkaParams): VariantImpl {
 /** The plain loop: eachBatch → transform → one producer.send per batch, awaited. */
 function kafkajsLoop(params: KafkaParams): VariantImpl {
   const steady: Steady = { ms: undefined, records: undefined, cpuMs: undefined };
-  const kafka = new kafkajs.Kafka({ brokers: params.brokers, clientId: 'stormshift-bench', logLevel: kafkajs.logLevel.NOTHING });
+  const kafka = new kafkajs.Kafka({
+    brokers: params.brokers,
+    clientId: 'stormshift-bench',
+    logLevel: kafkajs.logLevel.NOTHING,
+  });
   let producer: Producer | undefined;
   return {
     async run({ count, warm = 0 }: RunRequest): Promise<Digest> {
@@ -218,7 +231,11 @@ const workload: WorkloadModule = {
     const outTopic = `bench-out-${Date.now().toString(36)}`;
     await started.createTopic(inTopic, 1);
     await started.createTopic(outTopic, 1);
-    const kafka = new kafkajs.Kafka({ brokers: started.brokers, clientId: 'stormshift-bench-fill', logLevel: kafkajs.logLevel.NOTHING });
+    const kafka = new kafkajs.Kafka({
+      brokers: started.brokers,
+      clientId: 'stormshift-bench-fill',
+      logLevel: kafkajs.logLevel.NOTHING,
+    });
     const producer = kafka.producer();
     await producer.connect();
     try {
@@ -232,7 +249,9 @@ const workload: WorkloadModule = {
       const [offsets] = await admin.fetchTopicOffsets(inTopic);
       await admin.disconnect();
       if (offsets?.low !== '0' || offsets.high !== String(INPUT_RECORDS)) {
-        throw new Error(`the broker kept offsets ${offsets?.low}..${offsets?.high} of the ${INPUT_RECORDS} input records (retention too small)`);
+        throw new Error(
+          `the broker kept offsets ${offsets?.low}..${offsets?.high} of the ${INPUT_RECORDS} input records (retention too small)`,
+        );
       }
     } finally {
       await producer.disconnect();
@@ -245,7 +264,8 @@ const workload: WorkloadModule = {
   },
   async create(variant: string, params: ChildParams) {
     const kafkaParams = params.extra as unknown as KafkaParams | undefined;
-    if (!kafkaParams?.brokers) throw new Error('kafka: no broker (the bench process starts one and passes it in params.extra)');
+    if (!kafkaParams?.brokers)
+      throw new Error('kafka: no broker (the bench process starts one and passes it in params.extra)');
     if (variant === 'native') return native(kafkaParams);
     if (variant === 'kafkajs-loop') return kafkajsLoop(kafkaParams);
     throw new Error(`kafka has no variant '${variant}'`);

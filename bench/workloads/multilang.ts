@@ -116,7 +116,8 @@ function multilangWordCount(variant: string): VariantImpl {
       if (level === 'error') process.stderr.write(`[multilang] ${message}\n`);
     },
   });
-  const split = (): IComponent => (variant === 'compat-ts-split' ? new TsSplit() : new PythonSplit(variant === 'compat-python-split'));
+  const split = (): IComponent =>
+    variant === 'compat-ts-split' ? new TsSplit() : new PythonSplit(variant === 'compat-python-split');
 
   return {
     async run({ count, rate, latency }: RunRequest): Promise<Digest> {
@@ -142,7 +143,11 @@ function multilangWordCount(variant: string): VariantImpl {
       builder.setBolt('split', split(), 1).shuffleGrouping('spout');
       builder.setBolt('count', new WordCount(), 1).fieldsGrouping('split', new Fields('word'));
       const name = `bench-multilang-${++serial}`;
-      const conf: Conf = { 'topology.acker.executors': 1, 'topology.max.spout.pending': 10_000, 'stormshift.multilang.code.dir': CODE_DIR };
+      const conf: Conf = {
+        'topology.acker.executors': 1,
+        'topology.max.spout.pending': 10_000,
+        'stormshift.multilang.code.dir': CODE_DIR,
+      };
       await cluster.submitTopology(name, conf, builder.createTopology());
       if (count === 0) state.check();
       await done;

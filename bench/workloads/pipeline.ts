@@ -3,7 +3,14 @@
  * hand-written loop doing the same work, in the same invocation. Records are integers; map
  * scrambles them, filter keeps three quarters, the count is per key (1024 keys) in keyed state.
  */
-import { StreamEnvironment, ValueStateDescriptor, type KeyedProcessFunction, type KeyedRuntimeContext, type Collector, type ValueState } from '../../runtime/index.ts';
+import {
+  StreamEnvironment,
+  ValueStateDescriptor,
+  type KeyedProcessFunction,
+  type KeyedRuntimeContext,
+  type Collector,
+  type ValueState,
+} from '../../runtime/index.ts';
 import { pace, stamp, type Digest, type RunRequest, type VariantImpl, type WorkloadModule } from '../harness.ts';
 
 const scramble = (x: number): number => Math.imul(x, 0x9e3779b1) >>> 0;
@@ -28,7 +35,11 @@ function native(): VariantImpl {
       const digest: Digest = { records: 0, checksum: 0 };
       const env = StreamEnvironment.create({ jobName: 'bench-pipeline' });
       env
-        .generate<number>({ generate: (i) => i, count, ...(rate !== undefined ? { ratePerSecond: rate, timestamp: stamp } : {}) })
+        .generate<number>({
+          generate: (i) => i,
+          count,
+          ...(rate !== undefined ? { ratePerSecond: rate, timestamp: stamp } : {}),
+        })
         .map(scramble, { name: 'map' })
         .filter(keep, { name: 'filter' })
         .keyBy(keyOf)
@@ -68,19 +79,24 @@ function handLoop(): VariantImpl {
       }
       let next = 0;
       await new Promise<void>((resolve) =>
-        pace(rate, count, (end) => {
-          for (; next < end; next++) {
-            const t = stamp();
-            const h = scramble(next);
-            if (!keep(h)) continue;
-            const key = keyOf(h);
-            const c = (counts.get(key) ?? 0) + 1;
-            counts.set(key, c);
-            records++;
-            checksum += c;
-            latency!.since(t);
-          }
-        }, resolve),
+        pace(
+          rate,
+          count,
+          (end) => {
+            for (; next < end; next++) {
+              const t = stamp();
+              const h = scramble(next);
+              if (!keep(h)) continue;
+              const key = keyOf(h);
+              const c = (counts.get(key) ?? 0) + 1;
+              counts.set(key, c);
+              records++;
+              checksum += c;
+              latency!.since(t);
+            }
+          },
+          resolve,
+        ),
       );
       return { records, checksum };
     },

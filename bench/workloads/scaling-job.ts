@@ -22,14 +22,25 @@ export function heavy(x: number): number {
 
 export type ScalingMessage =
   | { t: 'first'; at: number }
-  | { t: 'done'; records: number; checksum: number; lastAt: number; buckets: number[] | undefined; count: number; max: number };
+  | {
+      t: 'done';
+      records: number;
+      checksum: number;
+      lastAt: number;
+      buckets: number[] | undefined;
+      count: number;
+      max: number;
+    };
 
 export default defineJob('bench-scaling', (env, args) => {
   const count = Number(args[0]);
   const rate = args[1] ? Number(args[1]) : undefined;
   const channelName = args[2] ?? 'stormshift-bench-scaling';
   env
-    .generate<number>({ generate: (i) => i, count, ...(rate !== undefined ? { ratePerSecond: rate, timestamp: stamp } : {}) }, { name: 'ids' })
+    .generate<number>(
+      { generate: (i) => i, count, ...(rate !== undefined ? { ratePerSecond: rate, timestamp: stamp } : {}) },
+      { name: 'ids' },
+    )
     .rebalance()
     .map<[number, number]>((i) => [i, heavy(i)], { name: 'heavy', parallelism: HEAVY_PARALLELISM })
     .sinkTo(

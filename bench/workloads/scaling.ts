@@ -8,7 +8,8 @@ import { StreamEnvironment } from '../../runtime/index.ts';
 import type { Digest, RunRequest, VariantImpl, WorkloadModule } from '../harness.ts';
 import jobDefinition, { heavy, SAMPLE_EVERY, type ScalingMessage } from './scaling-job.ts';
 
-const JOB_MODULE = new URL(import.meta.url.endsWith('.ts') ? './scaling-job.ts' : './scaling-job.js', import.meta.url).href;
+const JOB_MODULE = new URL(import.meta.url.endsWith('.ts') ? './scaling-job.ts' : './scaling-job.js', import.meta.url)
+  .href;
 
 function reference(count: number): Digest {
   let checksum = (count * (count - 1)) / 2;
@@ -83,9 +84,15 @@ function bareThreads(threads: number): VariantImpl {
     });`;
   return {
     async run({ count }: RunRequest): Promise<Digest> {
-      const workers = Array.from({ length: threads }, (_, index) => new Worker(code, { eval: true, workerData: { count, index, threads, sampleEvery: SAMPLE_EVERY } }));
+      const workers = Array.from(
+        { length: threads },
+        (_, index) =>
+          new Worker(code, { eval: true, workerData: { count, index, threads, sampleEvery: SAMPLE_EVERY } }),
+      );
       try {
-        await Promise.all(workers.map((w) => new Promise((resolve, reject) => w.once('message', resolve).once('error', reject))));
+        await Promise.all(
+          workers.map((w) => new Promise((resolve, reject) => w.once('message', resolve).once('error', reject))),
+        );
         const cpu0 = process.cpuUsage();
         const t0 = performance.now();
         const parts = await Promise.all(
@@ -98,7 +105,10 @@ function bareThreads(threads: number): VariantImpl {
         steadyMs = performance.now() - t0;
         const cpu = process.cpuUsage(cpu0);
         cpuMs = (cpu.user + cpu.system) / 1000;
-        return parts.reduce((sum, part) => ({ records: sum.records + part.records, checksum: sum.checksum + part.checksum }), { records: 0, checksum: 0 });
+        return parts.reduce(
+          (sum, part) => ({ records: sum.records + part.records, checksum: sum.checksum + part.checksum }),
+          { records: 0, checksum: 0 },
+        );
       } finally {
         await Promise.all(workers.map((w) => w.terminate()));
       }

@@ -102,7 +102,11 @@ class Ranker implements KeyedProcessFunction<number, [string, number], ['tick' |
     this.counts = context.getMapState(new MapStateDescriptor<string, number>('counts'));
   }
 
-  processElement(value: [string, number], context: KeyedProcessContext<number>, out: Collector<['tick' | 'final', Ranking, number]>): void {
+  processElement(
+    value: [string, number],
+    context: KeyedProcessContext<number>,
+    out: Collector<['tick' | 'final', Ranking, number]>,
+  ): void {
     if (value[0] === END) {
       out.collect(['final', rank(this.counts.entries()), this.total]);
       return;
@@ -112,7 +116,11 @@ class Ranker implements KeyedProcessFunction<number, [string, number], ['tick' |
     this.counts.put(value[0], value[1]);
   }
 
-  onTimer(timestamp: number, context: OnTimerContext<number>, out: Collector<['tick' | 'final', Ranking, number]>): void {
+  onTimer(
+    timestamp: number,
+    context: OnTimerContext<number>,
+    out: Collector<['tick' | 'final', Ranking, number]>,
+  ): void {
     out.collect(['tick', rank(this.counts.entries()), this.total]);
     context.timerService().registerProcessingTimeTimer(timestamp + TICK_MS);
   }
@@ -148,7 +156,15 @@ let serial = 0;
 
 function compat(variant: string): VariantImpl {
   const reliable = variant !== 'compat-zero-ackers';
-  const state = { count: 0, startedAt: 0, emitted: 0, acked: 0, failed: 0, final: undefined as Digest | undefined, check: () => {} };
+  const state = {
+    count: 0,
+    startedAt: 0,
+    emitted: 0,
+    acked: 0,
+    failed: 0,
+    final: undefined as Digest | undefined,
+    check: () => {},
+  };
   let steadyMs: number | undefined;
 
   class SentenceSpout extends BaseRichSpout {
@@ -267,7 +283,8 @@ const workload: WorkloadModule = {
   variants: ['hand-loop', 'native', 'compat-acking', 'compat-zero-ackers'],
   quickVariants: ['hand-loop', 'native', 'compat-acking'],
   notApplicable: {
-    'node-streams': 'streams have no timers of their own; the tick would be a setInterval beside the pipeline, which word-count already measures',
+    'node-streams':
+      'streams have no timers of their own; the tick would be a setInterval beside the pipeline, which word-count already measures',
     rxjs: 'the same pipeline as word-count with an interval() merged in',
     'compat-checkpoint': 'word-count and the checkpoint workload measure checkpoint mode',
   },

@@ -17,7 +17,11 @@ export default defineJob('bench-word-count-workers', (env, args) => {
   const parallelism = Number(args[3] ?? 2);
   env
     .generate<string>(
-      { generate: (i) => sentenceAt(i), count, ...(rate !== undefined ? { ratePerSecond: rate, timestamp: stamp } : {}) },
+      {
+        generate: (i) => sentenceAt(i),
+        count,
+        ...(rate !== undefined ? { ratePerSecond: rate, timestamp: stamp } : {}),
+      },
       { name: 'sentences', parallelism },
     )
     .flatMap<string>(splitWords, { name: 'split', parallelism })

@@ -7,7 +7,16 @@ import { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { StreamEnvironment, type JobConfig, type SinkWriter } from '../../runtime/index.ts';
 import { RunningCount } from '../../samples/word-count/job.ts';
-import { pace, stamp, type ChildParams, type Digest, type LatencyHistogram, type RunRequest, type VariantImpl, type WorkloadModule } from '../harness.ts';
+import {
+  pace,
+  stamp,
+  type ChildParams,
+  type Digest,
+  type LatencyHistogram,
+  type RunRequest,
+  type VariantImpl,
+  type WorkloadModule,
+} from '../harness.ts';
 import { sentenceAt, splitWords, wordCountDigest } from './sentences.ts';
 
 /** A sink writer folding (word, count) updates into a digest and, when stamped, latencies. */
@@ -87,12 +96,17 @@ export function handLoopWordCount(): VariantImpl {
       };
       let next = 0;
       await new Promise<void>((resolve) =>
-        pace(rate, count, (end) => {
-          for (; next < end; next++) {
-            sentenceStamp = stamp();
-            splitWords(sentenceAt(next), onWord);
-          }
-        }, resolve),
+        pace(
+          rate,
+          count,
+          (end) => {
+            for (; next < end; next++) {
+              sentenceStamp = stamp();
+              splitWords(sentenceAt(next), onWord);
+            }
+          },
+          resolve,
+        ),
       );
       return { records, checksum };
     },
@@ -144,9 +158,14 @@ function nodeStreamsWordCount(): VariantImpl {
       type Stamped = { text: string; t: number };
       const source = new Readable({ ...objectMode, read() {} });
       let next = 0;
-      pace(rate, count, (end) => {
-        for (; next < end; next++) source.push({ text: sentenceAt(next), t: stamp() });
-      }, () => source.push(null));
+      pace(
+        rate,
+        count,
+        (end) => {
+          for (; next < end; next++) source.push({ text: sentenceAt(next), t: stamp() });
+        },
+        () => source.push(null),
+      );
       const split = new Transform({
         ...objectMode,
         transform(sentence: Stamped, _encoding, callback) {
@@ -192,7 +211,15 @@ async function workerWordCount(workers: number): Promise<VariantImpl> {
   const { default: job } = await import('./word-count-job.ts');
   const { workerJobVariant } = await import('./worker-job.ts');
   // 300k sentences (~2M words): long enough that fresh threads spend most of the run compiled.
-  return workerJobVariant(job, new URL('./word-count-job.ts', import.meta.url).href, 'bench-word-count-workers', workers, 2, ['2'], 300_000);
+  return workerJobVariant(
+    job,
+    new URL('./word-count-job.ts', import.meta.url).href,
+    'bench-word-count-workers',
+    workers,
+    2,
+    ['2'],
+    300_000,
+  );
 }
 
 /** An RxJS pipeline: the sentences → mergeMap(split) → map(count in a Map) → subscriber. */
@@ -229,9 +256,14 @@ async function rxjsWordCount(): Promise<VariantImpl> {
       }
       const source = new Observable<{ text: string; t: number }>((subscriber) => {
         let next = 0;
-        pace(rate, count, (end) => {
-          for (; next < end; next++) subscriber.next({ text: sentenceAt(next), t: stamp() });
-        }, () => subscriber.complete());
+        pace(
+          rate,
+          count,
+          (end) => {
+            for (; next < end; next++) subscriber.next({ text: sentenceAt(next), t: stamp() });
+          },
+          () => subscriber.complete(),
+        );
       });
       await new Promise<void>((resolve, reject) =>
         source
@@ -258,8 +290,10 @@ const workload: WorkloadModule = {
   variants: ['hand-loop', 'native', 'node-streams', 'rxjs', ...COMPAT_VARIANTS, ...Object.keys(WORKER_VARIANTS)],
   quickVariants: ['hand-loop', 'native', 'node-streams', 'rxjs', 'compat-acking', ...Object.keys(WORKER_VARIANTS)],
   notApplicable: {
-    'compat-1-worker': 'topology.workers is not implemented yet: compat topologies run every task on the main event loop',
-    'compat-2-workers': 'topology.workers is not implemented yet: compat topologies run every task on the main event loop',
+    'compat-1-worker':
+      'topology.workers is not implemented yet: compat topologies run every task on the main event loop',
+    'compat-2-workers':
+      'topology.workers is not implemented yet: compat topologies run every task on the main event loop',
   },
   initialCount: 1000,
   unit: 'sentences',

@@ -18,10 +18,22 @@ export function latencyWarmMs(count: number, rate: number | undefined): number |
 
 export type WorkerJobMessage =
   | { t: 'first'; at: number }
-  | { t: 'done'; records: number; checksum: number; lastAt: number; buckets: number[] | undefined; count: number; max: number };
+  | {
+      t: 'done';
+      records: number;
+      checksum: number;
+      lastAt: number;
+      buckets: number[] | undefined;
+      count: number;
+      max: number;
+    };
 
 /** A sink writer for one subtask: `fold` adds a record to the digest, the rest is reporting. */
-export function reportingWriter<T>(channelName: string, warmMs: number | undefined, fold: (value: T, digest: Digest) => void): SinkWriter<T> {
+export function reportingWriter<T>(
+  channelName: string,
+  warmMs: number | undefined,
+  fold: (value: T, digest: Digest) => void,
+): SinkWriter<T> {
   const channel = new BroadcastChannel(channelName);
   const histogram = warmMs !== undefined ? new LatencyHistogram() : undefined;
   let recordFrom = Infinity;

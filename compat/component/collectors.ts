@@ -124,11 +124,23 @@ export class OutputCollector implements IOutputCollector {
         this.delegate.emitDirect(task, Utils.DEFAULT_STREAM_ID, NO_ANCHORS, values(args[1], 'emitDirect'));
         return;
       case 3:
-        if (typeof args[1] === 'string') this.delegate.emitDirect(task, args[1], NO_ANCHORS, values(args[2], 'emitDirect'));
-        else this.delegate.emitDirect(task, Utils.DEFAULT_STREAM_ID, anchorList(args[1], 'emitDirect'), values(args[2], 'emitDirect'));
+        if (typeof args[1] === 'string')
+          this.delegate.emitDirect(task, args[1], NO_ANCHORS, values(args[2], 'emitDirect'));
+        else
+          this.delegate.emitDirect(
+            task,
+            Utils.DEFAULT_STREAM_ID,
+            anchorList(args[1], 'emitDirect'),
+            values(args[2], 'emitDirect'),
+          );
         return;
       case 4:
-        this.delegate.emitDirect(task, streamOf(args[1], 'emitDirect'), anchorList(args[2], 'emitDirect'), values(args[3], 'emitDirect'));
+        this.delegate.emitDirect(
+          task,
+          streamOf(args[1], 'emitDirect'),
+          anchorList(args[2], 'emitDirect'),
+          values(args[3], 'emitDirect'),
+        );
         return;
       default:
         throw new TypeError(`emitDirect: expected 2 to 4 arguments, got ${args.length}`);

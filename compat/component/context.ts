@@ -135,7 +135,15 @@ export class WorkerTopologyContext extends GeneralTopologyContext {
       commons?: ReadonlyMap<string, ComponentCommon>;
     } = {},
   ) {
-    super(topology, topoConf, taskToComponent, componentToSortedTasks, componentToStreamToFields, stormId, options.commons);
+    super(
+      topology,
+      topoConf,
+      taskToComponent,
+      componentToSortedTasks,
+      componentToStreamToFields,
+      stormId,
+      options.commons,
+    );
     this.workerTasks = options.workerTasks ?? [...taskToComponent.keys()].sort((x, y) => x - y);
     this.workerPort = options.workerPort ?? 6700;
     this.codeDir =
@@ -222,11 +230,13 @@ export class Timer {
   }
   time(): { stop(): number } {
     const start = performance.now();
-    return { stop: () => {
-      const d = performance.now() - start;
-      this.update(d);
-      return d;
-    } };
+    return {
+      stop: () => {
+        const d = performance.now() - start;
+        this.update(d);
+        return d;
+      },
+    };
   }
   getCount(): number {
     return this.histogram.getCount();
@@ -424,4 +434,3 @@ export class TopologyContext extends WorkerTopologyContext {
     });
   }
 }
-

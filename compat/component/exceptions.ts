@@ -25,7 +25,8 @@ export class StormException extends StormshiftError {
 export class RuntimeException extends StormException {
   constructor(message?: string | Error, options?: { cause?: unknown }) {
     // Java allows `new RuntimeException(cause)`; keep the cause and reuse its message.
-    if (message instanceof Error) super('STORM_RUNTIME_EXCEPTION', String(message), { cause: message, retriable: true });
+    if (message instanceof Error)
+      super('STORM_RUNTIME_EXCEPTION', String(message), { cause: message, retriable: true });
     else super('STORM_RUNTIME_EXCEPTION', message ?? '', { ...(options ?? {}), retriable: true });
     initName(this, new.target.name);
   }

@@ -17,7 +17,13 @@ export function javaToString(v: unknown, seen: Set<object> = new Set()): string 
     if (v instanceof Uint8Array) return `[B@${v.length}`;
     const proto = Object.getPrototypeOf(v);
     if (proto === Object.prototype || proto === null) {
-      return '{' + Object.entries(v).map(([k, x]) => `${k}=${javaToString(x, seen)}`).join(', ') + '}';
+      return (
+        '{' +
+        Object.entries(v)
+          .map(([k, x]) => `${k}=${javaToString(x, seen)}`)
+          .join(', ') +
+        '}'
+      );
     }
     return String(v);
   } finally {

@@ -52,7 +52,8 @@ function hasFn(x: unknown, name: string): boolean {
 export function classifyBolt(x: unknown): BoltKind {
   const explicit = explicitKind(x);
   if (explicit !== undefined) {
-    if (explicit === 'lambda') return (x as (...a: unknown[]) => unknown).length >= 2 ? 'lambda-bi-consumer' : 'lambda-consumer';
+    if (explicit === 'lambda')
+      return (x as (...a: unknown[]) => unknown).length >= 2 ? 'lambda-bi-consumer' : 'lambda-consumer';
     if (typeof explicit === 'string' && BOLT_KINDS.has(explicit)) return explicit as BoltKind;
     throw new IllegalArgumentException(`Unknown [STORM_KIND] for a bolt: ${String(explicit)}`);
   }

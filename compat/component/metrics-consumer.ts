@@ -25,7 +25,12 @@ export interface IErrorReporter {
 }
 
 export interface IMetricsConsumer {
-  prepare(stormConf: Conf, registrationArgument: unknown, context: TopologyContext, errorReporter: IErrorReporter): void;
+  prepare(
+    stormConf: Conf,
+    registrationArgument: unknown,
+    context: TopologyContext,
+    errorReporter: IErrorReporter,
+  ): void;
   handleDataPoints(taskInfo: TaskInfo, dataPoints: DataPoint[]): void;
   cleanup(): void;
 }

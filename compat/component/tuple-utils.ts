@@ -15,7 +15,10 @@ type ConfLike = Record<string, unknown> | Map<string, unknown>;
  */
 function putTickFrequencyIntoComponentConfig(conf: null | undefined, tickFreqSecs: number | bigint): Config;
 function putTickFrequencyIntoComponentConfig<C extends ConfLike>(conf: C, tickFreqSecs: number | bigint): C;
-function putTickFrequencyIntoComponentConfig(conf: ConfLike | null | undefined, tickFreqSecs: number | bigint): ConfLike {
+function putTickFrequencyIntoComponentConfig(
+  conf: ConfLike | null | undefined,
+  tickFreqSecs: number | bigint,
+): ConfLike {
   const target = conf ?? new Config();
   const secs = Math.trunc(Number(tickFreqSecs));
   if (secs > 0) {

@@ -106,7 +106,9 @@ export class TupleImpl implements Tuple {
     // An emit copies once and shares the copy across targets (the executor passes `fields` with
     // it, and the copy is frozen on first exposure, see getValues); only copy foreign lists.
     this.values =
-      fields !== undefined || (Object.isFrozen(values) && Object.getPrototypeOf(values) === Array.prototype) ? values : copyFrozen(values);
+      fields !== undefined || (Object.isFrozen(values) && Object.getPrototypeOf(values) === Array.prototype)
+        ? values
+        : copyFrozen(values);
   }
 
   /**

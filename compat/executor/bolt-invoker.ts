@@ -77,7 +77,10 @@ class LateEmitWarningDelegate implements IOutputCollector {
   private check(): void {
     if (this.settled && !this.warned) {
       this.warned = true;
-      this.host.log('warn', 'basic bolt emitted after execute returned: the tuple is anchored to an input already acked and will time out');
+      this.host.log(
+        'warn',
+        'basic bolt emitted after execute returned: the tuple is anchored to an input already acked and will time out',
+      );
     }
   }
   emit(streamId: string, anchors: readonly Tuple[], values: readonly unknown[]): number[] {

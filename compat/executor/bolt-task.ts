@@ -111,7 +111,9 @@ export class BoltTaskOperator extends StreamOperator<Tuple, never> implements IO
     const planned = this.run.plan.components.get(this.componentId)!.componentConf;
     this.conf = effectiveComponentConf(this.run.conf, planned, { topologyName: this.run.name });
     this.maxInflight = Math.max(1, confInt(this.conf, MAX_INFLIGHT_CONF, 1));
-    this.queueHigh = nextPowerOfTwo(Math.max(2, confInt(this.conf, CONFIG_KEYS.TOPOLOGY_EXECUTOR_RECEIVE_BUFFER_SIZE, DEFAULT_RECEIVE_BUFFER)));
+    this.queueHigh = nextPowerOfTwo(
+      Math.max(2, confInt(this.conf, CONFIG_KEYS.TOPOLOGY_EXECUTOR_RECEIVE_BUFFER_SIZE, DEFAULT_RECEIVE_BUFFER)),
+    );
     this.queueLow = this.queueHigh / 4;
     this.reporter = new ErrorReporter(this.run, this.componentId, this.taskId, this.conf);
     this.run.boltTasks.set(this.taskId, this);
@@ -123,11 +125,20 @@ export class BoltTaskOperator extends StreamOperator<Tuple, never> implements IO
     this.outputs = new TaskOutputs(this.run, this.componentId, this.taskId, ctx);
     this.collector = new OutputCollector(this);
     this.invoker = this.createInvoker(instance);
-    await runLifecycle(this, () => this.invoker.prepare(), (error) => this.crashError(error));
+    await runLifecycle(
+      this,
+      () => this.invoker.prepare(),
+      (error) => this.crashError(error),
+    );
     ctx.setOpenOrPrepareWasCalled(true);
     if (this.restored?.fields !== undefined) restoreFields(this.invoker.instance, this.restored.fields);
     if (this.restored?.invoker !== undefined) this.invoker.restore?.(this.restored.invoker);
-    if (this.invoker.afterPrepare) await runLifecycle(this, () => this.invoker.afterPrepare!(), (error) => this.crashError(error));
+    if (this.invoker.afterPrepare)
+      await runLifecycle(
+        this,
+        () => this.invoker.afterPrepare!(),
+        (error) => this.crashError(error),
+      );
     this.startTicks();
     this.ready = true;
     this.run.taskContexts.set(this.taskId, { componentId: this.componentId, context: this.topologyContext });
@@ -148,7 +159,9 @@ export class BoltTaskOperator extends StreamOperator<Tuple, never> implements IO
       return new ShellInvoker(instance as ShellBolt, this, (error) => this.crash(error));
     }
     if (this.kind !== 'rich' && this.kind !== 'shell') {
-      throw new UnsupportedOperationException(`Bolt '${this.componentId}': ${this.kind} bolts are not supported by this executor`);
+      throw new UnsupportedOperationException(
+        `Bolt '${this.componentId}': ${this.kind} bolts are not supported by this executor`,
+      );
     }
     return new RichInvoker(instance as IBolt, this);
   }
@@ -311,7 +324,11 @@ export class BoltTaskOperator extends StreamOperator<Tuple, never> implements IO
    * it is acked (its tree completes, the spout does not replay it) and the task carries on.
    */
   private divertPoison(error: unknown, tuple: Tuple): boolean {
-    if (this.context.divertPoison === undefined || !this.context.divertPoison(new UserFunctionError(this.componentId, tuple.getValues(), error))) return false;
+    if (
+      this.context.divertPoison === undefined ||
+      !this.context.divertPoison(new UserFunctionError(this.componentId, tuple.getValues(), error))
+    )
+      return false;
     this.ack(tuple);
     return true;
   }
@@ -328,7 +345,9 @@ export class BoltTaskOperator extends StreamOperator<Tuple, never> implements IO
     this.qHead = 0;
     this.releaseIdleWaiters();
     const nonRetriable = error instanceof StormshiftError && !error.retriable;
-    this.context.fail(tuple === undefined || nonRetriable ? error : new UserFunctionError(this.componentId, tuple.getValues(), error));
+    this.context.fail(
+      tuple === undefined || nonRetriable ? error : new UserFunctionError(this.componentId, tuple.getValues(), error),
+    );
   }
 
   // --- BoltHost ----------------------------------------------------------------------------------
@@ -399,17 +418,30 @@ export class BoltTaskOperator extends StreamOperator<Tuple, never> implements IO
           continue;
         }
         const tasks = grouper.chooseTasks(this.taskId, exposed(frozen));
-        for (let i = 0; i < tasks.length; i++) this.sendTo(outlet, tasks[i]!, so, frozen, tracked ? anchors : null, targets);
+        for (let i = 0; i < tasks.length; i++)
+          this.sendTo(outlet, tasks[i]!, so, frozen, tracked ? anchors : null, targets);
       }
     }
-    if (this.debug) this.run.log('info', `Emitting: ${this.componentId} ${streamId} [${frozen.map(String).join(', ')}] to ${JSON.stringify(targets)}`);
+    if (this.debug)
+      this.run.log(
+        'info',
+        `Emitting: ${this.componentId} ${streamId} [${frozen.map(String).join(', ')}] to ${JSON.stringify(targets)}`,
+      );
     if (this.hooks.length > 0) {
-      for (const h of this.hooks) h.emit?.({ values: exposed(frozen), stream: streamId, taskId: this.taskId, outTasks: targets.slice() });
+      for (const h of this.hooks)
+        h.emit?.({ values: exposed(frozen), stream: streamId, taskId: this.taskId, outTasks: targets.slice() });
     }
     return targets;
   }
 
-  private sendTo(outlet: Outlet, target: number, so: StreamOut, frozen: readonly unknown[], anchors: readonly Tuple[] | null, targets: number[]): void {
+  private sendTo(
+    outlet: Outlet,
+    target: number,
+    so: StreamOut,
+    frozen: readonly unknown[],
+    anchors: readonly Tuple[] | null,
+    targets: number[],
+  ): void {
     const fields = (so.tupleFields ??= this.topologyContext.getComponentOutputFields(this.componentId, so.streamId));
     const index = target - outlet.firstTask;
     let tuple: RoutedTuple;
@@ -418,10 +450,32 @@ export class BoltTaskOperator extends StreamOperator<Tuple, never> implements IO
       // §7.3 for the usual one anchor with one root, without building a MessageId.
       const e = rand64();
       a0.updateAckVal(e);
-      tuple = new RoutedTuple(this.topologyContext, frozen, this.componentId, this.taskId, so.streamId, UNANCHORED, index, outlet.tag, fields, a0.soleRoot(), e);
+      tuple = new RoutedTuple(
+        this.topologyContext,
+        frozen,
+        this.componentId,
+        this.taskId,
+        so.streamId,
+        UNANCHORED,
+        index,
+        outlet.tag,
+        fields,
+        a0.soleRoot(),
+        e,
+      );
     } else {
       const id = anchors === null ? UNANCHORED : tupleAnchoredMessageId(anchors);
-      tuple = new RoutedTuple(this.topologyContext, frozen, this.componentId, this.taskId, so.streamId, id, index, outlet.tag, fields);
+      tuple = new RoutedTuple(
+        this.topologyContext,
+        frozen,
+        this.componentId,
+        this.taskId,
+        so.streamId,
+        id,
+        index,
+        outlet.tag,
+        fields,
+      );
     }
     targets.push(target);
     this.stats.transferred++;

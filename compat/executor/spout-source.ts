@@ -1,5 +1,11 @@
 /** A spout component as a runtime source: one reader (spout task) per subtask. */
-import { NO_TIMESTAMP, StreamOperator, type Source, type SourceContext, type SourceReader } from '../../runtime/index.ts';
+import {
+  NO_TIMESTAMP,
+  StreamOperator,
+  type Source,
+  type SourceContext,
+  type SourceReader,
+} from '../../runtime/index.ts';
 import type { RoutedTuple } from './routed-tuple.ts';
 import type { TopologyRun } from '../translate/topology-run.ts';
 import { SpoutTask } from './spout-task.ts';
@@ -12,7 +18,9 @@ export class SpoutSource implements Source<RoutedTuple> {
   ) {}
 
   createReader(context: SourceContext): SourceReader<RoutedTuple> {
-    return new SpoutTask(this.run, this.componentId, this.spoutObject, context.subtaskIndex, () => context.signalAvailable());
+    return new SpoutTask(this.run, this.componentId, this.spoutObject, context.subtaskIndex, () =>
+      context.signalAvailable(),
+    );
   }
 }
 

@@ -86,7 +86,11 @@ export class SpoutTask
   ) {
     this.taskId = run.tasksOf(componentId)[taskIndex]!;
     const plannedConf = run.plan.components.get(componentId)!.componentConf;
-    this.conf = effectiveComponentConf(run.conf, plannedConf, { topologyName: run.name, isSpout: true, ackers: run.ackers });
+    this.conf = effectiveComponentConf(run.conf, plannedConf, {
+      topologyName: run.name,
+      isSpout: true,
+      ackers: run.ackers,
+    });
     this.stats = run.statsOf(componentId);
     this.pending = new SpoutPendingMap(run.timeoutsEnabled);
     const max = confInt(this.conf, CONFIG_KEYS.TOPOLOGY_MAX_SPOUT_PENDING, null);
@@ -100,14 +104,20 @@ export class SpoutTask
   async start(): Promise<void> {
     installSleepHook();
     this.spout = cloneComponent(this.original, 'Spout', this.componentId) as ISpout;
-    attachShellTaskLogger(this.spout, (level, message) => this.run.log(level, `${this.run.name}/${this.componentId}:${this.taskId}: ${message}`));
+    attachShellTaskLogger(this.spout, (level, message) =>
+      this.run.log(level, `${this.run.name}/${this.componentId}:${this.taskId}: ${message}`),
+    );
     this.context = topologyContextFor(this.run.topology, this.run.conf, this.run.plan, this.run.stormId, this.taskId);
     this.hooks = this.context.hooks;
     this.outputs = new TaskOutputs(this.run, this.componentId, this.taskId, this.context);
     this.collector = new SpoutOutputCollector(this);
     // A restarted task replaces its predecessor: verdicts for the old roots find no pending entry.
     this.run.spoutTasks.set(this.taskId, this);
-    await runLifecycle(this, () => this.spout.open(this.conf, this.context, this.collector), (error) => this.crash(error));
+    await runLifecycle(
+      this,
+      () => this.spout.open(this.conf, this.context, this.collector),
+      (error) => this.crash(error),
+    );
     this.context.setOpenOrPrepareWasCalled(true);
     this.opened = true;
     if (this.restoredFields !== undefined) restoreFields(this.spout, this.restoredFields);
@@ -204,7 +214,8 @@ export class SpoutTask
         this.stats.acked++;
         this.stats.completeMsTotal += latency;
         if (this.hooks.length > 0) {
-          for (const h of this.hooks) h.spoutAck?.({ messageId: p.msgId, spoutTaskId: this.taskId, completeLatencyMs: latency });
+          for (const h of this.hooks)
+            h.spoutAck?.({ messageId: p.msgId, spoutTaskId: this.taskId, completeLatencyMs: latency });
         }
         return this.invoke('ack', p.msgId);
       }
@@ -238,7 +249,8 @@ export class SpoutTask
     this.stats.failed++;
     if (this.hooks.length > 0) {
       const latency = this.run.clock.now() - p.emitTime;
-      for (const h of this.hooks) h.spoutFail?.({ messageId: p.msgId, spoutTaskId: this.taskId, failLatencyMs: latency });
+      for (const h of this.hooks)
+        h.spoutFail?.({ messageId: p.msgId, spoutTaskId: this.taskId, failLatencyMs: latency });
     }
     return this.invoke('fail', p.msgId);
   }
@@ -369,15 +381,26 @@ export class SpoutTask
         if (isThenable(r)) r.then(undefined, (e: unknown) => (this.asyncError = { error: this.crash(e) }));
       }
     }
-    if (this.debug) this.run.log('info', `Emitting: ${this.componentId} ${streamId} [${frozen.map(String).join(', ')}] to ${JSON.stringify(targets)}`);
+    if (this.debug)
+      this.run.log(
+        'info',
+        `Emitting: ${this.componentId} ${streamId} [${frozen.map(String).join(', ')}] to ${JSON.stringify(targets)}`,
+      );
     if (this.hooks.length > 0) {
-      for (const h of this.hooks) h.emit?.({ values: exposed(frozen), stream: streamId, taskId: this.taskId, outTasks: targets.slice() });
+      for (const h of this.hooks)
+        h.emit?.({ values: exposed(frozen), stream: streamId, taskId: this.taskId, outTasks: targets.slice() });
     }
     return targets;
   }
 
   /** Sends one tuple per target; returns the XOR of the edges created for `root` (0n untracked). */
-  private route(so: StreamOut, frozen: readonly unknown[], directTask: number, root: bigint | null, targets: number[]): bigint {
+  private route(
+    so: StreamOut,
+    frozen: readonly unknown[],
+    directTask: number,
+    root: bigint | null,
+    targets: number[],
+  ): bigint {
     let acc = 0n;
     if (directTask >= 0) {
       const outlet = this.outputs.direct(so, directTask);
@@ -399,13 +422,42 @@ export class SpoutTask
     return acc;
   }
 
-  private sendTo(outlet: Outlet, target: number, so: StreamOut, frozen: readonly unknown[], root: bigint | null, targets: number[]): bigint {
+  private sendTo(
+    outlet: Outlet,
+    target: number,
+    so: StreamOut,
+    frozen: readonly unknown[],
+    root: bigint | null,
+    targets: number[],
+  ): bigint {
     const edge = root === null ? 0n : rand64();
     const fields = (so.tupleFields ??= this.context.getComponentOutputFields(this.componentId, so.streamId));
     const tuple =
       root === null
-        ? new RoutedTuple(this.context, frozen, this.componentId, this.taskId, so.streamId, MessageId.makeUnanchored(), target - outlet.firstTask, outlet.tag, fields)
-        : new RoutedTuple(this.context, frozen, this.componentId, this.taskId, so.streamId, MessageId.makeUnanchored(), target - outlet.firstTask, outlet.tag, fields, root, edge);
+        ? new RoutedTuple(
+            this.context,
+            frozen,
+            this.componentId,
+            this.taskId,
+            so.streamId,
+            MessageId.makeUnanchored(),
+            target - outlet.firstTask,
+            outlet.tag,
+            fields,
+          )
+        : new RoutedTuple(
+            this.context,
+            frozen,
+            this.componentId,
+            this.taskId,
+            so.streamId,
+            MessageId.makeUnanchored(),
+            target - outlet.firstTask,
+            outlet.tag,
+            fields,
+            root,
+            edge,
+          );
     targets.push(target);
     this.stats.transferred++;
     if (this.out !== null) this.out.collect(tuple, NO_TIMESTAMP);

@@ -98,11 +98,14 @@ export class TaskOutputs {
   direct(so: StreamOut, taskId: number): Outlet | null {
     const component = this.run.plan.taskToComponent.get(taskId);
     if (component === undefined) {
-      throw new IllegalArgumentException(`emitDirect to task ${taskId}, which does not exist in topology ${this.run.name}`);
+      throw new IllegalArgumentException(
+        `emitDirect to task ${taskId}, which does not exist in topology ${this.run.name}`,
+      );
     }
     const outlet = so.byConsumer.get(component);
     if (outlet === undefined) return null;
-    if (!outlet.isDirect) throw new IllegalArgumentException('Cannot emitDirect to a task expecting a regular grouping');
+    if (!outlet.isDirect)
+      throw new IllegalArgumentException('Cannot emitDirect to a task expecting a regular grouping');
     return outlet;
   }
 }

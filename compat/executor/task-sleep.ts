@@ -47,7 +47,11 @@ export { isThenable };
  * Runs a lifecycle callback (open, prepare, initState) as `task`: `Utils.sleep` inside it counts
  * against the task, and a throw or a rejected Promise comes out as `toCrash(error)`.
  */
-export async function runLifecycle(task: SleepAccount, fn: () => unknown, toCrash: (error: unknown) => unknown): Promise<void> {
+export async function runLifecycle(
+  task: SleepAccount,
+  fn: () => unknown,
+  toCrash: (error: unknown) => unknown,
+): Promise<void> {
   const prev = enterTask(task);
   let result: unknown;
   try {

@@ -85,7 +85,8 @@ export class WindowedInvoker implements BoltInvoker {
   afterPrepare(): unknown {
     const ctx = this.host.topologyContext;
     const inputStreams: string[] = [];
-    for (const gsid of ctx.getThisSources().keys()) if (gsid.get_streamId() !== '$checkpoint') inputStreams.push(gsid.key());
+    for (const gsid of ctx.getThisSources().keys())
+      if (gsid.get_streamId() !== '$checkpoint') inputStreams.push(gsid.key());
     const wm = new WindowManager<Tuple>({
       spec: this.spec,
       inputStreams,
@@ -129,7 +130,12 @@ export class WindowedInvoker implements BoltInvoker {
     if (TupleUtils.isTick(input)) return undefined;
     const wm = this.wm!;
     return this.settle(() => {
-      if (this.eventTime) wm.add(input, this.instance.getTimestampExtractor()!.extractTimestamp(input), input.getSourceGlobalStreamId().key());
+      if (this.eventTime)
+        wm.add(
+          input,
+          this.instance.getTimestampExtractor()!.extractTimestamp(input),
+          input.getSourceGlobalStreamId().key(),
+        );
       else wm.add(input, this.host.now());
     });
   }

@@ -13,7 +13,14 @@ export {
   type KafkaSpoutRetryService,
   type KafkaSpoutMessageId,
 } from './kafka-spout.ts';
-export { KafkaBolt, DefaultTopicSelector, FieldNameTopicSelector, FieldNameBasedTupleToKafkaMapper, type KafkaTopicSelector, type TupleToKafkaMapper } from './kafka-bolt.ts';
+export {
+  KafkaBolt,
+  DefaultTopicSelector,
+  FieldNameTopicSelector,
+  FieldNameBasedTupleToKafkaMapper,
+  type KafkaTopicSelector,
+  type TupleToKafkaMapper,
+} from './kafka-bolt.ts';
 export {
   RedisLookupBolt,
   RedisStoreBolt,

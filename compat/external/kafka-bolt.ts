@@ -77,7 +77,10 @@ function toWire(v: unknown): string | Buffer | null {
   return typeof v === 'object' ? JSON.stringify(v) : String(v);
 }
 
-const live = new WeakMap<KafkaBolt, { producer: Producer; collector: OutputCollector; queue: Queued[]; scheduled: boolean; componentId: string }>();
+const live = new WeakMap<
+  KafkaBolt,
+  { producer: Producer; collector: OutputCollector; queue: Queued[]; scheduled: boolean; componentId: string }
+>();
 
 export class KafkaBolt<K = unknown, V = unknown> extends BaseTickTupleAwareRichBolt {
   declare private boltSpecifiedProperties: Record<string, string>;
@@ -90,7 +93,8 @@ export class KafkaBolt<K = unknown, V = unknown> extends BaseTickTupleAwareRichB
     super();
     // Configuration, not state: non-enumerable so checkpoint snapshots (enumerable fields) skip it
     // while R9's per-task clone still copies it.
-    const hidden = (key: string, value: unknown): void => void Object.defineProperty(this, key, { value, enumerable: false, writable: true });
+    const hidden = (key: string, value: unknown): void =>
+      void Object.defineProperty(this, key, { value, enumerable: false, writable: true });
     hidden('boltSpecifiedProperties', {});
     hidden('topicSelector', undefined);
     hidden('mapper', new FieldNameBasedTupleToKafkaMapper<K, V>());
@@ -122,10 +126,21 @@ export class KafkaBolt<K = unknown, V = unknown> extends BaseTickTupleAwareRichB
   async prepare(_conf: Conf, context: TopologyContext, collector: OutputCollector): Promise<void> {
     if (!this.topicSelector) throw new IllegalArgumentException('KafkaBolt: withTopicSelector(...) is required');
     const props = this.boltSpecifiedProperties;
-    const servers = (props['bootstrap.servers'] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-    if (servers.length === 0) throw new IllegalArgumentException("KafkaBolt: producer property 'bootstrap.servers' is required");
-    const kafka = createKafka({ brokers: servers, ...(props['client.id'] ? { clientId: props['client.id'] } : {}) }, 'stormshift-kafka-bolt', { retries: 5, initialRetryTime: 100, maxRetryTime: 2000 });
-    const producer = kafka.producer({ allowAutoTopicCreation: false, ...(props['enable.idempotence'] === 'true' ? { idempotent: true, maxInFlightRequests: 1 } : {}) });
+    const servers = (props['bootstrap.servers'] ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+    if (servers.length === 0)
+      throw new IllegalArgumentException("KafkaBolt: producer property 'bootstrap.servers' is required");
+    const kafka = createKafka(
+      { brokers: servers, ...(props['client.id'] ? { clientId: props['client.id'] } : {}) },
+      'stormshift-kafka-bolt',
+      { retries: 5, initialRetryTime: 100, maxRetryTime: 2000 },
+    );
+    const producer = kafka.producer({
+      allowAutoTopicCreation: false,
+      ...(props['enable.idempotence'] === 'true' ? { idempotent: true, maxInFlightRequests: 1 } : {}),
+    });
     await producer.connect();
     live.set(this, { producer, collector, queue: [], scheduled: false, componentId: context.getThisComponentId() });
   }
@@ -137,7 +152,12 @@ export class KafkaBolt<K = unknown, V = unknown> extends BaseTickTupleAwareRichB
       l.collector.ack(tuple);
       return;
     }
-    const queued: Queued = { tuple, topic, key: toWire(this.mapper.getKeyFromTuple(tuple)), value: toWire(this.mapper.getMessageFromTuple(tuple)) };
+    const queued: Queued = {
+      tuple,
+      topic,
+      key: toWire(this.mapper.getKeyFromTuple(tuple)),
+      value: toWire(this.mapper.getMessageFromTuple(tuple)),
+    };
     if (!this.async) return this.send(l, [queued]);
     l.queue.push(queued);
     if (this.fireAndForget) l.collector.ack(tuple);
@@ -163,7 +183,10 @@ export class KafkaBolt<K = unknown, V = unknown> extends BaseTickTupleAwareRichB
     try {
       await l.producer.sendBatch({
         acks: acks === 0 || acks === 1 ? acks : -1,
-        topicMessages: [...byTopic].map(([topic, qs]) => ({ topic, messages: qs.map((q) => ({ key: q.key, value: q.value })) })),
+        topicMessages: [...byTopic].map(([topic, qs]) => ({
+          topic,
+          messages: qs.map((q) => ({ key: q.key, value: q.value })),
+        })),
       });
       if (!this.fireAndForget) for (const q of batch) l.collector.ack(q.tuple);
     } catch (error) {

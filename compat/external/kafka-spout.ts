@@ -128,7 +128,10 @@ export class KafkaSpoutRetryExponentialBackoff implements KafkaSpoutRetryService
   ) {}
   delayMs(numFails: number): number {
     if (numFails > this.maxRetries) return -1;
-    return Math.min(this.initialDelay.lengthMs + this.delayPeriod.lengthMs * 2 ** (numFails - 1), this.maxDelay.lengthMs);
+    return Math.min(
+      this.initialDelay.lengthMs + this.delayPeriod.lengthMs * 2 ** (numFails - 1),
+      this.maxDelay.lengthMs,
+    );
   }
 }
 
@@ -149,7 +152,12 @@ class KafkaSpoutConfigBuilder {
   private processingGuarantee = ProcessingGuarantee.AT_LEAST_ONCE;
   private firstPollOffsetStrategy = FirstPollOffsetStrategy.UNCOMMITTED_EARLIEST;
   private translator: RecordTranslator<unknown, unknown> = new DefaultRecordTranslator();
-  private retry: KafkaSpoutRetryService = new KafkaSpoutRetryExponentialBackoff(TimeInterval.seconds(0), TimeInterval.milliSeconds(2), Number.MAX_SAFE_INTEGER, TimeInterval.seconds(10));
+  private retry: KafkaSpoutRetryService = new KafkaSpoutRetryExponentialBackoff(
+    TimeInterval.seconds(0),
+    TimeInterval.milliSeconds(2),
+    Number.MAX_SAFE_INTEGER,
+    TimeInterval.seconds(10),
+  );
   private maxUncommittedOffsets = 10_000_000;
   private offsetCommitPeriodMs = 30_000;
 
@@ -171,10 +179,19 @@ class KafkaSpoutConfigBuilder {
     return this;
   }
   setRecordTranslator(translator: RecordTranslator<any, any>): this;
-  setRecordTranslator(func: (record: ConsumerRecord<any, any>) => unknown[] | null, fields: Fields, stream?: string): this;
-  setRecordTranslator(a: RecordTranslator<any, any> | ((record: ConsumerRecord<any, any>) => unknown[] | null), fields?: Fields, stream?: string): this {
+  setRecordTranslator(
+    func: (record: ConsumerRecord<any, any>) => unknown[] | null,
+    fields: Fields,
+    stream?: string,
+  ): this;
+  setRecordTranslator(
+    a: RecordTranslator<any, any> | ((record: ConsumerRecord<any, any>) => unknown[] | null),
+    fields?: Fields,
+    stream?: string,
+  ): this {
     if (typeof a === 'function') {
-      if (!(fields instanceof Fields)) throw new IllegalArgumentException('setRecordTranslator(func, fields): fields are required');
+      if (!(fields instanceof Fields))
+        throw new IllegalArgumentException('setRecordTranslator(func, fields): fields are required');
       this.translator = new SimpleRecordTranslator(a, fields, stream);
     } else {
       this.translator = a;
@@ -194,7 +211,10 @@ class KafkaSpoutConfigBuilder {
     return this;
   }
   build(): KafkaSpoutConfig {
-    const servers = this.bootstrapServers.split(',').map((s) => s.trim()).filter(Boolean);
+    const servers = this.bootstrapServers
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     if (servers.length === 0) throw new IllegalArgumentException('bootstrap servers must not be empty');
     return {
       bootstrapServers: servers,
@@ -212,7 +232,8 @@ class KafkaSpoutConfigBuilder {
 
 export const KafkaSpoutConfig = {
   builder(bootstrapServers: string, ...topics: Array<string | string[] | RegExp>): KafkaSpoutConfigBuilder {
-    if (topics.length === 1 && topics[0] instanceof RegExp) return new KafkaSpoutConfigBuilder(bootstrapServers, topics[0]);
+    if (topics.length === 1 && topics[0] instanceof RegExp)
+      return new KafkaSpoutConfigBuilder(bootstrapServers, topics[0]);
     const names = topics.flat().filter((t): t is string => typeof t === 'string');
     if (names.length === 0) throw new IllegalArgumentException('KafkaSpoutConfig.builder needs at least one topic');
     return new KafkaSpoutConfigBuilder(bootstrapServers, names);
@@ -268,7 +289,8 @@ export class KafkaSpout extends BaseRichSpout {
   }
 
   declareOutputFields(declarer: OutputFieldsDeclarer): void {
-    for (const stream of this.kafkaSpoutConfig.translator.streams()) declarer.declareStream(stream, this.kafkaSpoutConfig.translator.getFieldsFor(stream));
+    for (const stream of this.kafkaSpoutConfig.translator.streams())
+      declarer.declareStream(stream, this.kafkaSpoutConfig.translator.getFieldsFor(stream));
   }
 
   async open(conf: Conf, context: TopologyContext, collector: SpoutOutputCollector): Promise<void> {
@@ -287,8 +309,16 @@ export class KafkaSpout extends BaseRichSpout {
         ...(c.props['client.id'] ? { clientId: c.props['client.id'] } : {}),
         // storm-kafka-client 2.x assigns partitions round-robin over the spout's tasks by default.
         assignment: 'static',
-        startFrom: first === FirstPollOffsetStrategy.EARLIEST ? 'earliest' : first === FirstPollOffsetStrategy.LATEST ? 'latest' : 'committed',
-        resetTo: first === FirstPollOffsetStrategy.UNCOMMITTED_LATEST || c.props['auto.offset.reset'] === 'latest' ? 'latest' : 'earliest',
+        startFrom:
+          first === FirstPollOffsetStrategy.EARLIEST
+            ? 'earliest'
+            : first === FirstPollOffsetStrategy.LATEST
+              ? 'latest'
+              : 'committed',
+        resetTo:
+          first === FirstPollOffsetStrategy.UNCOMMITTED_LATEST || c.props['auto.offset.reset'] === 'latest'
+            ? 'latest'
+            : 'earliest',
         commitOffsets: false,
         deserializer: (r: KafkaConsumerRecord) =>
           new ConsumerRecord<unknown, unknown>(
@@ -357,7 +387,11 @@ export class KafkaSpout extends BaseRichSpout {
     const l = this.state();
     const c = this.kafkaSpoutConfig;
     const now = Date.now();
-    if (c.processingGuarantee !== ProcessingGuarantee.AT_MOST_ONCE && now - l.lastCommit >= c.offsetCommitPeriodMs && l.committing === undefined) {
+    if (
+      c.processingGuarantee !== ProcessingGuarantee.AT_MOST_ONCE &&
+      now - l.lastCommit >= c.offsetCommitPeriodMs &&
+      l.committing === undefined
+    ) {
       l.lastCommit = now;
       l.committing = this.commit(l).finally(() => (l.committing = undefined));
     }
@@ -369,9 +403,13 @@ export class KafkaSpout extends BaseRichSpout {
       this.emit(l, record, retry.id);
       return;
     }
-    if (c.processingGuarantee === ProcessingGuarantee.AT_LEAST_ONCE && this.uncommitted() >= c.maxUncommittedOffsets) return;
+    if (c.processingGuarantee === ProcessingGuarantee.AT_LEAST_ONCE && this.uncommitted() >= c.maxUncommittedOffsets)
+      return;
     let record: ConsumerRecord<unknown, unknown> | undefined;
-    const output: SourceOutput<ConsumerRecord<unknown, unknown>> = { collect: (r) => void (record = r), emitWatermark() {} };
+    const output: SourceOutput<ConsumerRecord<unknown, unknown>> = {
+      collect: (r) => void (record = r),
+      emitWatermark() {},
+    };
     const polled = l.reader.poll(output, 1);
     // Only a dead-letter send makes the reader's poll async; the spout configures none.
     if (typeof polled !== 'string') return polled.then(() => undefined);
@@ -466,13 +504,20 @@ export class KafkaSpout extends BaseRichSpout {
     const l = live.get(this);
     live.delete(this);
     if (!l) return;
-    const final = this.kafkaSpoutConfig.processingGuarantee === ProcessingGuarantee.AT_MOST_ONCE ? Promise.resolve() : (l.committing ?? Promise.resolve()).then(() => this.commit(l));
+    const final =
+      this.kafkaSpoutConfig.processingGuarantee === ProcessingGuarantee.AT_MOST_ONCE
+        ? Promise.resolve()
+        : (l.committing ?? Promise.resolve()).then(() => this.commit(l));
     void final.finally(() => l.reader.close());
   }
 
   override deactivate(): void {
     const l = live.get(this);
-    if (l && l.committing === undefined && this.kafkaSpoutConfig.processingGuarantee !== ProcessingGuarantee.AT_MOST_ONCE) {
+    if (
+      l &&
+      l.committing === undefined &&
+      this.kafkaSpoutConfig.processingGuarantee !== ProcessingGuarantee.AT_MOST_ONCE
+    ) {
       l.committing = this.commit(l).finally(() => (l.committing = undefined));
     }
   }

@@ -102,11 +102,18 @@ export class JedisPoolConfig {
   /** A config from `redis://host:port[/db]` (a stormshift convenience, e.g. for REDIS_URL). */
   static fromUrl(url: string): JedisPoolConfig {
     const u = new URL(url);
-    return new JedisPoolConfig(u.hostname, Number(u.port || 6379), 2000, u.password ? decodeURIComponent(u.password) : null, Number(u.pathname.slice(1) || 0));
+    return new JedisPoolConfig(
+      u.hostname,
+      Number(u.port || 6379),
+      2000,
+      u.password ? decodeURIComponent(u.password) : null,
+      Number(u.pathname.slice(1) || 0),
+    );
   }
 }
 
-const hidden = (target: object, key: string, value: unknown): void => void Object.defineProperty(target, key, { value, enumerable: false, writable: true });
+const hidden = (target: object, key: string, value: unknown): void =>
+  void Object.defineProperty(target, key, { value, enumerable: false, writable: true });
 
 const lookups = new WeakMap<RedisLookupBolt, { lookup: RedisLookup<Tuple, unknown>; collector: OutputCollector }>();
 

@@ -31,7 +31,9 @@ const MULTILANG_CODE_DIR = 'stormshift.multilang.code.dir';
 
 /** A JS/TS class named `path#Export` (default export when `#` is absent and the path is a module). */
 function isModuleRef(className: string): boolean {
-  return className.includes('#') || /^\.{1,2}\//.test(className) || isAbsolute(className) || /\.[cm]?[jt]s$/.test(className);
+  return (
+    className.includes('#') || /^\.{1,2}\//.test(className) || isAbsolute(className) || /\.[cm]?[jt]s$/.test(className)
+  );
 }
 
 class Context {
@@ -48,15 +50,24 @@ class Context {
     let mod = this.modules.get(path);
     if (mod === undefined) {
       try {
-        mod = (await import(/^\.{1,2}\//.test(spec) || isAbsolute(spec) ? pathToFileURL(path).href : path)) as Record<string, unknown>;
+        mod = (await import(/^\.{1,2}\//.test(spec) || isAbsolute(spec) ? pathToFileURL(path).href : path)) as Record<
+          string,
+          unknown
+        >;
       } catch (error) {
-        throw new FluxException(`cannot load module '${spec}' for className '${className}': ${(error as Error).message}`, where);
+        throw new FluxException(
+          `cannot load module '${spec}' for className '${className}': ${(error as Error).message}`,
+          where,
+        );
       }
       this.modules.set(path, mod);
     }
     const exported = mod[exportName];
     if (exported === undefined) {
-      throw new FluxException(`module '${spec}' has no export '${exportName}' (it exports: ${Object.keys(mod).join(', ') || 'nothing'})`, where);
+      throw new FluxException(
+        `module '${spec}' has no export '${exportName}' (it exports: ${Object.keys(mod).join(', ') || 'nothing'})`,
+        where,
+      );
     }
     return exported;
   }
@@ -104,15 +115,24 @@ async function buildObject(def: ObjectDef, ctx: Context): Promise<object> {
     if (def.factory !== undefined) {
       const f = (exported as Record<string, unknown>)[def.factory];
       if (typeof f !== 'function') {
-        throw new FluxException(`Couldn't find a suitable static method '${def.factory}' for class '${def.className}'`, def.where);
+        throw new FluxException(
+          `Couldn't find a suitable static method '${def.factory}' for class '${def.className}'`,
+          def.where,
+        );
       }
-      obj = (await (f as (...a: unknown[]) => unknown).apply(exported, ctx.resolveArgs(def.factoryArgs, def.where))) as object;
+      obj = (await (f as (...a: unknown[]) => unknown).apply(
+        exported,
+        ctx.resolveArgs(def.factoryArgs, def.where),
+      )) as object;
     } else if (typeof exported === 'function' && !isNonClassFunction(exported)) {
       obj = new (exported as new (...a: unknown[]) => object)(...args);
     } else if (args.length === 0 && exported !== null && typeof exported === 'object') {
       obj = exported;
     } else {
-      throw new FluxException(`'${def.className}' is not a class (export a class, or use factory: with a static method)`, def.where);
+      throw new FluxException(
+        `'${def.className}' is not a class (export a class, or use factory: with a static method)`,
+        def.where,
+      );
     }
   } else {
     java = JAVA_CLASSES[def.className];
@@ -128,7 +148,8 @@ async function buildObject(def: ObjectDef, ctx: Context): Promise<object> {
         }
         obj = f(ctx.resolveArgs(def.factoryArgs, def.where));
       } else {
-        if (java.construct === undefined) throw new FluxException(`class '${def.className}' has no constructor Flux can call`, def.where);
+        if (java.construct === undefined)
+          throw new FluxException(`class '${def.className}' has no constructor Flux can call`, def.where);
         obj = java.construct(args);
       }
     } catch (error) {
@@ -140,7 +161,10 @@ async function buildObject(def: ObjectDef, ctx: Context): Promise<object> {
     }
   }
   if (obj === null || obj === undefined || typeof obj !== 'object') {
-    throw new FluxException(`'${def.className}' produced ${obj === null ? 'null' : typeof obj}, not an object`, def.where);
+    throw new FluxException(
+      `'${def.className}' produced ${obj === null ? 'null' : typeof obj}, not an object`,
+      def.where,
+    );
   }
   for (const p of def.properties ?? []) {
     const value = p.ref !== undefined ? ctx.ref(p.ref, def.where) : p.value;
@@ -149,14 +173,21 @@ async function buildObject(def: ObjectDef, ctx: Context): Promise<object> {
     if (java?.methods?.[setter]?.(obj, [value])) continue;
     if (typeof target[setter] === 'function') (target[setter] as (v: unknown) => unknown).call(obj, value);
     else if (p.name in target) target[p.name] = value;
-    else throw new FluxException(`no setter '${setter}' or public field '${p.name}' in class '${def.className}' (${className(obj)})`, def.where);
+    else
+      throw new FluxException(
+        `no setter '${setter}' or public field '${p.name}' in class '${def.className}' (${className(obj)})`,
+        def.where,
+      );
   }
   for (const m of def.configMethods ?? []) {
     const margs = ctx.resolveArgs(m.args, def.where);
     if (java?.methods?.[m.name]?.(obj, margs)) continue;
     const fn = (obj as Record<string, unknown>)[m.name];
     if (typeof fn !== 'function') {
-      throw new FluxException(`Unable to find configuration method '${m.name}' in class '${def.className}' with arguments ${JSON.stringify(m.args ?? [])}.`, def.where);
+      throw new FluxException(
+        `Unable to find configuration method '${m.name}' in class '${def.className}' with arguments ${JSON.stringify(m.args ?? [])}.`,
+        def.where,
+      );
     }
     await (fn as (...a: unknown[]) => unknown).apply(obj, margs);
   }
@@ -167,9 +198,18 @@ function hasFn(o: unknown, name: string): boolean {
   return o !== null && typeof o === 'object' && typeof (o as Record<string, unknown>)[name] === 'function';
 }
 
-function applyVertex(declarer: { setNumTasks(n: number): unknown; setMemoryLoad(a: number, b?: number): unknown; setCPULoad(n: number): unknown; addConfigurations(c: Conf): unknown }, v: VertexDef): void {
+function applyVertex(
+  declarer: {
+    setNumTasks(n: number): unknown;
+    setMemoryLoad(a: number, b?: number): unknown;
+    setCPULoad(n: number): unknown;
+    addConfigurations(c: Conf): unknown;
+  },
+  v: VertexDef,
+): void {
   if (v.onHeapMemoryLoad !== undefined && v.onHeapMemoryLoad > -1) {
-    if (v.offHeapMemoryLoad !== undefined && v.offHeapMemoryLoad > -1) declarer.setMemoryLoad(v.onHeapMemoryLoad, v.offHeapMemoryLoad);
+    if (v.offHeapMemoryLoad !== undefined && v.offHeapMemoryLoad > -1)
+      declarer.setMemoryLoad(v.onHeapMemoryLoad, v.offHeapMemoryLoad);
     else declarer.setMemoryLoad(v.onHeapMemoryLoad);
   }
   if (v.cpuLoad !== undefined && v.cpuLoad > -1) declarer.setCPULoad(v.cpuLoad);
@@ -187,17 +227,21 @@ export function validateFluxDef(def: TopologyDef): void {
     );
   }
   if (def.topologySource !== undefined) return;
-  if (def.spouts.length === 0) throw new FluxException('a Flux topology needs at least one spout (or a topologySource)', def.file);
+  if (def.spouts.length === 0)
+    throw new FluxException('a Flux topology needs at least one spout (or a topologySource)', def.file);
   const spouts = new Set(def.spouts.map((s) => s.id));
   const bolts = new Set(def.bolts.map((b) => b.id));
   for (const s of def.streams) {
     const label = `stream '${s.name ?? `${s.from} --> ${s.to}`}'`;
     if (!spouts.has(s.from) && !bolts.has(s.from)) {
-      throw new FluxException(`${label}: no spout or bolt with id '${s.from}' (from); defined: ${[...spouts, ...bolts].join(', ')}`, s.where);
+      throw new FluxException(
+        `${label}: no spout or bolt with id '${s.from}' (from); defined: ${[...spouts, ...bolts].join(', ')}`,
+        s.where,
+      );
     }
     if (!bolts.has(s.to)) {
       throw new FluxException(
-        `${label}: no bolt with id '${s.to}' (to)${spouts.has(s.to) ? ": it is a spout, and a spout cannot subscribe to a stream" : ''}; bolts: ${[...bolts].join(', ') || 'none'}`,
+        `${label}: no bolt with id '${s.to}' (to)${spouts.has(s.to) ? ': it is a spout, and a spout cannot subscribe to a stream' : ''}; bolts: ${[...bolts].join(', ') || 'none'}`,
         s.where,
       );
     }
@@ -249,23 +293,27 @@ export async function buildFluxTopology(def: TopologyDef): Promise<FluxTopology>
     const ts = def.topologySource;
     const source = await buildObject(ts, ctx);
     const method = (source as Record<string, unknown>)[ts.methodName];
-    if (typeof method !== 'function') throw new FluxException(`Unable to find method '${ts.methodName}' method in class: ${ts.className}`, ts.where);
+    if (typeof method !== 'function')
+      throw new FluxException(`Unable to find method '${ts.methodName}' method in class: ${ts.className}`, ts.where);
     const config = new Config();
     Object.assign(config, conf);
     const result = await (method as (c: Conf) => unknown).call(source, config);
-    if (!(result instanceof StormTopology)) throw new FluxException(`${ts.className}.${ts.methodName}(config) did not return a StormTopology`, ts.where);
+    if (!(result instanceof StormTopology))
+      throw new FluxException(`${ts.className}.${ts.methodName}(config) did not return a StormTopology`, ts.where);
     topology = result;
   } else {
     const builder = new TopologyBuilder();
     for (const s of def.spouts) {
       const spout = await buildObject(s, ctx);
-      if (!hasFn(spout, 'nextTuple')) throw new FluxException(`Class does not appear to be a spout: ${s.className}`, s.where);
+      if (!hasFn(spout, 'nextTuple'))
+        throw new FluxException(`Class does not appear to be a spout: ${s.className}`, s.where);
       applyVertex(builder.setSpout(s.id, spout as never, s.parallelism), s);
     }
     const bolts = new Map<string, { def: VertexDef; bolt: object }>();
     for (const b of def.bolts) {
       const bolt = await buildObject(b, ctx);
-      if (!hasFn(bolt, 'execute')) throw new FluxException(`Class does not appear to be a bolt: ${b.className}`, b.where);
+      if (!hasFn(bolt, 'execute'))
+        throw new FluxException(`Class does not appear to be a bolt: ${b.className}`, b.where);
       bolts.set(b.id, { def: b, bolt });
     }
     const declarers = new Map<string, BoltDeclarer>();
@@ -280,7 +328,11 @@ export async function buildFluxTopology(def: TopologyDef): Promise<FluxTopology>
       let grouping: unknown;
       if (s.grouping.type === 'CUSTOM') {
         grouping = await buildObject(s.grouping.customClass!, ctx);
-        if (!hasFn(grouping, 'chooseTasks')) throw new FluxException(`${s.grouping.customClass!.className} is not a CustomStreamGrouping (no chooseTasks)`, s.where);
+        if (!hasFn(grouping, 'chooseTasks'))
+          throw new FluxException(
+            `${s.grouping.customClass!.className} is not a CustomStreamGrouping (no chooseTasks)`,
+            s.where,
+          );
       }
       try {
         subscribe(declarer, s, grouping);
@@ -289,7 +341,8 @@ export async function buildFluxTopology(def: TopologyDef): Promise<FluxTopology>
       }
     }
     for (const b of def.bolts) {
-      if (!declarers.has(b.id)) ctx.warnings.push(`bolt '${b.id}' has no incoming stream, so it is not part of the topology (as in Flux)`);
+      if (!declarers.has(b.id))
+        ctx.warnings.push(`bolt '${b.id}' has no incoming stream, so it is not part of the topology (as in Flux)`);
     }
     for (const h of def.workerHooks) builder.addWorkerHook((await buildObject(h, ctx)) as never);
     topology = builder.createTopology();
@@ -318,8 +371,11 @@ export function formatFluxTopology(ft: FluxTopology): string {
     lines.push('--------------- STREAMS ---------------');
     for (const s of d.streams) {
       const g = s.grouping;
-      const detail = g.type === 'FIELDS' ? `(${g.args!.join(', ')})` : g.type === 'CUSTOM' ? `(${g.customClass!.className})` : '';
-      lines.push(`${s.from}${g.streamId !== undefined && g.streamId !== 'default' ? `:${g.streamId}` : ''} --${g.type}${detail}--> ${s.to}`);
+      const detail =
+        g.type === 'FIELDS' ? `(${g.args!.join(', ')})` : g.type === 'CUSTOM' ? `(${g.customClass!.className})` : '';
+      lines.push(
+        `${s.from}${g.streamId !== undefined && g.streamId !== 'default' ? `:${g.streamId}` : ''} --${g.type}${detail}--> ${s.to}`,
+      );
     }
     if (d.workerHooks.length > 0) {
       lines.push('--------------- WORKER HOOKS ---------------');

@@ -1,6 +1,15 @@
 /** Flux's YAML model (org.apache.storm.flux.model), as plain data. */
 
-export const GROUPING_TYPES = ['ALL', 'CUSTOM', 'DIRECT', 'SHUFFLE', 'LOCAL_OR_SHUFFLE', 'FIELDS', 'GLOBAL', 'NONE'] as const;
+export const GROUPING_TYPES = [
+  'ALL',
+  'CUSTOM',
+  'DIRECT',
+  'SHUFFLE',
+  'LOCAL_OR_SHUFFLE',
+  'FIELDS',
+  'GLOBAL',
+  'NONE',
+] as const;
 export type GroupingType = (typeof GROUPING_TYPES)[number];
 
 /** A constructor / method argument: a value, `{ref: id}` or `{reflist: [ids]}`. */

@@ -40,7 +40,8 @@ export function parseProperties(text: string): Record<string, string> {
   for (let i = 0; i < lines.length; i++) {
     let line = lines[i]!.replace(/^\s+/, '');
     if (line === '' || line.startsWith('#') || line.startsWith('!')) continue;
-    while (/(^|[^\\])(\\\\)*\\$/.test(line) && i + 1 < lines.length) line = line.slice(0, -1) + lines[++i]!.replace(/^\s+/, '');
+    while (/(^|[^\\])(\\\\)*\\$/.test(line) && i + 1 < lines.length)
+      line = line.slice(0, -1) + lines[++i]!.replace(/^\s+/, '');
     const m = /^((?:\\.|[^=:\s])+)\s*[=:\s]\s*(.*)$/.exec(line);
     const key = (m ? m[1]! : line).replace(/\\(.)/g, '$1');
     out[key] = m ? m[2]!.replace(/\\(.)/g, (_s, c: string) => ({ t: '\t', n: '\n', r: '\r' })[c] ?? c) : '';
@@ -59,7 +60,9 @@ export function substitute(text: string, props: Record<string, string>, options:
     if (v.startsWith('ENV-')) {
       value = options.envFilter ? env[v.slice(4)] : undefined;
     } else if (list !== null && props[list[1]!] !== undefined) {
-      const items = props[list[1]!]!.trim().replace(/^\[|\]$/g, '').split(',');
+      const items = props[list[1]!]!.trim()
+        .replace(/^\[|\]$/g, '')
+        .split(',');
       const item = items[Number(list[2])];
       value = item === undefined ? undefined : item.trim().replace(/^["']|["']$/g, '');
     } else {
@@ -115,7 +118,8 @@ function list(ctx: Ctx, path: Array<string | number>, v: unknown, what: string):
 
 function int(ctx: Ctx, path: Array<string | number>, v: unknown, what: string): number | undefined {
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'number' || !Number.isInteger(v)) fail(ctx, path, `${what} must be an integer, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'number' || !Number.isInteger(v))
+    fail(ctx, path, `${what} must be an integer, got ${JSON.stringify(v)}`);
   return v;
 }
 
@@ -123,9 +127,11 @@ function objectDef(ctx: Ctx, path: Array<string | number>, raw: unknown, what: s
   if (!isPlainObject(raw)) fail(ctx, path, `${what} must be a map`);
   const className = str(ctx, [...path, 'className'], raw.className, `${what}: className`)!;
   const def: ObjectDef = { className, where: where(ctx, nodeAt(ctx, path)) };
-  if (raw.constructorArgs !== undefined) def.constructorArgs = list(ctx, [...path, 'constructorArgs'], raw.constructorArgs, `${what}: constructorArgs`);
+  if (raw.constructorArgs !== undefined)
+    def.constructorArgs = list(ctx, [...path, 'constructorArgs'], raw.constructorArgs, `${what}: constructorArgs`);
   if (raw.factory !== undefined) def.factory = str(ctx, [...path, 'factory'], raw.factory, `${what}: factory`);
-  if (raw.factoryArgs !== undefined) def.factoryArgs = list(ctx, [...path, 'factoryArgs'], raw.factoryArgs, `${what}: factoryArgs`);
+  if (raw.factoryArgs !== undefined)
+    def.factoryArgs = list(ctx, [...path, 'factoryArgs'], raw.factoryArgs, `${what}: factoryArgs`);
   const props = list(ctx, [...path, 'properties'], raw.properties, `${what}: properties`);
   if (props.length > 0) {
     def.properties = props.map((p, i): PropertyDef => {
@@ -142,7 +148,9 @@ function objectDef(ctx: Ctx, path: Array<string | number>, raw: unknown, what: s
       const mp = [...path, 'configMethods', i];
       if (!isPlainObject(m)) fail(ctx, mp, `${what}: a config method must be a map with name and args`);
       const name = str(ctx, [...mp, 'name'], m.name, `${what}: config method name`)!;
-      return m.args === undefined || m.args === null ? { name } : { name, args: list(ctx, [...mp, 'args'], m.args, `${what}: args of ${name}`) };
+      return m.args === undefined || m.args === null
+        ? { name }
+        : { name, args: list(ctx, [...mp, 'args'], m.args, `${what}: args of ${name}`) };
     });
   }
   return def;
@@ -158,7 +166,10 @@ function vertexDef(ctx: Ctx, path: Array<string | number>, raw: unknown, what: s
   const bean = beanDef(ctx, path, raw, what);
   const r = raw as Record<string, unknown>;
   const label = `${what} '${bean.id}'`;
-  const v: VertexDef = { ...bean, parallelism: int(ctx, [...path, 'parallelism'], r.parallelism, `${label}: parallelism`) ?? 1 };
+  const v: VertexDef = {
+    ...bean,
+    parallelism: int(ctx, [...path, 'parallelism'], r.parallelism, `${label}: parallelism`) ?? 1,
+  };
   const numTasks = int(ctx, [...path, 'numTasks'], r.numTasks, `${label}: numTasks`);
   if (numTasks !== undefined) v.numTasks = numTasks;
   for (const k of ['onHeapMemoryLoad', 'offHeapMemoryLoad', 'cpuLoad'] as const) {
@@ -177,16 +188,24 @@ function groupingDef(ctx: Ctx, path: Array<string | number>, raw: unknown, label
   if (!isPlainObject(raw)) fail(ctx, path, `${label}: grouping is required (a map with type)`);
   const type = str(ctx, [...path, 'type'], raw.type, `${label}: grouping type`)!;
   if (!(GROUPING_TYPES as readonly string[]).includes(type)) {
-    fail(ctx, [...path, 'type'], `${label}: unknown grouping type '${type}'; expected one of ${GROUPING_TYPES.join(', ')}`);
+    fail(
+      ctx,
+      [...path, 'type'],
+      `${label}: unknown grouping type '${type}'; expected one of ${GROUPING_TYPES.join(', ')}`,
+    );
   }
   const g: GroupingDef = { type: type as GroupingDef['type'] };
-  if (raw.streamId !== undefined && raw.streamId !== null) g.streamId = str(ctx, [...path, 'streamId'], raw.streamId, `${label}: streamId`);
-  if (raw.args !== undefined && raw.args !== null) g.args = list(ctx, [...path, 'args'], raw.args, `${label}: grouping args`).map(String);
+  if (raw.streamId !== undefined && raw.streamId !== null)
+    g.streamId = str(ctx, [...path, 'streamId'], raw.streamId, `${label}: streamId`);
+  if (raw.args !== undefined && raw.args !== null)
+    g.args = list(ctx, [...path, 'args'], raw.args, `${label}: grouping args`).map(String);
   if (type === 'FIELDS' && (g.args === undefined || g.args.length === 0)) {
     fail(ctx, path, `${label}: a FIELDS grouping needs args (the field names)`);
   }
-  if (raw.customClass !== undefined && raw.customClass !== null) g.customClass = objectDef(ctx, [...path, 'customClass'], raw.customClass, `${label}: customClass`);
-  if (type === 'CUSTOM' && g.customClass === undefined) fail(ctx, path, `${label}: a CUSTOM grouping needs customClass`);
+  if (raw.customClass !== undefined && raw.customClass !== null)
+    g.customClass = objectDef(ctx, [...path, 'customClass'], raw.customClass, `${label}: customClass`);
+  if (type === 'CUSTOM' && g.customClass === undefined)
+    fail(ctx, path, `${label}: a CUSTOM grouping needs customClass`);
   return g;
 }
 
@@ -195,16 +214,29 @@ function checkUnique(ctx: Ctx, defs: Array<{ id: string }>, section: string): vo
   defs.forEach((d, i) => {
     const first = seen.get(d.id);
     if (first !== undefined) {
-      fail(ctx, [section, i, 'id'], `duplicate id '${d.id}' in ${section} (first defined at ${where(ctx, nodeAt(ctx, [section, first]))})`);
+      fail(
+        ctx,
+        [section, i, 'id'],
+        `duplicate id '${d.id}' in ${section} (first defined at ${where(ctx, nodeAt(ctx, [section, first]))})`,
+      );
     }
     seen.set(d.id, i);
   });
 }
 
 /** Parses one file's text into the model (no includes processed). */
-export function parseFluxText(text: string, file: string, options: FluxParseOptions = {}, props: Record<string, string> = {}): TopologyDef {
+export function parseFluxText(
+  text: string,
+  file: string,
+  options: FluxParseOptions = {},
+  props: Record<string, string> = {},
+): TopologyDef {
   const lc = new LineCounter();
-  const doc = parseDocument(substitute(text, props, options), { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(substitute(text, props, options), {
+    lineCounter: lc,
+    prettyErrors: false,
+    uniqueKeys: true,
+  });
   const ctx: Ctx = { file, lc, doc };
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
@@ -212,18 +244,36 @@ export function parseFluxText(text: string, file: string, options: FluxParseOpti
     throw new FluxException(`YAML syntax error: ${e.message.split('\n')[0]}`, `${file}:${pos.line}:${pos.col}`);
   }
   const raw = doc.toJS({ maxAliasCount: 1000 }) as unknown;
-  if (raw === null || raw === undefined) throw new FluxException('the file is empty: a Flux topology needs a name and spouts, bolts and streams (or a topologySource)', file);
-  if (!isPlainObject(raw) || !isMap(doc.contents)) fail(ctx, [], 'a Flux topology must be a YAML map (name, config, components, spouts, bolts, streams)');
-  const def: TopologyDef = { config: {}, components: [], spouts: [], bolts: [], streams: [], workerHooks: [], includes: [], file };
+  if (raw === null || raw === undefined)
+    throw new FluxException(
+      'the file is empty: a Flux topology needs a name and spouts, bolts and streams (or a topologySource)',
+      file,
+    );
+  if (!isPlainObject(raw) || !isMap(doc.contents))
+    fail(ctx, [], 'a Flux topology must be a YAML map (name, config, components, spouts, bolts, streams)');
+  const def: TopologyDef = {
+    config: {},
+    components: [],
+    spouts: [],
+    bolts: [],
+    streams: [],
+    workerHooks: [],
+    includes: [],
+    file,
+  };
   if (raw.name !== undefined && raw.name !== null) def.name = str(ctx, ['name'], raw.name, 'name');
   if (raw.config !== undefined && raw.config !== null) {
     if (!isPlainObject(raw.config)) fail(ctx, ['config'], 'config must be a map of Storm configuration keys');
     def.config = raw.config;
   }
-  def.components = list(ctx, ['components'], raw.components, 'components').map((c, i) => beanDef(ctx, ['components', i], c, 'component'));
+  def.components = list(ctx, ['components'], raw.components, 'components').map((c, i) =>
+    beanDef(ctx, ['components', i], c, 'component'),
+  );
   def.spouts = list(ctx, ['spouts'], raw.spouts, 'spouts').map((c, i) => vertexDef(ctx, ['spouts', i], c, 'spout'));
   def.bolts = list(ctx, ['bolts'], raw.bolts, 'bolts').map((c, i) => vertexDef(ctx, ['bolts', i], c, 'bolt'));
-  def.workerHooks = list(ctx, ['workerHooks'], raw.workerHooks, 'workerHooks').map((c, i) => beanDef(ctx, ['workerHooks', i], c, 'worker hook'));
+  def.workerHooks = list(ctx, ['workerHooks'], raw.workerHooks, 'workerHooks').map((c, i) =>
+    beanDef(ctx, ['workerHooks', i], c, 'worker hook'),
+  );
   def.streams = list(ctx, ['streams'], raw.streams, 'streams').map((s, i): StreamDef => {
     const p = ['streams', i];
     if (!isPlainObject(s)) fail(ctx, p, 'a stream must be a map with from, to and grouping');
@@ -231,19 +281,29 @@ export function parseFluxText(text: string, file: string, options: FluxParseOpti
     const from = str(ctx, [...p, 'from'], s.from, `stream ${name ? `'${name}'` : i + 1}: from`)!;
     const to = str(ctx, [...p, 'to'], s.to, `stream ${name ? `'${name}'` : i + 1}: to`)!;
     const label = `stream '${name ?? `${from} --> ${to}`}'`;
-    const sd: StreamDef = { from, to, grouping: groupingDef(ctx, [...p, 'grouping'], s.grouping, label), where: where(ctx, nodeAt(ctx, p)) };
+    const sd: StreamDef = {
+      from,
+      to,
+      grouping: groupingDef(ctx, [...p, 'grouping'], s.grouping, label),
+      where: where(ctx, nodeAt(ctx, p)),
+    };
     if (name !== undefined) sd.name = name;
     return sd;
   });
   def.includes = list(ctx, ['includes'], raw.includes, 'includes').map((inc, i): IncludeDef => {
     const p = ['includes', i];
     if (!isPlainObject(inc)) fail(ctx, p, 'an include must be a map with file, resource and override');
-    return { file: str(ctx, [...p, 'file'], inc.file, 'include file')!, resource: inc.resource === true, override: inc.override === true };
+    return {
+      file: str(ctx, [...p, 'file'], inc.file, 'include file')!,
+      resource: inc.resource === true,
+      override: inc.override === true,
+    };
   });
   if (raw.topologySource !== undefined && raw.topologySource !== null) {
     const ts = objectDef(ctx, ['topologySource'], raw.topologySource, 'topologySource') as TopologySourceDef;
     const r = raw.topologySource as Record<string, unknown>;
-    ts.methodName = str(ctx, ['topologySource', 'methodName'], r.methodName, 'topologySource: methodName', false) ?? 'getTopology';
+    ts.methodName =
+      str(ctx, ['topologySource', 'methodName'], r.methodName, 'topologySource: methodName', false) ?? 'getTopology';
     def.topologySource = ts;
   }
   checkUnique(ctx, def.components, 'components');
@@ -256,7 +316,13 @@ export function parseFluxText(text: string, file: string, options: FluxParseOpti
   return def;
 }
 
-function mergeById<T extends { id: string }>(into: T[], from: T[], override: boolean, what: string, warn: (m: string) => void): T[] {
+function mergeById<T extends { id: string }>(
+  into: T[],
+  from: T[],
+  override: boolean,
+  what: string,
+  warn: (m: string) => void,
+): T[] {
   const out = [...into];
   for (const item of from) {
     const i = out.findIndex((x) => x.id === item.id);
@@ -281,13 +347,19 @@ export function parseFluxFile(file: string, options: FluxParseOptions = {}): Top
   const warn = options.warn ?? (() => {});
   const def = parseFluxText(readFileSync(abs, 'utf8'), abs, options, props);
   for (const inc of def.includes) {
-    if (inc.resource) throw new FluxException(`include '${inc.file}': classpath resources do not exist in stormshift; use resource: false and a file path`, abs);
+    if (inc.resource)
+      throw new FluxException(
+        `include '${inc.file}': classpath resources do not exist in stormshift; use resource: false and a file path`,
+        abs,
+      );
     // Flux resolves against the working directory; a path relative to the including file also works.
     const candidates = isAbsolute(inc.file) ? [inc.file] : [resolve(dirname(abs), inc.file), resolve(inc.file)];
     const found = candidates.find((c) => existsSync(c));
-    if (found === undefined) throw new FluxException(`include file not found: ${inc.file} (looked in ${candidates.join(', ')})`, abs);
+    if (found === undefined)
+      throw new FluxException(`include file not found: ${inc.file} (looked in ${candidates.join(', ')})`, abs);
     const included = parseFluxText(readFileSync(found, 'utf8'), found, options, props);
-    if (included.includes.length > 0) warn(`Includes in included file ${found} are ignored (Flux includes are not recursive).`);
+    if (included.includes.length > 0)
+      warn(`Includes in included file ${found} are ignored (Flux includes are not recursive).`);
     if (included.name !== undefined) {
       if (def.name === undefined || inc.override) def.name = included.name;
       else warn("Ignoring attempt to set property 'name' with override == false.");
@@ -301,7 +373,8 @@ export function parseFluxFile(file: string, options: FluxParseOptions = {}): Top
     def.bolts = mergeById(def.bolts, included.bolts, inc.override, 'bolt', warn);
     def.workerHooks = mergeById(def.workerHooks, included.workerHooks, inc.override, 'worker hook', warn);
     def.streams = [...def.streams, ...included.streams];
-    if (included.topologySource !== undefined && (def.topologySource === undefined || inc.override)) def.topologySource = included.topologySource;
+    if (included.topologySource !== undefined && (def.topologySource === undefined || inc.override))
+      def.topologySource = included.topologySource;
   }
   return def;
 }

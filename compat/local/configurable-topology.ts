@@ -49,7 +49,9 @@ export abstract class ConfigurableTopology {
       await StormSubmitter.submitTopology(name, conf, builder.createTopology());
       return 0;
     } catch (error) {
-      process.stderr.write(`[stormshift] error: failed to submit topology ${name}: ${String((error as Error)?.stack ?? error)}\n`);
+      process.stderr.write(
+        `[stormshift] error: failed to submit topology ${name}: ${String((error as Error)?.stack ?? error)}\n`,
+      );
       return -1;
     }
   }

@@ -17,7 +17,12 @@ export const TEST_TIMEOUT_MS: number = (() => {
 export class AssertionError extends Error {
   constructor(message: string) {
     super(message);
-    Object.defineProperty(this, 'name', { value: 'AssertionError', writable: true, configurable: true, enumerable: false });
+    Object.defineProperty(this, 'name', {
+      value: 'AssertionError',
+      writable: true,
+      configurable: true,
+      enumerable: false,
+    });
   }
 }
 
@@ -90,7 +95,9 @@ export async function waitForIdle(runs: () => Iterable<TopologyRun>, timeoutMs: 
     last = now;
     if (quiet >= (now.backlog > 0 ? QUIET_TURNS_WITH_BACKLOG : QUIET_TURNS)) return;
     if (Date.now() > deadline) {
-      throw new AssertionError(`Test timed out (${timeoutMs}ms): the cluster did not become idle (${now.backlog} tuples unprocessed, ${now.spoutEvents} spout events queued)`);
+      throw new AssertionError(
+        `Test timed out (${timeoutMs}ms): the cluster did not become idle (${now.backlog} tuples unprocessed, ${now.spoutEvents} spout events queued)`,
+      );
     }
   }
 }

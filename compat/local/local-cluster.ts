@@ -7,7 +7,12 @@ import type { JobHandle, Logger, RuntimeMetrics } from '../../runtime/index.ts';
 import { CONFIG_KEYS } from '../component/config-keys.ts';
 import { confInt, type Conf } from '../component/config.ts';
 import { randomUUID } from 'node:crypto';
-import { AlreadyAliveException, IllegalStateException, NotAliveException, UnsupportedOperationException } from '../component/exceptions.ts';
+import {
+  AlreadyAliveException,
+  IllegalStateException,
+  NotAliveException,
+  UnsupportedOperationException,
+} from '../component/exceptions.ts';
 import { SimulatedTime, Time } from '../component/time.ts';
 import type { StormTopology } from '../topology/storm-topology.ts';
 import { validateTopology } from '../topology/validate.ts';
@@ -100,7 +105,10 @@ export class LocalCluster implements TopologyKiller, AsyncDisposable {
     }
     const topoConf: Conf = { ...this.daemonConf, ...validated, [CONFIG_KEYS.TOPOLOGY_NAME]: name };
     const stormId = `${name}-${++stormIdCounter}-${Math.floor(Date.now() / 1000)}`;
-    const running = await RunningTopology.create({ name, stormId, conf: topoConf, topology, log: this.log }, this.metrics);
+    const running = await RunningTopology.create(
+      { name, stormId, conf: topoConf, topology, log: this.log },
+      this.metrics,
+    );
     this.topologies.set(name, running);
     notifyTrackedSubmit(topology, running.run);
     void running.stopped.then(() => {
@@ -137,7 +145,9 @@ export class LocalCluster implements TopologyKiller, AsyncDisposable {
 
   async killTopologyWithOpts(name: string, options: KillOptions): Promise<void> {
     const t = this.alive(name);
-    const wait = options.is_set_wait_secs() ? options.get_wait_secs() : confInt(t.run.conf, CONFIG_KEYS.TOPOLOGY_MESSAGE_TIMEOUT_SECS, 30);
+    const wait = options.is_set_wait_secs()
+      ? options.get_wait_secs()
+      : confInt(t.run.conf, CONFIG_KEYS.TOPOLOGY_MESSAGE_TIMEOUT_SECS, 30);
     t.kill(wait);
     // Storm returns once the topology is marked killed and its spouts are deactivated.
     await t.run.whenSpoutsInactive(DEACTIVATE_WAIT_MS);

@@ -1,7 +1,14 @@
 /** A submitted topology inside a `LocalCluster`: its shared run state, the runtime job, and its teardown. */
 import { CONFIG_KEYS } from '../component/config-keys.ts';
 import { confInt } from '../component/config.ts';
-import { StreamEnvironment, isManualClock, type JobConfig, type JobHandle, type Logger, type RuntimeMetrics } from '../../runtime/index.ts';
+import {
+  StreamEnvironment,
+  isManualClock,
+  type JobConfig,
+  type JobHandle,
+  type Logger,
+  type RuntimeMetrics,
+} from '../../runtime/index.ts';
 import { buildJob } from '../translate/build-job.ts';
 import { TopologyRun, type TopologyRunOptions } from '../translate/topology-run.ts';
 import { WorkerTopologyContext } from '../component/context.ts';
@@ -39,7 +46,8 @@ export function jobConfigFor(run: TopologyRun, log: Logger, metrics: RuntimeMetr
   const attempts = run.conf[POISON_ATTEMPTS_CONF];
   if (attempts !== undefined) poison.attempts = Number(attempts);
   const perComponent = run.conf[POISON_COMPONENTS_CONF];
-  if (perComponent !== undefined && perComponent !== null && typeof perComponent === 'object') poison.operators = perComponent as never;
+  if (perComponent !== undefined && perComponent !== null && typeof perComponent === 'object')
+    poison.operators = perComponent as never;
   if (Object.keys(poison).length > 0) config.poison = poison;
   if (run.mode === 'checkpoint' || run.stateful) {
     const interval = Math.max(100, confInt(run.conf, CONFIG_KEYS.TOPOLOGY_STATE_CHECKPOINT_INTERVAL, 1000));

@@ -38,11 +38,19 @@ function createConsumers(run: TopologyRun): Consumer[] {
     const className = String(entry?.class ?? '');
     const cls = registeredClasses.get(className);
     if (typeof cls !== 'function') {
-      run.log('warn', `metrics consumer '${className}' of topology ${run.name} is not a known class; register it with Config.registerMetricsConsumer(TheClass)`);
+      run.log(
+        'warn',
+        `metrics consumer '${className}' of topology ${run.name} is not a known class; register it with Config.registerMetricsConsumer(TheClass)`,
+      );
       continue;
     }
     try {
-      consumers.push({ className, instance: new (cls as new () => IMetricsConsumer)(), argument: entry.argument ?? null, prepared: false });
+      consumers.push({
+        className,
+        instance: new (cls as new () => IMetricsConsumer)(),
+        argument: entry.argument ?? null,
+        prepared: false,
+      });
     } catch (error) {
       run.log('warn', `metrics consumer '${className}' could not be created: ${String(error)}`);
     }
@@ -58,29 +66,86 @@ export function publishStormMetrics(run: TopologyRun, metrics: RuntimeMetrics): 
       for (const [component, s] of run.stats) yield [{ topology: run.name, component }, read(s)] as const;
     };
   const unregister = [
-    metrics.counterFrom('storm_emitted_total', 'Tuples emitted (Storm __emit-count)', labels, perComponent((s) => s.emitted)),
-    metrics.counterFrom('storm_transferred_total', 'Tuples sent to target tasks (Storm __transfer-count)', labels, perComponent((s) => s.transferred)),
-    metrics.counterFrom('storm_acked_total', 'Tuples acked (spouts: trees completed)', labels, perComponent((s) => s.acked)),
-    metrics.counterFrom('storm_failed_total', 'Tuples failed (spouts: trees failed or timed out)', labels, perComponent((s) => s.failed)),
-    metrics.counterFrom('storm_executed_total', 'Tuples a bolt executed (Storm __execute-count)', labels, perComponent((s) => s.executed)),
+    metrics.counterFrom(
+      'storm_emitted_total',
+      'Tuples emitted (Storm __emit-count)',
+      labels,
+      perComponent((s) => s.emitted),
+    ),
+    metrics.counterFrom(
+      'storm_transferred_total',
+      'Tuples sent to target tasks (Storm __transfer-count)',
+      labels,
+      perComponent((s) => s.transferred),
+    ),
+    metrics.counterFrom(
+      'storm_acked_total',
+      'Tuples acked (spouts: trees completed)',
+      labels,
+      perComponent((s) => s.acked),
+    ),
+    metrics.counterFrom(
+      'storm_failed_total',
+      'Tuples failed (spouts: trees failed or timed out)',
+      labels,
+      perComponent((s) => s.failed),
+    ),
+    metrics.counterFrom(
+      'storm_executed_total',
+      'Tuples a bolt executed (Storm __execute-count)',
+      labels,
+      perComponent((s) => s.executed),
+    ),
   ];
-  const completeLatency = metrics.gauge('storm_complete_latency_seconds', 'Mean spout complete latency since start, in seconds', labels);
-  const executeLatency = metrics.gauge('storm_execute_latency_seconds', 'Mean bolt execute latency since start, in seconds', labels);
-  const capacity = metrics.gauge('storm_capacity_ratio', 'Fraction of the last second the busiest task of a bolt spent executing (sampled)', labels);
-  const taskMetric = metrics.gauge('storm_task_metric', 'numeric values of metrics registered with registerMetric', ['topology', 'component', 'task', 'name']);
+  const completeLatency = metrics.gauge(
+    'storm_complete_latency_seconds',
+    'Mean spout complete latency since start, in seconds',
+    labels,
+  );
+  const executeLatency = metrics.gauge(
+    'storm_execute_latency_seconds',
+    'Mean bolt execute latency since start, in seconds',
+    labels,
+  );
+  const capacity = metrics.gauge(
+    'storm_capacity_ratio',
+    'Fraction of the last second the busiest task of a bolt spent executing (sampled)',
+    labels,
+  );
+  const taskMetric = metrics.gauge('storm_task_metric', 'numeric values of metrics registered with registerMetric', [
+    'topology',
+    'component',
+    'task',
+    'name',
+  ]);
   const lastRead = new Map<object, number>();
   const consumers = createConsumers(run);
   const host = hostname();
 
-  const deliver = (componentId: string, taskId: number, context: TopologyContext, bucketSecs: number, points: DataPoint[]): void => {
+  const deliver = (
+    componentId: string,
+    taskId: number,
+    context: TopologyContext,
+    bucketSecs: number,
+    points: DataPoint[],
+  ): void => {
     for (const c of consumers) {
       try {
         if (!c.prepared) {
           c.prepared = true;
-          c.instance.prepare(run.conf, c.argument, context, { reportError: (e) => run.recordError(`__metrics_${c.className}`, -1, e) });
+          c.instance.prepare(run.conf, c.argument, context, {
+            reportError: (e) => run.recordError(`__metrics_${c.className}`, -1, e),
+          });
         }
         c.instance.handleDataPoints(
-          { srcWorkerHost: host, srcWorkerPort: 0, srcComponentId: componentId, srcTaskId: taskId, timestamp: Math.floor(Date.now() / 1000), updateIntervalSecs: bucketSecs },
+          {
+            srcWorkerHost: host,
+            srcWorkerPort: 0,
+            srcComponentId: componentId,
+            srcTaskId: taskId,
+            timestamp: Math.floor(Date.now() / 1000),
+            updateIntervalSecs: bucketSecs,
+          },
           points,
         );
       } catch (error) {
@@ -126,12 +191,26 @@ export function publishStormMetrics(run: TopologyRun, metrics: RuntimeMetrics): 
           run.log('warn', `metric ${m.name} of ${componentId}:${taskId} failed: ${String(error)}`);
           continue;
         }
-        if (consumers.length > 0 && value !== null && value !== undefined) deliver(componentId, taskId, context, m.bucketSecs, [{ name: m.name, value }]);
-        const entries = value instanceof Map ? [...value] : value !== null && typeof value === 'object' ? Object.entries(value) : [[null, value]];
+        if (consumers.length > 0 && value !== null && value !== undefined)
+          deliver(componentId, taskId, context, m.bucketSecs, [{ name: m.name, value }]);
+        const entries =
+          value instanceof Map
+            ? [...value]
+            : value !== null && typeof value === 'object'
+              ? Object.entries(value)
+              : [[null, value]];
         for (const [key, v] of entries) {
           const n = numeric(v);
           if (n === null) continue;
-          taskMetric.set({ topology: run.name, component: componentId, task: String(taskId), name: key === null ? m.name : `${m.name}.${String(key)}` }, n);
+          taskMetric.set(
+            {
+              topology: run.name,
+              component: componentId,
+              task: String(taskId),
+              name: key === null ? m.name : `${m.name}.${String(key)}`,
+            },
+            n,
+          );
         }
       }
     }

@@ -22,12 +22,23 @@ function target(): SubmitTarget {
 }
 
 export const StormSubmitter = {
-  async submitTopology(name: string, conf: Conf | null | undefined, topology: StormTopology, _opts?: unknown, _progress?: ProgressListener): Promise<void> {
+  async submitTopology(
+    name: string,
+    conf: Conf | null | undefined,
+    topology: StormTopology,
+    _opts?: unknown,
+    _progress?: ProgressListener,
+  ): Promise<void> {
     validateTopology(name, conf, topology);
     await target().submitTopology(name, conf, topology);
   },
 
-  async submitTopologyWithProgressBar(name: string, conf: Conf | null | undefined, topology: StormTopology, opts?: unknown): Promise<void> {
+  async submitTopologyWithProgressBar(
+    name: string,
+    conf: Conf | null | undefined,
+    topology: StormTopology,
+    opts?: unknown,
+  ): Promise<void> {
     process.stderr.write(`[stormshift] submitting topology ${name} to the embedded cluster\n`);
     await StormSubmitter.submitTopology(name, conf, topology, opts);
     process.stderr.write(`[stormshift] finished submitting topology: ${name}\n`);
@@ -62,9 +73,13 @@ export const NimbusClient = {
     return true;
   },
   getConfiguredClient(): never {
-    throw new UnsupportedOperationException('stormshift has no Nimbus: only NimbusClient.isLocalOverride() is supported');
+    throw new UnsupportedOperationException(
+      'stormshift has no Nimbus: only NimbusClient.isLocalOverride() is supported',
+    );
   },
   getConfiguredClientAs(): never {
-    throw new UnsupportedOperationException('stormshift has no Nimbus: only NimbusClient.isLocalOverride() is supported');
+    throw new UnsupportedOperationException(
+      'stormshift has no Nimbus: only NimbusClient.isLocalOverride() is supported',
+    );
   },
 } as const;

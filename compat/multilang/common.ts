@@ -19,7 +19,10 @@ export function heartbeatIntervalMs(conf: Conf): number {
 /** `topology.subprocess.timeout.secs`, else `supervisor.worker.timeout.secs` (default 30). */
 export function subprocessTimeoutMs(conf: Conf): number {
   const own = conf['topology.subprocess.timeout.secs'];
-  const secs = own !== undefined && own !== null ? confInt(conf, 'topology.subprocess.timeout.secs', 30) : confInt(conf, 'supervisor.worker.timeout.secs', 30);
+  const secs =
+    own !== undefined && own !== null
+      ? confInt(conf, 'topology.subprocess.timeout.secs', 30)
+      : confInt(conf, 'supervisor.worker.timeout.secs', 30);
   return secs * 1000;
 }
 
@@ -48,7 +51,9 @@ const LEVELS = ['trace', 'debug', 'info', 'warn', 'error'] as const;
 
 /** Storm's log levels 0–4 (TRACE…ERROR); absent or unknown ⇒ INFO. */
 export function logLevel(level: unknown): (typeof LEVELS)[number] {
-  return typeof level === 'number' && Number.isInteger(level) && level >= 0 && level < LEVELS.length ? LEVELS[level]! : 'info';
+  return typeof level === 'number' && Number.isInteger(level) && level >= 0 && level < LEVELS.length
+    ? LEVELS[level]!
+    : 'info';
 }
 
 /** Default sink for a component without a task logger: stderr, TRACE and DEBUG dropped. */
@@ -68,7 +73,8 @@ export function streamOf(msg: Record<string, unknown>): string {
 export function directTaskOf(msg: Record<string, unknown>): number {
   const t = msg.task;
   if (t === undefined || t === null) return 0;
-  if (typeof t !== 'number' || !Number.isInteger(t)) throw new RuntimeException(`emit with a non-integer task: ${quoteBytes(JSON.stringify(msg))}`);
+  if (typeof t !== 'number' || !Number.isInteger(t))
+    throw new RuntimeException(`emit with a non-integer task: ${quoteBytes(JSON.stringify(msg))}`);
   return t;
 }
 

@@ -90,6 +90,9 @@ function parse(body: string): unknown {
   try {
     return JSON.parse(body);
   } catch (error) {
-    throw new MalformedMessageError(`malformed multilang message (${(error as Error).message}): ${quoteBytes(body)}`, body);
+    throw new MalformedMessageError(
+      `malformed multilang message (${(error as Error).message}): ${quoteBytes(body)}`,
+      body,
+    );
   }
 }

@@ -40,9 +40,19 @@ export interface ShellTaskHooks {
 }
 
 /** Routes a shell component's log lines (the process's `log` and stderr) to its task's logger. */
-export function attachShellTaskLogger(component: unknown, log: (level: 'info' | 'warn' | 'error', message: string) => void): void {
-  if (component === null || typeof component !== 'object' || (component as { [STORM_KIND]?: unknown })[STORM_KIND] !== 'shell') return;
-  const hooks: ShellTaskHooks = { log: (level, message) => (level === 'trace' || level === 'debug' ? undefined : log(level, message)) };
+export function attachShellTaskLogger(
+  component: unknown,
+  log: (level: 'info' | 'warn' | 'error', message: string) => void,
+): void {
+  if (
+    component === null ||
+    typeof component !== 'object' ||
+    (component as { [STORM_KIND]?: unknown })[STORM_KIND] !== 'shell'
+  )
+    return;
+  const hooks: ShellTaskHooks = {
+    log: (level, message) => (level === 'trace' || level === 'debug' ? undefined : log(level, message)),
+  };
   Object.defineProperty(component, SHELL_TASK_HOOKS, { value: hooks, enumerable: false, configurable: true });
 }
 
@@ -72,7 +82,10 @@ export class ShellBolt implements IBolt {
 
   constructor(...command: Array<string | readonly string[]>) {
     // `new ShellBolt('python3', 'split.py')` or `new ShellBolt(['python3', 'split.py'])`.
-    this.command = command.length === 1 && Array.isArray(command[0]) ? [...(command[0] as string[])] : (command as string[]).map(String);
+    this.command =
+      command.length === 1 && Array.isArray(command[0])
+        ? [...(command[0] as string[])]
+        : (command as string[]).map(String);
   }
 
   setEnv(env: Record<string, string> | Map<string, string>): this {
@@ -117,11 +130,18 @@ export class ShellBolt implements IBolt {
       fatal: hooks?.fatal,
     });
     const cwd = childCwd('ShellBolt', context, this.changeDirectory);
-    const pid = await proc.launch(topoConf, context, cwd, buildEnv(this.env), {
-      onMessage: (msg) => this.onMessage(rt, msg),
-      onFatal: (error) => this.die(rt, error),
-      log,
-    }, handshakeTimeoutMs(topoConf));
+    const pid = await proc.launch(
+      topoConf,
+      context,
+      cwd,
+      buildEnv(this.env),
+      {
+        onMessage: (msg) => this.onMessage(rt, msg),
+        onFatal: (error) => this.die(rt, error),
+        log,
+      },
+      handshakeTimeoutMs(topoConf),
+    );
     log('info', `Launched subprocess with pid ${pid}`);
     rt.lastHeartbeat = Date.now();
     const interval = heartbeatIntervalMs(topoConf);
@@ -135,7 +155,13 @@ export class ShellBolt implements IBolt {
     const id = rand64().toString();
     rt.inputs.set(id, input);
     const p = rt.process;
-    p.write({ id, comp: input.getSourceComponent(), stream: input.getSourceStreamId(), task: input.getSourceTask(), tuple: input.getValues() });
+    p.write({
+      id,
+      comp: input.getSourceComponent(),
+      stream: input.getSourceStreamId(),
+      task: input.getSourceTask(),
+      tuple: input.getValues(),
+    });
     if (p.queued >= rt.maxPending) p.flush();
     // Back-pressure: while the pipe is full, the next execute waits (Storm's bounded write queue).
     if (p.congested) return p.whenWritable();
@@ -167,24 +193,33 @@ export class ShellBolt implements IBolt {
       rt.process.die(new RuntimeException('subprocess heartbeat timeout'));
       return;
     }
-    rt.process.write({ id: rand64().toString(), comp: null, stream: ShellBolt.HEARTBEAT_STREAM_ID, task: -1, tuple: [] });
+    rt.process.write({
+      id: rand64().toString(),
+      comp: null,
+      stream: ShellBolt.HEARTBEAT_STREAM_ID,
+      task: -1,
+      tuple: [],
+    });
   }
 
   private onMessage(rt: BoltRuntime, msg: Record<string, unknown>): void {
     const command = msg.command;
-    if (typeof command !== 'string') throw new IllegalArgumentException(`Command not found in bolt message: ${describeMsg(msg)}`);
+    if (typeof command !== 'string')
+      throw new IllegalArgumentException(`Command not found in bolt message: ${describeMsg(msg)}`);
     rt.lastHeartbeat = Date.now();
     switch (command) {
       case 'ack': {
         const t = rt.inputs.get(String(msg.id));
-        if (t === undefined) throw new RuntimeException(`Acked a non-existent or already acked/failed id: ${String(msg.id)}`);
+        if (t === undefined)
+          throw new RuntimeException(`Acked a non-existent or already acked/failed id: ${String(msg.id)}`);
         rt.inputs.delete(String(msg.id));
         rt.collector.ack(t);
         return;
       }
       case 'fail': {
         const t = rt.inputs.get(String(msg.id));
-        if (t === undefined) throw new RuntimeException(`Failed a non-existent or already acked/failed id: ${String(msg.id)}`);
+        if (t === undefined)
+          throw new RuntimeException(`Failed a non-existent or already acked/failed id: ${String(msg.id)}`);
         rt.inputs.delete(String(msg.id));
         rt.collector.fail(t);
         return;

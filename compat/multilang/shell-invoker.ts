@@ -37,7 +37,10 @@ export class ShellInvoker implements BoltInvoker {
     const replay = this.replay;
     this.replay = null;
     if (replay !== null && replay.length > 0) {
-      this.host.log('info', `replaying ${replay.length} tuple(s) the subprocess had in flight at the restored checkpoint`);
+      this.host.log(
+        'info',
+        `replaying ${replay.length} tuple(s) the subprocess had in flight at the restored checkpoint`,
+      );
       this.host.redeliver(replay.map((d) => decodeTuple(this.host.topologyContext, d)));
     }
     return undefined;

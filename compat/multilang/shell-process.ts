@@ -85,14 +85,20 @@ export class ShellProcess {
     handshakeTimeoutMs: number,
   ): Promise<number> {
     this.handlers = handlers;
-    if (this.command.length === 0) return Promise.reject(new RuntimeException(`${this.kind} '${this.componentId}': empty command`));
+    if (this.command.length === 0)
+      return Promise.reject(new RuntimeException(`${this.kind} '${this.componentId}': empty command`));
     const pidDir = join(context.getPIDDir(), String(this.taskId));
     mkdirSync(pidDir, { recursive: true });
     const child = spawn(this.command[0]!, this.command.slice(1), { cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
     this.child = child;
     // A process that never answers the handshake would hang prepare (and the submit) for good.
     const timer = setTimeout(
-      () => this.die(new RuntimeException(`subprocess did not answer the handshake with {"pid": n} within ${handshakeTimeoutMs / 1000} s`)),
+      () =>
+        this.die(
+          new RuntimeException(
+            `subprocess did not answer the handshake with {"pid": n} within ${handshakeTimeoutMs / 1000} s`,
+          ),
+        ),
       handshakeTimeoutMs,
     );
     timer.unref?.();
@@ -102,11 +108,17 @@ export class ShellProcess {
         reject: (e) => (clearTimeout(timer), reject(e)),
       };
     });
-    child.on('error', (error) => this.die(new RuntimeException(`Error when launching multilang subprocess: ${error.message}`, { cause: error })));
+    child.on('error', (error) =>
+      this.die(new RuntimeException(`Error when launching multilang subprocess: ${error.message}`, { cause: error })),
+    );
     child.stdin!.on('error', (error) => {
       // EPIPE usually means the process just exited: let 'close' report it with its exit code and
       // stderr; a process that only closed its stdin is failed here shortly after.
-      const grace = setTimeout(() => this.die(new RuntimeException(`Pipe to subprocess seems to be broken! ${error.message}`, { cause: error })), 1000);
+      const grace = setTimeout(
+        () =>
+          this.die(new RuntimeException(`Pipe to subprocess seems to be broken! ${error.message}`, { cause: error })),
+        1000,
+      );
       grace.unref?.();
     });
     child.stdin!.on('drain', () => this.drained());
@@ -196,7 +208,8 @@ export class ShellProcess {
         }
         if (this.handshake !== null) {
           const pid = (m as Record<string, unknown>).pid;
-          if (typeof pid !== 'number') throw new RuntimeException(`expected the handshake reply {"pid": n}, got ${quoteBytes(JSON.stringify(m))}`);
+          if (typeof pid !== 'number')
+            throw new RuntimeException(`expected the handshake reply {"pid": n}, got ${quoteBytes(JSON.stringify(m))}`);
           this.pid = pid;
           const h = this.handshake;
           this.handshake = null;

@@ -50,7 +50,10 @@ export class ShellSpout implements ISpout {
   protected changeDirectory = true;
 
   constructor(...command: Array<string | readonly string[]>) {
-    this.command = command.length === 1 && Array.isArray(command[0]) ? [...(command[0] as string[])] : (command as string[]).map(String);
+    this.command =
+      command.length === 1 && Array.isArray(command[0])
+        ? [...(command[0] as string[])]
+        : (command as string[]).map(String);
   }
 
   setEnv(env: Record<string, string> | Map<string, string>): this {
@@ -94,11 +97,18 @@ export class ShellSpout implements ISpout {
       log,
     });
     const cwd = childCwd('ShellSpout', context, this.changeDirectory);
-    const pid = await proc.launch(topoConf, context, cwd, buildEnv(this.env), {
-      onMessage: (msg) => this.onMessage(rt, msg),
-      onFatal: (error) => this.die(rt, error),
-      log,
-    }, handshakeTimeoutMs(topoConf));
+    const pid = await proc.launch(
+      topoConf,
+      context,
+      cwd,
+      buildEnv(this.env),
+      {
+        onMessage: (msg) => this.onMessage(rt, msg),
+        onFatal: (error) => this.die(rt, error),
+        log,
+      },
+      handshakeTimeoutMs(topoConf),
+    );
     log('info', `Launched subprocess with pid ${pid}`);
   }
 
@@ -167,7 +177,8 @@ export class ShellSpout implements ISpout {
 
   private onMessage(rt: SpoutRuntime, msg: Record<string, unknown>): void {
     const command = msg.command;
-    if (typeof command !== 'string') throw new IllegalArgumentException(`Command not found in spout message: ${describeMsg(msg)}`);
+    if (typeof command !== 'string')
+      throw new IllegalArgumentException(`Command not found in spout message: ${describeMsg(msg)}`);
     rt.lastHeartbeat = Date.now();
     switch (command) {
       case 'sync': {

@@ -1,5 +1,11 @@
 /** Storm's testing helpers (§12); re-exported by `compat/index.ts`. */
-export { Testing, AssertionError, type CapturedResults, type CapturedTopology, type CompletableCluster } from './testing.ts';
+export {
+  Testing,
+  AssertionError,
+  type CapturedResults,
+  type CapturedTopology,
+  type CompletableCluster,
+} from './testing.ts';
 export { MockedSources } from './mocked-sources.ts';
 export { CompleteTopologyParam, MkTupleParam, MkClusterParam, type CompleteTopologyParamInit } from './params.ts';
 export { FixedTuple } from './fixed-tuple.ts';

@@ -22,7 +22,8 @@ export class MockedSources {
     let tuples = this.data.get(spoutId);
     if (tuples === undefined) this.data.set(spoutId, (tuples = []));
     for (const values of rest) {
-      if (!Array.isArray(values)) throw new TypeError(`addMockData: mock data for '${spoutId}' must be value arrays (new Values(...))`);
+      if (!Array.isArray(values))
+        throw new TypeError(`addMockData: mock data for '${spoutId}' must be value arrays (new Values(...))`);
       tuples.push(new FixedTuple(streamId, values));
     }
   }

@@ -16,12 +16,25 @@ import { AssertionError } from '../local/idle.ts';
 import { KillOptions } from '../local/kill-options.ts';
 import { LocalCluster } from '../local/local-cluster.ts';
 import { canonicalKey } from '../component/canonical.ts';
-import { Bolt, ComponentCommon, Grouping, SpoutSpec, StormTopology, type StreamInfo } from '../topology/storm-topology.ts';
+import {
+  Bolt,
+  ComponentCommon,
+  Grouping,
+  SpoutSpec,
+  StormTopology,
+  type StreamInfo,
+} from '../topology/storm-topology.ts';
 import type { TopologyRun } from '../translate/topology-run.ts';
 import { isCompletableSpout, type CompletableSpout } from './completable-spout.ts';
 import { FixedTupleSpout } from './fixed-tuple-spout.ts';
 import type { FixedTuple } from './fixed-tuple.ts';
-import { CompleteTopologyParam, MkClusterParam, MkTupleParam, TEST_TIMEOUT_MS, type CompleteTopologyParamInit } from './params.ts';
+import {
+  CompleteTopologyParam,
+  MkClusterParam,
+  MkTupleParam,
+  TEST_TIMEOUT_MS,
+  type CompleteTopologyParamInit,
+} from './params.ts';
 import { TrackedTopology } from './tracked-topology.ts';
 import { TupleCaptureBolt } from './tuple-capture-bolt.ts';
 
@@ -50,11 +63,16 @@ type ClusterFn<T> = (cluster: LocalCluster) => T | Promise<T>;
 /** Storm's `MkClusterParam` or a plain `{ daemonConf }`, then the callback. */
 function clusterArgs<T>(a: unknown, b: ClusterFn<T> | undefined): [Conf | null | undefined, ClusterFn<T>] {
   if (typeof a === 'function') return [undefined, a as ClusterFn<T>];
-  const daemonConf = a instanceof MkClusterParam ? a.getDaemonConf() : (a as { daemonConf?: Conf } | undefined)?.daemonConf;
+  const daemonConf =
+    a instanceof MkClusterParam ? a.getDaemonConf() : (a as { daemonConf?: Conf } | undefined)?.daemonConf;
   return [daemonConf, b!];
 }
 
-async function withCluster<T>(builder: InstanceType<typeof LocalCluster.Builder>, daemonConf: Conf | null | undefined, fn: ClusterFn<T>): Promise<T> {
+async function withCluster<T>(
+  builder: InstanceType<typeof LocalCluster.Builder>,
+  daemonConf: Conf | null | undefined,
+  fn: ClusterFn<T>,
+): Promise<T> {
   if (daemonConf != null) builder.withDaemonConf(daemonConf);
   const cluster = builder.build();
   try {
@@ -98,7 +116,9 @@ function activity(run: TopologyRun | undefined): Activity {
   return { signature, backlog: transferred - executed };
 }
 
-function normaliseParam(param: CompleteTopologyParam | CompleteTopologyParamInit | null | undefined): CompleteTopologyParam {
+function normaliseParam(
+  param: CompleteTopologyParam | CompleteTopologyParamInit | null | undefined,
+): CompleteTopologyParam {
   if (param instanceof CompleteTopologyParam) return param;
   return new CompleteTopologyParam(param ?? {});
 }
@@ -129,7 +149,12 @@ export class Testing {
     for (const [id, bolt] of topology.get_bolts()) subscribe(id, bolt.get_common().get_streams());
     const bolts = new Map(topology.get_bolts());
     bolts.set(randomUUID(), new Bolt(capturer, new ComponentCommon(inputs, new Map(), null, null), 'rich'));
-    const copy = new StormTopology(new Map(topology.get_spouts()), bolts, new Map(topology.get_state_spouts()), topology.get_worker_hooks());
+    const copy = new StormTopology(
+      new Map(topology.get_spouts()),
+      bolts,
+      new Map(topology.get_state_spouts()),
+      topology.get_worker_hooks(),
+    );
     return { topology: copy, capturer };
   }
 
@@ -156,7 +181,8 @@ export class Testing {
       const spouts = captured.topology.get_spouts();
       for (const [spoutId, tuples] of p.getMockedSources().getData()) {
         const spec = spouts.get(spoutId);
-        if (spec === undefined) throw new RuntimeException(`Cannot mock '${spoutId}': the topology has no spout with that id`);
+        if (spec === undefined)
+          throw new RuntimeException(`Cannot mock '${spoutId}': the topology has no spout with that id`);
         spouts.set(spoutId, new SpoutSpec(new FixedTupleSpout(tuples), spec.get_common(), 'rich'));
       }
       for (const [id, spec] of spouts) {
@@ -174,9 +200,10 @@ export class Testing {
       const deadline = Date.now() + timeoutMs;
       await cluster.submitTopology(name, p.getStormConf(), captured.topology);
       try {
-        timedOut = cluster.isSimulating?.() === true
-          ? !(await Testing.waitUntilCompleteSimulated(cluster, spoutObjects, deadline))
-          : !(await Testing.waitUntilComplete(cluster, name, spoutObjects, deadline));
+        timedOut =
+          cluster.isSimulating?.() === true
+            ? !(await Testing.waitUntilCompleteSimulated(cluster, spoutObjects, deadline))
+            : !(await Testing.waitUntilComplete(cluster, name, spoutObjects, deadline));
       } finally {
         if (cluster.isAlive(name)) {
           const kill = new KillOptions();
@@ -225,7 +252,10 @@ export class Testing {
       }
       if (!cluster.isAlive(name)) return true;
       const quiet = now - lastChange;
-      if (spoutObjects.every((s) => s.isExhausted()) && ((quiet >= QUIET_MS && current.backlog <= 0) || quiet >= LONG_QUIET_MS)) {
+      if (
+        spoutObjects.every((s) => s.isExhausted()) &&
+        ((quiet >= QUIET_MS && current.backlog <= 0) || quiet >= LONG_QUIET_MS)
+      ) {
         return true;
       }
       if (now > deadline) return false;
@@ -357,7 +387,11 @@ export class Testing {
   }
 
   /** Waits until `amt` (default 1) more spout tuples were emitted and fully processed (`TrackedTopology.trackedWait`). */
-  static trackedWait(topo: TrackedTopology | CapturedTopology<TrackedTopology>, amt?: number | null, timeoutMs?: number | null): Promise<void> {
+  static trackedWait(
+    topo: TrackedTopology | CapturedTopology<TrackedTopology>,
+    amt?: number | null,
+    timeoutMs?: number | null,
+  ): Promise<void> {
     const tracked = topo instanceof TrackedTopology ? topo : topo.topology;
     return tracked.trackedWait(amt ?? 1, timeoutMs ?? TEST_TIMEOUT_MS);
   }
@@ -379,7 +413,10 @@ export class Testing {
   static async whileTimeout(timeoutMs: number, condition: () => boolean, body: () => unknown): Promise<void>;
   static async whileTimeout(condition: () => boolean, body: () => unknown): Promise<void>;
   static async whileTimeout(a: unknown, b: unknown, c?: unknown): Promise<void> {
-    const [timeoutMs, condition, body] = typeof a === 'number' ? [a, b as () => boolean, c as () => unknown] : [TEST_TIMEOUT_MS, a as () => boolean, b as () => unknown];
+    const [timeoutMs, condition, body] =
+      typeof a === 'number'
+        ? [a, b as () => boolean, c as () => unknown]
+        : [TEST_TIMEOUT_MS, a as () => boolean, b as () => unknown];
     const end = Date.now() + timeoutMs;
     while (condition()) {
       if (Date.now() > end) throw new AssertionError(`Test timed out (${timeoutMs}ms) ${String(condition)}`);

@@ -5,7 +5,13 @@
  * statistics instead of wrapper components: the user's spouts and bolts run unchanged.
  */
 import { Time } from '../component/time.ts';
-import { AssertionError, registerTrackedTopology, TEST_TIMEOUT_MS, trackedCounts, type TrackedCounts } from '../local/idle.ts';
+import {
+  AssertionError,
+  registerTrackedTopology,
+  TEST_TIMEOUT_MS,
+  trackedCounts,
+  type TrackedCounts,
+} from '../local/idle.ts';
 import type { LocalCluster } from '../local/local-cluster.ts';
 import { StormTopology } from '../topology/storm-topology.ts';
 import type { TopologyRun } from '../translate/topology-run.ts';

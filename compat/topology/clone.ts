@@ -88,7 +88,8 @@ function copy(v: unknown, path: string, memo: Map<object, unknown>): unknown {
     const out = Reflect.construct(Set, [], obj.constructor as new () => Set<unknown>) as Set<unknown>;
     memo.set(obj, out);
     let i = 0;
-    for (const val of Set.prototype.values.call(obj)) Set.prototype.add.call(out, copy(val, `${path}<element ${i++}>`, memo));
+    for (const val of Set.prototype.values.call(obj))
+      Set.prototype.add.call(out, copy(val, `${path}<element ${i++}>`, memo));
     return copyOwnProps(obj, out, path, memo, new Set());
   }
   if (Array.isArray(obj)) {

@@ -138,7 +138,9 @@ function customGrouper(grouping: CustomStreamGrouping, targets: number[], spec: 
     chooseTasks: (taskId, values) => {
       const chosen = g.chooseTasks(taskId, values);
       if (!Array.isArray(chosen)) {
-        throw new IllegalArgumentException(`Custom grouping on ${where} returned ${typeof chosen}, expected a list of task ids`);
+        throw new IllegalArgumentException(
+          `Custom grouping on ${where} returned ${typeof chosen}, expected a list of task ids`,
+        );
       }
       const out = new Array<number>(chosen.length);
       for (let i = 0; i < chosen.length; i++) {

@@ -87,11 +87,13 @@ export class Grouping {
   }
   /** The grouping fields (a copy); throws unless this is a fields grouping, as Thrift does. */
   get_fields(): string[] {
-    if (this.kind !== 'fields') throw new Error(`Cannot get field 'fields' because union is currently set to ${this.kind}`);
+    if (this.kind !== 'fields')
+      throw new Error(`Cannot get field 'fields' because union is currently set to ${this.kind}`);
     return [...(this.value as string[])];
   }
   get_custom_object(): unknown {
-    if (this.kind !== 'custom_object') throw new Error(`Cannot get field 'custom_object' because union is currently set to ${this.kind}`);
+    if (this.kind !== 'custom_object')
+      throw new Error(`Cannot get field 'custom_object' because union is currently set to ${this.kind}`);
     return this.value;
   }
   get_custom_serialized(): unknown {
@@ -105,7 +107,9 @@ export class Grouping {
     return this.kind === 'fields' && (this.value as string[]).length === 0;
   }
   toString(): string {
-    return this.kind === 'fields' ? `<Grouping fields:[${(this.value as string[]).join(', ')}]>` : `<Grouping ${this.kind}>`;
+    return this.kind === 'fields'
+      ? `<Grouping fields:[${(this.value as string[]).join(', ')}]>`
+      : `<Grouping ${this.kind}>`;
   }
 }
 

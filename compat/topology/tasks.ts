@@ -45,7 +45,8 @@ export const TOPOLOGY_ACKERS_ALIAS = 'topology.ackers';
 /** Acker count: `topology.acker.executors` (alias `topology.ackers`), null ⇒ `topology.workers` (default 1). */
 export function ackerCount(topologyConf: Conf): number {
   const explicit =
-    confInt(topologyConf, CONFIG_KEYS.TOPOLOGY_ACKER_EXECUTORS, null) ?? confInt(topologyConf, TOPOLOGY_ACKERS_ALIAS, null);
+    confInt(topologyConf, CONFIG_KEYS.TOPOLOGY_ACKER_EXECUTORS, null) ??
+    confInt(topologyConf, TOPOLOGY_ACKERS_ALIAS, null);
   return explicit ?? confInt(topologyConf, CONFIG_KEYS.TOPOLOGY_WORKERS, 1);
 }
 
@@ -68,7 +69,11 @@ export interface EffectiveConfOptions {
  * The conf given to `open`/`prepare`: topology conf overlaid with the component conf, dropping
  * component keys that are `Config` constants unless whitelisted; custom keys always pass.
  */
-export function effectiveComponentConf(topologyConf: Conf, componentConf: Conf | null, opts: EffectiveConfOptions): Conf {
+export function effectiveComponentConf(
+  topologyConf: Conf,
+  componentConf: Conf | null,
+  opts: EffectiveConfOptions,
+): Conf {
   const out: Conf = { ...topologyConf };
   for (const [k, v] of Object.entries(componentConf ?? {})) {
     if (CONFIG_KEY_VALUES.has(k) && !COMPONENT_CONF_WHITELIST.has(k)) continue;
@@ -76,12 +81,23 @@ export function effectiveComponentConf(topologyConf: Conf, componentConf: Conf |
   }
   out[CONFIG_KEYS.TOPOLOGY_NAME] = opts.topologyName;
   if (opts.isSpout && (opts.ackers ?? 0) > 0) {
-    out[CONFIG_KEYS.TOPOLOGY_TICK_TUPLE_FREQ_SECS] = confInt(topologyConf, CONFIG_KEYS.TOPOLOGY_MESSAGE_TIMEOUT_SECS, 30);
+    out[CONFIG_KEYS.TOPOLOGY_TICK_TUPLE_FREQ_SECS] = confInt(
+      topologyConf,
+      CONFIG_KEYS.TOPOLOGY_MESSAGE_TIMEOUT_SECS,
+      30,
+    );
   }
   return out;
 }
 
-export type ComponentRole = 'spout' | 'bolt' | 'acker' | 'system' | 'metrics-consumer' | 'checkpoint-spout' | 'state-spout';
+export type ComponentRole =
+  | 'spout'
+  | 'bolt'
+  | 'acker'
+  | 'system'
+  | 'metrics-consumer'
+  | 'checkpoint-spout'
+  | 'state-spout';
 
 export interface PlannedComponent {
   readonly id: string;
@@ -134,7 +150,12 @@ export function planTasks(topologyConf: Conf, topology: StormTopology): TaskPlan
     if (ackers > 0 && ackStreams) for (const [s, f] of ackStreams) streams.set(s, new StreamInfo(f, false));
     streams.set(Constants.METRICS_STREAM_ID, new StreamInfo(METRICS_STREAM_FIELDS, false));
     streams.set(SYSTEM_STREAM_ID, new StreamInfo(SYSTEM_STREAM_FIELDS, false));
-    return new ComponentCommon(common.get_inputs(), streams, common.is_set_parallelism_hint() ? common.get_parallelism_hint() : null, common.get_json_conf());
+    return new ComponentCommon(
+      common.get_inputs(),
+      streams,
+      common.is_set_parallelism_hint() ? common.get_parallelism_hint() : null,
+      common.get_json_conf(),
+    );
   };
 
   for (const [id, spec] of topology.get_spouts()) {
@@ -171,7 +192,12 @@ export function planTasks(topologyConf: Conf, topology: StormTopology): TaskPlan
   entries.push({
     id: Acker.ACKER_COMPONENT_ID,
     role: 'acker',
-    common: new ComponentCommon(ackerInputs, ackerStreams, ackers, JSON.stringify({ [CONFIG_KEYS.TOPOLOGY_TASKS]: ackers })),
+    common: new ComponentCommon(
+      ackerInputs,
+      ackerStreams,
+      ackers,
+      JSON.stringify({ [CONFIG_KEYS.TOPOLOGY_TASKS]: ackers }),
+    ),
   });
 
   entries.push({

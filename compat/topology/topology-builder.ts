@@ -19,7 +19,15 @@ import {
   type SerializableSupplier,
 } from './lambda.ts';
 import { OutputFieldsGetter } from './output-fields-getter.ts';
-import { Bolt, ComponentCommon, Grouping, SpoutSpec, StateSpoutSpec, StormTopology, StreamInfo } from './storm-topology.ts';
+import {
+  Bolt,
+  ComponentCommon,
+  Grouping,
+  SpoutSpec,
+  StateSpoutSpec,
+  StormTopology,
+  StreamInfo,
+} from './storm-topology.ts';
 
 type Hint = number | bigint | null | undefined;
 
@@ -89,7 +97,10 @@ export class TopologyBuilder {
     this.validateUnusedId(id);
     const kind = classifySpout(spout);
     const object = (kind === 'lambda' ? new LambdaSpout(spout as SerializableSupplier) : spout) as IComponent;
-    const entry: SpoutEntry = { ...this.initCommon(id, object, parallelismHint), kind: kind === 'lambda' ? 'rich' : kind };
+    const entry: SpoutEntry = {
+      ...this.initCommon(id, object, parallelismHint),
+      kind: kind === 'lambda' ? 'rich' : kind,
+    };
     this.spouts.set(id, entry);
     return new SpoutDeclarer(entry);
   }
@@ -150,14 +161,20 @@ export class TopologyBuilder {
     for (const [id, e] of this.bolts) {
       const streams = this.declareStreams(e.object);
       // Storm's windowed executor declares the late-tuple stream itself (§9).
-      const late = e.jsonConf === null ? undefined : (JSON.parse(e.jsonConf) as Record<string, unknown>)[CONFIG_KEYS.TOPOLOGY_BOLTS_LATE_TUPLE_STREAM];
+      const late =
+        e.jsonConf === null
+          ? undefined
+          : (JSON.parse(e.jsonConf) as Record<string, unknown>)[CONFIG_KEYS.TOPOLOGY_BOLTS_LATE_TUPLE_STREAM];
       if (typeof late === 'string' && (e.kind === 'windowed' || e.kind === 'stateful-windowed') && !streams.has(late)) {
         streams.set(late, new StreamInfo([LATE_TUPLE_FIELD], false));
       }
       const inputs = new GlobalStreamIdMap<Grouping>(e.inputs);
       if (this.hasStatefulBolt) {
         if (!streams.has(CP.CHECKPOINT_STREAM_ID)) {
-          streams.set(CP.CHECKPOINT_STREAM_ID, new StreamInfo([CP.CHECKPOINT_FIELD_TXID, CP.CHECKPOINT_FIELD_ACTION], false));
+          streams.set(
+            CP.CHECKPOINT_STREAM_ID,
+            new StreamInfo([CP.CHECKPOINT_FIELD_TXID, CP.CHECKPOINT_FIELD_ACTION], false),
+          );
         }
         this.addCheckpointInputs(inputs);
       }
@@ -167,13 +184,23 @@ export class TopologyBuilder {
     for (const [id, e] of this.spouts) {
       const streams = this.declareStreams(e.object);
       cloneComponent(e.object, 'Spout', id);
-      spouts.set(id, new SpoutSpec(e.object, new ComponentCommon(new GlobalStreamIdMap(e.inputs), streams, e.hint, e.jsonConf), e.kind));
+      spouts.set(
+        id,
+        new SpoutSpec(
+          e.object,
+          new ComponentCommon(new GlobalStreamIdMap(e.inputs), streams, e.hint, e.jsonConf),
+          e.kind,
+        ),
+      );
     }
     const stateSpouts = new Map<string, StateSpoutSpec>();
     for (const [id, e] of this.stateSpouts) {
       stateSpouts.set(
         id,
-        new StateSpoutSpec(e.object, new ComponentCommon(new GlobalStreamIdMap(), this.declareStreams(e.object), e.hint, e.jsonConf)),
+        new StateSpoutSpec(
+          e.object,
+          new ComponentCommon(new GlobalStreamIdMap(), this.declareStreams(e.object), e.hint, e.jsonConf),
+        ),
       );
     }
     return new StormTopology(spouts, bolts, stateSpouts, this.workerHooks);
@@ -199,7 +226,8 @@ export class TopologyBuilder {
   private validateUnusedId(id: string): void {
     if (this.bolts.has(id)) throw new IllegalArgumentException(`Bolt has already been declared for id ${id}`);
     if (this.spouts.has(id)) throw new IllegalArgumentException(`Spout has already been declared for id ${id}`);
-    if (this.stateSpouts.has(id)) throw new IllegalArgumentException(`State spout has already been declared for id ${id}`);
+    if (this.stateSpouts.has(id))
+      throw new IllegalArgumentException(`State spout has already been declared for id ${id}`);
   }
 
   private initCommon(id: string, component: IComponent, hint: Hint): Entry {

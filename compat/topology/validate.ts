@@ -56,7 +56,8 @@ export function validateBasic(topology: StormTopology): void {
   if (repeated.length > 0) throw new InvalidTopologyException(`Duplicate component ids: [${repeated.join(', ')}]`);
 
   for (const spec of [...topology.get_spouts().values(), ...topology.get_state_spouts().values()]) {
-    if (spec.get_common().get_inputs().size > 0) throw new InvalidTopologyException('May not declare inputs for a spout');
+    if (spec.get_common().get_inputs().size > 0)
+      throw new InvalidTopologyException('May not declare inputs for a spout');
   }
 
   for (const common of topology.allComponents().values()) {

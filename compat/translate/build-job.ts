@@ -33,7 +33,12 @@ function boltOrder(run: TopologyRun): string[] {
   const order: string[] = [];
   let remaining = [...run.bolts];
   const ready = (b: string): boolean =>
-    dataInputs(run, b).every((i) => placed.has(i.component) || !run.bolts.includes(i.component) || run.feedbackEdges.has(feedbackKey(i.component, i.stream, b)));
+    dataInputs(run, b).every(
+      (i) =>
+        placed.has(i.component) ||
+        !run.bolts.includes(i.component) ||
+        run.feedbackEdges.has(feedbackKey(i.component, i.stream, b)),
+    );
   while (remaining.length > 0) {
     const next = remaining.filter(ready);
     if (next.length === 0) {
@@ -43,7 +48,8 @@ function boltOrder(run: TopologyRun): string[] {
         );
       }
       const breakAt = remaining[0]!;
-      for (const i of dataInputs(run, breakAt)) if (!placed.has(i.component)) run.feedbackEdges.add(feedbackKey(i.component, i.stream, breakAt));
+      for (const i of dataInputs(run, breakAt))
+        if (!placed.has(i.component)) run.feedbackEdges.add(feedbackKey(i.component, i.stream, breakAt));
       continue;
     }
     for (const b of next) {
@@ -61,8 +67,19 @@ export function buildJob(run: TopologyRun, env: StreamEnvironment): void {
     const n = run.tasksOf(id).length;
     if (n === 0) continue;
     const spec = run.topology.get_spouts().get(id)!;
-    const source = env.fromSource(new SpoutSource(run, id, spec.get_spout_object()), { parallelism: n, name: id, uid: id });
-    streams.set(id, source.transform(`${id}.router`, () => new SpoutRouterOperator(), { parallelism: n, name: `${id}.router`, uid: `${id}.router` }) as unknown as DataStream<RoutedTuple>);
+    const source = env.fromSource(new SpoutSource(run, id, spec.get_spout_object()), {
+      parallelism: n,
+      name: id,
+      uid: id,
+    });
+    streams.set(
+      id,
+      source.transform(`${id}.router`, () => new SpoutRouterOperator(), {
+        parallelism: n,
+        name: `${id}.router`,
+        uid: `${id}.router`,
+      }) as unknown as DataStream<RoutedTuple>,
+    );
   }
   for (const id of boltOrder(run)) {
     const n = run.tasksOf(id).length;
@@ -84,11 +101,15 @@ export function buildJob(run: TopologyRun, env: StreamEnvironment): void {
     const bolt = run.topology.get_bolts().get(id)!;
     const object = bolt.get_bolt_object();
     const kind = bolt.get_kind();
-    const out = (input as unknown as DataStream<Tuple>).transform(id, () => new BoltTaskOperator(run, id, object, kind), {
-      parallelism: n,
-      name: id,
-      uid: id,
-    });
+    const out = (input as unknown as DataStream<Tuple>).transform(
+      id,
+      () => new BoltTaskOperator(run, id, object, kind),
+      {
+        parallelism: n,
+        name: id,
+        uid: id,
+      },
+    );
     streams.set(id, out as unknown as DataStream<RoutedTuple>);
   }
 }

@@ -126,9 +126,7 @@ export class JoinBolt extends BaseWindowedBolt {
 
   private joinCommon(newStream: string, field: string, priorStream: string, joinType: JoinType): this {
     if (this.joinCriteria.has(newStream) && this.joinCriteria.keys().next().value !== newStream) {
-      throw new IllegalArgumentException(
-        `'${newStream}' is already part of join. Cannot join with it more than once.`,
-      );
+      throw new IllegalArgumentException(`'${newStream}' is already part of join. Cannot join with it more than once.`);
     }
     const prior = this.joinCriteria.get(priorStream);
     if (prior === undefined) {
@@ -207,7 +205,12 @@ export class JoinBolt extends BaseWindowedBolt {
     return probe;
   }
 
-  private doJoin(probe: ResultRecord[], build: Map<string, Tuple[]>, info: JoinInfo, finalJoin: boolean): ResultRecord[] {
+  private doJoin(
+    probe: ResultRecord[],
+    build: Map<string, Tuple[]>,
+    info: JoinInfo,
+    finalJoin: boolean,
+  ): ResultRecord[] {
     const result: ResultRecord[] = [];
     const other = info.other!;
     for (const rec of probe) {

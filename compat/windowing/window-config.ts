@@ -105,7 +105,8 @@ export function parseWindowConfig(conf: Conf, hasTimestampExtractor = false): Wi
     spec.slideCount = 1;
   }
   if (hasTimestampExtractor) {
-    if (has(conf, K.TOPOLOGY_BOLTS_LATE_TUPLE_STREAM)) spec.lateTupleStream = String(conf[K.TOPOLOGY_BOLTS_LATE_TUPLE_STREAM]);
+    if (has(conf, K.TOPOLOGY_BOLTS_LATE_TUPLE_STREAM))
+      spec.lateTupleStream = String(conf[K.TOPOLOGY_BOLTS_LATE_TUPLE_STREAM]);
     if (has(conf, K.TOPOLOGY_BOLTS_TUPLE_TIMESTAMP_MAX_LAG_MS)) {
       spec.lagMs = intOf(conf[K.TOPOLOGY_BOLTS_TUPLE_TIMESTAMP_MAX_LAG_MS]);
     }
@@ -131,7 +132,11 @@ export function validateWindowConfig(
 ): WindowSpec {
   const conf = merge(componentConf, topologyConf);
   const extractor = options.hasTimestampExtractor === true;
-  if (options.statefulNonPersistent === true && !options.persistent && !has(conf, K.TOPOLOGY_BOLTS_MESSAGE_ID_FIELD_NAME)) {
+  if (
+    options.statefulNonPersistent === true &&
+    !options.persistent &&
+    !has(conf, K.TOPOLOGY_BOLTS_MESSAGE_ID_FIELD_NAME)
+  ) {
     throw new IllegalArgumentException(`${K.TOPOLOGY_BOLTS_MESSAGE_ID_FIELD_NAME} is not set`);
   }
   const spec = parseWindowConfig(conf, extractor);

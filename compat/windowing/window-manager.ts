@@ -151,7 +151,13 @@ export class WindowManager<T> {
     this.evictKind =
       spec.lengthCount !== null ? (et ? Evict.WatermarkCount : Evict.Count) : et ? Evict.WatermarkTime : Evict.Time;
     this.triggerKind =
-      spec.slideCount !== null ? (et ? Trigger.WatermarkCount : Trigger.Count) : et ? Trigger.WatermarkTime : Trigger.Time;
+      spec.slideCount !== null
+        ? et
+          ? Trigger.WatermarkCount
+          : Trigger.Count
+        : et
+          ? Trigger.WatermarkTime
+          : Trigger.Time;
     if (et && options.inputStreams === undefined) {
       throw new IllegalArgumentException('Event-time windows need the input streams to compute watermarks');
     }
@@ -198,7 +204,12 @@ export class WindowManager<T> {
   onTimer(now: number): void {
     if (this.triggerKind === Trigger.Time) {
       // Storm excludes the current millisecond: tuples may still arrive in it.
-      this.setContext({ ref: now - 1, currentCount: null, slidingCount: null, slidingInterval: this.spec.slideDurationMs });
+      this.setContext({
+        ref: now - 1,
+        currentCount: null,
+        slidingCount: null,
+        slidingInterval: this.spec.slideDurationMs,
+      });
       this.onTrigger();
     } else if (this.spec.eventTime) {
       const wm = this.computeWatermark();

@@ -19,7 +19,8 @@ function h(tag, attrs, ...children) {
     else if (k === 'class') el.className = v;
     else el.setAttribute(k, v === true ? '' : String(v));
   }
-  for (const c of children.flat()) if (c !== null && c !== undefined && c !== false) el.append(c instanceof Node ? c : String(c));
+  for (const c of children.flat())
+    if (c !== null && c !== undefined && c !== false) el.append(c instanceof Node ? c : String(c));
   return el;
 }
 
@@ -31,14 +32,29 @@ async function api(path, init) {
 }
 
 function fmt(n, digits = 0) {
-  return typeof n === 'number' ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : String(n);
+  return typeof n === 'number'
+    ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
+    : String(n);
 }
 const pct = (r) => `${Math.round(r * 100)}%`;
 const badge = (level) => h('span', { class: `badge ${level}` }, level);
 const time = (ms) => (ms ? new Date(ms).toLocaleTimeString() : '');
 
 function table(headers, rows, attrs) {
-  return h('table', attrs || {}, h('thead', {}, h('tr', {}, headers.map((x) => h('th', {}, x)))), h('tbody', {}, rows));
+  return h(
+    'table',
+    attrs || {},
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        headers.map((x) => h('th', {}, x)),
+      ),
+    ),
+    h('tbody', {}, rows),
+  );
 }
 
 /** Asks before any action; resolves true only on Confirm. */
@@ -61,7 +77,11 @@ function confirmStep(text) {
 let lastMessage = null; // survives re-renders until the next action
 
 function resultBox() {
-  return h('div', { id: 'action-result', class: lastMessage ? lastMessage.cls : '', 'data-testid': 'action-result' }, lastMessage ? lastMessage.text : '');
+  return h(
+    'div',
+    { id: 'action-result', class: lastMessage ? lastMessage.cls : '', 'data-testid': 'action-result' },
+    lastMessage ? lastMessage.text : '',
+  );
 }
 
 function showResult(cls, text) {
@@ -70,22 +90,26 @@ function showResult(cls, text) {
 }
 
 function actionButton(label, question, run, testid) {
-  return h('button', {
-    type: 'button',
-    'data-testid': testid,
-    onclick: async (e) => {
-      if (!(await confirmStep(question))) return;
-      e.target.disabled = true;
-      try {
-        showResult('message', await run());
-      } catch (err) {
-        showResult('message error', `${label} failed: ${err.message}`);
-      } finally {
-        e.target.disabled = false;
-        refresh();
-      }
+  return h(
+    'button',
+    {
+      type: 'button',
+      'data-testid': testid,
+      onclick: async (e) => {
+        if (!(await confirmStep(question))) return;
+        e.target.disabled = true;
+        try {
+          showResult('message', await run());
+        } catch (err) {
+          showResult('message error', `${label} failed: ${err.message}`);
+        } finally {
+          e.target.disabled = false;
+          refresh();
+        }
+      },
     },
-  }, label);
+    label,
+  );
 }
 
 // --- job list ---------------------------------------------------------------------------------
@@ -95,24 +119,47 @@ async function renderList() {
   let runs = null;
   try {
     runs = (await api('/console/runs')).runs;
-  } catch { /* not the standalone console */ }
+  } catch {
+    /* not the standalone console */
+  }
   document.getElementById('mode').textContent = runs ? 'all jobs on this machine' : '';
   const rows = [];
   for (const j of overview.jobs) rows.push(jobRow(j, ''));
   for (const run of runs || []) {
     for (const j of run.overview || []) rows.push(jobRow(j, run.url));
-    if (!run.overview) rows.push(h('tr', {}, h('td', {}, run.jobs.map((j) => j.name).join(', ')), h('td', {}, 'no console'), h('td', {}, run.file), h('td', {}), h('td', {})));
+    if (!run.overview)
+      rows.push(
+        h(
+          'tr',
+          {},
+          h('td', {}, run.jobs.map((j) => j.name).join(', ')),
+          h('td', {}, 'no console'),
+          h('td', {}, run.file),
+          h('td', {}),
+          h('td', {}),
+        ),
+      );
   }
-  const parts = [h('h1', {}, 'Jobs'), table(['Job', 'State', 'Kind', 'Started', 'Tasks'], rows, { 'data-testid': 'job-list' })];
+  const parts = [
+    h('h1', {}, 'Jobs'),
+    table(['Job', 'State', 'Kind', 'Started', 'Tasks'], rows, { 'data-testid': 'job-list' }),
+  ];
   if (runs) parts.push(startForm(runs));
   app.replaceChildren(...parts, resultBox());
 }
 
 function jobRow(j, base) {
-  const href = j.kind === 'storm-topology' ? `#/topology/${encodeURIComponent(j.jid)}` : `#/job/${encodeURIComponent(j.jid)}`;
-  return h('tr', { 'data-jid': j.jid },
+  const href =
+    j.kind === 'storm-topology' ? `#/topology/${encodeURIComponent(j.jid)}` : `#/job/${encodeURIComponent(j.jid)}`;
+  return h(
+    'tr',
+    { 'data-jid': j.jid },
     h('td', {}, h('a', { href: base ? `${base}/${href}` : href }, j.name)),
-    h('td', { class: 'state' }, j.state), h('td', {}, j.kind), h('td', {}, time(j['start-time'])), h('td', { class: 'num' }, j.tasks.total));
+    h('td', { class: 'state' }, j.state),
+    h('td', {}, j.kind),
+    h('td', {}, time(j['start-time'])),
+    h('td', { class: 'num' }, j.tasks.total),
+  );
 }
 
 let startFormEl = null; // built once, so a refresh never wipes what the user typed
@@ -122,9 +169,17 @@ async function loadSavepoints(select) {
   const options = [h('option', { value: '' }, 'fresh start')];
   try {
     for (const s of (await api('/console/savepoints')).savepoints) {
-      options.push(h('option', { value: s.path, selected: s.path === chosen }, `${s.job}: savepoint ${s.id} (${time(s.timestamp)})`));
+      options.push(
+        h(
+          'option',
+          { value: s.path, selected: s.path === chosen },
+          `${s.job}: savepoint ${s.id} (${time(s.timestamp)})`,
+        ),
+      );
     }
-  } catch { /* not the standalone console */ }
+  } catch {
+    /* not the standalone console */
+  }
   select.replaceChildren(...options);
 }
 
@@ -132,21 +187,46 @@ function startForm(runs) {
   if (startFormEl) return startFormEl;
   const file = h('input', { name: 'file', placeholder: 'path/to/job.ts', 'data-testid': 'start-file' });
   const args = h('input', { name: 'args', placeholder: 'arguments (space separated)', 'data-testid': 'start-args' });
-  const savepoint = h('select', { name: 'restore', 'data-testid': 'start-savepoint', onfocus: () => loadSavepoints(savepoint) }, h('option', { value: '' }, 'fresh start'));
+  const savepoint = h(
+    'select',
+    { name: 'restore', 'data-testid': 'start-savepoint', onfocus: () => loadSavepoints(savepoint) },
+    h('option', { value: '' }, 'fresh start'),
+  );
   void loadSavepoints(savepoint);
-  startFormEl = h('div', {}, h('h2', {}, 'Start a job'), h('form', {
-    class: 'start',
-    onsubmit: async (e) => {
-      e.preventDefault();
-      if (!(await confirmStep(`Start ${file.value}${savepoint.value ? ' from the chosen savepoint' : ''}?`))) return;
-      try {
-        const r = await api('/console/start', { method: 'POST', body: JSON.stringify({ file: file.value, args: args.value.split(' ').filter(Boolean), restore: savepoint.value }) });
-        showResult('message', `started pid ${r.pid} (log ${r.log})`);
-      } catch (err) {
-        showResult('message error', err.message);
-      }
-    },
-  }, file, args, savepoint, h('button', { type: 'submit', 'data-testid': 'start-submit' }, 'Start'), h('button', { type: 'button', onclick: () => loadSavepoints(savepoint) }, 'Reload savepoints')));
+  startFormEl = h(
+    'div',
+    {},
+    h('h2', {}, 'Start a job'),
+    h(
+      'form',
+      {
+        class: 'start',
+        onsubmit: async (e) => {
+          e.preventDefault();
+          if (!(await confirmStep(`Start ${file.value}${savepoint.value ? ' from the chosen savepoint' : ''}?`)))
+            return;
+          try {
+            const r = await api('/console/start', {
+              method: 'POST',
+              body: JSON.stringify({
+                file: file.value,
+                args: args.value.split(' ').filter(Boolean),
+                restore: savepoint.value,
+              }),
+            });
+            showResult('message', `started pid ${r.pid} (log ${r.log})`);
+          } catch (err) {
+            showResult('message error', err.message);
+          }
+        },
+      },
+      file,
+      args,
+      savepoint,
+      h('button', { type: 'submit', 'data-testid': 'start-submit' }, 'Start'),
+      h('button', { type: 'button', onclick: () => loadSavepoints(savepoint) }, 'Reload savepoints'),
+    ),
+  );
   return startFormEl;
 }
 
@@ -179,14 +259,27 @@ function graph(job) {
   };
   for (const e of g.edges()) {
     const pts = g.edge(e).points;
-    svg.append(el('polyline', { points: pts.map((p) => `${p.x},${p.y}`).join(' '), fill: 'none', stroke: '#8a93a3', 'stroke-width': 1.5 }));
+    svg.append(
+      el('polyline', {
+        points: pts.map((p) => `${p.x},${p.y}`).join(' '),
+        fill: 'none',
+        stroke: '#8a93a3',
+        'stroke-width': 1.5,
+      }),
+    );
   }
   for (const id of g.nodes()) {
     const n = g.node(id);
     const v = n.v;
-    const group = el('g', { 'data-testid': `node-${v.id}`, 'data-level': v['backpressure-level'], transform: `translate(${n.x - n.width / 2},${n.y - n.height / 2})` });
+    const group = el('g', {
+      'data-testid': `node-${v.id}`,
+      'data-level': v['backpressure-level'],
+      transform: `translate(${n.x - n.width / 2},${n.y - n.height / 2})`,
+    });
     group.append(el('rect', { width: n.width, height: n.height, rx: 6, fill: levelColor(v), stroke: '#4b5563' }));
-    group.append(el('text', { x: 8, y: 18, 'font-weight': 600 }, v.name.length > 24 ? `${v.name.slice(0, 23)}…` : v.name));
+    group.append(
+      el('text', { x: 8, y: 18, 'font-weight': 600 }, v.name.length > 24 ? `${v.name.slice(0, 23)}…` : v.name),
+    );
     group.append(el('text', { x: 8, y: 35 }, `busy ${pct(v.busyRatio)} · bp ${pct(v.backPressuredRatio)}`));
     group.append(el('text', { x: 8, y: 51 }, `×${v.parallelism} · out ${fmt(v.metrics['write-records'])}`));
     svg.append(group);
@@ -197,12 +290,23 @@ function graph(job) {
 function sparkline(jid, job) {
   const series = history.get(jid) || { t: [], v: [] };
   history.set(jid, series);
-  const rate = job.vertices.filter((v) => job.plan.nodes.find((n) => n.id === v.id && n.operator === 'Source')).reduce((a, v) => a + v.metrics['write-records-per-second'], 0);
+  const rate = job.vertices
+    .filter((v) => job.plan.nodes.find((n) => n.id === v.id && n.operator === 'Source'))
+    .reduce((a, v) => a + v.metrics['write-records-per-second'], 0);
   series.t.push(Date.now() / 1000);
   series.v.push(rate);
-  if (series.t.length > 120) { series.t.shift(); series.v.shift(); }
+  if (series.t.length > 120) {
+    series.t.shift();
+    series.v.shift();
+  }
   const box = h('div', { id: 'sparkline', 'data-testid': 'sparkline' });
-  const opts = { width: 520, height: 140, legend: { show: false }, series: [{}, { label: 'records/s', stroke: '#2563eb', fill: 'rgba(37,99,235,.12)' }], axes: [{}, { size: 60 }] };
+  const opts = {
+    width: 520,
+    height: 140,
+    legend: { show: false },
+    series: [{}, { label: 'records/s', stroke: '#2563eb', fill: 'rgba(37,99,235,.12)' }],
+    axes: [{}, { size: 60 }],
+  };
   plot?.destroy();
   plot = new uPlot(opts, [series.t, series.v], box);
   return h('div', {}, h('h2', {}, `Throughput (source records/s): ${fmt(rate, 1)}`), box);
@@ -214,39 +318,124 @@ async function renderJob(jid) {
   const marks = await Promise.all(job.vertices.map((v) => api(`${base}/vertices/${v.id}/watermarks`).catch(() => [])));
   const running = job.state === 'RUNNING';
   const buttons = [
-    actionButton('Trigger checkpoint', `Trigger a checkpoint of ${job.name}?`, async () => `checkpoint ${(await api(`${base}/checkpoints`, { method: 'POST' })).operation.checkpointId} completed`, 'btn-checkpoint'),
-    actionButton('Savepoint', `Take a savepoint of ${job.name}?`, async () => `savepoint written to ${(await api(`${base}/savepoints`, { method: 'POST', body: '{}' })).operation.location}`, 'btn-savepoint'),
-    actionButton('Stop with savepoint', `Take a savepoint of ${job.name}, then stop it?`, async () => `stopped; savepoint at ${(await api(`${base}/stop`, { method: 'POST', body: '{}' })).operation.location}`, 'btn-stop'),
-    actionButton('Cancel', `Cancel ${job.name} without a savepoint?`, async () => (await api(`${base}/cancel`, { method: 'POST' }), 'cancelled'), 'btn-cancel'),
+    actionButton(
+      'Trigger checkpoint',
+      `Trigger a checkpoint of ${job.name}?`,
+      async () =>
+        `checkpoint ${(await api(`${base}/checkpoints`, { method: 'POST' })).operation.checkpointId} completed`,
+      'btn-checkpoint',
+    ),
+    actionButton(
+      'Savepoint',
+      `Take a savepoint of ${job.name}?`,
+      async () =>
+        `savepoint written to ${(await api(`${base}/savepoints`, { method: 'POST', body: '{}' })).operation.location}`,
+      'btn-savepoint',
+    ),
+    actionButton(
+      'Stop with savepoint',
+      `Take a savepoint of ${job.name}, then stop it?`,
+      async () =>
+        `stopped; savepoint at ${(await api(`${base}/stop`, { method: 'POST', body: '{}' })).operation.location}`,
+      'btn-stop',
+    ),
+    actionButton(
+      'Cancel',
+      `Cancel ${job.name} without a savepoint?`,
+      async () => (await api(`${base}/cancel`, { method: 'POST' }), 'cancelled'),
+      'btn-cancel',
+    ),
   ];
   if (job.kind === 'storm-topology') {
     const topo = `/api/v1/topology/${encodeURIComponent(jid)}`;
-    buttons.push(actionButton('Deactivate', `Deactivate ${job.name} (spouts stop emitting)?`, async () => (await api(`${topo}/deactivate`, { method: 'POST' })).status, 'btn-deactivate'));
-    buttons.push(actionButton('Activate', `Activate ${job.name}?`, async () => (await api(`${topo}/activate`, { method: 'POST' })).status, 'btn-activate'));
+    buttons.push(
+      actionButton(
+        'Deactivate',
+        `Deactivate ${job.name} (spouts stop emitting)?`,
+        async () => (await api(`${topo}/deactivate`, { method: 'POST' })).status,
+        'btn-deactivate',
+      ),
+    );
+    buttons.push(
+      actionButton(
+        'Activate',
+        `Activate ${job.name}?`,
+        async () => (await api(`${topo}/activate`, { method: 'POST' })).status,
+        'btn-activate',
+      ),
+    );
   }
   for (const b of buttons) b.disabled = !running;
-  const vertexRows = job.vertices.map((v) => h('tr', { 'data-vertex': v.id },
-    h('td', {}, v.name), h('td', { class: 'num' }, v.parallelism),
-    h('td', { class: 'num', 'data-field': 'read-records' }, v.metrics['read-records']),
-    h('td', { class: 'num', 'data-field': 'write-records' }, v.metrics['write-records']),
-    h('td', { class: 'num' }, fmt(v.metrics['write-records-per-second'], 1)),
-    h('td', { class: 'num', 'data-field': 'busy' }, pct(v.busyRatio)),
-    h('td', { class: 'num', 'data-field': 'backpressure' }, pct(v.backPressuredRatio)),
-    h('td', { 'data-field': 'level' }, badge(v['backpressure-level']))));
-  const cpRows = cps.history.map((c) => h('tr', {}, h('td', {}, c.id ?? '-'), h('td', {}, c.status), h('td', {}, time(c.latest_ack_timestamp)), h('td', { class: 'num' }, fmt(c.end_to_end_duration)), h('td', { class: 'num' }, fmt(c.state_size)), h('td', {}, c.failure_message || '')));
-  const wmRows = job.vertices.flatMap((v, i) => marks[i].map((m) => h('tr', {}, h('td', {}, v.name), h('td', {}, m.id.split('.')[0]), h('td', {}, m.value === null ? 'none yet' : new Date(m.value).toISOString()))));
-  const excRows = exc.exceptionHistory.entries.map((e) => h('tr', {}, h('td', {}, time(e.timestamp)), h('td', {}, e.exceptionName), h('td', {}, e.message), h('td', {}, e.taskName || '')));
-  const links = job.kind === 'storm-topology' ? h('a', { href: `#/topology/${encodeURIComponent(jid)}` }, 'Storm topology page') : null;
+  const vertexRows = job.vertices.map((v) =>
+    h(
+      'tr',
+      { 'data-vertex': v.id },
+      h('td', {}, v.name),
+      h('td', { class: 'num' }, v.parallelism),
+      h('td', { class: 'num', 'data-field': 'read-records' }, v.metrics['read-records']),
+      h('td', { class: 'num', 'data-field': 'write-records' }, v.metrics['write-records']),
+      h('td', { class: 'num' }, fmt(v.metrics['write-records-per-second'], 1)),
+      h('td', { class: 'num', 'data-field': 'busy' }, pct(v.busyRatio)),
+      h('td', { class: 'num', 'data-field': 'backpressure' }, pct(v.backPressuredRatio)),
+      h('td', { 'data-field': 'level' }, badge(v['backpressure-level'])),
+    ),
+  );
+  const cpRows = cps.history.map((c) =>
+    h(
+      'tr',
+      {},
+      h('td', {}, c.id ?? '-'),
+      h('td', {}, c.status),
+      h('td', {}, time(c.latest_ack_timestamp)),
+      h('td', { class: 'num' }, fmt(c.end_to_end_duration)),
+      h('td', { class: 'num' }, fmt(c.state_size)),
+      h('td', {}, c.failure_message || ''),
+    ),
+  );
+  const wmRows = job.vertices.flatMap((v, i) =>
+    marks[i].map((m) =>
+      h(
+        'tr',
+        {},
+        h('td', {}, v.name),
+        h('td', {}, m.id.split('.')[0]),
+        h('td', {}, m.value === null ? 'none yet' : new Date(m.value).toISOString()),
+      ),
+    ),
+  );
+  const excRows = exc.exceptionHistory.entries.map((e) =>
+    h(
+      'tr',
+      {},
+      h('td', {}, time(e.timestamp)),
+      h('td', {}, e.exceptionName),
+      h('td', {}, e.message),
+      h('td', {}, e.taskName || ''),
+    ),
+  );
+  const links =
+    job.kind === 'storm-topology'
+      ? h('a', { href: `#/topology/${encodeURIComponent(jid)}` }, 'Storm topology page')
+      : null;
   app.replaceChildren(
     h('h1', {}, job.name, ' ', h('span', { class: 'state', 'data-testid': 'job-state' }, job.state), ' ', links),
-    h('div', { class: 'toolbar' }, buttons), resultBox(),
+    h('div', { class: 'toolbar' }, buttons),
+    resultBox(),
     h('div', { class: 'grid' }, h('div', { id: 'graph' }, graph(job)), sparkline(jid, job)),
     h('h2', {}, 'Operators'),
-    table(['Vertex', 'Parallelism', 'Records in', 'Records out', 'Out/s', 'Busy', 'Backpressured', 'Level'], vertexRows, { 'data-testid': 'vertices' }),
+    table(
+      ['Vertex', 'Parallelism', 'Records in', 'Records out', 'Out/s', 'Busy', 'Backpressured', 'Level'],
+      vertexRows,
+      { 'data-testid': 'vertices' },
+    ),
     h('h2', {}, `Checkpoints: ${cps.counts.completed} completed, ${cps.counts.failed} failed`),
-    table(['ID', 'Status', 'Acknowledged', 'Duration (ms)', 'Size (bytes)', 'Failure'], cpRows, { 'data-testid': 'checkpoints' }),
-    h('h2', {}, 'Watermarks'), table(['Vertex', 'Subtask', 'Input watermark'], wmRows),
-    h('h2', {}, 'Exceptions'), table(['Time', 'Exception', 'Message', 'Task'], excRows, { 'data-testid': 'exceptions' }),
+    table(['ID', 'Status', 'Acknowledged', 'Duration (ms)', 'Size (bytes)', 'Failure'], cpRows, {
+      'data-testid': 'checkpoints',
+    }),
+    h('h2', {}, 'Watermarks'),
+    table(['Vertex', 'Subtask', 'Input watermark'], wmRows),
+    h('h2', {}, 'Exceptions'),
+    table(['Time', 'Exception', 'Message', 'Task'], excRows, { 'data-testid': 'exceptions' }),
   );
 }
 
@@ -256,35 +445,139 @@ let stormWindow = ':all-time';
 
 async function renderTopology(id) {
   const t = await api(`/api/v1/topology/${encodeURIComponent(id)}?window=${encodeURIComponent(stormWindow)}`);
-  const select = h('select', { 'data-testid': 'window', onchange: (e) => { stormWindow = e.target.value; refresh(); } },
-    t.topologyStats.map((s) => h('option', { value: s.window, selected: s.window === stormWindow }, s.windowPretty)));
-  const summary = table(['Name', 'Id', 'Status', 'Uptime', 'Workers', 'Executors', 'Tasks', 'Msg timeout'], [h('tr', {},
-    h('td', {}, t.name), h('td', {}, t.id), h('td', { 'data-testid': 'topology-status' }, t.status), h('td', {}, t.uptime), h('td', { class: 'num' }, t.workersTotal),
-    h('td', { class: 'num' }, t.executorsTotal), h('td', { class: 'num' }, t.tasksTotal), h('td', { class: 'num' }, t.msgTimeout))]);
-  const stats = table(['Window', 'Emitted', 'Transferred', 'Complete latency (ms)', 'Acked', 'Failed'], t.topologyStats.map((s) => h('tr', {},
-    h('td', {}, s.windowPretty), h('td', { class: 'num' }, s.emitted), h('td', { class: 'num' }, s.transferred), h('td', { class: 'num' }, s.completeLatency), h('td', { class: 'num' }, s.acked), h('td', { class: 'num' }, s.failed))));
-  const spouts = table(['Id', 'Executors', 'Tasks', 'Emitted', 'Transferred', 'Complete latency (ms)', 'Acked', 'Failed', 'Last error'], t.spouts.map((s) => h('tr', { 'data-component': s.spoutId },
-    h('td', {}, s.spoutId), h('td', { class: 'num' }, s.executors), h('td', { class: 'num' }, s.tasks), h('td', { class: 'num', 'data-field': 'emitted' }, s.emitted),
-    h('td', { class: 'num', 'data-field': 'transferred' }, s.transferred), h('td', { class: 'num' }, s.completeLatency), h('td', { class: 'num', 'data-field': 'acked' }, s.acked),
-    h('td', { class: 'num', 'data-field': 'failed' }, s.failed), h('td', {}, s.lastError))), { 'data-testid': 'spouts' });
-  const bolts = table(['Id', 'Executors', 'Tasks', 'Emitted', 'Transferred', 'Capacity', 'Execute latency (ms)', 'Executed', 'Process latency (ms)', 'Acked', 'Failed', 'Last error'], t.bolts.map((b) => h('tr', { 'data-component': b.boltId },
-    h('td', {}, b.boltId), h('td', { class: 'num' }, b.executors), h('td', { class: 'num' }, b.tasks), h('td', { class: 'num', 'data-field': 'emitted' }, b.emitted),
-    h('td', { class: 'num', 'data-field': 'transferred' }, b.transferred), h('td', { class: 'num', 'data-field': 'capacity' }, b.capacity), h('td', { class: 'num' }, b.executeLatency),
-    h('td', { class: 'num', 'data-field': 'executed' }, b.executed), h('td', { class: 'num' }, b.processLatency), h('td', { class: 'num', 'data-field': 'acked' }, b.acked),
-    h('td', { class: 'num', 'data-field': 'failed' }, b.failed), h('td', {}, b.lastError))), { 'data-testid': 'bolts' });
+  const select = h(
+    'select',
+    {
+      'data-testid': 'window',
+      onchange: (e) => {
+        stormWindow = e.target.value;
+        refresh();
+      },
+    },
+    t.topologyStats.map((s) => h('option', { value: s.window, selected: s.window === stormWindow }, s.windowPretty)),
+  );
+  const summary = table(
+    ['Name', 'Id', 'Status', 'Uptime', 'Workers', 'Executors', 'Tasks', 'Msg timeout'],
+    [
+      h(
+        'tr',
+        {},
+        h('td', {}, t.name),
+        h('td', {}, t.id),
+        h('td', { 'data-testid': 'topology-status' }, t.status),
+        h('td', {}, t.uptime),
+        h('td', { class: 'num' }, t.workersTotal),
+        h('td', { class: 'num' }, t.executorsTotal),
+        h('td', { class: 'num' }, t.tasksTotal),
+        h('td', { class: 'num' }, t.msgTimeout),
+      ),
+    ],
+  );
+  const stats = table(
+    ['Window', 'Emitted', 'Transferred', 'Complete latency (ms)', 'Acked', 'Failed'],
+    t.topologyStats.map((s) =>
+      h(
+        'tr',
+        {},
+        h('td', {}, s.windowPretty),
+        h('td', { class: 'num' }, s.emitted),
+        h('td', { class: 'num' }, s.transferred),
+        h('td', { class: 'num' }, s.completeLatency),
+        h('td', { class: 'num' }, s.acked),
+        h('td', { class: 'num' }, s.failed),
+      ),
+    ),
+  );
+  const spouts = table(
+    ['Id', 'Executors', 'Tasks', 'Emitted', 'Transferred', 'Complete latency (ms)', 'Acked', 'Failed', 'Last error'],
+    t.spouts.map((s) =>
+      h(
+        'tr',
+        { 'data-component': s.spoutId },
+        h('td', {}, s.spoutId),
+        h('td', { class: 'num' }, s.executors),
+        h('td', { class: 'num' }, s.tasks),
+        h('td', { class: 'num', 'data-field': 'emitted' }, s.emitted),
+        h('td', { class: 'num', 'data-field': 'transferred' }, s.transferred),
+        h('td', { class: 'num' }, s.completeLatency),
+        h('td', { class: 'num', 'data-field': 'acked' }, s.acked),
+        h('td', { class: 'num', 'data-field': 'failed' }, s.failed),
+        h('td', {}, s.lastError),
+      ),
+    ),
+    { 'data-testid': 'spouts' },
+  );
+  const bolts = table(
+    [
+      'Id',
+      'Executors',
+      'Tasks',
+      'Emitted',
+      'Transferred',
+      'Capacity',
+      'Execute latency (ms)',
+      'Executed',
+      'Process latency (ms)',
+      'Acked',
+      'Failed',
+      'Last error',
+    ],
+    t.bolts.map((b) =>
+      h(
+        'tr',
+        { 'data-component': b.boltId },
+        h('td', {}, b.boltId),
+        h('td', { class: 'num' }, b.executors),
+        h('td', { class: 'num' }, b.tasks),
+        h('td', { class: 'num', 'data-field': 'emitted' }, b.emitted),
+        h('td', { class: 'num', 'data-field': 'transferred' }, b.transferred),
+        h('td', { class: 'num', 'data-field': 'capacity' }, b.capacity),
+        h('td', { class: 'num' }, b.executeLatency),
+        h('td', { class: 'num', 'data-field': 'executed' }, b.executed),
+        h('td', { class: 'num' }, b.processLatency),
+        h('td', { class: 'num', 'data-field': 'acked' }, b.acked),
+        h('td', { class: 'num', 'data-field': 'failed' }, b.failed),
+        h('td', {}, b.lastError),
+      ),
+    ),
+    { 'data-testid': 'bolts' },
+  );
   const topo = `/api/v1/topology/${encodeURIComponent(id)}`;
   const alive = t.status !== 'KILLED';
   const buttons = [
-    actionButton('Activate', `Activate ${t.name}?`, async () => (await api(`${topo}/activate`, { method: 'POST' })).status, 'btn-activate'),
-    actionButton('Deactivate', `Deactivate ${t.name}?`, async () => (await api(`${topo}/deactivate`, { method: 'POST' })).status, 'btn-deactivate'),
-    actionButton('Kill', `Kill ${t.name} (wait 0 s)?`, async () => (await api(`${topo}/kill/0`, { method: 'POST' })).status, 'btn-kill'),
+    actionButton(
+      'Activate',
+      `Activate ${t.name}?`,
+      async () => (await api(`${topo}/activate`, { method: 'POST' })).status,
+      'btn-activate',
+    ),
+    actionButton(
+      'Deactivate',
+      `Deactivate ${t.name}?`,
+      async () => (await api(`${topo}/deactivate`, { method: 'POST' })).status,
+      'btn-deactivate',
+    ),
+    actionButton(
+      'Kill',
+      `Kill ${t.name} (wait 0 s)?`,
+      async () => (await api(`${topo}/kill/0`, { method: 'POST' })).status,
+      'btn-kill',
+    ),
   ];
   for (const b of buttons) b.disabled = !alive;
   app.replaceChildren(
     h('h1', {}, `Topology ${t.name} `, h('a', { href: `#/job/${encodeURIComponent(id)}` }, 'job graph')),
-    h('div', { class: 'toolbar' }, buttons, h('span', { class: 'muted' }, 'Window: '), select), resultBox(),
-    h('h2', {}, 'Topology summary'), summary, h('h2', {}, 'Topology stats'), stats,
-    h('h2', {}, `Spouts (${t.windowHint})`), spouts, h('h2', {}, `Bolts (${t.windowHint})`), bolts);
+    h('div', { class: 'toolbar' }, buttons, h('span', { class: 'muted' }, 'Window: '), select),
+    resultBox(),
+    h('h2', {}, 'Topology summary'),
+    summary,
+    h('h2', {}, 'Topology stats'),
+    stats,
+    h('h2', {}, `Spouts (${t.windowHint})`),
+    spouts,
+    h('h2', {}, `Bolts (${t.windowHint})`),
+    bolts,
+  );
 }
 
 // --- routing and refresh ------------------------------------------------------------------------
@@ -306,5 +599,9 @@ async function refresh() {
   timer = setTimeout(refresh, REFRESH_MS);
 }
 
-addEventListener('hashchange', () => { plot?.destroy(); plot = null; refresh(); });
+addEventListener('hashchange', () => {
+  plot?.destroy();
+  plot = null;
+  refresh();
+});
 refresh();

@@ -74,7 +74,13 @@ export const KafkaError = {
 
 export async function startKafkaCluster(options: StartKafkaOptions = {}): Promise<KafkaTestCluster> {
   const external = process.env.KAFKA_BROKERS?.trim();
-  if (external) return externalCluster(external.split(',').map((s) => s.trim()).filter(Boolean));
+  if (external)
+    return externalCluster(
+      external
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    );
   return mockCluster(options.brokers ?? 3);
 }
 
@@ -87,10 +93,7 @@ async function mockCluster(brokerCount: number): Promise<KafkaTestCluster> {
     mock = await MockClusterProcess.start(brokerCount);
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    throw new Error(
-      message.includes('apt-get') ? message : `${message}\n${HOW_TO_GET_KAFKA}`,
-      { cause: err },
-    );
+    throw new Error(message.includes('apt-get') ? message : `${message}\n${HOW_TO_GET_KAFKA}`, { cause: err });
   }
   let proxy: KafkaProtocolProxy;
   try {

@@ -81,8 +81,7 @@ function run(cmd: string, args: string[]): Promise<{ code: number | null; output
 
 /** A running mock cluster: one launcher process speaking the line protocol on stdin/stdout. */
 export class MockClusterProcess {
-  private readonly waiters: Array<{ resolve: (line: string) => void; reject: (e: Error) => void }> =
-    [];
+  private readonly waiters: Array<{ resolve: (line: string) => void; reject: (e: Error) => void }> = [];
   private queue: Promise<unknown> = Promise.resolve();
   private stderrTail = '';
   private exited: Error | undefined;

@@ -78,9 +78,7 @@ export class KafkaProtocolProxy {
     if (this.closed) return;
     this.closed = true;
     this.dropConnections();
-    await Promise.all(
-      this.listeners.map((l) => new Promise<void>((resolve) => l.server.close(() => resolve()))),
-    );
+    await Promise.all(this.listeners.map((l) => new Promise<void>((resolve) => l.server.close(() => resolve()))));
   }
 
   private async listen(upstream: UpstreamBroker): Promise<void> {

@@ -88,10 +88,13 @@ const KNOWN_CHECKPOINT_KEYS = new Set(['intervalMs', 'dir', 'retain', 'timeoutMs
 
 export function validateJobConfig(config: JobConfig): void {
   for (const key of Object.keys(config)) {
-    if (!KNOWN_KEYS.has(key)) throw new ConfigError(`unknown job option '${key}' (known: ${[...KNOWN_KEYS].join(', ')})`);
+    if (!KNOWN_KEYS.has(key))
+      throw new ConfigError(`unknown job option '${key}' (known: ${[...KNOWN_KEYS].join(', ')})`);
   }
   if (isManualClock(config.clock) && (config.workers ?? 0) > 0) {
-    throw new ConfigError('a ManualClock cannot drive worker threads (workers > 0): each worker keeps its own wall clock');
+    throw new ConfigError(
+      'a ManualClock cannot drive worker threads (workers > 0): each worker keeps its own wall clock',
+    );
   }
   for (const key of Object.keys(config.checkpoint ?? {})) {
     if (!KNOWN_CHECKPOINT_KEYS.has(key)) throw new ConfigError(`unknown checkpoint option 'checkpoint.${key}'`);
@@ -119,7 +122,12 @@ export function validateJobConfig(config: JobConfig): void {
   if (config.restart !== undefined) createRestartStrategy(config.restart);
   validatePoisonConfig(config.poison);
   const restore = config.restore;
-  if (restore !== undefined && restore !== 'latest' && restore !== 'none' && typeof (restore as { path?: unknown }).path !== 'string') {
+  if (
+    restore !== undefined &&
+    restore !== 'latest' &&
+    restore !== 'none' &&
+    typeof (restore as { path?: unknown }).path !== 'string'
+  ) {
     throw new ConfigError(`job option 'restore' must be 'latest', 'none' or { path }, got ${JSON.stringify(restore)}`);
   }
 }
@@ -131,7 +139,8 @@ function positiveInteger(name: string, value: number | undefined): void {
 }
 
 function nonNegative(name: string, value: number | undefined): void {
-  if (value !== undefined && !(value >= 0)) throw new ConfigError(`job option '${name}' must be >= 0, got ${String(value)}`);
+  if (value !== undefined && !(value >= 0))
+    throw new ConfigError(`job option '${name}' must be >= 0, got ${String(value)}`);
 }
 
 export const defaultLogger: Logger = (level, message) => {

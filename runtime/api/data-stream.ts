@@ -4,18 +4,49 @@ import type { Transformation } from '../graph/transformation.ts';
 import { AsyncIoOperator, type AsyncFunction, type AsyncIoOptions } from '../operators/async-io.ts';
 import { FilterOperator } from '../operators/filter.ts';
 import { FlatMapOperator } from '../operators/flat-map.ts';
-import { KeyedAggregateOperator, LocalAggregateOperator, reduceAsAggregate, type MiniBatchOptions } from '../operators/keyed-aggregate.ts';
+import {
+  KeyedAggregateOperator,
+  LocalAggregateOperator,
+  reduceAsAggregate,
+  type MiniBatchOptions,
+} from '../operators/keyed-aggregate.ts';
 import { MapOperator } from '../operators/map.ts';
-import { CoProcessOperator, KeyedCoProcessOperator, KeyedProcessOperator, ProcessOperator } from '../operators/process.ts';
+import {
+  CoProcessOperator,
+  KeyedCoProcessOperator,
+  KeyedProcessOperator,
+  ProcessOperator,
+} from '../operators/process.ts';
 import { SinkOperator } from '../operators/sink-operator.ts';
 import { TimestampsAndWatermarksOperator } from '../operators/timestamps.ts';
-import { aggregateContents, CountWindowOperator, elementsContents, WindowOperator, type WindowContents, type WindowFunction } from '../operators/window.ts';
+import {
+  aggregateContents,
+  CountWindowOperator,
+  elementsContents,
+  WindowOperator,
+  type WindowContents,
+  type WindowFunction,
+} from '../operators/window.ts';
 import { consoleSink, type ConsoleSinkOptions } from '../connectors/console.ts';
 import { copyFunctionObject } from './copy-function.ts';
 import type { StreamEnvironment } from './environment.ts';
-import type { AggregateFunction, FilterFunction, FlatMapFunction, KeySelector, MapFunction, OutputTag, ReduceFunction } from './functions.ts';
+import type {
+  AggregateFunction,
+  FilterFunction,
+  FlatMapFunction,
+  KeySelector,
+  MapFunction,
+  OutputTag,
+  ReduceFunction,
+} from './functions.ts';
 import type { StreamOperator } from './operator.ts';
-import type { Collector, CoProcessFunction, KeyedCoProcessFunction, KeyedProcessFunction, ProcessFunction } from './process-function.ts';
+import type {
+  Collector,
+  CoProcessFunction,
+  KeyedCoProcessFunction,
+  KeyedProcessFunction,
+  ProcessFunction,
+} from './process-function.ts';
 import type { Sink } from './sink.ts';
 import type { WatermarkStrategy } from './watermarks.ts';
 import type { TimeWindow, WindowAssigner } from './windows.ts';
@@ -36,7 +67,9 @@ export function checkOptions(operator: string, options: object | undefined, extr
   if (!options) return;
   for (const key of Object.keys(options)) {
     if (!OPERATOR_OPTION_KEYS.includes(key) && !extraKeys.includes(key)) {
-      throw new JobGraphError(`operator '${operator}': unknown option '${key}' (known: ${[...OPERATOR_OPTION_KEYS, ...extraKeys].join(', ')})`);
+      throw new JobGraphError(
+        `operator '${operator}': unknown option '${key}' (known: ${[...OPERATOR_OPTION_KEYS, ...extraKeys].join(', ')})`,
+      );
     }
   }
 }
@@ -96,19 +129,30 @@ export class DataStream<T> {
     return this.oneInput('Filter', options, () => new FilterOperator(fn));
   }
 
-  process<U>(fn: ProcessFunction<T, U> | ProcessFunction<T, U>['processElement'], options?: OperatorOptions): DataStream<U> {
+  process<U>(
+    fn: ProcessFunction<T, U> | ProcessFunction<T, U>['processElement'],
+    options?: OperatorOptions,
+  ): DataStream<U> {
     const fnObject: ProcessFunction<T, U> = typeof fn === 'function' ? { processElement: fn } : fn;
     return this.oneInput('Process', options, () => new ProcessOperator(copyFunctionObject(fnObject)));
   }
 
   /** A custom operator (how the Storm layer plugs its bolts in). */
-  transform<U>(defaultName: string, createOperator: () => StreamOperator<T, U>, options?: OperatorOptions): DataStream<U> {
+  transform<U>(
+    defaultName: string,
+    createOperator: () => StreamOperator<T, U>,
+    options?: OperatorOptions,
+  ): DataStream<U> {
     return this.oneInput(defaultName, options, createOperator);
   }
 
   assignTimestampsAndWatermarks(strategy: WatermarkStrategy<T>, options?: OperatorOptions): DataStream<T> {
     const interval = this.env.config.watermarkIntervalMs ?? 200;
-    return this.oneInput('Timestamps/Watermarks', options, () => new TimestampsAndWatermarksOperator(strategy, interval));
+    return this.oneInput(
+      'Timestamps/Watermarks',
+      options,
+      () => new TimestampsAndWatermarksOperator(strategy, interval),
+    );
   }
 
   /** Async I/O: `fn` is called per record with at most `capacity` calls in flight. */
@@ -167,7 +211,8 @@ export class DataStream<T> {
   }
 
   union(...others: DataStream<T>[]): DataStream<T> {
-    for (const other of others) if (other.env !== this.env) throw new JobGraphError('union() of streams from different environments');
+    for (const other of others)
+      if (other.env !== this.env) throw new JobGraphError('union() of streams from different environments');
     return new DataStream<T>(this.env, [...this.inputs, ...others.flatMap((o) => o.inputs)]);
   }
 
@@ -203,7 +248,12 @@ export class DataStream<T> {
 
   /** @internal */
   edges(side: 1 | 2 = 1): Transformation['inputs'] {
-    return this.inputs.map((input) => ({ from: input.node, partitioner: input.partitioner, inputSide: side, sideTag: input.sideTag }));
+    return this.inputs.map((input) => ({
+      from: input.node,
+      partitioner: input.partitioner,
+      inputSide: side,
+      sideTag: input.sideTag,
+    }));
   }
 
   /** @internal */
@@ -266,7 +316,12 @@ export class KeyedStream<T, K> extends DataStream<T> {
   ): DataStream<U> {
     const fnObject: KeyedProcessFunction<K, T, U> = typeof fn === 'function' ? { processElement: fn } : fn;
     const key = this.keySelector;
-    return this.oneInput('KeyedProcess', options, () => new KeyedProcessOperator(copyFunctionObject(fnObject), key), key);
+    return this.oneInput(
+      'KeyedProcess',
+      options,
+      () => new KeyedProcessOperator(copyFunctionObject(fnObject), key),
+      key,
+    );
   }
 
   /** Rolling reduce: emits the updated value per key for every record (per key per batch with miniBatch). */
@@ -283,16 +338,30 @@ export class KeyedStream<T, K> extends DataStream<T> {
     }
     // Mini-batch folds each key's buffer into keyed state with merge(); without it the job would
     // only fail on the first flush, far from the call that configured it.
-    if (options.miniBatch && !aggregate.merge) throw new JobGraphError(`operator '${name}': miniBatch needs an aggregate function with merge()`);
+    if (options.miniBatch && !aggregate.merge)
+      throw new JobGraphError(`operator '${name}': miniBatch needs an aggregate function with merge()`);
     const { miniBatch, localGlobal, ...operatorOptions } = options;
     if (!localGlobal) {
-      return this.oneInput(name, { ...operatorOptions, name }, () => new KeyedAggregateOperator(aggregate, key, miniBatch, false), key);
+      return this.oneInput(
+        name,
+        { ...operatorOptions, name },
+        () => new KeyedAggregateOperator(aggregate, key, miniBatch, false),
+        key,
+      );
     }
     if (!miniBatch) throw new JobGraphError(`operator '${name}': localGlobal needs miniBatch (the local buffer)`);
-    if (!aggregate.merge) throw new JobGraphError(`operator '${name}': localGlobal needs an aggregate function with merge()`);
+    if (!aggregate.merge)
+      throw new JobGraphError(`operator '${name}': localGlobal needs an aggregate function with merge()`);
     // The local stage sits before the shuffle, chained to whatever produced the records.
-    const unkeyed = new DataStream<T>(this.env, this.inputs.map((i) => ({ ...i, partitioner: undefined })));
-    const local = unkeyed.oneInput<[K, ACC]>(`${name} (local)`, undefined, () => new KeyedPartial(aggregate, key, miniBatch));
+    const unkeyed = new DataStream<T>(
+      this.env,
+      this.inputs.map((i) => ({ ...i, partitioner: undefined })),
+    );
+    const local = unkeyed.oneInput<[K, ACC]>(
+      `${name} (local)`,
+      undefined,
+      () => new KeyedPartial(aggregate, key, miniBatch),
+    );
     const globalKey = (pair: [K, ACC]) => pair[0];
     const merged: AggregateFunction<[K, ACC], ACC, OUT> = {
       createAccumulator: aggregate.createAccumulator,
@@ -302,7 +371,12 @@ export class KeyedStream<T, K> extends DataStream<T> {
     };
     return local
       .keyBy(globalKey)
-      .oneInput(name, { ...operatorOptions, name }, () => new KeyedAggregateOperator(merged, globalKey, miniBatch, false), globalKey);
+      .oneInput(
+        name,
+        { ...operatorOptions, name },
+        () => new KeyedAggregateOperator(merged, globalKey, miniBatch, false),
+        globalKey,
+      );
   }
 
   window(assigner: WindowAssigner, internal: { nonParallel?: boolean } = {}): WindowedStream<T, K> {
@@ -364,12 +438,25 @@ export class WindowedStream<T, K> {
     return this;
   }
 
-  reduce<OUT = T>(fn: ReduceFunction<T>, windowFn?: WindowFunction<K, T, OUT>, options?: OperatorOptions): DataStream<OUT> {
+  reduce<OUT = T>(
+    fn: ReduceFunction<T>,
+    windowFn?: WindowFunction<K, T, OUT>,
+    options?: OperatorOptions,
+  ): DataStream<OUT> {
     const aggregate = reduceAsAggregate(fn);
-    return this.build('WindowReduce', aggregateContents(aggregate), windowFn ?? ((_k, _w, value, out) => out.collect(value as unknown as OUT)), options);
+    return this.build(
+      'WindowReduce',
+      aggregateContents(aggregate),
+      windowFn ?? ((_k, _w, value, out) => out.collect(value as unknown as OUT)),
+      options,
+    );
   }
 
-  aggregate<ACC, R, OUT = R>(aggregate: AggregateFunction<T, ACC, R>, windowFn?: WindowFunction<K, R, OUT>, options?: OperatorOptions): DataStream<OUT> {
+  aggregate<ACC, R, OUT = R>(
+    aggregate: AggregateFunction<T, ACC, R>,
+    windowFn?: WindowFunction<K, R, OUT>,
+    options?: OperatorOptions,
+  ): DataStream<OUT> {
     // Session windows merge accumulators whenever two sessions touch; without merge() the job
     // would fail on the first such record and restart into the same failure forever.
     if (this.assigner.kind === 'session' && typeof aggregate.merge !== 'function') {
@@ -384,11 +471,19 @@ export class WindowedStream<T, K> {
   }
 
   /** All elements of each fired window, with its key and bounds. */
-  process<OUT>(fn: (key: K, window: TimeWindow, elements: T[], out: Collector<OUT>) => void, options?: OperatorOptions): DataStream<OUT> {
+  process<OUT>(
+    fn: (key: K, window: TimeWindow, elements: T[], out: Collector<OUT>) => void,
+    options?: OperatorOptions,
+  ): DataStream<OUT> {
     return this.build('WindowProcess', elementsContents<T>(), fn, options);
   }
 
-  private build<ACC, OUT>(defaultName: string, contents: WindowContents<ACC>, emit: WindowFunction<K, ACC, OUT>, options: OperatorOptions | undefined): DataStream<OUT> {
+  private build<ACC, OUT>(
+    defaultName: string,
+    contents: WindowContents<ACC>,
+    emit: WindowFunction<K, ACC, OUT>,
+    options: OperatorOptions | undefined,
+  ): DataStream<OUT> {
     const key = this.keyed.keySelector;
     const lateTag = this.lateTag;
     const assigner = this.assigner;
@@ -396,7 +491,11 @@ export class WindowedStream<T, K> {
     const stream = this.keyed.oneInput<OUT>(
       defaultName,
       this.nonParallel ? { parallelism: 1, ...options } : options,
-      () => new WindowOperator(assigner, key, contents, emit, { allowedLatenessMs: latenessMs, lateTag: lateTag as OutputTag<unknown> | undefined }),
+      () =>
+        new WindowOperator(assigner, key, contents, emit, {
+          allowedLatenessMs: latenessMs,
+          lateTag: lateTag as OutputTag<unknown> | undefined,
+        }),
       key,
     );
     if (lateTag) stream.transformation.sideTags.add(lateTag.id);
@@ -412,15 +511,21 @@ export class CountWindowedStream<T, K> {
   ) {}
 
   reduce(fn: ReduceFunction<T>, options?: OperatorOptions): DataStream<T> {
-    return this.process<T>((_key, elements, out) => out.collect(elements.reduce(fn)), { name: 'CountWindowReduce', ...options });
+    return this.process<T>((_key, elements, out) => out.collect(elements.reduce(fn)), {
+      name: 'CountWindowReduce',
+      ...options,
+    });
   }
 
   aggregate<ACC, OUT>(aggregate: AggregateFunction<T, ACC, OUT>, options?: OperatorOptions): DataStream<OUT> {
-    return this.process<OUT>((_key, elements, out) => {
-      let acc = aggregate.createAccumulator();
-      for (const element of elements) acc = aggregate.add(element, acc);
-      out.collect(aggregate.getResult(acc));
-    }, { name: 'CountWindowAggregate', ...options });
+    return this.process<OUT>(
+      (_key, elements, out) => {
+        let acc = aggregate.createAccumulator();
+        for (const element of elements) acc = aggregate.add(element, acc);
+        out.collect(aggregate.getResult(acc));
+      },
+      { name: 'CountWindowAggregate', ...options },
+    );
   }
 
   process<OUT>(fn: (key: K, elements: T[], out: Collector<OUT>) => void, options?: OperatorOptions): DataStream<OUT> {
@@ -466,7 +571,12 @@ export class ConnectedStreams<A, B> {
     return new ConnectedKeyedStreams(this.env, this.first.keyBy(key1), this.second.keyBy(key2));
   }
 
-  private build<OUT>(defaultName: string, options: OperatorOptions | undefined, create: () => StreamOperator<any, any>, keySelector?: KeySelector<any, unknown>): DataStream<OUT> {
+  private build<OUT>(
+    defaultName: string,
+    options: OperatorOptions | undefined,
+    create: () => StreamOperator<any, any>,
+    keySelector?: KeySelector<any, unknown>,
+  ): DataStream<OUT> {
     const name = options?.name ?? defaultName;
     checkOptions(name, options);
     const node = this.env.addTransformation({
@@ -481,7 +591,12 @@ export class ConnectedStreams<A, B> {
   }
 
   /** @internal */
-  buildKeyed<OUT>(defaultName: string, options: OperatorOptions | undefined, create: () => StreamOperator<any, any>, keySelector: KeySelector<any, unknown>): DataStream<OUT> {
+  buildKeyed<OUT>(
+    defaultName: string,
+    options: OperatorOptions | undefined,
+    create: () => StreamOperator<any, any>,
+    keySelector: KeySelector<any, unknown>,
+  ): DataStream<OUT> {
     return this.build(defaultName, options, create, keySelector);
   }
 }
@@ -500,6 +615,11 @@ export class ConnectedKeyedStreams<A, B, K> {
   process<OUT>(fn: KeyedCoProcessFunction<K, A, B, OUT>, options?: OperatorOptions): DataStream<OUT> {
     const key1 = this.first.keySelector;
     const key2 = this.second.keySelector;
-    return this.connected.buildKeyed('KeyedCoProcess', options, () => new KeyedCoProcessOperator(copyFunctionObject(fn), key1, key2), key1);
+    return this.connected.buildKeyed(
+      'KeyedCoProcess',
+      options,
+      () => new KeyedCoProcessOperator(copyFunctionObject(fn), key1, key2),
+      key1,
+    );
   }
 }

@@ -84,8 +84,13 @@ export class StreamEnvironment {
   addTransformation(spec: NewTransformation): Transformation {
     const id = this.nextId++;
     const name = spec.options?.name ?? spec.name;
-    if (spec.options?.parallelism !== undefined && !(Number.isInteger(spec.options.parallelism) && spec.options.parallelism >= 1)) {
-      throw new JobGraphError(`operator '${name}': parallelism must be an integer >= 1, got ${String(spec.options.parallelism)}`);
+    if (
+      spec.options?.parallelism !== undefined &&
+      !(Number.isInteger(spec.options.parallelism) && spec.options.parallelism >= 1)
+    ) {
+      throw new JobGraphError(
+        `operator '${name}': parallelism must be an integer >= 1, got ${String(spec.options.parallelism)}`,
+      );
     }
     const transformation: Transformation = {
       id,
@@ -107,7 +112,12 @@ export class StreamEnvironment {
 
   /** The physical plan this environment would run: chains, parallelism, network edges. */
   plan(jobName?: string): PhysicalPlan {
-    return buildPlan(jobName ?? this.config.jobName ?? 'job', this.transformations, this.config.parallelism ?? 1, this.config.maxParallelism ?? 128);
+    return buildPlan(
+      jobName ?? this.config.jobName ?? 'job',
+      this.transformations,
+      this.config.parallelism ?? 1,
+      this.config.maxParallelism ?? 128,
+    );
   }
 
   /** Starts the job and returns a handle right away. */

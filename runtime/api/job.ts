@@ -13,7 +13,10 @@ export interface JobDefinition {
 
 export function defineJob(build: JobDefinition['build']): JobDefinition;
 export function defineJob(name: string, build: JobDefinition['build']): JobDefinition;
-export function defineJob(nameOrBuild: string | JobDefinition['build'], maybeBuild?: JobDefinition['build']): JobDefinition {
+export function defineJob(
+  nameOrBuild: string | JobDefinition['build'],
+  maybeBuild?: JobDefinition['build'],
+): JobDefinition {
   const build = typeof nameOrBuild === 'function' ? nameOrBuild : maybeBuild!;
   const name = typeof nameOrBuild === 'string' ? nameOrBuild : undefined;
   if (typeof build !== 'function') throw new TypeError('defineJob needs a build function (env, args) => void');
@@ -33,7 +36,9 @@ export async function loadJobModule(modulePath: string): Promise<JobDefinition> 
   const exported = module.default;
   if (isJobDefinition(exported)) return exported;
   if (typeof exported === 'function') return defineJob(exported as JobDefinition['build']);
-  throw new TypeError(`${modulePath} does not default-export a job: use \`export default defineJob((env, args) => { ... })\``);
+  throw new TypeError(
+    `${modulePath} does not default-export a job: use \`export default defineJob((env, args) => { ... })\``,
+  );
 }
 
 let typeScriptLoader: Promise<void> | undefined;

@@ -58,7 +58,8 @@ export function applyRunOverrides(env: StreamEnvironment, overrides: RunOverride
   }
   const cap = overrides.maxParallelism;
   if (cap !== undefined) {
-    if (!(Number.isInteger(cap) && cap >= 1)) throw new JobGraphError(`run override: maxParallelism must be an integer >= 1, got ${String(cap)}`);
+    if (!(Number.isInteger(cap) && cap >= 1))
+      throw new JobGraphError(`run override: maxParallelism must be an integer >= 1, got ${String(cap)}`);
     for (const t of byUid.values()) t.parallelism = Math.min(t.parallelism ?? env.config.parallelism ?? 1, cap);
   }
   const capture = overrides.capture;

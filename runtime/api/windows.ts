@@ -10,17 +10,29 @@ export type TimeDomainKind = 'event' | 'processing';
 
 export type WindowAssigner =
   | { readonly kind: 'tumbling'; readonly sizeMs: number; readonly offsetMs: number; readonly time: TimeDomainKind }
-  | { readonly kind: 'sliding'; readonly sizeMs: number; readonly slideMs: number; readonly offsetMs: number; readonly time: TimeDomainKind }
+  | {
+      readonly kind: 'sliding';
+      readonly sizeMs: number;
+      readonly slideMs: number;
+      readonly offsetMs: number;
+      readonly time: TimeDomainKind;
+    }
   | { readonly kind: 'session'; readonly gapMs: number; readonly time: TimeDomainKind };
 
 function positive(what: string, value: number): number {
-  if (!(Number.isFinite(value) && value > 0)) throw new JobGraphError(`${what} must be a positive number of ms, got ${String(value)}`);
+  if (!(Number.isFinite(value) && value > 0))
+    throw new JobGraphError(`${what} must be a positive number of ms, got ${String(value)}`);
   return value;
 }
 
 function tumbling(time: TimeDomainKind) {
   return {
-    of: (sizeMs: number, offsetMs = 0): WindowAssigner => ({ kind: 'tumbling', sizeMs: positive('window size', sizeMs), offsetMs, time }),
+    of: (sizeMs: number, offsetMs = 0): WindowAssigner => ({
+      kind: 'tumbling',
+      sizeMs: positive('window size', sizeMs),
+      offsetMs,
+      time,
+    }),
   };
 }
 function sliding(time: TimeDomainKind) {
@@ -35,7 +47,9 @@ function sliding(time: TimeDomainKind) {
   };
 }
 function session(time: TimeDomainKind) {
-  return { withGap: (gapMs: number): WindowAssigner => ({ kind: 'session', gapMs: positive('session gap', gapMs), time }) };
+  return {
+    withGap: (gapMs: number): WindowAssigner => ({ kind: 'session', gapMs: positive('session gap', gapMs), time }),
+  };
 }
 
 export const TumblingEventTimeWindows = tumbling('event');
@@ -55,7 +69,8 @@ export function assignWindows(assigner: WindowAssigner, timestamp: number): Time
     case 'sliding': {
       const windows: TimeWindow[] = [];
       const lastStart = windowStart(timestamp, assigner.offsetMs, assigner.slideMs);
-      for (let start = lastStart; start > timestamp - assigner.sizeMs; start -= assigner.slideMs) windows.push({ start, end: start + assigner.sizeMs });
+      for (let start = lastStart; start > timestamp - assigner.sizeMs; start -= assigner.slideMs)
+        windows.push({ start, end: start + assigner.sizeMs });
       return windows;
     }
     case 'session':

@@ -83,7 +83,10 @@ export class CheckpointCoordinator {
 
   trigger(kind: 'checkpoint' | 'savepoint' = 'checkpoint', direct = false): Promise<StoredCheckpoint> {
     if (this.stopped) return Promise.reject(new CheckpointError('the job is not running'));
-    if (this.pending) return Promise.reject(new CheckpointError(`checkpoint ${this.pending.id} is still in progress`, { retriable: true }));
+    if (this.pending)
+      return Promise.reject(
+        new CheckpointError(`checkpoint ${this.pending.id} is still in progress`, { retriable: true }),
+      );
     const id = this.nextId++;
     let resolve!: (stored: StoredCheckpoint) => void;
     let reject!: (error: Error) => void;
@@ -99,7 +102,18 @@ export class CheckpointCoordinator {
       () => {},
       () => {},
     );
-    this.pending = { id, kind, startedAt: performance.now(), timestamp, acks: [], participants: new Set(), resolve, reject, cancelTimeout, settled };
+    this.pending = {
+      id,
+      kind,
+      startedAt: performance.now(),
+      timestamp,
+      acks: [],
+      participants: new Set(),
+      resolve,
+      reject,
+      cancelTimeout,
+      settled,
+    };
     this.options.inject(id, direct);
     return promise;
   }
@@ -136,7 +150,8 @@ export class CheckpointCoordinator {
       };
       for (const ack of acks) {
         for (const [uid, state] of Object.entries(ack.states)) (data.operators[uid] ??= {})[ack.subtaskIndex] = state;
-        for (const [uid, committable] of Object.entries(ack.committables)) (data.committables![uid] ??= {})[ack.subtaskIndex] = committable;
+        for (const [uid, committable] of Object.entries(ack.committables))
+          (data.committables![uid] ??= {})[ack.subtaskIndex] = committable;
       }
       const stored = await this.options.storage.write(data);
       if (this.pending !== pending) return;
@@ -145,7 +160,14 @@ export class CheckpointCoordinator {
       const durationMs = performance.now() - pending.startedAt;
       this.options.metrics.completed(durationMs, stored.bytes, pending.id);
       this.completedCount++;
-      this.lastCompleted = { id: pending.id, kind: pending.kind, path: stored.path, bytes: stored.bytes, durationMs, completedAt: this.clock.now() };
+      this.lastCompleted = {
+        id: pending.id,
+        kind: pending.kind,
+        path: stored.path,
+        bytes: stored.bytes,
+        durationMs,
+        completedAt: this.clock.now(),
+      };
       await this.options.complete(pending.id, acks);
       pending.resolve(stored);
     } catch (error) {

@@ -14,7 +14,14 @@ export interface RestartStrategy {
 export type RestartStrategyConfig =
   | { type: 'none' }
   | { type: 'fixed-delay'; attempts: number; delayMs: number }
-  | { type: 'exponential-backoff'; initialDelayMs: number; maxDelayMs: number; multiplier?: number; resetAfterMs?: number; jitter?: number }
+  | {
+      type: 'exponential-backoff';
+      initialDelayMs: number;
+      maxDelayMs: number;
+      multiplier?: number;
+      resetAfterMs?: number;
+      jitter?: number;
+    }
   | { type: 'failure-rate'; maxFailures: number; intervalMs: number; delayMs: number };
 
 export interface RestartStrategyOptions {
@@ -24,8 +31,12 @@ export interface RestartStrategyOptions {
 
 const DEFAULT_MULTIPLIER = 2;
 
-export function createRestartStrategy(config: RestartStrategyConfig, options: RestartStrategyOptions = {}): RestartStrategy {
-  if (config === null || typeof config !== 'object') throw new ConfigError(`restart strategy must be an object with a 'type'`);
+export function createRestartStrategy(
+  config: RestartStrategyConfig,
+  options: RestartStrategyOptions = {},
+): RestartStrategy {
+  if (config === null || typeof config !== 'object')
+    throw new ConfigError(`restart strategy must be an object with a 'type'`);
   switch (config.type) {
     case 'none':
       return new NoRestart();
@@ -37,7 +48,9 @@ export function createRestartStrategy(config: RestartStrategyConfig, options: Re
       requireNumber('initialDelayMs', config.initialDelayMs, 0);
       requireNumber('maxDelayMs', config.maxDelayMs, 0);
       if (config.maxDelayMs < config.initialDelayMs) {
-        throw new ConfigError(`restart strategy 'maxDelayMs' (${config.maxDelayMs}) must be >= 'initialDelayMs' (${config.initialDelayMs})`);
+        throw new ConfigError(
+          `restart strategy 'maxDelayMs' (${config.maxDelayMs}) must be >= 'initialDelayMs' (${config.initialDelayMs})`,
+        );
       }
       const multiplier = config.multiplier ?? DEFAULT_MULTIPLIER;
       requireNumber('multiplier', multiplier, 1);
@@ -45,7 +58,14 @@ export function createRestartStrategy(config: RestartStrategyConfig, options: Re
       const jitter = config.jitter ?? 0;
       requireNumber('jitter', jitter, 0);
       if (jitter > 1) throw new ConfigError(`restart strategy 'jitter' must be between 0 and 1, got ${jitter}`);
-      return new ExponentialBackoff(config.initialDelayMs, config.maxDelayMs, multiplier, config.resetAfterMs, jitter, options.random ?? Math.random);
+      return new ExponentialBackoff(
+        config.initialDelayMs,
+        config.maxDelayMs,
+        multiplier,
+        config.resetAfterMs,
+        jitter,
+        options.random ?? Math.random,
+      );
     }
     case 'failure-rate':
       requireInteger('maxFailures', config.maxFailures, 1);
@@ -53,7 +73,9 @@ export function createRestartStrategy(config: RestartStrategyConfig, options: Re
       requireNumber('delayMs', config.delayMs, 0);
       return new FailureRate(config.maxFailures, config.intervalMs, config.delayMs);
     default:
-      throw new ConfigError(`restart strategy 'type' must be one of none, fixed-delay, exponential-backoff, failure-rate; got ${JSON.stringify((config as { type: unknown }).type)}`);
+      throw new ConfigError(
+        `restart strategy 'type' must be one of none, fixed-delay, exponential-backoff, failure-rate; got ${JSON.stringify((config as { type: unknown }).type)}`,
+      );
   }
 }
 
@@ -80,7 +102,10 @@ class NoRestart implements RestartStrategy {
 
 class FixedDelay implements RestartStrategy {
   private used = 0;
-  constructor(private readonly attempts: number, private readonly delayMs: number) {}
+  constructor(
+    private readonly attempts: number,
+    private readonly delayMs: number,
+  ) {}
 
   nextDelay(error: unknown): number | undefined {
     if (!isRetriable(error) || this.used >= this.attempts) return undefined;
@@ -108,7 +133,11 @@ class ExponentialBackoff implements RestartStrategy {
   nextDelay(error: unknown, now: number): number | undefined {
     if (!isRetriable(error)) return undefined;
     // A job that ran healthy for a while should not inherit the long back-off of an old incident.
-    if (this.resetAfterMs !== undefined && this.lastFailureAt !== undefined && now - this.lastFailureAt >= this.resetAfterMs) {
+    if (
+      this.resetAfterMs !== undefined &&
+      this.lastFailureAt !== undefined &&
+      now - this.lastFailureAt >= this.resetAfterMs
+    ) {
       this.attempt = 0;
     }
     this.lastFailureAt = now;
@@ -130,7 +159,11 @@ class ExponentialBackoff implements RestartStrategy {
 class FailureRate implements RestartStrategy {
   private readonly failures: number[] = [];
 
-  constructor(private readonly maxFailures: number, private readonly intervalMs: number, private readonly delayMs: number) {}
+  constructor(
+    private readonly maxFailures: number,
+    private readonly intervalMs: number,
+    private readonly delayMs: number,
+  ) {}
 
   nextDelay(error: unknown, now: number): number | undefined {
     if (!isRetriable(error)) return undefined;

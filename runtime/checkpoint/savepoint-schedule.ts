@@ -11,8 +11,13 @@ export interface SavepointSchedule {
   stop(): void;
 }
 
-export function scheduleSavepoints(cronExpression: string, trigger: () => Promise<unknown>, onError: (e: unknown) => void): SavepointSchedule {
-  if (typeof cronExpression !== 'string') throw new ConfigError(`savepoint schedule must be a cron expression string, got ${typeof cronExpression}`);
+export function scheduleSavepoints(
+  cronExpression: string,
+  trigger: () => Promise<unknown>,
+  onError: (e: unknown) => void,
+): SavepointSchedule {
+  if (typeof cronExpression !== 'string')
+    throw new ConfigError(`savepoint schedule must be a cron expression string, got ${typeof cronExpression}`);
   const check = cron.validateDetailed(cronExpression);
   if (!check.valid) {
     const why = check.errors.map((e) => (e.field === 'expression' ? e.message : `${e.field}: ${e.message}`)).join('; ');
@@ -39,7 +44,9 @@ export function scheduleSavepoints(cronExpression: string, trigger: () => Promis
     // keep a finished job's process alive.
     task = cron.schedule(cronExpression, () => void run(), { unref: true, name: `savepoints ${cronExpression}` });
   } catch (error) {
-    throw new ConfigError(`invalid savepoint cron expression '${cronExpression}': ${(error as Error).message}`, { cause: error });
+    throw new ConfigError(`invalid savepoint cron expression '${cronExpression}': ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   return {
     stop(): void {

@@ -37,7 +37,9 @@ export interface CheckpointStorage {
    * Newest readable checkpoint (savepoints excluded unless asked). A corrupt or unreadable newest one
    * is reported through onCorrupt(path, error) and the one before it is used.
    */
-  latest(options?: { includeSavepoints?: boolean }): Promise<{ data: CheckpointData; stored: StoredCheckpoint } | undefined>;
+  latest(options?: {
+    includeSavepoints?: boolean;
+  }): Promise<{ data: CheckpointData; stored: StoredCheckpoint } | undefined>;
   read(path: string): Promise<CheckpointData>;
   /**
    * Newest first. Cheap: it does not open the files, so for DirectoryCheckpointStorage `timestamp`
@@ -92,8 +94,13 @@ function asError(error: unknown): Error {
 function checkShape(value: unknown, path: string): CheckpointData {
   const v = value as Partial<CheckpointData> | null;
   if (
-    v === null || typeof v !== 'object' || typeof v.id !== 'number' || typeof v.jobName !== 'string' ||
-    (v.kind !== 'checkpoint' && v.kind !== 'savepoint') || typeof v.operators !== 'object' || v.operators === null
+    v === null ||
+    typeof v !== 'object' ||
+    typeof v.id !== 'number' ||
+    typeof v.jobName !== 'string' ||
+    (v.kind !== 'checkpoint' && v.kind !== 'savepoint') ||
+    typeof v.operators !== 'object' ||
+    v.operators === null
   ) {
     throw new CheckpointError(`snapshot ${path} is not a checkpoint (missing id/jobName/kind/operators)`, { path });
   }
@@ -106,7 +113,8 @@ export class DirectoryCheckpointStorage implements CheckpointStorage {
   private readonly onCorrupt: ((path: string, error: Error) => void) | undefined;
 
   constructor(options: DirectoryCheckpointStorageOptions) {
-    if (typeof options.dir !== 'string' || options.dir === '') throw new ConfigError(`checkpoint storage 'dir' must be a non-empty path`);
+    if (typeof options.dir !== 'string' || options.dir === '')
+      throw new ConfigError(`checkpoint storage 'dir' must be a non-empty path`);
     this.dir = options.dir;
     this.retain = validateRetain(options.retain);
     this.onCorrupt = options.onCorrupt;
@@ -130,7 +138,11 @@ export class DirectoryCheckpointStorage implements CheckpointStorage {
         );
       }
       // Disk full, a vanished mount: may well succeed on the next checkpoint.
-      throw new CheckpointError(`writing ${data.kind} ${data.id} to ${path} failed: ${messageOf(error)}`, { path, cause: error, retriable: true });
+      throw new CheckpointError(`writing ${data.kind} ${data.id} to ${path} failed: ${messageOf(error)}`, {
+        path,
+        cause: error,
+        retriable: true,
+      });
     }
     if (data.kind === 'checkpoint') await this.prune();
     return { id: data.id, kind: data.kind, path, bytes: bytes.length, timestamp: data.timestamp };
@@ -147,11 +159,16 @@ export class DirectoryCheckpointStorage implements CheckpointStorage {
   }
 
   async list(): Promise<StoredCheckpoint[]> {
-    const [checkpoints, savepoints] = await Promise.all([this.scan(this.dir), this.scan(join(this.dir, SAVEPOINT_DIR))]);
+    const [checkpoints, savepoints] = await Promise.all([
+      this.scan(this.dir),
+      this.scan(join(this.dir, SAVEPOINT_DIR)),
+    ]);
     return sortNewestFirst([...checkpoints, ...savepoints]);
   }
 
-  async latest(options: { includeSavepoints?: boolean } = {}): Promise<{ data: CheckpointData; stored: StoredCheckpoint } | undefined> {
+  async latest(
+    options: { includeSavepoints?: boolean } = {},
+  ): Promise<{ data: CheckpointData; stored: StoredCheckpoint } | undefined> {
     const all = await this.list();
     for (const entry of all) {
       if (entry.kind === 'savepoint' && !options.includeSavepoints) continue;
@@ -172,7 +189,11 @@ export class DirectoryCheckpointStorage implements CheckpointStorage {
       names = await readdir(dir);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw new CheckpointError(`listing checkpoints in ${dir} failed: ${messageOf(error)}`, { path: dir, cause: error, retriable: true });
+      throw new CheckpointError(`listing checkpoints in ${dir} failed: ${messageOf(error)}`, {
+        path: dir,
+        cause: error,
+        retriable: true,
+      });
     }
     const found: StoredCheckpoint[] = [];
     for (const name of names) {
@@ -183,7 +204,13 @@ export class DirectoryCheckpointStorage implements CheckpointStorage {
       try {
         const s = await stat(path);
         if (!s.isFile()) continue;
-        found.push({ id: Number(m[2]), kind: m[1] === 'chk' ? 'checkpoint' : 'savepoint', path, bytes: s.size, timestamp: s.mtimeMs });
+        found.push({
+          id: Number(m[2]),
+          kind: m[1] === 'chk' ? 'checkpoint' : 'savepoint',
+          path,
+          bytes: s.size,
+          timestamp: s.mtimeMs,
+        });
       } catch {
         // Pruned by a concurrent writer between readdir and stat.
       }
@@ -255,12 +282,23 @@ export class InMemoryCheckpointStorage implements CheckpointStorage {
 
   async write(data: CheckpointData): Promise<StoredCheckpoint> {
     validateData(data);
-    const path = data.kind === 'savepoint' ? `memory://${SAVEPOINT_DIR}/${fileName(data.kind, data.id)}` : `memory://${fileName(data.kind, data.id)}`;
+    const path =
+      data.kind === 'savepoint'
+        ? `memory://${SAVEPOINT_DIR}/${fileName(data.kind, data.id)}`
+        : `memory://${fileName(data.kind, data.id)}`;
     const bytes = encodeSnapshot(data);
-    const stored: StoredCheckpoint = { id: data.id, kind: data.kind, path, bytes: bytes.length, timestamp: data.timestamp };
+    const stored: StoredCheckpoint = {
+      id: data.id,
+      kind: data.kind,
+      path,
+      bytes: bytes.length,
+      timestamp: data.timestamp,
+    };
     this.files.set(path, { stored, bytes });
     if (data.kind === 'checkpoint') {
-      const stale = sortNewestFirst([...this.files.values()].map((f) => f.stored).filter((s) => s.kind === 'checkpoint')).slice(this.retain);
+      const stale = sortNewestFirst(
+        [...this.files.values()].map((f) => f.stored).filter((s) => s.kind === 'checkpoint'),
+      ).slice(this.retain);
       for (const s of stale) this.files.delete(s.path);
     }
     return { ...stored };
@@ -276,7 +314,9 @@ export class InMemoryCheckpointStorage implements CheckpointStorage {
     return sortNewestFirst([...this.files.values()].map((f) => ({ ...f.stored })));
   }
 
-  async latest(options: { includeSavepoints?: boolean } = {}): Promise<{ data: CheckpointData; stored: StoredCheckpoint } | undefined> {
+  async latest(
+    options: { includeSavepoints?: boolean } = {},
+  ): Promise<{ data: CheckpointData; stored: StoredCheckpoint } | undefined> {
     for (const entry of await this.list()) {
       if (entry.kind === 'savepoint' && !options.includeSavepoints) continue;
       try {

@@ -5,7 +5,10 @@ interface CollectionState {
 }
 
 /** A bounded, replayable source over an in-memory list; subtask i takes every p-th element. */
-export function collectionSource<T>(items: readonly T[], options: { timestamp?: (item: T) => number } = {}): Source<T, CollectionState> {
+export function collectionSource<T>(
+  items: readonly T[],
+  options: { timestamp?: (item: T) => number } = {},
+): Source<T, CollectionState> {
   const snapshot = [...items];
   return {
     createReader: (context): SourceReader<T, CollectionState> => {

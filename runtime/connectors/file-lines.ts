@@ -18,7 +18,10 @@ interface FileLinesState {
  * Lines of one or more UTF-8 files. Replayable by byte offset: a checkpoint records where the
  * next unread line starts, so a restore resumes exactly there. Files are split over subtasks.
  */
-export function fileLinesSource(paths: string | string[], options: FileLinesOptions = {}): Source<string, FileLinesState> {
+export function fileLinesSource(
+  paths: string | string[],
+  options: FileLinesOptions = {},
+): Source<string, FileLinesState> {
   const all = Array.isArray(paths) ? [...paths] : [paths];
   return { createReader: (context) => new FileLinesReader(all, options, context) };
 }
@@ -52,14 +55,17 @@ class FileLinesReader implements SourceReader<string, FileLinesState> {
       try {
         this.handle = await open(path, 'r');
       } catch (error) {
-        throw new ConnectorError('FILE_UNREADABLE', `cannot open input file '${path}': ${(error as Error).message}`, { cause: error });
+        throw new ConnectorError('FILE_UNREADABLE', `cannot open input file '${path}': ${(error as Error).message}`, {
+          cause: error,
+        });
       }
       this.readOffset = this.offsets[path] ?? 0;
       this.carry = Buffer.alloc(0);
     }
     // A poll that ran out of budget leaves whole lines in the carry. Emit those before reading on:
     // at end of file the carry would otherwise be taken for one last unterminated line.
-    if (this.carry.includes(10)) return this.emitLines(output, path, this.carry, this.readOffset - this.carry.length, maxRecords);
+    if (this.carry.includes(10))
+      return this.emitLines(output, path, this.carry, this.readOffset - this.carry.length, maxRecords);
     const { bytesRead } = await this.handle.read(this.chunk, 0, this.chunk.length, this.readOffset);
     if (bytesRead === 0) {
       if (this.options.follow && this.current === this.files.length - 1) return 'idle';
@@ -74,14 +80,23 @@ class FileLinesReader implements SourceReader<string, FileLinesState> {
       this.current++;
       return this.current >= this.files.length && !this.options.follow ? 'end' : 'more';
     }
-    const data = this.carry.length > 0 ? Buffer.concat([this.carry, this.chunk.subarray(0, bytesRead)]) : this.chunk.subarray(0, bytesRead);
+    const data =
+      this.carry.length > 0
+        ? Buffer.concat([this.carry, this.chunk.subarray(0, bytesRead)])
+        : this.chunk.subarray(0, bytesRead);
     const base = this.readOffset - this.carry.length;
     this.readOffset += bytesRead;
     return this.emitLines(output, path, data, base, maxRecords);
   }
 
   /** Emits up to maxRecords complete lines of `data` (which starts at byte `base`); keeps the rest as carry. */
-  private emitLines(output: SourceOutput<string>, path: string, data: Buffer, base: number, maxRecords: number): PollResult {
+  private emitLines(
+    output: SourceOutput<string>,
+    path: string,
+    data: Buffer,
+    base: number,
+    maxRecords: number,
+  ): PollResult {
     let lineStart = 0;
     let emitted = 0;
     for (let i = 0; i < data.length; i++) {
@@ -109,7 +124,8 @@ class FileLinesReader implements SourceReader<string, FileLinesState> {
   restoreState(state: FileLinesState): void {
     this.offsets = { ...state.offsets };
     this.current = 0;
-    while (this.current < this.files.length && this.offsets[this.files[this.current]!] === Number.MAX_SAFE_INTEGER) this.current++;
+    while (this.current < this.files.length && this.offsets[this.files[this.current]!] === Number.MAX_SAFE_INTEGER)
+      this.current++;
   }
 
   async close(): Promise<void> {

@@ -1,4 +1,15 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, writeSync, existsSync } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeSync,
+  existsSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import type { Sink, SinkContext, SinkWriter } from '../api/sink.ts';
 import { ConnectorError } from '../errors.ts';
@@ -60,7 +71,8 @@ class FileSinkWriter<T> implements SinkWriter<T, Committable> {
     // checkpoint were committed before open() runs.)
     const mine = `${this.prefix}-${this.context.subtaskIndex}-`;
     for (const name of readdirSync(this.pendingDir)) {
-      if (name.startsWith(mine) && (name.endsWith('.inprogress') || name.endsWith('.sealed'))) rmSync(join(this.pendingDir, name), { force: true });
+      if (name.startsWith(mine) && (name.endsWith('.inprogress') || name.endsWith('.sealed')))
+        rmSync(join(this.pendingDir, name), { force: true });
     }
     this.fenceAbandonedCommits();
   }
@@ -80,7 +92,8 @@ class FileSinkWriter<T> implements SinkWriter<T, Committable> {
       const m = pattern.exec(name);
       if (m === null || Number(m[2]) <= restoredId) continue;
       const index = Number(m[1]);
-      const ownedHere = index === this.context.subtaskIndex || (this.context.subtaskIndex === 0 && index >= this.context.parallelism);
+      const ownedHere =
+        index === this.context.subtaskIndex || (this.context.subtaskIndex === 0 && index >= this.context.parallelism);
       if (!ownedHere) continue;
       if (discardDir === undefined) mkdirSync((discardDir = join(this.options.dir, '.discarded')), { recursive: true });
       renameSync(join(this.options.dir, name), join(discardDir, name));
@@ -95,7 +108,10 @@ class FileSinkWriter<T> implements SinkWriter<T, Committable> {
   private flushBuffer(): void {
     if (this.buffer.length === 0) return;
     if (this.fd === undefined) {
-      this.path = join(this.pendingDir, `${this.prefix}-${this.context.subtaskIndex}-${process.pid}-${Date.now()}-${this.sequence++}.inprogress`);
+      this.path = join(
+        this.pendingDir,
+        `${this.prefix}-${this.context.subtaskIndex}-${process.pid}-${Date.now()}-${this.sequence++}.inprogress`,
+      );
       this.fd = openSync(this.path, 'w');
     }
     writeSync(this.fd, this.buffer);
@@ -112,7 +128,10 @@ class FileSinkWriter<T> implements SinkWriter<T, Committable> {
     this.fd = undefined;
     this.path = undefined;
     this.written = 0;
-    const final = join(this.options.dir, `${this.prefix}-${this.context.subtaskIndex}-${String(checkpointId).padStart(9, '0')}`);
+    const final = join(
+      this.options.dir,
+      `${this.prefix}-${this.context.subtaskIndex}-${String(checkpointId).padStart(9, '0')}`,
+    );
     const sealed = pending.replace(/\.inprogress$/, '.sealed');
     renameSync(pending, sealed);
     return { pending: sealed, final };

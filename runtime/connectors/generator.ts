@@ -88,7 +88,8 @@ class GeneratorReader<T> implements SourceReader<T, GeneratorState> {
     const count = this.options.count;
     let budget = maxRecords;
     if (this.perSubtaskRate !== undefined) {
-      const allowed = Math.floor(((performance.now() - this.startedAt) / 1000) * this.perSubtaskRate) - this.emittedSinceStart;
+      const allowed =
+        Math.floor(((performance.now() - this.startedAt) / 1000) * this.perSubtaskRate) - this.emittedSinceStart;
       if (allowed <= 0) return 'idle';
       budget = Math.min(budget, allowed);
     }

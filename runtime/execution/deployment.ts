@@ -130,7 +130,8 @@ export class Deployment implements SubtaskHost {
   async start(): Promise<void> {
     const { plan } = this.options;
     const placement = this.options.placement;
-    const isLocal = (index: number): boolean => placement === undefined || workerOf(index, placement.workers) === placement.workerIndex;
+    const isLocal = (index: number): boolean =>
+      placement === undefined || workerOf(index, placement.workers) === placement.workerIndex;
     const byChain = new Map<number, Array<Subtask | undefined>>();
     for (const chain of plan.chains) {
       const list: Array<Subtask | undefined> = [];
@@ -148,7 +149,9 @@ export class Deployment implements SubtaskHost {
     for (const subtask of this.subtasks) {
       const outputs: Output<unknown>[] = [];
       for (const node of subtask.chain.nodes) {
-        const main: Output<unknown>[] = node.chainedConsumers.map((c) => new ChainedOutput(subtask.operatorOf(c), subtask.metricsOf(c), this.poison));
+        const main: Output<unknown>[] = node.chainedConsumers.map(
+          (c) => new ChainedOutput(subtask.operatorOf(c), subtask.metricsOf(c), this.poison),
+        );
         const sides = new Map<string, Output<unknown>[]>();
         for (const edge of subtask.chain.outputs) {
           if (edge.from !== node) continue;
@@ -228,7 +231,9 @@ export class Deployment implements SubtaskHost {
   }
 
   acknowledgeCheckpoint(checkpointId: number, subtask: Subtask, snapshot: Promise<SubtaskSnapshot>): void {
-    const ack = snapshot.then((s): CheckpointAck => ({ subtaskIndex: subtask.index, states: s.states, committables: s.committables }));
+    const ack = snapshot.then(
+      (s): CheckpointAck => ({ subtaskIndex: subtask.index, states: s.states, committables: s.committables }),
+    );
     if (this.options.placement) this.options.placement.acknowledge(checkpointId, subtask.participant, ack);
     else this.coordinator.acknowledge(checkpointId, subtask.participant, ack);
   }
@@ -240,7 +245,9 @@ export class Deployment implements SubtaskHost {
     if (direct) {
       for (const subtask of this.subtasks) {
         const prepared = subtask.prepareBarrier(checkpointId);
-        const snapshot = prepared ? prepared.then(() => subtask.snapshot(checkpointId)) : subtask.snapshot(checkpointId);
+        const snapshot = prepared
+          ? prepared.then(() => subtask.snapshot(checkpointId))
+          : subtask.snapshot(checkpointId);
         this.acknowledgeCheckpoint(checkpointId, subtask, snapshot);
       }
       return;

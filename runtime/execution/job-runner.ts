@@ -3,7 +3,13 @@ import { defaultLogger } from '../api/config.ts';
 import type { CompletedCheckpointInfo } from '../checkpoint/coordinator.ts';
 import { createRestartStrategy, type RestartStrategy } from '../checkpoint/restart.ts';
 import { scheduleSavepoints } from '../checkpoint/savepoint-schedule.ts';
-import { DirectoryCheckpointStorage, InMemoryCheckpointStorage, type CheckpointData, type CheckpointStorage, type StoredCheckpoint } from '../checkpoint/storage.ts';
+import {
+  DirectoryCheckpointStorage,
+  InMemoryCheckpointStorage,
+  type CheckpointData,
+  type CheckpointStorage,
+  type StoredCheckpoint,
+} from '../checkpoint/storage.ts';
 import { CheckpointError, JobCancelledError, messageOf } from '../errors.ts';
 import type { PhysicalPlan } from '../graph/plan.ts';
 import { RuntimeMetrics } from '../metrics/index.ts';
@@ -160,7 +166,8 @@ export class JobRunner implements JobHandle {
         : new InMemoryCheckpointStorage());
     const checkpointing = checkpoint.intervalMs !== undefined;
     this.restart = createRestartStrategy(
-      config.restart ?? (checkpointing ? { type: 'exponential-backoff', initialDelayMs: 100, maxDelayMs: 10_000 } : { type: 'none' }),
+      config.restart ??
+        (checkpointing ? { type: 'exponential-backoff', initialDelayMs: 100, maxDelayMs: 10_000 } : { type: 'none' }),
     );
     this.metrics.trackJob(this.jobName, () => this.status());
     this.poison = new PoisonTracker(plan.jobName, config.poison ?? {}, this.metrics, this.log);
@@ -203,7 +210,9 @@ export class JobRunner implements JobHandle {
         parallelism: c.parallelism,
         isSource: c.isSource,
       })),
-      edges: this.plan.chains.flatMap((c) => c.outputs.map((e) => ({ source: c.id, target: e.to.chain.id, partitioner: e.partitioner.kind }))),
+      edges: this.plan.chains.flatMap((c) =>
+        c.outputs.map((e) => ({ source: c.id, target: e.to.chain.id, partitioner: e.partitioner.kind })),
+      ),
       watermarks,
       exceptions: [...this.exceptions],
       threads: (this.config.workers ?? 0) > 0 ? 'workers' : 'main',
@@ -241,7 +250,9 @@ export class JobRunner implements JobHandle {
     const deployment = this.deployment;
     if (this.config.checkpoint?.intervalMs !== undefined && deployment?.isRunning) {
       await deployment.stopSources();
-      await this.triggerCheckpoint().catch((error: unknown) => this.log('warn', `final checkpoint failed: ${messageOf(error)}`));
+      await this.triggerCheckpoint().catch((error: unknown) =>
+        this.log('warn', `final checkpoint failed: ${messageOf(error)}`),
+      );
     }
     return this.cancel();
   }
@@ -293,7 +304,9 @@ export class JobRunner implements JobHandle {
     const older = savepoints.length > 0 ? ` (savepoints here: ${savepoints.join(', ')})` : '';
     throw new CheckpointError(
       `cannot restore '${this.jobName}': checkpoint ${newest.path} is corrupt (${reason})` +
-        (checkpoints.length > 1 ? ` and so are the ${checkpoints.length - 1} older ones` : ' and there is no older one') +
+        (checkpoints.length > 1
+          ? ` and so are the ${checkpoints.length - 1} older ones`
+          : ' and there is no older one') +
         `. Choose: --restore OLDER (a savepoint or checkpoint file to start from${older}; restore: { path } in code) ` +
         `or --no-restore (start fresh, replaying all input: output already committed is written again; restore: 'none' in code)`,
       { path: newest.path, code: 'CHECKPOINT_CORRUPT', retriable: false },
@@ -331,9 +344,10 @@ export class JobRunner implements JobHandle {
           log: this.log,
           poison: this.poison.guard(),
         };
-        const deployment: RunningDeployment = (this.config.workers ?? 0) > 0
-          ? new WorkerPoolDeployment(deploymentOptions, this.config)
-          : new Deployment(deploymentOptions);
+        const deployment: RunningDeployment =
+          (this.config.workers ?? 0) > 0
+            ? new WorkerPoolDeployment(deploymentOptions, this.config)
+            : new Deployment(deploymentOptions);
         this.deployment = deployment;
         this.state = 'running';
         let failure: unknown;
@@ -359,7 +373,10 @@ export class JobRunner implements JobHandle {
         this.noteException(failure, delay !== undefined);
         if (delay === undefined) {
           this.state = 'failed';
-          this.log('error', `job '${this.jobName}' failed: ${messageOf(failure)} (${this.restart.describe()}: no more restarts)`);
+          this.log(
+            'error',
+            `job '${this.jobName}' failed: ${messageOf(failure)} (${this.restart.describe()}: no more restarts)`,
+          );
           throw failure;
         }
         this.state = 'restarting';

@@ -51,7 +51,8 @@ export class NodeOutput implements Output<unknown> {
     private readonly sides: Map<string, Output<unknown>> | null,
     private readonly metrics: OperatorMetrics,
   ) {
-    this.main = mainOutputs.length === 0 ? DISCARD : mainOutputs.length === 1 ? mainOutputs[0]! : new FanOut(mainOutputs);
+    this.main =
+      mainOutputs.length === 0 ? DISCARD : mainOutputs.length === 1 ? mainOutputs[0]! : new FanOut(mainOutputs);
   }
 
   collect(value: unknown, timestamp: number): void {

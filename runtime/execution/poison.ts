@@ -39,17 +39,22 @@ export function validatePoisonConfig(config: PoisonConfig | undefined): void {
   if (config === undefined) return;
   if (config === null || typeof config !== 'object') throw new ConfigError(`job option 'poison' must be an object`);
   for (const key of Object.keys(config)) {
-    if (!['attempts', 'policy', 'operators', 'deadLetter'].includes(key)) throw new ConfigError(`unknown poison option 'poison.${key}' (known: attempts, policy, operators, deadLetter)`);
+    if (!['attempts', 'policy', 'operators', 'deadLetter'].includes(key))
+      throw new ConfigError(`unknown poison option 'poison.${key}' (known: attempts, policy, operators, deadLetter)`);
   }
   if (config.attempts !== undefined && (!Number.isInteger(config.attempts) || config.attempts < 1)) {
     throw new ConfigError(`job option 'poison.attempts' must be an integer >= 1, got ${String(config.attempts)}`);
   }
   const check = (where: string, policy: unknown): void => {
-    if (!POLICIES.includes(policy as PoisonPolicy)) throw new ConfigError(`job option '${where}' must be one of ${POLICIES.join(', ')}, got ${JSON.stringify(policy)}`);
+    if (!POLICIES.includes(policy as PoisonPolicy))
+      throw new ConfigError(
+        `job option '${where}' must be one of ${POLICIES.join(', ')}, got ${JSON.stringify(policy)}`,
+      );
   };
   if (config.policy !== undefined) check('poison.policy', config.policy);
   for (const [name, policy] of Object.entries(config.operators ?? {})) check(`poison.operators.${name}`, policy);
-  if (config.deadLetter !== undefined && typeof config.deadLetter !== 'function') throw new ConfigError(`job option 'poison.deadLetter' must be a function`);
+  if (config.deadLetter !== undefined && typeof config.deadLetter !== 'function')
+    throw new ConfigError(`job option 'poison.deadLetter' must be a function`);
 }
 
 function fullText(record: unknown): string {
@@ -61,7 +66,10 @@ function fullText(record: unknown): string {
 }
 
 /** What the runner decided about a failure. */
-export type PoisonVerdict = { action: 'not-poison' } | { action: 'fail'; error: PoisonRecordError } | { action: 'skip' | 'restart'; attempts: number };
+export type PoisonVerdict =
+  | { action: 'not-poison' }
+  | { action: 'fail'; error: PoisonRecordError }
+  | { action: 'skip' | 'restart'; attempts: number };
 
 /** Lives as long as the job (across restarts): the failure counts and the records to divert. */
 export class PoisonTracker {
@@ -79,7 +87,11 @@ export class PoisonTracker {
     private readonly log: Logger,
   ) {
     this.attempts = config.attempts ?? DEFAULT_ATTEMPTS;
-    this.counter = metrics.counter('poison_records_total', 'Records detected as poison (same operator failed on them `attempts` times), by the action taken', ['job', 'operator', 'action']);
+    this.counter = metrics.counter(
+      'poison_records_total',
+      'Records detected as poison (same operator failed on them `attempts` times), by the action taken',
+      ['job', 'operator', 'action'],
+    );
   }
 
   get poisonCount(): number {
@@ -106,12 +118,19 @@ export class PoisonTracker {
       this.poisoned++;
       this.counter.inc({ job: this.jobName, operator: failure.operator, action: policy });
     }
-    if (policy === 'fail') return { action: 'fail', error: new PoisonRecordError(failure.operator, failure.record, n, failure.cause) };
+    if (policy === 'fail')
+      return { action: 'fail', error: new PoisonRecordError(failure.operator, failure.record, n, failure.cause) };
     if (policy === 'skip') {
       this.diverted.add(key);
-      this.log('warn', `poison record: operator '${failure.operator}' failed ${n} times on record ${describeRecord(failure.record)}; it goes to the dead-letter output from now on`);
+      this.log(
+        'warn',
+        `poison record: operator '${failure.operator}' failed ${n} times on record ${describeRecord(failure.record)}; it goes to the dead-letter output from now on`,
+      );
     } else {
-      this.log('warn', `poison record: operator '${failure.operator}' failed ${n} times on record ${describeRecord(failure.record)}; policy 'restart' keeps restarting`);
+      this.log(
+        'warn',
+        `poison record: operator '${failure.operator}' failed ${n} times on record ${describeRecord(failure.record)}; policy 'restart' keeps restarting`,
+      );
     }
     return { action: policy, attempts: n };
   }
@@ -128,9 +147,16 @@ export class PoisonTracker {
     if (!this.diverted.has(key)) return false;
     this.deadLettered++;
     this.counter.inc({ job: this.jobName, operator: error.operator, action: 'dead-lettered' });
-    const entry: DeadLetter = { jobName: this.jobName, operator: error.operator, record: error.record, error: messageOf(error.cause), attempts: this.counts.get(key) ?? this.attempts };
+    const entry: DeadLetter = {
+      jobName: this.jobName,
+      operator: error.operator,
+      record: error.record,
+      error: messageOf(error.cause),
+      attempts: this.counts.get(key) ?? this.attempts,
+    };
     if (this.config.deadLetter) this.config.deadLetter(entry);
-    else this.log('warn', `dead letter from '${error.operator}': record ${describeRecord(error.record)} (${entry.error})`);
+    else
+      this.log('warn', `dead letter from '${error.operator}': record ${describeRecord(error.record)} (${entry.error})`);
     return true;
   }
 }

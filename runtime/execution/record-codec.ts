@@ -32,7 +32,11 @@ const byName = new Map<string, Registered>();
  * side and rebuilt with `codec.decode` on the receiving one. Call it where the job module is loaded
  * (at its top level or in its build function), so that every worker registers the same codecs.
  */
-export function registerRecordCodec<T>(type: abstract new (...args: never[]) => T, codec: RecordCodec<T>, name: string = type.name): void {
+export function registerRecordCodec<T>(
+  type: abstract new (...args: never[]) => T,
+  codec: RecordCodec<T>,
+  name: string = type.name,
+): void {
   if (!name) throw new ConfigError('registerRecordCodec: an anonymous class needs an explicit name');
   const existing = byName.get(name);
   if (existing) {
@@ -74,7 +78,9 @@ const MAX_DEPTH = 64;
 const textEncoder = new TextEncoder();
 
 /** Built-in errors clone with their type; a user subclass of Error would come back as its base. */
-const BUILTIN_ERRORS = new Set<object>([Error, EvalError, RangeError, ReferenceError, SyntaxError, TypeError, URIError].map((e) => e.prototype));
+const BUILTIN_ERRORS = new Set<object>(
+  [Error, EvalError, RangeError, ReferenceError, SyntaxError, TypeError, URIError].map((e) => e.prototype),
+);
 
 /** Prototypes structured clone reproduces faithfully: values of these go to the side array. */
 function clonesFaithfully(value: object): boolean {
@@ -325,7 +331,8 @@ export class BatchEncoder {
 /** Values inside a Map or Set are cloned, not encoded: refuse class instances in there as well. */
 function checkClonable(value: unknown, depth: number): void {
   if (depth > MAX_DEPTH) throw new UnencodableRecord(`it nests deeper than ${MAX_DEPTH} levels (a cycle?)`);
-  if (typeof value === 'function' || typeof value === 'symbol') throw new UnencodableRecord(`it holds a ${typeof value}, which cannot be copied to another thread`);
+  if (typeof value === 'function' || typeof value === 'symbol')
+    throw new UnencodableRecord(`it holds a ${typeof value}, which cannot be copied to another thread`);
   if (typeof value !== 'object' || value === null) return;
   if (Array.isArray(value)) {
     for (const item of value) checkClonable(item, depth + 1);
@@ -347,9 +354,14 @@ function checkClonable(value: unknown, depth: number): void {
     for (const key of Object.keys(value)) checkClonable((value as Record<string, unknown>)[key], depth + 1);
     return;
   }
-  if (byType.has(proto)) throw new UnencodableRecord(`it holds an instance of class ${className(value)} inside a Map or Set, where registered codecs do not apply`);
+  if (byType.has(proto))
+    throw new UnencodableRecord(
+      `it holds an instance of class ${className(value)} inside a Map or Set, where registered codecs do not apply`,
+    );
   if (!clonesFaithfully(value)) {
-    throw new UnencodableRecord(`it holds an instance of class ${className(value)}, whose prototype would be lost crossing threads; send plain objects, or register a codec for the class with registerRecordCodec()`);
+    throw new UnencodableRecord(
+      `it holds an instance of class ${className(value)}, whose prototype would be lost crossing threads; send plain objects, or register a codec for the class with registerRecordCodec()`,
+    );
   }
 }
 
@@ -437,7 +449,13 @@ export class BatchDecoder {
         for (let i = 0; i < n; i++) {
           const key = this.readString(bytes[this.pos++]!);
           // An own '__proto__' key must stay a key (as structured clone keeps it), not become the prototype.
-          if (key === '__proto__') Object.defineProperty(object, key, { value: this.readValue(), enumerable: true, writable: true, configurable: true });
+          if (key === '__proto__')
+            Object.defineProperty(object, key, {
+              value: this.readValue(),
+              enumerable: true,
+              writable: true,
+              configurable: true,
+            });
           else object[key] = this.readValue();
         }
         return object;
@@ -479,9 +497,11 @@ export class BatchDecoder {
   }
 }
 
-
 /** The message for a record that cannot be encoded, naming the operators on both ends of the edge. */
 export function unencodableError(edge: string, value: unknown, error: unknown): SerializationError {
-  const reason = error instanceof UnencodableRecord ? error.reason : error instanceof Error ? error.message : String(error);
-  return new SerializationError(`record ${describeRecord(value)} on edge ${edge} cannot cross threads: ${reason}`, { cause: error });
+  const reason =
+    error instanceof UnencodableRecord ? error.reason : error instanceof Error ? error.message : String(error);
+  return new SerializationError(`record ${describeRecord(value)} on edge ${edge} cannot cross threads: ${reason}`, {
+    cause: error,
+  });
 }

@@ -85,13 +85,18 @@ export class Outbox {
       return;
     }
     const batch: WireBatch = [encoder.buffer, encoder.pos, encoder.extras];
-    encoder.reset(this.pool.pop() ?? new ArrayBuffer(Math.max(FIRST_BUFFER_BYTES, Math.min(batch[0].byteLength, MAX_BATCH_BYTES * 2))));
+    encoder.reset(
+      this.pool.pop() ??
+        new ArrayBuffer(Math.max(FIRST_BUFFER_BYTES, Math.min(batch[0].byteLength, MAX_BATCH_BYTES * 2))),
+    );
     this.credits--;
     try {
       this.port.postMessage(batch, [batch[0]]);
     } catch (error) {
       // Only the side array is structured-cloned; the encoder already refused what it can tell.
-      this.fail(new SerializationError(`a batch could not be sent to another worker: ${messageOf(error)}`, { cause: error }));
+      this.fail(
+        new SerializationError(`a batch could not be sent to another worker: ${messageOf(error)}`, { cause: error }),
+      );
       return;
     }
     if (this.credits === 0) this.setBusy(this, true);

@@ -78,10 +78,14 @@ class HashRouter extends Router {
     try {
       key = this.key(value);
     } catch (error) {
-      throw new StormshiftError('KEY_SELECTOR_FAILED', `keyBy selector feeding '${this.operatorName}' threw: ${(error as Error)?.message ?? error}`, {
-        cause: error,
-        retriable: true,
-      });
+      throw new StormshiftError(
+        'KEY_SELECTOR_FAILED',
+        `keyBy selector feeding '${this.operatorName}' threw: ${(error as Error)?.message ?? error}`,
+        {
+          cause: error,
+          retriable: true,
+        },
+      );
     }
     let index: number | undefined;
     if (typeof key === 'string') {
@@ -129,7 +133,12 @@ class SelectingRouter extends Router {
   }
 }
 
-export function createRouter(spec: PartitionerSpec, channels: ChannelEndpoint[], producerIndex: number, consumerName: string): Router {
+export function createRouter(
+  spec: PartitionerSpec,
+  channels: ChannelEndpoint[],
+  producerIndex: number,
+  consumerName: string,
+): Router {
   switch (spec.kind) {
     case 'forward':
       return new ForwardRouter(channels, producerIndex);

@@ -195,9 +195,15 @@ export class Subtask implements GateOwner {
       if (entries) {
         const all = Object.values(entries);
         const mine = (key: unknown): boolean => keyToSubtask(key, node.parallelism) === this.index;
-        if (context.keyedState) context.keyedState.restore(all.map((e) => e.keyed).filter((s) => s !== undefined) as never, mine);
-        if (context.timers) context.timers.restore(all.map((e) => e.timers).filter((s) => s !== undefined) as never, mine);
-        context.operatorState.restore(all.map((e) => e.opState).filter((s) => s !== undefined) as never, this.index, node.parallelism);
+        if (context.keyedState)
+          context.keyedState.restore(all.map((e) => e.keyed).filter((s) => s !== undefined) as never, mine);
+        if (context.timers)
+          context.timers.restore(all.map((e) => e.timers).filter((s) => s !== undefined) as never, mine);
+        context.operatorState.restore(
+          all.map((e) => e.opState).filter((s) => s !== undefined) as never,
+          this.index,
+          node.parallelism,
+        );
       }
       const committable = committables?.[uid]?.[this.index];
       if (committable !== undefined) await operator.commit([committable]);
@@ -292,7 +298,10 @@ export class Subtask implements GateOwner {
     this.host.subtaskFinished(this);
   }
 
-  async notifyCheckpointComplete(checkpointId: number, committables: Record<string, unknown> | undefined): Promise<void> {
+  async notifyCheckpointComplete(
+    checkpointId: number,
+    committables: Record<string, unknown> | undefined,
+  ): Promise<void> {
     for (let i = 0; i < this.operators.length; i++) {
       const operator = this.operators[i]!;
       const committable = committables?.[this.contexts[i]!.uid];

@@ -76,7 +76,6 @@ async function main(): Promise<void> {
   };
   const peerIndexOf = new Map<MessagePort, number>();
 
-
   port.on('message', (message: MainToWorker) => {
     switch (message.t) {
       case 'init':
@@ -171,13 +170,34 @@ async function main(): Promise<void> {
       subtask.chain.nodes.forEach((node, i) => {
         const m = subtask.metrics[i]!;
         operators.push([node.transformation.name, subtask.index, m.recordsIn, m.recordsOut]);
-        details.push({ errors: m.errors, busyMs: m.busyMs, latencyCounts: [...m.latency.counts], latencySum: m.latency.sum, latencyCount: m.latency.count });
+        details.push({
+          errors: m.errors,
+          busyMs: m.busyMs,
+          latencyCounts: [...m.latency.counts],
+          latencySum: m.latency.sum,
+          latencyCount: m.latency.count,
+        });
       });
     }
     const asyncIo = metrics
       .asyncOf(plan.jobName)
-      .map((a): [string, number, number, number, number, number, number] => [a.operator, a.subtask, a.inFlight, a.timeouts, a.retries, a.cacheHits, a.cacheMisses]);
-    send({ t: 'metrics', operators, blocked: deployment.backpressure.blocked, blockedMs: deployment.backpressure.blockedMs, details, asyncIo });
+      .map((a): [string, number, number, number, number, number, number] => [
+        a.operator,
+        a.subtask,
+        a.inFlight,
+        a.timeouts,
+        a.retries,
+        a.cacheHits,
+        a.cacheMisses,
+      ]);
+    send({
+      t: 'metrics',
+      operators,
+      blocked: deployment.backpressure.blocked,
+      blockedMs: deployment.backpressure.blockedMs,
+      details,
+      asyncIo,
+    });
   }
 
   async function stop(): Promise<void> {

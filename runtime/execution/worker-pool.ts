@@ -9,7 +9,14 @@ import type { MainToWorker, WorkerData, WorkerToMain } from './worker-protocol.t
 const STOP_GRACE_MS = 3000;
 
 /** Job options that are plain data; everything else (storage, metrics, loggers) stays on the main thread. */
-const FORWARDED_OPTIONS = ['parallelism', 'maxParallelism', 'batchSize', 'bufferTimeoutMs', 'watermarkIntervalMs', 'jobName'] as const;
+const FORWARDED_OPTIONS = [
+  'parallelism',
+  'maxParallelism',
+  'batchSize',
+  'bufferTimeoutMs',
+  'watermarkIntervalMs',
+  'jobName',
+] as const;
 
 /**
  * One incarnation of a job spread over worker threads. The main thread keeps the checkpoint
@@ -86,7 +93,10 @@ export class WorkerPoolDeployment {
             this.fail(error);
           });
           worker.on('exit', (code) => {
-            if (!this.latch.settled) this.fail(new StormshiftError('WORKER_EXITED', `worker ${index} exited with code ${code}`, { retriable: true }));
+            if (!this.latch.settled)
+              this.fail(
+                new StormshiftError('WORKER_EXITED', `worker ${index} exited with code ${code}`, { retriable: true }),
+              );
           });
         }),
       );
@@ -118,7 +128,8 @@ export class WorkerPoolDeployment {
     const interval = this.options.checkpointIntervalMs;
     if (interval !== undefined) {
       this.periodic = setInterval(() => {
-        if (this.running && this.finished === 0 && !this.coordinator.inProgress) this.coordinator.trigger('checkpoint').catch(() => {});
+        if (this.running && this.finished === 0 && !this.coordinator.inProgress)
+          this.coordinator.trigger('checkpoint').catch(() => {});
       }, interval);
     }
   }
@@ -193,7 +204,13 @@ export class WorkerPoolDeployment {
       this.sourcesStopped = { remaining: this.workers.length, resolve };
     });
     this.broadcast({ t: 'stop-sources' });
-    return Promise.race([stopped, this.outcome.then(() => undefined, () => undefined)]);
+    return Promise.race([
+      stopped,
+      this.outcome.then(
+        () => undefined,
+        () => undefined,
+      ),
+    ]);
   }
 
   private broadcast(message: MainToWorker): void {
@@ -246,7 +263,9 @@ export class WorkerPoolDeployment {
 }
 
 function rebuildError(message: Extract<WorkerToMain, { t: 'failed' }>): StormshiftError {
-  const error = new StormshiftError(isErrorCode(message.code) ? message.code : 'WORKER_TASK_FAILED', message.message, { retriable: message.retriable });
+  const error = new StormshiftError(isErrorCode(message.code) ? message.code : 'WORKER_TASK_FAILED', message.message, {
+    retriable: message.retriable,
+  });
   if (message.stack) error.stack = message.stack;
   return error;
 }

@@ -16,7 +16,12 @@ export interface WorkerData extends WorkerJobOptions {
 }
 
 export type MainToWorker =
-  | { t: 'init'; peers: Record<number, MessagePort>; restoreFrom: CheckpointData | undefined; firstCheckpointId: number }
+  | {
+      t: 'init';
+      peers: Record<number, MessagePort>;
+      restoreFrom: CheckpointData | undefined;
+      firstCheckpointId: number;
+    }
   | { t: 'run' }
   | { t: 'trigger'; id: number; direct: boolean }
   | { t: 'complete'; id: number; acks: CheckpointAck[] }

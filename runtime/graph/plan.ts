@@ -45,7 +45,12 @@ export interface PhysicalPlan {
   readonly maxParallelism: number;
 }
 
-export function buildPlan(jobName: string, transformations: Transformation[], defaultParallelism: number, maxParallelism: number): PhysicalPlan {
+export function buildPlan(
+  jobName: string,
+  transformations: Transformation[],
+  defaultParallelism: number,
+  maxParallelism: number,
+): PhysicalPlan {
   if (transformations.length === 0) throw new JobGraphError(`job '${jobName}' has no operators`);
   if (!transformations.some((t) => t.kind === 'source')) throw new JobGraphError(`job '${jobName}' has no source`);
   validateUnique(transformations);
@@ -74,7 +79,9 @@ export function buildPlan(jobName: string, transformations: Transformation[], de
     const edge = t.inputs[0]!;
     if (edge.sideTag !== undefined || !edge.from.chaining || edge.from.kind === 'sink') return false;
     const p = parallelism.get(t)!;
-    return effectivePartitioner(edge, parallelism.get(edge.from)!, p).kind === 'forward' && parallelism.get(edge.from) === p;
+    return (
+      effectivePartitioner(edge, parallelism.get(edge.from)!, p).kind === 'forward' && parallelism.get(edge.from) === p
+    );
   };
 
   for (const t of order) {
@@ -147,7 +154,9 @@ function resolveParallelism(t: Transformation, defaultParallelism: number, maxPa
     throw new JobGraphError(`operator '${t.name}' is non-parallel; its parallelism must be 1, got ${requested}`);
   }
   if (requested > maxParallelism) {
-    throw new JobGraphError(`operator '${t.name}': parallelism ${requested} exceeds the job's max parallelism ${maxParallelism}`);
+    throw new JobGraphError(
+      `operator '${t.name}': parallelism ${requested} exceeds the job's max parallelism ${maxParallelism}`,
+    );
   }
   return requested;
 }
@@ -156,9 +165,12 @@ function validateInputs(t: Transformation, parallelism: Map<Transformation, numb
   if (t.kind === 'source' && t.inputs.length > 0) throw new JobGraphError(`source '${t.name}' cannot have inputs`);
   if (t.kind !== 'source' && t.inputs.length === 0) throw new JobGraphError(`operator '${t.name}' has no input`);
   for (const edge of t.inputs) {
-    if (edge.from.kind === 'sink') throw new JobGraphError(`operator '${t.name}' reads from sink '${edge.from.name}', which has no output`);
+    if (edge.from.kind === 'sink')
+      throw new JobGraphError(`operator '${t.name}' reads from sink '${edge.from.name}', which has no output`);
     if (edge.sideTag !== undefined && !edge.from.sideTags.has(edge.sideTag)) {
-      throw new JobGraphError(`operator '${t.name}' reads side output '${edge.sideTag}' that '${edge.from.name}' never declares`);
+      throw new JobGraphError(
+        `operator '${t.name}' reads side output '${edge.sideTag}' that '${edge.from.name}' never declares`,
+      );
     }
     const p = parallelism.get(t)!;
     const fromP = parallelism.get(edge.from)!;
@@ -168,7 +180,9 @@ function validateInputs(t: Transformation, parallelism: Map<Transformation, numb
       );
     }
     if (t.keySelector && edge.partitioner?.kind !== 'hash') {
-      throw new JobGraphError(`keyed operator '${t.name}' needs a keyBy() input, but its input from '${edge.from.name}' is not keyed`);
+      throw new JobGraphError(
+        `keyed operator '${t.name}' needs a keyBy() input, but its input from '${edge.from.name}' is not keyed`,
+      );
     }
   }
 }
@@ -177,7 +191,10 @@ function validateUnique(transformations: Transformation[]): void {
   const uids = new Map<string, Transformation>();
   for (const t of transformations) {
     const existing = uids.get(t.uid);
-    if (existing) throw new JobGraphError(`operators '${existing.name}' and '${t.name}' share the uid '${t.uid}'; uids must be unique`);
+    if (existing)
+      throw new JobGraphError(
+        `operators '${existing.name}' and '${t.name}' share the uid '${t.uid}'; uids must be unique`,
+      );
     uids.set(t.uid, t);
   }
 }
@@ -212,7 +229,8 @@ function topologicalOrder(transformations: Transformation[]): Transformation[] {
   for (const t of transformations) {
     indegree.set(t, t.inputs.length);
     for (const edge of t.inputs) {
-      if (!known.has(edge.from)) throw new JobGraphError(`operator '${t.name}' reads from '${edge.from.name}', which is not part of this job`);
+      if (!known.has(edge.from))
+        throw new JobGraphError(`operator '${t.name}' reads from '${edge.from.name}', which is not part of this job`);
       let list = consumers.get(edge.from);
       if (!list) consumers.set(edge.from, (list = []));
       list.push(t);
@@ -235,7 +253,9 @@ function topologicalOrder(transformations: Transformation[]): Transformation[] {
   }
   if (order.length !== transformations.length) {
     const cycle = findCycle(transformations.filter((t) => indegree.get(t)! > 0));
-    throw new JobGraphError(`the job graph has a cycle: ${[...cycle, cycle[0]!].map((t) => `'${t.name}'`).join(' -> ')}`);
+    throw new JobGraphError(
+      `the job graph has a cycle: ${[...cycle, cycle[0]!].map((t) => `'${t.name}'`).join(' -> ')}`,
+    );
   }
   return order;
 }

@@ -7,7 +7,9 @@
 import { Histogram, type Registry } from 'prom-client';
 import type { LatencyRecorder } from './latency-recorder.ts';
 
-export type RecorderSource = () => Iterable<readonly [labels: Record<string, string | number>, recorder: LatencyRecorder]>;
+export type RecorderSource = () => Iterable<
+  readonly [labels: Record<string, string | number>, recorder: LatencyRecorder]
+>;
 
 interface ValueLine {
   labels: Record<string, string | number>;
@@ -23,8 +25,22 @@ export class FoldedHistogram extends Histogram<string> {
   /** Recorders hold ms; a `_seconds` histogram multiplies bounds and sums by 1/1000 here. */
   private readonly scale: number;
 
-  constructor(options: { name: string; help: string; labelNames: readonly string[]; buckets: readonly number[]; registry: Registry; source: RecorderSource; scale?: number }) {
-    super({ name: options.name, help: options.help, labelNames: [...options.labelNames], buckets: [...options.buckets], registers: [options.registry] });
+  constructor(options: {
+    name: string;
+    help: string;
+    labelNames: readonly string[];
+    buckets: readonly number[];
+    registry: Registry;
+    source: RecorderSource;
+    scale?: number;
+  }) {
+    super({
+      name: options.name,
+      help: options.help,
+      labelNames: [...options.labelNames],
+      buckets: [...options.buckets],
+      registers: [options.registry],
+    });
     this.source = options.source;
     this.bounds = options.buckets;
     this.metricName = options.name;
@@ -40,7 +56,11 @@ export class FoldedHistogram extends Histogram<string> {
       let cumulative = 0;
       for (let i = 0; i < this.bounds.length; i++) {
         cumulative += rec.counts[i]!;
-        lines.push({ labels: { ...labels, le: roundBound(this.bounds[i]! * this.scale) }, value: cumulative, metricName: bucket });
+        lines.push({
+          labels: { ...labels, le: roundBound(this.bounds[i]! * this.scale) },
+          value: cumulative,
+          metricName: bucket,
+        });
       }
       lines.push({ labels: { ...labels, le: '+Inf' }, value: rec.count, metricName: bucket });
       lines.push({ labels: { ...labels }, value: rec.sum * this.scale, metricName: `${name}_sum` });
@@ -50,7 +70,13 @@ export class FoldedHistogram extends Histogram<string> {
   }
 
   override async get(): Promise<Awaited<ReturnType<Histogram<string>['get']>>> {
-    const metric = { name: this.metricName, help: this.metricHelp, type: 'histogram', values: this.fold(), aggregator: 'sum' };
+    const metric = {
+      name: this.metricName,
+      help: this.metricHelp,
+      type: 'histogram',
+      values: this.fold(),
+      aggregator: 'sum',
+    };
     return metric as unknown as Awaited<ReturnType<Histogram<string>['get']>>;
   }
 

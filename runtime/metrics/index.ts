@@ -1,5 +1,18 @@
-export { AsyncIoMetrics, BUSY_SAMPLE_EVERY, ChannelMetrics, CheckpointMetrics, OperatorMetrics, RuntimeMetrics } from './runtime-metrics.ts';
-export type { CheckpointHistoryEntry, JobMetricsSnapshot, MetricsSnapshot, OperatorTotals, RuntimeMetricsOptions } from './runtime-metrics.ts';
+export {
+  AsyncIoMetrics,
+  BUSY_SAMPLE_EVERY,
+  ChannelMetrics,
+  CheckpointMetrics,
+  OperatorMetrics,
+  RuntimeMetrics,
+} from './runtime-metrics.ts';
+export type {
+  CheckpointHistoryEntry,
+  JobMetricsSnapshot,
+  MetricsSnapshot,
+  OperatorTotals,
+  RuntimeMetricsOptions,
+} from './runtime-metrics.ts';
 export { CHECKPOINT_BUCKETS_MS, LATENCY_BUCKETS_MS, LatencyRecorder } from './latency-recorder.ts';
 export { startMetricsServer } from './server.ts';
 export type { MetricsServer } from './server.ts';

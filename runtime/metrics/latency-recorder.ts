@@ -5,10 +5,14 @@
  */
 
 /** Per-record operator latency, in ms: sub-millisecond operators up to multi-second stalls. */
-export const LATENCY_BUCKETS_MS: readonly number[] = Object.freeze([0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000]);
+export const LATENCY_BUCKETS_MS: readonly number[] = Object.freeze([
+  0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000,
+]);
 
 /** Checkpoint durations, in ms: from a tiny local job to a slow remote store. */
-export const CHECKPOINT_BUCKETS_MS: readonly number[] = Object.freeze([10, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 120000, 300000, 600000]);
+export const CHECKPOINT_BUCKETS_MS: readonly number[] = Object.freeze([
+  10, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 120000, 300000, 600000,
+]);
 
 export class LatencyRecorder {
   readonly bounds: readonly number[];

@@ -16,7 +16,8 @@ export interface PushOptions {
 
 /** One path segment pair; values with '/' (or empty) need the gateway's base64 form. */
 function groupingSegment(name: string, value: string): string {
-  if (value === '' || value.includes('/')) return `${name}@base64/${Buffer.from(value, 'utf8').toString('base64url') || '='}`;
+  if (value === '' || value.includes('/'))
+    return `${name}@base64/${Buffer.from(value, 'utf8').toString('base64url') || '='}`;
   return `${name}/${encodeURIComponent(value)}`;
 }
 
@@ -27,10 +28,12 @@ export function pushgatewayUrl(options: Pick<PushOptions, 'gatewayUrl' | 'job' |
   } catch {
     throw new ConfigError(`metrics push 'gatewayUrl' is not a URL: '${options.gatewayUrl}'`);
   }
-  if (typeof options.job !== 'string' || options.job === '') throw new ConfigError(`metrics push 'job' must be a non-empty string`);
+  if (typeof options.job !== 'string' || options.job === '')
+    throw new ConfigError(`metrics push 'job' must be a non-empty string`);
   const segments = [groupingSegment('job', options.job)];
   for (const [name, value] of Object.entries(options.groupings ?? {})) {
-    if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(name)) throw new ConfigError(`metrics push grouping label '${name}' is not a valid label name`);
+    if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(name))
+      throw new ConfigError(`metrics push grouping label '${name}' is not a valid label name`);
     segments.push(groupingSegment(name, value));
   }
   const basePath = base.pathname.replace(/\/+$/, '');
@@ -49,13 +52,20 @@ export async function pushMetrics(metrics: RuntimeMetrics, options: PushOptions)
       signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
     });
   } catch (error) {
-    throw new ConnectorError('METRICS_PUSH_FAILED', `pushing metrics to ${url} failed: ${messageOf(error)}`, { cause: error, retriable: true });
+    throw new ConnectorError('METRICS_PUSH_FAILED', `pushing metrics to ${url} failed: ${messageOf(error)}`, {
+      cause: error,
+      retriable: true,
+    });
   }
   if (!response.ok) {
     const text = (await response.text().catch(() => '')).slice(0, 200);
-    throw new ConnectorError('METRICS_PUSH_FAILED', `pushing metrics to ${url} failed: HTTP ${response.status} ${text}`.trim(), {
-      retriable: response.status >= 500,
-    });
+    throw new ConnectorError(
+      'METRICS_PUSH_FAILED',
+      `pushing metrics to ${url} failed: HTTP ${response.status} ${text}`.trim(),
+      {
+        retriable: response.status >= 500,
+      },
+    );
   }
   // Drain so the connection can be reused.
   await response.arrayBuffer().catch(() => undefined);

@@ -49,14 +49,22 @@ export class OperatorMetrics {
   /** Counts down to the next timed record. */
   busySampleCountdown = 0;
   readonly latency = new LatencyRecorder(LATENCY_BUCKETS_MS);
-  constructor(readonly job: string, readonly operator: string, readonly subtask: number) {}
+  constructor(
+    readonly job: string,
+    readonly operator: string,
+    readonly subtask: number,
+  ) {}
 }
 
 export class ChannelMetrics {
   queued = 0;
   capacity = 0;
   blockedMs = 0;
-  constructor(readonly job: string, readonly from: string, readonly to: string) {}
+  constructor(
+    readonly job: string,
+    readonly from: string,
+    readonly to: string,
+  ) {}
   get fillRatio(): number {
     return this.capacity > 0 ? Math.min(1, this.queued / this.capacity) : 0;
   }
@@ -68,7 +76,11 @@ export class AsyncIoMetrics {
   retries = 0;
   cacheHits = 0;
   cacheMisses = 0;
-  constructor(readonly job: string, readonly operator: string, readonly subtask: number) {}
+  constructor(
+    readonly job: string,
+    readonly operator: string,
+    readonly subtask: number,
+  ) {}
 }
 
 /** One entry of a job's checkpoint history (the console shows the last HISTORY_SIZE). */
@@ -97,7 +109,10 @@ export class CheckpointMetrics {
   lastSizeBytes: number | undefined;
   lastFailureReason: string | undefined;
   readonly duration = new LatencyRecorder(CHECKPOINT_BUCKETS_MS);
-  constructor(readonly job: string, private readonly now: () => number = Date.now) {}
+  constructor(
+    readonly job: string,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   completed(durationMs: number, bytes: number, id?: number): void {
     this.completedCount++;
@@ -107,7 +122,14 @@ export class CheckpointMetrics {
     this.lastCompletedAt = this.now();
     // Without an id we do not guess one: ids are not consecutive once a checkpoint has failed.
     this.lastCompletedId = id;
-    this.remember({ id, status: 'completed', at: this.lastCompletedAt ?? this.now(), durationMs, sizeBytes: bytes, failureReason: undefined });
+    this.remember({
+      id,
+      status: 'completed',
+      at: this.lastCompletedAt ?? this.now(),
+      durationMs,
+      sizeBytes: bytes,
+      failureReason: undefined,
+    });
   }
 
   private remember(entry: CheckpointHistoryEntry): void {
@@ -119,7 +141,14 @@ export class CheckpointMetrics {
   failed(reason: string): void {
     this.failedCount++;
     this.lastFailureReason = reason;
-    this.remember({ id: undefined, status: 'failed', at: this.now(), durationMs: undefined, sizeBytes: undefined, failureReason: reason });
+    this.remember({
+      id: undefined,
+      status: 'failed',
+      at: this.now(),
+      durationMs: undefined,
+      sizeBytes: undefined,
+      failureReason: reason,
+    });
   }
 }
 
@@ -181,13 +210,17 @@ export class RuntimeMetrics {
   constructor(options: RuntimeMetricsOptions = {}) {
     this.registry = options.registry ?? new Registry();
     this.prefix = options.prefix ?? 'stormshift_';
-    if (!/^[a-zA-Z_:][a-zA-Z0-9_:]*$|^$/.test(this.prefix)) throw new ConfigError(`metrics 'prefix' must be a valid Prometheus name prefix, got '${this.prefix}'`);
+    if (!/^[a-zA-Z_:][a-zA-Z0-9_:]*$|^$/.test(this.prefix))
+      throw new ConfigError(`metrics 'prefix' must be a valid Prometheus name prefix, got '${this.prefix}'`);
     if (options.defaultLabels !== undefined) this.registry.setDefaultLabels(options.defaultLabels);
     try {
       this.registerBuiltins();
     } catch (error) {
       // Typically a second RuntimeMetrics on a shared registry with the same prefix.
-      throw new ConfigError(`cannot register runtime metrics with prefix '${this.prefix}': ${(error as Error).message}`, { cause: error });
+      throw new ConfigError(
+        `cannot register runtime metrics with prefix '${this.prefix}': ${(error as Error).message}`,
+        { cause: error },
+      );
     }
   }
 
@@ -223,16 +256,38 @@ export class RuntimeMetrics {
    * twice for the same name returns the same metric, so every subtask of a connector can call this.
    */
   gauge(name: string, help: string, labelNames: readonly string[] = []): Gauge<string> {
-    return this.customMetric('gauge', name, () => new Gauge({ name: this.fullName(name), help, labelNames: [...labelNames], registers: [this.registry] })) as Gauge<string>;
+    return this.customMetric(
+      'gauge',
+      name,
+      () => new Gauge({ name: this.fullName(name), help, labelNames: [...labelNames], registers: [this.registry] }),
+    ) as Gauge<string>;
   }
 
   counter(name: string, help: string, labelNames: readonly string[] = []): Counter<string> {
-    return this.customMetric('counter', name, () => new Counter({ name: this.fullName(name), help, labelNames: [...labelNames], registers: [this.registry] })) as Counter<string>;
+    return this.customMetric(
+      'counter',
+      name,
+      () => new Counter({ name: this.fullName(name), help, labelNames: [...labelNames], registers: [this.registry] }),
+    ) as Counter<string>;
   }
 
-  histogram(name: string, help: string, labelNames: readonly string[] = [], buckets?: readonly number[]): Histogram<string> {
-    return this.customMetric('histogram', name, () =>
-      new Histogram({ name: this.fullName(name), help, labelNames: [...labelNames], registers: [this.registry], ...(buckets ? { buckets: [...buckets] } : {}) }),
+  histogram(
+    name: string,
+    help: string,
+    labelNames: readonly string[] = [],
+    buckets?: readonly number[],
+  ): Histogram<string> {
+    return this.customMetric(
+      'histogram',
+      name,
+      () =>
+        new Histogram({
+          name: this.fullName(name),
+          help,
+          labelNames: [...labelNames],
+          registers: [this.registry],
+          ...(buckets ? { buckets: [...buckets] } : {}),
+        }),
     ) as Histogram<string>;
   }
 
@@ -241,20 +296,31 @@ export class RuntimeMetrics {
    * counts): `read` yields (labels, cumulative value) pairs. Asking twice for a name returns the same
    * counter; the readers of every caller are summed per label set.
    */
-  counterFrom(name: string, help: string, labelNames: readonly string[], read: () => Iterable<readonly [Record<string, string>, number]>): () => void {
+  counterFrom(
+    name: string,
+    help: string,
+    labelNames: readonly string[],
+    read: () => Iterable<readonly [Record<string, string>, number]>,
+  ): () => void {
     const full = this.fullName(name);
     let readers = this.counterReaders.get(full);
     if (readers === undefined) {
       const set = (readers = new Set());
       this.counterReaders.set(full, set);
-      this.customMetric('counter', name, () =>
-        new Counter({
-          name: full, help, labelNames: [...labelNames], registers: [this.registry],
-          collect() {
-            this.reset();
-            for (const reader of set) for (const [labels, value] of reader()) if (value >= 0) this.inc(labels, value);
-          },
-        }),
+      this.customMetric(
+        'counter',
+        name,
+        () =>
+          new Counter({
+            name: full,
+            help,
+            labelNames: [...labelNames],
+            registers: [this.registry],
+            collect() {
+              this.reset();
+              for (const reader of set) for (const [labels, value] of reader()) if (value >= 0) this.inc(labels, value);
+            },
+          }),
       );
     }
     readers.add(read);
@@ -276,7 +342,15 @@ export class RuntimeMetrics {
         recordsIn: 0,
         recordsOut: 0,
         errors: 0,
-        checkpoints: { completed: 0, failed: 0, lastCompletedId: undefined, lastCompletedAt: undefined, lastDurationMs: undefined, lastSizeBytes: undefined, lastFailureReason: undefined },
+        checkpoints: {
+          completed: 0,
+          failed: 0,
+          lastCompletedId: undefined,
+          lastCompletedAt: undefined,
+          lastDurationMs: undefined,
+          lastSizeBytes: undefined,
+          lastFailureReason: undefined,
+        },
         backpressureMs: 0,
         maxChannelFill: 0,
         asyncInFlight: 0,
@@ -339,7 +413,8 @@ export class RuntimeMetrics {
     const full = this.fullName(name);
     const existing = this.custom.get(full);
     if (existing !== undefined) {
-      if (existing.kind !== kind) throw new ConfigError(`metric '${full}' is already registered as a ${existing.kind}, not a ${kind}`);
+      if (existing.kind !== kind)
+        throw new ConfigError(`metric '${full}' is already registered as a ${existing.kind}, not a ${kind}`);
       return existing.metric;
     }
     let metric: AnyMetric;
@@ -359,12 +434,19 @@ export class RuntimeMetrics {
     const channels = this.channels;
     const checkpoints = this.checkpointsByJob;
     const asyncOps = this.asyncOps;
-    const opLabels = (m: { job: string; operator: string; subtask: number }) => ({ job_name: m.job, operator: m.operator, subtask: m.subtask });
+    const opLabels = (m: { job: string; operator: string; subtask: number }) => ({
+      job_name: m.job,
+      operator: m.operator,
+      subtask: m.subtask,
+    });
 
     // reset() before refilling: series of removed jobs must not linger.
     const opCounter = (name: string, help: string, read: (m: OperatorMetrics) => number) =>
       new Counter({
-        name: p + name, help, labelNames: OP_LABELS, registers,
+        name: p + name,
+        help,
+        labelNames: OP_LABELS,
+        registers,
         collect() {
           this.reset();
           for (const m of operators.values()) this.inc(opLabels(m), read(m));
@@ -373,24 +455,38 @@ export class RuntimeMetrics {
     opCounter('records_in_total', 'Records received by an operator subtask', (m) => m.recordsIn);
     opCounter('records_out_total', 'Records emitted by an operator subtask', (m) => m.recordsOut);
     opCounter('operator_errors_total', 'Records on which the user function threw', (m) => m.errors);
-    opCounter('operator_busy_seconds_total', 'Estimated time spent inside an operator chain subtask (sampled), in seconds', (m) => m.busyMs / 1000);
+    opCounter(
+      'operator_busy_seconds_total',
+      'Estimated time spent inside an operator chain subtask (sampled), in seconds',
+      (m) => m.busyMs / 1000,
+    );
     new FoldedHistogram({
-      name: p + 'operator_latency_seconds', help: 'Per-record processing time of an operator, in seconds', labelNames: OP_LABELS,
-      buckets: LATENCY_BUCKETS_MS, registry: this.registry, scale: 1 / 1000,
+      name: p + 'operator_latency_seconds',
+      help: 'Per-record processing time of an operator, in seconds',
+      labelNames: OP_LABELS,
+      buckets: LATENCY_BUCKETS_MS,
+      registry: this.registry,
+      scale: 1 / 1000,
       source: function* () {
         for (const m of operators.values()) yield [opLabels(m), m.latency] as const;
       },
     });
 
     new Gauge({
-      name: p + 'channel_fill_ratio', help: 'Queued records / capacity of a channel; 1 means the producer is backpressured', labelNames: CHANNEL_LABELS, registers,
+      name: p + 'channel_fill_ratio',
+      help: 'Queued records / capacity of a channel; 1 means the producer is backpressured',
+      labelNames: CHANNEL_LABELS,
+      registers,
       collect() {
         this.reset();
         for (const c of channels.values()) this.set({ job_name: c.job, from: c.from, to: c.to }, c.fillRatio);
       },
     });
     new Counter({
-      name: p + 'backpressure_seconds_total', help: 'Seconds producers spent blocked on a full channel', labelNames: CHANNEL_LABELS, registers,
+      name: p + 'backpressure_seconds_total',
+      help: 'Seconds producers spent blocked on a full channel',
+      labelNames: CHANNEL_LABELS,
+      registers,
       collect() {
         this.reset();
         for (const c of channels.values()) this.inc({ job_name: c.job, from: c.from, to: c.to }, c.blockedMs / 1000);
@@ -398,21 +494,32 @@ export class RuntimeMetrics {
     });
 
     new FoldedHistogram({
-      name: p + 'checkpoint_duration_seconds', help: 'Checkpoint duration from trigger to durable, in seconds', labelNames: ['job_name'],
-      buckets: CHECKPOINT_BUCKETS_MS, registry: this.registry, scale: 1 / 1000,
+      name: p + 'checkpoint_duration_seconds',
+      help: 'Checkpoint duration from trigger to durable, in seconds',
+      labelNames: ['job_name'],
+      buckets: CHECKPOINT_BUCKETS_MS,
+      registry: this.registry,
+      scale: 1 / 1000,
       source: function* () {
         for (const c of checkpoints.values()) yield [{ job_name: c.job }, c.duration] as const;
       },
     });
     new Gauge({
-      name: p + 'checkpoint_size_bytes', help: 'Size of the last completed checkpoint, in bytes', labelNames: ['job_name'], registers,
+      name: p + 'checkpoint_size_bytes',
+      help: 'Size of the last completed checkpoint, in bytes',
+      labelNames: ['job_name'],
+      registers,
       collect() {
         this.reset();
-        for (const c of checkpoints.values()) if (c.lastSizeBytes !== undefined) this.set({ job_name: c.job }, c.lastSizeBytes);
+        for (const c of checkpoints.values())
+          if (c.lastSizeBytes !== undefined) this.set({ job_name: c.job }, c.lastSizeBytes);
       },
     });
     new Counter({
-      name: p + 'checkpoints_total', help: 'Checkpoints by outcome', labelNames: ['job_name', 'outcome'], registers,
+      name: p + 'checkpoints_total',
+      help: 'Checkpoints by outcome',
+      labelNames: ['job_name', 'outcome'],
+      registers,
       collect() {
         this.reset();
         for (const c of checkpoints.values()) {
@@ -423,7 +530,10 @@ export class RuntimeMetrics {
     });
 
     new Gauge({
-      name: p + 'async_inflight', help: 'Async I/O requests in flight', labelNames: OP_LABELS, registers,
+      name: p + 'async_inflight',
+      help: 'Async I/O requests in flight',
+      labelNames: OP_LABELS,
+      registers,
       collect() {
         this.reset();
         for (const a of asyncOps.values()) this.set(opLabels(a), a.inFlight);
@@ -431,7 +541,10 @@ export class RuntimeMetrics {
     });
     const asyncCounter = (name: string, help: string, read: (a: AsyncIoMetrics) => number) =>
       new Counter({
-        name: p + name, help, labelNames: OP_LABELS, registers,
+        name: p + name,
+        help,
+        labelNames: OP_LABELS,
+        registers,
         collect() {
           this.reset();
           for (const a of asyncOps.values()) this.inc(opLabels(a), read(a));
@@ -439,21 +552,30 @@ export class RuntimeMetrics {
       });
     const jobStatus = this.jobStatus;
     new Gauge({
-      name: p + 'job_running', help: '1 while the job runs, 0 while it restarts or after it ended', labelNames: ['job_name'], registers,
+      name: p + 'job_running',
+      help: '1 while the job runs, 0 while it restarts or after it ended',
+      labelNames: ['job_name'],
+      registers,
       collect() {
         this.reset();
         for (const [job, status] of jobStatus) this.set({ job_name: job }, status().state === 'running' ? 1 : 0);
       },
     });
     new Counter({
-      name: p + 'job_restarts_total', help: 'Restarts of the job after failures', labelNames: ['job_name'], registers,
+      name: p + 'job_restarts_total',
+      help: 'Restarts of the job after failures',
+      labelNames: ['job_name'],
+      registers,
       collect() {
         this.reset();
         for (const [job, status] of jobStatus) this.inc({ job_name: job }, status().restarts);
       },
     });
     new Counter({
-      name: p + 'job_backpressured_seconds_total', help: 'Seconds the sources were held back by a full sink, async I/O or bolt queue', labelNames: ['job_name'], registers,
+      name: p + 'job_backpressured_seconds_total',
+      help: 'Seconds the sources were held back by a full sink, async I/O or bolt queue',
+      labelNames: ['job_name'],
+      registers,
       collect() {
         this.reset();
         for (const [job, status] of jobStatus) this.inc({ job_name: job }, status().backpressureMs / 1000);

@@ -14,15 +14,21 @@ export interface MetricsServer {
   close(): Promise<void>;
 }
 
-export async function startMetricsServer(metrics: RuntimeMetrics, options: { port?: number; host?: string } = {}): Promise<MetricsServer> {
+export async function startMetricsServer(
+  metrics: RuntimeMetrics,
+  options: { port?: number; host?: string } = {},
+): Promise<MetricsServer> {
   const port = options.port ?? 0;
   const host = options.host ?? '127.0.0.1';
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`metrics server 'port' must be an integer in 0..65535, got ${port}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new ConfigError(`metrics server 'port' must be an integer in 0..65535, got ${port}`);
 
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?', 1)[0];
     if (path !== '/metrics' || (req.method !== 'GET' && req.method !== 'HEAD')) {
-      res.writeHead(path === '/metrics' ? 405 : 404, { 'content-type': 'text/plain; charset=utf-8' }).end(path === '/metrics' ? 'method not allowed\n' : 'not found\n');
+      res
+        .writeHead(path === '/metrics' ? 405 : 404, { 'content-type': 'text/plain; charset=utf-8' })
+        .end(path === '/metrics' ? 'method not allowed\n' : 'not found\n');
       return;
     }
     metrics.registry.metrics().then(
@@ -31,7 +37,9 @@ export async function startMetricsServer(metrics: RuntimeMetrics, options: { por
         res.end(req.method === 'HEAD' ? undefined : body);
       },
       (error: unknown) => {
-        res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end(`collecting metrics failed: ${messageOf(error)}\n`);
+        res
+          .writeHead(500, { 'content-type': 'text/plain; charset=utf-8' })
+          .end(`collecting metrics failed: ${messageOf(error)}\n`);
       },
     );
   });

@@ -94,7 +94,10 @@ export class AsyncIoOperator<IN, OUT> extends StreamOperator<IN, OUT> {
     const c = this.context;
     this.metrics = c.runtimeMetrics.asyncIo(c.jobName, c.operatorName, c.subtaskIndex);
     if (this.options.cache) {
-      this.cache = new LRUCache({ max: this.options.cache.maxEntries, ...(this.options.cache.ttlMs ? { ttl: this.options.cache.ttlMs } : {}) });
+      this.cache = new LRUCache({
+        max: this.options.cache.maxEntries,
+        ...(this.options.cache.ttlMs ? { ttl: this.options.cache.ttlMs } : {}),
+      });
     }
     const restored = this.restored;
     this.restored = undefined;
@@ -116,12 +119,28 @@ export class AsyncIoOperator<IN, OUT> extends StreamOperator<IN, OUT> {
           if (hit.value !== undefined) this.output.collect(hit.value, timestamp);
           return;
         }
-        this.queue.push({ input, timestamp, done: true, result: hit.value, attempt: 0, timer: undefined, abort: undefined });
+        this.queue.push({
+          input,
+          timestamp,
+          done: true,
+          result: hit.value,
+          attempt: 0,
+          timer: undefined,
+          abort: undefined,
+        });
         return;
       }
       this.metrics.cacheMisses++;
     }
-    const entry: Entry<IN, OUT> = { input, timestamp, done: false, result: undefined, attempt: 0, timer: undefined, abort: undefined };
+    const entry: Entry<IN, OUT> = {
+      input,
+      timestamp,
+      done: false,
+      result: undefined,
+      attempt: 0,
+      timer: undefined,
+      abort: undefined,
+    };
     this.queue.push(entry);
     const followers = cacheKey !== undefined ? this.followers.get(cacheKey) : undefined;
     if (followers) followers.push(entry);
@@ -196,7 +215,13 @@ export class AsyncIoOperator<IN, OUT> extends StreamOperator<IN, OUT> {
     if (policy === 'fail') {
       // userError() passes our own errors through unchanged, which would lose the record; a timeout
       // is about one record, so name it.
-      this.context.fail(new UserFunctionError(this.context.operatorName, entry.input, new AsyncTimeoutError(this.context.operatorName, this.timeoutMs)));
+      this.context.fail(
+        new UserFunctionError(
+          this.context.operatorName,
+          entry.input,
+          new AsyncTimeoutError(this.context.operatorName, this.timeoutMs),
+        ),
+      );
       return;
     }
     this.complete(entry, policy === 'drop' ? undefined : policy(entry.input), false);
@@ -214,7 +239,8 @@ export class AsyncIoOperator<IN, OUT> extends StreamOperator<IN, OUT> {
     const retry = this.options.retry;
     if (!retry || entry.attempt >= retry.maxAttempts || !(retry.retryOn ?? isRetriable)(error)) return false;
     this.metrics.retries++;
-    const base = retry.delayMs * (retry.strategy === 'exponential' ? (retry.multiplier ?? 2) ** (entry.attempt - 1) : 1);
+    const base =
+      retry.delayMs * (retry.strategy === 'exponential' ? (retry.multiplier ?? 2) ** (entry.attempt - 1) : 1);
     const delay = Math.min(retry.maxDelayMs ?? Infinity, base);
     entry.timer = setTimeout(() => {
       if (!this.closed) this.attempt(entry);
@@ -259,7 +285,11 @@ export class AsyncIoOperator<IN, OUT> extends StreamOperator<IN, OUT> {
       for (const follower of followers) if (!this.ordered) this.emitReady(follower);
       while (this.active < this.capacity && this.waiting.length > 0) this.start(this.waiting.shift()!);
     } catch (error) {
-      this.context.fail(error instanceof StormshiftError ? error : new StormshiftError('ASYNC_EMIT_FAILED', messageOf(error), { cause: error }));
+      this.context.fail(
+        error instanceof StormshiftError
+          ? error
+          : new StormshiftError('ASYNC_EMIT_FAILED', messageOf(error), { cause: error }),
+      );
       return;
     }
     if (this.busy && this.queue.length < this.capacity) {
@@ -294,7 +324,16 @@ export class AsyncIoOperator<IN, OUT> extends StreamOperator<IN, OUT> {
       this.output.emitWatermark(watermark);
       return;
     }
-    this.queue.push({ input: undefined as IN, timestamp: 0, done: true, result: undefined, attempt: 0, timer: undefined, abort: undefined, watermark });
+    this.queue.push({
+      input: undefined as IN,
+      timestamp: 0,
+      done: true,
+      result: undefined,
+      attempt: 0,
+      timer: undefined,
+      abort: undefined,
+      watermark,
+    });
   }
 
   override snapshotState(): unknown {

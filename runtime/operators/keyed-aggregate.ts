@@ -59,10 +59,13 @@ export class KeyedAggregateOperator<K, IN, ACC, OUT> extends StreamOperator<IN, 
     }
     if (++this.buffered >= this.miniBatch!.size) this.flush();
     else if (this.cancelFlush === undefined) {
-      this.cancelFlush = this.context.processingTime.schedule(this.context.processingTime.now() + this.miniBatch!.intervalMs, () => {
-        this.cancelFlush = undefined;
-        this.flush();
-      });
+      this.cancelFlush = this.context.processingTime.schedule(
+        this.context.processingTime.now() + this.miniBatch!.intervalMs,
+        () => {
+          this.cancelFlush = undefined;
+          this.flush();
+        },
+      );
     }
   }
 
@@ -79,7 +82,8 @@ export class KeyedAggregateOperator<K, IN, ACC, OUT> extends StreamOperator<IN, 
   }
 
   private merge(a: ACC, b: ACC): ACC {
-    if (!this.aggregate.merge) throw new Error(`operator '${this.context.operatorName}': local-global aggregation needs merge()`);
+    if (!this.aggregate.merge)
+      throw new Error(`operator '${this.context.operatorName}': local-global aggregation needs merge()`);
     return this.aggregate.merge(a, b);
   }
 
@@ -153,7 +157,8 @@ export class LocalAggregateOperator<K, IN, ACC> extends StreamOperator<IN, ACC> 
     try {
       key = this.keySelector(value);
       slot = this.buffer.get(key);
-      if (slot === undefined) this.buffer.set(key, { acc: this.aggregate.add(value, this.aggregate.createAccumulator()), timestamp });
+      if (slot === undefined)
+        this.buffer.set(key, { acc: this.aggregate.add(value, this.aggregate.createAccumulator()), timestamp });
       else {
         slot.acc = this.aggregate.add(value, slot.acc);
         if (timestamp > slot.timestamp) slot.timestamp = timestamp;
@@ -163,10 +168,13 @@ export class LocalAggregateOperator<K, IN, ACC> extends StreamOperator<IN, ACC> 
     }
     if (++this.buffered >= this.batch.size) this.flush();
     else if (this.cancelFlush === undefined) {
-      this.cancelFlush = this.context.processingTime.schedule(this.context.processingTime.now() + this.batch.intervalMs, () => {
-        this.cancelFlush = undefined;
-        this.flush();
-      });
+      this.cancelFlush = this.context.processingTime.schedule(
+        this.context.processingTime.now() + this.batch.intervalMs,
+        () => {
+          this.cancelFlush = undefined;
+          this.flush();
+        },
+      );
     }
   }
 
@@ -177,7 +185,8 @@ export class LocalAggregateOperator<K, IN, ACC> extends StreamOperator<IN, ACC> 
     const buffer = this.buffer;
     this.buffer = new Map();
     this.buffered = 0;
-    for (const slot of buffer.values()) this.output.collect(slot.acc, slot.timestamp === -Infinity ? NO_TIMESTAMP : slot.timestamp);
+    for (const slot of buffer.values())
+      this.output.collect(slot.acc, slot.timestamp === -Infinity ? NO_TIMESTAMP : slot.timestamp);
   }
 
   override prepareSnapshotPreBarrier(): void {

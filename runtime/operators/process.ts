@@ -22,7 +22,6 @@ import { userError } from './user-error.ts';
  * record, as Flink does: handing user code a fresh context per record would allocate on the hot path.
  */
 abstract class ProcessOperatorBase<OUT> extends CollectingOperator<unknown, OUT> {
-
   get timestamp(): number | undefined {
     return this.emitTimestamp === NO_TIMESTAMP ? undefined : this.emitTimestamp;
   }
@@ -41,7 +40,12 @@ abstract class ProcessOperatorBase<OUT> extends CollectingOperator<unknown, OUT>
 
   protected runtimeContext(): RuntimeContext {
     const c = this.context;
-    const context: RuntimeContext = { jobName: c.jobName, operatorName: c.operatorName, subtaskIndex: c.subtaskIndex, parallelism: c.parallelism };
+    const context: RuntimeContext = {
+      jobName: c.jobName,
+      operatorName: c.operatorName,
+      subtaskIndex: c.subtaskIndex,
+      parallelism: c.parallelism,
+    };
     if (c.keyedState === undefined) guardKeyedState(context, c.operatorName);
     return context;
   }
@@ -71,10 +75,13 @@ abstract class ProcessOperatorBase<OUT> extends CollectingOperator<unknown, OUT>
  */
 function guardKeyedState(context: object, operatorName: string): void {
   const noKeyBy = (): never => {
-    throw new JobGraphError(`operator '${operatorName}' uses keyed state, but its input is not keyed: add keyBy(...) before it`);
+    throw new JobGraphError(
+      `operator '${operatorName}' uses keyed state, but its input is not keyed: add keyBy(...) before it`,
+    );
   };
   for (const name of ['getState', 'getListState', 'getMapState', 'getReducingState', 'getAggregatingState']) {
-    if (!(name in context)) Object.defineProperty(context, name, { value: noKeyBy, enumerable: false, configurable: true });
+    if (!(name in context))
+      Object.defineProperty(context, name, { value: noKeyBy, enumerable: false, configurable: true });
   }
 }
 
@@ -129,7 +136,11 @@ class KeyedContextImpl<K> implements OnTimerContext<K>, TimerService {
   timeDomain: 'event' | 'processing' = 'event';
   key: K = undefined as K;
 
-  constructor(private readonly operator: ProcessOperatorBase<unknown> & { timers(): import('../time/keyed-timers.ts').KeyedTimerService }) {}
+  constructor(
+    private readonly operator: ProcessOperatorBase<unknown> & {
+      timers(): import('../time/keyed-timers.ts').KeyedTimerService;
+    },
+  ) {}
 
   get timestamp(): number | undefined {
     return this.operator.timestamp;

@@ -42,7 +42,11 @@ export class TimestampsAndWatermarksOperator<T> extends StreamOperator<T, T> {
   }
 
   private onPeriodic(): void {
-    if (this.strategy.idleTimeoutMs !== undefined && !this.idle && this.context.processingTime.now() - this.lastRecordAt >= this.strategy.idleTimeoutMs) {
+    if (
+      this.strategy.idleTimeoutMs !== undefined &&
+      !this.idle &&
+      this.context.processingTime.now() - this.lastRecordAt >= this.strategy.idleTimeoutMs
+    ) {
       // An idle input must not hold back the combined watermark downstream: jump it to "now" minus the bound.
       this.idle = true;
       this.advance(this.context.processingTime.now() - this.bound - 1);

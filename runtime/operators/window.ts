@@ -2,7 +2,14 @@ import { NO_TIMESTAMP, type AggregateFunction, type KeySelector, type OutputTag 
 import type { Collector } from '../api/process-function.ts';
 import { assignWindows, type TimeWindow, type WindowAssigner } from '../api/windows.ts';
 import { StormshiftError } from '../errors.ts';
-import { ListStateDescriptor, MapStateDescriptor, ValueStateDescriptor, type ListState, type MapState, type ValueState } from '../state/index.ts';
+import {
+  ListStateDescriptor,
+  MapStateDescriptor,
+  ValueStateDescriptor,
+  type ListState,
+  type MapState,
+  type ValueState,
+} from '../state/index.ts';
 import { CollectingOperator } from './collecting-operator.ts';
 import { userError } from './user-error.ts';
 
@@ -50,7 +57,9 @@ export class WindowOperator<K, IN, ACC, OUT> extends CollectingOperator<IN, OUT>
 
   override open(): void {
     this.windows = this.context.keyedState!.getMapState(new MapStateDescriptor<string, WindowEntry<ACC>>('windows'));
-    this.context.timers!.setHandler((timestamp, key, namespace) => this.onTimer(timestamp, key as K, namespace as string));
+    this.context.timers!.setHandler((timestamp, key, namespace) =>
+      this.onTimer(timestamp, key as K, namespace as string),
+    );
   }
 
   processElement(value: IN, timestamp: number): void {
@@ -126,7 +135,8 @@ export class WindowOperator<K, IN, ACC, OUT> extends CollectingOperator<IN, OUT>
       // on the spot by processElement; a fire timer as well would fire it a second time at the
       // next watermark.
       if (entry.end - 1 > timers.currentWatermark()) timers.registerEventTimeTimer(entry.end - 1, FIRE + id);
-      if (this.options.allowedLatenessMs > 0) timers.registerEventTimeTimer(entry.end - 1 + this.options.allowedLatenessMs, CLEANUP + id);
+      if (this.options.allowedLatenessMs > 0)
+        timers.registerEventTimeTimer(entry.end - 1 + this.options.allowedLatenessMs, CLEANUP + id);
     } else {
       timers.registerProcessingTimeTimer(entry.end - 1, FIRE + id);
     }
@@ -137,7 +147,8 @@ export class WindowOperator<K, IN, ACC, OUT> extends CollectingOperator<IN, OUT>
     const id = `${entry.start}:${entry.end}`;
     if (this.eventTime) {
       timers.deleteEventTimeTimer(entry.end - 1, FIRE + id);
-      if (this.options.allowedLatenessMs > 0) timers.deleteEventTimeTimer(entry.end - 1 + this.options.allowedLatenessMs, CLEANUP + id);
+      if (this.options.allowedLatenessMs > 0)
+        timers.deleteEventTimeTimer(entry.end - 1 + this.options.allowedLatenessMs, CLEANUP + id);
     } else {
       timers.deleteProcessingTimeTimer(entry.end - 1, FIRE + id);
     }
@@ -163,7 +174,8 @@ export class WindowOperator<K, IN, ACC, OUT> extends CollectingOperator<IN, OUT>
       throw userError(this.context.operatorName, `window [${entry.start}, ${entry.end}) of key ${String(key)}`, error);
     }
     // Keep the window while late records may still update it; otherwise it is done.
-    if (onTime && (!this.eventTime || this.options.allowedLatenessMs === 0)) this.windows.delete(`${entry.start}:${entry.end}`);
+    if (onTime && (!this.eventTime || this.options.allowedLatenessMs === 0))
+      this.windows.delete(`${entry.start}:${entry.end}`);
   }
 
   override processWatermark(watermark: number): void {

@@ -7,7 +7,8 @@ import { ConfigError } from '../errors.ts';
 export type StateKind = 'value' | 'list' | 'map' | 'reducing' | 'aggregating';
 
 function checkName(name: unknown): string {
-  if (typeof name !== 'string' || name === '') throw new ConfigError(`state descriptor 'name' must be a non-empty string, got ${String(name)}`);
+  if (typeof name !== 'string' || name === '')
+    throw new ConfigError(`state descriptor 'name' must be a non-empty string, got ${String(name)}`);
   return name;
 }
 
@@ -68,7 +69,8 @@ export class AggregatingStateDescriptor<IN, ACC, OUT> {
   constructor(name: string, aggregate: AggregateFunction<IN, ACC, OUT>) {
     this.name = checkName(name);
     for (const fn of ['createAccumulator', 'add', 'getResult'] as const) {
-      if (typeof aggregate?.[fn] !== 'function') throw new ConfigError(`aggregating state '${name}' needs an '${fn}' function`);
+      if (typeof aggregate?.[fn] !== 'function')
+        throw new ConfigError(`aggregating state '${name}' needs an '${fn}' function`);
     }
     this.aggregate = aggregate;
   }

@@ -95,7 +95,9 @@ export class HeapKeyedStateBackend {
     const table = this.tables.get(stateName);
     if (table === undefined) return;
     if (table.handle === undefined) {
-      throw new ConfigError(`state '${stateName}' has no descriptor registered yet; call getState/getListState/... first`);
+      throw new ConfigError(
+        `state '${stateName}' has no descriptor registered yet; call getState/getListState/... first`,
+      );
     }
     const saved = this.current;
     const savedKey = this.currentKey;
@@ -123,7 +125,8 @@ export class HeapKeyedStateBackend {
     for (const [name, table] of this.tables) {
       const entries: Array<[unknown, unknown]> = [];
       for (const [internal, value] of table.data) {
-        if (typeof internal === 'string' && internal.charCodeAt(0) === 1 && internal.charCodeAt(1) !== 115 /* 's' */) live.add(internal);
+        if (typeof internal === 'string' && internal.charCodeAt(0) === 1 && internal.charCodeAt(1) !== 115 /* 's' */)
+          live.add(internal);
         entries.push([this.originalOf(internal), value]);
       }
       states[name] = { kind: table.kind, entries };
@@ -133,7 +136,11 @@ export class HeapKeyedStateBackend {
     try {
       return structuredClone({ version: 1, states });
     } catch (error) {
-      throw new StormshiftError('STATE_NOT_SERIALIZABLE', `keyed state cannot be snapshotted: ${(error as Error).message}`, { cause: error });
+      throw new StormshiftError(
+        'STATE_NOT_SERIALIZABLE',
+        `keyed state cannot be snapshotted: ${(error as Error).message}`,
+        { cause: error },
+      );
     }
   }
 
@@ -147,7 +154,10 @@ export class HeapKeyedStateBackend {
     for (const snap of snapshots) {
       if (snap === undefined || snap === null) continue;
       if (snap.version !== 1 || typeof snap.states !== 'object') {
-        throw new StormshiftError('STATE_RESTORE_FAILED', `keyed state snapshot has unsupported version ${String((snap as { version?: unknown }).version)}`);
+        throw new StormshiftError(
+          'STATE_RESTORE_FAILED',
+          `keyed state snapshot has unsupported version ${String((snap as { version?: unknown }).version)}`,
+        );
       }
       for (const [name, { kind, entries }] of Object.entries(snap.states)) {
         const table = this.tableFor(name, kind);
@@ -186,13 +196,16 @@ export class HeapKeyedStateBackend {
       table = { kind, data: new Map(), handle: undefined, descriptor: undefined };
       this.tables.set(name, table);
     } else if (table.kind !== kind) {
-      throw new ConfigError(`state '${name}' is ${article(table.kind)} ${table.kind} state; it cannot also be used as ${article(kind)} ${kind} state`);
+      throw new ConfigError(
+        `state '${name}' is ${article(table.kind)} ${table.kind} state; it cannot also be used as ${article(kind)} ${kind} state`,
+      );
     }
     return table;
   }
 
   private handleFor<H>(desc: StateDescriptor, create: (table: StateTable) => H): H {
-    if (desc === null || typeof desc !== 'object' || typeof desc.name !== 'string') throw new ConfigError('a state descriptor is required');
+    if (desc === null || typeof desc !== 'object' || typeof desc.name !== 'string')
+      throw new ConfigError('a state descriptor is required');
     const table = this.tableFor(desc.name, desc.kind);
     if (table.handle === undefined) {
       table.handle = create(table);
@@ -214,11 +227,18 @@ function merge(kind: StateKind, a: unknown, b: unknown): unknown {
 }
 
 function noKey(): never {
-  throw new StormshiftError('STATE_NO_CURRENT_KEY', 'keyed state used outside a keyed context (no current key); keyed state needs a keyBy() upstream');
+  throw new StormshiftError(
+    'STATE_NO_CURRENT_KEY',
+    'keyed state used outside a keyed context (no current key); keyed state needs a keyBy() upstream',
+  );
 }
 
 class HeapValueState<T> implements ValueState<T> {
-  constructor(private readonly backend: HeapKeyedStateBackend, private readonly data: Map<unknown, unknown>, private readonly defaultValue: T | undefined) {}
+  constructor(
+    private readonly backend: HeapKeyedStateBackend,
+    private readonly data: Map<unknown, unknown>,
+    private readonly defaultValue: T | undefined,
+  ) {}
   value(): T | undefined {
     const k = this.backend.current;
     if (k === NO_KEY) noKey();
@@ -237,7 +257,10 @@ class HeapValueState<T> implements ValueState<T> {
 }
 
 class HeapListState<T> implements ListState<T> {
-  constructor(private readonly backend: HeapKeyedStateBackend, private readonly data: Map<unknown, unknown>) {}
+  constructor(
+    private readonly backend: HeapKeyedStateBackend,
+    private readonly data: Map<unknown, unknown>,
+  ) {}
   get(): T[] {
     const k = this.backend.current;
     if (k === NO_KEY) noKey();
@@ -277,7 +300,10 @@ class HeapListState<T> implements ListState<T> {
 const EMPTY = new Map<never, never>();
 
 class HeapMapState<K, V> implements MapState<K, V> {
-  constructor(private readonly backend: HeapKeyedStateBackend, private readonly data: Map<unknown, unknown>) {}
+  constructor(
+    private readonly backend: HeapKeyedStateBackend,
+    private readonly data: Map<unknown, unknown>,
+  ) {}
   private inner(): Map<K, V> | undefined {
     const k = this.backend.current;
     if (k === NO_KEY) noKey();
@@ -322,7 +348,11 @@ class HeapMapState<K, V> implements MapState<K, V> {
 }
 
 class HeapReducingState<T> implements ReducingState<T> {
-  constructor(private readonly backend: HeapKeyedStateBackend, private readonly data: Map<unknown, unknown>, private readonly reduce: (a: T, b: T) => T) {}
+  constructor(
+    private readonly backend: HeapKeyedStateBackend,
+    private readonly data: Map<unknown, unknown>,
+    private readonly reduce: (a: T, b: T) => T,
+  ) {}
   get(): T | undefined {
     const k = this.backend.current;
     if (k === NO_KEY) noKey();

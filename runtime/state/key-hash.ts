@@ -66,15 +66,20 @@ export function murmur3String(s: string, seed = SEED): number {
       packed = c;
       n = 1;
     } else if (c < 0x800) {
-      packed = (0xc0 | (c >> 6)) | ((0x80 | (c & 0x3f)) << 8);
+      packed = 0xc0 | (c >> 6) | ((0x80 | (c & 0x3f)) << 8);
       n = 2;
     } else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
       const cp = 0x10000 + ((c - 0xd800) << 10) + (s.charCodeAt(++i) - 0xdc00);
-      packed = (0xf0 | (cp >> 18)) | ((0x80 | ((cp >> 12) & 0x3f)) << 8) | ((0x80 | ((cp >> 6) & 0x3f)) << 16) | ((0x80 | (cp & 0x3f)) << 24);
+      packed =
+        0xf0 |
+        (cp >> 18) |
+        ((0x80 | ((cp >> 12) & 0x3f)) << 8) |
+        ((0x80 | ((cp >> 6) & 0x3f)) << 16) |
+        ((0x80 | (cp & 0x3f)) << 24);
       n = 4;
     } else {
       if (c >= 0xd800 && c <= 0xdfff) c = 0xfffd;
-      packed = (0xe0 | (c >> 12)) | ((0x80 | ((c >> 6) & 0x3f)) << 8) | ((0x80 | (c & 0x3f)) << 16);
+      packed = 0xe0 | (c >> 12) | ((0x80 | ((c >> 6) & 0x3f)) << 8) | ((0x80 | (c & 0x3f)) << 16);
       n = 3;
     }
     for (let j = 0; j < n; j++) {
@@ -99,7 +104,8 @@ export function murmur3String(s: string, seed = SEED): number {
 export function murmur3Bytes(bytes: Uint8Array, length = bytes.length, seed = 0): number {
   let h = seed | 0;
   const blocks = length & ~3;
-  for (let i = 0; i < blocks; i += 4) h = mixH(h, bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24));
+  for (let i = 0; i < blocks; i += 4)
+    h = mixH(h, bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24));
   const rem = length & 3;
   if (rem > 0) {
     let k = bytes[blocks]!;
@@ -134,7 +140,11 @@ export function keyGroupOf(key: unknown, maxParallelism = DEFAULT_MAX_PARALLELIS
 }
 
 /** Key group range → subtask, contiguous ranges as in Flink. */
-export function subtaskForKeyGroup(keyGroup: number, parallelism: number, maxParallelism = DEFAULT_MAX_PARALLELISM): number {
+export function subtaskForKeyGroup(
+  keyGroup: number,
+  parallelism: number,
+  maxParallelism = DEFAULT_MAX_PARALLELISM,
+): number {
   return Math.floor((keyGroup * parallelism) / maxParallelism);
 }
 

@@ -65,7 +65,11 @@ export class OperatorStateStore {
     try {
       return structuredClone({ version: 1, states });
     } catch (error) {
-      throw new StormshiftError('STATE_NOT_SERIALIZABLE', `operator state cannot be snapshotted: ${(error as Error).message}`, { cause: error });
+      throw new StormshiftError(
+        'STATE_NOT_SERIALIZABLE',
+        `operator state cannot be snapshotted: ${(error as Error).message}`,
+        { cause: error },
+      );
     }
   }
 
@@ -75,18 +79,26 @@ export class OperatorStateStore {
    * nor duplicated.
    */
   restore(all: OperatorStateSnapshot[], subtaskIndex: number, parallelism: number): void {
-    if (!Number.isInteger(parallelism) || parallelism < 1) throw new ConfigError(`parallelism must be an integer >= 1, got ${parallelism}`);
+    if (!Number.isInteger(parallelism) || parallelism < 1)
+      throw new ConfigError(`parallelism must be an integer >= 1, got ${parallelism}`);
     if (!Number.isInteger(subtaskIndex) || subtaskIndex < 0 || subtaskIndex >= parallelism) {
       throw new ConfigError(`subtaskIndex must be in 0..${parallelism - 1}, got ${subtaskIndex}`);
     }
     const merged = new Map<string, { mode: OperatorListMode; items: unknown[] }>();
     for (const snap of all) {
       if (snap === undefined || snap === null) continue;
-      if (snap.version !== 1) throw new StormshiftError('STATE_RESTORE_FAILED', `operator state snapshot has unsupported version ${String(snap.version)}`);
+      if (snap.version !== 1)
+        throw new StormshiftError(
+          'STATE_RESTORE_FAILED',
+          `operator state snapshot has unsupported version ${String(snap.version)}`,
+        );
       for (const [name, { mode, items }] of Object.entries(snap.states)) {
         const into = merged.get(name);
         if (into === undefined) merged.set(name, { mode, items: [...items] });
-        else if (into.mode !== mode) throw new ConfigError(`operator state '${name}' is both ${into.mode} and ${mode} list state in the checkpoint`);
+        else if (into.mode !== mode)
+          throw new ConfigError(
+            `operator state '${name}' is both ${into.mode} and ${mode} list state in the checkpoint`,
+          );
         else into.items.push(...items);
       }
     }
@@ -94,18 +106,23 @@ export class OperatorStateStore {
     for (const [name, { mode, items }] of merged) {
       const handle = this.handle<unknown>(name, mode);
       // Copied: the same decoded snapshots are typically handed to every subtask in this process.
-      handle.items = structuredClone(mode === 'union' ? items : items.filter((_, i) => i % parallelism === subtaskIndex));
+      handle.items = structuredClone(
+        mode === 'union' ? items : items.filter((_, i) => i % parallelism === subtaskIndex),
+      );
     }
   }
 
   private handle<T>(name: string, mode: OperatorListMode): ListHandle<T> {
-    if (typeof name !== 'string' || name === '') throw new ConfigError(`operator state name must be a non-empty string`);
+    if (typeof name !== 'string' || name === '')
+      throw new ConfigError(`operator state name must be a non-empty string`);
     let h = this.lists.get(name);
     if (h === undefined) {
       h = new ListHandle<unknown>(mode);
       this.lists.set(name, h);
     } else if (h.mode !== mode) {
-      throw new ConfigError(`operator state '${name}' is ${h.mode} list state; it cannot also be used as ${mode} list state`);
+      throw new ConfigError(
+        `operator state '${name}' is ${h.mode} list state; it cannot also be used as ${mode} list state`,
+      );
     }
     return h as ListHandle<T>;
   }

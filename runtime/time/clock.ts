@@ -59,7 +59,8 @@ export class ManualClock implements Clock {
   private advancing = false;
 
   constructor(start = 0) {
-    if (!Number.isFinite(start)) throw new ConfigError(`ManualClock start must be a finite number, got ${String(start)}`);
+    if (!Number.isFinite(start))
+      throw new ConfigError(`ManualClock start must be a finite number, got ${String(start)}`);
     this.time = start;
   }
 

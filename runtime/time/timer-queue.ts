@@ -55,7 +55,8 @@ export class TimerQueue {
 
   /** @returns false if the same timer was already registered */
   register(key: unknown, ts: number, namespace?: unknown): boolean {
-    if (typeof ts !== 'number' || Number.isNaN(ts)) throw new ConfigError(`timer timestamp must be a number, got ${String(ts)}`);
+    if (typeof ts !== 'number' || Number.isNaN(ts))
+      throw new ConfigError(`timer timestamp must be a number, got ${String(ts)}`);
     const id = timerId(key, ts, namespace);
     if (this.live.has(id)) return false;
     this.live.add(id);
@@ -119,7 +120,11 @@ export class TimerQueue {
     try {
       return structuredClone({ version: 1, timers });
     } catch (error) {
-      throw new StormshiftError('STATE_NOT_SERIALIZABLE', `timer keys cannot be snapshotted: ${(error as Error).message}`, { cause: error });
+      throw new StormshiftError(
+        'STATE_NOT_SERIALIZABLE',
+        `timer keys cannot be snapshotted: ${(error as Error).message}`,
+        { cause: error },
+      );
     }
   }
 
@@ -129,7 +134,10 @@ export class TimerQueue {
     for (const snap of snaps) {
       if (snap === undefined || snap === null) continue;
       if (snap.version !== 1 || !Array.isArray(snap.timers)) {
-        throw new StormshiftError('STATE_RESTORE_FAILED', `timer snapshot has unsupported version ${String((snap as { version?: unknown }).version)}`);
+        throw new StormshiftError(
+          'STATE_RESTORE_FAILED',
+          `timer snapshot has unsupported version ${String((snap as { version?: unknown }).version)}`,
+        );
       }
       for (const [key, ts, namespace] of snap.timers) {
         if (keyFilter !== undefined && !keyFilter(key)) continue;

@@ -11,12 +11,15 @@ import { Redis } from 'ioredis';
 import { startKafkaCluster } from '../../harness/kafka/index.ts';
 import { INPUT_TOPIC, OUTPUT_TOPIC, REGIONS, redisUrl, USER_REGIONS } from './shared.ts';
 
-const { values } = parseArgs({ options: { orders: { type: 'string', default: '10000' }, users: { type: 'string', default: '1000' } } });
+const { values } = parseArgs({
+  options: { orders: { type: 'string', default: '10000' }, users: { type: 'string', default: '1000' } },
+});
 const orders = Number(values.orders);
 const users = Number(values.users);
 
 const cluster = await startKafkaCluster({ brokers: 3 });
-for (const topic of [INPUT_TOPIC, OUTPUT_TOPIC, `${OUTPUT_TOPIC}-topology`]) await cluster.createTopic(topic, 4).catch(() => {});
+for (const topic of [INPUT_TOPIC, OUTPUT_TOPIC, `${OUTPUT_TOPIC}-topology`])
+  await cluster.createTopic(topic, 4).catch(() => {});
 
 const redis = new Redis(redisUrl());
 const regions: Record<string, string> = {};
@@ -32,16 +35,23 @@ for (let i = 0; i < orders; i += 1000) {
     topic: INPUT_TOPIC,
     messages: Array.from({ length: Math.min(1000, orders - i) }, (_, j) => {
       const n = i + j;
-      return { key: `u${n % users}`, value: JSON.stringify({ orderId: `o${n}`, userId: `u${n % users}`, amount: (n % 100) + 0.5 }) };
+      return {
+        key: `u${n % users}`,
+        value: JSON.stringify({ orderId: `o${n}`, userId: `u${n % users}`, amount: (n % 100) + 0.5 }),
+      };
     }),
   });
 }
 await producer.disconnect();
-console.log(`seeded ${users} users in Redis (${redisUrl()}, hash '${USER_REGIONS}') and ${orders} orders in '${INPUT_TOPIC}'`);
+console.log(
+  `seeded ${users} users in Redis (${redisUrl()}, hash '${USER_REGIONS}') and ${orders} orders in '${INPUT_TOPIC}'`,
+);
 if (cluster.external) {
   await cluster.stop();
 } else {
-  console.log(`mock Kafka running; in another shell:\n  export KAFKA_BROKERS=${cluster.brokers.join(',')}\nCtrl-C stops it.`);
+  console.log(
+    `mock Kafka running; in another shell:\n  export KAFKA_BROKERS=${cluster.brokers.join(',')}\nCtrl-C stops it.`,
+  );
   process.on('SIGINT', () => void cluster.stop().then(() => process.exit(0)));
   setInterval(() => {}, 1 << 30);
 }

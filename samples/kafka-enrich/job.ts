@@ -6,7 +6,16 @@
 import { defineJob } from '../../runtime/index.ts';
 import { kafkaSink, kafkaSource } from '../../runtime/connectors/kafka/index.ts';
 import { redisLookup } from '../../runtime/connectors/redis/index.ts';
-import { argValue, INPUT_TOPIC, kafkaBrokers, OUTPUT_TOPIC, redisUrl, USER_REGIONS, type Order, type RegionTotal } from './shared.ts';
+import {
+  argValue,
+  INPUT_TOPIC,
+  kafkaBrokers,
+  OUTPUT_TOPIC,
+  redisUrl,
+  USER_REGIONS,
+  type Order,
+  type RegionTotal,
+} from './shared.ts';
 
 export default defineJob('kafka-enrich', (env, args) => {
   if (env.config.checkpoint?.intervalMs === undefined) env.configure({ checkpoint: { intervalMs: 1000 } });
@@ -31,12 +40,24 @@ export default defineJob('kafka-enrich', (env, args) => {
         field: (o) => o.userId,
         // Users change region rarely: a minute of staleness buys skipping Redis for hot users.
         cache: { maxEntries: 100_000, ttlMs: 60_000 },
-        combine: (o, region) => ({ region: typeof region === 'string' ? region : 'unknown', orders: 1, total: o.amount }),
+        combine: (o, region) => ({
+          region: typeof region === 'string' ? region : 'unknown',
+          orders: 1,
+          total: o.amount,
+        }),
       }),
-      { name: 'enrich', uid: 'enrich', capacity: 200, retry: { maxAttempts: 3, delayMs: 100, strategy: 'exponential' } },
+      {
+        name: 'enrich',
+        uid: 'enrich',
+        capacity: 200,
+        retry: { maxAttempts: 3, delayMs: 100, strategy: 'exponential' },
+      },
     )
     .keyBy((t) => t.region)
-    .reduce((a, b) => ({ region: a.region, orders: a.orders + b.orders, total: a.total + b.total }), { name: 'per-region', uid: 'per-region' })
+    .reduce((a, b) => ({ region: a.region, orders: a.orders + b.orders, total: a.total + b.total }), {
+      name: 'per-region',
+      uid: 'per-region',
+    })
     .sinkTo(
       kafkaSink<RegionTotal>({
         brokers,

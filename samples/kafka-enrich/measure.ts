@@ -33,7 +33,9 @@ const rate = (n: number, s: number): string => `${Math.round(n / s).toLocaleStri
 const stamp = `${process.pid}-${Date.now()}`;
 
 try {
-  console.log(`Kafka → Kafka, ${records} records of ${payload.length} B, ${cluster.external ? 'KAFKA_BROKERS cluster' : '3 mock brokers via the harness proxy'}, node ${process.version}`);
+  console.log(
+    `Kafka → Kafka, ${records} records of ${payload.length} B, ${cluster.external ? 'KAFKA_BROKERS cluster' : '3 mock brokers via the harness proxy'}, node ${process.version}`,
+  );
   for (const partitions of values.partitions.split(',').map(Number)) {
     const input = `measure-in-${partitions}-${stamp}`;
     await cluster.createTopic(input, partitions);
@@ -56,7 +58,11 @@ async function fill(topic: string, partitions: number): Promise<void> {
   for (let i = 0; i < records; i += 1000) {
     await producer.send({
       topic,
-      messages: Array.from({ length: Math.min(1000, records - i) }, (_, j) => ({ key: String(i + j), value: payload, partition: (i + j) % partitions })),
+      messages: Array.from({ length: Math.min(1000, records - i) }, (_, j) => ({
+        key: String(i + j),
+        value: payload,
+        partition: (i + j) % partitions,
+      })),
     });
   }
   await producer.disconnect();
@@ -67,7 +73,9 @@ async function fill(topic: string, partitions: number): Promise<void> {
   const held = offsets.reduce((a, o) => a + Number(o.high) - Number(o.low), 0);
   if (held !== records) {
     // librdkafka's mock trims old log segments: it holds roughly 110k small records per partition.
-    throw new Error(`topic ${topic} holds ${held} of the ${records} records written (the broker dropped old segments); use fewer --records or more partitions`);
+    throw new Error(
+      `topic ${topic} holds ${held} of the ${records} records written (the broker dropped old segments); use fewer --records or more partitions`,
+    );
   }
 }
 
@@ -87,7 +95,11 @@ async function plainLoop(input: string, output: string): Promise<number> {
     eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
       if (batch.messages.length === 0) return;
       if (started === 0) started = performance.now();
-      await producer.send({ topic: output, acks: -1, messages: batch.messages.map((m) => ({ key: m.key, value: m.value })) });
+      await producer.send({
+        topic: output,
+        acks: -1,
+        messages: batch.messages.map((m) => ({ key: m.key, value: m.value })),
+      });
       resolveOffset(batch.lastOffset());
       await heartbeat();
       moved += batch.messages.length;
@@ -112,19 +124,32 @@ async function nativeJob(input: string, output: string): Promise<number> {
   let started = 0;
   const env = StreamEnvironment.create({ metrics, checkpoint: { intervalMs: 1000 }, log: () => {} });
   env
-    .fromSource(kafkaSource<Buffer | null>({ brokers: cluster.brokers, topics: input, groupId: `native-${input}`, startFrom: 'earliest', deserializer: 'bytes', metrics }), { name: 'in' })
+    .fromSource(
+      kafkaSource<Buffer | null>({
+        brokers: cluster.brokers,
+        topics: input,
+        groupId: `native-${input}`,
+        startFrom: 'earliest',
+        deserializer: 'bytes',
+        metrics,
+      }),
+      { name: 'in' },
+    )
     .map((v) => {
       if (started === 0) started = performance.now();
       return v;
     })
-    .sinkTo(kafkaSink<Buffer | null>({ brokers: cluster.brokers, topic: output, serializer: 'bytes', metrics }), { name: 'out' });
+    .sinkTo(kafkaSink<Buffer | null>({ brokers: cluster.brokers, topic: output, serializer: 'bytes', metrics }), {
+      name: 'out',
+    });
   const job = env.executeAsync('measure');
   const sent = metrics.counter('kafka_producer_records_total', 'Records the Kafka sink got acknowledged', ['topic']);
   const deadline = Date.now() + 120_000;
   for (;;) {
     const value = (await sent.get()).values.reduce((a, v) => a + v.value, 0);
     if (value >= records) break;
-    if (Date.now() > deadline) throw new Error(`stormshift job stalled at ${value} of ${records} records (${JSON.stringify(job.status())})`);
+    if (Date.now() > deadline)
+      throw new Error(`stormshift job stalled at ${value} of ${records} records (${JSON.stringify(job.status())})`);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
   const seconds = (performance.now() - started) / 1000;

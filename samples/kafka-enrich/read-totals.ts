@@ -21,5 +21,10 @@ for (const topic of [OUTPUT_TOPIC, `${OUTPUT_TOPIC}-topology`]) {
   // The mock broker delays a new group's first assignment by ~3 s.
   await new Promise((resolve) => setTimeout(resolve, 6000));
   await consumer.disconnect();
-  console.log(`${topic}: ${records} records; latest per region: ${[...latest.keys()].sort().map((k) => latest.get(k)).join(' ')}`);
+  console.log(
+    `${topic}: ${records} records; latest per region: ${[...latest.keys()]
+      .sort()
+      .map((k) => latest.get(k))
+      .join(' ')}`,
+  );
 }

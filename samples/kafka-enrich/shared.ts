@@ -18,9 +18,14 @@ export const USER_REGIONS = 'user-regions';
 export const REGIONS = ['eu', 'us', 'apac'];
 
 export function kafkaBrokers(): string[] {
-  const brokers = process.env.KAFKA_BROKERS?.split(',').map((s) => s.trim()).filter(Boolean) ?? [];
+  const brokers =
+    process.env.KAFKA_BROKERS?.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean) ?? [];
   if (brokers.length === 0) {
-    throw new Error('kafka-enrich: set KAFKA_BROKERS=host:port[,host:port] (see samples/kafka-enrich/README.md; `npx tsx samples/kafka-enrich/demo.ts` starts one)');
+    throw new Error(
+      'kafka-enrich: set KAFKA_BROKERS=host:port[,host:port] (see samples/kafka-enrich/README.md; `npx tsx samples/kafka-enrich/demo.ts` starts one)',
+    );
   }
   return brokers;
 }

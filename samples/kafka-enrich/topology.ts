@@ -3,7 +3,15 @@
  * KafkaSpout → RedisLookupBolt (cached) → counting bolt (fields grouping by region) → KafkaBolt.
  *   KAFKA_BROKERS=… REDIS_URL=… node cli/bin.js run samples/kafka-enrich/topology.ts
  */
-import { BaseBasicBolt, Config, Fields, TopologyBuilder, type BasicOutputCollector, type OutputFieldsDeclarer, type Tuple } from '../../compat/index.ts';
+import {
+  BaseBasicBolt,
+  Config,
+  Fields,
+  TopologyBuilder,
+  type BasicOutputCollector,
+  type OutputFieldsDeclarer,
+  type Tuple,
+} from '../../compat/index.ts';
 import {
   DefaultTopicSelector,
   FieldNameBasedTupleToKafkaMapper,
@@ -66,7 +74,14 @@ builder.setSpout(
   ),
 );
 builder
-  .setBolt('enrich', new RedisLookupBolt(JedisPoolConfig.fromUrl(redisUrl()), new RegionLookupMapper()).withCache({ maxEntries: 100_000, ttlMs: 60_000 }), 2)
+  .setBolt(
+    'enrich',
+    new RedisLookupBolt(JedisPoolConfig.fromUrl(redisUrl()), new RegionLookupMapper()).withCache({
+      maxEntries: 100_000,
+      ttlMs: 60_000,
+    }),
+    2,
+  )
   .shuffleGrouping('orders');
 builder.setBolt('per-region', new RegionTotalBolt(), 2).fieldsGrouping('enrich', new Fields('region'));
 builder

@@ -1,5 +1,12 @@
 /** A TypeScript bolt in a Flux file (`className: "./report.ts#TopWordsBolt"`): prints the top words on each tick. */
-import { BaseBasicBolt, TupleUtils, type BasicOutputCollector, type Conf, type OutputFieldsDeclarer, type Tuple } from '../../compat/index.ts';
+import {
+  BaseBasicBolt,
+  TupleUtils,
+  type BasicOutputCollector,
+  type Conf,
+  type OutputFieldsDeclarer,
+  type Tuple,
+} from '../../compat/index.ts';
 
 export class TopWordsBolt extends BaseBasicBolt {
   private readonly counts = new Map<string, number>();

@@ -3,7 +3,14 @@
  * are ShellSpout/ShellBolt subclasses declaring their fields, as in Java.
  *   node cli/bin.js run samples/multilang/word-count.ts --ttl 10
  */
-import { Fields, ShellBolt, ShellSpout, TopologyBuilder, type Conf, type OutputFieldsDeclarer } from '../../compat/index.ts';
+import {
+  Fields,
+  ShellBolt,
+  ShellSpout,
+  TopologyBuilder,
+  type Conf,
+  type OutputFieldsDeclarer,
+} from '../../compat/index.ts';
 import { TopWordsBolt } from './report.ts';
 
 class SentenceSpout extends ShellSpout {

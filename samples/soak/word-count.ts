@@ -5,7 +5,15 @@
  * as missing and repeated lines, and the last n per word is the final state.
  * Run: `stormshift run samples/soak/word-count.ts --checkpoint-interval 50 -- OUT_DIR SENTENCES RATE`
  */
-import { defineJob, fileSink, ValueStateDescriptor, type Collector, type KeyedProcessFunction, type KeyedRuntimeContext, type ValueState } from '../../runtime/index.ts';
+import {
+  defineJob,
+  fileSink,
+  ValueStateDescriptor,
+  type Collector,
+  type KeyedProcessFunction,
+  type KeyedRuntimeContext,
+  type ValueState,
+} from '../../runtime/index.ts';
 
 export const SENTENCES = [
   'the cow jumped over the moon',
@@ -34,10 +42,16 @@ export default defineJob('soak-word-count', (env, args) => {
   const [outDir, sentences = '20000', rate = '20000'] = args;
   if (!outDir) throw new Error('usage: stormshift run samples/soak/word-count.ts -- OUT_DIR [SENTENCES] [RATE]');
   env
-    .generate({ count: Number(sentences), ratePerSecond: Number(rate), generate: sentenceAt }, { name: 'Sentences', uid: 'sentences' })
-    .flatMap<string>((sentence, emit) => {
-      for (const word of sentence.split(' ')) emit(word);
-    }, { name: 'Split', uid: 'split' })
+    .generate(
+      { count: Number(sentences), ratePerSecond: Number(rate), generate: sentenceAt },
+      { name: 'Sentences', uid: 'sentences' },
+    )
+    .flatMap<string>(
+      (sentence, emit) => {
+        for (const word of sentence.split(' ')) emit(word);
+      },
+      { name: 'Split', uid: 'split' },
+    )
     .keyBy((word) => word)
     .process(new RunningCount(), { name: 'Count', uid: 'count', parallelism: 2 })
     .sinkTo(fileSink<string>({ dir: outDir }), { name: 'Files', uid: 'files' });

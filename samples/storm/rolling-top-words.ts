@@ -32,7 +32,8 @@ export class SlotBasedCounter<T> {
   private readonly numSlots: number;
 
   constructor(numSlots: number) {
-    if (numSlots <= 0) throw new IllegalArgumentException(`Number of slots must be greater than zero (you requested ${numSlots})`);
+    if (numSlots <= 0)
+      throw new IllegalArgumentException(`Number of slots must be greater than zero (you requested ${numSlots})`);
     this.numSlots = numSlots;
   }
 
@@ -49,7 +50,11 @@ export class SlotBasedCounter<T> {
   /** Total over all slots, per object. */
   getCounts(): Map<T, number> {
     const result = new Map<T, number>();
-    for (const [obj, counts] of this.objToCounts) result.set(obj, counts.reduce((a, b) => a + b, 0));
+    for (const [obj, counts] of this.objToCounts)
+      result.set(
+        obj,
+        counts.reduce((a, b) => a + b, 0),
+      );
     return result;
   }
 
@@ -72,7 +77,9 @@ export class SlidingWindowCounter<T> {
 
   constructor(windowLengthInSlots: number) {
     if (windowLengthInSlots < 2) {
-      throw new IllegalArgumentException(`Window length in slots must be at least two (you requested ${windowLengthInSlots})`);
+      throw new IllegalArgumentException(
+        `Window length in slots must be at least two (you requested ${windowLengthInSlots})`,
+      );
     }
     this.windowLengthInSlots = windowLengthInSlots;
     this.objCounter = new SlotBasedCounter<T>(windowLengthInSlots);
@@ -105,7 +112,9 @@ export class NthLastModifiedTimeTracker {
 
   constructor(numTimesToTrack: number) {
     if (numTimesToTrack < 1) {
-      throw new IllegalArgumentException(`numTimesToTrack must be greater than zero (you requested ${numTimesToTrack})`);
+      throw new IllegalArgumentException(
+        `numTimesToTrack must be greater than zero (you requested ${numTimesToTrack})`,
+      );
     }
     this.capacity = numTimesToTrack;
     this.markAsModified();
@@ -257,11 +266,16 @@ export class RollingCountBolt extends BaseRichBolt {
   private collector!: OutputCollector;
   private lastModifiedTracker!: NthLastModifiedTimeTracker;
 
-  constructor(windowLengthInSeconds = DEFAULT_SLIDING_WINDOW_IN_SECONDS, emitFrequencyInSeconds = DEFAULT_EMIT_FREQUENCY_IN_SECONDS) {
+  constructor(
+    windowLengthInSeconds = DEFAULT_SLIDING_WINDOW_IN_SECONDS,
+    emitFrequencyInSeconds = DEFAULT_EMIT_FREQUENCY_IN_SECONDS,
+  ) {
     super();
     this.windowLengthInSeconds = windowLengthInSeconds;
     this.emitFrequencyInSeconds = emitFrequencyInSeconds;
-    this.counter = new SlidingWindowCounter(this.deriveNumWindowChunksFrom(windowLengthInSeconds, emitFrequencyInSeconds));
+    this.counter = new SlidingWindowCounter(
+      this.deriveNumWindowChunksFrom(windowLengthInSeconds, emitFrequencyInSeconds),
+    );
   }
 
   private deriveNumWindowChunksFrom(windowLengthInSeconds: number, windowUpdateFrequencyInSeconds: number): number {
@@ -314,7 +328,9 @@ export abstract class AbstractRankerBolt extends BaseBasicBolt {
     super();
     if (topN < 1) throw new IllegalArgumentException(`topN must be >= 1 (you requested ${topN})`);
     if (emitFrequencyInSeconds < 1) {
-      throw new IllegalArgumentException(`The emit frequency must be >= 1 seconds (you requested ${emitFrequencyInSeconds} seconds)`);
+      throw new IllegalArgumentException(
+        `The emit frequency must be >= 1 seconds (you requested ${emitFrequencyInSeconds} seconds)`,
+      );
     }
     this.count = topN;
     this.emitFrequencyInSeconds = emitFrequencyInSeconds;
@@ -379,9 +395,15 @@ export function rollingTopWordsBuilder(options: RollingTopWordsOptions = {}): To
   const totalRankerId = 'finalRanker';
   builder.setSpout(spoutId, options.spout ?? new TestWordSpout(), 5);
   builder
-    .setBolt(counterId, new RollingCountBolt(options.windowLengthInSeconds ?? 9, options.emitFrequencyInSeconds ?? 3), 4)
+    .setBolt(
+      counterId,
+      new RollingCountBolt(options.windowLengthInSeconds ?? 9, options.emitFrequencyInSeconds ?? 3),
+      4,
+    )
     .fieldsGrouping(spoutId, new Fields('word'));
-  builder.setBolt(intermediateRankerId, new IntermediateRankingsBolt(topN, rankerEmit), 4).fieldsGrouping(counterId, new Fields('obj'));
+  builder
+    .setBolt(intermediateRankerId, new IntermediateRankingsBolt(topN, rankerEmit), 4)
+    .fieldsGrouping(counterId, new Fields('obj'));
   builder.setBolt(totalRankerId, new TotalRankingsBolt(topN, rankerEmit)).globalGrouping(intermediateRankerId);
   builder.setBolt('printer', new PrinterBolt()).shuffleGrouping(totalRankerId);
   return builder;

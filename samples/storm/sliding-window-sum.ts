@@ -67,8 +67,12 @@ export class TumblingWindowAvgBolt extends BaseWindowedBolt {
 export function slidingWindowBuilder(spout: IRichSpout = new RandomIntegerSpout()): TopologyBuilder {
   const builder = new TopologyBuilder();
   builder.setSpout('integer', spout, 1);
-  builder.setBolt('slidingsum', new SlidingWindowSumBolt().withWindow(Count.of(30), Count.of(10)), 1).shuffleGrouping('integer');
-  builder.setBolt('tumblingavg', new TumblingWindowAvgBolt().withTumblingWindow(Count.of(3)), 1).shuffleGrouping('slidingsum');
+  builder
+    .setBolt('slidingsum', new SlidingWindowSumBolt().withWindow(Count.of(30), Count.of(10)), 1)
+    .shuffleGrouping('integer');
+  builder
+    .setBolt('tumblingavg', new TumblingWindowAvgBolt().withTumblingWindow(Count.of(3)), 1)
+    .shuffleGrouping('slidingsum');
   builder.setBolt('printer', new PrinterBolt(), 1).shuffleGrouping('tumblingavg');
   return builder;
 }

@@ -106,7 +106,11 @@ export class WordCount extends BaseBasicBolt {
 
   private printCounts(): void {
     if (this.counts.size === 0) return;
-    console.log(`count[${this.taskId}] ${this.topWords().map(([w, c]) => `${w}=${c}`).join(' ')}`);
+    console.log(
+      `count[${this.taskId}] ${this.topWords()
+        .map(([w, c]) => `${w}=${c}`)
+        .join(' ')}`,
+    );
   }
 
   override declareOutputFields(declarer: OutputFieldsDeclarer): void {

@@ -82,7 +82,8 @@ function argValue(args: string[], name: string): number | undefined {
   const i = args.indexOf(name);
   if (i < 0) return undefined;
   const value = Number(args[i + 1]);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`word-count: ${name} needs a positive number, got '${args[i + 1]}'`);
+  if (!Number.isFinite(value) || value <= 0)
+    throw new Error(`word-count: ${name} needs a positive number, got '${args[i + 1]}'`);
   return value;
 }
 

@@ -4,7 +4,14 @@ import { describe, expect, it } from 'vitest';
 import { LatencyHistogram, RESULT_PREFIX, type ChildParams, type RunResult } from '../../bench/harness.ts';
 import { parseArgs } from '../../bench/index.ts';
 import { markdown, svgChart, type BenchDocument } from '../../bench/report.ts';
-import { evaluateTargets, formatTarget, pairRatios, spread, summarizeVariant, summarizeWorkload } from '../../bench/stats.ts';
+import {
+  evaluateTargets,
+  formatTarget,
+  pairRatios,
+  spread,
+  summarizeVariant,
+  summarizeWorkload,
+} from '../../bench/stats.ts';
 import { wordCountDigest } from '../../bench/workloads/sentences.ts';
 
 function run(workload: string, variant: string, recordsPerSec: number, extra: Partial<RunResult> = {}): RunResult {
@@ -37,11 +44,30 @@ describe('bench aggregation (synthetic runs, no timing)', () => {
   it('summarises variants, workload ratios and the targets', () => {
     const rounds = [0, 1, 2, 3, 4];
     const wc = summarizeWorkload('word-count', 'Word count', 'sentences', [
-      summarizeVariant('hand-loop', rounds.map((i) => run('word-count', 'hand-loop', 1000 + i))),
-      summarizeVariant('native', rounds.map((i) => run('word-count', 'native', 700 + i))),
-      summarizeVariant('node-streams', rounds.map((i) => run('word-count', 'node-streams', 300 + i))),
-      summarizeVariant('rxjs', rounds.map(() => run('word-count', 'rxjs', 500))),
-      summarizeVariant('compat-acking', rounds.map((i) => (i === 2 ? { ...run('word-count', 'compat-acking', 0), ok: false, error: 'boom' } : run('word-count', 'compat-acking', 100)))),
+      summarizeVariant(
+        'hand-loop',
+        rounds.map((i) => run('word-count', 'hand-loop', 1000 + i)),
+      ),
+      summarizeVariant(
+        'native',
+        rounds.map((i) => run('word-count', 'native', 700 + i)),
+      ),
+      summarizeVariant(
+        'node-streams',
+        rounds.map((i) => run('word-count', 'node-streams', 300 + i)),
+      ),
+      summarizeVariant(
+        'rxjs',
+        rounds.map(() => run('word-count', 'rxjs', 500)),
+      ),
+      summarizeVariant(
+        'compat-acking',
+        rounds.map((i) =>
+          i === 2
+            ? { ...run('word-count', 'compat-acking', 0), ok: false, error: 'boom' }
+            : run('word-count', 'compat-acking', 100),
+        ),
+      ),
       { variant: 'compat-checkpoint', status: 'not-available', reason: 'not built', runs: [] },
     ]);
     const native = wc.variants.find((v) => v.variant === 'native')!;
@@ -80,7 +106,9 @@ describe('bench aggregation (synthetic runs, no timing)', () => {
     expect(md).toContain('| native | 702 (700–704) | 0.70× (0.70×–0.70×) | 1 |');
     expect(md).toContain('compat-checkpoint | not available: not built');
     expect(md).toContain('FAIL  word count: native ≥ 1.5 × the faster of Node streams and RxJS');
-    expect(md).toMatch(/N\/A   word count with its keyBy shuffle: 2 workers ≥ 1.5 × 1 worker: not measured \(variant 'native-2-workers' not run\)/);
+    expect(md).toMatch(
+      /N\/A   word count with its keyBy shuffle: 2 workers ≥ 1.5 × 1 worker: not measured \(variant 'native-2-workers' not run\)/,
+    );
     const svg = svgChart(doc);
     expect(svg.startsWith('<svg')).toBe(true);
     expect(svg).toContain('no broker &lt;here&gt;');
@@ -91,9 +119,18 @@ describe('bench aggregation (synthetic runs, no timing)', () => {
     const rounds = [0, 1, 2];
     const failedRxjs = { ...run('word-count', 'rxjs', 0), ok: false, error: "Cannot find package 'rxjs'" };
     const wc = summarizeWorkload('word-count', 'Word count', 'sentences', [
-      summarizeVariant('native', rounds.map(() => run('word-count', 'native', 1000))),
-      summarizeVariant('node-streams', rounds.map(() => run('word-count', 'node-streams', 100))),
-      summarizeVariant('rxjs', rounds.map(() => failedRxjs)),
+      summarizeVariant(
+        'native',
+        rounds.map(() => run('word-count', 'native', 1000)),
+      ),
+      summarizeVariant(
+        'node-streams',
+        rounds.map(() => run('word-count', 'node-streams', 100)),
+      ),
+      summarizeVariant(
+        'rxjs',
+        rounds.map(() => failedRxjs),
+      ),
     ]);
     const target = evaluateTargets([wc]).find((t) => t.id === 'wc-native-vs-js')!;
     // native is 10x node-streams, which alone would PASS; without RxJS the yardstick is incomplete.
@@ -103,13 +140,23 @@ describe('bench aggregation (synthetic runs, no timing)', () => {
   });
 
   it('judges the scaling ratio against the bare-thread ratio of the same rounds, skipping a failed round', () => {
-    const rates = { 'native-1-thread': [100, 100, 100], 'native-2-threads': [150, 170, 0], 'bare-1-thread': [100, 100, 100], 'bare-2-threads': [200, 200, 200] };
+    const rates = {
+      'native-1-thread': [100, 100, 100],
+      'native-2-threads': [150, 170, 0],
+      'bare-1-thread': [100, 100, 100],
+      'bare-2-threads': [200, 200, 200],
+    };
     const scaling = summarizeWorkload(
       'scaling',
       'Scaling',
       'records',
       Object.entries(rates).map(([variant, values]) =>
-        summarizeVariant(variant, values.map((r) => (r === 0 ? { ...run('scaling', variant, 1), ok: false, error: 'crashed' } : run('scaling', variant, r)))),
+        summarizeVariant(
+          variant,
+          values.map((r) =>
+            r === 0 ? { ...run('scaling', variant, 1), ok: false, error: 'crashed' } : run('scaling', variant, r),
+          ),
+        ),
       ),
     );
     const target = evaluateTargets([scaling]).find((t) => t.id === 'scaling-2-vs-1')!;
@@ -147,7 +194,10 @@ describe('a real variant run, end to end', () => {
   it('runs pipeline/native in a child process and verifies its output', () => {
     const params: ChildParams = { warmupMs: 1, measureMs: 5, latencyMs: 5, latencyLoad: 0.5, maxCount: 5000 };
     const child = fileURLToPath(new URL('../../bench/child.mjs', import.meta.url));
-    const out = spawnSync(process.execPath, [child, 'pipeline', 'native', JSON.stringify(params)], { encoding: 'utf8', timeout: 60_000 });
+    const out = spawnSync(process.execPath, [child, 'pipeline', 'native', JSON.stringify(params)], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     const line = out.stdout.split('\n').find((l) => l.startsWith(RESULT_PREFIX));
     expect(line, out.stderr).toBeDefined();
     const result = JSON.parse(line!.slice(RESULT_PREFIX.length)) as RunResult;

@@ -12,12 +12,24 @@ const root = resolve(import.meta.dirname, '../..');
 
 describe('stormshift bench --topology', () => {
   it('parses its flags and rejects bad ones by name', () => {
-    const o = parseTopologyArgs(['--topology', 'samples/storm/word-count.ts', '--max-parallelism', '1', '--runs', '2', '--quick']);
+    const o = parseTopologyArgs([
+      '--topology',
+      'samples/storm/word-count.ts',
+      '--max-parallelism',
+      '1',
+      '--runs',
+      '2',
+      '--quick',
+    ]);
     expect(o.topology).toBe(resolve('samples/storm/word-count.ts'));
     expect([o.maxParallelism, o.runs, o.quick, o.records]).toEqual([1, 2, true, 1000]);
     expect(() => parseTopologyArgs(['--topology', 'nope.ts'])).toThrow(/--topology: no such file/);
-    expect(() => parseTopologyArgs(['--topology', 'samples/storm/word-count.ts', '--runs', '0'])).toThrow(/--runs needs a whole number >= 1/);
-    expect(() => parseTopologyArgs(['--topology', 'samples/storm/word-count.ts', '--only', 'x'])).toThrow(/unknown argument '--only'/);
+    expect(() => parseTopologyArgs(['--topology', 'samples/storm/word-count.ts', '--runs', '0'])).toThrow(
+      /--runs needs a whole number >= 1/,
+    );
+    expect(() => parseTopologyArgs(['--topology', 'samples/storm/word-count.ts', '--only', 'x'])).toThrow(
+      /unknown argument '--only'/,
+    );
     expect(() => parseTopologyArgs(['--quick'])).toThrow(/--topology needs a file/);
   });
 

@@ -50,7 +50,8 @@ describe('stormshift CLI: version, help and exit codes', () => {
   it("every verb's --help lists its options", async () => {
     const run = await cli('run', '--help');
     expect(run.code).toBe(0);
-    for (const option of ['--parallelism', '--workers', '--checkpoint-interval', '--ttl', '--metrics-port']) expect(run.stdout).toContain(option);
+    for (const option of ['--parallelism', '--workers', '--checkpoint-interval', '--ttl', '--metrics-port'])
+      expect(run.stdout).toContain(option);
     expect(run.stdout).toMatch(/Exit codes:[\s\S]*3 {2}no such file/);
     const bench = await cli('bench', '--help');
     expect(bench.code).toBe(0);
@@ -71,7 +72,7 @@ describe('stormshift CLI: version, help and exit codes', () => {
     expect(oneLine(result.stderr)).toBe('stormshift: missing.ts: no such file');
   });
 
-  it("a folder with one job module runs it; with several, lists them (exit 3)", async () => {
+  it('a folder with one job module runs it; with several, lists them (exit 3)', async () => {
     write('single/job.ts', JOB);
     write('single/helpers.ts', 'export const x = 1;\n');
     const single = await cli('run', 'single', '--metrics-port', '0', '-q');
@@ -82,7 +83,9 @@ describe('stormshift CLI: version, help and exit codes', () => {
     write('several/two.ts', JOB);
     const several = await cli('run', 'several', '--metrics-port', '0');
     expect(several.code).toBe(3);
-    expect(oneLine(several.stderr)).toBe('stormshift: several is a folder with 2 job modules; name one: several/one.ts, several/two.ts');
+    expect(oneLine(several.stderr)).toBe(
+      'stormshift: several is a folder with 2 job modules; name one: several/one.ts, several/two.ts',
+    );
 
     mkdirSync(join(work, 'empty-dir'));
     const empty = await cli('run', 'empty-dir');
@@ -91,7 +94,10 @@ describe('stormshift CLI: version, help and exit codes', () => {
   });
 
   it('a syntax error in a .ts job: file:line:col and the message, exit 4', async () => {
-    write('broken.ts', "import { defineJob } from 'nowhere';\nexport default defineJob('x', (env) => {\n  const n: number = ;\n});\n");
+    write(
+      'broken.ts',
+      "import { defineJob } from 'nowhere';\nexport default defineJob('x', (env) => {\n  const n: number = ;\n});\n",
+    );
     const result = await cli('run', 'broken.ts', '--metrics-port', '0');
     expect(result.code).toBe(4);
     expect(oneLine(result.stderr)).toBe('stormshift: broken.ts:3:21: Unexpected ";"');
@@ -105,7 +111,10 @@ describe('stormshift CLI: version, help and exit codes', () => {
   });
 
   it('an exception at load and a failed import name where they happened, exit 4', async () => {
-    write('throws.ts', "const limit: number = 3;\nif (limit > 2) throw new TypeError('limit too high');\nexport default () => {};\n");
+    write(
+      'throws.ts',
+      "const limit: number = 3;\nif (limit > 2) throw new TypeError('limit too high');\nexport default () => {};\n",
+    );
     const thrown = await cli('run', 'throws.ts', '--metrics-port', '0');
     expect(thrown.code).toBe(4);
     expect(oneLine(thrown.stderr)).toMatch(/^stormshift: throws\.ts:2:\d+: TypeError: limit too high$/);

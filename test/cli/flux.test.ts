@@ -50,7 +50,10 @@ describe('stormshift flux / run with a YAML file', () => {
     const props = join(work, 'p.properties');
     writeFileSync(props, 'topo.name=from-filter\n');
     const file = join(work, 'f.yaml');
-    writeFileSync(file, `name: "\${topo.name}"\nconfig:\n  home: "\${ENV-FLUX_CLI_HOME}"\nspouts:\n  - id: w\n    className: "org.apache.storm.testing.TestWordSpout"\n`);
+    writeFileSync(
+      file,
+      `name: "\${topo.name}"\nconfig:\n  home: "\${ENV-FLUX_CLI_HOME}"\nspouts:\n  - id: w\n    className: "org.apache.storm.testing.TestWordSpout"\n`,
+    );
     const ok = await new Promise<Run>((done) => {
       const child = spawn(process.execPath, [BIN, 'flux', '--dry-run', '--filter', props, '--env-filter', file], {
         cwd: work,
@@ -79,7 +82,9 @@ describe('stormshift flux / run with a YAML file', () => {
   });
 
   it('stormshift run word-count.ts (the TS topology with ShellSpout/ShellBolt subclasses) starts its scripts in resources/', async () => {
-    const r = await run(['run', join(ROOT, 'samples/multilang/word-count.ts'), '-q'], (out) => /top10 the=\d+/.test(out));
+    const r = await run(['run', join(ROOT, 'samples/multilang/word-count.ts'), '-q'], (out) =>
+      /top10 the=\d+/.test(out),
+    );
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/top10 the=\d+/);
   });

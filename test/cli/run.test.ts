@@ -39,7 +39,10 @@ function run(
 }
 
 function totalCount(stdout: string, word: string): number {
-  const lines = stdout.trim().split('\n').filter((l) => l.includes('top10'));
+  const lines = stdout
+    .trim()
+    .split('\n')
+    .filter((l) => l.includes('top10'));
   const last = lines.at(-1) ?? '';
   const match = new RegExp(`\\b${word}=(\\d+)`).exec(last);
   return match ? Number(match[1]) : 0;
@@ -48,7 +51,16 @@ function totalCount(stdout: string, word: string): number {
 describe('stormshift run', () => {
   it('runs the word-count sample, prints the top 10 and stops at the TTL', async () => {
     const dir = join(work, 'ckpt-a');
-    const result = await run(['run', join(ROOT, 'samples/word-count/job.ts'), '--ttl', '3', '--metrics-port', '0', '--checkpoint-dir', dir]);
+    const result = await run([
+      'run',
+      join(ROOT, 'samples/word-count/job.ts'),
+      '--ttl',
+      '3',
+      '--metrics-port',
+      '0',
+      '--checkpoint-dir',
+      dir,
+    ]);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/top10 @\S+: the=\d+/);
     expect(result.stderr).toMatch(/TTL of 3s reached/);
@@ -57,7 +69,16 @@ describe('stormshift run', () => {
 
   it('resumes from the last checkpoint on the next run, and starts fresh with --no-restore', async () => {
     const dir = join(work, 'ckpt-b');
-    const common = ['run', join(ROOT, 'samples/word-count/job.ts'), '--metrics-port', '0', '--checkpoint-dir', dir, '--checkpoint-interval', '200'];
+    const common = [
+      'run',
+      join(ROOT, 'samples/word-count/job.ts'),
+      '--metrics-port',
+      '0',
+      '--checkpoint-dir',
+      dir,
+      '--checkpoint-interval',
+      '200',
+    ];
     const first = await run([...common, '--ttl', '2']);
     const firstThe = totalCount(first.stdout, 'the');
     expect(firstThe).toBeGreaterThan(0);
@@ -68,7 +89,9 @@ describe('stormshift run', () => {
     const secondFirstThe = Number(/\bthe=(\d+)/.exec(secondLines[0] ?? '')?.[1] ?? 0);
     expect(secondFirstThe, `${first.stdout}\n${second.stdout}`).toBeGreaterThanOrEqual(firstThe);
     const fresh = await run([...common, '--ttl', '2', '--no-restore']);
-    const freshFirst = Number(/\bthe=(\d+)/.exec(fresh.stdout.split('\n').find((l) => l.includes('top10')) ?? '')?.[1] ?? 0);
+    const freshFirst = Number(
+      /\bthe=(\d+)/.exec(fresh.stdout.split('\n').find((l) => l.includes('top10')) ?? '')?.[1] ?? 0,
+    );
     expect(freshFirst).toBeLessThan(totalCount(second.stdout, 'the'));
   }, 60_000);
 
@@ -80,7 +103,9 @@ describe('stormshift run', () => {
     // a scrape after a fixed delay finds neither yet when a loaded machine starts the job slowly.
     const scrapeUntilReady = async (url: string, child: ReturnType<typeof spawn>): Promise<void> => {
       while (child.exitCode === null) {
-        scraped = await fetch(url).then((r) => r.text()).catch((error: Error) => `error ${error.message}`);
+        scraped = await fetch(url)
+          .then((r) => r.text())
+          .catch((error: Error) => `error ${error.message}`);
         if (recordsOut.test(scraped) && checkpoints.test(scraped)) break;
         await new Promise((r) => setTimeout(r, 100));
       }
@@ -88,7 +113,15 @@ describe('stormshift run', () => {
     };
     let started = false;
     const result = await run(
-      ['run', join(ROOT, 'samples/word-count/job.ts'), '--metrics-port', '0', '--no-restore', '--checkpoint-dir', join(work, 'ckpt-c')],
+      [
+        'run',
+        join(ROOT, 'samples/word-count/job.ts'),
+        '--metrics-port',
+        '0',
+        '--no-restore',
+        '--checkpoint-dir',
+        join(work, 'ckpt-c'),
+      ],
       (stderr, child) => {
         const url = /metrics at (http:\/\/\S+)/.exec(stderr)?.[1];
         if (url && !started) {
@@ -106,24 +139,28 @@ describe('stormshift run', () => {
     // Stopped (SIGTERM) once it printed a result, not after a fixed TTL: starting workers on a
     // loaded machine can take longer than any TTL chosen for an idle one.
     let stopped = false;
-    const result = await run([
-      'run',
-      join(ROOT, 'samples/word-count/job.ts'),
-      '--metrics-port',
-      '0',
-      '--workers',
-      '2',
-      '-p',
-      '2',
-      '--no-restore',
-      '--checkpoint-dir',
-      join(work, 'ckpt-w'),
-    ], undefined, (stdout, child) => {
-      if (!stopped && /top10 @\S+: the=\d+/.test(stdout)) {
-        stopped = true;
-        child.kill('SIGTERM');
-      }
-    });
+    const result = await run(
+      [
+        'run',
+        join(ROOT, 'samples/word-count/job.ts'),
+        '--metrics-port',
+        '0',
+        '--workers',
+        '2',
+        '-p',
+        '2',
+        '--no-restore',
+        '--checkpoint-dir',
+        join(work, 'ckpt-w'),
+      ],
+      undefined,
+      (stdout, child) => {
+        if (!stopped && /top10 @\S+: the=\d+/.test(stdout)) {
+          stopped = true;
+          child.kill('SIGTERM');
+        }
+      },
+    );
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/top10 @\S+: the=\d+/);
     expect(result.stderr).not.toMatch(/failed/);

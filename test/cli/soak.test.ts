@@ -18,7 +18,18 @@ function cli(args: string[]): Promise<{ status: number | null; stdout: string; s
 
 describe('stormshift soak', () => {
   it('kills the native word count after checkpoints, restarts it, and reports 0 lost / 0 duplicated / 0 state mismatches', async () => {
-    const run = await cli(['soak', 'word-count', '-n', '2', '--seed', '3', '--max-delay-ms', '50', '--sentences', '20000']);
+    const run = await cli([
+      'soak',
+      'word-count',
+      '-n',
+      '2',
+      '--seed',
+      '3',
+      '--max-delay-ms',
+      '50',
+      '--sentences',
+      '20000',
+    ]);
     expect(run.stderr).toContain('soak word-count: 20000 sentences');
     expect(run.stdout).toContain('soak word-count: 2 kills');
     // Every kill came after a checkpoint on disk, so every restart restored one.

@@ -20,8 +20,23 @@ function expectShape(value: Record<string, unknown>, shape: Record<string, Kind>
   }
 }
 
-const WINDOW_STATS = { windowPretty: 'string', window: 'string', emitted: 'number', transferred: 'number', completeLatency: 'string', acked: 'number', failed: 'number' } as const;
-const ERROR_FIELDS = { lastError: 'string', errorHost: 'string', errorPort: 'number|null', errorWorkerLogLink: 'string', errorTime: 'number|null', errorLapsedSecs: 'number|null' } as const;
+const WINDOW_STATS = {
+  windowPretty: 'string',
+  window: 'string',
+  emitted: 'number',
+  transferred: 'number',
+  completeLatency: 'string',
+  acked: 'number',
+  failed: 'number',
+} as const;
+const ERROR_FIELDS = {
+  lastError: 'string',
+  errorHost: 'string',
+  errorPort: 'number|null',
+  errorWorkerLogLink: 'string',
+  errorTime: 'number|null',
+  errorLapsedSecs: 'number|null',
+} as const;
 
 let cluster: LocalCluster;
 let server: ConsoleServer;
@@ -35,22 +50,35 @@ beforeAll(async () => {
   cluster = new LocalCluster({ metrics });
   const b = new TopologyBuilder();
   b.setSpout('numbers', counterSpout(50, { onAck: (id) => acked.push(id) }), 2);
-  b.setBolt('echo', new FnBolt({
-    execute(t, c) {
-      if (t.getValue(0) === 7) c.reportError(new Error('seven is odd'));
-      c.emit(t, [t.getValue(0)]);
-      c.ack(t);
-    },
-  }, { default: ['v'] }), 2).shuffleGrouping('numbers');
+  b.setBolt(
+    'echo',
+    new FnBolt(
+      {
+        execute(t, c) {
+          if (t.getValue(0) === 7) c.reportError(new Error('seven is odd'));
+          c.emit(t, [t.getValue(0)]);
+          c.ack(t);
+        },
+      },
+      { default: ['v'] },
+    ),
+    2,
+  ).shuffleGrouping('numbers');
   b.setBolt('sink', new FnBolt({ execute: (t, c) => c.ack(t) }), 1).shuffleGrouping('echo');
   await cluster.submitTopology('contract', {}, b.createTopology());
   const jobs = new JobSet(systemClock);
-  jobs.add({ handle: cluster.getTopologyJob('contract')!, storm: { run: cluster.getTopologyRun('contract')!, cluster } });
+  jobs.add({
+    handle: cluster.getTopologyJob('contract')!,
+    storm: { run: cluster.getTopologyRun('contract')!, cluster },
+  });
   topologyId = cluster.getTopologyRun('contract')!.stormId;
 
   const env = StreamEnvironment.create({ jobName: 'native-contract', metrics: new RuntimeMetrics() });
   env.configure({ checkpoint: { intervalMs: 50 } });
-  env.generate<number>({ count: Number.MAX_SAFE_INTEGER, generate: (i) => i, ratePerSecond: 2000 }, { name: 'gen' }).map((x) => x * 2, { name: 'double' }).sinkTo(collectSink<number>().sink, { name: 'drop' });
+  env
+    .generate<number>({ count: Number.MAX_SAFE_INTEGER, generate: (i) => i, ratePerSecond: 2000 }, { name: 'gen' })
+    .map((x) => x * 2, { name: 'double' })
+    .sinkTo(collectSink<number>().sink, { name: 'drop' });
   native = env.executeAsync('native-contract');
   jobs.add({ handle: native });
   server = await startConsoleServer({ jobs, port: 0 });
@@ -78,7 +106,21 @@ describe('Storm UI REST API', () => {
   it('cluster summary', async () => {
     const { res, body } = await get('/api/v1/cluster/summary');
     expect(res.status).toBe(200);
-    expectShape(body, { stormVersion: 'string', supervisors: 'number', topologies: 'number', slotsTotal: 'number', slotsUsed: 'number', slotsFree: 'number', executorsTotal: 'number', tasksTotal: 'number', schedulerDisplayResource: 'boolean' }, 'cluster');
+    expectShape(
+      body,
+      {
+        stormVersion: 'string',
+        supervisors: 'number',
+        topologies: 'number',
+        slotsTotal: 'number',
+        slotsUsed: 'number',
+        slotsFree: 'number',
+        executorsTotal: 'number',
+        tasksTotal: 'number',
+        schedulerDisplayResource: 'boolean',
+      },
+      'cluster',
+    );
     expect(body.topologies).toBe(1);
     expect(body.tasksTotal).toBe(5);
   });
@@ -86,25 +128,99 @@ describe('Storm UI REST API', () => {
   it('topology summary', async () => {
     const { body } = await get('/api/v1/topology/summary');
     const [t] = body.topologies as Array<Record<string, unknown>>;
-    expectShape(t!, { id: 'string', encodedId: 'string', name: 'string', status: 'string', uptime: 'string', uptimeSeconds: 'number', tasksTotal: 'number', workersTotal: 'number', executorsTotal: 'number', replicationCount: 'number' }, 'summary');
+    expectShape(
+      t!,
+      {
+        id: 'string',
+        encodedId: 'string',
+        name: 'string',
+        status: 'string',
+        uptime: 'string',
+        uptimeSeconds: 'number',
+        tasksTotal: 'number',
+        workersTotal: 'number',
+        executorsTotal: 'number',
+        replicationCount: 'number',
+      },
+      'summary',
+    );
     expect(t).toMatchObject({ id: topologyId, name: 'contract', status: 'ACTIVE', tasksTotal: 5 });
   });
 
   it('topology detail: windows, spouts and bolts with Storm names and types', async () => {
     const { body } = await get(`/api/v1/topology/${topologyId}?window=600`);
-    expectShape(body, { id: 'string', name: 'string', status: 'string', uptime: 'string', uptimeSeconds: 'number', msgTimeout: 'number', windowHint: 'string', window: 'string', topologyStats: 'array', spouts: 'array', bolts: 'array', workers: 'array', configuration: 'object' }, 'topology');
+    expectShape(
+      body,
+      {
+        id: 'string',
+        name: 'string',
+        status: 'string',
+        uptime: 'string',
+        uptimeSeconds: 'number',
+        msgTimeout: 'number',
+        windowHint: 'string',
+        window: 'string',
+        topologyStats: 'array',
+        spouts: 'array',
+        bolts: 'array',
+        workers: 'array',
+        configuration: 'object',
+      },
+      'topology',
+    );
     expect(body.windowHint).toBe('10m 0s');
     const stats = body.topologyStats as Array<Record<string, unknown>>;
     expect(stats.map((s) => s.window)).toEqual(['600', '10800', '86400', ':all-time']);
     for (const s of stats) expectShape(s, WINDOW_STATS, 'topologyStats');
     expect(stats[3]!.acked).toBe(100);
     const spout = (body.spouts as Array<Record<string, unknown>>)[0]!;
-    expectShape(spout, { spoutId: 'string', executors: 'number', tasks: 'number', emitted: 'number', transferred: 'number', completeLatency: 'string', acked: 'number', failed: 'number', ...ERROR_FIELDS }, 'spout');
-    expect(spout).toMatchObject({ spoutId: 'numbers', executors: 2, tasks: 2, emitted: 100, transferred: 100, acked: 100, failed: 0 });
+    expectShape(
+      spout,
+      {
+        spoutId: 'string',
+        executors: 'number',
+        tasks: 'number',
+        emitted: 'number',
+        transferred: 'number',
+        completeLatency: 'string',
+        acked: 'number',
+        failed: 'number',
+        ...ERROR_FIELDS,
+      },
+      'spout',
+    );
+    expect(spout).toMatchObject({
+      spoutId: 'numbers',
+      executors: 2,
+      tasks: 2,
+      emitted: 100,
+      transferred: 100,
+      acked: 100,
+      failed: 0,
+    });
     expect(spout.completeLatency).toMatch(/^\d+\.\d{3}$/);
-    const bolts: Record<string, Record<string, unknown>> = Object.fromEntries((body.bolts as Array<Record<string, unknown>>).map((x) => [String(x.boltId), x]));
+    const bolts: Record<string, Record<string, unknown>> = Object.fromEntries(
+      (body.bolts as Array<Record<string, unknown>>).map((x) => [String(x.boltId), x]),
+    );
     for (const bolt of Object.values(bolts)) {
-      expectShape(bolt, { boltId: 'string', executors: 'number', tasks: 'number', emitted: 'number', transferred: 'number', capacity: 'string', executeLatency: 'string', executed: 'number', processLatency: 'string', acked: 'number', failed: 'number', ...ERROR_FIELDS }, 'bolt');
+      expectShape(
+        bolt,
+        {
+          boltId: 'string',
+          executors: 'number',
+          tasks: 'number',
+          emitted: 'number',
+          transferred: 'number',
+          capacity: 'string',
+          executeLatency: 'string',
+          executed: 'number',
+          processLatency: 'string',
+          acked: 'number',
+          failed: 'number',
+          ...ERROR_FIELDS,
+        },
+        'bolt',
+      );
     }
     expect(bolts.echo).toMatchObject({ executed: 100, emitted: 100, transferred: 100, acked: 100 });
     expect(bolts.echo!.lastError).toBe('Error: seven is odd');
@@ -116,11 +232,32 @@ describe('Storm UI REST API', () => {
 
   it('component detail, visualization and lag', async () => {
     const { body } = await get(`/api/v1/topology/${topologyId}/component/echo`);
-    expectShape(body, { id: 'string', name: 'string', componentType: 'string', windowHint: 'string', executors: 'number', tasks: 'number', topologyId: 'string', window: 'string', componentErrors: 'array', boltStats: 'array', outputStats: 'array', executorStats: 'array' }, 'component');
+    expectShape(
+      body,
+      {
+        id: 'string',
+        name: 'string',
+        componentType: 'string',
+        windowHint: 'string',
+        executors: 'number',
+        tasks: 'number',
+        topologyId: 'string',
+        window: 'string',
+        componentErrors: 'array',
+        boltStats: 'array',
+        outputStats: 'array',
+        executorStats: 'array',
+      },
+      'component',
+    );
     expect(body.componentType).toBe('bolt');
     const errors = body.componentErrors as Array<Record<string, unknown>>;
     expect(errors[0]).toMatchObject({ error: 'Error: seven is odd' });
-    expectShape(errors[0]!, { errorTime: 'number', errorHost: 'string', errorLapsedSecs: 'number', error: 'string' }, 'componentErrors');
+    expectShape(
+      errors[0]!,
+      { errorTime: 'number', errorHost: 'string', errorLapsedSecs: 'number', error: 'string' },
+      'componentErrors',
+    );
     expect(errors[0]!.error).not.toMatch(/\n\s+at /);
     const executors = body.executorStats as Array<Record<string, unknown>>;
     expect(executors.map((e) => e.id)).toHaveLength(2);
@@ -128,9 +265,14 @@ describe('Storm UI REST API', () => {
     const spout = (await get(`/api/v1/topology/${topologyId}/component/numbers`)).body;
     expect(spout.componentType).toBe('spout');
     for (const s of spout.spoutSummary as Array<Record<string, unknown>>) expectShape(s, WINDOW_STATS, 'spoutSummary');
-    const viz = (await get(`/api/v1/topology/${topologyId}/visualization`)).body as Record<string, Record<string, unknown>>;
+    const viz = (await get(`/api/v1/topology/${topologyId}/visualization`)).body as Record<
+      string,
+      Record<string, unknown>
+    >;
     expect(Object.keys(viz).sort()).toEqual(['echo', 'numbers', 'sink']);
-    expect(viz.sink![':inputs']).toEqual([{ ':component': 'echo', ':stream': 'default', ':sani-stream': 'default', ':grouping': 'shuffle' }]);
+    expect(viz.sink![':inputs']).toEqual([
+      { ':component': 'echo', ':stream': 'default', ':sani-stream': 'default', ':grouping': 'shuffle' },
+    ]);
     expect((await get(`/api/v1/topology/${topologyId}/lag`)).body).toEqual({});
     expect((await get('/api/v1/topology/nope')).res.status).toBe(404);
   });
@@ -153,16 +295,47 @@ describe('Flink-style job endpoints', () => {
     const { body } = await get('/jobs/overview');
     const jobs = body.jobs as Array<Record<string, unknown>>;
     expect(jobs.map((j) => j.name).sort()).toEqual(['contract', 'native-contract']);
-    for (const j of jobs) expectShape(j, { jid: 'string', name: 'string', state: 'string', 'start-time': 'number', 'end-time': 'number', duration: 'number' }, 'overview');
+    for (const j of jobs)
+      expectShape(
+        j,
+        {
+          jid: 'string',
+          name: 'string',
+          state: 'string',
+          'start-time': 'number',
+          'end-time': 'number',
+          duration: 'number',
+        },
+        'overview',
+      );
     const detail = (await get('/jobs/native-contract')).body;
     const vertices = detail.vertices as Array<Record<string, unknown>>;
     expect(vertices.map((v) => v.name)).toEqual(['gen -> double -> drop']);
     const v = vertices[0]!;
-    expectShape(v, { id: 'string', name: 'string', parallelism: 'number', metrics: 'object', busyRatio: 'number', idleRatio: 'number', backPressuredRatio: 'number', 'backpressure-level': 'string' }, 'vertex');
+    expectShape(
+      v,
+      {
+        id: 'string',
+        name: 'string',
+        parallelism: 'number',
+        metrics: 'object',
+        busyRatio: 'number',
+        idleRatio: 'number',
+        backPressuredRatio: 'number',
+        'backpressure-level': 'string',
+      },
+      'vertex',
+    );
     expect((v.metrics as Record<string, number>)['write-records']).toBeGreaterThan(0);
     const bp = (await get('/jobs/native-contract/vertices/0/backpressure')).body;
-    expectShape(bp, { status: 'string', 'backpressure-level': 'string', 'end-timestamp': 'number', subtasks: 'array' }, 'backpressure');
-    const wm = (await get('/jobs/native-contract/vertices/0/watermarks')).body as unknown as Array<Record<string, unknown>>;
+    expectShape(
+      bp,
+      { status: 'string', 'backpressure-level': 'string', 'end-timestamp': 'number', subtasks: 'array' },
+      'backpressure',
+    );
+    const wm = (await get('/jobs/native-contract/vertices/0/watermarks')).body as unknown as Array<
+      Record<string, unknown>
+    >;
     expect(wm[0]!.id).toBe('0.currentInputWatermark');
   });
 
@@ -172,20 +345,41 @@ describe('Flink-style job endpoints', () => {
     res = await fetch(`${server.url}/jobs/native-contract/savepoints`, { method: 'POST', body: '{}' });
     const savepoint = (await res.json()) as { operation: { location: string; stopped: boolean } };
     expect(savepoint.operation.stopped).toBe(false);
-    const cp = (await get('/jobs/native-contract/checkpoints')).body as { counts: Record<string, number>; history: Array<Record<string, unknown>>; summary: object };
+    const cp = (await get('/jobs/native-contract/checkpoints')).body as {
+      counts: Record<string, number>;
+      history: Array<Record<string, unknown>>;
+      summary: object;
+    };
     expect(cp.counts.completed).toBeGreaterThanOrEqual(2);
     expect(cp.history.length).toBeLessThanOrEqual(10);
     expect(cp.history.some((h) => h.id === triggered.operation.checkpointId && h.status === 'COMPLETED')).toBe(true);
-    expectShape(cp.history[0]!, { id: 'number|null', status: 'string', latest_ack_timestamp: 'number', state_size: 'number', end_to_end_duration: 'number' }, 'history');
-    expect((await get('/jobs/native-contract/checkpoints/config')).body).toMatchObject({ mode: 'exactly_once', interval: 50 });
-    const exc = (await get(`/jobs/${topologyId}/exceptions`)).body as unknown as { exceptionHistory: { entries: Array<Record<string, unknown>> } };
+    expectShape(
+      cp.history[0]!,
+      {
+        id: 'number|null',
+        status: 'string',
+        latest_ack_timestamp: 'number',
+        state_size: 'number',
+        end_to_end_duration: 'number',
+      },
+      'history',
+    );
+    expect((await get('/jobs/native-contract/checkpoints/config')).body).toMatchObject({
+      mode: 'exactly_once',
+      interval: 50,
+    });
+    const exc = (await get(`/jobs/${topologyId}/exceptions`)).body as unknown as {
+      exceptionHistory: { entries: Array<Record<string, unknown>> };
+    };
     expect(exc.exceptionHistory.entries[0]).toMatchObject({ exceptionName: 'Error', message: 'seven is odd' });
   });
 });
 
 describe('safe by default', () => {
   it('binds to loopback only', async () => {
-    await expect(startConsoleServer({ jobs: new JobSet(systemClock), port: 0, host: '0.0.0.0' })).rejects.toThrow(/loopback/);
+    await expect(startConsoleServer({ jobs: new JobSet(systemClock), port: 0, host: '0.0.0.0' })).rejects.toThrow(
+      /loopback/,
+    );
   });
 
   it('sends no CORS header and no JSONP', async () => {
@@ -196,7 +390,10 @@ describe('safe by default', () => {
   });
 
   it('refuses foreign origins and hosts, oversized bodies; no stack traces', async () => {
-    let res = await fetch(`${server.url}/jobs/native-contract/cancel`, { method: 'POST', headers: { origin: 'http://evil.example' } });
+    let res = await fetch(`${server.url}/jobs/native-contract/cancel`, {
+      method: 'POST',
+      headers: { origin: 'http://evil.example' },
+    });
     expect(res.status).toBe(403);
     // fetch() will not send a foreign Host header; node:http will (as a DNS-rebinding page's browser does).
     const status = await new Promise<number>((resolve, reject) => {
@@ -207,7 +404,10 @@ describe('safe by default', () => {
       req.on('error', reject).end();
     });
     expect(status).toBe(403);
-    res = await fetch(`${server.url}/jobs/native-contract/savepoints`, { method: 'POST', body: 'x'.repeat(MAX_BODY_BYTES + 1) });
+    res = await fetch(`${server.url}/jobs/native-contract/savepoints`, {
+      method: 'POST',
+      body: 'x'.repeat(MAX_BODY_BYTES + 1),
+    });
     expect(res.status).toBe(413);
     res = await fetch(`${server.url}/jobs/native-contract/savepoints`, { method: 'POST', body: '{not json' });
     expect(res.status).toBe(400);

@@ -12,7 +12,13 @@ afterEach(async () => {
   handle = undefined;
 });
 
-type Vertex = { name: string; 'backpressure-level': string; backPressuredRatio: number; busyRatio: number; idleRatio: number };
+type Vertex = {
+  name: string;
+  'backpressure-level': string;
+  backPressuredRatio: number;
+  busyRatio: number;
+  idleRatio: number;
+};
 
 async function until(read: () => Vertex[], done: (vs: Vertex[]) => boolean, what: string): Promise<Vertex[]> {
   for (let i = 0; i < 1500; i++) {
@@ -28,11 +34,14 @@ function start(sink: Sink<number>): { jobs: JobSet; jid: string } {
   const env = StreamEnvironment.create({ jobName: 'slowed', metrics: new RuntimeMetrics() });
   env
     .generate<number>({ generate: (i) => i }, { name: 'gen' })
-    .map((x) => {
-      const end = performance.now() + 0.02;
-      while (performance.now() < end);
-      return x + 1;
-    }, { name: 'inc' })
+    .map(
+      (x) => {
+        const end = performance.now() + 0.02;
+        while (performance.now() < end);
+        return x + 1;
+      },
+      { name: 'inc' },
+    )
     .rebalance()
     .sinkTo(sink, { name: 'slow-sink', maxInFlight: 4 });
   handle = env.executeAsync('slowed');
@@ -41,7 +50,16 @@ function start(sink: Sink<number>): { jobs: JobSet; jid: string } {
 }
 
 const vertices = (jobs: JobSet, jid: string) => () =>
-  jobs.get(jid)!.vertices().map((v) => ({ name: v.name, 'backpressure-level': v.level, backPressuredRatio: v.backPressuredRatio, busyRatio: v.busyRatio, idleRatio: v.idleRatio }));
+  jobs
+    .get(jid)!
+    .vertices()
+    .map((v) => ({
+      name: v.name,
+      'backpressure-level': v.level,
+      backPressuredRatio: v.backPressuredRatio,
+      busyRatio: v.busyRatio,
+      idleRatio: v.idleRatio,
+    }));
 
 describe('backpressure level from a slowed sink', () => {
   it('an asynchronous sink that slows down turns its upstream high; it was ok before', async () => {
@@ -57,7 +75,11 @@ describe('backpressure level from a slowed sink', () => {
     });
     const read = vertices(jobs, jid);
     // Fast sink: the source works flat out, nothing holds it back.
-    const before = await until(read, (vs) => written > 1000 && vs[0]!.busyRatio > 0.3, 'the source busy with a fast sink');
+    const before = await until(
+      read,
+      (vs) => written > 1000 && vs[0]!.busyRatio > 0.3,
+      'the source busy with a fast sink',
+    );
     expect(before.map((v) => v.name)).toEqual(['gen -> inc', 'slow-sink']);
     expect(before[0]!['backpressure-level']).toBe('ok');
     slow = true;
@@ -79,7 +101,11 @@ describe('backpressure level from a slowed sink', () => {
     const read = vertices(jobs, jid);
     await until(read, (vs) => vs[0]!.busyRatio > 0.3, 'the source busy');
     spinMs = 0.5;
-    const after = await until(read, (vs) => vs[0]!['backpressure-level'] === 'high' && vs[1]!.busyRatio > 0.5, 'the sink busy and the source high');
+    const after = await until(
+      read,
+      (vs) => vs[0]!['backpressure-level'] === 'high' && vs[1]!.busyRatio > 0.5,
+      'the sink busy and the source high',
+    );
     expect(after[1]!['backpressure-level']).toBe('ok');
   });
 });

@@ -13,7 +13,13 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalCluster, TopologyBuilder } from '../../compat/index.ts';
 import { RuntimeMetrics } from '../../runtime/index.ts';
-import { JobSet, startConsoleServer, startStandaloneConsole, systemClock, type ConsoleServer } from '../../console/index.ts';
+import {
+  JobSet,
+  startConsoleServer,
+  startStandaloneConsole,
+  systemClock,
+  type ConsoleServer,
+} from '../../console/index.ts';
 import { FnBolt, FnSpout, counterSpout } from '../compat/executor/fn-components.ts';
 
 /** The page's globals, as the functions evaluated inside the browser use them (no DOM lib here). */
@@ -27,17 +33,27 @@ const CHROMIUM = '/usr/bin/chromium';
 const ROOT = resolve(import.meta.dirname, '../..');
 // The README's screenshots: refreshed with STORMSHIFT_UPDATE_SCREENSHOTS=1, otherwise written to .tmp so
 // a test run leaves the tree clean.
-const IMAGES = process.env.STORMSHIFT_UPDATE_SCREENSHOTS === '1' ? join(ROOT, 'docs/images') : join(ROOT, '.tmp/screenshots');
+const IMAGES =
+  process.env.STORMSHIFT_UPDATE_SCREENSHOTS === '1' ? join(ROOT, 'docs/images') : join(ROOT, '.tmp/screenshots');
 mkdirSync(IMAGES, { recursive: true });
 const work = mkdtempSync(join(tmpdir(), 'stormshift-browser-'));
 let browser: Browser;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: install the Debian package chromium (apt-get install chromium)`);
+  if (!existsSync(CHROMIUM))
+    throw new Error(`${CHROMIUM} not found: install the Debian package chromium (apt-get install chromium)`);
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 });
 
@@ -61,11 +77,18 @@ describe('web console in headless Chromium', () => {
     const acked: unknown[] = [];
     const b = new TopologyBuilder();
     b.setSpout('numbers', counterSpout(40, { onAck: (id) => acked.push(id) }), 1);
-    b.setBolt('double', new FnBolt({ execute: (t, c) => (c.emit(t, [Number(t.getValue(0)) * 2]), c.ack(t)) }, { default: ['v'] }), 2).shuffleGrouping('numbers');
+    b.setBolt(
+      'double',
+      new FnBolt({ execute: (t, c) => (c.emit(t, [Number(t.getValue(0)) * 2]), c.ack(t)) }, { default: ['v'] }),
+      2,
+    ).shuffleGrouping('numbers');
     b.setBolt('sink', new FnBolt({ execute: (t, c) => c.ack(t) }), 1).shuffleGrouping('double');
     await cluster.submitTopology('shown', {}, b.createTopology());
     const jobs = new JobSet(systemClock);
-    const job = jobs.add({ handle: cluster.getTopologyJob('shown')!, storm: { run: cluster.getTopologyRun('shown')!, cluster } });
+    const job = jobs.add({
+      handle: cluster.getTopologyJob('shown')!,
+      storm: { run: cluster.getTopologyRun('shown')!, cluster },
+    });
     const server = await startConsoleServer({ jobs, port: 0 });
     const page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
     try {
@@ -78,23 +101,33 @@ describe('web console in headless Chromium', () => {
       };
       for (const s of api.spouts) {
         for (const field of ['emitted', 'transferred', 'acked', 'failed']) {
-          expect(await cellTexts(page, `[data-testid="spouts"] tr[data-component="${s.spoutId}"] [data-field="${field}"]`)).toEqual([String(s[field])]);
+          expect(
+            await cellTexts(page, `[data-testid="spouts"] tr[data-component="${s.spoutId}"] [data-field="${field}"]`),
+          ).toEqual([String(s[field])]);
         }
       }
       expect(api.spouts[0]!.acked).toBe(40);
       for (const bolt of api.bolts) {
         for (const field of ['emitted', 'transferred', 'executed', 'acked', 'failed']) {
-          expect(await cellTexts(page, `[data-testid="bolts"] tr[data-component="${bolt.boltId}"] [data-field="${field}"]`)).toEqual([String(bolt[field])]);
+          expect(
+            await cellTexts(page, `[data-testid="bolts"] tr[data-component="${bolt.boltId}"] [data-field="${field}"]`),
+          ).toEqual([String(bolt[field])]);
         }
       }
       await page.screenshot({ path: join(IMAGES, 'console-topology.png'), fullPage: true });
 
       await page.goto(`${server.url}/?refresh=1000#/job/${encodeURIComponent(job.id)}`);
       await nextRefresh(page);
-      const detail = (await (await fetch(`${server.url}/jobs/${encodeURIComponent(job.id)}`)).json()) as { vertices: Array<{ id: string; metrics: Record<string, number> }> };
+      const detail = (await (await fetch(`${server.url}/jobs/${encodeURIComponent(job.id)}`)).json()) as {
+        vertices: Array<{ id: string; metrics: Record<string, number> }>;
+      };
       for (const v of detail.vertices) {
-        expect(await cellTexts(page, `[data-testid="vertices"] tr[data-vertex="${v.id}"] [data-field="read-records"]`)).toEqual([String(v.metrics['read-records'])]);
-        expect(await cellTexts(page, `[data-testid="vertices"] tr[data-vertex="${v.id}"] [data-field="write-records"]`)).toEqual([String(v.metrics['write-records'])]);
+        expect(
+          await cellTexts(page, `[data-testid="vertices"] tr[data-vertex="${v.id}"] [data-field="read-records"]`),
+        ).toEqual([String(v.metrics['read-records'])]);
+        expect(
+          await cellTexts(page, `[data-testid="vertices"] tr[data-vertex="${v.id}"] [data-field="write-records"]`),
+        ).toEqual([String(v.metrics['write-records'])]);
       }
     } finally {
       await page.close();
@@ -116,7 +149,10 @@ describe('web console in headless Chromium', () => {
     b.setBolt('slow', new FnBolt({ execute: () => spin(boltSpinMs) }), 1).shuffleGrouping('events');
     await cluster.submitTopology('slowing', { 'topology.acker.executors': 0 }, b.createTopology());
     const jobs = new JobSet(systemClock);
-    const job = jobs.add({ handle: cluster.getTopologyJob('slowing')!, storm: { run: cluster.getTopologyRun('slowing')!, cluster } });
+    const job = jobs.add({
+      handle: cluster.getTopologyJob('slowing')!,
+      storm: { run: cluster.getTopologyRun('slowing')!, cluster },
+    });
     const server = await startConsoleServer({ jobs, port: 0 });
     const page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
     const spoutNode = '[data-testid="node-0"]';
@@ -135,7 +171,11 @@ describe('web console in headless Chromium', () => {
       const seen = await page.waitForFunction(
         (sel) =>
           document.querySelector(sel)?.getAttribute('data-level') === 'high'
-            ? { refresh: Number(document.body.dataset.refreshes), table: document.querySelector('[data-testid="vertices"] tr[data-vertex="0"] [data-field="level"]')?.textContent }
+            ? {
+                refresh: Number(document.body.dataset.refreshes),
+                table: document.querySelector('[data-testid="vertices"] tr[data-vertex="0"] [data-field="level"]')
+                  ?.textContent,
+              }
             : false,
         spoutNode,
         { timeout: 0 },
@@ -162,16 +202,21 @@ describe('web console in headless Chromium', () => {
     const children: ChildProcess[] = [];
     const standalone: ConsoleServer = await startStandaloneConsole({ port: 0, logDir: work });
     const page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
-    const lines = () => (existsSync(counts) ? readFileSync(counts, 'utf8').split('\n').filter(Boolean).map(Number) : []);
+    const lines = () =>
+      existsSync(counts) ? readFileSync(counts, 'utf8').split('\n').filter(Boolean).map(Number) : [];
     const until = async (what: string, done: () => boolean) => {
       while (!done()) await new Promise((r) => setTimeout(r, 50));
       return what;
     };
     try {
-      const first = spawn(process.execPath, [join(ROOT, 'cli/bin.js'), 'run', fixture, '--ui-port', '0', '-q', '--', counts, checkpoints], {
-        env: { ...process.env, STORMSHIFT_REGISTRY_DIR: registry },
-        stdio: 'ignore',
-      });
+      const first = spawn(
+        process.execPath,
+        [join(ROOT, 'cli/bin.js'), 'run', fixture, '--ui-port', '0', '-q', '--', counts, checkpoints],
+        {
+          env: { ...process.env, STORMSHIFT_REGISTRY_DIR: registry },
+          stdio: 'ignore',
+        },
+      );
       children.push(first);
       const exited = new Promise<number | null>((r) => first.once('exit', r));
       await page.goto(`${standalone.url}/?refresh=1000#/`);
@@ -183,7 +228,11 @@ describe('web console in headless Chromium', () => {
       await page.waitForSelector('[data-testid="btn-stop"]:not([disabled])', { timeout: 0 });
       await page.click('[data-testid="btn-stop"]');
       await page.click('#confirm-ok');
-      await page.waitForFunction(() => /savepoint at /.test(document.querySelector('[data-testid="action-result"]')?.textContent ?? ''), null, { timeout: 0 });
+      await page.waitForFunction(
+        () => /savepoint at /.test(document.querySelector('[data-testid="action-result"]')?.textContent ?? ''),
+        null,
+        { timeout: 0 },
+      );
       const message = (await page.textContent('[data-testid="action-result"]'))!;
       const savepoint = /savepoint at (\S+)/.exec(message)![1]!;
       expect(existsSync(savepoint)).toBe(true);
@@ -195,11 +244,19 @@ describe('web console in headless Chromium', () => {
       await page.goto(`${standalone.url}/?refresh=1000#/`);
       await page.fill('[data-testid="start-file"]', fixture);
       await page.fill('[data-testid="start-args"]', `${counts} ${checkpoints}`);
-      await page.waitForFunction((p) => [...document.querySelectorAll('[data-testid="start-savepoint"] option')].some((o) => o.value === p), savepoint, { timeout: 0 });
+      await page.waitForFunction(
+        (p) => [...document.querySelectorAll('[data-testid="start-savepoint"] option')].some((o) => o.value === p),
+        savepoint,
+        { timeout: 0 },
+      );
       await page.selectOption('[data-testid="start-savepoint"]', savepoint);
       await page.click('[data-testid="start-submit"]');
       await page.click('#confirm-ok');
-      await page.waitForFunction(() => /started pid (\d+)/.test(document.querySelector('[data-testid="action-result"]')?.textContent ?? ''), null, { timeout: 0 });
+      await page.waitForFunction(
+        () => /started pid (\d+)/.test(document.querySelector('[data-testid="action-result"]')?.textContent ?? ''),
+        null,
+        { timeout: 0 },
+      );
       const pid = Number(/started pid (\d+)/.exec((await page.textContent('[data-testid="action-result"]'))!)![1]);
       await until('counts after the restart', () => lines().length >= before.length + 20);
       process.kill(pid, 'SIGTERM');

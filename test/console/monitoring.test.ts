@@ -12,9 +12,23 @@ import { promisify } from 'node:util';
 import type { Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalCluster, TopologyBuilder } from '../../compat/index.ts';
-import { collectSink, RuntimeMetrics, startMetricsServer, StreamEnvironment, type JobHandle } from '../../runtime/index.ts';
+import {
+  collectSink,
+  RuntimeMetrics,
+  startMetricsServer,
+  StreamEnvironment,
+  type JobHandle,
+} from '../../runtime/index.ts';
 import { kafkaSource } from '../../runtime/connectors/kafka/index.ts';
-import { client, produce, range, startKafkaCluster, unique, waitFor, type KafkaTestCluster } from '../runtime/connectors/kafka/helpers.ts';
+import {
+  client,
+  produce,
+  range,
+  startKafkaCluster,
+  unique,
+  waitFor,
+  type KafkaTestCluster,
+} from '../runtime/connectors/kafka/helpers.ts';
 import { FnBolt, counterSpout } from '../compat/executor/fn-components.ts';
 
 const run = promisify(execFile);
@@ -23,7 +37,8 @@ const PROMTOOL = '/usr/bin/promtool';
 const work = mkdtempSync(join(tmpdir(), 'stormshift-monitoring-'));
 
 function promtool(args: string[], input?: string): Promise<{ code: number; out: string }> {
-  if (!existsSync(PROMTOOL)) throw new Error(`${PROMTOOL} not found: install the Debian package prometheus (apt-get install prometheus)`);
+  if (!existsSync(PROMTOOL))
+    throw new Error(`${PROMTOOL} not found: install the Debian package prometheus (apt-get install prometheus)`);
   return new Promise((done) => {
     const child = execFile(PROMTOOL, args, { cwd: MONITORING }, (error, stdout, stderr) => {
       done({ code: error ? ((error as { code?: number }).code ?? 1) : 0, out: `${stdout}${stderr}` });
@@ -47,9 +62,24 @@ beforeAll(async () => {
 
   const metrics = new RuntimeMetrics();
   const sink = collectSink<string>();
-  const env = StreamEnvironment.create({ jobName: 'monitored', metrics, log: () => {}, checkpoint: { intervalMs: 100 } });
+  const env = StreamEnvironment.create({
+    jobName: 'monitored',
+    metrics,
+    log: () => {},
+    checkpoint: { intervalMs: 100 },
+  });
   env
-    .fromSource(kafkaSource({ brokers: kafkaCluster.brokers, topics: topic, groupId: unique('g'), assignment: 'static', startFrom: 'earliest', metrics }), { name: 'kafka' })
+    .fromSource(
+      kafkaSource({
+        brokers: kafkaCluster.brokers,
+        topics: topic,
+        groupId: unique('g'),
+        assignment: 'static',
+        startFrom: 'earliest',
+        metrics,
+      }),
+      { name: 'kafka' },
+    )
     .asyncMap(async (v: string) => v.toUpperCase(), { name: 'lookup', cache: { maxEntries: 100 } })
     .sinkTo(sink.sink, { name: 'collect' });
   job = env.executeAsync('monitored');
@@ -60,13 +90,27 @@ beforeAll(async () => {
   b.setBolt('bolt', new FnBolt({ execute: (t, c) => c.ack(t) }), 1).shuffleGrouping('spout');
   await local.submitTopology('monitored-topology', {}, b.createTopology());
 
-  await waitFor(() => sink.values.length === 400 && job.status().checkpoints > 0, 30_000, 'every record through the job and a checkpoint');
-  await waitFor(() => (local.getTopologyRun('monitored-topology')?.stats.get('spout')?.acked ?? 0) === 20, 10_000, 'every spout tuple acked');
+  await waitFor(
+    () => sink.values.length === 400 && job.status().checkpoints > 0,
+    30_000,
+    'every record through the job and a checkpoint',
+  );
+  await waitFor(
+    () => (local.getTopologyRun('monitored-topology')?.stats.get('spout')?.acked ?? 0) === 20,
+    10_000,
+    'every spout tuple acked',
+  );
   // The lag gauge updates at most every 200 ms; the capacity gauge once a second.
-  await waitFor(async () => {
-    const text = await metrics.registry.metrics();
-    return /^stormshift_kafka_consumer_lag\{[^}]*\} 0$/m.test(text) && /^stormshift_storm_capacity_ratio\{/m.test(text);
-  }, 10_000, 'lag and capacity published');
+  await waitFor(
+    async () => {
+      const text = await metrics.registry.metrics();
+      return (
+        /^stormshift_kafka_consumer_lag\{[^}]*\} 0$/m.test(text) && /^stormshift_storm_capacity_ratio\{/m.test(text)
+      );
+    },
+    10_000,
+    'lag and capacity published',
+  );
   const server = await startMetricsServer(metrics);
   scrape = await (await fetch(server.url)).text();
   await server.close();
@@ -83,7 +127,8 @@ describe('Prometheus assets', () => {
   it('every alert rule passes its promtool unit tests (a firing and a quiet case each)', async () => {
     const rules = readFileSync(join(MONITORING, 'alerts.yml'), 'utf8');
     const tests = readFileSync(join(MONITORING, 'alerts.test.yml'), 'utf8');
-    for (const [, name] of rules.matchAll(/- alert: (\w+)/g)) expect(tests, `no unit test for ${name}`).toContain(`alertname: ${name}`);
+    for (const [, name] of rules.matchAll(/- alert: (\w+)/g))
+      expect(tests, `no unit test for ${name}`).toContain(`alertname: ${name}`);
     const result = await promtool(['test', 'rules', 'alerts.test.yml']);
     expect(result.out).toContain('SUCCESS');
     expect(result.code).toBe(0);
@@ -128,7 +173,9 @@ describe('Grafana dashboards', () => {
   for (const f of files) {
     it(`${f}: every expression parses and every metric it names is in the scrape`, async () => {
       const d = JSON.parse(readFileSync(join(dir, f), 'utf8'));
-      const exprs: string[] = d.panels.flatMap((p: { targets: Array<{ expr: string }> }) => p.targets.map((t) => t.expr));
+      const exprs: string[] = d.panels.flatMap((p: { targets: Array<{ expr: string }> }) =>
+        p.targets.map((t) => t.expr),
+      );
       const names = new Set<string>();
       for (const v of d.templating.list) {
         const q = v.query?.query as string | undefined;
@@ -138,8 +185,12 @@ describe('Grafana dashboards', () => {
         names.add(m![1]!);
       }
       // Grafana substitutes its variables before Prometheus sees the query.
-      const concrete = exprs.map((e) => e.replaceAll('$__rate_interval', '1m').replaceAll('$job_name', '.*').replaceAll('$topology', '.*'));
-      const rules = { groups: [{ name: 'dashboard', rules: concrete.map((expr, i) => ({ record: `dashboard:expr_${i}`, expr })) }] };
+      const concrete = exprs.map((e) =>
+        e.replaceAll('$__rate_interval', '1m').replaceAll('$job_name', '.*').replaceAll('$topology', '.*'),
+      );
+      const rules = {
+        groups: [{ name: 'dashboard', rules: concrete.map((expr, i) => ({ record: `dashboard:expr_${i}`, expr })) }],
+      };
       const file = join(work, `${f}.rules.json`);
       writeFileSync(file, JSON.stringify(rules));
       const result = await promtool(['check', 'rules', file]);

@@ -18,8 +18,12 @@ describe('Pushgateway (real prometheus-pushgateway)', () => {
     metrics.checkpoints('orders').completed(20, 100, 1);
     await pushMetrics(metrics, { gatewayUrl: gateway.url, job: 'nightly' });
     const text = await (await fetch(`${gateway.url}/metrics`)).text();
-    expect(text).toMatch(/stormshift_records_out_total\{instance="",job="nightly",job_name="orders",operator="parse",subtask="0"\} 5/);
-    expect(text).toMatch(/stormshift_records_out_total\{instance="",job="nightly",job_name="payments",operator="parse",subtask="0"\} 7/);
+    expect(text).toMatch(
+      /stormshift_records_out_total\{instance="",job="nightly",job_name="orders",operator="parse",subtask="0"\} 5/,
+    );
+    expect(text).toMatch(
+      /stormshift_records_out_total\{instance="",job="nightly",job_name="payments",operator="parse",subtask="0"\} 7/,
+    );
   });
 
   it('reports a refused push instead of swallowing it, once until pushes work again', async () => {
@@ -31,7 +35,12 @@ describe('Pushgateway (real prometheus-pushgateway)', () => {
     const legacy = metrics.gauge('legacy_series', 'a series with its own job label', ['job', 'operator']);
     legacy.set({ job: 'orders', operator: 'parse' }, 1);
     legacy.set({ job: 'payments', operator: 'parse' }, 2);
-    const loop = startPushLoop(metrics, { gatewayUrl: gateway.url, job: 'nightly', intervalMs: 60_000, warn: (m) => warnings.push(m) });
+    const loop = startPushLoop(metrics, {
+      gatewayUrl: gateway.url,
+      job: 'nightly',
+      intervalMs: 60_000,
+      warn: (m) => warnings.push(m),
+    });
     await loop.stop();
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(/HTTP 400/);

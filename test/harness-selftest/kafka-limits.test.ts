@@ -124,9 +124,9 @@ describe('transactions on the test broker', () => {
     const admin = kafka.admin();
     await admin.connect();
     try {
-      await expect(
-        admin.createTopics({ topics: [{ topic: `nope-${Date.now()}`, numPartitions: 1 }] }),
-      ).rejects.toThrow(/does not support/);
+      await expect(admin.createTopics({ topics: [{ topic: `nope-${Date.now()}`, numPartitions: 1 }] })).rejects.toThrow(
+        /does not support/,
+      );
       await expect(admin.listGroups()).rejects.toThrow(/does not support/);
       // What works: metadata (auto-creating unknown topics with 4 partitions), offsets.
       const described = await admin.describeCluster();

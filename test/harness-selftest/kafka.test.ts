@@ -229,10 +229,7 @@ describe('kafka harness', () => {
     });
 
     const retrying = await producer({ retry: { retries: 5, initialRetryTime: 50 } });
-    await cluster.pushRequestErrors(ApiKey.Produce, [
-      KafkaError.RequestTimedOut,
-      KafkaError.NotLeaderForPartition,
-    ]);
+    await cluster.pushRequestErrors(ApiKey.Produce, [KafkaError.RequestTimedOut, KafkaError.NotLeaderForPartition]);
     const [result] = await retrying.send({ topic, messages: [{ value: 'y' }] });
     expect(result?.errorCode).toBe(0);
   });
@@ -263,9 +260,7 @@ describe('kafka harness', () => {
       await admin.connect();
       try {
         const described = await admin.describeCluster();
-        expect(described.brokers.map((b) => `${b.host}:${b.port}`).sort()).toEqual(
-          [...cluster.brokers].sort(),
-        );
+        expect(described.brokers.map((b) => `${b.host}:${b.port}`).sort()).toEqual([...cluster.brokers].sort());
         if (version >= 1) expect(described.controller).toBeGreaterThanOrEqual(1);
       } finally {
         await admin.disconnect();

@@ -14,9 +14,13 @@ export interface Pushgateway {
 
 export async function startPushgateway(): Promise<Pushgateway> {
   if (!existsSync(BINARY)) {
-    throw new Error(`${BINARY} not found: install the Debian package prometheus-pushgateway (apt-get install prometheus-pushgateway)`);
+    throw new Error(
+      `${BINARY} not found: install the Debian package prometheus-pushgateway (apt-get install prometheus-pushgateway)`,
+    );
   }
-  const child: ChildProcess = spawn(BINARY, ['--web.listen-address=127.0.0.1:0', '--persistence.interval=0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child: ChildProcess = spawn(BINARY, ['--web.listen-address=127.0.0.1:0', '--persistence.interval=0'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   const url = await new Promise<string>((resolve, reject) => {
     let log = '';
     child.stderr!.on('data', (chunk: Buffer) => {

@@ -177,9 +177,7 @@ function startOn(port: number, prefix: string): Promise<RedisTestServer> {
     child.once('exit', (code, signal) => {
       if (settled) return;
       settled = true;
-      reject(
-        new Error(`${bin} exited before it was ready (code ${code}, signal ${signal}):\n${output}`),
-      );
+      reject(new Error(`${bin} exited before it was ready (code ${code}, signal ${signal}):\n${output}`));
     });
   });
 }

@@ -4,7 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Consumer, Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { client, produce, range, startKafkaCluster, unique, waitFor, type KafkaTestCluster } from '../runtime/connectors/kafka/helpers.ts';
+import {
+  client,
+  produce,
+  range,
+  startKafkaCluster,
+  unique,
+  waitFor,
+  type KafkaTestCluster,
+} from '../runtime/connectors/kafka/helpers.ts';
 
 let cluster: KafkaTestCluster;
 let kafka: Kafka;
@@ -29,13 +37,28 @@ function startMember(env: Record<string, string>): ChildProcess {
   dirs.push(dir);
   const child = spawn(
     process.execPath,
-    ['cli/bin.js', 'run', 'test/integration/fixtures/scale-out-job.ts', '--quiet', '--metrics-port', '0', '--checkpoint-dir', dir, '--no-restore'],
-    { cwd: join(import.meta.dirname, '..', '..'), env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] },
+    [
+      'cli/bin.js',
+      'run',
+      'test/integration/fixtures/scale-out-job.ts',
+      '--quiet',
+      '--metrics-port',
+      '0',
+      '--checkpoint-dir',
+      dir,
+      '--no-restore',
+    ],
+    {
+      cwd: join(import.meta.dirname, '..', '..'),
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
   );
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
   child.on('exit', (code, signal) => {
-    if (code !== 0 && signal !== 'SIGKILL' && signal !== 'SIGTERM') console.error(`member ${child.pid} exited ${code}/${signal}: ${stderr}`);
+    if (code !== 0 && signal !== 'SIGKILL' && signal !== 'SIGTERM')
+      console.error(`member ${child.pid} exited ${code}/${signal}: ${stderr}`);
   });
   children.push(child);
   return child;
@@ -52,7 +75,12 @@ describe('scale-out: two job processes in one consumer group', () => {
     await produce(kafka, input, first, 4);
 
     const out: Array<{ value: string; pid: number }> = [];
-    reader = kafka.consumer({ groupId: unique('reader'), heartbeatInterval: 500, sessionTimeout: 4000, maxWaitTimeInMs: 100 });
+    reader = kafka.consumer({
+      groupId: unique('reader'),
+      heartbeatInterval: 500,
+      sessionTimeout: 4000,
+      maxWaitTimeInMs: 100,
+    });
     await reader.connect();
     await reader.subscribe({ topic: output, fromBeginning: true });
     await reader.run({
@@ -77,7 +105,11 @@ describe('scale-out: two job processes in one consumer group', () => {
         await new Promise((r) => setTimeout(r, 100));
       }
     })();
-    await waitFor(() => out.some((r) => r.pid === a.pid) && out.some((r) => r.pid === b.pid) && out.length > 2500, 40_000, 'output from both members');
+    await waitFor(
+      () => out.some((r) => r.pid === a.pid) && out.some((r) => r.pid === b.pid) && out.length > 2500,
+      40_000,
+      'output from both members',
+    );
     const beforeKill = out.length;
     b.kill('SIGKILL');
     await feeding;
@@ -87,14 +119,20 @@ describe('scale-out: two job processes in one consumer group', () => {
 
     const all = new Set([...first, ...second, ...third]);
     expect(all.size).toBe(produced);
-    await waitFor(() => new Set(out.map((r) => r.value)).size >= all.size, 45_000, `all ${all.size} distinct records in the output`);
+    await waitFor(
+      () => new Set(out.map((r) => r.value)).size >= all.size,
+      45_000,
+      `all ${all.size} distinct records in the output`,
+    );
     const seen = new Set(out.map((r) => r.value));
     expect([...all].filter((v) => !seen.has(v))).toEqual([]);
     // Records written after the kill were processed by the survivor only.
     expect(out.filter((r) => r.value.startsWith('c')).every((r) => r.pid === a.pid)).toBe(true);
     // At-least-once: what B emitted after its last completed checkpoint is read again by A.
     const duplicates = out.length - seen.size;
-    console.log(`scale-out: ${produced} records, ${out.length} outputs (${duplicates} duplicates), ${beforeKill} before the kill`);
+    console.log(
+      `scale-out: ${produced} records, ${out.length} outputs (${duplicates} duplicates), ${beforeKill} before the kill`,
+    );
     expect(duplicates).toBeLessThan(produced);
     a.kill('SIGTERM');
     await new Promise((r) => a.once('exit', r));

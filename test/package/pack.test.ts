@@ -16,15 +16,36 @@ const project = join(work, 'app');
 let files: string[] = [];
 
 // The child processes must not think they run under vitest (cli/bin.js would pick the sources).
-const env = { ...process.env, VITEST: '', VITEST_WORKER_ID: '', VITEST_POOL_ID: '', npm_config_audit: 'false', npm_config_fund: 'false' };
+const env = {
+  ...process.env,
+  VITEST: '',
+  VITEST_WORKER_ID: '',
+  VITEST_POOL_ID: '',
+  npm_config_audit: 'false',
+  npm_config_fund: 'false',
+};
 
 beforeAll(async () => {
-  const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', work], { cwd: ROOT, env, maxBuffer: 64 << 20 });
-  const [packed] = JSON.parse(stdout.slice(stdout.indexOf('['))) as Array<{ filename: string; files: Array<{ path: string }> }>;
+  const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', work], {
+    cwd: ROOT,
+    env,
+    maxBuffer: 64 << 20,
+  });
+  const [packed] = JSON.parse(stdout.slice(stdout.indexOf('['))) as Array<{
+    filename: string;
+    files: Array<{ path: string }>;
+  }>;
   files = packed!.files.map((f) => f.path);
   await run('mkdir', ['-p', project]);
-  writeFileSync(join(project, 'package.json'), `${JSON.stringify({ name: 'app', private: true, type: 'module' }, null, 2)}\n`);
-  await run('npm', ['install', '--no-save', join(work, packed!.filename), '@types/node@20', 'typescript@5'], { cwd: project, env, maxBuffer: 64 << 20 });
+  writeFileSync(
+    join(project, 'package.json'),
+    `${JSON.stringify({ name: 'app', private: true, type: 'module' }, null, 2)}\n`,
+  );
+  await run('npm', ['install', '--no-save', join(work, packed!.filename), '@types/node@20', 'typescript@5'], {
+    cwd: project,
+    env,
+    maxBuffer: 64 << 20,
+  });
 }, 300_000);
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
@@ -57,7 +78,7 @@ describe('the packed tarball in a fresh project', () => {
         "import { defineJob, type JobDefinition } from 'stormshift/runtime';",
         "import { TopologyBuilder, LocalCluster } from 'stormshift/compat';",
         "export const job: JobDefinition = defineJob('typed', (env) => {",
-        "  env.fromCollection([1, 2, 3]).map((n) => n * 2).print();",
+        '  env.fromCollection([1, 2, 3]).map((n) => n * 2).print();',
         '});',
         'export const builder = new TopologyBuilder();',
         'export const cluster: LocalCluster | undefined = undefined;',
@@ -65,9 +86,24 @@ describe('the packed tarball in a fresh project', () => {
       ].join('\n'),
     );
     const tsc = join(project, 'node_modules', 'typescript', 'bin', 'tsc');
-    const result = await run(process.execPath, [tsc, '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--types', 'node', '--noEmit', 'job.ts'], { cwd: project, env }).catch(
-      (error: { stdout: string; code: number }) => error,
-    );
+    const result = await run(
+      process.execPath,
+      [
+        tsc,
+        '--strict',
+        '--module',
+        'nodenext',
+        '--moduleResolution',
+        'nodenext',
+        '--target',
+        'es2022',
+        '--types',
+        'node',
+        '--noEmit',
+        'job.ts',
+      ],
+      { cwd: project, env },
+    ).catch((error: { stdout: string; code: number }) => error);
     expect('stdout' in result ? result.stdout : '').toBe('');
   });
 
@@ -80,14 +116,21 @@ describe('the packed tarball in a fresh project', () => {
       '',
     ].join('\n');
     writeFileSync(join(project, 'packed-job.ts'), job);
-    const esm = await run('npx', ['--no-install', 'stormshift', 'run', 'packed-job.ts', '--metrics-port', '0', '-q'], { cwd: project, env });
+    const esm = await run('npx', ['--no-install', 'stormshift', 'run', 'packed-job.ts', '--metrics-port', '0', '-q'], {
+      cwd: project,
+      env,
+    });
     expect(esm.stdout.split('\n').filter(Boolean).sort()).toEqual(['A', 'B']);
     // A folder whose package.json does not say "type": "module": tsx compiles the job as CommonJS.
     const cjs = join(project, 'cjs');
     await run('mkdir', ['-p', cjs]);
     writeFileSync(join(cjs, 'package.json'), '{ "type": "commonjs" }\n');
     writeFileSync(join(cjs, 'packed-job.ts'), job);
-    const commonjs = await run('npx', ['--no-install', 'stormshift', 'run', 'cjs/packed-job.ts', '--metrics-port', '0', '-q'], { cwd: project, env });
+    const commonjs = await run(
+      'npx',
+      ['--no-install', 'stormshift', 'run', 'cjs/packed-job.ts', '--metrics-port', '0', '-q'],
+      { cwd: project, env },
+    );
     expect(commonjs.stdout.split('\n').filter(Boolean).sort()).toEqual(['A', 'B']);
   });
 

@@ -32,7 +32,11 @@ describe('user function objects', () => {
     const words = ['a', 'b', 'c', 'd', 'e', 'f'];
     const input = Array.from({ length: 600 }, (_, i) => words[i % words.length]!);
     const counter = new Counter();
-    env.fromCollection(input).keyBy((w) => w).process(counter).sinkTo(out.sink);
+    env
+      .fromCollection(input)
+      .keyBy((w) => w)
+      .process(counter)
+      .sinkTo(out.sink);
     await env.execute();
     const finals = new Map<string, number>();
     for (const line of out.values) {

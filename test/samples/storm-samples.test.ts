@@ -35,7 +35,11 @@ import {
   rollingTopWordsBuilder,
 } from '../../samples/storm/rolling-top-words.ts';
 import slidingWindowTopology, { config as slidingConfig } from '../../samples/storm/sliding-window-sum.ts';
-import statefulSumTopology, { PrinterBolt, StatefulSumBolt, statefulSumBuilder } from '../../samples/storm/stateful-sum.ts';
+import statefulSumTopology, {
+  PrinterBolt,
+  StatefulSumBolt,
+  statefulSumBuilder,
+} from '../../samples/storm/stateful-sum.ts';
 import { waitFor } from '../compat/e2e/fixtures.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -46,7 +50,9 @@ let logSpy: MockInstance<typeof console.log>;
 
 beforeEach(() => {
   printed = [];
-  logSpy = vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => void printed.push(args.map(String).join(' ')));
+  logSpy = vi
+    .spyOn(console, 'log')
+    .mockImplementation((...args: unknown[]) => void printed.push(args.map(String).join(' ')));
 });
 
 afterEach(async () => {
@@ -68,8 +74,18 @@ describe('exclamation.ts', () => {
     mocked.addMockData('word', ...words.map((w) => new Values(w)));
     cluster = new LocalCluster();
     const result = await Testing.completeTopology(cluster, exclamationTopology, { mockedSources: mocked });
-    expect(Testing.multiseteq(Testing.readTuples(result, 'exclaim1'), words.map((w) => [`${w}!!!`]))).toBe(true);
-    expect(Testing.multiseteq(Testing.readTuples(result, 'exclaim2'), words.map((w) => [`${w}!!!!!!`]))).toBe(true);
+    expect(
+      Testing.multiseteq(
+        Testing.readTuples(result, 'exclaim1'),
+        words.map((w) => [`${w}!!!`]),
+      ),
+    ).toBe(true);
+    expect(
+      Testing.multiseteq(
+        Testing.readTuples(result, 'exclaim2'),
+        words.map((w) => [`${w}!!!!!!`]),
+      ),
+    ).toBe(true);
   });
 
   it('runs unchanged on a LocalCluster with the random TestWordSpout', async () => {
@@ -79,7 +95,10 @@ describe('exclamation.ts', () => {
     cluster = new LocalCluster();
     await cluster.submitTopology('exclamation', {}, builder.createTopology());
     await waitFor(() => (capture.getResults().get('exclaim2')?.length ?? 0) >= 20, 5000, 'twenty exclaimed words');
-    const out = capture.getAndRemoveResults().get('exclaim2')!.map((t) => t.values[0] as string);
+    const out = capture
+      .getAndRemoveResults()
+      .get('exclaim2')!
+      .map((t) => t.values[0] as string);
     for (const w of out) {
       expect(w.endsWith('!!!!!!')).toBe(true);
       expect(TestWordSpout.WORDS).toContain(w.slice(0, -6));
@@ -89,10 +108,17 @@ describe('exclamation.ts', () => {
   it('ExclamationBolt anchors its emit to the input and acks it', () => {
     const bolt = new ExclamationBolt();
     const calls: unknown[][] = [];
-    bolt.prepare({}, null as never, { emit: (...a: unknown[]) => calls.push(['emit', ...a]), ack: (t: Tuple) => calls.push(['ack', t]) } as never);
+    bolt.prepare(
+      {},
+      null as never,
+      { emit: (...a: unknown[]) => calls.push(['emit', ...a]), ack: (t: Tuple) => calls.push(['ack', t]) } as never,
+    );
     const input = Testing.testTuple(['golda']);
     bolt.execute(input);
-    expect(calls).toEqual([['emit', input, ['golda!!!']], ['ack', input]]);
+    expect(calls).toEqual([
+      ['emit', input, ['golda!!!']],
+      ['ack', input],
+    ]);
   });
 });
 
@@ -106,7 +132,12 @@ describe('word-count.ts', () => {
 
     const words = sentences.flatMap((s) => s.split(' '));
     const expected = count(words);
-    expect(Testing.multiseteq(Testing.readTuples(result, 'split'), words.map((w) => [w]))).toBe(true);
+    expect(
+      Testing.multiseteq(
+        Testing.readTuples(result, 'split'),
+        words.map((w) => [w]),
+      ),
+    ).toBe(true);
     const counts = Testing.readTuples(result, 'count') as Array<[string, number]>;
     expect(counts).toHaveLength(words.length);
     for (const [word, n] of expected) {
@@ -127,7 +158,11 @@ describe('word-count.ts', () => {
     tick.setStream('__tick');
     tick.setFields('rate_secs');
     bolt.execute(Testing.testTuple([5], tick), collector);
-    expect(emitted).toEqual([['the', 1], ['cow', 1], ['the', 2]]);
+    expect(emitted).toEqual([
+      ['the', 1],
+      ['cow', 1],
+      ['the', 2],
+    ]);
     expect(printed).toEqual(['count[7] the=2 cow=1']);
   });
 
@@ -162,12 +197,23 @@ describe('rolling-top-words.ts', () => {
     builder.setBolt('capture', capture).shuffleGrouping('finalRanker');
     cluster = new LocalCluster();
     await cluster.submitTopology('rolling', {}, builder.createTopology());
-    for (const [word, n] of [['golda', 1], ['jackson', 2], ['nathan', 4], ['mike', 3]] as const) {
+    for (const [word, n] of [
+      ['golda', 1],
+      ['jackson', 2],
+      ['nathan', 4],
+      ['mike', 3],
+    ] as const) {
       for (let i = 0; i < n; i++) feeder.feedNoWait([word]);
     }
     const ranked = (): Array<Array<[unknown, number]>> =>
-      (capture.getResults().get('finalRanker') ?? []).map((t) => (t.values[0] as Rankings).getRankings().map((r) => [r.getObject(), r.getCount()]));
-    const expected = JSON.stringify([['nathan', 4], ['mike', 3], ['jackson', 2]]);
+      (capture.getResults().get('finalRanker') ?? []).map((t) =>
+        (t.values[0] as Rankings).getRankings().map((r) => [r.getObject(), r.getCount()]),
+      );
+    const expected = JSON.stringify([
+      ['nathan', 4],
+      ['mike', 3],
+      ['jackson', 2],
+    ]);
     await waitFor(() => ranked().some((r) => JSON.stringify(r) === expected), 8000, 'the full total ranking');
     // Every emitted ranking (also partial ones from early ticks) is top-3 at most and highest first.
     for (const r of ranked()) {
@@ -175,7 +221,9 @@ describe('rolling-top-words.ts', () => {
       expect(r.map(([, c]) => c)).toEqual([...r.map(([, c]) => c)].sort((a, b) => b - a));
     }
     // The printer shows the same ranking, in storm-starter's Rankable format.
-    expect(printed.some((line) => /\[\[\[nathan\|4\|\d+\], \[mike\|3\|\d+\], \[jackson\|2\|\d+\]\]\]$/.test(line))).toBe(true);
+    expect(
+      printed.some((line) => /\[\[\[nathan\|4\|\d+\], \[mike\|3\|\d+\], \[jackson\|2\|\d+\]\]\]$/.test(line)),
+    ).toBe(true);
   });
 
   it('slides: counts leave the window after windowLength/emitFrequency advances', () => {
@@ -184,8 +232,18 @@ describe('rolling-top-words.ts', () => {
     counter.incrementCount('a');
     expect(counter.getCountsThenAdvanceWindow()).toEqual(new Map([['a', 2]]));
     counter.incrementCount('b');
-    expect(counter.getCountsThenAdvanceWindow()).toEqual(new Map([['a', 2], ['b', 1]]));
-    expect(counter.getCountsThenAdvanceWindow()).toEqual(new Map([['a', 0], ['b', 1]]));
+    expect(counter.getCountsThenAdvanceWindow()).toEqual(
+      new Map([
+        ['a', 2],
+        ['b', 1],
+      ]),
+    );
+    expect(counter.getCountsThenAdvanceWindow()).toEqual(
+      new Map([
+        ['a', 0],
+        ['b', 1],
+      ]),
+    );
     expect(counter.getCountsThenAdvanceWindow()).toEqual(new Map([['b', 0]]));
     expect(counter.getCountsThenAdvanceWindow()).toEqual(new Map());
   });
@@ -214,7 +272,10 @@ describe('sliding-window-sum.ts', () => {
     Object.assign(conf, slidingConfig);
     conf.setMessageTimeoutSecs(1);
     cluster = new LocalCluster();
-    const result = await Testing.completeTopology(cluster, slidingWindowTopology, { mockedSources: mocked, stormConf: conf });
+    const result = await Testing.completeTopology(cluster, slidingWindowTopology, {
+      mockedSources: mocked,
+      stormConf: conf,
+    });
 
     const sums: number[] = [];
     for (let k = 10; k <= 100; k += 10) sums.push(values.slice(Math.max(0, k - 30), k).reduce((a, b) => a + b, 0));
@@ -327,7 +388,10 @@ describe('stateful-sum.ts', () => {
     expect(restoredSums.length).toBeGreaterThanOrEqual(2);
     expect(restoredSums[0]).toBe(0);
     expect(restoredSums.at(-1)).toBeGreaterThan(0);
-    const partials = capture.getResults().get('partialsum')!.map((t) => t.values[0] as number);
+    const partials = capture
+      .getResults()
+      .get('partialsum')!
+      .map((t) => t.values[0] as number);
     expect(partials.at(-1)).toBe(tri(N));
     expect(Math.max(...partials)).toBe(tri(N));
     expect(printed.some((line) => line.startsWith('source: partialsum:') && line.endsWith(`[${tri(N)}]`))).toBe(true);
@@ -337,7 +401,10 @@ describe('stateful-sum.ts', () => {
     const mocked = new MockedSources();
     mocked.addMockData('spout', ...[5, 7, 9].map((v, i) => new Values(v, 0, i + 1)));
     cluster = new LocalCluster();
-    const result = await Testing.completeTopology(cluster, statefulSumTopology, { mockedSources: mocked, stormConf: stateConf(dir) });
+    const result = await Testing.completeTopology(cluster, statefulSumTopology, {
+      mockedSources: mocked,
+      stormConf: stateConf(dir),
+    });
     expect(Testing.readTuples(result, 'partialsum')).toEqual([[5], [12], [21]]);
     expect(Testing.multiseteq(Testing.readTuples(result, 'printer'), [[5], [12], [21]])).toBe(true);
     // "total" sums the partial sums in arrival order: two printer tasks may reorder them, the end is fixed.
@@ -347,7 +414,11 @@ describe('stateful-sum.ts', () => {
 
   it('keeps both sums across a kill and a resubmission on the same checkpoint directory', async () => {
     cluster = new LocalCluster();
-    await cluster.submitTopology('stateful-restart', stateConf(dir), statefulSumBuilder(new ReplayingIntegerSpout('run1', 10)).createTopology());
+    await cluster.submitTopology(
+      'stateful-restart',
+      stateConf(dir),
+      statefulSumBuilder(new ReplayingIntegerSpout('run1', 10)).createTopology(),
+    );
     await waitFor(() => sources.get('run1')!.acked.size === 10, 10_000, 'first run acked');
     const kill = new KillOptions();
     kill.set_wait_secs(0);
@@ -370,10 +441,22 @@ describe('stormshift run samples/storm/exclamation.ts', () => {
   it('runs the sample from the CLI for its TTL and exits 0 with output', async () => {
     const work = mkdtempSync(join(tmpdir(), 'storm-sample-'));
     try {
-      const child = spawn(process.execPath, [join(ROOT, 'cli/bin.js'), 'run', join(ROOT, 'samples/storm/exclamation.ts'), '--ttl', '3', '--metrics-port', '0'], {
-        cwd: work,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      const child = spawn(
+        process.execPath,
+        [
+          join(ROOT, 'cli/bin.js'),
+          'run',
+          join(ROOT, 'samples/storm/exclamation.ts'),
+          '--ttl',
+          '3',
+          '--metrics-port',
+          '0',
+        ],
+        {
+          cwd: work,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
       let out = '';
       child.stdout.on('data', (d: Buffer) => (out += d.toString()));
       child.stderr.on('data', (d: Buffer) => (out += d.toString()));

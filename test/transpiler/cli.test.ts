@@ -48,7 +48,9 @@ describe('stormshift migrate', () => {
     expect(out).toMatch(/1 of \d+ file\(s\) use the Storm API/);
     expect(out).toMatch(/bolt:BaseBasicBolt\s+1/);
     expect(out).toMatch(/grouping:fields\s+1/);
-    expect(readFileSync(join(dir, 'src/topology.ts'), 'utf8')).toBe(readFileSync(join(FIXTURE, 'input/topology.ts'), 'utf8'));
+    expect(readFileSync(join(dir, 'src/topology.ts'), 'utf8')).toBe(
+      readFileSync(join(FIXTURE, 'input/topology.ts'), 'utf8'),
+    );
   });
 
   it('a dry run prints the summary and a unified diff, exits 1, skips .gitignored files and writes nothing', async () => {
@@ -59,15 +61,24 @@ describe('stormshift migrate', () => {
     expect(out).toContain('+++ b/src/topology.ts');
     expect(out).toContain('+export class Counter implements');
     expect(out).not.toContain('ignored/topology.ts');
-    expect(readFileSync(join(dir, 'src/topology.ts'), 'utf8')).toBe(readFileSync(join(FIXTURE, 'input/topology.ts'), 'utf8'));
+    expect(readFileSync(join(dir, 'src/topology.ts'), 'utf8')).toBe(
+      readFileSync(join(FIXTURE, 'input/topology.ts'), 'utf8'),
+    );
     const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8'));
     expect(report.schema).toBe('stormshift.migrate.report/1');
     expect(report.filesChanged).toBe(1);
     expect(Object.keys(report.summary).sort()).toEqual(['converted', 'error', 'left', 'partial']);
     const finding = report.files[0].findings.find((f: { code: string }) => f.code === 'SS401');
-    expect(finding).toMatchObject({ rule: 'state', status: 'converted', file: 'src/topology.ts', construct: 'Counter' });
+    expect(finding).toMatchObject({
+      rule: 'state',
+      status: 'converted',
+      file: 'src/topology.ts',
+      construct: 'Counter',
+    });
     expect(finding.line).toBeGreaterThan(0);
-    expect(Object.keys(report.timings)).toEqual(expect.arrayContaining(['analyze', 'plan', 'rule:state', 'rule:bolt-function']));
+    expect(Object.keys(report.timings)).toEqual(
+      expect.arrayContaining(['analyze', 'plan', 'rule:state', 'rule:bolt-function']),
+    );
   });
 
   it('--write refuses a dirty tree unless --allow-dirty', async () => {
@@ -75,15 +86,22 @@ describe('stormshift migrate', () => {
     const refused = await run(['src'], { write: true });
     expect(refused.code).toBe(2);
     expect(refused.err).toMatch(/uncommitted changes .*notes\.txt.*--allow-dirty/);
-    expect(readFileSync(join(dir, 'src/topology.ts'), 'utf8')).toBe(readFileSync(join(FIXTURE, 'input/topology.ts'), 'utf8'));
+    expect(readFileSync(join(dir, 'src/topology.ts'), 'utf8')).toBe(
+      readFileSync(join(FIXTURE, 'input/topology.ts'), 'utf8'),
+    );
     const written = await run(['src'], { write: true, allowDirty: true, diff: join(dir, 'changes.diff') });
     expect(written.code).toBe(0);
-    expect(readFileSync(join(dir, 'src/topology.ts'), 'utf8')).toBe(readFileSync(join(FIXTURE, 'expected/topology.ts'), 'utf8'));
+    expect(readFileSync(join(dir, 'src/topology.ts'), 'utf8')).toBe(
+      readFileSync(join(FIXTURE, 'expected/topology.ts'), 'utf8'),
+    );
     expect(readFileSync(join(dir, 'changes.diff'), 'utf8')).toContain('+++ b/src/topology.ts');
   });
 
   it('a run with nothing left to change exits 0 (the CLI verb, end to end)', () => {
-    const child = spawnSync(process.execPath, [join(REPO, 'cli/bin.js'), 'migrate', 'src'], { cwd: dir, encoding: 'utf8' });
+    const child = spawnSync(process.execPath, [join(REPO, 'cli/bin.js'), 'migrate', 'src'], {
+      cwd: dir,
+      encoding: 'utf8',
+    });
     expect(child.stderr).toBe('');
     expect(child.status).toBe(0);
     expect(child.stdout).toMatch(/0 of \d+ file\(s\) use the Storm API; 0 would change/);

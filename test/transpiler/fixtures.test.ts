@@ -28,7 +28,11 @@ function filesOf(dir: string): string[] {
 
 const cases = readdirSync(FIXTURES)
   .sort()
-  .flatMap((rule) => readdirSync(join(FIXTURES, rule)).sort().map((name) => ({ rule, name, dir: join(FIXTURES, rule, name), id: `${rule}-${name}` })));
+  .flatMap((rule) =>
+    readdirSync(join(FIXTURES, rule))
+      .sort()
+      .map((name) => ({ rule, name, dir: join(FIXTURES, rule, name), id: `${rule}-${name}` })),
+  );
 
 let first: MigrationResult;
 let second: MigrationResult;
@@ -36,7 +40,8 @@ let second: MigrationResult;
 beforeAll(async () => {
   for (const c of cases) {
     cpSync(join(c.dir, 'input'), join(sandbox(root, `${c.id}-in`), 'src'), { recursive: true });
-    if (existsSync(join(c.dir, 'expected'))) cpSync(join(c.dir, 'expected'), join(sandbox(root, `${c.id}-out`), 'src'), { recursive: true });
+    if (existsSync(join(c.dir, 'expected')))
+      cpSync(join(c.dir, 'expected'), join(sandbox(root, `${c.id}-out`), 'src'), { recursive: true });
   }
   first = await migrate({ paths: cases.map((c) => `${c.id}-in`), cwd: root });
   const out = cases.filter((c) => existsSync(join(root, `${c.id}-out`)));
@@ -72,7 +77,9 @@ describe.each(cases)('$rule/$name', ({ dir, id }) => {
 
 describe('fixture outputs', () => {
   it('type-check (against the native API, or the compat API where left)', () => {
-    const files = cases.flatMap((c) => filesOf(join(root, `${c.id}-out`, 'src')).map((f) => join(root, `${c.id}-out`, 'src', f)));
+    const files = cases.flatMap((c) =>
+      filesOf(join(root, `${c.id}-out`, 'src')).map((f) => join(root, `${c.id}-out`, 'src', f)),
+    );
     expect(files.length).toBeGreaterThanOrEqual(cases.length);
     expect(typeErrors(files)).toEqual([]);
   });

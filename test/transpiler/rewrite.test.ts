@@ -6,34 +6,75 @@ import { compatImportOf } from '../../transpiler/discover.ts';
 
 describe('rewrite helpers', () => {
   it('detects quotes, semicolons and indentation', () => {
-    expect(detectStyle("import { a } from './a.ts';\nclass X {\n  m() {\n    return 1;\n  }\n}\n")).toMatchObject({ quote: "'", semicolon: true, indent: '  ' });
-    expect(detectStyle('import { a } from "./a.ts"\nclass X {\n    m() {\n        return 1\n    }\n}\n')).toMatchObject({ quote: '"', semicolon: false, indent: '    ' });
+    expect(detectStyle("import { a } from './a.ts';\nclass X {\n  m() {\n    return 1;\n  }\n}\n")).toMatchObject({
+      quote: "'",
+      semicolon: true,
+      indent: '  ',
+    });
+    expect(detectStyle('import { a } from "./a.ts"\nclass X {\n    m() {\n        return 1\n    }\n}\n')).toMatchObject(
+      { quote: '"', semicolon: false, indent: '    ' },
+    );
   });
 
   it('applies edits from the end, drops edits inside a replaced range, refuses partial overlaps', () => {
-    expect(applyEdits('abcdef', [{ start: 1, end: 2, text: 'B', rule: 'r' }, { start: 4, end: 5, text: 'E', rule: 'r' }])).toBe('aBcdEf');
-    expect(applyEdits('abcdef', [{ start: 1, end: 5, text: 'X', rule: 'outer' }, { start: 2, end: 3, text: 'Y', rule: 'inner' }])).toBe('aXf');
-    expect(() => applyEdits('abcdef', [{ start: 1, end: 3, text: 'X', rule: 'a' }, { start: 2, end: 5, text: 'Y', rule: 'b' }])).toThrow(/overlapping edits from rules a and b/);
+    expect(
+      applyEdits('abcdef', [
+        { start: 1, end: 2, text: 'B', rule: 'r' },
+        { start: 4, end: 5, text: 'E', rule: 'r' },
+      ]),
+    ).toBe('aBcdEf');
+    expect(
+      applyEdits('abcdef', [
+        { start: 1, end: 5, text: 'X', rule: 'outer' },
+        { start: 2, end: 3, text: 'Y', rule: 'inner' },
+      ]),
+    ).toBe('aXf');
+    expect(() =>
+      applyEdits('abcdef', [
+        { start: 1, end: 3, text: 'X', rule: 'a' },
+        { start: 2, end: 5, text: 'Y', rule: 'b' },
+      ]),
+    ).toThrow(/overlapping edits from rules a and b/);
   });
 
   it('--todo markers go above the construct, once however often the tool runs', () => {
-    const finding: Finding = { code: 'SS306', rule: 'groupings', status: 'left', file: 'a.ts', line: 2, column: 3, construct: 'direct', reason: 'directGrouping(...)', manualStep: 'use partitionDirect' };
+    const finding: Finding = {
+      code: 'SS306',
+      rule: 'groupings',
+      status: 'left',
+      file: 'a.ts',
+      line: 2,
+      column: 3,
+      construct: 'direct',
+      reason: 'directGrouping(...)',
+      manualStep: 'use partitionDirect',
+    };
     const text = 'const b = new TopologyBuilder();\n  b.setBolt("x", new X()).directGrouping("s");\n';
     const once = addTodoMarkers(text, [finding], detectStyle(text));
-    expect(once).toBe('const b = new TopologyBuilder();\n  // TODO(stormshift-migrate SS306): directGrouping(...) — use partitionDirect\n  b.setBolt("x", new X()).directGrouping("s");\n');
+    expect(once).toBe(
+      'const b = new TopologyBuilder();\n  // TODO(stormshift-migrate SS306): directGrouping(...) — use partitionDirect\n  b.setBolt("x", new X()).directGrouping("s");\n',
+    );
     expect(addTodoMarkers(once, [{ ...finding, line: 3 }], detectStyle(once))).toBe(once);
   });
 
   it('finds compat names left in an output, ignoring property names', () => {
-    expect(remainingCompatNames('const v = new Values(1);\nx.Values = 1;\n', ['Values', 'Fields'])).toEqual([{ name: 'Values', line: 1 }]);
+    expect(remainingCompatNames('const v = new Values(1);\nx.Values = 1;\n', ['Values', 'Fields'])).toEqual([
+      { name: 'Values', line: 1 },
+    ]);
   });
 
   it('maps compat specifiers to the runtime, and the text gate accepts only compat imports', () => {
     expect(runtimeSpecifier('stormshift/compat')).toBe('stormshift/runtime');
     expect(runtimeSpecifier('../../compat/index.ts')).toBe('../../runtime/index.ts');
     expect(runtimeSpecifier('../compat')).toBe('../runtime');
-    expect(compatImportOf('/r/src/a.ts', "import { Values } from 'stormshift/compat';", undefined)).toBe('stormshift/compat');
-    expect(compatImportOf('/r/src/a.ts', "import { x } from '../compat/index.ts';", undefined)).toBe('../compat/index.ts');
-    expect(compatImportOf('/r/src/a.ts', "import { x } from './compatibility.ts'; // compat", undefined)).toBeUndefined();
+    expect(compatImportOf('/r/src/a.ts', "import { Values } from 'stormshift/compat';", undefined)).toBe(
+      'stormshift/compat',
+    );
+    expect(compatImportOf('/r/src/a.ts', "import { x } from '../compat/index.ts';", undefined)).toBe(
+      '../compat/index.ts',
+    );
+    expect(
+      compatImportOf('/r/src/a.ts', "import { x } from './compatibility.ts'; // compat", undefined),
+    ).toBeUndefined();
   });
 });

@@ -25,11 +25,19 @@ beforeAll(async () => {
 afterAll(() => removeSandbox(dir));
 
 const CONVERTED = { 'word-count.ts': ['spout', 'split', 'count'], 'exclamation.ts': ['word', 'exclaim1', 'exclaim2'] };
-const LEFT = ['rolling-top-words.ts', 'sliding-window-sum.ts', 'stateful-sum.ts', 'lib/printer-bolt.ts', 'lib/random-integer-spout.ts'];
+const LEFT = [
+  'rolling-top-words.ts',
+  'sliding-window-sum.ts',
+  'stateful-sum.ts',
+  'lib/printer-bolt.ts',
+  'lib/random-integer-spout.ts',
+];
 
 describe('samples/storm', () => {
   it('converts word-count and exclamation into native job modules', () => {
-    expect(result.topologies.map((t) => t.slice(join(dir, 'samples/storm').length + 1)).sort()).toEqual(Object.keys(CONVERTED).sort());
+    expect(result.topologies.map((t) => t.slice(join(dir, 'samples/storm').length + 1)).sort()).toEqual(
+      Object.keys(CONVERTED).sort(),
+    );
     for (const t of result.topologies) {
       const text = readFileSync(t, 'utf8');
       expect(text).not.toMatch(/compat/);

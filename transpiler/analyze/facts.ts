@@ -1,5 +1,16 @@
 /** What analysis finds in a file: facts only (no decisions); the plan rules decide what to do with them. */
-import type { CallExpression, ClassDeclaration, ExportAssignment, Expression, FunctionDeclaration, ImportDeclaration, ParameterDeclaration, SourceFile, Statement, VariableStatement } from 'ts-morph';
+import type {
+  CallExpression,
+  ClassDeclaration,
+  ExportAssignment,
+  Expression,
+  FunctionDeclaration,
+  ImportDeclaration,
+  ParameterDeclaration,
+  SourceFile,
+  Statement,
+  VariableStatement,
+} from 'ts-morph';
 
 export type ComponentKind = 'spout' | 'bolt';
 

@@ -3,12 +3,41 @@
  * interfaces, resolved through the type checker) and topology wiring (TopologyBuilder calls,
  * groupings, declareOutputFields, Config) in one file. Facts only; nothing is decided or edited here.
  */
-import { Node, SyntaxKind, type CallExpression, type Expression, type ClassDeclaration, type FunctionDeclaration, type SourceFile, type Statement, type VariableStatement } from 'ts-morph';
-import type { ComponentClass, ComponentKind, ConfigFact, FileFacts, Grouping, GroupingKind, WiredComponent, Wiring } from './facts.ts';
+import {
+  Node,
+  SyntaxKind,
+  type CallExpression,
+  type Expression,
+  type ClassDeclaration,
+  type FunctionDeclaration,
+  type SourceFile,
+  type Statement,
+  type VariableStatement,
+} from 'ts-morph';
+import type {
+  ComponentClass,
+  ComponentKind,
+  ConfigFact,
+  FileFacts,
+  Grouping,
+  GroupingKind,
+  WiredComponent,
+  Wiring,
+} from './facts.ts';
 
 export type * from './facts.ts';
 
-const SPOUT_BASES = new Set(['BaseRichSpout', 'IRichSpout', 'ISpout', 'BaseConfigurationDeclarer', 'KafkaSpout', 'FeederSpout', 'FixedTupleSpout', 'TestWordSpout', 'ShellSpout']);
+const SPOUT_BASES = new Set([
+  'BaseRichSpout',
+  'IRichSpout',
+  'ISpout',
+  'BaseConfigurationDeclarer',
+  'KafkaSpout',
+  'FeederSpout',
+  'FixedTupleSpout',
+  'TestWordSpout',
+  'ShellSpout',
+]);
 const BOLT_BASES = new Set([
   'BaseBasicBolt',
   'BaseRichBolt',
@@ -138,7 +167,15 @@ function findComponents(sourceFile: SourceFile): ComponentClass[] {
     if (!base) continue;
     const kind = kindOfBase(base.base)!;
     const { fields, streams } = outputsOf(cls);
-    out.push({ name: cls.getName() ?? '<anonymous>', decl: cls, kind, compatBase: base.base, viaUserClass: base.viaUserClass, outputFields: fields, namedStreams: streams });
+    out.push({
+      name: cls.getName() ?? '<anonymous>',
+      decl: cls,
+      kind,
+      compatBase: base.base,
+      viaUserClass: base.viaUserClass,
+      outputFields: fields,
+      namedStreams: streams,
+    });
   }
   return out;
 }
@@ -159,7 +196,14 @@ function unchain(expr: Node): { root: CallExpression; chained: CallExpression[] 
   return undefined;
 }
 
-function readWiring(container: Statement[], builderDecl: VariableStatement, builderVariable: string, sourceFile: SourceFile, compatNames: Map<string, string>, components: ComponentClass[]): Wiring {
+function readWiring(
+  container: Statement[],
+  builderDecl: VariableStatement,
+  builderVariable: string,
+  sourceFile: SourceFile,
+  compatNames: Map<string, string>,
+  components: ComponentClass[],
+): Wiring {
   const wiring: Wiring = {
     builderFunction: undefined,
     builderDeclaration: builderDecl,
@@ -183,7 +227,12 @@ function readWiring(container: Statement[], builderDecl: VariableStatement, buil
     }
     const parts = unchain(statement.getExpression());
     const rootCallee = parts?.root.getExpression();
-    if (!parts || !rootCallee || !Node.isPropertyAccessExpression(rootCallee) || rootCallee.getExpression().getText() !== builderVariable) {
+    if (
+      !parts ||
+      !rootCallee ||
+      !Node.isPropertyAccessExpression(rootCallee) ||
+      rootCallee.getExpression().getText() !== builderVariable
+    ) {
       wiring.dynamic.push({ node: statement, reason: 'the builder is used other than by setSpout/setBolt chains' });
       continue;
     }
@@ -253,7 +302,11 @@ function findWirings(sourceFile: SourceFile, compatNames: Map<string, string>, c
   const wirings: Wiring[] = [];
   // Found through the text and wrapped one by one: walking every node through ts-morph wrappers
   // costs more than the rest of the analysis on a large repository.
-  for (const newExpr of nodesAt(sourceFile, new RegExp(`\\bnew\\s+${builderLocal}\\b`, 'g'), SyntaxKind.NewExpression)) {
+  for (const newExpr of nodesAt(
+    sourceFile,
+    new RegExp(`\\bnew\\s+${builderLocal}\\b`, 'g'),
+    SyntaxKind.NewExpression,
+  )) {
     if (newExpr.getExpression().getText() !== builderLocal) continue;
     const decl = newExpr.getParentIfKind(SyntaxKind.VariableDeclaration);
     const statement = decl?.getVariableStatement();
@@ -264,9 +317,13 @@ function findWirings(sourceFile: SourceFile, compatNames: Map<string, string>, c
     if (Node.isBlock(block)) {
       if (fn && Node.isFunctionDeclaration(fn) && fn.getName()) {
         wiring.builderFunction = fn;
-        for (const c of wiring.components) if (c.className === undefined) resolveParameterDefault(c, fn, compatNames, components);
-      }
-      else wiring.dynamic.push({ node: statement, reason: 'the builder is created inside something other than a named function' });
+        for (const c of wiring.components)
+          if (c.className === undefined) resolveParameterDefault(c, fn, compatNames, components);
+      } else
+        wiring.dynamic.push({
+          node: statement,
+          reason: 'the builder is created inside something other than a named function',
+        });
     }
     wirings.push(wiring);
   }
@@ -279,7 +336,12 @@ function findWirings(sourceFile: SourceFile, compatNames: Map<string, string>, c
  * default is what the module's own topology runs when no call passes the parameter (the job rule
  * checks the calls); the instance becomes the default `new X()`.
  */
-function resolveParameterDefault(c: WiredComponent, fn: FunctionDeclaration, compatNames: Map<string, string>, components: ComponentClass[]): void {
+function resolveParameterDefault(
+  c: WiredComponent,
+  fn: FunctionDeclaration,
+  compatNames: Map<string, string>,
+  components: ComponentClass[],
+): void {
   const instance = c.instance;
   let def: Expression | undefined;
   let name: string | undefined;
@@ -287,7 +349,10 @@ function resolveParameterDefault(c: WiredComponent, fn: FunctionDeclaration, com
   if (Node.isIdentifier(instance)) {
     name = instance.getText();
     def = fn.getParameter(name)?.getInitializer();
-  } else if (Node.isBinaryExpression(instance) && instance.getOperatorToken().getKind() === SyntaxKind.QuestionQuestionToken) {
+  } else if (
+    Node.isBinaryExpression(instance) &&
+    instance.getOperatorToken().getKind() === SyntaxKind.QuestionQuestionToken
+  ) {
     const left = instance.getLeft();
     if (Node.isPropertyAccessExpression(left) && Node.isIdentifier(left.getExpression())) {
       name = left.getExpression().getText();
@@ -302,7 +367,13 @@ function resolveParameterDefault(c: WiredComponent, fn: FunctionDeclaration, com
   for (const id of fn.getBody()?.getDescendantsOfKind(SyntaxKind.Identifier) ?? []) {
     if (id.getText() !== name || id === instance || id.getFirstAncestor((a) => a === instance)) continue;
     const access = id.getParent();
-    if (property === undefined || !Node.isPropertyAccessExpression(access) || access.getExpression() !== id || access.getName() === property) return;
+    if (
+      property === undefined ||
+      !Node.isPropertyAccessExpression(access) ||
+      access.getExpression() !== id ||
+      access.getName() === property
+    )
+      return;
   }
   const className = def.getExpression().getText();
   c.fromParameter = { parameter, index: fn.getParameters().indexOf(parameter), property, expression: instance };
@@ -313,24 +384,35 @@ function resolveParameterDefault(c: WiredComponent, fn: FunctionDeclaration, com
 }
 
 /** `new X().withTumblingWindow(Count.of(n))` or `new X().withWindow(Count.of(a), Count.of(b))`, literal counts only. */
-function countWindowOf(instance: Expression): { inner: Expression; window: { size: number; slide: number; node: Expression } } | undefined {
+function countWindowOf(
+  instance: Expression,
+): { inner: Expression; window: { size: number; slide: number; node: Expression } } | undefined {
   if (!Node.isCallExpression(instance)) return undefined;
   const callee = instance.getExpression();
   if (!Node.isPropertyAccessExpression(callee) || !Node.isNewExpression(callee.getExpression())) return undefined;
   const counts = instance.getArguments().map((a) => {
-    if (!Node.isCallExpression(a) || a.getExpression().getText() !== 'Count.of' || a.getArguments().length !== 1) return undefined;
+    if (!Node.isCallExpression(a) || a.getExpression().getText() !== 'Count.of' || a.getArguments().length !== 1)
+      return undefined;
     const n = a.getArguments()[0]!;
-    return Node.isNumericLiteral(n) && Number.isInteger(Number(n.getLiteralValue())) && Number(n.getLiteralValue()) >= 1 ? Number(n.getLiteralValue()) : undefined;
+    return Node.isNumericLiteral(n) && Number.isInteger(Number(n.getLiteralValue())) && Number(n.getLiteralValue()) >= 1
+      ? Number(n.getLiteralValue())
+      : undefined;
   });
   if (counts.some((c) => c === undefined)) return undefined;
   const inner = callee.getExpression();
-  if (callee.getName() === 'withTumblingWindow' && counts.length === 1) return { inner, window: { size: counts[0]!, slide: counts[0]!, node: instance } };
-  if (callee.getName() === 'withWindow' && counts.length === 2) return { inner, window: { size: counts[0]!, slide: counts[1]!, node: instance } };
+  if (callee.getName() === 'withTumblingWindow' && counts.length === 1)
+    return { inner, window: { size: counts[0]!, slide: counts[0]!, node: instance } };
+  if (callee.getName() === 'withWindow' && counts.length === 2)
+    return { inner, window: { size: counts[0]!, slide: counts[1]!, node: instance } };
   return undefined;
 }
 
 /** Nodes of `kind` starting where `pattern` matches the file text. */
-function nodesAt<K extends SyntaxKind>(sourceFile: SourceFile, pattern: RegExp, kind: K): Array<import('ts-morph').KindToNodeMappings[K]> {
+function nodesAt<K extends SyntaxKind>(
+  sourceFile: SourceFile,
+  pattern: RegExp,
+  kind: K,
+): Array<import('ts-morph').KindToNodeMappings[K]> {
   const out: Array<import('ts-morph').KindToNodeMappings[K]> = [];
   for (const m of sourceFile.getFullText().matchAll(pattern)) {
     const node = sourceFile.getDescendantAtPos(m.index);
@@ -347,15 +429,33 @@ function findConfigs(sourceFile: SourceFile, compatNames: Map<string, string>): 
   for (const statement of sourceFile.getVariableStatements()) {
     for (const decl of statement.getDeclarations()) {
       const init = decl.getInitializer();
-      if (!init || !Node.isNewExpression(init) || init.getExpression().getText() !== configLocal || statement.getDeclarations().length !== 1) continue;
+      if (
+        !init ||
+        !Node.isNewExpression(init) ||
+        init.getExpression().getText() !== configLocal ||
+        statement.getDeclarations().length !== 1
+      )
+        continue;
       const variable = decl.getName();
-      const fact: ConfigFact = { variable, declaration: statement, exported: statement.isExported(), calls: [], otherUses: 0 };
+      const fact: ConfigFact = {
+        variable,
+        declaration: statement,
+        exported: statement.isExported(),
+        calls: [],
+        otherUses: 0,
+      };
       const pattern = new RegExp(`\\b${variable}\\b`);
       for (const other of sourceFile.getStatements()) {
         if (other === statement || !pattern.test(other.getText())) continue;
         const expr = Node.isExpressionStatement(other) ? other.getExpression() : undefined;
         const callee = expr && Node.isCallExpression(expr) ? expr.getExpression() : undefined;
-        if (expr && Node.isCallExpression(expr) && callee && Node.isPropertyAccessExpression(callee) && callee.getExpression().getText() === variable) {
+        if (
+          expr &&
+          Node.isCallExpression(expr) &&
+          callee &&
+          Node.isPropertyAccessExpression(callee) &&
+          callee.getExpression().getText() === variable
+        ) {
           fact.calls.push({ method: callee.getName(), args: expr.getArguments() as never, statement: other });
         } else fact.otherUses++;
       }
@@ -366,10 +466,13 @@ function findConfigs(sourceFile: SourceFile, compatNames: Map<string, string>): 
 }
 
 export function analyzeFile(sourceFile: SourceFile, compatSpecifier: string): FileFacts {
-  const compatImports = sourceFile.getImportDeclarations().filter((d) => d.getModuleSpecifierValue() === compatSpecifier);
+  const compatImports = sourceFile
+    .getImportDeclarations()
+    .filter((d) => d.getModuleSpecifierValue() === compatSpecifier);
   const compatNames = new Map<string, string>();
   for (const d of compatImports) {
-    for (const named of d.getNamedImports()) compatNames.set(named.getAliasNode()?.getText() ?? named.getName(), named.getName());
+    for (const named of d.getNamedImports())
+      compatNames.set(named.getAliasNode()?.getText() ?? named.getName(), named.getName());
     const ns = d.getNamespaceImport();
     if (ns) compatNames.set(ns.getText(), '*');
   }

@@ -20,7 +20,17 @@ export { Blocked, Planner, type FilePlan, type RuleInfo } from './planner.ts';
 export { runtimeSpecifier } from './rules/imports.ts';
 
 /** Every rule, in code order; docs/migrate-codes.md is generated from this list. */
-export const RULES: readonly RuleInfo[] = [jobRule, spoutRule, boltRule, groupingsRule, stateRule, ticksRule, windowsRule, configRule, importsRule];
+export const RULES: readonly RuleInfo[] = [
+  jobRule,
+  spoutRule,
+  boltRule,
+  groupingsRule,
+  stateRule,
+  ticksRule,
+  windowsRule,
+  configRule,
+  importsRule,
+];
 
 export function codeInfo(code: string): { rule: RuleInfo; title: string; manualStep?: string } | undefined {
   for (const rule of RULES) {
@@ -42,12 +52,28 @@ export function planFile(facts: FileFacts, relPath: string, style: Style, todo =
   });
   if (facts.wirings.length === 0) {
     for (const c of facts.components) {
-      p.finding(jobRule.name, 'SS007', 'left', c.decl, c.name, `${c.kind} ${c.name} is not wired in this module`, jobRule.codes.SS007!.manualStep);
+      p.finding(
+        jobRule.name,
+        'SS007',
+        'left',
+        c.decl,
+        c.name,
+        `${c.kind} ${c.name} is not wired in this module`,
+        jobRule.codes.SS007!.manualStep,
+      );
     }
     return plan(true, false);
   }
   try {
-    if (facts.wirings.length > 1) p.block(jobRule.name, 'SS003', facts.wirings[1]!.builderDeclaration, 'TopologyBuilder', 'more than one TopologyBuilder in the module', jobRule.codes.SS003!.manualStep!);
+    if (facts.wirings.length > 1)
+      p.block(
+        jobRule.name,
+        'SS003',
+        facts.wirings[1]!.builderDeclaration,
+        'TopologyBuilder',
+        'more than one TopologyBuilder in the module',
+        jobRule.codes.SS003!.manualStep!,
+      );
     const config = p.timed(configRule.name, () => planConfigs(p, facts.configs));
     p.timed(jobRule.name, () => planJob(p, facts.wirings[0]!, config));
     p.timed(importsRule.name, () => planImports(p));

@@ -69,9 +69,27 @@ export class Planner {
     this.edits = new EditSet(this.text);
   }
 
-  finding(rule: string, code: string, status: FindingStatus, node: Node, construct: string, reason: string, manualStep?: string): Finding {
+  finding(
+    rule: string,
+    code: string,
+    status: FindingStatus,
+    node: Node,
+    construct: string,
+    reason: string,
+    manualStep?: string,
+  ): Finding {
     const { line, column } = this.facts.sourceFile.getLineAndColumnAtPos(node.getStart());
-    const f: Finding = { code, rule, status, file: this.relPath, line, column, construct, reason, ...(manualStep ? { manualStep } : {}) };
+    const f: Finding = {
+      code,
+      rule,
+      status,
+      file: this.relPath,
+      line,
+      column,
+      construct,
+      reason,
+      ...(manualStep ? { manualStep } : {}),
+    };
     this.findings.push(f);
     return f;
   }
@@ -107,12 +125,26 @@ export class Planner {
     for (const member of cls.getMembers()) {
       if (!Node.isMethodDeclaration(member) && !Node.isPropertyDeclaration(member)) continue;
       const modifier = member.getModifiers().find((m) => m.getKind() === SyntaxKind.OverrideKeyword);
-      if (modifier) this.edits.replaceRange(modifier.getStart(), modifier.getEnd() + (this.text[modifier.getEnd()] === ' ' ? 1 : 0), '', rule);
+      if (modifier)
+        this.edits.replaceRange(
+          modifier.getStart(),
+          modifier.getEnd() + (this.text[modifier.getEnd()] === ' ' ? 1 : 0),
+          '',
+          rule,
+        );
     }
     for (const ctor of cls.getConstructors()) {
       for (const statement of ctor.getStatements()) {
         if (/^super\(\s*\);?$/.test(statement.getText())) this.edits.remove(statement, rule);
-        else if (/^super\(/.test(statement.getText())) this.block(rule, 'SS001', statement, cls.getName() ?? '', 'the constructor passes arguments to the Storm base class', 'remove the base-class call by hand');
+        else if (/^super\(/.test(statement.getText()))
+          this.block(
+            rule,
+            'SS001',
+            statement,
+            cls.getName() ?? '',
+            'the constructor passes arguments to the Storm base class',
+            'remove the base-class call by hand',
+          );
       }
     }
   }
@@ -142,13 +174,23 @@ export class Planner {
 
 /** `this.<name>` property accesses anywhere under `node`. */
 export function thisMembers(node: Node, name?: string): Node[] {
-  return node.getDescendantsOfKind(SyntaxKind.PropertyAccessExpression).filter((p) => p.getExpression().getKind() === SyntaxKind.ThisKeyword && (name === undefined || p.getName() === name));
+  return node
+    .getDescendantsOfKind(SyntaxKind.PropertyAccessExpression)
+    .filter(
+      (p) => p.getExpression().getKind() === SyntaxKind.ThisKeyword && (name === undefined || p.getName() === name),
+    );
 }
 
 export function isWrite(access: Node): boolean {
   const parent = access.getParent();
   if (!parent) return false;
-  if (Node.isBinaryExpression(parent) && parent.getLeft() === access) return /=$/.test(parent.getOperatorToken().getText()) && parent.getOperatorToken().getText() !== '==' && parent.getOperatorToken().getText() !== '===';
-  if (Node.isPrefixUnaryExpression(parent) || Node.isPostfixUnaryExpression(parent)) return ['++', '--'].some((op) => parent.getText().includes(op));
+  if (Node.isBinaryExpression(parent) && parent.getLeft() === access)
+    return (
+      /=$/.test(parent.getOperatorToken().getText()) &&
+      parent.getOperatorToken().getText() !== '==' &&
+      parent.getOperatorToken().getText() !== '==='
+    );
+  if (Node.isPrefixUnaryExpression(parent) || Node.isPostfixUnaryExpression(parent))
+    return ['++', '--'].some((op) => parent.getText().includes(op));
   return false;
 }

@@ -19,9 +19,18 @@ export function codesMarkdown(): string {
     '',
   ];
   for (const rule of RULES) {
-    lines.push(`## ${rule.name}`, '', rule.description, '', '| code | status | meaning | manual step |', '| --- | --- | --- | --- |');
+    lines.push(
+      `## ${rule.name}`,
+      '',
+      rule.description,
+      '',
+      '| code | status | meaning | manual step |',
+      '| --- | --- | --- | --- |',
+    );
     for (const [code, info] of Object.entries(rule.codes)) {
-      lines.push(`| ${code} | ${info.status} | ${info.title.replace(/\|/g, '\\|')} | ${(info.manualStep ?? '').replace(/\|/g, '\\|')} |`);
+      lines.push(
+        `| ${code} | ${info.status} | ${info.title.replace(/\|/g, '\\|')} | ${(info.manualStep ?? '').replace(/\|/g, '\\|')} |`,
+      );
     }
     lines.push('');
   }

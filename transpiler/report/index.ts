@@ -19,17 +19,27 @@ export function markdownSummary(report: MigrationReport): string {
     `Findings: ${summary.converted} converted, ${summary.partial} partial, ${summary.left} left, ${summary.error} error.`,
   ];
   const reasons = new Map<string, number>();
-  for (const f of report.files) for (const x of f.findings) if (x.status !== 'converted') reasons.set(`${x.code} ${x.status}: ${x.reason.replace(/`[^`]*`/g, '…')}`, (reasons.get(`${x.code} ${x.status}: ${x.reason.replace(/`[^`]*`/g, '…')}`) ?? 0) + 1);
+  for (const f of report.files)
+    for (const x of f.findings)
+      if (x.status !== 'converted')
+        reasons.set(
+          `${x.code} ${x.status}: ${x.reason.replace(/`[^`]*`/g, '…')}`,
+          (reasons.get(`${x.code} ${x.status}: ${x.reason.replace(/`[^`]*`/g, '…')}`) ?? 0) + 1,
+        );
   if (reasons.size) {
     lines.push('', '## Top reasons', '');
-    for (const [reason, n] of [...reasons].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, 10)) lines.push(`- ${n}× ${reason}`);
+    for (const [reason, n] of [...reasons].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, 10))
+      lines.push(`- ${n}× ${reason}`);
   }
   const files = report.files.filter((f) => f.findings.length);
   if (files.length) {
     lines.push('', '## Files', '');
     for (const f of files) {
       lines.push(`### ${f.file} (${f.status})`, '');
-      for (const x of f.findings) lines.push(`- ${x.file}:${x.line}:${x.column} ${x.code} ${x.status} ${x.construct}: ${x.reason}${x.manualStep ? ` — manual step: ${x.manualStep}` : ''}`);
+      for (const x of f.findings)
+        lines.push(
+          `- ${x.file}:${x.line}:${x.column} ${x.code} ${x.status} ${x.construct}: ${x.reason}${x.manualStep ? ` — manual step: ${x.manualStep}` : ''}`,
+        );
       lines.push('');
     }
   }

@@ -70,7 +70,9 @@ export class EditSet {
   textOf(node: Node): string {
     const start = node.getStart();
     const end = node.getEnd();
-    const inner = this.edits.filter((e) => e.start >= start && e.end <= end).map((e) => ({ ...e, start: e.start - start, end: e.end - start }));
+    const inner = this.edits
+      .filter((e) => e.start >= start && e.end <= end)
+      .map((e) => ({ ...e, start: e.start - start, end: e.end - start }));
     return applyEdits(this.text.slice(start, end), inner);
   }
 
@@ -89,7 +91,14 @@ export function applyEdits(text: string, edits: readonly Edit[]): string {
   const kept: Edit[] = [];
   for (const edit of sorted) {
     const last = kept[kept.length - 1];
-    if (last && edit.text === '' && last.text === '' && edit.start === last.end && last.end > last.start && edit.end > edit.start) {
+    if (
+      last &&
+      edit.text === '' &&
+      last.text === '' &&
+      edit.start === last.end &&
+      last.end > last.start &&
+      edit.end > edit.start
+    ) {
       last.end = edit.end;
       continue;
     }
@@ -114,11 +123,24 @@ export function applyEdits(text: string, edits: readonly Edit[]): string {
     const before = text.slice(text.lastIndexOf('\n', edit.start - 2) + 1, edit.start - 1);
     const nextEnd = text.indexOf('\n', edit.end);
     const nextLine = nextEnd >= 0 ? text.slice(edit.end, nextEnd) : '';
-    if (before.trim() === '' && edit.end > edit.start && text[edit.end - 1] === '\n' && nextEnd >= 0 && nextLine.trim() === '' && !kept.some((e) => e !== edit && e.start >= edit.end && e.start <= nextEnd)) {
+    if (
+      before.trim() === '' &&
+      edit.end > edit.start &&
+      text[edit.end - 1] === '\n' &&
+      nextEnd >= 0 &&
+      nextLine.trim() === '' &&
+      !kept.some((e) => e !== edit && e.start >= edit.end && e.start <= nextEnd)
+    ) {
       edit.end = nextEnd + 1;
       continue;
     }
-    if (/\{\s*$/.test(before) && nextEnd >= 0 && text.slice(edit.end, nextEnd).trim() === '' && !kept.some((e) => e !== edit && e.start >= edit.end && e.start <= nextEnd)) edit.end = nextEnd + 1;
+    if (
+      /\{\s*$/.test(before) &&
+      nextEnd >= 0 &&
+      text.slice(edit.end, nextEnd).trim() === '' &&
+      !kept.some((e) => e !== edit && e.start >= edit.end && e.start <= nextEnd)
+    )
+      edit.end = nextEnd + 1;
   }
   let out = '';
   let at = 0;

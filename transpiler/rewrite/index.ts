@@ -12,7 +12,10 @@ export { applyEdits, EditSet, removalRange, type Edit } from './edits.ts';
 export { detectStyle, styled, type Style } from './style.ts';
 
 /** Names from `compatNames` still referenced in `text` (not as property names), with their line. */
-export function remainingCompatNames(text: string, compatNames: Iterable<string>): Array<{ name: string; line: number }> {
+export function remainingCompatNames(
+  text: string,
+  compatNames: Iterable<string>,
+): Array<{ name: string; line: number }> {
   const names = new Set(compatNames);
   const source = ts.createSourceFile('out.ts', text, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
   const found: Array<{ name: string; line: number }> = [];
@@ -24,7 +27,8 @@ export function remainingCompatNames(text: string, compatNames: Iterable<string>
         (ts.isPropertyAssignment(parent) && parent.name === node) ||
         (ts.isMethodDeclaration(parent) && parent.name === node) ||
         (ts.isPropertyDeclaration(parent) && parent.name === node);
-      if (!isPropertyName) found.push({ name: node.text, line: source.getLineAndCharacterOfPosition(node.getStart()).line + 1 });
+      if (!isPropertyName)
+        found.push({ name: node.text, line: source.getLineAndCharacterOfPosition(node.getStart()).line + 1 });
     }
     ts.forEachChild(node, visit);
   };
@@ -37,14 +41,19 @@ export const TODO_TAG = 'TODO(stormshift-migrate';
 export function addTodoMarkers(text: string, findings: readonly Finding[], style: Style): string {
   const lines = text.split('\n');
   const byLine = new Map<number, Finding[]>();
-  for (const f of findings) if (f.status === 'left' || f.status === 'partial') byLine.set(f.line, [...(byLine.get(f.line) ?? []), f]);
+  for (const f of findings)
+    if (f.status === 'left' || f.status === 'partial') byLine.set(f.line, [...(byLine.get(f.line) ?? []), f]);
   for (const line of [...byLine.keys()].sort((a, b) => b - a)) {
     const target = lines[line - 1];
     if (target === undefined) continue;
     const indent = /^[ \t]*/.exec(target)![0];
-    const markers = byLine.get(line)!
+    const markers = byLine
+      .get(line)!
       .filter((f) => !(lines[line - 2] ?? '').includes(`${TODO_TAG} ${f.code})`))
-      .map((f) => `${indent}// ${TODO_TAG} ${f.code}): ${f.reason}${f.manualStep ? ` — ${f.manualStep}` : ''}${style.newline === '\r\n' ? '\r' : ''}`);
+      .map(
+        (f) =>
+          `${indent}// ${TODO_TAG} ${f.code}): ${f.reason}${f.manualStep ? ` — ${f.manualStep}` : ''}${style.newline === '\r\n' ? '\r' : ''}`,
+      );
     lines.splice(line - 1, 0, ...markers);
   }
   return lines.join('\n');

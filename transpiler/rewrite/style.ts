@@ -39,7 +39,12 @@ export function detectStyle(text: string): Style {
       indent = step;
     }
   }
-  return { quote: doubles > singles ? '"' : "'", semicolon: withSemi >= withoutSemi, indent, newline: text.includes('\r\n') ? '\r\n' : '\n' };
+  return {
+    quote: doubles > singles ? '"' : "'",
+    semicolon: withSemi >= withoutSemi,
+    indent,
+    newline: text.includes('\r\n') ? '\r\n' : '\n',
+  };
 }
 
 export function quoted(value: string, style: Style): string {

@@ -33,9 +33,14 @@ function text(value: unknown, sortKeys: boolean): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
   if (value instanceof Date) return `Date(${Number.isNaN(value.getTime()) ? 'invalid' : value.toISOString()})`;
-  if (value instanceof Map) return `Map{${[...value].map(([k, v]) => `${canonical(k)}=>${canonical(v)}`).sort().join(',')}}`;
+  if (value instanceof Map)
+    return `Map{${[...value]
+      .map(([k, v]) => `${canonical(k)}=>${canonical(v)}`)
+      .sort()
+      .join(',')}}`;
   if (value instanceof Set) return `Set{${[...value].map(canonical).sort().join(',')}}`;
-  if (ArrayBuffer.isView(value)) return `Bytes(${Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('hex')})`;
+  if (ArrayBuffer.isView(value))
+    return `Bytes(${Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('hex')})`;
   const keys = Object.keys(value as object);
   if (sortKeys) keys.sort();
   const entries = keys.map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`);
@@ -82,7 +87,11 @@ export function compareMultisets(a: readonly unknown[], b: readonly unknown[]): 
  * Last value per key: for outputs whose order across keys (or across parallel upstream tasks) may
  * legitimately change, what must agree is where each key ends up.
  */
-export function compareLastPerKey(a: readonly unknown[], b: readonly unknown[], keyFields: readonly string[]): Difference {
+export function compareLastPerKey(
+  a: readonly unknown[],
+  b: readonly unknown[],
+  keyFields: readonly string[],
+): Difference {
   const last = (records: readonly unknown[]): Map<string, unknown> => {
     const m = new Map<string, unknown>();
     for (const r of records) {

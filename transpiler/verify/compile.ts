@@ -29,7 +29,11 @@ export function compileErrors(root: string, files: readonly string[]): CompileEr
   const configPath = ts.findConfigFile(root, (p) => existsSync(p) && resolve(dirname(p)) === resolve(root));
   let options = FALLBACK;
   if (configPath) {
-    const parsed = ts.parseJsonConfigFileContent(ts.readConfigFile(configPath, ts.sys.readFile).config, ts.sys, dirname(configPath));
+    const parsed = ts.parseJsonConfigFileContent(
+      ts.readConfigFile(configPath, ts.sys.readFile).config,
+      ts.sys,
+      dirname(configPath),
+    );
     options = { ...parsed.options, noEmit: true, skipLibCheck: true };
   }
   const program = ts.createProgram({ rootNames: files.map((f) => resolve(f)), options });

@@ -10,7 +10,17 @@
  * rewrite gets in the way.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync, symlinkSync, cpSync, readdirSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+  mkdirSync,
+  symlinkSync,
+  cpSync,
+  readdirSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -84,17 +94,34 @@ export async function verifyMigration(req: VerifyRequest): Promise<TopologyVerdi
     materializeProject(root, migrated, req.changes, 'after');
     const verdicts: TopologyVerdict[] = [];
     if (req.compile !== false) {
-      const changed = [...req.changes.keys()].filter((p) => /\.[cm]?tsx?$/.test(p) && !relative(root, p).startsWith('..'));
-      const errors = compileErrors(migrated, changed.map((p) => join(migrated, relative(root, p))));
+      const changed = [...req.changes.keys()].filter(
+        (p) => /\.[cm]?tsx?$/.test(p) && !relative(root, p).startsWith('..'),
+      );
+      const errors = compileErrors(
+        migrated,
+        changed.map((p) => join(migrated, relative(root, p))),
+      );
       if (errors.length > 0) {
         const message = `the rewrite does not type-check:\n${formatCompileErrors(errors)}`;
-        return req.topologies.map((t) => ({ topology: relative(root, resolve(t)).split(sep).join('/'), status: 'error', replayed: {}, sinks: [], message }));
+        return req.topologies.map((t) => ({
+          topology: relative(root, resolve(t)).split(sep).join('/'),
+          status: 'error',
+          replayed: {},
+          sinks: [],
+          message,
+        }));
       }
     }
     for (const topology of req.topologies) {
       const rel = relative(root, resolve(topology));
       if (rel.startsWith('..')) {
-        verdicts.push({ topology, status: 'error', replayed: {}, sinks: [], message: `not under the project root ${root}` });
+        verdicts.push({
+          topology,
+          status: 'error',
+          replayed: {},
+          sinks: [],
+          message: `not under the project root ${root}`,
+        });
         continue;
       }
       verdicts.push(
@@ -131,7 +158,13 @@ export async function verifyTopology(pair: VerifyPair): Promise<TopologyVerdict>
   const label = pair.label ?? pair.original;
   const records = pair.records ?? DEFAULT_RECORDS;
   const timeoutMs = pair.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const fail = (message: string): TopologyVerdict => ({ topology: label, status: 'error', replayed: {}, sinks: [], message });
+  const fail = (message: string): TopologyVerdict => ({
+    topology: label,
+    status: 'error',
+    replayed: {},
+    sinks: [],
+    message,
+  });
   const original = new Side(resolve(pair.original));
   const rewrite = new Side(resolve(pair.rewrite));
   try {
@@ -149,7 +182,9 @@ export async function verifyTopology(pair: VerifyPair): Promise<TopologyVerdict>
       replayed[spout] = tuples.length;
       const other = tuples.find((t) => t.stream !== 'default');
       if (other !== undefined) {
-        return fail(`spout '${spout}' emits on stream '${other.stream}': verify replays spouts of the default stream only`);
+        return fail(
+          `spout '${spout}' emits on stream '${other.stream}': verify replays spouts of the default stream only`,
+        );
       }
       const fields = shape.spouts[spout]?.streams.default ?? [];
       nativeRecords[spout] = tuples.map((t) => toRecord(fields, t.values));
@@ -165,7 +200,9 @@ export async function verifyTopology(pair: VerifyPair): Promise<TopologyVerdict>
         records: nativeRecords,
         captureInput: terminals,
         captureOutput,
-        captureOutputIfPresent: Object.keys(shape.bolts).filter((id) => !terminals.includes(id) && Object.keys(shape.bolts[id]!.streams).length > 0),
+        captureOutputIfPresent: Object.keys(shape.bolts).filter(
+          (id) => !terminals.includes(id) && Object.keys(shape.bolts[id]!.streams).length > 0,
+        ),
         timeoutMs,
       },
     });
@@ -191,7 +228,11 @@ export async function verifyTopology(pair: VerifyPair): Promise<TopologyVerdict>
 }
 
 /** Runs the original's spouts in a side process until each emitted `records` tuples (what bench --topology replays). */
-export async function recordSpouts(module: string, records: number, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<RecordAnswer> {
+export async function recordSpouts(
+  module: string,
+  records: number,
+  timeoutMs = DEFAULT_TIMEOUT_MS,
+): Promise<RecordAnswer> {
   const side = new Side(resolve(module));
   try {
     side.send({ type: 'record', module: resolve(module), records, timeoutMs });
@@ -229,7 +270,9 @@ function judge(
     sinks.push(compareSide(id, 'input', reached, native.captured[id]?.input ?? [], ticking.has(id), keyFields));
     for (const [stream, fields] of Object.entries(bolt.streams)) {
       if (!captureOutput.includes(id)) continue;
-      const original = (compat.emitted[id] ?? []).filter((t) => t.stream === stream).map((t) => toRecord(fields, t.values));
+      const original = (compat.emitted[id] ?? [])
+        .filter((t) => t.stream === stream)
+        .map((t) => toRecord(fields, t.values));
       const rewrite = (native.captured[id]?.output ?? []).filter((o) => o.stream === stream).map((o) => o.value);
       sinks.push(compareSide(id, { stream }, original, rewrite, ticking.has(id), keyFields));
     }
@@ -238,7 +281,15 @@ function judge(
   for (const id of captureOutput) {
     for (const o of native.captured[id]?.output ?? []) {
       if (shape.bolts[id]!.streams[o.stream] === undefined) {
-        sinks.push(compareSide(id, { stream: o.stream }, [], (native.captured[id]?.output ?? []).filter((x) => x.stream === o.stream).map((x) => x.value), false));
+        sinks.push(
+          compareSide(
+            id,
+            { stream: o.stream },
+            [],
+            (native.captured[id]?.output ?? []).filter((x) => x.stream === o.stream).map((x) => x.value),
+            false,
+          ),
+        );
         break;
       }
     }
@@ -249,15 +300,26 @@ function judge(
     const origin = firstDifferingComponent(shape, terminals, compat, native);
     if (origin) notes.push(origin);
     const ticks = different.filter((s) => s.tickDriven).map((s) => s.component);
-    if (ticks.length > 0) notes.push(`tick-driven component(s) upstream of ${[...new Set(ticks)].join(', ')}: output there also depends on when ticks fired`);
-    return { topology: label, status: 'different', replayed, sinks, ...(notes.length > 0 ? { message: notes.join('; ') } : {}) };
+    if (ticks.length > 0)
+      notes.push(
+        `tick-driven component(s) upstream of ${[...new Set(ticks)].join(', ')}: output there also depends on when ticks fired`,
+      );
+    return {
+      topology: label,
+      status: 'different',
+      replayed,
+      sinks,
+      ...(notes.length > 0 ? { message: notes.join('; ') } : {}),
+    };
   }
   // What a terminal component produces is its output where it declares one, else what reached it.
   // When none produced anything on either side, equality was never put to the test.
   const results = (id: string): SinkComparison[] =>
     sinks.filter((s) => s.component === id && (captureOutput.includes(id) ? s.what !== 'input' : s.what === 'input'));
   const silent = terminals.filter((id) => results(id).every((s) => s.original === 0 && s.rewrite === 0));
-  const tickers = Object.entries(shape.bolts).filter(([, b]) => b.tickSecs > 0).map(([id, b]) => `${id} (every ${b.tickSecs}s)`);
+  const tickers = Object.entries(shape.bolts)
+    .filter(([, b]) => b.tickSecs > 0)
+    .map(([id, b]) => `${id} (every ${b.tickSecs}s)`);
   const tickNote = tickers.length > 0 ? `; output is tick-driven: ${tickers.join(', ')}` : '';
   if (silent.length === terminals.length) {
     return {
@@ -269,7 +331,13 @@ function judge(
     };
   }
   if (silent.length > 0) {
-    return { topology: label, status: 'equal', replayed, sinks, message: `${silent.join(', ')} produced nothing on either side in the bounded replay${tickNote}` };
+    return {
+      topology: label,
+      status: 'equal',
+      replayed,
+      sinks,
+      message: `${silent.join(', ')} produced nothing on either side in the bounded replay${tickNote}`,
+    };
   }
   return { topology: label, status: 'equal', replayed, sinks };
 }
@@ -280,7 +348,12 @@ function judge(
  * hint, not a verdict: a bolt split into several operators may legitimately emit something else
  * from the operator that carries its uid.
  */
-function firstDifferingComponent(shape: TopologyShape, terminals: string[], compat: CompatAnswer, native: NativeAnswer): string | undefined {
+function firstDifferingComponent(
+  shape: TopologyShape,
+  terminals: string[],
+  compat: CompatAnswer,
+  native: NativeAnswer,
+): string | undefined {
   const done = new Set(Object.keys(shape.spouts));
   const order: string[] = [];
   for (let progress = true; progress; ) {
@@ -295,11 +368,16 @@ function firstDifferingComponent(shape: TopologyShape, terminals: string[], comp
   for (const id of order) {
     if (terminals.includes(id) || native.captured[id] === undefined) continue;
     for (const [stream, fields] of Object.entries(shape.bolts[id]!.streams)) {
-      const original = (compat.emitted[id] ?? []).filter((t) => t.stream === stream).map((t) => toRecord(fields, t.values));
+      const original = (compat.emitted[id] ?? [])
+        .filter((t) => t.stream === stream)
+        .map((t) => toRecord(fields, t.values));
       const rewrite = native.captured[id]!.output.filter((o) => o.stream === stream).map((o) => o.value);
       const diff = compareMultisets(original, rewrite);
       if (diff.equal) continue;
-      const first = diff.onlyInA[0] !== undefined ? `only in original: ${show(diff.onlyInA[0])}` : `only in rewrite: ${show(diff.onlyInB[0])}`;
+      const first =
+        diff.onlyInA[0] !== undefined
+          ? `only in original: ${show(diff.onlyInA[0])}`
+          : `only in rewrite: ${show(diff.onlyInB[0])}`;
       return `the first component whose emits differ is '${id}' (stream '${stream}'; ${original.length} original, ${rewrite.length} rewrite; ${first})`;
     }
   }
@@ -314,7 +392,9 @@ function compareSide(
   tickDriven: boolean,
   keyFields?: string[],
 ): SinkComparison {
-  const diff: Difference = keyFields ? compareLastPerKey(original, rewrite, keyFields) : compareMultisets(original, rewrite);
+  const diff: Difference = keyFields
+    ? compareLastPerKey(original, rewrite, keyFields)
+    : compareMultisets(original, rewrite);
   return {
     component,
     what,
@@ -347,7 +427,11 @@ export function terminalBolts(shape: TopologyShape): string[] {
 
 /** Components at or downstream of a bolt with tick tuples. */
 function tickDriven(shape: TopologyShape): Set<string> {
-  const result = new Set(Object.entries(shape.bolts).filter(([, b]) => b.tickSecs > 0).map(([id]) => id));
+  const result = new Set(
+    Object.entries(shape.bolts)
+      .filter(([, b]) => b.tickSecs > 0)
+      .map(([id]) => id),
+  );
   for (let changed = true; changed; ) {
     changed = false;
     for (const [id, bolt] of Object.entries(shape.bolts)) {
@@ -365,7 +449,12 @@ function tickDriven(shape: TopologyShape): Set<string> {
  * and writes one side of each change: how a dry run's rewrite gets onto disk without touching the
  * user's tree (also used by `stormshift bench --topology`).
  */
-export function materializeProject(root: string, target: string, changes: VerifyRequest['changes'], side: 'before' | 'after'): void {
+export function materializeProject(
+  root: string,
+  target: string,
+  changes: VerifyRequest['changes'],
+  side: 'before' | 'after',
+): void {
   mkdirSync(target, { recursive: true });
   for (const entry of readdirSync(root, { withFileTypes: true })) {
     if (SKIP_DIRS.has(entry.name)) continue;
@@ -374,7 +463,8 @@ export function materializeProject(root: string, target: string, changes: Verify
       filter: (src) => !SKIP_DIRS.has(basename(src)),
     });
   }
-  if (existsSync(join(root, 'node_modules'))) symlinkSync(join(root, 'node_modules'), join(target, 'node_modules'), 'dir');
+  if (existsSync(join(root, 'node_modules')))
+    symlinkSync(join(root, 'node_modules'), join(target, 'node_modules'), 'dir');
   for (const [path, change] of changes) {
     const rel = relative(root, path);
     if (rel.startsWith('..')) continue;
@@ -402,7 +492,8 @@ function childEntry(module: string): string {
     const candidate = join(dir, 'cli', 'verify-child.mjs');
     if (existsSync(candidate) && existsSync(join(dir, 'package.json'))) {
       try {
-        if ((JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string }).name === 'stormshift') return candidate;
+        if ((JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string }).name === 'stormshift')
+          return candidate;
       } catch {
         // not a readable package.json: keep looking upward
       }
@@ -412,7 +503,8 @@ function childEntry(module: string): string {
 }
 
 function projectDir(module: string): string {
-  for (let dir = dirname(module); dir !== dirname(dir); dir = dirname(dir)) if (existsSync(join(dir, 'package.json'))) return dir;
+  for (let dir = dirname(module); dir !== dirname(dir); dir = dirname(dir))
+    if (existsSync(join(dir, 'package.json'))) return dir;
   return dirname(module);
 }
 
@@ -465,7 +557,9 @@ class Side {
       if (message?.type === type) return message.answer as T;
       if (message !== undefined) continue;
       if (this.exited !== undefined) {
-        throw new Error(`side process ended (${this.exited}) without an answer${this.tail ? `:\n${indent(this.tail.trim())}` : ''}`);
+        throw new Error(
+          `side process ended (${this.exited}) without an answer${this.tail ? `:\n${indent(this.tail.trim())}` : ''}`,
+        );
       }
       // The side bounds its own runs; this backstop is for one that cannot (a busy loop in user code).
       const left = deadline - Date.now();
@@ -527,14 +621,17 @@ export function formatVerdicts(verdicts: TopologyVerdict[]): string {
     lines.push(`${head}  (replayed ${replayed || 'nothing'})`);
     for (const s of v.sinks) {
       const mark = s.equal ? 'same' : 'DIFF';
-      lines.push(`  ${mark} ${where(s)}: ${s.original} original, ${s.rewrite} rewrite${s.compare === 'last-per-key' ? ' (last value per key)' : ''}`);
+      lines.push(
+        `  ${mark} ${where(s)}: ${s.original} original, ${s.rewrite} rewrite${s.compare === 'last-per-key' ? ' (last value per key)' : ''}`,
+      );
       if (!s.equal) {
-        for (const [r, n] of grouped(s.onlyInOriginal)) lines.push(`      only in original: ${r}${n > 1 ? ` (x${n})` : ''}`);
-        for (const [r, n] of grouped(s.onlyInRewrite)) lines.push(`      only in rewrite:  ${r}${n > 1 ? ` (x${n})` : ''}`);
+        for (const [r, n] of grouped(s.onlyInOriginal))
+          lines.push(`      only in original: ${r}${n > 1 ? ` (x${n})` : ''}`);
+        for (const [r, n] of grouped(s.onlyInRewrite))
+          lines.push(`      only in rewrite:  ${r}${n > 1 ? ` (x${n})` : ''}`);
       }
     }
     if (v.message) lines.push(`  note: ${v.message}`);
   }
   return lines.join('\n');
 }
-

@@ -32,11 +32,21 @@ Storm.prototype.sendPid = function (pidDir) {
 Storm.prototype.sendToLogging = function (args, level) {
   this.sendMsgToParent({ command: 'log', msg: Array.prototype.join.call(args, ' '), level: level });
 };
-Storm.prototype.logTrace = function () { this.sendToLogging(arguments, 0); };
-Storm.prototype.logDebug = function () { this.sendToLogging(arguments, 1); };
-Storm.prototype.logInfo = function () { this.sendToLogging(arguments, 2); };
-Storm.prototype.logWarn = function () { this.sendToLogging(arguments, 3); };
-Storm.prototype.logError = function () { this.sendToLogging(arguments, 4); };
+Storm.prototype.logTrace = function () {
+  this.sendToLogging(arguments, 0);
+};
+Storm.prototype.logDebug = function () {
+  this.sendToLogging(arguments, 1);
+};
+Storm.prototype.logInfo = function () {
+  this.sendToLogging(arguments, 2);
+};
+Storm.prototype.logWarn = function () {
+  this.sendToLogging(arguments, 3);
+};
+Storm.prototype.logError = function () {
+  this.sendToLogging(arguments, 4);
+};
 Storm.prototype.log = Storm.prototype.logInfo;
 
 Storm.prototype.reportError = function (msg) {
@@ -95,7 +105,8 @@ Storm.prototype.onMessage = function (msg) {
 
 /** Emits; `onTaskIds(taskIds)` is required and called with the tuple's target tasks. */
 Storm.prototype.emit = function (details, onTaskIds) {
-  if (typeof onTaskIds !== 'function') throw new Error('emit needs a callback for the task ids (use emitDirect for direct emits)');
+  if (typeof onTaskIds !== 'function')
+    throw new Error('emit needs a callback for the task ids (use emitDirect for direct emits)');
   this.taskIdCallbacks.push(onTaskIds);
   this.__emit(details);
 };
@@ -163,21 +174,37 @@ function Spout() {
 Spout.prototype = Object.create(Storm.prototype);
 Spout.prototype.constructor = Spout;
 
-Spout.prototype.activate = function (done) { done(); };
-Spout.prototype.deactivate = function (done) { done(); };
-Spout.prototype.ack = function (_id, done) { done(); };
-Spout.prototype.fail = function (_id, done) { done(); };
-Spout.prototype.nextTuple = function (done) { done(); };
+Spout.prototype.activate = function (done) {
+  done();
+};
+Spout.prototype.deactivate = function (done) {
+  done();
+};
+Spout.prototype.ack = function (_id, done) {
+  done();
+};
+Spout.prototype.fail = function (_id, done) {
+  done();
+};
+Spout.prototype.nextTuple = function (done) {
+  done();
+};
 
 Spout.prototype.handleNewCommand = function (command) {
   const done = () => this.sync();
   switch (command.command) {
-    case 'next': return this.nextTuple(done);
-    case 'ack': return this.ack(command.id, done);
-    case 'fail': return this.fail(command.id, done);
-    case 'activate': return this.activate(done);
-    case 'deactivate': return this.deactivate(done);
-    default: return done();
+    case 'next':
+      return this.nextTuple(done);
+    case 'ack':
+      return this.ack(command.id, done);
+    case 'fail':
+      return this.fail(command.id, done);
+    case 'activate':
+      return this.activate(done);
+    case 'deactivate':
+      return this.deactivate(done);
+    default:
+      return done();
   }
 };
 

@@ -15,11 +15,23 @@ export interface KafkaConnectionOptions {
   logLevel?: 'nothing' | 'error' | 'warn' | 'info' | 'debug';
 }
 
-const LEVELS = { nothing: logLevel.NOTHING, error: logLevel.ERROR, warn: logLevel.WARN, info: logLevel.INFO, debug: logLevel.DEBUG } as const;
+const LEVELS = {
+  nothing: logLevel.NOTHING,
+  error: logLevel.ERROR,
+  warn: logLevel.WARN,
+  info: logLevel.INFO,
+  debug: logLevel.DEBUG,
+} as const;
 
 export function checkConnection(what: string, options: KafkaConnectionOptions): void {
-  if (!Array.isArray(options.brokers) || options.brokers.length === 0 || options.brokers.some((b) => typeof b !== 'string' || !b.includes(':'))) {
-    throw new ConfigError(`${what}: 'brokers' must be a non-empty list of 'host:port', got ${JSON.stringify(options.brokers)}`);
+  if (
+    !Array.isArray(options.brokers) ||
+    options.brokers.length === 0 ||
+    options.brokers.some((b) => typeof b !== 'string' || !b.includes(':'))
+  ) {
+    throw new ConfigError(
+      `${what}: 'brokers' must be a non-empty list of 'host:port', got ${JSON.stringify(options.brokers)}`,
+    );
   }
 }
 
@@ -43,7 +55,11 @@ export function createKafka(options: KafkaConnectionOptions, defaultClientId: st
  */
 export async function connectAdmin(what: string, options: KafkaConnectionOptions): Promise<Admin> {
   // Quiet: a failure here becomes one ConnectorError instead of kafkajs's per-attempt log lines.
-  const kafka = createKafka({ ...options, logLevel: 'nothing' }, 'stormshift-admin', { retries: 2, initialRetryTime: 200, maxRetryTime: 1000 });
+  const kafka = createKafka({ ...options, logLevel: 'nothing' }, 'stormshift-admin', {
+    retries: 2,
+    initialRetryTime: 200,
+    maxRetryTime: 1000,
+  });
   const admin = kafka.admin();
   try {
     await admin.connect();
@@ -51,23 +67,36 @@ export async function connectAdmin(what: string, options: KafkaConnectionOptions
     await admin.listTopics();
   } catch (error) {
     await admin.disconnect().catch(() => {});
-    throw new ConnectorError('KAFKA_UNREACHABLE', `${what}: cannot reach Kafka brokers ${options.brokers.join(',')}: ${messageOf(error)}`, {
-      cause: error,
-      retriable: true,
-    });
+    throw new ConnectorError(
+      'KAFKA_UNREACHABLE',
+      `${what}: cannot reach Kafka brokers ${options.brokers.join(',')}: ${messageOf(error)}`,
+      {
+        cause: error,
+        retriable: true,
+      },
+    );
   }
   return admin;
 }
 
 /** Resolves topic names or a pattern against the cluster; unknown names are a configuration error. */
-export async function resolveTopics(what: string, admin: Admin, topics: string | readonly string[] | RegExp, brokers: string[]): Promise<string[]> {
+export async function resolveTopics(
+  what: string,
+  admin: Admin,
+  topics: string | readonly string[] | RegExp,
+  brokers: string[],
+): Promise<string[]> {
   // listTopics sends a Metadata request for all topics, which (unlike asking for one topic by
   // name) never auto-creates anything on a broker with auto.create.topics.enable.
   const existing = new Set(await admin.listTopics());
   if (topics instanceof RegExp) {
     const matched = [...existing].filter((t) => !t.startsWith('__') && matchesWhole(topics, t)).sort();
     if (matched.length === 0) {
-      throw new ConnectorError('KAFKA_UNKNOWN_TOPIC', `${what}: no topic on brokers ${brokers.join(',')} matches ${String(topics)}`, { retriable: false });
+      throw new ConnectorError(
+        'KAFKA_UNKNOWN_TOPIC',
+        `${what}: no topic on brokers ${brokers.join(',')} matches ${String(topics)}`,
+        { retriable: false },
+      );
     }
     return matched;
   }
@@ -96,7 +125,12 @@ export function isKafkaRetriable(error: unknown): boolean {
   if (error === null || typeof error !== 'object') return false;
   const e = error as { retriable?: boolean; name?: string; originalError?: unknown };
   if (e.retriable === true) return true;
-  if (e.name === 'KafkaJSNumberOfRetriesExceeded' || e.name === 'KafkaJSConnectionError' || e.name === 'KafkaJSRequestTimeoutError') return true;
+  if (
+    e.name === 'KafkaJSNumberOfRetriesExceeded' ||
+    e.name === 'KafkaJSConnectionError' ||
+    e.name === 'KafkaJSRequestTimeoutError'
+  )
+    return true;
   if (e.originalError !== undefined) return isKafkaRetriable(e.originalError);
   return false;
 }

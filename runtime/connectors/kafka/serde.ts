@@ -54,7 +54,10 @@ export function resolveDeserializer<T>(spec: DeserializerSpec<T> | undefined): D
         headers: headersToStrings(r.headers),
       })) as Deserializer<T>;
     default:
-      if (typeof spec !== 'function') throw new TypeError(`unknown Kafka deserializer ${JSON.stringify(spec)}: use 'string', 'json', 'bytes', 'record' or a function`);
+      if (typeof spec !== 'function')
+        throw new TypeError(
+          `unknown Kafka deserializer ${JSON.stringify(spec)}: use 'string', 'json', 'bytes', 'record' or a function`,
+        );
       return spec;
   }
 }
@@ -76,7 +79,16 @@ export type SerializerSpec<T> = 'string' | 'json' | 'bytes' | Serializer<T>;
 export function resolveSerializer<T>(spec: SerializerSpec<T> | undefined): Serializer<T> {
   switch (spec ?? 'string') {
     case 'string':
-      return (v: T) => (v === null || v === undefined ? null : typeof v === 'string' ? v : Buffer.isBuffer(v) ? v : typeof v === 'object' ? JSON.stringify(v) : String(v));
+      return (v: T) =>
+        v === null || v === undefined
+          ? null
+          : typeof v === 'string'
+            ? v
+            : Buffer.isBuffer(v)
+              ? v
+              : typeof v === 'object'
+                ? JSON.stringify(v)
+                : String(v);
     case 'json':
       return (v: T) => JSON.stringify(v);
     case 'bytes':
@@ -86,7 +98,10 @@ export function resolveSerializer<T>(spec: SerializerSpec<T> | undefined): Seria
         throw new TypeError(`'bytes' serializer needs a Buffer or Uint8Array, got ${typeof v}`);
       };
     default:
-      if (typeof spec !== 'function') throw new TypeError(`unknown Kafka serializer ${JSON.stringify(spec)}: use 'string', 'json', 'bytes' or a function`);
+      if (typeof spec !== 'function')
+        throw new TypeError(
+          `unknown Kafka serializer ${JSON.stringify(spec)}: use 'string', 'json', 'bytes' or a function`,
+        );
       return spec;
   }
 }

@@ -3,7 +3,16 @@ import type { Counter, Gauge } from 'prom-client';
 import type { Sink, SinkContext, SinkWriter } from '../../api/sink.ts';
 import { ConfigError, ConnectorError } from '../../errors.ts';
 import type { RuntimeMetrics } from '../../metrics/index.ts';
-import { checkConnection, connectAdmin, createKafka, isKafkaRetriable, messageOf, resolveTopics, sleep, type KafkaConnectionOptions } from './client.ts';
+import {
+  checkConnection,
+  connectAdmin,
+  createKafka,
+  isKafkaRetriable,
+  messageOf,
+  resolveTopics,
+  sleep,
+  type KafkaConnectionOptions,
+} from './client.ts';
 import { resolveSerializer, type SerializerSpec } from './serde.ts';
 
 export type KafkaDeliveryGuarantee = 'none' | 'at-least-once' | 'exactly-once';
@@ -57,17 +66,26 @@ export interface KafkaTransactionCommittable {
 
 export function kafkaSink<T>(options: KafkaSinkOptions<T>): Sink<T, KafkaTransactionCommittable> {
   checkConnection('kafka sink', options);
-  if (typeof options.topic !== 'string' && typeof options.topic !== 'function') throw new ConfigError("kafka sink: 'topic' must be a topic name or a function");
+  if (typeof options.topic !== 'string' && typeof options.topic !== 'function')
+    throw new ConfigError("kafka sink: 'topic' must be a topic name or a function");
   const guarantee = options.guarantee ?? 'at-least-once';
   if (!['none', 'at-least-once', 'exactly-once'].includes(guarantee)) {
-    throw new ConfigError(`kafka sink: 'guarantee' must be 'none', 'at-least-once' or 'exactly-once', got ${JSON.stringify(guarantee)}`);
+    throw new ConfigError(
+      `kafka sink: 'guarantee' must be 'none', 'at-least-once' or 'exactly-once', got ${JSON.stringify(guarantee)}`,
+    );
   }
-  if (guarantee === 'exactly-once' && !(typeof options.transactionalIdPrefix === 'string' && options.transactionalIdPrefix.length > 0)) {
+  if (
+    guarantee === 'exactly-once' &&
+    !(typeof options.transactionalIdPrefix === 'string' && options.transactionalIdPrefix.length > 0)
+  ) {
     throw new ConfigError("kafka sink: 'exactly-once' needs a 'transactionalIdPrefix' (unique per job and sink)");
   }
   for (const name of ['batchRecords', 'lingerMs'] as const) {
     const v = options[name];
-    if (v !== undefined && !(Number.isInteger(v) && v >= (name === 'lingerMs' ? 0 : 1))) throw new ConfigError(`kafka sink: '${name}' must be a ${name === 'lingerMs' ? 'non-negative' : 'positive'} integer, got ${String(v)}`);
+    if (v !== undefined && !(Number.isInteger(v) && v >= (name === 'lingerMs' ? 0 : 1)))
+      throw new ConfigError(
+        `kafka sink: '${name}' must be a ${name === 'lingerMs' ? 'non-negative' : 'positive'} integer, got ${String(v)}`,
+      );
   }
   resolveSerializer(options.serializer);
   return { createWriter: (context) => new KafkaSinkWriter<T>(options, context) };
@@ -125,14 +143,25 @@ class KafkaSinkWriter<T> implements SinkWriter<T, KafkaTransactionCommittable> {
     this.batchRecords = options.batchRecords ?? 1000;
     this.lingerMs = options.lingerMs ?? 5;
     this.fixedTopic = typeof options.topic === 'string' ? options.topic : undefined;
-    if (this.guarantee === 'exactly-once') this.transactionalId = `${options.transactionalIdPrefix}-${context.subtaskIndex}`;
+    if (this.guarantee === 'exactly-once')
+      this.transactionalId = `${options.transactionalIdPrefix}-${context.subtaskIndex}`;
     const metrics = (context as SinkContext & { runtimeMetrics?: RuntimeMetrics }).runtimeMetrics ?? options.metrics;
     if (metrics) {
       this.sent = metrics.counter('kafka_producer_records_total', 'Records the Kafka sink got acknowledged', ['topic']);
-      this.retries = metrics.counter('kafka_producer_retries_total', 'Kafka sends retried after a retriable failure', ['operator']);
-      this.failures = metrics.counter('kafka_producer_send_failures_total', 'Kafka sends that failed for good', ['operator']);
-      this.retrying = metrics.gauge('kafka_producer_retrying', '1 while the Kafka sink is retrying a failed send', ['operator', 'subtask']);
-      this.transactions = metrics.counter('kafka_producer_transactions_total', 'Kafka transactions by outcome', ['operator', 'outcome']);
+      this.retries = metrics.counter('kafka_producer_retries_total', 'Kafka sends retried after a retriable failure', [
+        'operator',
+      ]);
+      this.failures = metrics.counter('kafka_producer_send_failures_total', 'Kafka sends that failed for good', [
+        'operator',
+      ]);
+      this.retrying = metrics.gauge('kafka_producer_retrying', '1 while the Kafka sink is retrying a failed send', [
+        'operator',
+        'subtask',
+      ]);
+      this.transactions = metrics.counter('kafka_producer_transactions_total', 'Kafka transactions by outcome', [
+        'operator',
+        'outcome',
+      ]);
     }
   }
 
@@ -145,23 +174,33 @@ class KafkaSinkWriter<T> implements SinkWriter<T, KafkaTransactionCommittable> {
       await this.admin.disconnect();
       this.admin = undefined;
     }
-    const kafka = createKafka(options, `stormshift-${this.context.jobName}`, { retries: 3, initialRetryTime: 100, maxRetryTime: 1000 });
+    const kafka = createKafka(options, `stormshift-${this.context.jobName}`, {
+      retries: 3,
+      initialRetryTime: 100,
+      maxRetryTime: 1000,
+    });
     const transactional = this.transactionalId !== undefined;
     this.producer = kafka.producer({
       allowAutoTopicCreation: false,
       idempotent: transactional || (options.idempotent ?? false),
       ...(transactional || options.idempotent ? { maxInFlightRequests: 1 } : {}),
-      ...(transactional ? { transactionalId: this.transactionalId, transactionTimeout: options.transactionTimeoutMs ?? 60_000 } : {}),
+      ...(transactional
+        ? { transactionalId: this.transactionalId, transactionTimeout: options.transactionTimeoutMs ?? 60_000 }
+        : {}),
     });
     try {
       // For a transactional producer this is InitProducerId: it fences any older writer with the
       // same transactional id and makes the coordinator abort that writer's open transaction.
       await this.producer.connect();
     } catch (error) {
-      throw new ConnectorError('KAFKA_PRODUCER_FAILED', `${this.what}: cannot connect a producer to ${options.brokers.join(',')}: ${messageOf(error)}`, {
-        cause: error,
-        retriable: true,
-      });
+      throw new ConnectorError(
+        'KAFKA_PRODUCER_FAILED',
+        `${this.what}: cannot connect a producer to ${options.brokers.join(',')}: ${messageOf(error)}`,
+        {
+          cause: error,
+          retriable: true,
+        },
+      );
     }
   }
 
@@ -216,7 +255,11 @@ class KafkaSinkWriter<T> implements SinkWriter<T, KafkaTransactionCommittable> {
         const count = await this.partitionCount(topic);
         const p = this.options.partitioner(value, count, topic);
         if (!(Number.isInteger(p) && p >= 0 && p < count)) {
-          throw new ConnectorError('KAFKA_BAD_PARTITION', `${this.what}: partitioner chose partition ${String(p)} of topic '${topic}', which has ${count}`, { retriable: false });
+          throw new ConnectorError(
+            'KAFKA_BAD_PARTITION',
+            `${this.what}: partitioner chose partition ${String(p)} of topic '${topic}', which has ${count}`,
+            { retriable: false },
+          );
         }
         message.partition = p;
       }
@@ -225,7 +268,11 @@ class KafkaSinkWriter<T> implements SinkWriter<T, KafkaTransactionCommittable> {
       list.push(message);
     }
     const topicMessages: TopicMessages[] = [...byTopic].map(([topic, messages]) => ({ topic, messages }));
-    const request = { topicMessages, acks: this.options.acks ?? -1, ...(this.options.compression !== undefined ? { compression: this.options.compression } : {}) };
+    const request = {
+      topicMessages,
+      acks: this.options.acks ?? -1,
+      ...(this.options.compression !== undefined ? { compression: this.options.compression } : {}),
+    };
     if (this.transactionalId !== undefined) {
       // Inside a transaction a failed send poisons it; the job restarts from the checkpoint and
       // the coordinator aborts what this transaction held.
@@ -234,16 +281,21 @@ class KafkaSinkWriter<T> implements SinkWriter<T, KafkaTransactionCommittable> {
       // transaction, which is then re-sealed under the newer checkpoint that subsumes it.
       // A sealed transaction that is being committed takes nothing more: wait for its commit.
       if (this.sealed?.committing) await this.committedPromise;
-      const transaction = this.sealed?.transaction ?? (this.transaction ??= await (this.beginning ??= this.producer!.transaction()));
+      const transaction =
+        this.sealed?.transaction ?? (this.transaction ??= await (this.beginning ??= this.producer!.transaction()));
       this.transactionRecords += batch.length;
       try {
         await transaction.sendBatch(request);
       } catch (error) {
         this.failures?.inc({ operator: this.context.operatorName });
-        throw new ConnectorError('KAFKA_SEND_FAILED', `${this.what}: transactional send to ${byTopic.size === 1 ? `topic '${[...byTopic.keys()][0]}'` : 'topics ' + [...byTopic.keys()].join(',')} failed: ${messageOf(error)}`, {
-          cause: error,
-          retriable: true,
-        });
+        throw new ConnectorError(
+          'KAFKA_SEND_FAILED',
+          `${this.what}: transactional send to ${byTopic.size === 1 ? `topic '${[...byTopic.keys()][0]}'` : 'topics ' + [...byTopic.keys()].join(',')} failed: ${messageOf(error)}`,
+          {
+            cause: error,
+            retriable: true,
+          },
+        );
       }
       for (const [topic, messages] of byTopic) this.sent?.inc({ topic }, messages.length);
       return;
@@ -327,10 +379,14 @@ class KafkaSinkWriter<T> implements SinkWriter<T, KafkaTransactionCommittable> {
         try {
           await sealed.transaction.commit();
         } catch (error) {
-          throw new ConnectorError('KAFKA_COMMIT_FAILED', `${this.what}: commit of transaction '${c.transactionalId}' for checkpoint ${c.checkpointId} failed: ${messageOf(error)}`, {
-            cause: error,
-            retriable: true,
-          });
+          throw new ConnectorError(
+            'KAFKA_COMMIT_FAILED',
+            `${this.what}: commit of transaction '${c.transactionalId}' for checkpoint ${c.checkpointId} failed: ${messageOf(error)}`,
+            {
+              cause: error,
+              retriable: true,
+            },
+          );
         }
         this.transactions?.inc({ operator: this.context.operatorName, outcome: 'committed' });
         this.sealed = undefined;

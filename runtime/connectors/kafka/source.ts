@@ -1,10 +1,25 @@
 import kafkajs from 'kafkajs';
-import type { Admin, Consumer, EachBatchPayload, GroupMember, KafkaMessage, PartitionAssigner, Producer } from 'kafkajs';
+import type {
+  Admin,
+  Consumer,
+  EachBatchPayload,
+  GroupMember,
+  KafkaMessage,
+  PartitionAssigner,
+  Producer,
+} from 'kafkajs';
 import type { Gauge, Counter } from 'prom-client';
 import type { PollResult, Source, SourceContext, SourceOutput, SourceReader } from '../../api/source.ts';
 import { ConfigError, ConnectorError } from '../../errors.ts';
 import type { RuntimeMetrics } from '../../metrics/index.ts';
-import { checkConnection, connectAdmin, createKafka, messageOf, resolveTopics, type KafkaConnectionOptions } from './client.ts';
+import {
+  checkConnection,
+  connectAdmin,
+  createKafka,
+  messageOf,
+  resolveTopics,
+  type KafkaConnectionOptions,
+} from './client.ts';
 import { resolveDeserializer, type DeserializerSpec, type KafkaConsumerRecord } from './serde.ts';
 
 const { AssignerProtocol } = kafkajs;
@@ -73,16 +88,25 @@ export interface KafkaSourceState {
  */
 export function kafkaSource<T = string>(options: KafkaSourceOptions<T>): Source<T, KafkaSourceState> {
   checkConnection('kafka source', options);
-  if (typeof options.groupId !== 'string' || options.groupId.length === 0) throw new ConfigError("kafka source: 'groupId' is required");
+  if (typeof options.groupId !== 'string' || options.groupId.length === 0)
+    throw new ConfigError("kafka source: 'groupId' is required");
   if (options.assignment !== undefined && options.assignment !== 'group' && options.assignment !== 'static') {
-    throw new ConfigError(`kafka source: 'assignment' must be 'group' or 'static', got ${JSON.stringify(options.assignment)}`);
+    throw new ConfigError(
+      `kafka source: 'assignment' must be 'group' or 'static', got ${JSON.stringify(options.assignment)}`,
+    );
   }
   const start = options.startFrom ?? 'committed';
-  if (typeof start === 'object' ? !Number.isFinite(start.timestamp) : !['committed', 'earliest', 'latest'].includes(start)) {
-    throw new ConfigError(`kafka source: 'startFrom' must be 'committed', 'earliest', 'latest' or { timestamp }, got ${JSON.stringify(start)}`);
+  if (
+    typeof start === 'object' ? !Number.isFinite(start.timestamp) : !['committed', 'earliest', 'latest'].includes(start)
+  ) {
+    throw new ConfigError(
+      `kafka source: 'startFrom' must be 'committed', 'earliest', 'latest' or { timestamp }, got ${JSON.stringify(start)}`,
+    );
   }
   if (options.bufferRecords !== undefined && !(Number.isInteger(options.bufferRecords) && options.bufferRecords > 0)) {
-    throw new ConfigError(`kafka source: 'bufferRecords' must be a positive integer, got ${String(options.bufferRecords)}`);
+    throw new ConfigError(
+      `kafka source: 'bufferRecords' must be a positive integer, got ${String(options.bufferRecords)}`,
+    );
   }
   const decodeError = options.onDecodeError ?? 'fail';
   if (decodeError !== 'fail' && !(typeof decodeError === 'object' && typeof decodeError.deadLetterTopic === 'string')) {
@@ -138,7 +162,9 @@ function staticAssigner(subtask: number, parallelism: number): PartitionAssigner
       let groupParallelism = parallelism;
       for (const { memberId, memberMetadata } of [...members].sort((a, b) => (a.memberId < b.memberId ? -1 : 1))) {
         const meta = AssignerProtocol.MemberMetadata.decode(memberMetadata);
-        const info = meta?.userData?.length ? (JSON.parse(meta.userData.toString()) as { subtask: number; parallelism: number }) : undefined;
+        const info = meta?.userData?.length
+          ? (JSON.parse(meta.userData.toString()) as { subtask: number; parallelism: number })
+          : undefined;
         if (!info) continue;
         groupParallelism = info.parallelism;
         if (!bySubtask.has(info.subtask)) bySubtask.set(info.subtask, memberId);
@@ -154,13 +180,21 @@ function staticAssigner(subtask: number, parallelism: number): PartitionAssigner
       }
       return [...assignment].map(([memberId, a]) => ({
         memberId,
-        memberAssignment: AssignerProtocol.MemberAssignment.encode({ version: 0, assignment: a, userData: Buffer.alloc(0) }),
+        memberAssignment: AssignerProtocol.MemberAssignment.encode({
+          version: 0,
+          assignment: a,
+          userData: Buffer.alloc(0),
+        }),
       }));
     },
     protocol({ topics }: { topics: string[] }) {
       return {
         name: STATIC_ASSIGNER,
-        metadata: AssignerProtocol.MemberMetadata.encode({ version: 0, topics, userData: Buffer.from(JSON.stringify({ subtask, parallelism })) }),
+        metadata: AssignerProtocol.MemberMetadata.encode({
+          version: 0,
+          topics,
+          userData: Buffer.from(JSON.stringify({ subtask, parallelism })),
+        }),
       };
     },
   });
@@ -221,9 +255,21 @@ class KafkaSourceReader<T> implements KafkaReader<T> {
     if (metrics) {
       // job_name and operator: two sources reading one topic (two jobs, or two sources of one job)
       // would otherwise overwrite each other's lag for the same partition.
-      this.lagGauge = metrics.gauge('kafka_consumer_lag', 'Records in a partition after the last one the source emitted', ['job_name', 'operator', 'topic', 'partition']);
-      this.commitFailures = metrics.counter('kafka_offset_commit_failures_total', 'Checkpointed offsets the group did not accept', ['topic']);
-      this.deadLettered = metrics.counter('kafka_dead_letter_records_total', 'Undecodable records sent to a dead-letter topic', ['topic']);
+      this.lagGauge = metrics.gauge(
+        'kafka_consumer_lag',
+        'Records in a partition after the last one the source emitted',
+        ['job_name', 'operator', 'topic', 'partition'],
+      );
+      this.commitFailures = metrics.counter(
+        'kafka_offset_commit_failures_total',
+        'Checkpointed offsets the group did not accept',
+        ['topic'],
+      );
+      this.deadLettered = metrics.counter(
+        'kafka_dead_letter_records_total',
+        'Undecodable records sent to a dead-letter topic',
+        ['topic'],
+      );
     }
   }
 
@@ -252,7 +298,9 @@ class KafkaSourceReader<T> implements KafkaReader<T> {
       ...(c.rebalanceTimeout !== undefined ? { rebalanceTimeout: c.rebalanceTimeout } : {}),
       maxWaitTimeInMs: c.maxWaitTimeInMs ?? 200,
       ...(c.maxBytesPerPartition !== undefined ? { maxBytesPerPartition: c.maxBytesPerPartition } : {}),
-      ...(options.assignment === 'static' ? { partitionAssigners: [staticAssigner(this.context.subtaskIndex, this.context.parallelism)] } : {}),
+      ...(options.assignment === 'static'
+        ? { partitionAssigners: [staticAssigner(this.context.subtaskIndex, this.context.parallelism)] }
+        : {}),
     });
     this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, (event) => this.onAssignment(event.payload.memberAssignment));
@@ -273,10 +321,14 @@ class KafkaSourceReader<T> implements KafkaReader<T> {
         eachBatch: (payload) => this.onBatch(payload),
       });
     } catch (error) {
-      throw new ConnectorError('KAFKA_CONSUMER_FAILED', `${this.what}: cannot start consuming ${this.topics.join(',')} from ${options.brokers.join(',')}: ${messageOf(error)}`, {
-        cause: error,
-        retriable: true,
-      });
+      throw new ConnectorError(
+        'KAFKA_CONSUMER_FAILED',
+        `${this.what}: cannot start consuming ${this.topics.join(',')} from ${options.brokers.join(',')}: ${messageOf(error)}`,
+        {
+          cause: error,
+          retriable: true,
+        },
+      );
     }
   }
 
@@ -290,14 +342,16 @@ class KafkaSourceReader<T> implements KafkaReader<T> {
         for (const { partition, offset } of found) this.startOffsets.set(tpKey(topic, partition), Number(offset));
       } else {
         const found = await this.admin!.fetchTopicOffsets(topic);
-        for (const { partition, low, high } of found) this.startOffsets.set(tpKey(topic, partition), Number(start === 'earliest' ? low : high));
+        for (const { partition, low, high } of found)
+          this.startOffsets.set(tpKey(topic, partition), Number(start === 'earliest' ? low : high));
       }
     }
   }
 
   private onAssignment(memberAssignment: Record<string, number[]>): void {
     const next = new Set<string>();
-    for (const [topic, partitions] of Object.entries(memberAssignment)) for (const p of partitions) next.add(tpKey(topic, p));
+    for (const [topic, partitions] of Object.entries(memberAssignment))
+      for (const p of partitions) next.add(tpKey(topic, p));
     const previous = this.assigned;
     this.assigned = next;
     if (previous) {
@@ -322,7 +376,8 @@ class KafkaSourceReader<T> implements KafkaReader<T> {
       // continuing where this reader stopped avoids re-reading what it already has.
       let offset = this.fetched.get(tp);
       if (offset === undefined) offset = this.restored?.get(tp);
-      if (offset === undefined && this.restored === undefined && !this.everAssigned.has(tp)) offset = this.startOffsets.get(tp);
+      if (offset === undefined && this.restored === undefined && !this.everAssigned.has(tp))
+        offset = this.startOffsets.get(tp);
       this.everAssigned.add(tp);
       if (offset === undefined) continue;
       if (!this.positions.has(tp)) this.positions.set(tp, offset);
@@ -416,10 +471,14 @@ class KafkaSourceReader<T> implements KafkaReader<T> {
     const reason = messageOf(error);
     const policy = this.options.onDecodeError ?? 'fail';
     if (policy === 'fail') {
-      throw new ConnectorError('KAFKA_UNDECODABLE_RECORD', `${this.what}: cannot decode record at ${where} (topic ${b.topic}, partition ${b.partition}, offset ${m.offset}): ${reason}`, {
-        cause: error,
-        retriable: false,
-      });
+      throw new ConnectorError(
+        'KAFKA_UNDECODABLE_RECORD',
+        `${this.what}: cannot decode record at ${where} (topic ${b.topic}, partition ${b.partition}, offset ${m.offset}): ${reason}`,
+        {
+          cause: error,
+          retriable: false,
+        },
+      );
     }
     try {
       await this.deadLetter!.send({
@@ -439,10 +498,14 @@ class KafkaSourceReader<T> implements KafkaReader<T> {
         ],
       });
     } catch (sendError) {
-      throw new ConnectorError('KAFKA_DEAD_LETTER_FAILED', `${this.what}: record at ${where} is undecodable (${reason}) and could not be written to dead-letter topic '${policy.deadLetterTopic}': ${messageOf(sendError)}`, {
-        cause: sendError,
-        retriable: true,
-      });
+      throw new ConnectorError(
+        'KAFKA_DEAD_LETTER_FAILED',
+        `${this.what}: record at ${where} is undecodable (${reason}) and could not be written to dead-letter topic '${policy.deadLetterTopic}': ${messageOf(sendError)}`,
+        {
+          cause: sendError,
+          retriable: true,
+        },
+      );
     }
     this.deadLettered?.inc({ topic: b.topic });
     // Only now is the record accounted for: a crash before this point re-reads it.
@@ -457,7 +520,8 @@ class KafkaSourceReader<T> implements KafkaReader<T> {
     let any = false;
     for (const tp of this.assigned) {
       const ts = this.maxTimestamp.get(tp);
-      const idle = now - (this.lastActive.get(tp) ?? now) >= this.idleTimeoutMs && !this.buffer.some((b) => b.tp === tp);
+      const idle =
+        now - (this.lastActive.get(tp) ?? now) >= this.idleTimeoutMs && !this.buffer.some((b) => b.tp === tp);
       if (idle) continue;
       if (ts === undefined) return;
       any = true;
@@ -521,9 +585,13 @@ class KafkaSourceReader<T> implements KafkaReader<T> {
     }
   }
 
-  async commitOffsets(offsets: ReadonlyArray<{ topic: string; partition: number; offset: number | string }>): Promise<void> {
+  async commitOffsets(
+    offsets: ReadonlyArray<{ topic: string; partition: number; offset: number | string }>,
+  ): Promise<void> {
     if (!this.consumer || this.closed || offsets.length === 0) return;
-    await this.consumer.commitOffsets(offsets.map(({ topic, partition, offset }) => ({ topic, partition, offset: String(offset) })));
+    await this.consumer.commitOffsets(
+      offsets.map(({ topic, partition, offset }) => ({ topic, partition, offset: String(offset) })),
+    );
   }
 
   seek(topic: string, partition: number, offset: number): void {

@@ -46,21 +46,31 @@ export interface RedisLookup<IN, OUT> extends AsyncFunction<IN, OUT> {
  * is the value alone (`combine: (_, v) => v`, `cache: { key: lookup.cacheKey, ... }`).
  * Failures are retriable ConnectorErrors, so asyncMap's retry option applies to them.
  */
-export function redisLookup<IN, OUT = { record: IN; value: unknown }>(options: RedisLookupOptions<IN, OUT>): RedisLookup<IN, OUT> {
+export function redisLookup<IN, OUT = { record: IN; value: unknown }>(
+  options: RedisLookupOptions<IN, OUT>,
+): RedisLookup<IN, OUT> {
   const what = `redis lookup (${options.command})`;
-  if (!['get', 'hget', 'hgetall'].includes(options.command)) throw new ConfigError(`${what}: 'command' must be 'get', 'hget' or 'hgetall'`);
+  if (!['get', 'hget', 'hgetall'].includes(options.command))
+    throw new ConfigError(`${what}: 'command' must be 'get', 'hget' or 'hgetall'`);
   if (typeof options.key !== 'function') throw new ConfigError(`${what}: 'key' must be a function of the record`);
-  if (options.command === 'hget' && options.field === undefined) throw new ConfigError(`${what}: 'hget' needs a 'field'`);
+  if (options.command === 'hget' && options.field === undefined)
+    throw new ConfigError(`${what}: 'hget' needs a 'field'`);
   if (!options.client && !options.url) throw new ConfigError(`${what}: give a Redis 'url' or a 'client'`);
-  const field = typeof options.field === 'function' ? options.field : (() => options.field as string);
+  const field = typeof options.field === 'function' ? options.field : () => options.field as string;
   const json = options.parse === 'json';
   const combine = options.combine ?? ((record: IN, value: unknown) => ({ record, value }) as OUT);
   let connection: { client: Redis; owned: boolean } | undefined;
   const client = (): Redis => (connection ??= openClient(what, options)).client;
 
-  const cacheKey = options.command === 'hget' ? (record: IN) => `${options.key(record)}\u0000${field(record)}` : (record: IN) => options.key(record);
+  const cacheKey =
+    options.command === 'hget'
+      ? (record: IN) => `${options.key(record)}\u0000${field(record)}`
+      : (record: IN) => options.key(record);
   const cache = options.cache
-    ? new LRUCache<string, { value: unknown }>({ max: options.cache.maxEntries, ...(options.cache.ttlMs ? { ttl: options.cache.ttlMs } : {}) })
+    ? new LRUCache<string, { value: unknown }>({
+        max: options.cache.maxEntries,
+        ...(options.cache.ttlMs ? { ttl: options.cache.ttlMs } : {}),
+      })
     : undefined;
   const stats = { hits: 0, misses: 0 };
 
@@ -69,7 +79,11 @@ export function redisLookup<IN, OUT = { record: IN; value: unknown }>(options: R
     try {
       return JSON.parse(raw) as unknown;
     } catch (error) {
-      throw new ConnectorError('REDIS_BAD_VALUE', `${what}: value of key '${key}' is not JSON: ${(error as Error).message}`, { cause: error, retriable: false });
+      throw new ConnectorError(
+        'REDIS_BAD_VALUE',
+        `${what}: value of key '${key}' is not JSON: ${(error as Error).message}`,
+        { cause: error, retriable: false },
+      );
     }
   };
 
@@ -81,7 +95,10 @@ export function redisLookup<IN, OUT = { record: IN; value: unknown }>(options: R
       return Object.keys(all).length === 0 ? null : all;
     } catch (error) {
       if (error instanceof ConnectorError) throw error;
-      throw new ConnectorError('REDIS_LOOKUP_FAILED', `${what} of key '${key}' failed: ${(error as Error).message}`, { cause: error, retriable: true });
+      throw new ConnectorError('REDIS_LOOKUP_FAILED', `${what} of key '${key}' failed: ${(error as Error).message}`, {
+        cause: error,
+        retriable: true,
+      });
     }
   };
 

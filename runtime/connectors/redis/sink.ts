@@ -44,11 +44,16 @@ const INCR_ONCE = `if redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[2]) then 
  */
 export function redisSink<T>(options: RedisSinkOptions<T>): Sink<T> {
   const what = `redis sink (${options.command})`;
-  if (!['set', 'hset', 'incrby'].includes(options.command)) throw new ConfigError(`${what}: 'command' must be 'set', 'hset' or 'incrby'`);
-  if (typeof options.key !== 'function' || typeof options.value !== 'function') throw new ConfigError(`${what}: 'key' and 'value' must be functions of the record`);
-  if (options.command === 'hset' && typeof options.field !== 'function') throw new ConfigError(`${what}: 'hset' needs a 'field' function`);
+  if (!['set', 'hset', 'incrby'].includes(options.command))
+    throw new ConfigError(`${what}: 'command' must be 'set', 'hset' or 'incrby'`);
+  if (typeof options.key !== 'function' || typeof options.value !== 'function')
+    throw new ConfigError(`${what}: 'key' and 'value' must be functions of the record`);
+  if (options.command === 'hset' && typeof options.field !== 'function')
+    throw new ConfigError(`${what}: 'hset' needs a 'field' function`);
   if (options.command === 'incrby' && typeof options.id !== 'function') {
-    throw new ConfigError(`${what}: 'incrby' needs an 'id' function (a stable id per record), otherwise a replay after restore would count twice`);
+    throw new ConfigError(
+      `${what}: 'incrby' needs an 'id' function (a stable id per record), otherwise a replay after restore would count twice`,
+    );
   }
   if (!options.client && !options.url) throw new ConfigError(`${what}: give a Redis 'url' or a 'client'`);
   return { createWriter: (context) => new RedisSinkWriter(options, context, what) };
@@ -74,10 +79,14 @@ class RedisSinkWriter<T> implements SinkWriter<T> {
     try {
       await this.connection.client.ping();
     } catch (error) {
-      throw new ConnectorError('REDIS_UNREACHABLE', `${this.what} '${this.context.operatorName}': cannot reach Redis${this.options.url ? ` at ${this.options.url}` : ''}: ${(error as Error).message}`, {
-        cause: error,
-        retriable: true,
-      });
+      throw new ConnectorError(
+        'REDIS_UNREACHABLE',
+        `${this.what} '${this.context.operatorName}': cannot reach Redis${this.options.url ? ` at ${this.options.url}` : ''}: ${(error as Error).message}`,
+        {
+          cause: error,
+          retriable: true,
+        },
+      );
     }
   }
 
@@ -98,8 +107,20 @@ class RedisSinkWriter<T> implements SinkWriter<T> {
       const key = o.key(r);
       if (o.command === 'incrby') {
         const delta = o.value(r);
-        if (!Number.isInteger(delta)) throw new ConnectorError('REDIS_BAD_VALUE', `${this.what}: delta for key '${key}' must be an integer, got ${String(delta)}`, { retriable: false });
-        pipeline.eval(INCR_ONCE, 2, key, `${o.dedupePrefix ?? 'stormshift:applied:'}${o.id!(r)}`, String(delta), String(o.dedupeTtlSeconds ?? 7 * 24 * 3600));
+        if (!Number.isInteger(delta))
+          throw new ConnectorError(
+            'REDIS_BAD_VALUE',
+            `${this.what}: delta for key '${key}' must be an integer, got ${String(delta)}`,
+            { retriable: false },
+          );
+        pipeline.eval(
+          INCR_ONCE,
+          2,
+          key,
+          `${o.dedupePrefix ?? 'stormshift:applied:'}${o.id!(r)}`,
+          String(delta),
+          String(o.dedupeTtlSeconds ?? 7 * 24 * 3600),
+        );
       } else {
         const raw = o.value(r);
         const value = typeof raw === 'string' ? raw : JSON.stringify(raw);
@@ -114,7 +135,11 @@ class RedisSinkWriter<T> implements SinkWriter<T> {
     });
     const tracked = sending
       .catch((error: unknown) => {
-        this.error ??= new ConnectorError('REDIS_WRITE_FAILED', `${this.what} '${this.context.operatorName}': write failed: ${(error as Error).message}`, { cause: error, retriable: true });
+        this.error ??= new ConnectorError(
+          'REDIS_WRITE_FAILED',
+          `${this.what} '${this.context.operatorName}': write failed: ${(error as Error).message}`,
+          { cause: error, retriable: true },
+        );
       })
       .finally(() => this.inflight.delete(tracked));
     this.inflight.add(tracked);

@@ -1,5 +1,10 @@
 /** storm-starter's PrinterBolt: prints every tuple it receives (Tuple.toString) and emits nothing. */
-import { BaseBasicBolt, type BasicOutputCollector, type OutputFieldsDeclarer, type Tuple } from '../../../compat/index.ts';
+import {
+  BaseBasicBolt,
+  type BasicOutputCollector,
+  type OutputFieldsDeclarer,
+  type Tuple,
+} from '../../../compat/index.ts';
 
 export class PrinterBolt extends BaseBasicBolt {
   execute(tuple: Tuple, _collector: BasicOutputCollector): void {

@@ -17,7 +17,7 @@ describe('Fields', () => {
     expect(new Fields().size()).toBe(0);
   });
 
-  it('rejects duplicates with Storm\'s message', () => {
+  it("rejects duplicates with Storm's message", () => {
     expect(() => new Fields('a', 'b', 'a')).toThrow(new IllegalArgumentException("duplicate field 'a'"));
     expect(() => new Fields('a', 'a')).toThrow(IllegalArgumentException);
   });
@@ -197,11 +197,15 @@ describe('TupleImpl (§6, R4)', () => {
     expect(() => t.getLongByField('count')).toThrow(
       "getLongByField: field 'count' (index 1) of split:default is string, expected integer number or bigint",
     );
-    expect(() => t.getString(0)).toThrow("getString: field 'word' (index 0) of split:default is number, expected string");
+    expect(() => t.getString(0)).toThrow(
+      "getString: field 'word' (index 0) of split:default is number, expected string",
+    );
     expect(() => t.getDouble(4)).toThrow(
       "getDouble: field 'ratio' (index 4) of split:default is string, expected number or bigint",
     );
-    expect(() => t.getBinary(3)).toThrow("getBinary: field 'bin' (index 3) of split:default is string, expected Uint8Array");
+    expect(() => t.getBinary(3)).toThrow(
+      "getBinary: field 'bin' (index 3) of split:default is string, expected Uint8Array",
+    );
     expect(() => make(['w', 1.5, true, null, 0]).getInteger(1)).toThrow(TypeError);
     expect(() => make(['w', 2n ** 60n, true, null, 0]).getLong(1)).toThrow(TypeError);
   });
@@ -218,8 +222,15 @@ describe('TupleImpl (§6, R4)', () => {
     );
   });
 
-  it('toString matches Storm\'s format', () => {
-    const t = new TupleImpl(schema({ 's:default': ['a', 'b'] }), ['x', 2], 's', 3, 'default', MessageId.makeRootId(10n, 20n));
+  it("toString matches Storm's format", () => {
+    const t = new TupleImpl(
+      schema({ 's:default': ['a', 'b'] }),
+      ['x', 2],
+      's',
+      3,
+      'default',
+      MessageId.makeRootId(10n, 20n),
+    );
     expect(t.toString()).toBe('source: s:3, stream: default, id: {10=20}, [x, 2]');
   });
 });

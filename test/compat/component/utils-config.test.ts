@@ -46,7 +46,7 @@ describe('Utils', () => {
 });
 
 describe('constants (§6)', () => {
-  it('have Storm\'s values', () => {
+  it("have Storm's values", () => {
     expect(Constants.SYSTEM_COMPONENT_ID).toBe('__system');
     expect(Constants.SYSTEM_TASK_ID).toBe(-1);
     expect(Constants.SYSTEM_TICK_STREAM_ID).toBe('__tick');
@@ -83,7 +83,7 @@ describe('TupleUtils', () => {
     expect(conf['topology.tick.tuple.freq.secs']).toBe(10);
   });
 
-  it('chooseTaskIndex is Storm\'s floorMod(deepHashCode)', () => {
+  it("chooseTaskIndex is Storm's floorMod(deepHashCode)", () => {
     // Arrays.deepHashCode(["hello"]) = 31 + 99162322 = 99162353; mod 7 = 99162353 % 7
     expect(TupleUtils.chooseTaskIndex(['hello'], 7)).toBe(99162353 % 7);
     expect(TupleUtils.listHashCode(['hello'])).toBe(99162353);
@@ -118,7 +118,12 @@ describe('Config (R5)', () => {
     conf.setNumWorkers(2);
     conf[Config.TOPOLOGY_MAX_SPOUT_PENDING] = 10;
     conf['my.custom'] = 'x';
-    expect(Object.keys(conf)).toEqual(['topology.debug', 'topology.workers', 'topology.max.spout.pending', 'my.custom']);
+    expect(Object.keys(conf)).toEqual([
+      'topology.debug',
+      'topology.workers',
+      'topology.max.spout.pending',
+      'my.custom',
+    ]);
     expect({ ...conf }).toEqual({
       'topology.debug': true,
       'topology.workers': 2,
@@ -199,7 +204,12 @@ describe('Config (R5)', () => {
 
   it('validateConf: JSON round trip, undefined dropped, integer keys normalised', () => {
     expect(
-      validateConf({ 'topology.workers': 2n, 'topology.max.spout.pending': '100', x: undefined, nested: { a: [1, 'b'], u: undefined } }),
+      validateConf({
+        'topology.workers': 2n,
+        'topology.max.spout.pending': '100',
+        x: undefined,
+        nested: { a: [1, 'b'], u: undefined },
+      }),
     ).toEqual({ 'topology.workers': 2, 'topology.max.spout.pending': 100, nested: { a: [1, 'b'] } });
     expect(() => validateConf({ 'topology.workers': 1.5 })).toThrow(IllegalArgumentException);
     expect(() => validateConf({ 'topology.workers': 1.5 })).toThrow('topology.workers');

@@ -21,7 +21,8 @@ const RATE = 30000;
 
 function expectedCounts(): Record<string, number> {
   const counts: Record<string, number> = {};
-  for (let i = 0; i < TOTAL; i++) for (const w of SENTENCES[(i * 7 + 3) % SENTENCES.length]!.split(' ')) counts[w] = (counts[w] ?? 0) + 1;
+  for (let i = 0; i < TOTAL; i++)
+    for (const w of SENTENCES[(i * 7 + 3) % SENTENCES.length]!.split(' ')) counts[w] = (counts[w] ?? 0) + 1;
   return counts;
 }
 
@@ -35,7 +36,13 @@ afterAll(() => {
 function start(dir: string): ChildProcess {
   const child = spawn(process.execPath, [join(ROOT, 'cli/bin.js'), 'run', TOPOLOGY, '--metrics-port', '0', '-q'], {
     cwd: dir,
-    env: { ...process.env, CRASH_SENTENCES: String(TOTAL), CRASH_RATE: String(RATE), CRASH_OUT: join(dir, 'counts.json'), CRASH_CKPT: join(dir, 'ckpt') },
+    env: {
+      ...process.env,
+      CRASH_SENTENCES: String(TOTAL),
+      CRASH_RATE: String(RATE),
+      CRASH_OUT: join(dir, 'counts.json'),
+      CRASH_CKPT: join(dir, 'ckpt'),
+    },
     stdio: 'ignore',
   });
   live.add(child);
@@ -43,7 +50,8 @@ function start(dir: string): ChildProcess {
   return child;
 }
 
-const exited = (child: ChildProcess): Promise<void> => new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r() : child.once('exit', () => r())));
+const exited = (child: ChildProcess): Promise<void> =>
+  new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r() : child.once('exit', () => r())));
 const tick = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Highest checkpoint id on disk (0 when none): checkpoints appear by atomic rename, so a listed file is complete. */
@@ -77,7 +85,10 @@ describe('checkpoint mode (§7a): an unchanged word-count topology under SIGKILL
     // A crash point: after the run wrote `checkpoints` new checkpoints, plus up to one checkpoint
     // interval. Kills follow what is on disk, not the clock, so a loaded machine only slows the
     // runs down: every start after a kill starts from a checkpoint that run did not write.
-    const crash = fc.record({ checkpoints: fc.integer({ min: 1, max: 3 }), offsetMs: fc.integer({ min: 0, max: 100 }) });
+    const crash = fc.record({
+      checkpoints: fc.integer({ min: 1, max: 3 }),
+      offsetMs: fc.integer({ min: 0, max: 100 }),
+    });
     await fc.assert(
       fc.asyncProperty(fc.array(crash, { minLength: 1, maxLength: 2 }), async (crashes) => {
         const dir = mkdtempSync(join(tmpdir(), 'stormshift-compat-crash-'));
@@ -96,14 +107,19 @@ describe('checkpoint mode (§7a): an unchanged word-count topology under SIGKILL
               expect(JSON.parse(readFileSync(countsFile, 'utf8'))).toEqual(expected);
               return;
             }
-            expect(latestCheckpoint(dir), 'a run was killed before any checkpoint reached the disk').toBeGreaterThan(before);
+            expect(latestCheckpoint(dir), 'a run was killed before any checkpoint reached the disk').toBeGreaterThan(
+              before,
+            );
           }
           expect(latestCheckpoint(dir)).toBeGreaterThan(0);
           restoredStarts++;
           const survivor = start(dir);
           try {
             await until(survivor, () => existsSync(countsFile));
-            expect(existsSync(countsFile), `the survivor exited with ${survivor.exitCode} before publishing its counts`).toBe(true);
+            expect(
+              existsSync(countsFile),
+              `the survivor exited with ${survivor.exitCode} before publishing its counts`,
+            ).toBe(true);
             expect(JSON.parse(readFileSync(countsFile, 'utf8'))).toEqual(expected);
           } finally {
             survivor.kill('SIGKILL');

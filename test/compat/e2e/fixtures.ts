@@ -33,7 +33,16 @@ let nextId = 0;
 
 export function newJournal(): string {
   const id = `j${++nextId}`;
-  journals.set(id, { emitted: [], acked: [], failed: [], received: [], opened: [], prepared: [], closed: [], events: [] });
+  journals.set(id, {
+    emitted: [],
+    acked: [],
+    failed: [],
+    received: [],
+    opened: [],
+    prepared: [],
+    closed: [],
+    events: [],
+  });
   return id;
 }
 

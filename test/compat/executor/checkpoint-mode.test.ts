@@ -1,12 +1,33 @@
 import { describe, expect, it } from 'vitest';
-import { BaseRichBolt, BaseRichSpout, Fields, LocalCluster, TopologyBuilder, type Conf, type OutputCollector, type OutputFieldsDeclarer, type SpoutOutputCollector, type TopologyContext, type Tuple } from '../../../compat/index.ts';
+import {
+  BaseRichBolt,
+  BaseRichSpout,
+  Fields,
+  LocalCluster,
+  TopologyBuilder,
+  type Conf,
+  type OutputCollector,
+  type OutputFieldsDeclarer,
+  type SpoutOutputCollector,
+  type TopologyContext,
+  type Tuple,
+} from '../../../compat/index.ts';
 import { waitFor } from '../e2e/fixtures.ts';
 import { shutDownAfterEach } from '../cluster-per-test.ts';
 
 let cluster: LocalCluster | undefined;
-shutDownAfterEach(() => cluster, () => (cluster = undefined));
+shutDownAfterEach(
+  () => cluster,
+  () => (cluster = undefined),
+);
 
-const seen = { acked: [] as number[], failed: [] as number[], totals: [] as number[], crashed: false, emitted: [] as number[] };
+const seen = {
+  acked: [] as number[],
+  failed: [] as number[],
+  totals: [] as number[],
+  crashed: false,
+  emitted: [] as number[],
+};
 
 /** Its position is a data field: checkpoint mode rewinds it to the last checkpoint after a crash. */
 class CounterSpout extends BaseRichSpout {
@@ -61,8 +82,16 @@ describe('checkpoint reliability mode (§7a)', () => {
     b.setSpout('s', new CounterSpout()).setMaxSpoutPending(10);
     b.setBolt('total', new TotalBolt(), 1).shuffleGrouping('s');
     cluster = new LocalCluster();
-    await cluster.submitTopology('cp-mode', { 'stormshift.reliability': 'checkpoint', 'topology.state.checkpoint.interval.ms': 100 }, b.createTopology());
-    await waitFor(() => seen.totals.length > 0 && seen.totals[seen.totals.length - 1] === (29 * 30) / 2 - 3, 15_000, 'final total');
+    await cluster.submitTopology(
+      'cp-mode',
+      { 'stormshift.reliability': 'checkpoint', 'topology.state.checkpoint.interval.ms': 100 },
+      b.createTopology(),
+    );
+    await waitFor(
+      () => seen.totals.length > 0 && seen.totals[seen.totals.length - 1] === (29 * 30) / 2 - 3,
+      15_000,
+      'final total',
+    );
     expect(seen.crashed).toBe(true);
     expect(seen.failed).toContain(3);
     expect(seen.acked).not.toContain(3);

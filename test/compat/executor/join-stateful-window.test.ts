@@ -19,7 +19,10 @@ import { waitFor } from '../e2e/fixtures.ts';
 import { shutDownAfterEach } from '../cluster-per-test.ts';
 
 let cluster: LocalCluster | undefined;
-shutDownAfterEach(() => cluster, () => (cluster = undefined));
+shutDownAfterEach(
+  () => cluster,
+  () => (cluster = undefined),
+);
 
 function listSpout(rows: unknown[][], fields: string[]): FnSpout {
   return new FnSpout(
@@ -40,16 +43,46 @@ describe('JoinBolt on the executor (§9)', () => {
   it('joins two spouts on a key inside a tumbling count window', async () => {
     const out: unknown[] = [];
     const b = new TopologyBuilder();
-    b.setSpout('users', listSpout([[1, 'ann'], [2, 'bob']], ['userId', 'name']));
-    b.setSpout('orders', listSpout([[1, 'book'], [2, 'pen']], ['userId', 'item']));
+    b.setSpout(
+      'users',
+      listSpout(
+        [
+          [1, 'ann'],
+          [2, 'bob'],
+        ],
+        ['userId', 'name'],
+      ),
+    );
+    b.setSpout(
+      'orders',
+      listSpout(
+        [
+          [1, 'book'],
+          [2, 'pen'],
+        ],
+        ['userId', 'item'],
+      ),
+    );
     b.setBolt(
       'join',
-      new JoinBolt('users', 'userId').join('orders', 'userId', 'users').select('users:userId,name,item').withTumblingWindow(Count.of(4)),
+      new JoinBolt('users', 'userId')
+        .join('orders', 'userId', 'users')
+        .select('users:userId,name,item')
+        .withTumblingWindow(Count.of(4)),
       1,
     )
       .fieldsGrouping('users', new Fields('userId'))
       .fieldsGrouping('orders', new Fields('userId'));
-    b.setBolt('sink', new FnBolt({ execute: (t, c) => { out.push(t.getValues()); c.ack(t); } }), 1).shuffleGrouping('join');
+    b.setBolt(
+      'sink',
+      new FnBolt({
+        execute: (t, c) => {
+          out.push(t.getValues());
+          c.ack(t);
+        },
+      }),
+      1,
+    ).shuffleGrouping('join');
     cluster = new LocalCluster();
     await cluster.submitTopology('join', {}, b.createTopology());
     await waitFor(() => out.length === 2, 5000, 'joined rows');
@@ -81,22 +114,47 @@ describe('stateful windowed bolts (§9, §10)', () => {
     const out: unknown[] = [];
     const acked: unknown[] = [];
     const b = new TopologyBuilder();
-    b.setSpout('s', new FnSpout({
-      next(_ctx, c) {
-        const self = this as unknown as { i?: number };
-        const i = self.i ?? 0;
-        if (i >= 6) return;
-        self.i = i + 1;
-        c.emit([i], i);
-      },
-      ack: (id) => void acked.push(id),
-    }, { default: ['id'] }));
-    b.setBolt('win', new WindowCounter().withTumblingWindow(Count.of(2)).withMessageIdField('id'), 1).shuffleGrouping('s');
-    b.setBolt('sink', new FnBolt({ execute: (t, c) => { out.push(t.getValues()); c.ack(t); } }), 1).shuffleGrouping('win');
+    b.setSpout(
+      's',
+      new FnSpout(
+        {
+          next(_ctx, c) {
+            const self = this as unknown as { i?: number };
+            const i = self.i ?? 0;
+            if (i >= 6) return;
+            self.i = i + 1;
+            c.emit([i], i);
+          },
+          ack: (id) => void acked.push(id),
+        },
+        { default: ['id'] },
+      ),
+    );
+    b.setBolt('win', new WindowCounter().withTumblingWindow(Count.of(2)).withMessageIdField('id'), 1).shuffleGrouping(
+      's',
+    );
+    b.setBolt(
+      'sink',
+      new FnBolt({
+        execute: (t, c) => {
+          out.push(t.getValues());
+          c.ack(t);
+        },
+      }),
+      1,
+    ).shuffleGrouping('win');
     cluster = new LocalCluster();
-    await cluster.submitTopology('stateful-window', { 'topology.state.checkpoint.interval.ms': 100 }, b.createTopology());
+    await cluster.submitTopology(
+      'stateful-window',
+      { 'topology.state.checkpoint.interval.ms': 100 },
+      b.createTopology(),
+    );
     await waitFor(() => out.length === 3, 5000, 'three windows');
-    expect(out).toEqual([[1, 2], [2, 2], [3, 2]]);
+    expect(out).toEqual([
+      [1, 2],
+      [2, 2],
+      [3, 2],
+    ]);
     await waitFor(() => acked.length >= 4, 5000, 'acks after commit');
   });
 });

@@ -1,11 +1,24 @@
 import { describe, expect, it } from 'vitest';
-import { Config, Fields, KillOptions, LocalCluster, Time, TopologyBuilder, TupleUtils, Utils, type Tuple } from '../../../compat/index.ts';
+import {
+  Config,
+  Fields,
+  KillOptions,
+  LocalCluster,
+  Time,
+  TopologyBuilder,
+  TupleUtils,
+  Utils,
+  type Tuple,
+} from '../../../compat/index.ts';
 import { FnBolt, FnSpout, counterSpout } from './fn-components.ts';
 import { sleep, waitFor } from '../e2e/fixtures.ts';
 import { shutDownAfterEach } from '../cluster-per-test.ts';
 
 let cluster: LocalCluster | undefined;
-shutDownAfterEach(() => cluster, () => (cluster = undefined));
+shutDownAfterEach(
+  () => cluster,
+  () => (cluster = undefined),
+);
 
 describe('tick tuples (§8)', () => {
   it('enqueues ticks FIFO with data, with Storm identity', async () => {
@@ -13,27 +26,36 @@ describe('tick tuples (§8)', () => {
     let tick: Tuple | undefined;
     let release: (() => void) | undefined;
     const b = new TopologyBuilder();
-    b.setSpout('s', new FnSpout({
-      next(_ctx, c) {
-        const self = this as unknown as { i?: number };
-        const i = self.i ?? 0;
-        if (i >= 3) return;
-        self.i = i + 1;
-        c.emit([i]);
-      },
-    }));
-    b.setBolt('b', new FnBolt({
-      execute: (t) => {
-        if (TupleUtils.isTick(t)) {
-          tick = t;
-          log.push('tick');
-          return;
-        }
-        log.push(`data ${String(t.getValue(0))}`);
-        // The first data tuple holds the task past the first tick: the tick waits behind queued data.
-        if (t.getValue(0) === 0) return new Promise<void>((r) => (release = r));
-      },
-    }), 1).shuffleGrouping('s').addConfiguration(Config.TOPOLOGY_TICK_TUPLE_FREQ_SECS, 1);
+    b.setSpout(
+      's',
+      new FnSpout({
+        next(_ctx, c) {
+          const self = this as unknown as { i?: number };
+          const i = self.i ?? 0;
+          if (i >= 3) return;
+          self.i = i + 1;
+          c.emit([i]);
+        },
+      }),
+    );
+    b.setBolt(
+      'b',
+      new FnBolt({
+        execute: (t) => {
+          if (TupleUtils.isTick(t)) {
+            tick = t;
+            log.push('tick');
+            return;
+          }
+          log.push(`data ${String(t.getValue(0))}`);
+          // The first data tuple holds the task past the first tick: the tick waits behind queued data.
+          if (t.getValue(0) === 0) return new Promise<void>((r) => (release = r));
+        },
+      }),
+      1,
+    )
+      .shuffleGrouping('s')
+      .addConfiguration(Config.TOPOLOGY_TICK_TUPLE_FREQ_SECS, 1);
     cluster = new LocalCluster.Builder().withSimulatedTime().build();
     await cluster.submitTopology('ticks', {}, b.createTopology());
     await waitFor(() => release !== undefined, 5000, 'first tuple');
@@ -60,16 +82,20 @@ describe('async callbacks (R6) and Utils.sleep (R7)', () => {
     const order: number[] = [];
     const b = new TopologyBuilder();
     b.setSpout('s', counterSpout(10));
-    b.setBolt('b', new FnBolt({
-      execute: async (t, c) => {
-        running++;
-        maxRunning = Math.max(maxRunning, running);
-        await sleep(2);
-        order.push(t.getValue(0) as number);
-        running--;
-        c.ack(t);
-      },
-    }), 1).shuffleGrouping('s');
+    b.setBolt(
+      'b',
+      new FnBolt({
+        execute: async (t, c) => {
+          running++;
+          maxRunning = Math.max(maxRunning, running);
+          await sleep(2);
+          order.push(t.getValue(0) as number);
+          running--;
+          c.ack(t);
+        },
+      }),
+      1,
+    ).shuffleGrouping('s');
     cluster = new LocalCluster();
     await cluster.submitTopology('async', {}, b.createTopology());
     await waitFor(() => order.length === 10, 5000, 'all executed');
@@ -83,16 +109,22 @@ describe('async callbacks (R6) and Utils.sleep (R7)', () => {
     const started: number[] = [];
     const b = new TopologyBuilder();
     b.setSpout('s', counterSpout(9));
-    b.setBolt('b', new FnBolt({
-      execute: async (t, c) => {
-        started.push(t.getValue(0) as number);
-        running++;
-        maxRunning = Math.max(maxRunning, running);
-        await sleep(5);
-        running--;
-        c.ack(t);
-      },
-    }), 1).shuffleGrouping('s').addConfiguration('stormshift.task.max.inflight', 3);
+    b.setBolt(
+      'b',
+      new FnBolt({
+        execute: async (t, c) => {
+          started.push(t.getValue(0) as number);
+          running++;
+          maxRunning = Math.max(maxRunning, running);
+          await sleep(5);
+          running--;
+          c.ack(t);
+        },
+      }),
+      1,
+    )
+      .shuffleGrouping('s')
+      .addConfiguration('stormshift.task.max.inflight', 3);
     cluster = new LocalCluster();
     await cluster.submitTopology('inflight', {}, b.createTopology());
     await waitFor(() => started.length === 9 && running === 0, 5000, 'all executed');
@@ -103,12 +135,15 @@ describe('async callbacks (R6) and Utils.sleep (R7)', () => {
   it('turns Utils.sleep in nextTuple into a back-off of the next callback (simulated time)', async () => {
     const calls: number[] = [];
     const b = new TopologyBuilder();
-    b.setSpout('s', new FnSpout({
-      next() {
-        calls.push(Time.currentTimeMillis());
-        void Utils.sleep(40);
-      },
-    }));
+    b.setSpout(
+      's',
+      new FnSpout({
+        next() {
+          calls.push(Time.currentTimeMillis());
+          void Utils.sleep(40);
+        },
+      }),
+    );
     b.setBolt('b', new FnBolt({ execute: () => {} }), 1).shuffleGrouping('s');
     cluster = new LocalCluster.Builder().withSimulatedTime().build();
     await cluster.submitTopology('sleepy', {}, b.createTopology());
@@ -134,38 +169,45 @@ describe('crash and restart (§5.5)', () => {
     // The spout's source lives outside the task (like a queue or Kafka): a restarted spout replays what was never acked.
     const done = new Set<number>();
     const b = new TopologyBuilder();
-    b.setSpout('s', new FnSpout({
-      next(_ctx, c) {
-        for (let i = 0; i < 3; i++) {
-          const self = this as unknown as { sent?: Set<number> };
-          self.sent ??= new Set();
-          if (!done.has(i) && !self.sent.has(i)) {
-            self.sent.add(i);
-            c.emit([i], i);
-            return;
+    b.setSpout(
+      's',
+      new FnSpout({
+        next(_ctx, c) {
+          for (let i = 0; i < 3; i++) {
+            const self = this as unknown as { sent?: Set<number> };
+            self.sent ??= new Set();
+            if (!done.has(i) && !self.sent.has(i)) {
+              self.sent.add(i);
+              c.emit([i], i);
+              return;
+            }
           }
-        }
-      },
-      ack: (id) => {
-        acked.push(id);
-        done.add(id as number);
-      },
-      fail(id) {
-        failed.push(id);
-        (this as unknown as { sent: Set<number> }).sent.delete(id as number);
-      },
-    }));
-    b.setBolt('b', new FnBolt({
-      prepare: (ctx) => void prepared.push(ctx.getThisTaskId()),
-      execute(t, c) {
-        instances.add(this);
-        if (t.getValue(0) === 1 && crashes === 0) {
-          crashes++;
-          throw new Error('boom');
-        }
-        c.ack(t);
-      },
-    }), 1).shuffleGrouping('s');
+        },
+        ack: (id) => {
+          acked.push(id);
+          done.add(id as number);
+        },
+        fail(id) {
+          failed.push(id);
+          (this as unknown as { sent: Set<number> }).sent.delete(id as number);
+        },
+      }),
+    );
+    b.setBolt(
+      'b',
+      new FnBolt({
+        prepare: (ctx) => void prepared.push(ctx.getThisTaskId()),
+        execute(t, c) {
+          instances.add(this);
+          if (t.getValue(0) === 1 && crashes === 0) {
+            crashes++;
+            throw new Error('boom');
+          }
+          c.ack(t);
+        },
+      }),
+      1,
+    ).shuffleGrouping('s');
     cluster = new LocalCluster();
     const conf = new Config();
     conf.setMessageTimeoutSecs(1);
@@ -184,19 +226,26 @@ describe('LocalCluster (§12)', () => {
     const log: string[] = [];
     const held: Array<{ t: Tuple; c: { ack(t: Tuple): void } }> = [];
     const b = new TopologyBuilder();
-    b.setSpout('s', new FnSpout({
-      next(_ctx, c) {
-        const self = this as unknown as { done?: boolean };
-        if (self.done) return;
-        self.done = true;
-        c.emit([1], 'm');
-      },
-      ack: (id) => void log.push(`ack ${String(id)}`),
-      activate: () => void log.push('activate'),
-      deactivate: () => void log.push('deactivate'),
-      close: () => void log.push('close'),
-    }));
-    b.setBolt('b', new FnBolt({ execute: (t, c) => void held.push({ t, c }), cleanup: () => void log.push('cleanup') }), 1).shuffleGrouping('s');
+    b.setSpout(
+      's',
+      new FnSpout({
+        next(_ctx, c) {
+          const self = this as unknown as { done?: boolean };
+          if (self.done) return;
+          self.done = true;
+          c.emit([1], 'm');
+        },
+        ack: (id) => void log.push(`ack ${String(id)}`),
+        activate: () => void log.push('activate'),
+        deactivate: () => void log.push('deactivate'),
+        close: () => void log.push('close'),
+      }),
+    );
+    b.setBolt(
+      'b',
+      new FnBolt({ execute: (t, c) => void held.push({ t, c }), cleanup: () => void log.push('cleanup') }),
+      1,
+    ).shuffleGrouping('s');
     cluster = new LocalCluster();
     await cluster.submitTopology('kill', {}, b.createTopology());
     await waitFor(() => held.length === 1, 5000, 'held');
@@ -220,7 +269,9 @@ describe('LocalCluster (§12)', () => {
     b.setSpout('s', counterSpout(0));
     cluster = new LocalCluster();
     await cluster.submitTopology('dup', {}, b.createTopology());
-    await expect(cluster.submitTopology('dup', {}, b.createTopology())).rejects.toMatchObject({ name: 'AlreadyAliveException' });
+    await expect(cluster.submitTopology('dup', {}, b.createTopology())).rejects.toMatchObject({
+      name: 'AlreadyAliveException',
+    });
   });
 });
 
@@ -230,18 +281,25 @@ describe('backpressure (§5.4)', () => {
     let release: (() => void) | undefined;
     let executed = 0;
     const b = new TopologyBuilder();
-    b.setSpout('s', new FnSpout({
-      next(_ctx, c) {
-        emitted++;
-        c.emit([emitted]);
-      },
-    }));
-    b.setBolt('slow', new FnBolt({
-      execute: () => {
-        executed++;
-        if (executed === 1) return new Promise<void>((r) => (release = r));
-      },
-    }), 1).shuffleGrouping('s');
+    b.setSpout(
+      's',
+      new FnSpout({
+        next(_ctx, c) {
+          emitted++;
+          c.emit([emitted]);
+        },
+      }),
+    );
+    b.setBolt(
+      'slow',
+      new FnBolt({
+        execute: () => {
+          executed++;
+          if (executed === 1) return new Promise<void>((r) => (release = r));
+        },
+      }),
+      1,
+    ).shuffleGrouping('s');
     cluster = new LocalCluster();
     await cluster.submitTopology('bp', { 'topology.executor.receive.buffer.size': 6 }, b.createTopology());
     await waitFor(() => release !== undefined, 5000, 'stuck execute');
@@ -275,7 +333,16 @@ describe('plain-object components', () => {
     };
     const b = new TopologyBuilder();
     b.setSpout('s', spout as never);
-    b.setBolt('b', new FnBolt({ execute: (t, c) => { got.push(t.getValue(0)); c.ack(t); } }), 1).shuffleGrouping('s');
+    b.setBolt(
+      'b',
+      new FnBolt({
+        execute: (t, c) => {
+          got.push(t.getValue(0));
+          c.ack(t);
+        },
+      }),
+      1,
+    ).shuffleGrouping('s');
     cluster = new LocalCluster();
     await cluster.submitTopology('plain', {}, b.createTopology());
     await waitFor(() => got.length === 2, 5000, 'tuples');

@@ -1,11 +1,26 @@
 import { describe, expect, it } from 'vitest';
-import { Config, Time, FailedException, ReportedFailedException, LocalCluster, TopologyBuilder, BaseBasicBolt, Fields, type Tuple, type BasicOutputCollector, type OutputFieldsDeclarer } from '../../../compat/index.ts';
+import {
+  Config,
+  Time,
+  FailedException,
+  ReportedFailedException,
+  LocalCluster,
+  TopologyBuilder,
+  BaseBasicBolt,
+  Fields,
+  type Tuple,
+  type BasicOutputCollector,
+  type OutputFieldsDeclarer,
+} from '../../../compat/index.ts';
 import { FnBolt, FnSpout, counterSpout } from './fn-components.ts';
 import { waitFor } from '../e2e/fixtures.ts';
 import { shutDownAfterEach } from '../cluster-per-test.ts';
 
 let cluster: LocalCluster | undefined;
-shutDownAfterEach(() => cluster, () => (cluster = undefined));
+shutDownAfterEach(
+  () => cluster,
+  () => (cluster = undefined),
+);
 
 function count(list: unknown[]): Map<unknown, number> {
   const m = new Map<unknown, number>();
@@ -20,8 +35,29 @@ describe('acking (§7)', () => {
     const held: Array<{ t: Tuple; c: { ack(t: Tuple): void } }> = [];
     const b = new TopologyBuilder();
     b.setSpout('s', counterSpout(5, { onAck: (id) => acked.push(id), onFail: (id) => failed.push(id) }));
-    b.setBolt('fan', new FnBolt({ execute: (t, c) => { c.emit(t, [t.getValue(0)]); c.emit(t, [t.getValue(0)]); c.ack(t); } }, { default: ['v'] }), 2).shuffleGrouping('s');
-    b.setBolt('hold', new FnBolt({ execute: (t, c) => { held.push({ t, c }); } }), 2).allGrouping('fan');
+    b.setBolt(
+      'fan',
+      new FnBolt(
+        {
+          execute: (t, c) => {
+            c.emit(t, [t.getValue(0)]);
+            c.emit(t, [t.getValue(0)]);
+            c.ack(t);
+          },
+        },
+        { default: ['v'] },
+      ),
+      2,
+    ).shuffleGrouping('s');
+    b.setBolt(
+      'hold',
+      new FnBolt({
+        execute: (t, c) => {
+          held.push({ t, c });
+        },
+      }),
+      2,
+    ).allGrouping('fan');
     cluster = new LocalCluster();
     await cluster.submitTopology('tree', {}, b.createTopology());
     await waitFor(() => held.length === 5 * 2 * 2, 5000, 'held tuples');
@@ -45,7 +81,18 @@ describe('acking (§7)', () => {
     const failed: unknown[] = [];
     const b = new TopologyBuilder();
     b.setSpout('s', counterSpout(4, { onAck: (id) => acked.push(id), onFail: (id) => failed.push(id) }));
-    b.setBolt('b', new FnBolt({ execute: (t, c) => { if (t.getValue(0) === 2) { c.fail(t); c.fail(t); } else c.ack(t); } }), 2).shuffleGrouping('s');
+    b.setBolt(
+      'b',
+      new FnBolt({
+        execute: (t, c) => {
+          if (t.getValue(0) === 2) {
+            c.fail(t);
+            c.fail(t);
+          } else c.ack(t);
+        },
+      }),
+      2,
+    ).shuffleGrouping('s');
     cluster = new LocalCluster();
     await cluster.submitTopology('fail', new Config(), b.createTopology());
     await waitFor(() => acked.length === 3 && failed.length === 1, 5000, 'verdicts');
@@ -58,16 +105,19 @@ describe('acking (§7)', () => {
     const emittedAt = new Map<unknown, number>();
     const failedAt = new Map<unknown, number>();
     const b = new TopologyBuilder();
-    b.setSpout('s', new FnSpout({
-      next(_ctx, c) {
-        const self = this as unknown as { done?: boolean };
-        if (self.done) return;
-        self.done = true;
-        emittedAt.set('x', Time.currentTimeMillis());
-        c.emit(['x'], 'x');
-      },
-      fail: (id) => void failedAt.set(id, Time.currentTimeMillis()),
-    }));
+    b.setSpout(
+      's',
+      new FnSpout({
+        next(_ctx, c) {
+          const self = this as unknown as { done?: boolean };
+          if (self.done) return;
+          self.done = true;
+          emittedAt.set('x', Time.currentTimeMillis());
+          c.emit(['x'], 'x');
+        },
+        fail: (id) => void failedAt.set(id, Time.currentTimeMillis()),
+      }),
+    );
     b.setBolt('b', new FnBolt({ execute: () => {} }), 1).shuffleGrouping('s');
     const conf = new Config();
     conf.setMessageTimeoutSecs(1);
@@ -87,7 +137,11 @@ describe('acking (§7)', () => {
     b.setSpout('s', counterSpout(1, { onFail: (id) => failed.push(id) }));
     b.setBolt('b', new FnBolt({ execute: () => {} }), 1).shuffleGrouping('s');
     cluster = new LocalCluster.Builder().withSimulatedTime().build();
-    await cluster.submitTopology('no-timeout', { 'topology.message.timeout.secs': 1, 'topology.enable.message.timeouts': false }, b.createTopology());
+    await cluster.submitTopology(
+      'no-timeout',
+      { 'topology.message.timeout.secs': 1, 'topology.enable.message.timeouts': false },
+      b.createTopology(),
+    );
     await cluster.advanceClusterTime(10);
     expect(failed).toEqual([]);
   });
@@ -97,15 +151,18 @@ describe('acking (§7)', () => {
     const held: Array<{ t: Tuple; c: { ack(t: Tuple): void } }> = [];
     const acked: unknown[] = [];
     const b = new TopologyBuilder();
-    b.setSpout('s', new FnSpout({
-      next(_ctx, c) {
-        const self = this as unknown as { i?: number };
-        pendingSeen.push(c.getPendingCount());
-        const i = (self.i = (self.i ?? 0) + 1);
-        c.emit([i], i);
-      },
-      ack: (id) => void acked.push(id),
-    })).setMaxSpoutPending(3);
+    b.setSpout(
+      's',
+      new FnSpout({
+        next(_ctx, c) {
+          const self = this as unknown as { i?: number };
+          pendingSeen.push(c.getPendingCount());
+          const i = (self.i = (self.i ?? 0) + 1);
+          c.emit([i], i);
+        },
+        ack: (id) => void acked.push(id),
+      }),
+    ).setMaxSpoutPending(3);
     b.setBolt('b', new FnBolt({ execute: (t, c) => void held.push({ t, c }) }), 1).shuffleGrouping('s');
     cluster = new LocalCluster();
     await cluster.submitTopology('pending', {}, b.createTopology());
@@ -123,17 +180,20 @@ describe('acking (§7)', () => {
   it('with zero ackers acks synchronously inside emit and never times out', async () => {
     const log: string[] = [];
     const b = new TopologyBuilder();
-    b.setSpout('s', new FnSpout({
-      next(_ctx, c) {
-        const self = this as unknown as { done?: boolean };
-        if (self.done) return;
-        self.done = true;
-        log.push('before');
-        c.emit([1], 'm');
-        log.push(`after pending=${c.getPendingCount()}`);
-      },
-      ack: (id) => void log.push(`ack ${String(id)}`),
-    }));
+    b.setSpout(
+      's',
+      new FnSpout({
+        next(_ctx, c) {
+          const self = this as unknown as { done?: boolean };
+          if (self.done) return;
+          self.done = true;
+          log.push('before');
+          c.emit([1], 'm');
+          log.push(`after pending=${c.getPendingCount()}`);
+        },
+        ack: (id) => void log.push(`ack ${String(id)}`),
+      }),
+    );
     b.setBolt('b', new FnBolt({ execute: () => {} }), 1).shuffleGrouping('s');
     const conf = new Config();
     conf.setNumAckers(0);
@@ -146,16 +206,22 @@ describe('acking (§7)', () => {
   it('acks a tracked emit with zero targets asynchronously', async () => {
     const log: string[] = [];
     const b = new TopologyBuilder();
-    b.setSpout('s', new FnSpout({
-      next(_ctx, c) {
-        const self = this as unknown as { done?: boolean };
-        if (self.done) return;
-        self.done = true;
-        log.push(`targets ${JSON.stringify(c.emit('unused', [1], 'm'))}`);
-        log.push('returned');
-      },
-      ack: (id) => void log.push(`ack ${String(id)}`),
-    }, { default: ['v'], unused: ['v'] }));
+    b.setSpout(
+      's',
+      new FnSpout(
+        {
+          next(_ctx, c) {
+            const self = this as unknown as { done?: boolean };
+            if (self.done) return;
+            self.done = true;
+            log.push(`targets ${JSON.stringify(c.emit('unused', [1], 'm'))}`);
+            log.push('returned');
+          },
+          ack: (id) => void log.push(`ack ${String(id)}`),
+        },
+        { default: ['v'], unused: ['v'] },
+      ),
+    );
     b.setBolt('b', new FnBolt({ execute: () => {} }), 1).shuffleGrouping('s');
     cluster = new LocalCluster();
     await cluster.submitTopology('zero-targets', {}, b.createTopology());

@@ -5,7 +5,10 @@ import { sleep, waitFor } from '../e2e/fixtures.ts';
 import { shutDownAfterEach } from '../cluster-per-test.ts';
 
 let cluster: LocalCluster | undefined;
-shutDownAfterEach(() => cluster, () => (cluster = undefined));
+shutDownAfterEach(
+  () => cluster,
+  () => (cluster = undefined),
+);
 
 interface Seen {
   task: number;
@@ -146,16 +149,31 @@ describe('several streams from one producer (§5.4 FIFO)', () => {
   it('delivers both streams to one consumer in emit order', async () => {
     const seen: string[] = [];
     const b = new TopologyBuilder();
-    b.setSpout('s', new FnSpout({
-      next(_ctx, c) {
-        const self = this as unknown as { i?: number };
-        const i = self.i ?? 0;
-        if (i >= 6) return;
-        self.i = i + 1;
-        c.emit(i % 2 === 0 ? 'even' : 'odd', [i]);
-      },
-    }, { even: ['v'], odd: ['v'] }));
-    b.setBolt('both', new FnBolt({ execute: (t, c) => { seen.push(`${t.getSourceStreamId()}:${String(t.getValue(0))}`); c.ack(t); } }), 1)
+    b.setSpout(
+      's',
+      new FnSpout(
+        {
+          next(_ctx, c) {
+            const self = this as unknown as { i?: number };
+            const i = self.i ?? 0;
+            if (i >= 6) return;
+            self.i = i + 1;
+            c.emit(i % 2 === 0 ? 'even' : 'odd', [i]);
+          },
+        },
+        { even: ['v'], odd: ['v'] },
+      ),
+    );
+    b.setBolt(
+      'both',
+      new FnBolt({
+        execute: (t, c) => {
+          seen.push(`${t.getSourceStreamId()}:${String(t.getValue(0))}`);
+          c.ack(t);
+        },
+      }),
+      1,
+    )
       .shuffleGrouping('s', 'even')
       .shuffleGrouping('s', 'odd');
     cluster = new LocalCluster();
@@ -170,30 +188,49 @@ describe('cyclic topologies', () => {
     const trail: string[] = [];
     const acked: unknown[] = [];
     const b = new TopologyBuilder();
-    b.setSpout('s', new FnSpout({
-      next(_ctx, c) {
-        const self = this as unknown as { done?: boolean };
-        if (self.done) return;
-        self.done = true;
-        c.emit([0], 'root');
-      },
-      ack: (id) => void acked.push(id),
-    }));
-    b.setBolt('a', new FnBolt({
-      execute: (t, c) => {
-        const v = t.getInteger(0);
-        trail.push(`a${v}`);
-        if (v < 3) c.emit(t, [v + 1]);
-        c.ack(t);
-      },
-    }, { default: ['v'] }), 1).shuffleGrouping('s').shuffleGrouping('b');
-    b.setBolt('b', new FnBolt({
-      execute: (t, c) => {
-        trail.push(`b${t.getInteger(0)}`);
-        c.emit(t, [t.getInteger(0)]);
-        c.ack(t);
-      },
-    }, { default: ['v'] }), 1).shuffleGrouping('a');
+    b.setSpout(
+      's',
+      new FnSpout({
+        next(_ctx, c) {
+          const self = this as unknown as { done?: boolean };
+          if (self.done) return;
+          self.done = true;
+          c.emit([0], 'root');
+        },
+        ack: (id) => void acked.push(id),
+      }),
+    );
+    b.setBolt(
+      'a',
+      new FnBolt(
+        {
+          execute: (t, c) => {
+            const v = t.getInteger(0);
+            trail.push(`a${v}`);
+            if (v < 3) c.emit(t, [v + 1]);
+            c.ack(t);
+          },
+        },
+        { default: ['v'] },
+      ),
+      1,
+    )
+      .shuffleGrouping('s')
+      .shuffleGrouping('b');
+    b.setBolt(
+      'b',
+      new FnBolt(
+        {
+          execute: (t, c) => {
+            trail.push(`b${t.getInteger(0)}`);
+            c.emit(t, [t.getInteger(0)]);
+            c.ack(t);
+          },
+        },
+        { default: ['v'] },
+      ),
+      1,
+    ).shuffleGrouping('a');
     cluster = new LocalCluster();
     await cluster.submitTopology('cycle', {}, b.createTopology());
     await waitFor(() => acked.length === 1, 5000, 'tree acked');
@@ -205,9 +242,13 @@ describe('cyclic topologies', () => {
   it('refuses a cycle in a checkpointed topology', async () => {
     const b = new TopologyBuilder();
     b.setSpout('s', counterSpout(1));
-    b.setBolt('a', new FnBolt({ execute: () => {} }, { default: ['v'] }), 1).shuffleGrouping('s').shuffleGrouping('b');
+    b.setBolt('a', new FnBolt({ execute: () => {} }, { default: ['v'] }), 1)
+      .shuffleGrouping('s')
+      .shuffleGrouping('b');
     b.setBolt('b', new FnBolt({ execute: () => {} }, { default: ['v'] }), 1).shuffleGrouping('a');
     cluster = new LocalCluster();
-    await expect(cluster.submitTopology('cycle-cp', { 'stormshift.reliability': 'checkpoint' }, b.createTopology())).rejects.toThrow(/must be acyclic/);
+    await expect(
+      cluster.submitTopology('cycle-cp', { 'stormshift.reliability': 'checkpoint' }, b.createTopology()),
+    ).rejects.toThrow(/must be acyclic/);
   });
 });

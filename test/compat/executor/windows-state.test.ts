@@ -21,7 +21,10 @@ import { waitFor } from '../e2e/fixtures.ts';
 import { shutDownAfterEach } from '../cluster-per-test.ts';
 
 let cluster: LocalCluster | undefined;
-shutDownAfterEach(() => cluster, () => (cluster = undefined));
+shutDownAfterEach(
+  () => cluster,
+  () => (cluster = undefined),
+);
 
 class SlidingSum extends BaseWindowedBolt {
   private collector!: OutputCollector;
@@ -45,11 +48,27 @@ describe('windowed bolts (§9)', () => {
     const b = new TopologyBuilder();
     b.setSpout('s', counterSpout(6, { onAck: (id) => acked.push(id) }));
     b.setBolt('win', new SlidingSum().withWindow(Count.of(3), Count.of(1)), 1).shuffleGrouping('s');
-    b.setBolt('sink', new FnBolt({ execute: (t, c) => { sums.push(t.getValues()); c.ack(t); } }), 1).shuffleGrouping('win');
+    b.setBolt(
+      'sink',
+      new FnBolt({
+        execute: (t, c) => {
+          sums.push(t.getValues());
+          c.ack(t);
+        },
+      }),
+      1,
+    ).shuffleGrouping('win');
     cluster = new LocalCluster();
     await cluster.submitTopology('window', {}, b.createTopology());
     await waitFor(() => sums.length === 6, 5000, 'six activations');
-    expect(sums).toEqual([[0, 1], [1, 2], [3, 3], [6, 3], [9, 3], [12, 3]]);
+    expect(sums).toEqual([
+      [0, 1],
+      [1, 2],
+      [3, 3],
+      [6, 3],
+      [9, 3],
+      [12, 3],
+    ]);
     // Tuples 0..2 left the window (acked on expiry); the last three are still in it.
     await waitFor(() => acked.length === 3, 5000, 'expiry acks');
     expect([...acked].sort()).toEqual([0, 1, 2]);
@@ -92,23 +111,26 @@ describe('stateful bolts (§10)', () => {
     // The spout's source is external: it re-emits whatever was not acked after a restart. The
     // second half waits for a first commit, so the crash comes after committed state exists.
     const b = new TopologyBuilder();
-    b.setSpout('s', new FnSpout({
-      next(_ctx, c) {
-        const self = this as unknown as { sent?: Set<number> };
-        self.sent ??= new Set();
-        for (let i = 0; i < N; i++) {
-          if (ackedIds.has(i) || self.sent.has(i)) continue;
-          if (i >= N / 2 && ackedIds.size === 0) return;
-          self.sent.add(i);
-          c.emit([i], i);
-          return;
-        }
-      },
-      ack: (id) => void ackedIds.add(id as number),
-      fail(id) {
-        (this as unknown as { sent: Set<number> }).sent.delete(id as number);
-      },
-    }));
+    b.setSpout(
+      's',
+      new FnSpout({
+        next(_ctx, c) {
+          const self = this as unknown as { sent?: Set<number> };
+          self.sent ??= new Set();
+          for (let i = 0; i < N; i++) {
+            if (ackedIds.has(i) || self.sent.has(i)) continue;
+            if (i >= N / 2 && ackedIds.size === 0) return;
+            self.sent.add(i);
+            c.emit([i], i);
+            return;
+          }
+        },
+        ack: (id) => void ackedIds.add(id as number),
+        fail(id) {
+          (this as unknown as { sent: Set<number> }).sent.delete(id as number);
+        },
+      }),
+    );
     b.setBolt('state', new SummingStateful(), 1).shuffleGrouping('s');
     const conf = new Config();
     conf.put(Config.TOPOLOGY_STATE_CHECKPOINT_INTERVAL, 100);

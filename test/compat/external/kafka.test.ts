@@ -1,6 +1,17 @@
 import type { Admin, Kafka } from 'kafkajs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { BaseBasicBolt, Config, Fields, LocalCluster, OutputCollector, SpoutOutputCollector, TopologyBuilder, type BasicOutputCollector, type OutputFieldsDeclarer, type Tuple } from '../../../compat/index.ts';
+import {
+  BaseBasicBolt,
+  Config,
+  Fields,
+  LocalCluster,
+  OutputCollector,
+  SpoutOutputCollector,
+  TopologyBuilder,
+  type BasicOutputCollector,
+  type OutputFieldsDeclarer,
+  type Tuple,
+} from '../../../compat/index.ts';
 import type { TopologyContext } from '../../../compat/component/context.ts';
 import {
   DefaultTopicSelector,
@@ -15,7 +26,17 @@ import {
   type KafkaSpoutMessageId,
 } from '../../../compat/external/index.ts';
 import { ApiKey } from '../../harness/kafka/index.ts';
-import { client, committedOffsets, produce, range, readAll, startKafkaCluster, unique, waitFor, type KafkaTestCluster } from '../../runtime/connectors/kafka/helpers.ts';
+import {
+  client,
+  committedOffsets,
+  produce,
+  range,
+  readAll,
+  startKafkaCluster,
+  unique,
+  waitFor,
+  type KafkaTestCluster,
+} from '../../runtime/connectors/kafka/helpers.ts';
 
 let cluster: KafkaTestCluster;
 let kafka: Kafka;
@@ -51,7 +72,10 @@ function fakeContext(componentId = 'kafka', taskIndex = 0, tasks = 1): TopologyC
   } as unknown as TopologyContext;
 }
 
-async function openSpout(config: ReturnType<ReturnType<typeof KafkaSpoutConfig.builder>['build']>, conf: Record<string, unknown> = {}): Promise<{ spout: KafkaSpout; emitted: Emitted[] }> {
+async function openSpout(
+  config: ReturnType<ReturnType<typeof KafkaSpoutConfig.builder>['build']>,
+  conf: Record<string, unknown> = {},
+): Promise<{ spout: KafkaSpout; emitted: Emitted[] }> {
   const emitted: Emitted[] = [];
   const collector = new SpoutOutputCollector({
     emit: (stream, values, messageId) => {
@@ -88,7 +112,14 @@ describe('KafkaSpout (storm-kafka-client surface)', () => {
       .setProcessingGuarantee(ProcessingGuarantee.AT_LEAST_ONCE)
       .setFirstPollOffsetStrategy(FirstPollOffsetStrategy.EARLIEST)
       .setRecordTranslator((r) => [r.value(), r.offset()], new Fields('word', 'offset'))
-      .setRetry(new KafkaSpoutRetryExponentialBackoff(TimeInterval.milliSeconds(100), TimeInterval.milliSeconds(100), 3, TimeInterval.seconds(1)))
+      .setRetry(
+        new KafkaSpoutRetryExponentialBackoff(
+          TimeInterval.milliSeconds(100),
+          TimeInterval.milliSeconds(100),
+          3,
+          TimeInterval.seconds(1),
+        ),
+      )
       .setOffsetCommitPeriodMs(0)
       .build();
     const { spout, emitted } = await openSpout(config);
@@ -100,20 +131,28 @@ describe('KafkaSpout (storm-kafka-client surface)', () => {
     const failedAt = Date.now();
     spout.fail(emitted[3]!.id);
     // Commits happen from nextTuple (each offsetCommitPeriodMs), as in Storm.
-    await waitFor(async () => {
-      await spout.nextTuple();
-      return (await committedOffsets(admin, groupId, topic))[0] === '3';
-    }, 5000, 'commit at 3');
+    await waitFor(
+      async () => {
+        await spout.nextTuple();
+        return (await committedOffsets(admin, groupId, topic))[0] === '3';
+      },
+      5000,
+      'commit at 3',
+    );
     // The failed tuple comes back after its back-off (100 ms + 100 ms), with numFails 1.
     await pump(spout, emitted, 11);
     expect(Date.now() - failedAt).toBeGreaterThanOrEqual(190);
     expect(emitted[10]!.values).toEqual(['r3', 3]);
     expect(emitted[10]!.id).toMatchObject({ offset: 3, numFails: 1 });
     spout.ack(emitted[10]!.id);
-    await waitFor(async () => {
-      await spout.nextTuple();
-      return (await committedOffsets(admin, groupId, topic))[0] === '10';
-    }, 5000, 'commit at 10');
+    await waitFor(
+      async () => {
+        await spout.nextTuple();
+        return (await committedOffsets(admin, groupId, topic))[0] === '10';
+      },
+      5000,
+      'commit at 10',
+    );
     spout.close();
   });
 
@@ -123,7 +162,10 @@ describe('KafkaSpout (storm-kafka-client surface)', () => {
     await produce(kafka, topic, range(5));
     const groupId = unique('g');
     const amo = await openSpout(
-      KafkaSpoutConfig.builder(cluster.brokers.join(','), topic).setProp('group.id', groupId).setProcessingGuarantee(ProcessingGuarantee.AT_MOST_ONCE).build(),
+      KafkaSpoutConfig.builder(cluster.brokers.join(','), topic)
+        .setProp('group.id', groupId)
+        .setProcessingGuarantee(ProcessingGuarantee.AT_MOST_ONCE)
+        .build(),
     );
     await pump(amo.spout, amo.emitted, 5);
     expect(amo.emitted.every((e) => e.id === undefined)).toBe(true);
@@ -132,7 +174,11 @@ describe('KafkaSpout (storm-kafka-client surface)', () => {
     amo.spout.close();
 
     const limited = await openSpout(
-      KafkaSpoutConfig.builder(cluster.brokers.join(','), topic).setProp('group.id', unique('g')).setMaxUncommittedOffsets(2).setFirstPollOffsetStrategy(FirstPollOffsetStrategy.EARLIEST).build(),
+      KafkaSpoutConfig.builder(cluster.brokers.join(','), topic)
+        .setProp('group.id', unique('g'))
+        .setMaxUncommittedOffsets(2)
+        .setFirstPollOffsetStrategy(FirstPollOffsetStrategy.EARLIEST)
+        .build(),
     );
     await pump(limited.spout, limited.emitted, 2);
     for (let i = 0; i < 20; i++) await limited.spout.nextTuple();
@@ -164,7 +210,13 @@ describe('KafkaBolt', () => {
       .withTopicSelector(new DefaultTopicSelector(topic));
     await bolt.prepare({}, fakeContext('out'), collector);
     const tuple = (key: string, message: string) =>
-      ({ getValue: (i: number) => [key, message][i], contains: () => true, getValueByField: (f: string) => (f === 'key' ? key : message), getSourceComponent: () => 'x', getValues: () => [key, message] }) as unknown as Tuple;
+      ({
+        getValue: (i: number) => [key, message][i],
+        contains: () => true,
+        getValueByField: (f: string) => (f === 'key' ? key : message),
+        getSourceComponent: () => 'x',
+        getValues: () => [key, message],
+      }) as unknown as Tuple;
     bolt.execute(tuple('k1', 'one'));
     await waitFor(() => acked.length === 1, 10_000, 'ack of the first tuple');
     expect(failed).toEqual([]);
@@ -183,7 +235,7 @@ describe('KafkaBolt', () => {
 });
 
 describe('KafkaSpout in checkpoint mode', () => {
-  it('its offset bookkeeping is plain data: a fresh instance given a snapshot of its fields resumes after the snapshot\'s last emitted offset', async () => {
+  it("its offset bookkeeping is plain data: a fresh instance given a snapshot of its fields resumes after the snapshot's last emitted offset", async () => {
     const topic = unique('spout-cp');
     await cluster.createTopic(topic, 1);
     await produce(kafka, topic, range(20));
@@ -196,7 +248,13 @@ describe('KafkaSpout in checkpoint mode', () => {
     const first = await openSpout(config, conf);
     await pump(first.spout, first.emitted, 5);
     // What the executor snapshots at a barrier: the enumerable data fields, through a codec.
-    const fields = JSON.parse(JSON.stringify(Object.fromEntries(Object.keys(first.spout).map((k) => [k, (first.spout as unknown as Record<string, unknown>)[k]])))) as Record<string, unknown>;
+    const fields = JSON.parse(
+      JSON.stringify(
+        Object.fromEntries(
+          Object.keys(first.spout).map((k) => [k, (first.spout as unknown as Record<string, unknown>)[k]]),
+        ),
+      ),
+    ) as Record<string, unknown>;
     expect(Object.keys(fields).sort()).toEqual(['committed', 'offsetState', 'retryState']);
     expect(fields.offsetState).toEqual({ [`${topic}:0`]: { pending: [0, 1, 2, 3, 4], next: 5 } });
     await pump(first.spout, first.emitted, 8);
@@ -266,9 +324,13 @@ describe('KafkaSpout → bolt → KafkaBolt on LocalCluster', () => {
     }
     expect(Object.fromEntries(finals)).toEqual({ w0: 100, w1: 100, w2: 100, w3: 100, w4: 100, w5: 100 });
     // Everything acked end to end, so the spouts commit the whole input.
-    await waitFor(async () => {
-      const c = await committedOffsets(admin, groupId, input);
-      return c[0] === '300' && c[1] === '300';
-    }, 15_000, 'spout commits 300/300');
+    await waitFor(
+      async () => {
+        const c = await committedOffsets(admin, groupId, input);
+        return c[0] === '300' && c[1] === '300';
+      },
+      15_000,
+      'spout commits 300/300',
+    );
   });
 });

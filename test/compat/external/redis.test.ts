@@ -1,7 +1,26 @@
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Config, Fields, LocalCluster, TopologyBuilder, BaseRichSpout, BaseBasicBolt, type BasicOutputCollector, type OutputFieldsDeclarer, type SpoutOutputCollector, type Tuple } from '../../../compat/index.ts';
-import { JedisPoolConfig, RedisDataType, RedisDataTypeDescription, RedisLookupBolt, RedisStoreBolt, type RedisLookupMapper, type RedisStoreMapper } from '../../../compat/external/index.ts';
+import {
+  Config,
+  Fields,
+  LocalCluster,
+  TopologyBuilder,
+  BaseRichSpout,
+  BaseBasicBolt,
+  type BasicOutputCollector,
+  type OutputFieldsDeclarer,
+  type SpoutOutputCollector,
+  type Tuple,
+} from '../../../compat/index.ts';
+import {
+  JedisPoolConfig,
+  RedisDataType,
+  RedisDataTypeDescription,
+  RedisLookupBolt,
+  RedisStoreBolt,
+  type RedisLookupMapper,
+  type RedisStoreMapper,
+} from '../../../compat/external/index.ts';
 import { startRedis, type RedisTestServer } from '../../harness/redis.ts';
 import { waitFor } from '../../runtime/connectors/kafka/helpers.ts';
 
@@ -66,7 +85,9 @@ describe('storm-redis bolts on LocalCluster', () => {
     const config = JedisPoolConfig.fromUrl(redis.url);
     const b = new TopologyBuilder();
     b.setSpout('users', new UserSpout(200));
-    b.setBolt('lookup', new RedisLookupBolt(config, lookupMapper).withCache({ maxEntries: 10 }), 2).shuffleGrouping('users');
+    b.setBolt('lookup', new RedisLookupBolt(config, lookupMapper).withCache({ maxEntries: 10 }), 2).shuffleGrouping(
+      'users',
+    );
     b.setBolt('store', new RedisStoreBolt(config, storeMapper)).shuffleGrouping('lookup');
     b.setBolt('capture', new Capture()).shuffleGrouping('lookup');
     local = new LocalCluster();
@@ -75,6 +96,10 @@ describe('storm-redis bolts on LocalCluster', () => {
     const counts = new Map<string, number>();
     for (const r of received) counts.set(r, (counts.get(r) ?? 0) + 1);
     expect(Object.fromEntries(counts)).toEqual({ 'u0:gold': 50, 'u1:silver': 50, 'u2:bronze': 50, 'u3:null': 50 });
-    await waitFor(async () => (await client.get(`${p}last:u1`)) === 'silver' && (await client.get(`${p}last:u3`)) === 'null', 5000, 'store bolt wrote u1 and u3');
+    await waitFor(
+      async () => (await client.get(`${p}last:u1`)) === 'silver' && (await client.get(`${p}last:u3`)) === 'null',
+      5000,
+      'store bolt wrote u1 and u3',
+    );
   });
 });

@@ -17,24 +17,47 @@ const TOTAL = 40000;
 
 function expectedCounts(): Record<string, number> {
   const counts: Record<string, number> = {};
-  for (let i = 0; i < TOTAL; i++) for (const w of SENTENCES[(i * 7 + 3) % SENTENCES.length]!.split(' ')) counts[w] = (counts[w] ?? 0) + 1;
+  for (let i = 0; i < TOTAL; i++)
+    for (const w of SENTENCES[(i * 7 + 3) % SENTENCES.length]!.split(' ')) counts[w] = (counts[w] ?? 0) + 1;
   return counts;
 }
 
 /** Periodic checkpoints are pushed out of reach (10 min): the only checkpoint a run can leave is the one taken on stop. */
 function start(dir: string, rate: number): { child: ChildProcess; stderr: () => string } {
-  const child = spawn(process.execPath, [join(ROOT, 'cli/bin.js'), 'run', TOPOLOGY, '--ttl', '120', '--metrics-port', '0', '--checkpoint-interval', '600000'], {
-    cwd: dir,
-    env: { ...process.env, CRASH_SENTENCES: String(TOTAL), CRASH_RATE: String(rate), CRASH_OUT: join(dir, 'counts.json'), CRASH_CKPT: join(dir, 'ckpt') },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      join(ROOT, 'cli/bin.js'),
+      'run',
+      TOPOLOGY,
+      '--ttl',
+      '120',
+      '--metrics-port',
+      '0',
+      '--checkpoint-interval',
+      '600000',
+    ],
+    {
+      cwd: dir,
+      env: {
+        ...process.env,
+        CRASH_SENTENCES: String(TOTAL),
+        CRASH_RATE: String(rate),
+        CRASH_OUT: join(dir, 'counts.json'),
+        CRASH_CKPT: join(dir, 'ckpt'),
+      },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   let text = '';
   child.stderr!.on('data', (chunk: Buffer) => (text += chunk.toString()));
   return { child, stderr: () => text };
 }
 
 const exited = (child: ChildProcess): Promise<number | null> =>
-  new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r(child.exitCode) : child.once('exit', (code) => r(code))));
+  new Promise((r) =>
+    child.exitCode !== null || child.signalCode !== null ? r(child.exitCode) : child.once('exit', (code) => r(code)),
+  );
 
 /** Resolves once stderr contains `text` (an event: the data arriving), or rejects when the process exits first. */
 function stderrShows(run: { child: ChildProcess; stderr: () => string }, text: string): Promise<void> {
@@ -46,7 +69,11 @@ function stderrShows(run: { child: ChildProcess; stderr: () => string }, text: s
       }
     };
     run.child.stderr!.on('data', check);
-    run.child.once('exit', () => (run.stderr().includes(text) ? resolvePromise() : reject(new Error(`exited before printing '${text}':\n${run.stderr()}`))));
+    run.child.once('exit', () =>
+      run.stderr().includes(text)
+        ? resolvePromise()
+        : reject(new Error(`exited before printing '${text}':\n${run.stderr()}`)),
+    );
     check();
   });
 }
@@ -70,7 +97,8 @@ describe('SIGTERM on a compat topology in checkpoint mode', () => {
       await stderrShows(second, 'running crash-word-count');
       const counts = await new Promise<Record<string, number>>((resolveCounts, reject) => {
         const poll = (): void => {
-          if (existsSync(join(dir, 'counts.json'))) resolveCounts(JSON.parse(readFileSync(join(dir, 'counts.json'), 'utf8')) as Record<string, number>);
+          if (existsSync(join(dir, 'counts.json')))
+            resolveCounts(JSON.parse(readFileSync(join(dir, 'counts.json'), 'utf8')) as Record<string, number>);
           else if (second.child.exitCode !== null) reject(new Error(`second run exited early:\n${second.stderr()}`));
           else setTimeout(poll, 20);
         };

@@ -7,23 +7,30 @@ const WORDS = ['a', 'b', 'poison', 'c'];
 /** A spout that replays its words from the start on every incarnation, and a bolt that emits on an undeclared stream for 'poison'. */
 function topology(seen: string[]) {
   const b = new TopologyBuilder();
-  b.setSpout('words', new FnSpout({
-    next(_ctx, c) {
-      const self = this as unknown as { i?: number };
-      const i = self.i ?? 0;
-      if (i >= WORDS.length) return;
-      self.i = i + 1;
-      c.emit([WORDS[i]]);
-    },
-  }));
-  b.setBolt('echo', new FnBolt({
-    execute(t, c) {
-      const word = t.getString(0);
-      seen.push(word);
-      // Storm's own error: emitting on a stream the bolt never declared.
-      if (word === 'poison') c.emit('nowhere', [word]);
-    },
-  }), 1).shuffleGrouping('words');
+  b.setSpout(
+    'words',
+    new FnSpout({
+      next(_ctx, c) {
+        const self = this as unknown as { i?: number };
+        const i = self.i ?? 0;
+        if (i >= WORDS.length) return;
+        self.i = i + 1;
+        c.emit([WORDS[i]]);
+      },
+    }),
+  );
+  b.setBolt(
+    'echo',
+    new FnBolt({
+      execute(t, c) {
+        const word = t.getString(0);
+        seen.push(word);
+        // Storm's own error: emitting on a stream the bolt never declared.
+        if (word === 'poison') c.emit('nowhere', [word]);
+      },
+    }),
+    1,
+  ).shuffleGrouping('words');
   return b.createTopology();
 }
 
@@ -59,7 +66,11 @@ describe('Storm errors that recur on every restart', () => {
     const logs: string[] = [];
     const cluster = new LocalCluster({ log: (level, message) => logs.push(`${level}: ${message}`) });
     try {
-      await cluster.submitTopology('poisoned', { 'stormshift.poison.components': { echo: 'skip' }, 'stormshift.poison.attempts': 2 }, topology(seen));
+      await cluster.submitTopology(
+        'poisoned',
+        { 'stormshift.poison.components': { echo: 'skip' }, 'stormshift.poison.attempts': 2 },
+        topology(seen),
+      );
       // Event: the word after the poison one arrives (only possible once the poison tuple is skipped).
       while (!seen.includes('c')) await new Promise((r) => setTimeout(r, 5));
       expect(cluster.isAlive('poisoned')).toBe(true);

@@ -3,7 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { Count, Duration, KafkaSpout, RedisStoreBolt, loadFluxTopology, type StormTopology } from '../../../compat/index.ts';
+import {
+  Count,
+  Duration,
+  KafkaSpout,
+  RedisStoreBolt,
+  loadFluxTopology,
+  type StormTopology,
+} from '../../../compat/index.ts';
 
 const FIX = fileURLToPath(new URL('./fixtures/components.ts', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'flux-features-'));
@@ -199,7 +206,10 @@ streams:
   });
 
   it('topologySource builds an existing topology with the Flux config', async () => {
-    const f = file('source.yaml', `name: src\nconfig: { test.spouts: 4 }\ntopologySource:\n  className: "${FIX}#ExistingTopology"\n`);
+    const f = file(
+      'source.yaml',
+      `name: src\nconfig: { test.spouts: 4 }\ntopologySource:\n  className: "${FIX}#ExistingTopology"\n`,
+    );
     const ft = await loadFluxTopology(f);
     expect(ft.topology.get_spouts().get('words')!.get_common().get_parallelism_hint()).toBe(4);
   });

@@ -5,7 +5,14 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { Fields, TopologyBuilder, loadFluxTopology, type BoltDeclarer, type ComponentCommon, type StormTopology } from '../../../compat/index.ts';
+import {
+  Fields,
+  TopologyBuilder,
+  loadFluxTopology,
+  type BoltDeclarer,
+  type ComponentCommon,
+  type StormTopology,
+} from '../../../compat/index.ts';
 import { FirstTaskGrouping, PassBolt, WordSpout } from './fixtures/components.ts';
 
 const FIX = fileURLToPath(new URL('./fixtures/components.ts', import.meta.url));
@@ -28,7 +35,10 @@ interface Shape {
   bolts: Array<Vertex & { inputs: Edge[] }>;
 }
 
-const vertex = fc.record({ parallelism: fc.integer({ min: 1, max: 4 }), numTasks: fc.option(fc.integer({ min: 1, max: 8 }), { nil: null }) });
+const vertex = fc.record({
+  parallelism: fc.integer({ min: 1, max: 4 }),
+  numTasks: fc.option(fc.integer({ min: 1, max: 8 }), { nil: null }),
+});
 
 /** Bolt i reads from spouts or bolts before it (indices into spouts ++ bolts), so every source exists. */
 const shape: fc.Arbitrary<Shape> = fc.integer({ min: 1, max: 3 }).chain((ns) =>
@@ -41,7 +51,11 @@ const shape: fc.Arbitrary<Shape> = fc.integer({ min: 1, max: 3 }).chain((ns) =>
             parallelism: fc.integer({ min: 1, max: 4 }),
             numTasks: fc.option(fc.integer({ min: 1, max: 8 }), { nil: null }),
             inputs: fc.array(
-              fc.record({ from: fc.integer({ min: 0, max: ns + i - 1 }), stream: fc.constantFrom('default' as const, 'other' as const), type: fc.constantFrom(...TYPES) }),
+              fc.record({
+                from: fc.integer({ min: 0, max: ns + i - 1 }),
+                stream: fc.constantFrom('default' as const, 'other' as const),
+                type: fc.constantFrom(...TYPES),
+              }),
               { minLength: 1, maxLength: 3 },
             ),
           }),
@@ -144,7 +158,12 @@ function describeTopology(t: StormTopology): unknown {
       conf: JSON.parse(c.get_json_conf() || '{}'),
       streams: Object.fromEntries([...c.get_streams()].map(([s, info]) => [s, info.get_output_fields()]).sort()),
       inputs: [...c.get_inputs()]
-        .map(([g, gr]) => [g.get_componentId(), g.get_streamId(), gr.getSetField(), gr.is_set_fields() ? gr.get_fields() : null])
+        .map(([g, gr]) => [
+          g.get_componentId(),
+          g.get_streamId(),
+          gr.getSetField(),
+          gr.is_set_fields() ? gr.get_fields() : null,
+        ])
         .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
     };
   }

@@ -21,13 +21,30 @@ describe('Flux: the multilang word count from a YAML file', () => {
     cluster = new LocalCluster();
     await cluster.submitTopology(ft.name, ft.conf, ft.topology);
     const verdicts = (): Array<[string, number]> =>
-      record(rec).tuples.filter((t) => t.stream === 'verdicts').map((t) => t.values as [string, number]);
-    await waitFor(() => new Set(verdicts().filter(([v]) => v === 'ack').map(([, id]) => id)).size === 20, 30_000, '20 acked sentences');
-    expect(verdicts().filter(([v]) => v === 'fail').map(([, id]) => id).sort()).toEqual([11, 3]);
+      record(rec)
+        .tuples.filter((t) => t.stream === 'verdicts')
+        .map((t) => t.values as [string, number]);
+    await waitFor(
+      () =>
+        new Set(
+          verdicts()
+            .filter(([v]) => v === 'ack')
+            .map(([, id]) => id),
+        ).size === 20,
+      30_000,
+      '20 acked sentences',
+    );
+    expect(
+      verdicts()
+        .filter(([v]) => v === 'fail')
+        .map(([, id]) => id)
+        .sort(),
+    ).toEqual([11, 3]);
     const expected = expectedCounts(20);
     const counts = (): Map<string, number> => {
       const m = new Map<string, number>();
-      for (const t of record(rec).tuples.filter((x) => x.source === 'count')) m.set(t.values[0] as string, Math.max(m.get(t.values[0] as string) ?? 0, t.values[1] as number));
+      for (const t of record(rec).tuples.filter((x) => x.source === 'count'))
+        m.set(t.values[0] as string, Math.max(m.get(t.values[0] as string) ?? 0, t.values[1] as number));
       return m;
     };
     await waitFor(() => [...expected].every(([w, n]) => counts().get(w) === n), 10_000, 'final counts');

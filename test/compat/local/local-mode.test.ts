@@ -43,9 +43,13 @@ describe('StormSubmitter and the local-mode override (§12)', () => {
     b.setSpout('s', () => null);
     await StormSubmitter.submitTopologyWithProgressBar('embedded', {}, b.createTopology());
     expect(StormSubmitter.embeddedCluster()!.getTopologyNames()).toEqual(['embedded']);
-    await expect(StormSubmitter.submitTopology('bad/name', {}, b.createTopology())).rejects.toMatchObject({ name: 'IllegalArgumentException' });
+    await expect(StormSubmitter.submitTopology('bad/name', {}, b.createTopology())).rejects.toMatchObject({
+      name: 'IllegalArgumentException',
+    });
     const noSpout = new TopologyBuilder().createTopology();
-    await expect(StormSubmitter.submitTopology('nospout', {}, noSpout)).rejects.toThrow('Topology nospout does not have any spout');
+    await expect(StormSubmitter.submitTopology('nospout', {}, noSpout)).rejects.toThrow(
+      'Topology nospout does not have any spout',
+    );
   });
 
   it('runs a lambda bi-consumer bolt as a basic bolt declaring the given fields', async () => {
@@ -53,7 +57,12 @@ describe('StormSubmitter and the local-mode override (§12)', () => {
     const b = new TopologyBuilder();
     let i = 0;
     b.setSpout('s', () => (i < 2 ? `w${i++}` : undefined));
-    b.setBolt('upper', (t: Tuple, c: { emit(v: unknown[]): number[] }) => void c.emit([String(t.getValue(0)).toUpperCase()]), 2, 'up').shuffleGrouping('s');
+    b.setBolt(
+      'upper',
+      (t: Tuple, c: { emit(v: unknown[]): number[] }) => void c.emit([String(t.getValue(0)).toUpperCase()]),
+      2,
+      'up',
+    ).shuffleGrouping('s');
     b.setBolt('sink', (t: Tuple) => void got.push(t.getValueByField('up'))).shuffleGrouping('upper');
     await using cluster = new LocalCluster();
     await using _topology = await cluster.submitTopology('lambdas', {}, b.createTopology());

@@ -18,7 +18,10 @@ import { waitFor } from '../e2e/fixtures.ts';
 import { shutDownAfterEach } from '../cluster-per-test.ts';
 
 let cluster: LocalCluster | undefined;
-shutDownAfterEach(() => cluster, () => (cluster = undefined));
+shutDownAfterEach(
+  () => cluster,
+  () => (cluster = undefined),
+);
 
 const hookLog: string[] = [];
 
@@ -34,16 +37,20 @@ describe('metrics, task hooks and worker hooks', () => {
     const acked: unknown[] = [];
     const b = new TopologyBuilder();
     b.setSpout('s', counterSpout(5, { onAck: (id) => acked.push(id) }));
-    b.setBolt('b', new FnBolt({
-      prepare(ctx) {
-        (this as unknown as { m: CountMetric }).m = ctx.registerMetric('seen', new CountMetric(), 1);
-        ctx.addTaskHook(new AckHook());
-      },
-      execute(t, c) {
-        (this as unknown as { m: CountMetric }).m.incr();
-        c.ack(t);
-      },
-    }), 1).shuffleGrouping('s');
+    b.setBolt(
+      'b',
+      new FnBolt({
+        prepare(ctx) {
+          (this as unknown as { m: CountMetric }).m = ctx.registerMetric('seen', new CountMetric(), 1);
+          ctx.addTaskHook(new AckHook());
+        },
+        execute(t, c) {
+          (this as unknown as { m: CountMetric }).m.incr();
+          c.ack(t);
+        },
+      }),
+      1,
+    ).shuffleGrouping('s');
     b.addWorkerHook({
       start: (_conf: Conf, ctx: WorkerTopologyContext) => void hookLog.push(`start ${ctx.getThisWorkerTasks().length}`),
       shutdown: () => void hookLog.push('shutdown'),
@@ -68,7 +75,13 @@ describe('metrics, task hooks and worker hooks', () => {
     await cluster.shutdown();
     expect(hookLog[0]).toMatch(/^start \d+$/);
     expect(hookLog).toContain('shutdown');
-    expect(hookLog.filter((l) => l.startsWith('boltAck')).sort()).toEqual(['boltAck 0', 'boltAck 1', 'boltAck 2', 'boltAck 3', 'boltAck 4']);
+    expect(hookLog.filter((l) => l.startsWith('boltAck')).sort()).toEqual([
+      'boltAck 0',
+      'boltAck 1',
+      'boltAck 2',
+      'boltAck 3',
+      'boltAck 4',
+    ]);
   });
 
   it('exports cumulative Storm numbers as counters, so rate() works on them', async () => {
@@ -85,7 +98,8 @@ describe('metrics, task hooks and worker hooks', () => {
       text = await metrics.registry.metrics();
     }
     expect(text).toMatch(/stormshift_storm_acked_total\{topology="counters",component="b"\} 3$/m);
-    for (const name of ['emitted', 'transferred', 'acked', 'failed', 'executed']) expect(text).toContain(`# TYPE stormshift_storm_${name}_total counter`);
+    for (const name of ['emitted', 'transferred', 'acked', 'failed', 'executed'])
+      expect(text).toContain(`# TYPE stormshift_storm_${name}_total counter`);
     expect(text).not.toMatch(/^stormshift_storm_\w+_ms/m);
   });
 
@@ -99,7 +113,8 @@ describe('metrics, task hooks and worker hooks', () => {
         lifecycle.push('prepare');
       }
       handleDataPoints(info: TaskInfo, points: DataPoint[]): void {
-        for (const p of points) received.push({ component: info.srcComponentId, name: p.name, value: p.value, argument: this.argument });
+        for (const p of points)
+          received.push({ component: info.srcComponentId, name: p.name, value: p.value, argument: this.argument });
       }
       cleanup(): void {
         lifecycle.push('cleanup');
@@ -109,18 +124,26 @@ describe('metrics, task hooks and worker hooks', () => {
     conf.registerMetricsConsumer(CollectingConsumer, { dest: 'test' }, 1);
     const b = new TopologyBuilder();
     b.setSpout('s', counterSpout(4, {}));
-    b.setBolt('b', new FnBolt({
-      prepare(ctx) {
-        (this as unknown as { m: CountMetric }).m = ctx.registerMetric('seen', new CountMetric(), 1);
-      },
-      execute(t, c) {
-        (this as unknown as { m: CountMetric }).m.incr();
-        c.ack(t);
-      },
-    }), 1).shuffleGrouping('s');
+    b.setBolt(
+      'b',
+      new FnBolt({
+        prepare(ctx) {
+          (this as unknown as { m: CountMetric }).m = ctx.registerMetric('seen', new CountMetric(), 1);
+        },
+        execute(t, c) {
+          (this as unknown as { m: CountMetric }).m.incr();
+          c.ack(t);
+        },
+      }),
+      1,
+    ).shuffleGrouping('s');
     cluster = new LocalCluster({ metrics: new RuntimeMetrics() });
     await cluster.submitTopology('consumers', conf, b.createTopology());
-    await waitFor(() => received.filter((r) => r.name === 'seen').reduce((sum, r) => sum + Number(r.value), 0) === 4, 10_000, 'data points');
+    await waitFor(
+      () => received.filter((r) => r.name === 'seen').reduce((sum, r) => sum + Number(r.value), 0) === 4,
+      10_000,
+      'data points',
+    );
     expect(received.every((r) => r.component === 'b' && (r.argument as { dest: string }).dest === 'test')).toBe(true);
     await cluster.shutdown();
     expect(lifecycle).toEqual(['prepare', 'cleanup']);

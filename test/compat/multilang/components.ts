@@ -28,7 +28,8 @@ export const SENTENCES = [
 
 export function expectedCounts(n: number): Map<string, number> {
   const m = new Map<string, number>();
-  for (let i = 0; i < n; i++) for (const w of SENTENCES[i % SENTENCES.length]!.split(' ')) m.set(w, (m.get(w) ?? 0) + 1);
+  for (let i = 0; i < n; i++)
+    for (const w of SENTENCES[i % SENTENCES.length]!.split(' ')) m.set(w, (m.get(w) ?? 0) + 1);
   return m;
 }
 
@@ -103,7 +104,12 @@ export class RecorderBolt extends BaseRichBolt {
     this.task = ctx.getThisTaskId();
   }
   execute(t: Tuple): void {
-    record(this.recordId).tuples.push({ stream: t.getSourceStreamId(), source: t.getSourceComponent(), task: this.task, values: [...t.getValues()] });
+    record(this.recordId).tuples.push({
+      stream: t.getSourceStreamId(),
+      source: t.getSourceComponent(),
+      task: this.task,
+      values: [...t.getValues()],
+    });
     this.collector.ack(t);
   }
   declareOutputFields(): void {}

@@ -39,7 +39,9 @@ describe('multilang failures (§11): the task fails naming component, command an
     });
     await waitFor(() => errorsOf('ml-hang').length > 0, 30_000, 'the heartbeat timeout error');
     const [first] = errorsOf('ml-hang');
-    expect(first).toMatch(/^shell: Halting process: ShellBolt died\. Component: shell:\d+, Command: \[python3, hang\.py\], ProcessInfo pid:\d+/);
+    expect(first).toMatch(
+      /^shell: Halting process: ShellBolt died\. Component: shell:\d+, Command: \[python3, hang\.py\], ProcessInfo pid:\d+/,
+    );
     expect(first).toContain('subprocess heartbeat timeout');
   });
 
@@ -75,16 +77,26 @@ describe('multilang failures (§11): the task fails naming component, command an
 
   it('a script that does not exist fails the submit (prepare) with the command, the exit code and stderr', async () => {
     const submit = runWith('ml-missing', new ScriptBolt(['python3', 'no_such_script.py'], ['v']));
-    await expect(submit).rejects.toThrow(/Component: shell:\d+, Command: \[python3, no_such_script\.py\].*exitCode:2, errorString:.*no_such_script\.py/s);
+    await expect(submit).rejects.toThrow(
+      /Component: shell:\d+, Command: \[python3, no_such_script\.py\].*exitCode:2, errorString:.*no_such_script\.py/s,
+    );
   });
 
   it('an unsupported topology.multilang.serializer is rejected at prepare', async () => {
-    const submit = runWith('ml-serializer', new ScriptBolt(['python3', 'hang.py'], ['v']), { 'topology.multilang.serializer': 'com.example.MsgPackSerializer' });
-    await expect(submit).rejects.toThrow('Failed to construct multilang serializer from serializer com.example.MsgPackSerializer');
+    const submit = runWith('ml-serializer', new ScriptBolt(['python3', 'hang.py'], ['v']), {
+      'topology.multilang.serializer': 'com.example.MsgPackSerializer',
+    });
+    await expect(submit).rejects.toThrow(
+      'Failed to construct multilang serializer from serializer com.example.MsgPackSerializer',
+    );
   });
 
   it('a subprocess that never answers the handshake fails the submit after the handshake timeout', async () => {
-    const submit = runWith('ml-mute', new ScriptBolt(['python3', 'mute.py'], ['v']), { 'stormshift.multilang.handshake.timeout.secs': 1 });
-    await expect(submit).rejects.toThrow(/Command: \[python3, mute\.py\].*did not answer the handshake with \{"pid": n\} within 1 s/s);
+    const submit = runWith('ml-mute', new ScriptBolt(['python3', 'mute.py'], ['v']), {
+      'stormshift.multilang.handshake.timeout.secs': 1,
+    });
+    await expect(submit).rejects.toThrow(
+      /Command: \[python3, mute\.py\].*did not answer the handshake with \{"pid": n\} within 1 s/s,
+    );
   });
 });

@@ -63,8 +63,14 @@ describe('multilang protocol (§11)', () => {
     cluster = new LocalCluster();
     await cluster.submitTopology('ml-protocol', { 'stormshift.multilang.code.dir': RESOURCES }, b.createTopology());
     const reports = (kind: string): unknown[] =>
-      record(rec).tuples.filter((t) => t.source === 'ids' && t.stream === 'report' && t.values[0] === kind).map((t) => JSON.parse(t.values[1] as string));
-    await waitFor(() => reports('ids').length === 10 && reports('tick').length > 0, 30_000, 'ten id reports and a tick');
+      record(rec)
+        .tuples.filter((t) => t.source === 'ids' && t.stream === 'report' && t.values[0] === kind)
+        .map((t) => JSON.parse(t.values[1] as string));
+    await waitFor(
+      () => reports('ids').length === 10 && reports('tick').length > 0,
+      30_000,
+      'ten id reports and a tick',
+    );
 
     const ctx = cluster.getTopologyRun('ml-protocol')!;
     const outTasks = record(rec).tuples.filter((t) => t.source === 'ids' && t.stream === 'default');
@@ -93,7 +99,11 @@ describe('multilang protocol (§11)', () => {
     b.setBolt('direct-out', new RecorderBolt(rec)).directGrouping('ids', 'direct');
     cluster = new LocalCluster();
     metricUpdates.set(rec, []);
-    const topology = await cluster.submitTopology('ml-pid', { 'stormshift.multilang.code.dir': RESOURCES }, b.createTopology());
+    const topology = await cluster.submitTopology(
+      'ml-pid',
+      { 'stormshift.multilang.code.dir': RESOURCES },
+      b.createTopology(),
+    );
     void topology;
     const run = cluster.getTopologyRun('ml-pid')!;
     const ctx = [...run.taskContexts.values()].find((c) => c.componentId === 'ids')!.context;
@@ -106,14 +116,17 @@ describe('multilang protocol (§11)', () => {
     const rec = newRecord();
     const b = new TopologyBuilder();
     b.setSpout('src', new CounterSpout(rec, 100)).setMaxSpoutPending(7);
-    b.setBolt('batch', new (class extends ShellBolt {
-      constructor() {
-        super('python3', 'batch.py');
-      }
-      declareOutputFields(d: OutputFieldsDeclarer): void {
-        d.declare(new Fields('sum'));
-      }
-    })()).shuffleGrouping('src');
+    b.setBolt(
+      'batch',
+      new (class extends ShellBolt {
+        constructor() {
+          super('python3', 'batch.py');
+        }
+        declareOutputFields(d: OutputFieldsDeclarer): void {
+          d.declare(new Fields('sum'));
+        }
+      })(),
+    ).shuffleGrouping('src');
     b.setBolt('total', new TotalBolt(rec)).shuffleGrouping('batch');
     cluster = new LocalCluster();
     await cluster.submitTopology(

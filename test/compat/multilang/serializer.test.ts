@@ -36,7 +36,9 @@ describe('multilang framing (§11)', () => {
 
   it('a line that is not JSON is an error quoting the bytes', () => {
     const reader = new MessageReader();
-    expect(() => reader.push('hello from print\nend\n')).toThrow(/malformed multilang message \(.*\): "hello from print"/);
+    expect(() => reader.push('hello from print\nend\n')).toThrow(
+      /malformed multilang message \(.*\): "hello from print"/,
+    );
   });
 
   it('reports what was read of an unterminated message', () => {

@@ -23,11 +23,7 @@ async function errorsFor(name: string, mode: string, conf: Record<string, unknow
   b.setSpout('bad', new BadSpout(mode));
   b.setBolt('out', new RecorderBolt(newRecord())).shuffleGrouping('bad');
   cluster = new LocalCluster();
-  await cluster.submitTopology(
-    name,
-    { 'stormshift.multilang.code.dir': RESOURCES, ...conf },
-    b.createTopology(),
-  );
+  await cluster.submitTopology(name, { 'stormshift.multilang.code.dir': RESOURCES, ...conf }, b.createTopology());
   const errors = (): string[] => cluster!.getTopologyRun(name)!.errors.map((e) => String((e.error as Error).message));
   await waitFor(() => errors().length > 0, 30_000, 'an error');
   return errors();
@@ -41,7 +37,9 @@ describe('multilang spout failures (§11)', () => {
       'stormshift.multilang.heartbeat.interval.ms': 50,
       'stormshift.multilang.handshake.timeout.secs': 60,
     });
-    expect(first).toMatch(/^Halting process: ShellSpout died\. Component: bad:\d+, Command: \[python3, bad_spout\.py, hang\]/);
+    expect(first).toMatch(
+      /^Halting process: ShellSpout died\. Component: bad:\d+, Command: \[python3, bad_spout\.py, hang\]/,
+    );
     expect(first).toContain('subprocess heartbeat timeout');
   });
 

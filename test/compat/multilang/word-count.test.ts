@@ -1,7 +1,16 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Fields, LocalCluster, TopologyBuilder } from '../../../compat/index.ts';
 import { waitFor } from '../e2e/fixtures.ts';
-import { NodeCountBolt, PySplitBolt, RESOURCES, RecorderBolt, SentenceSpout, expectedCounts, newRecord, record } from './components.ts';
+import {
+  NodeCountBolt,
+  PySplitBolt,
+  RESOURCES,
+  RecorderBolt,
+  SentenceSpout,
+  expectedCounts,
+  newRecord,
+  record,
+} from './components.ts';
 
 let cluster: LocalCluster | undefined;
 afterEach(async () => {
@@ -34,14 +43,33 @@ describe('multilang word count (Python spout and split bolt, Node counter)', () 
       b.createTopology(),
     );
     const verdicts = (): Array<[string, number]> =>
-      record(rec).tuples.filter((t) => t.stream === 'verdicts').map((t) => t.values as [string, number]);
-    await waitFor(() => new Set(verdicts().filter(([v]) => v === 'ack').map(([, id]) => id)).size === 20, 30_000, '20 acked sentences');
-    expect(verdicts().filter(([v]) => v === 'fail').map(([, id]) => id).sort()).toEqual([11, 3]);
+      record(rec)
+        .tuples.filter((t) => t.stream === 'verdicts')
+        .map((t) => t.values as [string, number]);
+    await waitFor(
+      () =>
+        new Set(
+          verdicts()
+            .filter(([v]) => v === 'ack')
+            .map(([, id]) => id),
+        ).size === 20,
+      30_000,
+      '20 acked sentences',
+    );
+    expect(
+      verdicts()
+        .filter(([v]) => v === 'fail')
+        .map(([, id]) => id)
+        .sort(),
+    ).toEqual([11, 3]);
     const expected = expectedCounts(20);
     await waitFor(() => [...expected].every(([w, n]) => finalCounts(rec).get(w) === n), 10_000, 'final counts');
     expect(finalCounts(rec)).toEqual(expected);
-    const errors = cluster.getTopologyRun('ml-word-count')!.errors.map((e) => `${e.componentId}: ${String((e.error as Error).message)}`);
+    const errors = cluster
+      .getTopologyRun('ml-word-count')!
+      .errors.map((e) => `${e.componentId}: ${String((e.error as Error).message)}`);
     expect(errors).toHaveLength(2);
-    for (const e of errors) expect(e).toMatch(/^split: Shell Process Exception: Traceback .*ValueError: refusing sentence (3|11) once/s);
+    for (const e of errors)
+      expect(e).toMatch(/^split: Shell Process Exception: Traceback .*ValueError: refusing sentence (3|11) once/s);
   });
 });

@@ -120,18 +120,22 @@ describe('XOR acking over random tuple DAGs', () => {
 
   it('fails exactly the spout tuples whose DAG saw a fail, once, and acks the others once', () => {
     fc.assert(
-      fc.property(fc.array(fc.nat(), { minLength: 1, maxLength: 300 }), fc.integer({ min: 2, max: 6 }), (choices, failRate) => {
-        const o = simulate(choices, { failRate, maxDepth: 3 });
-        for (let m = 0; m < o.rootCount; m++) {
-          if (o.expectFail.has(m)) {
-            expect(o.failed.get(m)).toBe(1);
-            expect(o.acked.get(m)).toBeUndefined();
-          } else {
-            expect(o.acked.get(m)).toBe(1);
-            expect(o.failed.get(m)).toBeUndefined();
+      fc.property(
+        fc.array(fc.nat(), { minLength: 1, maxLength: 300 }),
+        fc.integer({ min: 2, max: 6 }),
+        (choices, failRate) => {
+          const o = simulate(choices, { failRate, maxDepth: 3 });
+          for (let m = 0; m < o.rootCount; m++) {
+            if (o.expectFail.has(m)) {
+              expect(o.failed.get(m)).toBe(1);
+              expect(o.acked.get(m)).toBeUndefined();
+            } else {
+              expect(o.acked.get(m)).toBe(1);
+              expect(o.failed.get(m)).toBeUndefined();
+            }
           }
-        }
-      }),
+        },
+      ),
       { numRuns: 300 },
     );
   });

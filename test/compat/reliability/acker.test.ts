@@ -134,10 +134,18 @@ describe('edge algebra', () => {
     let n = 0n;
     const rand = () => ++n * 16n;
     const a = edgesOf(new Map([[1n, 5n]]));
-    const b = edgesOf(new Map([[1n, 6n], [2n, 7n]]));
+    const b = edgesOf(
+      new Map([
+        [1n, 6n],
+        [2n, 7n],
+      ]),
+    );
     const ids = anchoredIds([a, b], rand);
     // a drew 16, b drew 32: root 1 gets both, root 2 only b's.
-    expect([...ids]).toEqual([[1n, 16n ^ 32n], [2n, 32n]]);
+    expect([...ids]).toEqual([
+      [1n, 16n ^ 32n],
+      [2n, 32n],
+    ]);
     expect(a.outAckVal).toBe(16n);
     expect(b.outAckVal).toBe(32n);
     anchoredIds(a, rand); // a second target

@@ -31,7 +31,10 @@ describe('InMemoryKeyValueState: map operations', () => {
     s.put('b', 2);
     const seen: [string, number][] = [];
     for (const [k, v] of s) seen.push([k, v]);
-    expect(seen).toEqual([['a', 1], ['b', 2]]);
+    expect(seen).toEqual([
+      ['a', 1],
+      ['b', 2],
+    ]);
     const e = [...s][1]!;
     expect(e.getKey()).toBe('b');
     expect(e.getValue()).toBe(2);

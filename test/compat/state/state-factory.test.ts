@@ -27,7 +27,11 @@ describe('StateFactory', () => {
       'topology.state.provider.config': '{"keyClass":"java.lang.String"}',
     };
     const info = StateFactory.resolveProvider(conf, { warn: (m) => warnings.push(m) });
-    expect(info).toEqual({ provider: 'com.example.MyProvider', known: false, providerConfig: { keyClass: 'java.lang.String' } });
+    expect(info).toEqual({
+      provider: 'com.example.MyProvider',
+      known: false,
+      providerConfig: { keyClass: 'java.lang.String' },
+    });
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toContain('com.example.MyProvider');
     expect(StateFactory.getState('x-1', conf, undefined, { warn: () => {} })).toBeInstanceOf(InMemoryKeyValueState);

@@ -27,7 +27,13 @@ import {
   type Tuple,
   type TupleWindow,
 } from '../../../compat/index.ts';
-import { AssertionError, FeederSpout, Testing, TestWordCounter, TrackedTopology } from '../../../compat/testing/index.ts';
+import {
+  AssertionError,
+  FeederSpout,
+  Testing,
+  TestWordCounter,
+  TrackedTopology,
+} from '../../../compat/testing/index.ts';
 
 // Component instances are cloned per task (R9); what they record goes to module-level arrays.
 let ticks: number[] = [];
@@ -241,7 +247,11 @@ describe('simulated time (§12)', () => {
       // Storm's event-time windows end at the first event's time and every 10 s after, ends
       // inclusive: (−10 s, 0], (0, 10 s], (10 s, 20 s]; (20 s, 30 s] waits for a later watermark.
       expect(windows.map(([at]) => at)).toEqual([2_000, 2_000, 2_000]);
-      expect(windows.map(([, ns]) => ns)).toEqual([[0], [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], [11, 12, 13, 14, 15, 16, 17, 18, 19, 20]]);
+      expect(windows.map(([, ns]) => ns)).toEqual([
+        [0],
+        [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+        [11, 12, 13, 14, 15, 16, 17, 18, 19, 20],
+      ]);
     });
   });
 
@@ -250,7 +260,11 @@ describe('simulated time (§12)', () => {
       const builder = new TopologyBuilder();
       builder.setSpout('spout', new SilentSpout());
       builder.setBolt('state', new CommitRecorder()).shuffleGrouping('spout');
-      await cluster.submitTopology('state', { [Config.TOPOLOGY_STATE_CHECKPOINT_INTERVAL]: 5000 }, builder.createTopology());
+      await cluster.submitTopology(
+        'state',
+        { [Config.TOPOLOGY_STATE_CHECKPOINT_INTERVAL]: 5000 },
+        builder.createTopology(),
+      );
       await Testing.advanceClusterTime(cluster, 4);
       expect(commits).toEqual([]);
       await Testing.advanceClusterTime(cluster, 16);
@@ -278,7 +292,9 @@ describe('simulated time (§12)', () => {
   it('advanceClusterTime refuses a cluster without simulated time', async () => {
     const cluster = new LocalCluster();
     try {
-      await expect(Testing.advanceClusterTime(cluster, 1)).rejects.toThrow('Cannot simulate time unless in simulation mode');
+      await expect(Testing.advanceClusterTime(cluster, 1)).rejects.toThrow(
+        'Cannot simulate time unless in simulation mode',
+      );
     } finally {
       await cluster.shutdown();
     }
@@ -339,7 +355,7 @@ describe('TrackedTopology (§12)', () => {
     });
   });
 
-  it('the porting guide\'s example: a tracked, captured word counter processes exactly what was fed', async () => {
+  it("the porting guide's example: a tracked, captured word counter processes exactly what was fed", async () => {
     await Testing.withTrackedCluster(async (cluster) => {
       const feeder = new FeederSpout(new Fields('word'));
       const b = new TopologyBuilder();
@@ -350,7 +366,15 @@ describe('TrackedTopology (§12)', () => {
       feeder.feedNoWait(['a']);
       feeder.feedNoWait(['b']);
       await Testing.trackedWait(t, 2);
-      expect(Testing.multiseteq([['a', 1], ['b', 1]], Testing.readTuples(t.capturer.getResults(), 'count'))).toBe(true);
+      expect(
+        Testing.multiseteq(
+          [
+            ['a', 1],
+            ['b', 1],
+          ],
+          Testing.readTuples(t.capturer.getResults(), 'count'),
+        ),
+      ).toBe(true);
     });
   });
 });

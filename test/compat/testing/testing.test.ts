@@ -37,7 +37,10 @@ import { waitFor } from '../e2e/fixtures.ts';
 import { shutDownAfterEach } from '../cluster-per-test.ts';
 
 let cluster: LocalCluster | undefined;
-shutDownAfterEach(() => cluster, () => (cluster = undefined));
+shutDownAfterEach(
+  () => cluster,
+  () => (cluster = undefined),
+);
 
 /** storm-starter's word-count test topology: words → counter (fields) and a global count. */
 function wordCountTopology() {
@@ -63,10 +66,20 @@ describe('Testing.completeTopology with MockedSources (§12)', () => {
     // One spout task gets every mocked tuple only when there is one task; three tasks split them,
     // so the spout's order is per task, and the counts are checked as multisets as Storm's test does.
     expect(Testing.multiseteq(Testing.readTuples(result, '1'), [['nathan'], ['bob'], ['joey'], ['nathan']])).toBe(true);
-    expect(Testing.multiseteq(Testing.readTuples(result, '2'), [['nathan', 1], ['nathan', 2], ['bob', 1], ['joey', 1]])).toBe(true);
+    expect(
+      Testing.multiseteq(Testing.readTuples(result, '2'), [
+        ['nathan', 1],
+        ['nathan', 2],
+        ['bob', 1],
+        ['joey', 1],
+      ]),
+    ).toBe(true);
     expect(Testing.multiseteq(Testing.readTuples(result, '3'), [[1], [2], [3], [4]])).toBe(true);
     // The counter sees each word's tuples in order, so nathan's counts arrive as 1 then 2.
-    expect(Testing.readTuples(result, '2').filter((v) => v[0] === 'nathan')).toEqual([['nathan', 1], ['nathan', 2]]);
+    expect(Testing.readTuples(result, '2').filter((v) => v[0] === 'nathan')).toEqual([
+      ['nathan', 1],
+      ['nathan', 2],
+    ]);
     expect(Testing.readTuples(result, '2', 'other')).toEqual([]);
     expect(Testing.readTuples(result, 'missing')).toEqual([]);
   });
@@ -79,7 +92,10 @@ describe('Testing.completeTopology with MockedSources (§12)', () => {
     mocked.addMockData('words', 'side', ['a'], ['b'], ['c']);
     mocked.addMockData('words', ['x']);
     cluster = new LocalCluster();
-    const result = await Testing.completeTopology(cluster, builder.createTopology(), { mockedSources: mocked, timeoutMs: 5000 });
+    const result = await Testing.completeTopology(cluster, builder.createTopology(), {
+      mockedSources: mocked,
+      timeoutMs: 5000,
+    });
     expect(Testing.readTuples(result, 'words', 'side')).toEqual([['a'], ['b'], ['c']]);
     expect(Testing.readTuples(result, 'words')).toEqual([['x']]);
     expect(Testing.readTuples(result, 'upper')).toEqual([['A'], ['B'], ['C']]);
@@ -96,7 +112,11 @@ describe('Testing.completeTopology with MockedSources (§12)', () => {
     const mocked = new MockedSources();
     mocked.addMockData('s', ['p'], ['q']);
     cluster = new LocalCluster();
-    const result = await Testing.completeTopology(cluster, builder.createTopology(), new CompleteTopologyParam({ mockedSources: mocked }));
+    const result = await Testing.completeTopology(
+      cluster,
+      builder.createTopology(),
+      new CompleteTopologyParam({ mockedSources: mocked }),
+    );
     expect(Testing.readTuples(result, 'fwd')).toEqual([['p'], ['q']]);
     expect(Testing.readTuples(result, 'slow', 'late')).toEqual([['p'], ['q']]);
   });
@@ -151,8 +171,15 @@ describe('Testing.completeTopology with MockedSources (§12)', () => {
     const mocked = new MockedSources();
     mocked.addMockData('s', ['stuck']);
     cluster = new LocalCluster();
-    const run = Testing.completeTopology(cluster, builder.createTopology(), { mockedSources: mocked, timeoutMs: 300, topologyName: 'stuck' });
-    await expect(run).rejects.toMatchObject({ name: 'AssertionError', message: expect.stringContaining('Test timed out (300ms)') });
+    const run = Testing.completeTopology(cluster, builder.createTopology(), {
+      mockedSources: mocked,
+      timeoutMs: 300,
+      topologyName: 'stuck',
+    });
+    await expect(run).rejects.toMatchObject({
+      name: 'AssertionError',
+      message: expect.stringContaining('Test timed out (300ms)'),
+    });
     expect(cluster.isAlive('stuck')).toBe(false);
   });
 });
@@ -236,7 +263,17 @@ describe('TestWordSpout, TestWordCounter, TupleCaptureBolt', () => {
     const builder = new TopologyBuilder();
     builder.setSpout('words', new TestWordSpout());
     builder.setBolt('capture', capture).shuffleGrouping('words');
-    builder.setBolt('ids', (t: Tuple) => void seen.push({ at: performance.now(), roots: t.getMessageId().getAnchorsToIds().size, fields: t.getFields().toList() })).shuffleGrouping('words');
+    builder
+      .setBolt(
+        'ids',
+        (t: Tuple) =>
+          void seen.push({
+            at: performance.now(),
+            roots: t.getMessageId().getAnchorsToIds().size,
+            fields: t.getFields().toList(),
+          }),
+      )
+      .shuffleGrouping('words');
     cluster = new LocalCluster();
     await cluster.submitTopology('words', {}, builder.createTopology());
     await waitFor(() => seen.length >= 4, 5000, 'four words');
@@ -270,7 +307,11 @@ describe('TestWordSpout, TestWordCounter, TupleCaptureBolt', () => {
     const out: unknown[][] = [];
     const collector = { emit: (v: unknown[]) => void out.push(v) } as unknown as BasicOutputCollector;
     for (const w of ['a', 'b', 'a']) counter.execute(Testing.testTuple([w]), collector);
-    expect(out).toEqual([['a', 1], ['b', 1], ['a', 2]]);
+    expect(out).toEqual([
+      ['a', 1],
+      ['b', 1],
+      ['a', 2],
+    ]);
   });
 });
 

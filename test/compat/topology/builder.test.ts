@@ -19,8 +19,12 @@ describe('TopologyBuilder ids and hints (§3.1)', () => {
     const b = new TopologyBuilder();
     b.setSpout('s', new WordSpout());
     b.setBolt('b', new SplitBolt());
-    expect(() => b.setBolt('s', new SplitBolt())).toThrow(new IllegalArgumentException('Spout has already been declared for id s'));
-    expect(() => b.setSpout('b', new WordSpout())).toThrow(new IllegalArgumentException('Bolt has already been declared for id b'));
+    expect(() => b.setBolt('s', new SplitBolt())).toThrow(
+      new IllegalArgumentException('Spout has already been declared for id s'),
+    );
+    expect(() => b.setSpout('b', new WordSpout())).toThrow(
+      new IllegalArgumentException('Bolt has already been declared for id b'),
+    );
     b.setStateSpout('st', new WordSpout());
     expect(() => b.setBolt('st', new SplitBolt())).toThrow('State spout has already been declared for id st');
   });
@@ -33,9 +37,7 @@ describe('TopologyBuilder ids and hints (§3.1)', () => {
     for (const bad of [0, 0.5, NaN, -1, 0n]) {
       expect(() => normaliseHint(bad)).toThrow(new IllegalArgumentException('Parallelism must be positive.'));
     }
-    fc.assert(
-      fc.property(fc.double({ min: 1, max: 1e6, noNaN: true }), (h) => normaliseHint(h) === Math.trunc(h)),
-    );
+    fc.assert(fc.property(fc.double({ min: 1, max: 1e6, noNaN: true }), (h) => normaliseHint(h) === Math.trunc(h)));
     const b = new TopologyBuilder();
     b.setSpout('s', new WordSpout(), 2.9);
     b.setBolt('x', new SplitBolt()).shuffleGrouping('s');
@@ -55,7 +57,11 @@ describe('component configuration (§3.1, §3.2)', () => {
     const d = b.setBolt('c', bolt).fieldsGrouping('s', new Fields('word'));
     bolt.conf.custom = 'mutated later';
     bolt.conf = { other: 1 };
-    d.addConfiguration('custom', 'declarer').setNumTasks(4.8).setDebug(true).setMaxTaskParallelism(3).setMaxSpoutPending(2n);
+    d.addConfiguration('custom', 'declarer')
+      .setNumTasks(4.8)
+      .setDebug(true)
+      .setMaxTaskParallelism(3)
+      .setMaxSpoutPending(2n);
     expect(d.getComponentConfiguration()).toEqual({
       'topology.tick.tuple.freq.secs': 5,
       custom: 'declarer',
@@ -186,7 +192,9 @@ describe('createTopology', () => {
     expect(st.get_kind()).toBe('stateful');
     expect(st.get_common().get_inputs().get(gsid('a', '$checkpoint'))!.is_set_all()).toBe(true);
     expect(st.get_common().get_streams().has('$checkpoint')).toBe(true);
-    expect(() => b.createTopology()).toThrow(new IllegalArgumentException('Spout has already been declared for id $checkpointspout'));
+    expect(() => b.createTopology()).toThrow(
+      new IllegalArgumentException('Spout has already been declared for id $checkpointspout'),
+    );
   });
 
   it('non-stateful topologies get no checkpoint wiring', () => {

@@ -47,9 +47,7 @@ describe('murmur3x86_32 (published test vectors)', () => {
 describe('canonicalEncode', () => {
   it('treats a safe integer and its bigint as one key (5 ≡ 5n)', () => {
     expect(canonicalEncode([5])).toEqual(canonicalEncode([5n]));
-    fc.assert(
-      fc.property(fc.maxSafeInteger(), (n) => canonicalKey(n) === canonicalKey(BigInt(n))),
-    );
+    fc.assert(fc.property(fc.maxSafeInteger(), (n) => canonicalKey(n) === canonicalKey(BigInt(n))));
   });
 
   it('maps -0 to 0', () => {
@@ -118,10 +116,29 @@ describe('canonicalEncode', () => {
 
   it('fixes the wire shape: tag, 4-byte BE length, payload', () => {
     expect(Array.from(canonicalEncode(['hi', 5, true, null]))).toEqual([
-      0x73, 0, 0, 0, 2, 104, 105, // 's' "hi"
-      0x69, 0, 0, 0, 1, 53, // 'i' "5"
-      0x74, 0, 0, 0, 0, // 't'
-      0x6e, 0, 0, 0, 0, // 'n'
+      0x73,
+      0,
+      0,
+      0,
+      2,
+      104,
+      105, // 's' "hi"
+      0x69,
+      0,
+      0,
+      0,
+      1,
+      53, // 'i' "5"
+      0x74,
+      0,
+      0,
+      0,
+      0, // 't'
+      0x6e,
+      0,
+      0,
+      0,
+      0, // 'n'
     ]);
     expect(Array.from(canonicalEncode([1.5]))).toEqual([0x64, 0, 0, 0, 8, 0x3f, 0xf8, 0, 0, 0, 0, 0, 0]);
   });
@@ -134,8 +151,9 @@ describe('canonicalEncode', () => {
 
   it('stableFieldsHash equals murmur3 seed 0 of the encoding', () => {
     fc.assert(
-      fc.property(fc.array(fc.jsonValue(), { maxLength: 4 }), (vals) =>
-        stableFieldsHash(vals) === murmur3x86_32(canonicalEncode(vals), 0),
+      fc.property(
+        fc.array(fc.jsonValue(), { maxLength: 4 }),
+        (vals) => stableFieldsHash(vals) === murmur3x86_32(canonicalEncode(vals), 0),
       ),
     );
   });
@@ -152,7 +170,9 @@ describe('java mode', () => {
     expect(javaHashCode(-1)).toBe(-1); // Integer
     expect(javaHashCode(2 ** 32)).toBe(1); // Long 4294967296 → (int)(v ^ v>>>32) = 1
     expect(javaHashCode(-1n)).toBe(-1);
-    expect(javaHashCode(-(2n ** 40n))).toBe(Number(BigInt.asIntN(32, BigInt.asUintN(64, -(2n ** 40n)) ^ (BigInt.asUintN(64, -(2n ** 40n)) >> 32n))));
+    expect(javaHashCode(-(2n ** 40n))).toBe(
+      Number(BigInt.asIntN(32, BigInt.asUintN(64, -(2n ** 40n)) ^ (BigInt.asUintN(64, -(2n ** 40n)) >> 32n))),
+    );
     expect(javaHashCode(1.5)).toBe(1073217536); // Double.hashCode(1.5)
     expect(javaHashCode(true)).toBe(1231);
     expect(javaHashCode(false)).toBe(1237);

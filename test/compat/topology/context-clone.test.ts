@@ -1,6 +1,11 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { BaseBasicBolt, BaseRichBolt, BaseRichSpout, BaseTickTupleAwareRichBolt } from '../../../compat/component/base.ts';
+import {
+  BaseBasicBolt,
+  BaseRichBolt,
+  BaseRichSpout,
+  BaseTickTupleAwareRichBolt,
+} from '../../../compat/component/base.ts';
 import { IllegalArgumentException, RuntimeException } from '../../../compat/component/exceptions.ts';
 import { Fields } from '../../../compat/component/fields.ts';
 import { GlobalStreamId } from '../../../compat/component/global-stream-id.ts';
@@ -16,7 +21,10 @@ function setup(stateful = false) {
   const b = new TopologyBuilder();
   b.setSpout('spout', new WordSpout(), 2);
   b.setBolt('split', new SplitBolt(), 2).shuffleGrouping('spout');
-  b.setBolt('count', stateful ? (statefulBolt() as never) : new CountBolt(), 3).fieldsGrouping('split', new Fields('word'));
+  b.setBolt('count', stateful ? (statefulBolt() as never) : new CountBolt(), 3).fieldsGrouping(
+    'split',
+    new Fields('word'),
+  );
   const topology = b.createTopology();
   const conf = { 'topology.acker.executors': 1 };
   const plan = planTasks(conf, topology);
@@ -110,7 +118,11 @@ describe('TopologyContext (§4)', () => {
       new RuntimeException('The same metric name `count` was registered twice.'),
     );
     expect(() => c.registerMetric('x', new CountMetric(), 0)).toThrow(IllegalArgumentException);
-    const reduced = c.registerMetric('mean', { init: () => 0, reduce: (a: number, x: unknown) => a + Number(x), extractResult: (a: number) => a }, 1);
+    const reduced = c.registerMetric(
+      'mean',
+      { init: () => 0, reduce: (a: number, x: unknown) => a + Number(x), extractResult: (a: number) => a },
+      1,
+    );
     (reduced as unknown as { update(x: number): void }).update(2);
     expect(reduced.getValueAndReset()).toBe(2);
     c.setOpenOrPrepareWasCalled(true);
@@ -123,7 +135,16 @@ describe('TopologyContext (§4)', () => {
   it('task hooks, task data and v2 metric objects are stored for the executor', () => {
     const { ctx } = setup();
     const c = ctx(1);
-    const hook = { prepare() {}, cleanup() {}, emit() {}, spoutAck() {}, spoutFail() {}, boltExecute() {}, boltAck() {}, boltFail() {} };
+    const hook = {
+      prepare() {},
+      cleanup() {},
+      emit() {},
+      spoutAck() {},
+      spoutFail() {},
+      boltExecute() {},
+      boltAck() {},
+      boltFail() {},
+    };
     c.addTaskHook(hook);
     expect(c.getHooks()).toEqual([hook]);
     c.setTaskData('k', 1);
@@ -192,7 +213,7 @@ describe('cloneComponent (R9)', () => {
     expect(c.values).toBeInstanceOf(Values);
   });
 
-  it('refuses live resources with Storm\'s wording', () => {
+  it("refuses live resources with Storm's wording", () => {
     const spout = new WordSpout() as WordSpout & Record<string, unknown>;
     spout.emitter = new EventEmitter();
     expect(() => cloneComponent(spout, 'Spout', 's')).toThrow(

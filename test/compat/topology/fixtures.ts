@@ -1,6 +1,10 @@
 /** Small components for the topology tests. */
 import { BaseBasicBolt, BaseRichBolt, BaseRichSpout } from '../../../compat/component/base.ts';
-import type { BasicOutputCollector, OutputCollector, SpoutOutputCollector } from '../../../compat/component/collectors.ts';
+import type {
+  BasicOutputCollector,
+  OutputCollector,
+  SpoutOutputCollector,
+} from '../../../compat/component/collectors.ts';
 import type { Conf } from '../../../compat/component/config.ts';
 import type { TopologyContext } from '../../../compat/component/context.ts';
 import { Fields } from '../../../compat/component/fields.ts';

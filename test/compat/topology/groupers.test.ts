@@ -92,7 +92,13 @@ describe('other built-in groupings', () => {
   });
 
   it('no targets ⇒ no tasks', () => {
-    for (const gr of [Grouping.shuffle(), Grouping.fields(['word']), Grouping.fields([]), Grouping.none(), Grouping.all()]) {
+    for (const gr of [
+      Grouping.shuffle(),
+      Grouping.fields(['word']),
+      Grouping.fields([]),
+      Grouping.none(),
+      Grouping.all(),
+    ]) {
       expect(createGrouper(spec(gr, [])).chooseTasks(1, ['a', 1])).toEqual([]);
     }
   });
@@ -158,7 +164,9 @@ describe('custom grouping', () => {
 describe('partial key grouping placement is the documented one', () => {
   it('first choice = sorted[murmur3(encode(key), 1) mod n]', async () => {
     const { canonicalEncode } = await import('../../../compat/component/canonical.ts');
-    const g = createGrouper(spec(Grouping.custom_serialized(new PartialKeyGrouping(new Fields('word'))), [40, 10, 30, 20]));
+    const g = createGrouper(
+      spec(Grouping.custom_serialized(new PartialKeyGrouping(new Fields('word'))), [40, 10, 30, 20]),
+    );
     const [a] = partialKeyCandidates(canonicalEncode(['k']), 4);
     expect(g.chooseTasks(1, ['k', 0])).toEqual([[10, 20, 30, 40][a]]);
   });

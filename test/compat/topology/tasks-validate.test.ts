@@ -71,7 +71,11 @@ describe('task-id assignment (§4, normative)', () => {
     expect(s.get('__metrics')!.toList()).toEqual(['task-info', 'data-points']);
     expect(s.get('__system')!.toList()).toEqual(['event']);
     expect(s.get('__ack_ack')!.toList()).toEqual(['id', 'ack-val']);
-    expect(plan.componentToStreamToFields.get('spout')!.get('__ack_init')!.toList()).toEqual(['id', 'init-val', 'spout-task']);
+    expect(plan.componentToStreamToFields.get('spout')!.get('__ack_init')!.toList()).toEqual([
+      'id',
+      'init-val',
+      'spout-task',
+    ]);
     expect(plan.componentToStreamToFields.get('__system')!.get('__tick')!.toList()).toEqual(['rate_secs']);
   });
 });
@@ -136,21 +140,26 @@ describe('effectiveComponentConf (§4 overlay)', () => {
 
   it('spouts with ackers see the internal tick at the message timeout', () => {
     expect(
-      effectiveComponentConf({ 'topology.message.timeout.secs': 7 }, null, { topologyName: 't', isSpout: true, ackers: 1 })[
+      effectiveComponentConf({ 'topology.message.timeout.secs': 7 }, null, {
+        topologyName: 't',
+        isSpout: true,
+        ackers: 1,
+      })['topology.tick.tuple.freq.secs'],
+    ).toBe(7);
+    expect(
+      effectiveComponentConf({}, null, { topologyName: 't', isSpout: true, ackers: 1 })[
         'topology.tick.tuple.freq.secs'
       ],
-    ).toBe(7);
-    expect(effectiveComponentConf({}, null, { topologyName: 't', isSpout: true, ackers: 1 })['topology.tick.tuple.freq.secs']).toBe(30);
+    ).toBe(30);
     expect(
-      effectiveComponentConf({}, null, { topologyName: 't', isSpout: true, ackers: 0 })['topology.tick.tuple.freq.secs'],
+      effectiveComponentConf({}, null, { topologyName: 't', isSpout: true, ackers: 0 })[
+        'topology.tick.tuple.freq.secs'
+      ],
     ).toBeUndefined();
   });
 });
 
-function raw(
-  spouts: Record<string, ComponentCommon>,
-  bolts: Record<string, ComponentCommon>,
-): StormTopology {
+function raw(spouts: Record<string, ComponentCommon>, bolts: Record<string, ComponentCommon>): StormTopology {
   return new StormTopology(
     new Map(Object.entries(spouts).map(([k, c]) => [k, new SpoutSpec({}, c, 'rich')])),
     new Map(Object.entries(bolts).map(([k, c]) => [k, new Bolt({}, c, 'rich')])),
@@ -172,7 +181,9 @@ const common = (
 
 describe('validateTopology (§3.5)', () => {
   it('accepts word count and returns the normalised conf', () => {
-    expect(validateTopology('wc', { 'topology.workers': '2', x: undefined }, wordCount())).toEqual({ 'topology.workers': 2 });
+    expect(validateTopology('wc', { 'topology.workers': '2', x: undefined }, wordCount())).toEqual({
+      'topology.workers': 2,
+    });
   });
 
   it('topology name', () => {
@@ -215,7 +226,9 @@ describe('validateTopology (§3.5)', () => {
 
   it('inputs on a spout', () => {
     const s = common({ default: ['a'] }, [['s', 'default', Grouping.shuffle()]]);
-    expect(() => validateTopology('t', {}, raw({ s }, {}))).toThrow(new InvalidTopologyException('May not declare inputs for a spout'));
+    expect(() => validateTopology('t', {}, raw({ s }, {}))).toThrow(
+      new InvalidTopologyException('May not declare inputs for a spout'),
+    );
   });
 
   it('tasks > 0 with hint ≤ 0', () => {
@@ -227,15 +240,15 @@ describe('validateTopology (§3.5)', () => {
 
   it('unknown component, stream, fields (checked against the union of streams)', () => {
     const s = common({ default: ['a'], other: ['b'] });
-    expect(() => validateTopology('t', {}, raw({ s }, { x: common({}, [['nope', 'default', Grouping.shuffle()]]) }))).toThrow(
-      'Component: [x] subscribes from non-existent component [nope]',
-    );
+    expect(() =>
+      validateTopology('t', {}, raw({ s }, { x: common({}, [['nope', 'default', Grouping.shuffle()]]) })),
+    ).toThrow('Component: [x] subscribes from non-existent component [nope]');
     expect(() => validateTopology('t', {}, raw({ s }, { x: common({}, [['s', 'zz', Grouping.shuffle()]]) }))).toThrow(
       'Component: [x] subscribes from non-existent stream: [zz] of component [s]',
     );
-    expect(() => validateTopology('t', {}, raw({ s }, { x: common({}, [['s', 'default', Grouping.fields(['q'])]]) }))).toThrow(
-      'Component: [x] subscribes from stream: [default] of component [s] + with non-existent fields: [q]',
-    );
+    expect(() =>
+      validateTopology('t', {}, raw({ s }, { x: common({}, [['s', 'default', Grouping.fields(['q'])]]) })),
+    ).toThrow('Component: [x] subscribes from stream: [default] of component [s] + with non-existent fields: [q]');
     // 'b' is only on stream "other" but the union check accepts it, as Storm does.
     expect(() =>
       validateTopology('t', {}, raw({ s }, { x: common({}, [['s', 'default', Grouping.fields(['b'])]]) })),

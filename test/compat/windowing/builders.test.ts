@@ -94,7 +94,9 @@ describe('BaseWindowedBolt builders', () => {
       'Sliding interval must be positive [Duration{value=0}]',
     );
     expect(() => new MyBolt().withWindow(null as unknown as Count)).toThrow(IllegalArgumentException);
-    expect(() => new MyBolt().withTimestampExtractor(null as never)).toThrow('Timestamp extractor cannot be set to null');
+    expect(() => new MyBolt().withTimestampExtractor(null as never)).toThrow(
+      'Timestamp extractor cannot be set to null',
+    );
     const b = new MyBolt().withTimestampField('ts');
     expect(() => b.withTimestampField('other')).toThrow(/Window is already configured with a timestamp extractor/);
     expect(() => new MyBolt().withLateTupleStream(null as never)).toThrow('Cannot set late tuple stream id to null');

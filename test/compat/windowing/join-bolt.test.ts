@@ -31,7 +31,8 @@ function fakeCollector() {
   const emitted: Emitted[] = [];
   const collector = {
     emit(...args: unknown[]): number[] {
-      if (args.length === 3) emitted.push({ stream: args[0] as string, anchors: args[1] as Tuple[], values: args[2] as unknown[] });
+      if (args.length === 3)
+        emitted.push({ stream: args[0] as string, anchors: args[1] as Tuple[], values: args[2] as unknown[] });
       else emitted.push({ stream: 'default', anchors: args[0] as Tuple[], values: args[1] as unknown[] });
       return [];
     },
@@ -120,7 +121,9 @@ describe('JoinBolt', () => {
     expect(runJoin(bolt, [su, so]).map((e) => e.values)).toEqual([['ann', 'o-9']]);
 
     const p = mk('profiles', 'default', [1, new Map([['address', new Map([['zip', '0150']])]])]);
-    const nested = new JoinBolt('users', 'userId').join('profiles', 'userId', 'users').select('name,profile.address.zip');
+    const nested = new JoinBolt('users', 'userId')
+      .join('profiles', 'userId', 'users')
+      .select('name,profile.address.zip');
     expect(runJoin(nested, [u1, p]).map((e) => e.values)).toEqual([['ann', '0150']]);
   });
 

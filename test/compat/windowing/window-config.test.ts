@@ -10,7 +10,12 @@ const SLIDE_N = 'topology.bolts.window.sliding.interval.count';
 describe('validateWindowConfig', () => {
   it('parses a valid duration window with defaults', () => {
     const spec = validateWindowConfig({ [LEN_MS]: 10_000, [SLIDE_MS]: 5_000 }, { 'topology.message.timeout.secs': 30 });
-    expect(spec).toMatchObject({ lengthDurationMs: 10_000, slideDurationMs: 5_000, lengthCount: null, slideCount: null });
+    expect(spec).toMatchObject({
+      lengthDurationMs: 10_000,
+      slideDurationMs: 5_000,
+      lengthCount: null,
+      slideCount: null,
+    });
     expect(spec.watermarkIntervalMs).toBe(1000);
     expect(spec.lagMs).toBe(0);
   });
@@ -37,16 +42,20 @@ describe('validateWindowConfig', () => {
     );
     expect(() => validateWindowConfig({ [LEN_N]: 8, [SLIDE_N]: 4 }, {})).not.toThrow();
     // The component conf can set max spout pending too (whitelisted key).
-    expect(() =>
-      validateWindowConfig({ [LEN_N]: 8, [SLIDE_N]: 4, 'topology.max.spout.pending': 5 }, {}),
-    ).toThrow(/value 12 is more than topology.max.spout.pending value 5/);
+    expect(() => validateWindowConfig({ [LEN_N]: 8, [SLIDE_N]: 4, 'topology.max.spout.pending': 5 }, {})).toThrow(
+      /value 12 is more than topology.max.spout.pending value 5/,
+    );
   });
 
   it('rejects a late stream without a timestamp extractor, and a missing length', () => {
     expect(() => validateWindowConfig({ [LEN_N]: 3, 'topology.bolts.late.tuple.stream': 'late' }, {})).toThrow(
       'Late tuple stream can be defined only when specifying a timestamp field',
     );
-    const ok = validateWindowConfig({ [LEN_N]: 3, 'topology.bolts.late.tuple.stream': 'late' }, {}, { hasTimestampExtractor: true });
+    const ok = validateWindowConfig(
+      { [LEN_N]: 3, 'topology.bolts.late.tuple.stream': 'late' },
+      {},
+      { hasTimestampExtractor: true },
+    );
     expect(ok.lateTupleStream).toBe('late');
     expect(() => validateWindowConfig({ [SLIDE_N]: 3 }, {})).toThrow('Window length is not specified');
   });
@@ -56,13 +65,20 @@ describe('validateWindowConfig', () => {
       'topology.bolts.message.id.field.name is not set',
     );
     expect(
-      validateWindowConfig({ [LEN_N]: 3, 'topology.bolts.message.id.field.name': 'id' }, {}, { statefulNonPersistent: true })
-        .messageIdField,
+      validateWindowConfig(
+        { [LEN_N]: 3, 'topology.bolts.message.id.field.name': 'id' },
+        {},
+        { statefulNonPersistent: true },
+      ).messageIdField,
     ).toBe('id');
   });
 
   it('reads lag and watermark interval only in event time', () => {
-    const conf = { [LEN_MS]: 1000, 'topology.bolts.tuple.timestamp.max.lag.ms': 50, 'topology.bolts.watermark.event.interval.ms': 20 };
+    const conf = {
+      [LEN_MS]: 1000,
+      'topology.bolts.tuple.timestamp.max.lag.ms': 50,
+      'topology.bolts.watermark.event.interval.ms': 20,
+    };
     expect(validateWindowConfig(conf, {}, { hasTimestampExtractor: true })).toMatchObject({
       eventTime: true,
       lagMs: 50,

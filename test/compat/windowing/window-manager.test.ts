@@ -54,7 +54,11 @@ describe('processing-time count windows', () => {
       ['e1', 'e2', 'e3', 'e4'],
       ['e2', 'e3', 'e4', 'e5', 'e6'],
     ]);
-    expect(r.activations.map((a) => a.newTuples)).toEqual([['e1', 'e2'], ['e3', 'e4'], ['e5', 'e6']]);
+    expect(r.activations.map((a) => a.newTuples)).toEqual([
+      ['e1', 'e2'],
+      ['e3', 'e4'],
+      ['e5', 'e6'],
+    ]);
     expect(r.activations.map((a) => a.expired)).toEqual([[], [], ['e1']]);
     expect(r.log).toEqual(['fire e1,e2', 'fire e1,e2,e3,e4', 'expire e1', 'fire e2,e3,e4,e5,e6']);
     // Count windows have an end (reference time) but no start.
@@ -68,7 +72,10 @@ describe('processing-time count windows', () => {
     for (let i = 1; i <= 7; i++) wm.add(`e${i}`, i);
     expect(r.activations.map((a) => [a.tuples, a.expired])).toEqual([
       [['e1', 'e2', 'e3'], []],
-      [['e4', 'e5', 'e6'], ['e1', 'e2', 'e3']],
+      [
+        ['e4', 'e5', 'e6'],
+        ['e1', 'e2', 'e3'],
+      ],
     ]);
     expect(wm.size()).toBe(4);
   });
@@ -134,13 +141,23 @@ describe('event-time windows', () => {
   const base = Date.UTC(2026, 0, 1, 6, 0, 0);
   const s = (sec: number) => base + sec * 1000;
   const et = () =>
-    spec({ [LEN_MS]: 20_000, [SLIDE_MS]: 10_000, [LAG]: 5000, 'topology.bolts.watermark.event.interval.ms': 1000 }, true);
+    spec(
+      { [LEN_MS]: 20_000, [SLIDE_MS]: 10_000, [LAG]: 5000, 'topology.bolts.watermark.event.interval.ms': 1000 },
+      true,
+    );
 
   it('follows the Storm documentation example', () => {
     const r = recorder();
     const wm = new WindowManager<Ev>({ spec: et(), listener: r.listener, inputStreams: ['s'] });
     expect(wm.timerIntervalMs()).toBe(1000);
-    const first: [Ev, number][] = [['e1', 3], ['e2', 5], ['e3', 7], ['e4', 18], ['e5', 26], ['e6', 36]];
+    const first: [Ev, number][] = [
+      ['e1', 3],
+      ['e2', 5],
+      ['e3', 7],
+      ['e4', 18],
+      ['e5', 26],
+      ['e6', 36],
+    ];
     for (const [e, t] of first) expect(wm.add(e, s(t), 's')).toBe(true);
     wm.onTimer(Date.now());
     expect(wm.getWatermark()).toBe(s(31));
@@ -150,7 +167,12 @@ describe('event-time windows', () => {
       [s(30), ['e4', 'e5']],
     ]);
     expect(r.activations[0]!.start).toBe(s(-10));
-    const second: [Ev, number][] = [['e7', 7225], ['e8', 7226], ['e9', 7227], ['e10', 7239]];
+    const second: [Ev, number][] = [
+      ['e7', 7225],
+      ['e8', 7226],
+      ['e9', 7227],
+      ['e10', 7239],
+    ];
     for (const [e, t] of second) wm.add(e, s(t), 's');
     wm.onTimer(Date.now());
     expect(wm.getWatermark()).toBe(s(7234));
@@ -224,7 +246,13 @@ describe('event-time windows', () => {
       listener: r.listener,
       inputStreams: ['a'],
     });
-    for (const [e, t] of [['e1', 10], ['e2', 20], ['e3', 30], ['e4', 40]] as const) wm.add(e, t, 'a');
+    for (const [e, t] of [
+      ['e1', 10],
+      ['e2', 20],
+      ['e3', 30],
+      ['e4', 40],
+    ] as const)
+      wm.add(e, t, 'a');
     wm.onTimer(0); // wm 35: e1,e2 form a window; e3 alone is not enough, e4 is beyond
     expect(r.activations.map((x) => [x.end, x.tuples])).toEqual([[20, ['e1', 'e2']]]);
     wm.add('e5', 50, 'a');

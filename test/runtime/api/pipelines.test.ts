@@ -11,7 +11,14 @@ import {
   type KeyedCoProcessFunction,
   type ValueState,
 } from '../../../runtime/index.ts';
-import { lastPerKey, quiet, runCollect, runToList, scriptedSource, sortNumbers } from '../../fixtures/runtime/helpers.ts';
+import {
+  lastPerKey,
+  quiet,
+  runCollect,
+  runToList,
+  scriptedSource,
+  sortNumbers,
+} from '../../fixtures/runtime/helpers.ts';
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 
@@ -30,9 +37,17 @@ describe('chaining', () => {
       .map((x) => x, { name: 'm4', chaining: false })
       .print({ name: 'out' });
     const plan = env.plan();
-    expect(plan.chains.map((c) => c.nodes.map((n) => n.transformation.name))).toEqual([['src', 'm1', 'f1'], ['m2', 'm3'], ['r'], ['m4'], ['out']]);
+    expect(plan.chains.map((c) => c.nodes.map((n) => n.transformation.name))).toEqual([
+      ['src', 'm1', 'f1'],
+      ['m2', 'm3'],
+      ['r'],
+      ['m4'],
+      ['out'],
+    ]);
     expect(plan.chains.map((c) => c.parallelism)).toEqual([1, 2, 2, 2, 2]);
-    const edges = plan.chains.flatMap((c) => c.outputs.map((e) => `${e.from.transformation.name}->${e.to.transformation.name}:${e.partitioner.kind}`));
+    const edges = plan.chains.flatMap((c) =>
+      c.outputs.map((e) => `${e.from.transformation.name}->${e.to.transformation.name}:${e.partitioner.kind}`),
+    );
     // disableChaining keeps m4 out of the chains on both sides, as in Flink.
     expect(edges).toEqual(['f1->m2:rebalance', 'm3->r:hash', 'r->m4:forward', 'm4->out:forward']);
   });
@@ -43,10 +58,13 @@ describe('chaining', () => {
         .fromCollection(range(200))
         .map((x) => x * 3, { chaining })
         .filter((x) => x % 2 === 0, { chaining })
-        .flatMap<number>((x, out) => {
-          out(x);
-          out(-x);
-        }, { chaining, parallelism: 3 });
+        .flatMap<number>(
+          (x, out) => {
+            out(x);
+            out(-x);
+          },
+          { chaining, parallelism: 3 },
+        );
     const env = StreamEnvironment.create(quiet);
     build(true)(env).print();
     expect(env.plan().chains.map((c) => c.nodes.length)).toEqual([3, 1, 1]);
@@ -58,8 +76,7 @@ describe('chaining', () => {
 });
 
 describe('partitioning', () => {
-  const tagged = (env: StreamEnvironment, n: number) =>
-    env.fromCollection(range(n)).map((x) => x);
+  const tagged = (env: StreamEnvironment, n: number) => env.fromCollection(range(n)).map((x) => x);
 
   it.each([1, 2, 3, 4])('rebalance spreads evenly over %i subtasks and loses nothing', async (p) => {
     const out = await runToList((env) =>
@@ -81,18 +98,19 @@ describe('partitioning', () => {
   });
 
   it.each([1, 2, 3, 4])('hash partitioning sends every key to exactly one subtask (p=%i)', async (p) => {
-    const seen = await runToList((env) =>
-      env
-        .fromCollection(range(300))
-        .keyBy((x) => x % 17)
-        .process<[number, number, number]>(
-          {
-            processElement(x, ctx, out) {
-              out.collect([x % 17, ctx.getCurrentKey() as number, 0]);
+    const seen = await runToList(
+      (env) =>
+        env
+          .fromCollection(range(300))
+          .keyBy((x) => x % 17)
+          .process<[number, number, number]>(
+            {
+              processElement(x, ctx, out) {
+                out.collect([x % 17, ctx.getCurrentKey() as number, 0]);
+              },
             },
-          },
-          { parallelism: p },
-        ),
+            { parallelism: p },
+          ),
       { parallelism: p },
     );
     expect(seen).toHaveLength(300);
@@ -117,7 +135,8 @@ describe('partitioning', () => {
         .transform<[number, number]>('Where', () => new WhereOperator(), { parallelism: p }),
     );
     expect(out).toHaveLength(20 * p);
-    for (let s = 0; s < p; s++) expect(sortNumbers(out.filter(([, i]) => i === s).map(([x]) => x as unknown as number))).toEqual(range(20));
+    for (let s = 0; s < p; s++)
+      expect(sortNumbers(out.filter(([, i]) => i === s).map(([x]) => x as unknown as number))).toEqual(range(20));
   });
 
   it('global sends everything to subtask 0', async () => {
@@ -136,7 +155,10 @@ describe('partitioning', () => {
     const out = await runToList((env) =>
       env
         .fromCollection(range(40))
-        .partitionCustom((k: number, n) => k % n, (x) => x)
+        .partitionCustom(
+          (k: number, n) => k % n,
+          (x) => x,
+        )
         .transform<[number, number]>('Where', () => new WhereOperator(), { parallelism: 4 }),
     );
     for (const [x, s] of out) expect(s).toBe((x as unknown as number) % 4);
@@ -144,7 +166,10 @@ describe('partitioning', () => {
       runToList((env) =>
         env
           .fromCollection(range(3))
-          .partitionCustom(() => 9, (x) => x)
+          .partitionCustom(
+            () => 9,
+            (x) => x,
+          )
           .map((x) => x, { name: 'Victim', parallelism: 2 }),
       ),
     ).rejects.toThrow(/'Victim'.*subtask 9/);
@@ -188,7 +213,10 @@ describe('union, connect, side outputs', () => {
     type User = { user: string; name: string };
     // The Flink idiom: handles taken in open() and kept on the function object. Every parallel
     // subtask must get its own, or subtasks would read another subtask's state backend.
-    const join: KeyedCoProcessFunction<string, Order, User, string> & { names?: ValueState<string>; pending?: ValueState<string[]> } = {
+    const join: KeyedCoProcessFunction<string, Order, User, string> & {
+      names?: ValueState<string>;
+      pending?: ValueState<string[]>;
+    } = {
       open(ctx) {
         this.names = ctx.getState(new ValueStateDescriptor<string>('name'));
         this.pending = ctx.getState(new ValueStateDescriptor<string[]>('pending'));
@@ -341,11 +369,12 @@ describe('keyed state and timers', () => {
 
   it('reduce and aggregate emit rolling results per key', async () => {
     const input = range(30).map((i) => ({ k: `k${i % 3}`, v: i }));
-    const reduced = await runToList((env) =>
-      env
-        .fromCollection(input)
-        .keyBy((r) => r.k)
-        .reduce((a, b) => ({ k: a.k, v: a.v + b.v })),
+    const reduced = await runToList(
+      (env) =>
+        env
+          .fromCollection(input)
+          .keyBy((r) => r.k)
+          .reduce((a, b) => ({ k: a.k, v: a.v + b.v })),
       { parallelism: 2 },
     );
     expect(reduced).toHaveLength(30);
@@ -371,13 +400,19 @@ describe('mini-batch and local-global aggregation', () => {
     createAccumulator: () => ({ k: -1, total: 0, n: 0 }),
     add: (r: Rec, acc: { k: number; total: number; n: number }) => ({ k: r.k, total: acc.total + r.v, n: acc.n + 1 }),
     getResult: (acc: { k: number; total: number; n: number }) => acc,
-    merge: (a: { k: number; total: number; n: number }, b: { k: number; total: number; n: number }) => ({ k: Math.max(a.k, b.k), total: a.total + b.total, n: a.n + b.n }),
+    merge: (a: { k: number; total: number; n: number }, b: { k: number; total: number; n: number }) => ({
+      k: Math.max(a.k, b.k),
+      total: a.total + b.total,
+      n: a.n + b.n,
+    }),
   };
 
   it('give the same final per-key result as the plain operator (property)', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.array(fc.record({ k: fc.integer({ min: 0, max: 6 }), v: fc.integer({ min: -100, max: 100 }) }), { maxLength: 300 }),
+        fc.array(fc.record({ k: fc.integer({ min: 0, max: 6 }), v: fc.integer({ min: -100, max: 100 }) }), {
+          maxLength: 300,
+        }),
         fc.integer({ min: 1, max: 40 }),
         fc.integer({ min: 1, max: 3 }),
         async (records, size, parallelism) => {
@@ -393,7 +428,11 @@ describe('mini-batch and local-global aggregation', () => {
             );
           const expected = new Map<number, number>();
           for (const r of records) expected.set(r.k, (expected.get(r.k) ?? 0) + r.v);
-          for (const options of [{}, { miniBatch: { size, intervalMs: 5 } }, { miniBatch: { size, intervalMs: 5 }, localGlobal: true }]) {
+          for (const options of [
+            {},
+            { miniBatch: { size, intervalMs: 5 } },
+            { miniBatch: { size, intervalMs: 5 }, localGlobal: true },
+          ]) {
             const last = lastPerKey(await run(options), (a) => a.k);
             expect(new Map([...last].map(([k, a]) => [k, a.total]))).toEqual(expected);
             expect([...last.values()].reduce((n, a) => n + a.n, 0)).toBe(records.length);
@@ -422,7 +461,10 @@ describe('mini-batch and local-global aggregation', () => {
       env
         .fromCollection([1])
         .keyBy((x) => x)
-        .aggregate({ createAccumulator: () => 0, add: (v, a) => a + v, getResult: (a) => a }, { name: 'NoMerge', miniBatch: { size: 2, intervalMs: 5 } }),
+        .aggregate(
+          { createAccumulator: () => 0, add: (v, a) => a + v, getResult: (a) => a },
+          { name: 'NoMerge', miniBatch: { size: 2, intervalMs: 5 } },
+        ),
     ).toThrow(/'NoMerge'.*merge/);
   });
 });

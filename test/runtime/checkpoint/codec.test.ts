@@ -16,7 +16,10 @@ function errorOf(fn: () => unknown): CheckpointError {
 describe('snapshot codec', () => {
   it('round-trips the values keyed state holds, including ones JSON loses', () => {
     const value = {
-      map: new Map<unknown, unknown>([['a', 1], [2, [3n]]]),
+      map: new Map<unknown, unknown>([
+        ['a', 1],
+        [2, [3n]],
+      ]),
       set: new Set(['x', 'y']),
       date: new Date(1_700_000_000_000),
       big: 2n ** 70n,
@@ -28,9 +31,14 @@ describe('snapshot codec', () => {
   });
 
   it('round-trips arbitrary structured data', () => {
-    fc.assert(fc.property(fc.anything({ withBigInt: true, withDate: true, withMap: true, withSet: true, withTypedArray: true }), (v) => {
-      expect(decodeSnapshot(encodeSnapshot(v))).toEqual(v);
-    }));
+    fc.assert(
+      fc.property(
+        fc.anything({ withBigInt: true, withDate: true, withMap: true, withSet: true, withTypedArray: true }),
+        (v) => {
+          expect(decodeSnapshot(encodeSnapshot(v))).toEqual(v);
+        },
+      ),
+    );
   });
 
   it('names the path and the problem for a file that is not a snapshot', () => {

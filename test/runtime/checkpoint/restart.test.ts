@@ -37,7 +37,13 @@ describe('restart strategies', () => {
   });
 
   it('exponential back-off starts over after a quiet period', () => {
-    const s = createRestartStrategy({ type: 'exponential-backoff', initialDelayMs: 100, maxDelayMs: 10_000, multiplier: 3, resetAfterMs: 60_000 });
+    const s = createRestartStrategy({
+      type: 'exponential-backoff',
+      initialDelayMs: 100,
+      maxDelayMs: 10_000,
+      multiplier: 3,
+      resetAfterMs: 60_000,
+    });
     expect(s.nextDelay(transient, 0)).toBe(100);
     expect(s.nextDelay(transient, 1_000)).toBe(300);
     expect(s.nextDelay(transient, 2_000)).toBe(900);
@@ -103,6 +109,8 @@ describe('restart strategies', () => {
 
   it('describes itself for logs', () => {
     expect(createRestartStrategy({ type: 'fixed-delay', attempts: 3, delayMs: 10 }).describe()).toMatch(/3 attempts/);
-    expect(createRestartStrategy({ type: 'exponential-backoff', initialDelayMs: 1, maxDelayMs: 8 }).describe()).toMatch(/exponential/);
+    expect(createRestartStrategy({ type: 'exponential-backoff', initialDelayMs: 1, maxDelayMs: 8 }).describe()).toMatch(
+      /exponential/,
+    );
   });
 });

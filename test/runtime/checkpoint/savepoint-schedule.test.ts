@@ -15,18 +15,40 @@ afterEach(() => {
 
 describe('scheduleSavepoints', () => {
   it('rejects an invalid expression naming it', () => {
-    expect(() => scheduleSavepoints('61 * * * *', async () => {}, () => {})).toThrow(ConfigError);
-    expect(() => scheduleSavepoints('every night', async () => {}, () => {})).toThrow(/'every night'/);
-    expect(() => scheduleSavepoints('* * *', async () => {}, () => {})).toThrow(/'\* \* \*'/);
+    expect(() =>
+      scheduleSavepoints(
+        '61 * * * *',
+        async () => {},
+        () => {},
+      ),
+    ).toThrow(ConfigError);
+    expect(() =>
+      scheduleSavepoints(
+        'every night',
+        async () => {},
+        () => {},
+      ),
+    ).toThrow(/'every night'/);
+    expect(() =>
+      scheduleSavepoints(
+        '* * *',
+        async () => {},
+        () => {},
+      ),
+    ).toThrow(/'\* \* \*'/);
   });
 
   it('triggers on the schedule and reports failures without stopping', async () => {
     let calls = 0;
     const errors: unknown[] = [];
-    schedule = scheduleSavepoints('* * * * * *', async () => {
-      calls++;
-      if (calls === 1) throw new Error('storage unavailable');
-    }, (e) => errors.push(e));
+    schedule = scheduleSavepoints(
+      '* * * * * *',
+      async () => {
+        calls++;
+        if (calls === 1) throw new Error('storage unavailable');
+      },
+      (e) => errors.push(e),
+    );
     // A loaded machine can run the ticks late (node-cron then skips the missed ones): wait for the
     // second trigger instead of counting the ones that fit into 2.6 s.
     await until(() => calls >= 2);
@@ -38,13 +60,17 @@ describe('scheduleSavepoints', () => {
     let active = 0;
     let maxActive = 0;
     let calls = 0;
-    schedule = scheduleSavepoints('* * * * * *', async () => {
-      calls++;
-      active++;
-      maxActive = Math.max(maxActive, active);
-      await sleep(2200);
-      active--;
-    }, () => {});
+    schedule = scheduleSavepoints(
+      '* * * * * *',
+      async () => {
+        calls++;
+        active++;
+        maxActive = Math.max(maxActive, active);
+        await sleep(2200);
+        active--;
+      },
+      () => {},
+    );
     // Ticks come every second, so at least two fall inside the first 2.2 s savepoint; had any of
     // them started a trigger, the second call would have found the first still active.
     await until(() => calls >= 2);
@@ -53,9 +79,13 @@ describe('scheduleSavepoints', () => {
 
   it('stops triggering after stop()', async () => {
     let calls = 0;
-    schedule = scheduleSavepoints('* * * * * *', async () => {
-      calls++;
-    }, () => {});
+    schedule = scheduleSavepoints(
+      '* * * * * *',
+      async () => {
+        calls++;
+      },
+      () => {},
+    );
     schedule.stop();
     await sleep(1300);
     expect(calls).toBe(0);

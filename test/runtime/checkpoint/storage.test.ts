@@ -54,7 +54,11 @@ describe('DirectoryCheckpointStorage', () => {
     await storage.write(checkpoint(2, 'savepoint'));
     for (const id of [3, 4, 5]) await storage.write(checkpoint(id));
     const list = await storage.list();
-    expect(list.map((s) => [s.id, s.kind])).toEqual([[5, 'checkpoint'], [4, 'checkpoint'], [2, 'savepoint']]);
+    expect(list.map((s) => [s.id, s.kind])).toEqual([
+      [5, 'checkpoint'],
+      [4, 'checkpoint'],
+      [2, 'savepoint'],
+    ]);
     expect(list.find((s) => s.kind === 'savepoint')!.path).toBe(join(dir, 'savepoints', 'svp-000000002.snap'));
     expect((await readdir(dir)).sort()).toEqual(['chk-000000004.snap', 'chk-000000005.snap', 'savepoints']);
   });
@@ -121,7 +125,10 @@ describe('DirectoryCheckpointStorage', () => {
     const { encodeSnapshot } = await import('../../../runtime/checkpoint/codec.ts');
     const path = join(dir, 'chk-000000008.snap');
     await writeFile(path, encodeSnapshot({ hello: 'world' }));
-    await expect(new DirectoryCheckpointStorage({ dir }).read(path)).rejects.toMatchObject({ name: 'CheckpointError', path });
+    await expect(new DirectoryCheckpointStorage({ dir }).read(path)).rejects.toMatchObject({
+      name: 'CheckpointError',
+      path,
+    });
   });
 
   it('rejects a bad retain setting', () => {

@@ -23,13 +23,21 @@ describe('generator source', () => {
     const second = await runToList(build);
     expect(sortNumbers(first.map((v) => Math.floor(v / 1000)))).toEqual(range(1000));
     expect(sortNumbers(first)).toEqual(sortNumbers(second));
-    const otherSeed = await runToList((env) => env.generate({ count: 1000, seed: 8, generate: (i, random) => i * 1000 + random.int(1000) }));
+    const otherSeed = await runToList((env) =>
+      env.generate({ count: 1000, seed: 8, generate: (i, random) => i * 1000 + random.int(1000) }),
+    );
     expect(sortNumbers(otherSeed)).not.toEqual(sortNumbers(first));
   });
 
   it('a count of 0 ends at once; a rate-limited generator still emits everything', async () => {
     expect(await runToList((env) => env.generate({ count: 0, generate: (i) => i }))).toEqual([]);
-    expect(sortNumbers(await runToList((env) => env.generate({ count: 50, ratePerSecond: 2000, generate: (i) => i }, { parallelism: 2 })))).toEqual(range(50));
+    expect(
+      sortNumbers(
+        await runToList((env) =>
+          env.generate({ count: 50, ratePerSecond: 2000, generate: (i) => i }, { parallelism: 2 }),
+        ),
+      ),
+    ).toEqual(range(50));
   });
 });
 
@@ -45,7 +53,9 @@ describe('file lines source', () => {
     const d = dir();
     writeFileSync(join(d, 'a.txt'), 'alpha\r\nbeta\ngamma');
     writeFileSync(join(d, 'b.txt'), 'ünïcödé ✓ line\n\nlast\n');
-    const out = await runToList((env) => env.readTextFile([join(d, 'a.txt'), join(d, 'b.txt')], { chunkBytes: 5, parallelism: 2 }));
+    const out = await runToList((env) =>
+      env.readTextFile([join(d, 'a.txt'), join(d, 'b.txt')], { chunkBytes: 5, parallelism: 2 }),
+    );
     expect(out.sort()).toEqual(['', 'alpha', 'beta', 'gamma', 'last', 'ünïcödé ✓ line'].sort());
   });
 
@@ -63,7 +73,12 @@ describe('file lines source', () => {
     writeFileSync(join(d, 'in.txt'), lines.join('\n') + '\n');
     const sink = collectSink<string>({ exactlyOnce: true });
     let armed = true;
-    const env = StreamEnvironment.create({ ...quiet, batchSize: 50, checkpoint: { intervalMs: 10 }, restart: { type: 'fixed-delay', attempts: 2, delayMs: 5 } });
+    const env = StreamEnvironment.create({
+      ...quiet,
+      batchSize: 50,
+      checkpoint: { intervalMs: 10 },
+      restart: { type: 'fixed-delay', attempts: 2, delayMs: 5 },
+    });
     env
       .readTextFile(join(d, 'in.txt'), { chunkBytes: 256 })
       .process<string>((line, _c, out) => {
@@ -92,7 +107,12 @@ describe('file sink (exactly-once by commit on checkpoint)', () => {
   it('commits each record once across a failover; nothing uncommitted is visible; in-progress files are cleaned', async () => {
     const out = dir();
     let armed = true;
-    const env = StreamEnvironment.create({ ...quiet, parallelism: 2, checkpoint: { intervalMs: 10 }, restart: { type: 'fixed-delay', attempts: 2, delayMs: 5 } });
+    const env = StreamEnvironment.create({
+      ...quiet,
+      parallelism: 2,
+      checkpoint: { intervalMs: 10 },
+      restart: { type: 'fixed-delay', attempts: 2, delayMs: 5 },
+    });
     env
       .generate({ count: 4000, ratePerSecond: 40_000, generate: (i) => ({ i }) })
       .map((r) => {
@@ -106,12 +126,14 @@ describe('file sink (exactly-once by commit on checkpoint)', () => {
     const result = await env.execute();
     expect(result.restarts).toBe(1);
     const committed = readdirSync(out).filter((f) => f.startsWith('part-'));
-    const records = committed.flatMap((f) => readFileSync(join(out, f), 'utf8').split('\n').filter(Boolean)).map((l) => (JSON.parse(l) as { i: number }).i);
+    const records = committed
+      .flatMap((f) => readFileSync(join(out, f), 'utf8').split('\n').filter(Boolean))
+      .map((l) => (JSON.parse(l) as { i: number }).i);
     expect(sortNumbers(records)).toEqual(range(4000));
     expect(readdirSync(join(out, '.pending')).filter((f) => f.endsWith('.inprogress'))).toEqual([]);
   });
 
-  it('a stale in-progress file of a previous attempt is removed on open; other subtasks\' files are left alone', async () => {
+  it("a stale in-progress file of a previous attempt is removed on open; other subtasks' files are left alone", async () => {
     const out = dir();
     mkdirSync(join(out, '.pending'), { recursive: true });
     writeFileSync(join(out, '.pending', 'part-0-1-2-3.inprogress'), 'stale\n');
@@ -120,7 +142,10 @@ describe('file sink (exactly-once by commit on checkpoint)', () => {
     env.fromCollection(['x', 'y']).sinkTo(fileSink<string>({ dir: out }));
     await env.execute();
     expect(readdirSync(join(out, '.pending')).sort()).toEqual(['other-0-1-2-3.inprogress']);
-    const text = readdirSync(out).filter((f) => f.startsWith('part-')).map((f) => readFileSync(join(out, f), 'utf8')).join('');
+    const text = readdirSync(out)
+      .filter((f) => f.startsWith('part-'))
+      .map((f) => readFileSync(join(out, f), 'utf8'))
+      .join('');
     expect(text).toBe('x\ny\n');
   });
 });
@@ -151,7 +176,10 @@ describe('collect and console sinks', () => {
     try {
       const env = StreamEnvironment.create(quiet);
       env.fromCollection([{ a: 1 }, 'plain']).print({ prefix: '> ' });
-      env.fromCollection([1, 2]).rebalance().print({ prefix: 'p:', parallelism: 2, format: (x) => `#${x}` });
+      env
+        .fromCollection([1, 2])
+        .rebalance()
+        .print({ prefix: 'p:', parallelism: 2, format: (x) => `#${x}` });
       await env.execute();
     } finally {
       spy.mockRestore();

@@ -38,9 +38,13 @@ function latestCheckpoint(checkpointDir: string): number {
 const tick = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function start(outDir: string, checkpointDir: string, workers = 0): Started {
-  const child = spawn(process.execPath, ['--import', 'tsx', JOB, outDir, checkpointDir, String(COUNT), String(RATE), String(workers)], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', JOB, outDir, checkpointDir, String(COUNT), String(RATE), String(workers)],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let stdout = '';
   let stderr = '';
   let markRunning!: () => void;
@@ -51,12 +55,13 @@ function start(outDir: string, checkpointDir: string, workers = 0): Started {
   });
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   live.add(child);
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) =>
-    child.on('exit', (code, signal) => {
-      live.delete(child);
-      markRunning();
-      resolve({ code, signal, stdout, stderr });
-    }),
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>(
+    (resolve) =>
+      child.on('exit', (code, signal) => {
+        live.delete(child);
+        markRunning();
+        resolve({ code, signal, stdout, stderr });
+      }),
   );
   return { child, running, exited };
 }
@@ -120,7 +125,10 @@ describe('crash property: SIGKILL at random moments, restart, same output as an 
           const { code, signal, stderr } = await run.exited;
           // Killed, or it got to the end before the kill: anything else is a failure of the job.
           if (signal !== 'SIGKILL') expect(code, stderr).toBe(0);
-          else expect(latestCheckpoint(checkpointDir), 'killed before its checkpoint reached the disk').toBeGreaterThan(before);
+          else
+            expect(latestCheckpoint(checkpointDir), 'killed before its checkpoint reached the disk').toBeGreaterThan(
+              before,
+            );
         }
         const last = start(outDir, checkpointDir, workers);
         const { code, stderr } = await last.exited;
@@ -137,14 +145,22 @@ describe('crash property: SIGKILL at random moments, restart, same output as an 
     return totalKills;
   }
 
-  it('killed and restarted, the job commits exactly the uninterrupted output: no loss, no duplicate', async () => {
-    const runs = Number(process.env.STORMSHIFT_CRASH_RUNS ?? 3);
-    // The property is about crashes: make sure it really killed jobs mid-run.
-    expect(await killAndRestart(0, runs)).toBeGreaterThanOrEqual(runs);
-  }, 60_000 + 30_000 * Number(process.env.STORMSHIFT_CRASH_RUNS ?? 3));
+  it(
+    'killed and restarted, the job commits exactly the uninterrupted output: no loss, no duplicate',
+    async () => {
+      const runs = Number(process.env.STORMSHIFT_CRASH_RUNS ?? 3);
+      // The property is about crashes: make sure it really killed jobs mid-run.
+      expect(await killAndRestart(0, runs)).toBeGreaterThanOrEqual(runs);
+    },
+    60_000 + 30_000 * Number(process.env.STORMSHIFT_CRASH_RUNS ?? 3),
+  );
 
-  it('the same with the subtasks on worker threads', async () => {
-    const runs = Number(process.env.STORMSHIFT_CRASH_RUNS_WORKERS ?? 1);
-    expect(await killAndRestart(2, runs)).toBeGreaterThanOrEqual(runs);
-  }, 60_000 + 30_000 * Number(process.env.STORMSHIFT_CRASH_RUNS_WORKERS ?? 1));
+  it(
+    'the same with the subtasks on worker threads',
+    async () => {
+      const runs = Number(process.env.STORMSHIFT_CRASH_RUNS_WORKERS ?? 1);
+      expect(await killAndRestart(2, runs)).toBeGreaterThanOrEqual(runs);
+    },
+    60_000 + 30_000 * Number(process.env.STORMSHIFT_CRASH_RUNS_WORKERS ?? 1),
+  );
 });

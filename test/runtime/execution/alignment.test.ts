@@ -1,6 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { collectSink, StreamEnvironment, ValueStateDescriptor, type KeyedCoProcessFunction, type KeyedProcessFunction, type ValueState } from '../../../runtime/index.ts';
+import {
+  collectSink,
+  StreamEnvironment,
+  ValueStateDescriptor,
+  type KeyedCoProcessFunction,
+  type KeyedProcessFunction,
+  type ValueState,
+} from '../../../runtime/index.ts';
 import { quiet } from '../../fixtures/runtime/helpers.ts';
 
 /**
@@ -23,20 +30,36 @@ function expected(nLeft: number, nRight: number, keys: number): string[] {
   return out.sort();
 }
 
-function buildUnion(env: StreamEnvironment, p: number, nLeft: number, nRight: number, keys: number, fail: { at: number; armed: boolean }) {
-  const left = env.generate({ count: nLeft, ratePerSecond: 30_000, generate: (i): Side => ({ side: 'L', i }) }, { name: 'Left', parallelism: p });
+function buildUnion(
+  env: StreamEnvironment,
+  p: number,
+  nLeft: number,
+  nRight: number,
+  keys: number,
+  fail: { at: number; armed: boolean },
+) {
+  const left = env.generate(
+    { count: nLeft, ratePerSecond: 30_000, generate: (i): Side => ({ side: 'L', i }) },
+    { name: 'Left', parallelism: p },
+  );
   const right = env
-    .generate({ count: nRight, ratePerSecond: 15_000, generate: (i): Side => ({ side: 'R', i }) }, { name: 'Right', parallelism: 1 })
+    .generate(
+      { count: nRight, ratePerSecond: 15_000, generate: (i): Side => ({ side: 'R', i }) },
+      { name: 'Right', parallelism: 1 },
+    )
     .map((r) => r, { name: 'RightMap', parallelism: Math.max(1, p - 1) });
   return left
     .union(right)
-    .map((r) => {
-      if (r.side === 'L' && r.i === fail.at && fail.armed) {
-        fail.armed = false;
-        throw new Error('once');
-      }
-      return r;
-    }, { parallelism: p })
+    .map(
+      (r) => {
+        if (r.side === 'L' && r.i === fail.at && fail.armed) {
+          fail.armed = false;
+          throw new Error('once');
+        }
+        return r;
+      },
+      { parallelism: p },
+    )
     .keyBy((r) => r.i % keys)
     .process<string>(
       {
@@ -48,7 +71,11 @@ function buildUnion(env: StreamEnvironment, p: number, nLeft: number, nRight: nu
           this.count!.update(n);
           out.collect(`${ctx.getCurrentKey()}:${n}`);
         },
-      } satisfies KeyedProcessFunction<number, Side, string> & { count?: ValueState<number> } as KeyedProcessFunction<number, Side, string>,
+      } satisfies KeyedProcessFunction<number, Side, string> & { count?: ValueState<number> } as KeyedProcessFunction<
+        number,
+        Side,
+        string
+      >,
       { parallelism: p + 1 },
     );
 }
@@ -58,7 +85,11 @@ describe('barrier alignment under failover', () => {
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 200, max: 2900 }), async (p, failAt) => {
         const [nLeft, nRight, keys] = [3000, 1500, 11];
-        const env = StreamEnvironment.create({ ...quiet, checkpoint: { intervalMs: 10 }, restart: { type: 'fixed-delay', attempts: 3, delayMs: 5 } });
+        const env = StreamEnvironment.create({
+          ...quiet,
+          checkpoint: { intervalMs: 10 },
+          restart: { type: 'fixed-delay', attempts: 3, delayMs: 5 },
+        });
         const sink = collectSink<string>({ exactlyOnce: true });
         const fail = { at: failAt, armed: true };
         buildUnion(env, p, nLeft, nRight, keys, fail).sinkTo(sink.sink);
@@ -75,12 +106,26 @@ describe('barrier alignment under failover', () => {
     type Price = { sku: number; price: number };
     type Order = { sku: number; qty: number; id: number };
     for (const p of [1, 3]) {
-      const env = StreamEnvironment.create({ ...quiet, parallelism: p, checkpoint: { intervalMs: 10 }, restart: { type: 'fixed-delay', attempts: 3, delayMs: 5 } });
+      const env = StreamEnvironment.create({
+        ...quiet,
+        parallelism: p,
+        checkpoint: { intervalMs: 10 },
+        restart: { type: 'fixed-delay', attempts: 3, delayMs: 5 },
+      });
       const sink = collectSink<string>({ exactlyOnce: true });
       let armed = true;
-      const prices = env.generate({ count: 50, generate: (sku): Price => ({ sku, price: sku + 1 }) }, { name: 'Prices', parallelism: 1 });
-      const orders = env.generate({ count: 3000, ratePerSecond: 20_000, generate: (id): Order => ({ sku: id % 50, qty: (id % 3) + 1, id }) }, { name: 'Orders' });
-      const join: KeyedCoProcessFunction<number, Price, Order, string> & { price?: ValueState<number>; waiting?: ValueState<number> } = {
+      const prices = env.generate(
+        { count: 50, generate: (sku): Price => ({ sku, price: sku + 1 }) },
+        { name: 'Prices', parallelism: 1 },
+      );
+      const orders = env.generate(
+        { count: 3000, ratePerSecond: 20_000, generate: (id): Order => ({ sku: id % 50, qty: (id % 3) + 1, id }) },
+        { name: 'Orders' },
+      );
+      const join: KeyedCoProcessFunction<number, Price, Order, string> & {
+        price?: ValueState<number>;
+        waiting?: ValueState<number>;
+      } = {
         open(ctx) {
           this.price = ctx.getState(new ValueStateDescriptor<number>('price'));
           this.waiting = ctx.getState(new ValueStateDescriptor<number>('waiting'));

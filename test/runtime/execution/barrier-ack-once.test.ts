@@ -18,7 +18,13 @@ function gateWith(channels: number) {
   let ended = 0;
   const head = new Sink();
   const gate = new InputGate(
-    { onAligned: (id) => void aligned.push(id), onEndOfInput: () => void ended++, fail: (error) => { throw error; } },
+    {
+      onAligned: (id) => void aligned.push(id),
+      onEndOfInput: () => void ended++,
+      fail: (error) => {
+        throw error;
+      },
+    },
     head,
     new RuntimeMetrics().operator('job', 'sink', 0),
     Array.from({ length: channels }, () => 1 as const),
@@ -71,7 +77,8 @@ describe('each subtask acknowledges a checkpoint once', () => {
         throw error;
       },
     });
-    const ack = (subtaskIndex: number): Promise<CheckpointAck> => Promise.resolve({ subtaskIndex, states: { op: { n: subtaskIndex } }, committables: {} });
+    const ack = (subtaskIndex: number): Promise<CheckpointAck> =>
+      Promise.resolve({ subtaskIndex, states: { op: { n: subtaskIndex } }, committables: {} });
     const done = coordinator.trigger();
     coordinator.acknowledge(1, '0#0', ack(0));
     coordinator.acknowledge(1, '0#0', ack(0));

@@ -52,13 +52,20 @@ describe('job handle', () => {
   it('stop() ends the sources before its last checkpoint: a restore continues right after the last output', async () => {
     const d = tempDir('handle-stop');
     const run = async (): Promise<number[]> => {
-      const env = StreamEnvironment.create({ ...quiet, checkpoint: { intervalMs: 1000, dir: d.path }, restore: 'latest' });
+      const env = StreamEnvironment.create({
+        ...quiet,
+        checkpoint: { intervalMs: 1000, dir: d.path },
+        restore: 'latest',
+      });
       const seen: number[] = [];
       // At-least-once output (a plain map): everything printed before the stop must be in its checkpoint.
-      env.fromSource(endless).map((x) => {
-        seen.push(x);
-        return x;
-      }).sinkTo(collectSink<number>().sink);
+      env
+        .fromSource(endless)
+        .map((x) => {
+          seen.push(x);
+          return x;
+        })
+        .sinkTo(collectSink<number>().sink);
       const handle = env.executeAsync();
       await until(() => seen.length >= 200);
       const result = await handle.stop();

@@ -1,6 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BatchDecoder, BatchEncoder, WIRE_BARRIER, WIRE_RECORD, WIRE_WATERMARK } from '../../../runtime/execution/record-codec.ts';
+import {
+  BatchDecoder,
+  BatchEncoder,
+  WIRE_BARRIER,
+  WIRE_RECORD,
+  WIRE_WATERMARK,
+} from '../../../runtime/execution/record-codec.ts';
 import { registerRecordCodec } from '../../../runtime/index.ts';
 
 interface Item {
@@ -24,7 +30,14 @@ function roundTrip(items: Item[]): Item[] {
   const decoder = new BatchDecoder();
   decoder.reset(buffer, encoder.pos, extras);
   const out: Item[] = [];
-  while (decoder.next()) out.push({ kind: decoder.kind, gate: decoder.gate, channel: decoder.channel, number: decoder.number, value: decoder.value });
+  while (decoder.next())
+    out.push({
+      kind: decoder.kind,
+      gate: decoder.gate,
+      channel: decoder.channel,
+      number: decoder.number,
+      value: decoder.value,
+    });
   return out;
 }
 
@@ -69,23 +82,38 @@ describe('record codec', () => {
   });
 
   it('keeps -0, NaN and large integers exactly', () => {
-    const values = [-0, NaN, 2 ** 31, -(2 ** 31) - 1, Number.MAX_SAFE_INTEGER, 0.1, 'ÿ€\u{1F600}', 'x'.repeat(100) + 'é'];
+    const values = [
+      -0,
+      NaN,
+      2 ** 31,
+      -(2 ** 31) - 1,
+      Number.MAX_SAFE_INTEGER,
+      0.1,
+      'ÿ€\u{1F600}',
+      'x'.repeat(100) + 'é',
+    ];
     const [decoded] = roundTrip([{ kind: WIRE_RECORD, gate: 1, channel: 2, number: 3, value: values }]);
     const out = decoded!.value as number[];
     expect(Object.is(out[0], -0)).toBe(true);
     expect(out.slice(1)).toEqual(values.slice(1));
-    const [proto] = roundTrip([{ kind: WIRE_RECORD, gate: 0, channel: 0, number: 0, value: JSON.parse('{"__proto__": {"polluted": 1}}') }]);
+    const [proto] = roundTrip([
+      { kind: WIRE_RECORD, gate: 0, channel: 0, number: 0, value: JSON.parse('{"__proto__": {"polluted": 1}}') },
+    ]);
     expect(Object.getPrototypeOf(proto!.value)).toBe(Object.prototype);
     expect(Object.keys(proto!.value as object)).toEqual(['__proto__']);
   });
 
   it('carries built-in errors through structured clone, but not subclasses of them', () => {
-    const [decoded] = roundTrip([{ kind: WIRE_RECORD, gate: 0, channel: 0, number: 0, value: { e: new RangeError('out of range') } }]);
+    const [decoded] = roundTrip([
+      { kind: WIRE_RECORD, gate: 0, channel: 0, number: 0, value: { e: new RangeError('out of range') } },
+    ]);
     const e = (decoded!.value as { e: Error }).e;
     expect(e).toBeInstanceOf(RangeError);
     expect(e.message).toBe('out of range');
     class AppError extends Error {}
-    expect(() => new BatchEncoder(new ArrayBuffer(64)).writeRecord(0, 0, new AppError('x'), 0)).toThrow(/class AppError/);
+    expect(() => new BatchEncoder(new ArrayBuffer(64)).writeRecord(0, 0, new AppError('x'), 0)).toThrow(
+      /class AppError/,
+    );
   });
 
   it('refuses class instances, functions and symbols, leaving the batch as it was', () => {
@@ -111,8 +139,14 @@ describe('record codec', () => {
         readonly currency: string,
       ) {}
     }
-    registerRecordCodec(Money, { encode: (m) => [m.cents, m.currency], decode: (d) => new Money(...(d as [number, string])) }, 'test.Money');
-    const [decoded] = roundTrip([{ kind: WIRE_RECORD, gate: 0, channel: 0, number: 0, value: { price: new Money(250, 'EUR') } }]);
+    registerRecordCodec(
+      Money,
+      { encode: (m) => [m.cents, m.currency], decode: (d) => new Money(...(d as [number, string])) },
+      'test.Money',
+    );
+    const [decoded] = roundTrip([
+      { kind: WIRE_RECORD, gate: 0, channel: 0, number: 0, value: { price: new Money(250, 'EUR') } },
+    ]);
     const price = (decoded!.value as { price: Money }).price;
     expect(price).toBeInstanceOf(Money);
     expect(price).toEqual(new Money(250, 'EUR'));

@@ -20,26 +20,34 @@ const KEYS = 13;
 function countingJob(
   config: JobConfig,
   sink: CollectSink<string>,
-  options: { failAt?: { index: number; armed: { value: boolean } }; rate?: number; asyncStage?: boolean; hold?: Hold } = {},
+  options: {
+    failAt?: { index: number; armed: { value: boolean } };
+    rate?: number;
+    asyncStage?: boolean;
+    hold?: Hold;
+  } = {},
 ) {
   const env = StreamEnvironment.create({ ...quiet, ...config });
   const numbers = options.hold
     ? env.fromSource(gatedNumbers(N, options.hold), { name: 'Numbers', parallelism: 2 })
-    : env.generate({ count: N, generate: (i) => i, ...(options.rate ? { ratePerSecond: options.rate } : {}) }, { name: 'Numbers', parallelism: 2 });
-  let stream = numbers
-    .map((i) => {
+    : env.generate(
+        { count: N, generate: (i) => i, ...(options.rate ? { ratePerSecond: options.rate } : {}) },
+        { name: 'Numbers', parallelism: 2 },
+      );
+  let stream = numbers.map(
+    (i) => {
       if (options.failAt && i === options.failAt.index && options.failAt.armed.value) {
         options.failAt.armed.value = false;
         throw new Error('transient failure');
       }
       return i;
-    }, { name: 'MaybeFail' });
+    },
+    { name: 'MaybeFail' },
+  );
   if (options.asyncStage) stream = stream.asyncMap(async (i) => i, { capacity: 5, name: 'Echo' });
   stream
     .keyBy((i) => i % KEYS)
-    .process<string>(runningCount(),
-      { name: 'Count', parallelism: 3 },
-    )
+    .process<string>(runningCount(), { name: 'Count', parallelism: 3 })
     .sinkTo(sink.sink, { name: 'Out' });
   return env;
 }
@@ -116,11 +124,15 @@ describe('failover and checkpoints (in-process)', () => {
   it('in-flight async requests are part of the checkpoint: failover through an async stage is exactly-once too', async () => {
     const sink = collectSink<string>({ exactlyOnce: true });
     const armed = { value: true };
-    const result = await countingJob({ checkpoint: { intervalMs: 15 }, restart: { type: 'fixed-delay', attempts: 3, delayMs: 10 } }, sink, {
-      failAt: { index: 3000, armed },
-      rate: 20_000,
-      asyncStage: true,
-    }).execute();
+    const result = await countingJob(
+      { checkpoint: { intervalMs: 15 }, restart: { type: 'fixed-delay', attempts: 3, delayMs: 10 } },
+      sink,
+      {
+        failAt: { index: 3000, armed },
+        rate: 20_000,
+        asyncStage: true,
+      },
+    ).execute();
     expect(result.restarts).toBe(1);
     expect(sink.values.sort()).toEqual(cleanOutput());
   });
@@ -128,7 +140,11 @@ describe('failover and checkpoints (in-process)', () => {
   it('a bounded job with frequent checkpoints finishes without spurious failures', async () => {
     for (let run = 0; run < 8; run++) {
       const sink = collectSink<string>({ exactlyOnce: true });
-      const result = await countingJob({ checkpoint: { intervalMs: 10, dir: dir() }, restart: { type: 'none' } }, sink, { rate: 40_000 }).execute();
+      const result = await countingJob(
+        { checkpoint: { intervalMs: 10, dir: dir() }, restart: { type: 'none' } },
+        sink,
+        { rate: 40_000 },
+      ).execute();
       expect(result.restarts).toBe(0);
       expect(sink.values.length).toBe(N);
     }
@@ -137,14 +153,18 @@ describe('failover and checkpoints (in-process)', () => {
   it('restores across two execute() runs: cancel the first mid-way, the second resumes from the latest checkpoint', async () => {
     const checkpoints = dir();
     const sink = collectSink<string>({ exactlyOnce: true });
-    const first = countingJob({ checkpoint: { intervalMs: 20, dir: checkpoints } }, sink, { hold: held() }).executeAsync();
+    const first = countingJob({ checkpoint: { intervalMs: 20, dir: checkpoints } }, sink, {
+      hold: held(),
+    }).executeAsync();
     await waitFor(() => first.status().checkpoints >= 3);
     const cancelled = await first.cancel();
     expect(cancelled.state).toBe('cancelled');
     const committedByFirst = sink.values.length;
     expect(committedByFirst).toBeGreaterThan(0);
     expect(committedByFirst).toBeLessThan(N);
-    const second = await countingJob({ checkpoint: { intervalMs: 20, dir: checkpoints }, restore: 'latest' }, sink, { hold: released() }).execute();
+    const second = await countingJob({ checkpoint: { intervalMs: 20, dir: checkpoints }, restore: 'latest' }, sink, {
+      hold: released(),
+    }).execute();
     expect(second.state).toBe('finished');
     expect(sink.values.sort()).toEqual(cleanOutput());
   });
@@ -161,18 +181,28 @@ describe('failover and checkpoints (in-process)', () => {
     expect(savepoint.kind).toBe('savepoint');
     expect(sink.values.length).toBeGreaterThan(0);
     expect(sink.values.length).toBeLessThan(N);
-    await countingJob({ checkpoint: { dir: checkpoints }, restore: { path: savepoint.path } }, sink, { hold: released() }).execute();
+    await countingJob({ checkpoint: { dir: checkpoints }, restore: { path: savepoint.path } }, sink, {
+      hold: released(),
+    }).execute();
     expect(sink.values.sort()).toEqual(cleanOutput());
   });
 
   it("a fresh run (restore 'none', or from a savepoint) in a directory holding an older run's checkpoints never restores those on failover", async () => {
     const checkpoints = dir();
     // An earlier run of the job left many checkpoints behind (its final one says "all input read").
-    await countingJob({ checkpoint: { intervalMs: 10, dir: checkpoints } }, collectSink<string>({ exactlyOnce: true }), { rate: 20_000 }).execute();
+    await countingJob(
+      { checkpoint: { intervalMs: 10, dir: checkpoints } },
+      collectSink<string>({ exactlyOnce: true }),
+      { rate: 20_000 },
+    ).execute();
     const sink = collectSink<string>({ exactlyOnce: true });
     const armed = { value: true };
     const result = await countingJob(
-      { checkpoint: { intervalMs: 15, dir: checkpoints }, restore: 'none', restart: { type: 'fixed-delay', attempts: 3, delayMs: 5 } },
+      {
+        checkpoint: { intervalMs: 15, dir: checkpoints },
+        restore: 'none',
+        restart: { type: 'fixed-delay', attempts: 3, delayMs: 5 },
+      },
       sink,
       { failAt: { index: 3000, armed }, rate: 20_000 },
     ).execute();
@@ -182,16 +212,24 @@ describe('failover and checkpoints (in-process)', () => {
 
   it('a corrupt latest checkpoint is reported and the one before it is used', async () => {
     const checkpoints = dir();
-    const first = countingJob({ checkpoint: { intervalMs: 20, dir: checkpoints, retain: 5 } }, collectSink<string>({ exactlyOnce: true }), { hold: held() }).executeAsync();
+    const first = countingJob(
+      { checkpoint: { intervalMs: 20, dir: checkpoints, retain: 5 } },
+      collectSink<string>({ exactlyOnce: true }),
+      { hold: held() },
+    ).executeAsync();
     await waitFor(() => first.status().checkpoints >= 3);
     await first.cancel();
-    const files = readdirSync(checkpoints).filter((f) => f.startsWith('chk-')).sort();
+    const files = readdirSync(checkpoints)
+      .filter((f) => f.startsWith('chk-'))
+      .sort();
     expect(files.length).toBeGreaterThanOrEqual(2);
     const newest = join(checkpoints, files.at(-1)!);
     writeFileSync(newest, 'not a checkpoint');
     const warnings: string[] = [];
     const sink = collectSink<string>({ exactlyOnce: true });
-    const env = countingJob({ checkpoint: { intervalMs: 20, dir: checkpoints, retain: 5 } }, sink, { hold: released() });
+    const env = countingJob({ checkpoint: { intervalMs: 20, dir: checkpoints, retain: 5 } }, sink, {
+      hold: released(),
+    });
     env.configure({ log: (level, message) => level !== 'info' && warnings.push(message) });
     await env.execute();
     expect(warnings.some((w) => w.includes(files.at(-1)!))).toBe(true);
@@ -201,7 +239,9 @@ describe('failover and checkpoints (in-process)', () => {
 
   it('a restore path that cannot be read fails the job with a CheckpointError naming it', async () => {
     const missing = join(dir(), 'chk-000000042.snap');
-    const error = await countingJob({ restore: { path: missing } }, collectSink<string>()).execute().catch((e: unknown) => e);
+    const error = await countingJob({ restore: { path: missing } }, collectSink<string>())
+      .execute()
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CheckpointError);
     expect((error as Error).message).toContain(missing);
   });
@@ -210,7 +250,9 @@ describe('failover and checkpoints (in-process)', () => {
     const file = join(dir(), 'plain-file');
     writeFileSync(file, 'x');
     for (const restore of ['latest', 'none'] as const) {
-      const error = await countingJob({ checkpoint: { intervalMs: 10, dir: file }, restore }, collectSink<string>()).execute().catch((e: unknown) => e);
+      const error = await countingJob({ checkpoint: { intervalMs: 10, dir: file }, restore }, collectSink<string>())
+        .execute()
+        .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(CheckpointError);
       expect((error as Error).message).toContain(file);
     }
@@ -218,7 +260,11 @@ describe('failover and checkpoints (in-process)', () => {
 
   it("with restart 'none' a failure rejects execute() with the error naming operator and record", async () => {
     const armed = { value: true };
-    const error = await countingJob({ checkpoint: { intervalMs: 20 }, restart: { type: 'none' } }, collectSink<string>(), { failAt: { index: 77, armed } })
+    const error = await countingJob(
+      { checkpoint: { intervalMs: 20 }, restart: { type: 'none' } },
+      collectSink<string>(),
+      { failAt: { index: 77, armed } },
+    )
       .execute()
       .then(
         () => new Error('the job should have failed'),
@@ -233,13 +279,16 @@ describe('failover and checkpoints (in-process)', () => {
     const env = StreamEnvironment.create({ ...quiet, restart: { type: 'fixed-delay', attempts: 2, delayMs: 1 } });
     env
       .fromCollection([1, 2, 3])
-      .map((x) => {
-        if (x === 2) {
-          attempts++;
-          throw new Error('always');
-        }
-        return x;
-      }, { name: 'Always' })
+      .map(
+        (x) => {
+          if (x === 2) {
+            attempts++;
+            throw new Error('always');
+          }
+          return x;
+        },
+        { name: 'Always' },
+      )
       .print();
     // The third failure on the same record is also the poison threshold (default 3): the error says so.
     await expect(env.execute()).rejects.toThrow(/'Always' failed (3 times )?on record 2: always/);

@@ -38,7 +38,10 @@ function windowJob(sink: CollectSink<string>, fail: { at: number; armed: boolean
     })
     .keyBy((i) => i % KEYS)
     .window(TumblingEventTimeWindows.of(100))
-    .process<string>((key, w, items, out) => out.collect(`${key}@${w.start}:${items.length}:${items.reduce((a, b) => a + b, 0)}`), { parallelism: 3 })
+    .process<string>(
+      (key, w, items, out) => out.collect(`${key}@${w.start}:${items.length}:${items.reduce((a, b) => a + b, 0)}`),
+      { parallelism: 3 },
+    )
     .sinkTo(sink.sink, { parallelism: 1 });
   return env;
 }
@@ -82,7 +85,11 @@ describe('operator state across failover and restore', () => {
     // The first run stops emitting half-way and keeps running: it is cancelled mid-way by construction.
     let hold: Hold = { at: N / 2, emitted: 0 };
     const build = (p: number) => {
-      const env = StreamEnvironment.create({ ...quiet, watermarkIntervalMs: 5, checkpoint: { intervalMs: 15, dir: d.path } });
+      const env = StreamEnvironment.create({
+        ...quiet,
+        watermarkIntervalMs: 5,
+        checkpoint: { intervalMs: 15, dir: d.path },
+      });
       env
         .fromSource(gatedNumbers(N, hold), { uid: 'gen', parallelism: 2 })
         .assignTimestampsAndWatermarks({ timestamp: (i) => i }, { uid: 'ts', parallelism: 2 })
@@ -116,7 +123,12 @@ describe('operator state across failover and restore', () => {
     for (const localGlobal of [false, true]) {
       const sink = collectSink<[number, number]>({ exactlyOnce: true });
       let armed = true;
-      const env = StreamEnvironment.create({ ...quiet, parallelism: 2, checkpoint: { intervalMs: 10 }, restart: { type: 'fixed-delay', attempts: 3, delayMs: 5 } });
+      const env = StreamEnvironment.create({
+        ...quiet,
+        parallelism: 2,
+        checkpoint: { intervalMs: 10 },
+        restart: { type: 'fixed-delay', attempts: 3, delayMs: 5 },
+      });
       env
         .generate({ count: N, ratePerSecond: 20_000, generate: (i) => i })
         .map((i) => {
@@ -141,7 +153,9 @@ describe('operator state across failover and restore', () => {
       expect(result.restarts).toBe(1);
       const finals = new Map<number, number>();
       for (const [k, n] of sink.values) finals.set(k, Math.max(finals.get(k) ?? 0, n));
-      const expected = new Map(Array.from({ length: KEYS }, (_, k) => [k, Math.ceil((N - k) / KEYS)] as [number, number]));
+      const expected = new Map(
+        Array.from({ length: KEYS }, (_, k) => [k, Math.ceil((N - k) / KEYS)] as [number, number]),
+      );
       expect(finals).toEqual(expected);
       // Rolling results of one key never repeat a count: a replayed batch would.
       for (let k = 0; k < KEYS; k++) {
@@ -156,7 +170,12 @@ describe('processing-time timers across failover', () => {
   it('restored processing-time timers fire after the restore, and each fires into the committed output exactly once', async () => {
     let armed = true;
     const sink = collectSink<string>({ exactlyOnce: true });
-    const env = StreamEnvironment.create({ ...quiet, parallelism: 2, checkpoint: { intervalMs: 10 }, restart: { type: 'fixed-delay', attempts: 3, delayMs: 5 } });
+    const env = StreamEnvironment.create({
+      ...quiet,
+      parallelism: 2,
+      checkpoint: { intervalMs: 10 },
+      restart: { type: 'fixed-delay', attempts: 3, delayMs: 5 },
+    });
     env
       .fromSource<number>({
         createReader: (ctx) => {

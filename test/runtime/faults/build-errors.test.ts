@@ -31,7 +31,11 @@ function cli(args: string[]): Promise<{ status: number | null; stdout: string; s
 describe('configuration errors fail at once, naming the operator, instead of restarting forever', () => {
   it('keyed state without keyBy: a JobGraphError naming the operator and the missing keyBy, with no restart', async () => {
     for (const where of ['open', 'processElement'] as const) {
-      const env = StreamEnvironment.create({ ...quiet, checkpoint: { intervalMs: 10 }, restart: { type: 'fixed-delay', attempts: 50, delayMs: 1 } });
+      const env = StreamEnvironment.create({
+        ...quiet,
+        checkpoint: { intervalMs: 10 },
+        restart: { type: 'fixed-delay', attempts: 50, delayMs: 1 },
+      });
       const fn = {
         open(ctx: { getState(d: unknown): unknown }) {
           if (where === 'open') ctx.getState(new ValueStateDescriptor<number>('n'));
@@ -45,38 +49,72 @@ describe('configuration errors fail at once, naming the operator, instead of res
       const handle = env.executeAsync();
       const error = await handle.result.catch((e: unknown) => e as Error);
       expect(error).toBeInstanceOf(JobGraphError);
-      expect((error as Error).message).toBe("operator 'NeedsKeys' uses keyed state, but its input is not keyed: add keyBy(...) before it");
+      expect((error as Error).message).toBe(
+        "operator 'NeedsKeys' uses keyed state, but its input is not keyed: add keyBy(...) before it",
+      );
       expect(handle.status().restarts).toBe(0);
     }
   });
 
-  it("a session window whose aggregate has no merge() is rejected while building, naming the operator", () => {
-    const agg = { createAccumulator: () => 0, add: (v: number, acc: number) => acc + v, getResult: (acc: number) => acc };
+  it('a session window whose aggregate has no merge() is rejected while building, naming the operator', () => {
+    const agg = {
+      createAccumulator: () => 0,
+      add: (v: number, acc: number) => acc + v,
+      getResult: (acc: number) => acc,
+    };
     for (const assigner of [EventTimeSessionWindows.withGap(100), ProcessingTimeSessionWindows.withGap(100)]) {
       const env = StreamEnvironment.create(quiet);
-      expect(() => env.fromCollection([1]).keyBy((x) => x).window(assigner).aggregate(agg, undefined, { name: 'Sessions' })).toThrow(JobGraphError);
-      expect(() => env.fromCollection([1]).keyBy((x) => x).window(assigner).aggregate(agg, undefined, { name: 'Sessions' })).toThrow(/operator 'Sessions'.*needs merge/);
+      expect(() =>
+        env
+          .fromCollection([1])
+          .keyBy((x) => x)
+          .window(assigner)
+          .aggregate(agg, undefined, { name: 'Sessions' }),
+      ).toThrow(JobGraphError);
+      expect(() =>
+        env
+          .fromCollection([1])
+          .keyBy((x) => x)
+          .window(assigner)
+          .aggregate(agg, undefined, { name: 'Sessions' }),
+      ).toThrow(/operator 'Sessions'.*needs merge/);
     }
     // Tumbling windows never merge: no merge() needed.
     const env = StreamEnvironment.create(quiet);
-    expect(() => env.fromCollection([1]).keyBy((x) => x).window(TumblingProcessingTimeWindows.of(100)).aggregate(agg)).not.toThrow();
+    expect(() =>
+      env
+        .fromCollection([1])
+        .keyBy((x) => x)
+        .window(TumblingProcessingTimeWindows.of(100))
+        .aggregate(agg),
+    ).not.toThrow();
   });
 
   it('a graph cycle names exactly the operators on the cycle, in flow order, whatever hangs off it (property)', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 0, max: 3 }), (before, loop, after) => {
-        const env = StreamEnvironment.create(quiet);
-        let stream: DataStream<number> = env.fromCollection([1], { name: 'Src' });
-        for (let i = 0; i < before; i++) stream = stream.map((x) => x, { name: `Pre${i}` });
-        const loopStreams: DataStream<number>[] = [];
-        for (let i = 0; i < loop; i++) loopStreams.push((stream = stream.map((x) => x, { name: `Loop${i}` })));
-        for (let i = 0; i < after; i++) stream = stream.map((x) => x, { name: `Post${i}` });
-        stream.print();
-        // Close the loop by hand (the fluent API cannot): Loop0 also reads from the last loop member.
-        loopStreams[0]!.transformation.inputs.push({ from: loopStreams.at(-1)!.transformation, partitioner: undefined, inputSide: 1, sideTag: undefined });
-        const names = Array.from({ length: loop }, (_, i) => `'Loop${i}'`);
-        expect(() => env.plan()).toThrow(`the job graph has a cycle: ${[...names, names[0]].join(' -> ')}`);
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 3 }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.integer({ min: 0, max: 3 }),
+        (before, loop, after) => {
+          const env = StreamEnvironment.create(quiet);
+          let stream: DataStream<number> = env.fromCollection([1], { name: 'Src' });
+          for (let i = 0; i < before; i++) stream = stream.map((x) => x, { name: `Pre${i}` });
+          const loopStreams: DataStream<number>[] = [];
+          for (let i = 0; i < loop; i++) loopStreams.push((stream = stream.map((x) => x, { name: `Loop${i}` })));
+          for (let i = 0; i < after; i++) stream = stream.map((x) => x, { name: `Post${i}` });
+          stream.print();
+          // Close the loop by hand (the fluent API cannot): Loop0 also reads from the last loop member.
+          loopStreams[0]!.transformation.inputs.push({
+            from: loopStreams.at(-1)!.transformation,
+            partitioner: undefined,
+            inputSide: 1,
+            sideTag: undefined,
+          });
+          const names = Array.from({ length: loop }, (_, i) => `'Loop${i}'`);
+          expect(() => env.plan()).toThrow(`the job graph has a cycle: ${[...names, names[0]].join(' -> ')}`);
+        },
+      ),
       { numRuns: 40 },
     );
   });

@@ -14,9 +14,11 @@ function slowSink(written: number[], issued: number[] = []): Sink<number> {
       return {
         write: (value) => {
           issued.push(value);
-          tail = tail.then(() => new Promise<void>((resolve) => setImmediate(resolve))).then(() => {
-            written.push(value);
-          });
+          tail = tail
+            .then(() => new Promise<void>((resolve) => setImmediate(resolve)))
+            .then(() => {
+              written.push(value);
+            });
           return tail;
         },
       };
@@ -31,8 +33,15 @@ async function running(job: JobHandle): Promise<void> {
 describe('barriers pass through a busy async sink', () => {
   it('periodic checkpoints keep completing while the sink always has writes in flight (full backpressure)', async () => {
     const written: number[] = [];
-    const env = StreamEnvironment.create({ ...quiet, checkpoint: { intervalMs: 10, timeoutMs: 600_000 }, restart: { type: 'none' } });
-    env.generate({ generate: (i) => i }, { name: 'Numbers' }).map((i) => i, { name: 'Id' }).sinkTo(slowSink(written), { name: 'Slow', maxInFlight: 8 });
+    const env = StreamEnvironment.create({
+      ...quiet,
+      checkpoint: { intervalMs: 10, timeoutMs: 600_000 },
+      restart: { type: 'none' },
+    });
+    env
+      .generate({ generate: (i) => i }, { name: 'Numbers' })
+      .map((i) => i, { name: 'Id' })
+      .sinkTo(slowSink(written), { name: 'Slow', maxInFlight: 8 });
     const job = env.executeAsync();
     await running(job);
     const seenCheckpoints: number[] = [];
@@ -50,7 +59,9 @@ describe('barriers pass through a busy async sink', () => {
     const written: number[] = [];
     const issued: number[] = [];
     const env = StreamEnvironment.create({ ...quiet, checkpoint: {}, restart: { type: 'none' } });
-    env.generate({ generate: (i) => i }, { name: 'Numbers' }).sinkTo(slowSink(written, issued), { name: 'Slow', maxInFlight: 4 });
+    env
+      .generate({ generate: (i) => i }, { name: 'Numbers' })
+      .sinkTo(slowSink(written, issued), { name: 'Slow', maxInFlight: 4 });
     const job = env.executeAsync();
     await running(job);
     for (let round = 0; round < 3; round++) {

@@ -18,7 +18,12 @@ function dir(): string {
   return d.path;
 }
 
-async function start(out: string, ckpt: string, config: JobConfig, rate: number): Promise<{ env: StreamEnvironment; handle: JobHandle }> {
+async function start(
+  out: string,
+  ckpt: string,
+  config: JobConfig,
+  rate: number,
+): Promise<{ env: StreamEnvironment; handle: JobHandle }> {
   const env = StreamEnvironment.create({
     jobName: 'crash-job',
     parallelism: 2,
@@ -41,30 +46,41 @@ async function untilCheckpoints(handle: JobHandle, n: number): Promise<void> {
 function committedLines(out: string): string[] {
   return readdirSync(out)
     .filter((f) => !f.startsWith('.') && statSync(join(out, f)).isFile())
-    .flatMap((f) => readFileSync(join(out, f), 'utf8').split('\n').filter((l) => l !== ''));
+    .flatMap((f) =>
+      readFileSync(join(out, f), 'utf8')
+        .split('\n')
+        .filter((l) => l !== ''),
+    );
 }
 
-const checkpointFiles = (ckpt: string): string[] => readdirSync(ckpt).filter((f) => f.startsWith('chk-')).sort();
+const checkpointFiles = (ckpt: string): string[] =>
+  readdirSync(ckpt)
+    .filter((f) => f.startsWith('chk-'))
+    .sort();
 
 describe('corrupt checkpoints', () => {
   it('newest checkpoints corrupt, an older one restored: output committed after it is fenced, exactly-once holds (property over where the fault lands)', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 2, max: 8 }), fc.integer({ min: 1, max: 6 }), async (checkpointsBeforeStop, corruptNewest) => {
-        const out = dir();
-        const ckpt = dir();
-        const first = await start(out, ckpt, {}, 10_000);
-        await untilCheckpoints(first.handle, checkpointsBeforeStop);
-        await first.handle.cancel();
-        const files = checkpointFiles(ckpt);
-        // Keep at least one readable checkpoint: this property is about falling back, not refusing.
-        const hit = Math.min(corruptNewest, files.length - 1);
-        for (const f of files.slice(files.length - hit)) writeFileSync(join(ckpt, f), 'garbage');
-        const warnings: string[] = [];
-        const second = await start(out, ckpt, { log: (level, m) => level === 'warn' && warnings.push(m) }, 1_000_000);
-        await second.handle.result;
-        if (hit > 0) expect(warnings.some((w) => w.includes(files.at(-1)!))).toBe(true);
-        expect(committedLines(out).sort()).toEqual(expectedLines(COUNT).sort());
-      }),
+      fc.asyncProperty(
+        fc.integer({ min: 2, max: 8 }),
+        fc.integer({ min: 1, max: 6 }),
+        async (checkpointsBeforeStop, corruptNewest) => {
+          const out = dir();
+          const ckpt = dir();
+          const first = await start(out, ckpt, {}, 10_000);
+          await untilCheckpoints(first.handle, checkpointsBeforeStop);
+          await first.handle.cancel();
+          const files = checkpointFiles(ckpt);
+          // Keep at least one readable checkpoint: this property is about falling back, not refusing.
+          const hit = Math.min(corruptNewest, files.length - 1);
+          for (const f of files.slice(files.length - hit)) writeFileSync(join(ckpt, f), 'garbage');
+          const warnings: string[] = [];
+          const second = await start(out, ckpt, { log: (level, m) => level === 'warn' && warnings.push(m) }, 1_000_000);
+          await second.handle.result;
+          if (hit > 0) expect(warnings.some((w) => w.includes(files.at(-1)!))).toBe(true);
+          expect(committedLines(out).sort()).toEqual(expectedLines(COUNT).sort());
+        },
+      ),
       { numRuns: 8 },
     );
   });
@@ -78,7 +94,12 @@ describe('corrupt checkpoints', () => {
     const files = checkpointFiles(ckpt);
     for (const f of files) writeFileSync(join(ckpt, f), 'garbage');
     const before = committedLines(out).length;
-    const second = await start(out, ckpt, { restart: { type: 'exponential-backoff', initialDelayMs: 1, maxDelayMs: 2 } }, 1_000_000);
+    const second = await start(
+      out,
+      ckpt,
+      { restart: { type: 'exponential-backoff', initialDelayMs: 1, maxDelayMs: 2 } },
+      1_000_000,
+    );
     const error = await second.handle.result.then(
       () => new Error('the run should have refused to start'),
       (e: unknown) => e as Error,
@@ -106,7 +127,12 @@ describe('corrupt checkpoints', () => {
       mkdirSync(readOnly, { mode: 0o555 });
     }
     const out = dir();
-    const run = await start(out, readOnly, { restart: { type: 'exponential-backoff', initialDelayMs: 1, maxDelayMs: 2 } }, 10_000);
+    const run = await start(
+      out,
+      readOnly,
+      { restart: { type: 'exponential-backoff', initialDelayMs: 1, maxDelayMs: 2 } },
+      10_000,
+    );
     const error = await run.handle.result.then(
       () => new Error('the job should have failed'),
       (e: unknown) => e as Error,

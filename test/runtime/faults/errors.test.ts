@@ -9,7 +9,13 @@ import {
   RuntimeException,
   StormException,
 } from '../../../compat/index.ts';
-import { ConnectorError, createRestartStrategy, ERROR_CODES, isErrorCode, StormshiftError } from '../../../runtime/index.ts';
+import {
+  ConnectorError,
+  createRestartStrategy,
+  ERROR_CODES,
+  isErrorCode,
+  StormshiftError,
+} from '../../../runtime/index.ts';
 import { runToList } from '../../fixtures/runtime/helpers.ts';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
@@ -71,10 +77,13 @@ describe('one error hierarchy with a closed set of codes', () => {
     let badValueCalls = 0;
     const failure = await runToList(
       (env) =>
-        env.fromCollection([1]).asyncMap(async () => {
-          badValueCalls++;
-          throw new ConnectorError('REDIS_BAD_VALUE', 'value of key k is not JSON', { retriable: false });
-        }, { name: 'Lookup', retry: { maxAttempts: 5, delayMs: 1 } }),
+        env.fromCollection([1]).asyncMap(
+          async () => {
+            badValueCalls++;
+            throw new ConnectorError('REDIS_BAD_VALUE', 'value of key k is not JSON', { retriable: false });
+          },
+          { name: 'Lookup', retry: { maxAttempts: 5, delayMs: 1 } },
+        ),
       { restart: { type: 'none' } },
     ).catch((e: unknown) => e as Error);
     expect(failure).toBeInstanceOf(ConnectorError);
@@ -82,10 +91,14 @@ describe('one error hierarchy with a closed set of codes', () => {
 
     let flakyCalls = 0;
     const out = await runToList((env) =>
-      env.fromCollection([1]).asyncMap(async (x) => {
-        if (++flakyCalls < 3) throw new ConnectorError('REDIS_LOOKUP_FAILED', 'connection reset', { retriable: true });
-        return x * 10;
-      }, { name: 'Lookup', retry: { maxAttempts: 5, delayMs: 1 } }),
+      env.fromCollection([1]).asyncMap(
+        async (x) => {
+          if (++flakyCalls < 3)
+            throw new ConnectorError('REDIS_LOOKUP_FAILED', 'connection reset', { retriable: true });
+          return x * 10;
+        },
+        { name: 'Lookup', retry: { maxAttempts: 5, delayMs: 1 } },
+      ),
     );
     expect(out).toEqual([10]);
     expect(flakyCalls).toBe(3);

@@ -19,7 +19,13 @@ const KEYS = 7;
 type Where = 'Parse' | 'Count';
 
 /** generator → Parse (map) → keyBy → Count (keyed running count) → exactly-once sink; `poison` makes `where` throw on it, every time. */
-function job(config: JobConfig, poison: number, where: Where, sink = collectSink<string>({ exactlyOnce: true }), metrics = new RuntimeMetrics()) {
+function job(
+  config: JobConfig,
+  poison: number,
+  where: Where,
+  sink = collectSink<string>({ exactlyOnce: true }),
+  metrics = new RuntimeMetrics(),
+) {
   const env = StreamEnvironment.create({
     log: () => {},
     checkpoint: { intervalMs: 10 },
@@ -40,10 +46,13 @@ function job(config: JobConfig, poison: number, where: Where, sink = collectSink
   };
   env
     .generate({ count: N, ratePerSecond: 20_000, generate: (i) => i }, { name: 'Numbers' })
-    .map((i) => {
-      if (where === 'Parse' && i === poison) throw new Error(`cannot parse ${i}`);
-      return i;
-    }, { name: 'Parse' })
+    .map(
+      (i) => {
+        if (where === 'Parse' && i === poison) throw new Error(`cannot parse ${i}`);
+        return i;
+      },
+      { name: 'Parse' },
+    )
     .keyBy((i) => i % KEYS)
     .process(count, { name: 'Count', parallelism: 2 })
     .sinkTo(sink.sink, { name: 'Out' });
@@ -57,7 +66,7 @@ const expectedWithout = (poison: number): string[] =>
     .sort();
 
 describe('poison records', () => {
-  it("default policy: the same record failing in the same operator 3 times fails the job with one clear error (no endless restarts)", async () => {
+  it('default policy: the same record failing in the same operator 3 times fails the job with one clear error (no endless restarts)', async () => {
     const { env } = job({}, 123, 'Parse');
     const handle = env.executeAsync();
     const error = await handle.result.then(
@@ -75,25 +84,39 @@ describe('poison records', () => {
 
   it("policy 'skip' diverts exactly the poison record to the dead-letter output; everything else arrives exactly once (property over where it lands)", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 0, max: N - 1 }), fc.constantFrom<Where>('Parse', 'Count'), fc.integer({ min: 1, max: 3 }), async (poison, where, attempts) => {
-        const deadLetters: DeadLetter[] = [];
-        const { env, sink, metrics } = job(
-          { poison: { attempts, policy: 'fail', operators: { [where]: 'skip' }, deadLetter: (d) => deadLetters.push(d) } },
-          poison,
-          where,
-        );
-        const handle = env.executeAsync();
-        const result = await handle.result;
-        expect(result.state).toBe('finished');
-        expect(sink.values.sort()).toEqual(expectedWithout(poison));
-        expect(deadLetters.length).toBeGreaterThanOrEqual(1);
-        for (const d of deadLetters) expect(d).toMatchObject({ operator: where, record: poison, attempts });
-        expect(deadLetters[0]!.error).toContain(`${poison}`);
-        expect(handle.status().poisonRecords).toBe(1);
-        expect(handle.status().deadLettered).toBe(deadLetters.length);
-        const text = await metrics.registry.metrics();
-        expect(text).toMatch(new RegExp(`poison_records_total\\{[^}]*operator="${where}"[^}]*action="skip"[^}]*\\} 1`));
-      }),
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: N - 1 }),
+        fc.constantFrom<Where>('Parse', 'Count'),
+        fc.integer({ min: 1, max: 3 }),
+        async (poison, where, attempts) => {
+          const deadLetters: DeadLetter[] = [];
+          const { env, sink, metrics } = job(
+            {
+              poison: {
+                attempts,
+                policy: 'fail',
+                operators: { [where]: 'skip' },
+                deadLetter: (d) => deadLetters.push(d),
+              },
+            },
+            poison,
+            where,
+          );
+          const handle = env.executeAsync();
+          const result = await handle.result;
+          expect(result.state).toBe('finished');
+          expect(sink.values.sort()).toEqual(expectedWithout(poison));
+          expect(deadLetters.length).toBeGreaterThanOrEqual(1);
+          for (const d of deadLetters) expect(d).toMatchObject({ operator: where, record: poison, attempts });
+          expect(deadLetters[0]!.error).toContain(`${poison}`);
+          expect(handle.status().poisonRecords).toBe(1);
+          expect(handle.status().deadLettered).toBe(deadLetters.length);
+          const text = await metrics.registry.metrics();
+          expect(text).toMatch(
+            new RegExp(`poison_records_total\\{[^}]*operator="${where}"[^}]*action="skip"[^}]*\\} 1`),
+          );
+        },
+      ),
       { numRuns: 12 },
     );
   });
@@ -101,7 +124,11 @@ describe('poison records', () => {
   it("policy 'restart' keeps restarting (the restart strategy decides), logging the poison record each time it recurs", async () => {
     const warnings: string[] = [];
     const { env } = job(
-      { poison: { policy: 'restart' }, restart: { type: 'fixed-delay', attempts: 5, delayMs: 1 }, log: (level, m) => level === 'warn' && warnings.push(m) },
+      {
+        poison: { policy: 'restart' },
+        restart: { type: 'fixed-delay', attempts: 5, delayMs: 1 },
+        log: (level, m) => level === 'warn' && warnings.push(m),
+      },
       50,
       'Count',
     );
@@ -109,7 +136,9 @@ describe('poison records', () => {
     const error = await handle.result.catch((e: unknown) => e as Error);
     expect(error).not.toBeInstanceOf(PoisonRecordError);
     expect(handle.status().restarts).toBe(5);
-    expect(warnings.filter((w) => w.includes("poison record: operator 'Count' failed") && w.includes("policy 'restart'"))).toHaveLength(4);
+    expect(
+      warnings.filter((w) => w.includes("poison record: operator 'Count' failed") && w.includes("policy 'restart'")),
+    ).toHaveLength(4);
   });
 
   it('a wrong poison option is a ConfigError naming it', () => {

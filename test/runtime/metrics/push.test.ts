@@ -50,15 +50,19 @@ describe('pushMetrics', () => {
       code: 'METRICS_PUSH_FAILED',
       retriable: true,
     });
-    await expect(pushMetrics(new RuntimeMetrics(), { gatewayUrl: gw.url, job: 'j' })).rejects.toBeInstanceOf(ConnectorError);
+    await expect(pushMetrics(new RuntimeMetrics(), { gatewayUrl: gw.url, job: 'j' })).rejects.toBeInstanceOf(
+      ConnectorError,
+    );
   });
 
   it('builds gateway URLs, base64-encoding values the path cannot hold', () => {
     expect(pushgatewayUrl({ gatewayUrl: 'http://gw:9091/', job: 'a b' })).toBe('http://gw:9091/metrics/job/a%20b');
-    expect(pushgatewayUrl({ gatewayUrl: 'http://gw:9091/prefix', job: 'j', groupings: { path: '/var/tmp', empty: '' } })).toBe(
-      'http://gw:9091/prefix/metrics/job/j/path@base64/L3Zhci90bXA/empty@base64/=',
-    );
+    expect(
+      pushgatewayUrl({ gatewayUrl: 'http://gw:9091/prefix', job: 'j', groupings: { path: '/var/tmp', empty: '' } }),
+    ).toBe('http://gw:9091/prefix/metrics/job/j/path@base64/L3Zhci90bXA/empty@base64/=');
     expect(() => pushgatewayUrl({ gatewayUrl: 'not a url', job: 'j' })).toThrow(ConfigError);
-    expect(() => pushgatewayUrl({ gatewayUrl: 'http://gw', job: 'j', groupings: { 'bad-label': 'x' } })).toThrow(/bad-label/);
+    expect(() => pushgatewayUrl({ gatewayUrl: 'http://gw', job: 'j', groupings: { 'bad-label': 'x' } })).toThrow(
+      /bad-label/,
+    );
   });
 });

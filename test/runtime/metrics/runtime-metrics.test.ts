@@ -13,7 +13,10 @@ function sample(text: string, name: string, labels: Record<string, string | numb
     if (m === null || m[1] !== name) continue;
     const got: Record<string, string> = {};
     for (const pair of (m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) got[pair[1]!] = pair[2]!;
-    if (Object.entries(labels).every(([k, v]) => got[k] === String(v)) && Object.keys(got).length === Object.keys(labels).length) {
+    if (
+      Object.entries(labels).every(([k, v]) => got[k] === String(v)) &&
+      Object.keys(got).length === Object.keys(labels).length
+    ) {
       return Number(m[3]);
     }
   }
@@ -80,7 +83,9 @@ describe('RuntimeMetrics over the /metrics endpoint', () => {
     c.blockedMs = 1234.5;
     const text = await scrape(metrics);
     expect(sample(text, 'stormshift_channel_fill_ratio', { job_name: 'wc', from: 'split', to: 'count' })).toBe(0.25);
-    expect(sample(text, 'stormshift_backpressure_seconds_total', { job_name: 'wc', from: 'split', to: 'count' })).toBe(1.2345);
+    expect(sample(text, 'stormshift_backpressure_seconds_total', { job_name: 'wc', from: 'split', to: 'count' })).toBe(
+      1.2345,
+    );
   });
 
   it('exports checkpoint outcomes, duration and last size', async () => {
@@ -121,10 +126,14 @@ describe('RuntimeMetrics over the /metrics endpoint', () => {
     metrics.operator('done', 'op', 0).recordsIn = 1;
     metrics.checkpoints('done').completed(1, 1);
     metrics.operator('running', 'op', 0).recordsIn = 2;
-    expect(sample(await scrape(metrics), 'stormshift_records_in_total', { job_name: 'done', operator: 'op', subtask: 0 })).toBe(1);
+    expect(
+      sample(await scrape(metrics), 'stormshift_records_in_total', { job_name: 'done', operator: 'op', subtask: 0 }),
+    ).toBe(1);
     metrics.remove('done');
     const text = await scrape(metrics);
-    expect(sample(text, 'stormshift_records_in_total', { job_name: 'done', operator: 'op', subtask: 0 })).toBeUndefined();
+    expect(
+      sample(text, 'stormshift_records_in_total', { job_name: 'done', operator: 'op', subtask: 0 }),
+    ).toBeUndefined();
     expect(sample(text, 'stormshift_checkpoints_total', { job_name: 'done', outcome: 'completed' })).toBeUndefined();
     expect(sample(text, 'stormshift_records_in_total', { job_name: 'running', operator: 'op', subtask: 0 })).toBe(2);
     expect(metrics.snapshot().jobs.done).toBeUndefined();

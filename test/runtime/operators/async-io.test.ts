@@ -1,6 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { AsyncTimeoutError, collectSink, RuntimeMetrics, StreamEnvironment, type AsyncIoOptions } from '../../../runtime/index.ts';
+import {
+  AsyncTimeoutError,
+  collectSink,
+  RuntimeMetrics,
+  StreamEnvironment,
+  type AsyncIoOptions,
+} from '../../../runtime/index.ts';
 import { quiet, runToList, scriptedSource, sleep, sortNumbers } from '../../fixtures/runtime/helpers.ts';
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
@@ -8,15 +14,22 @@ const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 describe('async I/O', () => {
   it('ordered mode emits in input order whatever the latencies (property)', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.integer({ min: 0, max: 8 }), { minLength: 1, maxLength: 60 }), fc.integer({ min: 1, max: 10 }), async (latencies, capacity) => {
-        const out = await runToList((env) =>
-          env.fromCollection(latencies.map((l, i) => [i, l] as const)).asyncMap(async ([i, l]) => {
-            await sleep(l);
-            return i;
-          }, { capacity, ordered: true }),
-        );
-        expect(out).toEqual(range(latencies.length));
-      }),
+      fc.asyncProperty(
+        fc.array(fc.integer({ min: 0, max: 8 }), { minLength: 1, maxLength: 60 }),
+        fc.integer({ min: 1, max: 10 }),
+        async (latencies, capacity) => {
+          const out = await runToList((env) =>
+            env.fromCollection(latencies.map((l, i) => [i, l] as const)).asyncMap(
+              async ([i, l]) => {
+                await sleep(l);
+                return i;
+              },
+              { capacity, ordered: true },
+            ),
+          );
+          expect(out).toEqual(range(latencies.length));
+        },
+      ),
       { numRuns: 15 },
     );
   });
@@ -24,10 +37,13 @@ describe('async I/O', () => {
   it('unordered mode emits every result exactly once, fastest first', async () => {
     const latencies = [30, 1, 20, 2, 10, 0];
     const out = await runToList((env) =>
-      env.fromCollection(latencies.map((l, i) => [i, l] as const)).asyncMap(async ([i, l]) => {
-        await sleep(l);
-        return i;
-      }, { ordered: false }),
+      env.fromCollection(latencies.map((l, i) => [i, l] as const)).asyncMap(
+        async ([i, l]) => {
+          await sleep(l);
+          return i;
+        },
+        { ordered: false },
+      ),
     );
     expect(sortNumbers(out)).toEqual(range(6));
     expect(out[0]).not.toBe(0);
@@ -35,7 +51,9 @@ describe('async I/O', () => {
   });
 
   it('undefined results are dropped', async () => {
-    const out = await runToList((env) => env.fromCollection(range(10)).asyncMap(async (x) => (x % 2 ? x : undefined) as number));
+    const out = await runToList((env) =>
+      env.fromCollection(range(10)).asyncMap(async (x) => (x % 2 ? x : undefined) as number),
+    );
     expect(out).toEqual([1, 3, 5, 7, 9]);
   });
 
@@ -107,10 +125,19 @@ describe('async I/O', () => {
         return slowOnThree(x, signal);
       };
       const metrics = new RuntimeMetrics();
-      expect(await runToList((env) => env.fromCollection(range(5)).asyncMap(tracking, { timeoutMs: 30, onTimeout: 'drop' }), { metrics })).toEqual([0, 1, 2, 4]);
+      expect(
+        await runToList(
+          (env) => env.fromCollection(range(5)).asyncMap(tracking, { timeoutMs: 30, onTimeout: 'drop' }),
+          { metrics },
+        ),
+      ).toEqual([0, 1, 2, 4]);
       expect(aborted).toBe(1);
       expect(metrics.asyncIo('job', 'AsyncIO', 0).timeouts).toBe(1);
-      expect(await runToList((env) => env.fromCollection(range(5)).asyncMap(slowOnThree, { timeoutMs: 30, onTimeout: (x) => -x }))).toEqual([0, 1, 2, -3, 4]);
+      expect(
+        await runToList((env) =>
+          env.fromCollection(range(5)).asyncMap(slowOnThree, { timeoutMs: 30, onTimeout: (x) => -x }),
+        ),
+      ).toEqual([0, 1, 2, -3, 4]);
     });
   });
 
@@ -129,7 +156,9 @@ describe('async I/O', () => {
 
     it('fixed delay retries up to maxAttempts, waiting the delay between attempts', async () => {
       const { fn, attempts } = flaky(2);
-      const out = await runToList((env) => env.fromCollection([1, 2]).asyncMap(fn, { retry: { maxAttempts: 3, delayMs: 15 } }));
+      const out = await runToList((env) =>
+        env.fromCollection([1, 2]).asyncMap(fn, { retry: { maxAttempts: 3, delayMs: 15 } }),
+      );
       expect(out).toEqual([10, 20]);
       for (const times of attempts.values()) {
         expect(times).toHaveLength(3);
@@ -140,7 +169,9 @@ describe('async I/O', () => {
 
     it('exponential back-off doubles the delay', async () => {
       const { fn, attempts } = flaky(3);
-      await runToList((env) => env.fromCollection([1]).asyncMap(fn, { retry: { maxAttempts: 4, delayMs: 10, strategy: 'exponential' } }));
+      await runToList((env) =>
+        env.fromCollection([1]).asyncMap(fn, { retry: { maxAttempts: 4, delayMs: 10, strategy: 'exponential' } }),
+      );
       const t = attempts.get(1)!;
       expect(t).toHaveLength(4);
       expect(t[1]! - t[0]!).toBeGreaterThanOrEqual(9);
@@ -151,12 +182,21 @@ describe('async I/O', () => {
     it('gives up after maxAttempts and fails naming operator and record; retryOn can refuse', async () => {
       const { fn, attempts } = flaky(5);
       await expect(
-        runToList((env) => env.fromCollection([7]).asyncMap(fn, { name: 'Flaky', retry: { maxAttempts: 2, delayMs: 1 } }), { restart: { type: 'none' } }),
+        runToList(
+          (env) => env.fromCollection([7]).asyncMap(fn, { name: 'Flaky', retry: { maxAttempts: 2, delayMs: 1 } }),
+          { restart: { type: 'none' } },
+        ),
       ).rejects.toThrow(/'Flaky' failed on record 7: flake 7\/2/);
       expect(attempts.get(7)).toHaveLength(2);
       const second = flaky(5);
       await expect(
-        runToList((env) => env.fromCollection([7]).asyncMap(second.fn, { retry: { maxAttempts: 5, delayMs: 1, retryOn: () => false } }), { restart: { type: 'none' } }),
+        runToList(
+          (env) =>
+            env
+              .fromCollection([7])
+              .asyncMap(second.fn, { retry: { maxAttempts: 5, delayMs: 1, retryOn: () => false } }),
+          { restart: { type: 'none' } },
+        ),
       ).rejects.toThrow(/flake 7\/1/);
     });
   });
@@ -168,10 +208,17 @@ describe('async I/O', () => {
     const options: AsyncIoOptions<number, string> = { cache: { maxEntries: 10 } };
     const out = await runToList(
       (env) =>
-        env.fromSource(scriptedSource(keys.map((value) => ({ value })), 1)).asyncMap(async (x) => {
-          calls++;
-          return `v${x}`;
-        }, options),
+        env
+          .fromSource(
+            scriptedSource(
+              keys.map((value) => ({ value })),
+              1,
+            ),
+          )
+          .asyncMap(async (x) => {
+            calls++;
+            return `v${x}`;
+          }, options),
       { metrics },
     );
     expect(out).toEqual(keys.map((k) => `v${k}`));

@@ -27,8 +27,12 @@ function lateStarter<T>(script: Step<T>[], idlePolls: number): Source<T> {
 describe('watermarks', () => {
   it('a task with several inputs holds its watermark at the slowest input, so the slow one is never late', async () => {
     const env = StreamEnvironment.create(quiet);
-    const fast = env.fromSource(lateStarter<string>([{ value: 'fast', ts: 5 }, { watermark: 1000 }], 0), { name: 'Fast' });
-    const slow = env.fromSource(lateStarter<string>([{ value: 'slow', ts: 7 }, { watermark: 1000 }], 20), { name: 'Slow' });
+    const fast = env.fromSource(lateStarter<string>([{ value: 'fast', ts: 5 }, { watermark: 1000 }], 0), {
+      name: 'Fast',
+    });
+    const slow = env.fromSource(lateStarter<string>([{ value: 'slow', ts: 7 }, { watermark: 1000 }], 20), {
+      name: 'Slow',
+    });
     const sink = collectSink<string>();
     fast
       .union(slow)
@@ -79,20 +83,21 @@ describe('watermarks', () => {
 
   it('async I/O forwards a watermark only after every earlier record, in both modes', async () => {
     for (const ordered of [true, false]) {
-      const out = await runToList((env) =>
-        env
-          .generate({ count: 400, generate: (i) => i, timestamp: (i) => i })
-          .assignTimestampsAndWatermarks({}, { name: 'wm' })
-          .asyncMap(
-            async (i) => {
-              await sleep((i * 7) % 5);
-              return i;
-            },
-            { capacity: 20, ordered },
-          )
-          .keyBy(() => 'all')
-          .window(TumblingEventTimeWindows.of(100))
-          .aggregate({ createAccumulator: () => 0, add: (_i: number, n: number) => n + 1, getResult: (n) => n }),
+      const out = await runToList(
+        (env) =>
+          env
+            .generate({ count: 400, generate: (i) => i, timestamp: (i) => i })
+            .assignTimestampsAndWatermarks({}, { name: 'wm' })
+            .asyncMap(
+              async (i) => {
+                await sleep((i * 7) % 5);
+                return i;
+              },
+              { capacity: 20, ordered },
+            )
+            .keyBy(() => 'all')
+            .window(TumblingEventTimeWindows.of(100))
+            .aggregate({ createAccumulator: () => 0, add: (_i: number, n: number) => n + 1, getResult: (n) => n }),
         { watermarkIntervalMs: 1 },
       );
       // Every window complete: no record overtaken by a watermark and dropped as late.

@@ -16,12 +16,18 @@ import { quiet, runToList, scriptedSource, sleep, type Step } from '../../fixtur
 type Ev = { k: string; n: number };
 const ev = (k: string, n: number, ts: number): Step<Ev> => ({ value: { k, n }, ts });
 const wm = (watermark: number): Step<Ev> => ({ watermark });
-const describeWindow = (key: string, w: TimeWindow, items: Ev[]) => `${key} [${w.start},${w.end}) ${items.map((e) => e.n).join(',')}`;
+const describeWindow = (key: string, w: TimeWindow, items: Ev[]) =>
+  `${key} [${w.start},${w.end}) ${items.map((e) => e.n).join(',')}`;
 
 /** Session merging does not promise an element order inside the merged window. */
 const sortItems = (line: string) => {
   const at = line.lastIndexOf(' ');
-  return `${line.slice(0, at)} ${line.slice(at + 1).split(',').map(Number).sort((a, b) => a - b).join(',')}`;
+  return `${line.slice(0, at)} ${line
+    .slice(at + 1)
+    .split(',')
+    .map(Number)
+    .sort((a, b) => a - b)
+    .join(',')}`;
 };
 
 async function runWindows(
@@ -55,7 +61,10 @@ describe('event-time windows', () => {
   });
 
   it('sliding windows put each record in size/slide windows', async () => {
-    const { fired } = await runWindows([ev('a', 1, 0), ev('a', 2, 6), ev('a', 3, 11)], SlidingEventTimeWindows.of(10, 5));
+    const { fired } = await runWindows(
+      [ev('a', 1, 0), ev('a', 2, 6), ev('a', 3, 11)],
+      SlidingEventTimeWindows.of(10, 5),
+    );
     expect(fired.sort()).toEqual(['a [-5,5) 1', 'a [0,10) 1,2', 'a [10,20) 3', 'a [5,15) 2,3'].sort());
   });
 
@@ -64,7 +73,10 @@ describe('event-time windows', () => {
     for (let i = 0; i < 200; i++) script.push(ev(`k${i % 7}`, i, i));
     const expected = (await runWindows(script, TumblingEventTimeWindows.of(25))).fired.sort();
     expect(expected).toHaveLength(7 * 8);
-    for (const p of [2, 3, 4]) expect((await runWindows(script, TumblingEventTimeWindows.of(25), { parallelism: p })).fired.sort()).toEqual(expected);
+    for (const p of [2, 3, 4])
+      expect((await runWindows(script, TumblingEventTimeWindows.of(25), { parallelism: p })).fired.sort()).toEqual(
+        expected,
+      );
   });
 
   it('session windows merge records closer than the gap, also when a late record bridges two sessions', async () => {
@@ -80,7 +92,18 @@ describe('event-time windows', () => {
   it('allowed lateness re-fires a window with each late record; later ones go to the late side output', async () => {
     const lateTag = new OutputTag<Ev>('late');
     const { fired, late } = await runWindows(
-      [ev('a', 1, 1), ev('a', 2, 2), wm(10), ev('a', 3, 3), ev('a', 4, 15), wm(28), ev('a', 5, 4), wm(29), ev('a', 6, 5), ev('a', 7, 16)],
+      [
+        ev('a', 1, 1),
+        ev('a', 2, 2),
+        wm(10),
+        ev('a', 3, 3),
+        ev('a', 4, 15),
+        wm(28),
+        ev('a', 5, 4),
+        wm(29),
+        ev('a', 6, 5),
+        ev('a', 7, 16),
+      ],
       TumblingEventTimeWindows.of(10),
       { latenessMs: 20, lateTag },
     );
@@ -90,13 +113,21 @@ describe('event-time windows', () => {
 
   it('without allowed lateness a late record is dropped or side-output, never fired', async () => {
     const lateTag = new OutputTag<Ev>('late');
-    const { fired, late } = await runWindows([ev('a', 1, 1), wm(10), ev('a', 2, 2), ev('a', 3, 11)], TumblingEventTimeWindows.of(10), { lateTag });
+    const { fired, late } = await runWindows(
+      [ev('a', 1, 1), wm(10), ev('a', 2, 2), ev('a', 3, 11)],
+      TumblingEventTimeWindows.of(10),
+      { lateTag },
+    );
     expect(fired).toEqual(['a [0,10) 1', 'a [10,20) 3']);
     expect(late.map((e) => e.n)).toEqual([2]);
   });
 
   it('a late record opening a new window within the allowed lateness fires that window once', async () => {
-    const { fired } = await runWindows([ev('a', 1, 25), wm(30), ev('a', 2, 5), wm(35), wm(100)], TumblingEventTimeWindows.of(10), { latenessMs: 50 });
+    const { fired } = await runWindows(
+      [ev('a', 1, 25), wm(30), ev('a', 2, 5), wm(35), wm(100)],
+      TumblingEventTimeWindows.of(10),
+      { latenessMs: 50 },
+    );
     expect(fired).toEqual(['a [20,30) 1', 'a [0,10) 2']);
   });
 
@@ -162,7 +193,9 @@ describe('processing-time windows', () => {
       })
       .keyBy(() => 'all')
       .window(TumblingProcessingTimeWindows.of(40))
-      .process<{ start: number; end: number; n: number }>((_k, w, items, out) => out.collect({ start: w.start, end: w.end, n: items.length }))
+      .process<{ start: number; end: number; n: number }>((_k, w, items, out) =>
+        out.collect({ start: w.start, end: w.end, n: items.length }),
+      )
       .sinkTo(sink.sink);
     const handle = env.executeAsync();
     // Every record in a fired window, however late a loaded machine fires them (the test timeout bounds it).
@@ -250,14 +283,18 @@ describe('window model check', () => {
     const { default: fc } = await import('fast-check');
     await fc.assert(
       fc.asyncProperty(
-        fc.array(fc.record({ k: fc.constantFrom('a', 'b', 'c'), t: fc.integer({ min: 0, max: 300 }) }), { maxLength: 80 }),
+        fc.array(fc.record({ k: fc.constantFrom('a', 'b', 'c'), t: fc.integer({ min: 0, max: 300 }) }), {
+          maxLength: 80,
+        }),
         fc.integer({ min: 0, max: 30 }),
         fc.constantFrom<[number, number]>([20, 20], [30, 10], [25, 5]),
         fc.integer({ min: 1, max: 3 }),
         async (raw, jitter, [size, slide], parallelism) => {
           // Arrival order: sorted by time, then each record moved back by up to `jitter`; the
           // watermark trails the maximum by the jitter, so no record is ever late.
-          const arrivals = raw.map((r, i) => ({ ...r, n: i, at: r.t + ((i * 7919) % (jitter + 1)) })).sort((x, y) => x.at - y.at || x.n - y.n);
+          const arrivals = raw
+            .map((r, i) => ({ ...r, n: i, at: r.t + ((i * 7919) % (jitter + 1)) }))
+            .sort((x, y) => x.at - y.at || x.n - y.n);
           const script: Step<Ev>[] = [];
           let max = -Infinity;
           for (const r of arrivals) {
@@ -290,7 +327,13 @@ describe('allowed lateness model check', () => {
     const size = 10;
     await fc.assert(
       fc.asyncProperty(
-        fc.array(fc.oneof(fc.record({ t: fc.integer({ min: 0, max: 80 }) }), fc.record({ w: fc.integer({ min: 0, max: 100 }) })), { maxLength: 60 }),
+        fc.array(
+          fc.oneof(
+            fc.record({ t: fc.integer({ min: 0, max: 80 }) }),
+            fc.record({ w: fc.integer({ min: 0, max: 100 }) }),
+          ),
+          { maxLength: 60 },
+        ),
         fc.constantFrom(0, 5, 25),
         async (steps, lateness) => {
           const script: Step<Ev>[] = [];
@@ -298,7 +341,8 @@ describe('allowed lateness model check', () => {
           const late: number[] = [];
           const windows = new Map<number, { items: number[]; fired: boolean }>();
           let watermark = -Infinity;
-          const emit = (start: number, items: number[]) => fired.push(`a [${start},${start + size}) ${items.join(',')}`);
+          const emit = (start: number, items: number[]) =>
+            fired.push(`a [${start},${start + size}) ${items.join(',')}`);
           steps.forEach((step, n) => {
             if ('w' in step) {
               script.push(wm(step.w));
@@ -336,7 +380,8 @@ describe('allowed lateness model check', () => {
             }
           });
           // End of input: the final watermark fires what is left, in time order.
-          for (const start of [...windows.keys()].sort((x, y) => x - y)) if (!windows.get(start)!.fired) emit(start, windows.get(start)!.items);
+          for (const start of [...windows.keys()].sort((x, y) => x - y))
+            if (!windows.get(start)!.fired) emit(start, windows.get(start)!.items);
           const lateTag = new OutputTag<Ev>('late');
           const result = await runWindows(script, TumblingEventTimeWindows.of(size), { latenessMs: lateness, lateTag });
           expect(result.fired).toEqual(fired);

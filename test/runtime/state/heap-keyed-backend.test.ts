@@ -86,7 +86,10 @@ describe('HeapKeyedStateBackend', () => {
     map.put('y', 2);
     expect(map.get('x')).toBe(1);
     expect(map.has('y')).toBe(true);
-    expect([...map.entries()]).toEqual([['x', 1], ['y', 2]]);
+    expect([...map.entries()]).toEqual([
+      ['x', 1],
+      ['y', 2],
+    ]);
     expect([...map.keys()]).toEqual(['x', 'y']);
     expect([...map.values()]).toEqual([1, 2]);
     expect(map.delete('x')).toBe(true);
@@ -132,7 +135,11 @@ describe('HeapKeyedStateBackend', () => {
       seen.push([key, state.value()!]);
       if (key === 'a') state.clear();
     });
-    expect(seen).toEqual([['a', 97], ['b', 98], ['c', 99]]);
+    expect(seen).toEqual([
+      ['a', 97],
+      ['b', 98],
+      ['c', 99],
+    ]);
     expect(b.getCurrentKey()).toBe('b');
     expect(s.value()).toBe(98);
     expect([...b.keys('count')]).toEqual(['b', 'c']);
@@ -165,7 +172,11 @@ describe('HeapKeyedStateBackend', () => {
     expect(list.get()).toEqual([1, 2]);
   });
 
-  const keyArb = fc.oneof(fc.string({ maxLength: 6 }), fc.integer({ min: -50, max: 50 }), fc.tuple(fc.string({ maxLength: 3 }), fc.nat(5)));
+  const keyArb = fc.oneof(
+    fc.string({ maxLength: 6 }),
+    fc.integer({ min: -50, max: 50 }),
+    fc.tuple(fc.string({ maxLength: 3 }), fc.nat(5)),
+  );
   const opsArb = fc.array(
     fc.tuple(keyArb, fc.constantFrom('value', 'list', 'map', 'reduce', 'clear'), fc.integer({ min: -100, max: 100 })),
     { maxLength: 80 },

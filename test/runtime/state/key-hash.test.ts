@@ -17,7 +17,7 @@ function murmurBytes(bytes: Uint8Array, seed: number): number {
   const c1 = 0xcc9e2d51;
   const c2 = 0x1b873593;
   const blocks = bytes.length >> 2;
-  const k1of = (k: number) => Math.imul(((Math.imul(k, c1) << 15) | (Math.imul(k, c1) >>> 17)), c2);
+  const k1of = (k: number) => Math.imul((Math.imul(k, c1) << 15) | (Math.imul(k, c1) >>> 17), c2);
   for (let b = 0; b < blocks; b++) {
     const i = b * 4;
     const k = bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24);
@@ -71,7 +71,14 @@ describe('key hashing', () => {
   });
 
   it('is stable: these values must never change, or restored state lands on the wrong subtask', () => {
-    expect([hashKey('user-1'), hashKey(42), hashKey(-7), hashKey(1.5), hashKey(['a', 1]), hashKey({ b: 2, a: 1 })]).toMatchInlineSnapshot(`
+    expect([
+      hashKey('user-1'),
+      hashKey(42),
+      hashKey(-7),
+      hashKey(1.5),
+      hashKey(['a', 1]),
+      hashKey({ b: 2, a: 1 }),
+    ]).toMatchInlineSnapshot(`
       [
         2679650518,
         211461196,
@@ -93,13 +100,17 @@ describe('key hashing', () => {
 
   it('keeps subtasks and key groups in range and deterministic', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.integer(), fc.double(), fc.array(fc.string()), fc.bigInt()), fc.integer({ min: 1, max: 512 }), (key, p) => {
-        const s = subtaskForKey(key, p);
-        expect(Number.isInteger(s) && s >= 0 && s < p).toBe(true);
-        expect(subtaskForKey(key, p)).toBe(s);
-        const g = keyGroupOf(key);
-        expect(g >= 0 && g < DEFAULT_MAX_PARALLELISM).toBe(true);
-      }),
+      fc.property(
+        fc.oneof(fc.string(), fc.integer(), fc.double(), fc.array(fc.string()), fc.bigInt()),
+        fc.integer({ min: 1, max: 512 }),
+        (key, p) => {
+          const s = subtaskForKey(key, p);
+          expect(Number.isInteger(s) && s >= 0 && s < p).toBe(true);
+          expect(subtaskForKey(key, p)).toBe(s);
+          const g = keyGroupOf(key);
+          expect(g >= 0 && g < DEFAULT_MAX_PARALLELISM).toBe(true);
+        },
+      ),
     );
   });
 

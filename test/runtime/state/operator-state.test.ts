@@ -15,7 +15,10 @@ describe('OperatorStateStore', () => {
     const offsets = s.getListState<{ split: string; offset: number }>('offsets');
     offsets.add({ split: 'a', offset: 1 });
     offsets.addAll([{ split: 'b', offset: 2 }]);
-    expect(s.getListState('offsets').get()).toEqual([{ split: 'a', offset: 1 }, { split: 'b', offset: 2 }]);
+    expect(s.getListState('offsets').get()).toEqual([
+      { split: 'a', offset: 1 },
+      { split: 'b', offset: 2 },
+    ]);
     offsets.update([]);
     expect(offsets.get()).toEqual([]);
   });
@@ -53,7 +56,11 @@ describe('OperatorStateStore', () => {
       s.restore(snaps, i, 3);
       return s.getListState<number>('s').get();
     });
-    expect(shares).toEqual([[1, 4], [2, 5], [3, 6]]);
+    expect(shares).toEqual([
+      [1, 4],
+      [2, 5],
+      [3, 6],
+    ]);
   });
 
   it('union state gives every subtask all items', () => {

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock, ProcessingTimeService, StreamEnvironment, collectSink, type Source } from '../../../runtime/index.ts';
+import {
+  ManualClock,
+  ProcessingTimeService,
+  StreamEnvironment,
+  collectSink,
+  type Source,
+} from '../../../runtime/index.ts';
 import { quiet } from '../../fixtures/runtime/helpers.ts';
 
 describe('ManualClock', () => {
@@ -86,6 +92,10 @@ describe('a job on a ManualClock', () => {
   });
 
   it('a ManualClock cannot drive worker threads', () => {
-    expect(() => StreamEnvironment.create({ ...quiet, clock: new ManualClock(), workers: 2 }).fromCollection([1]).print()).toThrow(/ManualClock/);
+    expect(() =>
+      StreamEnvironment.create({ ...quiet, clock: new ManualClock(), workers: 2 })
+        .fromCollection([1])
+        .print(),
+    ).toThrow(/ManualClock/);
   });
 });

@@ -19,7 +19,11 @@ describe('TimerQueue', () => {
     q.register('c', 20);
     q.register('d', 40);
     expect(q.peekTimestamp()).toBe(10);
-    expect(drain(q, 30)).toEqual([['a', 10, undefined], ['c', 20, undefined], ['b', 30, undefined]]);
+    expect(drain(q, 30)).toEqual([
+      ['a', 10, undefined],
+      ['c', 20, undefined],
+      ['b', 30, undefined],
+    ]);
     expect(drain(q, 30)).toEqual([]);
     expect(q.size).toBe(1);
     expect(q.peekTimestamp()).toBe(40);
@@ -46,7 +50,10 @@ describe('TimerQueue', () => {
     expect(q.delete('k', 5)).toBe(false);
     expect(q.peekTimestamp()).toBe(7);
     q.register('k', 5);
-    expect(drain(q, 10)).toEqual([['k', 5, undefined], ['k', 7, undefined]]);
+    expect(drain(q, 10)).toEqual([
+      ['k', 5, undefined],
+      ['k', 7, undefined],
+    ]);
   });
 
   it('fires timers registered while firing when they are due, and keeps later ones', () => {
@@ -66,7 +73,11 @@ describe('TimerQueue', () => {
     const q = new TimerQueue();
     q.register('a', 1);
     q.register('b', 2);
-    expect(() => q.pollDue(5, (k) => { if (k === 'a') throw new Error('boom'); })).toThrow('boom');
+    expect(() =>
+      q.pollDue(5, (k) => {
+        if (k === 'a') throw new Error('boom');
+      }),
+    ).toThrow('boom');
     expect(drain(q, 5)).toEqual([['b', 2, undefined]]);
   });
 
@@ -82,7 +93,9 @@ describe('TimerQueue', () => {
     });
     expect(parts.reduce((n, p) => n + p.size, 0)).toBe(30);
     const fired = parts.flatMap((p) => drain(p, Infinity));
-    expect(fired.sort((a, b) => a[1] - b[1])).toEqual(keys.map((k, i) => [k, i * 10, i % 2 === 0 ? undefined : { window: i }]));
+    expect(fired.sort((a, b) => a[1] - b[1])).toEqual(
+      keys.map((k, i) => [k, i * 10, i % 2 === 0 ? undefined : { window: i }]),
+    );
   });
 
   it('snapshot does not include deleted timers or follow later registrations', () => {
@@ -97,8 +110,18 @@ describe('TimerQueue', () => {
 
   it('behaves like a naive model under random operations (property)', () => {
     const op = fc.oneof(
-      fc.record({ t: fc.constant('reg' as const), k: fc.constantFrom('a', 'b', 1, 2), ts: fc.integer({ min: 0, max: 30 }), ns: fc.constantFrom(undefined, 'w') }),
-      fc.record({ t: fc.constant('del' as const), k: fc.constantFrom('a', 'b', 1, 2), ts: fc.integer({ min: 0, max: 30 }), ns: fc.constantFrom(undefined, 'w') }),
+      fc.record({
+        t: fc.constant('reg' as const),
+        k: fc.constantFrom('a', 'b', 1, 2),
+        ts: fc.integer({ min: 0, max: 30 }),
+        ns: fc.constantFrom(undefined, 'w'),
+      }),
+      fc.record({
+        t: fc.constant('del' as const),
+        k: fc.constantFrom('a', 'b', 1, 2),
+        ts: fc.integer({ min: 0, max: 30 }),
+        ns: fc.constantFrom(undefined, 'w'),
+      }),
       fc.record({ t: fc.constant('poll' as const), upTo: fc.integer({ min: -1, max: 35 }) }),
       fc.record({ t: fc.constant('snap' as const) }),
     );
@@ -108,7 +131,8 @@ describe('TimerQueue', () => {
         // Model: ordered list of live timers by registration; firing sorts by (ts, registration order).
         let model: Array<{ k: unknown; ts: number; ns: unknown; seq: number }> = [];
         let seq = 0;
-        const same = (a: { k: unknown; ts: number; ns: unknown }, k: unknown, ts: number, ns: unknown) => a.k === k && a.ts === ts && a.ns === ns;
+        const same = (a: { k: unknown; ts: number; ns: unknown }, k: unknown, ts: number, ns: unknown) =>
+          a.k === k && a.ts === ts && a.ns === ns;
         for (const o of ops) {
           if (o.t === 'reg') {
             const fresh = !model.some((m) => same(m, o.k, o.ts, o.ns));
@@ -123,7 +147,9 @@ describe('TimerQueue', () => {
             model = model.filter((m) => m.ts > o.upTo);
             const fired = drain(q, o.upTo);
             expect(fired.map((f) => f[1])).toEqual(due.map((m) => m.ts));
-            expect(new Set(fired.map((f) => JSON.stringify(f)))).toEqual(new Set(due.map((m) => JSON.stringify([m.k, m.ts, m.ns]))));
+            expect(new Set(fired.map((f) => JSON.stringify(f)))).toEqual(
+              new Set(due.map((m) => JSON.stringify([m.k, m.ts, m.ns]))),
+            );
           } else {
             const r = new TimerQueue();
             r.restore([q.snapshot()]);

@@ -2,7 +2,13 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadJobModule, RuntimeMetrics, SerializationError, StreamEnvironment, type JobConfig } from '../../../runtime/index.ts';
+import {
+  loadJobModule,
+  RuntimeMetrics,
+  SerializationError,
+  StreamEnvironment,
+  type JobConfig,
+} from '../../../runtime/index.ts';
 
 const JOB = resolve(import.meta.dirname, '../../fixtures/workers/count-job.ts');
 const work = mkdtempSync(join(tmpdir(), 'stormshift-workers-'));
@@ -44,7 +50,12 @@ describe('worker threads', () => {
     const marker = join(work, 'failed-once');
     await runJob(
       'workers-failover',
-      { workers: 2, parallelism: 2, checkpoint: { intervalMs: 20 }, restart: { type: 'fixed-delay', attempts: 3, delayMs: 10 } },
+      {
+        workers: 2,
+        parallelism: 2,
+        checkpoint: { intervalMs: 20 },
+        restart: { type: 'fixed-delay', attempts: 3, delayMs: 10 },
+      },
       [out, '30000', marker],
     );
     expect(existsSync(marker)).toBe(true);
@@ -53,22 +64,39 @@ describe('worker threads', () => {
 
   it('fail clearly when a record cannot cross threads', async () => {
     const out = join(work, 'unclonable');
-    const failure = runJob('workers-unclonable', { workers: 2, parallelism: 2, restart: { type: 'none' } }, [out, '1000', '', 'unclonable']);
+    const failure = runJob('workers-unclonable', { workers: 2, parallelism: 2, restart: { type: 'none' } }, [
+      out,
+      '1000',
+      '',
+      'unclonable',
+    ]);
     await expect(failure).rejects.toThrow(/cannot cross threads/);
     await expect(failure).rejects.toMatchObject({ code: new SerializationError('x').code });
   });
 
   it('refuse a class instance at the crossing, naming the class and both operators of the edge', async () => {
     const out = join(work, 'class');
-    const failure = runJob('workers-class', { workers: 2, parallelism: 2, restart: { type: 'none' } }, [out, '1000', '', 'class']);
-    await expect(failure).rejects.toThrow(/class Numbered.*prototype would be lost|prototype would be lost.*class Numbered/);
+    const failure = runJob('workers-class', { workers: 2, parallelism: 2, restart: { type: 'none' } }, [
+      out,
+      '1000',
+      '',
+      'class',
+    ]);
+    await expect(failure).rejects.toThrow(
+      /class Numbered.*prototype would be lost|prototype would be lost.*class Numbered/,
+    );
     await expect(failure).rejects.toThrow(/edge 'maybe-fail' #\d → 'count' #\d \(worker \d → \d\)/);
     await expect(failure).rejects.toMatchObject({ code: new SerializationError('x').code });
   });
 
   it('carry class instances across threads through a registered codec, every record once', async () => {
     const out = join(work, 'codec');
-    await runJob('workers-codec', { workers: 2, parallelism: 2, checkpoint: { intervalMs: 50 } }, [out, '5000', '', 'codec']);
+    await runJob('workers-codec', { workers: 2, parallelism: 2, checkpoint: { intervalMs: 50 } }, [
+      out,
+      '5000',
+      '',
+      'codec',
+    ]);
     expect(committedLines(out)).toEqual(expectedLines(5000));
   });
 
@@ -87,10 +115,18 @@ describe('worker threads', () => {
     await runJob('workers-latency', { workers: 2, parallelism: 2, metrics }, [out, '5000']);
     const text = await metrics.registry.metrics();
     // The source runs on a worker; its per-record latency is only observed there.
-    const count = [...text.matchAll(/^stormshift_operator_latency_seconds_count\{job_name="workers-latency",operator="numbers",subtask="\d"\} (\d+)/gm)];
+    const count = [
+      ...text.matchAll(
+        /^stormshift_operator_latency_seconds_count\{job_name="workers-latency",operator="numbers",subtask="\d"\} (\d+)/gm,
+      ),
+    ];
     expect(count.length).toBe(2);
     expect(count.reduce((sum, m) => sum + Number(m[1]), 0)).toBeGreaterThan(0);
-    const busy = [...text.matchAll(/^stormshift_operator_busy_seconds_total\{job_name="workers-latency",operator="count",subtask="\d"\} (\S+)/gm)];
+    const busy = [
+      ...text.matchAll(
+        /^stormshift_operator_busy_seconds_total\{job_name="workers-latency",operator="count",subtask="\d"\} (\S+)/gm,
+      ),
+    ];
     expect(busy.reduce((sum, m) => sum + Number(m[1]), 0)).toBeGreaterThan(0);
   });
 });

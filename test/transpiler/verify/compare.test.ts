@@ -14,7 +14,21 @@ describe('verify comparison', () => {
     expect(canonical(new Pair('a', 1))).toBe(canonical({ word: 'a', count: 1 }));
     expect(canonical({ n: 1 })).not.toBe(canonical({ n: '1' }));
     expect(canonical({ n: 1 })).not.toBe(canonical({ n: 1n }));
-    expect(canonical(new Map([['b', 2], ['a', 1]]))).toBe(canonical(new Map([['a', 1], ['b', 2]])));
+    expect(
+      canonical(
+        new Map([
+          ['b', 2],
+          ['a', 1],
+        ]),
+      ),
+    ).toBe(
+      canonical(
+        new Map([
+          ['a', 1],
+          ['b', 2],
+        ]),
+      ),
+    );
     expect(canonical(new Date(0))).toBe('Date(1970-01-01T00:00:00.000Z)');
   });
 
@@ -25,13 +39,13 @@ describe('verify comparison', () => {
           .array(fc.record({ k: fc.integer({ min: 0, max: 5 }), v: fc.string() }))
           .chain((r) => fc.tuple(fc.constant(r), fc.shuffledSubarray(r, { minLength: r.length, maxLength: r.length }))),
         ([records, shuffled]) => {
-        expect(compareMultisets(records, shuffled).equal).toBe(true);
-        if (records.length > 0) {
-          const dropped = compareMultisets(records, shuffled.slice(1));
-          expect(dropped.equal).toBe(false);
-          expect(dropped.onlyInA).toHaveLength(1);
-          expect(dropped.onlyInB).toHaveLength(0);
-        }
+          expect(compareMultisets(records, shuffled).equal).toBe(true);
+          if (records.length > 0) {
+            const dropped = compareMultisets(records, shuffled.slice(1));
+            expect(dropped.equal).toBe(false);
+            expect(dropped.onlyInA).toHaveLength(1);
+            expect(dropped.onlyInB).toHaveLength(0);
+          }
         },
       ),
     );
@@ -45,9 +59,29 @@ describe('verify comparison', () => {
   });
 
   it('compares the last value per key where order may differ', () => {
-    const a = [{ w: 'x', n: 1 }, { w: 'y', n: 1 }, { w: 'x', n: 2 }];
-    expect(compareLastPerKey(a, [{ w: 'y', n: 1 }, { w: 'x', n: 2 }], ['w']).equal).toBe(true);
-    const d = compareLastPerKey(a, [{ w: 'x', n: 2 }, { w: 'y', n: 3 }], ['w']);
+    const a = [
+      { w: 'x', n: 1 },
+      { w: 'y', n: 1 },
+      { w: 'x', n: 2 },
+    ];
+    expect(
+      compareLastPerKey(
+        a,
+        [
+          { w: 'y', n: 1 },
+          { w: 'x', n: 2 },
+        ],
+        ['w'],
+      ).equal,
+    ).toBe(true);
+    const d = compareLastPerKey(
+      a,
+      [
+        { w: 'x', n: 2 },
+        { w: 'y', n: 3 },
+      ],
+      ['w'],
+    );
     expect(d.equal).toBe(false);
     expect(d.onlyInA).toEqual([{ w: 'y', n: 1 }]);
     expect(d.onlyInB).toEqual([{ w: 'y', n: 3 }]);

@@ -110,7 +110,8 @@ export function stormSource(t: LinearTopology, compat: string): string {
   const wiring = t.stages
     .map((s, i) => {
       const from = i === 0 ? 'spout' : `stage${i}`;
-      const grouping = s.grouping === 'fields' ? `.fieldsGrouping('${from}', new Fields('word'))` : `.shuffleGrouping('${from}')`;
+      const grouping =
+        s.grouping === 'fields' ? `.fieldsGrouping('${from}', new Fields('word'))` : `.shuffleGrouping('${from}')`;
       return `builder.setBolt('stage${i + 1}', new Stage${i + 1}(), ${s.parallelism})${grouping};`;
     })
     .join('\n');
@@ -159,7 +160,10 @@ export default builder.createTopology();
 /** What a correct migration of `stormSource(t)` is, written by hand from the same spec. */
 export function nativeSource(t: LinearTopology, runtime: string): string {
   const stages = t.stages
-    .map((s, i) => `    ${s.grouping === 'fields' ? '.keyBy((r) => r.word)' : '.rebalance()'}\n    ${nativeCall(s, `stage${i + 1}`)}`)
+    .map(
+      (s, i) =>
+        `    ${s.grouping === 'fields' ? '.keyBy((r) => r.word)' : '.rebalance()'}\n    ${nativeCall(s, `stage${i + 1}`)}`,
+    )
     .join('\n');
   return `/** Generated native rewrite of ${JSON.stringify(t)} */
 import { defineJob } from '${runtime}';

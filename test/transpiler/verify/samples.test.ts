@@ -21,7 +21,12 @@ describe('samples/storm under migrate --verify', () => {
   // One migration and one verify run (one type-check, one project copy) for every sample.
   beforeAll(async () => {
     result = await migrate({ paths: ['samples/storm'], cwd: root });
-    verdicts = await verifyMigration({ root: result.root, changes: result.changes, topologies: result.topologies, records: 100 });
+    verdicts = await verifyMigration({
+      root: result.root,
+      changes: result.changes,
+      topologies: result.topologies,
+      records: 100,
+    });
   }, 600_000); // a hang guard: migration, type-check and two verify runs take minutes on a loaded 2-core machine
 
   it('has samples to check, and converts at least one', () => {
@@ -39,8 +44,11 @@ describe('samples/storm under migrate --verify', () => {
       return;
     }
     expect(result.changes.has(file), `${sample} is not a migrated topology but was changed`).toBe(false);
-    const left = result.report.files.filter((f) => resolve(result.root, f.file) === file).flatMap((f) => f.findings.filter((x) => x.status === 'left'));
+    const left = result.report.files
+      .filter((f) => resolve(result.root, f.file) === file)
+      .flatMap((f) => f.findings.filter((x) => x.status === 'left'));
     expect(left.length, `${sample} was left without a 'left' finding`).toBeGreaterThan(0);
-    for (const finding of left) expect(finding.manualStep, `${finding.code} at line ${finding.line} has no manual step`).toBeTruthy();
+    for (const finding of left)
+      expect(finding.manualStep, `${finding.code} at line ${finding.line} has no manual step`).toBeTruthy();
   });
 });

@@ -17,7 +17,10 @@ export interface UserProject {
 
 export function userProject(): UserProject {
   const root = mkdtempSync(join(tmpdir(), 'stormshift-user-'));
-  writeFileSync(join(root, 'package.json'), `${JSON.stringify({ name: 'user-topologies', private: true, type: 'module' }, null, 2)}\n`);
+  writeFileSync(
+    join(root, 'package.json'),
+    `${JSON.stringify({ name: 'user-topologies', private: true, type: 'module' }, null, 2)}\n`,
+  );
   writeFileSync(
     join(root, 'tsconfig.json'),
     `${JSON.stringify(

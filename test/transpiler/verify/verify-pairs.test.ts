@@ -15,7 +15,11 @@ const sample = (name: string): string => resolve(root, 'samples/storm', name);
 // The timeout only catches a hang: each test starts compat and native processes, slow on a loaded machine.
 describe('verify on hand-written pairs', { timeout: 300_000 }, () => {
   it('says equal for a correct rewrite of exclamation, comparing what reaches and leaves the terminal bolt', async () => {
-    const v = await verifyTopology({ original: sample('exclamation.ts'), rewrite: fixture('exclamation.native.ts'), records: 60 });
+    const v = await verifyTopology({
+      original: sample('exclamation.ts'),
+      rewrite: fixture('exclamation.native.ts'),
+      records: 60,
+    });
     expect(v.status, formatVerdicts([v])).toBe('equal');
     expect(v.replayed).toEqual({ word: 60 });
     const exclaim2 = v.sinks.filter((s) => s.component === 'exclaim2');
@@ -24,7 +28,11 @@ describe('verify on hand-written pairs', { timeout: 300_000 }, () => {
   });
 
   it('says different for a broken rewrite and shows the first differing records of each side', async () => {
-    const v = await verifyTopology({ original: sample('exclamation.ts'), rewrite: fixture('exclamation.broken.ts'), records: 60 });
+    const v = await verifyTopology({
+      original: sample('exclamation.ts'),
+      rewrite: fixture('exclamation.broken.ts'),
+      records: 60,
+    });
     expect(v.status).toBe('different');
     const diff = v.sinks.find((s) => !s.equal)!;
     expect(diff.component).toBe('exclaim2');
@@ -37,7 +45,11 @@ describe('verify on hand-written pairs', { timeout: 300_000 }, () => {
   });
 
   it('says equal for a keyed word count (fields grouping → keyBy, per-word running counts)', async () => {
-    const v = await verifyTopology({ original: sample('word-count.ts'), rewrite: fixture('word-count.native.ts'), records: 40 });
+    const v = await verifyTopology({
+      original: sample('word-count.ts'),
+      rewrite: fixture('word-count.native.ts'),
+      records: 40,
+    });
     expect(v.status, formatVerdicts([v])).toBe('equal');
     const counts = v.sinks.find((s) => s.component === 'count' && s.what !== 'input')!;
     // Every word of 40 sentences is counted once: at least 4 words per sentence.
@@ -46,14 +58,23 @@ describe('verify on hand-written pairs', { timeout: 300_000 }, () => {
   });
 
   it('names the first component whose emits differ when the difference starts upstream of the terminal bolt', async () => {
-    const v = await verifyTopology({ original: sample('exclamation.ts'), rewrite: fixture('exclamation.broken-first.ts'), records: 30 });
+    const v = await verifyTopology({
+      original: sample('exclamation.ts'),
+      rewrite: fixture('exclamation.broken-first.ts'),
+      records: 30,
+    });
     expect(v.status).toBe('different');
-    expect(v.message).toMatch(/^the first component whose emits differ is 'exclaim1' \(stream 'default'; 30 original, 30 rewrite; only in original: \{"word":"\w+!!!"\}\)/);
+    expect(v.message).toMatch(
+      /^the first component whose emits differ is 'exclaim1' \(stream 'default'; 30 original, 30 rewrite; only in original: \{"word":"\w+!!!"\}\)/,
+    );
   });
 
   it('verifies a dry-run migration: the rewrite exists only in the changes map, materialized in a temp copy', async () => {
     const path = sample('exclamation.ts');
-    const after = readFileSync(fixture('exclamation.broken.ts'), 'utf8').replaceAll('../../../../runtime/', '../../runtime/');
+    const after = readFileSync(fixture('exclamation.broken.ts'), 'utf8').replaceAll(
+      '../../../../runtime/',
+      '../../runtime/',
+    );
     const changes = new Map([[path, { before: readFileSync(path, 'utf8'), after }]]);
     const [v] = await verifyMigration({ root, changes, topologies: [path], records: 30, compile: false });
     expect(v!.topology).toBe('samples/storm/exclamation.ts');
@@ -69,11 +90,17 @@ describe('verify on hand-written pairs', { timeout: 300_000 }, () => {
     const changes = new Map([[path, { before: readFileSync(path, 'utf8'), after }]]);
     const [v] = await verifyMigration({ root, changes, topologies: [path], records: 10 });
     expect(v!.status).toBe('error');
-    expect(v!.message).toMatch(/^the rewrite does not type-check:\nsamples\/storm\/exclamation\.ts:\d+:\d+: The left-hand side of an arithmetic operation/);
+    expect(v!.message).toMatch(
+      /^the rewrite does not type-check:\nsamples\/storm\/exclamation\.ts:\d+:\d+: The left-hand side of an arithmetic operation/,
+    );
   });
 
   it('calls tick-driven output that never fired in the bounded replay unverifiable, not equal', async () => {
-    const v = await verifyTopology({ original: fixture('tick-only.storm.ts'), rewrite: fixture('tick-only.native.ts'), records: 20 });
+    const v = await verifyTopology({
+      original: fixture('tick-only.storm.ts'),
+      rewrite: fixture('tick-only.native.ts'),
+      records: 20,
+    });
     expect(v.status, formatVerdicts([v])).toBe('unverifiable');
     expect(v.message).toContain('tick-driven: counter (every 60s)');
     expect(v.sinks.map((s) => [s.component, s.tickDriven, s.original, s.rewrite])).toEqual([
@@ -83,14 +110,22 @@ describe('verify on hand-written pairs', { timeout: 300_000 }, () => {
   });
 
   it('reports a rewrite that crashes on the replayed input as an error of the rewrite side', async () => {
-    const v = await verifyTopology({ original: sample('exclamation.ts'), rewrite: fixture('exclamation.crash.ts'), records: 20 });
+    const v = await verifyTopology({
+      original: sample('exclamation.ts'),
+      rewrite: fixture('exclamation.crash.ts'),
+      records: 20,
+    });
     expect(v.status).toBe('error');
     expect(v.message).toMatch(/the rewrite \(native\) failed/);
     expect(v.message).toContain('cannot exclaim golda');
   });
 
   it('reports a rewrite without the terminal bolt uid as an error naming the uid', async () => {
-    const v = await verifyTopology({ original: sample('exclamation.ts'), rewrite: fixture('exclamation.no-uid.ts'), records: 20 });
+    const v = await verifyTopology({
+      original: sample('exclamation.ts'),
+      rewrite: fixture('exclamation.no-uid.ts'),
+      records: 20,
+    });
     expect(v.status).toBe('error');
     expect(v.message).toContain("no operator with uid 'exclaim2'");
   });

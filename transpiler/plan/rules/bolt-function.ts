@@ -14,16 +14,51 @@ export const rule: RuleInfo = {
   name: 'bolt-function',
   description: 'Basic and rich bolts become native process functions over plain-object records.',
   codes: {
-    SS201: { status: 'converted', title: 'bolt converted to a process function (shape: map, filter, flatMap or sink, from what execute emits)' },
+    SS201: {
+      status: 'converted',
+      title: 'bolt converted to a process function (shape: map, filter, flatMap or sink, from what execute emits)',
+    },
     SS202: { status: 'converted', title: 'tuple accessors became field access on the input record' },
     SS203: { status: 'converted', title: 'anchors and acks removed: checkpoints give the same guarantee' },
-    SS204: { status: 'left', title: 'fail, reportError, emitDirect or a named-stream emit', manualStep: 'throw to fail the record, or route the stream through a side output (OutputTag) by hand' },
-    SS205: { status: 'left', title: 'the tuple is used as a whole (getValues, toString, passed on, source component)', manualStep: 'rewrite the use over the input record' },
-    SS206: { status: 'left', title: 'prepare/cleanup use Storm configuration or context APIs without a native counterpart', manualStep: 'move the set-up into open(context) by hand' },
-    SS207: { status: 'partial', title: 'terminal bolt (emits nothing) kept as a process function at the end of the stream: its side effects are at-least-once on restore', manualStep: 'turn it into a Sink with two-phase commit if exactly-once output matters' },
-    SS208: { status: 'left', title: 'bolt kind without a native conversion here (IRichBolt implementation, library bolt, inherited through a user class)', manualStep: 'convert the bolt by hand' },
-    SS209: { status: 'left', title: 'execute awaits I/O', manualStep: 'move the awaited call into asyncMap (capacity, timeoutMs, ordered) and keep the rest in a process function' },
-    SS211: { status: 'converted', title: 'an awaiting, map-shaped execute that cannot reach the instance became asyncMap (ordered, capacity 1, timeout = the message timeout, 30 s by default)', manualStep: 'raise capacity where the awaited call has no side effects; add cache where the lookup key is pure' },
+    SS204: {
+      status: 'left',
+      title: 'fail, reportError, emitDirect or a named-stream emit',
+      manualStep: 'throw to fail the record, or route the stream through a side output (OutputTag) by hand',
+    },
+    SS205: {
+      status: 'left',
+      title: 'the tuple is used as a whole (getValues, toString, passed on, source component)',
+      manualStep: 'rewrite the use over the input record',
+    },
+    SS206: {
+      status: 'left',
+      title: 'prepare/cleanup use Storm configuration or context APIs without a native counterpart',
+      manualStep: 'move the set-up into open(context) by hand',
+    },
+    SS207: {
+      status: 'partial',
+      title:
+        'terminal bolt (emits nothing) kept as a process function at the end of the stream: its side effects are at-least-once on restore',
+      manualStep: 'turn it into a Sink with two-phase commit if exactly-once output matters',
+    },
+    SS208: {
+      status: 'left',
+      title:
+        'bolt kind without a native conversion here (IRichBolt implementation, library bolt, inherited through a user class)',
+      manualStep: 'convert the bolt by hand',
+    },
+    SS209: {
+      status: 'left',
+      title: 'execute awaits I/O',
+      manualStep:
+        'move the awaited call into asyncMap (capacity, timeoutMs, ordered) and keep the rest in a process function',
+    },
+    SS211: {
+      status: 'converted',
+      title:
+        'an awaiting, map-shaped execute that cannot reach the instance became asyncMap (ordered, capacity 1, timeout = the message timeout, 30 s by default)',
+      manualStep: 'raise capacity where the awaited call has no side effects; add cache where the lookup key is pure',
+    },
     SS210: { status: 'converted', title: 'prepare() became open(context); task ids became subtask indexes' },
   },
 };
@@ -43,18 +78,41 @@ const GETTERS: Record<string, string> = {
 };
 
 /** `new Values(a, b)` → `{ f1: a, f2: b }`. */
-export function emitRecord(p: Planner, ruleName: string, code: string, construct: string, values: Node, fields: string[]): string {
+export function emitRecord(
+  p: Planner,
+  ruleName: string,
+  code: string,
+  construct: string,
+  values: Node,
+  fields: string[],
+): string {
   if (!Node.isNewExpression(values) || values.getExpression().getText() !== 'Values') {
-    p.block(ruleName, code, values, construct, `emits \`${values.getText().slice(0, 60)}\`, not new Values(...)`, 'emit new Values(...) or convert by hand');
+    p.block(
+      ruleName,
+      code,
+      values,
+      construct,
+      `emits \`${values.getText().slice(0, 60)}\`, not new Values(...)`,
+      'emit new Values(...) or convert by hand',
+    );
   }
   const args = values.getArguments();
   if (args.length !== fields.length || args.some((a) => Node.isSpreadElement(a))) {
-    p.block(ruleName, code, values, construct, `emits ${args.length} values where ${fields.length} fields are declared`, 'make the emit match declareOutputFields');
+    p.block(
+      ruleName,
+      code,
+      values,
+      construct,
+      `emits ${args.length} values where ${fields.length} fields are declared`,
+      'make the emit match declareOutputFields',
+    );
   }
-  return `{ ${fields.map((f, i) => {
-    const text = p.edits.textOf(args[i]!);
-    return text === f ? f : `${propertyName(f)}: ${text}`;
-  }).join(', ')} }`;
+  return `{ ${fields
+    .map((f, i) => {
+      const text = p.edits.textOf(args[i]!);
+      return text === f ? f : `${propertyName(f)}: ${text}`;
+    })
+    .join(', ')} }`;
 }
 
 export interface BoltPlan {
@@ -71,8 +129,19 @@ function hasAwait(method: MethodDeclaration): boolean {
 
 export function boltOutputShape(p: Planner, comp: ComponentClass): RecordShape {
   const declare = comp.decl.getInstanceMethod('declareOutputFields');
-  const declares = declare?.getDescendantsOfKind(SyntaxKind.CallExpression).some((c) => /\.declare(Stream)?$/.test(c.getExpression().getText())) ?? false;
-  if (declares && !comp.outputFields) p.block(NAME, 'SS204', declare!, comp.name, 'declareOutputFields does not declare literal fields on the default stream', rule.codes.SS204!.manualStep!);
+  const declares =
+    declare
+      ?.getDescendantsOfKind(SyntaxKind.CallExpression)
+      .some((c) => /\.declare(Stream)?$/.test(c.getExpression().getText())) ?? false;
+  if (declares && !comp.outputFields)
+    p.block(
+      NAME,
+      'SS204',
+      declare!,
+      comp.name,
+      'declareOutputFields does not declare literal fields on the default stream',
+      rule.codes.SS204!.manualStep!,
+    );
   const fields = comp.outputFields ?? [];
   const types = new Map<string, Set<string>>();
   for (const call of comp.decl.getDescendantsOfKind(SyntaxKind.NewExpression)) {
@@ -95,13 +164,25 @@ export function boltOutputShape(p: Planner, comp: ComponentClass): RecordShape {
 
 /** Statements of execute other than rich-collector acks (removed by the conversion). */
 function bodyStatements(execute: MethodDeclaration, collectorExpr: string): Node[] {
-  return execute.getStatements().filter((s) => !(Node.isExpressionStatement(s) && new RegExp(`^${collectorExpr.replace('.', '\\.')}\\.ack\\(`).test(s.getText())));
+  return execute
+    .getStatements()
+    .filter(
+      (s) =>
+        !(
+          Node.isExpressionStatement(s) &&
+          new RegExp(`^${collectorExpr.replace('.', '\\.')}\\.ack\\(`).test(s.getText())
+        ),
+    );
 }
 
 function isEmitCall(node: Node, collectorExpr: string): node is import('ts-morph').CallExpression {
   if (!Node.isCallExpression(node)) return false;
   const callee = node.getExpression();
-  return Node.isPropertyAccessExpression(callee) && callee.getName() === 'emit' && callee.getExpression().getText() === collectorExpr;
+  return (
+    Node.isPropertyAccessExpression(callee) &&
+    callee.getName() === 'emit' &&
+    callee.getExpression().getText() === collectorExpr
+  );
 }
 
 /** `tuple.getX(i)` / `tuple.getXByField('f')` reading input field `field`. */
@@ -111,7 +192,12 @@ function readsField(node: Node, tupleName: string, field: string, index: number)
   if (!Node.isPropertyAccessExpression(callee) || callee.getExpression().getText() !== tupleName) return false;
   const method = callee.getName();
   const arg = node.getArguments()[0]!;
-  if (method.endsWith('ByField')) return GETTERS[method.slice(0, -'ByField'.length)] !== undefined && Node.isStringLiteral(arg) && arg.getLiteralValue() === field;
+  if (method.endsWith('ByField'))
+    return (
+      GETTERS[method.slice(0, -'ByField'.length)] !== undefined &&
+      Node.isStringLiteral(arg) &&
+      arg.getLiteralValue() === field
+    );
   return GETTERS[method] !== undefined && Node.isNumericLiteral(arg) && Number(arg.getLiteralValue()) === index;
 }
 
@@ -131,22 +217,44 @@ export type FunctionShape =
  *  flatMap: every emit is directly in execute (not in a nested function) on the default stream;
  *    `return;` keeps its meaning in the arrow function.
  */
-export function functionShape(comp: ComponentClass, execute: MethodDeclaration, basic: boolean, collectorExpr: string, tupleName: string, input: RecordShape, output: RecordShape): FunctionShape | undefined {
+export function functionShape(
+  comp: ComponentClass,
+  execute: MethodDeclaration,
+  basic: boolean,
+  collectorExpr: string,
+  tupleName: string,
+  input: RecordShape,
+  output: RecordShape,
+): FunctionShape | undefined {
   const cls = comp.decl;
   if (output.fields.length === 0) return undefined;
   if (cls.getInstanceMethod('cleanup') || cls.getInstanceMethod('getComponentConfiguration')) return undefined;
-  if (cls.getInstanceMethods().some((m) => !['execute', 'prepare', 'declareOutputFields'].includes(m.getName()))) return undefined;
+  if (cls.getInstanceMethods().some((m) => !['execute', 'prepare', 'declareOutputFields'].includes(m.getName())))
+    return undefined;
   const prepare = cls.getInstanceMethod('prepare');
-  if (prepare && (basic || prepare.getStatements().length !== 1 || !new RegExp(`^${collectorExpr.replace('.', '\\.')}\\s*=`).test(prepare.getStatements()[0]!.getText()))) return undefined;
+  if (
+    prepare &&
+    (basic ||
+      prepare.getStatements().length !== 1 ||
+      !new RegExp(`^${collectorExpr.replace('.', '\\.')}\\s*=`).test(prepare.getStatements()[0]!.getText()))
+  )
+    return undefined;
   if (/\bisTick\b/.test(execute.getText())) return undefined;
   if (cls.getInstanceProperties().some((m) => basic || `this.${m.getName()}` !== collectorExpr)) return undefined;
   for (const t of execute.getDescendantsOfKind(SyntaxKind.ThisKeyword)) {
     const access = t.getParent();
     if (basic || !access || access.getText() !== collectorExpr) return undefined;
     const call = access.getParent()?.getParent();
-    if (!call || !Node.isCallExpression(call) || !['emit', 'ack'].includes((access.getParent() as never as { getName(): string }).getName?.() ?? '')) return undefined;
+    if (
+      !call ||
+      !Node.isCallExpression(call) ||
+      !['emit', 'ack'].includes((access.getParent() as never as { getName(): string }).getName?.() ?? '')
+    )
+      return undefined;
   }
-  const returns = execute.getDescendantsOfKind(SyntaxKind.ReturnStatement).some((r) => r.getFirstAncestor((a) => Node.isFunctionLikeDeclaration(a)) === execute);
+  const returns = execute
+    .getDescendantsOfKind(SyntaxKind.ReturnStatement)
+    .some((r) => r.getFirstAncestor((a) => Node.isFunctionLikeDeclaration(a)) === execute);
   const emits = execute.getDescendantsOfKind(SyntaxKind.CallExpression).filter((c) => isEmitCall(c, collectorExpr));
   if (emits.length === 0) return undefined;
   if (emits.some((e) => e.getFirstAncestor((a) => Node.isFunctionLikeDeclaration(a)) !== execute)) return undefined;
@@ -156,7 +264,12 @@ export function functionShape(comp: ComponentClass, execute: MethodDeclaration, 
     for (const id of execute.getDescendantsOfKind(SyntaxKind.Identifier)) {
       if (id.getText() !== name || Node.isParameterDeclaration(id.getParent())) continue;
       const access = id.getParent();
-      if (!Node.isPropertyAccessExpression(access) || access.getName() !== 'emit' || !isEmitCall(access.getParent()!, collectorExpr)) return undefined;
+      if (
+        !Node.isPropertyAccessExpression(access) ||
+        access.getName() !== 'emit' ||
+        !isEmitCall(access.getParent()!, collectorExpr)
+      )
+        return undefined;
     }
   }
   const statements = bodyStatements(execute, collectorExpr);
@@ -171,30 +284,76 @@ export function functionShape(comp: ComponentClass, execute: MethodDeclaration, 
       const values = emit.getArguments().at(-1);
       // A comment in the dropped branch would be lost: such a filter stays a flatMap.
       const commented = last.getExpression().getEnd() < then.getStart() && /\/[/*]/.test(then.getFullText());
-      if (!commented && Node.isExpressionStatement(inner) && inner.getExpression() === emit && values && Node.isNewExpression(values)) {
+      if (
+        !commented &&
+        Node.isExpressionStatement(inner) &&
+        inner.getExpression() === emit &&
+        values &&
+        Node.isNewExpression(values)
+      ) {
         const args = values.getArguments();
-        if (args.length === input.fields.length && args.every((a, i) => readsField(a, tupleName, input.fields[i]!, i))) return { kind: 'filter', statement: last, emit };
+        if (args.length === input.fields.length && args.every((a, i) => readsField(a, tupleName, input.fields[i]!, i)))
+          return { kind: 'filter', statement: last, emit };
       }
     }
   }
   return { kind: 'flatMap' };
 }
 
-export function convertBolt(p: Planner, comp: ComponentClass, input: RecordShape, output: RecordShape, key: { fields: string[]; type: string } | undefined): BoltPlan {
+export function convertBolt(
+  p: Planner,
+  comp: ComponentClass,
+  input: RecordShape,
+  output: RecordShape,
+  key: { fields: string[]; type: string } | undefined,
+): BoltPlan {
   const cls: ClassDeclaration = comp.decl;
   const edits = p.edits;
-  if (comp.compatBase === 'BaseWindowedBolt' || comp.compatBase === 'BaseStatefulWindowedBolt' || comp.compatBase === 'JoinBolt') {
-    p.block('windows', comp.compatBase === 'JoinBolt' ? 'SS602' : 'SS601', cls, comp.name, `${comp.compatBase}: native windows are not generated yet`, 'rewrite with keyBy(...).countWindow(...) or .window(...) and a window function');
+  if (
+    comp.compatBase === 'BaseWindowedBolt' ||
+    comp.compatBase === 'BaseStatefulWindowedBolt' ||
+    comp.compatBase === 'JoinBolt'
+  ) {
+    p.block(
+      'windows',
+      comp.compatBase === 'JoinBolt' ? 'SS602' : 'SS601',
+      cls,
+      comp.name,
+      `${comp.compatBase}: native windows are not generated yet`,
+      'rewrite with keyBy(...).countWindow(...) or .window(...) and a window function',
+    );
   }
   if (comp.compatBase === 'IStatefulBolt') {
-    p.block('state', 'SS403', cls, comp.name, 'IStatefulBolt implemented directly', 'move the KeyValueState into keyed ValueState/MapState under keyBy, or into a custom operator with operator state');
+    p.block(
+      'state',
+      'SS403',
+      cls,
+      comp.name,
+      'IStatefulBolt implemented directly',
+      'move the KeyValueState into keyed ValueState/MapState under keyBy, or into a custom operator with operator state',
+    );
   }
   const stateful = comp.compatBase === 'BaseStatefulBolt';
   const basic = comp.compatBase === 'BaseBasicBolt';
   if ((!basic && comp.compatBase !== 'BaseRichBolt' && !stateful) || comp.viaUserClass) {
-    p.block(NAME, 'SS208', cls, comp.name, comp.viaUserClass ? 'derives from a user class' : `derives from ${comp.compatBase}`, rule.codes.SS208!.manualStep!);
+    p.block(
+      NAME,
+      'SS208',
+      cls,
+      comp.name,
+      comp.viaUserClass ? 'derives from a user class' : `derives from ${comp.compatBase}`,
+      rule.codes.SS208!.manualStep!,
+    );
   }
-  if (comp.namedStreams.length) p.block(NAME, 'SS204', cls, comp.name, `declares streams ${comp.namedStreams.join(', ')}`, rule.codes.SS204!.manualStep!);
+  if (comp.namedStreams.length)
+    p.block(
+      NAME,
+      'SS204',
+      cls,
+      comp.name,
+      `declares streams ${comp.namedStreams.join(', ')}`,
+      rule.codes.SS204!.manualStep!,
+    );
   const execute = cls.getInstanceMethod('execute');
   if (!execute) p.block(NAME, 'SS208', cls, comp.name, 'no execute method', rule.codes.SS208!.manualStep!);
   const params = execute!.getParameters();
@@ -217,7 +376,15 @@ export function convertBolt(p: Planner, comp: ComponentClass, input: RecordShape
       const m = /^this\.(\w+)\s*=\s*(\w+);?$/.exec(s.getText());
       if (m && m[2] === pp) collectorField = m[1];
     }
-    if (!collectorField) p.block(NAME, 'SS208', prepare ?? cls, comp.name, 'the output collector is not kept in a field by prepare()', rule.codes.SS208!.manualStep!);
+    if (!collectorField)
+      p.block(
+        NAME,
+        'SS208',
+        prepare ?? cls,
+        comp.name,
+        'the output collector is not kept in a field by prepare()',
+        rule.codes.SS208!.manualStep!,
+      );
     const bodyText = execute!.getBody()!.getText();
     collectorName = /(?<!\.)\bcollector\b/.test(bodyText) ? 'out' : 'collector';
     for (const use of cls.getDescendantsOfKind(SyntaxKind.PropertyAccessExpression)) {
@@ -225,7 +392,14 @@ export function convertBolt(p: Planner, comp: ComponentClass, input: RecordShape
       const inExecute = use.getFirstAncestorByKind(SyntaxKind.MethodDeclaration) === execute;
       const inPrepare = use.getFirstAncestorByKind(SyntaxKind.MethodDeclaration) === prepare;
       if (!inExecute && !inPrepare && !Node.isPropertyDeclaration(use.getParent())) {
-        p.block(NAME, 'SS208', use, comp.name, `the collector is used outside execute (${use.getFirstAncestorByKind(SyntaxKind.MethodDeclaration)?.getName() ?? 'a field'})`, 'pass the Collector from processElement to the helper by hand');
+        p.block(
+          NAME,
+          'SS208',
+          use,
+          comp.name,
+          `the collector is used outside execute (${use.getFirstAncestorByKind(SyntaxKind.MethodDeclaration)?.getName() ?? 'a field'})`,
+          'pass the Collector from processElement to the helper by hand',
+        );
       }
     }
   }
@@ -235,18 +409,33 @@ export function convertBolt(p: Planner, comp: ComponentClass, input: RecordShape
   // An awaiting execute: map-shaped and unable to reach the instance → asyncMap; anything else is left.
   const awaits = hasAwait(execute!);
   if (awaits && fnShape?.kind !== 'map') {
-    p.block(NAME, 'SS209', execute!, comp.name, fnShape ? `execute awaits and is ${fnShape.kind}-shaped (asyncMap needs exactly one emit on every path)` : 'execute awaits and reaches the instance (prepare set-up, fields, ticks) or emits other than once', rule.codes.SS209!.manualStep!);
+    p.block(
+      NAME,
+      'SS209',
+      execute!,
+      comp.name,
+      fnShape
+        ? `execute awaits and is ${fnShape.kind}-shaped (asyncMap needs exactly one emit on every path)`
+        : 'execute awaits and reaches the instance (prepare set-up, fields, ticks) or emits other than once',
+      rule.codes.SS209!.manualStep!,
+    );
   }
   const fnKind = awaits ? 'asyncMap' : fnShape?.kind;
 
   // Ticks, then tuple accesses and emits in what is left of execute.
-  const ticks = p.timed('ticks', () => planTicks(p, comp, execute!, tupleName, collectorName, outType, key, (call) => {
-    const target = call.getExpression();
-    if (!Node.isPropertyAccessExpression(target) || target.getExpression().getText() !== (basic ? collectorName : `this.${collectorField}`)) return undefined;
-    const args = call.getArguments();
-    if (args.length !== 1) return undefined;
-    return `${collectorName}.collect(${emitRecord(p, NAME, 'SS204', comp.name, args[0]!, output.fields)})`;
-  }));
+  const ticks = p.timed('ticks', () =>
+    planTicks(p, comp, execute!, tupleName, collectorName, outType, key, (call) => {
+      const target = call.getExpression();
+      if (
+        !Node.isPropertyAccessExpression(target) ||
+        target.getExpression().getText() !== (basic ? collectorName : `this.${collectorField}`)
+      )
+        return undefined;
+      const args = call.getArguments();
+      if (args.length !== 1) return undefined;
+      return `${collectorName}.collect(${emitRecord(p, NAME, 'SS204', comp.name, args[0]!, output.fields)})`;
+    }),
+  );
 
   let accessors = 0;
   for (const id of execute!.getDescendantsOfKind(SyntaxKind.Identifier)) {
@@ -255,7 +444,13 @@ export function convertBolt(p: Planner, comp: ComponentClass, input: RecordShape
     if (ticks.removed.some((r) => r.getStart() <= id.getStart() && id.getEnd() <= r.getEnd())) continue;
     const parent = id.getParent()!;
     const call = parent.getParent();
-    if (Node.isPropertyAccessExpression(parent) && parent.getExpression() === id && call && Node.isCallExpression(call) && call.getExpression() === parent) {
+    if (
+      Node.isPropertyAccessExpression(parent) &&
+      parent.getExpression() === id &&
+      call &&
+      Node.isCallExpression(call) &&
+      call.getExpression() === parent
+    ) {
       const method = parent.getName();
       const byField = method.endsWith('ByField');
       const getter = byField ? method.slice(0, -'ByField'.length) : method;
@@ -263,14 +458,30 @@ export function convertBolt(p: Planner, comp: ComponentClass, input: RecordShape
       const arg = call.getArguments()[0];
       let field: string | undefined;
       if (want && arg && byField && Node.isStringLiteral(arg)) field = arg.getLiteralValue();
-      else if (want && arg && !byField && Node.isNumericLiteral(arg)) field = input.fields[Number(arg.getLiteralValue())];
+      else if (want && arg && !byField && Node.isNumericLiteral(arg))
+        field = input.fields[Number(arg.getLiteralValue())];
       if (!want || field === undefined || !input.fields.includes(field) || call.getArguments().length !== 1) {
-        p.block(NAME, 'SS205', call, comp.name, `\`${call.getText().slice(0, 60)}\` (input fields: ${input.fields.join(', ') || 'none'})`, rule.codes.SS205!.manualStep!);
+        p.block(
+          NAME,
+          'SS205',
+          call,
+          comp.name,
+          `\`${call.getText().slice(0, 60)}\` (input fields: ${input.fields.join(', ') || 'none'})`,
+          rule.codes.SS205!.manualStep!,
+        );
       }
       const have = input.types.get(field!) ?? 'unknown';
       let text = fieldAccess(tupleName, field!);
       if (want !== 'unknown' && have !== want) {
-        if (have !== 'unknown') p.block(NAME, 'SS205', call, comp.name, `reads field '${field}' (${have}) as ${want}`, 'fix the accessor or the upstream type');
+        if (have !== 'unknown')
+          p.block(
+            NAME,
+            'SS205',
+            call,
+            comp.name,
+            `reads field '${field}' (${have}) as ${want}`,
+            'fix the accessor or the upstream type',
+          );
         text = `(${text} as ${want})`;
       }
       edits.replace(call, text, NAME);
@@ -284,7 +495,8 @@ export function convertBolt(p: Planner, comp: ComponentClass, input: RecordShape
     }
     p.block(NAME, 'SS205', parent, comp.name, `\`${parent.getText().slice(0, 60)}\``, rule.codes.SS205!.manualStep!);
   }
-  if (accessors) p.finding(NAME, 'SS202', 'converted', execute!, comp.name, `${accessors} accessor(s) became field access`);
+  if (accessors)
+    p.finding(NAME, 'SS202', 'converted', execute!, comp.name, `${accessors} accessor(s) became field access`);
 
   let emits = 0;
   let acks = 0;
@@ -299,21 +511,25 @@ export function convertBolt(p: Planner, comp: ComponentClass, input: RecordShape
     const method = callee.getName();
     if (method === 'ack' && !basic) {
       const statement = call.getParent();
-      if (!statement || !Node.isExpressionStatement(statement)) p.block(NAME, 'SS204', call, comp.name, 'ack used as a value', rule.codes.SS204!.manualStep!);
+      if (!statement || !Node.isExpressionStatement(statement))
+        p.block(NAME, 'SS204', call, comp.name, 'ack used as a value', rule.codes.SS204!.manualStep!);
       edits.remove(statement!, NAME);
       acks++;
       continue;
     }
-    if (method !== 'emit') p.block(NAME, 'SS204', call, comp.name, `collector.${method}(...)`, rule.codes.SS204!.manualStep!);
+    if (method !== 'emit')
+      p.block(NAME, 'SS204', call, comp.name, `collector.${method}(...)`, rule.codes.SS204!.manualStep!);
     const args = call.getArguments();
-    if (args.length === 0 || Node.isStringLiteral(args[0]!)) p.block(NAME, 'SS204', call, comp.name, 'emit on a named stream', rule.codes.SS204!.manualStep!);
+    if (args.length === 0 || Node.isStringLiteral(args[0]!))
+      p.block(NAME, 'SS204', call, comp.name, 'emit on a named stream', rule.codes.SS204!.manualStep!);
     if (!basic && args.length === 2) {
       const anchor = args[0]!;
       if (!(Node.isIdentifier(anchor) && anchor.getText() === tupleName) && !Node.isArrayLiteralExpression(anchor)) {
         p.block(NAME, 'SS205', anchor, comp.name, `anchored on \`${anchor.getText()}\``, rule.codes.SS205!.manualStep!);
       }
     }
-    if (args.length > (basic ? 1 : 2)) p.block(NAME, 'SS204', call, comp.name, 'emit with a stream id', rule.codes.SS204!.manualStep!);
+    if (args.length > (basic ? 1 : 2))
+      p.block(NAME, 'SS204', call, comp.name, 'emit with a stream id', rule.codes.SS204!.manualStep!);
     const record = emitRecord(p, NAME, 'SS204', comp.name, args[args.length - 1]!, output.fields);
     const target = inExecute ? collectorName : `this.${collectorField}`;
     emits++;
@@ -322,11 +538,27 @@ export function convertBolt(p: Planner, comp: ComponentClass, input: RecordShape
       continue;
     }
     if (fnShape?.kind === 'filter') continue;
-    edits.replace(call, fnShape?.kind === 'flatMap' ? `${collectorName}(${record})` : `${target}.collect(${record})`, NAME);
+    edits.replace(
+      call,
+      fnShape?.kind === 'flatMap' ? `${collectorName}(${record})` : `${target}.collect(${record})`,
+      NAME,
+    );
     if (call.getFirstAncestor((a) => Node.isIfStatement(a) || Node.isConditionalExpression(a))) conditional = true;
-    if (call.getFirstAncestor((a) => Node.isForOfStatement(a) || Node.isForStatement(a) || Node.isWhileStatement(a) || Node.isForInStatement(a))) looped = true;
+    if (
+      call.getFirstAncestor(
+        (a) =>
+          Node.isForOfStatement(a) || Node.isForStatement(a) || Node.isWhileStatement(a) || Node.isForInStatement(a),
+      )
+    )
+      looped = true;
   }
-  if (acks || (!basic && execute!.getDescendantsOfKind(SyntaxKind.CallExpression).some((c) => c.getExpression().getText() === `this.${collectorField}.emit` && c.getArguments().length === 2))) {
+  if (
+    acks ||
+    (!basic &&
+      execute!
+        .getDescendantsOfKind(SyntaxKind.CallExpression)
+        .some((c) => c.getExpression().getText() === `this.${collectorField}.emit` && c.getArguments().length === 2))
+  ) {
     p.finding(NAME, 'SS203', 'converted', execute!, comp.name, `${acks} ack(s) and the emit anchors removed`);
   }
 
@@ -339,19 +571,42 @@ export function convertBolt(p: Planner, comp: ComponentClass, input: RecordShape
   if (prepare) {
     const contextParam = prepare.getParameters()[1]?.getName();
     const confParam = prepare.getParameters()[0]?.getName();
-    const keep = prepare.getStatements().filter((s) => !(collectorField && new RegExp(`^this\\.${collectorField}\\s*=`).test(s.getText())));
+    const keep = prepare
+      .getStatements()
+      .filter((s) => !(collectorField && new RegExp(`^this\\.${collectorField}\\s*=`).test(s.getText())));
     if (keep.length === 0) edits.remove(prepare, NAME);
     else {
       for (const id of prepare.getDescendantsOfKind(SyntaxKind.Identifier)) {
-        if (id.getText() === confParam && id.getParent() !== prepare.getParameters()[0]) p.block(NAME, 'SS206', id, comp.name, 'prepare() reads the topology configuration', rule.codes.SS206!.manualStep!);
+        if (id.getText() === confParam && id.getParent() !== prepare.getParameters()[0])
+          p.block(
+            NAME,
+            'SS206',
+            id,
+            comp.name,
+            'prepare() reads the topology configuration',
+            rule.codes.SS206!.manualStep!,
+          );
         if (id.getText() !== contextParam || Node.isParameterDeclaration(id.getParent())) continue;
         const access = id.getParent();
         const call = access?.getParent();
-        if (!access || !Node.isPropertyAccessExpression(access) || !call || !Node.isCallExpression(call) || call.getArguments().length) {
+        if (
+          !access ||
+          !Node.isPropertyAccessExpression(access) ||
+          !call ||
+          !Node.isCallExpression(call) ||
+          call.getArguments().length
+        ) {
           p.block(NAME, 'SS206', id, comp.name, `\`${(access ?? id).getText()}\``, rule.codes.SS206!.manualStep!);
         }
-        const replacement = ({ getThisTaskId: 'subtaskIndex', getThisTaskIndex: 'subtaskIndex', getThisComponentId: 'operatorName' } as Record<string, string>)[access.getName()];
-        if (!replacement) p.block(NAME, 'SS206', call!, comp.name, `\`${call!.getText()}\``, rule.codes.SS206!.manualStep!);
+        const replacement = (
+          {
+            getThisTaskId: 'subtaskIndex',
+            getThisTaskIndex: 'subtaskIndex',
+            getThisComponentId: 'operatorName',
+          } as Record<string, string>
+        )[access.getName()];
+        if (!replacement)
+          p.block(NAME, 'SS206', call!, comp.name, `\`${call!.getText()}\``, rule.codes.SS206!.manualStep!);
         edits.replace(call!, `${contextParam}.${replacement}`, NAME);
         usesOpenContext = true;
       }
@@ -360,32 +615,68 @@ export function convertBolt(p: Planner, comp: ComponentClass, input: RecordShape
       const closeParen = prepare.getSourceFile().getFullText().indexOf(')', close);
       const ctxType = ticks.keyed || key ? 'KeyedRuntimeContext' : 'RuntimeContext';
       p.runtimeImports.add(`type ${ctxType}`);
-      edits.replaceRange(prepare.getNameNode().getStart(), closeParen + 1, `open(${usesOpenContext ? contextParam : '_context'}: ${ctxType})`, NAME);
-      p.finding(NAME, 'SS210', 'converted', prepare, comp.name, usesOpenContext ? 'task ids are now subtask indexes (0-based per operator)' : 'prepare() kept as open()');
+      edits.replaceRange(
+        prepare.getNameNode().getStart(),
+        closeParen + 1,
+        `open(${usesOpenContext ? contextParam : '_context'}: ${ctxType})`,
+        NAME,
+      );
+      p.finding(
+        NAME,
+        'SS210',
+        'converted',
+        prepare,
+        comp.name,
+        usesOpenContext ? 'task ids are now subtask indexes (0-based per operator)' : 'prepare() kept as open()',
+      );
     }
   }
   const cleanup = cls.getInstanceMethod('cleanup');
   if (cleanup) edits.replace(cleanup.getNameNode(), 'close', NAME);
 
   // Instance state: a stateful bolt's KeyValueState first (keyed by the grouping key, or left).
-  const kvPlan = stateful ? p.timed('state', () => planKeyValueState(p, comp, execute!, input, key, tupleName)) : undefined;
-  const state = p.timed('state', () => planState(p, comp, execute!, input, key, tupleName, collectorField, kvPlan?.field));
-  if (kvPlan && (state.members || (prepare && !prepare.getStatements().every((s) => collectorField && new RegExp(`^this\\.${collectorField}\\s*=`).test(s.getText()))))) {
-    p.block('state', 'SS403', cls, comp.name, 'the KeyValueState would share open() with other state or prepare() set-up', rule.codes.SS206!.manualStep!);
+  const kvPlan = stateful
+    ? p.timed('state', () => planKeyValueState(p, comp, execute!, input, key, tupleName))
+    : undefined;
+  const state = p.timed('state', () =>
+    planState(p, comp, execute!, input, key, tupleName, collectorField, kvPlan?.field),
+  );
+  if (
+    kvPlan &&
+    (state.members ||
+      (prepare &&
+        !prepare
+          .getStatements()
+          .every((s) => collectorField && new RegExp(`^this\\.${collectorField}\\s*=`).test(s.getText()))))
+  ) {
+    p.block(
+      'state',
+      'SS403',
+      cls,
+      comp.name,
+      'the KeyValueState would share open() with other state or prepare() set-up',
+      rule.codes.SS206!.manualStep!,
+    );
   }
   if (kvPlan) {
     const ind = p.indentOf(cls.getMembers()[0]!);
-    state.members = ['', `${ind}open(context: KeyedRuntimeContext): void {`, `${ind}${p.style.indent}${kvPlan.apply()}`, `${ind}}`, ''].join('\n');
+    state.members = [
+      '',
+      `${ind}open(context: KeyedRuntimeContext): void {`,
+      `${ind}${p.style.indent}${kvPlan.apply()}`,
+      `${ind}}`,
+      '',
+    ].join('\n');
     state.keyed = true;
   }
 
   if (fnShape) {
-    if (ticks.members || state.members || ticks.keyed || state.keyed) throw new Error(`${comp.name}: a ${fnShape.kind} candidate got state or timers`);
+    if (ticks.members || state.members || ticks.keyed || state.keyed)
+      throw new Error(`${comp.name}: a ${fnShape.kind} candidate got state or timers`);
     const body = execute!.getBody()!;
-    const signature =
-      awaits
-        ? `async (${tupleName}: ${inType}, _signal: AbortSignal): Promise<${outType}>`
-        : fnShape.kind === 'map'
+    const signature = awaits
+      ? `async (${tupleName}: ${inType}, _signal: AbortSignal): Promise<${outType}>`
+      : fnShape.kind === 'map'
         ? `(${tupleName}: ${inType}): ${outType}`
         : fnShape.kind === 'filter'
           ? `(${tupleName}: ${inType}): boolean`
@@ -403,9 +694,24 @@ export function convertBolt(p: Planner, comp: ComponentClass, input: RecordShape
     if (declare) edits.remove(declare, NAME);
     p.stripOverrideAndSuper(cls, NAME);
     if (awaits) {
-      p.finding(NAME, 'SS211', 'converted', execute!, comp.name, 'awaiting execute → asyncMap, ordered, capacity 1 (Storm runs one execute at a time per task), timeout = the topology\'s message timeout (Storm\'s default 30 s; a timeout fails the job, which restores and replays as a timed-out tuple was replayed)', rule.codes.SS211!.manualStep);
+      p.finding(
+        NAME,
+        'SS211',
+        'converted',
+        execute!,
+        comp.name,
+        "awaiting execute → asyncMap, ordered, capacity 1 (Storm runs one execute at a time per task), timeout = the topology's message timeout (Storm's default 30 s; a timeout fails the job, which restores and replays as a timed-out tuple was replayed)",
+        rule.codes.SS211!.manualStep,
+      );
     } else {
-      p.finding(NAME, 'SS201', 'converted', cls, comp.name, `${fnShape.kind} function (${emits} emit site(s)): execute cannot reach the instance`);
+      p.finding(
+        NAME,
+        'SS201',
+        'converted',
+        cls,
+        comp.name,
+        `${fnShape.kind} function (${emits} emit site(s)): execute cannot reach the instance`,
+      );
     }
     return { recordType: outType, keyedFunction: false, shape: fnShape.kind, function: fnKind };
   }
@@ -413,7 +719,10 @@ export function convertBolt(p: Planner, comp: ComponentClass, input: RecordShape
   // Signature and header.
   const keyedFunction = ticks.keyed || state.keyed;
   const contextType = keyedFunction ? `KeyedProcessContext<${key!.type}>` : 'ProcessContext';
-  const closeParen = execute!.getSourceFile().getFullText().indexOf(')', (params.at(-1) ?? tupleParam!).getEnd());
+  const closeParen = execute!
+    .getSourceFile()
+    .getFullText()
+    .indexOf(')', (params.at(-1) ?? tupleParam!).getEnd());
   edits.replaceRange(
     execute!.getNameNode().getStart(),
     closeParen + 1,
@@ -422,21 +731,50 @@ export function convertBolt(p: Planner, comp: ComponentClass, input: RecordShape
   );
   p.runtimeImports.add('type Collector');
   p.runtimeImports.add(`type ${keyedFunction ? 'KeyedProcessContext' : 'ProcessContext'}`);
-  const fnType = keyedFunction ? `KeyedProcessFunction<${key!.type}, ${inType}, ${outType}>` : `ProcessFunction<${inType}, ${outType}>`;
+  const fnType = keyedFunction
+    ? `KeyedProcessFunction<${key!.type}, ${inType}, ${outType}>`
+    : `ProcessFunction<${inType}, ${outType}>`;
   p.runtimeImports.add(`type ${keyedFunction ? 'KeyedProcessFunction' : 'ProcessFunction'}`);
   p.convertHeader(cls, `implements ${fnType}`, NAME);
   const declare = cls.getInstanceMethod('declareOutputFields');
   if (declare) edits.remove(declare, NAME);
   const conf = cls.getInstanceMethod('getComponentConfiguration');
-  if (conf && !ticks.removed.includes(conf)) p.block(NAME, 'SS206', conf, comp.name, 'getComponentConfiguration sets more than the tick frequency', rule.codes.SS206!.manualStep!);
+  if (conf && !ticks.removed.includes(conf))
+    p.block(
+      NAME,
+      'SS206',
+      conf,
+      comp.name,
+      'getComponentConfiguration sets more than the tick frequency',
+      rule.codes.SS206!.manualStep!,
+    );
   p.stripOverrideAndSuper(cls, NAME);
   if (ticks.members) edits.insert(p.classEndInsertPos(cls), p.styled(ticks.members), 'ticks');
   if (state.members) edits.insert(p.classEndInsertPos(cls), p.styled(state.members), 'state');
 
   emits += ticks.emits;
-  const shape: BoltPlan['shape'] = output.fields.length === 0 ? 'sink' : emits === 0 ? 'sink' : looped ? 'flatMap' : conditional ? (output.fields.join() === input.fields.join() ? 'filter' : 'flatMap') : 'map';
+  const shape: BoltPlan['shape'] =
+    output.fields.length === 0
+      ? 'sink'
+      : emits === 0
+        ? 'sink'
+        : looped
+          ? 'flatMap'
+          : conditional
+            ? output.fields.join() === input.fields.join()
+              ? 'filter'
+              : 'flatMap'
+            : 'map';
   if (output.fields.length === 0 || emits === 0) {
-    p.finding(NAME, 'SS207', 'partial', cls, comp.name, 'emits nothing: kept as the last process function of its stream', rule.codes.SS207!.manualStep!);
+    p.finding(
+      NAME,
+      'SS207',
+      'partial',
+      cls,
+      comp.name,
+      'emits nothing: kept as the last process function of its stream',
+      rule.codes.SS207!.manualStep!,
+    );
   }
   p.finding(NAME, 'SS201', 'converted', cls, comp.name, `${shape}-shaped process function (${emits} emit site(s))`);
   return { recordType: outType, keyedFunction, shape };

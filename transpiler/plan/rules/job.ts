@@ -19,13 +19,43 @@ export const rule: RuleInfo = {
   description: 'TopologyBuilder wiring becomes a defineJob default export.',
   codes: {
     SS001: { status: 'converted', title: 'topology converted: the module default-exports a native job' },
-    SS002: { status: 'left', title: 'a component is defined in another module or is a library component without a native mapping', manualStep: 'move the component into the topology module, or convert it by hand' },
-    SS003: { status: 'left', title: 'dynamic wiring (component ids or sources not literal, builder passed around, components from parameters or factories)', manualStep: 'make the wiring literal, or write the job by hand' },
-    SS004: { status: 'left', title: 'the module does not default-export the topology built here (or uses the builder elsewhere)', manualStep: 'export default the topology, or write the job by hand' },
-    SS005: { status: 'left', title: 'the module submits the topology itself (StormSubmitter/LocalCluster main)', manualStep: 'default-export the topology and run it with `stormshift run`' },
-    SS006: { status: 'left', title: 'compat names would remain after the rewrite', manualStep: 'replace the remaining Storm API uses by hand' },
-    SS007: { status: 'left', title: 'component module without a topology: components are converted with the topology module that wires them', manualStep: 'none if a converted topology does not use it; otherwise move it into the topology module' },
-    SS009: { status: 'converted', title: 'a component passed in through a builder parameter resolved to the parameter\'s default (no call in the module passes it); the parameter or option is removed', manualStep: 'modules that passed their own spout or bolt to the builder wire it into the native job by hand' },
+    SS002: {
+      status: 'left',
+      title: 'a component is defined in another module or is a library component without a native mapping',
+      manualStep: 'move the component into the topology module, or convert it by hand',
+    },
+    SS003: {
+      status: 'left',
+      title:
+        'dynamic wiring (component ids or sources not literal, builder passed around, components from parameters or factories)',
+      manualStep: 'make the wiring literal, or write the job by hand',
+    },
+    SS004: {
+      status: 'left',
+      title: 'the module does not default-export the topology built here (or uses the builder elsewhere)',
+      manualStep: 'export default the topology, or write the job by hand',
+    },
+    SS005: {
+      status: 'left',
+      title: 'the module submits the topology itself (StormSubmitter/LocalCluster main)',
+      manualStep: 'default-export the topology and run it with `stormshift run`',
+    },
+    SS006: {
+      status: 'left',
+      title: 'compat names would remain after the rewrite',
+      manualStep: 'replace the remaining Storm API uses by hand',
+    },
+    SS007: {
+      status: 'left',
+      title: 'component module without a topology: components are converted with the topology module that wires them',
+      manualStep: 'none if a converted topology does not use it; otherwise move it into the topology module',
+    },
+    SS009: {
+      status: 'converted',
+      title:
+        "a component passed in through a builder parameter resolved to the parameter's default (no call in the module passes it); the parameter or option is removed",
+      manualStep: 'modules that passed their own spout or bolt to the builder wire it into the native job by hand',
+    },
     SS008: { status: 'error', title: 'the migration failed on this file (a bug: please report it with the file)' },
   },
 };
@@ -33,7 +63,9 @@ export const rule: RuleInfo = {
 const NAME = rule.name;
 
 function variableFor(id: string): string {
-  const camel = id.replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : '')).replace(/^[^A-Za-z_$]+/, '');
+  const camel = id
+    .replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ''))
+    .replace(/^[^A-Za-z_$]+/, '');
   return `${camel || 'component'}Stream`;
 }
 
@@ -54,36 +86,95 @@ interface Planned {
 
 export function planJob(p: Planner, wiring: Wiring, config: ConfigPlan): void {
   const facts = p.facts;
-  if (wiring.dynamic.length) p.block(NAME, 'SS003', wiring.dynamic[0]!.node, wiring.builderVariable, wiring.dynamic[0]!.reason, rule.codes.SS003!.manualStep!);
-  if (facts.submits.length) p.block(NAME, 'SS005', facts.submits[0]!, 'submitTopology', 'the module submits a topology', rule.codes.SS005!.manualStep!);
+  if (wiring.dynamic.length)
+    p.block(
+      NAME,
+      'SS003',
+      wiring.dynamic[0]!.node,
+      wiring.builderVariable,
+      wiring.dynamic[0]!.reason,
+      rule.codes.SS003!.manualStep!,
+    );
+  if (facts.submits.length)
+    p.block(
+      NAME,
+      'SS005',
+      facts.submits[0]!,
+      'submitTopology',
+      'the module submits a topology',
+      rule.codes.SS005!.manualStep!,
+    );
   const byId = new Map<string, WiredComponent>();
   for (const c of wiring.components) {
-    if (c.id === undefined) p.block(NAME, 'SS003', c.node, c.node.getText().slice(0, 40), 'component id is not a string literal', rule.codes.SS003!.manualStep!);
-    if (byId.has(c.id!)) p.block(NAME, 'SS003', c.node, c.id!, 'component id declared twice', rule.codes.SS003!.manualStep!);
+    if (c.id === undefined)
+      p.block(
+        NAME,
+        'SS003',
+        c.node,
+        c.node.getText().slice(0, 40),
+        'component id is not a string literal',
+        rule.codes.SS003!.manualStep!,
+      );
+    if (byId.has(c.id!))
+      p.block(NAME, 'SS003', c.node, c.id!, 'component id declared twice', rule.codes.SS003!.manualStep!);
     byId.set(c.id!, c);
     if (!c.classDecl && !(c.libraryClass === 'TestWordSpout' && c.kind === 'spout')) {
-      const why = c.className === undefined ? `instance \`${c.instance?.getText().slice(0, 50)}\` is not \`new Class(...)\`` : `${c.className} is not defined in this module`;
-      p.block(NAME, c.className === undefined ? 'SS003' : 'SS002', c.instance ?? c.node, c.id!, why, rule.codes[c.className === undefined ? 'SS003' : 'SS002']!.manualStep!);
+      const why =
+        c.className === undefined
+          ? `instance \`${c.instance?.getText().slice(0, 50)}\` is not \`new Class(...)\``
+          : `${c.className} is not defined in this module`;
+      p.block(
+        NAME,
+        c.className === undefined ? 'SS003' : 'SS002',
+        c.instance ?? c.node,
+        c.id!,
+        why,
+        rule.codes[c.className === undefined ? 'SS003' : 'SS002']!.manualStep!,
+      );
     }
     for (const g of c.groupings) {
-      if (g.source === undefined) p.block(NAME, 'SS003', g.node, c.id!, 'grouping source is not a string literal', rule.codes.SS003!.manualStep!);
+      if (g.source === undefined)
+        p.block(NAME, 'SS003', g.node, c.id!, 'grouping source is not a string literal', rule.codes.SS003!.manualStep!);
     }
-    if (c.otherCalls.length) p.block(NAME, 'SS003', c.otherCalls[0]!, c.id!, `\`.${(c.otherCalls[0]!.getExpression() as never as { getName(): string }).getName()}(...)\` on the declarer`, rule.codes.SS003!.manualStep!);
-    if (c.kind === 'bolt' && c.groupings.length === 0) p.block(NAME, 'SS003', c.node, c.id!, 'bolt without inputs', rule.codes.SS003!.manualStep!);
+    if (c.otherCalls.length)
+      p.block(
+        NAME,
+        'SS003',
+        c.otherCalls[0]!,
+        c.id!,
+        `\`.${(c.otherCalls[0]!.getExpression() as never as { getName(): string }).getName()}(...)\` on the declarer`,
+        rule.codes.SS003!.manualStep!,
+      );
+    if (c.kind === 'bolt' && c.groupings.length === 0)
+      p.block(NAME, 'SS003', c.node, c.id!, 'bolt without inputs', rule.codes.SS003!.manualStep!);
   }
-  for (const c of wiring.components) for (const g of c.groupings) if (!byId.has(g.source!)) p.block(NAME, 'SS003', g.node, c.id!, `unknown source component '${g.source}'`, rule.codes.SS003!.manualStep!);
+  for (const c of wiring.components)
+    for (const g of c.groupings)
+      if (!byId.has(g.source!))
+        p.block(NAME, 'SS003', g.node, c.id!, `unknown source component '${g.source}'`, rule.codes.SS003!.manualStep!);
 
   // Topological order, declaration order among equals.
   const order: WiredComponent[] = [];
   const done = new Set<string>();
   while (order.length < wiring.components.length) {
     const next = wiring.components.find((c) => !done.has(c.id!) && c.groupings.every((g) => done.has(g.source!)));
-    if (!next) p.block(NAME, 'SS003', wiring.builderDeclaration, wiring.builderVariable, 'the wiring has a cycle', rule.codes.SS003!.manualStep!);
+    if (!next)
+      p.block(
+        NAME,
+        'SS003',
+        wiring.builderDeclaration,
+        wiring.builderVariable,
+        'the wiring has a cycle',
+        rule.codes.SS003!.manualStep!,
+      );
     order.push(next!);
     done.add(next!.id!);
   }
 
-  const classPlans = new Map<ComponentClass['decl'], { signature: string; recordType: string; keyed: boolean; fn?: 'map' | 'filter' | 'flatMap' | 'asyncMap' }>();
+  const classPlans = new Map<
+    ComponentClass['decl'],
+    { signature: string; recordType: string; keyed: boolean; fn?: 'map' | 'filter' | 'flatMap' | 'asyncMap' }
+  >();
   const planned = new Map<string, Planned>();
   const spoutPlans = new Map<ComponentClass['decl'], SpoutPlan>();
   const components = new Map(facts.components.map((c) => [c.decl, c]));
@@ -96,16 +187,30 @@ export function planJob(p: Planner, wiring: Wiring, config: ConfigPlan): void {
         }
         const shape: RecordShape = { fields: ['word'], types: new Map([['word', 'string']]) };
         const words = `[${TEST_WORDS.map((w) => `'${w}'`).join(', ')}]`;
-        const rate = parallelism === undefined ? '10' : /^\d+$/.test(parallelism) ? String(10 * Number(parallelism)) : `10 * (${parallelism})`;
+        const rate =
+          parallelism === undefined
+            ? '10'
+            : /^\d+$/.test(parallelism)
+              ? String(10 * Number(parallelism))
+              : `10 * (${parallelism})`;
         planned.set(c.id!, {
           wired: c,
           shape,
           variable: variableFor(c.id!),
           consumed: false,
           head: 'env',
-          calls: [`.generate<${recordType(shape)}>({ generate: (_i, random) => ({ word: ${words}[random.int(${TEST_WORDS.length})]! }), ratePerSecond: ${rate} }, ${options(c.id!, parallelism)})`],
+          calls: [
+            `.generate<${recordType(shape)}>({ generate: (_i, random) => ({ word: ${words}[random.int(${TEST_WORDS.length})]! }), ratePerSecond: ${rate} }, ${options(c.id!, parallelism)})`,
+          ],
         });
-        p.finding('spout-source', 'SS106', 'converted', c.node, c.id!, `TestWordSpout → generator source, ${rate} words/s`);
+        p.finding(
+          'spout-source',
+          'SS106',
+          'converted',
+          c.node,
+          c.id!,
+          `TestWordSpout → generator source, ${rate} words/s`,
+        );
         if (parallelism) p.finding('config', 'SS704', 'converted', c.parallelism!, c.id!, `parallelism ${parallelism}`);
         continue;
       }
@@ -133,20 +238,46 @@ export function planJob(p: Planner, wiring: Wiring, config: ConfigPlan): void {
     const inputs = c.groupings.map((g) => planned.get(g.source!)!);
     const shape0 = inputs[0]!.shape;
     if (inputs.some((i) => recordType(i.shape) !== recordType(shape0))) {
-      p.block('groupings', 'SS308', c.node, c.id!, 'inputs carry different record shapes', 'union or connect the inputs by hand');
+      p.block(
+        'groupings',
+        'SS308',
+        c.node,
+        c.id!,
+        'inputs carry different record shapes',
+        'union or connect the inputs by hand',
+      );
     }
     const windowComp = c.countWindow ? components.get(c.classDecl!) : undefined;
     if (windowComp && windowComp.compatBase === 'BaseWindowedBolt') {
       const comp = windowComp;
       const output = boltOutputShape(p, comp);
       // Any grouping onto one task delivers the whole stream; only these are known to.
-      const odd = c.groupings.find((g) => !['shuffle', 'localOrShuffle', 'none', 'global', 'fields', 'all'].includes(g.kind) || g.stream !== undefined);
-      if (odd) p.block('windows', 'SS601', odd.node, c.id!, `\`.${odd.method}(...)\` into a windowed bolt`, 'partition the stream and window it by hand');
+      const odd = c.groupings.find(
+        (g) =>
+          !['shuffle', 'localOrShuffle', 'none', 'global', 'fields', 'all'].includes(g.kind) || g.stream !== undefined,
+      );
+      if (odd)
+        p.block(
+          'windows',
+          'SS601',
+          odd.node,
+          c.id!,
+          `\`.${odd.method}(...)\` into a windowed bolt`,
+          'partition the stream and window it by hand',
+        );
       // One task sees the whole stream whatever the grouping, and so does one key.
       if (parallelism !== undefined && parallelism !== '1') {
-        p.block('windows', 'SS601', c.parallelism!, c.id!, `windows per task over ${parallelism} tasks: native count windows are per key`, 'key the stream and window per key by hand, or run the bolt on one task');
+        p.block(
+          'windows',
+          'SS601',
+          c.parallelism!,
+          c.id!,
+          `windows per task over ${parallelism} tasks: native count windows are per key`,
+          'key the stream and window per key by hand, or run the bolt on one task',
+        );
       }
-      if (classPlans.has(comp.decl)) p.block(NAME, 'SS003', c.node, c.id!, `${comp.name} is wired twice`, 'give each use its own class');
+      if (classPlans.has(comp.decl))
+        p.block(NAME, 'SS003', c.node, c.id!, `${comp.name} is wired twice`, 'give each use its own class');
       const plan = p.timed('windows', () => convertCountWindowBolt(p, comp, shape0, output, c.countWindow!));
       classPlans.set(comp.decl, { signature: 'window', recordType: plan.recordType, keyed: true });
       for (const i of inputs) i.consumed = true;
@@ -167,8 +298,26 @@ export function planJob(p: Planner, wiring: Wiring, config: ConfigPlan): void {
       if (parallelism) p.finding('config', 'SS704', 'converted', c.parallelism!, c.id!, `parallelism ${parallelism}`);
       continue;
     }
-    const parts: Partitioning[] = c.groupings.map((g, i) => p.timed('groupings', () => planGrouping(p, c.id!, g, inputs[i]!.shape, inputs[i]!.wired.parallelism?.getText() === parallelism && c.groupings.length === 1)));
-    if (parts.some((x) => x.calls !== parts[0]!.calls)) p.block('groupings', 'SS308', c.node, c.id!, 'inputs use different groupings', 'union the inputs and partition them by hand');
+    const parts: Partitioning[] = c.groupings.map((g, i) =>
+      p.timed('groupings', () =>
+        planGrouping(
+          p,
+          c.id!,
+          g,
+          inputs[i]!.shape,
+          inputs[i]!.wired.parallelism?.getText() === parallelism && c.groupings.length === 1,
+        ),
+      ),
+    );
+    if (parts.some((x) => x.calls !== parts[0]!.calls))
+      p.block(
+        'groupings',
+        'SS308',
+        c.node,
+        c.id!,
+        'inputs use different groupings',
+        'union the inputs and partition them by hand',
+      );
     const comp = components.get(c.classDecl!)!;
     const output = boltOutputShape(p, comp);
     const key = parts[0]!.key;
@@ -176,11 +325,24 @@ export function planJob(p: Planner, wiring: Wiring, config: ConfigPlan): void {
     const known = classPlans.get(comp.decl);
     let fn: 'map' | 'filter' | 'flatMap' | 'asyncMap' | undefined;
     if (known) {
-      if (known.signature !== signature) p.block(NAME, 'SS003', c.node, c.id!, `${comp.name} is wired twice with different inputs`, 'give each use its own class');
+      if (known.signature !== signature)
+        p.block(
+          NAME,
+          'SS003',
+          c.node,
+          c.id!,
+          `${comp.name} is wired twice with different inputs`,
+          'give each use its own class',
+        );
       fn = known.fn;
     } else {
       const plan = p.timed('bolt-function', () => convertBolt(p, comp, shape0, output, key));
-      classPlans.set(comp.decl, { signature, recordType: plan.recordType, keyed: plan.keyedFunction, fn: plan.function });
+      classPlans.set(comp.decl, {
+        signature,
+        recordType: plan.recordType,
+        keyed: plan.keyedFunction,
+        fn: plan.function,
+      });
       fn = plan.function;
     }
     for (const i of inputs) i.consumed = true;
@@ -196,7 +358,9 @@ export function planJob(p: Planner, wiring: Wiring, config: ConfigPlan): void {
         // A map/filter/flatMap function is an arrow property: the instance's own, shared by every subtask (it has no state).
         fn === 'asyncMap'
           ? `.asyncMap(${c.instance.getText()}.asyncMap, ${options(c.id!, parallelism).slice(0, -2)}, capacity: 1, timeoutMs: ${(config.messageTimeoutMs ?? 30_000).toLocaleString('en-US').replace(/,/g, '_')}, ordered: true })`
-          : fn ? `.${fn}(${c.instance.getText()}.${fn}, ${options(c.id!, parallelism)})` : `.process(${c.instance.getText()}, ${options(c.id!, parallelism)})`,
+          : fn
+            ? `.${fn}(${c.instance.getText()}.${fn}, ${options(c.id!, parallelism)})`
+            : `.process(${c.instance.getText()}, ${options(c.id!, parallelism)})`,
       ],
     });
     if (parallelism) p.finding('config', 'SS704', 'converted', c.parallelism!, c.id!, `parallelism ${parallelism}`);
@@ -208,13 +372,18 @@ export function planJob(p: Planner, wiring: Wiring, config: ConfigPlan): void {
   const fnIndent = wiring.builderFunction ? p.indentOf(wiring.builderDeclaration) : '';
   const inner = fnIndent + p.style.indent;
   const lines: string[] = [];
-  if (config.workers) lines.push(`${inner}if (env.config.workers === undefined) env.configure({ workers: ${config.workers} });`);
+  if (config.workers)
+    lines.push(`${inner}if (env.config.workers === undefined) env.configure({ workers: ${config.workers} });`);
   for (const c of order) {
     const pl = planned.get(c.id!)!;
     const prefix = pl.consumed ? `const ${pl.variable} = ` : '';
     const oneLine = `${inner}${prefix}${pl.head}${pl.calls.join('')};`;
     if (oneLine.length <= 120) lines.push(oneLine);
-    else lines.push(`${inner}${prefix}${pl.head}`, ...pl.calls.map((call, i) => `${inner}${p.style.indent}${call}${i === pl.calls.length - 1 ? ';' : ''}`));
+    else
+      lines.push(
+        `${inner}${prefix}${pl.head}`,
+        ...pl.calls.map((call, i) => `${inner}${p.style.indent}${call}${i === pl.calls.length - 1 ? ';' : ''}`),
+      );
   }
   const job = `defineJob('${name.replace(/'/g, "\\'")}', (env) => {\n${lines.join('\n')}\n${fnIndent}})`;
   p.runtimeImports.add('defineJob');
@@ -228,7 +397,15 @@ export function planJob(p: Planner, wiring: Wiring, config: ConfigPlan): void {
       p.runtimeImports.add('type JobDefinition');
     }
     const returnStatement = wiring.statements.find((s) => Node.isReturnStatement(s));
-    if (!returnStatement) p.block(NAME, 'SS004', fn, fnName, 'the builder function does not return the builder', rule.codes.SS004!.manualStep!);
+    if (!returnStatement)
+      p.block(
+        NAME,
+        'SS004',
+        fn,
+        fnName,
+        'the builder function does not return the builder',
+        rule.codes.SS004!.manualStep!,
+      );
     p.edits.remove(wiring.builderDeclaration, NAME);
     for (const s of wiring.statements) if (s !== returnStatement) p.edits.remove(s, NAME);
     p.edits.replace(returnStatement!, p.styled(`return ${job};`), NAME);
@@ -244,12 +421,27 @@ export function planJob(p: Planner, wiring: Wiring, config: ConfigPlan): void {
       const call = id.getParent();
       const access = call?.getParent();
       const outer = access?.getParent();
-      if (call && Node.isCallExpression(call) && access && Node.isPropertyAccessExpression(access) && access.getName() === 'createTopology' && outer && Node.isCallExpression(outer)) {
+      if (
+        call &&
+        Node.isCallExpression(call) &&
+        access &&
+        Node.isPropertyAccessExpression(access) &&
+        access.getName() === 'createTopology' &&
+        outer &&
+        Node.isCallExpression(outer)
+      ) {
         p.edits.replace(outer, call.getText(), NAME);
         if (outer.getFirstAncestorByKind(SyntaxKind.ExportAssignment)) exported = true;
         continue;
       }
-      p.block(NAME, 'SS004', id, fnName, `\`${(call ?? id).getText().slice(0, 60)}\` uses the builder`, rule.codes.SS004!.manualStep!);
+      p.block(
+        NAME,
+        'SS004',
+        id,
+        fnName,
+        `\`${(call ?? id).getText().slice(0, 60)}\` uses the builder`,
+        rule.codes.SS004!.manualStep!,
+      );
     }
     // Components from parameter defaults: only sound when no call here passes that parameter.
     const fromParams = wiring.components.filter((c) => c.fromParameter);
@@ -258,17 +450,42 @@ export function planJob(p: Planner, wiring: Wiring, config: ConfigPlan): void {
       for (const id of uses) {
         const call = id.getParent() as CallExpression;
         if (call.getArguments().length > index) {
-          p.block(NAME, 'SS003', call, c.id!, `\`${call.getText().slice(0, 60)}\` passes ${property ? `options that may set '${property}'` : `'${parameter.getName()}'`}: the component is not known here`, rule.codes.SS003!.manualStep!);
+          p.block(
+            NAME,
+            'SS003',
+            call,
+            c.id!,
+            `\`${call.getText().slice(0, 60)}\` passes ${property ? `options that may set '${property}'` : `'${parameter.getName()}'`}: the component is not known here`,
+            rule.codes.SS003!.manualStep!,
+          );
         }
       }
-      p.finding(NAME, 'SS009', 'converted', c.fromParameter!.expression, c.id!, `\`${c.fromParameter!.expression.getText().slice(0, 60)}\` resolved to its default \`${c.instance.getText().slice(0, 40)}\`: no call in the module passes it`, rule.codes.SS009!.manualStep);
+      p.finding(
+        NAME,
+        'SS009',
+        'converted',
+        c.fromParameter!.expression,
+        c.id!,
+        `\`${c.fromParameter!.expression.getText().slice(0, 60)}\` resolved to its default \`${c.instance.getText().slice(0, 40)}\`: no call in the module passes it`,
+        rule.codes.SS009!.manualStep,
+      );
     }
-    const removedParams = new Set(fromParams.filter((c) => !c.fromParameter!.property).map((c) => c.fromParameter!.parameter));
+    const removedParams = new Set(
+      fromParams.filter((c) => !c.fromParameter!.property).map((c) => c.fromParameter!.parameter),
+    );
     const params = fn.getParameters();
     if (removedParams.size) {
       // Only trailing parameters can go without shifting the others.
       const keep = params.findIndex((x, i) => params.slice(i).every((y) => removedParams.has(y)));
-      if (keep < 0) p.block(NAME, 'SS003', [...removedParams][0]!, fnName, 'a component parameter is followed by other parameters', rule.codes.SS003!.manualStep!);
+      if (keep < 0)
+        p.block(
+          NAME,
+          'SS003',
+          [...removedParams][0]!,
+          fnName,
+          'a component parameter is followed by other parameters',
+          rule.codes.SS003!.manualStep!,
+        );
       const from = keep === 0 ? params[0]!.getStart() : params[keep - 1]!.getEnd();
       p.edits.replaceRange(from, params.at(-1)!.getEnd(), '', NAME);
     }
@@ -278,19 +495,44 @@ export function planJob(p: Planner, wiring: Wiring, config: ConfigPlan): void {
       // The option's declaration (`spout?: IRichSpout` in the options interface of this module) goes too.
       const decl = parameter.getType().getProperty(property)?.getDeclarations()[0];
       if (decl && decl.getSourceFile() === file && Node.isPropertySignature(decl)) p.edits.remove(decl, NAME);
-      else p.block(NAME, 'SS003', parameter, fnName, `option '${property}' is not declared by an interface of this module`, rule.codes.SS003!.manualStep!);
+      else
+        p.block(
+          NAME,
+          'SS003',
+          parameter,
+          fnName,
+          `option '${property}' is not declared by an interface of this module`,
+          rule.codes.SS003!.manualStep!,
+        );
     }
-    if (!exported) p.block(NAME, 'SS004', fn, fnName, 'the default export is not `builder().createTopology()`', rule.codes.SS004!.manualStep!);
+    if (!exported)
+      p.block(
+        NAME,
+        'SS004',
+        fn,
+        fnName,
+        'the default export is not `builder().createTopology()`',
+        rule.codes.SS004!.manualStep!,
+      );
   } else {
     const exp = facts.defaultExport;
     if (!exp || exp.getExpression().getText().replace(/\s/g, '') !== `${wiring.builderVariable}.createTopology()`) {
-      p.block(NAME, 'SS004', exp ?? wiring.builderDeclaration, wiring.builderVariable, 'the default export is not `builder.createTopology()`', rule.codes.SS004!.manualStep!);
+      p.block(
+        NAME,
+        'SS004',
+        exp ?? wiring.builderDeclaration,
+        wiring.builderVariable,
+        'the default export is not `builder.createTopology()`',
+        rule.codes.SS004!.manualStep!,
+      );
     }
     p.edits.remove(wiring.builderDeclaration, NAME);
     for (const s of wiring.statements) p.edits.remove(s, NAME);
     p.edits.replace(exp!.getExpression(), p.styled(job), NAME);
   }
-  const exportedClasses = facts.components.filter((c) => classPlans.has(c.decl) && c.decl.isExported()).map((c) => c.name);
+  const exportedClasses = facts.components
+    .filter((c) => classPlans.has(c.decl) && c.decl.isExported())
+    .map((c) => c.name);
   p.finding(
     NAME,
     'SS001',
@@ -298,6 +540,8 @@ export function planJob(p: Planner, wiring: Wiring, config: ConfigPlan): void {
     wiring.builderFunction ?? wiring.builderDeclaration,
     name,
     `${order.length} component(s) → native job '${name}'`,
-    exportedClasses.length ? `the exported classes ${exportedClasses.join(', ')} now have the native API: update modules that import them` : undefined,
+    exportedClasses.length
+      ? `the exported classes ${exportedClasses.join(', ')} now have the native API: update modules that import them`
+      : undefined,
   );
 }

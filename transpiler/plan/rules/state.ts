@@ -12,19 +12,42 @@ export const rule: RuleInfo = {
   name: 'state',
   description: 'Instance fields of bolts become keyed state where the grouping key proves it safe.',
   codes: {
-    SS401: { status: 'converted', title: 'Map field read and written only under the grouping key became keyed ValueState' },
+    SS401: {
+      status: 'converted',
+      title: 'Map field read and written only under the grouping key became keyed ValueState',
+    },
     SS402: {
       status: 'partial',
       title: 'mutable instance field kept per subtask: not checkpointed by the native runtime (compat checkpointed it)',
       manualStep: 'move it into keyed state (ValueState/MapState) or accept that it restarts empty after a restore',
     },
-    SS403: { status: 'left', title: 'stateful bolt (KeyValueState) not converted', manualStep: 'move the KeyValueState into keyed state under keyBy' },
-    SS404: { status: 'converted', title: 'KeyValueState of a stateful bolt, used only by the grouping key, became keyed ValueState (checkpointed)' },
+    SS403: {
+      status: 'left',
+      title: 'stateful bolt (KeyValueState) not converted',
+      manualStep: 'move the KeyValueState into keyed state under keyBy',
+    },
+    SS404: {
+      status: 'converted',
+      title: 'KeyValueState of a stateful bolt, used only by the grouping key, became keyed ValueState (checkpointed)',
+    },
   },
 };
 
 const NAME = rule.name;
-const MUTATORS = new Set(['set', 'delete', 'clear', 'push', 'pop', 'shift', 'unshift', 'splice', 'add', 'sort', 'reverse', 'fill']);
+const MUTATORS = new Set([
+  'set',
+  'delete',
+  'clear',
+  'push',
+  'pop',
+  'shift',
+  'unshift',
+  'splice',
+  'add',
+  'sort',
+  'reverse',
+  'fill',
+]);
 
 export function planState(
   p: Planner,
@@ -78,20 +101,41 @@ export function planState(
     const keyedUse = (a: Node): boolean => {
       const access = a.getParent();
       const call = access?.getParent();
-      if (!access || !Node.isPropertyAccessExpression(access) || !call || !Node.isCallExpression(call) || call.getExpression() !== access) return false;
+      if (
+        !access ||
+        !Node.isPropertyAccessExpression(access) ||
+        !call ||
+        !Node.isCallExpression(call) ||
+        call.getExpression() !== access
+      )
+        return false;
       if (!['get', 'set', 'has', 'delete'].includes(access.getName())) return false;
       if (a.getFirstAncestorByKind(SyntaxKind.MethodDeclaration) !== execute) return false;
       const arg = call.getArguments()[0]?.getText() ?? '';
       return keyLocals.has(arg) || (keyField !== undefined && isKeyRead(arg, tupleName, keyField, input.fields));
     };
-    if (keyField && mapType && init && /^new Map\b/.test(init.getText()) && accesses.every(keyedUse) && !cls.getInstanceMethod('prepare') && !cls.getInstanceMethod('open')) {
+    if (
+      keyField &&
+      mapType &&
+      init &&
+      /^new Map\b/.test(init.getText()) &&
+      accesses.every(keyedUse) &&
+      !cls.getInstanceMethod('prepare') &&
+      !cls.getInstanceMethod('open')
+    ) {
       converted.push({ name, valueType: mapType[2]!.trim() });
       continue;
     }
     kept.push(name);
     const other = accesses.find((a) => !keyedUse(a));
     const where = other?.getFirstAncestorByKind(SyntaxKind.MethodDeclaration)?.getName() ?? 'a field initializer';
-    reasons.push(!keyField ? `${name} (the bolt is not keyed by one field)` : mapType ? `${name} (cross-key or non-key use in ${where})` : `${name} (not a Map keyed by '${keyField}')`);
+    reasons.push(
+      !keyField
+        ? `${name} (the bolt is not keyed by one field)`
+        : mapType
+          ? `${name} (cross-key or non-key use in ${where})`
+          : `${name} (not a Map keyed by '${keyField}')`,
+    );
   }
   let members: string | undefined;
   if (converted.length) {
@@ -99,8 +143,17 @@ export function planState(
     for (const { name, valueType } of converted) {
       const prop = cls.getInstanceProperty(name)!;
       if (!Node.isPropertyDeclaration(prop)) continue;
-      const modifiers = prop.getModifiers().filter((m) => m.getKind() !== SyntaxKind.ReadonlyKeyword).map((m) => m.getText()).join(' ');
-      p.edits.replaceRange(prop.getStart(), prop.getEnd(), `${modifiers ? `${modifiers} ` : ''}${name}!: ValueState<${valueType}>;`, NAME);
+      const modifiers = prop
+        .getModifiers()
+        .filter((m) => m.getKind() !== SyntaxKind.ReadonlyKeyword)
+        .map((m) => m.getText())
+        .join(' ');
+      p.edits.replaceRange(
+        prop.getStart(),
+        prop.getEnd(),
+        `${modifiers ? `${modifiers} ` : ''}${name}!: ValueState<${valueType}>;`,
+        NAME,
+      );
       for (const a of thisMembers(cls, name)) {
         const access = a.getParent() as import('ts-morph').PropertyAccessExpression;
         const call = access.getParent() as import('ts-morph').CallExpression;
@@ -118,7 +171,10 @@ export function planState(
     members = [
       '',
       `${ind}open(context: KeyedRuntimeContext): void {`,
-      ...converted.map(({ name, valueType }) => `${ind}${p.style.indent}this.${name} = context.getState(new ValueStateDescriptor<${valueType}>('${name}'));`),
+      ...converted.map(
+        ({ name, valueType }) =>
+          `${ind}${p.style.indent}this.${name} = context.getState(new ValueStateDescriptor<${valueType}>('${name}'));`,
+      ),
       `${ind}}`,
       '',
     ].join('\n');
@@ -126,7 +182,16 @@ export function planState(
     p.runtimeImports.add('type ValueState');
     p.runtimeImports.add('type KeyedRuntimeContext');
   }
-  if (kept.length) p.finding(NAME, 'SS402', 'partial', cls, comp.name, `kept per subtask, not checkpointed: ${reasons.join('; ')}`, rule.codes.SS402!.manualStep!);
+  if (kept.length)
+    p.finding(
+      NAME,
+      'SS402',
+      'partial',
+      cls,
+      comp.name,
+      `kept per subtask, not checkpointed: ${reasons.join('; ')}`,
+      rule.codes.SS402!.manualStep!,
+    );
   return { keyed: converted.length > 0, members };
 }
 
@@ -162,53 +227,90 @@ export function planKeyValueState(
   tupleName: string,
 ): KeyValuePlan {
   const cls = comp.decl;
-  const left = (node: Node, why: string): never => p.block(NAME, 'SS403', node, comp.name, why, rule.codes.SS403!.manualStep!);
+  const left = (node: Node, why: string): never =>
+    p.block(NAME, 'SS403', node, comp.name, why, rule.codes.SS403!.manualStep!);
   for (const hook of ['preCommit', 'prePrepare', 'preRollback']) {
     const m = cls.getInstanceMethod(hook);
     if (m) left(m, `${hook}() has no native counterpart`);
   }
   const keyField = key?.fields.length === 1 ? key.fields[0] : undefined;
-  if (!keyField) left(cls, 'the bolt is not fields-grouped on one field: its KeyValueState is per task, and the native runtime has keyed state only');
+  if (!keyField)
+    left(
+      cls,
+      'the bolt is not fields-grouped on one field: its KeyValueState is per task, and the native runtime has keyed state only',
+    );
   const init = cls.getInstanceMethod('initState');
   const statements = init?.getStatements() ?? [];
   const param = init?.getParameters()[0]?.getName();
   const m = statements.length === 1 ? /^this\.(\w+)\s*=\s*(\w+);?$/.exec(statements[0]!.getText()) : null;
-  if (!init || !m || m[2] !== param) left(init ?? cls, 'initState() does more than keep the state in a field (state read at start-up is not keyed)');
+  if (!init || !m || m[2] !== param)
+    left(init ?? cls, 'initState() does more than keep the state in a field (state read at start-up is not keyed)');
   const field = m![1]!;
   const prop = cls.getInstanceProperty(field);
   const typeText = prop && Node.isPropertyDeclaration(prop) ? (prop.getTypeNode()?.getText() ?? '') : '';
   const kv = /^KeyValueState<\s*([^,]+),\s*(.+)>$/.exec(typeText);
   if (!prop || !kv) left(prop ?? init!, `the state field ${field} is not declared as KeyValueState<K, V>`);
   const valueType = kv![2]!.trim();
-  if (/\b(null|undefined|unknown|any)\b/.test(valueType)) left(prop!, `values of type ${valueType} may be null: get(key, default) would differ`);
+  if (/\b(null|undefined|unknown|any)\b/.test(valueType))
+    left(prop!, `values of type ${valueType} may be null: get(key, default) would differ`);
   const keyLocals = new Set<string>();
   for (const decl of execute.getDescendantsOfKind(SyntaxKind.VariableDeclaration)) {
     const text = decl.getInitializer()?.getText();
     const list = decl.getVariableStatement();
-    if (text && list && isKeyRead(text, tupleName, keyField!, input.fields) && /^const\b/.test(list.getDeclarationList().getText())) keyLocals.add(decl.getName());
+    if (
+      text &&
+      list &&
+      isKeyRead(text, tupleName, keyField!, input.fields) &&
+      /^const\b/.test(list.getDeclarationList().getText())
+    )
+      keyLocals.add(decl.getName());
   }
   const uses: Array<{ call: import('ts-morph').CallExpression; method: string }> = [];
   for (const access of thisMembers(cls, field)) {
     if (isWrite(access) && access.getFirstAncestorByKind(SyntaxKind.MethodDeclaration) === init) continue;
     const member = access.getParent();
     const call = member?.getParent();
-    if (access.getFirstAncestorByKind(SyntaxKind.MethodDeclaration) !== execute) left(access, `the state is used outside execute (${access.getFirstAncestorByKind(SyntaxKind.MethodDeclaration)?.getName() ?? 'a field'})`);
-    if (!Node.isPropertyAccessExpression(member) || !call || !Node.isCallExpression(call) || call.getExpression() !== member || !['get', 'put', 'delete'].includes(member.getName())) {
-      left(access, `\`${(call ?? access).getText().slice(0, 60)}\`: only get/put/delete by the grouping key map onto keyed state`);
+    if (access.getFirstAncestorByKind(SyntaxKind.MethodDeclaration) !== execute)
+      left(
+        access,
+        `the state is used outside execute (${access.getFirstAncestorByKind(SyntaxKind.MethodDeclaration)?.getName() ?? 'a field'})`,
+      );
+    if (
+      !Node.isPropertyAccessExpression(member) ||
+      !call ||
+      !Node.isCallExpression(call) ||
+      call.getExpression() !== member ||
+      !['get', 'put', 'delete'].includes(member.getName())
+    ) {
+      left(
+        access,
+        `\`${(call ?? access).getText().slice(0, 60)}\`: only get/put/delete by the grouping key map onto keyed state`,
+      );
     }
     const c = call as import('ts-morph').CallExpression;
     const arg = c.getArguments()[0]?.getText() ?? '';
-    if (!keyLocals.has(arg) && !isKeyRead(arg, tupleName, keyField!, input.fields)) left(c, `\`${c.getText().slice(0, 60)}\`: the state key is not the grouping key '${keyField}'`);
+    if (!keyLocals.has(arg) && !isKeyRead(arg, tupleName, keyField!, input.fields))
+      left(c, `\`${c.getText().slice(0, 60)}\`: the state key is not the grouping key '${keyField}'`);
     const method = (member as import('ts-morph').PropertyAccessExpression).getName();
-    if (method === 'delete' && !Node.isExpressionStatement(c.getParent())) left(c, 'the value delete() returns is used');
+    if (method === 'delete' && !Node.isExpressionStatement(c.getParent()))
+      left(c, 'the value delete() returns is used');
     uses.push({ call: c, method });
   }
   return {
     field,
     valueType,
     apply: () => {
-      const modifiers = prop!.getModifiers().filter((x) => x.getKind() !== SyntaxKind.ReadonlyKeyword).map((x) => x.getText()).join(' ');
-      p.edits.replaceRange(prop!.getStart(), prop!.getEnd(), `${modifiers ? `${modifiers} ` : ''}${field}!: ValueState<${valueType}>;`, NAME);
+      const modifiers = prop!
+        .getModifiers()
+        .filter((x) => x.getKind() !== SyntaxKind.ReadonlyKeyword)
+        .map((x) => x.getText())
+        .join(' ');
+      p.edits.replaceRange(
+        prop!.getStart(),
+        prop!.getEnd(),
+        `${modifiers ? `${modifiers} ` : ''}${field}!: ValueState<${valueType}>;`,
+        NAME,
+      );
       for (const { call, method } of uses) {
         const args = call.getArguments();
         const text =
@@ -223,7 +325,14 @@ export function planKeyValueState(
       p.runtimeImports.add('ValueStateDescriptor');
       p.runtimeImports.add('type ValueState');
       p.runtimeImports.add('type KeyedRuntimeContext');
-      p.finding(NAME, 'SS404', 'converted', prop!, comp.name, `KeyValueState ${field} (keyed by '${keyField}') → keyed ValueState<${valueType}>`);
+      p.finding(
+        NAME,
+        'SS404',
+        'converted',
+        prop!,
+        comp.name,
+        `KeyValueState ${field} (keyed by '${keyField}') → keyed ValueState<${valueType}>`,
+      );
       return `this.${field} = context.getState(new ValueStateDescriptor<${valueType}>('${field}'));`;
     },
   };

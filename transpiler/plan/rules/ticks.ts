@@ -11,8 +11,16 @@ export const rule: RuleInfo = {
   name: 'ticks',
   description: 'Tick tuples become processing-time timers.',
   codes: {
-    SS501: { status: 'converted', title: 'tick branch moved into onTimer: a processing-time timer every tick period per subtask' },
-    SS502: { status: 'left', title: 'tick handling in a shape not converted (not the first statement, not fields-grouped, frequency from topology config)', manualStep: 'register processing-time timers by hand (KeyedProcessFunction.onTimer)' },
+    SS501: {
+      status: 'converted',
+      title: 'tick branch moved into onTimer: a processing-time timer every tick period per subtask',
+    },
+    SS502: {
+      status: 'left',
+      title:
+        'tick handling in a shape not converted (not the first statement, not fields-grouped, frequency from topology config)',
+      manualStep: 'register processing-time timers by hand (KeyedProcessFunction.onTimer)',
+    },
   },
 };
 
@@ -28,12 +36,22 @@ export interface TickPlan {
   emits: number;
 }
 
-function tickFrequency(p: Planner, comp: ComponentClass): { freq: string; cond: string | undefined; method: MethodDeclaration } {
+function tickFrequency(
+  p: Planner,
+  comp: ComponentClass,
+): { freq: string; cond: string | undefined; method: MethodDeclaration } {
   const method = comp.decl.getInstanceMethod('getComponentConfiguration');
   const statements = method?.getStatements() ?? [];
   const ret = statements[0];
   if (!method || statements.length !== 1 || !ret || !Node.isReturnStatement(ret) || !ret.getExpression()) {
-    p.block(NAME, 'SS502', method ?? comp.decl, comp.name, 'the tick frequency is not a single return in getComponentConfiguration', rule.codes.SS502!.manualStep!);
+    p.block(
+      NAME,
+      'SS502',
+      method ?? comp.decl,
+      comp.name,
+      'the tick frequency is not a single return in getComponentConfiguration',
+      rule.codes.SS502!.manualStep!,
+    );
   }
   let expr = ret!.getExpression()!;
   let cond: string | undefined;
@@ -41,9 +59,19 @@ function tickFrequency(p: Planner, comp: ComponentClass): { freq: string; cond: 
     cond = expr.getCondition().getText();
     expr = expr.getWhenTrue();
   }
-  const args = Node.isCallExpression(expr) && /\.putTickFrequencyIntoComponentConfig$/.test(expr.getExpression().getText()) ? expr.getArguments() : undefined;
+  const args =
+    Node.isCallExpression(expr) && /\.putTickFrequencyIntoComponentConfig$/.test(expr.getExpression().getText())
+      ? expr.getArguments()
+      : undefined;
   if (!args || args.length !== 2 || args[0]!.getText() !== 'null') {
-    p.block(NAME, 'SS502', ret!, comp.name, `tick frequency set by \`${ret!.getText().slice(0, 60)}\``, rule.codes.SS502!.manualStep!);
+    p.block(
+      NAME,
+      'SS502',
+      ret!,
+      comp.name,
+      `tick frequency set by \`${ret!.getText().slice(0, 60)}\``,
+      rule.codes.SS502!.manualStep!,
+    );
   }
   return { freq: args![1]!.getText(), cond, method };
 }
@@ -58,15 +86,40 @@ export function planTicks(
   key: { fields: string[]; type: string } | undefined,
   convertEmit?: (call: CallExpression) => string | undefined,
 ): TickPlan {
-  const calls = comp.decl.getDescendantsOfKind(SyntaxKind.CallExpression).filter((c) => /(^|\.)isTick$/.test(c.getExpression().getText()));
+  const calls = comp.decl
+    .getDescendantsOfKind(SyntaxKind.CallExpression)
+    .filter((c) => /(^|\.)isTick$/.test(c.getExpression().getText()));
   if (calls.length === 0) return { removed: [], keyed: false, usesContext: false, members: undefined, emits: 0 };
   const call = calls[0]!;
   const statement = call.getParent();
   const body = execute.getBody();
-  if (calls.length > 1 || !statement || !Node.isIfStatement(statement) || statement.getExpression() !== call || !body || !Node.isBlock(body) || body.getStatements()[0] !== statement) {
-    p.block(NAME, 'SS502', call, comp.name, 'isTick is not the condition of the first statement of execute', rule.codes.SS502!.manualStep!);
+  if (
+    calls.length > 1 ||
+    !statement ||
+    !Node.isIfStatement(statement) ||
+    statement.getExpression() !== call ||
+    !body ||
+    !Node.isBlock(body) ||
+    body.getStatements()[0] !== statement
+  ) {
+    p.block(
+      NAME,
+      'SS502',
+      call,
+      comp.name,
+      'isTick is not the condition of the first statement of execute',
+      rule.codes.SS502!.manualStep!,
+    );
   }
-  if (!key) p.block(NAME, 'SS502', call, comp.name, 'timers need a keyed input, and this bolt is not fields-grouped', rule.codes.SS502!.manualStep!);
+  if (!key)
+    p.block(
+      NAME,
+      'SS502',
+      call,
+      comp.name,
+      'timers need a keyed input, and this bolt is not fields-grouped',
+      rule.codes.SS502!.manualStep!,
+    );
   const ifStatement = statement as import('ts-morph').IfStatement;
   const { freq, cond, method } = tickFrequency(p, comp);
   const thenBranch = ifStatement.getThenStatement();
@@ -75,7 +128,14 @@ export function planTicks(
   if (!elseBranch) {
     const last = tickStatements.at(-1);
     if (!last || !Node.isReturnStatement(last) || last.getExpression()) {
-      p.block(NAME, 'SS502', ifStatement, comp.name, 'the tick branch does not end with return', rule.codes.SS502!.manualStep!);
+      p.block(
+        NAME,
+        'SS502',
+        ifStatement,
+        comp.name,
+        'the tick branch does not end with return',
+        rule.codes.SS502!.manualStep!,
+      );
     }
     tickStatements = tickStatements.slice(0, -1);
   }
@@ -93,10 +153,20 @@ export function planTicks(
     const own = p.indentOf(s);
     let out = '';
     let at = s.getStart();
-    const emits = s.getDescendantsOfKind(SyntaxKind.CallExpression).filter((c) => /\.emit$/.test(c.getExpression().getText()));
+    const emits = s
+      .getDescendantsOfKind(SyntaxKind.CallExpression)
+      .filter((c) => /\.emit$/.test(c.getExpression().getText()));
     for (const e of emits) {
       const replacement = convertEmit?.(e);
-      if (replacement === undefined) p.block(NAME, 'SS502', e, comp.name, 'the tick branch emits in a way not converted', rule.codes.SS502!.manualStep!);
+      if (replacement === undefined)
+        p.block(
+          NAME,
+          'SS502',
+          e,
+          comp.name,
+          'the tick branch emits in a way not converted',
+          rule.codes.SS502!.manualStep!,
+        );
       tickEmits++;
       out += text.slice(at, e.getStart()) + replacement;
       at = e.getEnd();
@@ -104,7 +174,9 @@ export function planTicks(
     out += text.slice(at, s.getEnd());
     return out
       .split('\n')
-      .map((line, i) => (i === 0 ? bodyIndent + line : line.startsWith(own) ? bodyIndent + line.slice(own.length) : line))
+      .map((line, i) =>
+        i === 0 ? bodyIndent + line : line.startsWith(own) ? bodyIndent + line.slice(own.length) : line,
+      )
       .join('\n');
   };
   const period = /^[\w.]+$/.test(freq) ? `${freq} * 1000` : `(${freq}) * 1000`;
@@ -120,7 +192,10 @@ export function planTicks(
     const rest = Node.isBlock(elseBranch) ? elseBranch.getStatements() : [elseBranch];
     const own = rest[0] ? p.indentOf(rest[0]) : bodyIndent;
     for (const s of rest) {
-      const lines = text.slice(s.getStart(), s.getEnd()).split('\n').map((l, i) => (i === 0 ? l : l.startsWith(own) ? bodyIndent + l.slice(own.length) : l));
+      const lines = text
+        .slice(s.getStart(), s.getEnd())
+        .split('\n')
+        .map((l, i) => (i === 0 ? l : l.startsWith(own) ? bodyIndent + l.slice(own.length) : l));
       replacement += `\n${bodyIndent}${lines.join('\n')}`;
     }
   }
@@ -137,6 +212,13 @@ export function planTicks(
     '',
   ].join('\n');
   p.runtimeImports.add('type OnTimerContext');
-  p.finding(NAME, 'SS501', 'converted', call, comp.name, `tick every ${freq} s → processing-time timer (armed by the first record of each subtask)`);
+  p.finding(
+    NAME,
+    'SS501',
+    'converted',
+    call,
+    comp.name,
+    `tick every ${freq} s → processing-time timer (armed by the first record of each subtask)`,
+  );
   return { removed: [ifStatement, method], keyed: true, usesContext: true, members, emits: tickEmits };
 }

@@ -13,25 +13,52 @@ import { emitRecord } from './bolt-function.ts';
 
 export const rule: RuleInfo = {
   name: 'windows',
-  description: 'Count-windowed bolts on one task become native count windows; other windowed bolts and JoinBolt are reported.',
+  description:
+    'Count-windowed bolts on one task become native count windows; other windowed bolts and JoinBolt are reported.',
   codes: {
-    SS601: { status: 'left', title: 'windowed bolt (count/time window, event time, lag, late stream)', manualStep: 'rewrite with keyBy(...).countWindow(size, slide) or .window(assigner) and a window function with the same triggers and eviction' },
+    SS601: {
+      status: 'left',
+      title: 'windowed bolt (count/time window, event time, lag, late stream)',
+      manualStep:
+        'rewrite with keyBy(...).countWindow(size, slide) or .window(assigner) and a window function with the same triggers and eviction',
+    },
     SS602: { status: 'left', title: 'JoinBolt', manualStep: 'rewrite as a windowed join over connect(...) by hand' },
-    SS603: { status: 'converted', title: 'count-windowed bolt on one task became a native count window (same trigger and eviction)' },
+    SS603: {
+      status: 'converted',
+      title: 'count-windowed bolt on one task became a native count window (same trigger and eviction)',
+    },
   },
 };
 
 const NAME = rule.name;
-const GETTERS = new Set(['getValue', 'getString', 'getInteger', 'getLong', 'getShort', 'getByte', 'getDouble', 'getFloat', 'getBoolean']);
+const GETTERS = new Set([
+  'getValue',
+  'getString',
+  'getInteger',
+  'getLong',
+  'getShort',
+  'getByte',
+  'getDouble',
+  'getFloat',
+  'getBoolean',
+]);
 
-export function convertCountWindowBolt(p: Planner, comp: ComponentClass, input: RecordShape, output: RecordShape, window: { size: number; slide: number }): { recordType: string } {
+export function convertCountWindowBolt(
+  p: Planner,
+  comp: ComponentClass,
+  input: RecordShape,
+  output: RecordShape,
+  window: { size: number; slide: number },
+): { recordType: string } {
   const cls = comp.decl;
-  const left = (node: Node, why: string): never => p.block(NAME, 'SS601', node, comp.name, why, rule.codes.SS601!.manualStep!);
+  const left = (node: Node, why: string): never =>
+    p.block(NAME, 'SS601', node, comp.name, why, rule.codes.SS601!.manualStep!);
   if (comp.viaUserClass) left(cls, 'derives from a user class: inherited members are not converted');
   const execute = cls.getInstanceMethod('execute');
   if (!execute) left(cls, 'no execute method');
   const allowed = new Set(['execute', 'prepare', 'declareOutputFields']);
-  for (const m of cls.getInstanceMethods()) if (!allowed.has(m.getName())) left(m, `${m.getName()}() has no counterpart in a window function`);
+  for (const m of cls.getInstanceMethods())
+    if (!allowed.has(m.getName())) left(m, `${m.getName()}() has no counterpart in a window function`);
   if (output.fields.length === 0) left(cls, 'declares no output fields');
   // The collector: kept in a field by prepare(), which does nothing else.
   const prepare = cls.getInstanceMethod('prepare');
@@ -40,7 +67,8 @@ export function convertCountWindowBolt(p: Planner, comp: ComponentClass, input: 
   const m = statements.length === 1 ? /^this\.(\w+)\s*=\s*(\w+);?$/.exec(statements[0]!.getText()) : null;
   if (!prepare || !m || m[2] !== pp) left(prepare ?? cls, 'prepare() does more than keep the collector');
   const collectorField = m![1]!;
-  for (const prop of cls.getInstanceProperties()) if (prop.getName() !== collectorField) left(prop, `field ${prop.getName()} is state across windows`);
+  for (const prop of cls.getInstanceProperties())
+    if (prop.getName() !== collectorField) left(prop, `field ${prop.getName()} is state across windows`);
   const exec = execute!;
   const windowParam = exec.getParameters()[0];
   if (!windowParam || exec.getParameters().length !== 1) left(exec, 'execute does not take one window');
@@ -52,20 +80,39 @@ export function convertCountWindowBolt(p: Planner, comp: ComponentClass, input: 
   for (const t of exec.getDescendantsOfKind(SyntaxKind.ThisKeyword)) {
     const access = t.getParent();
     const call = access?.getParent()?.getParent();
-    if (!access || access.getText() !== `this.${collectorField}` || !call || !Node.isCallExpression(call) || call.getExpression().getText() !== `this.${collectorField}.emit`) {
+    if (
+      !access ||
+      access.getText() !== `this.${collectorField}` ||
+      !call ||
+      !Node.isCallExpression(call) ||
+      call.getExpression().getText() !== `this.${collectorField}.emit`
+    ) {
       left(t.getParent() ?? t, `\`${(t.getParent() ?? t).getText().slice(0, 60)}\`: only emits reach the instance`);
     }
     const args = (call as import('ts-morph').CallExpression).getArguments();
     if (args.length !== 1) left(call!, 'emit with an anchor or a stream');
-    p.edits.replace(call!, `${collectorName}.collect(${emitRecord(p, NAME, 'SS601', comp.name, args[0]!, output.fields)})`, NAME);
+    p.edits.replace(
+      call!,
+      `${collectorName}.collect(${emitRecord(p, NAME, 'SS601', comp.name, args[0]!, output.fields)})`,
+      NAME,
+    );
   }
   // The window: only `window.get()`, which is the elements.
   for (const id of exec.getDescendantsOfKind(SyntaxKind.Identifier)) {
     if (id.getText() !== windowName || id === windowParam!.getNameNode()) continue;
     const access = id.getParent();
     const call = access?.getParent();
-    if (!Node.isPropertyAccessExpression(access) || access.getName() !== 'get' || !call || !Node.isCallExpression(call) || call.getArguments().length) {
-      left(access ?? id, `\`${(call ?? access ?? id).getText().slice(0, 60)}\`: only ${windowName}.get() has a native counterpart (the window's elements)`);
+    if (
+      !Node.isPropertyAccessExpression(access) ||
+      access.getName() !== 'get' ||
+      !call ||
+      !Node.isCallExpression(call) ||
+      call.getArguments().length
+    ) {
+      left(
+        access ?? id,
+        `\`${(call ?? access ?? id).getText().slice(0, 60)}\`: only ${windowName}.get() has a native counterpart (the window's elements)`,
+      );
     }
     p.edits.replace(call!, windowName, NAME);
   }
@@ -77,23 +124,43 @@ export function convertCountWindowBolt(p: Planner, comp: ComponentClass, input: 
     const parent = id.getParent();
     if (Node.isVariableDeclaration(parent) && parent.getNameNode() === id) continue;
     const call = parent?.getParent();
-    if (Node.isPropertyAccessExpression(parent) && parent.getExpression() === id && call && Node.isCallExpression(call) && call.getExpression() === parent && call.getArguments().length === 1) {
+    if (
+      Node.isPropertyAccessExpression(parent) &&
+      parent.getExpression() === id &&
+      call &&
+      Node.isCallExpression(call) &&
+      call.getExpression() === parent &&
+      call.getArguments().length === 1
+    ) {
       const method = parent.getName();
       const byField = method.endsWith('ByField');
       const getter = byField ? method.slice(0, -'ByField'.length) : method;
       const arg = call.getArguments()[0]!;
-      const field = byField && Node.isStringLiteral(arg) ? arg.getLiteralValue() : !byField && Node.isNumericLiteral(arg) ? input.fields[Number(arg.getLiteralValue())] : undefined;
+      const field =
+        byField && Node.isStringLiteral(arg)
+          ? arg.getLiteralValue()
+          : !byField && Node.isNumericLiteral(arg)
+            ? input.fields[Number(arg.getLiteralValue())]
+            : undefined;
       if (GETTERS.has(getter) && field !== undefined && input.fields.includes(field)) {
         p.edits.replace(call, fieldAccess(id.getText(), field), NAME);
         continue;
       }
     }
-    left(parent ?? id, `\`${(parent ?? id).getText().slice(0, 60)}\`: the tuple is used other than by a field accessor`);
+    left(
+      parent ?? id,
+      `\`${(parent ?? id).getText().slice(0, 60)}\`: the tuple is used other than by a field accessor`,
+    );
   }
 
   const body = exec.getBody()!;
   p.runtimeImports.add('type Collector');
-  p.edits.replaceRange(exec.getStart(), body.getStart() + 1, `readonly window = (_key: number, ${windowName}: ${inType}[], ${collectorName}: Collector<${outType}>): void => {`, NAME);
+  p.edits.replaceRange(
+    exec.getStart(),
+    body.getStart() + 1,
+    `readonly window = (_key: number, ${windowName}: ${inType}[], ${collectorName}: Collector<${outType}>): void => {`,
+    NAME,
+  );
   p.edits.replaceRange(body.getEnd() - 1, body.getEnd(), '};', NAME);
   const prop = cls.getInstanceProperty(collectorField);
   if (prop) p.edits.remove(prop, NAME);
@@ -103,7 +170,17 @@ export function convertCountWindowBolt(p: Planner, comp: ComponentClass, input: 
   const clauses = cls.getHeritageClauses();
   if (clauses.length) p.edits.replaceRange(cls.getNameNode()!.getEnd(), clauses.at(-1)!.getEnd(), '', NAME);
   p.stripOverrideAndSuper(cls, NAME);
-  const kind = window.size === window.slide ? `tumbling count window of ${window.size}` : `count window of ${window.size} sliding by ${window.slide}`;
-  p.finding(NAME, 'SS603', 'converted', cls, comp.name, `${kind}: keyBy(() => 0).countWindow(${window.size}, ${window.slide})`);
+  const kind =
+    window.size === window.slide
+      ? `tumbling count window of ${window.size}`
+      : `count window of ${window.size} sliding by ${window.slide}`;
+  p.finding(
+    NAME,
+    'SS603',
+    'converted',
+    cls,
+    comp.name,
+    `${kind}: keyBy(() => 0).countWindow(${window.size}, ${window.slide})`,
+  );
   return { recordType: outType };
 }

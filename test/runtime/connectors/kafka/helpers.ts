@@ -2,7 +2,11 @@ import kafkajs from 'kafkajs';
 import { afterAll, beforeAll } from 'vitest';
 import type { Admin, Kafka } from 'kafkajs';
 import type { SourceReader } from '../../../../runtime/index.ts';
-import { kafkaSource, type KafkaSourceOptions, type KafkaSourceState } from '../../../../runtime/connectors/kafka/index.ts';
+import {
+  kafkaSource,
+  type KafkaSourceOptions,
+  type KafkaSourceState,
+} from '../../../../runtime/connectors/kafka/index.ts';
 import { startKafkaCluster, type KafkaTestCluster } from '../../../harness/kafka/index.ts';
 
 export { startKafkaCluster, type KafkaTestCluster };
@@ -39,11 +43,20 @@ export function useKafkaCluster(options: { brokers: number }, ready: (suite: Kaf
 
 export function client(cluster: KafkaTestCluster): Kafka {
   process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
-  return new kafkajs.Kafka({ brokers: cluster.brokers, clientId: 'stormshift-test', logLevel: kafkajs.logLevel.NOTHING });
+  return new kafkajs.Kafka({
+    brokers: cluster.brokers,
+    clientId: 'stormshift-test',
+    logLevel: kafkajs.logLevel.NOTHING,
+  });
 }
 
 /** Writes `values` round-robin over `partitions` partitions (explicitly), with optional timestamps. */
-export async function produce(kafka: Kafka, topic: string, values: Array<string | { value: string | null; key?: string; partition?: number; timestamp?: number }>, partitions = 1): Promise<void> {
+export async function produce(
+  kafka: Kafka,
+  topic: string,
+  values: Array<string | { value: string | null; key?: string; partition?: number; timestamp?: number }>,
+  partitions = 1,
+): Promise<void> {
   const producer = kafka.producer();
   await producer.connect();
   try {
@@ -77,7 +90,12 @@ export async function readAll(
   /** When to stop instead of at `count` records (e.g. distinct values, when duplicates are allowed). */
   until?: (out: Array<{ value: string }>) => boolean,
 ): Promise<Array<{ key: string | null; value: string; partition: number; headers: Record<string, string> }>> {
-  const consumer = kafka.consumer({ groupId: unique('reader'), heartbeatInterval: 500, sessionTimeout: 4000, maxWaitTimeInMs: 100 });
+  const consumer = kafka.consumer({
+    groupId: unique('reader'),
+    heartbeatInterval: 500,
+    sessionTimeout: 4000,
+    maxWaitTimeInMs: 100,
+  });
   const out: Array<{ key: string | null; value: string; partition: number; headers: Record<string, string> }> = [];
   await consumer.connect();
   try {
@@ -114,7 +132,11 @@ export async function committedOffsets(admin: Admin, groupId: string, topic: str
  * its own (a loaded machine only makes the wait longer): the test's timeout is the bound.
  * `timeoutMs` and `what` stay as the callers' documentation of what they expect.
  */
-export async function waitFor(predicate: () => boolean | Promise<boolean>, _timeoutMs = 20_000, _what = 'condition'): Promise<void> {
+export async function waitFor(
+  predicate: () => boolean | Promise<boolean>,
+  _timeoutMs = 20_000,
+  _what = 'condition',
+): Promise<void> {
   while (!(await predicate())) await new Promise((r) => setTimeout(r, 20));
 }
 
@@ -126,12 +148,27 @@ export interface Polled<T> {
   watermarks: number[];
 }
 
-export function reader<T>(options: KafkaSourceOptions<T>, subtaskIndex = 0, parallelism = 1): SourceReader<T, KafkaSourceState> {
-  return kafkaSource(options).createReader({ jobName: 'test', operatorName: 'kafka', subtaskIndex, parallelism, signalAvailable() {} });
+export function reader<T>(
+  options: KafkaSourceOptions<T>,
+  subtaskIndex = 0,
+  parallelism = 1,
+): SourceReader<T, KafkaSourceState> {
+  return kafkaSource(options).createReader({
+    jobName: 'test',
+    operatorName: 'kafka',
+    subtaskIndex,
+    parallelism,
+    signalAvailable() {},
+  });
 }
 
 /** Polls like the runtime does until `n` records came out (at most `perPoll` each time). */
-export async function pollN<T>(r: SourceReader<T, KafkaSourceState>, n: number, perPoll = 512, into: Polled<T> = { values: [], timestamps: [], watermarks: [] }): Promise<Polled<T>> {
+export async function pollN<T>(
+  r: SourceReader<T, KafkaSourceState>,
+  n: number,
+  perPoll = 512,
+  into: Polled<T> = { values: [], timestamps: [], watermarks: [] },
+): Promise<Polled<T>> {
   const output = {
     collect: (v: T, ts?: number) => {
       into.values.push(v);
@@ -147,4 +184,3 @@ export async function pollN<T>(r: SourceReader<T, KafkaSourceState>, n: number, 
   }
   return into;
 }
-

@@ -58,7 +58,16 @@ describe('kafka sink', () => {
     const env = StreamEnvironment.create({ ...quiet, metrics, checkpoint: { intervalMs: 200 } });
     env
       .generate<string>({ count: total, ratePerSecond: 1000, generate: (i) => `r${i}` }, { parallelism: 1 })
-      .sinkTo(kafkaSink<string>({ brokers: cluster.brokers, topic, partitioner: (v, n) => Number(v.slice(1)) % n, lingerMs: 20, retry: { initialMs: 100, maxMs: 1000 }, metrics }));
+      .sinkTo(
+        kafkaSink<string>({
+          brokers: cluster.brokers,
+          topic,
+          partitioner: (v, n) => Number(v.slice(1)) % n,
+          lingerMs: 20,
+          retry: { initialMs: 100, maxMs: 1000 },
+          metrics,
+        }),
+      );
     const job = env.executeAsync('sink-down');
     let ended = false;
     void job.result.finally(() => (ended = true)).catch(() => {});
@@ -70,7 +79,9 @@ describe('kafka sink', () => {
     await until(async () => (await counter(metrics, 'stormshift_kafka_producer_records_total')) > 0);
     await cluster.brokerDown(victim);
     let retryingDuringOutage = 0;
-    await until(async () => (retryingDuringOutage = await counter(metrics, 'stormshift_kafka_producer_retrying')) === 1);
+    await until(
+      async () => (retryingDuringOutage = await counter(metrics, 'stormshift_kafka_producer_retrying')) === 1,
+    );
     await cluster.brokerUp(victim);
     const result = await job.result;
     expect(result.state).toBe('finished');
@@ -84,7 +95,10 @@ describe('kafka sink', () => {
   it('fails at open, naming the topic and brokers, when the topic does not exist', async () => {
     const env = StreamEnvironment.create({ ...quiet, restart: { type: 'none' } });
     env.fromCollection(['x']).sinkTo(kafkaSink<string>({ brokers: cluster.brokers, topic: 'no-such-sink-topic' }));
-    const error = await env.execute('sink-missing').then(() => undefined, (e: unknown) => e);
+    const error = await env.execute('sink-missing').then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     let e: unknown = error;
     while (e && !(e instanceof ConnectorError)) e = (e as { cause?: unknown }).cause;
     expect((e as ConnectorError).code).toBe('KAFKA_UNKNOWN_TOPIC');
@@ -102,10 +116,20 @@ describe('kafka sink, exactly-once', () => {
     const env = StreamEnvironment.create({ ...quiet, metrics, checkpoint: { intervalMs: 100 } });
     env
       .generate<string>({ count: total, ratePerSecond: 3000, generate: (i) => `r${i}` }, { parallelism: 1 })
-      .sinkTo(kafkaSink<string>({ brokers: cluster.brokers, topic, guarantee: 'exactly-once', transactionalIdPrefix: unique('tx'), metrics }));
+      .sinkTo(
+        kafkaSink<string>({
+          brokers: cluster.brokers,
+          topic,
+          guarantee: 'exactly-once',
+          transactionalIdPrefix: unique('tx'),
+          metrics,
+        }),
+      );
     const result = await env.execute('sink-eos');
     const committed = await metrics.registry.getSingleMetric('stormshift_kafka_producer_transactions_total')!.get();
-    const committedCount = committed.values.filter((v) => v.labels.outcome === 'committed').reduce((a, v) => a + v.value, 0);
+    const committedCount = committed.values
+      .filter((v) => v.labels.outcome === 'committed')
+      .reduce((a, v) => a + v.value, 0);
     expect(committedCount).toBeGreaterThanOrEqual(2);
     expect(committedCount).toBeLessThanOrEqual(result.checkpoints);
     const out = await readAll(kafka, topic, total, 30_000, (o) => new Set(o.map((r) => r.value)).size >= total);
@@ -119,7 +143,12 @@ describe('kafka sink, exactly-once', () => {
     const topic = unique('sink-fence');
     await cluster.createTopic(topic, 1);
     const prefix = unique('tx');
-    const sink = kafkaSink<string>({ brokers: cluster.brokers, topic, guarantee: 'exactly-once', transactionalIdPrefix: prefix });
+    const sink = kafkaSink<string>({
+      brokers: cluster.brokers,
+      topic,
+      guarantee: 'exactly-once',
+      transactionalIdPrefix: prefix,
+    });
     const context = { jobName: 'j', operatorName: 'out', subtaskIndex: 3, parallelism: 4, restored: false };
     const first = sink.createWriter(context);
     await first.open!();
@@ -143,14 +172,23 @@ describe('kafka sink, exactly-once', () => {
     // the epoch, so the old writer's open transaction can no longer be committed.
     const second = sink.createWriter({ ...context, restored: true });
     await second.open!();
-    const fenced = await Promise.resolve(first.commit!([{ ...committable, checkpointId: 3 }])).then(() => 'no error', (e: unknown) => e);
+    const fenced = await Promise.resolve(first.commit!([{ ...committable, checkpointId: 3 }])).then(
+      () => 'no error',
+      (e: unknown) => e,
+    );
     await second.write('c', 3);
     const c3 = await second.prepareCommit!(3);
     await second.commit!([c3 as KafkaTransactionCommittable]);
     await Promise.allSettled([first.close!(), second.close!()]);
     // Read until both committed values are there (a fenced broker leaves b and b2 out, so no count
     // can say when to stop); a 5 s read could end before a loaded machine's consumer even joined.
-    const out = await readAll(kafka, topic, 4, 30_000, (o) => o.some((r) => r.value === 'a') && o.some((r) => r.value === 'c'));
+    const out = await readAll(
+      kafka,
+      topic,
+      4,
+      30_000,
+      (o) => o.some((r) => r.value === 'a') && o.some((r) => r.value === 'c'),
+    );
     expect(out.map((r) => r.value)).toContain('a');
     expect(out.map((r) => r.value)).toContain('c');
     if (cluster.external) {
@@ -167,7 +205,12 @@ describe('kafka sink, exactly-once', () => {
     if (cluster.external) throw new Error('this test injects broker errors; unset KAFKA_BROKERS');
     const topic = unique('sink-endtxn');
     await cluster.createTopic(topic, 1);
-    const writer = kafkaSink<string>({ brokers: cluster.brokers, topic, guarantee: 'exactly-once', transactionalIdPrefix: unique('tx') }).createWriter({
+    const writer = kafkaSink<string>({
+      brokers: cluster.brokers,
+      topic,
+      guarantee: 'exactly-once',
+      transactionalIdPrefix: unique('tx'),
+    }).createWriter({
       jobName: 'j',
       operatorName: 'out',
       subtaskIndex: 0,
@@ -179,7 +222,10 @@ describe('kafka sink, exactly-once', () => {
     const c = (await writer.prepareCommit!(1)) as KafkaTransactionCommittable;
     // 47 = INVALID_PRODUCER_EPOCH: not retriable, so kafkajs gives up at once.
     await cluster.pushRequestErrors(ApiKey.EndTxn, [47]);
-    const error = await Promise.resolve(writer.commit!([c])).then(() => undefined, (e: unknown) => e);
+    const error = await Promise.resolve(writer.commit!([c])).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(ConnectorError);
     expect((error as ConnectorError).code).toBe('KAFKA_COMMIT_FAILED');
     expect((error as ConnectorError).retriable).toBe(true);

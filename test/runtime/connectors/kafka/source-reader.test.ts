@@ -2,7 +2,17 @@ import type { Admin, Kafka } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { ConnectorError } from '../../../../runtime/index.ts';
 import type { KafkaSourceOptions } from '../../../../runtime/connectors/kafka/index.ts';
-import { committedOffsets, pollN, produce, range, readAll, reader, unique, type KafkaTestCluster, useKafkaCluster } from './helpers.ts';
+import {
+  committedOffsets,
+  pollN,
+  produce,
+  range,
+  readAll,
+  reader,
+  unique,
+  type KafkaTestCluster,
+  useKafkaCluster,
+} from './helpers.ts';
 
 let cluster: KafkaTestCluster;
 let kafka: Kafka;
@@ -17,7 +27,14 @@ describe('kafka source reader (driven directly)', () => {
     const topic = unique('src-snap');
     await cluster.createTopic(topic, 1);
     await produce(kafka, topic, range(100));
-    const options: KafkaSourceOptions<string> = { brokers: cluster.brokers, topics: topic, groupId: unique('g'), assignment: 'static', startFrom: 'earliest', consumer: fastGroup };
+    const options: KafkaSourceOptions<string> = {
+      brokers: cluster.brokers,
+      topics: topic,
+      groupId: unique('g'),
+      assignment: 'static',
+      startFrom: 'earliest',
+      consumer: fastGroup,
+    };
     const first = reader(options);
     await first.start!();
     const got = await pollN(first, 37, 10);
@@ -39,7 +56,13 @@ describe('kafka source reader (driven directly)', () => {
     await cluster.createTopic(topic, 2);
     await produce(kafka, topic, range(200), 2);
     const groupId = unique('g');
-    const options: KafkaSourceOptions<string> = { brokers: cluster.brokers, topics: topic, groupId, assignment: 'static', consumer: fastGroup };
+    const options: KafkaSourceOptions<string> = {
+      brokers: cluster.brokers,
+      topics: topic,
+      groupId,
+      assignment: 'static',
+      consumer: fastGroup,
+    };
     const first = reader(options);
     await first.start!();
     await pollN(first, 120);
@@ -63,8 +86,19 @@ describe('kafka source reader (driven directly)', () => {
   it("startFrom 'latest' skips what is there; { timestamp } seeks to the offset the broker's ListOffsets gives for it", async () => {
     const topic = unique('src-start');
     await cluster.createTopic(topic, 1);
-    await produce(kafka, topic, range(10).map((value, i) => ({ value, timestamp: 1_000_000 + i * 1000 })));
-    const latest = reader({ brokers: cluster.brokers, topics: topic, groupId: unique('g'), assignment: 'static', startFrom: 'latest', consumer: fastGroup });
+    await produce(
+      kafka,
+      topic,
+      range(10).map((value, i) => ({ value, timestamp: 1_000_000 + i * 1000 })),
+    );
+    const latest = reader({
+      brokers: cluster.brokers,
+      topics: topic,
+      groupId: unique('g'),
+      assignment: 'static',
+      startFrom: 'latest',
+      consumer: fastGroup,
+    });
     await latest.start!();
     await new Promise((r) => setTimeout(r, 300));
     await produce(kafka, topic, ['new-1', 'new-2']);
@@ -74,8 +108,17 @@ describe('kafka source reader (driven directly)', () => {
     // A real broker answers offset 7 here; librdkafka 2.0.2's mock ignores the timestamp and
     // answers the log end. Either way the reader must start exactly where ListOffsets points.
     const [{ offset }] = await admin.fetchTopicOffsetsByTimestamp(topic, 1_006_500);
-    const expected = ['r0', 'r1', 'r2', 'r3', 'r4', 'r5', 'r6', 'r7', 'r8', 'r9', 'new-1', 'new-2', 'late'].slice(Number(offset));
-    const byTime = reader({ brokers: cluster.brokers, topics: topic, groupId: unique('g'), assignment: 'static', startFrom: { timestamp: 1_006_500 }, consumer: fastGroup });
+    const expected = ['r0', 'r1', 'r2', 'r3', 'r4', 'r5', 'r6', 'r7', 'r8', 'r9', 'new-1', 'new-2', 'late'].slice(
+      Number(offset),
+    );
+    const byTime = reader({
+      brokers: cluster.brokers,
+      topics: topic,
+      groupId: unique('g'),
+      assignment: 'static',
+      startFrom: { timestamp: 1_006_500 },
+      consumer: fastGroup,
+    });
     await byTime.start!();
     await produce(kafka, topic, ['late']);
     const got = await pollN(byTime, expected.length);
@@ -93,7 +136,15 @@ describe('kafka source reader (driven directly)', () => {
       { value: 'b', partition: 0, timestamp: 20_000 },
       { value: 'c', partition: 1, timestamp: 5_000 },
     ]);
-    const r = reader({ brokers: cluster.brokers, topics: topic, groupId: unique('g'), assignment: 'static', startFrom: 'earliest', watermarks: { outOfOrdernessMs: 1000 }, consumer: fastGroup });
+    const r = reader({
+      brokers: cluster.brokers,
+      topics: topic,
+      groupId: unique('g'),
+      assignment: 'static',
+      startFrom: 'earliest',
+      watermarks: { outOfOrdernessMs: 1000 },
+      consumer: fastGroup,
+    });
     await r.start!();
     const got = await pollN(r, 3);
     expect(got.watermarks.at(-1)).toBe(4_000);
@@ -137,9 +188,19 @@ describe('kafka source reader (driven directly)', () => {
     const topic = unique('src-bad');
     await cluster.createTopic(topic, 1);
     await produce(kafka, topic, ['{"ok":true}', '{oops']);
-    const r = reader({ brokers: cluster.brokers, topics: topic, groupId: unique('g'), startFrom: 'earliest', deserializer: 'json', consumer: fastGroup });
+    const r = reader({
+      brokers: cluster.brokers,
+      topics: topic,
+      groupId: unique('g'),
+      startFrom: 'earliest',
+      deserializer: 'json',
+      consumer: fastGroup,
+    });
     await r.start!();
-    const error = await pollN(r, 2).then(() => undefined, (e: unknown) => e);
+    const error = await pollN(r, 2).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(ConnectorError);
     expect((error as ConnectorError).code).toBe('KAFKA_UNDECODABLE_RECORD');
     expect((error as Error).message).toContain(`topic ${topic}, partition 0, offset 1`);
@@ -150,7 +211,15 @@ describe('kafka source reader (driven directly)', () => {
     const topic = unique('src-bp');
     await cluster.createTopic(topic, 1);
     await produce(kafka, topic, range(5000));
-    const r = reader({ brokers: cluster.brokers, topics: topic, groupId: unique('g'), assignment: 'static', startFrom: 'earliest', bufferRecords: 200, consumer: { ...fastGroup, maxBytesPerPartition: 4096 } });
+    const r = reader({
+      brokers: cluster.brokers,
+      topics: topic,
+      groupId: unique('g'),
+      assignment: 'static',
+      startFrom: 'earliest',
+      bufferRecords: 200,
+      consumer: { ...fastGroup, maxBytesPerPartition: 4096 },
+    });
     await r.start!();
     await new Promise((res) => setTimeout(res, 1500));
     const buffered = (r as unknown as { buffered: number }).buffered;
@@ -161,4 +230,3 @@ describe('kafka source reader (driven directly)', () => {
     await r.close!();
   });
 });
-

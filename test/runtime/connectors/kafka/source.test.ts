@@ -1,8 +1,23 @@
 import type { Admin, Kafka } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { collectSink, ConnectorError, RuntimeMetrics, StreamEnvironment, type JobConfig } from '../../../../runtime/index.ts';
+import {
+  collectSink,
+  ConnectorError,
+  RuntimeMetrics,
+  StreamEnvironment,
+  type JobConfig,
+} from '../../../../runtime/index.ts';
 import { kafkaSource } from '../../../../runtime/connectors/kafka/index.ts';
-import { committedOffsets, produce, range, readAll, unique, waitFor, type KafkaTestCluster, useKafkaCluster } from './helpers.ts';
+import {
+  committedOffsets,
+  produce,
+  range,
+  readAll,
+  unique,
+  waitFor,
+  type KafkaTestCluster,
+  useKafkaCluster,
+} from './helpers.ts';
 
 let cluster: KafkaTestCluster;
 let kafka: Kafka;
@@ -24,17 +39,38 @@ describe('kafka source', () => {
     const metrics = new RuntimeMetrics();
     const env = StreamEnvironment.create({ ...quiet, metrics, checkpoint: { intervalMs: 100 } });
     env
-      .fromSource(kafkaSource({ brokers: cluster.brokers, topics: topic, groupId, assignment: 'static', startFrom: 'earliest', consumer: fastGroup, metrics }), { name: 'kafka', parallelism: 2 })
+      .fromSource(
+        kafkaSource({
+          brokers: cluster.brokers,
+          topics: topic,
+          groupId,
+          assignment: 'static',
+          startFrom: 'earliest',
+          consumer: fastGroup,
+          metrics,
+        }),
+        { name: 'kafka', parallelism: 2 },
+      )
       .sinkTo(sink.sink, { parallelism: 1 });
     const job = env.executeAsync('src-basic');
     await waitFor(() => sink.values.length >= input.length, 30_000, 'all records');
     // Offsets reach the group once a checkpoint covering all records completes.
-    await waitFor(async () => {
-      const offsets = await committedOffsets(admin, groupId, topic);
-      return [0, 1, 2].every((p) => offsets[p] === '1000');
-    }, 15_000, 'committed offsets 1000 on every partition');
-    const lagZero = new RegExp(`stormshift_kafka_consumer_lag\\{job_name="[^"]+",operator="[^"]+",topic="${topic}",partition="0"\\} 0`);
-    await waitFor(async () => lagZero.test(await metrics.registry.getSingleMetricAsString('stormshift_kafka_consumer_lag')), 5000, 'lag gauge 0');
+    await waitFor(
+      async () => {
+        const offsets = await committedOffsets(admin, groupId, topic);
+        return [0, 1, 2].every((p) => offsets[p] === '1000');
+      },
+      15_000,
+      'committed offsets 1000 on every partition',
+    );
+    const lagZero = new RegExp(
+      `stormshift_kafka_consumer_lag\\{job_name="[^"]+",operator="[^"]+",topic="${topic}",partition="0"\\} 0`,
+    );
+    await waitFor(
+      async () => lagZero.test(await metrics.registry.getSingleMetricAsString('stormshift_kafka_consumer_lag')),
+      5000,
+      'lag gauge 0',
+    );
     await job.cancel();
     expect(sink.values.length).toBe(input.length);
     expect(new Set(sink.values)).toEqual(new Set(input));
@@ -42,8 +78,13 @@ describe('kafka source', () => {
 
   it('fails at start with an error naming the missing topic and the brokers', async () => {
     const env = StreamEnvironment.create({ ...quiet, restart: { type: 'none' } });
-    env.fromSource(kafkaSource({ brokers: cluster.brokers, topics: 'no-such-topic-here', groupId: unique('g') })).sinkTo(collectSink().sink);
-    const error = await env.execute('missing').then(() => undefined, (e: unknown) => e);
+    env
+      .fromSource(kafkaSource({ brokers: cluster.brokers, topics: 'no-such-topic-here', groupId: unique('g') }))
+      .sinkTo(collectSink().sink);
+    const error = await env.execute('missing').then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     const found = findConnectorError(error);
     expect(found?.code).toBe('KAFKA_UNKNOWN_TOPIC');
     expect(found?.message).toContain("'no-such-topic-here'");
@@ -52,8 +93,13 @@ describe('kafka source', () => {
 
   it('fails at start with an error naming unreachable brokers', async () => {
     const env = StreamEnvironment.create({ ...quiet, restart: { type: 'none' } });
-    env.fromSource(kafkaSource({ brokers: ['127.0.0.1:1'], topics: 't', groupId: unique('g') })).sinkTo(collectSink().sink);
-    const error = await env.execute('unreachable').then(() => undefined, (e: unknown) => e);
+    env
+      .fromSource(kafkaSource({ brokers: ['127.0.0.1:1'], topics: 't', groupId: unique('g') }))
+      .sinkTo(collectSink().sink);
+    const error = await env.execute('unreachable').then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     const found = findConnectorError(error);
     expect(found?.code).toBe('KAFKA_UNREACHABLE');
     expect(found?.message).toContain('127.0.0.1:1');
@@ -78,9 +124,24 @@ describe('kafka source in a job', () => {
     const sink = collectSink<string>({ exactlyOnce: true });
     let armed = true;
     let seen = 0;
-    const env = StreamEnvironment.create({ ...quiet, checkpoint: { intervalMs: 50 }, restart: { type: 'fixed-delay', attempts: 3, delayMs: 50 } });
+    const env = StreamEnvironment.create({
+      ...quiet,
+      checkpoint: { intervalMs: 50 },
+      restart: { type: 'fixed-delay', attempts: 3, delayMs: 50 },
+    });
     env
-      .fromSource(kafkaSource({ brokers: cluster.brokers, topics: topic, groupId: unique('g'), assignment: 'static', startFrom: 'earliest', consumer: fastGroup, bufferRecords: 500 }), { name: 'kafka', parallelism: 2 })
+      .fromSource(
+        kafkaSource({
+          brokers: cluster.brokers,
+          topics: topic,
+          groupId: unique('g'),
+          assignment: 'static',
+          startFrom: 'earliest',
+          consumer: fastGroup,
+          bufferRecords: 500,
+        }),
+        { name: 'kafka', parallelism: 2 },
+      )
       .map((v) => {
         if (armed && ++seen === 3500) {
           armed = false;

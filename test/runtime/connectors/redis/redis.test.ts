@@ -25,8 +25,21 @@ describe('redis lookup (asyncMap)', () => {
   it('get / hget / hgetall enrich records; JSON values are parsed; missing keys give null or drop', async () => {
     await client.set(`${p}user:1`, JSON.stringify({ name: 'ada' }));
     await client.hset(`${p}h:1`, 'tier', 'gold', 'region', 'eu');
-    const get = redisLookup<number, string>({ url: redis.url, command: 'get', key: (id) => `${p}user:${id}`, parse: 'json', combine: (id, v) => `${id}:${(v as { name: string } | null)?.name ?? '-'}` });
-    const hget = redisLookup<number, string>({ url: redis.url, command: 'hget', key: (id) => `${p}h:${id}`, field: 'tier', combine: (id, v) => `${id}:${String(v)}`, onMissing: 'drop' });
+    const get = redisLookup<number, string>({
+      url: redis.url,
+      command: 'get',
+      key: (id) => `${p}user:${id}`,
+      parse: 'json',
+      combine: (id, v) => `${id}:${(v as { name: string } | null)?.name ?? '-'}`,
+    });
+    const hget = redisLookup<number, string>({
+      url: redis.url,
+      command: 'hget',
+      key: (id) => `${p}h:${id}`,
+      field: 'tier',
+      combine: (id, v) => `${id}:${String(v)}`,
+      onMissing: 'drop',
+    });
     const hgetall = redisLookup<number>({ url: redis.url, command: 'hgetall', key: (id) => `${p}h:${id}` });
     const signal = new AbortController().signal;
     expect(await get(1, signal)).toBe('1:ada');
@@ -50,7 +63,10 @@ describe('redis lookup (asyncMap)', () => {
     const input = Array.from({ length: 2000 }, (_, id) => ({ id, user: id % 10 }));
     const sink = collectSink<string>();
     const env = StreamEnvironment.create(quiet);
-    env.fromCollection(input).asyncMap(lookup, { capacity: 50, retry: { maxAttempts: 3, delayMs: 20 } }).sinkTo(sink.sink);
+    env
+      .fromCollection(input)
+      .asyncMap(lookup, { capacity: 50, retry: { maxAttempts: 3, delayMs: 20 } })
+      .sinkTo(sink.sink);
     await env.execute('lookup-job');
     await lookup.close();
     expect(sink.values.length).toBe(2000);
@@ -62,7 +78,12 @@ describe('redis lookup (asyncMap)', () => {
 
   it("asyncMap's own cache works when the output is the value alone (cacheKey)", async () => {
     await client.set(`${p}c:a`, 'A');
-    const lookup = redisLookup<string, unknown>({ url: redis.url, command: 'get', key: (k) => `${p}c:${k}`, combine: (_, v) => v });
+    const lookup = redisLookup<string, unknown>({
+      url: redis.url,
+      command: 'get',
+      key: (k) => `${p}c:${k}`,
+      combine: (_, v) => v,
+    });
     let calls = 0;
     const counted = (k: string, signal: AbortSignal) => {
       calls++;
@@ -71,7 +92,10 @@ describe('redis lookup (asyncMap)', () => {
     const sink = collectSink<unknown>();
     const env = StreamEnvironment.create(quiet);
     // A burst: records that miss while the key's first lookup is under way wait for its answer.
-    env.generate<string>({ count: 300, generate: () => 'a' }).asyncMap(counted, { capacity: 1, cache: { maxEntries: 10, key: lookup.cacheKey }, name: 'enrich' }).sinkTo(sink.sink);
+    env
+      .generate<string>({ count: 300, generate: () => 'a' })
+      .asyncMap(counted, { capacity: 1, cache: { maxEntries: 10, key: lookup.cacheKey }, name: 'enrich' })
+      .sinkTo(sink.sink);
     await env.execute('lookup-cache');
     await lookup.close();
     expect(sink.values).toEqual(Array.from({ length: 300 }, () => 'A'));
@@ -86,8 +110,23 @@ describe('redis sink (idempotent)', () => {
     const run = async () => {
       const env = StreamEnvironment.create(quiet);
       const s = env.fromCollection(records);
-      s.sinkTo(redisSink<{ id: number; v: number }>({ url: redis.url, command: 'set', key: (r) => `${p}s:${r.id}`, value: (r) => r.v }));
-      s.sinkTo(redisSink<{ id: number; v: number }>({ url: redis.url, command: 'hset', key: () => `${p}hash`, field: (r) => String(r.id), value: (r) => ({ v: r.v }) }));
+      s.sinkTo(
+        redisSink<{ id: number; v: number }>({
+          url: redis.url,
+          command: 'set',
+          key: (r) => `${p}s:${r.id}`,
+          value: (r) => r.v,
+        }),
+      );
+      s.sinkTo(
+        redisSink<{ id: number; v: number }>({
+          url: redis.url,
+          command: 'hset',
+          key: () => `${p}hash`,
+          field: (r) => String(r.id),
+          value: (r) => ({ v: r.v }),
+        }),
+      );
       await env.execute('redis-set');
     };
     await run();
@@ -126,7 +165,11 @@ describe('redis sink (idempotent)', () => {
   it('in a failing and restoring job, incrby totals come out exact', async () => {
     const n = 3000;
     let armed = true;
-    const env = StreamEnvironment.create({ ...quiet, checkpoint: { intervalMs: 20 }, restart: { type: 'fixed-delay', attempts: 3, delayMs: 10 } });
+    const env = StreamEnvironment.create({
+      ...quiet,
+      checkpoint: { intervalMs: 20 },
+      restart: { type: 'fixed-delay', attempts: 3, delayMs: 10 },
+    });
     env
       .generate<number>({ count: n, ratePerSecond: 20_000, generate: (i) => i })
       .map((i) => {
@@ -136,13 +179,28 @@ describe('redis sink (idempotent)', () => {
         }
         return i;
       })
-      .sinkTo(redisSink<number>({ url: redis.url, command: 'incrby', key: (i) => `${p}sum:${i % 3}`, value: () => 1, id: (i) => `n${i}`, dedupePrefix: `${p}seen:` }));
+      .sinkTo(
+        redisSink<number>({
+          url: redis.url,
+          command: 'incrby',
+          key: (i) => `${p}sum:${i % 3}`,
+          value: () => 1,
+          id: (i) => `n${i}`,
+          dedupePrefix: `${p}seen:`,
+        }),
+      );
     const result = await env.execute('redis-restore');
     expect(result.restarts).toBe(1);
-    expect(Number(await client.get(`${p}sum:0`)) + Number(await client.get(`${p}sum:1`)) + Number(await client.get(`${p}sum:2`))).toBe(n);
+    expect(
+      Number(await client.get(`${p}sum:0`)) +
+        Number(await client.get(`${p}sum:1`)) +
+        Number(await client.get(`${p}sum:2`)),
+    ).toBe(n);
   });
 
   it("'incrby' without an id is rejected up front", () => {
-    expect(() => redisSink<number>({ url: redis.url, command: 'incrby', key: () => 'k', value: () => 1 })).toThrow(/'id' function/);
+    expect(() => redisSink<number>({ url: redis.url, command: 'incrby', key: () => 'k', value: () => 1 })).toThrow(
+      /'id' function/,
+    );
   });
 });
