@@ -66,7 +66,11 @@ interface Sample {
   loopIdleMs: number;
 }
 
-/** Ratios are computed over at least this much time between two samples. */
+/**
+ * Ratios are computed over at least this much time between two samples. Shorter than the page's
+ * refresh (3 s), so each refresh's ratios cover only time after the previous refresh: a change is
+ * visible, whole, on the second refresh after it.
+ */
 const RATIO_WINDOW_MS = 2_000;
 const SAMPLE_SPACING_MS = 500;
 
@@ -83,6 +87,7 @@ export class ConsoleJob {
   constructor(
     spec: ConsoleJobSpec,
     private readonly clock: Clock,
+    private readonly ratioWindowMs = RATIO_WINDOW_MS,
   ) {
     this.handle = spec.handle;
     this.storm = spec.storm;
@@ -133,7 +138,7 @@ export class ConsoleJob {
       loopIdleMs: performance.eventLoopUtilization().idle,
     });
     // Keep enough history to span the ratio window twice.
-    while (this.samples.length > 2 && now - this.samples[1]!.at > RATIO_WINDOW_MS * 2) this.samples.shift();
+    while (this.samples.length > 2 && now - this.samples[1]!.at > this.ratioWindowMs * 2) this.samples.shift();
     if (this.rolling) this.rolling.record(this.stormTotals());
   }
 
@@ -164,7 +169,7 @@ export class ConsoleJob {
     const d = this.describe();
     const latest = this.samples.at(-1)!;
     let base: Sample | undefined;
-    for (const s of this.samples) if (latest.at - s.at >= RATIO_WINDOW_MS) base = s;
+    for (const s of this.samples) if (latest.at - s.at >= this.ratioWindowMs) base = s;
     base ??= this.samples[0];
     const dt = base && latest.at > base.at ? latest.at - base.at : 0;
     const onOneThread = d.threads === 'main';
@@ -288,10 +293,14 @@ function round(x: number): number {
 /** The jobs of this process, by id. */
 export class JobSet {
   private readonly jobs = new Map<string, ConsoleJob>();
-  constructor(readonly clock: Clock) {}
+  constructor(
+    readonly clock: Clock,
+    /** ms of history behind each ratio (default 2 s); keep it below the page's refresh interval. */
+    private readonly ratioWindowMs?: number,
+  ) {}
 
   add(spec: ConsoleJobSpec): ConsoleJob {
-    const job = new ConsoleJob(spec, this.clock);
+    const job = new ConsoleJob(spec, this.clock, this.ratioWindowMs);
     this.jobs.set(job.id, job);
     job.sample();
     return job;

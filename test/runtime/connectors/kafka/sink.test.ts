@@ -56,18 +56,16 @@ describe('kafka sink', () => {
     const total = 4000;
     const metrics = new RuntimeMetrics();
     const env = StreamEnvironment.create({ ...quiet, metrics, checkpoint: { intervalMs: 200 } });
-    env
-      .generate<string>({ count: total, ratePerSecond: 1000, generate: (i) => `r${i}` }, { parallelism: 1 })
-      .sinkTo(
-        kafkaSink<string>({
-          brokers: cluster.brokers,
-          topic,
-          partitioner: (v, n) => Number(v.slice(1)) % n,
-          lingerMs: 20,
-          retry: { initialMs: 100, maxMs: 1000 },
-          metrics,
-        }),
-      );
+    env.generate<string>({ count: total, ratePerSecond: 1000, generate: (i) => `r${i}` }, { parallelism: 1 }).sinkTo(
+      kafkaSink<string>({
+        brokers: cluster.brokers,
+        topic,
+        partitioner: (v, n) => Number(v.slice(1)) % n,
+        lingerMs: 20,
+        retry: { initialMs: 100, maxMs: 1000 },
+        metrics,
+      }),
+    );
     const job = env.executeAsync('sink-down');
     let ended = false;
     void job.result.finally(() => (ended = true)).catch(() => {});
@@ -114,17 +112,15 @@ describe('kafka sink, exactly-once', () => {
     const total = 3000;
     const metrics = new RuntimeMetrics();
     const env = StreamEnvironment.create({ ...quiet, metrics, checkpoint: { intervalMs: 100 } });
-    env
-      .generate<string>({ count: total, ratePerSecond: 3000, generate: (i) => `r${i}` }, { parallelism: 1 })
-      .sinkTo(
-        kafkaSink<string>({
-          brokers: cluster.brokers,
-          topic,
-          guarantee: 'exactly-once',
-          transactionalIdPrefix: unique('tx'),
-          metrics,
-        }),
-      );
+    env.generate<string>({ count: total, ratePerSecond: 3000, generate: (i) => `r${i}` }, { parallelism: 1 }).sinkTo(
+      kafkaSink<string>({
+        brokers: cluster.brokers,
+        topic,
+        guarantee: 'exactly-once',
+        transactionalIdPrefix: unique('tx'),
+        metrics,
+      }),
+    );
     const result = await env.execute('sink-eos');
     const committed = await metrics.registry.getSingleMetric('stormshift_kafka_producer_transactions_total')!.get();
     const committedCount = committed.values
