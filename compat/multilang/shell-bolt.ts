@@ -29,6 +29,7 @@ import {
   tupleOf,
 } from './common.ts';
 import { checkSerializer } from './serializer.ts';
+import { ShellCommand } from './shell-command.ts';
 import { ShellProcess, buildEnv, type ShellLog } from './shell-process.ts';
 
 /** Where the executor plugs in: a task logger and the task's crash path (set before prepare). */
@@ -73,41 +74,8 @@ interface BoltRuntime {
   fatal: ((error: Error) => void) | undefined;
 }
 
-export class ShellBolt implements IBolt {
+export class ShellBolt extends ShellCommand implements IBolt {
   static readonly HEARTBEAT_STREAM_ID = '__heartbeat';
-
-  protected command: string[];
-  protected env: Record<string, string> = {};
-  protected changeDirectory = true;
-
-  constructor(...command: Array<string | readonly string[]>) {
-    // `new ShellBolt('python3', 'split.py')` or `new ShellBolt(['python3', 'split.py'])`.
-    this.command =
-      command.length === 1 && Array.isArray(command[0])
-        ? [...(command[0] as string[])]
-        : (command as string[]).map(String);
-  }
-
-  setEnv(env: Record<string, string> | Map<string, string>): this {
-    this.env = env instanceof Map ? Object.fromEntries(env) : { ...env };
-    return this;
-  }
-
-  shouldChangeChildCWD(): boolean {
-    return this.changeDirectory;
-  }
-
-  changeChildCWD(changeDirectory: boolean): void {
-    this.changeDirectory = changeDirectory;
-  }
-
-  getCommand(): string[] {
-    return [...this.command];
-  }
-
-  getComponentConfiguration(): Conf | null {
-    return null;
-  }
 
   async prepare(topoConf: Conf, context: TopologyContext, collector: OutputCollector): Promise<void> {
     checkSerializer(topoConf);

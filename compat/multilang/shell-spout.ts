@@ -25,6 +25,7 @@ import {
   tupleOf,
 } from './common.ts';
 import { checkSerializer } from './serializer.ts';
+import { ShellCommand } from './shell-command.ts';
 import { ShellProcess, buildEnv, type ShellLog } from './shell-process.ts';
 import { SHELL_TASK_HOOKS, type ShellTaskHooks } from './shell-bolt.ts';
 
@@ -44,39 +45,7 @@ interface SpoutRuntime {
   log: ShellLog;
 }
 
-export class ShellSpout implements ISpout {
-  protected command: string[];
-  protected env: Record<string, string> = {};
-  protected changeDirectory = true;
-
-  constructor(...command: Array<string | readonly string[]>) {
-    this.command =
-      command.length === 1 && Array.isArray(command[0])
-        ? [...(command[0] as string[])]
-        : (command as string[]).map(String);
-  }
-
-  setEnv(env: Record<string, string> | Map<string, string>): this {
-    this.env = env instanceof Map ? Object.fromEntries(env) : { ...env };
-    return this;
-  }
-
-  shouldChangeChildCWD(): boolean {
-    return this.changeDirectory;
-  }
-
-  changeChildCWD(changeDirectory: boolean): void {
-    this.changeDirectory = changeDirectory;
-  }
-
-  getCommand(): string[] {
-    return [...this.command];
-  }
-
-  getComponentConfiguration(): Conf | null {
-    return null;
-  }
-
+export class ShellSpout extends ShellCommand implements ISpout {
   async open(topoConf: Conf, context: TopologyContext, collector: SpoutOutputCollector): Promise<void> {
     checkSerializer(topoConf);
     const componentId = context.getThisComponentId();
