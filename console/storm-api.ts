@@ -402,27 +402,67 @@ export function visualization(job: ConsoleJob, window: StormWindow, clock: Clock
   return result;
 }
 
-/** Kafka spout lag from the job's lag gauge: Storm's {spoutId: {spoutId, spoutType, spoutLagResult}}. */
+interface PartitionLag {
+  topic: string;
+  partition: number;
+  logHeadOffset: number;
+  consumerCommittedOffset: number;
+  latestEmittedOffset: number;
+  lag: number;
+}
+
+/** A task's registered "kafkaOffset" metric (the compat KafkaSpout's), if it can be asked now. */
+function kafkaOffsetMetric(metric: unknown): { partitionLags(): Promise<PartitionLag[]> } | undefined {
+  const m = metric as { partitionLags?: unknown } | null;
+  return m !== null && typeof m?.partitionLags === 'function'
+    ? (m as { partitionLags(): Promise<PartitionLag[]> })
+    : undefined;
+}
+
+/**
+ * Kafka spout lag, as Storm UI's /topology/:id/lag answers it (storm-kafka-monitor's shape):
+ * {spoutId: {spoutId, spoutType: 'KAFKA', spoutLagResult: {topic: {partition: {consumerCommittedOffset,
+ * logHeadOffset, lag}}}}}, read from each spout task's "kafkaOffset" metric, which asks the brokers
+ * for the log heads now. A spout that is not a Kafka spout is left out, as Storm leaves it out.
+ */
 export async function spoutLag(job: ConsoleJob) {
   const run = job.storm!.run;
-  const lag = (await job.metrics.registry.getMetricsAsJSON()).find((m) => m.name.endsWith('kafka_consumer_lag'));
   const result: Record<string, unknown> = {};
   for (const id of run.spouts) {
     if (isSystem(id)) continue;
-    const rows = (lag?.values ?? []).filter((v) => v.labels.job_name === run.name && v.labels.operator === id);
-    if (rows.length === 0) continue;
+    const metrics = [...run.taskContexts.values()]
+      .filter((t) => t.componentId === id)
+      .map((t) => kafkaOffsetMetric(t.context.getRegisteredMetricByName('kafkaOffset')))
+      .filter((m) => m !== undefined);
+    if (metrics.length === 0) continue;
     const byTopic: Record<
       string,
-      Record<string, { consumerCommittedOffset: number | null; logHeadOffset: number | null; lag: number }>
+      Record<
+        string,
+        { consumerCommittedOffset: number; logHeadOffset: number; lag: number; latestEmittedOffset: number }
+      >
     > = {};
-    for (const v of rows) {
-      (byTopic[String(v.labels.topic)] ??= {})[String(v.labels.partition)] = {
-        consumerCommittedOffset: null,
-        logHeadOffset: null,
-        lag: v.value,
-      };
+    let errorInfo: string | undefined;
+    for (const m of metrics) {
+      try {
+        for (const r of await m.partitionLags()) {
+          (byTopic[r.topic] ??= {})[String(r.partition)] = {
+            consumerCommittedOffset: r.consumerCommittedOffset,
+            logHeadOffset: r.logHeadOffset,
+            lag: r.lag,
+            latestEmittedOffset: r.latestEmittedOffset,
+          };
+        }
+      } catch (error) {
+        errorInfo = errorText(error);
+      }
     }
-    result[id] = { spoutId: id, spoutType: 'KAFKA', spoutLagResult: byTopic };
+    result[id] = {
+      spoutId: id,
+      spoutType: 'KAFKA',
+      spoutLagResult: byTopic,
+      ...(errorInfo === undefined ? {} : { errorInfo }),
+    };
   }
   return result;
 }

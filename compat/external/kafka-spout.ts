@@ -16,6 +16,7 @@ import type { TopologyContext } from '../component/context.ts';
 import { IllegalArgumentException, IllegalStateException } from '../component/exceptions.ts';
 import { Fields } from '../component/fields.ts';
 import type { OutputFieldsDeclarer } from '../component/interfaces.ts';
+import { KafkaOffsetMetric } from './kafka-offset-metric.ts';
 
 export enum ProcessingGuarantee {
   AT_LEAST_ONCE = 'AT_LEAST_ONCE',
@@ -265,6 +266,8 @@ interface Live {
   openedWith: Record<string, PartitionOffsets>;
   stream: string;
   checkpointMode: boolean;
+  /** Per `topic:partition`: the first offset read by this incarnation (the committed offset before a commit). */
+  startedAt: Map<string, number>;
 }
 
 const live = new WeakMap<KafkaSpout, Live>();
@@ -352,7 +355,18 @@ export class KafkaSpout extends BaseRichSpout {
       openedWith: this.offsetState,
       stream: c.translator.streams()[0] ?? DEFAULT_STREAM_ID,
       checkpointMode: conf['stormshift.reliability'] === 'checkpoint',
+      startedAt: new Map(),
     });
+    // storm-kafka-client registers its offsets as "kafkaOffset"; Storm UI's lag endpoint reads them.
+    if (typeof context.registerMetric === 'function') {
+      const metric = new KafkaOffsetMetric({
+        partitionOffsets: () => reader.partitionOffsets(),
+        committed: () => this.committed,
+        emittedNext: () => Object.fromEntries(Object.entries(this.offsetState).map(([tp, o]) => [tp, o.next])),
+        startedAt: () => live.get(this)?.startedAt ?? new Map(),
+      });
+      context.registerMetric('kafkaOffset', metric, 60);
+    }
   }
 
   private state(): Live {
@@ -417,6 +431,7 @@ export class KafkaSpout extends BaseRichSpout {
     const r = record as ConsumerRecord<unknown, unknown>;
     const tp = `${r.topic()}:${r.partition()}`;
     const o = (this.offsetState[tp] ??= { pending: [], next: r.offset() });
+    if (!l.startedAt.has(tp)) l.startedAt.set(tp, r.offset());
     o.next = r.offset() + 1;
     const id: KafkaSpoutMessageId = { topic: r.topic(), partition: r.partition(), offset: r.offset(), numFails: 0 };
     if (c.processingGuarantee === ProcessingGuarantee.AT_MOST_ONCE) {

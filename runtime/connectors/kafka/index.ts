@@ -3,6 +3,7 @@ export {
   kafkaSource,
   kafkaReader,
   type KafkaReader,
+  type KafkaPartitionOffsets,
   type KafkaSourceOptions,
   type KafkaSourceState,
   type KafkaStartFrom,

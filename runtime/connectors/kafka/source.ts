@@ -129,6 +129,18 @@ export interface KafkaReader<T> extends SourceReader<T, KafkaSourceState> {
   seek(topic: string, partition: number, offset: number): void;
   /** Partitions this reader owns right now, as `topic:partition`. */
   assignedPartitions(): string[];
+  /**
+   * Per owned partition: the log's head (end) offset asked of the brokers now, and `position`, the
+   * offset after the last record this reader handed out (undefined before it knows where it starts).
+   */
+  partitionOffsets(): Promise<KafkaPartitionOffsets[]>;
+}
+
+export interface KafkaPartitionOffsets {
+  topic: string;
+  partition: number;
+  logHeadOffset: number;
+  position: number | undefined;
 }
 
 export function kafkaReader<T = string>(options: KafkaSourceOptions<T>, context: SourceContext): KafkaReader<T> {
@@ -611,6 +623,22 @@ class KafkaSourceReader<T> implements KafkaReader<T> {
 
   assignedPartitions(): string[] {
     return [...(this.assigned ?? [])];
+  }
+
+  async partitionOffsets(): Promise<KafkaPartitionOffsets[]> {
+    if (this.admin === undefined || this.closed) return [];
+    const owned = this.assigned ?? new Set<string>();
+    const result: KafkaPartitionOffsets[] = [];
+    for (const topic of this.topics) {
+      // The head comes from the brokers, not from the last fetched batch: a paused or idle
+      // consumer would otherwise report a stale head and understate the lag.
+      for (const p of await this.admin.fetchTopicOffsets(topic)) {
+        const tp = tpKey(topic, p.partition);
+        if (!owned.has(tp)) continue;
+        result.push({ topic, partition: p.partition, logHeadOffset: Number(p.high), position: this.positions.get(tp) });
+      }
+    }
+    return result;
   }
 
   private fail(error: unknown, fromConsumer: boolean): void {
