@@ -155,6 +155,8 @@ export class ConsoleJob {
       totals.set(`executed:${component}`, s.executed);
       totals.set(`executeSamples:${component}`, s.executeSamples);
       totals.set(`executeMs:${component}`, s.executeMsTotal);
+      totals.set(`processSamples:${component}`, s.processSamples);
+      totals.set(`processMs:${component}`, s.processMsTotal);
       totals.set(`completeMs:${component}`, s.completeMsTotal);
     }
     for (const [task, t] of run.taskStats) {

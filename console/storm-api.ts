@@ -90,6 +90,7 @@ function componentStats(job: ConsoleJob, component: string, window: StormWindow,
   const acked = get('acked');
   const executeSamples = get('executeSamples');
   const executeLatency = executeSamples > 0 ? get('executeMs') / executeSamples : 0;
+  const processSamples = get('processSamples');
   // Storm: capacity = executed × execute latency / window, for the busiest executor; the window
   // is cut to the topology's uptime when it is younger.
   const windowSecs = window === ':all-time' ? uptimeSecs(job, clock) : Math.min(Number(window), uptimeSecs(job, clock));
@@ -106,8 +107,8 @@ function componentStats(job: ConsoleJob, component: string, window: StormWindow,
     executed: get('executed'),
     completeLatency: fixed3(acked > 0 ? get('completeMs') / acked : 0),
     executeLatency: fixed3(executeLatency),
-    // stormshift times execute only; an ack happens inside it or later, so process latency is the same.
-    processLatency: fixed3(executeLatency),
+    // Storm's process latency: execute start to ack, which a bolt may send after execute returned.
+    processLatency: fixed3(processSamples > 0 ? get('processMs') / processSamples : 0),
     capacity: fixed3(capacity),
   };
 }

@@ -48,6 +48,8 @@ function nextPowerOfTwo(n: number): number {
 }
 /** One execute in this many is timed (two clock reads per tuple would show in the hot path). */
 const LATENCY_SAMPLE_MASK = 15;
+/** Sampled tuples waiting for their ack (process latency); a tuple never acked must not pin memory. */
+const MAX_PROCESS_SAMPLES = 1024;
 
 function isAckable(t: unknown): t is AckableTuple {
   return t !== null && typeof t === 'object' && typeof (t as AckableTuple).getAckVal === 'function';
@@ -85,6 +87,11 @@ export class BoltTaskOperator extends StreamOperator<Tuple, never> implements IO
   private restored: BoltSnapshot | undefined;
   private tickTuple: TupleImpl | null = null;
   private executions = 0;
+  /**
+   * Storm's process latency: from the start of a sampled tuple's execute to its ack, which a bolt
+   * may send after execute returned (execute latency stops when execute returns).
+   */
+  private readonly processStarts = new Map<Tuple, number>();
   /** Queue length past which the task reports itself busy (sources pause, §5.4), and where it clears. */
   private queueHigh = DEFAULT_RECEIVE_BUFFER;
   private queueLow = DEFAULT_RECEIVE_BUFFER / 4;
@@ -249,6 +256,11 @@ export class BoltTaskOperator extends StreamOperator<Tuple, never> implements IO
   private runOne(t: Tuple): void {
     this.inflight++;
     const start = (++this.executions & LATENCY_SAMPLE_MASK) === 0 ? performance.now() : -1;
+    if (start >= 0 && !(t instanceof TimerTuple)) {
+      if (this.processStarts.size >= MAX_PROCESS_SAMPLES)
+        this.processStarts.delete(this.processStarts.keys().next().value!);
+      this.processStarts.set(t, start);
+    }
     const prev = enterTask(this);
     let r: unknown;
     try {
@@ -487,12 +499,27 @@ export class BoltTaskOperator extends StreamOperator<Tuple, never> implements IO
     this.stats.acked++;
     const tracker = this.run.tracker;
     if (tracker !== null && isAckable(input)) ackTuple(tracker, input);
+    const ms = this.sampledLatency(input);
+    if (ms !== null) {
+      this.stats.processSamples++;
+      this.stats.processMsTotal += ms;
+    }
     if (this.hooks.length > 0) {
-      for (const h of this.hooks) h.boltAck?.({ tuple: input, ackingTaskId: this.taskId, processLatencyMs: null });
+      for (const h of this.hooks) h.boltAck?.({ tuple: input, ackingTaskId: this.taskId, processLatencyMs: ms });
     }
   }
 
+  /** ms since a sampled tuple's execute started (null when it was not sampled or already settled). */
+  private sampledLatency(input: Tuple): number | null {
+    if (this.processStarts.size === 0) return null;
+    const start = this.processStarts.get(input);
+    if (start === undefined) return null;
+    this.processStarts.delete(input);
+    return performance.now() - start;
+  }
+
   fail(input: Tuple): void {
+    this.sampledLatency(input);
     this.stats.failed++;
     const tracker = this.run.tracker;
     if (tracker !== null && isAckable(input)) failTuple(tracker, input);

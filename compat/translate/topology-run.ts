@@ -47,6 +47,9 @@ export class ComponentStats {
   /** Execute latency is sampled (as Storm's topology.stats.sample.rate does): total over `executeSamples`. */
   executeSamples = 0;
   executeMsTotal = 0;
+  /** Process latency (execute start to ack, §12) is sampled the same way: total over `processSamples`. */
+  processSamples = 0;
+  processMsTotal = 0;
   completeMsTotal = 0;
   /** Estimated time spent inside execute within the current capacity window, and the window start. */
   busyMs = 0;
