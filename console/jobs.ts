@@ -158,6 +158,13 @@ export class ConsoleJob {
       totals.set(`processSamples:${component}`, s.processSamples);
       totals.set(`processMs:${component}`, s.processMsTotal);
       totals.set(`completeMs:${component}`, s.completeMsTotal);
+      for (const [stream, c] of s.streams) {
+        totals.set(streamKey('emitted', component, stream), c.emitted);
+        totals.set(streamKey('transferred', component, stream), c.transferred);
+        totals.set(streamKey('acked', component, stream), c.acked);
+        totals.set(streamKey('failed', component, stream), c.failed);
+        totals.set(streamKey('completeMs', component, stream), c.completeMsTotal);
+      }
     }
     for (const [task, t] of run.taskStats) {
       totals.set(`taskExecuted:${task}`, t.executed);
@@ -290,6 +297,11 @@ function clamp(x: number): number {
 
 function round(x: number): number {
   return Math.round(x * 1000) / 1000;
+}
+
+/** The key of a per-stream total; ids may hold ':', so the parts are joined by a control character. */
+export function streamKey(stat: string, component: string, stream: string): string {
+  return `stream\u0001${stat}\u0001${component}\u0001${stream}`;
 }
 
 /** The jobs of this process, by id. */

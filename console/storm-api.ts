@@ -4,7 +4,7 @@
  * uptime as "1h 2m 3s"). stormshift runs one emulated worker per topology, one executor per task.
  */
 import { hostname } from 'node:os';
-import type { ConsoleJob } from './jobs.ts';
+import { streamKey, type ConsoleJob } from './jobs.ts';
 import { STORM_WINDOWS, windowPretty, type StormWindow } from './rolling.ts';
 import type { Clock } from './clock.ts';
 
@@ -306,13 +306,16 @@ export function componentDetail(job: ConsoleJob, component: string, window: Stor
         };
   });
   const current = componentStats(job, component, window, clock);
-  const streams = [
+  const totals = job.rolling!.window(window, job.stormTotals());
+  const declared = [
     ...(run.topology.get_spouts().get(component) ?? run.topology.get_bolts().get(component))!
       .get_common()
       .get_streams()
       .keys(),
   ];
-  const totals = job.rolling!.window(window, job.stormTotals());
+  const streams = [...new Set([...declared, ...(run.stats.get(component)?.streams.keys() ?? [])])].filter(
+    (s) => !isSystem(s),
+  );
   const windowSecs = window === ':all-time' ? up : Math.min(Number(window), up);
   return {
     id: component,
@@ -340,17 +343,21 @@ export function componentDetail(job: ConsoleJob, component: string, window: Stor
         error: errorText(e.error),
       })),
     ...(isSpout ? { spoutSummary: perWindow } : { boltStats: perWindow }),
-    // Counts are kept per component, not per stream: one row when the component has one stream.
-    outputStats: [
-      {
-        stream: streams.length === 1 ? streams[0]! : '(all streams)',
-        emitted: current.emitted,
-        transferred: current.transferred,
-        completeLatency: current.completeLatency,
-        acked: current.acked,
-        failed: current.failed,
-      },
-    ],
+    outputStats: streams.map((stream) => {
+      const get = (stat: string) => totals.get(streamKey(stat, component, stream)) ?? 0;
+      if (!isSpout) return { stream, emitted: get('emitted'), transferred: get('transferred') };
+      // Checkpoint mode does not know a settled tree's stream: a one-stream spout's totals are its stream's.
+      const one = streams.length === 1;
+      const acked = one ? current.acked : get('acked');
+      return {
+        stream,
+        emitted: get('emitted'),
+        transferred: get('transferred'),
+        completeLatency: one ? current.completeLatency : fixed3(acked > 0 ? get('completeMs') / acked : 0),
+        acked,
+        failed: one ? current.failed : get('failed'),
+      };
+    }),
     executorStats: tasks.map((task) => {
       const executed = totals.get(`taskExecuted:${task}`) ?? 0;
       const busy = totals.get(`taskBusyMs:${task}`) ?? 0;

@@ -415,6 +415,7 @@ export class BoltTaskOperator extends StreamOperator<Tuple, never> implements IO
     const frozen = frozenValues(so, values);
     const targets: number[] = [];
     this.stats.emitted++;
+    so.counts.emitted++;
     const tracked = this.run.tracksRoots && anchors.length > 0;
     if (directTask >= 0) {
       const outlet = this.outputs.direct(so, directTask);
@@ -491,6 +492,7 @@ export class BoltTaskOperator extends StreamOperator<Tuple, never> implements IO
     }
     targets.push(target);
     this.stats.transferred++;
+    so.counts.transferred++;
     if (outlet.feedback) this.run.boltTasks.get(target)?.processElement(tuple);
     else this.output.collectSide(outlet.tag, tuple, NO_TIMESTAMP);
   }

@@ -213,6 +213,9 @@ export class SpoutTask
         const latency = this.run.clock.now() - p.emitTime;
         this.stats.acked++;
         this.stats.completeMsTotal += latency;
+        const byStream = this.stats.streamCounts(p.stream);
+        byStream.acked++;
+        byStream.completeMsTotal += latency;
         if (this.hooks.length > 0) {
           for (const h of this.hooks)
             h.spoutAck?.({ messageId: p.msgId, spoutTaskId: this.taskId, completeLatencyMs: latency });
@@ -247,6 +250,7 @@ export class SpoutTask
   private failPending(p: PendingTuple | null): boolean {
     if (p === null) return false;
     this.stats.failed++;
+    this.stats.streamCounts(p.stream).failed++;
     if (this.hooks.length > 0) {
       const latency = this.run.clock.now() - p.emitTime;
       for (const h of this.hooks)
@@ -361,6 +365,7 @@ export class SpoutTask
     const targets: number[] = [];
     this.emits++;
     this.stats.emitted++;
+    so.counts.emitted++;
     if (tracked && this.run.ackers > 0) {
       const root = rand64();
       this.pending.add(root, messageId, streamId, frozen, this.run.clock.now());
@@ -377,6 +382,7 @@ export class SpoutTask
       if (tracked) {
         // Zero ackers (§7.8): acked synchronously inside emit, re-entrant in nextTuple.
         this.stats.acked++;
+        so.counts.acked++;
         const r = typeof this.spout.ack === 'function' ? (this.spout.ack(messageId) as unknown) : undefined;
         if (isThenable(r)) r.then(undefined, (e: unknown) => (this.asyncError = { error: this.crash(e) }));
       }
@@ -460,6 +466,7 @@ export class SpoutTask
           );
     targets.push(target);
     this.stats.transferred++;
+    so.counts.transferred++;
     if (this.out !== null) this.out.collect(tuple, NO_TIMESTAMP);
     else (this.early ??= []).push(tuple);
     return edge;

@@ -9,7 +9,7 @@ import { GlobalStreamId } from '../component/global-stream-id.ts';
 import type { TopologyContext } from '../component/context.ts';
 import { checkFieldCount } from '../component/tuple.ts';
 import { createGrouper, fieldsHashModeFromConf, type Grouper } from '../topology/groupers.ts';
-import type { TopologyRun } from '../translate/topology-run.ts';
+import { StreamCounts, type TopologyRun } from '../translate/topology-run.ts';
 import { feedbackKey } from './feedback.ts';
 
 export class Outlet {
@@ -34,6 +34,8 @@ export class StreamOut {
     readonly streamId: string,
     readonly fields: Fields,
     readonly outlets: readonly Outlet[],
+    /** The component's shared counts of this stream (Storm UI's outputStats). */
+    readonly counts: StreamCounts = new StreamCounts(),
   ) {
     this.hasDirect = outlets.some((o) => o.isDirect);
     for (const o of outlets) this.byConsumer.set(o.consumer, o);
@@ -69,7 +71,10 @@ export class TaskOutputs {
             run.feedbackEdges.has(feedbackKey(componentId, streamId, s.consumer)),
           ),
       );
-      this.streams.set(streamId, new StreamOut(streamId, spec.fields, outlets));
+      this.streams.set(
+        streamId,
+        new StreamOut(streamId, spec.fields, outlets, run.statsOf(componentId).streamCounts(streamId)),
+      );
     }
   }
 

@@ -35,6 +35,16 @@ export interface ReportedError {
   readonly time: number;
 }
 
+/** Storm UI's per-stream numbers of one component (its outputStats), summed over its tasks. */
+export class StreamCounts {
+  emitted = 0;
+  transferred = 0;
+  /** Spout streams in acking mode: trees of this stream's tuples completed or failed. */
+  acked = 0;
+  failed = 0;
+  completeMsTotal = 0;
+}
+
 /** Storm's per-component numbers (§12 metrics), summed over the component's tasks. */
 export class ComponentStats {
   emitted = 0;
@@ -55,6 +65,14 @@ export class ComponentStats {
   busyMs = 0;
   windowStart = performance.now();
   capacity = 0;
+  /** By output stream id. */
+  readonly streams = new Map<string, StreamCounts>();
+
+  streamCounts(streamId: string): StreamCounts {
+    let c = this.streams.get(streamId);
+    if (c === undefined) this.streams.set(streamId, (c = new StreamCounts()));
+    return c;
+  }
 }
 
 import { TaskStats } from '../executor/task-stats.ts';
