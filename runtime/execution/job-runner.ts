@@ -84,7 +84,7 @@ export interface JobDescription {
   startedAt: number;
   vertices: JobVertexDescription[];
   edges: Array<{ source: number; target: number; partitioner: string }>;
-  /** Per vertex id, the input watermark of each local subtask (null before the first one; absent on worker threads). */
+  /** Per vertex id, the input watermark of each subtask (null before the first one; on worker threads as last reported, every 500 ms). */
   watermarks: Record<number, Array<number | null>>;
   exceptions: JobException[];
   /** 'workers' when subtasks run on worker threads (records cross threads asynchronously). */
@@ -197,6 +197,11 @@ export class JobRunner implements JobHandle {
         const list = (watermarks[subtask.chain.id] ??= new Array<number | null>(subtask.chain.parallelism).fill(null));
         const wm = subtask.inputWatermark();
         list[subtask.index] = Number.isFinite(wm) ? wm : null;
+      }
+    } else if (deployment instanceof WorkerPoolDeployment) {
+      for (const chain of this.plan.chains) {
+        const reported = deployment.watermarks.get(chain.id);
+        watermarks[chain.id] = Array.from({ length: chain.parallelism }, (_, i) => reported?.get(i) ?? null);
       }
     }
     return {

@@ -190,8 +190,13 @@ async function main(): Promise<void> {
         a.cacheHits,
         a.cacheMisses,
       ]);
+    const watermarks = deployment.subtasks.map((s): [number, number, number | null] => {
+      const wm = s.inputWatermark();
+      return [s.chain.id, s.index, Number.isFinite(wm) ? wm : null];
+    });
     send({
       t: 'metrics',
+      watermarks,
       operators,
       blocked: deployment.backpressure.blocked,
       blockedMs: deployment.backpressure.blockedMs,

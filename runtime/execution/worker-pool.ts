@@ -36,6 +36,8 @@ export class WorkerPoolDeployment {
   private readonly workerBlocked: boolean[] = [];
   private readonly workerBlockedMs: number[] = [];
   private readonly reported = new Map<string, [number, number]>();
+  /** Per chain id, each subtask's input watermark as its worker last reported it (status pages). */
+  readonly watermarks = new Map<number, Map<number, number | null>>();
   private sourcesStopped: { remaining: number; resolve: () => void } | undefined;
 
   constructor(
@@ -185,6 +187,11 @@ export class WorkerPoolDeployment {
           a.retries = retries;
           a.cacheHits = cacheHits;
           a.cacheMisses = cacheMisses;
+        }
+        for (const [chain, subtask, wm] of message.watermarks ?? []) {
+          let bySubtask = this.watermarks.get(chain);
+          if (bySubtask === undefined) this.watermarks.set(chain, (bySubtask = new Map()));
+          bySubtask.set(subtask, wm);
         }
         this.workerBlocked[workerIndex] = message.blocked;
         this.workerBlockedMs[workerIndex] = message.blockedMs;

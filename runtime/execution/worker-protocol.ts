@@ -42,6 +42,8 @@ export type WorkerToMain =
       details?: WorkerOperatorDetail[];
       /** Async I/O subtasks on this worker: [operator, subtask, inFlight, timeouts, retries, cacheHits, cacheMisses]. */
       asyncIo?: Array<[string, number, number, number, number, number, number]>;
+      /** Input watermark of each subtask on this worker: [chain id, subtask, watermark or null before the first]. */
+      watermarks?: Array<[number, number, number | null]>;
     }
   | { t: 'stopped' }
   | { t: 'sources-stopped' };
