@@ -4,7 +4,6 @@ import { describe, expect, it } from 'vitest';
 import {
   AsyncTimeoutError,
   collectSink,
-  ManualClock,
   RuntimeMetrics,
   StreamEnvironment,
   type AsyncIoOptions,
