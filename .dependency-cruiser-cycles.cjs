@@ -16,9 +16,15 @@ module.exports = {
       to: { circular: true },
     },
     {
-      // Known debt: runtime/api holds both the contracts (operator, functions, source, sink, config) that
-      // operators/ and execution/ build on and the builders that create them. The fix is to move the
-      // contracts one folder down; that rename waits until the branches working in runtime/ have merged.
+      // Known debt, left on purpose (checked 2026-12-07): runtime/api holds both the contracts that
+      // operators/ and execution/ build on (api/operator.ts StreamOperator, api/functions.ts
+      // NO_TIMESTAMP, api/windows.ts assignWindows, api/config.ts defaultLogger) and the builders that
+      // create operators and runners (data-stream.ts, environment.ts, run-overrides.ts). Moving the
+      // contracts one folder down removes api<->operators, but rewrites the imports of every operator
+      // and of execution/subtask.ts and record-codec.ts, the hot-path files the perf and faults branches
+      // edit in parallel. api<->execution would stay anyway: execution/worker-main.ts rebuilds the job
+      // in a worker thread through StreamEnvironment and loadJobModule, so the worker entry needs a
+      // folder of its own above both. Do both moves in one rename once those branches have merged.
       name: 'runtime-folder-cycles',
       severity: 'warn',
       scope: 'folder',

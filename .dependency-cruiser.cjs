@@ -35,6 +35,21 @@ module.exports = {
       to: { path: '^(runtime|compat)/', pathNot: '^(runtime|compat)/index\\.ts$' },
     },
     {
+      name: 'cli-uses-public-faces',
+      comment:
+        'The command is a user of the library like any other: it reaches runtime, compat, console and transpiler ' +
+        'through their index.ts. Documented sub-entries of the transpiler, loaded lazily by `migrate`: ' +
+        'report/index.ts (Markdown summary), verify/index.ts (differential runs) and verify/protocol.ts (the ' +
+        "messages verify's parent process and its child, cli/verify-child.ts, exchange).",
+      severity: 'error',
+      from: { path: '^cli/' },
+      to: {
+        path: '^(runtime|compat|console|transpiler)/',
+        pathNot:
+          '^(runtime|compat|console|transpiler)/index\\.ts$|^transpiler/(report/index|verify/index|verify/protocol)\\.ts$',
+      },
+    },
+    {
       name: 'shipped-code-not-test',
       comment: 'bench, samples and everything shipped never import test/ (shared test services live in harness/).',
       severity: 'error',

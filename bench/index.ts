@@ -9,6 +9,7 @@ import { cpus } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import cliProgress from 'cli-progress';
+import { readFlags, UsageError } from './args.ts';
 import { RESULT_PREFIX, type ChildParams, type RunResult, type WorkloadModule } from './harness.ts';
 import { markdown, svgChart, type BenchDocument } from './report.ts';
 import {
@@ -45,8 +46,6 @@ const USAGE = `usage: stormshift bench [--quick] [--only WORKLOAD[,WORKLOAD]] [-
 workloads: ${Object.keys(WORKLOADS).join(', ')}
        stormshift bench --topology FILE [--baseline FILE] [--migrated FILE] [--quick] [--runs N]   (your topology vs its migration)`;
 
-class UsageError extends Error {}
-
 export function parseArgs(args: readonly string[]): Options {
   const options: Options = {
     quick: false,
@@ -56,17 +55,7 @@ export function parseArgs(args: readonly string[]): Options {
     svg: join(RESULTS_DIR, 'latest.svg'),
     runs: undefined,
   };
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    const [flag, inline] =
-      arg.startsWith('--') && arg.includes('=')
-        ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]
-        : [arg, undefined];
-    const value = (): string => {
-      const v = inline ?? args[++i];
-      if (v === undefined || v.startsWith('--')) throw new UsageError(`${flag} needs a value`);
-      return v;
-    };
+  for (const { arg, name: flag, value, count } of readFlags(args)) {
     switch (flag) {
       case '--quick':
         options.quick = true;
@@ -88,12 +77,9 @@ export function parseArgs(args: readonly string[]): Options {
       case '--svg':
         options.svg = resolve(value());
         break;
-      case '--runs': {
-        const n = Number(value());
-        if (!Number.isInteger(n) || n < 1) throw new UsageError('--runs needs a whole number >= 1');
-        options.runs = n;
+      case '--runs':
+        options.runs = count();
         break;
-      }
       case '--help':
       case '-h':
         throw new UsageError('');

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serialize } from 'node:v8';
+import { readFlags, UsageError } from './args.ts';
 import { RESULT_PREFIX, type ChildParams, type RunResult } from './harness.ts';
 import { formatRate } from './report.ts';
 import { summarizeVariant, summarizeWorkload, type RatioSummary, type WorkloadSummary } from './stats.ts';
@@ -45,8 +46,6 @@ interface TopologyOptions {
   maxParallelism: number | undefined;
 }
 
-class UsageError extends Error {}
-
 export function parseTopologyArgs(args: readonly string[]): TopologyOptions {
   const o: TopologyOptions = {
     topology: '',
@@ -58,22 +57,7 @@ export function parseTopologyArgs(args: readonly string[]): TopologyOptions {
     json: undefined,
     maxParallelism: undefined,
   };
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    const [flag, inline] =
-      arg.startsWith('--') && arg.includes('=')
-        ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]
-        : [arg, undefined];
-    const value = (): string => {
-      const v = inline ?? args[++i];
-      if (v === undefined || v.startsWith('--')) throw new UsageError(`${flag} needs a value`);
-      return v;
-    };
-    const count = (): number => {
-      const n = Number(value());
-      if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} needs a whole number >= 1`);
-      return n;
-    };
+  for (const { arg, name: flag, value, count } of readFlags(args)) {
     switch (flag) {
       case '--topology':
         o.topology = resolve(value());

@@ -80,8 +80,7 @@ program
     const { resolveJobFile, loadUserModule } = await import('./job-file.ts');
     file = resolveJobFile(file);
     const { isJobDefinition, defineJob, RuntimeMetrics } = await import('../runtime/index.ts');
-    const { LocalCluster, codeDirFor } = await import('../compat/index.ts');
-    const { setLocalOverride } = await import('../compat/local/local-override.ts');
+    const { LocalCluster, codeDirFor, setLocalOverride } = await import('../compat/index.ts');
     const metrics = new RuntimeMetrics();
     // Shell components start in resources/ next to the topology file (a Storm jar's layout).
     const daemonConf = { 'stormshift.multilang.code.dir': codeDirFor(file) };

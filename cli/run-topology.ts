@@ -1,7 +1,12 @@
 import { basename } from 'node:path';
-import { KillOptions, type LocalCluster, StormTopology, ConfigurableTopology } from '../compat/index.ts';
-import { CONFIG_KEYS } from '../compat/component/config-keys.ts';
-import type { Conf } from '../compat/component/config.ts';
+import {
+  Config,
+  ConfigurableTopology,
+  KillOptions,
+  StormTopology,
+  type Conf,
+  type LocalCluster,
+} from '../compat/index.ts';
 import { startMetricsServer, type RuntimeMetrics } from '../runtime/index.ts';
 import { EXIT } from './errors.ts';
 import { attachRunConsole, type RunOptions } from './run-job.ts';
@@ -131,7 +136,7 @@ export async function runTopologyModule(
 /** CLI flags map onto Storm conf keys, so a topology needs no code change to use them. */
 export function applyRunOptions(name: string, conf: Conf, options: RunOptions): Conf {
   if (options.checkpointInterval !== undefined)
-    conf[CONFIG_KEYS.TOPOLOGY_STATE_CHECKPOINT_INTERVAL] = options.checkpointInterval;
+    conf[Config.TOPOLOGY_STATE_CHECKPOINT_INTERVAL] = options.checkpointInterval;
   const checkpointing = conf['stormshift.reliability'] === 'checkpoint' || options.checkpointInterval !== undefined;
   if (checkpointing && conf['stormshift.checkpoint.dir'] === undefined) {
     conf['stormshift.checkpoint.dir'] = options.checkpointDir ?? `.stormshift/checkpoints/${name}`;

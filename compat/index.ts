@@ -115,6 +115,8 @@ export { LocalCluster, LocalClusterBuilder } from './local/local-cluster.ts';
 export { LocalTopology } from './local/local-topology.ts';
 export { KillOptions } from './local/kill-options.ts';
 export { StormSubmitter, NimbusClient } from './local/storm-submitter.ts';
+// Where StormSubmitter submits while a Storm main runs under `stormshift run` (as under `storm local`).
+export { setLocalOverride, type SubmitTarget } from './local/local-override.ts';
 export { ConfigurableTopology } from './local/configurable-topology.ts';
 
 // Testing helpers (§12)

@@ -13,6 +13,7 @@ import {
   Values,
   type BasicOutputCollector,
   type Conf,
+  type IComponent,
   type OutputFieldsDeclarer,
   type SpoutOutputCollector,
   type Tuple,
@@ -40,9 +41,44 @@ export function compatConf(variant: string): Conf {
 
 let topologySerial = 0;
 
+/** storm-starter's SplitSentence: one (word, ts) per word of the sentence. */
+export class SplitSentence extends BaseBasicBolt {
+  execute(tuple: Tuple, collector: BasicOutputCollector): void {
+    const t = tuple.getValue(1) as number;
+    splitWords(tuple.getString(0), (word) => collector.emit(new Values(word, t)));
+  }
+  declareOutputFields(declarer: OutputFieldsDeclarer): void {
+    declarer.declare(new Fields('word', 'ts'));
+  }
+}
+
+/** What differs between the compat word-count runs: everything else (spout, counting bolt, pacing, the end of a run) is shared. */
+export interface CompatWordCountSetup {
+  /** The spout emits with message ids (acking, checkpoint mode) or without (zero ackers). */
+  reliable: boolean;
+  /** A run ends only once every spout tuple was acked, not just once every word was counted. */
+  awaitAcks: boolean;
+  conf: Conf;
+  /** The split bolt (TypeScript or a multilang ShellBolt). */
+  split: () => IComponent;
+  /** Topology name prefix and log tag. */
+  name: string;
+}
+
 export function compatWordCount(variant: string): VariantImpl {
+  return compatWordCountRuns(variant, {
+    reliable: variant !== 'compat-zero-ackers',
+    awaitAcks: variant === 'compat-acking',
+    conf: compatConf(variant),
+    split: () => new SplitSentence(),
+    name: 'word-count',
+  });
+}
+
+/** Runs of the word count as a Storm topology (spout → split → fields-grouped count) on one LocalCluster. */
+export function compatWordCountRuns(variant: string, setup: CompatWordCountSetup): VariantImpl {
   let steadyMs: number | undefined;
-  const reliable = variant !== 'compat-zero-ackers';
+  const { reliable } = setup;
 
   /** Per run: what the spout must emit, how it paces, and where the count bolt reports. */
   const state = {
@@ -93,16 +129,6 @@ export function compatWordCount(variant: string): VariantImpl {
     }
   }
 
-  class SplitSentence extends BaseBasicBolt {
-    execute(tuple: Tuple, collector: BasicOutputCollector): void {
-      const t = tuple.getValue(1) as number;
-      splitWords(tuple.getString(0), (word) => collector.emit(new Values(word, t)));
-    }
-    declareOutputFields(declarer: OutputFieldsDeclarer): void {
-      declarer.declare(new Fields('word', 'ts'));
-    }
-  }
-
   class WordCount extends BaseBasicBolt {
     private readonly counts = new Map<string, number>();
     execute(tuple: Tuple, collector: BasicOutputCollector): void {
@@ -122,7 +148,7 @@ export function compatWordCount(variant: string): VariantImpl {
 
   const cluster = new LocalCluster({
     log: (level, message) => {
-      if (level === 'error') process.stderr.write(`[compat] ${message}\n`);
+      if (level === 'error') process.stderr.write(`[${setup.name}] ${message}\n`);
     },
   });
 
@@ -143,18 +169,19 @@ export function compatWordCount(variant: string): VariantImpl {
         state.check = () => {
           if (state.failed > 0) reject(new Error(`${variant}: ${state.failed} spout tuples failed`));
           // With acking the run ends when every tuple tree is acked; otherwise when every word is counted.
-          const allAcked = variant !== 'compat-acking' || state.acked >= count;
+          const allAcked = !setup.awaitAcks || state.acked >= count;
           if (state.digest.records >= state.expectedRecords && allAcked) resolve();
         };
       });
       const builder = new TopologyBuilder();
       builder.setSpout('spout', new SentenceSpout(), 1);
-      builder.setBolt('split', new SplitSentence(), 1).shuffleGrouping('spout');
+      builder.setBolt('split', setup.split(), 1).shuffleGrouping('spout');
       builder.setBolt('count', new WordCount(), 1).fieldsGrouping('split', new Fields('word'));
-      const name = `bench-word-count-${++topologySerial}`;
-      await cluster.submitTopology(name, compatConf(variant), builder.createTopology());
+      const name = `bench-${setup.name}-${++topologySerial}`;
+      await cluster.submitTopology(name, { ...setup.conf }, builder.createTopology());
       if (count === 0) state.check();
       await done;
+      // From the first nextTuple: submitting (and launching a multilang subprocess) is start-up, not steady state.
       steadyMs = performance.now() - state.startedAt;
       const kill = new KillOptions();
       kill.set_wait_secs(0);

@@ -1,4 +1,5 @@
 /** Parameter objects of Storm's `Testing` helpers, with Storm's getters and setters. */
+import type { Clock } from '../../runtime/index.ts';
 import { Config, type Conf } from '../component/config.ts';
 import { TEST_TIMEOUT_MS } from '../local/idle.ts';
 import { MockedSources } from './mocked-sources.ts';
@@ -11,6 +12,8 @@ export interface CompleteTopologyParamInit {
   cleanupState?: boolean | null;
   topologyName?: string | null;
   timeoutMs?: number | null;
+  /** stormshift extension: the clock completion is measured on (see `setCompletionClock`). */
+  completionClock?: Clock | null;
 }
 
 export class CompleteTopologyParam {
@@ -19,6 +22,7 @@ export class CompleteTopologyParam {
   cleanupState = true;
   topologyName: string | null = null;
   timeoutMs: number = TEST_TIMEOUT_MS;
+  completionClock: Clock | null = null;
 
   constructor(init: CompleteTopologyParamInit = {}) {
     if (init.mockedSources !== undefined) this.setMockedSources(init.mockedSources);
@@ -26,6 +30,7 @@ export class CompleteTopologyParam {
     if (init.cleanupState !== undefined) this.setCleanupState(init.cleanupState);
     if (init.topologyName !== undefined) this.setTopologyName(init.topologyName);
     if (init.timeoutMs !== undefined) this.setTimeoutMs(init.timeoutMs);
+    if (init.completionClock !== undefined) this.setCompletionClock(init.completionClock);
   }
 
   getMockedSources(): MockedSources {
@@ -57,6 +62,17 @@ export class CompleteTopologyParam {
   }
   setTimeoutMs(timeoutMs: number | null | undefined): void {
     this.timeoutMs = timeoutMs ?? TEST_TIMEOUT_MS;
+  }
+  getCompletionClock(): Clock | null {
+    return this.completionClock;
+  }
+  /**
+   * stormshift extension (not in Storm): the clock `completeTopology` polls on and measures its
+   * quiet periods and `timeoutMs` with, outside simulated time. Default (null): the wall clock. A
+   * test of the completion rule itself passes a ManualClock and moves it.
+   */
+  setCompletionClock(clock: Clock | null | undefined): void {
+    this.completionClock = clock ?? null;
   }
 }
 

@@ -11,7 +11,8 @@ import { Fields } from '../component/fields.ts';
 import { GlobalStreamId, GlobalStreamIdMap } from '../component/global-stream-id.ts';
 import { TupleImpl, type Tuple } from '../component/tuple.ts';
 import { Utils } from '../component/utils.ts';
-import { SimulatedTime, Time } from '../component/time.ts';
+import { SimulatedTime, Time, sleepOn } from '../component/time.ts';
+import { systemClock, type Clock } from '../../runtime/index.ts';
 import { AssertionError } from '../local/idle.ts';
 import { KillOptions } from '../local/kill-options.ts';
 import { LocalCluster } from '../local/local-cluster.ts';
@@ -87,8 +88,6 @@ const POLL_MS = 10;
 const QUIET_MS = 50;
 /** Counters at rest this long mean idle even when delivered tuples never executed (a crashed task dropped its queue). */
 const LONG_QUIET_MS = 500;
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The streams a capture bolt subscribes to: user streams only (the `$checkpoint` protocol never reaches user code). */
 function capturableStreams(componentId: string, streams: Map<string, StreamInfo>): Array<[string, StreamInfo]> {
@@ -197,13 +196,14 @@ export class Testing {
         spoutObjects.push(o);
       }
       for (const s of spoutObjects) s.startup?.();
-      const deadline = Date.now() + timeoutMs;
+      const clock = p.getCompletionClock() ?? systemClock;
+      const deadline = clock.now() + timeoutMs;
       await cluster.submitTopology(name, p.getStormConf(), captured.topology);
       try {
         timedOut =
           cluster.isSimulating?.() === true
-            ? !(await Testing.waitUntilCompleteSimulated(cluster, spoutObjects, deadline))
-            : !(await Testing.waitUntilComplete(cluster, name, spoutObjects, deadline));
+            ? !(await Testing.waitUntilCompleteSimulated(cluster, spoutObjects, deadline, clock))
+            : !(await Testing.waitUntilComplete(cluster, name, spoutObjects, deadline, clock));
       } finally {
         if (cluster.isAlive(name)) {
           const kill = new KillOptions();
@@ -239,12 +239,13 @@ export class Testing {
     name: string,
     spoutObjects: readonly CompletableSpout[],
     deadline: number,
+    clock: Clock,
   ): Promise<boolean> {
     let last = activity(cluster.getTopologyRun?.(name));
-    let lastChange = Date.now();
+    let lastChange = clock.now();
     for (;;) {
-      await sleep(POLL_MS);
-      const now = Date.now();
+      await sleepOn(clock, POLL_MS);
+      const now = clock.now();
       const current = activity(cluster.getTopologyRun?.(name));
       if (current.signature !== last.signature) {
         last = current;
@@ -270,11 +271,12 @@ export class Testing {
     cluster: CompletableCluster,
     spoutObjects: readonly CompletableSpout[],
     deadline: number,
+    clock: Clock,
   ): Promise<boolean> {
     await cluster.advanceClusterTime!(11);
     await cluster.advanceClusterTime!(10);
     while (!spoutObjects.every((s) => s.isExhausted())) {
-      if (Date.now() > deadline) return false;
+      if (clock.now() > deadline) return false;
       await cluster.advanceClusterTime!(10);
     }
     return true;

@@ -5,6 +5,7 @@
  * checkpoint is durable. On restore the runtime hands the restored checkpoint's committables to
  * `commit` again, so commits must be idempotent.
  */
+import type { Clock } from '../time/clock.ts';
 export interface SinkContext {
   readonly jobName: string;
   readonly operatorName: string;
@@ -18,6 +19,11 @@ export interface SinkContext {
    * so the writer must discard or fence it to stay exactly-once.
    */
   readonly restoredCheckpointId?: number | undefined;
+  /**
+   * The job's clock: a writer's own timers (linger, retry back-off) read it, so a job on a
+   * ManualClock drives them too. Absent on a context built outside the runtime: use the wall clock.
+   */
+  readonly clock?: Clock;
 }
 
 export interface SinkWriter<T, C = unknown, S = unknown> {

@@ -12,6 +12,7 @@ import {
 } from '../checkpoint/storage.ts';
 import { CheckpointError, JobCancelledError, messageOf } from '../errors.ts';
 import type { PhysicalPlan } from '../graph/plan.ts';
+import { systemClock } from '../time/clock.ts';
 import { RuntimeMetrics } from '../metrics/index.ts';
 import { Deployment } from './deployment.ts';
 import { WorkerPoolDeployment } from './worker-pool.ts';
@@ -374,7 +375,7 @@ export class JobRunner implements JobHandle {
         const verdict = this.poison.judge(failure);
         if (verdict.action === 'fail') failure = verdict.error;
         this.lastError = messageOf(failure);
-        const delay = this.restart.nextDelay(failure, Date.now());
+        const delay = this.restart.nextDelay(failure, (this.config.clock ?? systemClock).now());
         this.noteException(failure, delay !== undefined);
         if (delay === undefined) {
           this.state = 'failed';
@@ -416,11 +417,13 @@ export class JobRunner implements JobHandle {
     };
   }
 
+  /** The restart back-off, on the job's clock: a test on a ManualClock restarts when it moves the clock. */
   private delay(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
+      const clock = this.config.clock ?? systemClock;
+      const cancel = clock.setTimer(clock.now() + ms, resolve);
       this.wakeFromDelay = () => {
-        clearTimeout(timer);
+        cancel();
         resolve();
       };
     });

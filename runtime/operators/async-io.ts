@@ -46,7 +46,8 @@ interface Entry<IN, OUT> {
   /** `undefined` results are dropped: the way to say "no output" for an input. */
   result: OUT | undefined;
   attempt: number;
-  timer: ReturnType<typeof setTimeout> | undefined;
+  /** Cancels the attempt's timeout or the retry's back-off. */
+  timer: (() => void) | undefined;
   abort: AbortController | undefined;
   /** Set on markers: a watermark held until every record that arrived before it has been emitted. */
   watermark?: number;
@@ -171,7 +172,7 @@ export class AsyncIoOperator<IN, OUT> extends StreamOperator<IN, OUT> {
     entry.attempt++;
     const abort = new AbortController();
     entry.abort = abort;
-    entry.timer = setTimeout(() => this.onTimeout(entry, abort), this.timeoutMs);
+    entry.timer = this.after(this.timeoutMs, () => this.onTimeout(entry, abort));
     let promise: Promise<OUT>;
     try {
       promise = this.fn(entry.input, abort.signal);
@@ -230,7 +231,7 @@ export class AsyncIoOperator<IN, OUT> extends StreamOperator<IN, OUT> {
   private onError(entry: Entry<IN, OUT>, error: unknown): void {
     if (this.closed) return;
     entry.abort = undefined;
-    if (entry.timer) clearTimeout(entry.timer);
+    entry.timer?.();
     if (this.retryable(entry, error)) return;
     this.context.fail(userError(this.context.operatorName, entry.input, error));
   }
@@ -242,15 +243,24 @@ export class AsyncIoOperator<IN, OUT> extends StreamOperator<IN, OUT> {
     const base =
       retry.delayMs * (retry.strategy === 'exponential' ? (retry.multiplier ?? 2) ** (entry.attempt - 1) : 1);
     const delay = Math.min(retry.maxDelayMs ?? Infinity, base);
-    entry.timer = setTimeout(() => {
+    entry.timer = this.after(delay, () => {
       if (!this.closed) this.attempt(entry);
-    }, delay);
+    });
     return true;
+  }
+
+  /**
+   * Timeouts and back-offs run on the job's processing-time service, not raw setTimeout: a test on
+   * a ManualClock moves them with the clock, and a shut-down incarnation's timers never fire.
+   */
+  private after(ms: number, callback: () => void): () => void {
+    const time = this.context.processingTime;
+    return time.schedule(time.now() + ms, callback);
   }
 
   private complete(entry: Entry<IN, OUT>, result: OUT | undefined, answered = true): void {
     if (this.closed) return;
-    if (entry.timer) clearTimeout(entry.timer);
+    entry.timer?.();
     entry.timer = undefined;
     entry.abort = undefined;
     entry.done = true;
@@ -353,7 +363,7 @@ export class AsyncIoOperator<IN, OUT> extends StreamOperator<IN, OUT> {
   override close(): void {
     this.closed = true;
     for (const entry of this.queue) {
-      if (entry.timer) clearTimeout(entry.timer);
+      entry.timer?.();
       entry.abort?.abort();
     }
     if (this.metrics) this.metrics.inFlight -= this.active;

@@ -134,5 +134,3 @@ export function isKafkaRetriable(error: unknown): boolean {
   if (e.originalError !== undefined) return isKafkaRetriable(e.originalError);
   return false;
 }
-
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

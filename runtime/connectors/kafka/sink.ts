@@ -3,6 +3,7 @@ import type { Counter, Gauge } from 'prom-client';
 import type { Sink, SinkContext, SinkWriter } from '../../api/sink.ts';
 import { ConfigError, ConnectorError } from '../../errors.ts';
 import type { RuntimeMetrics } from '../../metrics/index.ts';
+import { systemClock, type Clock } from '../../time/clock.ts';
 import {
   checkConnection,
   connectAdmin,
@@ -10,7 +11,6 @@ import {
   isKafkaRetriable,
   messageOf,
   resolveTopics,
-  sleep,
   type KafkaConnectionOptions,
 } from './client.ts';
 import { resolveSerializer, type SerializerSpec } from './serde.ts';
@@ -115,7 +115,9 @@ class KafkaSinkWriter<T> implements SinkWriter<T, KafkaTransactionCommittable> {
 
   private pending: Array<Pending<T>> = [];
   private readonly inflight = new Set<Promise<void>>();
-  private linger: ReturnType<typeof setTimeout> | undefined;
+  /** Cancels the armed linger timer. Linger and retry back-off run on the job's clock. */
+  private linger: (() => void) | undefined;
+  private readonly clock: Clock;
   private error: Error | undefined;
 
   /** Exactly-once: the transaction records go to now, and one sealed at a barrier awaiting its checkpoint. */
@@ -142,6 +144,7 @@ class KafkaSinkWriter<T> implements SinkWriter<T, KafkaTransactionCommittable> {
     this.serialize = resolveSerializer(options.serializer);
     this.batchRecords = options.batchRecords ?? 1000;
     this.lingerMs = options.lingerMs ?? 5;
+    this.clock = context.clock ?? systemClock;
     this.fixedTopic = typeof options.topic === 'string' ? options.topic : undefined;
     if (this.guarantee === 'exactly-once')
       this.transactionalId = `${options.transactionalIdPrefix}-${context.subtaskIndex}`;
@@ -222,10 +225,10 @@ class KafkaSinkWriter<T> implements SinkWriter<T, KafkaTransactionCommittable> {
     }
     if (this.pending.length >= this.batchRecords) return this.flush();
     if (this.linger === undefined) {
-      this.linger = setTimeout(() => {
+      this.linger = this.clock.setTimer(this.clock.now() + this.lingerMs, () => {
         this.linger = undefined;
         if (!this.sealed) this.flush().catch(() => {});
-      }, this.lingerMs);
+      });
     }
     return undefined;
   }
@@ -233,7 +236,7 @@ class KafkaSinkWriter<T> implements SinkWriter<T, KafkaTransactionCommittable> {
   /** Sends what is pending; the promise settles when the broker acknowledged it. */
   private flush(): Promise<void> {
     if (this.linger !== undefined) {
-      clearTimeout(this.linger);
+      this.linger();
       this.linger = undefined;
     }
     if (this.pending.length === 0) return Promise.resolve();
@@ -301,7 +304,7 @@ class KafkaSinkWriter<T> implements SinkWriter<T, KafkaTransactionCommittable> {
       return;
     }
     const retry = this.options.retry ?? {};
-    const started = Date.now();
+    const started = this.clock.now();
     let delay = retry.initialMs ?? 200;
     for (;;) {
       try {
@@ -310,7 +313,7 @@ class KafkaSinkWriter<T> implements SinkWriter<T, KafkaTransactionCommittable> {
         for (const [topic, messages] of byTopic) this.sent?.inc({ topic }, messages.length);
         return;
       } catch (error) {
-        const elapsed = Date.now() - started;
+        const elapsed = this.clock.now() - started;
         if (!isKafkaRetriable(error) || elapsed >= (retry.maxElapsedMs ?? 120_000)) {
           this.failures?.inc({ operator: this.context.operatorName });
           throw new ConnectorError(
@@ -321,7 +324,7 @@ class KafkaSinkWriter<T> implements SinkWriter<T, KafkaTransactionCommittable> {
         }
         this.retries?.inc({ operator: this.context.operatorName });
         this.retrying?.set({ operator: this.context.operatorName, subtask: String(this.context.subtaskIndex) }, 1);
-        await sleep(delay);
+        await new Promise<void>((resolve) => this.clock.setTimer(this.clock.now() + delay, resolve));
         delay = Math.min(delay * 2, retry.maxMs ?? 5000);
       }
     }
@@ -409,7 +412,7 @@ class KafkaSinkWriter<T> implements SinkWriter<T, KafkaTransactionCommittable> {
   }
 
   async close(): Promise<void> {
-    if (this.linger !== undefined) clearTimeout(this.linger);
+    this.linger?.();
     // An open (never sealed) transaction holds records a restore will replay: abort it.
     await this.transaction?.abort().catch(() => {});
     await Promise.allSettled([this.producer?.disconnect(), this.admin?.disconnect()]);

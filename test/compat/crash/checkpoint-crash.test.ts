@@ -4,16 +4,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
+import { sentenceAt } from '../../../samples/soak/word-count.ts';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const TOPOLOGY = join(ROOT, 'test/fixtures/compat/crash-word-count.ts');
-const SENTENCES = [
-  'the cow jumped over the moon',
-  'an apple a day keeps the doctor away',
-  'four score and seven years ago',
-  'snow white and the seven dwarfs',
-  'i am at two with nature',
-];
 const TOTAL = 30000;
 // Paced so that a run lasts about 1 s whatever the executor's speed: several checkpoints (every
 // 100 ms) reach the disk before a run ends, so the kill points below fall mid-run.
@@ -21,8 +15,7 @@ const RATE = 30000;
 
 function expectedCounts(): Record<string, number> {
   const counts: Record<string, number> = {};
-  for (let i = 0; i < TOTAL; i++)
-    for (const w of SENTENCES[(i * 7 + 3) % SENTENCES.length]!.split(' ')) counts[w] = (counts[w] ?? 0) + 1;
+  for (let i = 0; i < TOTAL; i++) for (const w of sentenceAt(i).split(' ')) counts[w] = (counts[w] ?? 0) + 1;
   return counts;
 }
 
@@ -38,9 +31,9 @@ function start(dir: string): ChildProcess {
     cwd: dir,
     env: {
       ...process.env,
-      CRASH_SENTENCES: String(TOTAL),
-      CRASH_RATE: String(RATE),
-      CRASH_OUT: join(dir, 'counts.json'),
+      SOAK_SENTENCES: String(TOTAL),
+      SOAK_RATE: String(RATE),
+      SOAK_OUT: join(dir, 'counts.json'),
       CRASH_CKPT: join(dir, 'ckpt'),
     },
     stdio: 'ignore',

@@ -34,6 +34,7 @@ import {
   TupleCaptureBolt,
 } from '../../../compat/testing/index.ts';
 import { waitFor } from '../e2e/fixtures.ts';
+import { WatchedClock } from '../../fixtures/runtime/helpers.ts';
 import { shutDownAfterEach } from '../cluster-per-test.ts';
 
 let cluster: LocalCluster | undefined;
@@ -181,6 +182,67 @@ describe('Testing.completeTopology with MockedSources (§12)', () => {
       message: expect.stringContaining('Test timed out (300ms)'),
     });
     expect(cluster.isAlive('stuck')).toBe(false);
+  });
+});
+
+describe('Testing.completeTopology on a completion clock (stormshift extension: quiet periods and timeout on a ManualClock)', () => {
+  /** Moves the clock one poll (10 ms) at a time up to `until`, each step once completeTopology armed its next poll. */
+  async function pollUntil(clock: WatchedClock, until: number): Promise<void> {
+    for (let t = clock.now() + 10; t <= until; t += 10) {
+      await clock.armed(t);
+      clock.advanceTo(t);
+    }
+  }
+
+  it('times out when the clock passes timeoutMs, not before, and still kills the topology', async () => {
+    const builder = new TopologyBuilder();
+    builder.setSpout('s', new TwoStreamSpout());
+    builder.setBolt('never', new NeverAckBolt()).shuffleGrouping('s');
+    const mocked = new MockedSources();
+    mocked.addMockData('s', ['stuck']);
+    cluster = new LocalCluster();
+    const clock = new WatchedClock();
+    const run = Testing.completeTopology(cluster, builder.createTopology(), {
+      mockedSources: mocked,
+      timeoutMs: 1000,
+      topologyName: 'stuck-on-clock',
+      completionClock: clock,
+    });
+    const outcome = run.then(
+      () => 'completed',
+      (e: unknown) => e,
+    );
+    await pollUntil(clock, 1000);
+    // The poll at 1000 found the deadline not yet passed: it armed the next one.
+    await clock.armed(1010);
+    clock.advanceTo(1010);
+    expect(await outcome).toMatchObject({
+      name: 'AssertionError',
+      message: expect.stringContaining('Test timed out (1000ms)'),
+    });
+    expect(cluster.isAlive('stuck-on-clock')).toBe(false);
+  });
+
+  it('completes once the counters rested QUIET_MS (50 ms) on the clock, not before', async () => {
+    const builder = new TopologyBuilder();
+    builder.setSpout('s', new TwoStreamSpout());
+    builder.setBolt('upper', new UpperBolt()).shuffleGrouping('s');
+    // No mocked tuples: the spout is exhausted from the start and nothing moves, so the counters
+    // rest from time 0 and only the quiet period decides.
+    const mocked = new MockedSources();
+    mocked.addMockData('s');
+    cluster = new LocalCluster();
+    const clock = new WatchedClock();
+    const run = Testing.completeTopology(cluster, builder.createTopology(), {
+      mockedSources: mocked,
+      completionClock: clock,
+    });
+    await pollUntil(clock, 40);
+    // The poll at 40 (quiet for 40 ms) did not complete: it armed the next one.
+    await clock.armed(50);
+    clock.advanceTo(50);
+    const result = await run;
+    expect(Testing.readTuples(result, 'upper')).toEqual([]);
   });
 });
 

@@ -1,3 +1,4 @@
+import { setImmediate } from 'node:timers/promises';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -6,8 +7,9 @@ import {
   RuntimeMetrics,
   StreamEnvironment,
   type AsyncIoOptions,
+  type AsyncRetryOptions,
 } from '../../../runtime/index.ts';
-import { quiet, runToList, scriptedSource, sleep, sortNumbers } from '../../fixtures/runtime/helpers.ts';
+import { quiet, runToList, scriptedSource, sleep, WatchedClock } from '../../fixtures/runtime/helpers.ts';
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 
@@ -34,20 +36,33 @@ describe('async I/O', () => {
     );
   });
 
-  it('unordered mode emits every result exactly once, fastest first', async () => {
-    const latencies = [30, 1, 20, 2, 10, 0];
-    const out = await runToList((env) =>
-      env.fromCollection(latencies.map((l, i) => [i, l] as const)).asyncMap(
-        async ([i, l]) => {
-          await sleep(l);
-          return i;
-        },
-        { ordered: false },
-      ),
-    );
-    expect(sortNumbers(out)).toEqual(range(6));
-    expect(out[0]).not.toBe(0);
-    expect(out.at(-1)).toBe(0);
+  it('unordered mode emits each result as it completes; ordered mode holds it until those before it are out', async () => {
+    // Each call waits on a promise the test settles, in an order the test picks: the completion
+    // order is exact, not a race between timers on a loaded machine.
+    const completion = [5, 1, 3, 4, 2, 0];
+    for (const ordered of [false, true]) {
+      const answers = new Map<number, () => void>();
+      let allCalled!: () => void;
+      const called = new Promise<void>((r) => (allCalled = r));
+      const env = StreamEnvironment.create(quiet);
+      const sink = collectSink<number>();
+      env
+        .fromCollection(range(6))
+        .asyncMap(
+          (i) =>
+            new Promise<number>((resolve) => {
+              answers.set(i, () => resolve(i));
+              if (answers.size === 6) allCalled();
+            }),
+          { ordered },
+        )
+        .sinkTo(sink.sink);
+      const done = env.execute();
+      await called;
+      for (const i of completion) answers.get(i)!();
+      await done;
+      expect(sink.values).toEqual(ordered ? range(6) : completion);
+    }
   });
 
   it('undefined results are dropped', async () => {
@@ -96,57 +111,73 @@ describe('async I/O', () => {
     expect(maxLead).toBeLessThanOrEqual(capacity + batchSize);
   });
 
-  describe('timeouts', () => {
-    // Record 3 never answers, so only the timeout can end it; the others answer at once (a settled
-    // promise, resolved before any timer can fire), so however late a loaded machine runs the 30 ms
-    // timer, it can only ever time out record 3. A 1 ms answer could itself be late by over 30 ms.
-    const slowOnThree = (x: number, signal: AbortSignal) =>
-      x === 3
-        ? new Promise<number>((resolve) => {
-            const timer = setTimeout(() => resolve(x), 10_000);
-            signal.addEventListener('abort', () => clearTimeout(timer));
-          })
-        : Promise.resolve(x);
+  describe('timeouts (on a manual clock: the timeout fires when the clock reaches it, never before)', () => {
+    const timeoutMs = 30;
+
+    /**
+     * Records 0…4; record 3 never answers (only its timeout ends it), the others answer at once.
+     * Moves the clock to just before the timeout, then onto it, and reports what had happened at each step.
+     */
+    async function timeOutRecordThree(options: AsyncIoOptions<number, number>) {
+      const clock = new WatchedClock();
+      const metrics = new RuntimeMetrics();
+      let aborted = 0;
+      const env = StreamEnvironment.create({ ...quiet, clock, metrics, restart: { type: 'none' } });
+      const sink = collectSink<number>();
+      env
+        .fromCollection(range(5))
+        .asyncMap(
+          (x, signal) => {
+            signal.addEventListener('abort', () => aborted++);
+            return x === 3 ? new Promise<number>(() => {}) : Promise.resolve(x);
+          },
+          { name: 'Lookup', timeoutMs, ...options },
+        )
+        .sinkTo(sink.sink);
+      const job = env.executeAsync();
+      const outcome = job.result.then(
+        () => 'finished',
+        (e: unknown) => e as Error,
+      );
+      // Every record's attempt arms its timeout at 0 + 30: wait until all five are armed. The four
+      // answers are settled promises whose handlers are queued microtasks: one macrotask turn
+      // (setImmediate, not a time) lets them all land before the clock moves.
+      await clock.armed(timeoutMs, 5);
+      await setImmediate();
+      clock.advance(timeoutMs - 1);
+      const before = { aborted, timeouts: metrics.asyncIo('job', 'Lookup', 0).timeouts };
+      clock.advance(1);
+      const after = { aborted, timeouts: metrics.asyncIo('job', 'Lookup', 0).timeouts };
+      return { before, after, outcome: await outcome, values: sink.values };
+    }
 
     it("'fail' (the default) fails the job with an AsyncTimeoutError naming operator and record", async () => {
-      const error = await runToList(
-        (env) => env.fromCollection(range(5)).asyncMap(slowOnThree, { name: 'Lookup', timeoutMs: 30 }),
-        { restart: { type: 'none' } },
-      ).catch((e: unknown) => e as Error);
-      expect(error).toBeInstanceOf(Error);
-      expect((error as Error).message).toMatch(/'Lookup'.*record 3/);
-      expect((error as Error).cause).toBeInstanceOf(AsyncTimeoutError);
+      const run = await timeOutRecordThree({});
+      expect(run.before).toEqual({ aborted: 0, timeouts: 0 });
+      expect(run.after).toEqual({ aborted: 1, timeouts: 1 });
+      expect(run.outcome).toBeInstanceOf(Error);
+      expect((run.outcome as Error).message).toMatch(/'Lookup'.*record 3/);
+      expect((run.outcome as Error).cause).toBeInstanceOf(AsyncTimeoutError);
     });
 
     it("'drop' drops the timed-out record; a function supplies a fallback; the signal is aborted", async () => {
-      let aborted = 0;
-      const tracking = (x: number, signal: AbortSignal) => {
-        signal.addEventListener('abort', () => aborted++);
-        return slowOnThree(x, signal);
-      };
-      const metrics = new RuntimeMetrics();
-      expect(
-        await runToList(
-          (env) => env.fromCollection(range(5)).asyncMap(tracking, { timeoutMs: 30, onTimeout: 'drop' }),
-          { metrics },
-        ),
-      ).toEqual([0, 1, 2, 4]);
-      expect(aborted).toBe(1);
-      expect(metrics.asyncIo('job', 'AsyncIO', 0).timeouts).toBe(1);
-      expect(
-        await runToList((env) =>
-          env.fromCollection(range(5)).asyncMap(slowOnThree, { timeoutMs: 30, onTimeout: (x) => -x }),
-        ),
-      ).toEqual([0, 1, 2, -3, 4]);
+      const dropped = await timeOutRecordThree({ onTimeout: 'drop' });
+      expect(dropped.before).toEqual({ aborted: 0, timeouts: 0 });
+      expect(dropped.after).toEqual({ aborted: 1, timeouts: 1 });
+      expect(dropped.outcome).toBe('finished');
+      expect(dropped.values).toEqual([0, 1, 2, 4]);
+      const fallback = await timeOutRecordThree({ onTimeout: (x) => -x });
+      expect(fallback.before.timeouts).toBe(0);
+      expect(fallback.values).toEqual([0, 1, 2, -3, 4]);
     });
   });
 
-  describe('retries', () => {
-    function flaky(failures: number) {
+  describe('retries (on a manual clock: each attempt starts exactly when its back-off ends)', () => {
+    function flaky(clock: { now(): number }, failures: number) {
       const attempts = new Map<number, number[]>();
       const fn = async (x: number) => {
         const list = attempts.get(x) ?? [];
-        list.push(performance.now());
+        list.push(clock.now());
         attempts.set(x, list);
         if (list.length <= failures) throw new Error(`flake ${x}/${list.length}`);
         return x * 10;
@@ -154,33 +185,60 @@ describe('async I/O', () => {
       return { fn, attempts };
     }
 
-    it('fixed delay retries up to maxAttempts, waiting the delay between attempts', async () => {
-      const { fn, attempts } = flaky(2);
-      const out = await runToList((env) =>
-        env.fromCollection([1, 2]).asyncMap(fn, { retry: { maxAttempts: 3, delayMs: 15 } }),
-      );
-      expect(out).toEqual([10, 20]);
-      for (const times of attempts.values()) {
-        expect(times).toHaveLength(3);
-        expect(times[1]! - times[0]!).toBeGreaterThanOrEqual(14);
-        expect(times[2]! - times[1]!).toBeGreaterThanOrEqual(14);
+    /** Runs the job; before each retry time, checks the clock one ms short of it starts nothing. */
+    async function driveRetries(
+      records: number[],
+      retry: AsyncRetryOptions,
+      failures: number,
+      retryTimes: number[],
+    ): Promise<{ out: number[]; attempts: Map<number, number[]> }> {
+      const clock = new WatchedClock();
+      const { fn, attempts } = flaky(clock, failures);
+      const env = StreamEnvironment.create({ ...quiet, clock });
+      const sink = collectSink<number>();
+      env.fromCollection(records).asyncMap(fn, { retry }).sinkTo(sink.sink);
+      const done = env.execute();
+      for (const [n, at] of retryTimes.entries()) {
+        await clock.armed(at, records.length);
+        clock.advanceTo(at - 1);
+        for (const r of records) expect(attempts.get(r)).toHaveLength(n + 1);
+        clock.advanceTo(at);
+        for (const r of records) expect(attempts.get(r)).toHaveLength(n + 2);
       }
+      await done;
+      return { out: sink.values, attempts };
+    }
+
+    it('fixed delay retries up to maxAttempts, waiting the delay between attempts', async () => {
+      const { out, attempts } = await driveRetries([1, 2], { maxAttempts: 3, delayMs: 15 }, 2, [15, 30]);
+      expect(out).toEqual([10, 20]);
+      expect([...attempts.values()]).toEqual([
+        [0, 15, 30],
+        [0, 15, 30],
+      ]);
     });
 
-    it('exponential back-off doubles the delay', async () => {
-      const { fn, attempts } = flaky(3);
-      await runToList((env) =>
-        env.fromCollection([1]).asyncMap(fn, { retry: { maxAttempts: 4, delayMs: 10, strategy: 'exponential' } }),
+    it('exponential back-off doubles the delay, up to maxDelayMs', async () => {
+      const exponential = await driveRetries(
+        [1],
+        { maxAttempts: 4, delayMs: 10, strategy: 'exponential' },
+        3,
+        [10, 30, 70],
       );
-      const t = attempts.get(1)!;
-      expect(t).toHaveLength(4);
-      expect(t[1]! - t[0]!).toBeGreaterThanOrEqual(9);
-      expect(t[2]! - t[1]!).toBeGreaterThanOrEqual(19);
-      expect(t[3]! - t[2]!).toBeGreaterThanOrEqual(39);
+      expect(exponential.attempts.get(1)).toEqual([0, 10, 30, 70]);
+      const capped = await driveRetries(
+        [1],
+        { maxAttempts: 4, delayMs: 10, strategy: 'exponential', maxDelayMs: 25 },
+        3,
+        [10, 30, 55],
+      );
+      expect(capped.attempts.get(1)).toEqual([0, 10, 30, 55]);
     });
 
     it('gives up after maxAttempts and fails naming operator and record; retryOn can refuse', async () => {
-      const { fn, attempts } = flaky(5);
+      // Wall clock: what is asserted here is the count of attempts, not when they ran.
+      const clock = { now: () => performance.now() };
+      const { fn, attempts } = flaky(clock, 5);
       await expect(
         runToList(
           (env) => env.fromCollection([7]).asyncMap(fn, { name: 'Flaky', retry: { maxAttempts: 2, delayMs: 1 } }),
@@ -188,7 +246,7 @@ describe('async I/O', () => {
         ),
       ).rejects.toThrow(/'Flaky' failed on record 7: flake 7\/2/);
       expect(attempts.get(7)).toHaveLength(2);
-      const second = flaky(5);
+      const second = flaky(clock, 5);
       await expect(
         runToList(
           (env) =>

@@ -6,7 +6,7 @@ import {
   collectSink,
   type Source,
 } from '../../../runtime/index.ts';
-import { quiet } from '../../fixtures/runtime/helpers.ts';
+import { quiet, WatchedClock } from '../../fixtures/runtime/helpers.ts';
 
 describe('ManualClock', () => {
   it('fires due timers in time order (registration order on ties), each with now() at its due time', () => {
@@ -97,5 +97,44 @@ describe('a job on a ManualClock', () => {
         .fromCollection([1])
         .print(),
     ).toThrow(/ManualClock/);
+  });
+
+  it('restarts a failed job when the clock passes the restart delay, not before', async () => {
+    const clock = new WatchedClock();
+    let incarnations = 0;
+    const source: Source<number, null> = {
+      createReader: () => {
+        const first = ++incarnations === 1;
+        let sent = false;
+        return {
+          poll(output) {
+            if (first) throw new Error('first incarnation fails');
+            if (sent) return 'end';
+            output.collect(7);
+            sent = true;
+            return 'more';
+          },
+          snapshotState: () => null,
+        };
+      },
+    };
+    const sink = collectSink<number>();
+    const env = StreamEnvironment.create({
+      ...quiet,
+      clock,
+      restart: { type: 'fixed-delay', attempts: 1, delayMs: 500 },
+    });
+    env.fromSource(source).sinkTo(sink.sink);
+    const job = env.executeAsync();
+    // The failure happens at time 0, so the back-off is armed for 500.
+    await clock.armed(500);
+    clock.advance(499);
+    expect(clock.nextTimerAt()).toBe(500);
+    expect(incarnations).toBe(1);
+    clock.advance(1);
+    const result = await job.result;
+    expect(result.restarts).toBe(1);
+    expect(incarnations).toBe(2);
+    expect(sink.values).toEqual([7]);
   });
 });

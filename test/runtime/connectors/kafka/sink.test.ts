@@ -1,6 +1,12 @@
 import type { Admin, Kafka } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { ConnectorError, RuntimeMetrics, StreamEnvironment, type JobConfig } from '../../../../runtime/index.ts';
+import {
+  ConnectorError,
+  ManualClock,
+  RuntimeMetrics,
+  StreamEnvironment,
+  type JobConfig,
+} from '../../../../runtime/index.ts';
 import { kafkaSink, type KafkaTransactionCommittable } from '../../../../runtime/connectors/kafka/index.ts';
 import { ApiKey } from '../../../harness/kafka/index.ts';
 import { range, readAll, unique, type KafkaTestCluster, useKafkaCluster } from './helpers.ts';
@@ -102,6 +108,25 @@ describe('kafka sink', () => {
     expect((e as ConnectorError).code).toBe('KAFKA_UNKNOWN_TOPIC');
     expect((e as Error).message).toContain("'no-such-sink-topic'");
     expect((e as Error).message).toContain(cluster.brokers[0]!);
+  });
+
+  it('linger runs on the job clock: a partial batch is sent when a manual clock reaches lingerMs, not before', async () => {
+    const topic = unique('sink-linger');
+    await cluster.createTopic(topic, 1);
+    const clock = new ManualClock();
+    const sink = kafkaSink<string>({ brokers: cluster.brokers, topic, lingerMs: 50, batchRecords: 1000 });
+    const context = { jobName: 'j', operatorName: 'out', subtaskIndex: 0, parallelism: 1, restored: false, clock };
+    const writer = sink.createWriter(context);
+    await writer.open!();
+    const pending = () => (writer as unknown as { pending: unknown[] }).pending.length;
+    expect(writer.write('a', 1)).toBeUndefined();
+    expect(writer.write('b', 2)).toBeUndefined();
+    clock.advance(49);
+    expect(pending()).toBe(2);
+    clock.advance(1);
+    expect(pending()).toBe(0);
+    expect((await readAll(kafka, topic, 2)).map((r) => r.value)).toEqual(['a', 'b']);
+    await writer.close!();
   });
 });
 
