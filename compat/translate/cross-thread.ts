@@ -197,6 +197,7 @@ export class WorkerLink {
   private readonly reports: BroadcastChannel;
   private readonly control: BroadcastChannel;
   private readonly opened = new Set<number>();
+  private closed = false;
 
   constructor(stormId: string, onOpened: (taskId: number) => void, onCrashed: (error: Error) => void) {
     const names = channelNames(stormId);
@@ -216,10 +217,11 @@ export class WorkerLink {
   }
 
   setActive(active: boolean): void {
-    this.control.postMessage({ active } satisfies ControlMessage);
+    if (!this.closed) this.control.postMessage({ active } satisfies ControlMessage);
   }
 
   close(): void {
+    this.closed = true;
     this.reports.close();
     this.control.close();
   }

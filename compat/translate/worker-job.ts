@@ -79,14 +79,23 @@ async function rebuildTopology(spec: WorkerTopologySpec): Promise<StormTopology>
 
 /** The rebuilt topology must plan to the same tasks, or tuples would reach the wrong ones. */
 function checkSameComponents(spec: WorkerTopologySpec, run: TopologyRun): void {
-  for (const [id, tasks] of spec.components) {
-    const here = run.tasksOf(id).length;
-    if (here === tasks) continue;
+  const submitted = new Map(spec.components);
+  const rebuilt = [...run.spouts, ...run.bolts];
+  for (const id of submitted.keys()) {
+    if (rebuilt.includes(id)) continue;
     throw new ConfigError(
-      here === 0 && !run.topology.allComponents().has(id)
-        ? `topology.workers: component '${id}' of topology '${spec.name}' cannot be loaded in a worker thread: ` +
-            `the topology rebuilt from ${spec.module} has no component '${id}' (define every component in the module itself, not from the submitting code)`
-        : `topology.workers: component '${id}' of topology '${spec.name}' has ${here} tasks in a worker thread but ${tasks} where it was submitted (its parallelism must not depend on the thread)`,
+      `topology.workers: component '${id}' of topology '${spec.name}' cannot be loaded in a worker thread: ` +
+        `the topology rebuilt from ${spec.module} has no component '${id}' (define every component in the module itself, not in the submitting code)`,
+    );
+  }
+  for (const id of rebuilt) {
+    const here = run.tasksOf(id).length;
+    const there = submitted.get(id);
+    if (there === here) continue;
+    throw new ConfigError(
+      there === undefined
+        ? `topology.workers: component '${id}' appears in topology '${spec.name}' as a worker thread rebuilds it from ${spec.module}, but not in the submitted one`
+        : `topology.workers: component '${id}' of topology '${spec.name}' has ${here} tasks in a worker thread but ${there} where it was submitted (its parallelism must not depend on the thread)`,
     );
   }
 }
