@@ -83,16 +83,27 @@ program
     const { LocalCluster, codeDirFor, setLocalOverride } = await import('../compat/index.ts');
     const metrics = new RuntimeMetrics();
     // Shell components start in resources/ next to the topology file (a Storm jar's layout).
-    const daemonConf = { 'stormshift.multilang.code.dir': codeDirFor(file) };
+    const isFlux = /\.ya?ml$/i.test(file);
+    const { pathToFileURL } = await import('node:url');
+    const { resolve: resolvePath } = await import('node:path');
+    const daemonConf = {
+      'stormshift.multilang.code.dir': codeDirFor(file),
+      // Worker threads (topology.workers > 1) rebuild the topology from its module and main's args.
+      ...(isFlux
+        ? {}
+        : { 'stormshift.topology.module': pathToFileURL(resolvePath(file)).href, 'stormshift.topology.args': args }),
+    };
     const cluster = new LocalCluster({
       metrics,
       daemonConf,
+      // `-w N` is topology.workers for a topology, over what its own conf says.
+      ...(options.workers !== undefined ? { overrideConf: { 'topology.workers': Math.max(1, options.workers) } } : {}),
       log: (level, message) => {
         if (level !== 'info' || !options.quiet) process.stderr.write(`[stormshift] ${level}: ${message}\n`);
       },
     });
     const restoreOverride = setLocalOverride(cluster);
-    if (/\.ya?ml$/i.test(file)) {
+    if (isFlux) {
       const { runFluxFile } = await import('./run-flux.ts');
       const fluxFlags = { filter: flags.filter as string | undefined, envFilter: Boolean(flags.envFilter) };
       process.exitCode = await runFluxFile(file, args, options, fluxFlags, cluster, metrics);

@@ -114,6 +114,7 @@ export class BoltTaskOperator extends StreamOperator<Tuple, never> implements IO
   override async open(): Promise<void> {
     installSleepHook();
     this.taskId = this.run.tasksOf(this.componentId)[this.context.subtaskIndex]!;
+    this.run.attachThread(this.context.subtaskIndex);
     this.taskStats = this.run.taskStatsOf(this.taskId);
     const planned = this.run.plan.components.get(this.componentId)!.componentConf;
     this.conf = effectiveComponentConf(this.run.conf, planned, { topologyName: this.run.name });

@@ -81,7 +81,7 @@ export class SpoutTask
     private readonly run: TopologyRun,
     readonly componentId: string,
     private readonly original: unknown,
-    taskIndex: number,
+    private readonly taskIndex: number,
     private readonly signal: () => void,
   ) {
     this.taskId = run.tasksOf(componentId)[taskIndex]!;
@@ -103,6 +103,7 @@ export class SpoutTask
 
   async start(): Promise<void> {
     installSleepHook();
+    this.run.attachThread(this.taskIndex);
     this.spout = cloneComponent(this.original, 'Spout', this.componentId) as ISpout;
     attachShellTaskLogger(this.spout, (level, message) =>
       this.run.log(level, `${this.run.name}/${this.componentId}:${this.taskId}: ${message}`),
@@ -367,12 +368,12 @@ export class SpoutTask
     this.stats.emitted++;
     so.counts.emitted++;
     if (tracked && this.run.ackers > 0) {
-      const root = rand64();
+      const root = this.run.newRoot();
       this.pending.add(root, messageId, streamId, frozen, this.run.clock.now());
       const acc = this.route(so, frozen, directTask, root, targets);
       this.run.tracker!.init(root, acc, this.taskId);
     } else if (tracked && this.run.mode === 'checkpoint') {
-      const root = rand64();
+      const root = this.run.newRoot();
       this.cpPending.set(root, messageId);
       this.run.checkpointRoots.set(root, this.taskId);
       this.sinceBarrier.push(root);

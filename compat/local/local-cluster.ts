@@ -30,6 +30,8 @@ const defaultLog: Logger = (level, message) => {
 
 export interface LocalClusterOptions {
   daemonConf?: Conf;
+  /** Conf applied over every submitted topology's own (command-line flags such as `stormshift run -w`). */
+  overrideConf?: Conf;
   log?: Logger;
   metrics?: RuntimeMetrics;
   /**
@@ -50,6 +52,7 @@ export class LocalCluster implements TopologyKiller, AsyncDisposable {
   static Builder: typeof LocalClusterBuilder;
 
   private readonly daemonConf: Conf;
+  private readonly overrideConf: Conf;
   private readonly log: Logger;
   private readonly metrics: RuntimeMetrics | undefined;
   private readonly topologies = new Map<string, RunningTopology>();
@@ -61,6 +64,7 @@ export class LocalCluster implements TopologyKiller, AsyncDisposable {
 
   constructor(options: LocalClusterOptions = {}) {
     this.daemonConf = { [CONFIG_KEYS.TOPOLOGY_ENABLE_MESSAGE_TIMEOUTS]: true, ...(options.daemonConf ?? {}) };
+    this.overrideConf = options.overrideConf ?? {};
     this.log = options.log ?? defaultLog;
     this.metrics = options.metrics;
     this.simulated = options.simulatedTime === true;
@@ -103,7 +107,12 @@ export class LocalCluster implements TopologyKiller, AsyncDisposable {
     if (this.isAlive(name) || this.topologies.has(name)) {
       throw new AlreadyAliveException(`Topology with name \`${name}\` already exists on cluster`);
     }
-    const topoConf: Conf = { ...this.daemonConf, ...validated, [CONFIG_KEYS.TOPOLOGY_NAME]: name };
+    const topoConf: Conf = {
+      ...this.daemonConf,
+      ...validated,
+      ...this.overrideConf,
+      [CONFIG_KEYS.TOPOLOGY_NAME]: name,
+    };
     const stormId = `${name}-${++stormIdCounter}-${Math.floor(Date.now() / 1000)}`;
     const running = await RunningTopology.create(
       { name, stormId, conf: topoConf, topology, log: this.log },

@@ -10,6 +10,10 @@ import {
   type RuntimeMetrics,
 } from '../../runtime/index.ts';
 import { buildJob } from '../translate/build-job.ts';
+import { WorkerLink } from '../translate/cross-thread.ts';
+import { WORKER_JOB_MODULE, type WorkerTopologySpec } from '../translate/worker-job.ts';
+import { ConfigError } from '../../runtime/index.ts';
+import { UnsupportedOperationException } from '../component/exceptions.ts';
 import { TopologyRun, type TopologyRunOptions } from '../translate/topology-run.ts';
 import { WorkerTopologyContext } from '../component/context.ts';
 import type { IWorkerHook } from '../component/interfaces.ts';
@@ -27,7 +31,60 @@ export const POISON_COMPONENTS_CONF = 'stormshift.poison.components';
 /** Conf key: false ⇒ ignore existing checkpoints at start. */
 export const RESTORE_CONF = 'stormshift.restore';
 
-export function jobConfigFor(run: TopologyRun, log: Logger, metrics: RuntimeMetrics | undefined): JobConfig {
+/**
+ * Conf keys naming the module that defines (exports or submits) the topology, and the args its
+ * `main` got: worker threads rebuild the topology from it (`stormshift run` sets both).
+ */
+export const TOPOLOGY_MODULE_CONF = 'stormshift.topology.module';
+export const TOPOLOGY_ARGS_CONF = 'stormshift.topology.args';
+
+/**
+ * How many worker threads `topology.workers` spreads the tasks over (0: this thread). One worker
+ * is this thread, as Storm's one worker process runs every executor.
+ */
+export function workerThreadsFor(run: TopologyRun): number {
+  const n = confInt(run.conf, CONFIG_KEYS.TOPOLOGY_WORKERS, 1);
+  if (n <= 1) return 0;
+  const why =
+    typeof run.conf[TOPOLOGY_MODULE_CONF] !== 'string'
+      ? `the module defining it is unknown (set conf '${TOPOLOGY_MODULE_CONF}' to its import.meta.url, or run it with \`stormshift run\`)`
+      : isManualClock(run.clock)
+        ? 'simulated time drives one thread only'
+        : undefined;
+  if (why !== undefined) {
+    run.log('warn', `topology ${run.name}: topology.workers is ${n} but its tasks run on this thread: ${why}`);
+    return 0;
+  }
+  return n;
+}
+
+/** What every worker thread needs to rebuild the same topology with the same task ids. */
+function workerSpec(run: TopologyRun, workers: number): string {
+  const args = run.conf[TOPOLOGY_ARGS_CONF];
+  const spec: WorkerTopologySpec = {
+    module: String(run.conf[TOPOLOGY_MODULE_CONF]),
+    args: Array.isArray(args) ? args.map(String) : [],
+    name: run.name,
+    stormId: run.stormId,
+    conf: run.conf,
+    workers,
+    components: [...run.spouts, ...run.bolts].map((id) => [id, run.tasksOf(id).length]),
+  };
+  return JSON.stringify(spec, (key, value: unknown) => {
+    if (typeof value === 'function' || typeof value === 'bigint' || typeof value === 'symbol')
+      throw new ConfigError(
+        `topology.workers: conf key '${key}' of topology ${run.name} holds a ${typeof value}, which cannot reach worker threads`,
+      );
+    return value;
+  });
+}
+
+export function jobConfigFor(
+  run: TopologyRun,
+  log: Logger,
+  metrics: RuntimeMetrics | undefined,
+  workers = 0,
+): JobConfig {
   const config: JobConfig = {
     jobName: run.name,
     log,
@@ -49,6 +106,11 @@ export function jobConfigFor(run: TopologyRun, log: Logger, metrics: RuntimeMetr
   if (perComponent !== undefined && perComponent !== null && typeof perComponent === 'object')
     poison.operators = perComponent as never;
   if (Object.keys(poison).length > 0) config.poison = poison;
+  if (workers > 1) {
+    config.workers = workers;
+    config.jobModule = WORKER_JOB_MODULE;
+    config.jobArgs = [workerSpec(run, workers)];
+  }
   if (run.mode === 'checkpoint' || run.stateful) {
     const interval = Math.max(100, confInt(run.conf, CONFIG_KEYS.TOPOLOGY_STATE_CHECKPOINT_INTERVAL, 1000));
     const dir = run.conf[CHECKPOINT_DIR_CONF];
@@ -66,14 +128,30 @@ export class RunningTopology {
   private resolveStopped!: () => void;
   private cancelKillTimer: (() => void) | undefined;
   private stopMetrics: () => void = () => {};
+  /** The link to the worker threads running the tasks, when `topology.workers` spread them. */
+  private readonly link: WorkerLink | undefined;
 
   constructor(
     readonly run: TopologyRun,
     log: Logger,
     metrics: RuntimeMetrics | undefined,
   ) {
-    const env = StreamEnvironment.create(jobConfigFor(run, log, metrics));
+    const workers = workerThreadsFor(run);
+    const env = StreamEnvironment.create(jobConfigFor(run, log, metrics, workers));
     buildJob(run, env);
+    if (workers > 1) {
+      if (run.feedbackEdges.size > 0)
+        throw new UnsupportedOperationException(
+          `Topology ${run.name} has a cycle through bolts; cycles run on one thread only: set topology.workers to 1`,
+        );
+      const link = new WorkerLink(
+        run.stormId,
+        (taskId) => run.taskOpened(taskId),
+        (error) => run.taskCrashed(error),
+      );
+      this.link = link;
+      run.onActiveChange = (active) => link.setActive(active);
+    }
     this.stopped = new Promise<void>((resolve) => (this.resolveStopped = resolve));
     run.start();
     this.job = env.executeAsync(run.name);
@@ -144,6 +222,7 @@ export class RunningTopology {
   }
 
   private finish(): void {
+    this.link?.close();
     this.cancelKillTimer?.();
     this.run.stop();
     this.stopMetrics();

@@ -14,6 +14,16 @@ export interface AckSink {
   onResetTimeout(root: bigint, spoutTask: number): void;
 }
 
+/** The acker as tasks see it: one local tracker on a single thread, a routing one across threads. */
+export interface Acker {
+  init(root: bigint, val: bigint, spoutTask: number): void;
+  ack(root: bigint, val: bigint): void;
+  fail(root: bigint): void;
+  resetTimeout(root: bigint): void;
+  rotate(): number;
+  size(): number;
+}
+
 /** Storm's Acker keeps three timeout buckets: trees it never heard complete are forgotten after 2T–3T. */
 export const TIMEOUT_BUCKET_NUM = 3;
 
@@ -31,7 +41,7 @@ class AckEntry {
  *
  * The executor calls `rotate()` every T seconds (topology.message.timeout.secs) when timeouts are enabled.
  */
-export class AckTracker {
+export class AckTracker implements Acker {
   private readonly pending = new RotatingMap<bigint, AckEntry>(TIMEOUT_BUCKET_NUM);
   // Acks of one tree tend to arrive back to back (a bolt acks the tuples one input produced in a
   // row), so the entry last looked up answers them without hashing the bigint root. Cleared

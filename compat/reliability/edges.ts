@@ -1,7 +1,7 @@
 import { MessageId } from '../component/message-id.ts';
 import { TupleImpl } from '../component/tuple.ts';
 import { rand64, type Rand64 } from './rand64.ts';
-import type { AckTracker } from './ack-tracker.ts';
+import type { Acker } from './ack-tracker.ts';
 
 /**
  * The reliability bookkeeping of one delivered tuple (§7): `ids` (root → XOR of this tuple's edges,
@@ -61,18 +61,18 @@ export function anchoredIds(
 }
 
 /** §7.4 ack: per root, remove the input's edge and add every edge it created. */
-export function ackTupleEdges(tracker: AckTracker, t: AckEdges): void {
+export function ackTupleEdges(tracker: Acker, t: AckEdges): void {
   const out = t.outAckVal;
   for (const [r, v] of t.ids) tracker.ack(r, v ^ out);
 }
 
 /** §7.4 fail: every root of the tuple is marked failed. */
-export function failTupleEdges(tracker: AckTracker, t: AckEdges): void {
+export function failTupleEdges(tracker: Acker, t: AckEdges): void {
   for (const r of t.ids.keys()) tracker.fail(r);
 }
 
 /** §7.4 resetTimeout: every root of the tuple restarts its timeout. */
-export function resetTupleEdges(tracker: AckTracker, t: AckEdges): void {
+export function resetTupleEdges(tracker: Acker, t: AckEdges): void {
   for (const r of t.ids.keys()) tracker.resetTimeout(r);
 }
 
@@ -134,7 +134,7 @@ export function tupleAnchoredMessageId(anchors: readonly unknown[]): MessageId {
   return ids.size === 0 ? MessageId.makeUnanchored() : MessageId.makeId(ids);
 }
 
-export function ackTuple(tracker: AckTracker, t: AckableTuple): void {
+export function ackTuple(tracker: Acker, t: AckableTuple): void {
   const out = t.getAckVal();
   if (t instanceof TupleImpl && t.rootCount() <= 1) {
     if (t.rootCount() === 1) tracker.ack(t.soleRoot(), t.soleValue() ^ out);
@@ -143,10 +143,10 @@ export function ackTuple(tracker: AckTracker, t: AckableTuple): void {
   for (const [r, v] of t.getMessageId().entries()) tracker.ack(r, v ^ out);
 }
 
-export function failTuple(tracker: AckTracker, t: AckableTuple): void {
+export function failTuple(tracker: Acker, t: AckableTuple): void {
   for (const [r] of t.getMessageId().entries()) tracker.fail(r);
 }
 
-export function resetTuple(tracker: AckTracker, t: AckableTuple): void {
+export function resetTuple(tracker: Acker, t: AckableTuple): void {
   for (const [r] of t.getMessageId().entries()) tracker.resetTimeout(r);
 }

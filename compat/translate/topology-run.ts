@@ -11,6 +11,8 @@ import { confInt, type Conf } from '../component/config.ts';
 import { CheckpointSpout as CP } from '../component/constants.ts';
 import { currentClock, every } from '../component/time.ts';
 import { AckTracker, type AckSink } from '../reliability/ack-tracker.ts';
+import { rand64 } from '../reliability/rand64.ts';
+import { CrossThread, type Acker, type CrossThreadHost } from './cross-thread.ts';
 import { planTasks, type TaskPlan } from '../topology/tasks.ts';
 import type { StormTopology } from '../topology/storm-topology.ts';
 import { buildRoutingTable, runnableComponents, type RoutingTable } from './routing-table.ts';
@@ -86,11 +88,16 @@ export interface TopologyRunOptions {
   log: Logger;
   /** Storm's clock for this topology's timers; the one current at submission when unset (§12). */
   clock?: Clock;
+  /**
+   * Set on a worker thread's copy of the run when `topology.workers` spread the tasks over that many
+   * threads: acks, fails and activation then cross threads (cross-thread.ts).
+   */
+  workerThreads?: number;
 }
 
 const MAX_REPORTED_ERRORS = 100;
 
-export class TopologyRun implements AckSink {
+export class TopologyRun implements AckSink, CrossThreadHost {
   readonly name: string;
   readonly stormId: string;
   readonly conf: Conf;
@@ -104,7 +111,9 @@ export class TopologyRun implements AckSink {
   readonly stateful: boolean;
   readonly timeoutSecs: number;
   readonly timeoutsEnabled: boolean;
-  readonly tracker: AckTracker | null;
+  readonly tracker: Acker | null;
+  /** This worker's end of the threads the tasks are spread over; null when every task runs on this thread. */
+  readonly cross: CrossThread | null;
   readonly log: Logger;
   /** Spout tasks of the live incarnation by task id; a restarted task replaces its entry. */
   readonly spoutTasks = new Map<number, SpoutTaskHandle>();
@@ -129,8 +138,17 @@ export class TopologyRun implements AckSink {
   readonly tracksRoots: boolean;
   /** Checkpoint mode: root id → emitting spout task, until the tuple is acked or failed. */
   readonly checkpointRoots = new Map<bigint, number>();
+  private activeFlag = true;
+  /** Told when `active` changes (the submitting thread passes it on to worker threads). */
+  onActiveChange: ((active: boolean) => void) | null = null;
   /** Spouts call nextTuple only while active (§5.1 activation). */
-  active = true;
+  get active(): boolean {
+    return this.activeFlag;
+  }
+  set active(active: boolean) {
+    this.activeFlag = active;
+    this.onActiveChange?.(active);
+  }
   killed = false;
   readonly ready: Promise<void>;
   private resolveReady!: () => void;
@@ -159,7 +177,11 @@ export class TopologyRun implements AckSink {
     this.ackers = this.mode === 'checkpoint' ? 0 : this.plan.ackers;
     this.timeoutSecs = confInt(this.conf, CONFIG_KEYS.TOPOLOGY_MESSAGE_TIMEOUT_SECS, 30);
     this.timeoutsEnabled = this.mode === 'acking' && this.conf[CONFIG_KEYS.TOPOLOGY_ENABLE_MESSAGE_TIMEOUTS] !== false;
-    this.tracker = this.ackers > 0 ? new AckTracker(this) : null;
+    this.cross =
+      options.workerThreads !== undefined && options.workerThreads > 1
+        ? new CrossThread(this, this.stormId, options.workerThreads)
+        : null;
+    this.tracker = this.ackers > 0 ? (this.cross ?? new AckTracker(this)) : null;
     this.tracksRoots = this.ackers > 0 || this.mode === 'checkpoint';
     let total = 0;
     for (const id of [...spouts, ...bolts]) {
@@ -186,10 +208,22 @@ export class TopologyRun implements AckSink {
   stop(): void {
     this.stopTracker?.();
     this.stopTracker = undefined;
+    this.cross?.close();
+  }
+
+  /** A task with this subtask index opens on this thread (across threads: which worker this is). */
+  attachThread(subtaskIndex: number): void {
+    this.cross?.attach(subtaskIndex);
+  }
+
+  /** A new root id; across threads one this worker owns, so its tree's verdict stays here. */
+  newRoot(): bigint {
+    return this.cross === null ? rand64() : this.cross.newRoot();
   }
 
   /** A task finished open/prepare; the submission resolves once every task did (§12). */
   taskOpened(taskId: number): void {
+    this.cross?.report({ opened: taskId });
     if (this.readyDone) return;
     this.opened.add(taskId);
     if (this.opened.size >= this.totalTasks) this.markReady();
@@ -202,6 +236,8 @@ export class TopologyRun implements AckSink {
 
   /** A task crashed; before the topology ever came up that fails the submission instead of looping. */
   taskCrashed(error: unknown): void {
+    if (this.cross !== null && !this.readyDone)
+      this.cross.report({ crashed: String((error as Error)?.message ?? error) });
     if (this.readyDone) return;
     this.readyDone = true;
     this.rejectReady(error);
@@ -226,11 +262,20 @@ export class TopologyRun implements AckSink {
   /** Checkpoint mode: an explicit fail of a tuple goes to the spout tasks of its roots. */
   failRoots(ids: Iterable<[bigint, bigint]>): void {
     for (const [root] of ids) {
-      const task = this.checkpointRoots.get(root);
-      if (task === undefined) continue;
-      this.checkpointRoots.delete(root);
-      this.onFail(root, task);
+      if (this.cross !== null) this.cross.failRoot(root);
+      else this.failOwnedRoot(root);
     }
+  }
+
+  failOwnedRoot(root: bigint): void {
+    const task = this.checkpointRoots.get(root);
+    if (task === undefined) return;
+    this.checkpointRoots.delete(root);
+    this.onFail(root, task);
+  }
+
+  setActive(active: boolean): void {
+    this.activeFlag = active;
   }
 
   taskStatsOf(taskId: number): TaskStats {
