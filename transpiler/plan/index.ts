@@ -8,6 +8,7 @@ import type { Style } from '../rewrite/style.ts';
 import { Blocked, Planner, type FilePlan, type RuleInfo } from './planner.ts';
 import { rule as boltRule } from './rules/bolt-function.ts';
 import { planConfigs, rule as configRule } from './rules/config.ts';
+import { rule as connectorsRule } from './rules/connectors.ts';
 import { rule as groupingsRule } from './rules/groupings.ts';
 import { planImports, rule as importsRule } from './rules/imports.ts';
 import { planJob, rule as jobRule } from './rules/job.ts';
@@ -30,6 +31,7 @@ export const RULES: readonly RuleInfo[] = [
   windowsRule,
   configRule,
   importsRule,
+  connectorsRule,
 ];
 
 export function codeInfo(code: string): { rule: RuleInfo; title: string; manualStep?: string } | undefined {
