@@ -11,6 +11,7 @@ import { planConfigs, rule as configRule } from './rules/config.ts';
 import { rule as connectorsRule } from './rules/connectors.ts';
 import { rule as groupingsRule } from './rules/groupings.ts';
 import { planImports, rule as importsRule } from './rules/imports.ts';
+import { rule as partialKeyRule } from './rules/partial-key.ts';
 import { planJob, rule as jobRule } from './rules/job.ts';
 import { rule as spoutRule } from './rules/spout-source.ts';
 import { rule as stateRule } from './rules/state.ts';
@@ -32,6 +33,7 @@ export const RULES: readonly RuleInfo[] = [
   configRule,
   importsRule,
   connectorsRule,
+  partialKeyRule,
 ];
 
 export function codeInfo(code: string): { rule: RuleInfo; title: string; manualStep?: string } | undefined {

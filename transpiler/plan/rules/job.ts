@@ -12,6 +12,7 @@ import { boltOutputShape, convertBolt } from './bolt-function.ts';
 import type { ConfigPlan } from './config.ts';
 import { connectorClass, planConnector } from './connectors.ts';
 import { planGrouping, type Partitioning } from './groupings.ts';
+import { planPartialKeySum } from './partial-key.ts';
 import { convertSpout, TEST_WORDS, type SpoutPlan } from './spout-source.ts';
 import { convertCountWindowBolt } from './windows.ts';
 
@@ -193,6 +194,25 @@ export function planJob(p: Planner, wiring: Wiring, config: ConfigPlan): void {
         consumed: false,
         head,
         calls: plan.calls,
+      });
+      if (parallelism) p.finding('config', 'SS704', 'converted', c.parallelism!, c.id!, `parallelism ${parallelism}`);
+      continue;
+    }
+    const upstream = c.groupings.length === 1 ? planned.get(c.groupings[0]!.source!) : undefined;
+    const sum =
+      upstream &&
+      p.timed('partial-key', () =>
+        planPartialKeySum(p, c, components.get(c.classDecl!), upstream.shape, options(c.id!, parallelism)),
+      );
+    if (sum) {
+      upstream.consumed = true;
+      planned.set(c.id!, {
+        wired: c,
+        shape: sum.shape,
+        variable: variableFor(c.id!),
+        consumed: false,
+        head: upstream.variable,
+        calls: sum.calls,
       });
       if (parallelism) p.finding('config', 'SS704', 'converted', c.parallelism!, c.id!, `parallelism ${parallelism}`);
       continue;
