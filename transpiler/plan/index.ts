@@ -11,6 +11,7 @@ import { planConfigs, rule as configRule } from './rules/config.ts';
 import { rule as connectorsRule } from './rules/connectors.ts';
 import { rule as groupingsRule } from './rules/groupings.ts';
 import { planImports, rule as importsRule } from './rules/imports.ts';
+import { rule as joinRule } from './rules/join.ts';
 import { rule as partialKeyRule } from './rules/partial-key.ts';
 import { planJob, rule as jobRule } from './rules/job.ts';
 import { rule as spoutRule } from './rules/spout-source.ts';
@@ -34,6 +35,7 @@ export const RULES: readonly RuleInfo[] = [
   importsRule,
   connectorsRule,
   partialKeyRule,
+  joinRule,
 ];
 
 export function codeInfo(code: string): { rule: RuleInfo; title: string; manualStep?: string } | undefined {

@@ -23,6 +23,7 @@ import {
   tupleToRecord,
 } from './connector-support.ts';
 import { planGrouping } from './groupings.ts';
+import { planJoinBolt } from './join.ts';
 
 export const rule: RuleInfo = {
   name: 'connectors',
@@ -80,12 +81,18 @@ export const rule: RuleInfo = {
 
 const NAME = rule.name;
 
-/** Library components this rule converts. */
-export const CONNECTOR_CLASSES: ReadonlySet<string> = new Set(['KafkaSpout', 'KafkaBolt', 'RedisStoreBolt']);
+/** Library components this rule converts (JoinBolt is handed to the join rule). */
+export const CONNECTOR_CLASSES: ReadonlySet<string> = new Set([
+  'KafkaSpout',
+  'KafkaBolt',
+  'RedisStoreBolt',
+  'JoinBolt',
+]);
 
 export interface ConnectorInput {
   wired: WiredComponent;
   shape: RecordShape;
+  variable: string;
 }
 
 export interface ConnectorPlan {
@@ -116,6 +123,7 @@ export function planConnector(
   const { expr: instance, declaration } = resolveOnce(p, c.instance);
   if (declaration) p.edits.remove(declaration, NAME);
   if (kind === 'KafkaSpout') return planKafkaSpout(p, c, instance, options);
+  if (kind === 'JoinBolt') return { head: '', ...planJoinBolt(p, c, wiring, instance, inputs, options) };
   const code = kind === 'KafkaBolt' ? 'SS906' : 'SS908';
   const fail = (node: Node, reason: string): never =>
     p.block(NAME, code, node, c.id!, reason, rule.codes[code]!.manualStep!);
