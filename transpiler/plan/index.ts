@@ -12,6 +12,7 @@ import { rule as connectorsRule } from './rules/connectors.ts';
 import { rule as groupingsRule } from './rules/groupings.ts';
 import { planImports, rule as importsRule } from './rules/imports.ts';
 import { rule as joinRule } from './rules/join.ts';
+import { rule as redisLookupRule } from './rules/redis-lookup.ts';
 import { rule as partialKeyRule } from './rules/partial-key.ts';
 import { planJob, rule as jobRule } from './rules/job.ts';
 import { rule as spoutRule } from './rules/spout-source.ts';
@@ -34,6 +35,7 @@ export const RULES: readonly RuleInfo[] = [
   configRule,
   importsRule,
   connectorsRule,
+  redisLookupRule,
   partialKeyRule,
   joinRule,
 ];

@@ -24,6 +24,7 @@ import {
 } from './connector-support.ts';
 import { planGrouping } from './groupings.ts';
 import { planJoinBolt } from './join.ts';
+import { planRedisLookupBolt } from './redis-lookup.ts';
 
 export const rule: RuleInfo = {
   name: 'connectors',
@@ -86,6 +87,7 @@ export const CONNECTOR_CLASSES: ReadonlySet<string> = new Set([
   'KafkaSpout',
   'KafkaBolt',
   'RedisStoreBolt',
+  'RedisLookupBolt',
   'JoinBolt',
 ]);
 
@@ -118,12 +120,27 @@ export function planConnector(
   wiring: Wiring,
   inputs: ConnectorInput[],
   options: string,
+  messageTimeoutMs = 30_000,
 ): ConnectorPlan {
   const kind = connectorClass(p, c);
   const { expr: instance, declaration } = resolveOnce(p, c.instance);
   if (declaration) p.edits.remove(declaration, NAME);
   if (kind === 'KafkaSpout') return planKafkaSpout(p, c, instance, options);
   if (kind === 'JoinBolt') return { head: '', ...planJoinBolt(p, c, wiring, instance, inputs, options) };
+  if (kind === 'RedisLookupBolt') {
+    if (inputs.length !== 1)
+      p.block(NAME, 'SS910', c.node, c.id!, 'RedisLookupBolt with several inputs', 'union the inputs by hand');
+    const part = planGrouping(
+      p,
+      c.id!,
+      c.groupings[0]!,
+      inputs[0]!.shape,
+      inputs[0]!.wired.parallelism?.getText() === c.parallelism?.getText(),
+    );
+    const url = (e: Expression, fail: (node: Node, reason: string) => never): string => poolUrl(p, e, fail);
+    const lookup = planRedisLookupBolt(p, c, instance, inputs[0]!.shape, url, messageTimeoutMs, options);
+    return { head: '', calls: [...(part.calls ? [part.calls] : []), lookup.call], shape: lookup.shape };
+  }
   const code = kind === 'KafkaBolt' ? 'SS906' : 'SS908';
   const fail = (node: Node, reason: string): never =>
     p.block(NAME, code, node, c.id!, reason, rule.codes[code]!.manualStep!);

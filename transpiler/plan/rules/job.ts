@@ -184,7 +184,9 @@ export function planJob(p: Planner, wiring: Wiring, config: ConfigPlan): void {
     const parallelism = c.parallelism?.getText();
     if (connectorClass(p, c)) {
       const inputs = c.groupings.map((g) => planned.get(g.source!)!);
-      const plan = p.timed('connectors', () => planConnector(p, c, wiring, inputs, options(c.id!, parallelism)));
+      const plan = p.timed('connectors', () =>
+        planConnector(p, c, wiring, inputs, options(c.id!, parallelism), config.messageTimeoutMs),
+      );
       for (const i of inputs) i.consumed = true;
       const head = plan.head || inputs[0]!.variable;
       planned.set(c.id!, {
