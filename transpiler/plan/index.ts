@@ -8,8 +8,12 @@ import type { Style } from '../rewrite/style.ts';
 import { Blocked, Planner, type FilePlan, type RuleInfo } from './planner.ts';
 import { rule as boltRule } from './rules/bolt-function.ts';
 import { planConfigs, rule as configRule } from './rules/config.ts';
+import { rule as connectorsRule } from './rules/connectors.ts';
 import { rule as groupingsRule } from './rules/groupings.ts';
 import { planImports, rule as importsRule } from './rules/imports.ts';
+import { rule as joinRule } from './rules/join.ts';
+import { rule as redisLookupRule } from './rules/redis-lookup.ts';
+import { rule as partialKeyRule } from './rules/partial-key.ts';
 import { planJob, rule as jobRule } from './rules/job.ts';
 import { rule as spoutRule } from './rules/spout-source.ts';
 import { rule as stateRule } from './rules/state.ts';
@@ -30,6 +34,10 @@ export const RULES: readonly RuleInfo[] = [
   windowsRule,
   configRule,
   importsRule,
+  connectorsRule,
+  redisLookupRule,
+  partialKeyRule,
+  joinRule,
 ];
 
 export function codeInfo(code: string): { rule: RuleInfo; title: string; manualStep?: string } | undefined {

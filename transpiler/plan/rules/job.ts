@@ -10,7 +10,9 @@ import type { ComponentClass, WiredComponent, Wiring } from '../../analyze/index
 import { recordType, type Planner, type RecordShape, type RuleInfo } from '../planner.ts';
 import { boltOutputShape, convertBolt } from './bolt-function.ts';
 import type { ConfigPlan } from './config.ts';
+import { connectorClass, planConnector } from './connectors.ts';
 import { planGrouping, type Partitioning } from './groupings.ts';
+import { planPartialKeySum } from './partial-key.ts';
 import { convertSpout, TEST_WORDS, type SpoutPlan } from './spout-source.ts';
 import { convertCountWindowBolt } from './windows.ts';
 
@@ -118,7 +120,7 @@ export function planJob(p: Planner, wiring: Wiring, config: ConfigPlan): void {
     if (byId.has(c.id!))
       p.block(NAME, 'SS003', c.node, c.id!, 'component id declared twice', rule.codes.SS003!.manualStep!);
     byId.set(c.id!, c);
-    if (!c.classDecl && !(c.libraryClass === 'TestWordSpout' && c.kind === 'spout')) {
+    if (!c.classDecl && !(c.libraryClass === 'TestWordSpout' && c.kind === 'spout') && !connectorClass(p, c)) {
       const why =
         c.className === undefined
           ? `instance \`${c.instance?.getText().slice(0, 50)}\` is not \`new Class(...)\``
@@ -180,6 +182,43 @@ export function planJob(p: Planner, wiring: Wiring, config: ConfigPlan): void {
   const components = new Map(facts.components.map((c) => [c.decl, c]));
   for (const c of order) {
     const parallelism = c.parallelism?.getText();
+    if (connectorClass(p, c)) {
+      const inputs = c.groupings.map((g) => planned.get(g.source!)!);
+      const plan = p.timed('connectors', () =>
+        planConnector(p, c, wiring, inputs, options(c.id!, parallelism), config.messageTimeoutMs),
+      );
+      for (const i of inputs) i.consumed = true;
+      const head = plan.head || inputs[0]!.variable;
+      planned.set(c.id!, {
+        wired: c,
+        shape: plan.shape,
+        variable: variableFor(c.id!),
+        consumed: false,
+        head,
+        calls: plan.calls,
+      });
+      if (parallelism) p.finding('config', 'SS704', 'converted', c.parallelism!, c.id!, `parallelism ${parallelism}`);
+      continue;
+    }
+    const upstream = c.groupings.length === 1 ? planned.get(c.groupings[0]!.source!) : undefined;
+    const sum =
+      upstream &&
+      p.timed('partial-key', () =>
+        planPartialKeySum(p, c, components.get(c.classDecl!), upstream.shape, options(c.id!, parallelism)),
+      );
+    if (sum) {
+      upstream.consumed = true;
+      planned.set(c.id!, {
+        wired: c,
+        shape: sum.shape,
+        variable: variableFor(c.id!),
+        consumed: false,
+        head: upstream.variable,
+        calls: sum.calls,
+      });
+      if (parallelism) p.finding('config', 'SS704', 'converted', c.parallelism!, c.id!, `parallelism ${parallelism}`);
+      continue;
+    }
     if (c.kind === 'spout') {
       if (c.libraryClass === 'TestWordSpout') {
         if (c.instance && Node.isNewExpression(c.instance) && c.instance.getArguments().length) {
@@ -415,6 +454,9 @@ export function planJob(p: Planner, wiring: Wiring, config: ConfigPlan): void {
     const uses: Node[] = [];
     for (const m of fullText.matchAll(new RegExp(`\\b${fnName}\\b`, 'g'))) {
       const node = file.getDescendantAtPos(m.index);
+      // `.build()` of a config builder is a property name, not a use of a builder function named build.
+      const member = node?.getParent();
+      if (Node.isPropertyAccessExpression(member) && member.getNameNode() === node) continue;
       if (node && Node.isIdentifier(node) && node.getText() === fnName && node !== fn.getNameNode()) uses.push(node);
     }
     for (const id of uses) {

@@ -1,0 +1,236 @@
+/**
+ * JoinBolt → a count window over the tagged union of its inputs and a window function that does
+ * compat's hash join. The runtime has no windowed join operator, so the join is generated as a
+ * function (appended to the module) specialized to the bolt's literal configuration: the first
+ * stream probes, each joined stream is hashed on its field and matched against the prior
+ * stream's join field (inner or left), and `select` projects the first non-null value of each
+ * output field over the joined records, as compat's JoinBolt does. Only what is literal and has
+ * the same trigger and eviction is converted: a count window on one task, inputs selected by
+ * source component, flat field names. Time windows, stream selectors, output streams and
+ * several tasks are left with the reason.
+ */
+import { Node, type Expression } from 'ts-morph';
+import type { WiredComponent, Wiring } from '../../analyze/index.ts';
+import { fieldAccess, propertyName, recordType, type Planner, type RecordShape, type RuleInfo } from '../planner.ts';
+import { isCompatName, readChain } from './connector-support.ts';
+
+export const rule: RuleInfo = {
+  name: 'join',
+  description:
+    'JoinBolt with a count window on one task becomes a count window over its tagged inputs with the same hash join.',
+  codes: {
+    SS921: {
+      status: 'partial',
+      title:
+        'JoinBolt (count window, one task) → union of the tagged inputs, keyBy(() => 0).countWindow(size, slide) and a generated hash-join window function (same join order, inner/left joins and select); join keys compare as JavaScript values (SameValueZero: 5 and 5n differ, objects by identity), where compat compared their stable encoding',
+      manualStep:
+        'none for string and number keys; which tuples share a window depends on how the inputs interleave, on compat as on the runtime',
+    },
+    SS922: {
+      status: 'left',
+      title:
+        'JoinBolt not provable (time window, lag or timestamps, stream selector, output stream, nested or unknown fields, several tasks, inputs not in the join)',
+      manualStep:
+        'write the join by hand: union the tagged inputs, window them, and join the window in a process function',
+    },
+  },
+};
+
+const NAME = rule.name;
+
+export interface JoinInput {
+  wired: WiredComponent;
+  shape: RecordShape;
+  variable: string;
+}
+
+interface Selector {
+  stream: string | undefined;
+  field: string;
+  output: string;
+}
+
+function selector(text: string): Selector {
+  const pos = text.indexOf(':');
+  if (pos > 0) return { stream: text.slice(0, pos).trim(), field: text.slice(pos + 1), output: text.trim() };
+  const output = (pos === 0 ? text.slice(1) : text).trim();
+  return { stream: undefined, field: output, output };
+}
+
+function literal(e: Expression | undefined): string | undefined {
+  return e && (Node.isStringLiteral(e) || Node.isNoSubstitutionTemplateLiteral(e)) ? e.getLiteralValue() : undefined;
+}
+
+export function planJoinBolt(
+  p: Planner,
+  c: WiredComponent,
+  wiring: Wiring,
+  instance: Expression,
+  inputs: JoinInput[],
+  options: string,
+): { calls: string[]; shape: RecordShape } {
+  const fail = (node: Node, reason: string): never =>
+    p.block(NAME, 'SS922', node, c.id!, reason, rule.codes.SS922!.manualStep!);
+  const { root, calls } = readChain(instance);
+  if (!Node.isNewExpression(root)) return fail(instance, 'JoinBolt is not built in one chain');
+  const ctor = root.getArguments() as Expression[];
+  if (ctor.length !== 2) return fail(root, 'JoinBolt with a selector type (inputs by stream id)');
+  const first = literal(ctor[0]);
+  const firstField = literal(ctor[1]);
+  if (first === undefined || firstField === undefined) return fail(root, 'JoinBolt arguments are not string literals');
+  const streams: Array<{ id: string; field: string; left: boolean; prior: number }> = [
+    { id: first, field: firstField, left: false, prior: -1 },
+  ];
+  let select: Selector[] | undefined;
+  let window: { size: number; slide: number } | undefined;
+  const count = (e: Expression | undefined): number | undefined => {
+    if (!e || !Node.isCallExpression(e) || e.getArguments().length !== 1) return undefined;
+    const callee = e.getExpression();
+    if (!Node.isPropertyAccessExpression(callee) || !isCompatName(p, callee.getExpression(), 'Count')) return undefined;
+    if (callee.getName() !== 'of') return undefined;
+    const n = e.getArguments()[0]!;
+    return Node.isNumericLiteral(n) && Number.isInteger(n.getLiteralValue()) && n.getLiteralValue() >= 1
+      ? n.getLiteralValue()
+      : undefined;
+  };
+  for (const call of calls) {
+    const [a, b, d] = call.args;
+    if (call.name === 'join' || call.name === 'leftJoin') {
+      const [id, field, prior] = [literal(a), literal(b), literal(d)];
+      if (id === undefined || field === undefined || prior === undefined)
+        return fail(call.node, `${call.name} arguments are not string literals`);
+      const priorIndex = streams.findIndex((s) => s.id === prior);
+      if (priorIndex < 0 || streams.some((s) => s.id === id))
+        return fail(call.node, `${call.name}('${id}', ..., '${prior}') (compat rejects it)`);
+      streams.push({ id, field, left: call.name === 'leftJoin', prior: priorIndex });
+    } else if (call.name === 'select') {
+      const text = literal(a);
+      if (text === undefined) return fail(call.node, 'select(...) is not a string literal');
+      const parts = text.split(',');
+      while (parts.length > 1 && parts.at(-1) === '') parts.pop();
+      select = parts.map(selector);
+    } else if (call.name === 'withTumblingWindow' && call.args.length === 1 && count(a) !== undefined) {
+      window = { size: count(a)!, slide: count(a)! };
+    } else if (call.name === 'withWindow' && call.args.length === 2 && count(a) && count(b)) {
+      window = { size: count(a)!, slide: count(b)! };
+    } else
+      return fail(
+        call.node,
+        `\`.${call.name}(${call.args.map((x) => x.getText()).join(', ')})\`: only count windows (Count.of) have the same trigger and eviction here`,
+      );
+  }
+  if (!select) return fail(instance, 'no select(...) (compat fails at prepare)');
+  if (!window) return fail(instance, 'no count window');
+  const parallelism = c.parallelism?.getText();
+  if (parallelism !== undefined && parallelism !== '1')
+    return fail(c.parallelism!, `windows per task over ${parallelism} tasks: the native count window is per key`);
+  const shapes = new Map<string, RecordShape>();
+  for (const [i, g] of c.groupings.entries()) {
+    if (g.stream !== undefined || !['shuffle', 'localOrShuffle', 'none', 'global', 'fields', 'all'].includes(g.kind))
+      return fail(g.node, `\`.${g.method}(...)\` into a JoinBolt`);
+    if (!streams.some((s) => s.id === g.source))
+      return fail(g.node, `input '${g.source}' is not part of the join (compat fails on its first tuple)`);
+    if (shapes.has(g.source!)) return fail(g.node, `'${g.source}' is subscribed twice`);
+    shapes.set(g.source!, inputs[i]!.shape);
+  }
+  for (const s of streams) {
+    const shape = shapes.get(s.id);
+    if (!shape) return fail(instance, `join stream '${s.id}' is not an input of '${c.id}'`);
+    if (!shape.fields.includes(s.field)) return fail(instance, `'${s.id}' has no field '${s.field}'`);
+  }
+  for (const sel of select) {
+    if (sel.field.includes('.')) return fail(instance, `nested field '${sel.output}'`);
+    if (sel.stream !== undefined && !streams.some((s) => s.id.toLowerCase() === sel.stream!.toLowerCase()))
+      return fail(instance, `select names stream '${sel.stream}', which is not in the join`);
+  }
+  void wiring;
+
+  // The generated window function.
+  const fnName = `${c.id!.replace(/[^A-Za-z0-9]+(.)?/g, (_m, x: string | undefined) => (x ? x.toUpperCase() : '')).replace(/^[^A-Za-z_$]+/, '')}Join`;
+  const output: RecordShape = {
+    fields: select.map((s) => s.output),
+    types: new Map(select.map((s) => [s.output, 'unknown'])),
+  };
+  const row = (i: number): string => `row[${i}]`;
+  const value = (i: number, field: string): string => `${fieldAccess(`${row(i)}?`, field).replace(/\?\[/, '?.[')}`;
+  const i1 = p.style.indent;
+  const i2 = i1 + i1;
+  const i3 = i2 + i1;
+  const tagged = `{ source: string; record: Record<string, unknown> }`;
+  const lines = [
+    '',
+    `/** The JoinBolt '${c.id}' of compat: a hash join of each window (${streams.map((s, i) => (i === 0 ? `'${s.id}' on ${s.field}` : `${s.left ? 'left join' : 'join'} '${s.id}' on ${s.field} = '${streams[s.prior]!.id}'.${streams[s.prior]!.field}`)).join(', ')}). */`,
+    `function ${fnName}(_key: number, elements: Array<${tagged}>, out: Collector<${recordType(output)}>): void {`,
+    `${i1}const tables = [${streams
+      .slice(1)
+      .map(() => 'new Map<unknown, Array<Record<string, unknown>>>()')
+      .join(', ')}];`,
+    `${i1}let rows: Array<Array<Record<string, unknown> | undefined>> = [];`,
+    `${i1}for (const { source, record } of elements) {`,
+    `${i2}if (source === '${first}') rows.push([record]);`,
+    ...streams
+      .slice(1)
+      .flatMap((s, j) => [
+        `${i2}else if (source === '${s.id}') {`,
+        `${i3}const key = ${fieldAccess('record', s.field)} ?? null;`,
+        `${i3}const list = tables[${j}]!.get(key);`,
+        `${i3}if (list) list.push(record);`,
+        `${i3}else tables[${j}]!.set(key, [record]);`,
+        `${i2}}`,
+      ]),
+    `${i1}}`,
+    ...streams
+      .slice(1)
+      .flatMap((s, j) => [
+        `${i1}rows = rows.flatMap((row) => {`,
+        `${i2}const key = ${value(s.prior, streams[s.prior]!.field)};`,
+        `${i2}if (key === null || key === undefined) return [];`,
+        `${i2}const matches = tables[${j}]!.get(key);`,
+        `${i2}if (matches?.length) return matches.map((match) => [...row, match]);`,
+        `${i2}return ${s.left ? '[[...row, undefined]]' : '[]'};`,
+        `${i1}});`,
+      ]),
+    `${i1}for (const row of rows) {`,
+    `${i2}out.collect({ ${select
+      .map((sel) => {
+        const from = streams
+          .map((s, i) => ({ s, i }))
+          .filter(
+            ({ s }) =>
+              (sel.stream === undefined || s.id.toLowerCase() === sel.stream.toLowerCase()) &&
+              shapes.get(s.id)!.fields.includes(sel.field),
+          )
+          .map(({ i }) => value(i, sel.field));
+        return `${propertyName(sel.output)}: ${[...from, 'null'].join(' ?? ')}`;
+      })
+      .join(', ')} });`,
+    `${i1}}`,
+    '}',
+    '',
+  ];
+  const text = p.facts.sourceFile.getFullText();
+  p.edits.insert(text.length, p.styled(lines.join('\n')).replace(/^\n?/, text.endsWith('\n') ? '' : '\n'), NAME);
+  p.runtimeImports.add('type Collector');
+  const tag = (i: number): string =>
+    `.map((record) => ({ source: '${c.groupings[i]!.source}', record: record as Record<string, unknown> }))`;
+  const union = inputs.slice(1).map((inp, k) => `.union(${inp.variable}${tag(k + 1)})`);
+  p.finding(
+    NAME,
+    'SS921',
+    'partial',
+    c.node,
+    c.id!,
+    `JoinBolt → countWindow(${window.size}${window.slide === window.size ? '' : `, ${window.slide}`}) over ${streams.map((s) => `'${s.id}'`).join(', ')} and ${fnName} (generated at the end of the module); output fields ${output.fields.join(', ')}`,
+    rule.codes.SS921!.manualStep,
+  );
+  return {
+    calls: [
+      tag(0),
+      ...union,
+      '.keyBy((_record) => 0)',
+      `.countWindow(${window.size}${window.slide === window.size ? '' : `, ${window.slide}`})`,
+      `.process(${fnName}, ${options})`,
+    ],
+    shape: output,
+  };
+}
