@@ -74,9 +74,11 @@ const cellTexts = (page: Page, selector: string) => page.locator(selector).allTe
 describe('web console in headless Chromium', () => {
   it('shows the API numbers on the Storm topology page and the job page', async () => {
     const cluster = new LocalCluster({ metrics: new RuntimeMetrics() });
-    const acked: unknown[] = [];
+    let acked = 0;
+    let allAcked!: () => void;
+    const settled = new Promise<void>((resolve) => (allAcked = resolve));
     const b = new TopologyBuilder();
-    b.setSpout('numbers', counterSpout(40, { onAck: (id) => acked.push(id) }), 1);
+    b.setSpout('numbers', counterSpout(40, { onAck: () => ++acked === 40 && allAcked() }), 1);
     b.setBolt(
       'double',
       new FnBolt({ execute: (t, c) => (c.emit(t, [Number(t.getValue(0)) * 2]), c.ack(t)) }, { default: ['v'] }),
@@ -92,7 +94,8 @@ describe('web console in headless Chromium', () => {
     const server = await startConsoleServer({ jobs, port: 0 });
     const page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
     try {
-      while (acked.length < 40) await new Promise((r) => setTimeout(r, 20));
+      // Every tree complete: the numbers below are final.
+      await settled;
       await page.goto(`${server.url}/?refresh=1000#/topology/${encodeURIComponent(job.id)}`);
       // Every tuple is acked, so any render of this page shows the final numbers: wait for one. (A
       // finished topology's numbers do not change, so no further live update would come.)
