@@ -202,5 +202,12 @@ export async function startStandaloneConsole(options: StandaloneOptions = {}): P
     }
     return undefined;
   };
-  return startConsoleServer({ jobs, port: options.port ?? 8080, allowMutations: !options.readOnly, extraRoutes });
+  return startConsoleServer({
+    jobs,
+    port: options.port ?? 8080,
+    allowMutations: !options.readOnly,
+    extraRoutes,
+    // The runs' numbers live in their own processes: every check is an update.
+    liveStamp: () => String(Date.now()),
+  });
 }

@@ -1,6 +1,6 @@
 /**
- * The console's HTTP server (node:http): Storm UI's /api/v1, Flink-style /jobs endpoints and the
- * web page. Safe by default: it binds to loopback only, sends no CORS header and no JSONP, refuses
+ * The console's HTTP server (node:http): Storm UI's /api/v1, Flink-style /jobs endpoints, live
+ * updates as Server-Sent Events (/events) and the web page. Safe by default: it binds to loopback only, sends no CORS header and no JSONP, refuses
  * foreign Host and Origin headers (DNS rebinding, cross-site form posts), reads at most
  * MAX_BODY_BYTES of a body, never puts a stack trace in a response, and its mutating endpoints can
  * be switched off (they then answer 403).
@@ -16,6 +16,7 @@ import { JobSet, type ConsoleJob } from './jobs.ts';
 import { parseWindow } from './rolling.ts';
 import * as storm from './storm-api.ts';
 import * as flink from './flink-api.ts';
+import { LiveUpdates } from './live.ts';
 
 export const MAX_BODY_BYTES = 64 * 1024;
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
@@ -32,6 +33,8 @@ export interface ConsoleServerOptions {
   extraRoutes?: (req: ConsoleRequest) => Promise<RouteResult | undefined>;
   /** ms between background samples of every job (rolling windows); default 5000. */
   sampleIntervalMs?: number;
+  /** More state whose change is a live update (GET /events), besides this server's jobs. */
+  liveStamp?: () => string;
 }
 
 export interface ConsoleRequest {
@@ -120,6 +123,7 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
   const jobs = options.jobs;
   const allowMutations = options.allowMutations ?? true;
   const startedAt = clock.now();
+  const live = new LiveUpdates(jobs, options.liveStamp);
 
   const send = (res: ServerResponse, status: number, body: unknown): void => {
     const text = JSON.stringify(body, (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v));
@@ -291,6 +295,10 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
         } else if (origin === 'null') {
           throw new HttpError(403, 'cross-origin request refused');
         }
+        if (method === 'GET' && url.pathname === '/events') {
+          live.attach(req, res, url.searchParams);
+          return;
+        }
         const fileEntry = method === 'GET' || method === 'HEAD' ? STATIC_FILES[url.pathname] : undefined;
         if (fileEntry) {
           const content = await readFile(fileEntry.file());
@@ -352,6 +360,7 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
     close: () =>
       new Promise<void>((resolve, reject) => {
         clearInterval(sampler);
+        live.close();
         server.close((error) => (error ? reject(error) : resolve()));
         // A response being written (the answer to a stop-with-savepoint that ended this process)
         // gets a moment to finish; idle keep-alive connections go at once.

@@ -9,7 +9,8 @@ import { GlobalStreamId } from '../component/global-stream-id.ts';
 import type { TopologyContext } from '../component/context.ts';
 import { checkFieldCount } from '../component/tuple.ts';
 import { createGrouper, fieldsHashModeFromConf, type Grouper } from '../topology/groupers.ts';
-import { StreamCounts, type TopologyRun } from '../translate/topology-run.ts';
+import type { TopologyRun } from '../translate/topology-run.ts';
+import { StreamCounts } from './task-stats.ts';
 import { feedbackKey } from './feedback.ts';
 
 export class Outlet {

@@ -1,3 +1,13 @@
+/** Storm UI's per-stream numbers of one component (its outputStats), summed over its tasks. */
+export class StreamCounts {
+  emitted = 0;
+  transferred = 0;
+  /** Spout streams in acking mode: trees of this stream's tuples completed or failed. */
+  acked = 0;
+  failed = 0;
+  completeMsTotal = 0;
+}
+
 /** One task's share of a bolt's execute time, for Storm's per-executor capacity. */
 export class TaskStats {
   executed = 0;

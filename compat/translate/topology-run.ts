@@ -37,16 +37,6 @@ export interface ReportedError {
   readonly time: number;
 }
 
-/** Storm UI's per-stream numbers of one component (its outputStats), summed over its tasks. */
-export class StreamCounts {
-  emitted = 0;
-  transferred = 0;
-  /** Spout streams in acking mode: trees of this stream's tuples completed or failed. */
-  acked = 0;
-  failed = 0;
-  completeMsTotal = 0;
-}
-
 /** Storm's per-component numbers (§12 metrics), summed over the component's tasks. */
 export class ComponentStats {
   emitted = 0;
@@ -77,8 +67,8 @@ export class ComponentStats {
   }
 }
 
-import { TaskStats } from '../executor/task-stats.ts';
-export { TaskStats };
+import { StreamCounts, TaskStats } from '../executor/task-stats.ts';
+export { StreamCounts, TaskStats };
 
 export interface TopologyRunOptions {
   name: string;

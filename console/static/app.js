@@ -1,5 +1,6 @@
 /* stormshift console: a small single-page app over the console's REST API. No framework: the
- * page re-renders its sections from the API every refresh (3 s by default, ?refresh=ms). Every
+ * page re-renders its sections from the API on each live update (Server-Sent Events, checked every
+ * 3 s by default, ?refresh=ms), or polls at that interval without them (?live=poll). Every
  * value comes from the API as is, so the page shows exactly what /jobs and /api/v1 answer. */
 'use strict';
 
@@ -581,9 +582,47 @@ async function renderTopology(id) {
 }
 
 // --- routing and refresh ------------------------------------------------------------------------
+// Live updates: the server announces changed numbers on an EventSource stream (GET /events, checked
+// at the refresh interval) and the page re-renders then. Without EventSource, with ?live=poll, or
+// while the stream is down, the page polls every REFRESH_MS instead.
 
-async function refresh() {
+let live = 'poll'; // 'sse' while the event stream is open
+let rendering = null;
+let again = null;
+
+function showLiveMode() {
+  document.body.dataset.live = live;
+  const el = document.getElementById('live');
+  el.textContent = live === 'sse' ? 'live' : `polling every ${REFRESH_MS / 1000} s`;
+}
+
+async function refresh(cause = 'poll') {
+  // One render at a time; an update arriving meanwhile renders once more afterwards.
+  if (rendering) {
+    again = cause;
+    return rendering;
+  }
   clearTimeout(timer);
+  timer = null;
+  rendering = render();
+  try {
+    await rendering;
+  } finally {
+    rendering = null;
+  }
+  refreshes++;
+  document.body.dataset.refreshes = String(refreshes);
+  document.body.dataset.lastUpdate = cause;
+  document.getElementById('refreshed').textContent = `refreshed ${new Date().toLocaleTimeString()}`;
+  if (live !== 'sse') timer = setTimeout(() => refresh('poll'), REFRESH_MS);
+  if (again !== null) {
+    const next = again;
+    again = null;
+    refresh(next);
+  }
+}
+
+async function render() {
   const route = location.hash.replace(/^#\/?/, '').split('/').map(decodeURIComponent);
   try {
     if (route[0] === 'job' && route[1]) await renderJob(route[1]);
@@ -593,15 +632,32 @@ async function refresh() {
     // The last action's outcome stays: a stop ends the process that served this page.
     app.replaceChildren(resultBox(), h('div', { class: 'message error' }, `Cannot load: ${err.message}`));
   }
-  refreshes++;
-  document.body.dataset.refreshes = String(refreshes);
-  document.getElementById('refreshed').textContent = `refreshed ${new Date().toLocaleTimeString()}`;
-  timer = setTimeout(refresh, REFRESH_MS);
+}
+
+function connectLive() {
+  if (params.get('live') === 'poll' || typeof EventSource !== 'function') return;
+  const events = new EventSource(`/events?interval=${REFRESH_MS}`);
+  events.addEventListener('open', () => {
+    live = 'sse';
+    clearTimeout(timer);
+    timer = null;
+    showLiveMode();
+  });
+  events.addEventListener('update', () => refresh('sse'));
+  // EventSource reconnects by itself; until it does (or for good, once it gave up), poll.
+  events.addEventListener('error', () => {
+    if (live !== 'sse') return;
+    live = 'poll';
+    showLiveMode();
+    if (!timer && !rendering) timer = setTimeout(() => refresh('poll'), REFRESH_MS);
+  });
 }
 
 addEventListener('hashchange', () => {
   plot?.destroy();
   plot = null;
-  refresh();
+  refresh('navigation');
 });
-refresh();
+showLiveMode();
+connectLive();
+refresh('load');

@@ -375,6 +375,32 @@ describe('Flink-style job endpoints', () => {
   });
 });
 
+describe('live updates (Server-Sent Events)', () => {
+  it('GET /events streams an update event whenever the numbers changed', async () => {
+    const abort = new AbortController();
+    const res = await fetch(`${server.url}/events?interval=500`, { signal: abort.signal });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    expect(res.headers.get('access-control-allow-origin')).toBeNull();
+    const reader = res.body!.getReader();
+    let text = '';
+    // The native job keeps counting: after the first update (the state on connect) more follow.
+    while ((text.match(/^event: update$/gm) ?? []).length < 2) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += new TextDecoder().decode(value);
+    }
+    abort.abort();
+    expect(text).toMatch(/^retry: 500$/m);
+    const events = text.split('\n\n').filter((e) => e.startsWith('event: update'));
+    expect(events.length).toBeGreaterThanOrEqual(2);
+    for (const e of events) expect(JSON.parse(e.split('\n')[1]!.replace(/^data: /, ''))).toHaveProperty('at');
+    // Same origin rules as every other endpoint.
+    const foreign = await fetch(`${server.url}/events`, { headers: { origin: 'http://evil.example' } });
+    expect(foreign.status).toBe(403);
+  });
+});
+
 describe('safe by default', () => {
   it('binds to loopback only', async () => {
     await expect(startConsoleServer({ jobs: new JobSet(systemClock), port: 0, host: '0.0.0.0' })).rejects.toThrow(

@@ -2,7 +2,7 @@
  * Backpressure as the console reports it: a job whose sink is slowed while it runs. The test waits
  * for what the API reports (each request samples the job), never for a fixed time.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, onTestFailed } from 'vitest';
 import { RuntimeMetrics, StreamEnvironment, type JobHandle, type Sink } from '../../runtime/index.ts';
 import { JobSet, systemClock } from '../../console/index.ts';
 
@@ -20,13 +20,25 @@ type Vertex = {
   idleRatio: number;
 };
 
+/**
+ * Re-reads the vertices (each read samples the job) until `done` holds. No deadline of its own: a
+ * loaded machine only makes the wait longer, and the test's timeout is the bound; if it hits, the
+ * last reading is printed with what was awaited.
+ */
 async function until(read: () => Vertex[], done: (vs: Vertex[]) => boolean, what: string): Promise<Vertex[]> {
-  for (let i = 0; i < 1500; i++) {
-    const vs = read();
-    if (done(vs)) return vs;
+  let last: Vertex[] = [];
+  let waiting = true;
+  onTestFailed(() => {
+    if (waiting) console.error(`never saw ${what}; last reading: ${JSON.stringify(last)}`);
+  });
+  for (;;) {
+    last = read();
+    if (done(last)) {
+      waiting = false;
+      return last;
+    }
     await new Promise((r) => setTimeout(r, 20));
   }
-  throw new Error(`never saw ${what}: ${JSON.stringify(read())}`);
 }
 
 /** The map costs ~20 µs a record, more than a fast sink: the source is the bottleneck until the sink slows. */

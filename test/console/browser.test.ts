@@ -74,9 +74,11 @@ const cellTexts = (page: Page, selector: string) => page.locator(selector).allTe
 describe('web console in headless Chromium', () => {
   it('shows the API numbers on the Storm topology page and the job page', async () => {
     const cluster = new LocalCluster({ metrics: new RuntimeMetrics() });
-    const acked: unknown[] = [];
+    let acked = 0;
+    let allAcked!: () => void;
+    const settled = new Promise<void>((resolve) => (allAcked = resolve));
     const b = new TopologyBuilder();
-    b.setSpout('numbers', counterSpout(40, { onAck: (id) => acked.push(id) }), 1);
+    b.setSpout('numbers', counterSpout(40, { onAck: () => ++acked === 40 && allAcked() }), 1);
     b.setBolt(
       'double',
       new FnBolt({ execute: (t, c) => (c.emit(t, [Number(t.getValue(0)) * 2]), c.ack(t)) }, { default: ['v'] }),
@@ -92,9 +94,12 @@ describe('web console in headless Chromium', () => {
     const server = await startConsoleServer({ jobs, port: 0 });
     const page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
     try {
-      while (acked.length < 40) await new Promise((r) => setTimeout(r, 20));
+      // Every tree complete: the numbers below are final.
+      await settled;
       await page.goto(`${server.url}/?refresh=1000#/topology/${encodeURIComponent(job.id)}`);
-      await nextRefresh(page);
+      // Every tuple is acked, so any render of this page shows the final numbers: wait for one. (A
+      // finished topology's numbers do not change, so no further live update would come.)
+      await page.locator('[data-testid="spouts"] tr[data-component="numbers"]').waitFor({ timeout: 0 });
       const api = (await (await fetch(`${server.url}/api/v1/topology/${encodeURIComponent(job.id)}`)).json()) as {
         spouts: Array<Record<string, unknown>>;
         bolts: Array<Record<string, unknown>>;
@@ -117,7 +122,7 @@ describe('web console in headless Chromium', () => {
       await page.screenshot({ path: join(IMAGES, 'console-topology.png'), fullPage: true });
 
       await page.goto(`${server.url}/?refresh=1000#/job/${encodeURIComponent(job.id)}`);
-      await nextRefresh(page);
+      await page.locator('[data-testid="vertices"] tr[data-vertex]').first().waitFor({ timeout: 0 });
       const detail = (await (await fetch(`${server.url}/jobs/${encodeURIComponent(job.id)}`)).json()) as {
         vertices: Array<{ id: string; metrics: Record<string, number> }>;
       };
@@ -129,6 +134,77 @@ describe('web console in headless Chromium', () => {
           await cellTexts(page, `[data-testid="vertices"] tr[data-vertex="${v.id}"] [data-field="write-records"]`),
         ).toEqual([String(v.metrics['write-records'])]);
       }
+    } finally {
+      await page.close();
+      await server.close();
+      await cluster.shutdown();
+    }
+  });
+
+  it('live updates by Server-Sent Events change a number on the page without a reload; ?live=poll polls', async () => {
+    // The spout emits only as many tuples as the test allows, so the page's number changes when the test says.
+    let allowed = 10;
+    const cluster = new LocalCluster({ metrics: new RuntimeMetrics() });
+    const b = new TopologyBuilder();
+    b.setSpout(
+      'gated',
+      new FnSpout(
+        {
+          next(_ctx, c) {
+            const self = this as unknown as { i?: number };
+            const i = self.i ?? 0;
+            if (i >= allowed) return;
+            self.i = i + 1;
+            c.emit([i]);
+          },
+        },
+        { default: ['v'] },
+      ),
+      1,
+    );
+    b.setBolt('sink', new FnBolt({ execute: () => {} }), 1).shuffleGrouping('gated');
+    await cluster.submitTopology('live', { 'topology.acker.executors': 0 }, b.createTopology());
+    const jobs = new JobSet(systemClock);
+    const job = jobs.add({
+      handle: cluster.getTopologyJob('live')!,
+      storm: { run: cluster.getTopologyRun('live')!, cluster },
+    });
+    const server = await startConsoleServer({ jobs, port: 0 });
+    const page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
+    const emitted = '[data-testid="spouts"] tr[data-component="gated"] [data-field="emitted"]';
+    const shows = (text: string) =>
+      page.waitForFunction(
+        ([sel, want]) =>
+          document.querySelector(sel!)?.textContent === want
+            ? { cause: document.body.dataset.lastUpdate, marker: document.body.dataset.marker ?? null }
+            : false,
+        [emitted, text],
+        { timeout: 0 },
+      );
+    try {
+      await page.goto(`${server.url}/?refresh=500#/topology/${encodeURIComponent(job.id)}`);
+      await page.locator('body[data-live="sse"]').waitFor({ timeout: 0 });
+      expect(await page.textContent('[data-testid="live-mode"]')).toBe('live');
+      await shows('10');
+      // A reload would drop this mark.
+      await page.evaluate(() => {
+        document.body.dataset.marker = 'same page';
+      });
+      allowed = 25;
+      const seen = (await (await shows('25')).jsonValue()) as { cause: string; marker: string | null };
+      expect(seen).toEqual({ cause: 'sse', marker: 'same page' });
+
+      // Without Server-Sent Events the page polls, and shows the change too.
+      await page.goto(`${server.url}/?refresh=500&live=poll#/topology/${encodeURIComponent(job.id)}`);
+      await shows('25');
+      expect(await page.getAttribute('body', 'data-live')).toBe('poll');
+      expect(await page.textContent('[data-testid="live-mode"]')).toBe('polling every 0.5 s');
+      await page.evaluate(() => {
+        document.body.dataset.marker = 'polled page';
+      });
+      allowed = 40;
+      const polled = (await (await shows('40')).jsonValue()) as { cause: string; marker: string | null };
+      expect(polled).toEqual({ cause: 'poll', marker: 'polled page' });
     } finally {
       await page.close();
       await server.close();
