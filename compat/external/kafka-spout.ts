@@ -15,6 +15,8 @@ import type { Conf } from '../component/config.ts';
 import type { TopologyContext } from '../component/context.ts';
 import { IllegalArgumentException, IllegalStateException } from '../component/exceptions.ts';
 import { Fields } from '../component/fields.ts';
+// Storm's KafkaSpout reads Storm's Time for its commit period and retry back-off: simulated time drives them too.
+import { Time } from '../component/time.ts';
 import type { OutputFieldsDeclarer } from '../component/interfaces.ts';
 import { KafkaOffsetMetric } from './kafka-offset-metric.ts';
 
@@ -350,7 +352,7 @@ export class KafkaSpout extends BaseRichSpout {
     live.set(this, {
       reader,
       records: new Map(),
-      lastCommit: Date.now(),
+      lastCommit: Time.currentTimeMillis(),
       committing: undefined,
       openedWith: this.offsetState,
       stream: c.translator.streams()[0] ?? DEFAULT_STREAM_ID,
@@ -400,7 +402,7 @@ export class KafkaSpout extends BaseRichSpout {
   nextTuple(): void | Promise<void> {
     const l = this.state();
     const c = this.kafkaSpoutConfig;
-    const now = Date.now();
+    const now = Time.currentTimeMillis();
     if (
       c.processingGuarantee !== ProcessingGuarantee.AT_MOST_ONCE &&
       now - l.lastCommit >= c.offsetCommitPeriodMs &&
@@ -493,7 +495,10 @@ export class KafkaSpout extends BaseRichSpout {
       this.done(l, id);
       return;
     }
-    this.retryState[idKey(id.topic, id.partition, id.offset)] = { id: { ...id, numFails }, dueAt: Date.now() + delay };
+    this.retryState[idKey(id.topic, id.partition, id.offset)] = {
+      id: { ...id, numFails },
+      dueAt: Time.currentTimeMillis() + delay,
+    };
   }
 
   /** Commits, per partition, the offset below which everything emitted is acked. */

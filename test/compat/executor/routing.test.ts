@@ -62,7 +62,9 @@ describe('groupings and emit return values (§3.3, §5.3)', () => {
     cluster = new LocalCluster();
     await cluster.submitTopology('groupings', {}, b.createTopology());
     await waitFor(() => returned.length === 2 * N, 5000, 'emits');
-    await sleep(30);
+    // Every delivery emit promised has landed (extra ones would fail the exact checks below).
+    const promised = (): number => returned.reduce((n, r) => n + r.targets.length, 0);
+    await waitFor(() => Object.values(seen).reduce((n, list) => n + list.length, 0) >= promised(), 5000, 'deliveries');
 
     // emit's return value is exactly the set of tasks that received the tuple.
     for (const r of returned.filter((x) => x.stream === 'default')) {

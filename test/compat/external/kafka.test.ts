@@ -7,6 +7,7 @@ import {
   LocalCluster,
   OutputCollector,
   SpoutOutputCollector,
+  Time,
   TopologyBuilder,
   type BasicOutputCollector,
   type OutputFieldsDeclarer,
@@ -122,38 +123,48 @@ describe('KafkaSpout (storm-kafka-client surface)', () => {
       )
       .setOffsetCommitPeriodMs(0)
       .build();
-    const { spout, emitted } = await openSpout(config);
-    await pump(spout, emitted, 10);
-    expect(emitted.map((e) => e.values[0])).toEqual(range(10));
-    expect(emitted[3]!.id).toEqual({ topic, partition: 0, offset: 3, numFails: 0 });
-    // Ack 0, 1, 2 and 4..9 but fail 3: the commit stops at 3.
-    for (const e of emitted) if (e.id!.offset !== 3) spout.ack(e.id);
-    const failedAt = Date.now();
-    spout.fail(emitted[3]!.id);
-    // Commits happen from nextTuple (each offsetCommitPeriodMs), as in Storm.
-    await waitFor(
-      async () => {
-        await spout.nextTuple();
-        return (await committedOffsets(admin, groupId, topic))[0] === '3';
-      },
-      5000,
-      'commit at 3',
-    );
-    // The failed tuple comes back after its back-off (100 ms + 100 ms), with numFails 1.
-    await pump(spout, emitted, 11);
-    expect(Date.now() - failedAt).toBeGreaterThanOrEqual(190);
-    expect(emitted[10]!.values).toEqual(['r3', 3]);
-    expect(emitted[10]!.id).toMatchObject({ offset: 3, numFails: 1 });
-    spout.ack(emitted[10]!.id);
-    await waitFor(
-      async () => {
-        await spout.nextTuple();
-        return (await committedOffsets(admin, groupId, topic))[0] === '10';
-      },
-      5000,
-      'commit at 10',
-    );
-    spout.close();
+    // Storm's Time drives the spout's commit period and retry back-off: simulated here, so the
+    // retry's due time is exact instead of a wall-clock lower bound.
+    Time.startSimulating();
+    try {
+      const { spout, emitted } = await openSpout(config);
+      await pump(spout, emitted, 10);
+      expect(emitted.map((e) => e.values[0])).toEqual(range(10));
+      expect(emitted[3]!.id).toEqual({ topic, partition: 0, offset: 3, numFails: 0 });
+      // Ack 0, 1, 2 and 4..9 but fail 3: the commit stops at 3.
+      for (const e of emitted) if (e.id!.offset !== 3) spout.ack(e.id);
+      spout.fail(emitted[3]!.id);
+      // Commits happen from nextTuple (each offsetCommitPeriodMs), as in Storm.
+      await waitFor(
+        async () => {
+          await spout.nextTuple();
+          return (await committedOffsets(admin, groupId, topic))[0] === '3';
+        },
+        5000,
+        'commit at 3',
+      );
+      // The failed tuple comes back once its back-off has passed on Storm's clock, not before.
+      const backoff = config.retry.delayMs(1);
+      Time.advanceTime(backoff - 1);
+      await spout.nextTuple();
+      expect(emitted).toHaveLength(10);
+      Time.advanceTime(1);
+      await pump(spout, emitted, 11);
+      expect(emitted[10]!.values).toEqual(['r3', 3]);
+      expect(emitted[10]!.id).toMatchObject({ offset: 3, numFails: 1 });
+      spout.ack(emitted[10]!.id);
+      await waitFor(
+        async () => {
+          await spout.nextTuple();
+          return (await committedOffsets(admin, groupId, topic))[0] === '10';
+        },
+        5000,
+        'commit at 10',
+      );
+      spout.close();
+    } finally {
+      Time.stopSimulating();
+    }
   });
 
   it('at-most-once commits before emitting and emits untracked; maxUncommittedOffsets stops polling', async () => {

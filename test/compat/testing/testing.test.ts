@@ -52,6 +52,16 @@ function wordCountTopology() {
   return builder.createTopology();
 }
 
+/** A mocked tuple the bolt never acks: the spout is never exhausted, so only the timeout ends completeTopology. */
+function stuckTopology() {
+  const builder = new TopologyBuilder();
+  builder.setSpout('s', new TwoStreamSpout());
+  builder.setBolt('never', new NeverAckBolt()).shuffleGrouping('s');
+  const mocked = new MockedSources();
+  mocked.addMockData('s', ['stuck']);
+  return { topology: builder.createTopology(), mocked };
+}
+
 describe('Testing.completeTopology with MockedSources (§12)', () => {
   it('runs the word-count topology on mocked words and captures every component exactly', async () => {
     const mockedSources = new MockedSources();
@@ -166,13 +176,9 @@ describe('Testing.completeTopology with MockedSources (§12)', () => {
   });
 
   it('rejects with AssertionError after timeoutMs and still kills the topology', async () => {
-    const builder = new TopologyBuilder();
-    builder.setSpout('s', new TwoStreamSpout());
-    builder.setBolt('never', new NeverAckBolt()).shuffleGrouping('s');
-    const mocked = new MockedSources();
-    mocked.addMockData('s', ['stuck']);
+    const { topology, mocked } = stuckTopology();
     cluster = new LocalCluster();
-    const run = Testing.completeTopology(cluster, builder.createTopology(), {
+    const run = Testing.completeTopology(cluster, topology, {
       mockedSources: mocked,
       timeoutMs: 300,
       topologyName: 'stuck',
@@ -195,14 +201,10 @@ describe('Testing.completeTopology on a completion clock (stormshift extension: 
   }
 
   it('times out when the clock passes timeoutMs, not before, and still kills the topology', async () => {
-    const builder = new TopologyBuilder();
-    builder.setSpout('s', new TwoStreamSpout());
-    builder.setBolt('never', new NeverAckBolt()).shuffleGrouping('s');
-    const mocked = new MockedSources();
-    mocked.addMockData('s', ['stuck']);
+    const { topology, mocked } = stuckTopology();
     cluster = new LocalCluster();
     const clock = new WatchedClock();
-    const run = Testing.completeTopology(cluster, builder.createTopology(), {
+    const run = Testing.completeTopology(cluster, topology, {
       mockedSources: mocked,
       timeoutMs: 1000,
       topologyName: 'stuck-on-clock',

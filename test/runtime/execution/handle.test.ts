@@ -29,11 +29,19 @@ describe('job handle', () => {
   it('reports status, takes checkpoints on demand and cancels', async () => {
     const env = StreamEnvironment.create({ ...quiet, checkpoint: { intervalMs: 10_000 } });
     const sink = collectSink<number>({ exactlyOnce: true });
-    env.fromSource(endless).sinkTo(sink.sink);
+    let reachedSink = 0;
+    env
+      .fromSource(endless)
+      .map((x) => {
+        reachedSink++;
+        return x;
+      })
+      .sinkTo(sink.sink);
     const handle = env.executeAsync('handled');
     expect(handle.jobName).toBe('handled');
     await until(() => handle.status().state === 'running');
-    await sleep(20);
+    // Records written before the barrier are what the checkpoint makes visible: wait for some.
+    await until(() => reachedSink > 0);
     const stored = await handle.triggerCheckpoint();
     expect(stored.kind).toBe('checkpoint');
     expect(handle.status().checkpoints).toBe(1);

@@ -10,6 +10,7 @@ import {
   readAll,
   reader,
   unique,
+  waitFor,
   type KafkaTestCluster,
   useKafkaCluster,
 } from './helpers.ts';
@@ -99,8 +100,8 @@ describe('kafka source reader (driven directly)', () => {
       startFrom: 'latest',
       consumer: fastGroup,
     });
+    // start() resolves 'latest' to offsets before it returns: what is produced from here on is read.
     await latest.start!();
-    await new Promise((r) => setTimeout(r, 300));
     await produce(kafka, topic, ['new-1', 'new-2']);
     expect((await pollN(latest, 2)).values).toEqual(['new-1', 'new-2']);
     await latest.close!();
@@ -221,8 +222,10 @@ describe('kafka source reader (driven directly)', () => {
       consumer: { ...fastGroup, maxBytesPerPartition: 4096 },
     });
     await r.start!();
-    await new Promise((res) => setTimeout(res, 1500));
-    const buffered = (r as unknown as { buffered: number }).buffered;
+    // Waits for the event (the reader paused its fetching), not for a span of time.
+    const internals = r as unknown as { buffered: number; paused: boolean };
+    await waitFor(() => internals.paused);
+    const buffered = internals.buffered;
     expect(buffered).toBeGreaterThanOrEqual(200);
     expect(buffered).toBeLessThan(1000);
     const got = await pollN(r, 5000, 97);
