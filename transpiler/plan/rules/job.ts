@@ -57,6 +57,11 @@ export const rule: RuleInfo = {
       manualStep: 'modules that passed their own spout or bolt to the builder wire it into the native job by hand',
     },
     SS008: { status: 'error', title: 'the migration failed on this file (a bug: please report it with the file)' },
+    SS010: {
+      status: 'converted',
+      title:
+        'a keyed bolt gets its input from parallel tasks: per-key order may differ between runs (as on Storm); verify compares its output as the last value per key',
+    },
   },
 };
 
@@ -196,6 +201,17 @@ export function planJob(p: Planner, wiring: Wiring, config: ConfigPlan): void {
   const planned = new Map<string, Planned>();
   const spoutPlans = new Map<ComponentClass['decl'], SpoutPlan>();
   const components = new Map(facts.components.map((c) => [c.decl, c]));
+  /** The first component upstream of `c` that runs on more than one task, if any. */
+  const parallelUpstream = (c: WiredComponent): string | undefined => {
+    for (const g of c.groupings) {
+      const up = byId.get(g.source!)!;
+      const n = up.parallelism?.getText();
+      if (n !== undefined && n !== '1') return up.id!;
+      const further = parallelUpstream(up);
+      if (further) return further;
+    }
+    return undefined;
+  };
   const planComponent = (c: WiredComponent): void => {
     const parallelism = c.parallelism?.getText();
     if (c.kind === 'spout') {
@@ -364,6 +380,16 @@ export function planJob(p: Planner, wiring: Wiring, config: ConfigPlan): void {
       fn = plan.function;
     }
     for (const i of inputs) i.consumed = true;
+    const parallel = key && output.fields.length > 0 ? parallelUpstream(c) : undefined;
+    if (parallel && key!.fields.every((f) => output.fields.includes(f)))
+      p.finding(
+        NAME,
+        'SS010',
+        'converted',
+        c.node,
+        c.id!,
+        `its input comes from parallel tasks ('${parallel}'), which neither Storm nor the runtime orders across tasks: what it emits per key may come in another order; verify compares it as the last value per ${key!.fields.join(', ')}`,
+      ).lastPerKey = [...key!.fields];
     planned.set(c.id!, {
       wired: c,
       shape: output,
