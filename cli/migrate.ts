@@ -4,7 +4,7 @@
  * ts-morph is heavy and the other verbs do not need it.
  */
 import { writeFileSync } from 'node:fs';
-import { relative } from 'node:path';
+import { relative, resolve } from 'node:path';
 // Type-only: erased at build time, so ts-morph still loads only when the verb runs.
 import type { MigrationResult } from '../transpiler/index.ts';
 
@@ -102,12 +102,31 @@ export async function runMigrate(
     if (result.topologies.length === 0) io.out('verify: no migrated topology to verify\n');
     else {
       const { verifyMigration, formatVerdicts } = await import('../transpiler/verify/index.ts');
-      const verdicts = await verifyMigration({ root, changes, topologies: result.topologies });
+      const verdicts = await verifyMigration({
+        root,
+        changes,
+        topologies: result.topologies,
+        lastPerKey: lastPerKeyOf(result),
+      });
       io.out(`${formatVerdicts(verdicts)}\n`);
       if (verdicts.some((v) => v.status === 'different' || v.status === 'error')) code = 1;
     }
   }
   return code;
+}
+
+/** Where the report says order per key may differ (SS010): topology path → component id → key fields. */
+export function lastPerKeyOf(result: MigrationResult): Map<string, Map<string, string[]>> {
+  const out = new Map<string, Map<string, string[]>>();
+  for (const file of result.report.files)
+    for (const f of file.findings)
+      if (f.lastPerKey) {
+        const path = resolve(result.root, file.file);
+        const byComponent = out.get(path) ?? new Map<string, string[]>();
+        byComponent.set(f.construct, f.lastPerKey);
+        out.set(path, byComponent);
+      }
+  return out;
 }
 
 function defaultIo() {

@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
-import { Project, ts, type ResolutionHostFactory } from 'ts-morph';
+import { Project, ts, type ResolutionHostFactory, type SourceFile } from 'ts-morph';
 import { analyzeFile } from './analyze/index.ts';
 import { compatImportOf, discoverFiles, findRoot } from './discover.ts';
 import type { FileChange, MigrateOptions, MigrationResult } from './index.ts';
@@ -31,6 +31,18 @@ const resolutionHost: ResolutionHostFactory = (moduleResolutionHost, getCompiler
         : undefined,
     ),
 });
+
+/**
+ * The file as a ts-morph source file, parsed once. (`createSourceFile(..., { overwrite: true })`
+ * first loads and parses the file from disk, then parses the text again: half the parse time of a run.)
+ */
+function sourceFileFor(project: Project, file: string, text: string): SourceFile {
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  const sourceFile = project.getSourceFile(file) ?? project.addSourceFileAtPath(file);
+  // The file changed on disk since the gate read it: analyze what the gate read.
+  if (sourceFile.getFullText() !== body) sourceFile.replaceWithText(body);
+  return sourceFile;
+}
 
 export class DirtyTreeError extends Error {
   constructor(readonly files: string[]) {
@@ -129,7 +141,7 @@ export async function runMigration(options: MigrateOptions): Promise<MigrationRe
   for (let b = 0; b < candidates.length; b += BATCH) {
     const batch = candidates.slice(b, b + BATCH);
     const added = time('load', () => {
-      const files = batch.map((c) => project.createSourceFile(c.file, c.text, { overwrite: true }));
+      const files = batch.map((c) => sourceFileFor(project, c.file, c.text));
       project.resolveSourceFileDependencies();
       return files;
     });

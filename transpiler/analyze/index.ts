@@ -80,7 +80,15 @@ function kindOfBase(name: string): ComponentKind | undefined {
 }
 
 /** Follows base classes through the checker to the first compat class; then implemented compat interfaces. */
-function compatBaseOf(cls: ClassDeclaration): { base: string; viaUserClass: boolean } | undefined {
+function compatBaseOf(
+  cls: ClassDeclaration,
+  compatNames?: ReadonlyMap<string, string>,
+): { base: string; viaUserClass: boolean } | undefined {
+  // `extends X` with X imported from compat: known without the checker (a top-level class cannot
+  // see a shadowing X). Resolving the base type through the checker was ~6% of a large run.
+  const extended = cls.getExtends()?.getExpression();
+  const direct = extended && Node.isIdentifier(extended) ? compatNames?.get(extended.getText()) : undefined;
+  if (direct && direct !== '*') return kindOfBase(direct) ? { base: direct, viaUserClass: false } : undefined;
   let current: ClassDeclaration | undefined = cls;
   let viaUserClass = false;
   for (let depth = 0; current && depth < 16; depth++) {
@@ -160,10 +168,10 @@ function outputsOf(cls: ClassDeclaration): { fields: string[] | undefined; strea
   return { fields, streams };
 }
 
-function findComponents(sourceFile: SourceFile): ComponentClass[] {
+function findComponents(sourceFile: SourceFile, compatNames?: ReadonlyMap<string, string>): ComponentClass[] {
   const out: ComponentClass[] = [];
   for (const cls of sourceFile.getClasses()) {
-    const base = compatBaseOf(cls);
+    const base = compatBaseOf(cls, compatNames);
     if (!base) continue;
     const kind = kindOfBase(base.base)!;
     const { fields, streams } = outputsOf(cls);
@@ -476,7 +484,7 @@ export function analyzeFile(sourceFile: SourceFile, compatSpecifier: string): Fi
     const ns = d.getNamespaceImport();
     if (ns) compatNames.set(ns.getText(), '*');
   }
-  const components = findComponents(sourceFile);
+  const components = findComponents(sourceFile, compatNames);
   const wirings = findWirings(sourceFile, compatNames, components);
   const configs = findConfigs(sourceFile, compatNames);
   const submits: CallExpression[] = [];

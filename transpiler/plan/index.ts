@@ -74,22 +74,28 @@ export function planFile(facts: FileFacts, relPath: string, style: Style, todo =
   }
   try {
     if (facts.wirings.length > 1)
-      p.block(
-        jobRule.name,
-        'SS003',
-        facts.wirings[1]!.builderDeclaration,
-        'TopologyBuilder',
-        'more than one TopologyBuilder in the module',
-        jobRule.codes.SS003!.manualStep!,
+      p.attempt(() =>
+        p.block(
+          jobRule.name,
+          'SS003',
+          facts.wirings[1]!.builderDeclaration,
+          'TopologyBuilder',
+          'more than one TopologyBuilder in the module',
+          jobRule.codes.SS003!.manualStep!,
+        ),
       );
     const config = p.timed(configRule.name, () => planConfigs(p, facts.configs));
     p.timed(jobRule.name, () => planJob(p, facts.wirings[0]!, config));
-    p.timed(importsRule.name, () => planImports(p));
-    return plan(false, true);
+    if (p.blockers.length === 0) {
+      p.timed(importsRule.name, () => planImports(p));
+      return plan(false, true);
+    }
   } catch (error) {
     if (!(error instanceof Blocked)) throw error;
-    p.findings.length = 0;
-    p.findings.push(error.finding);
-    return plan(true, false);
+    p.recordBlocker(error.finding);
   }
+  // Left: the file stays byte-identical, and the report lists every blocker found, in source order.
+  p.findings.length = 0;
+  p.findings.push(...[...p.blockers].sort((a, b) => a.line - b.line || a.column - b.column));
+  return plan(true, false);
 }

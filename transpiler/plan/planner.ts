@@ -57,6 +57,11 @@ export class Planner {
   /** Names to import from the runtime; 'type X' for type-only. */
   readonly runtimeImports = new Set<string>();
   readonly timings: Record<string, number> = {};
+  /**
+   * Every blocking finding met so far. Planning goes on past a blocked component (see `attempt`),
+   * so the report lists all that stands in the way, not only the first.
+   */
+  readonly blockers: Finding[] = [];
   private readonly text: string;
 
   constructor(
@@ -98,6 +103,26 @@ export class Planner {
   block(rule: string, code: string, node: Node, construct: string, reason: string, manualStep: string): never {
     const { line, column } = this.facts.sourceFile.getLineAndColumnAtPos(node.getStart());
     throw new Blocked({ code, rule, status: 'left', file: this.relPath, line, column, construct, reason, manualStep });
+  }
+
+  /**
+   * Runs one independent step (a component, a check): a block inside it is recorded in `blockers`
+   * and planning continues with the next step. Returns undefined when the step was blocked.
+   */
+  attempt<T>(fn: () => T): T | undefined {
+    try {
+      return fn();
+    } catch (error) {
+      if (!(error instanceof Blocked)) throw error;
+      this.recordBlocker(error.finding);
+      return undefined;
+    }
+  }
+
+  recordBlocker(finding: Finding): void {
+    const same = (f: Finding) =>
+      f.code === finding.code && f.line === finding.line && f.column === finding.column && f.reason === finding.reason;
+    if (!this.blockers.some(same)) this.blockers.push(finding);
   }
 
   timed<T>(rule: string, fn: () => T): T {

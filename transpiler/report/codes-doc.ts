@@ -15,7 +15,10 @@ export function codesMarkdown(): string {
     '`converted` (rewritten, behaviour kept), `partial` (rewritten, with a difference the finding',
     'names), `left` (the whole file is left byte-identical; the finding says what a person must do),',
     '`error` (a bug in the tool; the file is left unchanged). One `left` finding leaves its whole file',
-    'unchanged: a module never ends up half on compat, half on the runtime.',
+    'unchanged: a module never ends up half on compat, half on the runtime. A left file lists every',
+    'blocker found, in source order (one per component at most, and the checks of the wiring and',
+    'config): a component behind a blocked one is still analyzed when the blocked one declares its',
+    'fields in this module.',
     '',
   ];
   for (const rule of RULES) {
@@ -56,6 +59,7 @@ export function codesMarkdown(): string {
     '      construct: string;        // component id, class or call',
     '      reason: string;',
     '      manualStep?: string;',
+    '      lastPerKey?: string[];    // order per key may differ (SS010): verify compares the last value per key',
     '    }>;',
     '  }>;',
     '  timings: Record<string, number>;   // ms per phase (discover, gate, load, analyze, plan, rewrite, write)',

@@ -21,6 +21,11 @@ export interface Finding {
   reason: string;
   /** What a person still has to do; absent when nothing. */
   manualStep?: string;
+  /**
+   * The component's output order per key may differ after the migration (e.g. its input comes
+   * from parallel tasks): `--verify` compares its output as the last value per key of these fields.
+   */
+  lastPerKey?: string[];
 }
 
 export interface FileReport {

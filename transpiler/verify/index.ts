@@ -59,6 +59,8 @@ export interface SinkComparison {
   /** 'input': what reached the component; otherwise the stream it emitted on. */
   what: 'input' | { stream: string };
   compare: 'multiset' | 'last-per-key';
+  /** The key fields, when compared as the last value per key. */
+  keyFields?: string[];
   original: number;
   rewrite: number;
   equal: boolean;
@@ -267,7 +269,8 @@ function judge(
       }
     }
     const keyFields = lastPerKey?.get(id);
-    sinks.push(compareSide(id, 'input', reached, native.captured[id]?.input ?? [], ticking.has(id), keyFields));
+    // What reaches a component is the same multiset in any order: only its output is compared per key.
+    sinks.push(compareSide(id, 'input', reached, native.captured[id]?.input ?? [], ticking.has(id)));
     for (const [stream, fields] of Object.entries(bolt.streams)) {
       if (!captureOutput.includes(id)) continue;
       const original = (compat.emitted[id] ?? [])
@@ -399,6 +402,7 @@ function compareSide(
     component,
     what,
     compare: keyFields ? 'last-per-key' : 'multiset',
+    ...(keyFields ? { keyFields } : {}),
     original: original.length,
     rewrite: rewrite.length,
     equal: diff.equal,
@@ -622,7 +626,7 @@ export function formatVerdicts(verdicts: TopologyVerdict[]): string {
     for (const s of v.sinks) {
       const mark = s.equal ? 'same' : 'DIFF';
       lines.push(
-        `  ${mark} ${where(s)}: ${s.original} original, ${s.rewrite} rewrite${s.compare === 'last-per-key' ? ' (last value per key)' : ''}`,
+        `  ${mark} ${where(s)}: ${s.original} original, ${s.rewrite} rewrite${s.compare === 'last-per-key' ? ` (last value per key${s.keyFields ? ` of ${s.keyFields.join(', ')}` : ''})` : ''}`,
       );
       if (!s.equal) {
         for (const [r, n] of grouped(s.onlyInOriginal))

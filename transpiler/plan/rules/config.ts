@@ -39,14 +39,17 @@ export function planConfigs(p: Planner, configs: ConfigFact[]): ConfigPlan {
   let workers: string | undefined;
   let messageTimeoutMs: number | undefined;
   for (const c of configs) {
+    // Each check is independent: a blocked one is recorded and the others still run (every blocker is reported).
     if (c.otherUses > 0)
-      p.block(
-        NAME,
-        'SS705',
-        c.declaration,
-        c.variable,
-        `${c.variable} is used ${c.otherUses} time(s) other than by setter calls`,
-        rule.codes.SS705!.manualStep!,
+      p.attempt(() =>
+        p.block(
+          NAME,
+          'SS705',
+          c.declaration,
+          c.variable,
+          `${c.variable} is used ${c.otherUses} time(s) other than by setter calls`,
+          rule.codes.SS705!.manualStep!,
+        ),
       );
     for (const call of c.calls) {
       if (call.method === 'setDebug')
@@ -74,13 +77,15 @@ export function planConfigs(p: Planner, configs: ConfigFact[]): ConfigPlan {
         workers = call.args[0]?.getText();
         p.finding(NAME, 'SS703', 'converted', call.statement, `${c.variable}.setNumWorkers`, `workers: ${workers}`);
       } else
-        p.block(
-          NAME,
-          'SS705',
-          call.statement,
-          `${c.variable}.${call.method}`,
-          `${call.method}(...) has no conversion`,
-          rule.codes.SS705!.manualStep!,
+        p.attempt(() =>
+          p.block(
+            NAME,
+            'SS705',
+            call.statement,
+            `${c.variable}.${call.method}`,
+            `${call.method}(...) has no conversion`,
+            rule.codes.SS705!.manualStep!,
+          ),
         );
       p.edits.remove(call.statement, NAME);
     }

@@ -59,6 +59,11 @@ export const rule: RuleInfo = {
       manualStep: 'modules that passed their own spout or bolt to the builder wire it into the native job by hand',
     },
     SS008: { status: 'error', title: 'the migration failed on this file (a bug: please report it with the file)' },
+    SS010: {
+      status: 'converted',
+      title:
+        'a keyed bolt gets its input from parallel tasks: per-key order may differ between runs (as on Storm); verify compares its output as the last value per key',
+    },
   },
 };
 
@@ -88,89 +93,107 @@ interface Planned {
 
 export function planJob(p: Planner, wiring: Wiring, config: ConfigPlan): void {
   const facts = p.facts;
-  if (wiring.dynamic.length)
-    p.block(
-      NAME,
-      'SS003',
-      wiring.dynamic[0]!.node,
-      wiring.builderVariable,
-      wiring.dynamic[0]!.reason,
-      rule.codes.SS003!.manualStep!,
-    );
-  if (facts.submits.length)
-    p.block(
-      NAME,
-      'SS005',
-      facts.submits[0]!,
-      'submitTopology',
-      'the module submits a topology',
-      rule.codes.SS005!.manualStep!,
+  // Checks and components are independent steps (`p.attempt`): a blocked one is recorded and the
+  // others still run, so the report lists every blocker of the file, not only the first.
+  for (const d of wiring.dynamic)
+    p.attempt(() => p.block(NAME, 'SS003', d.node, wiring.builderVariable, d.reason, rule.codes.SS003!.manualStep!));
+  for (const submit of facts.submits)
+    p.attempt(() =>
+      p.block(NAME, 'SS005', submit, 'submitTopology', 'the module submits a topology', rule.codes.SS005!.manualStep!),
     );
   const byId = new Map<string, WiredComponent>();
+  /** Components whose checks below blocked: not planned, but the wiring around them still is. */
+  const invalid = new Set<WiredComponent>();
   for (const c of wiring.components) {
-    if (c.id === undefined)
-      p.block(
-        NAME,
-        'SS003',
-        c.node,
-        c.node.getText().slice(0, 40),
-        'component id is not a string literal',
-        rule.codes.SS003!.manualStep!,
+    if (c.id === undefined || byId.has(c.id)) {
+      p.attempt(() =>
+        c.id === undefined
+          ? p.block(
+              NAME,
+              'SS003',
+              c.node,
+              c.node.getText().slice(0, 40),
+              'component id is not a string literal',
+              rule.codes.SS003!.manualStep!,
+            )
+          : p.block(NAME, 'SS003', c.node, c.id, 'component id declared twice', rule.codes.SS003!.manualStep!),
       );
-    if (byId.has(c.id!))
-      p.block(NAME, 'SS003', c.node, c.id!, 'component id declared twice', rule.codes.SS003!.manualStep!);
-    byId.set(c.id!, c);
-    if (!c.classDecl && !(c.libraryClass === 'TestWordSpout' && c.kind === 'spout') && !connectorClass(p, c)) {
-      const why =
-        c.className === undefined
-          ? `instance \`${c.instance?.getText().slice(0, 50)}\` is not \`new Class(...)\``
-          : `${c.className} is not defined in this module`;
-      p.block(
-        NAME,
-        c.className === undefined ? 'SS003' : 'SS002',
-        c.instance ?? c.node,
-        c.id!,
-        why,
-        rule.codes[c.className === undefined ? 'SS003' : 'SS002']!.manualStep!,
-      );
+      invalid.add(c);
+      continue;
     }
-    for (const g of c.groupings) {
-      if (g.source === undefined)
-        p.block(NAME, 'SS003', g.node, c.id!, 'grouping source is not a string literal', rule.codes.SS003!.manualStep!);
-    }
-    if (c.otherCalls.length)
-      p.block(
-        NAME,
-        'SS003',
-        c.otherCalls[0]!,
-        c.id!,
-        `\`.${(c.otherCalls[0]!.getExpression() as never as { getName(): string }).getName()}(...)\` on the declarer`,
-        rule.codes.SS003!.manualStep!,
-      );
-    if (c.kind === 'bolt' && c.groupings.length === 0)
-      p.block(NAME, 'SS003', c.node, c.id!, 'bolt without inputs', rule.codes.SS003!.manualStep!);
+    byId.set(c.id, c);
+    let checked = false;
+    p.attempt(() => {
+      if (!c.classDecl && !(c.libraryClass === 'TestWordSpout' && c.kind === 'spout') && !connectorClass(p, c)) {
+        const why =
+          c.className === undefined
+            ? `instance \`${c.instance?.getText().slice(0, 50)}\` is not \`new Class(...)\``
+            : `${c.className} is not defined in this module`;
+        p.block(
+          NAME,
+          c.className === undefined ? 'SS003' : 'SS002',
+          c.instance ?? c.node,
+          c.id!,
+          why,
+          rule.codes[c.className === undefined ? 'SS003' : 'SS002']!.manualStep!,
+        );
+      }
+      if (c.otherCalls.length)
+        p.block(
+          NAME,
+          'SS003',
+          c.otherCalls[0]!,
+          c.id!,
+          `\`.${(c.otherCalls[0]!.getExpression() as never as { getName(): string }).getName()}(...)\` on the declarer`,
+          rule.codes.SS003!.manualStep!,
+        );
+      if (c.kind === 'bolt' && c.groupings.length === 0)
+        p.block(NAME, 'SS003', c.node, c.id!, 'bolt without inputs', rule.codes.SS003!.manualStep!);
+      checked = true;
+    });
+    if (!checked) invalid.add(c);
   }
-  for (const c of wiring.components)
-    for (const g of c.groupings)
-      if (!byId.has(g.source!))
-        p.block(NAME, 'SS003', g.node, c.id!, `unknown source component '${g.source}'`, rule.codes.SS003!.manualStep!);
+  /** Components that can take a place in the job: a literal id, and inputs that are literal known ids. */
+  const placeable = wiring.components.filter((c) => c.id !== undefined && byId.get(c.id) === c);
+  for (const c of [...placeable])
+    for (const g of c.groupings) {
+      const why =
+        g.source === undefined
+          ? 'grouping source is not a string literal'
+          : !byId.has(g.source)
+            ? `unknown source component '${g.source}'`
+            : undefined;
+      if (!why) continue;
+      p.attempt(() => p.block(NAME, 'SS003', g.node, c.id!, why, rule.codes.SS003!.manualStep!));
+      placeable.splice(placeable.indexOf(c), 1);
+      break;
+    }
 
   // Topological order, declaration order among equals.
   const order: WiredComponent[] = [];
   const done = new Set<string>();
-  while (order.length < wiring.components.length) {
-    const next = wiring.components.find((c) => !done.has(c.id!) && c.groupings.every((g) => done.has(g.source!)));
-    if (!next)
-      p.block(
-        NAME,
-        'SS003',
-        wiring.builderDeclaration,
-        wiring.builderVariable,
-        'the wiring has a cycle',
-        rule.codes.SS003!.manualStep!,
-      );
-    order.push(next!);
-    done.add(next!.id!);
+  const pending = [...placeable];
+  while (pending.length) {
+    const i = pending.findIndex((c) => c.groupings.every((g) => done.has(g.source!)));
+    if (i < 0) {
+      // Stuck: a cycle, unless what is missing are inputs that were not placeable (already reported).
+      const ids = new Set(placeable.map((c) => c.id!));
+      if (pending.some((c) => c.groupings.every((g) => ids.has(g.source!))))
+        p.attempt(() =>
+          p.block(
+            NAME,
+            'SS003',
+            wiring.builderDeclaration,
+            wiring.builderVariable,
+            'the wiring has a cycle',
+            rule.codes.SS003!.manualStep!,
+          ),
+        );
+      break;
+    }
+    const next = pending.splice(i, 1)[0]!;
+    order.push(next);
+    done.add(next.id!);
   }
 
   const classPlans = new Map<
@@ -180,7 +203,18 @@ export function planJob(p: Planner, wiring: Wiring, config: ConfigPlan): void {
   const planned = new Map<string, Planned>();
   const spoutPlans = new Map<ComponentClass['decl'], SpoutPlan>();
   const components = new Map(facts.components.map((c) => [c.decl, c]));
-  for (const c of order) {
+  /** The first component upstream of `c` that runs on more than one task, if any. */
+  const parallelUpstream = (c: WiredComponent): string | undefined => {
+    for (const g of c.groupings) {
+      const up = byId.get(g.source!)!;
+      const n = up.parallelism?.getText();
+      if (n !== undefined && n !== '1') return up.id!;
+      const further = parallelUpstream(up);
+      if (further) return further;
+    }
+    return undefined;
+  };
+  const planComponent = (c: WiredComponent): void => {
     const parallelism = c.parallelism?.getText();
     if (connectorClass(p, c)) {
       const inputs = c.groupings.map((g) => planned.get(g.source!)!);
@@ -251,7 +285,7 @@ export function planJob(p: Planner, wiring: Wiring, config: ConfigPlan): void {
           `TestWordSpout → generator source, ${rate} words/s`,
         );
         if (parallelism) p.finding('config', 'SS704', 'converted', c.parallelism!, c.id!, `parallelism ${parallelism}`);
-        continue;
+        return;
       }
       if (parallelism) p.finding('config', 'SS704', 'converted', c.parallelism!, c.id!, `parallelism ${parallelism}`);
       const comp = components.get(c.classDecl!)!;
@@ -271,7 +305,7 @@ export function planJob(p: Planner, wiring: Wiring, config: ConfigPlan): void {
         head: 'env',
         calls: [`.fromSource<${rec}>({ createReader: () => ${c.instance.getText()} }, ${options(c.id!, parallelism)})`],
       });
-      continue;
+      return;
     }
     // Bolt: inputs, partitioning, then the class.
     const inputs = c.groupings.map((g) => planned.get(g.source!)!);
@@ -335,7 +369,7 @@ export function planJob(p: Planner, wiring: Wiring, config: ConfigPlan): void {
         ],
       });
       if (parallelism) p.finding('config', 'SS704', 'converted', c.parallelism!, c.id!, `parallelism ${parallelism}`);
-      continue;
+      return;
     }
     const parts: Partitioning[] = c.groupings.map((g, i) =>
       p.timed('groupings', () =>
@@ -385,6 +419,16 @@ export function planJob(p: Planner, wiring: Wiring, config: ConfigPlan): void {
       fn = plan.function;
     }
     for (const i of inputs) i.consumed = true;
+    const parallel = key && output.fields.length > 0 ? parallelUpstream(c) : undefined;
+    if (parallel && key!.fields.every((f) => output.fields.includes(f)))
+      p.finding(
+        NAME,
+        'SS010',
+        'converted',
+        c.node,
+        c.id!,
+        `its input comes from parallel tasks ('${parallel}'), which neither Storm nor the runtime orders across tasks: what it emits per key may come in another order; verify compares it as the last value per ${key!.fields.join(', ')}`,
+      ).lastPerKey = [...key!.fields];
     planned.set(c.id!, {
       wired: c,
       shape: output,
@@ -403,6 +447,25 @@ export function planJob(p: Planner, wiring: Wiring, config: ConfigPlan): void {
       ],
     });
     if (parallelism) p.finding('config', 'SS704', 'converted', c.parallelism!, c.id!, `parallelism ${parallelism}`);
+  };
+  for (const c of order) {
+    let ok = false;
+    if (!invalid.has(c) && c.groupings.every((g) => planned.has(g.source!)))
+      p.attempt(() => {
+        planComponent(c);
+        ok = true;
+      });
+    // A blocked component still passes its declared fields on, so the bolts after it are analyzed too.
+    const comp = c.classDecl && components.get(c.classDecl);
+    if (!ok && !planned.has(c.id!) && comp?.outputFields)
+      planned.set(c.id!, {
+        wired: c,
+        shape: boltOutputShape(p, comp),
+        variable: variableFor(c.id!),
+        consumed: false,
+        head: 'env',
+        calls: [],
+      });
   }
 
   // The build function.
@@ -414,7 +477,8 @@ export function planJob(p: Planner, wiring: Wiring, config: ConfigPlan): void {
   if (config.workers)
     lines.push(`${inner}if (env.config.workers === undefined) env.configure({ workers: ${config.workers} });`);
   for (const c of order) {
-    const pl = planned.get(c.id!)!;
+    const pl = planned.get(c.id!);
+    if (!pl) continue;
     const prefix = pl.consumed ? `const ${pl.variable} = ` : '';
     const oneLine = `${inner}${prefix}${pl.head}${pl.calls.join('')};`;
     if (oneLine.length <= 120) lines.push(oneLine);
@@ -476,13 +540,15 @@ export function planJob(p: Planner, wiring: Wiring, config: ConfigPlan): void {
         if (outer.getFirstAncestorByKind(SyntaxKind.ExportAssignment)) exported = true;
         continue;
       }
-      p.block(
-        NAME,
-        'SS004',
-        id,
-        fnName,
-        `\`${(call ?? id).getText().slice(0, 60)}\` uses the builder`,
-        rule.codes.SS004!.manualStep!,
+      p.attempt(() =>
+        p.block(
+          NAME,
+          'SS004',
+          id,
+          fnName,
+          `\`${(call ?? id).getText().slice(0, 60)}\` uses the builder`,
+          rule.codes.SS004!.manualStep!,
+        ),
       );
     }
     // Components from parameter defaults: only sound when no call here passes that parameter.
@@ -492,13 +558,15 @@ export function planJob(p: Planner, wiring: Wiring, config: ConfigPlan): void {
       for (const id of uses) {
         const call = id.getParent() as CallExpression;
         if (call.getArguments().length > index) {
-          p.block(
-            NAME,
-            'SS003',
-            call,
-            c.id!,
-            `\`${call.getText().slice(0, 60)}\` passes ${property ? `options that may set '${property}'` : `'${parameter.getName()}'`}: the component is not known here`,
-            rule.codes.SS003!.manualStep!,
+          p.attempt(() =>
+            p.block(
+              NAME,
+              'SS003',
+              call,
+              c.id!,
+              `\`${call.getText().slice(0, 60)}\` passes ${property ? `options that may set '${property}'` : `'${parameter.getName()}'`}: the component is not known here`,
+              rule.codes.SS003!.manualStep!,
+            ),
           );
         }
       }
@@ -538,13 +606,15 @@ export function planJob(p: Planner, wiring: Wiring, config: ConfigPlan): void {
       const decl = parameter.getType().getProperty(property)?.getDeclarations()[0];
       if (decl && decl.getSourceFile() === file && Node.isPropertySignature(decl)) p.edits.remove(decl, NAME);
       else
-        p.block(
-          NAME,
-          'SS003',
-          parameter,
-          fnName,
-          `option '${property}' is not declared by an interface of this module`,
-          rule.codes.SS003!.manualStep!,
+        p.attempt(() =>
+          p.block(
+            NAME,
+            'SS003',
+            parameter,
+            fnName,
+            `option '${property}' is not declared by an interface of this module`,
+            rule.codes.SS003!.manualStep!,
+          ),
         );
     }
     if (!exported)

@@ -1,0 +1,151 @@
+/**
+ * The report lists every construct that stands in the way of a file, not only the first: a user
+ * fixing blockers one run at a time would otherwise need as many runs as there are blockers.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrate, type MigrationResult } from '../../transpiler/index.ts';
+import { markdownSummary } from '../../transpiler/report/index.ts';
+import { removeSandbox, sandbox } from './sandbox.ts';
+
+const TOPOLOGY = `import {
+  BaseBasicBolt,
+  BaseRichBolt,
+  BaseRichSpout,
+  Config,
+  Fields,
+  TopologyBuilder,
+  Values,
+  type BasicOutputCollector,
+  type Conf,
+  type OutputCollector,
+  type OutputFieldsDeclarer,
+  type SpoutOutputCollector,
+  type TopologyContext,
+  type Tuple,
+} from '../compat/index.ts';
+import { Printer } from './printer.ts';
+
+export class Lines extends BaseRichSpout {
+  private collector!: SpoutOutputCollector;
+
+  open(_conf: Conf, _context: TopologyContext, collector: SpoutOutputCollector): void {
+    this.collector = collector;
+  }
+
+  async nextTuple(): Promise<void> {
+    this.collector.emit(new Values(await Promise.resolve('a b')));
+  }
+
+  override declareOutputFields(declarer: OutputFieldsDeclarer): void {
+    declarer.declare(new Fields('line'));
+  }
+}
+
+export class Picky extends BaseRichBolt {
+  private collector!: OutputCollector;
+
+  prepare(_conf: Conf, _context: TopologyContext, collector: OutputCollector): void {
+    this.collector = collector;
+  }
+
+  execute(input: Tuple): void {
+    if (input.getString(0).length < 4) this.collector.fail(input);
+    else this.collector.emit(input, new Values(input.getString(0)));
+  }
+
+  override declareOutputFields(declarer: OutputFieldsDeclarer): void {
+    declarer.declare(new Fields('line'));
+  }
+}
+
+export class Upper extends BaseBasicBolt {
+  execute(tuple: Tuple, collector: BasicOutputCollector): void {
+    collector.emit(new Values(tuple.getStringByField('line').toUpperCase()));
+  }
+
+  override declareOutputFields(declarer: OutputFieldsDeclarer): void {
+    declarer.declare(new Fields('upper'));
+  }
+}
+
+export const conf = new Config();
+conf.put('my.custom.key', 1);
+
+export function build(): TopologyBuilder {
+  const builder = new TopologyBuilder();
+  builder.setSpout('lines', new Lines());
+  builder.setBolt('picky', new Picky()).shuffleGrouping('lines');
+  builder.setBolt('upper', new Upper()).shuffleGrouping('picky');
+  builder.setBolt('print', new Printer()).shuffleGrouping('upper');
+  return builder;
+}
+
+export default build().createTopology();
+`;
+
+const PRINTER = `import { BaseBasicBolt, type BasicOutputCollector, type OutputFieldsDeclarer, type Tuple } from '../compat/index.ts';
+
+export class Printer extends BaseBasicBolt {
+  execute(tuple: Tuple, _collector: BasicOutputCollector): void {
+    console.log(tuple.getValues());
+  }
+
+  override declareOutputFields(_declarer: OutputFieldsDeclarer): void {}
+}
+`;
+
+let dir: string;
+let result: MigrationResult;
+
+beforeAll(async () => {
+  dir = sandbox();
+  mkdirSync(join(dir, 'src'));
+  writeFileSync(join(dir, 'src', 'topology.ts'), TOPOLOGY);
+  writeFileSync(join(dir, 'src', 'printer.ts'), PRINTER);
+  result = await migrate({ paths: ['src'], cwd: dir });
+}, 120_000);
+
+afterAll(() => removeSandbox(dir));
+
+const lineOf = (text: string, needle: string): number => text.slice(0, text.indexOf(needle)).split('\n').length;
+
+describe('migrate report', () => {
+  it('lists every blocker of a left file, in source order, each with rule, code, location, reason and manual step', () => {
+    const file = result.report.files.find((f) => f.file === 'src/topology.ts')!;
+    expect(file.status).toBe('unchanged');
+    expect(result.changes.has(join(dir, 'src', 'topology.ts'))).toBe(false);
+    expect(file.findings.map((f) => [f.code, f.rule, f.status, f.construct, f.line])).toEqual([
+      ['SS108', 'spout-source', 'left', 'Lines', lineOf(TOPOLOGY, 'async nextTuple')],
+      ['SS205', 'bolt-function', 'left', 'Picky', lineOf(TOPOLOGY, 'this.collector.fail')],
+      ['SS705', 'config', 'left', 'conf.put', lineOf(TOPOLOGY, "conf.put('my")],
+      ['SS002', 'job', 'left', 'print', lineOf(TOPOLOGY, 'new Printer()).shuffle')],
+    ]);
+    for (const f of file.findings) {
+      expect(f.file).toBe('src/topology.ts');
+      expect(f.column).toBeGreaterThan(0);
+      expect(f.reason.length).toBeGreaterThan(0);
+      expect(f.manualStep?.length).toBeGreaterThan(0);
+    }
+    // The bolt between two blocked ones was analyzed too, and had nothing against it.
+    expect(file.findings.some((f) => f.construct === 'Upper')).toBe(false);
+    expect(result.report.summary.left).toBe(5); // 4 here, and the printer module's SS007
+  });
+
+  it('the Markdown summary counts them, ranks the top reasons and lists each blocker with its location', () => {
+    const md = markdownSummary(result.report);
+    expect(md).toContain('Findings: 0 converted, 0 partial, 5 left, 0 error.');
+    const top = md.slice(md.indexOf('## Top reasons'), md.indexOf('## Files'));
+    for (const code of ['SS108', 'SS205', 'SS705', 'SS002', 'SS007']) expect(top).toContain(`${code} left`);
+    expect(md).toContain(`src/topology.ts:${lineOf(TOPOLOGY, 'this.collector.fail')}:`);
+    expect(md).toMatch(/SS002 left print: Printer is not defined in this module — manual step: /);
+  });
+
+  it('the JSON schema in docs/migrate-codes.md names every field a finding carries', () => {
+    const doc = readFileSync(join(import.meta.dirname, '../../docs/migrate-codes.md'), 'utf8');
+    const schema = doc.slice(doc.indexOf('interface MigrationReport'));
+    const finding = result.report.files.find((f) => f.file === 'src/topology.ts')!.findings[0]!;
+    for (const key of Object.keys(finding)) expect(schema).toMatch(new RegExp(`\\b${key}\\??:`));
+  });
+});
