@@ -232,7 +232,7 @@ export function planJob(p: Planner, wiring: Wiring, config: ConfigPlan): void {
         calls: plan.calls,
       });
       if (parallelism) p.finding('config', 'SS704', 'converted', c.parallelism!, c.id!, `parallelism ${parallelism}`);
-      continue;
+      return;
     }
     const upstream = c.groupings.length === 1 ? planned.get(c.groupings[0]!.source!) : undefined;
     const sum =
@@ -251,7 +251,7 @@ export function planJob(p: Planner, wiring: Wiring, config: ConfigPlan): void {
         calls: sum.calls,
       });
       if (parallelism) p.finding('config', 'SS704', 'converted', c.parallelism!, c.id!, `parallelism ${parallelism}`);
-      continue;
+      return;
     }
     if (c.kind === 'spout') {
       if (c.libraryClass === 'TestWordSpout') {
