@@ -436,7 +436,8 @@ function planKafkaBolt(
     } else if (call.name === 'withTopicSelector') {
       if (!a) return fail(call.node, 'withTopicSelector()');
       const t = a.getType();
-      if (t.isString() || t.isStringLiteral()) topic = a.getText();
+      // process.env reads are strings even where the checker does not see Node's types.
+      if (t.isString() || t.isStringLiteral() || /^process\.env\.[\w$]+!?$/.test(a.getText())) topic = a.getText();
       else if (Node.isNewExpression(a) && isCompatName(p, a.getExpression(), 'DefaultTopicSelector'))
         topic = a.getArguments()[0]?.getText() ?? fail(a, 'DefaultTopicSelector without a topic');
       else if (Node.isNewExpression(a) && isCompatName(p, a.getExpression(), 'FieldNameTopicSelector')) {
