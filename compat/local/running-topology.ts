@@ -148,6 +148,7 @@ export class RunningTopology {
         run.stormId,
         (taskId) => run.taskOpened(taskId),
         (error) => run.taskCrashed(error),
+        run.stats,
       );
       this.link = link;
       run.onActiveChange = (active) => link.setActive(active);
