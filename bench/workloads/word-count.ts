@@ -204,6 +204,9 @@ function splitToArray(sentence: string): string[] {
 
 const COMPAT_VARIANTS: readonly string[] = ['compat-acking', 'compat-zero-ackers', 'compat-checkpoint'];
 
+/** The compat word count (acking) with topology.workers 1 and 2. */
+const COMPAT_WORKER_VARIANTS: Readonly<Record<string, number>> = { 'compat-1-worker': 1, 'compat-2-workers': 2 };
+
 /** The same job (parallelism 2: source, split, count and sink) on 1 worker thread and on 2. */
 const WORKER_VARIANTS: Readonly<Record<string, number>> = { 'native-1-worker': 1, 'native-2-workers': 2 };
 
@@ -287,14 +290,25 @@ async function rxjsWordCount(): Promise<VariantImpl> {
 }
 
 const workload: WorkloadModule = {
-  variants: ['hand-loop', 'native', 'node-streams', 'rxjs', ...COMPAT_VARIANTS, ...Object.keys(WORKER_VARIANTS)],
-  quickVariants: ['hand-loop', 'native', 'node-streams', 'rxjs', 'compat-acking', ...Object.keys(WORKER_VARIANTS)],
-  notApplicable: {
-    'compat-1-worker':
-      'topology.workers is not implemented yet: compat topologies run every task on the main event loop',
-    'compat-2-workers':
-      'topology.workers is not implemented yet: compat topologies run every task on the main event loop',
-  },
+  variants: [
+    'hand-loop',
+    'native',
+    'node-streams',
+    'rxjs',
+    ...COMPAT_VARIANTS,
+    ...Object.keys(WORKER_VARIANTS),
+    ...Object.keys(COMPAT_WORKER_VARIANTS),
+  ],
+  quickVariants: [
+    'hand-loop',
+    'native',
+    'node-streams',
+    'rxjs',
+    'compat-acking',
+    ...Object.keys(WORKER_VARIANTS),
+    ...Object.keys(COMPAT_WORKER_VARIANTS),
+  ],
+  notApplicable: {},
   initialCount: 1000,
   unit: 'sentences',
   async create(variant: string, _params: ChildParams): Promise<VariantImpl> {
@@ -309,6 +323,8 @@ const workload: WorkloadModule = {
         return rxjsWordCount();
       default:
         if (variant in WORKER_VARIANTS) return workerWordCount(WORKER_VARIANTS[variant]!);
+        if (variant in COMPAT_WORKER_VARIANTS)
+          return (await import('./compat-workers.ts')).compatWorkersWordCount(COMPAT_WORKER_VARIANTS[variant]!);
         if (COMPAT_VARIANTS.includes(variant)) return (await import('./compat-word-count.ts')).compatWordCount(variant);
         throw new Error(`word-count has no variant '${variant}'`);
     }

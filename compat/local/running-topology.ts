@@ -11,7 +11,7 @@ import {
 } from '../../runtime/index.ts';
 import { buildJob } from '../translate/build-job.ts';
 import { WorkerLink } from '../translate/cross-thread.ts';
-import { WORKER_JOB_MODULE, type WorkerTopologySpec } from '../translate/worker-job.ts';
+import { WORKER_JOB_MODULE, type WorkerTopologySpec } from './worker-job.ts';
 import { ConfigError } from '../../runtime/index.ts';
 import { UnsupportedOperationException } from '../component/exceptions.ts';
 import { TopologyRun, type TopologyRunOptions } from '../translate/topology-run.ts';
@@ -148,6 +148,7 @@ export class RunningTopology {
         run.stormId,
         (taskId) => run.taskOpened(taskId),
         (error) => run.taskCrashed(error),
+        run.stats,
       );
       this.link = link;
       run.onActiveChange = (active) => link.setActive(active);

@@ -36,7 +36,15 @@ export function rootOwnedBy(worker: number, workers: number): bigint {
 }
 
 /** Messages from workers to the submitting thread. */
-export type WorkerReport = { opened: number } | { crashed: string };
+export type WorkerReport =
+  | { opened: number }
+  | { crashed: string }
+  | { worker: number; stats: Array<[string, ...number[]]> };
+
+/** Storm's per-component counters that cross to the submitting thread (status line, /metrics). */
+export const SHARED_STATS = ['emitted', 'transferred', 'acked', 'failed', 'executed'] as const;
+type SharedStats = Record<(typeof SHARED_STATS)[number], number>;
+const STATS_INTERVAL_MS = 1000;
 /** Messages from the submitting thread to workers. */
 export type ControlMessage = { active: boolean };
 
@@ -50,6 +58,7 @@ export interface CrossThreadHost extends AckSink {
   failOwnedRoot(root: bigint): void;
   /** Activation set by the submitting thread (`activate`/`deactivate`/kill). */
   setActive(active: boolean): void;
+  readonly stats: ReadonlyMap<string, SharedStats>;
 }
 
 /**
@@ -66,6 +75,7 @@ export class CrossThread implements Acker {
   private flushScheduled = false;
   private reports: BroadcastChannel | null = null;
   private closed = false;
+  private statsTimer: ReturnType<typeof setInterval> | undefined;
 
   constructor(
     private readonly host: CrossThreadHost,
@@ -92,6 +102,14 @@ export class CrossThread implements Acker {
     this.control = new BroadcastChannel(names.control);
     this.control.onmessage = (event) => this.host.setActive(((event as MessageEvent).data as ControlMessage).active);
     this.control.unref();
+    this.statsTimer = setInterval(() => this.reportStats(), STATS_INTERVAL_MS);
+    this.statsTimer.unref();
+  }
+
+  private reportStats(): void {
+    const stats: Array<[string, ...number[]]> = [];
+    for (const [id, s] of this.host.stats) stats.push([id, ...SHARED_STATS.map((k) => s[k])]);
+    this.report({ worker: this.me, stats });
   }
 
   report(message: WorkerReport): void {
@@ -146,6 +164,8 @@ export class CrossThread implements Acker {
 
   close(): void {
     this.flush();
+    if (this.statsTimer !== undefined) clearInterval(this.statsTimer);
+    if (this.me >= 0) this.reportStats();
     this.closed = true;
     for (const c of [this.receiver, this.control, this.reports, ...this.senders]) c?.close();
   }
@@ -199,7 +219,14 @@ export class WorkerLink {
   private readonly opened = new Set<number>();
   private closed = false;
 
-  constructor(stormId: string, onOpened: (taskId: number) => void, onCrashed: (error: Error) => void) {
+  private readonly perWorker = new Map<number, Array<[string, ...number[]]>>();
+
+  constructor(
+    stormId: string,
+    onOpened: (taskId: number) => void,
+    onCrashed: (error: Error) => void,
+    private readonly stats: ReadonlyMap<string, SharedStats>,
+  ) {
     const names = channelNames(stormId);
     this.reports = new BroadcastChannel(names.reports);
     this.reports.onmessage = (event) => {
@@ -209,11 +236,23 @@ export class WorkerLink {
           this.opened.add(m.opened);
           onOpened(m.opened);
         }
-      } else onCrashed(new Error(m.crashed));
+      } else if ('crashed' in m) onCrashed(new Error(m.crashed));
+      else this.mergeStats(m.worker, m.stats);
     };
     this.reports.unref();
     this.control = new BroadcastChannel(names.control);
     this.control.unref();
+  }
+
+  /** Each worker reports its own totals; the submitting thread shows their sum. */
+  private mergeStats(worker: number, stats: Array<[string, ...number[]]>): void {
+    this.perWorker.set(worker, stats);
+    for (const s of this.stats.values()) for (const k of SHARED_STATS) s[k] = 0;
+    for (const rows of this.perWorker.values())
+      for (const [id, ...values] of rows) {
+        const s = this.stats.get(id);
+        if (s !== undefined) SHARED_STATS.forEach((k, i) => (s[k] += values[i] ?? 0));
+      }
   }
 
   setActive(active: boolean): void {

@@ -10,12 +10,12 @@
 import { ConfigError, defineJob, importJobModule, type Logger } from '../../runtime/index.ts';
 import type { Conf } from '../component/config.ts';
 import { GeneralTopologyContext } from '../component/context.ts';
-import { ConfigurableTopology } from '../local/configurable-topology.ts';
-import { setLocalOverride } from '../local/local-override.ts';
+import { ConfigurableTopology } from './configurable-topology.ts';
+import { setLocalOverride } from './local-override.ts';
 import { StormTopology } from '../topology/storm-topology.ts';
-import { buildJob } from './build-job.ts';
-import { TopologyRun } from './topology-run.ts';
-import { registerTupleWire } from './tuple-wire.ts';
+import { buildJob } from '../translate/build-job.ts';
+import { TopologyRun } from '../translate/topology-run.ts';
+import { registerTupleWire } from '../translate/tuple-wire.ts';
 
 /** What the submitting thread hands every worker (JSON in the job's args). */
 export interface WorkerTopologySpec {
