@@ -11,6 +11,7 @@ import { planConfigs, rule as configRule } from './rules/config.ts';
 import { rule as groupingsRule } from './rules/groupings.ts';
 import { planImports, rule as importsRule } from './rules/imports.ts';
 import { planJob, rule as jobRule } from './rules/job.ts';
+import { finishModules, rule as modulesRule } from './rules/modules.ts';
 import { rule as spoutRule } from './rules/spout-source.ts';
 import { rule as stateRule } from './rules/state.ts';
 import { rule as ticksRule } from './rules/ticks.ts';
@@ -30,6 +31,7 @@ export const RULES: readonly RuleInfo[] = [
   windowsRule,
   configRule,
   importsRule,
+  modulesRule,
 ];
 
 export function codeInfo(code: string): { rule: RuleInfo; title: string; manualStep?: string } | undefined {
@@ -76,8 +78,9 @@ export function planFile(facts: FileFacts, relPath: string, style: Style, todo =
       );
     const config = p.timed(configRule.name, () => planConfigs(p, facts.configs));
     p.timed(jobRule.name, () => planJob(p, facts.wirings[0]!, config));
+    const extraFiles = p.timed(modulesRule.name, () => finishModules(p));
     p.timed(importsRule.name, () => planImports(p));
-    return plan(false, true);
+    return { ...plan(false, true), ...(extraFiles.length ? { extraFiles } : {}) };
   } catch (error) {
     if (!(error instanceof Blocked)) throw error;
     p.findings.length = 0;

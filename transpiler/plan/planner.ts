@@ -30,6 +30,8 @@ export interface FilePlan {
   topology: boolean;
   blocked: boolean;
   timings: Record<string, number>;
+  /** New files the plan creates (native sibling modules of component modules, rules/modules.ts). */
+  extraFiles?: Array<{ path: string; text: string }>;
 }
 
 export interface RecordShape {

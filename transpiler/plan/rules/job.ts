@@ -11,6 +11,7 @@ import { recordType, type Planner, type RecordShape, type RuleInfo } from '../pl
 import { boltOutputShape, convertBolt } from './bolt-function.ts';
 import type { ConfigPlan } from './config.ts';
 import { planGrouping, type Partitioning } from './groupings.ts';
+import { ownerOf } from './modules.ts';
 import { convertSpout, TEST_WORDS, type SpoutPlan } from './spout-source.ts';
 import { convertCountWindowBolt } from './windows.ts';
 
@@ -178,6 +179,7 @@ export function planJob(p: Planner, wiring: Wiring, config: ConfigPlan): void {
   const planned = new Map<string, Planned>();
   const spoutPlans = new Map<ComponentClass['decl'], SpoutPlan>();
   const components = new Map(facts.components.map((c) => [c.decl, c]));
+  for (const c of wiring.components) if (c.external) components.set(c.external.decl, c.external);
   for (const c of order) {
     const parallelism = c.parallelism?.getText();
     if (c.kind === 'spout') {
@@ -218,7 +220,7 @@ export function planJob(p: Planner, wiring: Wiring, config: ConfigPlan): void {
       const comp = components.get(c.classDecl!)!;
       let spoutPlan = spoutPlans.get(comp.decl);
       if (!spoutPlan) {
-        spoutPlan = p.timed('spout-source', () => convertSpout(p, comp));
+        spoutPlan = p.timed('spout-source', () => convertSpout(ownerOf(p, c), comp));
         spoutPlans.set(comp.decl, spoutPlan);
         classPlans.set(comp.decl, { signature: 'spout', recordType: spoutPlan.recordType, keyed: false });
       }
@@ -250,7 +252,7 @@ export function planJob(p: Planner, wiring: Wiring, config: ConfigPlan): void {
     const windowComp = c.countWindow ? components.get(c.classDecl!) : undefined;
     if (windowComp && windowComp.compatBase === 'BaseWindowedBolt') {
       const comp = windowComp;
-      const output = boltOutputShape(p, comp);
+      const output = boltOutputShape(ownerOf(p, c), comp);
       // Any grouping onto one task delivers the whole stream; only these are known to.
       const odd = c.groupings.find(
         (g) =>
@@ -278,7 +280,9 @@ export function planJob(p: Planner, wiring: Wiring, config: ConfigPlan): void {
       }
       if (classPlans.has(comp.decl))
         p.block(NAME, 'SS003', c.node, c.id!, `${comp.name} is wired twice`, 'give each use its own class');
-      const plan = p.timed('windows', () => convertCountWindowBolt(p, comp, shape0, output, c.countWindow!));
+      const plan = p.timed('windows', () =>
+        convertCountWindowBolt(ownerOf(p, c), comp, shape0, output, c.countWindow!),
+      );
       classPlans.set(comp.decl, { signature: 'window', recordType: plan.recordType, keyed: true });
       for (const i of inputs) i.consumed = true;
       const { size, slide } = c.countWindow!;
@@ -319,7 +323,7 @@ export function planJob(p: Planner, wiring: Wiring, config: ConfigPlan): void {
         'union the inputs and partition them by hand',
       );
     const comp = components.get(c.classDecl!)!;
-    const output = boltOutputShape(p, comp);
+    const output = boltOutputShape(ownerOf(p, c), comp);
     const key = parts[0]!.key;
     const signature = `${recordType(shape0)}|${key?.fields.join() ?? ''}`;
     const known = classPlans.get(comp.decl);
@@ -336,7 +340,7 @@ export function planJob(p: Planner, wiring: Wiring, config: ConfigPlan): void {
         );
       fn = known.fn;
     } else {
-      const plan = p.timed('bolt-function', () => convertBolt(p, comp, shape0, output, key));
+      const plan = p.timed('bolt-function', () => convertBolt(ownerOf(p, c), comp, shape0, output, key));
       classPlans.set(comp.decl, {
         signature,
         recordType: plan.recordType,
