@@ -15,7 +15,9 @@ import { finishModules, rule as modulesRule } from './rules/modules.ts';
 import { rule as spoutRule } from './rules/spout-source.ts';
 import { rule as stateRule } from './rules/state.ts';
 import { rule as ticksRule } from './rules/ticks.ts';
+import { rule as wholeTupleRule } from './rules/whole-tuple.ts';
 import { rule as windowsRule } from './rules/windows.ts';
+import { rule as windowsDeltaRule } from './rules/windows-delta.ts';
 
 export { Blocked, Planner, type FilePlan, type RuleInfo } from './planner.ts';
 export { runtimeSpecifier } from './rules/imports.ts';
@@ -25,10 +27,12 @@ export const RULES: readonly RuleInfo[] = [
   jobRule,
   spoutRule,
   boltRule,
+  wholeTupleRule,
   groupingsRule,
   stateRule,
   ticksRule,
   windowsRule,
+  windowsDeltaRule,
   configRule,
   importsRule,
   modulesRule,

@@ -295,7 +295,7 @@ export function planJob(p: Planner, wiring: Wiring, config: ConfigPlan): void {
         calls: [
           ...inputs.slice(1).map((i) => `.union(${i.variable})`),
           '.keyBy((_record) => 0)',
-          `.countWindow(${size}${slide === size ? '' : `, ${slide}`})`,
+          `.countWindow(${plan.nativeSize}${slide === plan.nativeSize ? '' : `, ${slide}`})`,
           `.process(${c.instance.getText()}.window, ${options(c.id!, parallelism)})`,
         ],
       });
