@@ -285,7 +285,7 @@ export function planJob(p: Planner, wiring: Wiring, config: ConfigPlan): void {
       );
       classPlans.set(comp.decl, { signature: 'window', recordType: plan.recordType, keyed: true });
       for (const i of inputs) i.consumed = true;
-      const { size, slide } = c.countWindow!;
+      const { slide } = c.countWindow!;
       planned.set(c.id!, {
         wired: c,
         shape: output,
