@@ -14,6 +14,7 @@ import { planJob, rule as jobRule } from './rules/job.ts';
 import { finishModules, rule as modulesRule } from './rules/modules.ts';
 import { rule as spoutRule } from './rules/spout-source.ts';
 import { rule as stateRule } from './rules/state.ts';
+import { rule as stateGlobalRule } from './rules/state-global.ts';
 import { rule as ticksRule } from './rules/ticks.ts';
 import { rule as wholeTupleRule } from './rules/whole-tuple.ts';
 import { rule as windowsRule } from './rules/windows.ts';
@@ -30,6 +31,7 @@ export const RULES: readonly RuleInfo[] = [
   wholeTupleRule,
   groupingsRule,
   stateRule,
+  stateGlobalRule,
   ticksRule,
   windowsRule,
   windowsDeltaRule,

@@ -38,6 +38,8 @@ export interface RecordShape {
   fields: string[];
   /** Field → TypeScript type text. */
   types: Map<string, string>;
+  /** Only the leading fields of the real records (rules/reuse.ts): the field list is not the whole tuple. */
+  narrowed?: boolean;
 }
 
 export function recordType(shape: RecordShape): string {

@@ -643,7 +643,16 @@ export function convertBolt(
     ? p.timed('state', () => planKeyValueState(p, comp, execute!, input, key, tupleName))
     : undefined;
   const state = p.timed('state', () =>
-    planState(p, comp, execute!, input, key, tupleName, collectorField, kvPlan?.field),
+    planState(
+      p,
+      comp,
+      execute!,
+      input,
+      key,
+      tupleName,
+      collectorField,
+      kvPlan && [kvPlan.field, ...(kvPlan.derived ?? [])],
+    ),
   );
   if (
     kvPlan &&

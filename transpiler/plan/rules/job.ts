@@ -12,6 +12,9 @@ import { boltOutputShape, convertBolt } from './bolt-function.ts';
 import type { ConfigPlan } from './config.ts';
 import { planGrouping, type Partitioning } from './groupings.ts';
 import { ownerOf } from './modules.ts';
+import { narrowed, sharedPrefixes } from './reuse.ts';
+import { passThroughTypes } from './whole-tuple.ts';
+import { globalStatePartitioning } from './state-global.ts';
 import { convertSpout, TEST_WORDS, type SpoutPlan } from './spout-source.ts';
 import { convertCountWindowBolt } from './windows.ts';
 
@@ -180,6 +183,7 @@ export function planJob(p: Planner, wiring: Wiring, config: ConfigPlan): void {
   const spoutPlans = new Map<ComponentClass['decl'], SpoutPlan>();
   const components = new Map(facts.components.map((c) => [c.decl, c]));
   for (const c of wiring.components) if (c.external) components.set(c.external.decl, c.external);
+  const prefixes = sharedPrefixes(wiring, components);
   for (const c of order) {
     const parallelism = c.parallelism?.getText();
     if (c.kind === 'spout') {
@@ -238,8 +242,9 @@ export function planJob(p: Planner, wiring: Wiring, config: ConfigPlan): void {
     }
     // Bolt: inputs, partitioning, then the class.
     const inputs = c.groupings.map((g) => planned.get(g.source!)!);
-    const shape0 = inputs[0]!.shape;
-    if (inputs.some((i) => recordType(i.shape) !== recordType(shape0))) {
+    const prefix = c.classDecl ? prefixes.get(c.classDecl) : undefined;
+    const shape0 = narrowed(inputs[0]!.shape, prefix);
+    if (inputs.some((i) => recordType(narrowed(i.shape, prefix)) !== recordType(shape0))) {
       p.block(
         'groupings',
         'SS308',
@@ -302,16 +307,19 @@ export function planJob(p: Planner, wiring: Wiring, config: ConfigPlan): void {
       if (parallelism) p.finding('config', 'SS704', 'converted', c.parallelism!, c.id!, `parallelism ${parallelism}`);
       continue;
     }
-    const parts: Partitioning[] = c.groupings.map((g, i) =>
-      p.timed('groupings', () =>
-        planGrouping(
-          p,
-          c.id!,
-          g,
-          inputs[i]!.shape,
-          inputs[i]!.wired.parallelism?.getText() === parallelism && c.groupings.length === 1,
+    const globalState = c.classDecl ? globalStatePartitioning(c, components.get(c.classDecl)!) : undefined;
+    const parts: Partitioning[] = c.groupings.map(
+      (g, i) =>
+        globalState ??
+        p.timed('groupings', () =>
+          planGrouping(
+            p,
+            c.id!,
+            g,
+            inputs[i]!.shape,
+            inputs[i]!.wired.parallelism?.getText() === parallelism && c.groupings.length === 1,
+          ),
         ),
-      ),
     );
     if (parts.some((x) => x.calls !== parts[0]!.calls))
       p.block(
@@ -323,7 +331,7 @@ export function planJob(p: Planner, wiring: Wiring, config: ConfigPlan): void {
         'union the inputs and partition them by hand',
       );
     const comp = components.get(c.classDecl!)!;
-    const output = boltOutputShape(ownerOf(p, c), comp);
+    const output = passThroughTypes(comp, shape0, boltOutputShape(ownerOf(p, c), comp));
     const key = parts[0]!.key;
     const signature = `${recordType(shape0)}|${key?.fields.join() ?? ''}`;
     const known = classPlans.get(comp.decl);

@@ -7,7 +7,7 @@
  * values (reported as partial). Anything else (the tuple passed to a helper, stored, compared)
  * stays SS205 and leaves the file.
  */
-import { Node, type Identifier } from 'ts-morph';
+import { Node, SyntaxKind, type Identifier } from 'ts-morph';
 import type { ComponentClass } from '../../analyze/index.ts';
 import { fieldAccess, propertyName, type Planner, type RecordShape, type RuleInfo } from '../planner.ts';
 
@@ -83,7 +83,7 @@ export function wholeTupleUse(p: Planner, comp: ComponentClass, id: Identifier, 
     return false;
   const method = parent.getName();
   if (method === 'toString') return printed(call, call.getText());
-  if (input.fields.length === 0) return false;
+  if (input.fields.length === 0 || input.narrowed) return false;
   if (method === 'size') {
     p.edits.replace(call, String(input.fields.length), NAME);
   } else if (method === 'getValues') {
@@ -108,4 +108,38 @@ export function wholeTupleUse(p: Planner, comp: ComponentClass, id: Identifier, 
 export function emittedWhole(values: Node, fields: string[]): string | undefined {
   const whole = EMITTED.get(values);
   return whole && whole.fields.join('\0') === fields.join('\0') ? whole.text : undefined;
+}
+
+function unwrap(node: Node): Node {
+  let n = node;
+  while (Node.isAsExpression(n) || Node.isParenthesizedExpression(n) || Node.isNonNullExpression(n))
+    n = n.getExpression();
+  return n;
+}
+
+/**
+ * The output shape of a bolt that only passes its input on (every emit is `tuple.getValues()`,
+ * no `new Values`) under the input's field names: the input's field types, which the declared
+ * fields alone do not give.
+ */
+export function passThroughTypes(comp: ComponentClass, input: RecordShape, output: RecordShape): RecordShape {
+  if (input.narrowed || output.fields.join('\0') !== input.fields.join('\0')) return output;
+  const cls = comp.decl;
+  if (cls.getDescendantsOfKind(SyntaxKind.NewExpression).some((n) => n.getExpression().getText() === 'Values'))
+    return output;
+  const emits = cls
+    .getDescendantsOfKind(SyntaxKind.CallExpression)
+    .filter((c) => /\.emit$/.test(c.getExpression().getText()));
+  const passes = (c: import('ts-morph').CallExpression): boolean => {
+    const last = c.getArguments().at(-1);
+    const inner = last && unwrap(last);
+    return (
+      inner !== undefined &&
+      Node.isCallExpression(inner) &&
+      inner.getArguments().length === 0 &&
+      /\.getValues$/.test(inner.getExpression().getText())
+    );
+  };
+  if (emits.length === 0 || !emits.every(passes)) return output;
+  return { fields: output.fields, types: new Map(input.types) };
 }
