@@ -96,8 +96,9 @@ export function finishModules(p: Planner): Array<{ path: string; text: string }>
   const out: Array<{ path: string; text: string }> = [];
   for (const { planner: sub, source, converted } of modules.values()) {
     const rel = sub.relPath;
+    // Positions are in the component module: the finding names that file and line.
     const left = (node: Node, construct: string, why: string): never =>
-      p.block(NAME, 'SS021', node, construct, `${rel}: ${why}`, rule.codes.SS021!.manualStep!);
+      sub.block(NAME, 'SS021', node, construct, why, rule.codes.SS021!.manualStep!);
     for (const comp of sub.facts.components)
       if (!converted.has(comp.decl))
         left(comp.decl, comp.name, `${comp.name} is a component of the module but not wired in this topology`);

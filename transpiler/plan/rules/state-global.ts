@@ -76,6 +76,7 @@ export function planGlobalKeyValueState(
     if (
       id.getText() === paramName &&
       id !== param!.getNameNode() &&
+      !(Node.isPropertyAccessExpression(id.getParent()) && (id.getParent() as never as { getNameNode(): Node }).getNameNode() === id) &&
       !(id.getStart() >= first!.getStart() && id.getEnd() <= first!.getEnd())
     )
       left(id, `initState() uses the state other than keeping it in ${field}`);
@@ -87,6 +88,8 @@ export function planGlobalKeyValueState(
       left(access, `the state is used outside execute and initState (${method?.getName() ?? 'a field'})`);
     const member = access.getParent();
     const call = member?.getParent();
+    if (Node.isForOfStatement(member) || Node.isSpreadElement(member))
+      left(access, `iterating the state (\`${member.getText().slice(0, 50)}\`) reads across keys`);
     if (
       !Node.isPropertyAccessExpression(member) ||
       !call ||
