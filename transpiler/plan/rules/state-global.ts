@@ -76,7 +76,10 @@ export function planGlobalKeyValueState(
     if (
       id.getText() === paramName &&
       id !== param!.getNameNode() &&
-      !(Node.isPropertyAccessExpression(id.getParent()) && (id.getParent() as never as { getNameNode(): Node }).getNameNode() === id) &&
+      !(
+        Node.isPropertyAccessExpression(id.getParent()) &&
+        (id.getParent() as never as { getNameNode(): Node }).getNameNode() === id
+      ) &&
       !(id.getStart() >= first!.getStart() && id.getEnd() <= first!.getEnd())
     )
       left(id, `initState() uses the state other than keeping it in ${field}`);
