@@ -103,7 +103,14 @@ export function finishModules(p: Planner): Array<{ path: string; text: string }>
       if (!converted.has(comp.decl))
         left(comp.decl, comp.name, `${comp.name} is a component of the module but not wired in this topology`);
     if (sub.facts.wirings.length) left(source, rel, 'the module wires a topology of its own');
-    planImports(sub);
+    // A module of map/filter/flatMap functions names nothing from the runtime: its compat import just goes.
+    if (sub.runtimeImports.size) planImports(sub);
+    else
+      for (const d of sub.facts.compatImports) {
+        // From its start, not its leading trivia: a module doc comment above the import stays.
+        const end = d.getEnd() + (source.getFullText()[d.getEnd()] === '\n' ? 1 : 0);
+        sub.edits.replaceRange(d.getStart(), end, '', NAME);
+      }
     const before = source.getFullText();
     const after = rewriteText(before, sub.edits.edits);
     const remaining = remainingCompatNames(after, sub.facts.compatNames.keys());

@@ -82,27 +82,6 @@ export function convertCountWindowBolt(
   const inType = recordType(input);
   const outType = recordType(output);
 
-  for (const t of exec.getDescendantsOfKind(SyntaxKind.ThisKeyword)) {
-    const access = t.getParent();
-    const call = access?.getParent()?.getParent();
-    if (Node.isPropertyAccessExpression(access) && kept.includes(access.getName())) continue;
-    if (
-      !access ||
-      access.getText() !== `this.${collectorField}` ||
-      !call ||
-      !Node.isCallExpression(call) ||
-      call.getExpression().getText() !== `this.${collectorField}.emit`
-    ) {
-      left(t.getParent() ?? t, `\`${(t.getParent() ?? t).getText().slice(0, 60)}\`: only emits reach the instance`);
-    }
-    const args = (call as import('ts-morph').CallExpression).getArguments();
-    if (args.length !== 1) left(call!, 'emit with an anchor or a stream');
-    p.edits.replace(
-      call!,
-      `${collectorName}.collect(${emitRecord(p, NAME, 'SS601', comp.name, args[0]!, output.fields)})`,
-      NAME,
-    );
-  }
   // The window: `window.get()` (the elements); getNew()/getExpired() of a sliding window (windows-delta.ts).
   const delta = window.slide <= window.size;
   const accesses: Array<{ call: Node; method: 'get' | 'getNew' | 'getExpired' }> = [];
@@ -165,6 +144,28 @@ export function convertCountWindowBolt(
     );
   }
 
+  // Emits last: their records are built from the text with the window and field edits inside them applied.
+  for (const t of exec.getDescendantsOfKind(SyntaxKind.ThisKeyword)) {
+    const access = t.getParent();
+    const call = access?.getParent()?.getParent();
+    if (Node.isPropertyAccessExpression(access) && kept.includes(access.getName())) continue;
+    if (
+      !access ||
+      access.getText() !== `this.${collectorField}` ||
+      !call ||
+      !Node.isCallExpression(call) ||
+      call.getExpression().getText() !== `this.${collectorField}.emit`
+    ) {
+      left(t.getParent() ?? t, `\`${(t.getParent() ?? t).getText().slice(0, 60)}\`: only emits reach the instance`);
+    }
+    const args = (call as import('ts-morph').CallExpression).getArguments();
+    if (args.length !== 1) left(call!, 'emit with an anchor or a stream');
+    p.edits.replace(
+      call!,
+      `${collectorName}.collect(${emitRecord(p, NAME, 'SS601', comp.name, args[0]!, output.fields)})`,
+      NAME,
+    );
+  }
   const body = exec.getBody()!;
   p.runtimeImports.add('type Collector');
   p.edits.replaceRange(
