@@ -11,7 +11,15 @@
  */
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { KillOptions, LocalCluster, MockedSources, StormTopology, Testing, type Conf } from '../compat/index.ts';
+import {
+  Config,
+  KillOptions,
+  LocalCluster,
+  MockedSources,
+  StormTopology,
+  Testing,
+  type Conf,
+} from '../compat/index.ts';
 import {
   applyRunOverrides,
   collectionSource,
@@ -148,6 +156,21 @@ async function record(req: Extract<ChildRequest, { mode: 'record' }>): Promise<R
   return { shape, recorded };
 }
 
+/**
+ * A windowed bolt acks a tuple when it leaves its window (Storm acks on expiry), so the tuples still
+ * in a window when the replay ends are never acked and the replay never completes with acking on.
+ * Such a topology is replayed with acking off: nothing fails in a replay, and acking changes nothing
+ * in what flows when nothing fails.
+ */
+function hasWindowedBolt(topology: StormTopology): boolean {
+  for (const bolt of topology.get_bolts().values()) {
+    const object = bolt.get_bolt_object() as { getComponentConfiguration?(): Conf | null } | null;
+    const conf = object?.getComponentConfiguration?.() ?? {};
+    if (Object.keys(conf).some((k) => k.startsWith('topology.bolts.window.'))) return true;
+  }
+  return false;
+}
+
 async function replayCompat(req: Extract<ChildRequest, { mode: 'compat' }>): Promise<CompatAnswer> {
   const { topology, conf } = await loadTopology(req.module);
   const shape = shapeOf(topology);
@@ -159,7 +182,7 @@ async function replayCompat(req: Extract<ChildRequest, { mode: 'compat' }>): Pro
   await Testing.withLocalCluster(async (cluster) => {
     const results = await Testing.completeTopology(cluster, topology, {
       mockedSources: mocked,
-      stormConf: conf,
+      stormConf: hasWindowedBolt(topology) ? { ...conf, [Config.TOPOLOGY_ACKER_EXECUTORS]: 0 } : conf,
       timeoutMs: req.timeoutMs,
     });
     for (const [component, tuples] of results) {

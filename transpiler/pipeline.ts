@@ -200,6 +200,27 @@ export async function runMigration(options: MigrateOptions): Promise<MigrationRe
         plan = { file: relPath, edits: [], findings: [finding], topology: false, blocked: true, timings: {} };
         after = c.text;
       }
+      // Native sibling modules (rules/modules.ts): the same path from two topologies must get the same text.
+      const extras = !plan.blocked && after !== c.text ? (plan.extraFiles ?? []) : [];
+      const clash = extras.find((x) => (changes.get(x.path)?.after ?? x.text) !== x.text);
+      if (clash) {
+        const finding: Finding = {
+          code: 'SS021',
+          rule: 'modules',
+          status: 'left',
+          file: relPath,
+          line: 1,
+          column: 1,
+          construct: rel(root, clash.path),
+          reason: `another topology converts the same component module into a different ${rel(root, clash.path)}`,
+          manualStep: 'move the component into the topology module, or convert the component module by hand',
+        };
+        plan = { ...plan, blocked: true, topology: false, edits: [], findings: [finding] };
+        after = c.text;
+      } else
+        for (const x of extras)
+          if (!changes.has(x.path) && !(existsSync(x.path) && readFileSync(x.path, 'utf8') === x.text))
+            changes.set(x.path, { before: existsSync(x.path) ? readFileSync(x.path, 'utf8') : '', after: x.text });
       const changed = after !== c.text;
       if (changed) changes.set(c.file, { before: c.text, after });
       if (plan.topology && changed) topologies.push(c.file);

@@ -9,7 +9,7 @@
 import { execFile } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -48,7 +48,7 @@ beforeAll(async () => {
   first = await migrate({ paths: cases.map((c) => `${c.id}-in`), cwd: root });
   const out = cases.filter((c) => existsSync(join(root, `${c.id}-out`)));
   second = await migrate({ paths: out.map((c) => `${c.id}-out`), cwd: root });
-}, 300_000);
+}, 900_000); // a hang guard: two migrations over every fixture take minutes on a loaded 2-core machine
 
 afterAll(() => removeSandbox(root));
 
@@ -67,6 +67,20 @@ describe.each(cases)('$rule/$name', ({ dir, id }) => {
         writeFileSync(expectedPath, after);
       } else expect(after).toBe(readFileSync(expectedPath, 'utf8'));
     }
+    // Files the migration creates (native sibling modules of component modules) are expected too.
+    const inputs = new Set(filesOf(join(dir, 'input')));
+    const prefix = join(root, `${id}-in`, 'src') + sep;
+    const created = [...first.changes.keys()]
+      .filter((f) => f.startsWith(prefix) && !inputs.has(f.slice(prefix.length)))
+      .map((f) => f.slice(prefix.length))
+      .sort();
+    for (const file of created) {
+      const after = first.changes.get(prefix + file)!.after;
+      const expectedPath = join(dir, 'expected', file);
+      if (UPDATE) writeFileSync(expectedPath, after);
+      else expect(after).toBe(readFileSync(expectedPath, 'utf8'));
+    }
+    if (!UPDATE) expect(created).toEqual(filesOf(join(dir, 'expected')).filter((f) => !inputs.has(f)));
     if (UPDATE) writeFileSync(join(dir, 'expected', 'codes.json'), `${JSON.stringify(codes, null, 2)}\n`);
     else expect(codes).toEqual(JSON.parse(readFileSync(join(dir, 'expected', 'codes.json'), 'utf8')));
     expect(codes.filter((c) => c.includes(' error '))).toEqual([]);

@@ -75,6 +75,8 @@ export interface WiredComponent {
    */
   /** `new X().withTumblingWindow(Count.of(n))` / `.withWindow(Count.of(size), Count.of(slide))`: count window in tuples. */
   countWindow?: { size: number; slide: number; node: Expression };
+  /** Set when the class is a component defined in another user module (classDecl is then in that module). */
+  external?: ComponentClass;
   fromParameter?: { parameter: ParameterDeclaration; index: number; property?: string; expression: Expression };
 }
 

@@ -168,24 +168,46 @@ function outputsOf(cls: ClassDeclaration): { fields: string[] | undefined; strea
   return { fields, streams };
 }
 
+/** The component facts of a class deriving from a compat base, or undefined. */
+export function componentOf(
+  cls: ClassDeclaration,
+  compatNames?: ReadonlyMap<string, string>,
+): ComponentClass | undefined {
+  const base = compatBaseOf(cls, compatNames);
+  if (!base) return undefined;
+  const { fields, streams } = outputsOf(cls);
+  return {
+    name: cls.getName() ?? '<anonymous>',
+    decl: cls,
+    kind: kindOfBase(base.base)!,
+    compatBase: base.base,
+    viaUserClass: base.viaUserClass,
+    outputFields: fields,
+    namedStreams: streams,
+  };
+}
+
 function findComponents(sourceFile: SourceFile, compatNames?: ReadonlyMap<string, string>): ComponentClass[] {
   const out: ComponentClass[] = [];
   for (const cls of sourceFile.getClasses()) {
-    const base = compatBaseOf(cls, compatNames);
-    if (!base) continue;
-    const kind = kindOfBase(base.base)!;
-    const { fields, streams } = outputsOf(cls);
-    out.push({
-      name: cls.getName() ?? '<anonymous>',
-      decl: cls,
-      kind,
-      compatBase: base.base,
-      viaUserClass: base.viaUserClass,
-      outputFields: fields,
-      namedStreams: streams,
-    });
+    const c = componentOf(cls, compatNames);
+    if (c) out.push(c);
   }
   return out;
+}
+
+/**
+ * `new X()` where X is imported from another user module (not compat) and is a component there:
+ * followed through the checker's alias to its declaration, so the job rule can convert that module too.
+ */
+function externalComponent(newExpr: Node): ComponentClass | undefined {
+  if (!Node.isNewExpression(newExpr)) return undefined;
+  const symbol = newExpr.getExpression().getSymbol();
+  const target = symbol?.isAlias() ? symbol.getAliasedSymbol() : symbol;
+  const decl = target?.getDeclarations()[0];
+  if (!decl || !Node.isClassDeclaration(decl) || decl.getSourceFile() === newExpr.getSourceFile()) return undefined;
+  if (isCompatFile(decl.getSourceFile()) || decl.getSourceFile().isInNodeModules()) return undefined;
+  return componentOf(decl);
 }
 
 /** The root call of a chain `a.b(...).c(...)`, and the chained calls after it. */
@@ -254,12 +276,15 @@ function readWiring(
     let className: string | undefined;
     let classDecl: ClassDeclaration | undefined;
     let libraryClass: string | undefined;
+    let external: ComponentClass | undefined;
     const windowed = instance && compatNames.get('Count') === 'Count' ? countWindowOf(instance) : undefined;
     const bare = windowed?.inner ?? instance;
     if (bare && Node.isNewExpression(bare) && Node.isIdentifier(bare.getExpression())) {
       className = bare.getExpression().getText();
       classDecl = components.find((c) => c.name === className)?.decl;
       if (!classDecl && compatNames.has(className)) libraryClass = compatNames.get(className);
+      else if (!classDecl) external = externalComponent(bare);
+      if (external) classDecl = external.decl;
     }
     const groupings: Grouping[] = [];
     const otherCalls: CallExpression[] = [];
@@ -292,6 +317,7 @@ function readWiring(
       className,
       classDecl,
       libraryClass,
+      ...(external ? { external } : {}),
       parallelism,
       groupings,
       otherCalls,
@@ -389,6 +415,13 @@ function resolveParameterDefault(
   c.className = className;
   c.classDecl = components.find((x) => x.name === className)?.decl;
   if (!c.classDecl && compatNames.has(className)) c.libraryClass = compatNames.get(className);
+  else if (!c.classDecl) {
+    const external = externalComponent(def);
+    if (external) {
+      c.external = external;
+      c.classDecl = external.decl;
+    }
+  }
 }
 
 /** `new X().withTumblingWindow(Count.of(n))` or `new X().withWindow(Count.of(a), Count.of(b))`, literal counts only. */

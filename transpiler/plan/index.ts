@@ -15,10 +15,14 @@ import { rule as joinRule } from './rules/join.ts';
 import { rule as redisLookupRule } from './rules/redis-lookup.ts';
 import { rule as partialKeyRule } from './rules/partial-key.ts';
 import { planJob, rule as jobRule } from './rules/job.ts';
+import { finishModules, rule as modulesRule } from './rules/modules.ts';
 import { rule as spoutRule } from './rules/spout-source.ts';
 import { rule as stateRule } from './rules/state.ts';
+import { rule as stateGlobalRule } from './rules/state-global.ts';
 import { rule as ticksRule } from './rules/ticks.ts';
+import { rule as wholeTupleRule } from './rules/whole-tuple.ts';
 import { rule as windowsRule } from './rules/windows.ts';
+import { rule as windowsDeltaRule } from './rules/windows-delta.ts';
 
 export { Blocked, Planner, type FilePlan, type RuleInfo } from './planner.ts';
 export { runtimeSpecifier } from './rules/imports.ts';
@@ -28,16 +32,20 @@ export const RULES: readonly RuleInfo[] = [
   jobRule,
   spoutRule,
   boltRule,
+  wholeTupleRule,
   groupingsRule,
   stateRule,
+  stateGlobalRule,
   ticksRule,
   windowsRule,
+  windowsDeltaRule,
   configRule,
   importsRule,
   connectorsRule,
   redisLookupRule,
   partialKeyRule,
   joinRule,
+  modulesRule,
 ];
 
 export function codeInfo(code: string): { rule: RuleInfo; title: string; manualStep?: string } | undefined {
@@ -87,8 +95,11 @@ export function planFile(facts: FileFacts, relPath: string, style: Style, todo =
     const config = p.timed(configRule.name, () => planConfigs(p, facts.configs));
     p.timed(jobRule.name, () => planJob(p, facts.wirings[0]!, config));
     if (p.blockers.length === 0) {
-      p.timed(importsRule.name, () => planImports(p));
-      return plan(false, true);
+      const extraFiles = p.timed(modulesRule.name, () => finishModules(p));
+      if (p.blockers.length === 0) {
+        p.timed(importsRule.name, () => planImports(p));
+        return { ...plan(false, true), ...(extraFiles.length ? { extraFiles } : {}) };
+      }
     }
   } catch (error) {
     if (!(error instanceof Blocked)) throw error;

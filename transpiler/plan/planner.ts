@@ -30,12 +30,16 @@ export interface FilePlan {
   topology: boolean;
   blocked: boolean;
   timings: Record<string, number>;
+  /** New files the plan creates (native sibling modules of component modules, rules/modules.ts). */
+  extraFiles?: Array<{ path: string; text: string }>;
 }
 
 export interface RecordShape {
   fields: string[];
   /** Field → TypeScript type text. */
   types: Map<string, string>;
+  /** Only the leading fields of the real records (rules/reuse.ts): the field list is not the whole tuple. */
+  narrowed?: boolean;
 }
 
 export function recordType(shape: RecordShape): string {

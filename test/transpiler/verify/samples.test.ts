@@ -14,6 +14,12 @@ import { formatVerdicts, verifyMigration, type TopologyVerdict } from '../../../
 const root = resolve(import.meta.dirname, '../../..');
 const samplesDir = join(root, 'samples', 'storm');
 const samples = readdirSync(samplesDir).filter((f) => f.endsWith('.ts'));
+/**
+ * The samples the transpiler still leaves, with the code of the first blocker it reports. Any other
+ * sample left fails, and so does a listed one that converts or is left for another reason: every
+ * samples/storm topology must migrate, compile and verify equal, and this list is what is missing.
+ */
+const STILL_LEFT: Record<string, string> = { 'rolling-top-words.ts': 'SS208' };
 
 describe('samples/storm under migrate --verify', () => {
   let result: MigrationResult;
@@ -34,21 +40,30 @@ describe('samples/storm under migrate --verify', () => {
     expect(result.topologies.length).toBeGreaterThan(0);
   });
 
-  it.each(samples)('%s: converted and verified equal, or left byte-identical with the reason reported', (sample) => {
-    const file = join(samplesDir, sample);
-    if (result.topologies.includes(file)) {
-      const verdict = verdicts.find((v) => v.topology === `samples/storm/${sample}`);
-      expect(verdict, `no verdict for ${sample}`).toBeDefined();
-      expect(verdict!.status, formatVerdicts([verdict!])).toBe('equal');
-      expect(verdict!.sinks.some((s) => s.original > 0)).toBe(true);
-      return;
-    }
-    expect(result.changes.has(file), `${sample} is not a migrated topology but was changed`).toBe(false);
-    const left = result.report.files
-      .filter((f) => resolve(result.root, f.file) === file)
-      .flatMap((f) => f.findings.filter((x) => x.status === 'left'));
-    expect(left.length, `${sample} was left without a 'left' finding`).toBeGreaterThan(0);
-    for (const finding of left)
-      expect(finding.manualStep, `${finding.code} at line ${finding.line} has no manual step`).toBeTruthy();
-  });
+  it.each(samples)(
+    '%s: converted and verified equal (or listed in STILL_LEFT, byte-identical, reason reported)',
+    (sample) => {
+      const file = join(samplesDir, sample);
+      if (result.topologies.includes(file)) {
+        const verdict = verdicts.find((v) => v.topology === `samples/storm/${sample}`);
+        expect(verdict, `no verdict for ${sample}`).toBeDefined();
+        expect(STILL_LEFT[sample], `${sample} converts now: remove it from STILL_LEFT`).toBeUndefined();
+        expect(verdict!.status, formatVerdicts([verdict!])).toBe('equal');
+        expect(verdict!.sinks.some((s) => s.original > 0)).toBe(true);
+        return;
+      }
+      expect(
+        STILL_LEFT[sample],
+        `${sample} was left: ${JSON.stringify(result.report.files.find((f) => resolve(result.root, f.file) === file)?.findings.filter((x) => x.status === 'left'))}`,
+      ).toBeDefined();
+      expect(result.changes.has(file), `${sample} is not a migrated topology but was changed`).toBe(false);
+      const left = result.report.files
+        .filter((f) => resolve(result.root, f.file) === file)
+        .flatMap((f) => f.findings.filter((x) => x.status === 'left'));
+      expect(left.length, `${sample} was left without a 'left' finding`).toBeGreaterThan(0);
+      for (const finding of left)
+        expect(finding.manualStep, `${finding.code} at line ${finding.line} has no manual step`).toBeTruthy();
+      expect(left.map((f) => f.code)).toContain(STILL_LEFT[sample]);
+    },
+  );
 });

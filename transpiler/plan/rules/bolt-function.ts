@@ -9,6 +9,7 @@ import type { ComponentClass } from '../../analyze/index.ts';
 import { fieldAccess, propertyName, recordType, type Planner, type RecordShape, type RuleInfo } from '../planner.ts';
 import { planKeyValueState, planState } from './state.ts';
 import { planTicks } from './ticks.ts';
+import { emittedWhole, wholeTupleUse } from './whole-tuple.ts';
 
 export const rule: RuleInfo = {
   name: 'bolt-function',
@@ -86,6 +87,8 @@ export function emitRecord(
   values: Node,
   fields: string[],
 ): string {
+  const whole = emittedWhole(values, fields);
+  if (whole) return whole;
   if (!Node.isNewExpression(values) || values.getExpression().getText() !== 'Values') {
     p.block(
       ruleName,
@@ -444,6 +447,7 @@ export function convertBolt(
     if (ticks.removed.some((r) => r.getStart() <= id.getStart() && id.getEnd() <= r.getEnd())) continue;
     const parent = id.getParent()!;
     const call = parent.getParent();
+    if (wholeTupleUse(p, comp, id, input)) continue;
     if (
       Node.isPropertyAccessExpression(parent) &&
       parent.getExpression() === id &&
@@ -639,7 +643,16 @@ export function convertBolt(
     ? p.timed('state', () => planKeyValueState(p, comp, execute!, input, key, tupleName))
     : undefined;
   const state = p.timed('state', () =>
-    planState(p, comp, execute!, input, key, tupleName, collectorField, kvPlan?.field),
+    planState(
+      p,
+      comp,
+      execute!,
+      input,
+      key,
+      tupleName,
+      collectorField,
+      kvPlan && [kvPlan.field, ...(kvPlan.derived ?? [])],
+    ),
   );
   if (
     kvPlan &&

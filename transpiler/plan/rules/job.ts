@@ -13,6 +13,10 @@ import type { ConfigPlan } from './config.ts';
 import { connectorClass, planConnector } from './connectors.ts';
 import { planGrouping, type Partitioning } from './groupings.ts';
 import { planPartialKeySum } from './partial-key.ts';
+import { ownerOf } from './modules.ts';
+import { narrowed, sharedPrefixes } from './reuse.ts';
+import { passThroughTypes } from './whole-tuple.ts';
+import { globalStatePartitioning } from './state-global.ts';
 import { convertSpout, TEST_WORDS, type SpoutPlan } from './spout-source.ts';
 import { convertCountWindowBolt } from './windows.ts';
 
@@ -203,6 +207,8 @@ export function planJob(p: Planner, wiring: Wiring, config: ConfigPlan): void {
   const planned = new Map<string, Planned>();
   const spoutPlans = new Map<ComponentClass['decl'], SpoutPlan>();
   const components = new Map(facts.components.map((c) => [c.decl, c]));
+  for (const c of wiring.components) if (c.external) components.set(c.external.decl, c.external);
+  const prefixes = sharedPrefixes(wiring, components);
   /** The first component upstream of `c` that runs on more than one task, if any. */
   const parallelUpstream = (c: WiredComponent): string | undefined => {
     for (const g of c.groupings) {
@@ -291,7 +297,7 @@ export function planJob(p: Planner, wiring: Wiring, config: ConfigPlan): void {
       const comp = components.get(c.classDecl!)!;
       let spoutPlan = spoutPlans.get(comp.decl);
       if (!spoutPlan) {
-        spoutPlan = p.timed('spout-source', () => convertSpout(p, comp));
+        spoutPlan = p.timed('spout-source', () => convertSpout(ownerOf(p, c), comp));
         spoutPlans.set(comp.decl, spoutPlan);
         classPlans.set(comp.decl, { signature: 'spout', recordType: spoutPlan.recordType, keyed: false });
       }
@@ -309,8 +315,9 @@ export function planJob(p: Planner, wiring: Wiring, config: ConfigPlan): void {
     }
     // Bolt: inputs, partitioning, then the class.
     const inputs = c.groupings.map((g) => planned.get(g.source!)!);
-    const shape0 = inputs[0]!.shape;
-    if (inputs.some((i) => recordType(i.shape) !== recordType(shape0))) {
+    const prefix = c.classDecl ? prefixes.get(c.classDecl) : undefined;
+    const shape0 = narrowed(inputs[0]!.shape, prefix);
+    if (inputs.some((i) => recordType(narrowed(i.shape, prefix)) !== recordType(shape0))) {
       p.block(
         'groupings',
         'SS308',
@@ -323,7 +330,7 @@ export function planJob(p: Planner, wiring: Wiring, config: ConfigPlan): void {
     const windowComp = c.countWindow ? components.get(c.classDecl!) : undefined;
     if (windowComp && windowComp.compatBase === 'BaseWindowedBolt') {
       const comp = windowComp;
-      const output = boltOutputShape(p, comp);
+      const output = boltOutputShape(ownerOf(p, c), comp);
       // Any grouping onto one task delivers the whole stream; only these are known to.
       const odd = c.groupings.find(
         (g) =>
@@ -351,10 +358,12 @@ export function planJob(p: Planner, wiring: Wiring, config: ConfigPlan): void {
       }
       if (classPlans.has(comp.decl))
         p.block(NAME, 'SS003', c.node, c.id!, `${comp.name} is wired twice`, 'give each use its own class');
-      const plan = p.timed('windows', () => convertCountWindowBolt(p, comp, shape0, output, c.countWindow!));
+      const plan = p.timed('windows', () =>
+        convertCountWindowBolt(ownerOf(p, c), comp, shape0, output, c.countWindow!),
+      );
       classPlans.set(comp.decl, { signature: 'window', recordType: plan.recordType, keyed: true });
       for (const i of inputs) i.consumed = true;
-      const { size, slide } = c.countWindow!;
+      const { slide } = c.countWindow!;
       planned.set(c.id!, {
         wired: c,
         shape: output,
@@ -364,23 +373,26 @@ export function planJob(p: Planner, wiring: Wiring, config: ConfigPlan): void {
         calls: [
           ...inputs.slice(1).map((i) => `.union(${i.variable})`),
           '.keyBy((_record) => 0)',
-          `.countWindow(${size}${slide === size ? '' : `, ${slide}`})`,
+          `.countWindow(${plan.nativeSize}${slide === plan.nativeSize ? '' : `, ${slide}`})`,
           `.process(${c.instance.getText()}.window, ${options(c.id!, parallelism)})`,
         ],
       });
       if (parallelism) p.finding('config', 'SS704', 'converted', c.parallelism!, c.id!, `parallelism ${parallelism}`);
       return;
     }
-    const parts: Partitioning[] = c.groupings.map((g, i) =>
-      p.timed('groupings', () =>
-        planGrouping(
-          p,
-          c.id!,
-          g,
-          inputs[i]!.shape,
-          inputs[i]!.wired.parallelism?.getText() === parallelism && c.groupings.length === 1,
+    const globalState = c.classDecl ? globalStatePartitioning(c, components.get(c.classDecl)!) : undefined;
+    const parts: Partitioning[] = c.groupings.map(
+      (g, i) =>
+        globalState ??
+        p.timed('groupings', () =>
+          planGrouping(
+            p,
+            c.id!,
+            g,
+            inputs[i]!.shape,
+            inputs[i]!.wired.parallelism?.getText() === parallelism && c.groupings.length === 1,
+          ),
         ),
-      ),
     );
     if (parts.some((x) => x.calls !== parts[0]!.calls))
       p.block(
@@ -392,7 +404,7 @@ export function planJob(p: Planner, wiring: Wiring, config: ConfigPlan): void {
         'union the inputs and partition them by hand',
       );
     const comp = components.get(c.classDecl!)!;
-    const output = boltOutputShape(p, comp);
+    const output = passThroughTypes(comp, shape0, boltOutputShape(ownerOf(p, c), comp));
     const key = parts[0]!.key;
     const signature = `${recordType(shape0)}|${key?.fields.join() ?? ''}`;
     const known = classPlans.get(comp.decl);
@@ -409,7 +421,7 @@ export function planJob(p: Planner, wiring: Wiring, config: ConfigPlan): void {
         );
       fn = known.fn;
     } else {
-      const plan = p.timed('bolt-function', () => convertBolt(p, comp, shape0, output, key));
+      const plan = p.timed('bolt-function', () => convertBolt(ownerOf(p, c), comp, shape0, output, key));
       classPlans.set(comp.decl, {
         signature,
         recordType: plan.recordType,

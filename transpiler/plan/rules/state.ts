@@ -7,6 +7,7 @@
 import { Node, SyntaxKind, type MethodDeclaration } from 'ts-morph';
 import type { ComponentClass } from '../../analyze/index.ts';
 import { isWrite, thisMembers, type Planner, type RecordShape, type RuleInfo } from '../planner.ts';
+import { planGlobalKeyValueState } from './state-global.ts';
 
 export const rule: RuleInfo = {
   name: 'state',
@@ -57,7 +58,7 @@ export function planState(
   key: { fields: string[]; type: string } | undefined,
   tupleName: string,
   collectorField: string | undefined,
-  skip?: string,
+  skip?: string | readonly string[],
 ): { keyed: boolean; members: string | undefined } {
   const cls = comp.decl;
   const setUp = new Set(['constructor', 'prepare', 'open']);
@@ -65,7 +66,7 @@ export function planState(
   for (const prop of cls.getInstanceProperties()) {
     if (!Node.isPropertyDeclaration(prop) || prop.isStatic()) continue;
     const name = prop.getName();
-    if (name === collectorField || name === skip) continue;
+    if (name === collectorField || (typeof skip === 'string' ? name === skip : skip?.includes(name))) continue;
     const mutated = thisMembers(cls, name).some((access) => {
       const method = access.getFirstAncestor((a) => Node.isMethodDeclaration(a) || Node.isConstructorDeclaration(a));
       const methodName = method && Node.isMethodDeclaration(method) ? method.getName() : 'constructor';
@@ -206,6 +207,8 @@ function isKeyRead(text: string, tuple: string, field: string, fields: string[])
 export interface KeyValuePlan {
   field: string;
   valueType: string;
+  /** Fields derived from the state by initState() (state-global.ts). */
+  derived?: string[];
   /** Rewrites the accesses and the field; call once the accessor edits inside execute are planned. */
   apply(): string;
 }
@@ -234,6 +237,8 @@ export function planKeyValueState(
     if (m) left(m, `${hook}() has no native counterpart`);
   }
   const keyField = key?.fields.length === 1 ? key.fields[0] : undefined;
+  // Keyed by a constant (state-global.ts): one task's whole state under one key.
+  if (key && key.fields.length === 0) return planGlobalKeyValueState(p, comp, execute, left);
   if (!keyField)
     left(
       cls,

@@ -10,6 +10,7 @@ import { Node, SyntaxKind } from 'ts-morph';
 import type { ComponentClass } from '../../analyze/index.ts';
 import { fieldAccess, recordType, type Planner, type RecordShape, type RuleInfo } from '../planner.ts';
 import { emitRecord } from './bolt-function.ts';
+import { crossWindowField, isWindowAccess, reportDelta, windowSlice } from './windows-delta.ts';
 
 export const rule: RuleInfo = {
   name: 'windows',
@@ -49,7 +50,7 @@ export function convertCountWindowBolt(
   input: RecordShape,
   output: RecordShape,
   window: { size: number; slide: number },
-): { recordType: string } {
+): { recordType: string; nativeSize: number } {
   const cls = comp.decl;
   const left = (node: Node, why: string): never =>
     p.block(NAME, 'SS601', node, comp.name, why, rule.codes.SS601!.manualStep!);
@@ -67,8 +68,12 @@ export function convertCountWindowBolt(
   const m = statements.length === 1 ? /^this\.(\w+)\s*=\s*(\w+);?$/.exec(statements[0]!.getText()) : null;
   if (!prepare || !m || m[2] !== pp) left(prepare ?? cls, 'prepare() does more than keep the collector');
   const collectorField = m![1]!;
-  for (const prop of cls.getInstanceProperties())
-    if (prop.getName() !== collectorField) left(prop, `field ${prop.getName()} is state across windows`);
+  const kept: string[] = [];
+  for (const prop of cls.getInstanceProperties()) {
+    if (prop.getName() === collectorField) continue;
+    if (!crossWindowField(cls, prop)) left(prop, `field ${prop.getName()} is state across windows`);
+    kept.push(prop.getName());
+  }
   const exec = execute!;
   const windowParam = exec.getParameters()[0];
   if (!windowParam || exec.getParameters().length !== 1) left(exec, 'execute does not take one window');
@@ -77,34 +82,16 @@ export function convertCountWindowBolt(
   const inType = recordType(input);
   const outType = recordType(output);
 
-  for (const t of exec.getDescendantsOfKind(SyntaxKind.ThisKeyword)) {
-    const access = t.getParent();
-    const call = access?.getParent()?.getParent();
-    if (
-      !access ||
-      access.getText() !== `this.${collectorField}` ||
-      !call ||
-      !Node.isCallExpression(call) ||
-      call.getExpression().getText() !== `this.${collectorField}.emit`
-    ) {
-      left(t.getParent() ?? t, `\`${(t.getParent() ?? t).getText().slice(0, 60)}\`: only emits reach the instance`);
-    }
-    const args = (call as import('ts-morph').CallExpression).getArguments();
-    if (args.length !== 1) left(call!, 'emit with an anchor or a stream');
-    p.edits.replace(
-      call!,
-      `${collectorName}.collect(${emitRecord(p, NAME, 'SS601', comp.name, args[0]!, output.fields)})`,
-      NAME,
-    );
-  }
-  // The window: only `window.get()`, which is the elements.
+  // The window: `window.get()` (the elements); getNew()/getExpired() of a sliding window (windows-delta.ts).
+  const delta = window.slide <= window.size;
+  const accesses: Array<{ call: Node; method: 'get' | 'getNew' | 'getExpired' }> = [];
   for (const id of exec.getDescendantsOfKind(SyntaxKind.Identifier)) {
     if (id.getText() !== windowName || id === windowParam!.getNameNode()) continue;
     const access = id.getParent();
     const call = access?.getParent();
     if (
       !Node.isPropertyAccessExpression(access) ||
-      access.getName() !== 'get' ||
+      !isWindowAccess(access.getName(), delta) ||
       !call ||
       !Node.isCallExpression(call) ||
       call.getArguments().length
@@ -114,8 +101,12 @@ export function convertCountWindowBolt(
         `\`${(call ?? access ?? id).getText().slice(0, 60)}\`: only ${windowName}.get() has a native counterpart (the window's elements)`,
       );
     }
-    p.edits.replace(call!, windowName, NAME);
+    accesses.push({ call: call!, method: (access as import('ts-morph').PropertyAccessExpression).getName() as never });
   }
+  const widened = accesses.some((a) => a.method !== 'get');
+  const nativeSize = widened ? window.size + window.slide : window.size;
+  for (const { call, method } of accesses)
+    p.edits.replace(call, widened ? windowSlice(method, windowName, window.size, window.slide) : windowName, NAME);
   // Tuples of the window: accessors become field access, any other use is left.
   for (const id of exec.getDescendantsOfKind(SyntaxKind.Identifier)) {
     if (id === windowParam!.getNameNode()) continue;
@@ -153,6 +144,28 @@ export function convertCountWindowBolt(
     );
   }
 
+  // Emits last: their records are built from the text with the window and field edits inside them applied.
+  for (const t of exec.getDescendantsOfKind(SyntaxKind.ThisKeyword)) {
+    const access = t.getParent();
+    const call = access?.getParent()?.getParent();
+    if (Node.isPropertyAccessExpression(access) && kept.includes(access.getName())) continue;
+    if (
+      !access ||
+      access.getText() !== `this.${collectorField}` ||
+      !call ||
+      !Node.isCallExpression(call) ||
+      call.getExpression().getText() !== `this.${collectorField}.emit`
+    ) {
+      left(t.getParent() ?? t, `\`${(t.getParent() ?? t).getText().slice(0, 60)}\`: only emits reach the instance`);
+    }
+    const args = (call as import('ts-morph').CallExpression).getArguments();
+    if (args.length !== 1) left(call!, 'emit with an anchor or a stream');
+    p.edits.replace(
+      call!,
+      `${collectorName}.collect(${emitRecord(p, NAME, 'SS601', comp.name, args[0]!, output.fields)})`,
+      NAME,
+    );
+  }
   const body = exec.getBody()!;
   p.runtimeImports.add('type Collector');
   p.edits.replaceRange(
@@ -170,6 +183,7 @@ export function convertCountWindowBolt(
   const clauses = cls.getHeritageClauses();
   if (clauses.length) p.edits.replaceRange(cls.getNameNode()!.getEnd(), clauses.at(-1)!.getEnd(), '', NAME);
   p.stripOverrideAndSuper(cls, NAME);
+  if (widened || kept.length) reportDelta(p, comp, window.size, window.slide, kept, widened);
   const kind =
     window.size === window.slide
       ? `tumbling count window of ${window.size}`
@@ -180,7 +194,7 @@ export function convertCountWindowBolt(
     'converted',
     cls,
     comp.name,
-    `${kind}: keyBy(() => 0).countWindow(${window.size}, ${window.slide})`,
+    `${kind}: keyBy(() => 0).countWindow(${nativeSize}, ${window.slide})`,
   );
-  return { recordType: outType };
+  return { recordType: outType, nativeSize };
 }
