@@ -17,6 +17,8 @@ const ASSETS = [
   // Side-process entries (they register the loader for user .ts modules, then load the compiled code).
   'cli/verify-child.mjs',
   'bench/topology-child.mjs',
+  // The multilang workload's Python bolt.
+  'bench/workloads/multilang',
 ];
 
 rmSync(join(root, 'dist'), { recursive: true, force: true });

@@ -216,7 +216,8 @@ async function workerWordCount(workers: number): Promise<VariantImpl> {
   // 300k sentences (~2M words): long enough that fresh threads spend most of the run compiled.
   return workerJobVariant(
     job,
-    new URL('./word-count-job.ts', import.meta.url).href,
+    // Compiled (dist/, what `stormshift bench` runs once built) the job module is a .js file.
+    new URL(import.meta.url.endsWith('.ts') ? './word-count-job.ts' : './word-count-job.js', import.meta.url).href,
     'bench-word-count-workers',
     workers,
     2,

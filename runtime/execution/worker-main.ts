@@ -11,7 +11,15 @@ import { RuntimeMetrics } from '../metrics/index.ts';
 import type { InputGate } from './channels.ts';
 import { Deployment } from './deployment.ts';
 import { BatchDecoder } from './record-codec.ts';
-import { Outbox, WIRE_BARRIER, WIRE_END, WIRE_RECORD, WIRE_WATERMARK, type WireBatch } from './remote-channel.ts';
+import {
+  CreditReturn,
+  Outbox,
+  WIRE_BARRIER,
+  WIRE_END,
+  WIRE_RECORD,
+  WIRE_WATERMARK,
+  type WireBatch,
+} from './remote-channel.ts';
 import type { MainToWorker, WorkerData, WorkerOperatorDetail, WorkerToMain } from './worker-protocol.ts';
 
 const data = workerData as WorkerData;
@@ -40,12 +48,10 @@ async function main(): Promise<void> {
   let metricsTimer: ReturnType<typeof setInterval> | undefined;
 
   const decoder = new BatchDecoder();
-  const onBatch = (peer: MessagePort, message: unknown): void => {
-    if (message instanceof ArrayBuffer) {
-      outboxes.get(peerIndexOf.get(peer)!)?.onCredit(message);
-      return;
-    }
-    const [buffer, length, extras] = message as WireBatch;
+  const onBatch = (peer: MessagePort, message: WireBatch): void => {
+    const [buffer, length, extras, credits] = message;
+    if (credits !== undefined) outboxes.get(peerIndexOf.get(peer)!)?.onCredits(credits);
+    if (buffer === null) return;
     let holding: InputGate | undefined;
     try {
       decoder.reset(buffer, length, extras);
@@ -71,10 +77,12 @@ async function main(): Promise<void> {
     // The credit (the batch's buffer, handed back for reuse) goes back only once the batch is
     // processed: that is what bounds memory. Records parked behind an alignment are not processed
     // yet, so their credit waits for the release.
-    if (holding) holding.whenReleased(() => peer.postMessage(buffer, [buffer]));
-    else peer.postMessage(buffer, [buffer]);
+    const owed = creditReturns.get(peer)!;
+    if (holding) holding.whenReleased(() => owed.owe(buffer));
+    else owed.owe(buffer);
   };
   const peerIndexOf = new Map<MessagePort, number>();
+  const creditReturns = new Map<MessagePort, CreditReturn>();
 
   port.on('message', (message: MainToWorker) => {
     switch (message.t) {
@@ -105,7 +113,8 @@ async function main(): Promise<void> {
     for (const [peer, peerPort] of Object.entries(message.peers)) {
       const index = Number(peer);
       peerIndexOf.set(peerPort, index);
-      peerPort.on('message', (m: unknown) => onBatch(peerPort, m));
+      creditReturns.set(peerPort, new CreditReturn(peerPort));
+      peerPort.on('message', (m: WireBatch) => onBatch(peerPort, m));
     }
     deployment = new Deployment({
       plan,
@@ -129,6 +138,7 @@ async function main(): Promise<void> {
               Number(data.config.bufferTimeoutMs ?? 0),
               (owner, busy) => deployment!.setBusy(owner, busy),
               (error) => deployment!.fail(error),
+              creditReturns.get(peerPort),
             );
             outboxes.set(peerWorker, outbox);
           }
