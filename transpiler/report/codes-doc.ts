@@ -59,7 +59,7 @@ export function codesMarkdown(): string {
     '      construct: string;        // component id, class or call',
     '      reason: string;',
     '      manualStep?: string;',
-    '      lastPerKey?: string[];    // order per key may differ (SS010): verify compares the last value per key',
+    '      lastPerKey?: string[];    // order per key may differ (SS010) or emits come once per mini-batch (SS941): verify compares the last value per key',
     '    }>;',
     '  }>;',
     '  timings: Record<string, number>;   // ms per phase (discover, gate, load, analyze, plan, rewrite, write)',

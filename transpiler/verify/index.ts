@@ -268,11 +268,15 @@ function judge(
         for (let i = 0; i < copies; i++) reached.push(rec);
       }
     }
-    const keyFields = lastPerKey?.get(id);
-    // What reaches a component is the same multiset in any order: only its output is compared per key.
-    sinks.push(compareSide(id, 'input', reached, native.captured[id]?.input ?? [], ticking.has(id)));
+    // What reaches a component is the same multiset in any order, unless what emits it is compared
+    // per key (its emits differ in number, e.g. a mini-batched aggregate): then so is what reaches it.
+    const inputKeys = bolt.inputs
+      .map((input) => perKey(shape, lastPerKey, input.component, fieldsOf(shape, input.component, input.stream)))
+      .find((k) => k !== undefined);
+    sinks.push(compareSide(id, 'input', reached, native.captured[id]?.input ?? [], ticking.has(id), inputKeys));
     for (const [stream, fields] of Object.entries(bolt.streams)) {
       if (!captureOutput.includes(id)) continue;
+      const keyFields = lastPerKey?.get(id) ?? (inputKeys?.every((f) => fields.includes(f)) ? inputKeys : undefined);
       const original = (compat.emitted[id] ?? [])
         .filter((t) => t.stream === stream)
         .map((t) => toRecord(fields, t.values));
@@ -383,6 +387,28 @@ function firstDifferingComponent(
           : `only in rewrite: ${show(diff.onlyInB[0])}`;
       return `the first component whose emits differ is '${id}' (stream '${stream}'; ${original.length} original, ${rewrite.length} rewrite; ${first})`;
     }
+  }
+  return undefined;
+}
+
+/**
+ * The key fields under which `component`'s emits are compared, if they are compared per key: its own
+ * (the report's `lastPerKey`), or those of a component upstream whose key fields it still carries.
+ */
+function perKey(
+  shape: TopologyShape,
+  lastPerKey: ReadonlyMap<string, string[]> | undefined,
+  component: string,
+  fields: string[],
+  seen: Set<string> = new Set(),
+): string[] | undefined {
+  if (!lastPerKey || seen.has(component)) return undefined;
+  seen.add(component);
+  const own = lastPerKey.get(component);
+  if (own) return own;
+  for (const input of shape.bolts[component]?.inputs ?? []) {
+    const up = perKey(shape, lastPerKey, input.component, fieldsOf(shape, input.component, input.stream), seen);
+    if (up?.every((f) => fields.includes(f))) return up;
   }
   return undefined;
 }

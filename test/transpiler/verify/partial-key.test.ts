@@ -8,6 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { migrate } from '../../../transpiler/index.ts';
+import { lastPerKeyOf } from '../../../cli/migrate.ts';
 import { formatVerdicts, verifyMigration } from '../../../transpiler/verify/index.ts';
 import { removeSandbox, sandbox } from '../sandbox.ts';
 
@@ -58,12 +59,14 @@ describe('partialKey grouping into a per-key count', { timeout: 300_000 }, () =>
     const after = result.changes.get(file)?.after ?? '';
     expect(after).toContain('localGlobal: true');
     expect(result.report.files.flatMap((f) => f.findings.map((x) => x.code))).toContain('SS941');
+    expect(lastPerKeyOf(result).get(file)?.get('count')).toEqual(['word']);
     const [verdict] = await verifyMigration({
       root: result.root,
       changes: result.changes,
       topologies: result.topologies,
       records: 100,
-      lastPerKey: new Map([[file, new Map([['report', ['word']]])]]),
+      // From the report: the aggregate's emits (and so what follows them) compare as the last count per word.
+      lastPerKey: lastPerKeyOf(result),
     });
     expect(verdict!.status, formatVerdicts([verdict!])).toBe('equal');
     const lines = verdict!.sinks.find((s) => s.component === 'report' && s.what !== 'input')!;

@@ -91,7 +91,7 @@ export function planPartialKeySum(
     c.id!,
     `partialKeyGrouping on ${keyField} into ${cls.getName()} (a per-key sum of ${m.delta}) → keyBy + aggregate with localGlobal and miniBatch ${MINI_BATCH}`,
     rule.codes.SS941!.manualStep,
-  );
+  ).lastPerKey = [m.keyOutput];
   return {
     calls: [
       `.keyBy((record) => ${fieldAccess('record', keyField)})`,
