@@ -13,6 +13,7 @@ import type { HeldCommit, TransactionStatus } from './transactions.ts';
 export type { HeldCommit, TransactionStatus } from './transactions.ts';
 
 export { HOW_TO_GET_KAFKA } from './launcher.ts';
+export { readTopic } from './read-topic.ts';
 
 export interface KafkaTestCluster {
   /** Bootstrap addresses for clients (the proxy's, when the harness runs the mock). */

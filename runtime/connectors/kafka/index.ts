@@ -11,6 +11,7 @@ export {
   kafkaSink,
   type KafkaSinkOptions,
   type KafkaDeliveryGuarantee,
+  type KafkaSealedTransaction,
   type KafkaTransactionCommittable,
 } from './sink.ts';
 export type { KafkaConnectionOptions } from './client.ts';
