@@ -80,10 +80,11 @@ const sentenceAt = (i: number): string =>
 
 export async function soakKafka(options: SoakOptions, next: () => number): Promise<SoakReport> {
   const { startKafkaCluster, readTopic } = await import('../harness/kafka/index.ts');
-  const rate = options.rate ?? 2000;
-  const sentences =
-    options.sentences ??
-    Math.max(5000, Math.ceil(options.kills * rate * ((CHECKPOINT_INTERVAL_MS * 3 + options.maxDelayMs) / 1000)));
+  const rate = options.rate ?? 200;
+  // Each incarnation takes seconds to start, so input is written until the last kill (or up to
+  // --sentences): every kill lands on a job with input arriving.
+  const cap = options.sentences ?? Number.POSITIVE_INFINITY;
+  let killing = true;
   const dir = mkdtempSync(join(tmpdir(), 'stormshift-soak-kafka-'));
   const cluster = await startKafkaCluster({ brokers: BROKERS });
   if (cluster.external) {
@@ -103,15 +104,15 @@ export async function soakKafka(options: SoakOptions, next: () => number): Promi
     await cluster.createTopic(output, PARTITIONS);
     await producer.connect();
     options.log(
-      `soak kafka-word-count: ${sentences} sentences at ${rate}/s into ${PARTITIONS} partitions on ${BROKERS} brokers, ${options.kills} kills, seed ${options.seed}`,
+      `soak kafka-word-count: sentences at ${rate}/s until the last kill${options.sentences ? ` (at most ${options.sentences})` : ''} into ${PARTITIONS} partitions on ${BROKERS} brokers, ${options.kills} kills, seed ${options.seed}`,
     );
     // Input arrives while the job runs, so kills land on a busy job. Its sends retry through
     // broker outages (kafkajs's own retries); what lands in the topic is the reference.
     let written = 0;
     feeding = (async () => {
       const slice = Math.max(1, Math.round(rate / 20));
-      while (written < sentences) {
-        const n = Math.min(slice, sentences - written);
+      while (killing && written < cap) {
+        const n = Math.min(slice, cap - written);
         await producer.send({
           topic: input,
           messages: Array.from({ length: n }, (_, j) => ({
@@ -158,7 +159,9 @@ export async function soakKafka(options: SoakOptions, next: () => number): Promi
       kills++;
       if (kills % 10 === 0) options.log(`  ${kills} kills`);
     }
+    killing = false;
     await feeding;
+    options.log(`  ${written} sentences written`);
     // The survivor runs until a completed checkpoint covers all input (the source commits its
     // positions to its group then), then stops with a final checkpoint.
     const ends = new Map((await fetchEnds(kafka, input)).map((e) => [e.partition, e.high]));
