@@ -227,7 +227,10 @@ program
   .description(
     'kill a checkpointed job at random moments N times, restart it each time, and compare its committed output and state with an uninterrupted run',
   )
-  .argument('<target>', 'word-count (native), word-count-topology (Storm API, checkpoint mode)')
+  .argument(
+    '<target>',
+    'word-count (native), word-count-topology (Storm API, checkpoint mode), kafka-word-count (Kafka -> Kafka, exactly-once, broker faults)',
+  )
   .option('-n, --kills <n>', 'SIGKILLs to inject', positiveInt('--kills', 1), 100)
   .option('-w, --workers <n>', 'worker threads for the job (native targets)', positiveInt('--workers'))
   .option('--sentences <n>', 'input size (default: sized so the job outlives the kills)', positiveInt('--sentences', 1))

@@ -39,7 +39,7 @@ export interface SoakReport {
 interface Target {
   /** Module run by `stormshift run`. */
   module: string;
-  kind: 'native' | 'topology';
+  kind: 'native' | 'topology' | 'kafka';
   checkpointIntervalMs: number;
   defaultRate: number;
 }
@@ -51,6 +51,13 @@ const TARGETS: Record<string, Target> = {
     kind: 'topology',
     checkpointIntervalMs: 100,
     defaultRate: 4000,
+  },
+  // Runs on the harness's Kafka test broker with broker faults between kills: see soak-kafka.ts.
+  'kafka-word-count': {
+    module: 'samples/soak/kafka-word-count.ts',
+    kind: 'kafka',
+    checkpointIntervalMs: 100,
+    defaultRate: 2000,
   },
 };
 
@@ -184,6 +191,10 @@ function readOutcome(
 export async function soak(targetName: string, options: SoakOptions): Promise<SoakReport> {
   const target = TARGETS[targetName];
   if (!target) throw new Error(`unknown soak target '${targetName}' (known: ${soakTargets().join(', ')})`);
+  if (target.kind === 'kafka') {
+    const { soakKafka } = await import('./soak-kafka.ts');
+    return soakKafka(options, random(options.seed));
+  }
   const rate = options.rate ?? target.defaultRate;
   // Each incarnation lives about one checkpoint interval plus a random delay: size the input so
   // the job is still running at the last kill.

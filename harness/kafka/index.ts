@@ -8,8 +8,12 @@
 import kafkajs from 'kafkajs';
 import { MockClusterProcess, HOW_TO_GET_KAFKA } from './launcher.ts';
 import { KafkaProtocolProxy } from './protocol-proxy.ts';
+import type { HeldCommit, TransactionStatus } from './transactions.ts';
+
+export type { HeldCommit, TransactionStatus } from './transactions.ts';
 
 export { HOW_TO_GET_KAFKA } from './launcher.ts';
+export { readTopic } from './read-topic.ts';
 
 export interface KafkaTestCluster {
   /** Bootstrap addresses for clients (the proxy's, when the harness runs the mock). */
@@ -30,6 +34,16 @@ export interface KafkaTestCluster {
   setRtt(brokerId: number, ms: number): Promise<void>;
   /** Sends a raw launcher command (see mock-cluster.c), for faults the typed API lacks. */
   mockCommand(line: string): Promise<string>;
+  /**
+   * The next EndTxn that commits is swallowed by the proxy (never reaches the broker, never
+   * answered); resolves with its transactional id once it arrived. A test kills its writer then:
+   * a crash between "checkpoint durable" and "transaction committed", without timing.
+   */
+  holdNextCommit(): Promise<HeldCommit>;
+  /** Transactional ids with an open transaction, as Kafka's coordinator would see them. */
+  openTransactions(): Promise<string[]>;
+  /** Transactions of ids starting with `prefix`, by outcome. */
+  transactionOutcomes(prefix?: string): Promise<Record<TransactionStatus, number>>;
   stop(): Promise<void>;
 }
 
@@ -143,6 +157,9 @@ async function mockCluster(brokerCount: number): Promise<KafkaTestCluster> {
       await mock.command(`rtt ${id} ${Math.round(ms)}`);
     },
     mockCommand: (line) => mock.command(line),
+    holdNextCommit: () => proxy.transactions.holdNextCommit(),
+    openTransactions: async () => proxy.transactions.openTransactions(),
+    transactionOutcomes: async (prefix) => proxy.transactions.outcomes(prefix),
     async stop() {
       if (stopped) return;
       stopped = true;
@@ -185,6 +202,9 @@ function externalCluster(brokers: string[]): KafkaTestCluster {
     pushRequestErrors: unsupported('pushRequestErrors'),
     setRtt: unsupported('setRtt'),
     mockCommand: unsupported('mockCommand'),
+    holdNextCommit: unsupported('holdNextCommit'),
+    openTransactions: unsupported('openTransactions'),
+    transactionOutcomes: unsupported('transactionOutcomes'),
     async stop() {},
   };
 }

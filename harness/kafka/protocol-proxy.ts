@@ -15,6 +15,7 @@
  * advertises Metadata v0-2 and FindCoordinator v0-2, so kafkajs never negotiates them here.
  */
 import net from 'node:net';
+import { TransactionLedger } from './transactions.ts';
 
 export interface UpstreamBroker {
   nodeId: number;
@@ -22,8 +23,17 @@ export interface UpstreamBroker {
   port: number;
 }
 
+const API_PRODUCE = 0;
+const API_FETCH = 1;
 const API_METADATA = 3;
 const API_FIND_COORDINATOR = 10;
+const API_INIT_PRODUCER_ID = 22;
+const API_END_TXN = 26;
+/** Non-flexible versions whose layouts the transaction ledger reads. */
+const MAX_PRODUCE_VERSION = 8;
+const MAX_FETCH_VERSION = 11;
+const MAX_TXN_VERSION = 1;
+const INVALID_PRODUCER_EPOCH = 47;
 const MAX_METADATA_VERSION = 8;
 const MAX_FIND_COORDINATOR_VERSION = 2;
 
@@ -41,6 +51,8 @@ export class KafkaProtocolProxy {
   private readonly addressMap = new Map<string, number>();
   private closed = false;
   readonly host = '127.0.0.1';
+  /** Kafka's transaction semantics on top of the mock (see transactions.ts). */
+  readonly transactions = new TransactionLedger();
 
   private constructor() {}
 
@@ -111,6 +123,7 @@ export class KafkaProtocolProxy {
     // correlation id → api version, for requests whose responses must be rewritten.
     const pendingMetadata = new Map<number, number>();
     const pendingCoordinator = new Map<number, number>();
+    const pendingTxn = new Map<number, Rewrite>();
 
     const requests = new FrameScanner(12, (header) => {
       const apiKey = header.readInt16BE(4);
@@ -118,11 +131,24 @@ export class KafkaProtocolProxy {
       const correlationId = header.readInt32BE(8);
       if (apiKey === API_METADATA) pendingMetadata.set(correlationId, apiVersion);
       else if (apiKey === API_FIND_COORDINATOR) pendingCoordinator.set(correlationId, apiVersion);
+      else if (apiKey === API_PRODUCE && apiVersion >= 3 && apiVersion <= MAX_PRODUCE_VERSION)
+        return (frame) => this.readProduce(frame);
+      else if (apiKey === API_FETCH && apiVersion >= 4 && apiVersion <= MAX_FETCH_VERSION)
+        return (frame) => this.readFetch(frame, apiVersion, correlationId, pendingTxn);
+      else if (apiKey === API_INIT_PRODUCER_ID && apiVersion <= MAX_TXN_VERSION)
+        return (frame) => this.readInitProducerId(frame, correlationId, pendingTxn);
+      else if (apiKey === API_END_TXN && apiVersion <= MAX_TXN_VERSION)
+        return (frame) => this.readEndTxn(frame, correlationId, pendingTxn);
       return null;
     });
 
     const responses = new FrameScanner(8, (header) => {
       const correlationId = header.readInt32BE(4);
+      const txn = pendingTxn.get(correlationId);
+      if (txn) {
+        pendingTxn.delete(correlationId);
+        return txn;
+      }
       const metadataVersion = pendingMetadata.get(correlationId);
       if (metadataVersion !== undefined) {
         pendingMetadata.delete(correlationId);
@@ -193,6 +219,140 @@ export class KafkaProtocolProxy {
     }
     w.raw(frame.subarray(r.offset));
     return w.frame();
+  }
+
+  /**
+   * Produce request v3..v8: transactional_id NULLABLE_STRING, acks INT16, timeout INT32,
+   * topics ARRAY(name STRING, partitions ARRAY(index INT32, records NULLABLE_BYTES)).
+   * Each transactional batch is entered in the ledger; the frame goes on unchanged.
+   */
+  private readProduce(frame: Buffer): Buffer {
+    const r = requestBody(frame);
+    r.string();
+    r.int16();
+    r.int32();
+    const topics = r.int32();
+    for (let t = 0; t < topics; t++) {
+      const topic = r.string() ?? '';
+      const partitions = r.int32();
+      for (let p = 0; p < partitions; p++) {
+        const partition = r.int32();
+        const size = r.int32();
+        const end = r.offset + Math.max(size, 0);
+        for (const batch of batches(frame, r.offset, end)) {
+          if (batch.transactional && !batch.control)
+            this.transactions.produced(batch.producerId, topic, partition, batch.baseSequence);
+        }
+        r.offset = end;
+      }
+    }
+    return frame;
+  }
+
+  /** Fetch request v4..v11: replica INT32, max_wait INT32, min_bytes INT32, max_bytes INT32, isolation INT8, ... */
+  private readFetch(frame: Buffer, version: number, correlationId: number, pending: Map<number, Rewrite>): Buffer {
+    const r = requestBody(frame);
+    r.offset += 16;
+    if (r.int8() === 1) pending.set(correlationId, (response) => this.rewriteFetch(response, version));
+    return frame;
+  }
+
+  /** InitProducerId v0..v1: transactional_id NULLABLE_STRING, timeout INT32; response throttle, error, pid INT64, epoch. */
+  private readInitProducerId(frame: Buffer, correlationId: number, pending: Map<number, Rewrite>): Buffer {
+    const transactionalId = requestBody(frame).string();
+    if (transactionalId !== null) {
+      pending.set(correlationId, (response) => {
+        const r = new Reader(response, 12);
+        if (r.int16() === 0) this.transactions.initialized(transactionalId, r.int64());
+        return response;
+      });
+    }
+    return frame;
+  }
+
+  /**
+   * EndTxn v0..v1: transactional_id STRING, producer_id INT64, epoch INT16, committed BOOLEAN;
+   * response throttle INT32, error INT16. A held commit is swallowed; a fenced producer's
+   * successful EndTxn becomes INVALID_PRODUCER_EPOCH, as from Kafka's coordinator.
+   */
+  private readEndTxn(frame: Buffer, correlationId: number, pending: Map<number, Rewrite>): Buffer {
+    const r = requestBody(frame);
+    const transactionalId = r.string() ?? '';
+    const producerId = r.int64();
+    r.int16();
+    const committed = r.int8() === 1;
+    if (committed && this.transactions.takeHold({ transactionalId, producerId })) return Buffer.alloc(0);
+    pending.set(correlationId, (response) => {
+      if (response.readInt16BE(12) !== 0) return response;
+      if (this.transactions.fenced(producerId)) {
+        const out = Buffer.from(response);
+        out.writeInt16BE(INVALID_PRODUCER_EPOCH, 12);
+        return out;
+      }
+      this.transactions.end(producerId, committed ? 'committed' : 'aborted');
+      return response;
+    });
+    return frame;
+  }
+
+  /**
+   * Fetch response v4..v11 for a read_committed reader:
+   *   throttle INT32 [v7+ error INT16, session INT32] topics ARRAY(name STRING, partitions ARRAY(
+   *   index INT32, error INT16, high_watermark INT64, last_stable_offset INT64, [v5+ log_start INT64]
+   *   aborted ARRAY(pid INT64, first INT64) [v11+ preferred_replica INT32] records NULLABLE_BYTES))
+   * The records end before the first batch of an open transaction (the last stable offset), so
+   * the reader waits there. An aborted batch stays, marked as a control batch (CRC recomputed):
+   * a client skips control records and moves past them, as past Kafka's abort markers. Dropping
+   * the batch instead would stall kafkajs, which only advances over records it was sent.
+   */
+  private rewriteFetch(frame: Buffer, version: number): Buffer {
+    const out = Buffer.from(frame);
+    const pieces: Buffer[] = [];
+    let copied = 0;
+    let changed = false;
+    const r = new Reader(out, 12);
+    if (version >= 7) r.offset += 6;
+    const topics = r.int32();
+    for (let t = 0; t < topics; t++) {
+      const topic = r.string() ?? '';
+      const partitions = r.int32();
+      for (let p = 0; p < partitions; p++) {
+        const partition = r.int32();
+        r.int16();
+        const hwAt = r.offset;
+        r.offset += 16;
+        if (version >= 5) r.offset += 8;
+        const aborted = r.int32();
+        r.offset += Math.max(aborted, 0) * 16;
+        if (version >= 11) r.offset += 4;
+        const sizeAt = r.offset;
+        const size = r.int32();
+        const start = r.offset;
+        const end = start + Math.max(size, 0);
+        r.offset = end;
+        for (const batch of batches(out, start, end)) {
+          if (!batch.transactional || batch.control) continue;
+          const status = this.transactions.statusOf(batch.producerId, topic, partition, batch.baseSequence);
+          if (status === 'aborted') {
+            out.writeInt16BE(out.readInt16BE(batch.start + 21) | 0x20, batch.start + 21);
+            out.writeUInt32BE(crc32c(out, batch.start + 21, batch.end), batch.start + 17);
+            changed = true;
+          } else if (status === 'open') {
+            if (batch.baseOffset < out.readBigInt64BE(hwAt + 8)) out.writeBigInt64BE(batch.baseOffset, hwAt + 8);
+            const length = Buffer.alloc(4);
+            length.writeInt32BE(batch.start - start);
+            pieces.push(out.subarray(copied, sizeAt), length, out.subarray(start, batch.start));
+            copied = end;
+            break;
+          }
+        }
+      }
+    }
+    if (pieces.length === 0) return changed ? out : frame;
+    pieces.push(out.subarray(copied));
+    const result = Buffer.concat(pieces);
+    result.writeInt32BE(result.length - 4, 0);
+    return result;
   }
 
   private pickController(ids: number[], reported: number): number {
@@ -303,11 +463,82 @@ function pipeFrames(from: net.Socket, to: net.Socket, scanner: FrameScanner): vo
   from.on('end', () => to.end());
 }
 
+interface BatchHeader {
+  start: number;
+  end: number;
+  baseOffset: bigint;
+  lastOffsetDelta: number;
+  producerId: string;
+  baseSequence: number;
+  transactional: boolean;
+  control: boolean;
+}
+
+/**
+ * Record batches (magic 2) in buf[start, end): baseOffset INT64, length INT32, leader epoch INT32,
+ * magic INT8, crc INT32, attributes INT16 (0x10 transactional, 0x20 control), last offset delta
+ * INT32, two timestamps INT64, producer id INT64, epoch INT16, base sequence INT32. Stops at a
+ * partial batch or an older format.
+ */
+function* batches(buf: Buffer, start: number, end: number): Generator<BatchHeader> {
+  let at = start;
+  while (at + 61 <= end) {
+    const batchEnd = at + 12 + buf.readInt32BE(at + 8);
+    if (batchEnd > end || buf.readInt8(at + 16) !== 2) return;
+    const attributes = buf.readInt16BE(at + 21);
+    yield {
+      start: at,
+      end: batchEnd,
+      baseOffset: buf.readBigInt64BE(at),
+      lastOffsetDelta: buf.readInt32BE(at + 23),
+      producerId: buf.readBigInt64BE(at + 43).toString(),
+      baseSequence: buf.readInt32BE(at + 53),
+      transactional: (attributes & 0x10) !== 0,
+      control: (attributes & 0x20) !== 0,
+    };
+    at = batchEnd;
+  }
+}
+
+const CRC32C_TABLE = (() => {
+  const table = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0x82f63b78 ^ (c >>> 1) : c >>> 1;
+    table[n] = c >>> 0;
+  }
+  return table;
+})();
+
+/** CRC-32C (Castagnoli), the checksum of a record batch from its attributes to its end. */
+function crc32c(buf: Buffer, start: number, end: number): number {
+  let crc = 0xffffffff;
+  for (let i = start; i < end; i++) crc = CRC32C_TABLE[(crc ^ buf[i]!) & 0xff]! ^ (crc >>> 8);
+  return (crc ^ 0xffffffff) >>> 0;
+}
+
+/** A reader at the body of a request frame (after size, api key, version, correlation id, client id). */
+function requestBody(frame: Buffer): Reader {
+  const r = new Reader(frame, 12);
+  r.string();
+  return r;
+}
+
 class Reader {
   constructor(
     private readonly buf: Buffer,
     public offset: number,
   ) {}
+  int8(): number {
+    const v = this.buf.readInt8(this.offset);
+    this.offset += 1;
+    return v;
+  }
+  int64(): string {
+    const v = this.buf.readBigInt64BE(this.offset);
+    this.offset += 8;
+    return v.toString();
+  }
   int16(): number {
     const v = this.buf.readInt16BE(this.offset);
     this.offset += 2;

@@ -57,6 +57,11 @@ export function validatePoisonConfig(config: PoisonConfig | undefined): void {
     throw new ConfigError(`job option 'poison.deadLetter' must be a function`);
 }
 
+/** What the tracker counts failures by: the operator and the record's full text. */
+export function poisonKey(operator: string, record: unknown): string {
+  return `${operator}\u0000${fullText(record)}`;
+}
+
 function fullText(record: unknown): string {
   try {
     return JSON.stringify(record, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v)) ?? String(record);
@@ -109,7 +114,7 @@ export class PoisonTracker {
   /** Called by the runner for every failure of an incarnation, before asking the restart strategy. */
   judge(failure: unknown): PoisonVerdict {
     if (!(failure instanceof UserFunctionError)) return { action: 'not-poison' };
-    const key = `${failure.operator}\u0000${fullText(failure.record)}`;
+    const key = poisonKey(failure.operator, failure.record);
     const n = (this.counts.get(key) ?? 0) + 1;
     this.counts.set(key, n);
     if (n < this.attempts) return { action: 'not-poison' };
@@ -140,10 +145,14 @@ export class PoisonTracker {
     return this.diverted.size === 0 ? undefined : this;
   }
 
+  keys(): string[] {
+    return [...this.diverted];
+  }
+
   /** Whether `error` is a diverted record's failure; if so it went to the dead-letter output. */
   divert(error: unknown): boolean {
     if (!(error instanceof UserFunctionError)) return false;
-    const key = `${error.operator}\u0000${fullText(error.record)}`;
+    const key = poisonKey(error.operator, error.record);
     if (!this.diverted.has(key)) return false;
     this.deadLettered++;
     this.counter.inc({ job: this.jobName, operator: error.operator, action: 'dead-lettered' });
@@ -163,4 +172,25 @@ export class PoisonTracker {
 
 export interface PoisonGuard {
   divert(error: unknown): boolean;
+  /** The diverted records' keys, for worker threads (which divert by key and report to the main thread). */
+  keys(): string[];
+}
+
+/** A worker thread's guard: diverts records by key and hands them to the main thread's tracker. */
+export class KeyedPoisonGuard implements PoisonGuard {
+  private readonly set: Set<string>;
+  constructor(
+    keys: string[],
+    private readonly report: (error: UserFunctionError) => void,
+  ) {
+    this.set = new Set(keys);
+  }
+  divert(error: unknown): boolean {
+    if (!(error instanceof UserFunctionError) || !this.set.has(poisonKey(error.operator, error.record))) return false;
+    this.report(error);
+    return true;
+  }
+  keys(): string[] {
+    return [...this.set];
+  }
 }

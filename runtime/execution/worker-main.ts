@@ -6,10 +6,11 @@ import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { StreamEnvironment } from '../api/environment.ts';
 import { loadJobModule } from '../api/job.ts';
 import { InMemoryCheckpointStorage } from '../checkpoint/storage.ts';
-import { StormshiftError, messageOf } from '../errors.ts';
+import { StormshiftError, UserFunctionError, messageOf } from '../errors.ts';
 import { RuntimeMetrics } from '../metrics/index.ts';
 import type { InputGate } from './channels.ts';
 import { Deployment } from './deployment.ts';
+import { KeyedPoisonGuard } from './poison.ts';
 import { BatchDecoder } from './record-codec.ts';
 import {
   CreditReturn,
@@ -20,12 +21,29 @@ import {
   WIRE_WATERMARK,
   type WireBatch,
 } from './remote-channel.ts';
-import type { MainToWorker, WorkerData, WorkerOperatorDetail, WorkerToMain } from './worker-protocol.ts';
+import type {
+  MainToWorker,
+  WorkerData,
+  WorkerOperatorDetail,
+  WorkerToMain,
+  WorkerUserFailure,
+} from './worker-protocol.ts';
 
 const data = workerData as WorkerData;
 const port = parentPort!;
 const send = (message: WorkerToMain): void => port.postMessage(message);
 const METRICS_INTERVAL_MS = 500;
+
+/** Operator and record cross to the main thread, whose poison tracker counts failures across restarts. */
+function userFailure(error: UserFunctionError): WorkerUserFailure {
+  let record: unknown;
+  try {
+    record = structuredClone(error.record);
+  } catch {
+    record = JSON.stringify(error.record) ?? String(error.record);
+  }
+  return { operator: error.operator, record, cause: messageOf(error.cause) };
+}
 
 function reportFailure(error: unknown): void {
   send({
@@ -34,6 +52,7 @@ function reportFailure(error: unknown): void {
     code: error instanceof StormshiftError ? error.code : undefined,
     retriable: error instanceof StormshiftError ? error.retriable : true,
     stack: error instanceof Error ? error.stack : undefined,
+    ...(error instanceof UserFunctionError ? { user: userFailure(error) } : {}),
   });
 }
 
@@ -124,6 +143,13 @@ async function main(): Promise<void> {
       checkpointTimeoutMs: 2 ** 31 - 1,
       restoreFrom: message.restoreFrom,
       firstCheckpointId: message.firstCheckpointId,
+      ...(data.poisonKeys?.length
+        ? {
+            poison: new KeyedPoisonGuard(data.poisonKeys, (error) =>
+              send({ t: 'dead-letter', user: userFailure(error) }),
+            ),
+          }
+        : {}),
       placement: {
         workerIndex: data.workerIndex,
         workers: data.workers,

@@ -1,10 +1,10 @@
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import type { JobConfig } from '../api/config.ts';
 import { CheckpointCoordinator } from '../checkpoint/coordinator.ts';
-import { StormshiftError, isErrorCode } from '../errors.ts';
+import { StormshiftError, UserFunctionError, isErrorCode } from '../errors.ts';
 import type { DeploymentOptions } from './deployment.ts';
 import { OutcomeLatch, type DeploymentOutcome } from './outcome.ts';
-import type { MainToWorker, WorkerData, WorkerToMain } from './worker-protocol.ts';
+import type { MainToWorker, WorkerData, WorkerToMain, WorkerUserFailure } from './worker-protocol.ts';
 
 const STOP_GRACE_MS = 3000;
 
@@ -78,6 +78,7 @@ export class WorkerPoolDeployment {
         jobArgs: this.config.jobArgs ?? [],
         jobName: this.options.plan.jobName,
         config: forwarded,
+        ...(this.options.poison ? { poisonKeys: this.options.poison.keys() } : {}),
       };
       const worker = new Worker(entry, { workerData, execArgv });
       this.workers.push(worker);
@@ -156,6 +157,9 @@ export class WorkerPoolDeployment {
         return;
       case 'failed':
         if (this.running) this.fail(rebuildError(message));
+        return;
+      case 'dead-letter':
+        this.options.poison?.divert(rebuildUserError(message.user));
         return;
       case 'sources-stopped':
         if (this.sourcesStopped && --this.sourcesStopped.remaining === 0) this.sourcesStopped.resolve();
@@ -269,7 +273,17 @@ export class WorkerPoolDeployment {
   }
 }
 
+function rebuildUserError(user: WorkerUserFailure): UserFunctionError {
+  return new UserFunctionError(user.operator, user.record, new Error(user.cause));
+}
+
 function rebuildError(message: Extract<WorkerToMain, { t: 'failed' }>): StormshiftError {
+  // A user function's failure keeps operator and record, so poison detection works across threads.
+  if (message.user) {
+    const error = rebuildUserError(message.user);
+    if (message.stack) error.stack = message.stack;
+    return error;
+  }
   const error = new StormshiftError(isErrorCode(message.code) ? message.code : 'WORKER_TASK_FAILED', message.message, {
     retriable: message.retriable,
   });

@@ -13,6 +13,16 @@ export interface WorkerJobOptions {
 export interface WorkerData extends WorkerJobOptions {
   workerIndex: number;
   workers: number;
+  /** Poison records (policy 'skip') the worker diverts to the main thread's dead-letter output. */
+  poisonKeys?: string[];
+}
+
+/** A user function's failure, with what the main thread's poison tracker keys on. */
+export interface WorkerUserFailure {
+  operator: string;
+  /** The record itself when it can be cloned, else its JSON text (the tracker keys on that text). */
+  record: unknown;
+  cause: string;
 }
 
 export type MainToWorker =
@@ -32,7 +42,15 @@ export type WorkerToMain =
   | { t: 'ready'; subtasks: number }
   | { t: 'ack'; id: number; participant: string; ack: CheckpointAck }
   | { t: 'finished'; chainId: number; subtaskIndex: number }
-  | { t: 'failed'; message: string; code: string | undefined; retriable: boolean; stack: string | undefined }
+  | {
+      t: 'failed';
+      message: string;
+      code: string | undefined;
+      retriable: boolean;
+      stack: string | undefined;
+      user?: WorkerUserFailure;
+    }
+  | { t: 'dead-letter'; user: WorkerUserFailure }
   | {
       t: 'metrics';
       operators: Array<[string, number, number, number]>;

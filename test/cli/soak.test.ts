@@ -42,6 +42,8 @@ describe('stormshift soak', () => {
   it('an unknown target is one clear line and exit code 2', async () => {
     const run = await cli(['soak', 'nope']);
     expect(run.status).toBe(2);
-    expect(run.stderr.trim()).toBe("stormshift soak: unknown target 'nope' (known: word-count, word-count-topology)");
+    expect(run.stderr.trim()).toBe(
+      "stormshift soak: unknown target 'nope' (known: word-count, word-count-topology, kafka-word-count)",
+    );
   });
 });

@@ -1,9 +1,10 @@
 /**
  * Pins down what the Kafka test broker does with transactions, so that connector tests know
- * what they can prove. Against librdkafka 2.0.2's mock (through the harness proxy) the
- * transactional protocol succeeds end to end, but no control records are written, EndTxn
- * commit and abort are indistinguishable, read_committed is ignored and TxnOffsetCommit is
- * not stored. Against a real cluster (KAFKA_BROKERS) the same test asserts real semantics.
+ * what they can prove. librdkafka 2.0.2's mock writes no control records, ignores read_committed
+ * and stores no TxnOffsetCommit; the harness proxy keeps Kafka's transaction semantics on top
+ * (harness/kafka/transactions.ts): read_committed readers see neither aborted nor open
+ * transactions, a new InitProducerId aborts the previous one's open transaction, and a fenced
+ * producer's EndTxn fails. Against a real cluster (KAFKA_BROKERS) the same tests assert Kafka.
  */
 import kafkajs from 'kafkajs';
 import type { Kafka as KafkaClient } from 'kafkajs';
@@ -25,9 +26,11 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
+let reads = 0;
+
 async function readAll(topic: string, readUncommitted: boolean, expected: number): Promise<string[]> {
   const consumer = kafka.consumer({
-    groupId: `limits-${readUncommitted}-${topic}`,
+    groupId: `limits-${readUncommitted}-${topic}-${++reads}`,
     readUncommitted,
     sessionTimeout: 4000,
     heartbeatInterval: 500,
@@ -109,14 +112,46 @@ describe('transactions on the test broker', () => {
         expect(readCommitted).toEqual(['committed-1', 'committed-2', 'committed-3']);
         expect(stored).toBe('42');
       } else {
-        // The mock: no control records, read_committed ignored, transactional offsets dropped.
+        // The mock writes no control records and drops transactional offsets; the proxy hides
+        // the aborted record from read_committed readers.
         expect(Number(end!.high)).toBe(4);
-        expect(readCommitted).toEqual(['committed-1', 'committed-2', 'aborted', 'committed-3']);
+        expect(readCommitted).toEqual(['committed-1', 'committed-2', 'committed-3']);
         expect(stored).toBe('-1');
       }
     } finally {
       await admin.disconnect();
     }
+  });
+
+  it('an open transaction holds read_committed readers back; a new InitProducerId aborts it and fences the old producer', async () => {
+    const topic = `txn-open-${process.pid}-${Date.now()}`;
+    await cluster.createTopic(topic, 1);
+    const options = { transactionalId: `tx-${topic}`, idempotent: true, maxInFlightRequests: 1 };
+    const before = kafka.producer();
+    await before.connect();
+    await before.send({ topic, messages: [{ value: 'plain-1' }] });
+    const zombie = kafka.producer(options);
+    await zombie.connect();
+    const open = await zombie.transaction();
+    await open.send({ topic, messages: [{ value: 'open' }] });
+    await before.send({ topic, messages: [{ value: 'plain-2' }] });
+    if (!cluster.external) expect(await cluster.openTransactions()).toEqual([`tx-${topic}`]);
+    // Stops at the open transaction: plain-2, behind it, waits too (last stable offset).
+    expect(await readAll(topic, false, 1)).toEqual(['plain-1']);
+
+    const successor = kafka.producer(options);
+    await successor.connect();
+    const next = await successor.transaction();
+    await next.send({ topic, messages: [{ value: 'successor' }] });
+    await next.commit();
+    const fenced = await open.commit().then(
+      () => 'committed',
+      (e: unknown) => e,
+    );
+    expect(fenced).toBeInstanceOf(Error);
+    expect(await readAll(topic, false, 3)).toEqual(['plain-1', 'plain-2', 'successor']);
+    if (!cluster.external) expect(await cluster.openTransactions()).toEqual([]);
+    await Promise.allSettled([before.disconnect(), zombie.disconnect(), successor.disconnect()]);
   });
 
   it('admin APIs the mock does not implement fail as unsupported, not as a missing controller', async () => {

@@ -12,6 +12,7 @@ export {
   kafkaSink,
   type KafkaSinkOptions,
   type KafkaDeliveryGuarantee,
+  type KafkaSealedTransaction,
   type KafkaTransactionCommittable,
 } from './sink.ts';
 export type { KafkaConnectionOptions } from './client.ts';

@@ -1,4 +1,4 @@
-import type { Admin, CompressionTypes, Message, Producer, TopicMessages, Transaction } from 'kafkajs';
+import type { Admin, CompressionTypes, Kafka, Message, Producer, TopicMessages, Transaction } from 'kafkajs';
 import type { Counter, Gauge } from 'prom-client';
 import type { Sink, SinkContext, SinkWriter } from '../../api/sink.ts';
 import { ConfigError, ConnectorError } from '../../errors.ts';
@@ -14,6 +14,13 @@ import {
   type KafkaConnectionOptions,
 } from './client.ts';
 import { resolveSerializer, type SerializerSpec } from './serde.ts';
+import {
+  abortOpenTransaction,
+  issuedIdentity,
+  observeProducerIds,
+  resumeCommit,
+  type ProducerIdentity,
+} from './transactions.ts';
 
 export type KafkaDeliveryGuarantee = 'none' | 'at-least-once' | 'exactly-once';
 
@@ -32,10 +39,22 @@ export interface KafkaSinkOptions<T> extends KafkaConnectionOptions {
    * completes (consumers must read with isolation read_committed). 'none': fire and forget.
    */
   guarantee?: KafkaDeliveryGuarantee;
-  /** Exactly-once only: transactional id is `<prefix>-<subtask>`; keep it unique per job and sink. */
+  /**
+   * Exactly-once only: each transaction's id is `<prefix>-<subtask>-<n>`, n = 1 + the checkpoint
+   * before it; keep the prefix unique per job and sink.
+   */
   transactionalIdPrefix?: string;
-  /** Exactly-once only; must exceed the checkpoint interval. Default 60 000 ms. */
+  /**
+   * Exactly-once only; must exceed the checkpoint interval plus the longest time the job may be
+   * down: a transaction the broker aborts for age cannot be committed on restore. Default 60 000 ms.
+   */
   transactionTimeoutMs?: number;
+  /**
+   * Exactly-once only: at open, the ids of this many checkpoints after the restored one are
+   * re-initialised, aborting what a crashed incarnation left open under them (read_committed
+   * readers wait at an open transaction). Default 10.
+   */
+  lingeringTransactions?: number;
   /** -1 = all in-sync replicas (default), 1 = leader, 0 = none. */
   acks?: -1 | 0 | 1;
   compression?: CompressionTypes;
@@ -55,13 +74,21 @@ export interface KafkaSinkOptions<T> extends KafkaConnectionOptions {
   metrics?: RuntimeMetrics;
 }
 
-/** What an exactly-once sink stores in a checkpoint for its open transaction. */
-export interface KafkaTransactionCommittable {
+/** One sealed transaction: enough to commit it from another producer session. */
+export interface KafkaSealedTransaction extends ProducerIdentity {
   transactionalId: string;
+  /** The checkpoint whose barrier sealed it. */
   checkpointId: number;
-  /** Which writer incarnation opened it; a different one cannot resume the transaction. */
-  incarnation: string;
   records: number;
+}
+
+/** What an exactly-once sink stores in a checkpoint: its sealed, not yet committed transactions. */
+export interface KafkaTransactionCommittable {
+  checkpointId: number;
+  /** The writer incarnation that sealed them; another one commits them by producer id and epoch. */
+  incarnation: string;
+  /** Oldest first: one per checkpoint since the last completed one. */
+  transactions: KafkaSealedTransaction[];
 }
 
 export function kafkaSink<T>(options: KafkaSinkOptions<T>): Sink<T, KafkaTransactionCommittable> {
@@ -97,6 +124,14 @@ interface Pending<T> {
   value: T;
 }
 
+/** A transaction of the exactly-once sink, with its own producer (its own transactional id). */
+interface OpenTransaction extends ProducerIdentity {
+  transactionalId: string;
+  producer: Producer;
+  transaction: Transaction;
+  records: number;
+}
+
 let incarnations = 0;
 
 class KafkaSinkWriter<T> implements SinkWriter<T, KafkaTransactionCommittable> {
@@ -106,7 +141,7 @@ class KafkaSinkWriter<T> implements SinkWriter<T, KafkaTransactionCommittable> {
   private readonly batchRecords: number;
   private readonly lingerMs: number;
   private readonly fixedTopic: string | undefined;
-  private readonly transactionalId: string | undefined;
+  private readonly transactional: boolean;
   private readonly incarnation = `${process.pid}-${Date.now()}-${++incarnations}`;
 
   private producer: Producer | undefined;
@@ -120,14 +155,20 @@ class KafkaSinkWriter<T> implements SinkWriter<T, KafkaTransactionCommittable> {
   private readonly clock: Clock;
   private error: Error | undefined;
 
-  /** Exactly-once: the transaction records go to now, and one sealed at a barrier awaiting its checkpoint. */
-  private transaction: Transaction | undefined;
-  private transactionRecords = 0;
-  private sealed: { checkpointId: number; transaction: Transaction; committing: boolean } | undefined;
-  /** Begins the open transaction once, however many sends race for it. */
-  private beginning: Promise<Transaction> | undefined;
-  private committed: (() => void) | undefined;
-  private committedPromise: Promise<void> | undefined;
+  /**
+   * Exactly-once: the transaction records go to now, and those sealed at barriers whose
+   * checkpoints have not completed. Each has its own id, so a restore can commit exactly the
+   * ones its checkpoint sealed, by producer id and epoch, and nothing written after.
+   */
+  private readonly sealed: Array<OpenTransaction & { checkpointId: number }> = [];
+  /**
+   * The transaction records go to now, begun once however many sends race for it. A send is
+   * bound to it when flushed, so a barrier can seal it while later records begin the next.
+   */
+  private beginning: Promise<OpenTransaction> | undefined;
+  /** The last barrier this writer sealed at (or the restored checkpoint): names the next transaction. */
+  private lastBarrier = 0;
+  private kafka: Kafka | undefined;
 
   private sent: Counter<string> | undefined;
   private retries: Counter<string> | undefined;
@@ -146,8 +187,8 @@ class KafkaSinkWriter<T> implements SinkWriter<T, KafkaTransactionCommittable> {
     this.lingerMs = options.lingerMs ?? 5;
     this.clock = context.clock ?? systemClock;
     this.fixedTopic = typeof options.topic === 'string' ? options.topic : undefined;
-    if (this.guarantee === 'exactly-once')
-      this.transactionalId = `${options.transactionalIdPrefix}-${context.subtaskIndex}`;
+    this.transactional = this.guarantee === 'exactly-once';
+    this.lastBarrier = context.restoredCheckpointId ?? 0;
     const metrics = (context as SinkContext & { runtimeMetrics?: RuntimeMetrics }).runtimeMetrics ?? options.metrics;
     if (metrics) {
       this.sent = metrics.counter('kafka_producer_records_total', 'Records the Kafka sink got acknowledged', ['topic']);
@@ -177,23 +218,29 @@ class KafkaSinkWriter<T> implements SinkWriter<T, KafkaTransactionCommittable> {
       await this.admin.disconnect();
       this.admin = undefined;
     }
-    const kafka = createKafka(options, `stormshift-${this.context.jobName}`, {
-      retries: 3,
-      initialRetryTime: 100,
-      maxRetryTime: 1000,
-    });
-    const transactional = this.transactionalId !== undefined;
+    const kafka = this.client();
+    if (this.transactional) {
+      // A crashed incarnation may have left transactions open under the ids after the restored
+      // checkpoint; read_committed readers would wait at them until the broker's timeout.
+      const window = options.lingeringTransactions ?? 10;
+      try {
+        for (let n = this.lastBarrier + 1; n <= this.lastBarrier + window; n++)
+          await abortOpenTransaction(kafka, this.transactionalIdFor(n), this.transactionTimeoutMs(), this.clock);
+      } catch (error) {
+        throw new ConnectorError(
+          'KAFKA_PRODUCER_FAILED',
+          `${this.what}: cannot abort the transactions a previous run left open on ${options.brokers.join(',')}: ${messageOf(error)}`,
+          { cause: error, retriable: true },
+        );
+      }
+      return;
+    }
     this.producer = kafka.producer({
       allowAutoTopicCreation: false,
-      idempotent: transactional || (options.idempotent ?? false),
-      ...(transactional || options.idempotent ? { maxInFlightRequests: 1 } : {}),
-      ...(transactional
-        ? { transactionalId: this.transactionalId, transactionTimeout: options.transactionTimeoutMs ?? 60_000 }
-        : {}),
+      idempotent: options.idempotent ?? false,
+      ...(options.idempotent ? { maxInFlightRequests: 1 } : {}),
     });
     try {
-      // For a transactional producer this is InitProducerId: it fences any older writer with the
-      // same transactional id and makes the coordinator abort that writer's open transaction.
       await this.producer.connect();
     } catch (error) {
       throw new ConnectorError(
@@ -207,6 +254,58 @@ class KafkaSinkWriter<T> implements SinkWriter<T, KafkaTransactionCommittable> {
     }
   }
 
+  private client(): Kafka {
+    this.kafka ??= createKafka(this.options, `stormshift-${this.context.jobName}`, {
+      retries: 3,
+      initialRetryTime: 100,
+      maxRetryTime: 1000,
+    });
+    return this.kafka;
+  }
+
+  private transactionTimeoutMs(): number {
+    return this.options.transactionTimeoutMs ?? 60_000;
+  }
+
+  private transactionalIdFor(n: number): string {
+    return `${this.options.transactionalIdPrefix}-${this.context.subtaskIndex}-${n}`;
+  }
+
+  /** A new producer under the next id: InitProducerId fences and aborts anything older under it. */
+  private async begin(): Promise<OpenTransaction> {
+    const transactionalId = this.transactionalIdFor(this.lastBarrier + 1);
+    observeProducerIds();
+    const producer = this.client().producer({
+      allowAutoTopicCreation: false,
+      idempotent: true,
+      maxInFlightRequests: 1,
+      transactionalId,
+      transactionTimeout: this.transactionTimeoutMs(),
+    });
+    let transaction: Transaction;
+    try {
+      await producer.connect();
+      transaction = await producer.transaction();
+    } catch (error) {
+      await producer.disconnect().catch(() => {});
+      throw new ConnectorError(
+        'KAFKA_PRODUCER_FAILED',
+        `${this.what}: cannot begin transaction '${transactionalId}' on ${this.options.brokers.join(',')}: ${messageOf(error)}`,
+        { cause: error, retriable: true },
+      );
+    }
+    const identity = issuedIdentity(transactionalId);
+    if (!identity) {
+      await producer.disconnect().catch(() => {});
+      throw new ConnectorError(
+        'KAFKA_PRODUCER_FAILED',
+        `${this.what}: no producer id seen for transaction '${transactionalId}' (kafkajs internals changed?)`,
+        { retriable: false },
+      );
+    }
+    return { transactionalId, producer, transaction, records: 0, ...identity };
+  }
+
   write(value: T, timestamp: number): void | Promise<void> {
     if (this.error) throw this.error;
     const topic = this.fixedTopic ?? (this.options.topic as (value: T) => string)(value);
@@ -218,16 +317,11 @@ class KafkaSinkWriter<T> implements SinkWriter<T, KafkaTransactionCommittable> {
     if (this.options.headers) message.headers = this.options.headers(value);
     if (Number.isFinite(timestamp) && timestamp >= 0) message.timestamp = String(Math.trunc(timestamp));
     this.pending.push({ topic, message, value });
-    if (this.sealed) {
-      // Exactly-once between a barrier and its checkpoint's completion: the next transaction
-      // cannot begin yet, so records wait; past a batch the job waits with them.
-      return this.pending.length >= this.batchRecords ? this.committedPromise : undefined;
-    }
     if (this.pending.length >= this.batchRecords) return this.flush();
     if (this.linger === undefined) {
       this.linger = this.clock.setTimer(this.clock.now() + this.lingerMs, () => {
         this.linger = undefined;
-        if (!this.sealed) this.flush().catch(() => {});
+        this.flush().catch(() => {});
       });
     }
     return undefined;
@@ -242,7 +336,8 @@ class KafkaSinkWriter<T> implements SinkWriter<T, KafkaTransactionCommittable> {
     if (this.pending.length === 0) return Promise.resolve();
     const batch = this.pending;
     this.pending = [];
-    const sending = this.send(batch).catch((error: unknown) => {
+    if (this.transactional) this.beginning ??= this.begin();
+    const sending = this.send(batch, this.beginning).catch((error: unknown) => {
       this.error ??= error instanceof Error ? error : new Error(String(error));
       throw this.error;
     });
@@ -251,7 +346,7 @@ class KafkaSinkWriter<T> implements SinkWriter<T, KafkaTransactionCommittable> {
     return sending;
   }
 
-  private async send(batch: Array<Pending<T>>): Promise<void> {
+  private async send(batch: Array<Pending<T>>, target: Promise<OpenTransaction> | undefined): Promise<void> {
     const byTopic = new Map<string, Message[]>();
     for (const { topic, message, value } of batch) {
       if (this.options.partitioner) {
@@ -276,19 +371,13 @@ class KafkaSinkWriter<T> implements SinkWriter<T, KafkaTransactionCommittable> {
       acks: this.options.acks ?? -1,
       ...(this.options.compression !== undefined ? { compression: this.options.compression } : {}),
     };
-    if (this.transactionalId !== undefined) {
+    if (target) {
       // Inside a transaction a failed send poisons it; the job restarts from the checkpoint and
-      // the coordinator aborts what this transaction held.
-      // While a sealed transaction waits for its checkpoint, records are only flushed by the next
-      // barrier's prepareCommit (that checkpoint never completed): they join the sealed
-      // transaction, which is then re-sealed under the newer checkpoint that subsumes it.
-      // A sealed transaction that is being committed takes nothing more: wait for its commit.
-      if (this.sealed?.committing) await this.committedPromise;
-      const transaction =
-        this.sealed?.transaction ?? (this.transaction ??= await (this.beginning ??= this.producer!.transaction()));
-      this.transactionRecords += batch.length;
+      // the next incarnation aborts it (its id is past the restored checkpoint).
+      const open = await target;
+      open.records += batch.length;
       try {
-        await transaction.sendBatch(request);
+        await open.transaction.sendBatch(request);
       } catch (error) {
         this.failures?.inc({ operator: this.context.operatorName });
         throw new ConnectorError(
@@ -352,69 +441,96 @@ class KafkaSinkWriter<T> implements SinkWriter<T, KafkaTransactionCommittable> {
       if (this.error) throw this.error;
       return undefined;
     }
-    if (this.sealed?.committing) await this.committedPromise;
-    await this.drain();
-    if (this.transactionalId === undefined) return undefined;
-    if (this.sealed) {
-      this.sealed.checkpointId = checkpointId;
-    } else {
-      if (this.transaction === undefined) return undefined;
-      this.sealed = { checkpointId, transaction: this.transaction, committing: false };
-      this.committedPromise = new Promise((resolve) => (this.committed = resolve));
+    if (!this.transactional) {
+      await this.drain();
+      return undefined;
     }
-    const committable: KafkaTransactionCommittable = {
-      transactionalId: this.transactionalId,
+    // The content is fixed now: what is pending joins the transaction being sealed; records
+    // written while its sends finish begin the next transaction, under the next id.
+    const draining = this.drain();
+    const sealing = this.beginning;
+    this.beginning = undefined;
+    this.lastBarrier = Math.max(this.lastBarrier, checkpointId);
+    await draining;
+    if (sealing) this.sealed.push({ ...(await sealing), checkpointId });
+    if (this.sealed.length === 0) return undefined;
+    return {
       checkpointId,
       incarnation: this.incarnation,
-      records: this.transactionRecords,
+      transactions: this.sealed.map((t) => ({
+        transactionalId: t.transactionalId,
+        producerId: t.producerId,
+        producerEpoch: t.producerEpoch,
+        checkpointId: t.checkpointId,
+        records: t.records,
+      })),
     };
-    this.transaction = undefined;
-    this.beginning = undefined;
-    return committable;
   }
 
   async commit(committables: KafkaTransactionCommittable[]): Promise<void> {
     for (const c of committables) {
-      const sealed = this.sealed;
-      if (sealed && c.incarnation === this.incarnation && c.checkpointId < sealed.checkpointId) continue; // re-sealed under a later checkpoint
-      if (sealed && c.incarnation === this.incarnation && c.checkpointId === sealed.checkpointId) {
-        sealed.committing = true;
-        try {
-          await sealed.transaction.commit();
-        } catch (error) {
-          throw new ConnectorError(
-            'KAFKA_COMMIT_FAILED',
-            `${this.what}: commit of transaction '${c.transactionalId}' for checkpoint ${c.checkpointId} failed: ${messageOf(error)}`,
-            {
-              cause: error,
-              retriable: true,
-            },
-          );
+      for (const t of c.transactions ?? []) {
+        const index = this.sealed.findIndex(
+          (s) => s.transactionalId === t.transactionalId && s.producerId === t.producerId,
+        );
+        if (index >= 0) {
+          const live = this.sealed[index]!;
+          try {
+            await live.transaction.commit();
+          } catch (error) {
+            throw new ConnectorError(
+              'KAFKA_COMMIT_FAILED',
+              `${this.what}: commit of transaction '${t.transactionalId}' for checkpoint ${t.checkpointId} failed: ${messageOf(error)}`,
+              { cause: error, retriable: true },
+            );
+          }
+          this.sealed.splice(index, 1);
+          this.transactions?.inc({ operator: this.context.operatorName, outcome: 'committed' });
+          await live.producer.disconnect().catch(() => {});
+        } else if (c.incarnation !== this.incarnation) {
+          // Sealed by an earlier incarnation (this is a restore): it died after the checkpoint
+          // was durable, maybe before its commit. Commit it from here by producer id and epoch;
+          // a transaction it did commit is committed again as a no-op.
+          this.lastBarrier = Math.max(this.lastBarrier, c.checkpointId);
+          try {
+            await resumeCommit(this.client(), t.transactionalId, t, this.clock);
+          } catch (error) {
+            this.transactions?.inc({ operator: this.context.operatorName, outcome: 'lost-on-restore' });
+            throw new ConnectorError(
+              'KAFKA_COMMIT_FAILED',
+              `${this.what}: transaction '${t.transactionalId}' (producer id ${t.producerId}, epoch ${t.producerEpoch}) sealed for checkpoint ${t.checkpointId} cannot be committed on restore: ${messageOf(error)}. ` +
+                `If the broker aborted it (down longer than transactionTimeoutMs = ${this.transactionTimeoutMs()} ms), its ${t.records} records are lost to read_committed readers; restore an older checkpoint or raise transactionTimeoutMs.`,
+              { cause: error, retriable: retriableCommit(error) },
+            );
+          }
+          this.transactions?.inc({ operator: this.context.operatorName, outcome: 'resumed' });
         }
-        this.transactions?.inc({ operator: this.context.operatorName, outcome: 'committed' });
-        this.sealed = undefined;
-        this.transactionRecords = 0;
-        const wake = this.committed;
-        this.committed = undefined;
-        wake?.();
-        if (this.pending.length > 0) await this.flush();
-      } else if (c.incarnation !== this.incarnation) {
-        // Sealed by an earlier incarnation that died before committing. kafkajs cannot resume a
-        // transaction of another producer session, and this writer's InitProducerId (at open)
-        // already made the coordinator abort it; see README: the records are not replayed.
-        this.transactions?.inc({ operator: this.context.operatorName, outcome: 'aborted-on-restore' });
+        // Else: this incarnation committed it already (a committable is handed over again).
       }
     }
   }
 
   async finish(): Promise<void> {
-    if (!this.sealed) await this.drain();
+    await this.drain();
   }
 
   async close(): Promise<void> {
     this.linger?.();
-    // An open (never sealed) transaction holds records a restore will replay: abort it.
-    await this.transaction?.abort().catch(() => {});
-    await Promise.allSettled([this.producer?.disconnect(), this.admin?.disconnect()]);
+    this.linger = undefined;
+    // An open (never sealed) transaction holds records a restore will replay: abort it. Sealed
+    // ones stay open at the coordinator for the next incarnation to commit.
+    const open = await this.beginning?.catch(() => undefined);
+    await open?.transaction.abort().catch(() => {});
+    await Promise.allSettled([
+      this.producer?.disconnect(),
+      this.admin?.disconnect(),
+      open?.producer.disconnect(),
+      ...this.sealed.map((t) => t.producer.disconnect()),
+    ]);
   }
+}
+
+/** Fencing and state errors are final (the transaction is gone); a busy or moving coordinator is not. */
+function retriableCommit(error: unknown): boolean {
+  return (error as { retriable?: boolean }).retriable === true;
 }

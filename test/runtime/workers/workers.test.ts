@@ -2,11 +2,14 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import {
   loadJobModule,
+  PoisonRecordError,
   RuntimeMetrics,
   SerializationError,
   StreamEnvironment,
+  type DeadLetter,
   type JobConfig,
 } from '../../../runtime/index.ts';
 
@@ -128,5 +131,57 @@ describe('worker threads', () => {
       ),
     ];
     expect(busy.reduce((sum, m) => sum + Number(m[1]), 0)).toBeGreaterThan(0);
+  });
+
+  describe('poison records on worker threads', () => {
+    const poisonConfig = (poison: JobConfig['poison']): JobConfig => ({
+      workers: 2,
+      parallelism: 2,
+      checkpoint: { intervalMs: 20 },
+      restart: { type: 'fixed-delay', attempts: 10, delayMs: 1 },
+      log: () => {},
+      ...(poison ? { poison } : {}),
+    });
+
+    it('default policy: the failure crosses to the main thread with operator and record; the third one fails the job with POISON_RECORD', async () => {
+      const out = join(work, 'poison-fail');
+      const error = await runJob('workers-poison-fail', poisonConfig(undefined), [out, '2000', '', 'poison:777']).then(
+        () => new Error('the job should have failed'),
+        (e: unknown) => e as Error,
+      );
+      expect(error).toBeInstanceOf(PoisonRecordError);
+      expect(error.message).toContain("operator 'maybe-fail' failed 3 times on record 777: cannot parse 777");
+    }, 180_000);
+
+    it("policy 'skip' on workers: the poison record goes to the main thread's dead-letter output, everything else exactly once (property over where it lands)", async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.integer({ min: 0, max: 1999 }),
+          fc.integer({ min: 1, max: 2 }),
+          async (poison, attempts) => {
+            const out = join(work, `poison-skip-${poison}-${attempts}`);
+            const dead: DeadLetter[] = [];
+            await runJob(
+              `workers-poison-skip-${poison}`,
+              poisonConfig({ attempts, operators: { 'maybe-fail': 'skip' }, deadLetter: (d) => dead.push(d) }),
+              [out, '2000', '', `poison:${poison}`],
+            );
+            const counts = new Map<number, number>();
+            const expected: string[] = [];
+            for (let n = 0; n < 2000; n++) {
+              if (n === poison) continue;
+              const c = (counts.get(n % 10) ?? 0) + 1;
+              counts.set(n % 10, c);
+              expected.push(`${n % 10}:${c}`);
+            }
+            expect(committedLines(out)).toEqual(expected.sort());
+            expect(dead.length).toBeGreaterThanOrEqual(1);
+            for (const d of dead) expect(d).toMatchObject({ operator: 'maybe-fail', record: poison, attempts });
+          },
+        ),
+        // Each run starts the workers once per failure: a few runs keep the file's time sane.
+        { numRuns: 2 },
+      );
+    }, 300_000);
   });
 });

@@ -1,0 +1,105 @@
+/**
+ * Kafka's transaction semantics, kept by the proxy for librdkafka 2.0.2's mock, which runs the
+ * transactional protocol but writes no control records, serves every record to read_committed
+ * readers, hands out a new random producer id on every InitProducerId and never fences.
+ *
+ * The ledger watches the wire: InitProducerId (a new generation of a transactional id; the
+ * previous generation's open transaction is aborted, as Kafka's coordinator does), transactional
+ * Produce batches (keyed by producer id, topic, partition and base sequence, which the batch
+ * still carries when a reader fetches it), and EndTxn (commit or abort of the producer's open
+ * transaction; an EndTxn from an older generation is answered with INVALID_PRODUCER_EPOCH).
+ * For a read_committed Fetch the proxy then drops aborted batches and stops at the first batch
+ * of an open transaction (the last stable offset), which is what a Kafka broker shows.
+ */
+
+export type TransactionStatus = 'open' | 'committed' | 'aborted';
+
+interface Transaction {
+  transactionalId: string;
+  producerId: string;
+  status: TransactionStatus;
+}
+
+export interface HeldCommit {
+  transactionalId: string;
+  producerId: string;
+}
+
+export class TransactionLedger {
+  /** transactional id → its current generation (count of InitProducerId) and producer id. */
+  private readonly current = new Map<string, { generation: number; producerId: string }>();
+  private readonly producers = new Map<string, { transactionalId: string; generation: number }>();
+  private readonly open = new Map<string, Transaction>();
+  private readonly batches = new Map<string, Transaction>();
+  private readonly all: Transaction[] = [];
+  private holds: Array<(held: HeldCommit) => void> = [];
+
+  initialized(transactionalId: string, producerId: string): void {
+    const previous = this.current.get(transactionalId);
+    if (previous) this.end(previous.producerId, 'aborted');
+    const generation = (previous?.generation ?? -1) + 1;
+    this.current.set(transactionalId, { generation, producerId });
+    this.producers.set(producerId, { transactionalId, generation });
+  }
+
+  /** A transactional batch on its way to the log. */
+  produced(producerId: string, topic: string, partition: number, baseSequence: number): void {
+    let txn = this.open.get(producerId);
+    if (!txn) {
+      const producer = this.producers.get(producerId);
+      txn = {
+        transactionalId: producer?.transactionalId ?? '?',
+        producerId,
+        status: this.fenced(producerId) ? 'aborted' : 'open',
+      };
+      this.all.push(txn);
+      if (txn.status === 'open') this.open.set(producerId, txn);
+    }
+    this.batches.set(`${producerId}:${topic}:${partition}:${baseSequence}`, txn);
+  }
+
+  /** Whether a newer InitProducerId for the same transactional id superseded this producer. */
+  fenced(producerId: string): boolean {
+    const producer = this.producers.get(producerId);
+    if (!producer) return false;
+    return (this.current.get(producer.transactionalId)?.generation ?? producer.generation) > producer.generation;
+  }
+
+  /** A successful EndTxn of a producer that was not fenced. */
+  end(producerId: string, status: 'committed' | 'aborted'): void {
+    const txn = this.open.get(producerId);
+    if (!txn) return;
+    txn.status = status;
+    this.open.delete(producerId);
+  }
+
+  /** Status of a fetched batch; undefined when the ledger never saw it produced. */
+  statusOf(producerId: string, topic: string, partition: number, baseSequence: number): TransactionStatus | undefined {
+    return this.batches.get(`${producerId}:${topic}:${partition}:${baseSequence}`)?.status;
+  }
+
+  /** Transactional ids with an open transaction. */
+  openTransactions(): string[] {
+    return [...this.open.values()].map((t) => t.transactionalId);
+  }
+
+  /** Counts of transactions by outcome, per transactional id prefix match. */
+  outcomes(prefix = ''): Record<TransactionStatus, number> {
+    const counts: Record<TransactionStatus, number> = { open: 0, committed: 0, aborted: 0 };
+    for (const t of this.all) if (t.transactionalId.startsWith(prefix)) counts[t.status]++;
+    return counts;
+  }
+
+  /** Arms a hold: the next EndTxn that commits is swallowed (never reaches the broker). */
+  holdNextCommit(): Promise<HeldCommit> {
+    return new Promise((resolve) => this.holds.push(resolve));
+  }
+
+  /** Returns true when this commit request must be swallowed. */
+  takeHold(held: HeldCommit): boolean {
+    const wake = this.holds.shift();
+    if (!wake) return false;
+    wake(held);
+    return true;
+  }
+}

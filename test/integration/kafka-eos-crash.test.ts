@@ -1,0 +1,135 @@
+/**
+ * The Kafka exactly-once sink across a crash in its worst window: the checkpoint is durable, its
+ * transaction sealed, and the process dies before the commit reaches the broker. The harness
+ * proxy swallows the first commit (holdNextCommit), the test SIGKILLs the job right then (no
+ * timing), and a read_committed reader must see every word count line once after the restart.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import kafkajs from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readTopic, startKafkaCluster, type KafkaTestCluster } from '../harness/kafka/index.ts';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const WORDS = ['the', 'cow', 'jumped', 'over', 'moon', 'an', 'apple', 'a', 'day'];
+const sentence = (i: number): string => [0, 1, 2].map((k) => WORDS[(i * 7 + k * 5) % WORDS.length]).join(' ');
+
+let cluster: KafkaTestCluster;
+const dirs: string[] = [];
+
+beforeAll(async () => {
+  cluster = await startKafkaCluster({ brokers: 1 });
+});
+afterAll(async () => {
+  await cluster?.stop();
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+function runJob(args: string[]): { child: ChildProcess; exited: Promise<number | null>; stderr: () => string } {
+  const child = spawn(
+    process.execPath,
+    [
+      join(ROOT, 'cli/bin.js'),
+      'run',
+      join(ROOT, 'samples/soak/kafka-word-count.ts'),
+      '--checkpoint-interval',
+      '100',
+      '--metrics-port',
+      '0',
+      '-q',
+      ...args,
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr!.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-20_000)));
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  return { child, exited, stderr: () => stderr };
+}
+
+/** Every line `word:n` the job must commit for these sentences, once each. */
+function expectedLines(count: number): Map<string, number> {
+  const seen = new Map<string, number>();
+  const lines = new Map<string, number>();
+  for (let i = 0; i < count; i++) {
+    for (const w of sentence(i).split(' ')) {
+      const n = (seen.get(w) ?? 0) + 1;
+      seen.set(w, n);
+      lines.set(`${w}:${n}`, 1);
+    }
+  }
+  return lines;
+}
+
+describe('kafka exactly-once sink, crash between checkpoint durable and transaction committed', () => {
+  it('the restarted job commits the sealed transaction by producer id and epoch: 0 lost, 0 duplicated for read_committed', async () => {
+    if (cluster.external) throw new Error('this test holds a commit in the harness proxy; unset KAFKA_BROKERS');
+    const tag = `${process.pid}-${Date.now().toString(36)}`;
+    const input = `crash-in-${tag}`;
+    const output = `crash-out-${tag}`;
+    const prefix = `crash-${tag}`;
+    await cluster.createTopic(input, 2);
+    await cluster.createTopic(output, 2);
+    const sentences = 4000;
+    process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
+    const producer = new kafkajs.Kafka({ brokers: cluster.brokers, logLevel: kafkajs.logLevel.NOTHING }).producer();
+    await producer.connect();
+    // All in partition 0, in order, so each word's counts follow the sentence order.
+    for (let i = 0; i < sentences; i += 500)
+      await producer.send({
+        topic: input,
+        messages: Array.from({ length: 500 }, (_, j) => ({ value: sentence(i + j), partition: 0 })),
+      });
+    await producer.disconnect();
+
+    const ckpt = mkdtempSync(join(tmpdir(), 'stormshift-eos-crash-'));
+    dirs.push(ckpt);
+    const args = ['--checkpoint-dir', ckpt, '--', cluster.brokers.join(','), input, output, prefix];
+
+    const held = cluster.holdNextCommit();
+    const first = runJob(args);
+    const commit = await Promise.race([
+      held,
+      first.exited.then((code) => {
+        throw new Error(`job exited (${String(code)}) before its first commit:\n${first.stderr()}`);
+      }),
+    ]);
+    // The checkpoint is durable (commits follow it) and the commit never reached the broker.
+    first.child.kill('SIGKILL');
+    await first.exited;
+    expect(commit.transactionalId.startsWith(`${prefix}-tx-`)).toBe(true);
+    expect(await cluster.openTransactions()).toContain(commit.transactionalId);
+
+    const second = runJob(args);
+    const expected = expectedLines(sentences);
+    // Kafka input never ends: the restarted job runs until a completed checkpoint covers all of
+    // it (the source commits its positions to the group then), then stops with a final one.
+    const admin = new kafkajs.Kafka({ brokers: cluster.brokers, logLevel: kafkajs.logLevel.NOTHING }).admin();
+    await admin.connect();
+    try {
+      for (;;) {
+        const [entry] = await admin.fetchOffsets({ groupId: `${prefix}-group`, topics: [input] });
+        if (entry?.partitions.find((p) => p.partition === 0)?.offset === String(sentences)) break;
+        if ((await Promise.race([second.exited, new Promise((r) => setTimeout(() => r('running'), 50))])) !== 'running')
+          throw new Error(`restarted job exited early:\n${second.stderr()}`);
+      }
+    } finally {
+      await admin.disconnect();
+    }
+    second.child.kill('SIGTERM');
+    expect(await second.exited, second.stderr()).toBe(0);
+
+    expect((await cluster.openTransactions()).filter((id) => id.startsWith(prefix))).toEqual([]);
+    const lines = await readTopic(cluster.brokers, output);
+    const counts = new Map<string, number>();
+    for (const l of lines) counts.set(l, (counts.get(l) ?? 0) + 1);
+    let lost = 0;
+    let duplicated = 0;
+    for (const l of expected.keys()) if (!counts.has(l)) lost++;
+    for (const [l, n] of counts) duplicated += expected.has(l) ? n - 1 : n;
+    expect({ lost, duplicated }).toEqual({ lost: 0, duplicated: 0 });
+    expect(lines.length).toBe(expected.size);
+  }, 180_000);
+});
