@@ -165,6 +165,15 @@ export class ConsoleJob {
         totals.set(streamKey('failed', component, stream), c.failed);
         totals.set(streamKey('completeMs', component, stream), c.completeMsTotal);
       }
+      for (const c of s.inputs) {
+        totals.set(inputKey('executed', component, c), c.executed);
+        totals.set(inputKey('acked', component, c), c.acked);
+        totals.set(inputKey('failed', component, c), c.failed);
+        totals.set(inputKey('executeSamples', component, c), c.executeSamples);
+        totals.set(inputKey('executeMs', component, c), c.executeMsTotal);
+        totals.set(inputKey('processSamples', component, c), c.processSamples);
+        totals.set(inputKey('processMs', component, c), c.processMsTotal);
+      }
     }
     for (const [task, t] of run.taskStats) {
       totals.set(`taskExecuted:${task}`, t.executed);
@@ -302,6 +311,11 @@ function round(x: number): number {
 /** The key of a per-stream total; ids may hold ':', so the parts are joined by a control character. */
 export function streamKey(stat: string, component: string, stream: string): string {
   return `stream\u0001${stat}\u0001${component}\u0001${stream}`;
+}
+
+/** The key of a per-input total of a bolt (its source component and stream), in the same style. */
+export function inputKey(stat: string, component: string, input: { component: string; stream: string }): string {
+  return `input\u0001${stat}\u0001${component}\u0001${input.component}\u0001${input.stream}`;
 }
 
 /** The jobs of this process, by id. */

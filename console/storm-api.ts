@@ -4,7 +4,7 @@
  * uptime as "1h 2m 3s"). stormshift runs one emulated worker per topology, one executor per task.
  */
 import { hostname } from 'node:os';
-import { streamKey, type ConsoleJob } from './jobs.ts';
+import { inputKey, streamKey, type ConsoleJob } from './jobs.ts';
 import { STORM_WINDOWS, windowPretty, type StormWindow } from './rolling.ts';
 import type { Clock } from './clock.ts';
 
@@ -358,6 +358,7 @@ export function componentDetail(job: ConsoleJob, component: string, window: Stor
         failed: one ? current.failed : get('failed'),
       };
     }),
+    ...(isSpout ? {} : { inputStats: inputStats(job, component, totals) }),
     executorStats: tasks.map((task) => {
       const executed = totals.get(`taskExecuted:${task}`) ?? 0;
       const busy = totals.get(`taskBusyMs:${task}`) ?? 0;
@@ -375,6 +376,37 @@ export function componentDetail(job: ConsoleJob, component: string, window: Stor
       };
     }),
   };
+}
+
+/**
+ * Storm UI's inputStats of a bolt: a row per subscribed (component, stream), declared ones even
+ * before their first tuple, over the same window as the other rows; system streams hidden.
+ */
+function inputStats(job: ConsoleJob, component: string, totals: Map<string, number>) {
+  const run = job.storm!.run;
+  const inputs = new Map<string, { component: string; stream: string }>();
+  const add = (source: string, stream: string) => {
+    if (!isSystem(source) && !isSystem(stream))
+      inputs.set(inputKey('', '', { component: source, stream }), { component: source, stream });
+  };
+  for (const g of run.topology.get_bolts().get(component)?.get_common().get_inputs().keys() ?? [])
+    add(g.get_componentId(), g.get_streamId());
+  for (const c of run.stats.get(component)?.inputs ?? []) add(c.component, c.stream);
+  return [...inputs.values()].map((input) => {
+    const get = (stat: string) => totals.get(inputKey(stat, component, input)) ?? 0;
+    const executeSamples = get('executeSamples');
+    const processSamples = get('processSamples');
+    return {
+      component: input.component,
+      encodedComponentId: encodeURIComponent(input.component),
+      stream: input.stream,
+      executeLatency: fixed3(executeSamples > 0 ? get('executeMs') / executeSamples : 0),
+      processLatency: fixed3(processSamples > 0 ? get('processMs') / processSamples : 0),
+      executed: get('executed'),
+      acked: get('acked'),
+      failed: get('failed'),
+    };
+  });
 }
 
 export function visualization(job: ConsoleJob, window: StormWindow, clock: Clock) {

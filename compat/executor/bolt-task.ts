@@ -19,7 +19,7 @@ import { rand64 } from '../reliability/rand64.ts';
 import { cloneComponent } from '../topology/clone.ts';
 import { effectiveComponentConf, topologyContextFor } from '../topology/tasks.ts';
 import { RoutedTuple } from './routed-tuple.ts';
-import { TaskStats } from './task-stats.ts';
+import { type InputCounts, TaskStats } from './task-stats.ts';
 import type { ComponentStats, TopologyRun } from '../translate/topology-run.ts';
 import { OutputCollector, type IOutputCollector } from '../component/collectors.ts';
 import { BasicInvoker, RichInvoker, type BoltHost, type BoltInvoker } from './bolt-invoker.ts';
@@ -105,6 +105,12 @@ export class BoltTaskOperator extends StreamOperator<Tuple, never> implements IO
     super();
     this.stats = run.statsOf(componentId);
   }
+
+  /**
+   * The input last counted, checked first: most bolts have one input, or get runs from one, so a
+   * tuple's per-input counter costs two string compares rather than a lookup.
+   */
+  private lastInput: InputCounts | null = null;
 
   /** This task's own execute counts (capacity is per executor); set once the task id is known. */
   private taskStats = new TaskStats();
@@ -293,12 +299,24 @@ export class BoltTaskOperator extends StreamOperator<Tuple, never> implements IO
     if (this.sleepUntil !== 0 || this.qHead !== this.queue.length) this.pump();
   }
 
+  /** The per-input counter of a tuple (Storm's inputStats row: source component and stream). */
+  private inputOf(t: Tuple): InputCounts {
+    const last = this.lastInput;
+    const component = t.getSourceComponent();
+    const stream = t.getSourceStreamId();
+    if (last !== null && last.component === component && last.stream === stream) return last;
+    return (this.lastInput = this.stats.inputCounts(component, stream));
+  }
+
   private finished(t: Tuple, start: number, error: unknown, threw: boolean): void {
     if (this.crashed) return;
     const stats = this.stats;
     stats.executed++;
     this.taskStats.executed++;
-    if (t instanceof TimerTuple || t === this.tickTuple) stats.systemExecuted++;
+    const timer = t instanceof TimerTuple;
+    if (timer || t === this.tickTuple) stats.systemExecuted++;
+    const input = timer ? null : this.inputOf(t);
+    if (input !== null) input.executed++;
     let ms: number | null = null;
     if (start >= 0) {
       ms = performance.now() - start;
@@ -306,8 +324,12 @@ export class BoltTaskOperator extends StreamOperator<Tuple, never> implements IO
       stats.executeMsTotal += ms;
       stats.busyMs += ms * (LATENCY_SAMPLE_MASK + 1);
       this.taskStats.busyMs += ms * (LATENCY_SAMPLE_MASK + 1);
+      if (input !== null) {
+        input.executeSamples++;
+        input.executeMsTotal += ms;
+      }
     }
-    if (t instanceof TimerTuple) {
+    if (timer) {
       if (threw) this.crash(error);
       return;
     }
@@ -502,10 +524,14 @@ export class BoltTaskOperator extends StreamOperator<Tuple, never> implements IO
     this.stats.acked++;
     const tracker = this.run.tracker;
     if (tracker !== null && isAckable(input)) ackTuple(tracker, input);
+    const counts = this.inputOf(input);
+    counts.acked++;
     const ms = this.sampledLatency(input);
     if (ms !== null) {
       this.stats.processSamples++;
       this.stats.processMsTotal += ms;
+      counts.processSamples++;
+      counts.processMsTotal += ms;
     }
     if (this.hooks.length > 0) {
       for (const h of this.hooks) h.boltAck?.({ tuple: input, ackingTaskId: this.taskId, processLatencyMs: ms });
@@ -524,6 +550,7 @@ export class BoltTaskOperator extends StreamOperator<Tuple, never> implements IO
   fail(input: Tuple): void {
     this.sampledLatency(input);
     this.stats.failed++;
+    this.inputOf(input).failed++;
     const tracker = this.run.tracker;
     if (tracker !== null && isAckable(input)) failTuple(tracker, input);
     else if (this.run.mode === 'checkpoint' && isAckable(input)) this.run.failRoots(input.getMessageId().entries());

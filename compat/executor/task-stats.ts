@@ -8,6 +8,24 @@ export class StreamCounts {
   completeMsTotal = 0;
 }
 
+/**
+ * Storm UI's per-input numbers of a bolt (its inputStats): one per (source component, stream),
+ * summed over the bolt's tasks. Latencies are sampled like the component's own.
+ */
+export class InputCounts {
+  executed = 0;
+  acked = 0;
+  failed = 0;
+  executeSamples = 0;
+  executeMsTotal = 0;
+  processSamples = 0;
+  processMsTotal = 0;
+  constructor(
+    readonly component: string,
+    readonly stream: string,
+  ) {}
+}
+
 /** One task's share of a bolt's execute time, for Storm's per-executor capacity. */
 export class TaskStats {
   executed = 0;

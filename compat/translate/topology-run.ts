@@ -65,10 +65,20 @@ export class ComponentStats {
     if (c === undefined) this.streams.set(streamId, (c = new StreamCounts()));
     return c;
   }
+
+  /** By input (source component, stream), in order of first arrival; a bolt has few inputs. */
+  readonly inputs: InputCounts[] = [];
+
+  inputCounts(component: string, stream: string): InputCounts {
+    for (const c of this.inputs) if (c.component === component && c.stream === stream) return c;
+    const c = new InputCounts(component, stream);
+    this.inputs.push(c);
+    return c;
+  }
 }
 
-import { StreamCounts, TaskStats } from '../executor/task-stats.ts';
-export { StreamCounts, TaskStats };
+import { InputCounts, StreamCounts, TaskStats } from '../executor/task-stats.ts';
+export { InputCounts, StreamCounts, TaskStats };
 
 export interface TopologyRunOptions {
   name: string;
