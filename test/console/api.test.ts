@@ -246,6 +246,7 @@ describe('Storm UI REST API', () => {
         componentErrors: 'array',
         boltStats: 'array',
         outputStats: 'array',
+        inputStats: 'array',
         executorStats: 'array',
       },
       'component',
