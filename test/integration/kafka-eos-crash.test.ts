@@ -5,7 +5,7 @@
  * timing), and a read_committed reader must see every word count line once after the restart.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import kafkajs from 'kafkajs';
@@ -102,6 +102,9 @@ describe('kafka exactly-once sink, crash between checkpoint durable and transact
     expect(commit.transactionalId.startsWith(`${prefix}-tx-`)).toBe(true);
     expect(await cluster.openTransactions()).toContain(commit.transactionalId);
 
+    // The killed run's last checkpoint may already cover all the input (and have committed its
+    // offsets to the group): only a checkpoint the restarted run completes shows it is up and resumed.
+    const before = new Set(readdirSync(ckpt));
     const second = runJob(args);
     const expected = expectedLines(sentences);
     // Kafka input never ends: the restarted job runs until a completed checkpoint covers all of
@@ -111,7 +114,8 @@ describe('kafka exactly-once sink, crash between checkpoint durable and transact
     try {
       for (;;) {
         const [entry] = await admin.fetchOffsets({ groupId: `${prefix}-group`, topics: [input] });
-        if (entry?.partitions.find((p) => p.partition === 0)?.offset === String(sentences)) break;
+        const resumed = readdirSync(ckpt).some((f) => f.startsWith('chk-') && !before.has(f));
+        if (resumed && entry?.partitions.find((p) => p.partition === 0)?.offset === String(sentences)) break;
         if ((await Promise.race([second.exited, new Promise((r) => setTimeout(() => r('running'), 50))])) !== 'running')
           throw new Error(`restarted job exited early:\n${second.stderr()}`);
       }
