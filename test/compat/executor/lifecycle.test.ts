@@ -275,6 +275,18 @@ describe('LocalCluster (§12)', () => {
   });
 });
 
+/** Reads `count` until it stays the same over `turns` consecutive event-loop turns. */
+async function settledCount(count: () => number, turns: number): Promise<number> {
+  let last = count();
+  for (let same = 0; same < turns; ) {
+    await new Promise((r) => setImmediate(r));
+    const now = count();
+    same = now === last ? same + 1 : 0;
+    last = now;
+  }
+  return last;
+}
+
 describe('backpressure (§5.4)', () => {
   it('pauses spouts while a bolt queue is past topology.executor.receive.buffer.size', async () => {
     let emitted = 0;
@@ -303,11 +315,12 @@ describe('backpressure (§5.4)', () => {
     cluster = new LocalCluster();
     await cluster.submitTopology('bp', { 'topology.executor.receive.buffer.size': 6 }, b.createTopology());
     await waitFor(() => release !== undefined, 5000, 'stuck execute');
-    await sleep(200);
-    const whileStuck = emitted;
+    // The spout polls once per event-loop turn while it may emit, so a count that holds over many
+    // turns means it is paused; how long the turns take on a loaded machine does not matter.
+    const whileStuck = await settledCount(() => emitted, 50);
     // One poll may overshoot the bound by its nextTuple budget, never by more.
     expect(whileStuck).toBeLessThan(8 + 64 + 1);
-    await sleep(100);
+    for (let turn = 0; turn < 1000; turn++) await new Promise((r) => setImmediate(r));
     expect(emitted).toBe(whileStuck);
     release!();
     await waitFor(() => emitted > whileStuck + 100, 5000, 'spout resumed');
