@@ -103,6 +103,12 @@ describe('record codec', () => {
     expect(Object.keys(proto!.value as object)).toEqual(['__proto__']);
   });
 
+  it('keeps bigints exactly, inside and beyond 64 bits', () => {
+    const values = [0n, -1n, -(2n ** 63n), 2n ** 63n - 1n, 2n ** 63n, -(2n ** 63n) - 1n, 2n ** 100n + 7n];
+    const [decoded] = roundTrip([{ kind: WIRE_RECORD, gate: 0, channel: 0, number: 0, value: values }]);
+    expect(decoded!.value).toEqual(values);
+  });
+
   it('carries built-in errors through structured clone, but not subclasses of them', () => {
     const [decoded] = roundTrip([
       { kind: WIRE_RECORD, gate: 0, channel: 0, number: 0, value: { e: new RangeError('out of range') } },
@@ -150,5 +156,43 @@ describe('record codec', () => {
     const price = (decoded!.value as { price: Money }).price;
     expect(price).toBeInstanceOf(Money);
     expect(price).toEqual(new Money(250, 'EUR'));
+  });
+
+  it('rebuilds every instance of a batch, also after a refused record and in the next batch', () => {
+    class Tagged {
+      constructor(readonly tag: string) {}
+    }
+    class Fragile {
+      constructor(readonly ok: boolean) {}
+    }
+    registerRecordCodec(Tagged, { encode: (t) => t.tag, decode: (d) => new Tagged(d as string) }, 'test.Tagged');
+    registerRecordCodec(
+      Fragile,
+      {
+        encode: (f) => {
+          if (!f.ok) throw new Error('cannot encode');
+          return 1;
+        },
+        decode: () => new Fragile(true),
+      },
+      'test.Fragile',
+    );
+    const encoder = new BatchEncoder(new ArrayBuffer(16));
+    const decode = (): unknown[] => {
+      const decoder = new BatchDecoder();
+      decoder.reset(structuredClone(encoder.buffer), encoder.pos, encoder.extras);
+      const out: unknown[] = [];
+      while (decoder.next()) out.push(decoder.value);
+      return out;
+    };
+    // The refused record names Tagged first; the records after it must not rely on that.
+    expect(() => encoder.writeRecord(0, 0, [new Tagged('lost'), new Fragile(false)], 0)).toThrow(/cannot encode/);
+    encoder.writeRecord(0, 0, new Fragile(true), 0);
+    encoder.writeRecord(0, 0, [new Tagged('a'), new Tagged('b')], 0);
+    encoder.writeRecord(0, 0, new Tagged('c'), 0);
+    expect(decode()).toStrictEqual([new Fragile(true), [new Tagged('a'), new Tagged('b')], new Tagged('c')]);
+    encoder.reset(new ArrayBuffer(16));
+    encoder.writeRecord(0, 0, new Tagged('d'), 0);
+    expect(decode()).toStrictEqual([new Tagged('d')]);
   });
 });
