@@ -4,7 +4,8 @@
  * awaits it and keeps each task's tuples in order (R6), so a task does one lookup at a time
  * unless the component sets `stormshift.task.max.inflight`.
  */
-import { Redis } from 'ioredis';
+import { createRequire } from 'node:module';
+import type { Redis } from 'ioredis';
 import { redisLookup, type RedisLookup } from '../../runtime/index.ts';
 import { BaseTickTupleAwareRichBolt } from '../component/base.ts';
 import type { OutputCollector } from '../component/collectors.ts';
@@ -13,6 +14,12 @@ import type { TopologyContext } from '../component/context.ts';
 import { IllegalArgumentException } from '../component/exceptions.ts';
 import type { OutputFieldsDeclarer } from '../component/interfaces.ts';
 import type { Tuple } from '../component/tuple.ts';
+
+let ioredisModule: typeof import('ioredis') | undefined;
+/** ioredis, loaded by the first store bolt: worker threads import compat without opening Redis. */
+function ioredis(): typeof import('ioredis') {
+  return (ioredisModule ??= createRequire(import.meta.url)('ioredis') as typeof import('ioredis'));
+}
 
 export enum RedisDataType {
   STRING = 'STRING',
@@ -195,7 +202,10 @@ export class RedisStoreBolt extends BaseTickTupleAwareRichBolt {
   }
 
   prepare(_conf: Conf, _context: TopologyContext, collector: OutputCollector): void {
-    const client = new Redis(this.config.url, { maxRetriesPerRequest: 2, connectTimeout: this.config.timeout });
+    const client = new (ioredis().Redis)(this.config.url, {
+      maxRetriesPerRequest: 2,
+      connectTimeout: this.config.timeout,
+    });
     client.on('error', () => {});
     stores.set(this, { client, collector });
   }

@@ -35,6 +35,47 @@ export function rootOwnedBy(worker: number, workers: number): bigint {
   return r + BigInt(want - low);
 }
 
+/**
+ * Ack-tracker ops bound for one owner, collected over one event-loop turn as (op, root, val)
+ * triples written straight into the array that is sent.
+ */
+class OwnerQueue {
+  ops = new BigInt64Array(3 * 256);
+  length = 0;
+  /** The root of the last triple when it is an ack: the next ack of that root folds into it. */
+  lastAckRoot: bigint | null = null;
+
+  push(op: bigint, root: bigint, val: bigint): void {
+    // XOR is associative and the tracker only XORs an ack's value in, so back-to-back acks of one
+    // root (a bolt acking the tuples one input produced) travel as one op: fewer ops to send and
+    // fewer map lookups on the owner. Only adjacent acks fold, so acks keep their order around fails.
+    if (op === OP_ACK && this.lastAckRoot === root) {
+      this.ops[this.length - 1]! ^= val;
+      return;
+    }
+    if (this.length + 3 > this.ops.length) {
+      const grown = new BigInt64Array(this.ops.length * 2);
+      grown.set(this.ops);
+      this.ops = grown;
+    }
+    const ops = this.ops;
+    const at = this.length;
+    ops[at] = op;
+    ops[at + 1] = root;
+    ops[at + 2] = val;
+    this.length = at + 3;
+    this.lastAckRoot = op === OP_ACK ? root : null;
+  }
+
+  /** The collected ops, copied out; the queue starts over. */
+  take(): BigInt64Array {
+    const out = this.ops.slice(0, this.length);
+    this.length = 0;
+    this.lastAckRoot = null;
+    return out;
+  }
+}
+
 /** Messages from workers to the submitting thread. */
 export type WorkerReport =
   | { opened: number }
@@ -71,7 +112,10 @@ export class CrossThread implements Acker {
   private receiver: BroadcastChannel | null = null;
   private control: BroadcastChannel | null = null;
   private readonly senders: Array<BroadcastChannel | null>;
-  private readonly outgoing: bigint[][];
+  private readonly outgoing: OwnerQueue[];
+  /** ownerOf() allocates a bigint; acks of one root come in runs, so the last answer is kept. */
+  private lastOwnedRoot: bigint | null = null;
+  private lastOwner = 0;
   private flushScheduled = false;
   private reports: BroadcastChannel | null = null;
   private closed = false;
@@ -84,7 +128,7 @@ export class CrossThread implements Acker {
   ) {
     this.local = new AckTracker(host);
     this.senders = Array.from({ length: workers }, () => null);
-    this.outgoing = Array.from({ length: workers }, () => []);
+    this.outgoing = Array.from({ length: workers }, () => new OwnerQueue());
   }
 
   get workerIndex(): number {
@@ -131,25 +175,25 @@ export class CrossThread implements Acker {
   }
 
   ack(root: bigint, val: bigint): void {
-    const owner = ownerOf(root, this.workers);
+    const owner = this.ownerOf(root);
     if (owner === this.me) this.local.ack(root, val);
     else this.send(owner, OP_ACK, root, val);
   }
 
   fail(root: bigint): void {
-    const owner = ownerOf(root, this.workers);
+    const owner = this.ownerOf(root);
     if (owner === this.me) this.local.fail(root);
     else this.send(owner, OP_FAIL, root, 0n);
   }
 
   resetTimeout(root: bigint): void {
-    const owner = ownerOf(root, this.workers);
+    const owner = this.ownerOf(root);
     if (owner === this.me) this.local.resetTimeout(root);
     else this.send(owner, OP_RESET, root, 0n);
   }
 
   failRoot(root: bigint): void {
-    const owner = ownerOf(root, this.workers);
+    const owner = this.ownerOf(root);
     if (owner === this.me) this.host.failOwnedRoot(root);
     else this.send(owner, OP_FAIL_ROOT, root, 0n);
   }
@@ -170,9 +214,16 @@ export class CrossThread implements Acker {
     for (const c of [this.receiver, this.control, this.reports, ...this.senders]) c?.close();
   }
 
+  private ownerOf(root: bigint): number {
+    if (root !== this.lastOwnedRoot) {
+      this.lastOwner = ownerOf(root, this.workers);
+      this.lastOwnedRoot = root;
+    }
+    return this.lastOwner;
+  }
+
   private send(owner: number, op: bigint, root: bigint, val: bigint): void {
-    const out = this.outgoing[owner]!;
-    out.push(op, root, val);
+    this.outgoing[owner]!.push(op, root, val);
     // Acks of one turn of the event loop travel as one message.
     if (!this.flushScheduled) {
       this.flushScheduled = true;
@@ -192,8 +243,7 @@ export class CrossThread implements Acker {
         sender.unref();
         this.senders[w] = sender;
       }
-      sender.postMessage(BigInt64Array.from(out));
-      out.length = 0;
+      sender.postMessage(out.take());
     }
   }
 

@@ -70,9 +70,21 @@ const T_ARRAY = 8;
 const T_OBJECT = 9;
 const T_CLONED = 10;
 const T_CODEC = 11;
+/** A bigint that fits in a signed 64-bit integer (compat's message ids): 8 bytes, no clone. */
+const T_BIGINT64 = 12;
+/** A registered codec already named earlier in the same batch: its index in the batch's table. */
+const T_CODEC_REF = 13;
 
 /** Strings longer than this go through TextEncoder/TextDecoder instead of a per-char loop. */
 const NATIVE_STRING_MIN = 48;
+/**
+ * Short strings the decoder keeps, by a hash of their bytes (slots, a power of 2). Keys and words
+ * repeat: a hit returns the string decoded before instead of building one char by char, which
+ * saves the allocations (GC was the largest cost of a keyBy across workers) and hands keyed state
+ * a string whose hash V8 has already computed.
+ */
+const STRING_CACHE_SLOTS = 4096;
+const STRING_CACHE_MAX = 32;
 const MAX_DEPTH = 64;
 
 const textEncoder = new TextEncoder();
@@ -124,6 +136,11 @@ export class BatchEncoder {
   extras: unknown[] | undefined;
   private lastGate = -1;
   private lastChannel = -1;
+  /**
+   * Codecs named so far in this batch, by their index in it: a codec's name is written once per
+   * batch, later records refer to it by index (compat tuples would otherwise each carry it).
+   */
+  private codecIndex = new Map<Registered, number>();
 
   constructor(buffer: ArrayBuffer) {
     this.bytes = new Uint8Array(buffer);
@@ -145,6 +162,7 @@ export class BatchEncoder {
     this.extras = undefined;
     this.lastGate = -1;
     this.lastChannel = -1;
+    if (this.codecIndex.size > 0) this.codecIndex = new Map();
   }
 
   private ensure(n: number): void {
@@ -161,6 +179,7 @@ export class BatchEncoder {
   writeRecord(gate: number, channel: number, value: unknown, timestamp: number): void {
     const start = this.pos;
     const extrasBefore = this.extras?.length ?? 0;
+    const codecsBefore = this.codecIndex.size;
     const lastGate = this.lastGate;
     const lastChannel = this.lastChannel;
     this.writeHeader(WIRE_RECORD, gate, channel, timestamp, timestamp === NO_TIMESTAMP);
@@ -171,6 +190,9 @@ export class BatchEncoder {
       this.lastGate = lastGate;
       this.lastChannel = lastChannel;
       if (this.extras) this.extras.length = extrasBefore;
+      // A codec first named by the failed record is named again by the next one that uses it.
+      if (this.codecIndex.size > codecsBefore)
+        for (const [entry, index] of this.codecIndex) if (index >= codecsBefore) this.codecIndex.delete(entry);
       throw error;
     }
     this.items++;
@@ -254,9 +276,18 @@ export class BatchEncoder {
           }
           const registered = byType.get(proto);
           if (registered) {
-            this.ensure(1);
-            this.bytes[this.pos++] = T_CODEC;
-            this.writeString(registered.name);
+            const index = this.codecIndex.get(registered);
+            if (index === undefined) {
+              this.codecIndex.set(registered, this.codecIndex.size);
+              this.ensure(1);
+              this.bytes[this.pos++] = T_CODEC;
+              this.writeString(registered.name);
+            } else {
+              this.ensure(5);
+              this.bytes[this.pos] = T_CODEC_REF;
+              this.view.setUint32(this.pos + 1, index, true);
+              this.pos += 5;
+            }
             this.writeValue(registered.codec.encode(value), depth + 1);
             return;
           }
@@ -270,7 +301,12 @@ export class BatchEncoder {
           );
         }
       case 'bigint':
-        this.writeCloned(value);
+        if (BigInt.asIntN(64, value) === value) {
+          this.ensure(9);
+          this.bytes[this.pos] = T_BIGINT64;
+          this.view.setBigInt64(this.pos + 1, value, true);
+          this.pos += 9;
+        } else this.writeCloned(value);
         return;
       default:
         throw new UnencodableRecord(`it holds a ${typeof value}, which cannot be copied to another thread`);
@@ -373,6 +409,11 @@ export class BatchDecoder {
   private pos = 0;
   private end = 0;
   private extras: unknown[] | undefined;
+  /** The codecs named so far in this batch, in order (see BatchEncoder.codecIndex). */
+  private codecs: Registered[] = [];
+  private readonly strings: Array<string | undefined> = new Array<string | undefined>(STRING_CACHE_SLOTS).fill(
+    undefined,
+  );
   kind = 0;
   gate = 0;
   channel = 0;
@@ -389,6 +430,7 @@ export class BatchDecoder {
     this.extras = extras;
     this.gate = -1;
     this.channel = -1;
+    if (this.codecs.length > 0) this.codecs = [];
   }
 
   next(): boolean {
@@ -465,16 +507,30 @@ export class BatchDecoder {
         this.pos += 4;
         return this.extras![index];
       }
+      case T_BIGINT64: {
+        const v = this.view.getBigInt64(this.pos, true);
+        this.pos += 8;
+        return v;
+      }
       case T_CODEC: {
         const name = this.readString(bytes[this.pos++]!);
         const registered = byName.get(name);
-        const data = this.readValue();
         if (!registered) {
           throw new SerializationError(
             `a record of class ${name} arrived from another worker, but this worker has no codec registered under that name: call registerRecordCodec() in the job module itself, so every worker runs it`,
           );
         }
-        return registered.codec.decode(data);
+        this.codecs.push(registered);
+        return registered.codec.decode(this.readValue());
+      }
+      case T_CODEC_REF: {
+        const registered = this.codecs[this.view.getUint32(this.pos, true)];
+        this.pos += 4;
+        if (!registered)
+          throw new SerializationError(
+            `corrupt record batch from another worker (codec reference at byte ${this.pos - 5})`,
+          );
+        return registered.codec.decode(this.readValue());
       }
       default:
         throw new SerializationError(`corrupt record batch from another worker (tag ${tag} at byte ${this.pos - 1})`);
@@ -487,8 +543,24 @@ export class BatchDecoder {
     this.pos = start + n;
     if (tag === T_LATIN1 && n < NATIVE_STRING_MIN) {
       const bytes = this.bytes;
+      const end = start + n;
+      if (n > STRING_CACHE_MAX) {
+        let s = '';
+        for (let i = start; i < end; i++) s += String.fromCharCode(bytes[i]!);
+        return s;
+      }
+      let h = n;
+      for (let i = start; i < end; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
+      const slot = (h ^ (h >>> 16)) & (STRING_CACHE_SLOTS - 1);
+      const cached = this.strings[slot];
+      if (cached !== undefined && cached.length === n) {
+        let i = 0;
+        while (i < n && cached.charCodeAt(i) === bytes[start + i]) i++;
+        if (i === n) return cached;
+      }
       let s = '';
-      for (let i = start; i < start + n; i++) s += String.fromCharCode(bytes[i]!);
+      for (let i = start; i < end; i++) s += String.fromCharCode(bytes[i]!);
+      this.strings[slot] = s;
       return s;
     }
     // Buffer's latin1 is ISO-8859-1; TextDecoder('latin1') would be windows-1252 and remap 0x80–0x9f.

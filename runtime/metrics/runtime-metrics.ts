@@ -32,9 +32,10 @@
  * (job, operator, subtask): a job restarted in the same process gets the same object back and its
  * counters keep growing instead of resetting.
  */
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { ConfigError } from '../errors.ts';
-import { FoldedHistogram } from './folded-histogram.ts';
+import { createFoldedHistogram } from './folded-histogram.ts';
+import { promClient } from './prom-client.ts';
 import { CHECKPOINT_BUCKETS_MS, LATENCY_BUCKETS_MS, LatencyRecorder } from './latency-recorder.ts';
 
 export class OperatorMetrics {
@@ -201,7 +202,8 @@ const CHANNEL_LABELS = ['job_name', 'from', 'to'] as const;
 type AnyMetric = Counter<string> | Gauge<string> | Histogram<string>;
 
 export class RuntimeMetrics {
-  readonly registry: Registry;
+  private ownRegistry: Registry | undefined;
+  private readonly defaultLabels: Record<string, string> | undefined;
   readonly prefix: string;
   private readonly operators = new Map<string, OperatorMetrics>();
   private readonly channels = new Map<string, ChannelMetrics>();
@@ -212,11 +214,23 @@ export class RuntimeMetrics {
   private readonly counterReaders = new Map<string, Set<() => Iterable<readonly [Record<string, string>, number]>>>();
 
   constructor(options: RuntimeMetricsOptions = {}) {
-    this.registry = options.registry ?? new Registry();
     this.prefix = options.prefix ?? 'stormshift_';
     if (!/^[a-zA-Z_:][a-zA-Z0-9_:]*$|^$/.test(this.prefix))
       throw new ConfigError(`metrics 'prefix' must be a valid Prometheus name prefix, got '${this.prefix}'`);
-    if (options.defaultLabels !== undefined) this.registry.setDefaultLabels(options.defaultLabels);
+    this.defaultLabels = options.defaultLabels;
+    // A shared registry is filled at once, so a clash with what it holds shows here; a registry
+    // of our own cannot clash and is made (prom-client loaded) only when something reads it.
+    if (options.registry !== undefined) this.setUp(options.registry);
+  }
+
+  /** The prom-client registry holding every series (built-in and connector metrics). */
+  get registry(): Registry {
+    return this.ownRegistry ?? this.setUp(new (promClient().Registry)());
+  }
+
+  private setUp(registry: Registry): Registry {
+    this.ownRegistry = registry;
+    if (this.defaultLabels !== undefined) registry.setDefaultLabels(this.defaultLabels);
     try {
       this.registerBuiltins();
     } catch (error) {
@@ -226,6 +240,7 @@ export class RuntimeMetrics {
         { cause: error },
       );
     }
+    return registry;
   }
 
   operator(job: string, operator: string, subtask: number): OperatorMetrics {
@@ -263,7 +278,13 @@ export class RuntimeMetrics {
     return this.customMetric(
       'gauge',
       name,
-      () => new Gauge({ name: this.fullName(name), help, labelNames: [...labelNames], registers: [this.registry] }),
+      () =>
+        new (promClient().Gauge)({
+          name: this.fullName(name),
+          help,
+          labelNames: [...labelNames],
+          registers: [this.registry],
+        }),
     ) as Gauge<string>;
   }
 
@@ -271,7 +292,13 @@ export class RuntimeMetrics {
     return this.customMetric(
       'counter',
       name,
-      () => new Counter({ name: this.fullName(name), help, labelNames: [...labelNames], registers: [this.registry] }),
+      () =>
+        new (promClient().Counter)({
+          name: this.fullName(name),
+          help,
+          labelNames: [...labelNames],
+          registers: [this.registry],
+        }),
     ) as Counter<string>;
   }
 
@@ -285,7 +312,7 @@ export class RuntimeMetrics {
       'histogram',
       name,
       () =>
-        new Histogram({
+        new (promClient().Histogram)({
           name: this.fullName(name),
           help,
           labelNames: [...labelNames],
@@ -315,7 +342,7 @@ export class RuntimeMetrics {
         'counter',
         name,
         () =>
-          new Counter({
+          new (promClient().Counter)({
             name: full,
             help,
             labelNames: [...labelNames],
@@ -432,6 +459,7 @@ export class RuntimeMetrics {
   }
 
   private registerBuiltins(): void {
+    const { Counter, Gauge } = promClient();
     const p = this.prefix;
     const registers = [this.registry];
     const operators = this.operators;
@@ -464,7 +492,7 @@ export class RuntimeMetrics {
       'Estimated time spent inside an operator chain subtask (sampled), in seconds',
       (m) => m.busyMs / 1000,
     );
-    new FoldedHistogram({
+    createFoldedHistogram({
       name: p + 'operator_latency_seconds',
       help: 'Per-record processing time of an operator, in seconds',
       labelNames: OP_LABELS,
@@ -497,7 +525,7 @@ export class RuntimeMetrics {
       },
     });
 
-    new FoldedHistogram({
+    createFoldedHistogram({
       name: p + 'checkpoint_duration_seconds',
       help: 'Checkpoint duration from trigger to durable, in seconds',
       labelNames: ['job_name'],

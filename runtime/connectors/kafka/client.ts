@@ -1,8 +1,9 @@
-import kafkajs from 'kafkajs';
 import type { Admin, Kafka, KafkaConfig, RetryOptions } from 'kafkajs';
 import { ConnectorError, ConfigError, messageOf } from '../../errors.ts';
+import { lazyRequire } from '../../lazy-require.ts';
 
-const { Kafka: KafkaClient, logLevel } = kafkajs;
+/** kafkajs itself, loaded when a Kafka connector first needs it. */
+export const kafkajs = lazyRequire<typeof import('kafkajs')>('kafkajs');
 
 /** Connection settings shared by the Kafka source and sink. */
 export interface KafkaConnectionOptions {
@@ -16,11 +17,11 @@ export interface KafkaConnectionOptions {
 }
 
 const LEVELS = {
-  nothing: logLevel.NOTHING,
-  error: logLevel.ERROR,
-  warn: logLevel.WARN,
-  info: logLevel.INFO,
-  debug: logLevel.DEBUG,
+  nothing: 'NOTHING',
+  error: 'ERROR',
+  warn: 'WARN',
+  info: 'INFO',
+  debug: 'DEBUG',
 } as const;
 
 export function checkConnection(what: string, options: KafkaConnectionOptions): void {
@@ -39,12 +40,13 @@ export function createKafka(options: KafkaConnectionOptions, defaultClientId: st
   // kafkajs warns about its v2 partitioner change on every producer; our sink picks partitions
   // itself or takes kafkajs's default knowingly, so the warning is noise.
   process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
+  const { Kafka: KafkaClient, logLevel } = kafkajs();
   return new KafkaClient({
     connectionTimeout: 3000,
     ...options.client,
     brokers: options.brokers,
     clientId: options.clientId ?? defaultClientId,
-    logLevel: LEVELS[options.logLevel ?? 'nothing'],
+    logLevel: logLevel[LEVELS[options.logLevel ?? 'nothing']],
     ...(retry ? { retry: { ...options.client?.retry, ...retry } } : {}),
   });
 }

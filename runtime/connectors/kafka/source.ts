@@ -1,4 +1,3 @@
-import kafkajs from 'kafkajs';
 import type {
   Admin,
   Consumer,
@@ -16,13 +15,12 @@ import {
   checkConnection,
   connectAdmin,
   createKafka,
+  kafkajs,
   messageOf,
   resolveTopics,
   type KafkaConnectionOptions,
 } from './client.ts';
 import { resolveDeserializer, type DeserializerSpec, type KafkaConsumerRecord } from './serde.ts';
-
-const { AssignerProtocol } = kafkajs;
 
 export type KafkaStartFrom = 'committed' | 'earliest' | 'latest' | { timestamp: number };
 
@@ -173,7 +171,7 @@ function staticAssigner(subtask: number, parallelism: number): PartitionAssigner
       const bySubtask = new Map<number, string>();
       let groupParallelism = parallelism;
       for (const { memberId, memberMetadata } of [...members].sort((a, b) => (a.memberId < b.memberId ? -1 : 1))) {
-        const meta = AssignerProtocol.MemberMetadata.decode(memberMetadata);
+        const meta = kafkajs().AssignerProtocol.MemberMetadata.decode(memberMetadata);
         const info = meta?.userData?.length
           ? (JSON.parse(meta.userData.toString()) as { subtask: number; parallelism: number })
           : undefined;
@@ -192,7 +190,7 @@ function staticAssigner(subtask: number, parallelism: number): PartitionAssigner
       }
       return [...assignment].map(([memberId, a]) => ({
         memberId,
-        memberAssignment: AssignerProtocol.MemberAssignment.encode({
+        memberAssignment: kafkajs().AssignerProtocol.MemberAssignment.encode({
           version: 0,
           assignment: a,
           userData: Buffer.alloc(0),
@@ -202,7 +200,7 @@ function staticAssigner(subtask: number, parallelism: number): PartitionAssigner
     protocol({ topics }: { topics: string[] }) {
       return {
         name: STATIC_ASSIGNER,
-        metadata: AssignerProtocol.MemberMetadata.encode({
+        metadata: kafkajs().AssignerProtocol.MemberMetadata.encode({
           version: 0,
           topics,
           userData: Buffer.from(JSON.stringify({ subtask, parallelism })),

@@ -103,6 +103,49 @@ describe('record codec', () => {
     expect(Object.keys(proto!.value as object)).toEqual(['__proto__']);
   });
 
+  it('decodes repeated and distinct short strings exactly when one decoder reads many batches', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.array(fc.string({ unit: 'binary-ascii', maxLength: 40 }), { maxLength: 60 }), { maxLength: 8 }),
+        fc.array(fc.string({ maxLength: 6 }), { minLength: 1, maxLength: 5 }),
+        (batches, repeated) => {
+          const decoder = new BatchDecoder();
+          for (const strings of batches) {
+            const sent = strings.flatMap((s, i) => [s, repeated[i % repeated.length]!]);
+            const encoder = new BatchEncoder(new ArrayBuffer(64));
+            for (const s of sent) encoder.writeRecord(0, 0, s, 0);
+            decoder.reset(structuredClone(encoder.buffer), encoder.pos, encoder.extras);
+            const got: unknown[] = [];
+            while (decoder.next()) got.push(decoder.value);
+            expect(got).toEqual(sent);
+          }
+        },
+      ),
+    );
+  });
+
+  it('tells apart more same-length short strings than the decoder keeps', () => {
+    const decoder = new BatchDecoder();
+    const words = Array.from({ length: 6000 }, (_, i) => `w${String(i).padStart(5, '0')}`);
+    for (let round = 0; round < 2; round++) {
+      for (let from = 0; from < words.length; from += 500) {
+        const sent = words.slice(from, from + 500);
+        const encoder = new BatchEncoder(new ArrayBuffer(64));
+        for (const w of sent) encoder.writeRecord(0, 0, w, 0);
+        decoder.reset(encoder.buffer, encoder.pos, undefined);
+        const got: unknown[] = [];
+        while (decoder.next()) got.push(decoder.value);
+        expect(got).toEqual(sent);
+      }
+    }
+  });
+
+  it('keeps bigints exactly, inside and beyond 64 bits', () => {
+    const values = [0n, -1n, -(2n ** 63n), 2n ** 63n - 1n, 2n ** 63n, -(2n ** 63n) - 1n, 2n ** 100n + 7n];
+    const [decoded] = roundTrip([{ kind: WIRE_RECORD, gate: 0, channel: 0, number: 0, value: values }]);
+    expect(decoded!.value).toEqual(values);
+  });
+
   it('carries built-in errors through structured clone, but not subclasses of them', () => {
     const [decoded] = roundTrip([
       { kind: WIRE_RECORD, gate: 0, channel: 0, number: 0, value: { e: new RangeError('out of range') } },
@@ -150,5 +193,43 @@ describe('record codec', () => {
     const price = (decoded!.value as { price: Money }).price;
     expect(price).toBeInstanceOf(Money);
     expect(price).toEqual(new Money(250, 'EUR'));
+  });
+
+  it('rebuilds every instance of a batch, also after a refused record and in the next batch', () => {
+    class Tagged {
+      constructor(readonly tag: string) {}
+    }
+    class Fragile {
+      constructor(readonly ok: boolean) {}
+    }
+    registerRecordCodec(Tagged, { encode: (t) => t.tag, decode: (d) => new Tagged(d as string) }, 'test.Tagged');
+    registerRecordCodec(
+      Fragile,
+      {
+        encode: (f) => {
+          if (!f.ok) throw new Error('cannot encode');
+          return 1;
+        },
+        decode: () => new Fragile(true),
+      },
+      'test.Fragile',
+    );
+    const encoder = new BatchEncoder(new ArrayBuffer(16));
+    const decode = (): unknown[] => {
+      const decoder = new BatchDecoder();
+      decoder.reset(structuredClone(encoder.buffer), encoder.pos, encoder.extras);
+      const out: unknown[] = [];
+      while (decoder.next()) out.push(decoder.value);
+      return out;
+    };
+    // The refused record names Tagged first; the records after it must not rely on that.
+    expect(() => encoder.writeRecord(0, 0, [new Tagged('lost'), new Fragile(false)], 0)).toThrow(/cannot encode/);
+    encoder.writeRecord(0, 0, new Fragile(true), 0);
+    encoder.writeRecord(0, 0, [new Tagged('a'), new Tagged('b')], 0);
+    encoder.writeRecord(0, 0, new Tagged('c'), 0);
+    expect(decode()).toStrictEqual([new Fragile(true), [new Tagged('a'), new Tagged('b')], new Tagged('c')]);
+    encoder.reset(new ArrayBuffer(16));
+    encoder.writeRecord(0, 0, new Tagged('d'), 0);
+    expect(decode()).toStrictEqual([new Tagged('d')]);
   });
 });
