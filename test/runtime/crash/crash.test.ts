@@ -10,6 +10,10 @@ import { tempDir } from '../../fixtures/runtime/helpers.ts';
 const JOB = fileURLToPath(new URL('../../fixtures/runtime/crash-job.ts', import.meta.url));
 const COUNT = 15_000;
 const RATE = 15_000;
+// Paced by checkpoints: each of the 2 source subtasks emits 500 records per checkpoint, so a run
+// from scratch spans at least 15 checkpoints and the first kill (after at most 4 plus 50 ms) always
+// lands mid-run, on an idle machine or a busy one.
+const PER_CHECKPOINT = 500;
 
 interface Started {
   child: ChildProcess;
@@ -40,7 +44,17 @@ const tick = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms)
 function start(outDir: string, checkpointDir: string, workers = 0): Started {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', JOB, outDir, checkpointDir, String(COUNT), String(RATE), String(workers)],
+    [
+      '--import',
+      'tsx',
+      JOB,
+      outDir,
+      checkpointDir,
+      String(COUNT),
+      String(RATE),
+      String(workers),
+      String(PER_CHECKPOINT),
+    ],
     {
       stdio: ['ignore', 'pipe', 'pipe'],
     },
