@@ -152,12 +152,11 @@ export async function runMigration(options: MigrateOptions): Promise<MigrationRe
       const relPath = rel(root, c.file);
       let plan: FilePlan;
       let after = c.text;
-      let style = detectStyle(c.text);
+      const style = detectStyle(c.text);
       try {
         const sourceFile = project.getSourceFileOrThrow(c.file);
         const facts = time('analyze', () => analyzeFile(sourceFile, c.spec));
         for (const [k, v] of Object.entries(facts.stats)) stats[k] = (stats[k] ?? 0) + v;
-        style = detectStyle(c.text);
         plan = time('plan', () => planFile(facts, relPath, style, options.todo));
         for (const [rule, ms] of Object.entries(plan.timings))
           timings[`rule:${rule}`] = (timings[`rule:${rule}`] ?? 0) + ms;
