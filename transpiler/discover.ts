@@ -4,7 +4,7 @@
  * gate (the file imports the compat API) so that only candidates enter the ts-morph project.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import ignore from 'ignore';
 import picomatch from 'picomatch';
 import { glob } from 'tinyglobby';
@@ -83,4 +83,55 @@ export function compatImportOf(file: string, text: string, compatIndex: string |
     }
   }
   return undefined;
+}
+
+/**
+ * Every source file under `root` that could import a module (the migration's own skips and
+ * .gitignore apply; symlinked folders, which are linked packages, are not entered).
+ */
+export async function projectFiles(root: string): Promise<string[]> {
+  const gitignore = ignore();
+  const gitignorePath = join(root, '.gitignore');
+  if (existsSync(gitignorePath)) gitignore.add(readFileSync(gitignorePath, 'utf8'));
+  const files = await glob(SOURCE_GLOB, {
+    cwd: root,
+    absolute: true,
+    ignore: ALWAYS_SKIPPED,
+    dot: false,
+    followSymbolicLinks: false,
+  });
+  return files
+    .map((f) => resolve(f))
+    .filter((f) => !f.endsWith('.d.ts') && !gitignore.ignores(relative(root, f).split(sep).join('/')))
+    .sort();
+}
+
+const ANY_SPECIFIER = /(?:\bfrom|\bimport|\brequire)\s*\(?\s*['"]([^'"\n]+)['"]/g;
+const EXTENSION = /\.(?:m|c)?(?:ts|js|tsx|jsx)$/;
+
+/**
+ * Which of `targets` (absolute module paths) `text`, the source of `file`, imports. Relative
+ * specifiers are resolved (with or without extension, `.js` for `.ts`, a folder's index); a
+ * non-relative one ending in a target's file name (a tsconfig path alias) counts too, so that a
+ * module is never taken for unimported when it may be.
+ */
+export function importedTargets(file: string, text: string, targets: readonly string[]): string[] {
+  const stems = targets.filter((t) => text.includes(basename(t).replace(EXTENSION, '')));
+  if (!stems.length) return [];
+  const out = new Set<string>();
+  for (const match of text.matchAll(ANY_SPECIFIER)) {
+    const spec = match[1]!;
+    const relativeSpec = spec.startsWith('.') || spec.startsWith('/');
+    const stem = (relativeSpec ? resolve(dirname(file), spec) : spec).replace(EXTENSION, '');
+    for (const target of stems) {
+      const targetStem = target.replace(EXTENSION, '');
+      if (
+        relativeSpec
+          ? stem === targetStem || join(stem, 'index') === targetStem
+          : stem.endsWith(`/${basename(targetStem)}`)
+      )
+        out.add(target);
+    }
+  }
+  return [...out];
 }

@@ -10,6 +10,7 @@ import { analyzeFile } from './analyze/index.ts';
 import { compatImportOf, discoverFiles, findRoot } from './discover.ts';
 import type { FileChange, MigrateOptions, MigrationResult } from './index.ts';
 import { planFile, type FilePlan } from './plan/index.ts';
+import { clashFinding, placeModules, type Conversion, type PendingTopology } from './place-modules.ts';
 import { summarize } from './report/index.ts';
 import type { FileReport, Finding, MigrationReport } from './report/types.ts';
 import { addTodoMarkers, detectStyle, remainingCompatNames, rewriteText } from './rewrite/index.ts';
@@ -113,6 +114,8 @@ export async function runMigration(options: MigrateOptions): Promise<MigrationRe
   const topologies: string[] = [];
   const fileReports: FileReport[] = [];
   const stats: Record<string, number> = {};
+  const conversions = new Map<string, Conversion>();
+  const pending: PendingTopology[] = [];
   let done = 0;
   options.onProgress?.(0, candidates.length);
   // One project for the run: the compat/runtime declarations are parsed once; each batch's own
@@ -149,11 +152,11 @@ export async function runMigration(options: MigrateOptions): Promise<MigrationRe
       const relPath = rel(root, c.file);
       let plan: FilePlan;
       let after = c.text;
+      const style = detectStyle(c.text);
       try {
         const sourceFile = project.getSourceFileOrThrow(c.file);
         const facts = time('analyze', () => analyzeFile(sourceFile, c.spec));
         for (const [k, v] of Object.entries(facts.stats)) stats[k] = (stats[k] ?? 0) + v;
-        const style = detectStyle(c.text);
         plan = time('plan', () => planFile(facts, relPath, style, options.todo));
         for (const [rule, ms] of Object.entries(plan.timings))
           timings[`rule:${rule}`] = (timings[`rule:${rule}`] ?? 0) + ms;
@@ -200,29 +203,30 @@ export async function runMigration(options: MigrateOptions): Promise<MigrationRe
         plan = { file: relPath, edits: [], findings: [finding], topology: false, blocked: true, timings: {} };
         after = c.text;
       }
-      // Native sibling modules (rules/modules.ts): the same path from two topologies must get the same text.
-      const extras = !plan.blocked && after !== c.text ? (plan.extraFiles ?? []) : [];
-      const clash = extras.find((x) => (changes.get(x.path)?.after ?? x.text) !== x.text);
+      // Component modules (rules/modules.ts): two topologies converting one module must agree on its text.
+      const modules = !plan.blocked && after !== c.text ? (plan.modules ?? []) : [];
+      const clash = modules.find((m) => (conversions.get(m.path)?.text ?? m.text) !== m.text);
       if (clash) {
-        const finding: Finding = {
-          code: 'SS021',
-          rule: 'modules',
-          status: 'left',
-          file: relPath,
-          line: 1,
-          column: 1,
-          construct: rel(root, clash.path),
-          reason: `another topology converts the same component module into a different ${rel(root, clash.path)}`,
-          manualStep: 'move the component into the topology module, or convert the component module by hand',
+        const first = conversions.get(clash.path)!;
+        plan = {
+          ...plan,
+          blocked: true,
+          topology: false,
+          edits: [],
+          findings: [clashFinding(clash, first, relPath, rel(root, clash.path))],
         };
-        plan = { ...plan, blocked: true, topology: false, edits: [], findings: [finding] };
         after = c.text;
-      } else
-        for (const x of extras)
-          if (!changes.has(x.path) && !(existsSync(x.path) && readFileSync(x.path, 'utf8') === x.text))
-            changes.set(x.path, { before: existsSync(x.path) ? readFileSync(x.path, 'utf8') : '', after: x.text });
+      } else if (modules.length) {
+        for (const m of modules) {
+          const conversion = conversions.get(m.path) ?? { text: m.text, by: relPath, importers: new Map() };
+          conversion.importers.set(c.file, m);
+          conversions.set(m.path, conversion);
+        }
+        // Its text waits for where the modules go (their specifiers may name siblings).
+        pending.push({ file: c.file, text: c.text, edits: plan.edits, findings: plan.findings, style, modules });
+      }
       const changed = after !== c.text;
-      if (changed) changes.set(c.file, { before: c.text, after });
+      if (changed && pending.at(-1)?.file !== c.file) changes.set(c.file, { before: c.text, after });
       if (plan.topology && changed) topologies.push(c.file);
       fileReports.push({
         file: relPath,
@@ -234,6 +238,12 @@ export async function runMigration(options: MigrateOptions): Promise<MigrationRe
     time('load', () => {
       for (const f of added) project.removeSourceFile(f);
     });
+  }
+
+  if (conversions.size) {
+    const t1 = performance.now();
+    await placeModules({ root, files, conversions, pending, changes, fileReports, todo: Boolean(options.todo) });
+    timings.modules = performance.now() - t1;
   }
 
   const report: MigrationReport = {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { runtimeSpecifier } from '../../transpiler/plan/index.ts';
 import type { Finding } from '../../transpiler/report/types.ts';
 import { addTodoMarkers, applyEdits, detectStyle, remainingCompatNames } from '../../transpiler/rewrite/index.ts';
-import { compatImportOf } from '../../transpiler/discover.ts';
+import { compatImportOf, importedTargets } from '../../transpiler/discover.ts';
 
 describe('rewrite helpers', () => {
   it('detects quotes, semicolons and indentation', () => {
@@ -76,5 +76,18 @@ describe('rewrite helpers', () => {
     expect(
       compatImportOf('/r/src/a.ts', "import { x } from './compatibility.ts'; // compat", undefined),
     ).toBeUndefined();
+  });
+
+  it('finds the importers of a component module, however the import is spelled', () => {
+    const target = '/r/src/lib/log-bolt.ts';
+    const importsOf = (file: string, text: string) => importedTargets(file, text, [target]);
+    expect(importsOf('/r/src/a.ts', "import { LogBolt } from './lib/log-bolt.ts';")).toEqual([target]);
+    expect(importsOf('/r/src/b/c.ts', "export { LogBolt } from '../lib/log-bolt.js';")).toEqual([target]);
+    expect(importsOf('/r/src/d.ts', "const m = await import('./lib/log-bolt');")).toEqual([target]);
+    expect(importsOf('/r/test/e.ts', "import '../src/lib/log-bolt.ts';")).toEqual([target]);
+    // A path alias is taken for an import of the module: it must not be rewritten under it.
+    expect(importsOf('/r/test/f.ts', "import { LogBolt } from '@app/lib/log-bolt';")).toEqual([target]);
+    expect(importsOf('/r/src/g.ts', "import { x } from './log-bolt.ts'; // log-bolt")).toEqual([]);
+    expect(importsOf('/r/src/h.ts', "import { x } from './lib/log-bolt-extra.ts';")).toEqual([]);
   });
 });

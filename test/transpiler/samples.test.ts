@@ -30,10 +30,12 @@ const CONVERTED = {
   'sliding-window-sum.ts': ['integer', 'slidingsum', 'tumblingavg', 'printer'],
   'stateful-sum.ts': ['spout', 'partialsum', 'printer', 'total'],
 };
-// The component modules stay for their other importers (rolling-top-words imports lib/printer-bolt.ts);
-// the converted topologies import native siblings created beside them.
-const LEFT = ['rolling-top-words.ts', 'lib/printer-bolt.ts', 'lib/random-integer-spout.ts'];
-const CREATED = ['lib/printer-bolt.native.ts', 'lib/random-integer-spout.native.ts'];
+// lib/printer-bolt.ts stays for rolling-top-words (left), and the converted topologies import a
+// native sibling created beside it; lib/random-integer-spout.ts is imported only by converted
+// topologies, so it is rewritten in place.
+const LEFT = ['rolling-top-words.ts', 'lib/printer-bolt.ts'];
+const CREATED = ['lib/printer-bolt.native.ts'];
+const IN_PLACE = ['lib/random-integer-spout.ts'];
 
 describe('samples/storm', () => {
   it('converts word-count, exclamation, sliding-window-sum and stateful-sum into native job modules', () => {
@@ -58,7 +60,19 @@ describe('samples/storm', () => {
     }
   });
 
-  it('creates native siblings of the component modules the converted topologies wire', () => {
+  it('rewrites in place the component modules that only converted topologies import', () => {
+    for (const file of IN_PLACE) {
+      const path = join(dir, 'samples/storm', file);
+      expect(result.changes.get(path)?.before).toBe(readFileSync(join(REPO, 'samples/storm', file), 'utf8'));
+      const text = readFileSync(path, 'utf8');
+      expect(text).not.toMatch(/compat/);
+      expect(text).toMatch(/from '\.\.\/\.\.\/\.\.\/runtime\/index\.ts'/);
+      const own = result.report.files.find((f) => f.file === `samples/storm/${file}`);
+      expect(own?.findings.map((f) => f.code)).toEqual(['SS022']);
+    }
+  });
+
+  it('creates native siblings of the component modules a module left still imports', () => {
     const created = [...result.changes]
       .filter(([, c]) => c.before === '')
       .map(([f]) => f.slice(join(dir, 'samples/storm').length + 1))

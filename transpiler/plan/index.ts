@@ -26,6 +26,7 @@ import { rule as windowsDeltaRule } from './rules/windows-delta.ts';
 
 export { Blocked, Planner, type FilePlan, type RuleInfo } from './planner.ts';
 export { runtimeSpecifier } from './rules/imports.ts';
+export { rule as modulesRule, type ModuleConversion } from './rules/modules.ts';
 
 /** Every rule, in code order; docs/migrate-codes.md is generated from this list. */
 export const RULES: readonly RuleInfo[] = [
@@ -95,10 +96,10 @@ export function planFile(facts: FileFacts, relPath: string, style: Style, todo =
     const config = p.timed(configRule.name, () => planConfigs(p, facts.configs));
     p.timed(jobRule.name, () => planJob(p, facts.wirings[0]!, config));
     if (p.blockers.length === 0) {
-      const extraFiles = p.timed(modulesRule.name, () => finishModules(p));
+      const modules = p.timed(modulesRule.name, () => finishModules(p));
       if (p.blockers.length === 0) {
         p.timed(importsRule.name, () => planImports(p));
-        return { ...plan(false, true), ...(extraFiles.length ? { extraFiles } : {}) };
+        return { ...plan(false, true), ...(modules.length ? { modules } : {}) };
       }
     }
   } catch (error) {

@@ -7,6 +7,7 @@ import { Node, SyntaxKind, type ClassDeclaration, type Expression } from 'ts-mor
 import type { FileFacts } from '../analyze/index.ts';
 import type { Finding, FindingStatus } from '../report/types.ts';
 import { EditSet, type Edit } from '../rewrite/edits.ts';
+import type { ModuleConversion } from './rules/modules.ts';
 import { styled, type Style } from '../rewrite/style.ts';
 
 export interface RuleInfo {
@@ -30,8 +31,8 @@ export interface FilePlan {
   topology: boolean;
   blocked: boolean;
   timings: Record<string, number>;
-  /** New files the plan creates (native sibling modules of component modules, rules/modules.ts). */
-  extraFiles?: Array<{ path: string; text: string }>;
+  /** Component modules converted with this topology (rules/modules.ts); the pipeline places them. */
+  modules?: ModuleConversion[];
 }
 
 export interface RecordShape {

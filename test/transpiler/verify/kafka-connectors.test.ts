@@ -58,42 +58,55 @@ afterAll(async () => {
 });
 
 describe('Kafka connectors under migrate --verify', { timeout: 300_000 }, () => {
-  it('KafkaSpout → kafkaSource and KafkaBolt → exactly-once kafkaSink verify equal on the test broker', async () => {
-    const input = unique('migrate-in');
-    const output = unique('migrate-out');
-    await cluster.createTopic(input, 1);
-    await cluster.createTopic(output, 1);
-    await produce(
-      kafka,
-      input,
-      Array.from({ length: 60 }, (_, i) => ({ key: `k${i % 4}`, value: `event ${i}` })),
-    );
-    process.env.MIGRATE_TEST_BROKERS = cluster.brokers.join(',');
-    process.env.MIGRATE_TEST_IN = input;
-    process.env.MIGRATE_TEST_OUT = output;
-    process.env.MIGRATE_TEST_GROUP = unique('migrate-group');
-    mkdirSync(join(dir, 'src'));
-    const file = join(dir, 'src', 'topology.ts');
-    writeFileSync(file, TOPOLOGY);
-    const result = await migrate({ paths: ['src'], cwd: dir });
-    const codes = result.report.files.flatMap((f) => f.findings.map((x) => x.code));
-    expect(codes).toEqual(expect.arrayContaining(['SS901', 'SS905']));
-    expect(result.changes.get(file)?.after).toContain("guarantee: 'exactly-once'");
-    const [verdict] = await verifyMigration({
-      root: result.root,
-      changes: result.changes,
-      topologies: result.topologies,
-      records: 40,
-    });
-    expect(verdict!.status, formatVerdicts([verdict!])).toBe('equal');
-    const sink = verdict!.sinks.find((s) => s.component === 'to-kafka')!;
-    expect([sink.original, sink.rewrite]).toEqual([40, 40]);
-    // Both sides really wrote: each of the 40 records twice (compat's KafkaBolt, then the native sink).
-    const written = await readAll(kafka, output, 80);
-    const counts = new Map<string, number>();
-    for (const r of written) counts.set(`${r.key} ${r.value}`, (counts.get(`${r.key} ${r.value}`) ?? 0) + 1);
-    expect(counts.size).toBe(40);
-    expect([...counts.values()].every((n) => n === 2)).toBe(true);
-    expect(counts.get('k1 1:EVENT 1')).toBe(2);
-  });
+  // 3 partitions: the spout reads every partition, the sink writes keyed records over all of them.
+  it.each([1, 3])(
+    'KafkaSpout → kafkaSource and KafkaBolt → exactly-once kafkaSink verify equal on the test broker (%i partition(s))',
+    async (partitions) => {
+      const input = unique('migrate-in');
+      const output = unique('migrate-out');
+      await cluster.createTopic(input, partitions);
+      await cluster.createTopic(output, partitions);
+      await produce(
+        kafka,
+        input,
+        Array.from({ length: 60 }, (_, i) => ({ key: `k${i % 4}`, value: `event ${i}` })),
+        partitions,
+      );
+      process.env.MIGRATE_TEST_BROKERS = cluster.brokers.join(',');
+      process.env.MIGRATE_TEST_IN = input;
+      process.env.MIGRATE_TEST_OUT = output;
+      process.env.MIGRATE_TEST_GROUP = unique('migrate-group');
+      const src = join(dir, `src-${partitions}`);
+      mkdirSync(src);
+      const file = join(src, 'topology.ts');
+      writeFileSync(file, TOPOLOGY);
+      const result = await migrate({ paths: [`src-${partitions}`], cwd: dir });
+      const codes = result.report.files.flatMap((f) => f.findings.map((x) => x.code));
+      expect(codes).toEqual(expect.arrayContaining(['SS901', 'SS905']));
+      expect(result.changes.get(file)?.after).toContain("guarantee: 'exactly-once'");
+      const [verdict] = await verifyMigration({
+        root: result.root,
+        changes: result.changes,
+        topologies: result.topologies,
+        records: 40,
+      });
+      expect(verdict!.status, formatVerdicts([verdict!])).toBe('equal');
+      const sink = verdict!.sinks.find((s) => s.component === 'to-kafka')!;
+      expect([sink.original, sink.rewrite]).toEqual([40, 40]);
+      // Both sides really wrote: each of the 40 records twice (compat's KafkaBolt, then the native sink).
+      const written = await readAll(kafka, output, 80);
+      const counts = new Map<string, number>();
+      for (const r of written) counts.set(`${r.key} ${r.value}`, (counts.get(`${r.key} ${r.value}`) ?? 0) + 1);
+      expect(counts.size).toBe(40);
+      expect([...counts.values()].every((n) => n === 2)).toBe(true);
+      // Offsets are per partition: with 3 partitions of 20 records, the 40 recorded came from
+      // several of them, so at most 20 distinct offsets; the sink spread its keys over partitions too.
+      const offsets = new Set([...counts.keys()].map((k) => k.split(' ')[1]!.split(':')[0]));
+      if (partitions === 1) expect(offsets.size).toBe(40);
+      else {
+        expect(offsets.size).toBeLessThanOrEqual(20);
+        expect(new Set(written.map((r) => r.partition)).size).toBeGreaterThan(1);
+      }
+    },
+  );
 });

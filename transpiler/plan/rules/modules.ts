@@ -1,24 +1,28 @@
 /**
  * modules: a component wired here but defined in another user module (`import { PrinterBolt } from
  * './lib/printer-bolt.ts'`, followed through the checker) is converted with this topology, by the
- * same rules, into a native sibling module beside the original (`printer-bolt.native.ts`), and the
- * topology imports the sibling. The Storm module stays as it is: other topologies, tests or
- * modules that still import the Storm class keep compiling, and each file stays either fully
- * native (the sibling) or untouched (the original). The sibling must be fully native too: every
- * component of the module must be wired here, and no compat name may remain.
+ * same rules, into the module's native text. The pipeline then places it: when every importer of
+ * the module converts it (to the same text), the module is rewritten in place (SS022); when some
+ * importer stays on compat (a left topology, a test, a module outside the migrated paths), the text
+ * goes into a sibling beside the original (`printer-bolt.native.ts`), the converted topologies
+ * import the sibling, and the Storm module stays for the others (SS020). Either way each file is
+ * fully native or untouched. The converted text must be fully native: every component of the
+ * module must be wired here, and no compat name may remain.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, posix, relative, sep } from 'node:path';
 import { Node, type SourceFile } from 'ts-morph';
 import { analyzeFile, isCompatFile, type WiredComponent } from '../../analyze/index.ts';
 import { detectStyle, remainingCompatNames, rewriteText } from '../../rewrite/index.ts';
+import type { Finding } from '../../report/types.ts';
+import type { Edit } from '../../rewrite/edits.ts';
 import { Planner, type RuleInfo } from '../planner.ts';
 import { planImports } from './imports.ts';
 
 export const rule: RuleInfo = {
   name: 'modules',
   description:
-    'Components defined in another module are converted with the topology into a native sibling module; the Storm module stays for its other importers.',
+    'Components defined in another module are converted with the topology: in place when every importer converts, else into a native sibling module while the Storm module stays for its other importers.',
   codes: {
     SS020: {
       status: 'converted',
@@ -26,10 +30,15 @@ export const rule: RuleInfo = {
         'component module converted into a native sibling beside it (X.native.ts); the topology imports the sibling, the Storm module is unchanged',
       manualStep: 'delete the Storm module once nothing imports it any more',
     },
+    SS022: {
+      status: 'converted',
+      title:
+        'component module rewritten in place: every module that imports it is a topology converted in this run, with the same native text',
+    },
     SS021: {
       status: 'left',
       title:
-        'component module cannot be converted with this topology (components not wired here, compat names left, another conversion of the same module, re-exported through another module)',
+        'component module cannot be converted with this topology (components not wired here, compat names left, another topology converts it with other record types, re-exported through another module)',
       manualStep: 'move the component into the topology module, or convert the component module by hand',
     },
   },
@@ -87,13 +96,33 @@ export function ownerOf(p: Planner, c: WiredComponent): Planner {
 }
 
 /**
- * After the job is planned: every component module becomes its sibling's text, and this file's
- * imports of the module point at the sibling. Returns the siblings to write.
+ * A component module converted with a topology. Where it goes is decided once every file is
+ * planned (pipeline.ts, `placeModules`): in place, or into `sibling` with `siblingImports` applied
+ * to the topology.
  */
-export function finishModules(p: Planner): Array<{ path: string; text: string }> {
+export interface ModuleConversion {
+  /** The Storm module (absolute path). */
+  path: string;
+  /** Its native sibling (absolute path), used when some importer stays on compat. */
+  sibling: string;
+  /** The module's native text. */
+  text: string;
+  /** This file's specifiers of the module, pointed at the sibling. */
+  siblingImports: Edit[];
+  /** This file's SS020 finding; the pipeline rewrites it once the place is known. */
+  finding: Finding;
+  /** The converted classes, for the report. */
+  names: string;
+}
+
+/**
+ * After the job is planned: every component module becomes its native text, and this file's
+ * imports of the module get the edits that would point them at the sibling.
+ */
+export function finishModules(p: Planner): ModuleConversion[] {
   const modules = MODULES.get(p);
   if (!modules) return [];
-  const out: Array<{ path: string; text: string }> = [];
+  const out: ModuleConversion[] = [];
   for (const { planner: sub, source, converted } of modules.values()) {
     const rel = sub.relPath;
     // Positions are in the component module: the finding names that file and line.
@@ -123,19 +152,25 @@ export function finishModules(p: Planner): Array<{ path: string; text: string }>
     const siblingPath = siblingName(source.getFilePath());
     if (existsSync(siblingPath) && readFileSync(siblingPath, 'utf8') !== after)
       left(source, rel, `${basename(siblingPath)} exists with other content (another conversion of the module)`);
-    // This file's imports and re-exports of the module now name the sibling.
+    // This file's imports and re-exports of the module name the sibling, if there is one.
     let first: Node | undefined;
+    const siblingImports: Edit[] = [];
     for (const decl of [...p.facts.sourceFile.getImportDeclarations(), ...p.facts.sourceFile.getExportDeclarations()]) {
       if (decl.getModuleSpecifierSourceFile() !== source) continue;
       const spec = decl.getModuleSpecifier()!;
       const quote = spec.getText()[0]!;
-      p.edits.replace(spec, `${quote}${siblingName(decl.getModuleSpecifierValue()!)}${quote}`, NAME);
+      siblingImports.push({
+        start: spec.getStart(),
+        end: spec.getEnd(),
+        text: `${quote}${siblingName(decl.getModuleSpecifierValue()!)}${quote}`,
+        rule: NAME,
+      });
       first ??= decl;
     }
     if (!first) left(source, rel, 'the module is reached through another module (a re-export), not imported here');
     p.findings.push(...sub.findings);
     const names = [...converted].map((d) => (Node.isClassDeclaration(d) ? d.getName() : '')).join(', ');
-    p.finding(
+    const finding = p.finding(
       NAME,
       'SS020',
       'converted',
@@ -144,7 +179,7 @@ export function finishModules(p: Planner): Array<{ path: string; text: string }>
       `${names} → ${posix.basename(siblingName(rel))} (native, imported from here); ${rel} is unchanged for its other importers`,
       rule.codes.SS020!.manualStep,
     );
-    out.push({ path: siblingPath, text: after });
+    out.push({ path: source.getFilePath(), sibling: siblingPath, text: after, siblingImports, finding, names });
   }
   return out;
 }
