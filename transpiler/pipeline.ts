@@ -234,6 +234,9 @@ export async function runMigration(options: MigrateOptions): Promise<MigrationRe
         findings: plan.findings,
       });
       options.onProgress?.(++done, candidates.length);
+      // Migration is synchronous CPU work; yielding per file lets the progress bar draw, signals
+      // arrive and a host process (a test runner's RPC, a server) answer between files.
+      await new Promise((resolve) => setImmediate(resolve));
     }
     time('load', () => {
       for (const f of added) project.removeSourceFile(f);
