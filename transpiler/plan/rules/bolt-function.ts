@@ -8,6 +8,7 @@ import { Node, SyntaxKind, type ClassDeclaration, type MethodDeclaration } from 
 import type { ComponentClass } from '../../analyze/index.ts';
 import { fieldAccess, propertyName, recordType, type Planner, type RecordShape, type RuleInfo } from '../planner.ts';
 import { planKeyValueState, planState } from './state.ts';
+import { planHelpers } from './helpers.ts';
 import { planTicks } from './ticks.ts';
 import { emittedWhole, wholeTupleUse } from './whole-tuple.ts';
 
@@ -61,6 +62,15 @@ export const rule: RuleInfo = {
       manualStep: 'raise capacity where the awaited call has no side effects; add cache where the lookup key is pure',
     },
     SS210: { status: 'converted', title: 'prepare() became open(context); task ids became subtask indexes' },
+    SS212: {
+      status: 'converted',
+      title:
+        'private helper methods that emit (called only from execute or from each other) take the collector as a last parameter',
+    },
+    SS213: {
+      status: 'converted',
+      title: 'a private helper parameter that only ever receives the input tuple takes the input record instead',
+    },
   },
 };
 
@@ -390,22 +400,54 @@ export function convertBolt(
       );
     const bodyText = execute!.getBody()!.getText();
     collectorName = /(?<!\.)\bcollector\b/.test(bodyText) ? 'out' : 'collector';
+  }
+  const collectorUses = (m: MethodDeclaration): boolean =>
+    !basic &&
+    m.getDescendantsOfKind(SyntaxKind.PropertyAccessExpression).some((u) => {
+      if (u.getText() !== `this.${collectorField}`) return false;
+      // An ack is removed with the conversion: a helper that only acks needs no collector.
+      const member = u.getParent();
+      return !(Node.isPropertyAccessExpression(member) && member.getName() === 'ack');
+    });
+  const helpers = planHelpers(
+    p,
+    comp,
+    execute!,
+    tupleName,
+    collectorName,
+    `Collector<${outType}>`,
+    collectorUses,
+    (node, reason) =>
+      p.block(NAME, 'SS208', node, comp.name, reason, 'pass the Collector from processElement to the helper by hand'),
+  );
+  if (!basic) {
     for (const use of cls.getDescendantsOfKind(SyntaxKind.PropertyAccessExpression)) {
       if (use.getText() !== `this.${collectorField}`) continue;
-      const inExecute = use.getFirstAncestorByKind(SyntaxKind.MethodDeclaration) === execute;
-      const inPrepare = use.getFirstAncestorByKind(SyntaxKind.MethodDeclaration) === prepare;
-      if (!inExecute && !inPrepare && !Node.isPropertyDeclaration(use.getParent())) {
+      const method = use.getFirstAncestorByKind(SyntaxKind.MethodDeclaration);
+      if (method === execute || method === prepare || (method && helpers.withCollector.has(method))) continue;
+      const member = use.getParent();
+      if (Node.isPropertyAccessExpression(member) && member.getName() === 'ack') continue;
+      if (!Node.isPropertyDeclaration(use.getParent())) {
         p.block(
           NAME,
           'SS208',
           use,
           comp.name,
-          `the collector is used outside execute (${use.getFirstAncestorByKind(SyntaxKind.MethodDeclaration)?.getName() ?? 'a field'})`,
+          `the collector is used outside execute (${method?.getName() ?? 'a field'})`,
           'pass the Collector from processElement to the helper by hand',
         );
       }
     }
   }
+  if (helpers.withCollector.size > 0)
+    p.finding(
+      NAME,
+      'SS212',
+      'converted',
+      [...helpers.withCollector][0]!,
+      comp.name,
+      `the collector is passed to helper(s) ${[...helpers.withCollector].map((m) => m.getName()).join(', ')}`,
+    );
 
   const collectorExpr0 = basic ? collectorName : `this.${collectorField}`;
   const fnShape = functionShape(comp, execute!, basic, collectorExpr0, tupleName, input, output);
@@ -427,24 +469,69 @@ export function convertBolt(
 
   // Ticks, then tuple accesses and emits in what is left of execute.
   const ticks = p.timed('ticks', () =>
-    planTicks(p, comp, execute!, tupleName, collectorName, outType, key, (call) => {
-      const target = call.getExpression();
-      if (
-        !Node.isPropertyAccessExpression(target) ||
-        target.getExpression().getText() !== (basic ? collectorName : `this.${collectorField}`)
-      )
-        return undefined;
-      const args = call.getArguments();
-      if (args.length !== 1) return undefined;
-      return `${collectorName}.collect(${emitRecord(p, NAME, 'SS204', comp.name, args[0]!, output.fields)})`;
-    }),
+    planTicks(
+      p,
+      comp,
+      execute!,
+      tupleName,
+      collectorName,
+      outType,
+      key,
+      (call) => {
+        const target = call.getExpression();
+        if (
+          !Node.isPropertyAccessExpression(target) ||
+          target.getExpression().getText() !== (basic ? collectorName : `this.${collectorField}`)
+        )
+          return undefined;
+        const args = call.getArguments();
+        if (args.length !== 1) return undefined;
+        return `${collectorName}.collect(${emitRecord(p, NAME, 'SS204', comp.name, args[0]!, output.fields)})`;
+      },
+      helpers.callText,
+    ),
   );
 
   let accessors = 0;
+  const tupleUses: Array<{ id: import('ts-morph').Identifier; name: string }> = [];
   for (const id of execute!.getDescendantsOfKind(SyntaxKind.Identifier)) {
     if (id.getText() !== tupleName || id === tupleParam!.getNameNode()) continue;
     if (tupleSymbol && id.getSymbol() !== tupleSymbol) continue;
     if (ticks.removed.some((r) => r.getStart() <= id.getStart() && id.getEnd() <= r.getEnd())) continue;
+    const site = id.getParent();
+    if (
+      site &&
+      Node.isCallExpression(site) &&
+      helpers.tupleParams.some((t) => {
+        const m = t.getParentIfKind(SyntaxKind.MethodDeclaration);
+        return (
+          site.getExpression().getText() === `this.${m?.getName()}` &&
+          site.getArguments()[m!.getParameters().indexOf(t)] === id
+        );
+      })
+    )
+      continue;
+    tupleUses.push({ id, name: tupleName });
+  }
+  for (const param of helpers.tupleParams) {
+    edits.replace(param.getTypeNode()!, inType, NAME);
+    const symbol = param.getNameNode().getSymbol();
+    const method = param.getParentIfKindOrThrow(SyntaxKind.MethodDeclaration);
+    for (const id of method.getDescendantsOfKind(SyntaxKind.Identifier)) {
+      if (id === param.getNameNode() || id.getText() !== param.getName() || id.getSymbol() !== symbol) continue;
+      tupleUses.push({ id, name: param.getName() });
+    }
+  }
+  if (helpers.tupleParams.length > 0)
+    p.finding(
+      NAME,
+      'SS213',
+      'converted',
+      helpers.tupleParams[0]!,
+      comp.name,
+      `helper(s) ${helpers.tupleParams.map((t) => t.getParentIfKindOrThrow(SyntaxKind.MethodDeclaration).getName()).join(', ')} take the input record instead of the tuple`,
+    );
+  for (const { id, name: tupleName } of tupleUses) {
     const parent = id.getParent()!;
     const call = parent.getParent();
     if (wholeTupleUse(p, comp, id, input)) continue;
@@ -511,7 +598,8 @@ export function convertBolt(
     const callee = call.getExpression();
     if (!Node.isPropertyAccessExpression(callee) || callee.getExpression().getText() !== collectorExpr) continue;
     if (ticks.removed.some((r) => r.getStart() <= call.getStart() && call.getEnd() <= r.getEnd())) continue;
-    const inExecute = call.getFirstAncestorByKind(SyntaxKind.MethodDeclaration) === execute;
+    const inMethod = call.getFirstAncestorByKind(SyntaxKind.MethodDeclaration);
+    const inExecute = inMethod === execute || (inMethod !== undefined && helpers.withCollector.has(inMethod));
     const method = callee.getName();
     if (method === 'ack' && !basic) {
       const statement = call.getParent();
