@@ -531,61 +531,13 @@ export function convertBolt(
       comp.name,
       `helper(s) ${helpers.tupleParams.map((t) => t.getParentIfKindOrThrow(SyntaxKind.MethodDeclaration).getName()).join(', ')} take the input record instead of the tuple`,
     );
-  for (const { id, name: tupleName } of tupleUses) {
-    const parent = id.getParent()!;
-    const call = parent.getParent();
-    if (wholeTupleUse(p, comp, id, input)) continue;
-    if (
-      Node.isPropertyAccessExpression(parent) &&
-      parent.getExpression() === id &&
-      call &&
-      Node.isCallExpression(call) &&
-      call.getExpression() === parent
-    ) {
-      const method = parent.getName();
-      const byField = method.endsWith('ByField');
-      const getter = byField ? method.slice(0, -'ByField'.length) : method;
-      const want = GETTERS[getter];
-      const arg = call.getArguments()[0];
-      let field: string | undefined;
-      if (want && arg && byField && Node.isStringLiteral(arg)) field = arg.getLiteralValue();
-      else if (want && arg && !byField && Node.isNumericLiteral(arg))
-        field = input.fields[Number(arg.getLiteralValue())];
-      if (!want || field === undefined || !input.fields.includes(field) || call.getArguments().length !== 1) {
-        p.block(
-          NAME,
-          'SS205',
-          call,
-          comp.name,
-          `\`${call.getText().slice(0, 60)}\` (input fields: ${input.fields.join(', ') || 'none'})`,
-          rule.codes.SS205!.manualStep!,
-        );
-      }
-      const have = input.types.get(field!) ?? 'unknown';
-      let text = fieldAccess(tupleName, field!);
-      if (want !== 'unknown' && have !== want) {
-        if (have !== 'unknown')
-          p.block(
-            NAME,
-            'SS205',
-            call,
-            comp.name,
-            `reads field '${field}' (${have}) as ${want}`,
-            'fix the accessor or the upstream type',
-          );
-        text = `(${text} as ${want})`;
-      }
-      edits.replace(call, text, NAME);
-      accessors++;
-      continue;
-    }
-    // Anchors: emit(tuple, values) and ack(tuple) on a rich collector.
-    if (Node.isCallExpression(parent) && !basic) {
-      const callee = parent.getExpression().getText();
-      if (callee === `this.${collectorField}.emit` || callee === `this.${collectorField}.ack`) continue;
-    }
-    p.block(NAME, 'SS205', parent, comp.name, `\`${parent.getText().slice(0, 60)}\``, rule.codes.SS205!.manualStep!);
-  }
+  accessors += rewriteTupleUses(
+    p,
+    comp,
+    tupleUses,
+    input,
+    basic ? [] : [`this.${collectorField}.emit`, `this.${collectorField}.ack`],
+  );
   if (accessors)
     p.finding(NAME, 'SS202', 'converted', execute!, comp.name, `${accessors} accessor(s) became field access`);
 
@@ -879,4 +831,73 @@ export function convertBolt(
   }
   p.finding(NAME, 'SS201', 'converted', cls, comp.name, `${shape}-shaped process function (${emits} emit site(s))`);
   return { recordType: outType, keyedFunction, shape };
+}
+
+/**
+ * Rewrites uses of the input tuple (`uses`: identifiers naming it) over the input record: accessors
+ * become field access, provable whole uses go to whole-tuple; anything else leaves the file
+ * (SS205). `anchors` are callees the tuple may be passed to (emit anchors, acks: removed elsewhere).
+ * Returns the number of accessors rewritten.
+ */
+export function rewriteTupleUses(
+  p: Planner,
+  comp: ComponentClass,
+  uses: ReadonlyArray<{ id: import('ts-morph').Identifier; name: string }>,
+  input: RecordShape,
+  anchors: readonly string[],
+): number {
+  let accessors = 0;
+  for (const { id, name: tupleName } of uses) {
+    const parent = id.getParent()!;
+    const call = parent.getParent();
+    if (wholeTupleUse(p, comp, id, input)) continue;
+    if (
+      Node.isPropertyAccessExpression(parent) &&
+      parent.getExpression() === id &&
+      call &&
+      Node.isCallExpression(call) &&
+      call.getExpression() === parent
+    ) {
+      const method = parent.getName();
+      const byField = method.endsWith('ByField');
+      const getter = byField ? method.slice(0, -'ByField'.length) : method;
+      const want = GETTERS[getter];
+      const arg = call.getArguments()[0];
+      let field: string | undefined;
+      if (want && arg && byField && Node.isStringLiteral(arg)) field = arg.getLiteralValue();
+      else if (want && arg && !byField && Node.isNumericLiteral(arg))
+        field = input.fields[Number(arg.getLiteralValue())];
+      if (!want || field === undefined || !input.fields.includes(field) || call.getArguments().length !== 1) {
+        p.block(
+          NAME,
+          'SS205',
+          call,
+          comp.name,
+          `\`${call.getText().slice(0, 60)}\` (input fields: ${input.fields.join(', ') || 'none'})`,
+          rule.codes.SS205!.manualStep!,
+        );
+      }
+      const have = input.types.get(field!) ?? 'unknown';
+      let text = fieldAccess(tupleName, field!);
+      if (want !== 'unknown' && have !== want) {
+        if (have !== 'unknown')
+          p.block(
+            NAME,
+            'SS205',
+            call,
+            comp.name,
+            `reads field '${field}' (${have}) as ${want}`,
+            'fix the accessor or the upstream type',
+          );
+        text = `(${text} as ${want})`;
+      }
+      p.edits.replace(call, text, NAME);
+      accessors++;
+      continue;
+    }
+    // Anchors: emit(tuple, values) and ack(tuple) on a rich collector.
+    if (Node.isCallExpression(parent) && anchors.includes(parent.getExpression().getText())) continue;
+    p.block(NAME, 'SS205', parent, comp.name, `\`${parent.getText().slice(0, 60)}\``, rule.codes.SS205!.manualStep!);
+  }
+  return accessors;
 }

@@ -46,7 +46,9 @@ export function planHelpers(
 ): HelperPlan {
   const cls = comp.decl;
   const helpers = new Map<string, MethodDeclaration>();
-  for (const m of cls.getInstanceMethods()) if (!LIFECYCLE.has(m.getName()) && m.getBody()) helpers.set(m.getName(), m);
+  // Abstract hooks count too: a template base bolt hands the tuple to what its subclasses implement.
+  for (const m of cls.getInstanceMethods())
+    if (!LIFECYCLE.has(m.getName()) && (m.getBody() || m.isAbstract())) helpers.set(m.getName(), m);
   // Every reference to a helper must be a direct call from execute or another helper.
   const callers = new Map<MethodDeclaration, MethodDeclaration[]>();
   const calls: CallExpression[] = [];
@@ -77,7 +79,7 @@ export function planHelpers(
     }
   }
   const provable = (m: MethodDeclaration, what: string): void => {
-    if (!m.hasModifier(SyntaxKind.PrivateKeyword))
+    if (!m.hasModifier(SyntaxKind.PrivateKeyword) && !(m.isAbstract() && !withCollector.has(m)))
       block(m, `${what} ${m.getName()} is not private (a subclass or caller outside the class could reach it)`);
     if (m.isStatic()) block(m, `${what} ${m.getName()} is static`);
     for (const from of callers.get(m) ?? []) {

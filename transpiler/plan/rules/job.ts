@@ -12,6 +12,7 @@ import { boltOutputShape, convertBolt } from './bolt-function.ts';
 import type { ConfigPlan } from './config.ts';
 import { connectorClass, planConnector } from './connectors.ts';
 import { planGrouping, type Partitioning } from './groupings.ts';
+import { tickPartitioning } from './ticks.ts';
 import { planPartialKeySum } from './partial-key.ts';
 import { ownerOf } from './modules.ts';
 import { narrowed, sharedPrefixes } from './reuse.ts';
@@ -380,7 +381,10 @@ export function planJob(p: Planner, wiring: Wiring, config: ConfigPlan): void {
       if (parallelism) p.finding('config', 'SS704', 'converted', c.parallelism!, c.id!, `parallelism ${parallelism}`);
       return;
     }
-    const globalState = c.classDecl ? globalStatePartitioning(c, components.get(c.classDecl)!) : undefined;
+    const globalState = c.classDecl
+      ? (globalStatePartitioning(c, components.get(c.classDecl)!) ??
+        tickPartitioning(p, c, components.get(c.classDecl)!))
+      : undefined;
     const parts: Partitioning[] = c.groupings.map(
       (g, i) =>
         globalState ??

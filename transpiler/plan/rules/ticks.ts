@@ -4,8 +4,9 @@
  * the tick branch, re-armed every period. Timers need a keyed stream; elsewhere the bolt is left.
  */
 import { Node, SyntaxKind, type CallExpression, type MethodDeclaration, type Statement } from 'ts-morph';
-import type { ComponentClass } from '../../analyze/index.ts';
+import type { ComponentClass, WiredComponent } from '../../analyze/index.ts';
 import type { Planner, RuleInfo } from '../planner.ts';
+import type { Partitioning } from './groupings.ts';
 
 export const rule: RuleInfo = {
   name: 'ticks',
@@ -14,6 +15,11 @@ export const rule: RuleInfo = {
     SS501: {
       status: 'converted',
       title: 'tick branch moved into onTimer: a processing-time timer every tick period per subtask',
+    },
+    SS503: {
+      status: 'converted',
+      title:
+        'a tick-driven bolt on one task (global, shuffle, all or none grouping) is keyed by one constant key, so it has timers: one task sees the whole stream, and so does one key',
     },
     SS502: {
       status: 'left',
@@ -256,4 +262,39 @@ export function planTicks(
     `tick every ${freq} s → processing-time timer (armed by the first record of each subtask)`,
   );
   return { removed, keyed: true, usesContext: true, members, emits: tickEmits };
+}
+
+const ONE_TASK_GROUPINGS = new Set(['shuffle', 'localOrShuffle', 'none', 'global', 'all']);
+
+/** Whether the class, or a user class it derives from, branches on tick tuples. */
+function usesTicks(comp: ComponentClass): boolean {
+  for (let cls: import('ts-morph').ClassDeclaration | undefined = comp.decl; cls; cls = cls.getBaseClass()) {
+    if (cls.getSourceFile() !== comp.decl.getSourceFile()) return false;
+    if (
+      cls.getDescendantsOfKind(SyntaxKind.CallExpression).some((c) => /(^|\.)isTick$/.test(c.getExpression().getText()))
+    )
+      return true;
+  }
+  return false;
+}
+
+/**
+ * The partitioning of a tick-driven bolt on one task: one constant key, so the native function is
+ * keyed and has a timer service. Undefined when the bolt is not one (several tasks: per-task ticks
+ * over a stream that is not keyed have no native counterpart).
+ */
+export function tickPartitioning(p: Planner, c: WiredComponent, comp: ComponentClass): Partitioning | undefined {
+  if (!usesTicks(comp)) return undefined;
+  const parallelism = c.parallelism?.getText();
+  if (parallelism !== undefined && parallelism !== '1') return undefined;
+  if (!c.groupings.every((g) => ONE_TASK_GROUPINGS.has(g.kind) && g.stream === undefined)) return undefined;
+  p.finding(
+    NAME,
+    'SS503',
+    'converted',
+    c.groupings[0]!.node,
+    c.id!,
+    `${c.groupings.map((g) => g.method).join(', ')} into one task → keyBy((_record) => 0): the tick-driven bolt gets timers`,
+  );
+  return { calls: '.keyBy((_record) => 0)', key: { fields: [], type: 'number' } };
 }
