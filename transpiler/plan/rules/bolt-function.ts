@@ -62,6 +62,11 @@ export const rule: RuleInfo = {
       manualStep: 'raise capacity where the awaited call has no side effects; add cache where the lookup key is pure',
     },
     SS210: { status: 'converted', title: 'prepare() became open(context); task ids became subtask indexes' },
+    SS214: {
+      status: 'converted',
+      title:
+        'template bolts: an abstract user bolt became a generic process function (key K, input IN); each subclass that only implements its hooks extends it with its own key and input record types',
+    },
     SS212: {
       status: 'converted',
       title:
@@ -129,6 +134,8 @@ export function emitRecord(
 }
 
 export interface BoltPlan {
+  /** Abstract hooks execute hands the input to (a template base): method name and parameter index. */
+  hooks?: Array<{ method: string; index: number }>;
   recordType: string;
   keyedFunction: boolean;
   shape: 'map' | 'filter' | 'flatMap' | 'sink' | 'process';
@@ -319,9 +326,23 @@ export function convertBolt(
   input: RecordShape,
   output: RecordShape,
   key: { fields: string[]; type: string } | undefined,
+  /** Set when converting the abstract base of template subclasses: generic over key `K` and input `IN`. */
+  template?: boolean,
 ): BoltPlan {
   const cls: ClassDeclaration = comp.decl;
   const edits = p.edits;
+  if (template) {
+    if (cls.getTypeParameters().length > 0)
+      p.block(
+        NAME,
+        'SS208',
+        cls,
+        comp.name,
+        'the template base bolt has type parameters',
+        rule.codes.SS208!.manualStep!,
+      );
+    edits.insert(cls.getNameNode()!.getEnd(), '<K, IN>', NAME);
+  }
   if (
     comp.compatBase === 'BaseWindowedBolt' ||
     comp.compatBase === 'BaseStatefulWindowedBolt' ||
@@ -770,7 +791,7 @@ export function convertBolt(
   }
 
   // Signature and header.
-  const keyedFunction = ticks.keyed || state.keyed;
+  const keyedFunction = ticks.keyed || state.keyed || template === true;
   const contextType = keyedFunction ? `KeyedProcessContext<${key!.type}>` : 'ProcessContext';
   const closeParen = execute!
     .getSourceFile()
@@ -830,7 +851,11 @@ export function convertBolt(
     );
   }
   p.finding(NAME, 'SS201', 'converted', cls, comp.name, `${shape}-shaped process function (${emits} emit site(s))`);
-  return { recordType: outType, keyedFunction, shape };
+  const hooks = helpers.tupleParams
+    .map((t) => ({ method: t.getParentIfKindOrThrow(SyntaxKind.MethodDeclaration), param: t }))
+    .filter(({ method }) => method.isAbstract())
+    .map(({ method, param }) => ({ method: method.getName(), index: method.getParameters().indexOf(param) }));
+  return { recordType: outType, keyedFunction, shape, hooks };
 }
 
 /**
@@ -900,4 +925,83 @@ export function rewriteTupleUses(
     p.block(NAME, 'SS205', parent, comp.name, `\`${parent.getText().slice(0, 60)}\``, rule.codes.SS205!.manualStep!);
   }
   return accessors;
+}
+
+/**
+ * A template subclass: a bolt whose base is an abstract user bolt (converted generically, over key
+ * `K` and input `IN`) and that only implements the base's hooks. It extends the converted base with
+ * its own key and input record types; a hook's tuple parameter becomes the input record, its
+ * accessors field access. Anything a subclass adds of Storm's (execute, prepare, declared outputs,
+ * a component configuration) keeps the file left.
+ */
+export function convertTemplateSubclass(
+  p: Planner,
+  comp: ComponentClass,
+  base: ComponentClass,
+  hooks: ReadonlyArray<{ method: string; index: number }>,
+  input: RecordShape,
+  key: { fields: string[]; type: string } | undefined,
+): void {
+  const cls = comp.decl;
+  if (!key)
+    p.block(
+      NAME,
+      'SS208',
+      cls,
+      comp.name,
+      `subclass of ${base.name} on a stream that is not keyed`,
+      rule.codes.SS208!.manualStep!,
+    );
+  for (const own of ['execute', 'prepare', 'cleanup', 'declareOutputFields', 'getComponentConfiguration'])
+    if (cls.getInstanceMethod(own))
+      p.block(
+        NAME,
+        'SS208',
+        cls.getInstanceMethod(own)!,
+        comp.name,
+        `subclass of ${base.name} overrides ${own}`,
+        rule.codes.SS208!.manualStep!,
+      );
+  const heritage = cls.getExtends()!;
+  if (heritage.getTypeArguments().length > 0)
+    p.block(
+      NAME,
+      'SS208',
+      heritage,
+      comp.name,
+      `extends ${heritage.getText()} with type arguments`,
+      rule.codes.SS208!.manualStep!,
+    );
+  const inType = recordType(input);
+  p.edits.insert(heritage.getEnd(), `<${key!.type}, ${inType}>`, NAME);
+  let accessors = 0;
+  for (const hook of hooks) {
+    const method = cls.getInstanceMethod(hook.method);
+    const param = method?.getParameters()[hook.index];
+    if (!method || !param) continue;
+    if (param.getTypeNode()?.getText() !== 'Tuple')
+      p.block(
+        NAME,
+        'SS205',
+        param,
+        comp.name,
+        `${hook.method} takes \`${param.getText()}\`, not the Tuple`,
+        rule.codes.SS205!.manualStep!,
+      );
+    p.edits.replace(param.getTypeNode()!, inType, NAME);
+    const symbol = param.getNameNode().getSymbol();
+    const uses = method
+      .getDescendantsOfKind(SyntaxKind.Identifier)
+      .filter((id) => id !== param.getNameNode() && id.getText() === param.getName() && id.getSymbol() === symbol)
+      .map((id) => ({ id, name: param.getName() }));
+    accessors += rewriteTupleUses(p, comp, uses, input, []);
+  }
+  p.finding(
+    NAME,
+    'SS214',
+    'converted',
+    cls,
+    comp.name,
+    `extends the converted ${base.name}<${key!.type}, …>${accessors ? `; ${accessors} accessor(s) in its hooks became field access` : ''}`,
+  );
 }
