@@ -2,8 +2,10 @@
  * Helper methods of a bolt that `execute` (or its tick branch) calls: a helper that emits through
  * the collector field, or calls one that does, gets the native collector as a last parameter and
  * every call passes it on; a helper parameter that only ever receives the input tuple becomes the
- * input record (its accessors turn into field access like execute's). Provable only for private
- * methods called directly as `this.name(...)` from execute or from other such helpers: a method
+ * input record (its accessors turn into field access like execute's; for an abstract hook of a
+ * template base, the subclasses' implementations are typed by bolt-function's template rule).
+ * Provable only for private methods (or abstract hooks) called directly as `this.name(...)` from
+ * execute or from other such helpers: a method
  * that escapes (passed as a value, called from prepare/cleanup/the constructor, overridable) keeps
  * the bolt left (SS208/SS205).
  */

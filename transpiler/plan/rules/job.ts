@@ -467,8 +467,7 @@ export function planJob(p: Planner, wiring: Wiring, config: ConfigPlan): void {
     }
     for (const i of inputs) i.consumed = true;
     const parallel = key && output.fields.length > 0 ? parallelUpstream(c) : undefined;
-    // A constant key (one task) has no key fields to compare by: its output stays a multiset.
-    if (parallel && key!.fields.length > 0 && key!.fields.every((f) => output.fields.includes(f)))
+    if (parallel && key!.fields.every((f) => output.fields.includes(f)))
       p.finding(
         NAME,
         'SS010',

@@ -1,7 +1,11 @@
 /**
  * ticks → processing-time timers. A bolt that asks for tick tuples (getComponentConfiguration with
  * a tick frequency) and branches on `TupleUtils.isTick` first thing in execute gets an onTimer with
- * the tick branch, re-armed every period. Timers need a keyed stream; elsewhere the bolt is left.
+ * the tick branch, re-armed every period. Timers need a keyed stream: a bolt on one task is keyed by
+ * a constant (SS503); a bolt on several tasks that is not fields-grouped is left. An else branch
+ * stays in place (other rules' edits inside it survive); helper calls moved into onTimer get the
+ * collector (rules/helpers.ts). The frequency is a putTickFrequencyIntoComponentConfig call or a
+ * `{ [Config.TOPOLOGY_TICK_TUPLE_FREQ_SECS]: n }` literal.
  */
 import { Node, SyntaxKind, type CallExpression, type MethodDeclaration, type Statement } from 'ts-morph';
 import type { ComponentClass, WiredComponent } from '../../analyze/index.ts';
