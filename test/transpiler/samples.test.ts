@@ -29,16 +29,14 @@ const CONVERTED = {
   'exclamation.ts': ['word', 'exclaim1', 'exclaim2'],
   'sliding-window-sum.ts': ['integer', 'slidingsum', 'tumblingavg', 'printer'],
   'stateful-sum.ts': ['spout', 'partialsum', 'printer', 'total'],
+  'rolling-top-words.ts': ['wordGenerator', 'counter', 'intermediateRanker', 'finalRanker', 'printer'],
 };
-// lib/printer-bolt.ts stays for rolling-top-words (left), and the converted topologies import a
-// native sibling created beside it; lib/random-integer-spout.ts is imported only by converted
-// topologies, so it is rewritten in place.
-const LEFT = ['rolling-top-words.ts', 'lib/printer-bolt.ts'];
-const CREATED = ['lib/printer-bolt.native.ts'];
-const IN_PLACE = ['lib/random-integer-spout.ts'];
+// Every topology converts, so each component module in lib/ is imported only by converted
+// topologies and is rewritten in place: no sibling is needed.
+const IN_PLACE = ['lib/printer-bolt.ts', 'lib/random-integer-spout.ts'];
 
 describe('samples/storm', () => {
-  it('converts word-count, exclamation, sliding-window-sum and stateful-sum into native job modules', () => {
+  it('converts every topology (word-count, exclamation, sliding-window-sum, stateful-sum, rolling-top-words) into a native job module', () => {
     expect(result.topologies.map((t) => t.slice(join(dir, 'samples/storm').length + 1)).sort()).toEqual(
       Object.keys(CONVERTED).sort(),
     );
@@ -50,14 +48,8 @@ describe('samples/storm', () => {
     expect(result.report.summary.error).toBe(0);
   });
 
-  it('leaves the others byte-identical, each with a finding that names the manual step', () => {
-    for (const file of LEFT) {
-      const path = join(dir, 'samples/storm', file);
-      expect(result.changes.has(path)).toBe(false);
-      expect(readFileSync(path, 'utf8')).toBe(readFileSync(join(REPO, 'samples/storm', file), 'utf8'));
-      const findings = result.report.files.find((f) => f.file === `samples/storm/${file}`)?.findings ?? [];
-      expect(findings.some((f) => f.status === 'left' && f.manualStep)).toBe(true);
-    }
+  it('leaves no sample file: every file under samples/storm that imports compat is rewritten', () => {
+    expect(result.report.files.filter((f) => f.status !== 'changed').map((f) => f.file)).toEqual([]);
   });
 
   it('rewrites in place the component modules that only converted topologies import', () => {
@@ -72,21 +64,12 @@ describe('samples/storm', () => {
     }
   });
 
-  it('creates native siblings of the component modules a module left still imports', () => {
-    const created = [...result.changes]
-      .filter(([, c]) => c.before === '')
-      .map(([f]) => f.slice(join(dir, 'samples/storm').length + 1))
-      .sort();
-    expect(created).toEqual(CREATED);
-    for (const file of CREATED) {
-      const text = readFileSync(join(dir, 'samples/storm', file), 'utf8');
-      expect(text).not.toMatch(/compat/);
-      expect(text).toMatch(/from '\.\.\/\.\.\/\.\.\/runtime\/index\.ts'/);
-    }
+  it('creates no native sibling: no module left imports a component module', () => {
+    expect([...result.changes].filter(([, c]) => c.before === '').map(([f]) => f)).toEqual([]);
   });
 
-  it('the migrated modules, their siblings and the modules left type-check together', () => {
-    expect(typeErrors([...result.changes.keys(), ...LEFT.map((f) => join(dir, 'samples/storm', f))])).toEqual([]);
+  it('the migrated modules type-check together', () => {
+    expect(typeErrors([...result.changes.keys()])).toEqual([]);
   }, 300_000); // a hang guard: one program over the samples takes over a minute on a loaded 2-core machine
 
   it.each(Object.entries(CONVERTED))('%s default-exports a job with uid and name = component id', async (file, ids) => {

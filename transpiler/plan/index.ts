@@ -10,6 +10,7 @@ import { rule as boltRule } from './rules/bolt-function.ts';
 import { planConfigs, rule as configRule } from './rules/config.ts';
 import { rule as connectorsRule } from './rules/connectors.ts';
 import { rule as groupingsRule } from './rules/groupings.ts';
+import { planExceptions, rule as exceptionsRule } from './rules/exceptions.ts';
 import { planImports, rule as importsRule } from './rules/imports.ts';
 import { rule as joinRule } from './rules/join.ts';
 import { rule as redisLookupRule } from './rules/redis-lookup.ts';
@@ -34,6 +35,7 @@ export const RULES: readonly RuleInfo[] = [
   spoutRule,
   boltRule,
   wholeTupleRule,
+  exceptionsRule,
   groupingsRule,
   stateRule,
   stateGlobalRule,
@@ -98,6 +100,7 @@ export function planFile(facts: FileFacts, relPath: string, style: Style, todo =
     if (p.blockers.length === 0) {
       const modules = p.timed(modulesRule.name, () => finishModules(p));
       if (p.blockers.length === 0) {
+        p.timed(exceptionsRule.name, () => planExceptions(p));
         p.timed(importsRule.name, () => planImports(p));
         return { ...plan(false, true), ...(modules.length ? { modules } : {}) };
       }

@@ -41,9 +41,12 @@ export interface RecordShape {
   types: Map<string, string>;
   /** Only the leading fields of the real records (rules/reuse.ts): the field list is not the whole tuple. */
   narrowed?: boolean;
+  /** A type parameter standing for records whose fields are not known here (a template base bolt's input). */
+  opaque?: string;
 }
 
 export function recordType(shape: RecordShape): string {
+  if (shape.opaque) return shape.opaque;
   if (shape.fields.length === 0) return 'never';
   return `{ ${shape.fields.map((f) => `${propertyName(f)}: ${shape.types.get(f) ?? 'unknown'}`).join('; ')} }`;
 }

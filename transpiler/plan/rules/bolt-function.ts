@@ -8,6 +8,7 @@ import { Node, SyntaxKind, type ClassDeclaration, type MethodDeclaration } from 
 import type { ComponentClass } from '../../analyze/index.ts';
 import { fieldAccess, propertyName, recordType, type Planner, type RecordShape, type RuleInfo } from '../planner.ts';
 import { planKeyValueState, planState } from './state.ts';
+import { planHelpers } from './helpers.ts';
 import { planTicks } from './ticks.ts';
 import { emittedWhole, wholeTupleUse } from './whole-tuple.ts';
 
@@ -61,6 +62,20 @@ export const rule: RuleInfo = {
       manualStep: 'raise capacity where the awaited call has no side effects; add cache where the lookup key is pure',
     },
     SS210: { status: 'converted', title: 'prepare() became open(context); task ids became subtask indexes' },
+    SS214: {
+      status: 'converted',
+      title:
+        'template bolts: an abstract user bolt became a generic process function (key K, input IN); each subclass that only implements its hooks extends it with its own key and input record types',
+    },
+    SS212: {
+      status: 'converted',
+      title:
+        'private helper methods that emit (called only from execute or from each other) take the collector as a last parameter',
+    },
+    SS213: {
+      status: 'converted',
+      title: 'a private helper parameter that only ever receives the input tuple takes the input record instead',
+    },
   },
 };
 
@@ -119,6 +134,8 @@ export function emitRecord(
 }
 
 export interface BoltPlan {
+  /** Abstract hooks execute hands the input to (a template base): method name and parameter index. */
+  hooks?: Array<{ method: string; index: number }>;
   recordType: string;
   keyedFunction: boolean;
   shape: 'map' | 'filter' | 'flatMap' | 'sink' | 'process';
@@ -309,9 +326,23 @@ export function convertBolt(
   input: RecordShape,
   output: RecordShape,
   key: { fields: string[]; type: string } | undefined,
+  /** Set when converting the abstract base of template subclasses: generic over key `K` and input `IN`. */
+  template?: boolean,
 ): BoltPlan {
   const cls: ClassDeclaration = comp.decl;
   const edits = p.edits;
+  if (template) {
+    if (cls.getTypeParameters().length > 0)
+      p.block(
+        NAME,
+        'SS208',
+        cls,
+        comp.name,
+        'the template base bolt has type parameters',
+        rule.codes.SS208!.manualStep!,
+      );
+    edits.insert(cls.getNameNode()!.getEnd(), '<K, IN>', NAME);
+  }
   if (
     comp.compatBase === 'BaseWindowedBolt' ||
     comp.compatBase === 'BaseStatefulWindowedBolt' ||
@@ -390,22 +421,54 @@ export function convertBolt(
       );
     const bodyText = execute!.getBody()!.getText();
     collectorName = /(?<!\.)\bcollector\b/.test(bodyText) ? 'out' : 'collector';
+  }
+  const collectorUses = (m: MethodDeclaration): boolean =>
+    !basic &&
+    m.getDescendantsOfKind(SyntaxKind.PropertyAccessExpression).some((u) => {
+      if (u.getText() !== `this.${collectorField}`) return false;
+      // An ack is removed with the conversion: a helper that only acks needs no collector.
+      const member = u.getParent();
+      return !(Node.isPropertyAccessExpression(member) && member.getName() === 'ack');
+    });
+  const helpers = planHelpers(
+    p,
+    comp,
+    execute!,
+    tupleName,
+    collectorName,
+    `Collector<${outType}>`,
+    collectorUses,
+    (node, reason) =>
+      p.block(NAME, 'SS208', node, comp.name, reason, 'pass the Collector from processElement to the helper by hand'),
+  );
+  if (!basic) {
     for (const use of cls.getDescendantsOfKind(SyntaxKind.PropertyAccessExpression)) {
       if (use.getText() !== `this.${collectorField}`) continue;
-      const inExecute = use.getFirstAncestorByKind(SyntaxKind.MethodDeclaration) === execute;
-      const inPrepare = use.getFirstAncestorByKind(SyntaxKind.MethodDeclaration) === prepare;
-      if (!inExecute && !inPrepare && !Node.isPropertyDeclaration(use.getParent())) {
+      const method = use.getFirstAncestorByKind(SyntaxKind.MethodDeclaration);
+      if (method === execute || method === prepare || (method && helpers.withCollector.has(method))) continue;
+      const member = use.getParent();
+      if (Node.isPropertyAccessExpression(member) && member.getName() === 'ack') continue;
+      if (!Node.isPropertyDeclaration(use.getParent())) {
         p.block(
           NAME,
           'SS208',
           use,
           comp.name,
-          `the collector is used outside execute (${use.getFirstAncestorByKind(SyntaxKind.MethodDeclaration)?.getName() ?? 'a field'})`,
+          `the collector is used outside execute (${method?.getName() ?? 'a field'})`,
           'pass the Collector from processElement to the helper by hand',
         );
       }
     }
   }
+  if (helpers.withCollector.size > 0)
+    p.finding(
+      NAME,
+      'SS212',
+      'converted',
+      [...helpers.withCollector][0]!,
+      comp.name,
+      `the collector is passed to helper(s) ${[...helpers.withCollector].map((m) => m.getName()).join(', ')}`,
+    );
 
   const collectorExpr0 = basic ? collectorName : `this.${collectorField}`;
   const fnShape = functionShape(comp, execute!, basic, collectorExpr0, tupleName, input, output);
@@ -427,78 +490,75 @@ export function convertBolt(
 
   // Ticks, then tuple accesses and emits in what is left of execute.
   const ticks = p.timed('ticks', () =>
-    planTicks(p, comp, execute!, tupleName, collectorName, outType, key, (call) => {
-      const target = call.getExpression();
-      if (
-        !Node.isPropertyAccessExpression(target) ||
-        target.getExpression().getText() !== (basic ? collectorName : `this.${collectorField}`)
-      )
-        return undefined;
-      const args = call.getArguments();
-      if (args.length !== 1) return undefined;
-      return `${collectorName}.collect(${emitRecord(p, NAME, 'SS204', comp.name, args[0]!, output.fields)})`;
-    }),
+    planTicks(
+      p,
+      comp,
+      execute!,
+      tupleName,
+      collectorName,
+      outType,
+      key,
+      (call) => {
+        const target = call.getExpression();
+        if (
+          !Node.isPropertyAccessExpression(target) ||
+          target.getExpression().getText() !== (basic ? collectorName : `this.${collectorField}`)
+        )
+          return undefined;
+        const args = call.getArguments();
+        if (args.length !== 1) return undefined;
+        return `${collectorName}.collect(${emitRecord(p, NAME, 'SS204', comp.name, args[0]!, output.fields)})`;
+      },
+      helpers.callText,
+    ),
   );
 
   let accessors = 0;
+  const tupleUses: Array<{ id: import('ts-morph').Identifier; name: string }> = [];
   for (const id of execute!.getDescendantsOfKind(SyntaxKind.Identifier)) {
     if (id.getText() !== tupleName || id === tupleParam!.getNameNode()) continue;
     if (tupleSymbol && id.getSymbol() !== tupleSymbol) continue;
     if (ticks.removed.some((r) => r.getStart() <= id.getStart() && id.getEnd() <= r.getEnd())) continue;
-    const parent = id.getParent()!;
-    const call = parent.getParent();
-    if (wholeTupleUse(p, comp, id, input)) continue;
+    const site = id.getParent();
     if (
-      Node.isPropertyAccessExpression(parent) &&
-      parent.getExpression() === id &&
-      call &&
-      Node.isCallExpression(call) &&
-      call.getExpression() === parent
-    ) {
-      const method = parent.getName();
-      const byField = method.endsWith('ByField');
-      const getter = byField ? method.slice(0, -'ByField'.length) : method;
-      const want = GETTERS[getter];
-      const arg = call.getArguments()[0];
-      let field: string | undefined;
-      if (want && arg && byField && Node.isStringLiteral(arg)) field = arg.getLiteralValue();
-      else if (want && arg && !byField && Node.isNumericLiteral(arg))
-        field = input.fields[Number(arg.getLiteralValue())];
-      if (!want || field === undefined || !input.fields.includes(field) || call.getArguments().length !== 1) {
-        p.block(
-          NAME,
-          'SS205',
-          call,
-          comp.name,
-          `\`${call.getText().slice(0, 60)}\` (input fields: ${input.fields.join(', ') || 'none'})`,
-          rule.codes.SS205!.manualStep!,
+      site &&
+      Node.isCallExpression(site) &&
+      helpers.tupleParams.some((t) => {
+        const m = t.getParentIfKind(SyntaxKind.MethodDeclaration);
+        return (
+          site.getExpression().getText() === `this.${m?.getName()}` &&
+          site.getArguments()[m!.getParameters().indexOf(t)] === id
         );
-      }
-      const have = input.types.get(field!) ?? 'unknown';
-      let text = fieldAccess(tupleName, field!);
-      if (want !== 'unknown' && have !== want) {
-        if (have !== 'unknown')
-          p.block(
-            NAME,
-            'SS205',
-            call,
-            comp.name,
-            `reads field '${field}' (${have}) as ${want}`,
-            'fix the accessor or the upstream type',
-          );
-        text = `(${text} as ${want})`;
-      }
-      edits.replace(call, text, NAME);
-      accessors++;
+      })
+    )
       continue;
-    }
-    // Anchors: emit(tuple, values) and ack(tuple) on a rich collector.
-    if (Node.isCallExpression(parent) && !basic) {
-      const callee = parent.getExpression().getText();
-      if (callee === `this.${collectorField}.emit` || callee === `this.${collectorField}.ack`) continue;
-    }
-    p.block(NAME, 'SS205', parent, comp.name, `\`${parent.getText().slice(0, 60)}\``, rule.codes.SS205!.manualStep!);
+    tupleUses.push({ id, name: tupleName });
   }
+  for (const param of helpers.tupleParams) {
+    edits.replace(param.getTypeNode()!, inType, NAME);
+    const symbol = param.getNameNode().getSymbol();
+    const method = param.getParentIfKindOrThrow(SyntaxKind.MethodDeclaration);
+    for (const id of method.getDescendantsOfKind(SyntaxKind.Identifier)) {
+      if (id === param.getNameNode() || id.getText() !== param.getName() || id.getSymbol() !== symbol) continue;
+      tupleUses.push({ id, name: param.getName() });
+    }
+  }
+  if (helpers.tupleParams.length > 0)
+    p.finding(
+      NAME,
+      'SS213',
+      'converted',
+      helpers.tupleParams[0]!,
+      comp.name,
+      `helper(s) ${helpers.tupleParams.map((t) => t.getParentIfKindOrThrow(SyntaxKind.MethodDeclaration).getName()).join(', ')} take the input record instead of the tuple`,
+    );
+  accessors += rewriteTupleUses(
+    p,
+    comp,
+    tupleUses,
+    input,
+    basic ? [] : [`this.${collectorField}.emit`, `this.${collectorField}.ack`],
+  );
   if (accessors)
     p.finding(NAME, 'SS202', 'converted', execute!, comp.name, `${accessors} accessor(s) became field access`);
 
@@ -511,7 +571,8 @@ export function convertBolt(
     const callee = call.getExpression();
     if (!Node.isPropertyAccessExpression(callee) || callee.getExpression().getText() !== collectorExpr) continue;
     if (ticks.removed.some((r) => r.getStart() <= call.getStart() && call.getEnd() <= r.getEnd())) continue;
-    const inExecute = call.getFirstAncestorByKind(SyntaxKind.MethodDeclaration) === execute;
+    const inMethod = call.getFirstAncestorByKind(SyntaxKind.MethodDeclaration);
+    const inExecute = inMethod === execute || (inMethod !== undefined && helpers.withCollector.has(inMethod));
     const method = callee.getName();
     if (method === 'ack' && !basic) {
       const statement = call.getParent();
@@ -730,7 +791,7 @@ export function convertBolt(
   }
 
   // Signature and header.
-  const keyedFunction = ticks.keyed || state.keyed;
+  const keyedFunction = ticks.keyed || state.keyed || template === true;
   const contextType = keyedFunction ? `KeyedProcessContext<${key!.type}>` : 'ProcessContext';
   const closeParen = execute!
     .getSourceFile()
@@ -790,5 +851,157 @@ export function convertBolt(
     );
   }
   p.finding(NAME, 'SS201', 'converted', cls, comp.name, `${shape}-shaped process function (${emits} emit site(s))`);
-  return { recordType: outType, keyedFunction, shape };
+  const hooks = helpers.tupleParams
+    .map((t) => ({ method: t.getParentIfKindOrThrow(SyntaxKind.MethodDeclaration), param: t }))
+    .filter(({ method }) => method.isAbstract())
+    .map(({ method, param }) => ({ method: method.getName(), index: method.getParameters().indexOf(param) }));
+  return { recordType: outType, keyedFunction, shape, hooks };
+}
+
+/**
+ * Rewrites uses of the input tuple (`uses`: identifiers naming it) over the input record: accessors
+ * become field access, provable whole uses go to whole-tuple; anything else leaves the file
+ * (SS205). `anchors` are callees the tuple may be passed to (emit anchors, acks: removed elsewhere).
+ * Returns the number of accessors rewritten.
+ */
+export function rewriteTupleUses(
+  p: Planner,
+  comp: ComponentClass,
+  uses: ReadonlyArray<{ id: import('ts-morph').Identifier; name: string }>,
+  input: RecordShape,
+  anchors: readonly string[],
+): number {
+  let accessors = 0;
+  for (const { id, name: tupleName } of uses) {
+    const parent = id.getParent()!;
+    const call = parent.getParent();
+    if (wholeTupleUse(p, comp, id, input)) continue;
+    if (
+      Node.isPropertyAccessExpression(parent) &&
+      parent.getExpression() === id &&
+      call &&
+      Node.isCallExpression(call) &&
+      call.getExpression() === parent
+    ) {
+      const method = parent.getName();
+      const byField = method.endsWith('ByField');
+      const getter = byField ? method.slice(0, -'ByField'.length) : method;
+      const want = GETTERS[getter];
+      const arg = call.getArguments()[0];
+      let field: string | undefined;
+      if (want && arg && byField && Node.isStringLiteral(arg)) field = arg.getLiteralValue();
+      else if (want && arg && !byField && Node.isNumericLiteral(arg))
+        field = input.fields[Number(arg.getLiteralValue())];
+      if (!want || field === undefined || !input.fields.includes(field) || call.getArguments().length !== 1) {
+        p.block(
+          NAME,
+          'SS205',
+          call,
+          comp.name,
+          `\`${call.getText().slice(0, 60)}\` (input fields: ${input.fields.join(', ') || 'none'})`,
+          rule.codes.SS205!.manualStep!,
+        );
+      }
+      const have = input.types.get(field!) ?? 'unknown';
+      let text = fieldAccess(tupleName, field!);
+      if (want !== 'unknown' && have !== want) {
+        if (have !== 'unknown')
+          p.block(
+            NAME,
+            'SS205',
+            call,
+            comp.name,
+            `reads field '${field}' (${have}) as ${want}`,
+            'fix the accessor or the upstream type',
+          );
+        text = `(${text} as ${want})`;
+      }
+      p.edits.replace(call, text, NAME);
+      accessors++;
+      continue;
+    }
+    // Anchors: emit(tuple, values) and ack(tuple) on a rich collector.
+    if (Node.isCallExpression(parent) && anchors.includes(parent.getExpression().getText())) continue;
+    p.block(NAME, 'SS205', parent, comp.name, `\`${parent.getText().slice(0, 60)}\``, rule.codes.SS205!.manualStep!);
+  }
+  return accessors;
+}
+
+/**
+ * A template subclass: a bolt whose base is an abstract user bolt (converted generically, over key
+ * `K` and input `IN`) and that only implements the base's hooks. It extends the converted base with
+ * its own key and input record types; a hook's tuple parameter becomes the input record, its
+ * accessors field access. Anything a subclass adds of Storm's (execute, prepare, declared outputs,
+ * a component configuration) keeps the file left.
+ */
+export function convertTemplateSubclass(
+  p: Planner,
+  comp: ComponentClass,
+  base: ComponentClass,
+  hooks: ReadonlyArray<{ method: string; index: number }>,
+  input: RecordShape,
+  key: { fields: string[]; type: string } | undefined,
+): void {
+  const cls = comp.decl;
+  if (!key)
+    p.block(
+      NAME,
+      'SS208',
+      cls,
+      comp.name,
+      `subclass of ${base.name} on a stream that is not keyed`,
+      rule.codes.SS208!.manualStep!,
+    );
+  for (const own of ['execute', 'prepare', 'cleanup', 'declareOutputFields', 'getComponentConfiguration'])
+    if (cls.getInstanceMethod(own))
+      p.block(
+        NAME,
+        'SS208',
+        cls.getInstanceMethod(own)!,
+        comp.name,
+        `subclass of ${base.name} overrides ${own}`,
+        rule.codes.SS208!.manualStep!,
+      );
+  const heritage = cls.getExtends()!;
+  if (heritage.getTypeArguments().length > 0)
+    p.block(
+      NAME,
+      'SS208',
+      heritage,
+      comp.name,
+      `extends ${heritage.getText()} with type arguments`,
+      rule.codes.SS208!.manualStep!,
+    );
+  const inType = recordType(input);
+  p.edits.insert(heritage.getEnd(), `<${key!.type}, ${inType}>`, NAME);
+  let accessors = 0;
+  for (const hook of hooks) {
+    const method = cls.getInstanceMethod(hook.method);
+    const param = method?.getParameters()[hook.index];
+    if (!method || !param) continue;
+    if (param.getTypeNode()?.getText() !== 'Tuple')
+      p.block(
+        NAME,
+        'SS205',
+        param,
+        comp.name,
+        `${hook.method} takes \`${param.getText()}\`, not the Tuple`,
+        rule.codes.SS205!.manualStep!,
+      );
+    p.edits.replace(param.getTypeNode()!, inType, NAME);
+    const symbol = param.getNameNode().getSymbol();
+    const uses = method
+      .getDescendantsOfKind(SyntaxKind.Identifier)
+      .filter((id) => id !== param.getNameNode() && id.getText() === param.getName() && id.getSymbol() === symbol)
+      .map((id) => ({ id, name: param.getName() }));
+    accessors += rewriteTupleUses(p, comp, uses, input, []);
+  }
+  p.finding(
+    NAME,
+    'SS214',
+    'converted',
+    cls,
+    comp.name,
+    `extends the converted ${base.name}<${key!.type}, …>${accessors ? `; ${accessors} accessor(s) in its hooks became field access` : ''}`,
+  );
 }

@@ -8,10 +8,11 @@ import { basename } from 'node:path';
 import { Node, SyntaxKind, type CallExpression } from 'ts-morph';
 import type { ComponentClass, WiredComponent, Wiring } from '../../analyze/index.ts';
 import { recordType, type Planner, type RecordShape, type RuleInfo } from '../planner.ts';
-import { boltOutputShape, convertBolt } from './bolt-function.ts';
+import { boltOutputShape, convertBolt, convertTemplateSubclass } from './bolt-function.ts';
 import type { ConfigPlan } from './config.ts';
 import { connectorClass, planConnector } from './connectors.ts';
 import { planGrouping, type Partitioning } from './groupings.ts';
+import { tickPartitioning } from './ticks.ts';
 import { planPartialKeySum } from './partial-key.ts';
 import { ownerOf } from './modules.ts';
 import { narrowed, sharedPrefixes } from './reuse.ts';
@@ -202,7 +203,13 @@ export function planJob(p: Planner, wiring: Wiring, config: ConfigPlan): void {
 
   const classPlans = new Map<
     ComponentClass['decl'],
-    { signature: string; recordType: string; keyed: boolean; fn?: 'map' | 'filter' | 'flatMap' | 'asyncMap' }
+    {
+      signature: string;
+      recordType: string;
+      keyed: boolean;
+      fn?: 'map' | 'filter' | 'flatMap' | 'asyncMap';
+      hooks?: Array<{ method: string; index: number }>;
+    }
   >();
   const planned = new Map<string, Planned>();
   const spoutPlans = new Map<ComponentClass['decl'], SpoutPlan>();
@@ -380,7 +387,10 @@ export function planJob(p: Planner, wiring: Wiring, config: ConfigPlan): void {
       if (parallelism) p.finding('config', 'SS704', 'converted', c.parallelism!, c.id!, `parallelism ${parallelism}`);
       return;
     }
-    const globalState = c.classDecl ? globalStatePartitioning(c, components.get(c.classDecl)!) : undefined;
+    const globalState = c.classDecl
+      ? (globalStatePartitioning(c, components.get(c.classDecl)!) ??
+        tickPartitioning(p, c, components.get(c.classDecl)!))
+      : undefined;
     const parts: Partitioning[] = c.groupings.map(
       (g, i) =>
         globalState ??
@@ -404,7 +414,10 @@ export function planJob(p: Planner, wiring: Wiring, config: ConfigPlan): void {
         'union the inputs and partition them by hand',
       );
     const comp = components.get(c.classDecl!)!;
-    const output = passThroughTypes(comp, shape0, boltOutputShape(ownerOf(p, c), comp));
+    const template = templateBase(comp, components);
+    const output = template
+      ? boltOutputShape(ownerOf(p, c), template)
+      : passThroughTypes(comp, shape0, boltOutputShape(ownerOf(p, c), comp));
     const key = parts[0]!.key;
     const signature = `${recordType(shape0)}|${key?.fields.join() ?? ''}`;
     const known = classPlans.get(comp.decl);
@@ -420,8 +433,30 @@ export function planJob(p: Planner, wiring: Wiring, config: ConfigPlan): void {
           'give each use its own class',
         );
       fn = known.fn;
+    } else if (template) {
+      // The base once, generic; then this subclass over its own input and key.
+      let base = classPlans.get(template.decl);
+      if (!base) {
+        const plan = p.timed('bolt-function', () =>
+          convertBolt(
+            ownerOf(p, c),
+            template,
+            { fields: [], types: new Map(), opaque: 'IN' },
+            output,
+            key && { fields: [], type: 'K' },
+            true,
+          ),
+        );
+        base = { signature: 'template', recordType: plan.recordType, keyed: true, hooks: plan.hooks ?? [] };
+        classPlans.set(template.decl, base);
+      }
+      p.timed('bolt-function', () =>
+        convertTemplateSubclass(ownerOf(p, c), comp, template, base.hooks ?? [], shape0, key),
+      );
+      classPlans.set(comp.decl, { signature, recordType: base.recordType, keyed: true });
     } else {
-      const plan = p.timed('bolt-function', () => convertBolt(ownerOf(p, c), comp, shape0, output, key));
+      const input = c.external ? visibleIn(p, shape0, comp) : shape0;
+      const plan = p.timed('bolt-function', () => convertBolt(ownerOf(p, c), comp, input, output, key));
       classPlans.set(comp.decl, {
         signature,
         recordType: plan.recordType,
@@ -667,5 +702,72 @@ export function planJob(p: Planner, wiring: Wiring, config: ConfigPlan): void {
     exportedClasses.length
       ? `the exported classes ${exportedClasses.join(', ')} now have the native API: update modules that import them`
       : undefined,
+  );
+}
+
+/**
+ * The abstract user bolt a component derives from, when it is a template subclass: its direct base
+ * is an abstract class in the same file deriving straight from a compat bolt base.
+ */
+function templateBase(
+  comp: ComponentClass,
+  components: ReadonlyMap<import('ts-morph').ClassDeclaration, ComponentClass>,
+): ComponentClass | undefined {
+  if (!comp.viaUserClass || comp.kind !== 'bolt') return undefined;
+  const base = comp.decl.getBaseClass();
+  const found = base && components.get(base);
+  if (!found || found.viaUserClass || !base!.isAbstract()) return undefined;
+  if (base!.getSourceFile() !== comp.decl.getSourceFile()) return undefined;
+  return found;
+}
+
+/**
+ * The input shape as a component module sees it: a field typed by a name this module declares or
+ * imports (a class of the topology module) is `unknown` there, where that name is not in scope.
+ */
+function visibleIn(p: Planner, shape: RecordShape, comp: ComponentClass): RecordShape {
+  // A bolt that only prints its input whole (a printer shared by topologies) takes any record.
+  if (wholeOnly(comp)) return { ...shape, opaque: 'object' };
+  const file = p.facts.sourceFile;
+  const local = (name: string): boolean =>
+    file.getClass(name) !== undefined ||
+    file.getInterface(name) !== undefined ||
+    file.getTypeAlias(name) !== undefined ||
+    file.getEnum(name) !== undefined ||
+    file
+      .getImportDeclarations()
+      .some(
+        (d) =>
+          d.getDefaultImport()?.getText() === name ||
+          d.getNamedImports().some((n) => (n.getAliasNode() ?? n.getNameNode()).getText() === name),
+      );
+  const types = new Map<string, string>();
+  for (const [field, type] of shape.types)
+    types.set(field, (type.match(/[A-Za-z_$][\w$]*/g) ?? []).some(local) ? 'unknown' : type);
+  return { ...shape, types };
+}
+
+/** Whether execute uses its tuple only as a whole text (String(tuple), a template, toString()). */
+function wholeOnly(comp: ComponentClass): boolean {
+  const execute = comp.decl.getInstanceMethod('execute');
+  const param = execute?.getParameters()[0];
+  if (!execute || !param) return false;
+  const uses = execute
+    .getDescendantsOfKind(SyntaxKind.Identifier)
+    .filter((id) => id !== param.getNameNode() && id.getText() === param.getName());
+  return (
+    uses.length > 0 &&
+    uses.every((id) => {
+      const parent = id.getParent();
+      if (Node.isTemplateSpan(parent)) return true;
+      if (Node.isCallExpression(parent)) return parent.getExpression().getText() === 'String';
+      const call = parent?.getParent();
+      return (
+        Node.isPropertyAccessExpression(parent) &&
+        parent.getName() === 'toString' &&
+        Node.isCallExpression(call) &&
+        call.getArguments().length === 0
+      );
+    })
   );
 }

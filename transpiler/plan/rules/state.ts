@@ -75,6 +75,12 @@ export function planState(
       const parent = access.getParent();
       if (parent && Node.isPropertyAccessExpression(parent) && MUTATORS.has(parent.getName())) return true;
       if (parent && Node.isElementAccessExpression(parent) && isWrite(parent)) return true;
+      // A class instance changes through its own methods, or wherever it is handed out to.
+      if (instanceClass(prop)) {
+        const call = parent?.getParent();
+        if (parent && Node.isPropertyAccessExpression(parent) && call && Node.isCallExpression(call)) return true;
+        if (parent && Node.isReturnStatement(parent)) return true;
+      }
       return false;
     });
     if (mutated) stateFields.push(name);
@@ -128,6 +134,13 @@ export function planState(
       continue;
     }
     kept.push(name);
+    const held = instanceClass(prop);
+    if (held) {
+      reasons.push(
+        `${name} (holds a ${held} instance, changed through its methods: native state snapshots by structured clone, which drops the class, and no codec is registered for it)`,
+      );
+      continue;
+    }
     const other = accesses.find((a) => !keyedUse(a));
     const where = other?.getFirstAncestorByKind(SyntaxKind.MethodDeclaration)?.getName() ?? 'a field initializer';
     reasons.push(
@@ -341,4 +354,20 @@ export function planKeyValueState(
       return `this.${field} = context.getState(new ValueStateDescriptor<${valueType}>('${field}'));`;
     },
   };
+}
+
+/**
+ * The name of the user class a field holds an instance of (declared in the project, not a built-in
+ * or library type), or undefined. Its data lives behind methods: neither provably plain data nor
+ * restorable by the native runtime's structured-clone snapshots, which keep no prototype.
+ */
+function instanceClass(prop: Node): string | undefined {
+  if (!Node.isPropertyDeclaration(prop)) return undefined;
+  const type = prop.getType();
+  const symbol = type.getSymbol() ?? type.getAliasSymbol();
+  const decl = symbol?.getDeclarations()[0];
+  if (!decl || !Node.isClassDeclaration(decl)) return undefined;
+  const file = decl.getSourceFile();
+  if (file.isDeclarationFile() || file.isInNodeModules() || /\/compat\//.test(file.getFilePath())) return undefined;
+  return decl.getName();
 }

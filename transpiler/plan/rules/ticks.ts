@@ -1,11 +1,16 @@
 /**
  * ticks → processing-time timers. A bolt that asks for tick tuples (getComponentConfiguration with
  * a tick frequency) and branches on `TupleUtils.isTick` first thing in execute gets an onTimer with
- * the tick branch, re-armed every period. Timers need a keyed stream; elsewhere the bolt is left.
+ * the tick branch, re-armed every period. Timers need a keyed stream: a bolt on one task is keyed by
+ * a constant (SS503); a bolt on several tasks that is not fields-grouped is left. An else branch
+ * stays in place (other rules' edits inside it survive); helper calls moved into onTimer get the
+ * collector (rules/helpers.ts). The frequency is a putTickFrequencyIntoComponentConfig call or a
+ * `{ [Config.TOPOLOGY_TICK_TUPLE_FREQ_SECS]: n }` literal.
  */
 import { Node, SyntaxKind, type CallExpression, type MethodDeclaration, type Statement } from 'ts-morph';
-import type { ComponentClass } from '../../analyze/index.ts';
+import type { ComponentClass, WiredComponent } from '../../analyze/index.ts';
 import type { Planner, RuleInfo } from '../planner.ts';
+import type { Partitioning } from './groupings.ts';
 
 export const rule: RuleInfo = {
   name: 'ticks',
@@ -14,6 +19,11 @@ export const rule: RuleInfo = {
     SS501: {
       status: 'converted',
       title: 'tick branch moved into onTimer: a processing-time timer every tick period per subtask',
+    },
+    SS503: {
+      status: 'converted',
+      title:
+        'a tick-driven bolt on one task (global, shuffle, all or none grouping) is keyed by one constant key, so it has timers: one task sees the whole stream, and so does one key',
     },
     SS502: {
       status: 'left',
@@ -59,6 +69,8 @@ function tickFrequency(
     cond = expr.getCondition().getText();
     expr = expr.getWhenTrue();
   }
+  const literal = tickLiteral(expr);
+  if (literal) return { freq: literal, cond, method };
   const args =
     Node.isCallExpression(expr) && /\.putTickFrequencyIntoComponentConfig$/.test(expr.getExpression().getText())
       ? expr.getArguments()
@@ -76,6 +88,25 @@ function tickFrequency(
   return { freq: args![1]!.getText(), cond, method };
 }
 
+/**
+ * `{ [Config.TOPOLOGY_TICK_TUPLE_FREQ_SECS]: n }` (or the key spelled out): the frequency, when the
+ * literal sets nothing else, so dropping getComponentConfiguration drops nothing but the tick.
+ */
+function tickLiteral(expr: Node): string | undefined {
+  if (!Node.isObjectLiteralExpression(expr)) return undefined;
+  const props = expr.getProperties();
+  const only = props[0];
+  if (props.length !== 1 || !only || !Node.isPropertyAssignment(only)) return undefined;
+  const name = only.getNameNode();
+  const key = Node.isComputedPropertyName(name)
+    ? name.getExpression().getText()
+    : Node.isStringLiteral(name)
+      ? name.getLiteralValue()
+      : undefined;
+  if (key !== 'Config.TOPOLOGY_TICK_TUPLE_FREQ_SECS' && key !== 'topology.tick.tuple.freq.secs') return undefined;
+  return only.getInitializer()?.getText();
+}
+
 export function planTicks(
   p: Planner,
   comp: ComponentClass,
@@ -85,6 +116,8 @@ export function planTicks(
   outType: string,
   key: { fields: string[]; type: string } | undefined,
   convertEmit?: (call: CallExpression) => string | undefined,
+  /** Other calls the tick branch's move must rewrite (a helper that now takes the collector). */
+  convertCall?: (call: CallExpression) => string | undefined,
 ): TickPlan {
   const calls = comp.decl
     .getDescendantsOfKind(SyntaxKind.CallExpression)
@@ -153,21 +186,23 @@ export function planTicks(
     const own = p.indentOf(s);
     let out = '';
     let at = s.getStart();
-    const emits = s
-      .getDescendantsOfKind(SyntaxKind.CallExpression)
-      .filter((c) => /\.emit$/.test(c.getExpression().getText()));
-    for (const e of emits) {
-      const replacement = convertEmit?.(e);
-      if (replacement === undefined)
-        p.block(
-          NAME,
-          'SS502',
-          e,
-          comp.name,
-          'the tick branch emits in a way not converted',
-          rule.codes.SS502!.manualStep!,
-        );
-      tickEmits++;
+    for (const e of s.getDescendantsOfKind(SyntaxKind.CallExpression)) {
+      if (e.getStart() < at) continue;
+      let replacement = convertCall?.(e);
+      if (replacement === undefined && /\.emit$/.test(e.getExpression().getText())) {
+        replacement = convertEmit?.(e);
+        if (replacement === undefined)
+          p.block(
+            NAME,
+            'SS502',
+            e,
+            comp.name,
+            'the tick branch emits in a way not converted',
+            rule.codes.SS502!.manualStep!,
+          );
+        tickEmits++;
+      }
+      if (replacement === undefined) continue;
       out += text.slice(at, e.getStart()) + replacement;
       at = e.getEnd();
     }
@@ -187,19 +222,29 @@ export function planTicks(
     `${unit}context.timerService().registerProcessingTimeTimer(now - (now % (${period})) + ${period});`,
     '}',
   ];
-  let replacement = arm.map((l, i) => (i === 0 ? l : bodyIndent + l)).join('\n');
-  if (elseBranch) {
-    const rest = Node.isBlock(elseBranch) ? elseBranch.getStatements() : [elseBranch];
-    const own = rest[0] ? p.indentOf(rest[0]) : bodyIndent;
-    for (const s of rest) {
-      const lines = text
-        .slice(s.getStart(), s.getEnd())
-        .split('\n')
-        .map((l, i) => (i === 0 ? l : l.startsWith(own) ? bodyIndent + l.slice(own.length) : l));
-      replacement += `\n${bodyIndent}${lines.join('\n')}`;
+  const replacement = arm.map((l, i) => (i === 0 ? l : bodyIndent + l)).join('\n');
+  const rest = elseBranch ? (Node.isBlock(elseBranch) ? elseBranch.getStatements() : [elseBranch]) : [];
+  const removed: Node[] = [ifStatement, method];
+  if (rest.length === 0) p.edits.replace(ifStatement, replacement, NAME);
+  else {
+    // The else branch stays where it is, unwrapped and dedented by line edits, so the edits other
+    // rules plan inside it (field access, emits, helper calls) are kept.
+    const first = rest[0]!;
+    const last = rest.at(-1)!;
+    p.edits.replaceRange(ifStatement.getStart(), first.getStart(), `${replacement}\n${bodyIndent}`, NAME);
+    const own = p.indentOf(first);
+    if (own !== bodyIndent) {
+      for (
+        let nl = text.indexOf('\n', first.getStart());
+        nl >= 0 && nl < last.getEnd();
+        nl = text.indexOf('\n', nl + 1)
+      ) {
+        if (text.startsWith(own, nl + 1)) p.edits.replaceRange(nl + 1, nl + 1 + own.length, bodyIndent, NAME);
+      }
     }
+    p.edits.replaceRange(last.getEnd(), ifStatement.getEnd(), '', NAME);
+    removed.splice(0, 1, ifStatement.getExpression(), thenBranch);
   }
-  p.edits.replace(ifStatement, replacement, NAME);
   p.edits.remove(method, NAME);
   const members = [
     '',
@@ -220,5 +265,40 @@ export function planTicks(
     comp.name,
     `tick every ${freq} s → processing-time timer (armed by the first record of each subtask)`,
   );
-  return { removed: [ifStatement, method], keyed: true, usesContext: true, members, emits: tickEmits };
+  return { removed, keyed: true, usesContext: true, members, emits: tickEmits };
+}
+
+const ONE_TASK_GROUPINGS = new Set(['shuffle', 'localOrShuffle', 'none', 'global', 'all']);
+
+/** Whether the class, or a user class it derives from, branches on tick tuples. */
+function usesTicks(comp: ComponentClass): boolean {
+  for (let cls: import('ts-morph').ClassDeclaration | undefined = comp.decl; cls; cls = cls.getBaseClass()) {
+    if (cls.getSourceFile() !== comp.decl.getSourceFile()) return false;
+    if (
+      cls.getDescendantsOfKind(SyntaxKind.CallExpression).some((c) => /(^|\.)isTick$/.test(c.getExpression().getText()))
+    )
+      return true;
+  }
+  return false;
+}
+
+/**
+ * The partitioning of a tick-driven bolt on one task: one constant key, so the native function is
+ * keyed and has a timer service. Undefined when the bolt is not one (several tasks: per-task ticks
+ * over a stream that is not keyed have no native counterpart).
+ */
+export function tickPartitioning(p: Planner, c: WiredComponent, comp: ComponentClass): Partitioning | undefined {
+  if (!usesTicks(comp)) return undefined;
+  const parallelism = c.parallelism?.getText();
+  if (parallelism !== undefined && parallelism !== '1') return undefined;
+  if (!c.groupings.every((g) => ONE_TASK_GROUPINGS.has(g.kind) && g.stream === undefined)) return undefined;
+  p.finding(
+    NAME,
+    'SS503',
+    'converted',
+    c.groupings[0]!.node,
+    c.id!,
+    `${c.groupings.map((g) => g.method).join(', ')} into one task → keyBy((_record) => 0): the tick-driven bolt gets timers`,
+  );
+  return { calls: '.keyBy((_record) => 0)', key: { fields: [], type: 'number' } };
 }

@@ -22,6 +22,12 @@ export const rule: RuleInfo = {
         'the tuple turned into text (String(tuple), a template, toString()) now prints the record as JSON; Storm printed source, stream, message id and values',
       manualStep: 'change the format by hand if something reads the printed lines',
     },
+    SS222: {
+      status: 'partial',
+      title:
+        "the tuple passed to a function of this file that only reads its values (getValues()): the function takes the values array (readonly unknown[]) and the call passes the record's fields in declared order",
+      manualStep: 'callers outside this file must pass the values array instead of a Tuple',
+    },
     SS221: {
       status: 'converted',
       title:
@@ -71,6 +77,7 @@ export function wholeTupleUse(p: Planner, comp: ComponentClass, id: Identifier, 
   )
     return printed(parent, parent.getText());
   if (Node.isTemplateSpan(parent) && parent.getExpression() === id) return printed(id, `\${${name}}`);
+  if (Node.isCallExpression(parent) && parent.getArguments().includes(id)) return valuesArgument(p, id, input);
   const call = parent.getParent();
   if (
     !Node.isPropertyAccessExpression(parent) ||
@@ -142,4 +149,61 @@ export function passThroughTypes(comp: ComponentClass, input: RecordShape, outpu
   };
   if (emits.length === 0 || !emits.every(passes)) return output;
   return { fields: output.fields, types: new Map(input.types) };
+}
+
+/** Functions whose Tuple parameter already became a values array (one edit per declaration). */
+const VALUES_PARAMS = new WeakSet<Node>();
+
+/**
+ * `f(tuple)` where `f` is a function or method declared in this file whose parameter is typed
+ * Tuple and read only as `param.getValues()`: the parameter becomes `readonly unknown[]` (its
+ * `getValues()` reads the array itself) and the call passes the record's fields in declared order,
+ * which is what getValues() returned.
+ */
+function valuesArgument(p: Planner, id: Identifier, input: RecordShape): boolean {
+  if (input.fields.length === 0 || input.narrowed) return false;
+  const call = id.getParentIfKind(SyntaxKind.CallExpression);
+  if (!call) return false;
+  const index = call.getArguments().indexOf(id);
+  const decl = call.getExpression().getSymbol()?.getDeclarations()[0];
+  if (
+    !decl ||
+    decl.getSourceFile() !== id.getSourceFile() ||
+    !(Node.isMethodDeclaration(decl) || Node.isFunctionDeclaration(decl)) ||
+    !decl.getBody()
+  )
+    return false;
+  const param = decl.getParameters()[index];
+  if (!param || param.isRestParameter() || param.getTypeNode()?.getText() !== 'Tuple') return false;
+  const symbol = param.getNameNode().getSymbol();
+  const reads = decl
+    .getDescendantsOfKind(SyntaxKind.Identifier)
+    .filter((u) => u !== param.getNameNode() && u.getText() === param.getName() && u.getSymbol() === symbol);
+  const getValues = reads.map((u) => {
+    const access = u.getParentIfKind(SyntaxKind.PropertyAccessExpression);
+    const inner = access?.getParentIfKind(SyntaxKind.CallExpression);
+    return access?.getName() === 'getValues' && inner?.getExpression() === access && inner.getArguments().length === 0
+      ? inner
+      : undefined;
+  });
+  if (getValues.some((g) => g === undefined)) return false;
+  if (!VALUES_PARAMS.has(decl)) {
+    VALUES_PARAMS.add(decl);
+    p.edits.replace(param.getTypeNode()!, 'readonly unknown[]', NAME);
+    for (const g of getValues) p.edits.replace(g!, param.getName(), NAME);
+    const name = Node.isMethodDeclaration(decl)
+      ? `${decl.getParentIfKind(SyntaxKind.ClassDeclaration)?.getName() ?? ''}.${decl.getName()}`
+      : decl.getName();
+    p.finding(
+      NAME,
+      'SS222',
+      'partial',
+      param,
+      name ?? '<function>',
+      `${name}(${param.getName()}) reads only ${param.getName()}.getValues(): it takes the values array now`,
+      rule.codes.SS222!.manualStep,
+    );
+  }
+  p.edits.replace(id, `[${input.fields.map((f) => fieldAccess(id.getText(), f)).join(', ')}]`, NAME);
+  return true;
 }
