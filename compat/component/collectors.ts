@@ -182,7 +182,7 @@ export class BasicOutputCollector {
    * `[inputTuple]`, built on the first emit of an input and shared by its other emits (a bolt
    * splitting a sentence emits several times per input). Never mutated: the next input gets its own.
    */
-  private anchors: Anchors | null = null;
+  private anchors: Anchors = NO_ANCHORS;
 
   constructor(out: OutputCollector) {
     this.out = out;
@@ -190,13 +190,14 @@ export class BasicOutputCollector {
 
   setContext(inputTuple: Tuple): void {
     this.inputTuple = inputTuple;
-    this.anchors = null;
   }
 
   private anchoredTo(): Anchors {
     const input = this.inputTuple;
     if (input === null) return NO_ANCHORS;
-    return (this.anchors ??= [input]);
+    // Checked by identity, so a subclass that sets `inputTuple` itself still anchors to it.
+    if (this.anchors[0] !== input) this.anchors = [input];
+    return this.anchors;
   }
 
   emit(values: readonly unknown[]): number[];
