@@ -97,17 +97,18 @@ export class OutputCollector implements IOutputCollector {
   emit(streamId: string, values: readonly unknown[]): number[];
   emit(streamId: string, anchor: Anchor, values: readonly unknown[]): number[];
   emit(streamId: string, anchors: Anchors, values: readonly unknown[]): number[];
-  emit(...args: unknown[]): number[] {
-    switch (args.length) {
+  emit(a?: unknown, b?: unknown, c?: unknown): number[] {
+    // Named parameters and `arguments.length` rather than a rest array: no array per emit.
+    switch (arguments.length) {
       case 1:
-        return this.delegate.emit(Utils.DEFAULT_STREAM_ID, NO_ANCHORS, values(args[0], 'emit'));
+        return this.delegate.emit(Utils.DEFAULT_STREAM_ID, NO_ANCHORS, values(a, 'emit'));
       case 2:
-        if (typeof args[0] === 'string') return this.delegate.emit(args[0], NO_ANCHORS, values(args[1], 'emit'));
-        return this.delegate.emit(Utils.DEFAULT_STREAM_ID, anchorList(args[0], 'emit'), values(args[1], 'emit'));
+        if (typeof a === 'string') return this.delegate.emit(a, NO_ANCHORS, values(b, 'emit'));
+        return this.delegate.emit(Utils.DEFAULT_STREAM_ID, anchorList(a, 'emit'), values(b, 'emit'));
       case 3:
-        return this.delegate.emit(streamOf(args[0], 'emit'), anchorList(args[1], 'emit'), values(args[2], 'emit'));
+        return this.delegate.emit(streamOf(a, 'emit'), anchorList(b, 'emit'), values(c, 'emit'));
       default:
-        throw new TypeError(`emit: expected 1 to 3 arguments, got ${args.length}`);
+        throw new TypeError(`emit: expected 1 to 3 arguments, got ${arguments.length}`);
     }
   }
 
@@ -177,6 +178,11 @@ export class OutputCollector implements IOutputCollector {
 export class BasicOutputCollector {
   protected readonly out: OutputCollector;
   protected inputTuple: Tuple | null = null;
+  /**
+   * `[inputTuple]`, built on the first emit of an input and shared by its other emits (a bolt
+   * splitting a sentence emits several times per input). Never mutated: the next input gets its own.
+   */
+  private anchors: Anchors = NO_ANCHORS;
 
   constructor(out: OutputCollector) {
     this.out = out;
@@ -186,11 +192,19 @@ export class BasicOutputCollector {
     this.inputTuple = inputTuple;
   }
 
+  private anchoredTo(): Anchors {
+    const input = this.inputTuple;
+    if (input === null) return NO_ANCHORS;
+    // Checked by identity, so a subclass that sets `inputTuple` itself still anchors to it.
+    if (this.anchors[0] !== input) this.anchors = [input];
+    return this.anchors;
+  }
+
   emit(values: readonly unknown[]): number[];
   emit(streamId: string, values: readonly unknown[]): number[];
   emit(a: string | readonly unknown[], b?: readonly unknown[]): number[] {
-    if (typeof a === 'string') return this.out.emit(a, this.inputTuple, values(b, 'emit'));
-    return this.out.emit(Utils.DEFAULT_STREAM_ID, this.inputTuple, values(a, 'emit'));
+    if (typeof a === 'string') return this.out.emit(a, this.anchoredTo(), values(b, 'emit'));
+    return this.out.emit(Utils.DEFAULT_STREAM_ID, this.anchoredTo(), values(a, 'emit'));
   }
 
   emitDirect(taskId: number | bigint, values: readonly unknown[]): void;

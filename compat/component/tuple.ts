@@ -137,7 +137,8 @@ export class TupleImpl implements Tuple {
   }
 
   updateAckVal(val: bigint): void {
-    this.outAckVal ^= val;
+    // Every XOR allocates a bigint; the first edge of a tuple needs none.
+    this.outAckVal = this.outAckVal === 0n ? val : this.outAckVal ^ val;
   }
 
   getAckVal(): bigint {

@@ -29,7 +29,15 @@ import { WindowedInvoker } from './windowed-invoker.ts';
 import type { IStatefulComponent } from '../state/stateful-bolt.ts';
 import type { IWindowedBolt } from '../windowing/windowed-bolt.ts';
 import { restoreFields, snapshotFields } from './instance-fields.ts';
-import { TaskOutputs, exposed, frozenValues, type Outlet, type StreamOut } from './task-outputs.ts';
+import {
+  TaskOutputs,
+  checked,
+  exposed,
+  frozenValues,
+  withTarget,
+  type Outlet,
+  type StreamOut,
+} from './task-outputs.ts';
 import { ShellInvoker } from '../multilang/shell-invoker.ts';
 import type { ShellBolt } from '../multilang/shell-bolt.ts';
 import { enterTask, exitTask, installSleepHook, isThenable, runLifecycle, type SleepAccount } from './task-sleep.ts';
@@ -435,14 +443,22 @@ export class BoltTaskOperator extends StreamOperator<Tuple, never> implements IO
     if (this.run.stateful && anchors.length === 0) {
       throw new UnsupportedOperationException('Bolts in a stateful topology must emit anchored tuples.');
     }
-    const frozen = frozenValues(so, values);
-    const targets: number[] = [];
+    // A stream nobody subscribes to (a terminal bolt's declared output) keeps nothing of the
+    // values; without hooks or the debug log to show them, the copy would be garbage at once.
+    const frozen =
+      so.outlets.length === 0 && this.hooks.length === 0 && !this.debug
+        ? checked(so, values)
+        : frozenValues(so, values);
+    let sent: number[] | null = null;
     this.stats.emitted++;
     so.counts.emitted++;
     const tracked = this.run.tracksRoots && anchors.length > 0;
     if (directTask >= 0) {
       const outlet = this.outputs.direct(so, directTask);
-      if (outlet !== null) this.sendTo(outlet, directTask, so, frozen, tracked ? anchors : null, targets);
+      if (outlet !== null) {
+        this.sendTo(outlet, directTask, so, frozen, tracked ? anchors : null);
+        sent = [directTask];
+      }
     } else {
       const outlets = so.outlets;
       for (let o = 0; o < outlets.length; o++) {
@@ -450,14 +466,20 @@ export class BoltTaskOperator extends StreamOperator<Tuple, never> implements IO
         const grouper = outlet.grouper;
         if (grouper.chooseTask !== undefined) {
           const task = grouper.chooseTask(this.taskId, frozen);
-          if (task >= 0) this.sendTo(outlet, task, so, frozen, tracked ? anchors : null, targets);
+          if (task >= 0) {
+            this.sendTo(outlet, task, so, frozen, tracked ? anchors : null);
+            sent = withTarget(sent, task);
+          }
           continue;
         }
         const tasks = grouper.chooseTasks(this.taskId, exposed(frozen));
-        for (let i = 0; i < tasks.length; i++)
-          this.sendTo(outlet, tasks[i]!, so, frozen, tracked ? anchors : null, targets);
+        for (let i = 0; i < tasks.length; i++) {
+          this.sendTo(outlet, tasks[i]!, so, frozen, tracked ? anchors : null);
+          sent = withTarget(sent, tasks[i]!);
+        }
       }
     }
+    const targets = sent ?? [];
     if (this.debug)
       this.run.log(
         'info',
@@ -476,7 +498,6 @@ export class BoltTaskOperator extends StreamOperator<Tuple, never> implements IO
     so: StreamOut,
     frozen: readonly unknown[],
     anchors: readonly Tuple[] | null,
-    targets: number[],
   ): void {
     const fields = (so.tupleFields ??= this.topologyContext.getComponentOutputFields(this.componentId, so.streamId));
     const index = target - outlet.firstTask;
@@ -513,7 +534,6 @@ export class BoltTaskOperator extends StreamOperator<Tuple, never> implements IO
         fields,
       );
     }
-    targets.push(target);
     this.stats.transferred++;
     so.counts.transferred++;
     if (outlet.feedback) this.run.boltTasks.get(target)?.processElement(tuple);

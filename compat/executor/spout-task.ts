@@ -411,7 +411,7 @@ export class SpoutTask
     let acc = 0n;
     if (directTask >= 0) {
       const outlet = this.outputs.direct(so, directTask);
-      if (outlet !== null) acc ^= this.sendTo(outlet, directTask, so, frozen, root, targets);
+      if (outlet !== null) acc = this.sendTo(outlet, directTask, so, frozen, root, targets);
       return acc;
     }
     const outlets = so.outlets;
@@ -420,7 +420,11 @@ export class SpoutTask
       const grouper = outlet.grouper;
       if (grouper.chooseTask !== undefined) {
         const task = grouper.chooseTask(this.taskId, frozen);
-        if (task >= 0) acc ^= this.sendTo(outlet, task, so, frozen, root, targets);
+        if (task >= 0) {
+          const edge = this.sendTo(outlet, task, so, frozen, root, targets);
+          // The usual single target: the edge itself, no XOR (every XOR allocates a bigint).
+          acc = acc === 0n ? edge : acc ^ edge;
+        }
         continue;
       }
       const tasks = grouper.chooseTasks(this.taskId, exposed(frozen));

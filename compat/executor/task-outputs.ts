@@ -130,7 +130,23 @@ export function frozenValues(so: StreamOut, values: readonly unknown[]): readonl
   return copy;
 }
 
+/** The emitted list, checked against the stream's fields but not copied: for values nothing keeps. */
+export function checked(so: StreamOut, values: readonly unknown[]): readonly unknown[] {
+  checkFieldCount(so.fields.size(), values.length);
+  return values;
+}
+
 /** An executor-owned values copy, frozen before anything outside the executor may see it. */
 export function exposed(values: readonly unknown[]): readonly unknown[] {
   return Object.isFrozen(values) ? values : Object.freeze(values);
+}
+
+/**
+ * Appends a target task to an emit's result list, creating it on the first target: a `[]` that is
+ * pushed to grows a 17-slot backing store, most of an emit's garbage when it has one target.
+ */
+export function withTarget(targets: number[] | null, task: number): number[] {
+  if (targets === null) return [task];
+  targets.push(task);
+  return targets;
 }

@@ -27,6 +27,11 @@ export interface Acker {
 /** Storm's Acker keeps three timeout buckets: trees it never heard complete are forgotten after 2T–3T. */
 export const TIMEOUT_BUCKET_NUM = 3;
 
+/** `a ^ b` without allocating a bigint when one side is 0n (an entry's first touch). */
+function xor(a: bigint, b: bigint): bigint {
+  return a === 0n ? b : b === 0n ? a : a ^ b;
+}
+
 class AckEntry {
   val = 0n;
   spoutTask = -1;
@@ -68,7 +73,7 @@ export class AckTracker implements Acker {
       e = new AckEntry();
       this.pending.put(root, e);
     }
-    e.val ^= val;
+    e.val = xor(e.val, val);
     e.spoutTask = spoutTask;
     this.settle(root, e, false);
   }
@@ -80,7 +85,7 @@ export class AckTracker implements Acker {
       e = new AckEntry();
       this.pending.put(root, e);
     }
-    e.val ^= val;
+    e.val = xor(e.val, val);
     this.settle(root, e, false);
   }
 

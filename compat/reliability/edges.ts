@@ -137,7 +137,8 @@ export function tupleAnchoredMessageId(anchors: readonly unknown[]): MessageId {
 export function ackTuple(tracker: Acker, t: AckableTuple): void {
   const out = t.getAckVal();
   if (t instanceof TupleImpl && t.rootCount() <= 1) {
-    if (t.rootCount() === 1) tracker.ack(t.soleRoot(), t.soleValue() ^ out);
+    // A tuple that anchored nothing (a terminal bolt's input) acks its own edge: no XOR, no new bigint.
+    if (t.rootCount() === 1) tracker.ack(t.soleRoot(), out === 0n ? t.soleValue() : t.soleValue() ^ out);
     return;
   }
   for (const [r, v] of t.getMessageId().entries()) tracker.ack(r, v ^ out);

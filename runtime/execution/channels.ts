@@ -139,6 +139,19 @@ export class InputChannel implements ChannelEndpoint {
   }
 
   pushRecord(value: unknown, timestamp: number): void {
+    const metrics = this.metrics;
+    // The common case stays a few bytecodes so callers can inline it: blocked channels, timed
+    // samples and the poison policy take the separate, larger path below.
+    if (!this.blocked && --metrics.busySampleCountdown > 0 && this.gate.poison === undefined) {
+      metrics.recordsIn++;
+      if (this.side === 1) this.head.processElement(value, timestamp);
+      else this.head.processElement2(value, timestamp);
+      return;
+    }
+    this.pushRecordSlow(value, timestamp);
+  }
+
+  private pushRecordSlow(value: unknown, timestamp: number): void {
     if (this.blocked) {
       (this.buffer ??= []).push(RECORD, value, timestamp);
       return;
@@ -146,13 +159,8 @@ export class InputChannel implements ChannelEndpoint {
     const metrics = this.metrics;
     metrics.recordsIn++;
     const poison = this.gate.poison;
-    // Busy time is sampled: timing every record would cost more than most operators do.
-    if (--metrics.busySampleCountdown > 0 && poison === undefined) {
-      if (this.side === 1) this.head.processElement(value, timestamp);
-      else this.head.processElement2(value, timestamp);
-      return;
-    }
     let startedAt = -1;
+    // Busy time is sampled: timing every record would cost more than most operators do.
     if (metrics.busySampleCountdown <= 0) {
       metrics.busySampleCountdown = BUSY_SAMPLE_EVERY;
       startedAt = performance.now();

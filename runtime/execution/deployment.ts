@@ -10,7 +10,7 @@ import { ProcessingTimeService } from '../time/processing-time.ts';
 import { Backpressure } from './backpressure.ts';
 import { OutcomeLatch, type DeploymentOutcome } from './outcome.ts';
 import type { ChannelEndpoint } from './channels.ts';
-import { ChainedOutput, NodeOutput, sideOutputs } from './outputs.ts';
+import { ChainedOutput, DirectChainedOutput, NodeOutput, sideOutputs } from './outputs.ts';
 import { gateAddress, type Outbox, RemoteChannel, workerOf } from './remote-channel.ts';
 import { createRouter } from './routers.ts';
 import type { PoisonGuard } from './poison.ts';
@@ -176,7 +176,12 @@ export class Deployment implements SubtaskHost {
             list.push(router);
           }
         }
-        outputs.push(new NodeOutput(main, sideOutputs(sides), subtask.metricsOf(node)));
+        const only = node.chainedConsumers.length === 1 && main.length === 1 ? node.chainedConsumers[0]! : undefined;
+        outputs.push(
+          only !== undefined && sides.size === 0 && this.poison === undefined
+            ? new DirectChainedOutput(subtask.operatorOf(only), subtask.metricsOf(node), subtask.metricsOf(only))
+            : new NodeOutput(main, sideOutputs(sides), subtask.metricsOf(node)),
+        );
       }
       subtask.setup(outputs);
     }

@@ -29,6 +29,28 @@ export class ChainedOutput implements Output<unknown> {
   }
 }
 
+/**
+ * A node whose only output is the next operator of its chain (no side outputs, no poison policy):
+ * one object counts the record out of the producer and into the consumer and calls it, a single
+ * hop instead of NodeOutput → ChainedOutput on every record.
+ */
+export class DirectChainedOutput implements Output<unknown> {
+  constructor(
+    private readonly operator: StreamOperator,
+    private readonly outMetrics: OperatorMetrics,
+    private readonly inMetrics: OperatorMetrics,
+  ) {}
+  collect(value: unknown, timestamp: number): void {
+    this.outMetrics.recordsOut++;
+    this.inMetrics.recordsIn++;
+    this.operator.processElement(value, timestamp);
+  }
+  collectSide(): void {}
+  emitWatermark(watermark: number): void {
+    this.operator.processWatermark(watermark);
+  }
+}
+
 class FanOut implements Output<unknown> {
   constructor(private readonly outputs: Output<unknown>[]) {}
   collect(value: unknown, timestamp: number): void {

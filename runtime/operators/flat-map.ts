@@ -5,7 +5,7 @@ import { userError } from './user-error.ts';
 
 export class FlatMapOperator<IN, OUT> extends CollectingOperator<IN, OUT> {
   // One bound emitter for the operator's life: no closure is created per record.
-  private readonly emit = (value: OUT): void => this.collect(value);
+  private readonly emit = (value: OUT): void => this.output.collect(value, this.emitTimestamp);
 
   constructor(private readonly fn: FlatMapFunction<IN, OUT>) {
     super();

@@ -47,8 +47,13 @@ export class SinkOperator<T> extends StreamOperator<T, never> {
       throw userError(this.context.operatorName, value, error);
     }
     if (pending === undefined || typeof (pending as Promise<void>).then !== 'function') return;
+    this.track(pending as Promise<void>, value);
+  }
+
+  /** Out of line: the synchronous write path stays small enough to inline. */
+  private track(pending: Promise<void>, value: T): void {
     if (++this.inFlight === this.maxInFlight) this.context.setBusy(true);
-    const tracked: Promise<void> = (pending as Promise<void>).then(
+    const tracked: Promise<void> = pending.then(
       () => {
         this.pendingWrites.delete(tracked);
         this.settle();

@@ -49,6 +49,11 @@ export class HeapKeyedStateBackend {
       this.current = typeof key === 'string' && key.charCodeAt(0) === 1 ? OBJECT_MARK + 's' + key : key;
       return;
     }
+    this.setCompositeKey(key);
+  }
+
+  /** Out of line: keeps setCurrentKey small enough to inline into every keyed operator. */
+  private setCompositeKey(key: object): void {
     // No identity cache: a key object may be mutated between records, so its content decides.
     const internal = OBJECT_MARK + canonicalKey(key);
     // A copy, once per distinct key: the caller may reuse and mutate its key object afterwards.
