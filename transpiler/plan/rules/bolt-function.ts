@@ -502,6 +502,52 @@ export function convertBolt(
   if (accessors)
     p.finding(NAME, 'SS202', 'converted', execute!, comp.name, `${accessors} accessor(s) became field access`);
 
+  // Instance state: a stateful bolt's KeyValueState first (keyed by the grouping key, or left). Planned
+  // before the emits, which take the text of their arguments with the state reads in it already rewritten.
+  const kvPlan = stateful
+    ? p.timed('state', () => planKeyValueState(p, comp, execute!, input, key, tupleName))
+    : undefined;
+  const state = p.timed('state', () =>
+    planState(
+      p,
+      comp,
+      execute!,
+      input,
+      key,
+      tupleName,
+      collectorField,
+      kvPlan && [kvPlan.field, ...(kvPlan.derived ?? [])],
+    ),
+  );
+  if (
+    kvPlan &&
+    (state.members ||
+      (prepare &&
+        !prepare
+          .getStatements()
+          .every((s) => collectorField && new RegExp(`^this\\.${collectorField}\\s*=`).test(s.getText()))))
+  ) {
+    p.block(
+      'state',
+      'SS403',
+      cls,
+      comp.name,
+      'the KeyValueState would share open() with other state or prepare() set-up',
+      rule.codes.SS206!.manualStep!,
+    );
+  }
+  if (kvPlan) {
+    const ind = p.indentOf(cls.getMembers()[0]!);
+    state.members = [
+      '',
+      `${ind}open(context: KeyedRuntimeContext): void {`,
+      `${ind}${p.style.indent}${kvPlan.apply()}`,
+      `${ind}}`,
+      '',
+    ].join('\n');
+    state.keyed = true;
+  }
+
   let emits = 0;
   let acks = 0;
   let conditional = false;
@@ -637,51 +683,6 @@ export function convertBolt(
   }
   const cleanup = cls.getInstanceMethod('cleanup');
   if (cleanup) edits.replace(cleanup.getNameNode(), 'close', NAME);
-
-  // Instance state: a stateful bolt's KeyValueState first (keyed by the grouping key, or left).
-  const kvPlan = stateful
-    ? p.timed('state', () => planKeyValueState(p, comp, execute!, input, key, tupleName))
-    : undefined;
-  const state = p.timed('state', () =>
-    planState(
-      p,
-      comp,
-      execute!,
-      input,
-      key,
-      tupleName,
-      collectorField,
-      kvPlan && [kvPlan.field, ...(kvPlan.derived ?? [])],
-    ),
-  );
-  if (
-    kvPlan &&
-    (state.members ||
-      (prepare &&
-        !prepare
-          .getStatements()
-          .every((s) => collectorField && new RegExp(`^this\\.${collectorField}\\s*=`).test(s.getText()))))
-  ) {
-    p.block(
-      'state',
-      'SS403',
-      cls,
-      comp.name,
-      'the KeyValueState would share open() with other state or prepare() set-up',
-      rule.codes.SS206!.manualStep!,
-    );
-  }
-  if (kvPlan) {
-    const ind = p.indentOf(cls.getMembers()[0]!);
-    state.members = [
-      '',
-      `${ind}open(context: KeyedRuntimeContext): void {`,
-      `${ind}${p.style.indent}${kvPlan.apply()}`,
-      `${ind}}`,
-      '',
-    ].join('\n');
-    state.keyed = true;
-  }
 
   if (fnShape) {
     if (ticks.members || state.members || ticks.keyed || state.keyed)
