@@ -474,7 +474,7 @@ const TIME_UNITS: Record<string, number> = {
 };
 
 /** `Count.of(n)`, `new Count(n)`, `Duration.seconds(n)`, `new Duration(n, TimeUnit.X)`... (optionally `BaseWindowedBolt.`), literal numbers only. */
-function windowSpan(e: Node | undefined): WindowSpan | undefined {
+export function windowSpan(e: Node | undefined): WindowSpan | undefined {
   if (!e || !(Node.isCallExpression(e) || Node.isNewExpression(e))) return undefined;
   const args = e.getArguments();
   const n = args[0];

@@ -110,6 +110,23 @@ export class Planner {
   }
 
   /**
+   * Reports every problem found in one construct, and stops planning it: the report lists them
+   * all, not only the first. Does nothing when `problems` is empty.
+   */
+  blockAll(
+    rule: string,
+    code: string,
+    construct: string,
+    manualStep: string,
+    problems: ReadonlyArray<{ node: Node; reason: string }>,
+  ): void {
+    if (problems.length === 0) return;
+    for (const x of problems.slice(1))
+      this.attempt(() => this.block(rule, code, x.node, construct, x.reason, manualStep));
+    this.block(rule, code, problems[0]!.node, construct, problems[0]!.reason, manualStep);
+  }
+
+  /**
    * Runs one independent step (a component, a check): a block inside it is recorded in `blockers`
    * and planning continues with the next step. Returns undefined when the step was blocked.
    */

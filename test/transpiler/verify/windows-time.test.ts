@@ -12,16 +12,24 @@ import { migrate } from '../../../transpiler/index.ts';
 import { formatVerdicts, verifyMigration } from '../../../transpiler/verify/index.ts';
 import { removeSandbox, sandbox } from '../sandbox.ts';
 
-const FIXTURE = join(dirname(fileURLToPath(import.meta.url)), '../fixtures/windows-time/event-time/input');
-const dir = sandbox();
-afterAll(() => removeSandbox(dir));
+const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '../fixtures');
+const dirs: string[] = [];
+afterAll(() => {
+  for (const dir of dirs) removeSandbox(dir);
+});
+
+async function migrateFixture(fixture: string) {
+  const dir = sandbox();
+  dirs.push(dir);
+  cpSync(join(FIXTURES, fixture, 'input'), join(dir, 'src'), { recursive: true });
+  const result = await migrate({ paths: ['src'], cwd: dir });
+  return { result, after: result.changes.get(join(dir, 'src', 'topology.ts'))?.after ?? '' };
+}
 
 describe('event-time windows', { timeout: 300_000 }, () => {
   it('emit the same windows on compat and on the runtime for the same recorded input', async () => {
-    cpSync(FIXTURE, join(dir, 'src'), { recursive: true });
-    const result = await migrate({ paths: ['src'], cwd: dir });
-    const file = join(dir, 'src', 'topology.ts');
-    expect(result.changes.get(file)?.after).toContain("endOfInput: 'hold'");
+    const { result, after } = await migrateFixture('windows-time/event-time');
+    expect(after).toContain("endOfInput: 'hold'");
     const [verdict] = await verifyMigration({
       root: result.root,
       changes: result.changes,

@@ -37,6 +37,12 @@ export const rule: RuleInfo = {
         'processing-time windowed bolt → processing-time window of the same length and slide; window boundaries are aligned to the epoch (Storm: to the task start, first window from start), so the output depends on arrival time',
       manualStep: 'accept epoch-aligned windows, or move to event time with withTimestampField',
     },
+    SS633: {
+      status: 'partial',
+      title:
+        'event-time window over several inputs: Storm’s window scan stops at the first queued tuple more than the lag past the window end, so tuples of another input queued after it are left out of that window; the runtime keeps every on-time tuple. Equal when the inputs arrive within the lag of each other',
+      manualStep: 'none if the inputs keep pace (skew below the lag); otherwise expect fuller windows than on Storm',
+    },
     SS632: {
       status: 'partial',
       title:
@@ -78,14 +84,7 @@ function blockers(
   const eventTime = window.timestampField !== undefined;
   if (window.lateStream !== undefined && !eventTime)
     out.push({ node: window.node, reason: 'late tuple stream without a timestamp field (compat fails at prepare)' });
-  if (window.lateStream !== undefined)
-    for (const other of wiring.components)
-      for (const g of other.groupings)
-        if (g.source === c.id && g.stream === window.lateStream)
-          out.push({
-            node: g.node,
-            reason: `'${other.id}' subscribes to the late tuple stream '${window.lateStream}' (a side output of late records, by hand)`,
-          });
+  out.push(...lateSubscribers(c, window.lateStream, wiring));
   if (eventTime) {
     for (const input of inputs) {
       const n = input.wired.parallelism?.getText();
@@ -120,9 +119,7 @@ export function planTimeWindowBolt(
   options: (id: string, parallelism?: string) => string,
 ): { head: string; calls: string[]; recordType: string } {
   const window = c.window!;
-  const found = blockers(c, window, inputs, wiring);
-  for (const b of found.slice(1)) p.attempt(() => p.block('windows', 'SS601', b.node, c.id!, b.reason, MANUAL));
-  if (found.length) p.block('windows', 'SS601', found[0]!.node, c.id!, found[0]!.reason, MANUAL);
+  p.blockAll('windows', 'SS601', c.id!, MANUAL, blockers(c, window, inputs, wiring));
   const lengthMs = (window.length as { ms: number }).ms;
   const slideMs = (window.slide as { ms: number }).ms;
   const plan = convertCountWindowBolt(p, comp, input, output, { size: lengthMs, slide: slideMs }, { lengthMs });
@@ -160,24 +157,16 @@ export function planTimeWindowBolt(
   const lag = window.lagMs ?? 0;
   const typed = input.types.get(field) === 'number' ? '' : ' as number';
   const watermarks = (i: number): string =>
-    `.assignTimestampsAndWatermarks({ timestamp: (record) => ${fieldAccess('record', field)}${typed}, maxOutOfOrdernessMs: ${lag - 1}, endOfInput: 'hold' }, ${options(inputs.length === 1 ? `${id}-watermarks` : `${id}-watermarks-${inputs[i]!.wired.id}`, '1')})`;
-  const offset = (((1 - lengthMs) % slideMs) + slideMs) % slideMs;
+    watermarksCall(
+      field,
+      typed,
+      lag,
+      options(inputs.length === 1 ? `${id}-watermarks` : `${id}-watermarks-${inputs[i]!.wired.id}`, '1'),
+    );
+  const offset = stormOffset(lengthMs, slideMs);
   const assigner = tumbling ? 'TumblingEventTimeWindows' : 'SlidingEventTimeWindows';
   p.runtimeImports.add(assigner);
-  p.runtimeImports.add('type ProcessContext');
-  p.runtimeImports.add('type Collector');
-  const onTime = `${id.replace(/[^A-Za-z0-9]+(.)?/g, (_m, x: string | undefined) => (x ? x.toUpperCase() : '')).replace(/^[^A-Za-z_$]+/, '')}OnTime`;
-  const i1 = p.style.indent;
-  const text = p.facts.sourceFile.getFullText();
-  const helper = [
-    '',
-    `/** Storm's late tuples for '${id}': a record older than the last watermark enters no window${window.lateStream ? ` (compat emitted it on '${window.lateStream}', which nothing reads)` : ''}. */`,
-    `function ${onTime}(record: ${recordType(input)}, context: ProcessContext, out: Collector<${recordType(input)}>): void {`,
-    `${i1}if (context.timestamp !== undefined && context.timestamp >= context.currentWatermark()) out.collect(record);`,
-    '}',
-    '',
-  ].join('\n');
-  p.edits.insert(text.length, `${text.endsWith('\n') ? '' : '\n'}${p.styled(helper)}`, NAME);
+  const onTime = lateFilter(p, id, recordType(input), window.lateStream);
   p.finding(
     NAME,
     'SS630',
@@ -186,6 +175,7 @@ export function planTimeWindowBolt(
     comp.name,
     `event time on '${field}', lag ${lag} ms, ${kind}: ${assigner}.of(${shape}, ${offset}) after ${onTime}`,
   );
+  if (inputs.length > 1) skewFinding(p, window.node, comp.name, inputs.length);
   if (window.watermarkIntervalMs !== undefined && window.watermarkIntervalMs !== STORM_WATERMARK_INTERVAL_MS)
     p.finding(
       NAME,
@@ -212,3 +202,66 @@ export function planTimeWindowBolt(
 
 const MANUAL =
   'rewrite with keyBy(...).window(assigner) after assignTimestampsAndWatermarks, with a window function of the same triggers and eviction';
+
+/** `.assignTimestampsAndWatermarks(...)` giving Storm's watermark (max − lag) and holding it when the input ends. */
+export function watermarksCall(field: string, cast: string, lagMs: number, options: string): string {
+  return `.assignTimestampsAndWatermarks({ timestamp: (record) => ${fieldAccess('record', field)}${cast}, maxOutOfOrdernessMs: ${lagMs - 1}, endOfInput: 'hold' }, ${options})`;
+}
+
+/** The native window offset whose windows [s, s + length) are Storm's (E − length, E] with E a multiple of the slide. */
+export function stormOffset(lengthMs: number, slideMs: number): number {
+  return (((1 - lengthMs) % slideMs) + slideMs) % slideMs;
+}
+
+/**
+ * Appends the late filter of component `id` to the module (Storm's per-tuple rule: a record below
+ * the current watermark enters no window) and returns its name.
+ */
+export function lateFilter(p: Planner, id: string, type: string, lateStream: string | undefined): string {
+  p.runtimeImports.add('type ProcessContext');
+  p.runtimeImports.add('type Collector');
+  const name = `${id.replace(/[^A-Za-z0-9]+(.)?/g, (_m, x: string | undefined) => (x ? x.toUpperCase() : '')).replace(/^[^A-Za-z_$]+/, '')}OnTime`;
+  const i1 = p.style.indent;
+  const text = p.facts.sourceFile.getFullText();
+  const helper = [
+    '',
+    `/** Storm's late tuples for '${id}': a record older than the last watermark enters no window${lateStream ? ` (compat emitted it on '${lateStream}', which nothing reads)` : ''}. */`,
+    `function ${name}(record: ${type}, context: ProcessContext, out: Collector<${type}>): void {`,
+    `${i1}if (context.timestamp !== undefined && context.timestamp >= context.currentWatermark()) out.collect(record);`,
+    '}',
+    '',
+  ].join('\n');
+  p.edits.insert(text.length, `${text.endsWith('\n') ? '' : '\n'}${p.styled(helper)}`, NAME);
+  return name;
+}
+
+/** Components subscribed to the late tuple stream of `c`: a blocker each (a late side output is written by hand). */
+export function lateSubscribers(
+  c: WiredComponent,
+  lateStream: string | undefined,
+  wiring: Wiring,
+): Array<{ node: import('ts-morph').Node; reason: string }> {
+  const out: Array<{ node: import('ts-morph').Node; reason: string }> = [];
+  if (lateStream === undefined) return out;
+  for (const other of wiring.components)
+    for (const g of other.groupings)
+      if (g.source === c.id && g.stream === lateStream)
+        out.push({
+          node: g.node,
+          reason: `'${other.id}' subscribes to the late tuple stream '${lateStream}' (a side output of late records, by hand)`,
+        });
+  return out;
+}
+
+/** SS633 for an event-time window fed by `n` inputs. */
+export function skewFinding(p: Planner, node: import('ts-morph').Node, construct: string, n: number): void {
+  p.finding(
+    NAME,
+    'SS633',
+    'partial',
+    node,
+    construct,
+    `${n} inputs in event time: Storm leaves out of a window the tuples queued after one more than the lag past its end`,
+    rule.codes.SS633!.manualStep,
+  );
+}
