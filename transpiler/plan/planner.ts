@@ -127,6 +127,31 @@ export class Planner {
   }
 
   /**
+   * Runs `fn` on every item as an independent check: a blocked item is recorded and the others
+   * still run. Returns the first blocking finding, for the caller to stop the construct with
+   * (`stop`) once its other checks ran too.
+   */
+  checkEach<T>(items: Iterable<T>, fn: (item: T) => void): Finding | undefined {
+    let first: Finding | undefined;
+    for (const item of items) {
+      try {
+        fn(item);
+      } catch (error) {
+        if (!(error instanceof Blocked)) throw error;
+        this.recordBlocker(error.finding);
+        first ??= error.finding;
+      }
+    }
+    return first;
+  }
+
+  /** Stops the construct with the first of the blocking findings `checkEach` returned, if any. */
+  stop(...found: Array<Finding | undefined>): void {
+    const first = found.find((f) => f !== undefined);
+    if (first) throw new Blocked(first);
+  }
+
+  /**
    * Runs one independent step (a component, a check): a block inside it is recorded in `blockers`
    * and planning continues with the next step. Returns undefined when the step was blocked.
    */

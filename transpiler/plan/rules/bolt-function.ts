@@ -441,13 +441,13 @@ export function convertBolt(
   );
 
   let accessors = 0;
-  for (const id of execute!.getDescendantsOfKind(SyntaxKind.Identifier)) {
-    if (id.getText() !== tupleName || id === tupleParam!.getNameNode()) continue;
-    if (tupleSymbol && id.getSymbol() !== tupleSymbol) continue;
-    if (ticks.removed.some((r) => r.getStart() <= id.getStart() && id.getEnd() <= r.getEnd())) continue;
+  const accessorBlocker = p.checkEach(execute!.getDescendantsOfKind(SyntaxKind.Identifier), (id) => {
+    if (id.getText() !== tupleName || id === tupleParam!.getNameNode()) return;
+    if (tupleSymbol && id.getSymbol() !== tupleSymbol) return;
+    if (ticks.removed.some((r) => r.getStart() <= id.getStart() && id.getEnd() <= r.getEnd())) return;
     const parent = id.getParent()!;
     const call = parent.getParent();
-    if (wholeTupleUse(p, comp, id, input)) continue;
+    if (wholeTupleUse(p, comp, id, input)) return;
     if (
       Node.isPropertyAccessExpression(parent) &&
       parent.getExpression() === id &&
@@ -490,15 +490,16 @@ export function convertBolt(
       }
       edits.replace(call, text, NAME);
       accessors++;
-      continue;
+      return;
     }
-    // Anchors: emit(tuple, values) and ack(tuple) on a rich collector.
+    // Anchors: emit(tuple, values) and ack(tuple) on a rich collector; any other collector call
+    // taking the tuple (fail...) is reported once, by the emit checks below.
     if (Node.isCallExpression(parent) && !basic) {
       const callee = parent.getExpression().getText();
-      if (callee === `this.${collectorField}.emit` || callee === `this.${collectorField}.ack`) continue;
+      if (callee.startsWith(`this.${collectorField}.`)) return;
     }
     p.block(NAME, 'SS205', parent, comp.name, `\`${parent.getText().slice(0, 60)}\``, rule.codes.SS205!.manualStep!);
-  }
+  });
   if (accessors)
     p.finding(NAME, 'SS202', 'converted', execute!, comp.name, `${accessors} accessor(s) became field access`);
 
@@ -553,10 +554,10 @@ export function convertBolt(
   let conditional = false;
   let looped = false;
   const collectorExpr = basic ? collectorName : `this.${collectorField}`;
-  for (const call of cls.getDescendantsOfKind(SyntaxKind.CallExpression)) {
+  const emitBlocker = p.checkEach(cls.getDescendantsOfKind(SyntaxKind.CallExpression), (call) => {
     const callee = call.getExpression();
-    if (!Node.isPropertyAccessExpression(callee) || callee.getExpression().getText() !== collectorExpr) continue;
-    if (ticks.removed.some((r) => r.getStart() <= call.getStart() && call.getEnd() <= r.getEnd())) continue;
+    if (!Node.isPropertyAccessExpression(callee) || callee.getExpression().getText() !== collectorExpr) return;
+    if (ticks.removed.some((r) => r.getStart() <= call.getStart() && call.getEnd() <= r.getEnd())) return;
     const inExecute = call.getFirstAncestorByKind(SyntaxKind.MethodDeclaration) === execute;
     const method = callee.getName();
     if (method === 'ack' && !basic) {
@@ -565,7 +566,7 @@ export function convertBolt(
         p.block(NAME, 'SS204', call, comp.name, 'ack used as a value', rule.codes.SS204!.manualStep!);
       edits.remove(statement!, NAME);
       acks++;
-      continue;
+      return;
     }
     if (method !== 'emit')
       p.block(NAME, 'SS204', call, comp.name, `collector.${method}(...)`, rule.codes.SS204!.manualStep!);
@@ -585,9 +586,9 @@ export function convertBolt(
     emits++;
     if (fnShape?.kind === 'map') {
       edits.replace(call.getParent()!, `return ${record};`, NAME);
-      continue;
+      return;
     }
-    if (fnShape?.kind === 'filter') continue;
+    if (fnShape?.kind === 'filter') return;
     edits.replace(
       call,
       fnShape?.kind === 'flatMap' ? `${collectorName}(${record})` : `${target}.collect(${record})`,
@@ -601,7 +602,9 @@ export function convertBolt(
       )
     )
       looped = true;
-  }
+  });
+  // Every accessor and emit was checked: a component with several blockers reports them all.
+  p.stop(accessorBlocker, emitBlocker);
   if (
     acks ||
     (!basic &&
