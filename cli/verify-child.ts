@@ -96,7 +96,10 @@ function shapeOf(topology: StormTopology): TopologyShape {
               : 'shuffle';
       inputs.push({ component: gsid.get_componentId(), stream: gsid.get_streamId(), grouping: kind });
     }
-    const object = bolt.get_bolt_object() as { getComponentConfiguration?: () => Conf | null };
+    const object = bolt.get_bolt_object() as {
+      getComponentConfiguration?: () => Conf | null;
+      getTimestampExtractor?: () => unknown;
+    };
     const componentConf = { ...common.parsedConf(), ...(object.getComponentConfiguration?.() ?? {}) };
     const tick = Number(componentConf[TICK_KEY] ?? 0);
     shape.bolts[id] = {
@@ -104,6 +107,10 @@ function shapeOf(topology: StormTopology): TopologyShape {
       inputs,
       streams: streamsOf(common.get_streams()),
       tickSecs: Number.isFinite(tick) && tick > 0 ? tick : 0,
+      ...(componentConf[Config.TOPOLOGY_BOLTS_SLIDING_INTERVAL_DURATION_MS] !== undefined &&
+      object.getTimestampExtractor?.() == null
+        ? { processingTimeWindow: true }
+        : {}),
     };
   }
   return shape;

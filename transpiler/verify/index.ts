@@ -309,7 +309,7 @@ function judge(
     const ticks = different.filter((s) => s.tickDriven).map((s) => s.component);
     if (ticks.length > 0)
       notes.push(
-        `tick-driven component(s) upstream of ${[...new Set(ticks)].join(', ')}: output there also depends on when ticks fired`,
+        `tick-driven component(s) or processing-time windows upstream of ${[...new Set(ticks)].join(', ')}: output there also depends on when ticks and windows fired`,
       );
     return {
       topology: label,
@@ -325,8 +325,8 @@ function judge(
     sinks.filter((s) => s.component === id && (captureOutput.includes(id) ? s.what !== 'input' : s.what === 'input'));
   const silent = terminals.filter((id) => results(id).every((s) => s.original === 0 && s.rewrite === 0));
   const tickers = Object.entries(shape.bolts)
-    .filter(([, b]) => b.tickSecs > 0)
-    .map(([id, b]) => `${id} (every ${b.tickSecs}s)`);
+    .filter(([, b]) => b.tickSecs > 0 || b.processingTimeWindow === true)
+    .map(([id, b]) => (b.tickSecs > 0 ? `${id} (every ${b.tickSecs}s)` : `${id} (processing-time window)`));
   const tickNote = tickers.length > 0 ? `; output is tick-driven: ${tickers.join(', ')}` : '';
   if (silent.length === terminals.length) {
     return {
@@ -459,7 +459,7 @@ export function terminalBolts(shape: TopologyShape): string[] {
 function tickDriven(shape: TopologyShape): Set<string> {
   const result = new Set(
     Object.entries(shape.bolts)
-      .filter(([, b]) => b.tickSecs > 0)
+      .filter(([, b]) => b.tickSecs > 0 || b.processingTimeWindow === true)
       .map(([id]) => id),
   );
   for (let changed = true; changed; ) {
