@@ -96,7 +96,10 @@ function shapeOf(topology: StormTopology): TopologyShape {
               : 'shuffle';
       inputs.push({ component: gsid.get_componentId(), stream: gsid.get_streamId(), grouping: kind });
     }
-    const object = bolt.get_bolt_object() as { getComponentConfiguration?: () => Conf | null };
+    const object = bolt.get_bolt_object() as {
+      getComponentConfiguration?: () => Conf | null;
+      getTimestampExtractor?: () => unknown;
+    };
     const componentConf = { ...common.parsedConf(), ...(object.getComponentConfiguration?.() ?? {}) };
     const tick = Number(componentConf[TICK_KEY] ?? 0);
     shape.bolts[id] = {
@@ -104,6 +107,10 @@ function shapeOf(topology: StormTopology): TopologyShape {
       inputs,
       streams: streamsOf(common.get_streams()),
       tickSecs: Number.isFinite(tick) && tick > 0 ? tick : 0,
+      ...(componentConf[Config.TOPOLOGY_BOLTS_SLIDING_INTERVAL_DURATION_MS] !== undefined &&
+      object.getTimestampExtractor?.() == null
+        ? { processingTimeWindow: true }
+        : {}),
     };
   }
   return shape;
@@ -171,6 +178,21 @@ function hasWindowedBolt(topology: StormTopology): boolean {
   return false;
 }
 
+/**
+ * Event-time windows fire only on watermarks, which compat computes on a timer (every second by
+ * default): in wall-clock time a replay completes (idle for 50 ms) before the watermark that
+ * closes its windows. Such a topology is replayed in simulated time, as Storm's own
+ * completeTopology runs: after the spouts are exhausted at least ten more simulated seconds pass,
+ * so every window up to the last watermark the input proves has fired.
+ */
+function hasEventTimeWindow(topology: StormTopology): boolean {
+  for (const bolt of topology.get_bolts().values()) {
+    const object = bolt.get_bolt_object() as { getTimestampExtractor?(): unknown } | null;
+    if (object?.getTimestampExtractor?.() != null) return true;
+  }
+  return false;
+}
+
 async function replayCompat(req: Extract<ChildRequest, { mode: 'compat' }>): Promise<CompatAnswer> {
   const { topology, conf } = await loadTopology(req.module);
   const shape = shapeOf(topology);
@@ -179,7 +201,7 @@ async function replayCompat(req: Extract<ChildRequest, { mode: 'compat' }>): Pro
     for (const t of tuples) mocked.addMockData(spout, t.stream, t.values);
   }
   const emitted: CompatAnswer['emitted'] = {};
-  await Testing.withLocalCluster(async (cluster) => {
+  const replay = async (cluster: LocalCluster): Promise<void> => {
     const results = await Testing.completeTopology(cluster, topology, {
       mockedSources: mocked,
       stormConf: hasWindowedBolt(topology) ? { ...conf, [Config.TOPOLOGY_ACKER_EXECUTORS]: 0 } : conf,
@@ -188,7 +210,9 @@ async function replayCompat(req: Extract<ChildRequest, { mode: 'compat' }>): Pro
     for (const [component, tuples] of results) {
       emitted[component] = tuples.map((t) => ({ stream: t.stream, values: [...t.values] }));
     }
-  });
+  };
+  if (hasEventTimeWindow(topology)) await Testing.withSimulatedTimeLocalCluster(replay);
+  else await Testing.withLocalCluster(replay);
   return { shape, emitted };
 }
 

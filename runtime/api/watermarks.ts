@@ -9,4 +9,11 @@ export interface WatermarkStrategy<T> {
   maxOutOfOrdernessMs?: number;
   /** Declare the input idle after this long without records, so it stops holding watermarks back. */
   idleTimeoutMs?: number;
+  /**
+   * What the end of a bounded input does to event time. 'flush' (default): the watermark jumps to
+   * the end of time and every pending window fires. 'hold': the watermark stops at what the records
+   * seen prove (max − bound − 1), so windows past it never fire, as on an unbounded stream that went
+   * quiet (Storm's event-time windows evaluate only on watermarks; the migration keeps that).
+   */
+  endOfInput?: 'flush' | 'hold';
 }

@@ -71,8 +71,13 @@ export class InputGate {
   }
 
   onWatermark(): void {
+    // An input that ended no longer holds the others back. Once all ended, event time stops where
+    // their last watermarks put it: the end of time, unless an input held it there on purpose
+    // (WatermarkStrategy.endOfInput 'hold').
+    const allEnded = this.endedCount === this.channels.length;
     let min = Infinity;
-    for (const channel of this.channels) if (!channel.ended && channel.watermark < min) min = channel.watermark;
+    for (const channel of this.channels)
+      if ((allEnded || !channel.ended) && channel.watermark < min) min = channel.watermark;
     if (min > this.combinedWatermark) {
       this.combinedWatermark = min;
       this.head.processWatermark(min);

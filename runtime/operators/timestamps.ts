@@ -64,11 +64,15 @@ export class TimestampsAndWatermarksOperator<T> extends StreamOperator<T, T> {
 
   override processWatermark(watermark: number): void {
     // Upstream watermarks are replaced by this assigner's, except the end-of-input one.
-    if (watermark === Infinity) this.advance(Infinity);
+    if (watermark === Infinity) this.endOfInput();
   }
 
   override endInput(): void {
-    this.advance(Infinity);
+    this.endOfInput();
+  }
+
+  private endOfInput(): void {
+    this.advance(this.strategy.endOfInput === 'hold' ? this.maxTimestamp - this.bound - 1 : Infinity);
   }
 
   override close(): void {

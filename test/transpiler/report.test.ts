@@ -52,7 +52,7 @@ export class Picky extends BaseRichBolt {
 
   execute(input: Tuple): void {
     if (input.getString(0).length < 4) this.collector.fail(input);
-    else this.collector.emit(input, new Values(input.getString(0)));
+    else this.collector.emit(input, new Values(input.getStringByField('text')));
   }
 
   override declareOutputFields(declarer: OutputFieldsDeclarer): void {
@@ -118,7 +118,9 @@ describe('migrate report', () => {
     expect(result.changes.has(join(dir, 'src', 'topology.ts'))).toBe(false);
     expect(file.findings.map((f) => [f.code, f.rule, f.status, f.construct, f.line])).toEqual([
       ['SS108', 'spout-source', 'left', 'Lines', lineOf(TOPOLOGY, 'async nextTuple')],
-      ['SS205', 'bolt-function', 'left', 'Picky', lineOf(TOPOLOGY, 'this.collector.fail')],
+      ['SS204', 'bolt-function', 'left', 'Picky', lineOf(TOPOLOGY, 'this.collector.fail')],
+      // A second blocker of the same bolt: each is reported, not only the first.
+      ['SS205', 'bolt-function', 'left', 'Picky', lineOf(TOPOLOGY, "getStringByField('text')")],
       ['SS705', 'config', 'left', 'conf.put', lineOf(TOPOLOGY, "conf.put('my")],
     ]);
     for (const f of file.findings) {
@@ -130,14 +132,14 @@ describe('migrate report', () => {
     // The bolt between two blocked ones was analyzed too, and had nothing against it.
     expect(file.findings.some((f) => f.construct === 'Upper')).toBe(false);
     // The printer from another module is no blocker: it would convert with the topology, as a native sibling.
-    expect(result.report.summary.left).toBe(4); // 3 here, and the printer module's SS007
+    expect(result.report.summary.left).toBe(5); // 4 here, and the printer module's SS007
   });
 
   it('the Markdown summary counts them, ranks the top reasons and lists each blocker with its location', () => {
     const md = markdownSummary(result.report);
-    expect(md).toContain('Findings: 0 converted, 0 partial, 4 left, 0 error.');
+    expect(md).toContain('Findings: 0 converted, 0 partial, 5 left, 0 error.');
     const top = md.slice(md.indexOf('## Top reasons'), md.indexOf('## Files'));
-    for (const code of ['SS108', 'SS205', 'SS705', 'SS007']) expect(top).toContain(`${code} left`);
+    for (const code of ['SS108', 'SS204', 'SS205', 'SS705', 'SS007']) expect(top).toContain(`${code} left`);
     expect(md).toContain(`src/topology.ts:${lineOf(TOPOLOGY, 'this.collector.fail')}:`);
     expect(md).toMatch(/SS705 left conf.put: .* — manual step: /);
   });

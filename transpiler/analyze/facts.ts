@@ -6,6 +6,7 @@ import type {
   Expression,
   FunctionDeclaration,
   ImportDeclaration,
+  Node,
   ParameterDeclaration,
   SourceFile,
   Statement,
@@ -51,6 +52,21 @@ export interface Grouping {
   node: CallExpression;
 }
 
+/** A window length or sliding interval: tuples (Count) or milliseconds (Duration). */
+export type WindowSpan = { count: number } | { ms: number };
+
+export interface WindowChain {
+  node: Expression;
+  length?: WindowSpan;
+  slide?: WindowSpan;
+  timestampField?: string;
+  lagMs?: number;
+  watermarkIntervalMs?: number;
+  lateStream?: string;
+  /** Builder calls whose arguments are not literal, or builders the migration does not read. */
+  unreadable: Array<{ node: Node; reason: string }>;
+}
+
 export interface WiredComponent {
   /** The component id when a string literal. */
   id: string | undefined;
@@ -75,6 +91,11 @@ export interface WiredComponent {
    */
   /** `new X().withTumblingWindow(Count.of(n))` / `.withWindow(Count.of(size), Count.of(slide))`: count window in tuples. */
   countWindow?: { size: number; slide: number; node: Expression };
+  /**
+   * Any other window builder chain on `new X()` (durations, event time, lag, watermark interval,
+   * late stream): what was read literally, and the first call that could not be read.
+   */
+  window?: WindowChain;
   /** Set when the class is a component defined in another user module (classDecl is then in that module). */
   external?: ComponentClass;
   fromParameter?: { parameter: ParameterDeclaration; index: number; property?: string; expression: Expression };

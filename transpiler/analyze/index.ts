@@ -22,6 +22,8 @@ import type {
   Grouping,
   GroupingKind,
   WiredComponent,
+  WindowChain,
+  WindowSpan,
   Wiring,
 } from './facts.ts';
 
@@ -278,7 +280,8 @@ function readWiring(
     let libraryClass: string | undefined;
     let external: ComponentClass | undefined;
     const windowed = instance && compatNames.get('Count') === 'Count' ? countWindowOf(instance) : undefined;
-    const bare = windowed?.inner ?? instance;
+    const chain = instance && !windowed ? windowChainOf(instance) : undefined;
+    const bare = windowed?.inner ?? chain?.inner ?? instance;
     if (bare && Node.isNewExpression(bare) && Node.isIdentifier(bare.getExpression())) {
       className = bare.getExpression().getText();
       classDecl = components.find((c) => c.name === className)?.decl;
@@ -314,6 +317,7 @@ function readWiring(
       kind: method === 'setSpout' ? 'spout' : 'bolt',
       instance: bare!,
       ...(windowed ? { countWindow: windowed.window } : {}),
+      ...(chain ? { window: chain.window } : {}),
       className,
       classDecl,
       libraryClass,
@@ -446,6 +450,102 @@ function countWindowOf(
   if (callee.getName() === 'withWindow' && counts.length === 2)
     return { inner, window: { size: counts[0]!, slide: counts[1]!, node: instance } };
   return undefined;
+}
+
+const WINDOW_BUILDERS = new Set([
+  'withWindow',
+  'withTumblingWindow',
+  'withTimestampField',
+  'withLag',
+  'withWatermarkInterval',
+  'withLateTupleStream',
+]);
+const TIME_UNITS: Record<string, number> = {
+  of: 1,
+  seconds: 1000,
+  minutes: 60_000,
+  hours: 3_600_000,
+  days: 86_400_000,
+  MILLISECONDS: 1,
+  SECONDS: 1000,
+  MINUTES: 60_000,
+  HOURS: 3_600_000,
+  DAYS: 86_400_000,
+};
+
+/** `Count.of(n)`, `new Count(n)`, `Duration.seconds(n)`, `new Duration(n, TimeUnit.X)`... (optionally `BaseWindowedBolt.`), literal numbers only. */
+export function windowSpan(e: Node | undefined): WindowSpan | undefined {
+  if (!e || !(Node.isCallExpression(e) || Node.isNewExpression(e))) return undefined;
+  const args = e.getArguments();
+  const n = args[0];
+  if (!n || !Node.isNumericLiteral(n) || !Number.isInteger(n.getLiteralValue())) return undefined;
+  const value = n.getLiteralValue();
+  const callee = e
+    .getExpression()
+    .getText()
+    .replace(/^BaseWindowedBolt\./, '');
+  if (Node.isNewExpression(e)) {
+    if (callee === 'Count' && args.length === 1 && value >= 1) return { count: value };
+    const unit = args[1]?.getText().replace(/^TimeUnit\./, '');
+    if (callee === 'Duration' && args.length === 2 && unit && /^[A-Z]+$/.test(unit) && TIME_UNITS[unit])
+      return { ms: value * TIME_UNITS[unit] };
+    return undefined;
+  }
+  if (args.length !== 1) return undefined;
+  if (callee === 'Count.of' && value >= 1) return { count: value };
+  const m = /^Duration\.(of|seconds|minutes|hours|days)$/.exec(callee);
+  return m ? { ms: value * TIME_UNITS[m[1]!]! } : undefined;
+}
+
+/**
+ * `new X()` followed by window builders other than a plain count window: what each sets, read
+ * literally (unreadable calls are kept with the reason, so the windows rule reports them).
+ */
+function windowChainOf(instance: Expression): { inner: Expression; window: WindowChain } | undefined {
+  const calls: CallExpression[] = [];
+  let node: Expression = instance;
+  while (Node.isCallExpression(node)) {
+    const callee = node.getExpression();
+    if (!Node.isPropertyAccessExpression(callee) || !WINDOW_BUILDERS.has(callee.getName())) return undefined;
+    calls.unshift(node);
+    node = callee.getExpression();
+  }
+  if (calls.length === 0 || !Node.isNewExpression(node) || node.getExpression().getText() === 'JoinBolt')
+    return undefined;
+  const window: WindowChain = { node: instance, unreadable: [] };
+  for (const call of calls) {
+    const name = (call.getExpression() as import('ts-morph').PropertyAccessExpression).getName();
+    const args = call.getArguments();
+    const spans = args.map(windowSpan);
+    const text = (arg: Node | undefined): string | undefined =>
+      arg && (Node.isStringLiteral(arg) || Node.isNoSubstitutionTemplateLiteral(arg))
+        ? arg.getLiteralValue()
+        : undefined;
+    const ms = (span: WindowSpan | undefined): number | undefined => (span && 'ms' in span ? span.ms : undefined);
+    let ok = true;
+    if (name === 'withWindow' || name === 'withTumblingWindow') {
+      ok = args.length >= 1 && args.length <= (name === 'withWindow' ? 2 : 1) && spans.every((x) => x !== undefined);
+      window.length = spans[0];
+      window.slide = name === 'withTumblingWindow' ? spans[0] : (spans[1] ?? { count: 1 });
+    } else if (name === 'withTimestampField') {
+      window.timestampField = text(args[0]);
+      ok = window.timestampField !== undefined && args.length === 1;
+    } else if (name === 'withLateTupleStream') {
+      window.lateStream = text(args[0]);
+      ok = window.lateStream !== undefined && args.length === 1;
+    } else {
+      const value = ms(spans[0]);
+      ok = value !== undefined && args.length === 1;
+      if (name === 'withLag') window.lagMs = value;
+      else window.watermarkIntervalMs = value;
+    }
+    if (!ok)
+      window.unreadable.push({
+        node: call,
+        reason: `\`.${name}(${args.map((a) => a.getText()).join(', ')})\` is not literal`,
+      });
+  }
+  return { inner: node, window };
 }
 
 /** Nodes of `kind` starting where `pattern` matches the file text. */

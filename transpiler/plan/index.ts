@@ -24,6 +24,7 @@ import { rule as ticksRule } from './rules/ticks.ts';
 import { rule as wholeTupleRule } from './rules/whole-tuple.ts';
 import { rule as windowsRule } from './rules/windows.ts';
 import { rule as windowsDeltaRule } from './rules/windows-delta.ts';
+import { rule as windowsTimeRule } from './rules/windows-time.ts';
 
 export { Blocked, Planner, type FilePlan, type RuleInfo } from './planner.ts';
 export { runtimeSpecifier } from './rules/imports.ts';
@@ -42,6 +43,7 @@ export const RULES: readonly RuleInfo[] = [
   ticksRule,
   windowsRule,
   windowsDeltaRule,
+  windowsTimeRule,
   configRule,
   importsRule,
   connectorsRule,

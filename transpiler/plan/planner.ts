@@ -114,6 +114,48 @@ export class Planner {
   }
 
   /**
+   * Reports every problem found in one construct, and stops planning it: the report lists them
+   * all, not only the first. Does nothing when `problems` is empty.
+   */
+  blockAll(
+    rule: string,
+    code: string,
+    construct: string,
+    manualStep: string,
+    problems: ReadonlyArray<{ node: Node; reason: string }>,
+  ): void {
+    if (problems.length === 0) return;
+    for (const x of problems.slice(1))
+      this.attempt(() => this.block(rule, code, x.node, construct, x.reason, manualStep));
+    this.block(rule, code, problems[0]!.node, construct, problems[0]!.reason, manualStep);
+  }
+
+  /**
+   * Runs `fn` on every item as an independent check: a blocked item is recorded and the others
+   * still run. Returns the first blocking finding, for the caller to stop the construct with
+   * (`stop`) once its other checks ran too.
+   */
+  checkEach<T>(items: Iterable<T>, fn: (item: T) => void): Finding | undefined {
+    let first: Finding | undefined;
+    for (const item of items) {
+      try {
+        fn(item);
+      } catch (error) {
+        if (!(error instanceof Blocked)) throw error;
+        this.recordBlocker(error.finding);
+        first ??= error.finding;
+      }
+    }
+    return first;
+  }
+
+  /** Stops the construct with the first of the blocking findings `checkEach` returned, if any. */
+  stop(...found: Array<Finding | undefined>): void {
+    const first = found.find((f) => f !== undefined);
+    if (first) throw new Blocked(first);
+  }
+
+  /**
    * Runs one independent step (a component, a check): a block inside it is recorded in `blockers`
    * and planning continues with the next step. Returns undefined when the step was blocked.
    */

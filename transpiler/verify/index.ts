@@ -314,8 +314,8 @@ function judge(
   }
   const different = sinks.filter((s) => !s.equal);
   const tickers = Object.entries(shape.bolts)
-    .filter(([, b]) => b.tickSecs > 0)
-    .map(([id, b]) => `${id} (every ${b.tickSecs}s)`);
+    .filter(([, b]) => b.tickSecs > 0 || b.processingTimeWindow === true)
+    .map(([id, b]) => (b.tickSecs > 0 ? `${id} (every ${b.tickSecs}s)` : `${id} (processing-time window)`));
   // Ticks fire by wall-clock time on compat and timers by processing time on the runtime (and a
   // bounded native run ends without firing pending timers): output behind a tick differs by when
   // the runs happened to tick, not only by what the code does. Equal input to the tick-driven
@@ -327,7 +327,7 @@ function judge(
       status: 'unverifiable',
       replayed,
       sinks,
-      message: `output is tick-driven (${tickers.join(', ')}) and differs only there: ticks fire by wall-clock time, so the two runs need not tick alike${proven.length > 0 ? `; equal where timing cannot matter: ${proven.map((s) => where(s)).join(', ')}` : ''}`,
+      message: `output is tick-driven (${tickers.join(', ')}) and differs only there: ticks and processing-time windows fire by wall-clock time, so the two runs need not fire alike${proven.length > 0 ? `; equal where timing cannot matter: ${proven.map((s) => where(s)).join(', ')}` : ''}`,
     };
   }
   if (different.length > 0) {
@@ -337,7 +337,7 @@ function judge(
     const ticks = different.filter((s) => s.tickDriven).map((s) => s.component);
     if (ticks.length > 0)
       notes.push(
-        `tick-driven component(s) upstream of ${[...new Set(ticks)].join(', ')}: output there also depends on when ticks fired`,
+        `tick-driven component(s) or processing-time windows upstream of ${[...new Set(ticks)].join(', ')}: output there also depends on when ticks and windows fired`,
       );
     return {
       topology: label,
@@ -486,11 +486,13 @@ export function terminalBolts(shape: TopologyShape): string[] {
   return Object.keys(shape.bolts).filter((id) => !consumed.has(id));
 }
 
-/** Bolts with tick tuples none of whose inputs is tick-driven: where timing starts to matter. */
+/** Bolts with tick tuples or processing-time windows none of whose inputs is tick-driven: where timing starts to matter. */
 function tickFrontier(shape: TopologyShape): string[] {
   const ticking = tickDriven(shape);
   return Object.entries(shape.bolts)
-    .filter(([, b]) => b.tickSecs > 0 && !b.inputs.some((i) => ticking.has(i.component)))
+    .filter(
+      ([, b]) => (b.tickSecs > 0 || b.processingTimeWindow === true) && !b.inputs.some((i) => ticking.has(i.component)),
+    )
     .map(([id]) => id);
 }
 
@@ -498,7 +500,7 @@ function tickFrontier(shape: TopologyShape): string[] {
 function tickDriven(shape: TopologyShape): Set<string> {
   const result = new Set(
     Object.entries(shape.bolts)
-      .filter(([, b]) => b.tickSecs > 0)
+      .filter(([, b]) => b.tickSecs > 0 || b.processingTimeWindow === true)
       .map(([id]) => id),
   );
   for (let changed = true; changed; ) {

@@ -21,6 +21,8 @@ export interface TopologyShape {
       streams: Record<string, string[]>;
       /** Tick tuple frequency in seconds (0: no ticks). */
       tickSecs: number;
+      /** A processing-time window fires on a timer: its output depends on arrival time, like ticks. */
+      processingTimeWindow?: boolean;
     }
   >;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { collectSink, StreamEnvironment, TumblingEventTimeWindows, type Source } from '../../../runtime/index.ts';
-import { quiet, runToList, sleep, type Step } from '../../fixtures/runtime/helpers.ts';
+import { quiet, runToList, scriptedSource, sleep, type Step } from '../../fixtures/runtime/helpers.ts';
 
 /** A script that starts only after `idlePolls` idle polls, so another source surely runs ahead of it. */
 function lateStarter<T>(script: Step<T>[], idlePolls: number): Source<T> {
@@ -132,6 +132,21 @@ describe('watermarks', () => {
     // Never ahead of (max timestamp seen so far) - 50 - 1.
     const maxSoFar = [100, 300, 300];
     seen.forEach((wm, i) => expect(wm).toBeLessThanOrEqual(maxSoFar[i]! - 51));
+  });
+
+  it("endOfInput 'hold': a bounded input's end fires only the windows its records' watermark closed", async () => {
+    const fired = (endOfInput: 'flush' | 'hold') =>
+      runToList((env) =>
+        env
+          .fromSource(scriptedSource<number>([5, 12, 19, 23, 31].map((ts) => ({ value: ts, ts }))))
+          .assignTimestampsAndWatermarks({ maxOutOfOrdernessMs: 4, endOfInput })
+          .keyBy(() => 0)
+          .window(TumblingEventTimeWindows.of(10))
+          .process<string>((_k, w, items, out) => out.collect(`[${w.start},${w.end}) ${items.join(',')}`)),
+      );
+    // Watermark 31 - 4 - 1 = 26 closes [0,10) and [10,20) only; [20,30) and [30,40) wait for records that never come.
+    expect(await fired('hold')).toEqual(['[0,10) 5', '[10,20) 12,19']);
+    expect(await fired('flush')).toEqual(['[0,10) 5', '[10,20) 12,19', '[20,30) 23', '[30,40) 31']);
   });
 });
 

@@ -7,6 +7,7 @@
 import { Node, SyntaxKind, type ClassDeclaration, type MethodDeclaration } from 'ts-morph';
 import type { ComponentClass } from '../../analyze/index.ts';
 import { fieldAccess, propertyName, recordType, type Planner, type RecordShape, type RuleInfo } from '../planner.ts';
+import type { Finding } from '../../report/index.ts';
 import { planKeyValueState, planState } from './state.ts';
 import { planHelpers } from './helpers.ts';
 import { planTicks } from './ticks.ts';
@@ -552,25 +553,69 @@ export function convertBolt(
       comp.name,
       `helper(s) ${helpers.tupleParams.map((t) => t.getParentIfKindOrThrow(SyntaxKind.MethodDeclaration).getName()).join(', ')} take the input record instead of the tuple`,
     );
-  accessors += rewriteTupleUses(
-    p,
-    comp,
-    tupleUses,
-    input,
-    basic ? [] : [`this.${collectorField}.emit`, `this.${collectorField}.ack`],
-  );
+  // Any call on a rich collector taking the tuple (emit and ack anchor it; fail...) is left to the
+  // emit checks below, which report it once.
+  const tupleRewrite = rewriteTupleUses(p, comp, tupleUses, input, basic ? [] : [`this.${collectorField}`]);
+  accessors += tupleRewrite.accessors;
+  const accessorBlocker = tupleRewrite.blocker;
   if (accessors)
     p.finding(NAME, 'SS202', 'converted', execute!, comp.name, `${accessors} accessor(s) became field access`);
+
+  // Instance state: a stateful bolt's KeyValueState first (keyed by the grouping key, or left). Planned
+  // before the emits, which take the text of their arguments with the state reads in it already rewritten.
+  const kvPlan = stateful
+    ? p.timed('state', () => planKeyValueState(p, comp, execute!, input, key, tupleName))
+    : undefined;
+  const state = p.timed('state', () =>
+    planState(
+      p,
+      comp,
+      execute!,
+      input,
+      key,
+      tupleName,
+      collectorField,
+      kvPlan && [kvPlan.field, ...(kvPlan.derived ?? [])],
+    ),
+  );
+  if (
+    kvPlan &&
+    (state.members ||
+      (prepare &&
+        !prepare
+          .getStatements()
+          .every((s) => collectorField && new RegExp(`^this\\.${collectorField}\\s*=`).test(s.getText()))))
+  ) {
+    p.block(
+      'state',
+      'SS403',
+      cls,
+      comp.name,
+      'the KeyValueState would share open() with other state or prepare() set-up',
+      rule.codes.SS206!.manualStep!,
+    );
+  }
+  if (kvPlan) {
+    const ind = p.indentOf(cls.getMembers()[0]!);
+    state.members = [
+      '',
+      `${ind}open(context: KeyedRuntimeContext): void {`,
+      `${ind}${p.style.indent}${kvPlan.apply()}`,
+      `${ind}}`,
+      '',
+    ].join('\n');
+    state.keyed = true;
+  }
 
   let emits = 0;
   let acks = 0;
   let conditional = false;
   let looped = false;
   const collectorExpr = basic ? collectorName : `this.${collectorField}`;
-  for (const call of cls.getDescendantsOfKind(SyntaxKind.CallExpression)) {
+  const emitBlocker = p.checkEach(cls.getDescendantsOfKind(SyntaxKind.CallExpression), (call) => {
     const callee = call.getExpression();
-    if (!Node.isPropertyAccessExpression(callee) || callee.getExpression().getText() !== collectorExpr) continue;
-    if (ticks.removed.some((r) => r.getStart() <= call.getStart() && call.getEnd() <= r.getEnd())) continue;
+    if (!Node.isPropertyAccessExpression(callee) || callee.getExpression().getText() !== collectorExpr) return;
+    if (ticks.removed.some((r) => r.getStart() <= call.getStart() && call.getEnd() <= r.getEnd())) return;
     const inMethod = call.getFirstAncestorByKind(SyntaxKind.MethodDeclaration);
     const inExecute = inMethod === execute || (inMethod !== undefined && helpers.withCollector.has(inMethod));
     const method = callee.getName();
@@ -580,7 +625,7 @@ export function convertBolt(
         p.block(NAME, 'SS204', call, comp.name, 'ack used as a value', rule.codes.SS204!.manualStep!);
       edits.remove(statement!, NAME);
       acks++;
-      continue;
+      return;
     }
     if (method !== 'emit')
       p.block(NAME, 'SS204', call, comp.name, `collector.${method}(...)`, rule.codes.SS204!.manualStep!);
@@ -600,9 +645,9 @@ export function convertBolt(
     emits++;
     if (fnShape?.kind === 'map') {
       edits.replace(call.getParent()!, `return ${record};`, NAME);
-      continue;
+      return;
     }
-    if (fnShape?.kind === 'filter') continue;
+    if (fnShape?.kind === 'filter') return;
     edits.replace(
       call,
       fnShape?.kind === 'flatMap' ? `${collectorName}(${record})` : `${target}.collect(${record})`,
@@ -616,7 +661,9 @@ export function convertBolt(
       )
     )
       looped = true;
-  }
+  });
+  // Every accessor and emit was checked: a component with several blockers reports them all.
+  p.stop(accessorBlocker, emitBlocker);
   if (
     acks ||
     (!basic &&
@@ -698,51 +745,6 @@ export function convertBolt(
   }
   const cleanup = cls.getInstanceMethod('cleanup');
   if (cleanup) edits.replace(cleanup.getNameNode(), 'close', NAME);
-
-  // Instance state: a stateful bolt's KeyValueState first (keyed by the grouping key, or left).
-  const kvPlan = stateful
-    ? p.timed('state', () => planKeyValueState(p, comp, execute!, input, key, tupleName))
-    : undefined;
-  const state = p.timed('state', () =>
-    planState(
-      p,
-      comp,
-      execute!,
-      input,
-      key,
-      tupleName,
-      collectorField,
-      kvPlan && [kvPlan.field, ...(kvPlan.derived ?? [])],
-    ),
-  );
-  if (
-    kvPlan &&
-    (state.members ||
-      (prepare &&
-        !prepare
-          .getStatements()
-          .every((s) => collectorField && new RegExp(`^this\\.${collectorField}\\s*=`).test(s.getText()))))
-  ) {
-    p.block(
-      'state',
-      'SS403',
-      cls,
-      comp.name,
-      'the KeyValueState would share open() with other state or prepare() set-up',
-      rule.codes.SS206!.manualStep!,
-    );
-  }
-  if (kvPlan) {
-    const ind = p.indentOf(cls.getMembers()[0]!);
-    state.members = [
-      '',
-      `${ind}open(context: KeyedRuntimeContext): void {`,
-      `${ind}${p.style.indent}${kvPlan.apply()}`,
-      `${ind}}`,
-      '',
-    ].join('\n');
-    state.keyed = true;
-  }
 
   if (fnShape) {
     if (ticks.members || state.members || ticks.keyed || state.keyed)
@@ -869,13 +871,14 @@ export function rewriteTupleUses(
   comp: ComponentClass,
   uses: ReadonlyArray<{ id: import('ts-morph').Identifier; name: string }>,
   input: RecordShape,
-  anchors: readonly string[],
-): number {
+  collectors: readonly string[],
+): { accessors: number; blocker: Finding | undefined } {
   let accessors = 0;
-  for (const { id, name: tupleName } of uses) {
+  // Every use is checked, so a component with several blockers reports them all.
+  const blocker = p.checkEach(uses, ({ id, name: tupleName }) => {
     const parent = id.getParent()!;
     const call = parent.getParent();
-    if (wholeTupleUse(p, comp, id, input)) continue;
+    if (wholeTupleUse(p, comp, id, input)) return;
     if (
       Node.isPropertyAccessExpression(parent) &&
       parent.getExpression() === id &&
@@ -918,13 +921,15 @@ export function rewriteTupleUses(
       }
       p.edits.replace(call, text, NAME);
       accessors++;
-      continue;
+      return;
     }
-    // Anchors: emit(tuple, values) and ack(tuple) on a rich collector.
-    if (Node.isCallExpression(parent) && anchors.includes(parent.getExpression().getText())) continue;
+    if (Node.isCallExpression(parent)) {
+      const callee = parent.getExpression().getText();
+      if (collectors.some((c) => callee.startsWith(`${c}.`))) return;
+    }
     p.block(NAME, 'SS205', parent, comp.name, `\`${parent.getText().slice(0, 60)}\``, rule.codes.SS205!.manualStep!);
-  }
-  return accessors;
+  });
+  return { accessors, blocker };
 }
 
 /**
@@ -994,7 +999,9 @@ export function convertTemplateSubclass(
       .getDescendantsOfKind(SyntaxKind.Identifier)
       .filter((id) => id !== param.getNameNode() && id.getText() === param.getName() && id.getSymbol() === symbol)
       .map((id) => ({ id, name: param.getName() }));
-    accessors += rewriteTupleUses(p, comp, uses, input, []);
+    const rewritten = rewriteTupleUses(p, comp, uses, input, []);
+    p.stop(rewritten.blocker);
+    accessors += rewritten.accessors;
   }
   p.finding(
     NAME,

@@ -20,6 +20,7 @@ import { passThroughTypes } from './whole-tuple.ts';
 import { globalStatePartitioning } from './state-global.ts';
 import { convertSpout, TEST_WORDS, type SpoutPlan } from './spout-source.ts';
 import { convertCountWindowBolt } from './windows.ts';
+import { planTimeWindowBolt } from './windows-time.ts';
 
 export const rule: RuleInfo = {
   name: 'job',
@@ -334,7 +335,7 @@ export function planJob(p: Planner, wiring: Wiring, config: ConfigPlan): void {
         'union or connect the inputs by hand',
       );
     }
-    const windowComp = c.countWindow ? components.get(c.classDecl!) : undefined;
+    const windowComp = c.countWindow || c.window ? components.get(c.classDecl!) : undefined;
     if (windowComp && windowComp.compatBase === 'BaseWindowedBolt') {
       const comp = windowComp;
       const output = boltOutputShape(ownerOf(p, c), comp);
@@ -359,12 +360,29 @@ export function planJob(p: Planner, wiring: Wiring, config: ConfigPlan): void {
           'SS601',
           c.parallelism!,
           c.id!,
-          `windows per task over ${parallelism} tasks: native count windows are per key`,
+          `windows per task over ${parallelism} tasks: native ${c.window ? 'windows of one key run on one task' : 'count windows are per key'}`,
           'key the stream and window per key by hand, or run the bolt on one task',
         );
       }
       if (classPlans.has(comp.decl))
         p.block(NAME, 'SS003', c.node, c.id!, `${comp.name} is wired twice`, 'give each use its own class');
+      if (c.window) {
+        const timed = p.timed('windows-time', () =>
+          planTimeWindowBolt(ownerOf(p, c), c, comp, inputs, shape0, output, wiring, options),
+        );
+        classPlans.set(comp.decl, { signature: 'window', recordType: timed.recordType, keyed: true });
+        for (const i of inputs) i.consumed = true;
+        planned.set(c.id!, {
+          wired: c,
+          shape: output,
+          variable: variableFor(c.id!),
+          consumed: false,
+          head: timed.head,
+          calls: timed.calls,
+        });
+        if (parallelism) p.finding('config', 'SS704', 'converted', c.parallelism!, c.id!, `parallelism ${parallelism}`);
+        return;
+      }
       const plan = p.timed('windows', () =>
         convertCountWindowBolt(ownerOf(p, c), comp, shape0, output, c.countWindow!),
       );

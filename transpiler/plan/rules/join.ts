@@ -10,9 +10,10 @@
  * several tasks are left with the reason.
  */
 import { Node, type Expression } from 'ts-morph';
-import type { WiredComponent, Wiring } from '../../analyze/index.ts';
+import { windowSpan, type WiredComponent, type Wiring } from '../../analyze/index.ts';
 import { fieldAccess, propertyName, recordType, type Planner, type RecordShape, type RuleInfo } from '../planner.ts';
 import { isCompatName, readChain } from './connector-support.ts';
+import { lateFilter, lateSubscribers, skewFinding, stormOffset, watermarksCall } from './windows-time.ts';
 
 export const rule: RuleInfo = {
   name: 'join',
@@ -26,10 +27,22 @@ export const rule: RuleInfo = {
       manualStep:
         'none for string and number keys; which tuples share a window depends on how the inputs interleave, on compat as on the runtime',
     },
+    SS923: {
+      status: 'partial',
+      title:
+        'JoinBolt (event-time window, one task) → per-input timestamps and watermarks (Storm’s max − lag, held at the end of input), the late filter, an event-time window with Storm’s window ends and the generated hash join; join keys compare as JavaScript values (as SS921)',
+      manualStep: 'none for string and number keys',
+    },
+    SS924: {
+      status: 'partial',
+      title:
+        'JoinBolt (processing-time window, one task) → processing-time window and the generated hash join; window boundaries are aligned to the epoch (Storm: to the task start), so which tuples share a window depends on arrival time',
+      manualStep: 'accept epoch-aligned windows, or move to event time with withTimestampField',
+    },
     SS922: {
       status: 'left',
       title:
-        'JoinBolt not provable (time window, lag or timestamps, stream selector, output stream, nested or unknown fields, several tasks, inputs not in the join)',
+        'JoinBolt not provable (count window in event time, late stream read downstream, stream selector, output stream, nested or unknown fields, several tasks, inputs not in the join)',
       manualStep:
         'write the join by hand: union the tagged inputs, window them, and join the window in a process function',
     },
@@ -83,6 +96,14 @@ export function planJoinBolt(
   ];
   let select: Selector[] | undefined;
   let window: { size: number; slide: number } | undefined;
+  let time: { lengthMs: number; slideMs: number } | undefined;
+  let timestampField: string | undefined;
+  let lagMs = 0;
+  let lateStream: string | undefined;
+  const ms = (e: Expression | undefined): number | undefined => {
+    const span = windowSpan(e);
+    return span && 'ms' in span ? span.ms : undefined;
+  };
   const count = (e: Expression | undefined): number | undefined => {
     if (!e || !Node.isCallExpression(e) || e.getArguments().length !== 1) return undefined;
     const callee = e.getExpression();
@@ -113,17 +134,60 @@ export function planJoinBolt(
       window = { size: count(a)!, slide: count(a)! };
     } else if (call.name === 'withWindow' && call.args.length === 2 && count(a) && count(b)) {
       window = { size: count(a)!, slide: count(b)! };
+    } else if (call.name === 'withTumblingWindow' && call.args.length === 1 && ms(a) !== undefined) {
+      time = { lengthMs: ms(a)!, slideMs: ms(a)! };
+    } else if (call.name === 'withWindow' && call.args.length === 2 && ms(a) !== undefined && ms(b) !== undefined) {
+      time = { lengthMs: ms(a)!, slideMs: ms(b)! };
+    } else if (call.name === 'withTimestampField' && call.args.length === 1 && literal(a) !== undefined) {
+      timestampField = literal(a);
+    } else if (call.name === 'withLag' && call.args.length === 1 && ms(a) !== undefined) {
+      lagMs = ms(a)!;
+    } else if (call.name === 'withLateTupleStream' && call.args.length === 1 && literal(a) !== undefined) {
+      lateStream = literal(a);
+    } else if (call.name === 'withWatermarkInterval' && call.args.length === 1 && ms(a) !== undefined) {
+      p.finding(
+        'windows-time',
+        'SS632',
+        'partial',
+        call.node,
+        c.id!,
+        `watermarks every ${ms(a)} ms on Storm; the runtime uses the job's watermarkIntervalMs`,
+        'set watermarkIntervalMs in the job config if the interval matters',
+      );
     } else
       return fail(
         call.node,
-        `\`.${call.name}(${call.args.map((x) => x.getText()).join(', ')})\`: only count windows (Count.of) have the same trigger and eviction here`,
+        `\`.${call.name}(${call.args.map((x) => x.getText()).join(', ')})\`: not a literal window (Count/Duration) or event-time setting`,
       );
   }
   if (!select) return fail(instance, 'no select(...) (compat fails at prepare)');
-  if (!window) return fail(instance, 'no count window');
+  if (!window && !time) return fail(instance, 'no window');
+  if (window && time) return fail(instance, 'both a count and a duration window');
+  if (window && timestampField !== undefined)
+    return fail(instance, 'count window in event time (watermark count trigger): no native counterpart');
+  if (time && time.slideMs > time.lengthMs) return fail(instance, 'slide longer than the window');
+  if (lateStream !== undefined && timestampField === undefined)
+    return fail(instance, 'late tuple stream without a timestamp field (compat fails at prepare)');
+  // Independent of each other: every one is reported.
+  const problems = lateSubscribers(c, lateStream, wiring);
   const parallelism = c.parallelism?.getText();
   if (parallelism !== undefined && parallelism !== '1')
-    return fail(c.parallelism!, `windows per task over ${parallelism} tasks: the native count window is per key`);
+    problems.push({
+      node: c.parallelism!,
+      reason: window
+        ? `windows per task over ${parallelism} tasks: the native count window is per key, and which tuples share a task follows compat's hash`
+        : `windows per task over ${parallelism} tasks: each task's watermark follows the timestamps of its own keys on Storm, the runtime's follows all of them, so the last windows before the end of input differ`,
+    });
+  if (timestampField !== undefined)
+    for (const input of inputs) {
+      const n = input.wired.parallelism?.getText();
+      if (n !== undefined && n !== '1')
+        problems.push({
+          node: input.wired.parallelism!,
+          reason: `input '${input.wired.id}' runs on ${n} tasks: Storm takes the latest timestamp over its tasks, the runtime the minimum`,
+        });
+    }
+  p.blockAll(NAME, 'SS922', c.id!, rule.codes.SS922!.manualStep!, problems);
   const shapes = new Map<string, RecordShape>();
   for (const [i, g] of c.groupings.entries()) {
     if (g.stream !== undefined || !['shuffle', 'localOrShuffle', 'none', 'global', 'fields', 'all'].includes(g.kind))
@@ -137,13 +201,14 @@ export function planJoinBolt(
     const shape = shapes.get(s.id);
     if (!shape) return fail(instance, `join stream '${s.id}' is not an input of '${c.id}'`);
     if (!shape.fields.includes(s.field)) return fail(instance, `'${s.id}' has no field '${s.field}'`);
+    if (timestampField !== undefined && !shape.fields.includes(timestampField))
+      return fail(instance, `'${s.id}' has no timestamp field '${timestampField}'`);
   }
   for (const sel of select) {
     if (sel.field.includes('.')) return fail(instance, `nested field '${sel.output}'`);
     if (sel.stream !== undefined && !streams.some((s) => s.id.toLowerCase() === sel.stream!.toLowerCase()))
       return fail(instance, `select names stream '${sel.stream}', which is not in the join`);
   }
-  void wiring;
 
   // The generated window function.
   const fnName = `${c.id!.replace(/[^A-Za-z0-9]+(.)?/g, (_m, x: string | undefined) => (x ? x.toUpperCase() : '')).replace(/^[^A-Za-z_$]+/, '')}Join`;
@@ -213,14 +278,57 @@ export function planJoinBolt(
   p.runtimeImports.add('type Collector');
   const tag = (i: number): string =>
     `.map((record) => ({ source: '${c.groupings[i]!.source}', record: record as Record<string, unknown> }))`;
-  const union = inputs.slice(1).map((inp, k) => `.union(${inp.variable}${tag(k + 1)})`);
+  const stamp = (i: number): string =>
+    timestampField === undefined
+      ? ''
+      : watermarksCall(
+          timestampField,
+          inputs[i]!.shape.types.get(timestampField) === 'number' ? '' : ' as number',
+          lagMs,
+          `{ name: '${c.id}-watermarks-${c.groupings[i]!.source}', uid: '${c.id}-watermarks-${c.groupings[i]!.source}', parallelism: 1 }`,
+        );
+  const union = inputs.slice(1).map((inp, k) => `.union(${inp.variable}${stamp(k + 1)}${tag(k + 1)})`);
+  const joined = `over ${streams.map((s) => `'${s.id}'`).join(', ')} and ${fnName} (generated at the end of the module); output fields ${output.fields.join(', ')}`;
+  if (time) {
+    const tumbling = time.lengthMs === time.slideMs;
+    const spanText = tumbling ? `${time.lengthMs}` : `${time.lengthMs}, ${time.slideMs}`;
+    const eventTime = timestampField !== undefined;
+    const assigner = `${tumbling ? 'Tumbling' : 'Sliding'}${eventTime ? 'Event' : 'Processing'}TimeWindows`;
+    p.runtimeImports.add(assigner);
+    const onTime = eventTime ? lateFilter(p, c.id!, tagged, lateStream) : undefined;
+    if (eventTime) skewFinding(p, c.node, c.id!, streams.length);
+    const of = eventTime ? `${spanText}, ${stormOffset(time.lengthMs, time.slideMs)}` : spanText;
+    p.finding(
+      NAME,
+      eventTime ? 'SS923' : 'SS924',
+      'partial',
+      c.node,
+      c.id!,
+      `JoinBolt → ${eventTime ? `event time on '${timestampField}', lag ${lagMs} ms, ` : ''}${assigner}.of(${of}) ${joined}`,
+      rule.codes[eventTime ? 'SS923' : 'SS924']!.manualStep,
+    );
+    return {
+      calls: [
+        stamp(0),
+        tag(0),
+        ...union,
+        ...(onTime ? [`.process(${onTime}, { name: '${c.id}-late', uid: '${c.id}-late', parallelism: 1 })`] : []),
+        '.keyBy((_record) => 0)',
+        `.window(${assigner}.of(${of}))`,
+        `.process<${recordType(output)}>((key, _window, elements, out) => ${fnName}(key, elements, out), ${options})`,
+      ].filter((x) => x !== ''),
+      shape: output,
+    };
+  }
+  const size = window!.size;
+  const slide = window!.slide;
   p.finding(
     NAME,
     'SS921',
     'partial',
     c.node,
     c.id!,
-    `JoinBolt → countWindow(${window.size}${window.slide === window.size ? '' : `, ${window.slide}`}) over ${streams.map((s) => `'${s.id}'`).join(', ')} and ${fnName} (generated at the end of the module); output fields ${output.fields.join(', ')}`,
+    `JoinBolt → countWindow(${size}${slide === size ? '' : `, ${slide}`}) ${joined}`,
     rule.codes.SS921!.manualStep,
   );
   return {
@@ -228,7 +336,7 @@ export function planJoinBolt(
       tag(0),
       ...union,
       '.keyBy((_record) => 0)',
-      `.countWindow(${window.size}${window.slide === window.size ? '' : `, ${window.slide}`})`,
+      `.countWindow(${size}${slide === size ? '' : `, ${slide}`})`,
       `.process(${fnName}, ${options})`,
     ],
     shape: output,

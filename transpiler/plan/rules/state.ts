@@ -168,13 +168,14 @@ export function planState(
         `${modifiers ? `${modifiers} ` : ''}${name}!: ValueState<${valueType}>;`,
         NAME,
       );
-      for (const a of thisMembers(cls, name)) {
+      // Innermost first: a read inside a write's value (`set(k, get(k) + 1)`) is in the write's text.
+      for (const a of thisMembers(cls, name).sort((x, y) => y.getStart() - x.getStart())) {
         const access = a.getParent() as import('ts-morph').PropertyAccessExpression;
         const call = access.getParent() as import('ts-morph').CallExpression;
         const args = call.getArguments();
         const replacement = {
           get: `this.${name}.value()`,
-          set: `this.${name}.update(${args[1]?.getText() ?? 'undefined'})`,
+          set: `this.${name}.update(${args[1] ? p.edits.textOf(args[1]) : 'undefined'})`,
           has: `(this.${name}.value() !== undefined)`,
           delete: `this.${name}.clear()`,
         }[access.getName() as 'get']!;
@@ -329,7 +330,7 @@ export function planKeyValueState(
         `${modifiers ? `${modifiers} ` : ''}${field}!: ValueState<${valueType}>;`,
         NAME,
       );
-      for (const { call, method } of uses) {
+      for (const { call, method } of [...uses].sort((a, b) => b.call.getStart() - a.call.getStart())) {
         const args = call.getArguments();
         const text =
           method === 'put'

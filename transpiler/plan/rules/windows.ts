@@ -50,6 +50,8 @@ export function convertCountWindowBolt(
   input: RecordShape,
   output: RecordShape,
   window: { size: number; slide: number },
+  /** A time window (windows-time.ts): the function also gets the native TimeWindow; no getNew/getExpired. */
+  time?: { lengthMs: number },
 ): { recordType: string; nativeSize: number } {
   const cls = comp.decl;
   const left = (node: Node, why: string): never =>
@@ -83,12 +85,34 @@ export function convertCountWindowBolt(
   const outType = recordType(output);
 
   // The window: `window.get()` (the elements); getNew()/getExpired() of a sliding window (windows-delta.ts).
-  const delta = window.slide <= window.size;
+  const delta = !time && window.slide <= window.size;
+  const spanName = time ? freeName(exec, 'span') : '_span';
+  const bounds = (name: string): string | undefined =>
+    !time
+      ? undefined
+      : name === 'getEndTimestamp'
+        ? `(${spanName}.end - 1)`
+        : name === 'getStartTimestamp'
+          ? `(${spanName}.end - 1 - ${time.lengthMs})`
+          : undefined;
+  let spanUsed = false;
   const accesses: Array<{ call: Node; method: 'get' | 'getNew' | 'getExpired' }> = [];
   for (const id of exec.getDescendantsOfKind(SyntaxKind.Identifier)) {
     if (id.getText() !== windowName || id === windowParam!.getNameNode()) continue;
     const access = id.getParent();
     const call = access?.getParent();
+    if (
+      Node.isPropertyAccessExpression(access) &&
+      bounds(access.getName()) &&
+      call &&
+      Node.isCallExpression(call) &&
+      call.getArguments().length === 0
+    ) {
+      // Storm's end is the reference time E of the window (E - length, E]; the native window is [E - length + 1, E + 1).
+      p.edits.replace(call, bounds(access.getName())!, NAME);
+      spanUsed = true;
+      continue;
+    }
     if (
       !Node.isPropertyAccessExpression(access) ||
       !isWindowAccess(access.getName(), delta) ||
@@ -168,10 +192,11 @@ export function convertCountWindowBolt(
   }
   const body = exec.getBody()!;
   p.runtimeImports.add('type Collector');
+  if (time) p.runtimeImports.add('type TimeWindow');
   p.edits.replaceRange(
     exec.getStart(),
     body.getStart() + 1,
-    `readonly window = (_key: number, ${windowName}: ${inType}[], ${collectorName}: Collector<${outType}>): void => {`,
+    `readonly window = (_key: number, ${time ? `${spanUsed ? spanName : '_span'}: TimeWindow, ` : ''}${windowName}: ${inType}[], ${collectorName}: Collector<${outType}>): void => {`,
     NAME,
   );
   p.edits.replaceRange(body.getEnd() - 1, body.getEnd(), '};', NAME);
@@ -184,6 +209,7 @@ export function convertCountWindowBolt(
   if (clauses.length) p.edits.replaceRange(cls.getNameNode()!.getEnd(), clauses.at(-1)!.getEnd(), '', NAME);
   p.stripOverrideAndSuper(cls, NAME);
   if (widened || kept.length) reportDelta(p, comp, window.size, window.slide, kept, widened);
+  if (time) return { recordType: outType, nativeSize: window.size };
   const kind =
     window.size === window.slide
       ? `tumbling count window of ${window.size}`
@@ -197,4 +223,12 @@ export function convertCountWindowBolt(
     `${kind}: keyBy(() => 0).countWindow(${nativeSize}, ${window.slide})`,
   );
   return { recordType: outType, nativeSize };
+}
+
+/** `base`, or `base` with a number, so it names nothing in `scope`. */
+function freeName(scope: Node, base: string): string {
+  const used = new Set(scope.getDescendantsOfKind(SyntaxKind.Identifier).map((i) => i.getText()));
+  let name = base;
+  for (let i = 2; used.has(name); i++) name = `${base}${i}`;
+  return name;
 }
