@@ -34,6 +34,23 @@ function topology(seen: string[]) {
   return b.createTopology();
 }
 
+/** Spout 'sensor' throws Storm's RuntimeException on every nextTuple; `calls` counts them. */
+function brokenSpout() {
+  let n = 0;
+  const b = new TopologyBuilder();
+  b.setSpout(
+    'sensor',
+    new FnSpout({
+      next() {
+        n++;
+        throw new RuntimeException('sensor offline');
+      },
+    }),
+  );
+  b.setBolt('echo', new FnBolt({ execute() {} }), 1).shuffleGrouping('sensor');
+  return { topology: b.createTopology(), calls: () => n };
+}
+
 async function runUntilStopped(conf: Conf, seen: string[]): Promise<string[]> {
   const logs: string[] = [];
   const cluster = new LocalCluster({ log: (level, message) => logs.push(`${level}: ${message}`) });
@@ -82,27 +99,16 @@ describe('Storm errors that recur on every restart', () => {
   });
 
   it("a spout that throws on every nextTuple: Storm's message once per restart, its stack once, then the topology stops naming the spout", async () => {
-    let calls = 0;
-    const b = new TopologyBuilder();
-    b.setSpout(
-      'sensor',
-      new FnSpout({
-        next() {
-          calls++;
-          throw new RuntimeException('sensor offline');
-        },
-      }),
-    );
-    b.setBolt('echo', new FnBolt({ execute() {} }), 1).shuffleGrouping('sensor');
+    const { topology: broken, calls } = brokenSpout();
     const logs: string[] = [];
     const cluster = new LocalCluster({ log: (level, message) => logs.push(`${level}: ${message}`) });
     try {
-      await cluster.submitTopology('broken-spout', {}, b.createTopology());
+      await cluster.submitTopology('broken-spout', {}, broken);
       await cluster.whenStopped('broken-spout');
     } finally {
       await cluster.shutdown();
     }
-    expect(calls).toBe(3);
+    expect(calls()).toBe(3);
     const reported = logs.filter((l) => l.includes('reported error'));
     expect(reported).toHaveLength(3);
     for (const line of reported) expect(line).toMatch(/broken-spout\/sensor:\d+ reported error: .*sensor offline/);
@@ -113,28 +119,17 @@ describe('Storm errors that recur on every restart', () => {
   });
 
   it("conf 'stormshift.poison.components': {sensor: 'restart'} keeps restarting a throwing spout (logged each time)", async () => {
-    let calls = 0;
-    const b = new TopologyBuilder();
-    b.setSpout(
-      'sensor',
-      new FnSpout({
-        next() {
-          calls++;
-          throw new RuntimeException('sensor offline');
-        },
-      }),
-    );
-    b.setBolt('echo', new FnBolt({ execute() {} }), 1).shuffleGrouping('sensor');
+    const { topology: broken, calls } = brokenSpout();
     const logs: string[] = [];
     const cluster = new LocalCluster({ log: (level, message) => logs.push(`${level}: ${message}`) });
     try {
       await cluster.submitTopology(
         'broken-spout',
         { 'stormshift.poison.components': { sensor: 'restart' }, 'stormshift.poison.attempts': 2 },
-        b.createTopology(),
+        broken,
       );
       // Event: the fourth failure, past the point where 'fail' would have stopped it.
-      while (calls < 4) await new Promise((r) => setTimeout(r, 5));
+      while (calls() < 4) await new Promise((r) => setTimeout(r, 5));
       expect(cluster.isAlive('broken-spout')).toBe(true);
     } finally {
       await cluster.shutdown();
