@@ -9,11 +9,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import kafkajs from 'kafkajs';
-import type { SoakOptions, SoakReport } from './soak.ts';
+import { ROOT, type SoakOptions, type SoakReport } from './soak.ts';
 
-const ROOT = resolve(import.meta.dirname, '..');
 const PARTITIONS = 4;
 const BROKERS = 3;
 const CHECKPOINT_INTERVAL_MS = 100;
@@ -108,9 +107,13 @@ export async function soakKafka(options: SoakOptions, next: () => number): Promi
     );
     // Input arrives while the job runs, so kills land on a busy job. Its sends retry through
     // broker outages (kafkajs's own retries); what lands in the topic is the reference.
+    // One second of input per send: the test broker (librdkafka's mock) answers a Fetch with one
+    // record batch per partition, so input written as tiny batches (2-3 records each at 20 sends
+    // a second) capped the reader near the input rate, and the backlog the kills left was never
+    // caught up. A send's records form one batch per partition.
     let written = 0;
     feeding = (async () => {
-      const slice = Math.max(1, Math.round(rate / 20));
+      const slice = Math.max(1, Math.round(rate));
       while (killing && written < cap) {
         const n = Math.min(slice, cap - written);
         await producer.send({
@@ -121,7 +124,7 @@ export async function soakKafka(options: SoakOptions, next: () => number): Promi
           })),
         });
         written += n;
-        await sleep(50);
+        await sleep(1000);
       }
     })();
     const ckpt = join(dir, 'ckpt');
@@ -170,11 +173,22 @@ export async function soakKafka(options: SoakOptions, next: () => number): Promi
     runs++;
     const admin = kafka.admin();
     await admin.connect();
+    const total = [...ends.values()].reduce((a, h) => a + Number(h), 0);
+    let reported = Date.now();
     try {
       for (;;) {
         const [entry] = await admin.fetchOffsets({ groupId: `${prefix}-group`, topics: [input] });
         if ([...ends].every(([p, high]) => entry?.partitions.find((x) => x.partition === p)?.offset === high)) break;
         if (!survivor.alive) throw new Error(`last run exited (${String(survivor.exitCode)}):\n${survivor.stderr}`);
+        // A survivor that lags says how far it got, so a stall is told apart from a slow catch-up.
+        if (Date.now() - reported >= 30_000) {
+          reported = Date.now();
+          const done = (entry?.partitions ?? []).reduce((a, x) => a + Math.max(0, Number(x.offset)), 0);
+          const said = survivor.stderr.trim().split('\n').at(-1);
+          options.log(
+            `  last run: ${done} of ${total} sentences committed${said ? ` (it said: ${said.slice(0, 300)})` : ''}`,
+          );
+        }
         await sleep(50);
       }
     } finally {

@@ -9,7 +9,14 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-const ROOT = resolve(import.meta.dirname, '..');
+/**
+ * The checkout (or installed package) root: cli/bin.js and samples/ live there. Compiled, this
+ * file runs from dist/cli/, one level deeper than its source.
+ */
+export const ROOT = ((): string => {
+  const up = resolve(import.meta.dirname, '..');
+  return existsSync(join(up, 'package.json')) ? up : resolve(up, '..');
+})();
 const BIN = join(ROOT, 'cli/bin.js');
 
 export interface SoakOptions {

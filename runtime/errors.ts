@@ -14,6 +14,8 @@ export const ERROR_CODES = {
   // Records and user functions.
   USER_FUNCTION_FAILED: 'a user function threw (retriable: restore the last checkpoint and replay)',
   POISON_RECORD: 'the same record failed in the same operator again and again; the poison policy gave up',
+  POISON_SOURCE:
+    'a source (or spout) failed with the same error restart after restart, with no checkpoint in between; the poison policy gave up',
   KEY_SELECTOR_FAILED: 'a keyBy selector threw',
   PARTITION_OUT_OF_RANGE: 'a custom partitioner chose a subtask that does not exist',
   NO_EVENT_TIME: 'an event-time operator got a record without a timestamp',
@@ -163,6 +165,36 @@ export class PoisonRecordError extends StormshiftError {
     this.record = record;
     this.attempts = attempts;
   }
+}
+
+/**
+ * The poison policy gave up on a source: its reader (or spout) failed with the same error
+ * `attempts` times in a row and no checkpoint completed in between, so restarting again would
+ * only repeat it. There is no record to skip. Never retriable.
+ */
+export class PoisonSourceError extends StormshiftError {
+  readonly operator: string;
+  readonly attempts: number;
+
+  constructor(operator: string, attempts: number, cause: unknown) {
+    super(
+      'POISON_SOURCE',
+      `poison source: source '${operator}' failed ${attempts} times in a row with the same error and no checkpoint in between: ${messageOf(cause)} ` +
+        `(poison policy 'fail'; set poison: { operators: { '${operator}': 'restart' } } to keep restarting)`,
+      { cause, retriable: false },
+    );
+    this.operator = operator;
+    this.attempts = attempts;
+  }
+}
+
+/**
+ * Whether a source's failure is its own code's (a reader or spout that throws), which the poison
+ * policy counts: a connector's I/O failure is the restart strategy's to retry (a broker may come
+ * back), and a non-retriable error fails the job anyway.
+ */
+export function isSourceCodeFailure(error: unknown): boolean {
+  return !(error instanceof ConnectorError) && isRetriable(error);
 }
 
 /** The job was cancelled (SIGINT, TTL, kill); not a failure, so never retried. */

@@ -128,6 +128,7 @@ export {
   ConnectorError,
   JobCancelledError,
   PoisonRecordError,
+  PoisonSourceError,
   isRetriable,
   isErrorCode,
   ERROR_CODES,

@@ -13,7 +13,7 @@ export function describeError(error: unknown): string {
 }
 
 /**
- * Stacks already logged, per topology run. A crash that recurs after every restart logs Storm's
+ * Stacks already logged (by message and the frame that threw), per topology run. A crash that recurs after every restart logs Storm's
  * message each time but its stack once: the stack says nothing new, and nine lines per restart
  * buried everything else in the log.
  */
@@ -23,8 +23,13 @@ function describeOnce(run: TopologyRun, error: unknown): string {
   if (!(error instanceof Error) || error.stack === undefined) return describeError(error);
   let seen = loggedStacks.get(run);
   if (seen === undefined) loggedStacks.set(run, (seen = new Set()));
-  if (!seen.has(error.stack)) {
-    seen.add(error.stack);
+  // Keyed by the message and the frame that threw: the frames below it differ with the path the
+  // runtime took to call the component (a first poll, a poll after an idle wait), not the error.
+  const at = error.stack.indexOf('\n    at ');
+  const next = at < 0 ? -1 : error.stack.indexOf('\n', at + 1);
+  const key = at < 0 ? error.stack : error.stack.slice(0, next < 0 ? undefined : next);
+  if (!seen.has(key)) {
+    seen.add(key);
     return error.stack;
   }
   return `${error.name}: ${error.message} (stack as logged before)`;

@@ -127,6 +127,22 @@ export class CheckpointCoordinator {
     if (pending.acks.length === this.options.participants()) void this.finish(pending);
   }
 
+  /**
+   * A participant cannot take part in this checkpoint (it finished before the barrier reached it,
+   * so no barrier ever will): the checkpoint ends as failed at once instead of waiting out its
+   * timeout. Unlike a timeout it leaves the job running: every gate still aligns, on barriers or
+   * on the ends of its inputs.
+   */
+  decline(checkpointId: number, reason: string): void {
+    const pending = this.pending;
+    if (!pending || pending.id !== checkpointId) return;
+    pending.cancelTimeout();
+    this.pending = undefined;
+    const message = `checkpoint ${checkpointId} declined: ${reason}`;
+    this.options.metrics.failed(message);
+    pending.reject(new CheckpointError(message, { retriable: true }));
+  }
+
   stop(): void {
     this.stopped = true;
     if (this.pending) {

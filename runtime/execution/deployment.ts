@@ -5,6 +5,7 @@ import type { PhysicalPlan, PlanNode } from '../graph/plan.ts';
 import type { OperatorMetrics, RuntimeMetrics } from '../metrics/index.ts';
 import type { SourceOperator } from '../operators/source-operator.ts';
 import { subtaskForKey } from '../state/index.ts';
+import { isSourceCodeFailure } from '../errors.ts';
 import type { Clock } from '../time/clock.ts';
 import { ProcessingTimeService } from '../time/processing-time.ts';
 import { Backpressure } from './backpressure.ts';
@@ -25,8 +26,13 @@ export interface WorkerPlacement {
   readonly workers: number;
   outbox(peerWorker: number): Outbox;
   acknowledge(checkpointId: number, participant: string, ack: Promise<CheckpointAck>): void;
+  /** A subtask here cannot take part in the checkpoint (see CheckpointCoordinator.decline). */
+  decline(checkpointId: number, reason: string): void;
+  /** Every source reader here has started: checkpoints may begin. */
+  running(): void;
   subtaskFinished(chainId: number, subtaskIndex: number): void;
-  failed(error: unknown): void;
+  /** `source`: see Deployment.fail. */
+  failed(error: unknown, source?: string): void;
 }
 
 export interface DeploymentOptions {
@@ -64,6 +70,10 @@ export class Deployment implements SubtaskHost {
   private running = false;
   private readonly latch = new OutcomeLatch();
   private finishedCount = 0;
+  /** The newest checkpoint whose barriers this deployment injected at its sources. */
+  private lastInjected: number | undefined;
+  /** The source that failed this incarnation, when its own code threw. */
+  failedSource: string | undefined;
   readonly outcome: Promise<DeploymentOutcome> = this.latch.promise;
   private periodicCancel: (() => void) | undefined;
   private sourcesStopped = false;
@@ -200,21 +210,40 @@ export class Deployment implements SubtaskHost {
    * every worker is wired before any record flows. */
   run(): void {
     if (!this.running) return;
-    if (this.options.checkpointIntervalMs !== undefined && this.options.placement === undefined) {
-      this.periodicCancel = this.clock.scheduleWithFixedDelay(this.options.checkpointIntervalMs, () => {
-        if (this.canCheckpoint()) this.coordinator.trigger('checkpoint').catch(() => {});
-      });
-    }
+    let starting = this.sourceSubtasks.length;
     for (const subtask of this.sourceSubtasks) {
       const source = subtask.operators[0] as SourceOperator<unknown>;
       const loop = source.run({
         backpressure: this.backpressure,
         isRunning: () => this.running && !this.sourcesStopped,
+        started: () => {
+          if (--starting === 0) this.allRunning();
+        },
         noteWatermark: (wm) => subtask.noteSourceWatermark(wm),
         finish: () => subtask.finishInput(),
-        fail: (error) => this.fail(error),
+        fail: (error) => this.fail(error, isSourceCodeFailure(error) ? source.operatorName : undefined),
       });
       this.sourceLoops.push(loop);
+    }
+    if (starting === 0) this.allRunning();
+  }
+
+  /**
+   * Every source reader has started (Flink's "all tasks RUNNING"). Only now do periodic
+   * checkpoints begin, so a checkpoint's timeout never counts a reader's start-up (a Kafka
+   * consumer joining, a spout's open) and no barrier reaches a reader that has not started.
+   */
+  private allRunning(): void {
+    if (!this.running) return;
+    if (this.options.placement) {
+      this.options.placement.running();
+      return;
+    }
+    if (this.options.checkpointIntervalMs !== undefined) {
+      this.options.log('info', `every task of '${this.jobName}' is running: periodic checkpoints begin`);
+      this.periodicCancel = this.clock.scheduleWithFixedDelay(this.options.checkpointIntervalMs, () => {
+        if (this.canCheckpoint()) this.coordinator.trigger('checkpoint').catch(() => {});
+      });
     }
   }
 
@@ -257,7 +286,20 @@ export class Deployment implements SubtaskHost {
       }
       return;
     }
+    this.lastInjected = checkpointId;
     for (const subtask of this.sourceSubtasks) subtask.onAligned(checkpointId);
+    // On worker threads the main thread learns of finished subtasks by message, so a trigger can
+    // reach a worker whose subtasks already finished: no barrier can reach them any more.
+    for (const subtask of this.subtasks) this.declineIfFinished(subtask);
+  }
+
+  /** A finished subtask that the newest injected barrier never reached will never acknowledge it. */
+  private declineIfFinished(subtask: Subtask): void {
+    const id = this.lastInjected;
+    if (id === undefined || !subtask.finished || subtask.lastBarrier >= id) return;
+    const reason = `'${subtask.chain.name}' #${subtask.index} finished before the barrier reached it`;
+    if (this.options.placement) this.options.placement.decline(id, reason);
+    else this.coordinator.decline(id, reason);
   }
 
   async completeCheckpoint(checkpointId: number, acks: CheckpointAck[]): Promise<void> {
@@ -274,6 +316,7 @@ export class Deployment implements SubtaskHost {
   }
 
   subtaskFinished(subtask: Subtask): void {
+    this.declineIfFinished(subtask);
     if (this.options.placement) {
       this.finishedCount++;
       this.options.placement.subtaskFinished(subtask.chain.id, subtask.index);
@@ -293,13 +336,15 @@ export class Deployment implements SubtaskHost {
       );
   }
 
-  fail(error: unknown): void {
+  /** `source` names the source whose own code threw (the poison policy counts those). */
+  fail(error: unknown, source?: string): void {
     if (!this.latch.reject(error)) {
       this.options.log('warn', `after the job stopped: ${(error as Error)?.message ?? error}`);
       return;
     }
+    this.failedSource = source;
     this.halt();
-    this.options.placement?.failed(error);
+    this.options.placement?.failed(error, source);
   }
 
   cancel(): void {

@@ -32,6 +32,8 @@ export interface RunningDeployment {
   cancel(): void;
   fail(error: unknown): void;
   teardown(): Promise<void>;
+  /** The source whose own code failed the incarnation (a reader or spout that threw), if that is what failed it. */
+  readonly failedSource: string | undefined;
 }
 
 export type JobState = 'created' | 'running' | 'restarting' | 'finished' | 'cancelled' | 'failed';
@@ -372,7 +374,10 @@ export class JobRunner implements JobHandle {
         await deployment.teardown();
         this.absorb(deployment);
         if (this.cancelRequested) return this.finish('cancelled');
-        const verdict = this.poison.judge(failure);
+        const verdict = this.poison.judge(failure, {
+          source: deployment.failedSource,
+          progressed: deployment.coordinator.completedCount > 0,
+        });
         if (verdict.action === 'fail') failure = verdict.error;
         this.lastError = messageOf(failure);
         const delay = this.restart.nextDelay(failure, (this.config.clock ?? systemClock).now());

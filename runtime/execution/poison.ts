@@ -6,7 +6,14 @@
  */
 import type { Counter } from 'prom-client';
 import type { Logger } from '../api/config.ts';
-import { ConfigError, PoisonRecordError, UserFunctionError, describeRecord, messageOf } from '../errors.ts';
+import {
+  ConfigError,
+  PoisonRecordError,
+  PoisonSourceError,
+  UserFunctionError,
+  describeRecord,
+  messageOf,
+} from '../errors.ts';
 import type { RuntimeMetrics } from '../metrics/index.ts';
 
 export type PoisonPolicy = 'fail' | 'skip' | 'restart';
@@ -73,8 +80,16 @@ function fullText(record: unknown): string {
 /** What the runner decided about a failure. */
 export type PoisonVerdict =
   | { action: 'not-poison' }
-  | { action: 'fail'; error: PoisonRecordError }
+  | { action: 'fail'; error: PoisonRecordError | PoisonSourceError }
   | { action: 'skip' | 'restart'; attempts: number };
+
+/** What the runner knows about the incarnation that failed, besides the error. */
+export interface FailureContext {
+  /** The source whose own code (reader or spout, not a connector's I/O) threw: it failed the incarnation. */
+  source?: string | undefined;
+  /** Whether the incarnation completed a checkpoint: the job moved on, so earlier failures are history. */
+  progressed: boolean;
+}
 
 /** Lives as long as the job (across restarts): the failure counts and the records to divert. */
 export class PoisonTracker {
@@ -82,6 +97,9 @@ export class PoisonTracker {
   private readonly counts = new Map<string, number>();
   private readonly diverted = new Set<string>();
   private readonly counter: Counter<string>;
+  private readonly sourceCounter: Counter<string>;
+  /** The current run of identical source failures: same source, same message, no checkpoint between. */
+  private sourceStreak: { key: string; count: number } | undefined;
   private deadLettered = 0;
   private poisoned = 0;
 
@@ -95,6 +113,11 @@ export class PoisonTracker {
     this.counter = metrics.counter(
       'poison_records_total',
       'Records detected as poison (same operator failed on them `attempts` times), by the action taken',
+      ['job', 'operator', 'action'],
+    );
+    this.sourceCounter = metrics.counter(
+      'poison_sources_total',
+      'Sources (or spouts) that failed with the same error `attempts` times in a row with no checkpoint in between, by the action taken',
       ['job', 'operator', 'action'],
     );
   }
@@ -112,7 +135,11 @@ export class PoisonTracker {
   }
 
   /** Called by the runner for every failure of an incarnation, before asking the restart strategy. */
-  judge(failure: unknown): PoisonVerdict {
+  judge(failure: unknown, context: FailureContext = { progressed: false }): PoisonVerdict {
+    if (context.progressed) this.sourceStreak = undefined;
+    if (context.source !== undefined && !(failure instanceof UserFunctionError))
+      return this.judgeSource(context.source, failure);
+    this.sourceStreak = undefined;
     if (!(failure instanceof UserFunctionError)) return { action: 'not-poison' };
     const key = poisonKey(failure.operator, failure.record);
     const n = (this.counts.get(key) ?? 0) + 1;
@@ -138,6 +165,30 @@ export class PoisonTracker {
       );
     }
     return { action: policy, attempts: n };
+  }
+
+  /**
+   * A source has no record to count: it is poison when it fails with the same message `attempts`
+   * times in a row and no checkpoint completed in between. 'skip' has nothing to skip, so a source
+   * under 'skip' fails as under 'fail': nothing may loop in silence.
+   */
+  private judgeSource(source: string, failure: unknown): PoisonVerdict {
+    const key = `${source}\u0000${messageOf(failure)}`;
+    const streak = this.sourceStreak?.key === key ? this.sourceStreak : { key, count: 0 };
+    streak.count++;
+    this.sourceStreak = streak;
+    const n = streak.count;
+    if (n < this.attempts) return { action: 'not-poison' };
+    const policy = this.policyOf(source) === 'restart' ? 'restart' : 'fail';
+    if (n === this.attempts) {
+      this.sourceCounter.inc({ job: this.jobName, operator: source, action: policy });
+    }
+    if (policy === 'fail') return { action: 'fail', error: new PoisonSourceError(source, n, failure) };
+    this.log(
+      'warn',
+      `poison source: source '${source}' failed ${n} times in a row with the same error (${messageOf(failure)}); policy 'restart' keeps restarting`,
+    );
+    return { action: 'restart', attempts: n };
   }
 
   /** The divert hook for a deployment, or undefined while nothing is to be diverted (the record path stays as is). */

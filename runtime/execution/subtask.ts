@@ -123,6 +123,8 @@ export class Subtask implements GateOwner {
   readonly routers: Router[] = [];
   readonly gate: InputGate | undefined;
   finished = false;
+  /** The newest checkpoint whose barrier reached this subtask (its alignment completed). */
+  lastBarrier = 0;
   private endSent = false;
   private sourceWatermark = -Infinity;
 
@@ -258,6 +260,7 @@ export class Subtask implements GateOwner {
   }
 
   onAligned(checkpointId: number): void | Promise<void> {
+    this.lastBarrier = checkpointId;
     const prepared = this.prepareBarrier(checkpointId);
     if (prepared === undefined) {
       this.completeBarrier(checkpointId);

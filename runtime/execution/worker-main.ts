@@ -45,7 +45,7 @@ function userFailure(error: UserFunctionError): WorkerUserFailure {
   return { operator: error.operator, record, cause: messageOf(error.cause) };
 }
 
-function reportFailure(error: unknown): void {
+function reportFailure(error: unknown, source?: string): void {
   send({
     t: 'failed',
     message: messageOf(error),
@@ -53,6 +53,7 @@ function reportFailure(error: unknown): void {
     retriable: error instanceof StormshiftError ? error.retriable : true,
     stack: error instanceof Error ? error.stack : undefined,
     ...(error instanceof UserFunctionError ? { user: userFailure(error) } : {}),
+    ...(source !== undefined ? { source } : {}),
   });
 }
 
@@ -176,6 +177,8 @@ async function main(): Promise<void> {
             (error) => deployment?.fail(error),
           );
         },
+        decline: (id, reason) => send({ t: 'decline', id, reason }),
+        running: () => send({ t: 'running' }),
         subtaskFinished: (chainId, subtaskIndex) => {
           // Anything still batched must reach the peers before the main thread hears we are done.
           for (const outbox of outboxes.values()) outbox.flush();
@@ -183,7 +186,7 @@ async function main(): Promise<void> {
           sendMetrics();
           send({ t: 'finished', chainId, subtaskIndex });
         },
-        failed: (error) => reportFailure(error),
+        failed: (error, source) => reportFailure(error, source),
       },
       log: (level, text) => {
         if (level !== 'info') process.stderr.write(`[stormshift worker ${data.workerIndex}] ${level}: ${text}\n`);

@@ -2,6 +2,7 @@ import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import type { JobConfig } from '../api/config.ts';
 import { CheckpointCoordinator } from '../checkpoint/coordinator.ts';
 import { StormshiftError, UserFunctionError, isErrorCode } from '../errors.ts';
+import { ProcessingTimeService } from '../time/processing-time.ts';
 import type { DeploymentOptions } from './deployment.ts';
 import { OutcomeLatch, type DeploymentOutcome } from './outcome.ts';
 import type { MainToWorker, WorkerData, WorkerToMain, WorkerUserFailure } from './worker-protocol.ts';
@@ -32,7 +33,11 @@ export class WorkerPoolDeployment {
   private readonly totalSubtasks: number;
   private finished = 0;
   private running = false;
-  private periodic: ReturnType<typeof setInterval> | undefined;
+  /** Periodic checkpoints on the job's clock (a ManualClock in tests), cancelled with the incarnation. */
+  private readonly timers: ProcessingTimeService;
+  private workersRunning = 0;
+  /** The source that failed this incarnation, when its own code threw. */
+  failedSource: string | undefined;
   private readonly workerBlocked: boolean[] = [];
   private readonly workerBlockedMs: number[] = [];
   private readonly reported = new Map<string, [number, number]>();
@@ -45,12 +50,14 @@ export class WorkerPoolDeployment {
     private readonly config: JobConfig,
   ) {
     this.totalSubtasks = options.plan.chains.reduce((sum, chain) => sum + chain.parallelism, 0);
+    this.timers = new ProcessingTimeService((error) => this.fail(error), options.clock);
     this.coordinator = new CheckpointCoordinator({
       jobName: options.plan.jobName,
       storage: options.storage,
       metrics: options.metrics.checkpoints(options.plan.jobName),
       firstCheckpointId: options.firstCheckpointId,
       timeoutMs: options.checkpointTimeoutMs,
+      ...(options.clock !== undefined ? { clock: options.clock } : {}),
       participants: () => this.totalSubtasks,
       inject: (id, direct) => this.broadcast({ t: 'trigger', id, direct }),
       complete: async (id, acks) => this.broadcast({ t: 'complete', id, acks }),
@@ -128,19 +135,33 @@ export class WorkerPoolDeployment {
   run(): void {
     if (!this.running) return;
     this.broadcast({ t: 'run' });
+  }
+
+  /**
+   * Periodic checkpoints begin once every worker said its source readers started (Flink triggers
+   * only when all tasks are RUNNING): a worker still starting would otherwise spend the first
+   * checkpoint's timeout.
+   */
+  private allRunning(): void {
     const interval = this.options.checkpointIntervalMs;
-    if (interval !== undefined) {
-      this.periodic = setInterval(() => {
-        if (this.running && this.finished === 0 && !this.coordinator.inProgress)
-          this.coordinator.trigger('checkpoint').catch(() => {});
-      }, interval);
-    }
+    if (!this.running || interval === undefined) return;
+    this.options.log('info', `every task of '${this.options.plan.jobName}' is running: periodic checkpoints begin`);
+    this.timers.scheduleWithFixedDelay(interval, () => {
+      if (this.running && this.finished === 0 && !this.coordinator.inProgress)
+        this.coordinator.trigger('checkpoint').catch(() => {});
+    });
   }
 
   private onMessage(workerIndex: number, message: WorkerToMain): void {
     switch (message.t) {
       case 'ack':
         this.coordinator.acknowledge(message.id, message.participant, Promise.resolve(message.ack));
+        return;
+      case 'running':
+        if (++this.workersRunning === this.workers.length) this.allRunning();
+        return;
+      case 'decline':
+        this.coordinator.decline(message.id, message.reason);
         return;
       case 'finished':
         if (++this.finished === this.totalSubtasks && !this.latch.settled) {
@@ -156,7 +177,7 @@ export class WorkerPoolDeployment {
         }
         return;
       case 'failed':
-        if (this.running) this.fail(rebuildError(message));
+        if (this.running) this.fail(rebuildError(message), message.source);
         return;
       case 'dead-letter':
         this.options.poison?.divert(rebuildUserError(message.user));
@@ -232,8 +253,11 @@ export class WorkerPoolDeployment {
     this.settle('cancelled');
   }
 
-  fail(error: unknown): void {
-    if (this.latch.reject(error)) this.halt();
+  /** `source`: see Deployment.fail. */
+  fail(error: unknown, source?: string): void {
+    if (!this.latch.reject(error)) return;
+    this.failedSource = source;
+    this.halt();
   }
 
   private settle(outcome: DeploymentOutcome): void {
@@ -242,7 +266,7 @@ export class WorkerPoolDeployment {
 
   private halt(): void {
     this.running = false;
-    if (this.periodic) clearInterval(this.periodic);
+    this.timers.shutdown();
     this.coordinator.stop();
   }
 

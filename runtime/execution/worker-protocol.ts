@@ -41,6 +41,10 @@ export type MainToWorker =
 export type WorkerToMain =
   | { t: 'ready'; subtasks: number }
   | { t: 'ack'; id: number; participant: string; ack: CheckpointAck }
+  /** Every source reader on this worker started (after 'run'): checkpoints may begin. */
+  | { t: 'running' }
+  /** A subtask here finished before checkpoint `id`'s barrier reached it. */
+  | { t: 'decline'; id: number; reason: string }
   | { t: 'finished'; chainId: number; subtaskIndex: number }
   | {
       t: 'failed';
@@ -49,6 +53,8 @@ export type WorkerToMain =
       retriable: boolean;
       stack: string | undefined;
       user?: WorkerUserFailure;
+      /** The source whose own code threw (the poison policy counts those across restarts). */
+      source?: string;
     }
   | { t: 'dead-letter'; user: WorkerUserFailure }
   | {

@@ -5,6 +5,8 @@ import type { PollResult, Source, SourceOutput, SourceReader } from '../api/sour
 export interface SourceLoopHost {
   readonly backpressure: { readonly blocked: boolean; whenClear(): Promise<void> };
   readonly isRunning: () => boolean;
+  /** The reader has started: it polls from now on. */
+  started(): void;
   noteWatermark(watermark: number): void;
   /** The reader is exhausted: flush the chain and tell downstream. */
   finish(): Promise<void>;
@@ -56,6 +58,10 @@ export class SourceOperator<T> extends StreamOperator<never, T> {
     });
   }
 
+  get operatorName(): string {
+    return this.context.operatorName;
+  }
+
   processElement(): void {
     throw new Error(`source '${this.context.operatorName}' has no input`);
   }
@@ -82,6 +88,7 @@ export class SourceOperator<T> extends StreamOperator<never, T> {
     this.host = host;
     try {
       await this.reader.start?.();
+      host.started();
       const backoff = this.reader.idleBackoffMs ?? 1;
       while (!this.stopped && host.isRunning()) {
         if (host.backpressure.blocked) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LocalCluster, TopologyBuilder, type Conf } from '../../../compat/index.ts';
+import { LocalCluster, RuntimeException, TopologyBuilder, type Conf } from '../../../compat/index.ts';
 import { FnBolt, FnSpout } from '../executor/fn-components.ts';
 
 const WORDS = ['a', 'b', 'poison', 'c'];
@@ -32,6 +32,23 @@ function topology(seen: string[]) {
     1,
   ).shuffleGrouping('words');
   return b.createTopology();
+}
+
+/** Spout 'sensor' throws Storm's RuntimeException on every nextTuple; `calls` counts them. */
+function brokenSpout() {
+  let n = 0;
+  const b = new TopologyBuilder();
+  b.setSpout(
+    'sensor',
+    new FnSpout({
+      next() {
+        n++;
+        throw new RuntimeException('sensor offline');
+      },
+    }),
+  );
+  b.setBolt('echo', new FnBolt({ execute() {} }), 1).shuffleGrouping('sensor');
+  return { topology: b.createTopology(), calls: () => n };
 }
 
 async function runUntilStopped(conf: Conf, seen: string[]): Promise<string[]> {
@@ -79,5 +96,48 @@ describe('Storm errors that recur on every restart', () => {
     }
     expect(seen.filter((w) => w === 'poison').length).toBeGreaterThanOrEqual(2);
     expect(logs.some((l) => l.includes("dead letter from 'echo'") && l.includes('poison'))).toBe(true);
+  });
+
+  it("a spout that throws on every nextTuple: Storm's message once per restart, its stack once, then the topology stops naming the spout", async () => {
+    const { topology: broken, calls } = brokenSpout();
+    const logs: string[] = [];
+    const cluster = new LocalCluster({ log: (level, message) => logs.push(`${level}: ${message}`) });
+    try {
+      await cluster.submitTopology('broken-spout', {}, broken);
+      await cluster.whenStopped('broken-spout');
+    } finally {
+      await cluster.shutdown();
+    }
+    expect(calls()).toBe(3);
+    const reported = logs.filter((l) => l.includes('reported error'));
+    expect(reported).toHaveLength(3);
+    for (const line of reported) expect(line).toMatch(/broken-spout\/sensor:\d+ reported error: .*sensor offline/);
+    expect(reported.filter((l) => /\n\s+at /.test(l))).toHaveLength(1);
+    const stopped = logs.filter((l) => l.includes('topology broken-spout stopped'));
+    expect(stopped).toHaveLength(1);
+    expect(stopped[0]).toMatch(/poison source: source 'sensor' failed 3 times in a row .*: sensor offline/);
+  });
+
+  it("conf 'stormshift.poison.components': {sensor: 'restart'} keeps restarting a throwing spout (logged each time)", async () => {
+    const { topology: broken, calls } = brokenSpout();
+    const logs: string[] = [];
+    const cluster = new LocalCluster({ log: (level, message) => logs.push(`${level}: ${message}`) });
+    try {
+      await cluster.submitTopology(
+        'broken-spout',
+        { 'stormshift.poison.components': { sensor: 'restart' }, 'stormshift.poison.attempts': 2 },
+        broken,
+      );
+      // Event: the fourth failure, past the point where 'fail' would have stopped it.
+      while (calls() < 4) await new Promise((r) => setTimeout(r, 5));
+      expect(cluster.isAlive('broken-spout')).toBe(true);
+    } finally {
+      await cluster.shutdown();
+    }
+    expect(
+      logs.some(
+        (l) => l.includes("poison source: source 'sensor' failed 2 times in a row") && l.includes("policy 'restart'"),
+      ),
+    ).toBe(true);
   });
 });
