@@ -13,7 +13,14 @@ import { Node, type Expression } from 'ts-morph';
 import { windowSpan, type WiredComponent, type Wiring } from '../../analyze/index.ts';
 import { fieldAccess, propertyName, recordType, type Planner, type RecordShape, type RuleInfo } from '../planner.ts';
 import { isCompatName, readChain } from './connector-support.ts';
-import { lateFilter, lateSubscribers, skewFinding, stormOffset, watermarksCall } from './windows-time.ts';
+import {
+  eventTimeInputOnSeveralTasks,
+  lateFilter,
+  lateSubscribers,
+  skewFinding,
+  stormOffset,
+  watermarksCall,
+} from './windows-time.ts';
 
 export const rule: RuleInfo = {
   name: 'join',
@@ -180,12 +187,8 @@ export function planJoinBolt(
     });
   if (timestampField !== undefined)
     for (const input of inputs) {
-      const n = input.wired.parallelism?.getText();
-      if (n !== undefined && n !== '1')
-        problems.push({
-          node: input.wired.parallelism!,
-          reason: `input '${input.wired.id}' runs on ${n} tasks: Storm takes the latest timestamp over its tasks, the runtime the minimum`,
-        });
+      const tasks = eventTimeInputOnSeveralTasks(input.wired);
+      if (tasks) problems.push(tasks);
     }
   p.blockAll(NAME, 'SS922', c.id!, rule.codes.SS922!.manualStep!, problems);
   const shapes = new Map<string, RecordShape>();

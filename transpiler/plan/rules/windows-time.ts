@@ -87,12 +87,8 @@ function blockers(
   out.push(...lateSubscribers(c, window.lateStream, wiring));
   if (eventTime) {
     for (const input of inputs) {
-      const n = input.wired.parallelism?.getText();
-      if (n !== undefined && n !== '1')
-        out.push({
-          node: input.wired.parallelism!,
-          reason: `input '${input.wired.id}' runs on ${n} tasks: Storm takes the latest timestamp over its tasks, the runtime the minimum`,
-        });
+      const tasks = eventTimeInputOnSeveralTasks(input.wired);
+      if (tasks) out.push(tasks);
       if (!input.shape.fields.includes(window.timestampField!))
         out.push({
           node: window.node,
@@ -101,6 +97,18 @@ function blockers(
     }
   }
   return out;
+}
+
+/** An event-time input on several tasks: Storm's watermark takes the latest timestamp over its tasks, the runtime's the minimum. */
+export function eventTimeInputOnSeveralTasks(
+  input: WiredComponent,
+): { node: import('ts-morph').Node; reason: string } | undefined {
+  const n = input.parallelism?.getText();
+  if (n === undefined || n === '1') return undefined;
+  return {
+    node: input.parallelism!,
+    reason: `input '${input.id}' runs on ${n} tasks: Storm takes the latest timestamp over its tasks, the runtime the minimum`,
+  };
 }
 
 /**
