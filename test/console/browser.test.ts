@@ -6,11 +6,11 @@
  * write the README's screenshots to docs/images.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { LocalCluster, TopologyBuilder } from '../../compat/index.ts';
 import { RuntimeMetrics } from '../../runtime/index.ts';
 import {
@@ -284,38 +284,79 @@ describe('web console in headless Chromium', () => {
     const page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
     const lines = () =>
       existsSync(counts) ? readFileSync(counts, 'utf8').split('\n').filter(Boolean).map(Number) : [];
-    const until = async (what: string, done: () => boolean) => {
-      while (!done()) await new Promise((r) => setTimeout(r, 50));
-      return what;
+    // Every wait names its step; a process that died, or an action that failed on the page, ends
+    // the wait at once with its log instead of leaving the test to hang until its guard.
+    const firstLog = join(work, 'first-run.log');
+    let step = 'start';
+    const logs = () =>
+      readdirSync(work)
+        .filter((f) => f.endsWith('.log'))
+        .map((f) => `--- ${f}\n${readFileSync(join(work, f), 'utf8').slice(-4000)}`)
+        .join('\n');
+    onTestFailed(() => console.error(`browser savepoint test failed in step '${step}'\n${logs()}`));
+    let firstExit: number | null | undefined;
+    const alive = (pid: number | undefined) => {
+      if (pid === undefined) return false;
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const until = async (what: string, done: () => boolean, running: () => boolean) => {
+      step = what;
+      while (!done()) {
+        if (!running()) throw new Error(`${what}: the job process ended first\n${logs()}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+    /** The page's action result once it says anything: a failed action fails here, not by hanging. */
+    const actionResult = async (what: string, expected: RegExp) => {
+      step = what;
+      await page.waitForFunction(
+        () => (document.querySelector('[data-testid="action-result"]')?.textContent ?? '') !== '',
+        null,
+        { timeout: 0 },
+      );
+      const text = (await page.textContent('[data-testid="action-result"]')) ?? '';
+      if (!expected.test(text)) throw new Error(`${what}: the page said '${text}'\n${logs()}`);
+      return text;
     };
     try {
+      const log = openSync(firstLog, 'a');
       const first = spawn(
         process.execPath,
         [join(ROOT, 'cli/bin.js'), 'run', fixture, '--ui-port', '0', '-q', '--', counts, checkpoints],
         {
           env: { ...process.env, STORMSHIFT_REGISTRY_DIR: registry },
-          stdio: 'ignore',
+          stdio: ['ignore', log, log],
         },
       );
+      closeSync(log);
       children.push(first);
-      const exited = new Promise<number | null>((r) => first.once('exit', r));
+      const exited = new Promise<number | null>((r) => first.once('exit', (code) => r((firstExit = code))));
+      const firstRunning = () => firstExit === undefined;
       await page.goto(`${standalone.url}/?refresh=1000#/`);
       // The run registers itself; the standalone list links to its own console.
       const link = page.locator('[data-testid="job-list"] a', { hasText: 'counting' });
-      await link.waitFor({ timeout: 0 });
-      await until('counts written', () => lines().length >= 100);
+      step = 'the run is listed';
+      await Promise.race([
+        link.waitFor({ timeout: 0 }),
+        exited.then((code) => {
+          throw new Error(`the run exited with ${code} before it was listed\n${logs()}`);
+        }),
+      ]);
+      await until('counts written', () => lines().length >= 100, firstRunning);
       await link.click();
+      step = 'the stop button';
       await page.waitForSelector('[data-testid="btn-stop"]:not([disabled])', { timeout: 0 });
       await page.click('[data-testid="btn-stop"]');
       await page.click('#confirm-ok');
-      await page.waitForFunction(
-        () => /savepoint at /.test(document.querySelector('[data-testid="action-result"]')?.textContent ?? ''),
-        null,
-        { timeout: 0 },
-      );
-      const message = (await page.textContent('[data-testid="action-result"]'))!;
+      const message = await actionResult('stop with savepoint', /savepoint at /);
       const savepoint = /savepoint at (\S+)/.exec(message)![1]!;
       expect(existsSync(savepoint)).toBe(true);
+      step = 'the first run exits';
       expect(await exited).toBe(0);
       const before = lines();
       const lastBefore = before.at(-1)!;
@@ -324,21 +365,23 @@ describe('web console in headless Chromium', () => {
       await page.goto(`${standalone.url}/?refresh=1000#/`);
       await page.fill('[data-testid="start-file"]', fixture);
       await page.fill('[data-testid="start-args"]', `${counts} ${checkpoints}`);
+      step = 'the savepoint is offered';
       await page.waitForFunction(
         (p) => [...document.querySelectorAll('[data-testid="start-savepoint"] option')].some((o) => o.value === p),
         savepoint,
         { timeout: 0 },
       );
+      step = 'choose the savepoint';
       await page.selectOption('[data-testid="start-savepoint"]', savepoint);
       await page.click('[data-testid="start-submit"]');
       await page.click('#confirm-ok');
-      await page.waitForFunction(
-        () => /started pid (\d+)/.test(document.querySelector('[data-testid="action-result"]')?.textContent ?? ''),
-        null,
-        { timeout: 0 },
+      const started = await actionResult('start from the savepoint', /started pid (\d+)/);
+      const pid = Number(/started pid (\d+)/.exec(started)![1]);
+      await until(
+        'counts after the restart',
+        () => lines().length >= before.length + 20,
+        () => alive(pid),
       );
-      const pid = Number(/started pid (\d+)/.exec((await page.textContent('[data-testid="action-result"]'))!)![1]);
-      await until('counts after the restart', () => lines().length >= before.length + 20);
       process.kill(pid, 'SIGTERM');
       const after = lines().slice(before.length);
       // The restarted job counts on from the savepoint's state: the stop ended the sources before
