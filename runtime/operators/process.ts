@@ -63,7 +63,9 @@ abstract class ProcessOperatorBase<OUT> extends CollectingOperator<unknown, OUT>
       registerSubtaskTimer: (timestamp) => {
         const timers = this.context.timers;
         if (timers === undefined)
-          throw new ConfigError(`operator '${this.context.operatorName}' has no timer service for registerSubtaskTimer`);
+          throw new ConfigError(
+            `operator '${this.context.operatorName}' has no timer service for registerSubtaskTimer`,
+          );
         const previous = backend.getCurrentKey();
         backend.setCurrentKey(undefined);
         try {

@@ -31,7 +31,6 @@ import {
   type CompatAnswer,
   type NativeAnswer,
   type RecordAnswer,
-  type RecordedTuple,
   type TimedReplay,
   type TopologyShape,
 } from './protocol.ts';
@@ -246,7 +245,18 @@ export async function verifyTopology(pair: VerifyPair): Promise<TopologyVerdict>
     } catch (error) {
       return { ...fail((error as Error).message), replayed };
     }
-    const verdict = judge(label, shape, replayed, terminals, captureOutput, compat, native, pair.lastPerKey, frontier, timed);
+    const verdict = judge(
+      label,
+      shape,
+      replayed,
+      terminals,
+      captureOutput,
+      compat,
+      native,
+      pair.lastPerKey,
+      frontier,
+      timed,
+    );
     return timed ? { ...verdict, timed: { simulatedMs: timed.endMs - timed.startMs } } : verdict;
   } finally {
     original.close();
@@ -342,10 +352,11 @@ function judge(
   const tickers = Object.entries(shape.bolts)
     .filter(([, b]) => b.tickSecs > 0 || b.processingTimeWindow === true)
     .map(([id, b]) => (b.tickSecs > 0 ? `${id} (every ${b.tickSecs}s)` : `${id} (processing-time window)`));
-  // Ticks fire by wall-clock time on compat and timers by processing time on the runtime (and a
-  // bounded native run ends without firing pending timers): output behind a tick differs by when
-  // the runs happened to tick, not only by what the code does. Equal input to the tick-driven
-  // bolts with differences only behind them cannot be called equal, nor different.
+  // Outside a timed replay (a topology with processing-time windows and no ticks), windows fire by
+  // wall-clock time on compat and by processing time on the runtime (and a bounded native run ends
+  // without firing pending timers): output behind them differs by when the runs happened to fire,
+  // not only by what the code does. Equal input to those bolts with differences only behind them
+  // cannot be called equal, nor different.
   if (different.length > 0 && different.every((s) => s.tickDriven)) {
     const proven = sinks.filter((s) => !s.tickDriven && s.original > 0);
     return {
@@ -353,7 +364,7 @@ function judge(
       status: 'unverifiable',
       replayed,
       sinks,
-      message: `output is tick-driven (${tickers.join(', ')}) and differs only there: ticks and processing-time windows fire by wall-clock time, so the two runs need not fire alike${proven.length > 0 ? `; equal where timing cannot matter: ${proven.map((s) => where(s)).join(', ')}` : ''}`,
+      message: `output is tick-driven (${tickers.join(', ')}) and differs only there: processing-time windows fire by wall-clock time, so the two runs need not fire alike${proven.length > 0 ? `; equal where timing cannot matter: ${proven.map((s) => where(s)).join(', ')}` : ''}`,
     };
   }
   if (different.length > 0) {

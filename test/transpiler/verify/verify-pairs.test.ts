@@ -95,18 +95,31 @@ describe('verify on hand-written pairs', { timeout: 300_000 }, () => {
     );
   });
 
-  it('calls tick-driven output that never fired in the bounded replay unverifiable, not equal', async () => {
+  it('proves tick-driven output equal by ticking both sides on one simulated clock', async () => {
     const v = await verifyTopology({
       original: fixture('tick-only.storm.ts'),
       rewrite: fixture('tick-only.native.ts'),
       records: 20,
     });
-    expect(v.status, formatVerdicts([v])).toBe('unverifiable');
-    expect(v.message).toContain('tick-driven: counter (every 60s)');
-    expect(v.sinks.map((s) => [s.component, s.tickDriven, s.original, s.rewrite])).toEqual([
-      ['counter', true, 20, 20],
-      ['counter', true, 0, 0],
-    ]);
+    expect(v.status, formatVerdicts([v])).toBe('equal');
+    // The clock runs 10 s plus twice the 60 s period past the last word: two ticks, each after all 20 words.
+    expect(v.timed!.simulatedMs).toBeGreaterThanOrEqual(130_000);
+    const emitted = v.sinks.find((s) => s.component === 'counter' && s.what !== 'input');
+    expect(emitted, formatVerdicts([v])).toMatchObject({ original: 2, rewrite: 2, equal: true, tickDriven: false });
+    expect(v.message).toContain('one simulated clock');
+  });
+
+  it('calls a rewrite whose timer period differs from the tick frequency different', async () => {
+    const v = await verifyTopology({
+      original: fixture('tick-only.storm.ts'),
+      rewrite: fixture('tick-only.wrong-period.native.ts'),
+      records: 20,
+    });
+    expect(v.status, formatVerdicts([v])).toBe('different');
+    const emitted = v.sinks.find((s) => s.component === 'counter' && s.what !== 'input');
+    // Every 30 s instead of 60 s: twice the totals the original emitted.
+    expect(emitted, formatVerdicts([v])).toMatchObject({ original: 2, rewrite: 4, equal: false });
+    expect(emitted!.onlyInRewrite).toEqual([{ seen: 20 }, { seen: 20 }]);
   });
 
   it('reports a rewrite that crashes on the replayed input as an error of the rewrite side', async () => {

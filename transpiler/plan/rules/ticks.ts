@@ -14,11 +14,13 @@ import type { Partitioning } from './groupings.ts';
 
 export const rule: RuleInfo = {
   name: 'ticks',
-  description: 'Tick tuples become processing-time timers.',
+  description:
+    "Tick tuples become processing-time timers. `migrate --verify` replays a tick-driven topology on one simulated clock (each recorded tuple at its recorded time, every component on one task), so Storm's ticks and the rewrite's timers fire on the same clock and their output is compared.",
   codes: {
     SS501: {
       status: 'converted',
-      title: 'tick branch moved into onTimer: a processing-time timer every tick period per subtask',
+      title:
+        "tick branch moved into onTimer: a processing-time timer per subtask, armed in open() and due every tick period from when the subtask opened, with or without input, as Storm ticks from the task's start",
     },
     SS503: {
       status: 'converted',
