@@ -122,6 +122,32 @@ describe('verify on hand-written pairs', { timeout: 300_000 }, () => {
     expect(emitted!.onlyInRewrite).toEqual([{ seen: 20 }, { seen: 20 }]);
   });
 
+  it('calls timers due one period after the subtask opened equal: Storm ticks from the task start', async () => {
+    const v = await verifyTopology({
+      original: fixture('tick-instants.storm.ts'),
+      rewrite: fixture('tick-instants.native.ts'),
+      records: 20,
+    });
+    expect(v.status, formatVerdicts([v])).toBe('equal');
+    const emitted = v.sinks.find((s) => s.component === 'clock' && s.what !== 'input')!;
+    // One tick a second for 10 s plus twice the period past the last word.
+    expect(emitted.original, formatVerdicts([v])).toBeGreaterThanOrEqual(12);
+  });
+
+  it('calls timers aligned to whole seconds of the epoch different: the instants are not Storm ticks', async () => {
+    const v = await verifyTopology({
+      original: fixture('tick-instants.storm.ts'),
+      rewrite: fixture('tick-instants.epoch.native.ts'),
+      records: 20,
+    });
+    expect(v.status, formatVerdicts([v])).toBe('different');
+    const emitted = v.sinks.find((s) => s.component === 'clock' && s.what !== 'input')!;
+    // The clock starts 123 ms past a whole second: Storm's ticks keep that offset, the epoch-aligned timers do not.
+    expect(emitted.onlyInOriginal.length).toBeGreaterThan(0);
+    for (const r of emitted.onlyInOriginal as Array<{ at: number }>) expect(r.at % 1000).toBe(123);
+    for (const r of emitted.onlyInRewrite as Array<{ at: number }>) expect(r.at % 1000).toBe(0);
+  });
+
   it('reports a rewrite that crashes on the replayed input as an error of the rewrite side', async () => {
     const v = await verifyTopology({
       original: sample('exclamation.ts'),
