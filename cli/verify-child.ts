@@ -462,9 +462,17 @@ class TimedSource implements Source<unknown, { next: number }> {
   }
 }
 
-/** Records and timers run synchronously through an in-thread job: a few event-loop turns settle it. */
-async function settle(): Promise<void> {
-  for (let i = 0; i < 3; i++) await new Promise((r) => setImmediate(r));
+/**
+ * Records and timers run synchronously through an in-thread job; what waits on I/O (an async
+ * lookup) does not. Settled: what the observed operators saw did not change over three full
+ * event-loop turns (as compat's idle check), so I/O callbacks due by then have run.
+ */
+async function settleWhenQuiet(progress: () => number): Promise<void> {
+  for (let quiet = 0; quiet < 3; ) {
+    const before = progress();
+    await new Promise((r) => setTimeout(r, 1));
+    quiet = progress() === before ? quiet + 1 : 0;
+  }
 }
 
 async function replayNative(req: Extract<ChildRequest, { mode: 'native' }>): Promise<NativeAnswer> {
@@ -538,7 +546,8 @@ async function replayNative(req: Extract<ChildRequest, { mode: 'native' }>): Pro
         timed,
         due: timedSources.flatMap((s) => s.times),
         emitted: () => timedSources.reduce((n, s) => n + s.emitted, 0),
-        settle,
+        settle: () =>
+          settleWhenQuiet(() => Object.values(captured).reduce((n, c) => n + c.input.length + c.output.length, 0)),
         timeoutMs: req.timeoutMs,
       });
       for (const s of timedSources) s.end();
