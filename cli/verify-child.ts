@@ -12,22 +12,35 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
+  BaseRichSpout,
   Config,
+  Fields,
   KillOptions,
   LocalCluster,
   MockedSources,
+  SimulatedTime,
+  SpoutSpec,
   StormTopology,
   Testing,
+  Time,
   type Conf,
+  type OutputFieldsDeclarer,
+  type SpoutOutputCollector,
+  type TopologyContext,
 } from '../compat/index.ts';
 import {
   applyRunOverrides,
   collectionSource,
   isJobDefinition,
   defineJob,
+  ManualClock,
   StreamEnvironment,
   type JobDefinition,
+  type Source,
+  type SourceContext,
+  type SourceReader,
 } from '../runtime/index.ts';
+import { timedReplayFor } from '../transpiler/verify/protocol.ts';
 import type {
   ChildRequest,
   RecordedTuple,
@@ -35,6 +48,7 @@ import type {
   CompatAnswer,
   NativeAnswer,
   RecordAnswer,
+  TimedReplay,
 } from '../transpiler/verify/protocol.ts';
 
 const TICK_KEY = 'topology.tick.tuple.freq.secs';
@@ -128,8 +142,19 @@ async function record(req: Extract<ChildRequest, { mode: 'record' }>): Promise<R
   const name = 'verify-record';
   const deadline = Date.now() + req.timeoutMs;
   const ids = Object.keys(shape.spouts);
+  // When each tuple arrived, by spout: new arrivals are stamped at each poll (every 10 ms), in
+  // ms after the first; a timed replay emits them at those offsets.
+  const arrivals = new Map<string, number[]>(ids.map((id) => [id, []]));
+  let firstAt: number | undefined;
   const count = (): Map<string, number> => {
     const results = captured.capturer.getResults();
+    const now = Date.now();
+    for (const id of ids) {
+      const times = arrivals.get(id)!;
+      const n = results.get(id)?.length ?? 0;
+      if (n > times.length) firstAt ??= now;
+      while (times.length < n) times.push(now - firstAt!);
+    }
     return new Map(ids.map((id) => [id, results.get(id)?.length ?? 0]));
   };
   try {
@@ -156,9 +181,10 @@ async function record(req: Extract<ChildRequest, { mode: 'record' }>): Promise<R
   const results = captured.capturer.getAndRemoveResults();
   const recorded: Record<string, RecordedTuple[]> = {};
   for (const id of ids) {
+    const times = arrivals.get(id)!;
     recorded[id] = (results.get(id) ?? [])
       .slice(0, req.records)
-      .map((t) => ({ stream: t.stream, values: [...t.values] }));
+      .map((t, i) => ({ stream: t.stream, values: [...t.values], atMs: times[i] ?? times.at(-1) ?? 0 }));
   }
   return { shape, recorded };
 }
@@ -193,9 +219,186 @@ function hasEventTimeWindow(topology: StormTopology): boolean {
   return false;
 }
 
+/** Tuples emitted so far by this process's timed replay spouts, by spout id (a spout's task copies share it). */
+const timedEmitted = new Map<string, number>();
+
+interface TimedTuple {
+  stream: string;
+  values: unknown[];
+  /** Simulated instant to emit at. */
+  at: number;
+}
+
+/**
+ * Replays recorded tuples at their recorded instants on the simulated clock: each task of the
+ * spout emits every task-count-th tuple (the native side's readers split them the same way).
+ */
+class TimedReplaySpout extends BaseRichSpout {
+  private collector!: SpoutOutputCollector;
+  private next = 0;
+  private step = 1;
+
+  constructor(
+    private readonly spoutId: string,
+    private readonly tuples: TimedTuple[],
+    private readonly streams: Record<string, string[]>,
+  ) {
+    super();
+  }
+
+  open(_conf: Conf, context: TopologyContext, collector: SpoutOutputCollector): void {
+    this.collector = collector;
+    this.next = context.getThisTaskIndex();
+    this.step = context.getComponentTasks(context.getThisComponentId()).length;
+  }
+
+  nextTuple(): void {
+    const now = Time.currentTimeMillis();
+    while (this.next < this.tuples.length && this.tuples[this.next]!.at <= now) {
+      const t = this.tuples[this.next]!;
+      this.collector.emit(t.stream, t.values, this.next);
+      this.next += this.step;
+      timedEmitted.set(this.spoutId, (timedEmitted.get(this.spoutId) ?? 0) + 1);
+    }
+  }
+
+  declareOutputFields(declarer: OutputFieldsDeclarer): void {
+    for (const [stream, fields] of Object.entries(this.streams)) declarer.declareStream(stream, new Fields(...fields));
+  }
+}
+
+/**
+ * Moves a manual clock through a timed replay, the same way on both sides: to each instant a
+ * recorded tuple is due (firing every timer due before it, one instant at a time, settling after
+ * each, so what one tick emits reaches the next bolt before that bolt's later tick), waits until
+ * the replay sources emitted every tuple due by then and the topology settled, and finally moves
+ * on to the end instant.
+ */
+async function driveClock(options: {
+  clock: ManualClock;
+  timed: TimedReplay;
+  due: number[];
+  emitted: () => number;
+  settle: () => Promise<void>;
+  timeoutMs: number;
+}): Promise<void> {
+  const { clock, timed, emitted, settle } = options;
+  const due = [...options.due].sort((a, b) => a - b);
+  const deadline = performance.now() + options.timeoutMs;
+  const stepTo = async (target: number): Promise<void> => {
+    for (;;) {
+      const next = clock.nextTimerAt();
+      if (next === undefined || next > target) break;
+      clock.advanceTo(next);
+      await settle();
+    }
+    if (clock.now() < target) {
+      clock.advanceTo(target);
+      await settle();
+    }
+  };
+  let released = 0;
+  for (const at of [...new Set(due), timed.endMs]) {
+    await stepTo(at);
+    while (released < due.length && due[released]! <= at) released++;
+    while (emitted() < released) {
+      if (performance.now() > deadline)
+        throw new Error(`the timed replay did not emit its recorded tuples within ${options.timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    await settle();
+  }
+}
+
+/**
+ * User code that reads the wall clock (Date.now) reads the simulated clock during a timed replay,
+ * on both sides: what it computes from the time is then the same.
+ */
+async function withDateNowOn<T>(clock: ManualClock, body: () => Promise<T>): Promise<T> {
+  const real = Date.now;
+  Date.now = () => clock.now();
+  try {
+    return await body();
+  } finally {
+    Date.now = real;
+  }
+}
+
+async function replayCompatTimed(
+  req: Extract<ChildRequest, { mode: 'compat' }>,
+  topology: StormTopology,
+  conf: Conf,
+  shape: TopologyShape,
+  timed: TimedReplay,
+): Promise<CompatAnswer['emitted']> {
+  const simulation = new SimulatedTime();
+  const clock = simulation.getClock();
+  try {
+    Time.advanceTime(timed.startMs);
+    return await withDateNowOn(clock, async () => {
+      const captured = Testing.captureTopology(topology);
+      const spouts = captured.topology.get_spouts();
+      const due: number[] = [];
+      for (const [spout, tuples] of Object.entries(req.recorded)) {
+        const spec = spouts.get(spout);
+        if (spec === undefined) throw new Error(`the topology has no spout '${spout}' to replay into`);
+        const timedTuples = tuples.map((t) => ({
+          stream: t.stream,
+          values: t.values,
+          at: timed.startMs + (t.atMs ?? 0),
+        }));
+        due.push(...timedTuples.map((t) => t.at));
+        spouts.set(
+          spout,
+          new SpoutSpec(
+            new TimedReplaySpout(spout, timedTuples, shape.spouts[spout]?.streams ?? {}),
+            spec.get_common(),
+            'rich',
+          ),
+        );
+      }
+      const cluster = new LocalCluster({ simulatedTime: true, log: () => {} });
+      const name = 'verify-timed';
+      try {
+        await cluster.submitTopology(
+          name,
+          {
+            ...conf,
+            ...(hasWindowedBolt(topology) ? { [Config.TOPOLOGY_ACKER_EXECUTORS]: 0 } : {}),
+            [Config.TOPOLOGY_MAX_TASK_PARALLELISM]: 1,
+          },
+          captured.topology,
+        );
+        await driveClock({
+          clock,
+          timed,
+          due,
+          emitted: () => [...timedEmitted.values()].reduce((a, b) => a + b, 0),
+          settle: () => cluster.waitForIdle(),
+          timeoutMs: req.timeoutMs,
+        });
+      } finally {
+        const kill = new KillOptions();
+        kill.set_wait_secs(0);
+        if (cluster.isAlive(name)) await cluster.killTopologyWithOpts(name, kill).catch(() => {});
+        await cluster.shutdown();
+      }
+      const emitted: CompatAnswer['emitted'] = {};
+      for (const [component, tuples] of captured.capturer.getAndRemoveResults()) {
+        emitted[component] = tuples.map((t) => ({ stream: t.stream, values: [...t.values] }));
+      }
+      return emitted;
+    });
+  } finally {
+    simulation.close();
+  }
+}
+
 async function replayCompat(req: Extract<ChildRequest, { mode: 'compat' }>): Promise<CompatAnswer> {
   const { topology, conf } = await loadTopology(req.module);
   const shape = shapeOf(topology);
+  if (req.timed !== undefined)
+    return { shape, emitted: await replayCompatTimed(req, topology, conf, shape, req.timed) };
   const mocked = new MockedSources();
   for (const [spout, tuples] of Object.entries(req.recorded)) {
     for (const t of tuples) mocked.addMockData(spout, t.stream, t.values);
@@ -216,6 +419,62 @@ async function replayCompat(req: Extract<ChildRequest, { mode: 'compat' }>): Pro
   return { shape, emitted };
 }
 
+/**
+ * The native side of a timed replay: reader i of n emits every n-th record once the clock reaches
+ * its time (as the timed spout's tasks split them), and ends only when the driver says so, so the
+ * job runs on to the end instant instead of ending with its input.
+ */
+class TimedSource implements Source<unknown, { next: number }> {
+  emitted = 0;
+  private readonly polled = new Set<number>();
+  private parallelism: number | undefined;
+  private ended = false;
+
+  constructor(
+    private readonly records: unknown[],
+    readonly times: number[],
+    private readonly clock: ManualClock,
+  ) {}
+
+  allPolled(): boolean {
+    return this.parallelism !== undefined && this.polled.size >= this.parallelism;
+  }
+
+  end(): void {
+    this.ended = true;
+  }
+
+  createReader(context: SourceContext): SourceReader<unknown, { next: number }> {
+    this.parallelism = context.parallelism;
+    let next = context.subtaskIndex;
+    return {
+      poll: (output) => {
+        this.polled.add(context.subtaskIndex);
+        while (next < this.records.length && this.times[next]! <= this.clock.now()) {
+          output.collect(this.records[next]);
+          next += context.parallelism;
+          this.emitted++;
+        }
+        return this.ended && next >= this.records.length ? 'end' : 'idle';
+      },
+      snapshotState: () => ({ next }),
+    };
+  }
+}
+
+/**
+ * Records and timers run synchronously through an in-thread job; what waits on I/O (an async
+ * lookup) does not. Settled: what the observed operators saw did not change over three full
+ * event-loop turns (as compat's idle check), so I/O callbacks due by then have run.
+ */
+async function settleWhenQuiet(progress: () => number): Promise<void> {
+  for (let quiet = 0; quiet < 3; ) {
+    const before = progress();
+    await new Promise((r) => setTimeout(r, 1));
+    quiet = progress() === before ? quiet + 1 : 0;
+  }
+}
+
 async function replayNative(req: Extract<ChildRequest, { mode: 'native' }>): Promise<NativeAnswer> {
   const module = await loadModule(req.module);
   const exported = module.default;
@@ -227,18 +486,32 @@ async function replayNative(req: Extract<ChildRequest, { mode: 'native' }>): Pro
       `${req.module}: the migrated module does not default-export a native job (it exports ${describe(exported)})`,
     );
   const env = StreamEnvironment.create({ jobName: 'verify', log: () => {} });
-  await job.build(env, []);
+  const timed = req.timed;
+  const clock = timed ? new ManualClock(timed.startMs) : undefined;
+  if (clock) {
+    // Built under the simulated clock too: a job reading Date.now while building sees what compat's did.
+    await withDateNowOn(clock, () => Promise.resolve(job.build(env, [])));
+  } else await job.build(env, []);
   // Observers run in this thread; checkpoints add nothing a bounded replay could observe.
-  env.configure({ workers: 0, restore: 'none' });
+  env.configure({ workers: 0, restore: 'none', ...(clock ? { clock } : {}) });
   delete env.config.checkpoint?.intervalMs;
   delete env.config.checkpoint?.dir;
-  const sources = new Map<string, ReturnType<typeof collectionSource<unknown>>>();
-  for (const [spout, records] of Object.entries(req.records)) sources.set(spout, collectionSource(records));
+  const sources = new Map<string, Source<unknown>>();
+  const timedSources: TimedSource[] = [];
+  for (const [spout, records] of Object.entries(req.records)) {
+    if (clock && timed) {
+      const times = (req.times?.[spout] ?? []).map((t) => timed.startMs + t);
+      const source = new TimedSource(records, times, clock);
+      timedSources.push(source);
+      sources.set(spout, source);
+    } else sources.set(spout, collectionSource(records));
+  }
   const captured: NativeAnswer['captured'] = {};
   const uids = new Set(env.transformations.map((t) => t.uid));
   const bucket = (uid: string): NativeAnswer['captured'][string] => (captured[uid] ??= { input: [], output: [] });
   applyRunOverrides(env, {
     sources,
+    ...(timed ? { maxParallelism: 1 } : {}),
     capture: {
       input: req.captureInput,
       output: [
@@ -251,7 +524,6 @@ async function replayNative(req: Extract<ChildRequest, { mode: 'native' }>): Pro
       },
     },
   });
-  const result = env.executeAsync('verify').result;
   const timeout = new Promise<never>((_, reject) => {
     const t = setTimeout(
       () => reject(new Error(`the migrated job did not finish its bounded replay within ${req.timeoutMs} ms`)),
@@ -259,7 +531,30 @@ async function replayNative(req: Extract<ChildRequest, { mode: 'native' }>): Pro
     );
     t.unref();
   });
-  await Promise.race([result, timeout]);
+  if (!clock || !timed) {
+    await Promise.race([env.executeAsync('verify').result, timeout]);
+    return { captured };
+  }
+  await withDateNowOn(clock, async () => {
+    const result = env.executeAsync('verify').result;
+    result.catch(() => {});
+    const drive = async (): Promise<void> => {
+      // Every reader polled once: the job is up, every operator opened at the start instant.
+      while (!timedSources.every((s) => s.allPolled())) await new Promise((r) => setTimeout(r, 1));
+      await driveClock({
+        clock,
+        timed,
+        due: timedSources.flatMap((s) => s.times),
+        emitted: () => timedSources.reduce((n, s) => n + s.emitted, 0),
+        settle: () =>
+          settleWhenQuiet(() => Object.values(captured).reduce((n, c) => n + c.input.length + c.output.length, 0)),
+        timeoutMs: req.timeoutMs,
+      });
+      for (const s of timedSources) s.end();
+      await result;
+    };
+    await Promise.race([drive(), result.then(() => {}), timeout]);
+  });
   return { captured };
 }
 
@@ -278,6 +573,12 @@ function send(message: unknown): Promise<void> {
   );
 }
 
+/** The parent computes the same from the same recording for the native side. */
+function timedOption(recording: RecordAnswer): { timed?: TimedReplay } {
+  const timed = timedReplayFor(recording.shape, recording.recorded);
+  return timed ? { timed } : {};
+}
+
 async function serve(message: Message): Promise<void> {
   if (message.type === 'native') {
     await send({ type: 'done', answer: await replayNative(message.request) });
@@ -289,7 +590,13 @@ async function serve(message: Message): Promise<void> {
   if (message.type === 'record') return;
   await send({
     type: 'done',
-    answer: await replayCompat({ mode: 'compat', module, recorded: recording.recorded, timeoutMs }),
+    answer: await replayCompat({
+      mode: 'compat',
+      module,
+      recorded: recording.recorded,
+      timeoutMs,
+      ...timedOption(recording),
+    }),
   });
 }
 

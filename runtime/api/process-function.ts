@@ -22,6 +22,8 @@ export interface RuntimeContext {
   readonly operatorName: string;
   readonly subtaskIndex: number;
   readonly parallelism: number;
+  /** Processing time on the job's clock (a ManualClock in tests): in open(), when the subtask started. */
+  currentProcessingTime(): number;
 }
 
 /** Keyed operators reach their state here; handles are scoped to the key of the record being processed. */
@@ -31,6 +33,14 @@ export interface KeyedRuntimeContext extends RuntimeContext {
   getMapState<K, V>(descriptor: MapStateDescriptor<K, V>): MapState<K, V>;
   getReducingState<T>(descriptor: ReducingStateDescriptor<T>): ReducingState<T>;
   getAggregatingState<IN, ACC, OUT>(descriptor: AggregatingStateDescriptor<IN, ACC, OUT>): AggregatingState<IN, OUT>;
+  /**
+   * A processing-time timer of the subtask rather than of a key, for open(): it fires whether or
+   * not any record arrived (Storm's tick tuples), and onTimer runs it with getCurrentKey()
+   * undefined, where registerProcessingTimeTimer registers the next one. Checkpointed like keyed
+   * timers; a restore may hand another subtask's keyless timers to this one, so a function that
+   * re-arms them should ignore instants it did not schedule.
+   */
+  registerSubtaskTimer(timestamp: number): void;
 }
 
 export interface ProcessContext {

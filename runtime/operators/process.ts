@@ -12,7 +12,7 @@ import type {
   RuntimeContext,
   TimerService,
 } from '../api/process-function.ts';
-import { JobGraphError, StormshiftError } from '../errors.ts';
+import { ConfigError, JobGraphError, StormshiftError } from '../errors.ts';
 import type { KeySelector } from '../api/functions.ts';
 import { CollectingOperator } from './collecting-operator.ts';
 import { userError } from './user-error.ts';
@@ -45,6 +45,7 @@ abstract class ProcessOperatorBase<OUT> extends CollectingOperator<unknown, OUT>
       operatorName: c.operatorName,
       subtaskIndex: c.subtaskIndex,
       parallelism: c.parallelism,
+      currentProcessingTime: () => c.processingTime.now(),
     };
     if (c.keyedState === undefined) guardKeyedState(context, c.operatorName);
     return context;
@@ -59,6 +60,20 @@ abstract class ProcessOperatorBase<OUT> extends CollectingOperator<unknown, OUT>
       getMapState: (d) => backend.getMapState(d),
       getReducingState: (d) => backend.getReducingState(d),
       getAggregatingState: (d) => backend.getAggregatingState(d),
+      registerSubtaskTimer: (timestamp) => {
+        const timers = this.context.timers;
+        if (timers === undefined)
+          throw new ConfigError(
+            `operator '${this.context.operatorName}' has no timer service for registerSubtaskTimer`,
+          );
+        const previous = backend.getCurrentKey();
+        backend.setCurrentKey(undefined);
+        try {
+          timers.registerProcessingTimeTimer(timestamp);
+        } finally {
+          backend.setCurrentKey(previous);
+        }
+      },
     };
   }
 

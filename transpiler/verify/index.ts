@@ -26,7 +26,14 @@ import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compileErrors, formatCompileErrors } from './compile.ts';
 import { display, compareMultisets, compareLastPerKey, type Difference } from './compare.ts';
-import type { CompatAnswer, NativeAnswer, RecordAnswer, RecordedTuple, TopologyShape } from './protocol.ts';
+import {
+  timedReplayFor,
+  type CompatAnswer,
+  type NativeAnswer,
+  type RecordAnswer,
+  type TimedReplay,
+  type TopologyShape,
+} from './protocol.ts';
 
 export { canonical } from './compare.ts';
 export type { TopologyShape, RecordAnswer, RecordedTuple } from './protocol.ts';
@@ -79,6 +86,11 @@ export interface TopologyVerdict {
   sinks: SinkComparison[];
   /** Why verify could not decide (status 'error' or 'unverifiable'), or a note on what was compared. */
   message?: string;
+  /**
+   * Set when the output is tick-driven and both sides ran on one simulated processing-time clock
+   * (TimedReplay): ticks and timers fired at the same instants, every component on one task.
+   */
+  timed?: { simulatedMs: number };
 }
 
 const DEFAULT_RECORDS = 200;
@@ -177,9 +189,11 @@ export async function verifyTopology(pair: VerifyPair): Promise<TopologyVerdict>
     } catch (error) {
       return fail(`recording the original's spouts failed: ${(error as Error).message}`);
     }
-    const { shape, recorded } = recording;
+    const { recorded } = recording;
+    let { shape } = recording;
     const replayed: Record<string, number> = {};
     const nativeRecords: Record<string, unknown[]> = {};
+    const times: Record<string, number[]> = {};
     for (const [spout, tuples] of Object.entries(recorded)) {
       replayed[spout] = tuples.length;
       const other = tuples.find((t) => t.stream !== 'default');
@@ -190,7 +204,14 @@ export async function verifyTopology(pair: VerifyPair): Promise<TopologyVerdict>
       }
       const fields = shape.spouts[spout]?.streams.default ?? [];
       nativeRecords[spout] = tuples.map((t) => toRecord(fields, t.values));
+      times[spout] = tuples.map((t) => t.atMs ?? 0);
     }
+    // The original side derives the same from the same recording.
+    const timed = timedReplayFor(shape, recorded);
+    // A timed replay runs every component on one task: what reaches a tick-driven bolt at one
+    // instant from several tasks would arrive in an order neither Storm nor the runtime fixes (and
+    // their partitioners differ), and output such as a ranking's ties depends on it.
+    if (timed) shape = oneTaskEach(shape);
     const terminals = terminalBolts(shape);
     if (terminals.length === 0) return fail('the topology has no bolts: nothing to compare');
     const frontier = tickFrontier(shape).filter((id) => !terminals.includes(id));
@@ -201,6 +222,7 @@ export async function verifyTopology(pair: VerifyPair): Promise<TopologyVerdict>
         mode: 'native',
         module: resolve(pair.rewrite),
         records: nativeRecords,
+        ...(timed ? { times, timed } : {}),
         captureInput: [...terminals, ...frontier],
         captureOutput,
         captureOutputIfPresent: Object.keys(shape.bolts).filter(
@@ -223,7 +245,19 @@ export async function verifyTopology(pair: VerifyPair): Promise<TopologyVerdict>
     } catch (error) {
       return { ...fail((error as Error).message), replayed };
     }
-    return judge(label, shape, replayed, terminals, captureOutput, compat, native, pair.lastPerKey, frontier);
+    const verdict = judge(
+      label,
+      shape,
+      replayed,
+      terminals,
+      captureOutput,
+      compat,
+      native,
+      pair.lastPerKey,
+      frontier,
+      timed,
+    );
+    return timed ? { ...verdict, timed: { simulatedMs: timed.endMs - timed.startMs } } : verdict;
   } finally {
     original.close();
     rewrite.close();
@@ -255,8 +289,10 @@ function judge(
   native: NativeAnswer,
   lastPerKey: ReadonlyMap<string, string[]> | undefined,
   frontier: string[] = [],
+  timed?: TimedReplay,
 ): TopologyVerdict {
-  const ticking = tickDriven(shape);
+  // Under one simulated clock ticks fired alike on both sides: output behind them is compared as any other.
+  const ticking = timed ? new Set<string>() : tickDriven(shape);
   const sinks: SinkComparison[] = [];
   const reachedIn = (id: string): unknown[] => {
     const bolt = shape.bolts[id]!;
@@ -316,10 +352,11 @@ function judge(
   const tickers = Object.entries(shape.bolts)
     .filter(([, b]) => b.tickSecs > 0 || b.processingTimeWindow === true)
     .map(([id, b]) => (b.tickSecs > 0 ? `${id} (every ${b.tickSecs}s)` : `${id} (processing-time window)`));
-  // Ticks fire by wall-clock time on compat and timers by processing time on the runtime (and a
-  // bounded native run ends without firing pending timers): output behind a tick differs by when
-  // the runs happened to tick, not only by what the code does. Equal input to the tick-driven
-  // bolts with differences only behind them cannot be called equal, nor different.
+  // Outside a timed replay (a topology with processing-time windows and no ticks), windows fire by
+  // wall-clock time on compat and by processing time on the runtime (and a bounded native run ends
+  // without firing pending timers): output behind them differs by when the runs happened to fire,
+  // not only by what the code does. Equal input to those bolts with differences only behind them
+  // cannot be called equal, nor different.
   if (different.length > 0 && different.every((s) => s.tickDriven)) {
     const proven = sinks.filter((s) => !s.tickDriven && s.original > 0);
     return {
@@ -327,13 +364,14 @@ function judge(
       status: 'unverifiable',
       replayed,
       sinks,
-      message: `output is tick-driven (${tickers.join(', ')}) and differs only there: ticks and processing-time windows fire by wall-clock time, so the two runs need not fire alike${proven.length > 0 ? `; equal where timing cannot matter: ${proven.map((s) => where(s)).join(', ')}` : ''}`,
+      message: `output is tick-driven (${tickers.join(', ')}) and differs only there: processing-time windows fire by wall-clock time, so the two runs need not fire alike${proven.length > 0 ? `; equal where timing cannot matter: ${proven.map((s) => where(s)).join(', ')}` : ''}`,
     };
   }
   if (different.length > 0) {
     const notes: string[] = [];
     const origin = firstDifferingComponent(shape, terminals, compat, native);
     if (origin) notes.push(origin);
+    if (timed) notes.push(timedNote(tickers, timed));
     const ticks = different.filter((s) => s.tickDriven).map((s) => s.component);
     if (ticks.length > 0)
       notes.push(
@@ -355,8 +393,9 @@ function judge(
   const proven = frontier
     .map((id) => sinks.find((s) => s.component === id && s.what === 'input')!)
     .filter((s) => s.original > 0);
-  const tickNote =
-    tickers.length > 0
+  const tickNote = timed
+    ? `; ${timedNote(tickers, timed)}`
+    : tickers.length > 0
       ? `; output is tick-driven: ${tickers.join(', ')}${proven.length > 0 ? `; equal where timing cannot matter: ${proven.map(where).join(', ')}` : ''}`
       : '';
   if (silent.length === terminals.length) {
@@ -377,7 +416,17 @@ function judge(
       message: `${silent.join(', ')} produced nothing on either side in the bounded replay${tickNote}`,
     };
   }
-  return { topology: label, status: 'equal', replayed, sinks };
+  return {
+    topology: label,
+    status: 'equal',
+    replayed,
+    sinks,
+    ...(timed ? { message: timedNote(tickers, timed) } : {}),
+  };
+}
+
+function timedNote(tickers: string[], timed: TimedReplay): string {
+  return `tick-driven (${tickers.join(', ')}): both sides ran on one simulated clock for ${(timed.endMs - timed.startMs) / 1000} s, each tuple emitted at its recorded time and every component on one task, so Storm's ticks and the rewrite's timers fired on the same clock`;
 }
 
 /**
@@ -477,6 +526,12 @@ function toRecord(fields: readonly string[], values: readonly unknown[]): Record
 
 function fieldsOf(shape: TopologyShape, component: string, stream: string): string[] {
   return shape.spouts[component]?.streams[stream] ?? shape.bolts[component]?.streams[stream] ?? [];
+}
+
+function oneTaskEach(shape: TopologyShape): TopologyShape {
+  const one = <T extends { parallelism: number }>(m: Record<string, T>): Record<string, T> =>
+    Object.fromEntries(Object.entries(m).map(([id, c]) => [id, { ...c, parallelism: 1 }]));
+  return { spouts: one(shape.spouts), bolts: one(shape.bolts) };
 }
 
 /** Bolts no other bolt subscribes to: where the topology's output ends. */

@@ -6,6 +6,19 @@
 export interface RecordedTuple {
   stream: string;
   values: unknown[];
+  /** When the spout emitted it while recording, in ms after the recording's first emit. */
+  atMs?: number;
+}
+
+/**
+ * A replay on a manual processing-time clock, for topologies whose output fires on tick tuples:
+ * both sides start the clock at `startMs`, move it to each recorded tuple's time before emitting
+ * the tuple (firing every tick or timer due on the way, one instant at a time), then on to
+ * `endMs`, and stop. Ticks and timers fire at the same simulated instants on both sides.
+ */
+export interface TimedReplay {
+  startMs: number;
+  endMs: number;
 }
 
 export type GroupingKind = 'shuffle' | 'fields' | 'global' | 'all' | 'direct' | 'custom';
@@ -36,10 +49,13 @@ interface Common {
 
 export type ChildRequest =
   | (Common & { mode: 'record'; records: number })
-  | (Common & { mode: 'compat'; recorded: Record<string, RecordedTuple[]> })
+  | (Common & { mode: 'compat'; recorded: Record<string, RecordedTuple[]>; timed?: TimedReplay })
   | (Common & {
       mode: 'native';
       records: Record<string, unknown[]>;
+      /** With `timed`: each record's time (ms after `timed.startMs`), by spout id, in record order. */
+      times?: Record<string, number[]>;
+      timed?: TimedReplay;
       captureInput: string[];
       captureOutput: string[];
       /** Also captured where the rewrite has an operator with that uid (to locate where a difference starts). */
@@ -60,4 +76,28 @@ export interface CompatAnswer {
 export interface NativeAnswer {
   /** By operator uid: records that reached it, and records it emitted (stream 'default' or the side-output tag). */
   captured: Record<string, { input: unknown[]; output: Array<{ stream: string; value: unknown }> }>;
+}
+
+/**
+ * Where a timed replay's clock starts: an instant off every whole second, so a rewrite whose timers
+ * align to the epoch where Storm ticks from the task's start shows up as a difference.
+ */
+const TIMED_START_MS = 1_700_000_000_123;
+
+/**
+ * The timed replay for a topology with tick-driven bolts (undefined without any): from the start,
+ * through the last recorded tuple, then 10 s plus twice the sum of the tick periods on, so what
+ * the last tuples cause has ticked through every tick-driven bolt. Storm ticks forever: both sides
+ * stop at the same instant, and what either emitted by then is compared.
+ */
+export function timedReplayFor(
+  shape: TopologyShape,
+  recorded: Record<string, RecordedTuple[]>,
+): TimedReplay | undefined {
+  const periods = Object.values(shape.bolts).map((b) => b.tickSecs * 1000);
+  if (!periods.some((p) => p > 0)) return undefined;
+  let last = 0;
+  for (const tuples of Object.values(recorded)) for (const t of tuples) last = Math.max(last, t.atMs ?? 0);
+  const horizon = 10_000 + 2 * periods.reduce((a, b) => a + b, 0);
+  return { startMs: TIMED_START_MS, endMs: TIMED_START_MS + last + horizon };
 }

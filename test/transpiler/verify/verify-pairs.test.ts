@@ -95,18 +95,57 @@ describe('verify on hand-written pairs', { timeout: 300_000 }, () => {
     );
   });
 
-  it('calls tick-driven output that never fired in the bounded replay unverifiable, not equal', async () => {
+  it('proves tick-driven output equal by ticking both sides on one simulated clock', async () => {
     const v = await verifyTopology({
       original: fixture('tick-only.storm.ts'),
       rewrite: fixture('tick-only.native.ts'),
       records: 20,
     });
-    expect(v.status, formatVerdicts([v])).toBe('unverifiable');
-    expect(v.message).toContain('tick-driven: counter (every 60s)');
-    expect(v.sinks.map((s) => [s.component, s.tickDriven, s.original, s.rewrite])).toEqual([
-      ['counter', true, 20, 20],
-      ['counter', true, 0, 0],
-    ]);
+    expect(v.status, formatVerdicts([v])).toBe('equal');
+    // The clock runs 10 s plus twice the 60 s period past the last word: two ticks, each after all 20 words.
+    expect(v.timed!.simulatedMs).toBeGreaterThanOrEqual(130_000);
+    const emitted = v.sinks.find((s) => s.component === 'counter' && s.what !== 'input');
+    expect(emitted, formatVerdicts([v])).toMatchObject({ original: 2, rewrite: 2, equal: true, tickDriven: false });
+    expect(v.message).toContain('one simulated clock');
+  });
+
+  it('calls a rewrite whose timer period differs from the tick frequency different', async () => {
+    const v = await verifyTopology({
+      original: fixture('tick-only.storm.ts'),
+      rewrite: fixture('tick-only.wrong-period.native.ts'),
+      records: 20,
+    });
+    expect(v.status, formatVerdicts([v])).toBe('different');
+    const emitted = v.sinks.find((s) => s.component === 'counter' && s.what !== 'input');
+    // Every 30 s instead of 60 s: twice the totals the original emitted.
+    expect(emitted, formatVerdicts([v])).toMatchObject({ original: 2, rewrite: 4, equal: false });
+    expect(emitted!.onlyInRewrite).toEqual([{ seen: 20 }, { seen: 20 }]);
+  });
+
+  it('calls timers due one period after the subtask opened equal: Storm ticks from the task start', async () => {
+    const v = await verifyTopology({
+      original: fixture('tick-instants.storm.ts'),
+      rewrite: fixture('tick-instants.native.ts'),
+      records: 20,
+    });
+    expect(v.status, formatVerdicts([v])).toBe('equal');
+    const emitted = v.sinks.find((s) => s.component === 'clock' && s.what !== 'input')!;
+    // One tick a second for 10 s plus twice the period past the last word.
+    expect(emitted.original, formatVerdicts([v])).toBeGreaterThanOrEqual(12);
+  });
+
+  it('calls timers aligned to whole seconds of the epoch different: the instants are not Storm ticks', async () => {
+    const v = await verifyTopology({
+      original: fixture('tick-instants.storm.ts'),
+      rewrite: fixture('tick-instants.epoch.native.ts'),
+      records: 20,
+    });
+    expect(v.status, formatVerdicts([v])).toBe('different');
+    const emitted = v.sinks.find((s) => s.component === 'clock' && s.what !== 'input')!;
+    // The clock starts 123 ms past a whole second: Storm's ticks keep that offset, the epoch-aligned timers do not.
+    expect(emitted.onlyInOriginal.length).toBeGreaterThan(0);
+    for (const r of emitted.onlyInOriginal as Array<{ at: number }>) expect(r.at % 1000).toBe(123);
+    for (const r of emitted.onlyInRewrite as Array<{ at: number }>) expect(r.at % 1000).toBe(0);
   });
 
   it('reports a rewrite that crashes on the replayed input as an error of the rewrite side', async () => {

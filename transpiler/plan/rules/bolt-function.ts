@@ -686,7 +686,7 @@ export function convertBolt(
     const keep = prepare
       .getStatements()
       .filter((s) => !(collectorField && new RegExp(`^this\\.${collectorField}\\s*=`).test(s.getText())));
-    if (keep.length === 0) edits.remove(prepare, NAME);
+    if (keep.length === 0 && !ticks.armInOpen) edits.remove(prepare, NAME);
     else {
       for (const id of prepare.getDescendantsOfKind(SyntaxKind.Identifier)) {
         if (id.getText() === confParam && id.getParent() !== prepare.getParameters()[0])
@@ -727,12 +727,15 @@ export function convertBolt(
       const closeParen = prepare.getSourceFile().getFullText().indexOf(')', close);
       const ctxType = ticks.keyed || key ? 'KeyedRuntimeContext' : 'RuntimeContext';
       p.runtimeImports.add(`type ${ctxType}`);
-      edits.replaceRange(
-        prepare.getNameNode().getStart(),
-        closeParen + 1,
-        `open(${usesOpenContext ? contextParam : '_context'}: ${ctxType})`,
-        NAME,
-      );
+      const openContext = usesOpenContext || ticks.armInOpen ? (contextParam ?? 'context') : '_context';
+      edits.replaceRange(prepare.getNameNode().getStart(), closeParen + 1, `open(${openContext}: ${ctxType})`, NAME);
+      const body = prepare.getBody();
+      if (ticks.armInOpen && body)
+        edits.insert(
+          body.getStart() + 1,
+          `\n${ticks.armInOpen(openContext, p.indentOf(prepare) + p.style.indent)}`,
+          'ticks',
+        );
       p.finding(
         NAME,
         'SS210',
@@ -825,6 +828,23 @@ export function convertBolt(
       rule.codes.SS206!.manualStep!,
     );
   p.stripOverrideAndSuper(cls, NAME);
+  if (ticks.armInOpen && !prepare) {
+    const indent = p.indentOf(execute!);
+    p.runtimeImports.add('type KeyedRuntimeContext');
+    edits.insert(
+      p.classEndInsertPos(cls),
+      p.styled(
+        [
+          '',
+          `${indent}open(context: KeyedRuntimeContext): void {`,
+          ticks.armInOpen('context', indent + p.style.indent),
+          `${indent}}`,
+          '',
+        ].join('\n'),
+      ),
+      'ticks',
+    );
+  }
   if (ticks.members) edits.insert(p.classEndInsertPos(cls), p.styled(ticks.members), 'ticks');
   if (state.members) edits.insert(p.classEndInsertPos(cls), p.styled(state.members), 'state');
 

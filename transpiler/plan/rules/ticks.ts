@@ -14,11 +14,13 @@ import type { Partitioning } from './groupings.ts';
 
 export const rule: RuleInfo = {
   name: 'ticks',
-  description: 'Tick tuples become processing-time timers.',
+  description:
+    "Tick tuples become processing-time timers. `migrate --verify` replays a tick-driven topology on one simulated clock (each recorded tuple at its recorded time, every component on one task), so Storm's ticks and the rewrite's timers fire on the same clock and their output is compared.",
   codes: {
     SS501: {
       status: 'converted',
-      title: 'tick branch moved into onTimer: a processing-time timer every tick period per subtask',
+      title:
+        "tick branch moved into onTimer: a processing-time timer per subtask, armed in open() and due every tick period from when the subtask opened, with or without input, as Storm ticks from the task's start",
     },
     SS503: {
       status: 'converted',
@@ -44,6 +46,12 @@ export interface TickPlan {
   members: string | undefined;
   /** Emit sites moved into onTimer. */
   emits: number;
+  /**
+   * What starts the ticks in open(), given the name of open's context parameter: the first tick is
+   * one period after the subtask opened, as Storm's first tick comes one period after the task
+   * started, whether or not a tuple arrived.
+   */
+  armInOpen?: (contextName: string, indent: string) => string;
 }
 
 function tickFrequency(
@@ -215,23 +223,29 @@ export function planTicks(
       .join('\n');
   };
   const period = /^[\w.]+$/.test(freq) ? `${freq} * 1000` : `(${freq}) * 1000`;
-  const arm = [
-    `if (!this.tickArmed${cond ? ` && ${/^[\w.!]+$/.test(cond) || /^[\w.]+ [<>=!]+ [\w.]+$/.test(cond) ? cond : `(${cond})`}` : ''}) {`,
-    `${unit}this.tickArmed = true;`,
-    `${unit}const now = context.currentProcessingTime();`,
-    `${unit}context.timerService().registerProcessingTimeTimer(now - (now % (${period})) + ${period});`,
-    '}',
-  ];
-  const replacement = arm.map((l, i) => (i === 0 ? l : bodyIndent + l)).join('\n');
+  const armInOpen = (contextName: string, indent: string): string => {
+    const arm = [
+      `this.nextTick = ${contextName}.currentProcessingTime() + ${period};`,
+      `${contextName}.registerSubtaskTimer(this.nextTick);`,
+    ];
+    const guarded = cond
+      ? [
+          `if (${/^[\w.!]+$/.test(cond) || /^[\w.]+ [<>=!]+ [\w.]+$/.test(cond) ? cond : `(${cond})`}) {`,
+          ...arm.map((l) => unit + l),
+          '}',
+        ]
+      : arm;
+    return guarded.map((l) => indent + l).join('\n');
+  };
   const rest = elseBranch ? (Node.isBlock(elseBranch) ? elseBranch.getStatements() : [elseBranch]) : [];
   const removed: Node[] = [ifStatement, method];
-  if (rest.length === 0) p.edits.replace(ifStatement, replacement, NAME);
+  if (rest.length === 0) p.edits.remove(ifStatement, NAME);
   else {
     // The else branch stays where it is, unwrapped and dedented by line edits, so the edits other
     // rules plan inside it (field access, emits, helper calls) are kept.
     const first = rest[0]!;
     const last = rest.at(-1)!;
-    p.edits.replaceRange(ifStatement.getStart(), first.getStart(), `${replacement}\n${bodyIndent}`, NAME);
+    p.edits.replaceRange(ifStatement.getStart(), first.getStart(), '', NAME);
     const own = p.indentOf(first);
     if (own !== bodyIndent) {
       for (
@@ -248,11 +262,15 @@ export function planTicks(
   p.edits.remove(method, NAME);
   const members = [
     '',
-    `${memberIndent}private tickArmed = false;`,
+    `${memberIndent}/** When this subtask's next tick is due (Storm ticks every period from the task's start). */`,
+    `${memberIndent}private nextTick = 0;`,
     '',
     `${memberIndent}onTimer(timestamp: number, context: OnTimerContext<${key!.type}>, ${collectorName}: Collector<${outType}>): void {`,
+    `${bodyIndent}// A tick timer restored from before a restart: the ticks restarted with this subtask, as Storm's do.`,
+    `${bodyIndent}if (timestamp !== this.nextTick) return;`,
     ...tickStatements.map(reindent),
-    `${bodyIndent}context.timerService().registerProcessingTimeTimer(timestamp + ${period});`,
+    `${bodyIndent}this.nextTick = timestamp + ${period};`,
+    `${bodyIndent}context.timerService().registerProcessingTimeTimer(this.nextTick);`,
     `${memberIndent}}`,
     '',
   ].join('\n');
@@ -263,9 +281,9 @@ export function planTicks(
     'converted',
     call,
     comp.name,
-    `tick every ${freq} s → processing-time timer (armed by the first record of each subtask)`,
+    `tick every ${freq} s → processing-time timer per subtask, every period from when it opened`,
   );
-  return { removed, keyed: true, usesContext: true, members, emits: tickEmits };
+  return { removed, keyed: true, usesContext: false, members, emits: tickEmits, armInOpen };
 }
 
 const ONE_TASK_GROUPINGS = new Set(['shuffle', 'localOrShuffle', 'none', 'global', 'all']);
