@@ -7,7 +7,7 @@
  * input itself: a read_committed reader must see `word:1..count(word)` once each.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import kafkajs from 'kafkajs';
@@ -35,7 +35,8 @@ class Run {
   stderr = '';
   readonly exited: Promise<void>;
 
-  constructor(args: string[]) {
+  /** `log`: every run's stderr goes there too (the soak's dir, kept with --keep). */
+  constructor(args: string[], log: string) {
     this.child = spawn(
       process.execPath,
       [
@@ -51,8 +52,10 @@ class Run {
       ],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );
+    appendFileSync(log, `=== run (pid ${this.child.pid}) started ${new Date().toISOString()}\n`);
     this.child.stderr!.on('data', (chunk: Buffer) => {
       this.stderr = (this.stderr + chunk.toString()).slice(-20_000);
+      appendFileSync(log, chunk);
     });
     this.exited = new Promise((r) =>
       this.child.once('exit', (code) => {
@@ -128,6 +131,7 @@ export async function soakKafka(options: SoakOptions, next: () => number): Promi
       }
     })();
     const ckpt = join(dir, 'ckpt');
+    const runsLog = join(dir, 'runs.log');
     const args = ['--checkpoint-dir', ckpt, '--', cluster.brokers.join(','), input, output, prefix];
     let kills = 0;
     let runs = 0;
@@ -148,7 +152,7 @@ export async function soakKafka(options: SoakOptions, next: () => number): Promi
         );
         faults.leaderMoves++;
       }
-      const run = new Run(args);
+      const run = new Run(args, runsLog);
       runs++;
       if (down !== undefined) {
         await sleep(Math.floor(next() * options.maxDelayMs));
@@ -169,7 +173,7 @@ export async function soakKafka(options: SoakOptions, next: () => number): Promi
     // positions to its group then), then stops with a final checkpoint.
     const ends = new Map((await fetchEnds(kafka, input)).map((e) => [e.partition, e.high]));
     if (newestCheckpoint(ckpt) > 0) restoredRuns++;
-    const survivor = new Run(args);
+    const survivor = new Run(args, runsLog);
     runs++;
     const admin = kafka.admin();
     await admin.connect();
@@ -225,6 +229,35 @@ export async function soakKafka(options: SoakOptions, next: () => number): Promi
     for (const word of new Set([...seen.keys(), ...state.keys()]))
       if (seen.get(word) !== state.get(word)) stateMismatches++;
     options.log(`  broker faults: ${faults.outages} outages, ${faults.leaderMoves} leader moves`);
+    const restarts = readFileSync(runsLog, 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('restarting in'));
+    options.log(
+      `  restarts inside a run: ${restarts.length}${restarts.length ? ` (first: ${restarts[0]!.slice(0, 300)})` : ''}`,
+    );
+    const reissued = await cluster.reissuedProducerIds();
+    options.log(`  producer ids the test broker handed out twice (refused, asked again): ${reissued.length}`);
+    if (lost > 0 || duplicated > 0) {
+      // Where the damage is: a contiguous tail per partition means a read_committed reader stopped
+      // at an open transaction; scattered gaps mean transactions aborted after their checkpoint.
+      const open = await cluster.openTransactions();
+      options.log(`  open transactions: ${open.length}${open.length ? ` (${open.slice(0, 20).join(' ')})` : ''}`);
+      options.log(`  transactions: ${JSON.stringify(await cluster.transactionOutcomes(prefix))}`);
+      const raw = await readRaw(kafka, output);
+      const missing = new Set([...expected.keys()].filter((l) => !got.has(l)));
+      for (let p = 0; p < PARTITIONS; p++) {
+        const records = raw.filter((r) => r.partition === p);
+        const lostHere = records.filter((r) => missing.has(r.value));
+        const seenHere = records.filter((r) => got.has(r.value));
+        const lastSeen = seenHere.reduce((a, r) => Math.max(a, r.offset), -1);
+        const firstLost = lostHere.reduce((a, r) => Math.min(a, r.offset), Infinity);
+        options.log(
+          `  partition ${p}: ${records.length} records in the log, ${seenHere.length} seen by read_committed (last at offset ${lastSeen}), ${lostHere.length} missing (first at offset ${firstLost})`,
+        );
+      }
+      const inLog = new Set(raw.map((r) => r.value));
+      options.log(`  missing and not in the log at all: ${[...missing].filter((l) => !inLog.has(l)).length}`);
+    }
     return {
       target: 'kafka-word-count',
       kills,
@@ -243,6 +276,35 @@ export async function soakKafka(options: SoakOptions, next: () => number): Promi
     await cluster.stop();
     if (!options.keep) rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Every record of a topic as written (read_uncommitted), with its partition and offset. */
+async function readRaw(
+  kafka: kafkajs.Kafka,
+  topic: string,
+): Promise<Array<{ partition: number; offset: number; value: string }>> {
+  const ends = new Map((await fetchEnds(kafka, topic)).map((e) => [e.partition, Number(e.high)]));
+  const out: Array<{ partition: number; offset: number; value: string }> = [];
+  const positions = new Map<number, number>();
+  const consumer = kafka.consumer({ groupId: `soak-diag-${Date.now()}`, readUncommitted: true, maxWaitTimeInMs: 100 });
+  await consumer.connect();
+  let done: () => void = () => {};
+  const finished = new Promise<void>((r) => (done = r));
+  const check = (): void => {
+    if ([...ends].every(([p, end]) => (positions.get(p) ?? 0) >= end)) done();
+  };
+  check();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({
+    eachMessage: async ({ partition, message }) => {
+      out.push({ partition, offset: Number(message.offset), value: message.value?.toString() ?? '' });
+      positions.set(partition, Number(message.offset) + 1);
+      check();
+    },
+  });
+  await finished;
+  await consumer.disconnect();
+  return out;
 }
 
 async function fetchEnds(kafka: kafkajs.Kafka, topic: string): Promise<Array<{ partition: number; high: string }>> {
