@@ -14,6 +14,14 @@ import kafkajs from 'kafkajs';
 import { ROOT, type SoakOptions, type SoakReport } from './soak.ts';
 
 const PARTITIONS = 4;
+/**
+ * The test broker keeps at most 5 MiB (or 100 000 batches) per partition and silently drops the
+ * oldest batches beyond that. A 100-kill soak writes about 1.5 million output lines (some 19
+ * bytes each in the log, with replays and aborted transactions on top): in 4 partitions the
+ * oldest quarter was gone before the reader started, and showed as lost. 16 keep each well
+ * under; `keptWhole` refuses a topic the broker truncated all the same.
+ */
+const OUTPUT_PARTITIONS = 16;
 const BROKERS = 3;
 const CHECKPOINT_INTERVAL_MS = 100;
 
@@ -103,10 +111,10 @@ export async function soakKafka(options: SoakOptions, next: () => number): Promi
   const faults = { outages: 0, leaderMoves: 0 };
   try {
     await cluster.createTopic(input, PARTITIONS);
-    await cluster.createTopic(output, PARTITIONS);
+    await cluster.createTopic(output, OUTPUT_PARTITIONS);
     await producer.connect();
     options.log(
-      `soak kafka-word-count: sentences at ${rate}/s until the last kill${options.sentences ? ` (at most ${options.sentences})` : ''} into ${PARTITIONS} partitions on ${BROKERS} brokers, ${options.kills} kills, seed ${options.seed}`,
+      `soak kafka-word-count: sentences at ${rate}/s until the last kill${options.sentences ? ` (at most ${options.sentences})` : ''} into ${PARTITIONS} partitions (output ${OUTPUT_PARTITIONS}) on ${BROKERS} brokers, ${options.kills} kills, seed ${options.seed}`,
     );
     // Input arrives while the job runs, so kills land on a busy job. Its sends retry through
     // broker outages (kafkajs's own retries); what lands in the topic is the reference.
@@ -147,6 +155,8 @@ export async function soakKafka(options: SoakOptions, next: () => number): Promi
         faults.outages++;
       } else if (runs > 0) {
         const topic = next() < 0.5 ? input : output;
+        // The partition is drawn over the input's count for both topics, so a seed moves the
+        // same leaders whatever the output's partition count.
         await cluster.mockCommand(
           `leader ${topic} ${Math.floor(next() * PARTITIONS)} ${1 + Math.floor(next() * BROKERS)}`,
         );
@@ -202,6 +212,8 @@ export async function soakKafka(options: SoakOptions, next: () => number): Promi
     if (survivor.exitCode !== 0)
       throw new Error(`last run did not stop cleanly (exit ${String(survivor.exitCode)}):\n${survivor.stderr}`);
 
+    await keptWhole(kafka, input);
+    await keptWhole(kafka, output);
     // Reference: the input as it landed (a retried send may have doubled a sentence).
     const expected = new Map<string, number>();
     const seen = new Map<string, number>();
@@ -245,7 +257,7 @@ export async function soakKafka(options: SoakOptions, next: () => number): Promi
       options.log(`  transactions: ${JSON.stringify(await cluster.transactionOutcomes(prefix))}`);
       const raw = await readRaw(kafka, output);
       const missing = new Set([...expected.keys()].filter((l) => !got.has(l)));
-      for (let p = 0; p < PARTITIONS; p++) {
+      for (let p = 0; p < OUTPUT_PARTITIONS; p++) {
         const records = raw.filter((r) => r.partition === p);
         const lostHere = records.filter((r) => missing.has(r.value));
         const seenHere = records.filter((r) => got.has(r.value));
@@ -305,6 +317,23 @@ async function readRaw(
   await finished;
   await consumer.disconnect();
   return out;
+}
+
+/** Fails when the test broker dropped the oldest records of a partition: they would count as lost. */
+async function keptWhole(kafka: kafkajs.Kafka, topic: string): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const truncated = (await admin.fetchTopicOffsets(topic)).filter((e) => Number(e.low) > 0);
+    if (truncated.length > 0)
+      throw new Error(
+        `soak kafka-word-count: the test broker dropped the oldest records of topic '${topic}' ` +
+          `(log start offsets ${truncated.map((e) => `partition ${e.partition}: ${e.low} of ${e.high}`).join(', ')}); ` +
+          'it keeps 5 MiB per partition, so the soak cannot tell what was written. Use fewer kills or a lower --rate.',
+      );
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 async function fetchEnds(kafka: kafkajs.Kafka, topic: string): Promise<Array<{ partition: number; high: string }>> {
