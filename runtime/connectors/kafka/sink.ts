@@ -494,10 +494,10 @@ class KafkaSinkWriter<T> implements SinkWriter<T, KafkaTransactionCommittable> {
     const sealing = this.beginning;
     this.beginning = undefined;
     this.lastBarrier = Math.max(this.lastBarrier, checkpointId);
-    // Seals land in barrier order, and a committable waits for every earlier seal: after a
-    // checkpoint timed out, the next barrier may come while the previous seal still waits on its
-    // sends, and a committable without that transaction would leave it open after a restore
-    // from it (its id is below the ids the restore re-initialises).
+    // Seals land in barrier order and a committable waits for every earlier seal. drain() already
+    // waits for the earlier transactions' sends, so this holds today by the order in which
+    // promises settle; the chain states it, since a committable missing an earlier transaction
+    // would leave it open after a restore from it (its id is below the ids a restore re-initialises).
     const earlier = this.sealing;
     const sealed = (async () => {
       await earlier;
