@@ -7,13 +7,21 @@
  * input itself: a read_committed reader must see `word:1..count(word)` once each.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import kafkajs from 'kafkajs';
 import { ROOT, type SoakOptions, type SoakReport } from './soak.ts';
 
 const PARTITIONS = 4;
+/**
+ * The test broker keeps at most 5 MiB (or 100 000 batches) per partition and silently drops the
+ * oldest batches beyond that. A 100-kill soak writes about 1.5 million output lines (some 19
+ * bytes each in the log, with replays and aborted transactions on top): in 4 partitions the
+ * oldest quarter was gone before the reader started, and showed as lost. 16 keep each well
+ * under; `keptWhole` refuses a topic the broker truncated all the same.
+ */
+const OUTPUT_PARTITIONS = 16;
 const BROKERS = 3;
 const CHECKPOINT_INTERVAL_MS = 100;
 
@@ -35,7 +43,8 @@ class Run {
   stderr = '';
   readonly exited: Promise<void>;
 
-  constructor(args: string[]) {
+  /** `log`: every run's stderr goes there too (the soak's dir, kept with --keep). */
+  constructor(args: string[], log: string) {
     this.child = spawn(
       process.execPath,
       [
@@ -51,8 +60,10 @@ class Run {
       ],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );
+    appendFileSync(log, `=== run (pid ${this.child.pid}) started ${new Date().toISOString()}\n`);
     this.child.stderr!.on('data', (chunk: Buffer) => {
       this.stderr = (this.stderr + chunk.toString()).slice(-20_000);
+      appendFileSync(log, chunk);
     });
     this.exited = new Promise((r) =>
       this.child.once('exit', (code) => {
@@ -100,10 +111,10 @@ export async function soakKafka(options: SoakOptions, next: () => number): Promi
   const faults = { outages: 0, leaderMoves: 0 };
   try {
     await cluster.createTopic(input, PARTITIONS);
-    await cluster.createTopic(output, PARTITIONS);
+    await cluster.createTopic(output, OUTPUT_PARTITIONS);
     await producer.connect();
     options.log(
-      `soak kafka-word-count: sentences at ${rate}/s until the last kill${options.sentences ? ` (at most ${options.sentences})` : ''} into ${PARTITIONS} partitions on ${BROKERS} brokers, ${options.kills} kills, seed ${options.seed}`,
+      `soak kafka-word-count: sentences at ${rate}/s until the last kill${options.sentences ? ` (at most ${options.sentences})` : ''} into ${PARTITIONS} partitions (output ${OUTPUT_PARTITIONS}) on ${BROKERS} brokers, ${options.kills} kills, seed ${options.seed}`,
     );
     // Input arrives while the job runs, so kills land on a busy job. Its sends retry through
     // broker outages (kafkajs's own retries); what lands in the topic is the reference.
@@ -128,6 +139,7 @@ export async function soakKafka(options: SoakOptions, next: () => number): Promi
       }
     })();
     const ckpt = join(dir, 'ckpt');
+    const runsLog = join(dir, 'runs.log');
     const args = ['--checkpoint-dir', ckpt, '--', cluster.brokers.join(','), input, output, prefix];
     let kills = 0;
     let runs = 0;
@@ -143,12 +155,14 @@ export async function soakKafka(options: SoakOptions, next: () => number): Promi
         faults.outages++;
       } else if (runs > 0) {
         const topic = next() < 0.5 ? input : output;
+        // The partition is drawn over the input's count for both topics, so a seed moves the
+        // same leaders whatever the output's partition count.
         await cluster.mockCommand(
           `leader ${topic} ${Math.floor(next() * PARTITIONS)} ${1 + Math.floor(next() * BROKERS)}`,
         );
         faults.leaderMoves++;
       }
-      const run = new Run(args);
+      const run = new Run(args, runsLog);
       runs++;
       if (down !== undefined) {
         await sleep(Math.floor(next() * options.maxDelayMs));
@@ -169,7 +183,7 @@ export async function soakKafka(options: SoakOptions, next: () => number): Promi
     // positions to its group then), then stops with a final checkpoint.
     const ends = new Map((await fetchEnds(kafka, input)).map((e) => [e.partition, e.high]));
     if (newestCheckpoint(ckpt) > 0) restoredRuns++;
-    const survivor = new Run(args);
+    const survivor = new Run(args, runsLog);
     runs++;
     const admin = kafka.admin();
     await admin.connect();
@@ -198,6 +212,8 @@ export async function soakKafka(options: SoakOptions, next: () => number): Promi
     if (survivor.exitCode !== 0)
       throw new Error(`last run did not stop cleanly (exit ${String(survivor.exitCode)}):\n${survivor.stderr}`);
 
+    await keptWhole(kafka, input);
+    await keptWhole(kafka, output);
     // Reference: the input as it landed (a retried send may have doubled a sentence).
     const expected = new Map<string, number>();
     const seen = new Map<string, number>();
@@ -225,6 +241,35 @@ export async function soakKafka(options: SoakOptions, next: () => number): Promi
     for (const word of new Set([...seen.keys(), ...state.keys()]))
       if (seen.get(word) !== state.get(word)) stateMismatches++;
     options.log(`  broker faults: ${faults.outages} outages, ${faults.leaderMoves} leader moves`);
+    const restarts = readFileSync(runsLog, 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('restarting in'));
+    options.log(
+      `  restarts inside a run: ${restarts.length}${restarts.length ? ` (first: ${restarts[0]!.slice(0, 300)})` : ''}`,
+    );
+    const reissued = await cluster.reissuedProducerIds();
+    options.log(`  producer ids the test broker handed out twice (refused, asked again): ${reissued.length}`);
+    if (lost > 0 || duplicated > 0) {
+      // Where the damage is: a contiguous tail per partition means a read_committed reader stopped
+      // at an open transaction; scattered gaps mean transactions aborted after their checkpoint.
+      const open = await cluster.openTransactions();
+      options.log(`  open transactions: ${open.length}${open.length ? ` (${open.slice(0, 20).join(' ')})` : ''}`);
+      options.log(`  transactions: ${JSON.stringify(await cluster.transactionOutcomes(prefix))}`);
+      const raw = await readRaw(kafka, output);
+      const missing = new Set([...expected.keys()].filter((l) => !got.has(l)));
+      for (let p = 0; p < OUTPUT_PARTITIONS; p++) {
+        const records = raw.filter((r) => r.partition === p);
+        const lostHere = records.filter((r) => missing.has(r.value));
+        const seenHere = records.filter((r) => got.has(r.value));
+        const lastSeen = seenHere.reduce((a, r) => Math.max(a, r.offset), -1);
+        const firstLost = lostHere.reduce((a, r) => Math.min(a, r.offset), Infinity);
+        options.log(
+          `  partition ${p}: ${records.length} records in the log, ${seenHere.length} seen by read_committed (last at offset ${lastSeen}), ${lostHere.length} missing (first at offset ${firstLost})`,
+        );
+      }
+      const inLog = new Set(raw.map((r) => r.value));
+      options.log(`  missing and not in the log at all: ${[...missing].filter((l) => !inLog.has(l)).length}`);
+    }
     return {
       target: 'kafka-word-count',
       kills,
@@ -242,6 +287,52 @@ export async function soakKafka(options: SoakOptions, next: () => number): Promi
     await producer.disconnect().catch(() => {});
     await cluster.stop();
     if (!options.keep) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Every record of a topic as written (read_uncommitted), with its partition and offset. */
+async function readRaw(
+  kafka: kafkajs.Kafka,
+  topic: string,
+): Promise<Array<{ partition: number; offset: number; value: string }>> {
+  const ends = new Map((await fetchEnds(kafka, topic)).map((e) => [e.partition, Number(e.high)]));
+  const out: Array<{ partition: number; offset: number; value: string }> = [];
+  const positions = new Map<number, number>();
+  const consumer = kafka.consumer({ groupId: `soak-diag-${Date.now()}`, readUncommitted: true, maxWaitTimeInMs: 100 });
+  await consumer.connect();
+  let done: () => void = () => {};
+  const finished = new Promise<void>((r) => (done = r));
+  const check = (): void => {
+    if ([...ends].every(([p, end]) => (positions.get(p) ?? 0) >= end)) done();
+  };
+  check();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({
+    eachMessage: async ({ partition, message }) => {
+      out.push({ partition, offset: Number(message.offset), value: message.value?.toString() ?? '' });
+      positions.set(partition, Number(message.offset) + 1);
+      check();
+    },
+  });
+  await finished;
+  await consumer.disconnect();
+  return out;
+}
+
+/** Fails when the test broker dropped the oldest records of a partition: they would count as lost. */
+async function keptWhole(kafka: kafkajs.Kafka, topic: string): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const truncated = (await admin.fetchTopicOffsets(topic)).filter((e) => Number(e.low) > 0);
+    if (truncated.length > 0)
+      throw new Error(
+        `soak kafka-word-count: the test broker dropped the oldest records of topic '${topic}' ` +
+          `(log start offsets ${truncated.map((e) => `partition ${e.partition}: ${e.low} of ${e.high}`).join(', ')}); ` +
+          'it keeps 5 MiB per partition, so the soak cannot tell what was written. Use fewer kills or a lower --rate.',
+      );
+  } finally {
+    await admin.disconnect();
   }
 }
 

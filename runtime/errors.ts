@@ -46,6 +46,8 @@ export const ERROR_CODES = {
   KAFKA_BAD_PARTITION: 'a Kafka partitioner chose a partition that does not exist',
   KAFKA_SEND_FAILED: 'a Kafka send failed',
   KAFKA_COMMIT_FAILED: 'committing a Kafka transaction failed',
+  KAFKA_TRANSACTIONS_BACKLOG:
+    'an exactly-once Kafka sink saw more checkpoints fail in a row than a restore re-initialises transactional ids for',
   REDIS_UNREACHABLE: 'Redis cannot be reached',
   REDIS_BAD_VALUE: 'a Redis value is not what the connector expects',
   REDIS_LOOKUP_FAILED: 'a Redis lookup failed',

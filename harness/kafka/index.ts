@@ -11,6 +11,7 @@ import { KafkaProtocolProxy } from './protocol-proxy.ts';
 import type { HeldCommit, TransactionStatus } from './transactions.ts';
 
 export type { HeldCommit, TransactionStatus } from './transactions.ts';
+export { TransactionLedger } from './transactions.ts';
 
 export { HOW_TO_GET_KAFKA } from './launcher.ts';
 export { readTopic } from './read-topic.ts';
@@ -44,6 +45,8 @@ export interface KafkaTestCluster {
   openTransactions(): Promise<string[]>;
   /** Transactions of ids starting with `prefix`, by outcome. */
   transactionOutcomes(prefix?: string): Promise<Record<TransactionStatus, number>>;
+  /** InitProducerId answers that repeated a producer id the mock had handed out before (refused). */
+  reissuedProducerIds(): Promise<Array<{ producerId: string; transactionalId: string | null }>>;
   stop(): Promise<void>;
 }
 
@@ -160,6 +163,7 @@ async function mockCluster(brokerCount: number): Promise<KafkaTestCluster> {
     holdNextCommit: () => proxy.transactions.holdNextCommit(),
     openTransactions: async () => proxy.transactions.openTransactions(),
     transactionOutcomes: async (prefix) => proxy.transactions.outcomes(prefix),
+    reissuedProducerIds: async () => [...proxy.transactions.reissued],
     async stop() {
       if (stopped) return;
       stopped = true;
@@ -205,6 +209,7 @@ function externalCluster(brokers: string[]): KafkaTestCluster {
     holdNextCommit: unsupported('holdNextCommit'),
     openTransactions: unsupported('openTransactions'),
     transactionOutcomes: unsupported('transactionOutcomes'),
+    reissuedProducerIds: unsupported('reissuedProducerIds'),
     async stop() {},
   };
 }

@@ -34,6 +34,7 @@ const MAX_PRODUCE_VERSION = 8;
 const MAX_FETCH_VERSION = 11;
 const MAX_TXN_VERSION = 1;
 const INVALID_PRODUCER_EPOCH = 47;
+const COORDINATOR_LOAD_IN_PROGRESS = 14;
 const MAX_METADATA_VERSION = 8;
 const MAX_FIND_COORDINATOR_VERSION = 2;
 
@@ -257,16 +258,20 @@ export class KafkaProtocolProxy {
     return frame;
   }
 
-  /** InitProducerId v0..v1: transactional_id NULLABLE_STRING, timeout INT32; response throttle, error, pid INT64, epoch. */
+  /**
+   * InitProducerId v0..v1: transactional_id NULLABLE_STRING, timeout INT32; response throttle,
+   * error, pid INT64, epoch. A producer id the mock hands out a second time is answered
+   * COORDINATOR_LOAD_IN_PROGRESS instead, which clients retry (see TransactionLedger.issue).
+   */
   private readInitProducerId(frame: Buffer, correlationId: number, pending: Map<number, Rewrite>): Buffer {
     const transactionalId = requestBody(frame).string();
-    if (transactionalId !== null) {
-      pending.set(correlationId, (response) => {
-        const r = new Reader(response, 12);
-        if (r.int16() === 0) this.transactions.initialized(transactionalId, r.int64());
-        return response;
-      });
-    }
+    pending.set(correlationId, (response) => {
+      const r = new Reader(response, 12);
+      if (r.int16() !== 0 || this.transactions.issue(transactionalId, r.int64())) return response;
+      const out = Buffer.from(response);
+      out.writeInt16BE(COORDINATOR_LOAD_IN_PROGRESS, 12);
+      return out;
+    });
     return frame;
   }
 

@@ -33,8 +33,30 @@ export class TransactionLedger {
   private readonly batches = new Map<string, Transaction>();
   private readonly all: Transaction[] = [];
   private holds: Array<(held: HeldCommit) => void> = [];
+  /** Every producer id the broker handed out (transactional or only idempotent). */
+  private readonly issued = new Set<string>();
+  /** Producer ids the broker handed out again, refused (see `issue`). */
+  readonly reissued: Array<{ producerId: string; transactionalId: string | null }> = [];
 
-  initialized(transactionalId: string, producerId: string): void {
+  /**
+   * An InitProducerId answer. The mock draws producer ids at random (1 000 × a number up to
+   * 900 000) without checking they are free; Kafka never hands one out twice. A repeated one
+   * belongs, in the mock's own lookups, to its first holder: every request of the new producer
+   * would fail with INVALID_PRODUCER_ID_MAPPING, and in this ledger the two would share one
+   * producer id's transactions. Returns false for such an answer; the proxy turns it into a
+   * retriable error, so the client asks again and gets a fresh id.
+   */
+  issue(transactionalId: string | null, producerId: string): boolean {
+    if (this.issued.has(producerId)) {
+      this.reissued.push({ producerId, transactionalId });
+      return false;
+    }
+    this.issued.add(producerId);
+    if (transactionalId !== null) this.initialized(transactionalId, producerId);
+    return true;
+  }
+
+  private initialized(transactionalId: string, producerId: string): void {
     const previous = this.current.get(transactionalId);
     if (previous) this.end(previous.producerId, 'aborted');
     const generation = (previous?.generation ?? -1) + 1;

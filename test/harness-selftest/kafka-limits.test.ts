@@ -5,6 +5,7 @@
  * (harness/kafka/transactions.ts): read_committed readers see neither aborted nor open
  * transactions, a new InitProducerId aborts the previous one's open transaction, and a fenced
  * producer's EndTxn fails. Against a real cluster (KAFKA_BROKERS) the same tests assert Kafka.
+ * Also its retention: about 5 MiB per partition, the oldest batches dropped silently.
  */
 import kafkajs from 'kafkajs';
 import type { Kafka as KafkaClient } from 'kafkajs';
@@ -169,6 +170,36 @@ describe('transactions on the test broker', () => {
       const auto = `auto-${process.pid}-${Date.now()}`;
       const { topics } = await admin.fetchTopicMetadata({ topics: [auto] });
       expect(topics[0]?.partitions).toHaveLength(4);
+    } finally {
+      await admin.disconnect();
+    }
+  });
+});
+
+describe('retention on the test broker', () => {
+  it('keeps about 5 MiB per partition: older batches are dropped and the log start offset moves past them', async () => {
+    if (cluster.external) return;
+    const topic = `limits-retention-${process.pid}-${Date.now().toString(36)}`;
+    await cluster.createTopic(topic, 1);
+    const producer = kafka.producer();
+    await producer.connect();
+    const value = 'x'.repeat(10_000);
+    try {
+      // 8 sends of 100 records of 10 kB: 8 MB in one partition, one batch per send.
+      for (let i = 0; i < 8; i++)
+        await producer.send({ topic, messages: Array.from({ length: 100 }, () => ({ value, partition: 0 })) });
+    } finally {
+      await producer.disconnect();
+    }
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const [offsets] = await admin.fetchTopicOffsets(topic);
+      expect(offsets!.high).toBe('800');
+      // Whole batches go: at least 3 of the 8 (8 MB down to at most 5 MiB), never the last.
+      expect(Number(offsets!.low)).toBeGreaterThanOrEqual(300);
+      expect(Number(offsets!.low)).toBeLessThan(800);
+      expect(Number(offsets!.low) % 100).toBe(0);
     } finally {
       await admin.disconnect();
     }

@@ -52,7 +52,10 @@ export interface KafkaSinkOptions<T> extends KafkaConnectionOptions {
   /**
    * Exactly-once only: at open, the ids of this many checkpoints after the restored one are
    * re-initialised, aborting what a crashed incarnation left open under them (read_committed
-   * readers wait at an open transaction). Default 10.
+   * readers wait at an open transaction). The sink never opens a transaction under an id further
+   * than this past the last checkpoint it saw complete, so the ids a restore re-initialises cover
+   * every id it may have used since: when that many checkpoints in a row fail to complete, it
+   * fails the job (KAFKA_TRANSACTIONS_BACKLOG, retriable) and the restore fences them. Default 10.
    */
   lingeringTransactions?: number;
   /** -1 = all in-sync replicas (default), 1 = leader, 0 = none. */
@@ -107,6 +110,11 @@ export function kafkaSink<T>(options: KafkaSinkOptions<T>): Sink<T, KafkaTransac
   ) {
     throw new ConfigError("kafka sink: 'exactly-once' needs a 'transactionalIdPrefix' (unique per job and sink)");
   }
+  const lingering = options.lingeringTransactions;
+  if (lingering !== undefined && !(Number.isInteger(lingering) && lingering >= 2))
+    throw new ConfigError(
+      `kafka sink: 'lingeringTransactions' must be an integer of at least 2 (the sealed transaction and the next), got ${String(lingering)}`,
+    );
   for (const name of ['batchRecords', 'lingerMs'] as const) {
     const v = options[name];
     if (v !== undefined && !(Number.isInteger(v) && v >= (name === 'lingerMs' ? 0 : 1)))
@@ -168,6 +176,15 @@ class KafkaSinkWriter<T> implements SinkWriter<T, KafkaTransactionCommittable> {
   private beginning: Promise<OpenTransaction> | undefined;
   /** The last barrier this writer sealed at (or the restored checkpoint): names the next transaction. */
   private lastBarrier = 0;
+  /**
+   * The newest checkpoint this writer knows complete (or the restored one). A restore starts from
+   * a checkpoint at least this new and re-initialises the `lingeringTransactions` ids after it, so
+   * no transaction may be opened under an id past this plus that window.
+   */
+  private lastCompleted = 0;
+  private closed = false;
+  /** The newest barrier's seal; rejected for good once one failed (the job restarts then). */
+  private sealing: Promise<void> = Promise.resolve();
   private kafka: Kafka | undefined;
 
   private sent: Counter<string> | undefined;
@@ -189,6 +206,7 @@ class KafkaSinkWriter<T> implements SinkWriter<T, KafkaTransactionCommittable> {
     this.fixedTopic = typeof options.topic === 'string' ? options.topic : undefined;
     this.transactional = this.guarantee === 'exactly-once';
     this.lastBarrier = context.restoredCheckpointId ?? 0;
+    this.lastCompleted = this.lastBarrier;
     const metrics = (context as SinkContext & { runtimeMetrics?: RuntimeMetrics }).runtimeMetrics ?? options.metrics;
     if (metrics) {
       this.sent = metrics.counter('kafka_producer_records_total', 'Records the Kafka sink got acknowledged', ['topic']);
@@ -222,7 +240,7 @@ class KafkaSinkWriter<T> implements SinkWriter<T, KafkaTransactionCommittable> {
     if (this.transactional) {
       // A crashed incarnation may have left transactions open under the ids after the restored
       // checkpoint; read_committed readers would wait at them until the broker's timeout.
-      const window = options.lingeringTransactions ?? 10;
+      const window = this.lingeringWindow();
       try {
         for (let n = this.lastBarrier + 1; n <= this.lastBarrier + window; n++)
           await abortOpenTransaction(kafka, this.transactionalIdFor(n), this.transactionTimeoutMs(), this.clock);
@@ -263,6 +281,10 @@ class KafkaSinkWriter<T> implements SinkWriter<T, KafkaTransactionCommittable> {
     return this.kafka;
   }
 
+  private lingeringWindow(): number {
+    return this.options.lingeringTransactions ?? 10;
+  }
+
   private transactionTimeoutMs(): number {
     return this.options.transactionTimeoutMs ?? 60_000;
   }
@@ -273,7 +295,28 @@ class KafkaSinkWriter<T> implements SinkWriter<T, KafkaTransactionCommittable> {
 
   /** A new producer under the next id: InitProducerId fences and aborts anything older under it. */
   private async begin(): Promise<OpenTransaction> {
-    const transactionalId = this.transactionalIdFor(this.lastBarrier + 1);
+    const n = this.lastBarrier + 1;
+    const transactionalId = this.transactionalIdFor(n);
+    if (this.closed)
+      throw new ConnectorError(
+        'KAFKA_PRODUCER_FAILED',
+        `${this.what}: closed; no transaction '${transactionalId}' begins`,
+        {
+          retriable: true,
+        },
+      );
+    const window = this.lingeringWindow();
+    if (n > this.lastCompleted + window) {
+      // A restore from the last completed checkpoint re-initialises only the `window` ids after it:
+      // a transaction opened under this id and left open by a crash would stall read_committed
+      // readers for good (a broker without transaction timeouts) or until the broker's timeout.
+      throw new ConnectorError(
+        'KAFKA_TRANSACTIONS_BACKLOG',
+        `${this.what}: the ${n - 1 - this.lastCompleted} checkpoints since the last completed one (${this.lastCompleted}) did not complete; ` +
+          `transaction '${transactionalId}' would be past the ${window} ids a restore re-initialises (lingeringTransactions), so the job restarts from its last checkpoint instead`,
+        { retriable: true },
+      );
+    }
     observeProducerIds();
     const producer = this.client().producer({
       allowAutoTopicCreation: false,
@@ -451,9 +494,21 @@ class KafkaSinkWriter<T> implements SinkWriter<T, KafkaTransactionCommittable> {
     const sealing = this.beginning;
     this.beginning = undefined;
     this.lastBarrier = Math.max(this.lastBarrier, checkpointId);
-    await draining;
-    if (sealing) this.sealed.push({ ...(await sealing), checkpointId });
-    if (this.sealed.length === 0) return undefined;
+    // Seals land in barrier order and a committable waits for every earlier seal. drain() already
+    // waits for the earlier transactions' sends, so this holds today by the order in which
+    // promises settle; the chain states it, since a committable missing an earlier transaction
+    // would leave it open after a restore from it (its id is below the ids a restore re-initialises).
+    const earlier = this.sealing;
+    const sealed = (async () => {
+      await earlier;
+      await draining;
+      if (sealing) this.sealed.push({ ...(await sealing), checkpointId });
+    })();
+    this.sealing = sealed;
+    sealed.catch(() => {});
+    await sealed;
+    // Even with nothing sealed: its commit tells this writer the checkpoint completed, which
+    // bounds the ids it may use next (see lastCompleted).
     return {
       checkpointId,
       incarnation: this.incarnation,
@@ -469,6 +524,7 @@ class KafkaSinkWriter<T> implements SinkWriter<T, KafkaTransactionCommittable> {
 
   async commit(committables: KafkaTransactionCommittable[]): Promise<void> {
     for (const c of committables) {
+      this.lastCompleted = Math.max(this.lastCompleted, c.checkpointId);
       for (const t of c.transactions ?? []) {
         const index = this.sealed.findIndex(
           (s) => s.transactionalId === t.transactionalId && s.producerId === t.producerId,
@@ -515,6 +571,9 @@ class KafkaSinkWriter<T> implements SinkWriter<T, KafkaTransactionCommittable> {
   }
 
   async close(): Promise<void> {
+    // Nothing may begin after close: a transaction begun by a late write of a failed deployment
+    // could race the restored writer's re-initialisation of the same id.
+    this.closed = true;
     this.linger?.();
     this.linger = undefined;
     // An open (never sealed) transaction holds records a restore will replay: abort it. Sealed

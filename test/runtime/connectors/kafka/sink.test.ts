@@ -213,6 +213,87 @@ describe('kafka sink, exactly-once', () => {
     expect(await readTopic(cluster.brokers, topic)).toEqual(['a', 'b', 'c']);
   });
 
+  it('checkpoints that never complete: the sink opens no transaction past the ids a restore re-initialises, so after a crash nothing stays open and read_committed readers see the restored run', async () => {
+    const topic = unique('sink-backlog');
+    await cluster.createTopic(topic, 1);
+    const prefix = unique('tx');
+    const sink = kafkaSink<string>({
+      brokers: cluster.brokers,
+      topic,
+      guarantee: 'exactly-once',
+      transactionalIdPrefix: prefix,
+      lingeringTransactions: 3,
+      batchRecords: 1,
+    });
+    const context = { jobName: 'j', operatorName: 'out', subtaskIndex: 0, parallelism: 1, restored: false };
+    const first = sink.createWriter(context);
+    await first.open!();
+    // Checkpoints 1..5 reach the sink but none completes (timed out elsewhere): nothing commits.
+    // A restore from "no checkpoint" re-initialises ids 1..3 only; a transaction under id 4 or 5
+    // left open by the crash would hold read_committed readers back for good on this broker.
+    let refused: unknown;
+    for (let barrier = 1; barrier <= 5 && refused === undefined; barrier++) {
+      try {
+        await first.write(`lost-${barrier}`, barrier);
+        await first.prepareCommit!(barrier);
+      } catch (error) {
+        refused = error;
+      }
+    }
+
+    // The process dies here (no close); the job restarts with no checkpoint to restore.
+    const second = sink.createWriter(context);
+    await second.open!();
+    await second.write('after', 1);
+    await second.commit!([(await second.prepareCommit!(1)) as KafkaTransactionCommittable]);
+    await second.close!();
+    // Checked first: a read_committed reader waits at an open transaction (it would time out).
+    if (!cluster.external) expect((await cluster.openTransactions()).filter((id) => id.startsWith(prefix))).toEqual([]);
+    expect(await readTopic(cluster.brokers, topic)).toEqual(['after']);
+    // The first writer stopped at the first id past the window, with an error naming it.
+    expect(refused).toBeInstanceOf(ConnectorError);
+    expect((refused as ConnectorError).code).toBe('KAFKA_TRANSACTIONS_BACKLOG');
+    expect((refused as ConnectorError).retriable).toBe(true);
+    expect((refused as Error).message).toContain(`'${prefix}-0-4'`);
+  });
+
+  it('checkpoints that complete, with or without records, never count against lingeringTransactions', async () => {
+    const topic = unique('sink-bounded');
+    await cluster.createTopic(topic, 1);
+    const writer = kafkaSink<string>({
+      brokers: cluster.brokers,
+      topic,
+      guarantee: 'exactly-once',
+      transactionalIdPrefix: unique('tx'),
+      lingeringTransactions: 2,
+    }).createWriter({ jobName: 'j', operatorName: 'out', subtaskIndex: 0, parallelism: 1, restored: false });
+    await writer.open!();
+    const written: string[] = [];
+    for (let barrier = 1; barrier <= 8; barrier++) {
+      // Idle between barriers 3 and 6: those checkpoints seal nothing but still complete.
+      if (barrier < 3 || barrier > 5) {
+        await writer.write(`r${barrier}`, barrier);
+        written.push(`r${barrier}`);
+      }
+      const committable = (await writer.prepareCommit!(barrier)) as KafkaTransactionCommittable | undefined;
+      await writer.commit!(committable ? [committable] : []);
+    }
+    await writer.close!();
+    expect(await readTopic(cluster.brokers, topic)).toEqual(written);
+  });
+
+  it('refuses lingeringTransactions below 2 (the sealed transaction and the next need two ids)', () => {
+    expect(() =>
+      kafkaSink<string>({
+        brokers: ['127.0.0.1:9092'],
+        topic: 't',
+        guarantee: 'exactly-once',
+        transactionalIdPrefix: 'p',
+        lingeringTransactions: 1,
+      }),
+    ).toThrow("'lingeringTransactions' must be an integer of at least 2");
+  });
+
   it('an EndTxn failure at checkpoint completion surfaces as a retriable KAFKA_COMMIT_FAILED', async () => {
     if (cluster.external) throw new Error('this test injects broker errors; unset KAFKA_BROKERS');
     const topic = unique('sink-endtxn');
