@@ -62,7 +62,6 @@ describe('HeapKeyedStateBackend', () => {
     expect(new Set(restored.keys('v'))).toEqual(new Set(keys));
   });
 
-
   it('getCurrentKey returns the key as given, whatever kind came before it, and keeps it across a restore', () => {
     const b = new HeapKeyedStateBackend();
     const s = b.getState(new ValueStateDescriptor<string>('v'));
