@@ -149,7 +149,6 @@ export class ProcessOperator<IN, OUT> extends ProcessOperatorBase<OUT> {
 
 class KeyedContextImpl<K> implements OnTimerContext<K>, TimerService {
   timeDomain: 'event' | 'processing' = 'event';
-  key: K = undefined as K;
 
   constructor(
     private readonly operator: ProcessOperatorBase<unknown> & {
@@ -170,7 +169,10 @@ class KeyedContextImpl<K> implements OnTimerContext<K>, TimerService {
     return this.operator.currentProcessingTime();
   }
   getCurrentKey(): K {
-    return this.key;
+    // Read from the backend rather than copied here per record: records and timers both set the
+    // backend's key first, and one store of a young key into a long-lived object costs a
+    // write-barrier call per record.
+    return this.operator.context.keyedState!.getCurrentKey() as K;
   }
   timerService(): TimerService {
     return this;
@@ -211,7 +213,6 @@ abstract class KeyedOperatorBase<K, OUT> extends ProcessOperatorBase<OUT> {
 
   override open(): void | Promise<void> {
     this.context.timers!.setHandler((timestamp, key, _namespace, domain) => {
-      this.ctx.key = key as K;
       this.ctx.timeDomain = domain;
       this.emitTimestamp = domain === 'event' ? timestamp : NO_TIMESTAMP;
       try {
@@ -225,7 +226,6 @@ abstract class KeyedOperatorBase<K, OUT> extends ProcessOperatorBase<OUT> {
 
   protected enterKey(key: K, timestamp: number): void {
     this.context.keyedState!.setCurrentKey(key);
-    this.ctx.key = key;
     this.emitTimestamp = timestamp;
   }
 

@@ -34,35 +34,53 @@ interface StateTable {
 }
 
 const NO_KEY = Symbol('no current key');
+/**
+ * `currentKey` when the key as given is `current` itself (a primitive key, the common case): the
+ * per-record path then stores the key once. A young key string stored into the long-lived backend
+ * costs a write-barrier call, so a second store of it would cost as much again on every record.
+ */
+const SAME_AS_INTERNAL = Symbol('key is the internal key');
 
 export class HeapKeyedStateBackend {
   private readonly tables = new Map<string, StateTable>();
   /** internal key of composite keys -> the original key, so snapshots keep keys as users wrote them */
   private readonly originals = new Map<string, unknown>();
+  /** The key as given, or SAME_AS_INTERNAL when that is `current`. */
   private currentKey: unknown = undefined;
   /** @internal read by handles on every access */
   current: unknown = NO_KEY;
 
   setCurrentKey(key: unknown): void {
-    this.currentKey = key;
     if (typeof key !== 'object' || key === null) {
-      this.current = typeof key === 'string' && key.charCodeAt(0) === 1 ? OBJECT_MARK + 's' + key : key;
+      if (typeof key === 'string' && key.charCodeAt(0) === 1) {
+        this.setEscapedKey(key);
+        return;
+      }
+      this.current = key;
+      this.currentKey = SAME_AS_INTERNAL;
       return;
     }
     this.setCompositeKey(key);
   }
 
   /** Out of line: keeps setCurrentKey small enough to inline into every keyed operator. */
+  private setEscapedKey(key: string): void {
+    this.current = OBJECT_MARK + 's' + key;
+    this.currentKey = key;
+  }
+
+  /** Out of line, as setEscapedKey. */
   private setCompositeKey(key: object): void {
     // No identity cache: a key object may be mutated between records, so its content decides.
     const internal = OBJECT_MARK + canonicalKey(key);
     // A copy, once per distinct key: the caller may reuse and mutate its key object afterwards.
     if (!this.originals.has(internal)) this.originals.set(internal, structuredClone(key));
     this.current = internal;
+    this.currentKey = key;
   }
 
   getCurrentKey(): unknown {
-    return this.currentKey;
+    return this.currentKey === SAME_AS_INTERNAL ? this.current : this.currentKey;
   }
 
   getState<T>(desc: ValueStateDescriptor<T>): ValueState<T> {
@@ -177,7 +195,8 @@ export class HeapKeyedStateBackend {
         }
       }
     }
-    this.current = this.currentKey === undefined && this.current === NO_KEY ? NO_KEY : this.internalOf(this.currentKey);
+    const key = this.getCurrentKey();
+    this.current = key === undefined && this.current === NO_KEY ? NO_KEY : this.internalOf(key);
   }
 
   private internalOf(key: unknown): unknown {

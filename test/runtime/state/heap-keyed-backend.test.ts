@@ -62,6 +62,29 @@ describe('HeapKeyedStateBackend', () => {
     expect(new Set(restored.keys('v'))).toEqual(new Set(keys));
   });
 
+  it('getCurrentKey returns the key as given, whatever kind came before it, and keeps it across a restore', () => {
+    const b = new HeapKeyedStateBackend();
+    const s = b.getState(new ValueStateDescriptor<string>('v'));
+    expect(b.getCurrentKey()).toBeUndefined();
+    const objectKey = { user: 'u1' };
+    const keys: unknown[] = ['a', '\u0001s1', objectKey, 7, '\u0001[1]', [1], 'b', null, 'a'];
+    for (const k of keys) {
+      b.setCurrentKey(k);
+      expect(b.getCurrentKey()).toBe(k);
+      s.update(String(k));
+    }
+    b.setCurrentKey(objectKey);
+    expect(b.getCurrentKey()).toBe(objectKey);
+    b.setCurrentKey('\u0001s1');
+    const snapshot = b.snapshot();
+    b.restore([snapshot]);
+    expect(b.getCurrentKey()).toBe('\u0001s1');
+    expect(s.value()).toBe('\u0001s1');
+    b.setCurrentKey('b');
+    b.restore([snapshot]);
+    expect(b.getCurrentKey()).toBe('b');
+    expect(s.value()).toBe('b');
+  });
   it('supports list, map, reducing and aggregating state', () => {
     const b = new HeapKeyedStateBackend();
     const list = b.getListState(new ListStateDescriptor<number>('l'));
