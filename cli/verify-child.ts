@@ -116,6 +116,8 @@ function shapeOf(topology: StormTopology): TopologyShape {
     };
     const componentConf = { ...common.parsedConf(), ...(object.getComponentConfiguration?.() ?? {}) };
     const tick = Number(componentConf[TICK_KEY] ?? 0);
+    const slideMs = Number(componentConf[Config.TOPOLOGY_BOLTS_SLIDING_INTERVAL_DURATION_MS] ?? 0);
+    const lengthMs = Number(componentConf[Config.TOPOLOGY_BOLTS_WINDOW_LENGTH_DURATION_MS] ?? 0);
     shape.bolts[id] = {
       parallelism: common.parallelismHintOrDefault(),
       inputs,
@@ -123,7 +125,10 @@ function shapeOf(topology: StormTopology): TopologyShape {
       tickSecs: Number.isFinite(tick) && tick > 0 ? tick : 0,
       ...(componentConf[Config.TOPOLOGY_BOLTS_SLIDING_INTERVAL_DURATION_MS] !== undefined &&
       object.getTimestampExtractor?.() == null
-        ? { processingTimeWindow: true }
+        ? {
+            processingTimeWindow: true,
+            windowSpanMs: (Number.isFinite(slideMs) ? slideMs : 0) + (Number.isFinite(lengthMs) ? lengthMs : 0),
+          }
         : {}),
     };
   }

@@ -56,6 +56,7 @@ export {
   EventTimeSessionWindows,
   ProcessingTimeSessionWindows,
   type TimeWindow,
+  type WindowAlignment,
   type WindowAssigner,
 } from './api/windows.ts';
 export type { AsyncFunction, AsyncIoOptions, AsyncRetryOptions, AsyncCacheOptions } from './operators/async-io.ts';

@@ -8,14 +8,35 @@ export interface TimeWindow {
 
 export type TimeDomainKind = 'event' | 'processing';
 
+/**
+ * Where processing-time windows are aligned. 'epoch' (the default, as Flink): window ends are
+ * multiples of the slide (plus the offset). 'start' (as Storm's time trigger): window ends are the
+ * subtask's start + k·slide, the start being the processing time at which the window operator
+ * opened; a window ending at E holds the records that arrived in [E − size, E) and fires at E
+ * (not E − 1), so a record arriving at E goes to the next window, as on Storm. After a restore the
+ * start is the new open's time (Storm restarts its trigger too): restored windows keep their old
+ * boundaries and fire at their old ends; records arriving after the restore open windows aligned
+ * to the new start.
+ */
+export interface WindowAlignment {
+  readonly alignTo: 'epoch' | 'start';
+}
+
 export type WindowAssigner =
-  | { readonly kind: 'tumbling'; readonly sizeMs: number; readonly offsetMs: number; readonly time: TimeDomainKind }
+  | {
+      readonly kind: 'tumbling';
+      readonly sizeMs: number;
+      readonly offsetMs: number;
+      readonly time: TimeDomainKind;
+      readonly alignTo?: 'start';
+    }
   | {
       readonly kind: 'sliding';
       readonly sizeMs: number;
       readonly slideMs: number;
       readonly offsetMs: number;
       readonly time: TimeDomainKind;
+      readonly alignTo?: 'start';
     }
   | { readonly kind: 'session'; readonly gapMs: number; readonly time: TimeDomainKind };
 
@@ -25,26 +46,49 @@ function positive(what: string, value: number): number {
   return value;
 }
 
+/** An offset, or (processing time only) an alignment; `{ alignTo: 'start' }` has no offset. */
+function placement(time: TimeDomainKind, offset: number | WindowAlignment): { offsetMs: number; alignTo?: 'start' } {
+  if (typeof offset === 'number') return { offsetMs: offset };
+  if (offset.alignTo === 'epoch') return { offsetMs: 0 };
+  if (offset.alignTo !== 'start')
+    throw new JobGraphError(`window alignTo must be 'epoch' or 'start', got ${String(offset.alignTo)}`);
+  if (time !== 'processing')
+    throw new JobGraphError("alignTo: 'start' is for processing-time windows (event-time windows align to the epoch)");
+  return { offsetMs: 0, alignTo: 'start' };
+}
+
 function tumbling(time: TimeDomainKind) {
   return {
-    of: (sizeMs: number, offsetMs = 0): WindowAssigner => ({
+    of: (sizeMs: number, offset: number | WindowAlignment = 0): WindowAssigner => ({
       kind: 'tumbling',
       sizeMs: positive('window size', sizeMs),
-      offsetMs,
+      ...placement(time, offset),
       time,
     }),
   };
 }
 function sliding(time: TimeDomainKind) {
   return {
-    of: (sizeMs: number, slideMs: number, offsetMs = 0): WindowAssigner => ({
+    of: (sizeMs: number, slideMs: number, offset: number | WindowAlignment = 0): WindowAssigner => ({
       kind: 'sliding',
       sizeMs: positive('window size', sizeMs),
       slideMs: positive('window slide', slideMs),
-      offsetMs,
+      ...placement(time, offset),
       time,
     }),
   };
+}
+
+/**
+ * A start-aligned assigner fixed to the subtask's start: the offset that makes window ends fall on
+ * start + k·slide. Other assigners are returned unchanged.
+ */
+export function alignToStart(assigner: WindowAssigner, startMs: number): WindowAssigner {
+  if (assigner.kind === 'session' || assigner.alignTo !== 'start') return assigner;
+  const slide = assigner.kind === 'sliding' ? assigner.slideMs : assigner.sizeMs;
+  // Window starts ≡ offset (mod slide) and ends = starts + size, so ends ≡ start needs offset ≡ start − size.
+  const offsetMs = (((startMs - assigner.sizeMs) % slide) + slide) % slide;
+  return { ...assigner, offsetMs };
 }
 function session(time: TimeDomainKind) {
   return {

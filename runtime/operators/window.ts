@@ -1,6 +1,6 @@
 import { NO_TIMESTAMP, type AggregateFunction, type KeySelector, type OutputTag } from '../api/functions.ts';
 import type { Collector } from '../api/process-function.ts';
-import { assignWindows, type TimeWindow, type WindowAssigner } from '../api/windows.ts';
+import { alignToStart, assignWindows, type TimeWindow, type WindowAssigner } from '../api/windows.ts';
 import { StormshiftError } from '../errors.ts';
 import {
   ListStateDescriptor,
@@ -43,9 +43,14 @@ const CLEANUP = 'c';
 export class WindowOperator<K, IN, ACC, OUT> extends CollectingOperator<IN, OUT> {
   private windows!: MapState<string, WindowEntry<ACC>>;
   private readonly eventTime: boolean;
+  /** Storm's rule for start-aligned windows: fire at the window's end, not at its last ms. */
+  private readonly fireAtEnd: boolean;
+  /** The assigner as configured; `assigner` is it fixed to this open's start when start-aligned. */
+  private readonly configured: WindowAssigner;
+  private assigner: WindowAssigner;
 
   constructor(
-    private readonly assigner: WindowAssigner,
+    assigner: WindowAssigner,
     private readonly keySelector: KeySelector<IN, K>,
     private readonly contents: WindowContents<ACC>,
     private readonly emitWindow: WindowFunction<K, ACC, OUT>,
@@ -53,9 +58,14 @@ export class WindowOperator<K, IN, ACC, OUT> extends CollectingOperator<IN, OUT>
   ) {
     super();
     this.eventTime = assigner.time === 'event';
+    this.configured = assigner;
+    this.assigner = assigner;
+    this.fireAtEnd = assigner.kind !== 'session' && assigner.alignTo === 'start';
   }
 
   override open(): void {
+    // Every open (a restore too) is a new start, as Storm's trigger restarts with its executor.
+    this.assigner = alignToStart(this.configured, this.context.processingTime.now());
     this.windows = this.context.keyedState!.getMapState(new MapStateDescriptor<string, WindowEntry<ACC>>('windows'));
     this.context.timers!.setHandler((timestamp, key, namespace) =>
       this.onTimer(timestamp, key as K, namespace as string),
@@ -138,8 +148,12 @@ export class WindowOperator<K, IN, ACC, OUT> extends CollectingOperator<IN, OUT>
       if (this.options.allowedLatenessMs > 0)
         timers.registerEventTimeTimer(entry.end - 1 + this.options.allowedLatenessMs, CLEANUP + id);
     } else {
-      timers.registerProcessingTimeTimer(entry.end - 1, FIRE + id);
+      timers.registerProcessingTimeTimer(this.processingFireTime(entry), FIRE + id);
     }
+  }
+
+  private processingFireTime(entry: WindowEntry<ACC>): number {
+    return this.fireAtEnd ? entry.end : entry.end - 1;
   }
 
   private deleteTimers(entry: WindowEntry<ACC>): void {
@@ -150,7 +164,7 @@ export class WindowOperator<K, IN, ACC, OUT> extends CollectingOperator<IN, OUT>
       if (this.options.allowedLatenessMs > 0)
         timers.deleteEventTimeTimer(entry.end - 1 + this.options.allowedLatenessMs, CLEANUP + id);
     } else {
-      timers.deleteProcessingTimeTimer(entry.end - 1, FIRE + id);
+      timers.deleteProcessingTimeTimer(this.processingFireTime(entry), FIRE + id);
     }
   }
 

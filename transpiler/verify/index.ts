@@ -426,7 +426,7 @@ function judge(
 }
 
 function timedNote(tickers: string[], timed: TimedReplay): string {
-  return `tick-driven (${tickers.join(', ')}): both sides ran on one simulated clock for ${(timed.endMs - timed.startMs) / 1000} s, each tuple emitted at its recorded time and every component on one task, so Storm's ticks and the rewrite's timers fired on the same clock`;
+  return `tick-driven (${tickers.join(', ')}): both sides ran on one simulated clock for ${(timed.endMs - timed.startMs) / 1000} s, each tuple emitted at its recorded time and every component on one task, so Storm's ticks and window triggers and the rewrite's timers fired on the same clock`;
 }
 
 /**

@@ -11,7 +11,8 @@ export interface RecordedTuple {
 }
 
 /**
- * A replay on a manual processing-time clock, for topologies whose output fires on tick tuples:
+ * A replay on a manual processing-time clock, for topologies whose output fires on tick tuples or
+ * processing-time windows:
  * both sides start the clock at `startMs`, move it to each recorded tuple's time before emitting
  * the tuple (firing every tick or timer due on the way, one instant at a time), then on to
  * `endMs`, and stop. Ticks and timers fire at the same simulated instants on both sides.
@@ -36,6 +37,8 @@ export interface TopologyShape {
       tickSecs: number;
       /** A processing-time window fires on a timer: its output depends on arrival time, like ticks. */
       processingTimeWindow?: boolean;
+      /** A processing-time window's slide plus its duration length: how long past its last tuple it may still fire. */
+      windowSpanMs?: number;
     }
   >;
 }
@@ -85,16 +88,19 @@ export interface NativeAnswer {
 const TIMED_START_MS = 1_700_000_000_123;
 
 /**
- * The timed replay for a topology with tick-driven bolts (undefined without any): from the start,
- * through the last recorded tuple, then 10 s plus twice the sum of the tick periods on, so what
- * the last tuples cause has ticked through every tick-driven bolt. Storm ticks forever: both sides
- * stop at the same instant, and what either emitted by then is compared.
+ * The timed replay for a topology with tick-driven bolts or processing-time windows (undefined
+ * without any): from the start, through the last recorded tuple, then 10 s plus twice the sum of
+ * the tick periods and window spans on, so what the last tuples cause has ticked through every
+ * tick-driven bolt and left every window. Storm ticks forever: both sides stop at the same
+ * instant, and what either emitted by then is compared.
  */
 export function timedReplayFor(
   shape: TopologyShape,
   recorded: Record<string, RecordedTuple[]>,
 ): TimedReplay | undefined {
-  const periods = Object.values(shape.bolts).map((b) => b.tickSecs * 1000);
+  const periods = Object.values(shape.bolts).map(
+    (b) => b.tickSecs * 1000 + (b.processingTimeWindow === true ? (b.windowSpanMs ?? 0) : 0),
+  );
   if (!periods.some((p) => p > 0)) return undefined;
   let last = 0;
   for (const tuples of Object.values(recorded)) for (const t of tuples) last = Math.max(last, t.atMs ?? 0);

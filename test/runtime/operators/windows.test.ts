@@ -8,8 +8,11 @@ import {
   StreamEnvironment,
   TumblingEventTimeWindows,
   TumblingProcessingTimeWindows,
+  SlidingProcessingTimeWindows,
   ProcessingTimeSessionWindows,
+  JobGraphError,
   type TimeWindow,
+  type WindowAssigner,
 } from '../../../runtime/index.ts';
 import { quiet, runToList, scriptedSource, sleep, type Step } from '../../fixtures/runtime/helpers.ts';
 
@@ -211,6 +214,136 @@ describe('processing-time windows', () => {
     const starts = sink.values.map((w) => w.start);
     expect(starts).toEqual([...starts].sort((a, b) => a - b));
     expect(sink.values.length).toBeGreaterThan(1);
+  });
+});
+
+/**
+ * Storm 2.x's processing-time window, as its TimeTriggerPolicy and TimeEvictionPolicy define it:
+ * the trigger fires every slide ms from the executor's start (start + k·slide); at fire instant F
+ * the reference time is F − 1, a tuple expires when F − 1 − arrival ≥ length and waits when its
+ * arrival is after F − 1, so the window holds arrivals in [F − length, F); an empty window does not
+ * activate. (The first window's "keep everything" delta changes nothing: nothing arrives before start.)
+ */
+function stormProcessingTimeWindows(
+  startMs: number,
+  lengthMs: number,
+  slideMs: number,
+  arrivals: Array<{ at: number; n: number }>,
+  endMs: number,
+): string[] {
+  const fired: string[] = [];
+  for (let fire = startMs + slideMs; fire <= endMs; fire += slideMs) {
+    const held = arrivals.filter((a) => a.at >= fire - lengthMs && a.at < fire).map((a) => a.n);
+    if (held.length > 0) fired.push(`${fire}: ${held.join(',')}`);
+  }
+  return fired;
+}
+
+/**
+ * Runs a processing-time window on a manual clock: moves the clock to each arrival instant (firing
+ * each timer due on the way at its own instant, as the verify replay does), lets the source emit
+ * the records due then, and records each firing with the clock's time.
+ */
+async function runOnManualClock(
+  startMs: number,
+  assigner: WindowAssigner,
+  arrivals: Array<{ at: number; n: number }>,
+  endMs: number,
+): Promise<Array<{ at: number; window: TimeWindow; items: number[] }>> {
+  const clock = new ManualClock(startMs);
+  const env = StreamEnvironment.create({ ...quiet, clock });
+  const fired: Array<{ at: number; window: TimeWindow; items: number[] }> = [];
+  let emitted = 0;
+  let opened = false;
+  env
+    .fromSource<number>({
+      createReader: () => ({
+        poll(out) {
+          opened = true;
+          while (emitted < arrivals.length && arrivals[emitted]!.at <= clock.now()) out.collect(arrivals[emitted++]!.n);
+          return 'idle';
+        },
+        snapshotState: () => emitted,
+      }),
+    })
+    .keyBy(() => 'all')
+    .window(assigner)
+    .process<number>((_k, window, items, out) => {
+      fired.push({ at: clock.now(), window, items: [...items] });
+      out.collect(items.length);
+    })
+    .sinkTo(collectSink<number>().sink);
+  const handle = env.executeAsync();
+  const turns = async (n: number) => {
+    for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r));
+  };
+  while (!opened) await turns(1);
+  const settle = async (due: number) => {
+    while (emitted < due) await turns(1);
+    await turns(3);
+  };
+  const instants = [...new Set([...arrivals.map((a) => a.at), endMs])].sort((a, b) => a - b);
+  for (const instant of instants) {
+    for (let next = clock.nextTimerAt(); next !== undefined && next <= instant; next = clock.nextTimerAt()) {
+      clock.advanceTo(next);
+      await settle(emitted);
+    }
+    clock.advanceTo(instant);
+    await settle(arrivals.filter((a) => a.at <= instant).length);
+  }
+  await handle.cancel();
+  return fired;
+}
+
+describe("processing-time windows aligned to the subtask's start (alignTo: 'start', Storm's rule)", () => {
+  // A start off every multiple of the slide, and arrivals on and beside Storm's fire instants.
+  const start = 1_000_003;
+  const arrivals = [0, 4, 9, 10, 11, 19, 20, 29, 30, 31, 58, 71, 79].map((offset, n) => ({ at: start + offset, n }));
+  const end = start + 120;
+
+  it('sliding: fires at start + k·slide, each window holding the arrivals in [fire − length, fire)', async () => {
+    const fired = await runOnManualClock(
+      start,
+      SlidingProcessingTimeWindows.of(30, 10, { alignTo: 'start' }),
+      arrivals,
+      end,
+    );
+    expect(fired.map((f) => `${f.at}: ${f.items.join(',')}`)).toEqual(
+      stormProcessingTimeWindows(start, 30, 10, arrivals, end),
+    );
+    // The first window ends one slide after the start; every window is [fire − length, fire).
+    expect(fired[0]!.window.end).toBe(start + 10);
+    for (const f of fired) expect(f.window).toEqual({ start: f.at - 30, end: f.at });
+  });
+
+  it('tumbling: fires at start + k·size; an arrival at a fire instant goes to the next window', async () => {
+    const fired = await runOnManualClock(
+      start,
+      TumblingProcessingTimeWindows.of(10, { alignTo: 'start' }),
+      arrivals,
+      end,
+    );
+    expect(fired.map((f) => `${f.at}: ${f.items.join(',')}`)).toEqual(
+      stormProcessingTimeWindows(start, 10, 10, arrivals, end),
+    );
+    expect(fired.slice(0, 3).map((f) => f.items)).toEqual([
+      [0, 1, 2],
+      [3, 4, 5],
+      [6, 7],
+    ]);
+  });
+
+  it('the default stays aligned to the epoch, so the same arrivals differ from Storm', async () => {
+    const fired = await runOnManualClock(start, TumblingProcessingTimeWindows.of(10), arrivals, end);
+    for (const f of fired) expect(f.window.start % 10).toBe(0);
+    expect(fired.map((f) => `${f.at}: ${f.items.join(',')}`)).not.toEqual(
+      stormProcessingTimeWindows(start, 10, 10, arrivals, end),
+    );
+  });
+
+  it("alignTo: 'start' is refused for event-time windows", () => {
+    expect(() => TumblingEventTimeWindows.of(10, { alignTo: 'start' })).toThrow(JobGraphError);
+    expect(() => TumblingEventTimeWindows.of(10, { alignTo: 'start' })).toThrow(/processing-time/);
   });
 });
 

@@ -148,6 +148,33 @@ describe('verify on hand-written pairs', { timeout: 300_000 }, () => {
     for (const r of emitted.onlyInRewrite as Array<{ at: number }>) expect(r.at % 1000).toBe(0);
   });
 
+  it("calls processing-time windows aligned to the subtask's start equal: Storm's trigger fires every slide from the task start", async () => {
+    const v = await verifyTopology({
+      original: fixture('window-instants.storm.ts'),
+      rewrite: fixture('window-instants.native.ts'),
+      records: 20,
+    });
+    expect(v.status, formatVerdicts([v])).toBe('equal');
+    expect(v.timed).toBeDefined();
+    const emitted = v.sinks.find((s) => s.component === 'window' && s.what !== 'input')!;
+    // Twenty words a few hundred ms apart fill windows over several seconds, each firing once a second.
+    expect(emitted.original, formatVerdicts([v])).toBeGreaterThanOrEqual(3);
+  });
+
+  it('calls processing-time windows aligned to the epoch different: they fire at other instants than Storm', async () => {
+    const v = await verifyTopology({
+      original: fixture('window-instants.storm.ts'),
+      rewrite: fixture('window-instants.epoch.native.ts'),
+      records: 20,
+    });
+    expect(v.status, formatVerdicts([v])).toBe('different');
+    const emitted = v.sinks.find((s) => s.component === 'window' && s.what !== 'input')!;
+    // The clock starts 123 ms past a whole second: Storm's windows fire at that offset, epoch-aligned ones a ms before whole seconds.
+    expect(emitted.onlyInOriginal.length).toBeGreaterThan(0);
+    for (const r of emitted.onlyInOriginal as Array<{ at: number }>) expect(r.at % 1000).toBe(123);
+    for (const r of emitted.onlyInRewrite as Array<{ at: number }>) expect(r.at % 1000).toBe(999);
+  });
+
   it('reports a rewrite that crashes on the replayed input as an error of the rewrite side', async () => {
     const v = await verifyTopology({
       original: sample('exclamation.ts'),

@@ -43,8 +43,9 @@ export const rule: RuleInfo = {
     SS924: {
       status: 'partial',
       title:
-        'JoinBolt (processing-time window, one task) → processing-time window and the generated hash join; window boundaries are aligned to the epoch (Storm: to the task start), so which tuples share a window depends on arrival time',
-      manualStep: 'accept epoch-aligned windows, or move to event time with withTimestampField',
+        "JoinBolt (processing-time window, one task) → processing-time window aligned to the task's start ({ alignTo: 'start' }, Storm's window ends, as SS631) and the generated hash join; equal when timers fire on time; join keys compare as JavaScript values (as SS921)",
+      manualStep:
+        'none for string and number keys if timers fire on time; otherwise move to event time with withTimestampField',
     },
     SS922: {
       status: 'left',
@@ -300,7 +301,10 @@ export function planJoinBolt(
     p.runtimeImports.add(assigner);
     const onTime = eventTime ? lateFilter(p, c.id!, tagged, lateStream) : undefined;
     if (eventTime) skewFinding(p, c.node, c.id!, streams.length);
-    const of = eventTime ? `${spanText}, ${stormOffset(time.lengthMs, time.slideMs)}` : spanText;
+    // Processing time: Storm's trigger fires every slide from the task's start (see windows-time).
+    const of = eventTime
+      ? `${spanText}, ${stormOffset(time.lengthMs, time.slideMs)}`
+      : `${spanText}, { alignTo: 'start' }`;
     p.finding(
       NAME,
       eventTime ? 'SS923' : 'SS924',

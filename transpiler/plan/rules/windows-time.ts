@@ -13,9 +13,12 @@
  *    before they reach the window, Storm's per-tuple rule (the native window's own rule is per window);
  *  - the native windows [s, s + length) with offset s ≡ 1 − length (mod slide), i.e. Storm's
  *    (E − length, E] with E ≡ 0 (mod slide), firing when the watermark reaches E.
- * Processing time: a processing-time window of the same length and slide, reported as partial:
- * Storm's windows end at task start + k·slide and its first window holds everything since start;
- * the runtime's are aligned to the epoch, so which tuples share a window depends on arrival time.
+ * Processing time: a processing-time window of the same length and slide aligned to the task's
+ * start (`{ alignTo: 'start' }`): Storm's trigger fires at start + k·slide and the window at F holds
+ * the arrivals in [F − length, F), as the runtime's start-aligned window, which fires at F. Still
+ * partial: Storm's window stretches to when a late trigger actually ran (its eviction absorbs timer
+ * drift), the runtime's keeps its nominal bounds; windows restored from a checkpoint keep the
+ * bounds of the run that took it.
  */
 import type { ComponentClass, WiredComponent, WindowChain, Wiring } from '../../analyze/index.ts';
 import { fieldAccess, recordType, type Planner, type RecordShape, type RuleInfo } from '../planner.ts';
@@ -34,8 +37,8 @@ export const rule: RuleInfo = {
     SS631: {
       status: 'partial',
       title:
-        'processing-time windowed bolt → processing-time window of the same length and slide; window boundaries are aligned to the epoch (Storm: to the task start, first window from start), so the output depends on arrival time',
-      manualStep: 'accept epoch-aligned windows, or move to event time with withTimestampField',
+        "processing-time windowed bolt → processing-time window of the same length and slide aligned to the task's start ({ alignTo: 'start' }): windows end at start + k·slide and hold the arrivals in [end − length, end), as Storm's; equal when timers fire on time (verify replays it on a simulated clock). Storm's window stretches to when a late trigger actually ran, the runtime's keeps its bounds; windows restored from a checkpoint keep the previous run's bounds",
+      manualStep: 'none if timers fire on time; otherwise move to event time with withTimestampField',
     },
     SS633: {
       status: 'partial',
@@ -139,6 +142,7 @@ export function planTimeWindowBolt(
   const process = `.process(${c.instance.getText()}.window, ${options(id, parallelism)})`;
   if (window.timestampField === undefined) {
     const assigner = tumbling ? 'TumblingProcessingTimeWindows' : 'SlidingProcessingTimeWindows';
+    const of = `${assigner}.of(${shape}, { alignTo: 'start' })`;
     p.runtimeImports.add(assigner);
     p.finding(
       NAME,
@@ -146,7 +150,7 @@ export function planTimeWindowBolt(
       'partial',
       window.node,
       comp.name,
-      `processing-time window, ${kind}: ${assigner}.of(${shape})`,
+      `processing-time window, ${kind}: ${of}`,
       rule.codes.SS631!.manualStep,
     );
     return {
@@ -154,7 +158,7 @@ export function planTimeWindowBolt(
       calls: [
         ...inputs.slice(1).map((i) => `.union(${i.variable})`),
         '.keyBy((_record) => 0)',
-        `.window(${assigner}.of(${shape}))`,
+        `.window(${of})`,
         process,
       ],
       recordType: plan.recordType,
