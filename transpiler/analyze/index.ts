@@ -26,8 +26,10 @@ import type {
   WindowSpan,
   Wiring,
 } from './facts.ts';
+import { identifiersIn } from './walk.ts';
 
 export type * from './facts.ts';
+export { descendantsOfKind, descendantsWhere, identifiersIn } from './walk.ts';
 
 const SPOUT_BASES = new Set([
   'BaseRichSpout',
@@ -402,7 +404,8 @@ function resolveParameterDefault(
   if (!parameter || !def || !Node.isNewExpression(def) || !Node.isIdentifier(def.getExpression())) return;
   // The spout/bolt is read nowhere else: the parameter (or that option) appears only here, and an
   // options object is only read property by property (never passed on whole).
-  for (const id of fn.getBody()?.getDescendantsOfKind(SyntaxKind.Identifier) ?? []) {
+  const body = fn.getBody();
+  for (const id of body ? identifiersIn(body) : []) {
     if (id.getText() !== name || id === instance || id.getFirstAncestor((a) => a === instance)) continue;
     const access = id.getParent();
     if (

@@ -4,14 +4,31 @@
  * and acks are removed (checkpoints replace them). What has no safe native counterpart — fail,
  * reportError, emitDirect, named streams, the tuple used as a whole — leaves the file unchanged.
  */
-import { Node, SyntaxKind, type ClassDeclaration, type MethodDeclaration } from 'ts-morph';
+import {
+  Node,
+  SyntaxKind,
+  ts,
+  type CallExpression,
+  type ClassDeclaration,
+  type MethodDeclaration,
+  type NewExpression,
+} from 'ts-morph';
 import type { ComponentClass } from '../../analyze/index.ts';
-import { fieldAccess, propertyName, recordType, type Planner, type RecordShape, type RuleInfo } from '../planner.ts';
+import {
+  fieldAccess,
+  isNewValues,
+  propertyName,
+  recordType,
+  type Planner,
+  type RecordShape,
+  type RuleInfo,
+} from '../planner.ts';
 import type { Finding } from '../../report/index.ts';
 import { planKeyValueState, planState } from './state.ts';
 import { planHelpers } from './helpers.ts';
 import { planTicks } from './ticks.ts';
 import { emittedWhole, wholeTupleUse } from './whole-tuple.ts';
+import { descendantsWhere, identifiersIn } from '../../analyze/index.ts';
 
 export const rule: RuleInfo = {
   name: 'bolt-function',
@@ -165,7 +182,7 @@ export function boltOutputShape(p: Planner, comp: ComponentClass): RecordShape {
     );
   const fields = comp.outputFields ?? [];
   const types = new Map<string, Set<string>>();
-  for (const call of comp.decl.getDescendantsOfKind(SyntaxKind.NewExpression)) {
+  for (const call of descendantsWhere<NewExpression>(comp.decl, isNewValues)) {
     if (call.getExpression().getText() !== 'Values') continue;
     const args = call.getArguments();
     if (args.length !== fields.length) continue;
@@ -194,6 +211,13 @@ function bodyStatements(execute: MethodDeclaration, collectorExpr: string): Node
           new RegExp(`^${collectorExpr.replace('.', '\\.')}\\.ack\\(`).test(s.getText())
         ),
     );
+}
+
+/** `x.emit(...)` on the compiler node: lets a walk wrap only the calls `isEmitCall` then looks at. */
+function isEmitShaped(node: ts.Node): boolean {
+  return (
+    ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && node.expression.name.text === 'emit'
+  );
 }
 
 function isEmitCall(node: Node, collectorExpr: string): node is import('ts-morph').CallExpression {
@@ -276,13 +300,13 @@ export function functionShape(
   const returns = execute
     .getDescendantsOfKind(SyntaxKind.ReturnStatement)
     .some((r) => r.getFirstAncestor((a) => Node.isFunctionLikeDeclaration(a)) === execute);
-  const emits = execute.getDescendantsOfKind(SyntaxKind.CallExpression).filter((c) => isEmitCall(c, collectorExpr));
+  const emits = descendantsWhere<CallExpression>(execute, isEmitShaped).filter((c) => isEmitCall(c, collectorExpr));
   if (emits.length === 0) return undefined;
   if (emits.some((e) => e.getFirstAncestor((a) => Node.isFunctionLikeDeclaration(a)) !== execute)) return undefined;
   if (basic) {
     // The collector itself must only be the target of emits (never passed on or stored).
     const name = execute.getParameters()[1]?.getName();
-    for (const id of execute.getDescendantsOfKind(SyntaxKind.Identifier)) {
+    for (const id of identifiersIn(execute)) {
       if (id.getText() !== name || Node.isParameterDeclaration(id.getParent())) continue;
       const access = id.getParent();
       if (
@@ -516,7 +540,7 @@ export function convertBolt(
 
   let accessors = 0;
   const tupleUses: Array<{ id: import('ts-morph').Identifier; name: string }> = [];
-  for (const id of execute!.getDescendantsOfKind(SyntaxKind.Identifier)) {
+  for (const id of identifiersIn(execute!)) {
     if (id.getText() !== tupleName || id === tupleParam!.getNameNode()) continue;
     if (tupleSymbol && id.getSymbol() !== tupleSymbol) continue;
     if (ticks.removed.some((r) => r.getStart() <= id.getStart() && id.getEnd() <= r.getEnd())) continue;
@@ -539,7 +563,7 @@ export function convertBolt(
     edits.replace(param.getTypeNode()!, inType, NAME);
     const symbol = param.getNameNode().getSymbol();
     const method = param.getParentIfKindOrThrow(SyntaxKind.MethodDeclaration);
-    for (const id of method.getDescendantsOfKind(SyntaxKind.Identifier)) {
+    for (const id of identifiersIn(method)) {
       if (id === param.getNameNode() || id.getText() !== param.getName() || id.getSymbol() !== symbol) continue;
       tupleUses.push({ id, name: param.getName() });
     }
@@ -688,7 +712,7 @@ export function convertBolt(
       .filter((s) => !(collectorField && new RegExp(`^this\\.${collectorField}\\s*=`).test(s.getText())));
     if (keep.length === 0) edits.remove(prepare, NAME);
     else {
-      for (const id of prepare.getDescendantsOfKind(SyntaxKind.Identifier)) {
+      for (const id of identifiersIn(prepare)) {
         if (id.getText() === confParam && id.getParent() !== prepare.getParameters()[0])
           p.block(
             NAME,
@@ -995,8 +1019,7 @@ export function convertTemplateSubclass(
       );
     p.edits.replace(param.getTypeNode()!, inType, NAME);
     const symbol = param.getNameNode().getSymbol();
-    const uses = method
-      .getDescendantsOfKind(SyntaxKind.Identifier)
+    const uses = identifiersIn(method)
       .filter((id) => id !== param.getNameNode() && id.getText() === param.getName() && id.getSymbol() === symbol)
       .map((id) => ({ id, name: param.getName() }));
     const rewritten = rewriteTupleUses(p, comp, uses, input, []);

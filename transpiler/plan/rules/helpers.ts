@@ -12,6 +12,7 @@
 import { Node, SyntaxKind, type CallExpression, type MethodDeclaration, type ParameterDeclaration } from 'ts-morph';
 import type { ComponentClass } from '../../analyze/index.ts';
 import type { Planner } from '../planner.ts';
+import { identifiersIn } from '../../analyze/index.ts';
 
 export interface HelperPlan {
   /** Helpers that take the collector as their new last parameter. */
@@ -116,7 +117,7 @@ export function planHelpers(
     provable(m, 'helper');
     if (
       m.getParameters().some((x) => x.getName() === collectorName) ||
-      m.getDescendantsOfKind(SyntaxKind.Identifier).some((id) => {
+      identifiersIn(m).some((id) => {
         const parent = id.getParent();
         const member = Node.isPropertyAccessExpression(parent) && parent.getNameNode() === id;
         return id.getText() === collectorName && !member;
