@@ -26,10 +26,10 @@ import type {
   WindowSpan,
   Wiring,
 } from './facts.ts';
-import { identifiersIn } from './walk.ts';
+import { descendantsWhere, identifiersIn, isMemberCall } from './walk.ts';
 
 export type * from './facts.ts';
-export { descendantsOfKind, descendantsWhere, identifiersIn } from './walk.ts';
+export { descendantsOfKind, descendantsWhere, identifiersIn, isMemberCall, isThisMember } from './walk.ts';
 
 const SPOUT_BASES = new Set([
   'BaseRichSpout',
@@ -154,7 +154,7 @@ function outputsOf(cls: ClassDeclaration): { fields: string[] | undefined; strea
   const streams: string[] = [];
   let fields: string[] | undefined;
   if (!method) return { fields, streams };
-  for (const call of method.getDescendantsOfKind(SyntaxKind.CallExpression)) {
+  for (const call of descendantsWhere<CallExpression>(method, isMemberCall)) {
     const callee = call.getExpression();
     if (!Node.isPropertyAccessExpression(callee)) continue;
     const name = callee.getName();

@@ -4,7 +4,7 @@
  * written here, so rules are testable without touching files.
  */
 import { Node, SyntaxKind, ts, type ClassDeclaration, type Expression, type PropertyAccessExpression } from 'ts-morph';
-import { descendantsWhere } from '../analyze/index.ts';
+import { descendantsWhere, isThisMember } from '../analyze/index.ts';
 import type { FileFacts } from '../analyze/index.ts';
 import type { Finding, FindingStatus } from '../report/types.ts';
 import { EditSet, type Edit } from '../rewrite/edits.ts';
@@ -256,10 +256,9 @@ export function isNewValues(node: ts.Node): boolean {
 /** `this.<name>` property accesses anywhere under `node`. */
 export function thisMembers(node: Node, name?: string): Node[] {
   // Tested on the compiler nodes: only the matches get ts-morph wrappers.
-  return descendantsWhere<PropertyAccessExpression>(
-    node,
-    (c) => ts.isPropertyAccessExpression(c) && c.expression.kind === ts.SyntaxKind.ThisKeyword,
-  ).filter((p) => name === undefined || p.getName() === name);
+  return descendantsWhere<PropertyAccessExpression>(node, isThisMember).filter(
+    (p) => name === undefined || p.getName() === name,
+  );
 }
 
 export function isWrite(access: Node): boolean {

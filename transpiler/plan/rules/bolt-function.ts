@@ -12,6 +12,7 @@ import {
   type ClassDeclaration,
   type MethodDeclaration,
   type NewExpression,
+  type PropertyAccessExpression,
 } from 'ts-morph';
 import type { ComponentClass } from '../../analyze/index.ts';
 import {
@@ -28,7 +29,7 @@ import { planKeyValueState, planState } from './state.ts';
 import { planHelpers } from './helpers.ts';
 import { planTicks } from './ticks.ts';
 import { emittedWhole, wholeTupleUse } from './whole-tuple.ts';
-import { descendantsWhere, identifiersIn } from '../../analyze/index.ts';
+import { descendantsWhere, identifiersIn, isMemberCall, isThisMember } from '../../analyze/index.ts';
 
 export const rule: RuleInfo = {
   name: 'bolt-function',
@@ -449,7 +450,7 @@ export function convertBolt(
   }
   const collectorUses = (m: MethodDeclaration): boolean =>
     !basic &&
-    m.getDescendantsOfKind(SyntaxKind.PropertyAccessExpression).some((u) => {
+    descendantsWhere<PropertyAccessExpression>(m, isThisMember).some((u) => {
       if (u.getText() !== `this.${collectorField}`) return false;
       // An ack is removed with the conversion: a helper that only acks needs no collector.
       const member = u.getParent();
@@ -467,7 +468,7 @@ export function convertBolt(
       p.block(NAME, 'SS208', node, comp.name, reason, 'pass the Collector from processElement to the helper by hand'),
   );
   if (!basic) {
-    for (const use of cls.getDescendantsOfKind(SyntaxKind.PropertyAccessExpression)) {
+    for (const use of descendantsWhere<PropertyAccessExpression>(cls, isThisMember)) {
       if (use.getText() !== `this.${collectorField}`) continue;
       const method = use.getFirstAncestorByKind(SyntaxKind.MethodDeclaration);
       if (method === execute || method === prepare || (method && helpers.withCollector.has(method))) continue;
@@ -636,7 +637,7 @@ export function convertBolt(
   let conditional = false;
   let looped = false;
   const collectorExpr = basic ? collectorName : `this.${collectorField}`;
-  const emitBlocker = p.checkEach(cls.getDescendantsOfKind(SyntaxKind.CallExpression), (call) => {
+  const emitBlocker = p.checkEach(descendantsWhere<CallExpression>(cls, isMemberCall), (call) => {
     const callee = call.getExpression();
     if (!Node.isPropertyAccessExpression(callee) || callee.getExpression().getText() !== collectorExpr) return;
     if (ticks.removed.some((r) => r.getStart() <= call.getStart() && call.getEnd() <= r.getEnd())) return;

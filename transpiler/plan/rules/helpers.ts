@@ -9,10 +9,17 @@
  * that escapes (passed as a value, called from prepare/cleanup/the constructor, overridable) keeps
  * the bolt left (SS208/SS205).
  */
-import { Node, SyntaxKind, type CallExpression, type MethodDeclaration, type ParameterDeclaration } from 'ts-morph';
+import {
+  Node,
+  SyntaxKind,
+  type CallExpression,
+  type MethodDeclaration,
+  type ParameterDeclaration,
+  type PropertyAccessExpression,
+} from 'ts-morph';
 import type { ComponentClass } from '../../analyze/index.ts';
 import type { Planner } from '../planner.ts';
-import { identifiersIn } from '../../analyze/index.ts';
+import { descendantsWhere, identifiersIn, isThisMember } from '../../analyze/index.ts';
 
 export interface HelperPlan {
   /** Helpers that take the collector as their new last parameter. */
@@ -55,7 +62,7 @@ export function planHelpers(
   // Every reference to a helper must be a direct call from execute or another helper.
   const callers = new Map<MethodDeclaration, MethodDeclaration[]>();
   const calls: CallExpression[] = [];
-  for (const access of cls.getDescendantsOfKind(SyntaxKind.PropertyAccessExpression)) {
+  for (const access of descendantsWhere<PropertyAccessExpression>(cls, isThisMember)) {
     const target = helpers.get(access.getName());
     if (!target || access.getExpression().getKind() !== SyntaxKind.ThisKeyword) continue;
     const call = access.getParent();

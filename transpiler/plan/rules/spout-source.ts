@@ -7,6 +7,7 @@
 import {
   Node,
   SyntaxKind,
+  type CallExpression,
   type ClassDeclaration,
   type MethodDeclaration,
   type NewExpression,
@@ -24,7 +25,7 @@ import {
   type RuleInfo,
 } from '../planner.ts';
 import { emitRecord } from './bolt-function.ts';
-import { descendantsWhere, identifiersIn } from '../../analyze/index.ts';
+import { descendantsWhere, identifiersIn, isMemberCall } from '../../analyze/index.ts';
 
 export const rule: RuleInfo = {
   name: 'spout-source',
@@ -223,7 +224,7 @@ export function convertSpout(p: Planner, comp: ComponentClass): SpoutPlan {
 
   // Idling.
   let idleMs: string | undefined;
-  for (const call of cls.getDescendantsOfKind(SyntaxKind.CallExpression)) {
+  for (const call of descendantsWhere<CallExpression>(cls, isMemberCall)) {
     if (call.getExpression().getText() !== 'Utils.sleep') continue;
     const statement = call.getFirstAncestorByKind(SyntaxKind.ExpressionStatement);
     if (!statement || statement.getParent()?.getParent() !== next || idleMs !== undefined) {
@@ -249,7 +250,7 @@ export function convertSpout(p: Planner, comp: ComponentClass): SpoutPlan {
   }
 
   // Emits.
-  for (const call of cls.getDescendantsOfKind(SyntaxKind.CallExpression)) {
+  for (const call of descendantsWhere<CallExpression>(cls, isMemberCall)) {
     const callee = call.getExpression();
     if (!Node.isPropertyAccessExpression(callee)) continue;
     const target = callee.getExpression().getText();
