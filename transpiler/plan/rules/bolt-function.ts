@@ -29,7 +29,7 @@ import { planKeyValueState, planState } from './state.ts';
 import { planHelpers } from './helpers.ts';
 import { planTicks } from './ticks.ts';
 import { emittedWhole, wholeTupleUse } from './whole-tuple.ts';
-import { descendantsWhere, identifiersIn, isMemberCall, isThisMember } from '../../analyze/index.ts';
+import { descendantsOfKind, descendantsWhere, identifiersIn, isMemberCall, isThisMember } from '../../analyze/index.ts';
 
 export const rule: RuleInfo = {
   name: 'bolt-function',
@@ -287,7 +287,7 @@ export function functionShape(
     return undefined;
   if (/\bisTick\b/.test(execute.getText())) return undefined;
   if (cls.getInstanceProperties().some((m) => basic || `this.${m.getName()}` !== collectorExpr)) return undefined;
-  for (const t of execute.getDescendantsOfKind(SyntaxKind.ThisKeyword)) {
+  for (const t of descendantsOfKind(execute, SyntaxKind.ThisKeyword)) {
     const access = t.getParent();
     if (basic || !access || access.getText() !== collectorExpr) return undefined;
     const call = access.getParent()?.getParent();
