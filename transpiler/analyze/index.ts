@@ -26,8 +26,10 @@ import type {
   WindowSpan,
   Wiring,
 } from './facts.ts';
+import { descendantsWhere, identifiersIn, isMemberCall } from './walk.ts';
 
 export type * from './facts.ts';
+export { descendantsOfKind, descendantsWhere, identifiersIn, isMemberCall, isThisMember } from './walk.ts';
 
 const SPOUT_BASES = new Set([
   'BaseRichSpout',
@@ -152,7 +154,7 @@ function outputsOf(cls: ClassDeclaration): { fields: string[] | undefined; strea
   const streams: string[] = [];
   let fields: string[] | undefined;
   if (!method) return { fields, streams };
-  for (const call of method.getDescendantsOfKind(SyntaxKind.CallExpression)) {
+  for (const call of descendantsWhere<CallExpression>(method, isMemberCall)) {
     const callee = call.getExpression();
     if (!Node.isPropertyAccessExpression(callee)) continue;
     const name = callee.getName();
@@ -402,7 +404,8 @@ function resolveParameterDefault(
   if (!parameter || !def || !Node.isNewExpression(def) || !Node.isIdentifier(def.getExpression())) return;
   // The spout/bolt is read nowhere else: the parameter (or that option) appears only here, and an
   // options object is only read property by property (never passed on whole).
-  for (const id of fn.getBody()?.getDescendantsOfKind(SyntaxKind.Identifier) ?? []) {
+  const body = fn.getBody();
+  for (const id of body ? identifiersIn(body) : []) {
     if (id.getText() !== name || id === instance || id.getFirstAncestor((a) => a === instance)) continue;
     const access = id.getParent();
     if (

@@ -3,7 +3,8 @@
  * planned and the findings. A plan is data (edits on the original text + findings); nothing is
  * written here, so rules are testable without touching files.
  */
-import { Node, SyntaxKind, type ClassDeclaration, type Expression } from 'ts-morph';
+import { Node, SyntaxKind, ts, type ClassDeclaration, type Expression, type PropertyAccessExpression } from 'ts-morph';
+import { descendantsWhere, isThisMember } from '../analyze/index.ts';
 import type { FileFacts } from '../analyze/index.ts';
 import type { Finding, FindingStatus } from '../report/types.ts';
 import { EditSet, type Edit } from '../rewrite/edits.ts';
@@ -247,13 +248,17 @@ export class Planner {
   }
 }
 
+/** `new Values(...)` on the compiler node, for walks that wrap only those (callers still check the text). */
+export function isNewValues(node: ts.Node): boolean {
+  return ts.isNewExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === 'Values';
+}
+
 /** `this.<name>` property accesses anywhere under `node`. */
 export function thisMembers(node: Node, name?: string): Node[] {
-  return node
-    .getDescendantsOfKind(SyntaxKind.PropertyAccessExpression)
-    .filter(
-      (p) => p.getExpression().getKind() === SyntaxKind.ThisKeyword && (name === undefined || p.getName() === name),
-    );
+  // Tested on the compiler nodes: only the matches get ts-morph wrappers.
+  return descendantsWhere<PropertyAccessExpression>(node, isThisMember).filter(
+    (p) => name === undefined || p.getName() === name,
+  );
 }
 
 export function isWrite(access: Node): boolean {

@@ -4,14 +4,32 @@
  * and acks are removed (checkpoints replace them). What has no safe native counterpart — fail,
  * reportError, emitDirect, named streams, the tuple used as a whole — leaves the file unchanged.
  */
-import { Node, SyntaxKind, type ClassDeclaration, type MethodDeclaration } from 'ts-morph';
+import {
+  Node,
+  SyntaxKind,
+  ts,
+  type CallExpression,
+  type ClassDeclaration,
+  type MethodDeclaration,
+  type NewExpression,
+  type PropertyAccessExpression,
+} from 'ts-morph';
 import type { ComponentClass } from '../../analyze/index.ts';
-import { fieldAccess, propertyName, recordType, type Planner, type RecordShape, type RuleInfo } from '../planner.ts';
+import {
+  fieldAccess,
+  isNewValues,
+  propertyName,
+  recordType,
+  type Planner,
+  type RecordShape,
+  type RuleInfo,
+} from '../planner.ts';
 import type { Finding } from '../../report/index.ts';
 import { planKeyValueState, planState } from './state.ts';
 import { planHelpers } from './helpers.ts';
 import { planTicks } from './ticks.ts';
 import { emittedWhole, wholeTupleUse } from './whole-tuple.ts';
+import { descendantsOfKind, descendantsWhere, identifiersIn, isMemberCall, isThisMember } from '../../analyze/index.ts';
 
 export const rule: RuleInfo = {
   name: 'bolt-function',
@@ -165,7 +183,7 @@ export function boltOutputShape(p: Planner, comp: ComponentClass): RecordShape {
     );
   const fields = comp.outputFields ?? [];
   const types = new Map<string, Set<string>>();
-  for (const call of comp.decl.getDescendantsOfKind(SyntaxKind.NewExpression)) {
+  for (const call of descendantsWhere<NewExpression>(comp.decl, isNewValues)) {
     if (call.getExpression().getText() !== 'Values') continue;
     const args = call.getArguments();
     if (args.length !== fields.length) continue;
@@ -194,6 +212,13 @@ function bodyStatements(execute: MethodDeclaration, collectorExpr: string): Node
           new RegExp(`^${collectorExpr.replace('.', '\\.')}\\.ack\\(`).test(s.getText())
         ),
     );
+}
+
+/** `x.emit(...)` on the compiler node: lets a walk wrap only the calls `isEmitCall` then looks at. */
+function isEmitShaped(node: ts.Node): boolean {
+  return (
+    ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && node.expression.name.text === 'emit'
+  );
 }
 
 function isEmitCall(node: Node, collectorExpr: string): node is import('ts-morph').CallExpression {
@@ -262,7 +287,7 @@ export function functionShape(
     return undefined;
   if (/\bisTick\b/.test(execute.getText())) return undefined;
   if (cls.getInstanceProperties().some((m) => basic || `this.${m.getName()}` !== collectorExpr)) return undefined;
-  for (const t of execute.getDescendantsOfKind(SyntaxKind.ThisKeyword)) {
+  for (const t of descendantsOfKind(execute, SyntaxKind.ThisKeyword)) {
     const access = t.getParent();
     if (basic || !access || access.getText() !== collectorExpr) return undefined;
     const call = access.getParent()?.getParent();
@@ -276,13 +301,13 @@ export function functionShape(
   const returns = execute
     .getDescendantsOfKind(SyntaxKind.ReturnStatement)
     .some((r) => r.getFirstAncestor((a) => Node.isFunctionLikeDeclaration(a)) === execute);
-  const emits = execute.getDescendantsOfKind(SyntaxKind.CallExpression).filter((c) => isEmitCall(c, collectorExpr));
+  const emits = descendantsWhere<CallExpression>(execute, isEmitShaped).filter((c) => isEmitCall(c, collectorExpr));
   if (emits.length === 0) return undefined;
   if (emits.some((e) => e.getFirstAncestor((a) => Node.isFunctionLikeDeclaration(a)) !== execute)) return undefined;
   if (basic) {
     // The collector itself must only be the target of emits (never passed on or stored).
     const name = execute.getParameters()[1]?.getName();
-    for (const id of execute.getDescendantsOfKind(SyntaxKind.Identifier)) {
+    for (const id of identifiersIn(execute)) {
       if (id.getText() !== name || Node.isParameterDeclaration(id.getParent())) continue;
       const access = id.getParent();
       if (
@@ -425,7 +450,7 @@ export function convertBolt(
   }
   const collectorUses = (m: MethodDeclaration): boolean =>
     !basic &&
-    m.getDescendantsOfKind(SyntaxKind.PropertyAccessExpression).some((u) => {
+    descendantsWhere<PropertyAccessExpression>(m, isThisMember).some((u) => {
       if (u.getText() !== `this.${collectorField}`) return false;
       // An ack is removed with the conversion: a helper that only acks needs no collector.
       const member = u.getParent();
@@ -443,7 +468,7 @@ export function convertBolt(
       p.block(NAME, 'SS208', node, comp.name, reason, 'pass the Collector from processElement to the helper by hand'),
   );
   if (!basic) {
-    for (const use of cls.getDescendantsOfKind(SyntaxKind.PropertyAccessExpression)) {
+    for (const use of descendantsWhere<PropertyAccessExpression>(cls, isThisMember)) {
       if (use.getText() !== `this.${collectorField}`) continue;
       const method = use.getFirstAncestorByKind(SyntaxKind.MethodDeclaration);
       if (method === execute || method === prepare || (method && helpers.withCollector.has(method))) continue;
@@ -516,7 +541,7 @@ export function convertBolt(
 
   let accessors = 0;
   const tupleUses: Array<{ id: import('ts-morph').Identifier; name: string }> = [];
-  for (const id of execute!.getDescendantsOfKind(SyntaxKind.Identifier)) {
+  for (const id of identifiersIn(execute!)) {
     if (id.getText() !== tupleName || id === tupleParam!.getNameNode()) continue;
     if (tupleSymbol && id.getSymbol() !== tupleSymbol) continue;
     if (ticks.removed.some((r) => r.getStart() <= id.getStart() && id.getEnd() <= r.getEnd())) continue;
@@ -539,7 +564,7 @@ export function convertBolt(
     edits.replace(param.getTypeNode()!, inType, NAME);
     const symbol = param.getNameNode().getSymbol();
     const method = param.getParentIfKindOrThrow(SyntaxKind.MethodDeclaration);
-    for (const id of method.getDescendantsOfKind(SyntaxKind.Identifier)) {
+    for (const id of identifiersIn(method)) {
       if (id === param.getNameNode() || id.getText() !== param.getName() || id.getSymbol() !== symbol) continue;
       tupleUses.push({ id, name: param.getName() });
     }
@@ -612,7 +637,7 @@ export function convertBolt(
   let conditional = false;
   let looped = false;
   const collectorExpr = basic ? collectorName : `this.${collectorField}`;
-  const emitBlocker = p.checkEach(cls.getDescendantsOfKind(SyntaxKind.CallExpression), (call) => {
+  const emitBlocker = p.checkEach(descendantsWhere<CallExpression>(cls, isMemberCall), (call) => {
     const callee = call.getExpression();
     if (!Node.isPropertyAccessExpression(callee) || callee.getExpression().getText() !== collectorExpr) return;
     if (ticks.removed.some((r) => r.getStart() <= call.getStart() && call.getEnd() <= r.getEnd())) return;
@@ -688,7 +713,7 @@ export function convertBolt(
       .filter((s) => !(collectorField && new RegExp(`^this\\.${collectorField}\\s*=`).test(s.getText())));
     if (keep.length === 0 && !ticks.armInOpen) edits.remove(prepare, NAME);
     else {
-      for (const id of prepare.getDescendantsOfKind(SyntaxKind.Identifier)) {
+      for (const id of identifiersIn(prepare)) {
         if (id.getText() === confParam && id.getParent() !== prepare.getParameters()[0])
           p.block(
             NAME,
@@ -1015,8 +1040,7 @@ export function convertTemplateSubclass(
       );
     p.edits.replace(param.getTypeNode()!, inType, NAME);
     const symbol = param.getNameNode().getSymbol();
-    const uses = method
-      .getDescendantsOfKind(SyntaxKind.Identifier)
+    const uses = identifiersIn(method)
       .filter((id) => id !== param.getNameNode() && id.getText() === param.getName() && id.getSymbol() === symbol)
       .map((id) => ({ id, name: param.getName() }));
     const rewritten = rewriteTupleUses(p, comp, uses, input, []);

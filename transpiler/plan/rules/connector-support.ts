@@ -6,6 +6,7 @@
 import { Node, SyntaxKind, type Expression, type VariableStatement } from 'ts-morph';
 import { applyEdits } from '../../rewrite/edits.ts';
 import { fieldAccess, type Planner, type RecordShape } from '../planner.ts';
+import { identifiersIn } from '../../analyze/index.ts';
 
 export interface ChainCall {
   name: string;
@@ -93,7 +94,7 @@ export function tupleToRecord(
 ): { text: string } | { reason: string } {
   const start = node.getStart();
   const edits: Array<{ start: number; end: number; text: string; rule: string }> = [];
-  for (const id of node.getDescendantsOfKind(SyntaxKind.Identifier)) {
+  for (const id of identifiersIn(node)) {
     if (id.getText() !== tupleName) continue;
     const access = id.getParent();
     if (Node.isParameterDeclaration(access) && access.getNameNode() === id) continue;

@@ -25,6 +25,7 @@ import {
 import { planGrouping } from './groupings.ts';
 import { planJoinBolt } from './join.ts';
 import { planRedisLookupBolt } from './redis-lookup.ts';
+import { identifiersIn } from '../../analyze/index.ts';
 
 export const rule: RuleInfo = {
   name: 'connectors',
@@ -220,7 +221,7 @@ function translatorDeserializer(
   const types = new Map<string, string>();
   const parts = elements.map((e, i) => {
     const edits: Array<{ start: number; end: number; text: string }> = [];
-    for (const id of e.getDescendantsOfKind(SyntaxKind.Identifier)) {
+    for (const id of identifiersIn(e)) {
       if (id.getText() !== r) continue;
       const access = id.getParent();
       if (!access || !Node.isPropertyAccessExpression(access) || access.getExpression() !== id)

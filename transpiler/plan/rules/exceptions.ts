@@ -6,8 +6,9 @@
  * is the one difference, reported. A use other than `new X(message)` (instanceof, a catch by
  * class, a subclass, a cause argument) keeps the compat name, and the file is left (SS006).
  */
-import { Node, SyntaxKind } from 'ts-morph';
+import { Node } from 'ts-morph';
 import type { Planner, RuleInfo } from '../planner.ts';
+import { identifiersIn } from '../../analyze/index.ts';
 
 export const rule: RuleInfo = {
   name: 'exceptions',
@@ -37,7 +38,7 @@ export function planExceptions(p: Planner): void {
   if (locals.size === 0) return;
   let converted = 0;
   let first: Node | undefined;
-  for (const id of p.facts.sourceFile.getDescendantsOfKind(SyntaxKind.Identifier)) {
+  for (const id of identifiersIn(p.facts.sourceFile)) {
     if (!locals.has(id.getText())) continue;
     const created = id.getParent();
     if (!created || !Node.isNewExpression(created) || created.getExpression() !== id) continue;

@@ -9,9 +9,17 @@
  * that escapes (passed as a value, called from prepare/cleanup/the constructor, overridable) keeps
  * the bolt left (SS208/SS205).
  */
-import { Node, SyntaxKind, type CallExpression, type MethodDeclaration, type ParameterDeclaration } from 'ts-morph';
+import {
+  Node,
+  SyntaxKind,
+  type CallExpression,
+  type MethodDeclaration,
+  type ParameterDeclaration,
+  type PropertyAccessExpression,
+} from 'ts-morph';
 import type { ComponentClass } from '../../analyze/index.ts';
 import type { Planner } from '../planner.ts';
+import { descendantsWhere, identifiersIn, isThisMember } from '../../analyze/index.ts';
 
 export interface HelperPlan {
   /** Helpers that take the collector as their new last parameter. */
@@ -54,7 +62,7 @@ export function planHelpers(
   // Every reference to a helper must be a direct call from execute or another helper.
   const callers = new Map<MethodDeclaration, MethodDeclaration[]>();
   const calls: CallExpression[] = [];
-  for (const access of cls.getDescendantsOfKind(SyntaxKind.PropertyAccessExpression)) {
+  for (const access of descendantsWhere<PropertyAccessExpression>(cls, isThisMember)) {
     const target = helpers.get(access.getName());
     if (!target || access.getExpression().getKind() !== SyntaxKind.ThisKeyword) continue;
     const call = access.getParent();
@@ -116,7 +124,7 @@ export function planHelpers(
     provable(m, 'helper');
     if (
       m.getParameters().some((x) => x.getName() === collectorName) ||
-      m.getDescendantsOfKind(SyntaxKind.Identifier).some((id) => {
+      identifiersIn(m).some((id) => {
         const parent = id.getParent();
         const member = Node.isPropertyAccessExpression(parent) && parent.getNameNode() === id;
         return id.getText() === collectorName && !member;

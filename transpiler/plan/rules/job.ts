@@ -21,6 +21,7 @@ import { globalStatePartitioning } from './state-global.ts';
 import { convertSpout, TEST_WORDS, type SpoutPlan } from './spout-source.ts';
 import { convertCountWindowBolt } from './windows.ts';
 import { planTimeWindowBolt } from './windows-time.ts';
+import { identifiersIn } from '../../analyze/index.ts';
 
 export const rule: RuleInfo = {
   name: 'job',
@@ -770,9 +771,7 @@ function wholeOnly(comp: ComponentClass): boolean {
   const execute = comp.decl.getInstanceMethod('execute');
   const param = execute?.getParameters()[0];
   if (!execute || !param) return false;
-  const uses = execute
-    .getDescendantsOfKind(SyntaxKind.Identifier)
-    .filter((id) => id !== param.getNameNode() && id.getText() === param.getName());
+  const uses = identifiersIn(execute).filter((id) => id !== param.getNameNode() && id.getText() === param.getName());
   return (
     uses.length > 0 &&
     uses.every((id) => {

@@ -10,6 +10,7 @@ import { Node, SyntaxKind, type Expression } from 'ts-morph';
 import type { ComponentClass, WiredComponent } from '../../analyze/index.ts';
 import { fieldAccess, propertyName, type Planner, type RecordShape, type RuleInfo } from '../planner.ts';
 import { tupleToRecord } from './connector-support.ts';
+import { identifiersIn } from '../../analyze/index.ts';
 
 export const rule: RuleInfo = {
   name: 'partial-key',
@@ -171,9 +172,9 @@ function matchSum(comp: ComponentClass, keyField: string, input: RecordShape): M
   // The delta: from the tuple alone (no instance, no key variable, no sum), typed number.
   if (
     deltaNode.getDescendantsOfKind(SyntaxKind.ThisKeyword).length ||
-    deltaNode
-      .getDescendantsOfKind(SyntaxKind.Identifier)
-      .some((id) => id.getText() === key || id.getText() === sumText || id.getText() === collector) ||
+    identifiersIn(deltaNode).some(
+      (id) => id.getText() === key || id.getText() === sumText || id.getText() === collector,
+    ) ||
     !(deltaNode.getType().isNumber() || deltaNode.getType().isNumberLiteral())
   )
     return undefined;

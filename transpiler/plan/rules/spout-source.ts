@@ -4,11 +4,20 @@
  * Message ids and the pending/ack/fail replay machinery are removed (checkpoints replace them) and
  * reported; `Utils.sleep` idling becomes source idling.
  */
-import { Node, SyntaxKind, type ClassDeclaration, type MethodDeclaration, type Statement } from 'ts-morph';
+import {
+  Node,
+  SyntaxKind,
+  type CallExpression,
+  type ClassDeclaration,
+  type MethodDeclaration,
+  type NewExpression,
+  type Statement,
+} from 'ts-morph';
 import type { ComponentClass } from '../../analyze/index.ts';
 import {
   fieldAccess,
   propertyName,
+  isNewValues,
   recordType,
   thisMembers,
   type Planner,
@@ -16,6 +25,7 @@ import {
   type RuleInfo,
 } from '../planner.ts';
 import { emitRecord } from './bolt-function.ts';
+import { descendantsWhere, identifiersIn, isMemberCall } from '../../analyze/index.ts';
 
 export const rule: RuleInfo = {
   name: 'spout-source',
@@ -64,7 +74,7 @@ export function shapeFromEmits(
   skip: readonly Node[] = [],
 ): RecordShape {
   const types = new Map<string, Set<string>>();
-  for (const call of cls.getDescendantsOfKind(SyntaxKind.NewExpression)) {
+  for (const call of descendantsWhere<NewExpression>(cls, isNewValues)) {
     if (call.getExpression().getText() !== 'Values') continue;
     if (skip.some((s) => s.getStart() <= call.getStart() && call.getEnd() <= s.getEnd())) continue;
     const args = call.getArguments();
@@ -95,9 +105,7 @@ function removeStatementsTouching(
   const removed: Statement[] = [];
   const touches = (s: Node): boolean =>
     thisMembers(s).some((m) => replayFields.has((m as never as { getName(): string }).getName())) ||
-    s
-      .getDescendantsOfKind(SyntaxKind.Identifier)
-      .some((id) => tainted.has(id.getText()) && !Node.isPropertyAccessExpression(id.getParent()!));
+    identifiersIn(s).some((id) => tainted.has(id.getText()) && !Node.isPropertyAccessExpression(id.getParent()!));
   for (const statement of body.getStatements()) {
     if (!touches(statement)) continue;
     if (Node.isVariableStatement(statement)) for (const d of statement.getDeclarations()) tainted.add(d.getName());
@@ -216,7 +224,7 @@ export function convertSpout(p: Planner, comp: ComponentClass): SpoutPlan {
 
   // Idling.
   let idleMs: string | undefined;
-  for (const call of cls.getDescendantsOfKind(SyntaxKind.CallExpression)) {
+  for (const call of descendantsWhere<CallExpression>(cls, isMemberCall)) {
     if (call.getExpression().getText() !== 'Utils.sleep') continue;
     const statement = call.getFirstAncestorByKind(SyntaxKind.ExpressionStatement);
     if (!statement || statement.getParent()?.getParent() !== next || idleMs !== undefined) {
@@ -242,7 +250,7 @@ export function convertSpout(p: Planner, comp: ComponentClass): SpoutPlan {
   }
 
   // Emits.
-  for (const call of cls.getDescendantsOfKind(SyntaxKind.CallExpression)) {
+  for (const call of descendantsWhere<CallExpression>(cls, isMemberCall)) {
     const callee = call.getExpression();
     if (!Node.isPropertyAccessExpression(callee)) continue;
     const target = callee.getExpression().getText();

@@ -13,6 +13,7 @@ import { Node, SyntaxKind, type MethodDeclaration } from 'ts-morph';
 import type { ComponentClass, WiredComponent } from '../../analyze/index.ts';
 import { isWrite, thisMembers, type Planner, type RuleInfo } from '../planner.ts';
 import type { Partitioning } from './groupings.ts';
+import { identifiersIn } from '../../analyze/index.ts';
 
 export const rule: RuleInfo = {
   name: 'state-global',
@@ -72,7 +73,7 @@ export function planGlobalKeyValueState(
   if (/\b(null|undefined|unknown|any)\b/.test(valueType))
     left(prop!, `values of type ${valueType} may be null: get(key, default) would differ`);
   // The state parameter is only kept in the field.
-  for (const id of init.getDescendantsOfKind(SyntaxKind.Identifier))
+  for (const id of identifiersIn(init))
     if (
       id.getText() === paramName &&
       id !== param!.getNameNode() &&

@@ -11,6 +11,7 @@ import { Node, SyntaxKind, type CallExpression, type MethodDeclaration, type Sta
 import type { ComponentClass, WiredComponent } from '../../analyze/index.ts';
 import type { Planner, RuleInfo } from '../planner.ts';
 import type { Partitioning } from './groupings.ts';
+import { identifiersIn } from '../../analyze/index.ts';
 
 export const rule: RuleInfo = {
   name: 'ticks',
@@ -127,9 +128,11 @@ export function planTicks(
   /** Other calls the tick branch's move must rewrite (a helper that now takes the collector). */
   convertCall?: (call: CallExpression) => string | undefined,
 ): TickPlan {
-  const calls = comp.decl
-    .getDescendantsOfKind(SyntaxKind.CallExpression)
-    .filter((c) => /(^|\.)isTick$/.test(c.getExpression().getText()));
+  const calls = comp.decl.getText().includes('isTick')
+    ? comp.decl
+        .getDescendantsOfKind(SyntaxKind.CallExpression)
+        .filter((c) => /(^|\.)isTick$/.test(c.getExpression().getText()))
+    : [];
   if (calls.length === 0) return { removed: [], keyed: false, usesContext: false, members: undefined, emits: 0 };
   const call = calls[0]!;
   const statement = call.getParent();
@@ -181,7 +184,7 @@ export function planTicks(
     tickStatements = tickStatements.slice(0, -1);
   }
   for (const s of tickStatements) {
-    if (s.getDescendantsOfKind(SyntaxKind.Identifier).some((id) => id.getText() === tupleName)) {
+    if (identifiersIn(s).some((id) => id.getText() === tupleName)) {
       p.block(NAME, 'SS502', s, comp.name, 'the tick branch reads the tick tuple', rule.codes.SS502!.manualStep!);
     }
   }
@@ -292,7 +295,9 @@ const ONE_TASK_GROUPINGS = new Set(['shuffle', 'localOrShuffle', 'none', 'global
 function usesTicks(comp: ComponentClass): boolean {
   for (let cls: import('ts-morph').ClassDeclaration | undefined = comp.decl; cls; cls = cls.getBaseClass()) {
     if (cls.getSourceFile() !== comp.decl.getSourceFile()) return false;
+    // A callee whose text ends in isTick needs that text in the class: most classes skip the walk.
     if (
+      cls.getText().includes('isTick') &&
       cls.getDescendantsOfKind(SyntaxKind.CallExpression).some((c) => /(^|\.)isTick$/.test(c.getExpression().getText()))
     )
       return true;

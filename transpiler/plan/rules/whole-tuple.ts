@@ -10,6 +10,7 @@
 import { Node, SyntaxKind, type Identifier } from 'ts-morph';
 import type { ComponentClass } from '../../analyze/index.ts';
 import { fieldAccess, propertyName, type Planner, type RecordShape, type RuleInfo } from '../planner.ts';
+import { identifiersIn } from '../../analyze/index.ts';
 
 export const rule: RuleInfo = {
   name: 'whole-tuple',
@@ -176,9 +177,9 @@ function valuesArgument(p: Planner, id: Identifier, input: RecordShape): boolean
   const param = decl.getParameters()[index];
   if (!param || param.isRestParameter() || param.getTypeNode()?.getText() !== 'Tuple') return false;
   const symbol = param.getNameNode().getSymbol();
-  const reads = decl
-    .getDescendantsOfKind(SyntaxKind.Identifier)
-    .filter((u) => u !== param.getNameNode() && u.getText() === param.getName() && u.getSymbol() === symbol);
+  const reads = identifiersIn(decl).filter(
+    (u) => u !== param.getNameNode() && u.getText() === param.getName() && u.getSymbol() === symbol,
+  );
   const getValues = reads.map((u) => {
     const access = u.getParentIfKind(SyntaxKind.PropertyAccessExpression);
     const inner = access?.getParentIfKind(SyntaxKind.CallExpression);

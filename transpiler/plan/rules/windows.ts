@@ -11,6 +11,7 @@ import type { ComponentClass } from '../../analyze/index.ts';
 import { fieldAccess, recordType, type Planner, type RecordShape, type RuleInfo } from '../planner.ts';
 import { emitRecord } from './bolt-function.ts';
 import { crossWindowField, isWindowAccess, reportDelta, windowSlice } from './windows-delta.ts';
+import { identifiersIn } from '../../analyze/index.ts';
 
 export const rule: RuleInfo = {
   name: 'windows',
@@ -97,7 +98,7 @@ export function convertCountWindowBolt(
           : undefined;
   let spanUsed = false;
   const accesses: Array<{ call: Node; method: 'get' | 'getNew' | 'getExpired' }> = [];
-  for (const id of exec.getDescendantsOfKind(SyntaxKind.Identifier)) {
+  for (const id of identifiersIn(exec)) {
     if (id.getText() !== windowName || id === windowParam!.getNameNode()) continue;
     const access = id.getParent();
     const call = access?.getParent();
@@ -132,7 +133,7 @@ export function convertCountWindowBolt(
   for (const { call, method } of accesses)
     p.edits.replace(call, widened ? windowSlice(method, windowName, window.size, window.slide) : windowName, NAME);
   // Tuples of the window: accessors become field access, any other use is left.
-  for (const id of exec.getDescendantsOfKind(SyntaxKind.Identifier)) {
+  for (const id of identifiersIn(exec)) {
     if (id === windowParam!.getNameNode()) continue;
     const type = id.getType();
     if ((type.getSymbol() ?? type.getAliasSymbol())?.getName() !== 'Tuple' || !/compat/.test(type.getText())) continue;
@@ -227,7 +228,7 @@ export function convertCountWindowBolt(
 
 /** `base`, or `base` with a number, so it names nothing in `scope`. */
 function freeName(scope: Node, base: string): string {
-  const used = new Set(scope.getDescendantsOfKind(SyntaxKind.Identifier).map((i) => i.getText()));
+  const used = new Set(identifiersIn(scope).map((i) => i.getText()));
   let name = base;
   for (let i = 2; used.has(name); i++) name = `${base}${i}`;
   return name;
