@@ -15,6 +15,7 @@ import {
   BaseRichSpout,
   Config,
   Fields,
+  JoinBolt,
   KillOptions,
   LocalCluster,
   MockedSources,
@@ -123,6 +124,7 @@ function shapeOf(topology: StormTopology): TopologyShape {
       inputs,
       streams: streamsOf(common.get_streams()),
       tickSecs: Number.isFinite(tick) && tick > 0 ? tick : 0,
+      ...(object instanceof JoinBolt ? { join: true } : {}),
       ...(componentConf[Config.TOPOLOGY_BOLTS_SLIDING_INTERVAL_DURATION_MS] !== undefined &&
       object.getTimestampExtractor?.() == null
         ? {

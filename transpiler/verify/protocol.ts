@@ -37,6 +37,11 @@ export interface TopologyShape {
       tickSecs: number;
       /** A processing-time window fires on a timer: its output depends on arrival time, like ticks. */
       processingTimeWindow?: boolean;
+      /**
+       * A JoinBolt: its rewrite tags each input record with where it came from before the window
+       * joins them, so what reaches it differs in shape on the two sides; its joined rows are compared.
+       */
+      join?: boolean;
       /** A processing-time window's slide plus its duration length: how long past its last tuple it may still fire. */
       windowSpanMs?: number;
     }
