@@ -185,6 +185,8 @@ class KafkaSinkWriter<T> implements SinkWriter<T, KafkaTransactionCommittable> {
   private closed = false;
   /** The newest barrier's seal; rejected for good once one failed (the job restarts then). */
   private sealing: Promise<void> = Promise.resolve();
+  /** The sends of the transaction sealed last: the next transaction begins once they settled. */
+  private earlierSends: Promise<void> = Promise.resolve();
   private kafka: Kafka | undefined;
 
   private sent: Counter<string> | undefined;
@@ -297,6 +299,7 @@ class KafkaSinkWriter<T> implements SinkWriter<T, KafkaTransactionCommittable> {
   private async begin(): Promise<OpenTransaction> {
     const n = this.lastBarrier + 1;
     const transactionalId = this.transactionalIdFor(n);
+    await this.earlierSends;
     if (this.closed)
       throw new ConnectorError(
         'KAFKA_PRODUCER_FAILED',
@@ -493,6 +496,10 @@ class KafkaSinkWriter<T> implements SinkWriter<T, KafkaTransactionCommittable> {
     const draining = this.drain();
     const sealing = this.beginning;
     this.beginning = undefined;
+    // Records of the next transaction go out through another producer: without this wait its
+    // first send could land in the partition before the sealed one's last (a later count for a
+    // key before an earlier one), and readers rely on a partition's order.
+    this.earlierSends = draining.catch(() => {});
     this.lastBarrier = Math.max(this.lastBarrier, checkpointId);
     // Seals land in barrier order and a committable waits for every earlier seal. drain() already
     // waits for the earlier transactions' sends, so this holds today by the order in which
