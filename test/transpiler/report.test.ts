@@ -151,3 +151,113 @@ describe('migrate report', () => {
     for (const key of Object.keys(finding)) expect(schema).toMatch(new RegExp(`\\b${key}\\??:`));
   });
 });
+
+const WINDOWED = `import {
+  BaseWindowedBolt,
+  Count,
+  Fields,
+  TestWordSpout,
+  TopologyBuilder,
+  Values,
+  type Conf,
+  type OutputCollector,
+  type OutputFieldsDeclarer,
+  type TopologyContext,
+  type TupleWindow,
+} from '../compat/index.ts';
+
+export class Batches extends BaseWindowedBolt {
+  private collector!: OutputCollector;
+  private seen = 0;
+
+  override prepare(_conf: Conf, _context: TopologyContext, collector: OutputCollector): void {
+    this.collector = collector;
+  }
+
+  execute(window: TupleWindow): void {
+    this.seen = this.count(window);
+    this.collector.emit(new Values(window.getStartTimestamp(), this.seen));
+  }
+
+  count(window: TupleWindow): number {
+    return window.get().length;
+  }
+
+  override cleanup(): void {
+    this.seen = 0;
+  }
+
+  override declareOutputFields(declarer: OutputFieldsDeclarer): void {
+    declarer.declare(new Fields('start', 'seen'));
+  }
+}
+
+export function build(): TopologyBuilder {
+  const builder = new TopologyBuilder();
+  builder.setSpout('words', new TestWordSpout());
+  builder.setBolt('batches', new Batches().withTumblingWindow(Count.of(10))).shuffleGrouping('words');
+  return builder;
+}
+
+export default build().createTopology();
+`;
+
+describe('migrate report, count-windowed bolt', () => {
+  let windowedDir: string;
+  let windowed: MigrationResult;
+
+  beforeAll(async () => {
+    windowedDir = sandbox();
+    mkdirSync(join(windowedDir, 'src'));
+    writeFileSync(join(windowedDir, 'src', 'topology.ts'), WINDOWED);
+    windowed = await migrate({ paths: ['src'], cwd: windowedDir });
+  }, 120_000);
+
+  afterAll(() => removeSandbox(windowedDir));
+
+  it('lists every blocker of the bolt with its line, not only the first, and leaves the file as it was', () => {
+    const file = windowed.report.files.find((f) => f.file === 'src/topology.ts')!;
+    expect(file.status).toBe('unchanged');
+    expect(windowed.changes.has(join(windowedDir, 'src', 'topology.ts'))).toBe(false);
+    const blockers = file.findings.filter((f) => f.status === 'left');
+    expect(blockers.map((f) => [f.code, f.rule, f.construct, f.line, f.reason])).toEqual([
+      ['SS601', 'windows', 'Batches', lineOf(WINDOWED, 'private seen'), 'field seen is state across windows'],
+      [
+        'SS601',
+        'windows',
+        'Batches',
+        lineOf(WINDOWED, 'this.seen = this.count'),
+        "`this.count(window)`: only window.get() has a native counterpart (the window's elements)",
+      ],
+      [
+        'SS601',
+        'windows',
+        'Batches',
+        lineOf(WINDOWED, 'this.seen = this.count'),
+        '`this.count`: only emits reach the instance',
+      ],
+      [
+        'SS601',
+        'windows',
+        'Batches',
+        lineOf(WINDOWED, 'window.getStartTimestamp'),
+        "`window.getStartTimestamp()`: only window.get() has a native counterpart (the window's elements)",
+      ],
+      [
+        'SS601',
+        'windows',
+        'Batches',
+        lineOf(WINDOWED, 'count(window: TupleWindow)'),
+        'count() has no counterpart in a window function',
+      ],
+      [
+        'SS601',
+        'windows',
+        'Batches',
+        lineOf(WINDOWED, 'override cleanup'),
+        'cleanup() has no counterpart in a window function',
+      ],
+    ]);
+    for (const f of blockers) expect(f.manualStep?.length).toBeGreaterThan(0);
+  });
+});

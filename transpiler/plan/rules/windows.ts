@@ -127,9 +127,11 @@ export function convertCountWindowBolt(
         !Node.isCallExpression(call) ||
         call.getArguments().length
       ) {
+        // Quote the use itself: the call on the window, or the expression the window is passed to.
+        const use = Node.isPropertyAccessExpression(access) && Node.isCallExpression(call) ? call : (access ?? id);
         left(
           access ?? id,
-          `\`${(call ?? access ?? id).getText().slice(0, 60)}\`: only ${windowName}.get() has a native counterpart (the window's elements)`,
+          `\`${use.getText().slice(0, 60)}\`: only ${windowName}.get() has a native counterpart (the window's elements)`,
         );
         continue;
       }
