@@ -151,3 +151,149 @@ describe('migrate report', () => {
     for (const key of Object.keys(finding)) expect(schema).toMatch(new RegExp(`\\b${key}\\??:`));
   });
 });
+
+const WINDOWED = `import {
+  BaseWindowedBolt,
+  Count,
+  Fields,
+  TestWordSpout,
+  TopologyBuilder,
+  Values,
+  type Conf,
+  type OutputCollector,
+  type OutputFieldsDeclarer,
+  type TopologyContext,
+  type TupleWindow,
+} from '../compat/index.ts';
+
+export class Batches extends BaseWindowedBolt {
+  private collector!: OutputCollector;
+  private seen = 0;
+
+  override prepare(_conf: Conf, _context: TopologyContext, collector: OutputCollector): void {
+    this.collector = collector;
+  }
+
+  execute(window: TupleWindow): void {
+    this.seen = this.count(window);
+    this.collector.emit(new Values(window.getStartTimestamp(), this.seen));
+  }
+
+  count(window: TupleWindow): number {
+    return window.get().length;
+  }
+
+  override cleanup(): void {
+    this.seen = 0;
+  }
+
+  override declareOutputFields(declarer: OutputFieldsDeclarer): void {
+    declarer.declare(new Fields('start', 'seen'));
+  }
+}
+
+export class Loud extends BaseWindowedBolt {
+  private collector!: OutputCollector;
+
+  override prepare(_conf: Conf, _context: TopologyContext, collector: OutputCollector): void {
+    this.collector = collector;
+    console.log('ready');
+  }
+
+  execute(window: TupleWindow): void {
+    const first = window.get()[0]!;
+    this.collector.emit(first, new Values(first.getStringByField('word')));
+    this.collector.emit(new Values('a', 'b'));
+  }
+
+  override declareOutputFields(declarer: OutputFieldsDeclarer): void {
+    declarer.declare(new Fields('word'));
+  }
+}
+
+export function build(): TopologyBuilder {
+  const builder = new TopologyBuilder();
+  builder.setSpout('words', new TestWordSpout());
+  builder.setBolt('batches', new Batches().withTumblingWindow(Count.of(10))).shuffleGrouping('words');
+  builder.setBolt('loud', new Loud().withTumblingWindow(Count.of(5))).shuffleGrouping('words');
+  return builder;
+}
+
+export default build().createTopology();
+`;
+
+describe('migrate report, count-windowed bolt', () => {
+  let windowedDir: string;
+  let windowed: MigrationResult;
+
+  beforeAll(async () => {
+    windowedDir = sandbox();
+    mkdirSync(join(windowedDir, 'src'));
+    writeFileSync(join(windowedDir, 'src', 'topology.ts'), WINDOWED);
+    windowed = await migrate({ paths: ['src'], cwd: windowedDir });
+  }, 120_000);
+
+  afterAll(() => removeSandbox(windowedDir));
+
+  it('lists every blocker of the bolt with its line, not only the first, and leaves the file as it was', () => {
+    const file = windowed.report.files.find((f) => f.file === 'src/topology.ts')!;
+    expect(file.status).toBe('unchanged');
+    expect(windowed.changes.has(join(windowedDir, 'src', 'topology.ts'))).toBe(false);
+    const blockers = file.findings.filter((f) => f.status === 'left' && f.construct === 'Batches');
+    expect(blockers.map((f) => [f.code, f.rule, f.construct, f.line, f.reason])).toEqual([
+      ['SS601', 'windows', 'Batches', lineOf(WINDOWED, 'private seen'), 'field seen is state across windows'],
+      [
+        'SS601',
+        'windows',
+        'Batches',
+        lineOf(WINDOWED, 'this.seen = this.count'),
+        "`this.count(window)`: only window.get() has a native counterpart (the window's elements)",
+      ],
+      [
+        'SS601',
+        'windows',
+        'Batches',
+        lineOf(WINDOWED, 'this.seen = this.count'),
+        '`this.count`: only emits reach the instance',
+      ],
+      [
+        'SS601',
+        'windows',
+        'Batches',
+        lineOf(WINDOWED, 'window.getStartTimestamp'),
+        "`window.getStartTimestamp()`: only window.get() has a native counterpart (the window's elements)",
+      ],
+      [
+        'SS601',
+        'windows',
+        'Batches',
+        lineOf(WINDOWED, 'count(window: TupleWindow)'),
+        'count() has no counterpart in a window function',
+      ],
+      [
+        'SS601',
+        'windows',
+        'Batches',
+        lineOf(WINDOWED, 'override cleanup'),
+        'cleanup() has no counterpart in a window function',
+      ],
+    ]);
+    for (const f of blockers) expect(f.manualStep?.length).toBeGreaterThan(0);
+  });
+
+  it('a prepare() doing more still keeps the collector: its field is not reported, the bad emits are', () => {
+    const file = windowed.report.files.find((f) => f.file === 'src/topology.ts')!;
+    const blockers = file.findings.filter((f) => f.status === 'left' && f.construct === 'Loud');
+    expect(blockers.map((f) => [f.code, f.line, f.reason])).toEqual([
+      ['SS601', lineOf(WINDOWED, "console.log('ready')") - 2, 'prepare() does more than keep the collector'],
+      // The anchor is a use of the tuple too, and each is reported.
+      [
+        'SS601',
+        lineOf(WINDOWED, 'this.collector.emit(first'),
+        '`this.collector.emit(first, new Values(first.getStringByField`: the tuple is used other than by a field accessor',
+      ],
+      ['SS601', lineOf(WINDOWED, 'this.collector.emit(first'), 'emit with an anchor or a stream'],
+      ['SS601', lineOf(WINDOWED, "new Values('a', 'b')"), 'emits 2 values where 1 fields are declared'],
+    ]);
+  });
+});

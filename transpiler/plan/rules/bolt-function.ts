@@ -123,33 +123,32 @@ export function emitRecord(
 ): string {
   const whole = emittedWhole(values, fields);
   if (whole) return whole;
-  if (!Node.isNewExpression(values) || values.getExpression().getText() !== 'Values') {
-    p.block(
-      ruleName,
-      code,
-      values,
-      construct,
-      `emits \`${values.getText().slice(0, 60)}\`, not new Values(...)`,
-      'emit new Values(...) or convert by hand',
-    );
-  }
-  const args = values.getArguments();
-  if (args.length !== fields.length || args.some((a) => Node.isSpreadElement(a))) {
-    p.block(
-      ruleName,
-      code,
-      values,
-      construct,
-      `emits ${args.length} values where ${fields.length} fields are declared`,
-      'make the emit match declareOutputFields',
-    );
-  }
+  const problem = emitRecordProblem(values, fields);
+  if (problem) p.block(ruleName, code, values, construct, problem.reason, problem.manualStep);
+  const args = (values as import('ts-morph').NewExpression).getArguments();
   return `{ ${fields
     .map((f, i) => {
       const text = p.edits.textOf(args[i]!);
       return text === f ? f : `${propertyName(f)}: ${text}`;
     })
     .join(', ')} }`;
+}
+
+/** Why `emitRecord` cannot build a record from `values`, checked without planning anything; undefined when it can. */
+export function emitRecordProblem(values: Node, fields: string[]): { reason: string; manualStep: string } | undefined {
+  if (emittedWhole(values, fields)) return undefined;
+  if (!Node.isNewExpression(values) || values.getExpression().getText() !== 'Values')
+    return {
+      reason: `emits \`${values.getText().slice(0, 60)}\`, not new Values(...)`,
+      manualStep: 'emit new Values(...) or convert by hand',
+    };
+  const args = values.getArguments();
+  if (args.length !== fields.length || args.some((a) => Node.isSpreadElement(a)))
+    return {
+      reason: `emits ${args.length} values where ${fields.length} fields are declared`,
+      manualStep: 'make the emit match declareOutputFields',
+    };
+  return undefined;
 }
 
 export interface BoltPlan {

@@ -9,7 +9,7 @@
 import { Node, SyntaxKind } from 'ts-morph';
 import type { ComponentClass } from '../../analyze/index.ts';
 import { fieldAccess, recordType, type Planner, type RecordShape, type RuleInfo } from '../planner.ts';
-import { emitRecord } from './bolt-function.ts';
+import { emitRecord, emitRecordProblem } from './bolt-function.ts';
 import { crossWindowField, isWindowAccess, reportDelta, windowSlice } from './windows-delta.ts';
 import { identifiersIn } from '../../analyze/index.ts';
 
@@ -55,8 +55,11 @@ export function convertCountWindowBolt(
   time?: { lengthMs: number },
 ): { recordType: string; nativeSize: number } {
   const cls = comp.decl;
-  const left = (node: Node, why: string): never =>
-    p.block(NAME, 'SS601', node, comp.name, why, rule.codes.SS601!.manualStep!);
+  // Every blocker is gathered before the first edit, so the report lists them all at once.
+  const problems: Array<{ node: Node; reason: string }> = [];
+  const left = (node: Node, why: string): void => {
+    problems.push({ node, reason: why });
+  };
   if (comp.viaUserClass) left(cls, 'derives from a user class: inherited members are not converted');
   const execute = cls.getInstanceMethod('execute');
   if (!execute) left(cls, 'no execute method');
@@ -68,26 +71,27 @@ export function convertCountWindowBolt(
   const prepare = cls.getInstanceMethod('prepare');
   const pp = prepare?.getParameters()[2]?.getName();
   const statements = prepare?.getStatements() ?? [];
-  const m = statements.length === 1 ? /^this\.(\w+)\s*=\s*(\w+);?$/.exec(statements[0]!.getText()) : null;
+  const keeps = (text: string): RegExpExecArray | null => /^this\.(\w+)\s*=\s*(\w+);?$/.exec(text);
+  const m = statements.length === 1 ? keeps(statements[0]!.getText()) : null;
   if (!prepare || !m || m[2] !== pp) left(prepare ?? cls, 'prepare() does more than keep the collector');
-  const collectorField = m![1]!;
+  // A prepare() that does more may still keep the collector: its field is then no state to report.
+  const collectorField =
+    m?.[1] ??
+    statements.map((st) => keeps(st.getText())).find((k) => k !== null && pp !== undefined && k[2] === pp)?.[1];
   const kept: string[] = [];
   for (const prop of cls.getInstanceProperties()) {
     if (prop.getName() === collectorField) continue;
     if (!crossWindowField(cls, prop)) left(prop, `field ${prop.getName()} is state across windows`);
     kept.push(prop.getName());
   }
-  const exec = execute!;
-  const windowParam = exec.getParameters()[0];
-  if (!windowParam || exec.getParameters().length !== 1) left(exec, 'execute does not take one window');
-  const windowName = windowParam!.getName();
-  const collectorName = /(?<!\.)\bcollector\b/.test(exec.getBody()!.getText()) ? 'out' : 'collector';
-  const inType = recordType(input);
-  const outType = recordType(output);
+  const windowParam = execute?.getParameters()[0];
+  if (execute && (!windowParam || execute.getParameters().length !== 1))
+    left(execute, 'execute does not take one window');
+  const windowName = windowParam?.getName();
 
   // The window: `window.get()` (the elements); getNew()/getExpired() of a sliding window (windows-delta.ts).
   const delta = !time && window.slide <= window.size;
-  const spanName = time ? freeName(exec, 'span') : '_span';
+  const spanName = time && execute ? freeName(execute, 'span') : '_span';
   const bounds = (name: string): string | undefined =>
     !time
       ? undefined
@@ -96,45 +100,47 @@ export function convertCountWindowBolt(
         : name === 'getStartTimestamp'
           ? `(${spanName}.end - 1 - ${time.lengthMs})`
           : undefined;
-  let spanUsed = false;
+  const spanEdits: Array<{ call: Node; text: string }> = [];
   const accesses: Array<{ call: Node; method: 'get' | 'getNew' | 'getExpired' }> = [];
-  for (const id of identifiersIn(exec)) {
-    if (id.getText() !== windowName || id === windowParam!.getNameNode()) continue;
-    const access = id.getParent();
-    const call = access?.getParent();
-    if (
-      Node.isPropertyAccessExpression(access) &&
-      bounds(access.getName()) &&
-      call &&
-      Node.isCallExpression(call) &&
-      call.getArguments().length === 0
-    ) {
-      // Storm's end is the reference time E of the window (E - length, E]; the native window is [E - length + 1, E + 1).
-      p.edits.replace(call, bounds(access.getName())!, NAME);
-      spanUsed = true;
-      continue;
+  const fieldEdits: Array<{ call: Node; text: string }> = [];
+  const emits: Array<{ call: import('ts-morph').CallExpression; values: Node }> = [];
+  if (execute && windowParam) {
+    for (const id of identifiersIn(execute)) {
+      if (id.getText() !== windowName || id === windowParam.getNameNode()) continue;
+      const access = id.getParent();
+      const call = access?.getParent();
+      if (
+        Node.isPropertyAccessExpression(access) &&
+        bounds(access.getName()) &&
+        call &&
+        Node.isCallExpression(call) &&
+        call.getArguments().length === 0
+      ) {
+        // Storm's end is the reference time E of the window (E - length, E]; the native window is [E - length + 1, E + 1).
+        spanEdits.push({ call, text: bounds(access.getName())! });
+        continue;
+      }
+      if (
+        !Node.isPropertyAccessExpression(access) ||
+        !isWindowAccess(access.getName(), delta) ||
+        !call ||
+        !Node.isCallExpression(call) ||
+        call.getArguments().length
+      ) {
+        // Quote the use itself: the call on the window, or the expression the window is passed to.
+        const use = Node.isPropertyAccessExpression(access) && Node.isCallExpression(call) ? call : (access ?? id);
+        left(
+          access ?? id,
+          `\`${use.getText().slice(0, 60)}\`: only ${windowName}.get() has a native counterpart (the window's elements)`,
+        );
+        continue;
+      }
+      accesses.push({ call, method: access.getName() as never });
     }
-    if (
-      !Node.isPropertyAccessExpression(access) ||
-      !isWindowAccess(access.getName(), delta) ||
-      !call ||
-      !Node.isCallExpression(call) ||
-      call.getArguments().length
-    ) {
-      left(
-        access ?? id,
-        `\`${(call ?? access ?? id).getText().slice(0, 60)}\`: only ${windowName}.get() has a native counterpart (the window's elements)`,
-      );
-    }
-    accesses.push({ call: call!, method: (access as import('ts-morph').PropertyAccessExpression).getName() as never });
   }
-  const widened = accesses.some((a) => a.method !== 'get');
-  const nativeSize = widened ? window.size + window.slide : window.size;
-  for (const { call, method } of accesses)
-    p.edits.replace(call, widened ? windowSlice(method, windowName, window.size, window.slide) : windowName, NAME);
   // Tuples of the window: accessors become field access, any other use is left.
-  for (const id of identifiersIn(exec)) {
-    if (id === windowParam!.getNameNode()) continue;
+  for (const id of execute ? identifiersIn(execute) : []) {
+    if (id === windowParam?.getNameNode()) continue;
     const type = id.getType();
     if ((type.getSymbol() ?? type.getAliasSymbol())?.getName() !== 'Tuple' || !/compat/.test(type.getText())) continue;
     const parent = id.getParent();
@@ -159,7 +165,7 @@ export function convertCountWindowBolt(
             ? input.fields[Number(arg.getLiteralValue())]
             : undefined;
       if (GETTERS.has(getter) && field !== undefined && input.fields.includes(field)) {
-        p.edits.replace(call, fieldAccess(id.getText(), field), NAME);
+        fieldEdits.push({ call, text: fieldAccess(id.getText(), field) });
         continue;
       }
     }
@@ -168,29 +174,50 @@ export function convertCountWindowBolt(
       `\`${(parent ?? id).getText().slice(0, 60)}\`: the tuple is used other than by a field accessor`,
     );
   }
-
-  // Emits last: their records are built from the text with the window and field edits inside them applied.
-  for (const t of exec.getDescendantsOfKind(SyntaxKind.ThisKeyword)) {
+  // The instance: only emits on the collector (and the fields kept across windows) reach it.
+  for (const t of execute?.getDescendantsOfKind(SyntaxKind.ThisKeyword) ?? []) {
     const access = t.getParent();
     const call = access?.getParent()?.getParent();
     if (Node.isPropertyAccessExpression(access) && kept.includes(access.getName())) continue;
     if (
-      !access ||
-      access.getText() !== `this.${collectorField}` ||
+      !Node.isPropertyAccessExpression(access) ||
+      (collectorField !== undefined && access.getText() !== `this.${collectorField}`) ||
       !call ||
       !Node.isCallExpression(call) ||
-      call.getExpression().getText() !== `this.${collectorField}.emit`
+      call.getExpression().getText() !== `${access.getText()}.emit`
     ) {
       left(t.getParent() ?? t, `\`${(t.getParent() ?? t).getText().slice(0, 60)}\`: only emits reach the instance`);
+      continue;
     }
-    const args = (call as import('ts-morph').CallExpression).getArguments();
-    if (args.length !== 1) left(call!, 'emit with an anchor or a stream');
+    const args = call.getArguments();
+    if (args.length !== 1) {
+      left(call, 'emit with an anchor or a stream');
+      continue;
+    }
+    const problem = emitRecordProblem(args[0]!, output.fields);
+    if (problem) left(args[0]!, problem.reason);
+    emits.push({ call, values: args[0]! });
+  }
+  p.blockAll(NAME, 'SS601', comp.name, rule.codes.SS601!.manualStep!, problems);
+
+  const exec = execute!;
+  const collectorName = /(?<!\.)\bcollector\b/.test(exec.getBody()!.getText()) ? 'out' : 'collector';
+  const inType = recordType(input);
+  const outType = recordType(output);
+  for (const { call, text } of spanEdits) p.edits.replace(call, text, NAME);
+  const spanUsed = spanEdits.length > 0;
+  const widened = accesses.some((a) => a.method !== 'get');
+  const nativeSize = widened ? window.size + window.slide : window.size;
+  for (const { call, method } of accesses)
+    p.edits.replace(call, widened ? windowSlice(method, windowName!, window.size, window.slide) : windowName!, NAME);
+  for (const { call, text } of fieldEdits) p.edits.replace(call, text, NAME);
+  // Emits last: their records are built from the text with the window and field edits inside them applied.
+  for (const { call, values } of emits)
     p.edits.replace(
-      call!,
-      `${collectorName}.collect(${emitRecord(p, NAME, 'SS601', comp.name, args[0]!, output.fields)})`,
+      call,
+      `${collectorName}.collect(${emitRecord(p, NAME, 'SS601', comp.name, values, output.fields)})`,
       NAME,
     );
-  }
   const body = exec.getBody()!;
   p.runtimeImports.add('type Collector');
   if (time) p.runtimeImports.add('type TimeWindow');
@@ -201,7 +228,7 @@ export function convertCountWindowBolt(
     NAME,
   );
   p.edits.replaceRange(body.getEnd() - 1, body.getEnd(), '};', NAME);
-  const prop = cls.getInstanceProperty(collectorField);
+  const prop = cls.getInstanceProperty(collectorField!);
   if (prop) p.edits.remove(prop, NAME);
   p.edits.remove(prepare!, NAME);
   const declare = cls.getInstanceMethod('declareOutputFields');
