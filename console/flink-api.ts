@@ -49,6 +49,9 @@ export function jobDetail(job: ConsoleJob, clock: Clock) {
     now: clock.now(),
     restarts: status.restarts,
     backpressured: status.backpressured,
+    // What the busy/idle/backpressure ratios below cover (not in Flink's API).
+    'ratios-from': job.ratioSpan?.from,
+    'ratios-to': job.ratioSpan?.to,
     vertices: vertices.map((v) => ({
       id: v.id,
       name: v.name,

@@ -83,6 +83,11 @@ export class ConsoleJob {
   readonly rolling: RollingTotals | undefined;
   private readonly samples: Sample[] = [];
   endedAt: number | undefined;
+  /**
+   * The span (ms since the epoch, this process's clock) the last `vertices()` ratios cover: under
+   * load samples come late, and a ratio may still include time from before a change.
+   */
+  ratioSpan: { from: number; to: number } | undefined;
 
   constructor(
     spec: ConsoleJobSpec,
@@ -189,6 +194,7 @@ export class ConsoleJob {
     let base: Sample | undefined;
     for (const s of this.samples) if (latest.at - s.at >= this.ratioWindowMs) base = s;
     base ??= this.samples[0];
+    this.ratioSpan = { from: base?.at ?? latest.at, to: latest.at };
     const dt = base && latest.at > base.at ? latest.at - base.at : 0;
     const onOneThread = d.threads === 'main';
     const totalsByOperator = new Map<string, { in: number; out: number; errors: number }>();

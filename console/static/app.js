@@ -418,6 +418,8 @@ async function renderJob(jid) {
     job.kind === 'storm-topology'
       ? h('a', { href: `#/topology/${encodeURIComponent(jid)}` }, 'Storm topology page')
       : null;
+  // What the ratios on this render cover, for readers that must know (tests, the curious).
+  document.body.dataset.ratiosFrom = String(job['ratios-from'] ?? '');
   app.replaceChildren(
     h('h1', {}, job.name, ' ', h('span', { class: 'state', 'data-testid': 'job-state' }, job.state), ' ', links),
     h('div', { class: 'toolbar' }, buttons),
