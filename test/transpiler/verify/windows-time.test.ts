@@ -29,20 +29,26 @@ async function migrateFixture(fixture: string, edit?: (topology: string) => stri
   return { result, after: result.changes.get(join(dir, 'src', 'topology.ts'))?.after ?? '' };
 }
 
+/** Migrates a fixture, verifies it with `records` replayed, and returns the one verdict with the rewrite's text. */
+async function verifyFixture(fixture: string, records: number, edit?: (topology: string) => string) {
+  const { result, after } = await migrateFixture(fixture, edit);
+  const [verdict] = await verifyMigration({
+    root: result.root,
+    changes: result.changes,
+    topologies: result.topologies,
+    records,
+  });
+  return { verdict: verdict!, after, text: formatVerdicts([verdict!]) };
+}
+
 describe('event-time windows', { timeout: 300_000 }, () => {
   it('emit the same windows on compat and on the runtime for the same recorded input', async () => {
-    const { result, after } = await migrateFixture('windows-time/event-time');
+    const { verdict, after, text } = await verifyFixture('windows-time/event-time', 60);
     expect(after).toContain("endOfInput: 'hold'");
-    const [verdict] = await verifyMigration({
-      root: result.root,
-      changes: result.changes,
-      topologies: result.topologies,
-      records: 60,
-    });
-    expect(verdict!.status, formatVerdicts([verdict!])).toBe('equal');
+    expect(verdict.status, text).toBe('equal');
     // 60 words over 42 s of event time: tumbling 10 s windows up to the last watermark, and the sliding ones.
-    const letters = verdict!.sinks.find((s) => s.component === 'letters' && s.what !== 'input')!;
-    const longest = verdict!.sinks.find((s) => s.component === 'longest' && s.what !== 'input')!;
+    const letters = verdict.sinks.find((s) => s.component === 'letters' && s.what !== 'input')!;
+    const longest = verdict.sinks.find((s) => s.component === 'longest' && s.what !== 'input')!;
     expect(letters.original).toBeGreaterThanOrEqual(3);
     expect(longest.original).toBeGreaterThanOrEqual(10);
   });
@@ -50,53 +56,35 @@ describe('event-time windows', { timeout: 300_000 }, () => {
 
 describe('processing-time windows', { timeout: 300_000 }, () => {
   it("emit the same windows at the same instants on one simulated clock: the rewrite's windows align to the task start", async () => {
-    const { result, after } = await migrateFixture('windows-time/processing-time');
+    const { verdict, after, text } = await verifyFixture('windows-time/processing-time', 30);
     expect(after).toContain("{ alignTo: 'start' }");
-    const [verdict] = await verifyMigration({
-      root: result.root,
-      changes: result.changes,
-      topologies: result.topologies,
-      records: 30,
-    });
-    expect(verdict!.status, formatVerdicts([verdict!])).toBe('equal');
-    expect(verdict!.timed).toBeDefined();
+    expect(verdict.status, text).toBe('equal');
+    expect(verdict.timed).toBeDefined();
     // 30 words over about 3 s, a 10 s window sliding by 5 s: the windows ending 5 s and 10 s after the start hold them.
-    const count = verdict!.sinks.find((s) => s.component === 'count' && s.what !== 'input')!;
-    expect(count.original, formatVerdicts([verdict!])).toBeGreaterThanOrEqual(2);
+    const count = verdict.sinks.find((s) => s.component === 'count' && s.what !== 'input')!;
+    expect(count.original, text).toBeGreaterThanOrEqual(2);
   });
 });
 
 describe('processing-time JoinBolt', { timeout: 300_000 }, () => {
   it('verifies equal on one simulated clock: the joined rows are compared, not the wrapped records reaching the join', async () => {
-    const { result, after } = await migrateFixture('join/processing-time');
+    const { verdict, after, text } = await verifyFixture('join/processing-time', 30);
     expect(after).toContain("alignTo: 'start'");
-    const [verdict] = await verifyMigration({
-      root: result.root,
-      changes: result.changes,
-      topologies: result.topologies,
-      records: 30,
-    });
-    expect(verdict!.status, formatVerdicts([verdict!])).toBe('equal');
-    expect(verdict!.timed).toBeDefined();
-    const shown = verdict!.sinks.find((s) => s.component === 'show' && s.what !== 'input')!;
-    expect(shown.original, formatVerdicts([verdict!])).toBeGreaterThan(0);
+    expect(verdict.status, text).toBe('equal');
+    expect(verdict.timed).toBeDefined();
+    const shown = verdict.sinks.find((s) => s.component === 'show' && s.what !== 'input')!;
+    expect(shown.original, text).toBeGreaterThan(0);
   });
 
   it('compares a terminal JoinBolt by its joined rows', async () => {
-    const { result } = await migrateFixture('join/processing-time', (text) =>
-      text
+    const { verdict, text } = await verifyFixture('join/processing-time', 30, (topology) =>
+      topology
         .replace(/export class Show[\s\S]*?\n}\n/, '')
         .replace("builder.setBolt('show', new Show()).shuffleGrouping('joiner');", ''),
     );
-    const [verdict] = await verifyMigration({
-      root: result.root,
-      changes: result.changes,
-      topologies: result.topologies,
-      records: 30,
-    });
-    expect(verdict!.status, formatVerdicts([verdict!])).toBe('equal');
-    const rows = verdict!.sinks.filter((s) => s.component === 'joiner');
+    expect(verdict.status, text).toBe('equal');
+    const rows = verdict.sinks.filter((s) => s.component === 'joiner');
     expect(rows.map((s) => s.what)).toEqual([{ stream: 'default' }]);
-    expect(rows[0]!.original, formatVerdicts([verdict!])).toBeGreaterThan(0);
+    expect(rows[0]!.original, text).toBeGreaterThan(0);
   });
 });
