@@ -9,7 +9,11 @@ import { KillOptions, LocalCluster } from '../../compat/index.ts';
 import type { Digest, RunRequest, VariantImpl } from '../harness.ts';
 import { buildTopology, PARALLELISM, type CompatWorkersMessage } from './compat-word-count-topology.ts';
 
-const MODULE = new URL('./compat-word-count-topology.ts', import.meta.url).href;
+// Compiled (dist/, what `stormshift bench` runs once built) the topology module is a .js file.
+const MODULE = new URL(
+  import.meta.url.endsWith('.ts') ? './compat-word-count-topology.ts' : './compat-word-count-topology.js',
+  import.meta.url,
+).href;
 let serial = 0;
 
 export function compatWorkersWordCount(workers: number): VariantImpl {

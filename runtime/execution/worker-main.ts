@@ -6,7 +6,7 @@ import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { StreamEnvironment } from '../api/environment.ts';
 import { loadJobModule } from '../api/job.ts';
 import { InMemoryCheckpointStorage } from '../checkpoint/storage.ts';
-import { StormshiftError, UserFunctionError, messageOf } from '../errors.ts';
+import { ConfigError, StormshiftError, UserFunctionError, messageOf } from '../errors.ts';
 import { RuntimeMetrics } from '../metrics/index.ts';
 import type { InputGate } from './channels.ts';
 import { Deployment } from './deployment.ts';
@@ -57,11 +57,28 @@ function reportFailure(error: unknown, source?: string): void {
   });
 }
 
+/**
+ * The thread that submitted the job built and planned it already, so a worker that cannot do the
+ * same (its module does not load here, or building it throws) fails the same way on every restart:
+ * not retriable, and named, instead of a restart loop that only logs warnings.
+ */
+async function rebuildPlan(): Promise<ReturnType<StreamEnvironment['plan']>> {
+  try {
+    const job = await loadJobModule(data.jobModule);
+    const env = StreamEnvironment.create(data.config);
+    await job.build(env, data.jobArgs);
+    return env.plan(data.jobName);
+  } catch (error) {
+    if (error instanceof StormshiftError && !error.retriable) throw error;
+    throw new ConfigError(
+      `worker thread ${data.workerIndex + 1} of ${data.workers} could not rebuild job '${data.jobName}' from ${data.jobModule}: ${messageOf(error)}`,
+      { cause: error },
+    );
+  }
+}
+
 async function main(): Promise<void> {
-  const job = await loadJobModule(data.jobModule);
-  const env = StreamEnvironment.create(data.config);
-  await job.build(env, data.jobArgs);
-  const plan = env.plan(data.jobName);
+  const plan = await rebuildPlan();
   const metrics = new RuntimeMetrics();
   const outboxes = new Map<number, Outbox>();
   let deployment: Deployment | undefined;

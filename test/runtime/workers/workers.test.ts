@@ -65,6 +65,26 @@ describe('worker threads', () => {
     expect(committedLines(out)).toEqual(expectedLines(30000));
   });
 
+  it('fail at once, naming the module, when worker threads cannot load the job module', async () => {
+    // The submitting thread built the job; the module named for the workers does not exist there.
+    // Under a restart strategy without end (compat's, as Storm's supervisor) that used to loop, logging warnings.
+    const missing = join(work, 'no-such-job.ts');
+    const job = await loadJobModule(JOB);
+    const env = StreamEnvironment.create({
+      jobName: 'workers-missing-module',
+      jobModule: missing,
+      workers: 2,
+      parallelism: 2,
+      restart: { type: 'exponential-backoff', initialDelayMs: 1, maxDelayMs: 10 },
+    });
+    await job.build(env, [join(work, 'missing-module'), '1000']);
+    const failure = env.execute('workers-missing-module');
+    await expect(failure).rejects.toMatchObject({ code: 'CONFIG_INVALID', retriable: false });
+    await expect(failure).rejects.toThrow(
+      /worker thread \d of 2 could not rebuild job 'workers-missing-module' from .*no-such-job\.ts/,
+    );
+  });
+
   it('fail clearly when a record cannot cross threads', async () => {
     const out = join(work, 'unclonable');
     const failure = runJob('workers-unclonable', { workers: 2, parallelism: 2, restart: { type: 'none' } }, [
