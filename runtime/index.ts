@@ -78,6 +78,7 @@ export {
   AggregatingStateDescriptor,
   subtaskForKey,
   murmur3Bytes,
+  murmur3TaggedAscii,
   type ValueState,
   type ListState,
   type MapState,

@@ -10,7 +10,7 @@
  * Wire shape of one element: 1 tag byte, a 4-byte big-endian payload length, the payload.
  * Every element is length-prefixed, so concatenations are unambiguous ("ab","c" ≠ "a","bc").
  */
-import { murmur3Bytes } from '../../runtime/index.ts';
+import { murmur3Bytes, murmur3TaggedAscii } from '../../runtime/index.ts';
 
 const TAG_STRING = 0x73; // 's'
 const TAG_INTEGER = 0x69; // 'i' — safe-integer number and bigint share it, so 5 ≡ 5n
@@ -233,6 +233,12 @@ let hashSinkBusy = false;
 const hashSeen = new Set<object>();
 
 export function canonicalHash(values: readonly unknown[], seed = 0): number {
+  // The common key, one ASCII string, hashed straight from its chars (11% of a compat word count's
+  // CPU went to writing its encoding first).
+  if (values.length === 1 && typeof values[0] === 'string' && values[0].length < 0x1000000) {
+    const hash = murmur3TaggedAscii(TAG_STRING, values[0], seed);
+    if (hash >= 0) return hash;
+  }
   if (hashSinkBusy) return murmur3x86_32(canonicalEncode(values), seed);
   hashSinkBusy = true;
   try {

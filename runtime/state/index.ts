@@ -19,6 +19,7 @@ export {
   keyGroupOf,
   murmur3Bytes,
   murmur3String,
+  murmur3TaggedAscii,
   subtaskForKey,
   subtaskForKeyGroup,
 } from './key-hash.ts';

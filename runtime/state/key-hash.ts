@@ -98,6 +98,48 @@ export function murmur3String(s: string, seed = SEED): number {
 }
 
 /**
+ * MurmurHash3 x86_32 of one tag byte, the 4-byte big-endian length of `s` and the bytes of `s`,
+ * for an all-ASCII `s` (its UTF-8 is its chars): compat's canonical encoding of a one-string
+ * grouping key (docs/STORM-COMPAT.md §3.3), hashed per emit without writing the encoding anywhere.
+ * -1 when `s` holds a char that is not ASCII: the caller encodes and hashes the bytes instead.
+ */
+export function murmur3TaggedAscii(tag: number, s: string, seed: number): number {
+  const n = s.length;
+  let h = mixH(seed | 0, tag | ((n >>> 24) << 8) | (((n >>> 16) & 0xff) << 16) | (((n >>> 8) & 0xff) << 24));
+  // Byte 4 is the length's low byte, so the second block holds it and the first three chars;
+  // from char 3 on, four chars make one block.
+  let i = 0;
+  let k = n & 0xff;
+  let shift = 8;
+  if (n >= 3) {
+    const c0 = s.charCodeAt(0);
+    const c1 = s.charCodeAt(1);
+    const c2 = s.charCodeAt(2);
+    if ((c0 | c1 | c2) >= 0x80) return -1;
+    h = mixH(h, k | (c0 << 8) | (c1 << 16) | (c2 << 24));
+    i = 3;
+    k = 0;
+    shift = 0;
+    for (; i + 3 < n; i += 4) {
+      const d0 = s.charCodeAt(i);
+      const d1 = s.charCodeAt(i + 1);
+      const d2 = s.charCodeAt(i + 2);
+      const d3 = s.charCodeAt(i + 3);
+      if ((d0 | d1 | d2 | d3) >= 0x80) return -1;
+      h = mixH(h, d0 | (d1 << 8) | (d2 << 16) | (d3 << 24));
+    }
+  }
+  for (; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x80) return -1;
+    k |= c << shift;
+    shift += 8;
+  }
+  if (shift > 0) h ^= mixK(k);
+  return fmix(h ^ (5 + n));
+}
+
+/**
  * MurmurHash3 x86_32 of `bytes[0, length)`, read unsigned. The length lets a caller hash a reused
  * buffer without copying (compat's fields grouping does, per emit).
  */

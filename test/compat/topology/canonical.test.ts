@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
   canonicalEncode,
+  canonicalHash,
   canonicalKey,
   floorMod,
   javaDeepHashCode,
@@ -155,6 +156,26 @@ describe('canonicalEncode', () => {
         fc.array(fc.jsonValue(), { maxLength: 4 }),
         (vals) => stableFieldsHash(vals) === murmur3x86_32(canonicalEncode(vals), 0),
       ),
+    );
+  });
+
+  it('hashes a one-string key (the fast path for ASCII) exactly as its encoding, for every length and seed', () => {
+    // Lengths around the 4-byte block edges, ASCII and not, plus strings whose length's bytes are
+    // not zero (>= 256 chars) so every byte of the length prefix is exercised.
+    const key = fc.oneof(
+      fc.string({ unit: 'binary-ascii', maxLength: 12 }),
+      fc.string({ unit: 'grapheme', maxLength: 8 }),
+      fc.string({ unit: 'binary-ascii', minLength: 250, maxLength: 700 }),
+      fc
+        .tuple(fc.string({ unit: 'binary-ascii', maxLength: 9 }), fc.constantFrom('é', '☃', '😀', '\ud800'))
+        .map(([ascii, other]) => ascii + other),
+    );
+    fc.assert(
+      fc.property(key, fc.nat(), (s, seed) => {
+        expect(stableFieldsHash([s])).toBe(murmur3x86_32(canonicalEncode([s]), 0));
+        expect(canonicalHash([s], seed)).toBe(murmur3x86_32(canonicalEncode([s]), seed));
+      }),
+      { numRuns: 500 },
     );
   });
 });
