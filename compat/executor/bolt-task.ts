@@ -141,7 +141,9 @@ export class BoltTaskOperator extends StreamOperator<Tuple, never> implements IO
     this.run.boltTasks.set(this.taskId, this);
     this.debug = this.conf[CONFIG_KEYS.TOPOLOGY_DEBUG] === true;
     const instance = cloneComponent(this.original, 'Bolt', this.componentId) as object;
-    const ctx = topologyContextFor(this.run.topology, this.run.conf, this.run.plan, this.run.stormId, this.taskId);
+    const ctx = topologyContextFor(this.run.topology, this.run.conf, this.run.plan, this.run.stormId, this.taskId, {
+      workerTasks: this.run.tasksOnWorkerOf(this.taskId),
+    });
     this.topologyContext = ctx;
     this.hooks = ctx.hooks;
     this.outputs = new TaskOutputs(this.run, this.componentId, this.taskId, ctx);

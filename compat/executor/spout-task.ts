@@ -108,7 +108,9 @@ export class SpoutTask
     attachShellTaskLogger(this.spout, (level, message) =>
       this.run.log(level, `${this.run.name}/${this.componentId}:${this.taskId}: ${message}`),
     );
-    this.context = topologyContextFor(this.run.topology, this.run.conf, this.run.plan, this.run.stormId, this.taskId);
+    this.context = topologyContextFor(this.run.topology, this.run.conf, this.run.plan, this.run.stormId, this.taskId, {
+      workerTasks: this.run.tasksOnWorkerOf(this.taskId),
+    });
     this.hooks = this.context.hooks;
     this.outputs = new TaskOutputs(this.run, this.componentId, this.taskId, this.context);
     this.collector = new SpoutOutputCollector(this);

@@ -66,6 +66,9 @@ export class TaskOutputs {
               stream: new GlobalStreamId(componentId, streamId),
               context,
               hashMode,
+              ...(run.workerThreads > 1
+                ? { localTasks: s.tasks.filter((t) => run.workerOf(t) === run.workerOf(taskId)) }
+                : {}),
             }),
             s.isDirect,
             s.tasks[0] ?? 0,

@@ -27,6 +27,11 @@ export interface GrouperSpec {
   /** For custom `prepare`; may be omitted for the built-in kinds. */
   context?: WorkerTopologyContext;
   hashMode?: FieldsHashMode;
+  /**
+   * The targets on the emitting task's worker thread, when `topology.workers` spread the tasks:
+   * `localOrShuffleGrouping` keeps to them while there are any, as in Storm (unset: all are local).
+   */
+  localTasks?: readonly number[];
   /** [0, 1) source for shuffle order and none grouping; defaults to Math.random. */
   random?: () => number;
 }
@@ -83,8 +88,12 @@ export function createGrouper(spec: GrouperSpec): Grouper {
       };
     }
     case 'shuffle':
-    case 'local_or_shuffle':
       return shuffleGrouper(targets, random);
+    case 'local_or_shuffle':
+      return shuffleGrouper(
+        spec.localTasks !== undefined && spec.localTasks.length > 0 ? sortedCopy(spec.localTasks) : targets,
+        random,
+      );
     case 'none':
       return { isDirect: false, chooseTasks: () => (n === 0 ? [] : [targets[Math.floor(random() * n)]!]) };
     case 'all':

@@ -114,6 +114,8 @@ export class TopologyRun implements AckSink, CrossThreadHost {
   readonly tracker: Acker | null;
   /** This worker's end of the threads the tasks are spread over; null when every task runs on this thread. */
   readonly cross: CrossThread | null;
+  /** Worker threads the tasks are spread over (1: every task on this thread). */
+  readonly workerThreads: number;
   readonly log: Logger;
   /** Spout tasks of the live incarnation by task id; a restarted task replaces its entry. */
   readonly spoutTasks = new Map<number, SpoutTaskHandle>();
@@ -177,6 +179,7 @@ export class TopologyRun implements AckSink, CrossThreadHost {
     this.ackers = this.mode === 'checkpoint' ? 0 : this.plan.ackers;
     this.timeoutSecs = confInt(this.conf, CONFIG_KEYS.TOPOLOGY_MESSAGE_TIMEOUT_SECS, 30);
     this.timeoutsEnabled = this.mode === 'acking' && this.conf[CONFIG_KEYS.TOPOLOGY_ENABLE_MESSAGE_TIMEOUTS] !== false;
+    this.workerThreads = Math.max(1, options.workerThreads ?? 1);
     this.cross =
       options.workerThreads !== undefined && options.workerThreads > 1
         ? new CrossThread(this, this.stormId, options.workerThreads)
@@ -209,6 +212,26 @@ export class TopologyRun implements AckSink, CrossThreadHost {
     this.stopTracker?.();
     this.stopTracker = undefined;
     this.cross?.close();
+  }
+
+  /**
+   * The worker thread a task runs on: the runtime places subtask i of every operator on worker
+   * i mod N, and a component's tasks are its operator's subtasks in task-id order.
+   */
+  workerOf(taskId: number): number {
+    if (this.workerThreads === 1) return 0;
+    const component = this.plan.taskToComponent.get(taskId);
+    const tasks = component === undefined ? undefined : this.plan.componentToSortedTasks.get(component);
+    if (tasks === undefined || tasks.length === 0) return 0;
+    return (taskId - tasks[0]!) % this.workerThreads;
+  }
+
+  /** Every task (of every component) on the worker thread `taskId` runs on, ascending: Storm's "this worker's tasks". */
+  tasksOnWorkerOf(taskId: number): number[] {
+    const all = [...this.plan.taskToComponent.keys()].sort((a, b) => a - b);
+    if (this.workerThreads === 1) return all;
+    const worker = this.workerOf(taskId);
+    return all.filter((t) => this.workerOf(t) === worker);
   }
 
   /** A task with this subtask index opens on this thread (across threads: which worker this is). */

@@ -136,6 +136,47 @@ describe('topology.workers: a topology spread over worker threads keeps Storm se
     expect(ticks.map((t) => t.thread)).not.toContain(threadId);
   }, 120_000);
 
+  it('localOrShuffleGrouping keeps tuples on the sending worker thread, spread over its tasks there', async () => {
+    const sentences = 400;
+    type Local = Extract<Report, { t: 'local' }>;
+    const arrivals = (rs: Report[]): Local[] => rs.filter((r): r is Local => r.t === 'local');
+    const { reports, done } = await submit('local-or-shuffle', 2, { 'test.sentences': sentences }, (rs) => {
+      return acks(rs).length >= sentences && arrivals(rs).length >= sentences;
+    });
+    await done;
+    const spoutThread = new Map<number, number>();
+    for (const r of reports) if (r.t === 'open') spoutThread.set(r.task, r.thread);
+    expect(new Set(spoutThread.values()).size).toBe(2);
+    const got = arrivals(reports);
+    expect(got.length).toBe(sentences);
+    // Storm's local-or-shuffle: a task on the sender's worker whenever the worker has one.
+    for (const r of got) expect(r.thread, `tuple from task ${r.from} left its worker`).toBe(spoutThread.get(r.from));
+    // Both 'where' tasks on each worker take a share (shuffle among the local ones).
+    expect(new Set(got.map((r) => r.task)).size).toBe(4);
+    // getThisWorkerTasks() names the tasks of this worker only: its spout task and two 'where' tasks
+    // (plus an acker task on one of them), never a task seen on the other thread.
+    for (const r of got) {
+      expect(r.workerTasks).toContain(r.from);
+      expect(r.workerTasks).toContain(r.task);
+      const elsewhere = got.filter((o) => o.thread !== r.thread).map((o) => o.task);
+      for (const t of elsewhere) expect(r.workerTasks).not.toContain(t);
+    }
+  }, 120_000);
+
+  it('localOrShuffleGrouping on one worker spreads over every task', async () => {
+    const sentences = 400;
+    type Local = Extract<Report, { t: 'local' }>;
+    const arrivals = (rs: Report[]): Local[] => rs.filter((r): r is Local => r.t === 'local');
+    const { reports, done } = await submit('local-or-shuffle', 1, { 'test.sentences': sentences }, (rs) => {
+      return acks(rs).length >= sentences && arrivals(rs).length >= sentences;
+    });
+    await done;
+    const got = arrivals(reports);
+    // Every spout task reaches all four tasks: on one thread all of them are local.
+    for (const from of new Set(got.map((r) => r.from)))
+      expect(new Set(got.filter((r) => r.from === from).map((r) => r.task)).size).toBe(4);
+  }, 120_000);
+
   it('names the component a worker cannot rebuild', async () => {
     const cluster = new LocalCluster({ log: () => {} });
     open.push({ cluster, channel: new BroadcastChannel('unused') });
