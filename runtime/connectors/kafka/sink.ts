@@ -51,12 +51,13 @@ export interface KafkaSinkOptions<T> extends KafkaConnectionOptions {
    */
   transactionTimeoutMs?: number;
   /**
-   * Exactly-once only: at open, the ids of this many checkpoints after the restored one are
-   * re-initialised, aborting what a crashed incarnation left open under them (read_committed
-   * readers wait at an open transaction). The sink never opens a transaction under an id further
-   * than this past the last checkpoint it saw complete, so the ids a restore re-initialises cover
-   * every id it may have used since: when that many checkpoints in a row fail to complete, it
-   * fails the job (KAFKA_TRANSACTIONS_BACKLOG, retriable) and the restore fences them. Default 10.
+   * Exactly-once only: at open, the ids after the restored checkpoint up to this many past the
+   * newest checkpoint of the job's directory are re-initialised, aborting what a crashed
+   * incarnation left open under them (read_committed readers wait at an open transaction). The
+   * sink never opens a transaction under an id further than this past the newest checkpoint it
+   * knows complete, so the ids a restore re-initialises cover every id it may have used: when
+   * that many checkpoints in a row fail to complete, it fails the job (KAFKA_TRANSACTIONS_BACKLOG,
+   * retriable) and the restore fences them. Default 10.
    */
   lingeringTransactions?: number;
   /** -1 = all in-sync replicas (default), 1 = leader, 0 = none. */
@@ -178,9 +179,10 @@ class KafkaSinkWriter<T> implements SinkWriter<T, KafkaTransactionCommittable> {
   /** The last barrier this writer sealed at (or the restored checkpoint): names the next transaction. */
   private lastBarrier = 0;
   /**
-   * The newest checkpoint this writer knows complete (or the restored one). A restore starts from
-   * a checkpoint at least this new and re-initialises the `lingeringTransactions` ids after it, so
-   * no transaction may be opened under an id past this plus that window.
+   * The newest checkpoint this writer knows complete (at first, the newest an earlier incarnation
+   * may have completed). A later restore re-initialises the ids up to the newest checkpoint in the
+   * directory, which is at least this new, plus `lingeringTransactions`, so no transaction may be
+   * opened under an id past this plus that window.
    */
   private lastCompleted = 0;
   /** The newest checkpoint an earlier incarnation may have completed (see the constructor). */
@@ -211,11 +213,10 @@ class KafkaSinkWriter<T> implements SinkWriter<T, KafkaTransactionCommittable> {
     this.fixedTopic = typeof options.topic === 'string' ? options.topic : undefined;
     this.transactional = this.guarantee === 'exactly-once';
     this.lastBarrier = context.restoredCheckpointId ?? 0;
-    // Earlier incarnations completed checkpoints up to just below this one's first, even when the
-    // restore went back further (`--restore OLDER`, a newest checkpoint that is unreadable). They
-    // may have used ids up to that plus the window, so this writer's restore fences as far, and
-    // the ids this writer may use are bounded from there too: a later restore's range starts
-    // above an id that is at least as new.
+    // No checkpoint an earlier incarnation completed is newer than the one before this one's first,
+    // even when the restore went back further (`--restore OLDER`, a newest checkpoint that is
+    // unreadable). They may have used ids up to that plus the window, so open() fences as far;
+    // and this writer's own ids may start from there, since a later restore fences at least as far.
     this.newestEarlier = Math.max(this.lastBarrier, (context.firstCheckpointId ?? this.lastBarrier + 1) - 1);
     this.lastCompleted = this.newestEarlier;
     const metrics = (context as SinkContext & { runtimeMetrics?: RuntimeMetrics }).runtimeMetrics ?? options.metrics;
