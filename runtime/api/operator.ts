@@ -26,6 +26,8 @@ export interface OperatorContext {
   readonly restored: boolean;
   /** Id of the checkpoint this incarnation restored (undefined on a fresh start). */
   readonly restoredCheckpointId?: number | undefined;
+  /** Id of this incarnation's first checkpoint: every checkpoint completed before it is smaller. */
+  readonly firstCheckpointId?: number | undefined;
   readonly metrics: OperatorMetrics;
   /** The job's registry, for operators that publish more than records in/out (async I/O, connectors). */
   readonly runtimeMetrics: RuntimeMetrics;

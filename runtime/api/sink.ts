@@ -20,6 +20,13 @@ export interface SinkContext {
    */
   readonly restoredCheckpointId?: number | undefined;
   /**
+   * Id of this incarnation's first checkpoint. Every checkpoint an earlier incarnation completed
+   * in this checkpoint directory (the newest one too, even when it is unreadable or the restore
+   * chose an older one) has a smaller id, so a writer can bound what earlier incarnations did
+   * after the restored checkpoint. Absent on a context built outside the runtime.
+   */
+  readonly firstCheckpointId?: number | undefined;
+  /**
    * The job's clock: a writer's own timers (linger, retry back-off) read it, so a job on a
    * ManualClock drives them too. Absent on a context built outside the runtime: use the wall clock.
    */

@@ -114,6 +114,10 @@ export class Deployment implements SubtaskHost {
     return this.options.restoreFrom?.id;
   }
 
+  get firstCheckpointId(): number {
+    return this.options.firstCheckpointId;
+  }
+
   get isRunning(): boolean {
     return this.running;
   }

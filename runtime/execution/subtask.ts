@@ -32,6 +32,8 @@ export interface SubtaskHost {
   readonly restored: boolean;
   /** Id of the checkpoint this incarnation restored, if any. */
   readonly restoredCheckpointId?: number | undefined;
+  /** Id of this incarnation's first checkpoint. */
+  readonly firstCheckpointId?: number | undefined;
   readonly runtimeMetrics: RuntimeMetrics;
   operatorMetrics(node: PlanNode, subtaskIndex: number): OperatorMetrics;
   setBusy(owner: object, busy: boolean): void;
@@ -82,6 +84,9 @@ class RuntimeOperatorContext implements OperatorContext {
   }
   get restoredCheckpointId(): number | undefined {
     return this.host.restoredCheckpointId;
+  }
+  get firstCheckpointId(): number | undefined {
+    return this.host.firstCheckpointId;
   }
   get runtimeMetrics(): RuntimeMetrics {
     return this.host.runtimeMetrics;

@@ -31,6 +31,7 @@ export class SinkOperator<T> extends StreamOperator<T, never> {
       parallelism: c.parallelism,
       restored: c.restored,
       restoredCheckpointId: c.restoredCheckpointId,
+      firstCheckpointId: c.firstCheckpointId,
       clock: c.processingTime.clock,
     });
   }

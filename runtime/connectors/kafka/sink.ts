@@ -15,7 +15,8 @@ import {
 } from './client.ts';
 import { resolveSerializer, type SerializerSpec } from './serde.ts';
 import {
-  abortOpenTransaction,
+  AbortFailed,
+  abortOpenTransactions,
   issuedIdentity,
   observeProducerIds,
   resumeCommit,
@@ -50,12 +51,13 @@ export interface KafkaSinkOptions<T> extends KafkaConnectionOptions {
    */
   transactionTimeoutMs?: number;
   /**
-   * Exactly-once only: at open, the ids of this many checkpoints after the restored one are
-   * re-initialised, aborting what a crashed incarnation left open under them (read_committed
-   * readers wait at an open transaction). The sink never opens a transaction under an id further
-   * than this past the last checkpoint it saw complete, so the ids a restore re-initialises cover
-   * every id it may have used since: when that many checkpoints in a row fail to complete, it
-   * fails the job (KAFKA_TRANSACTIONS_BACKLOG, retriable) and the restore fences them. Default 10.
+   * Exactly-once only: at open, the ids after the restored checkpoint up to this many past the
+   * newest checkpoint of the job's directory are re-initialised, aborting what a crashed
+   * incarnation left open under them (read_committed readers wait at an open transaction). The
+   * sink never opens a transaction under an id further than this past the newest checkpoint it
+   * knows complete, so the ids a restore re-initialises cover every id it may have used: when
+   * that many checkpoints in a row fail to complete, it fails the job (KAFKA_TRANSACTIONS_BACKLOG,
+   * retriable) and the restore fences them. Default 10.
    */
   lingeringTransactions?: number;
   /** -1 = all in-sync replicas (default), 1 = leader, 0 = none. */
@@ -177,11 +179,14 @@ class KafkaSinkWriter<T> implements SinkWriter<T, KafkaTransactionCommittable> {
   /** The last barrier this writer sealed at (or the restored checkpoint): names the next transaction. */
   private lastBarrier = 0;
   /**
-   * The newest checkpoint this writer knows complete (or the restored one). A restore starts from
-   * a checkpoint at least this new and re-initialises the `lingeringTransactions` ids after it, so
-   * no transaction may be opened under an id past this plus that window.
+   * The newest checkpoint this writer knows complete (at first, the newest an earlier incarnation
+   * may have completed). A later restore re-initialises the ids up to the newest checkpoint in the
+   * directory, which is at least this new, plus `lingeringTransactions`, so no transaction may be
+   * opened under an id past this plus that window.
    */
   private lastCompleted = 0;
+  /** The newest checkpoint an earlier incarnation may have completed (see the constructor). */
+  private readonly newestEarlier: number;
   private closed = false;
   /** The newest barrier's seal; rejected for good once one failed (the job restarts then). */
   private sealing: Promise<void> = Promise.resolve();
@@ -208,7 +213,12 @@ class KafkaSinkWriter<T> implements SinkWriter<T, KafkaTransactionCommittable> {
     this.fixedTopic = typeof options.topic === 'string' ? options.topic : undefined;
     this.transactional = this.guarantee === 'exactly-once';
     this.lastBarrier = context.restoredCheckpointId ?? 0;
-    this.lastCompleted = this.lastBarrier;
+    // No checkpoint an earlier incarnation completed is newer than the one before this one's first,
+    // even when the restore went back further (`--restore OLDER`, a newest checkpoint that is
+    // unreadable). They may have used ids up to that plus the window, so open() fences as far;
+    // and this writer's own ids may start from there, since a later restore fences at least as far.
+    this.newestEarlier = Math.max(this.lastBarrier, (context.firstCheckpointId ?? this.lastBarrier + 1) - 1);
+    this.lastCompleted = this.newestEarlier;
     const metrics = (context as SinkContext & { runtimeMetrics?: RuntimeMetrics }).runtimeMetrics ?? options.metrics;
     if (metrics) {
       this.sent = metrics.counter('kafka_producer_records_total', 'Records the Kafka sink got acknowledged', ['topic']);
@@ -240,19 +250,7 @@ class KafkaSinkWriter<T> implements SinkWriter<T, KafkaTransactionCommittable> {
     }
     const kafka = this.client();
     if (this.transactional) {
-      // A crashed incarnation may have left transactions open under the ids after the restored
-      // checkpoint; read_committed readers would wait at them until the broker's timeout.
-      const window = this.lingeringWindow();
-      try {
-        for (let n = this.lastBarrier + 1; n <= this.lastBarrier + window; n++)
-          await abortOpenTransaction(kafka, this.transactionalIdFor(n), this.transactionTimeoutMs(), this.clock);
-      } catch (error) {
-        throw new ConnectorError(
-          'KAFKA_PRODUCER_FAILED',
-          `${this.what}: cannot abort the transactions a previous run left open on ${options.brokers.join(',')}: ${messageOf(error)}`,
-          { cause: error, retriable: true },
-        );
-      }
+      await this.fenceEarlierIncarnations(kafka);
       return;
     }
     this.producer = kafka.producer({
@@ -270,6 +268,38 @@ class KafkaSinkWriter<T> implements SinkWriter<T, KafkaTransactionCommittable> {
           cause: error,
           retriable: true,
         },
+      );
+    }
+  }
+
+  /**
+   * Earlier incarnations may have left transactions open under every id after the restored
+   * checkpoint that they could use: up to the newest checkpoint they completed plus the window
+   * (they never go further, see `begin`). read_committed readers wait at an open transaction
+   * until the broker's timeout, and it holds records the restored sources replay. Re-initialising
+   * each id aborts its open transaction and fences its producer. The restored checkpoint's own
+   * transactions have ids up to the checkpoint and were committed (resumed) before open.
+   */
+  private async fenceEarlierIncarnations(kafka: Kafka): Promise<void> {
+    const from = this.lastBarrier + 1;
+    const to = this.newestEarlier + this.lingeringWindow();
+    const ids: string[] = [];
+    for (let n = from; n <= to; n++) ids.push(this.transactionalIdFor(n));
+    try {
+      await abortOpenTransactions(kafka, ids, this.transactionTimeoutMs(), this.clock);
+    } catch (error) {
+      const cause = error instanceof AbortFailed ? (error.cause ?? error) : error;
+      // The broker refusing the id for good (authorization, a bad timeout) will refuse it on every
+      // restart too; a broker that is down or busy may not.
+      const final =
+        (cause as { name?: string }).name === 'KafkaJSProtocolError' &&
+        (cause as { retriable?: boolean }).retriable === false;
+      throw new ConnectorError(
+        'KAFKA_PRODUCER_FAILED',
+        `${this.what}: cannot abort the transactions earlier runs may have left open under ids ` +
+          `'${this.transactionalIdFor(from)}' to '${this.transactionalIdFor(to)}' on ${this.options.brokers.join(',')}` +
+          `${error instanceof AbortFailed ? ` ('${error.transactionalId}' failed)` : ''}: ${messageOf(cause)}`,
+        { cause, retriable: !final },
       );
     }
   }

@@ -79,6 +79,29 @@ function retriable(error: unknown): boolean {
   return (error as { retriable?: boolean }).retriable === true;
 }
 
+/** Finds the id's coordinator and makes the call, retrying while the coordinator is busy or moving. */
+async function onCoordinator<R>(
+  cluster: InternalCluster,
+  transactionalId: string,
+  clock: Clock,
+  call: (broker: InternalBroker) => Promise<R>,
+): Promise<R> {
+  let delay = 100;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const broker = await cluster.findGroupCoordinator({
+        groupId: transactionalId,
+        coordinatorType: COORDINATOR_TRANSACTION,
+      });
+      return await call(broker);
+    } catch (error) {
+      if (!retriable(error) || attempt >= 8) throw error;
+      await new Promise<void>((resolve) => clock.setTimer(clock.now() + delay, resolve));
+      delay = Math.min(delay * 2, 2000);
+    }
+  }
+}
+
 async function withCoordinator<R>(
   kafka: Kafka,
   transactionalId: string,
@@ -86,22 +109,9 @@ async function withCoordinator<R>(
   clock: Clock,
 ): Promise<R> {
   const cluster = clusterOf(kafka);
-  let delay = 100;
   try {
     await cluster.connect();
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const broker = await cluster.findGroupCoordinator({
-          groupId: transactionalId,
-          coordinatorType: COORDINATOR_TRANSACTION,
-        });
-        return await call(broker);
-      } catch (error) {
-        if (!retriable(error) || attempt >= 8) throw error;
-        await new Promise<void>((resolve) => clock.setTimer(clock.now() + delay, resolve));
-        delay = Math.min(delay * 2, 2000);
-      }
-    }
+    return await onCoordinator(cluster, transactionalId, clock, call);
   } finally {
     await cluster.disconnect().catch(() => {});
   }
@@ -134,19 +144,49 @@ export function resumeCommit(
   );
 }
 
-/** InitProducerId on the id: the coordinator aborts the transaction left open under it. */
-export function abortOpenTransaction(
+/**
+ * InitProducerId on each id: the coordinator aborts the transaction left open under it and fences
+ * the producer that opened it. One cluster connection for all of them (a restore from an old
+ * checkpoint may re-initialise hundreds), a few at a time. Rejects with the first id that failed.
+ */
+export async function abortOpenTransactions(
   kafka: Kafka,
-  transactionalId: string,
+  transactionalIds: readonly string[],
   timeoutMs: number,
   clock: Clock = systemClock,
+  concurrency = 4,
 ): Promise<void> {
-  return withCoordinator(
-    kafka,
-    transactionalId,
-    async (broker) => {
-      await broker.initProducerId({ transactionalId, transactionTimeout: timeoutMs });
-    },
-    clock,
-  );
+  if (transactionalIds.length === 0) return;
+  const cluster = clusterOf(kafka);
+  let next = 0;
+  let failed: { transactionalId: string; error: unknown } | undefined;
+  const worker = async (): Promise<void> => {
+    while (failed === undefined && next < transactionalIds.length) {
+      const transactionalId = transactionalIds[next++]!;
+      try {
+        await onCoordinator(cluster, transactionalId, clock, async (broker) => {
+          await broker.initProducerId({ transactionalId, transactionTimeout: timeoutMs });
+        });
+      } catch (error) {
+        failed ??= { transactionalId, error };
+      }
+    }
+  };
+  try {
+    await cluster.connect();
+    await Promise.all(Array.from({ length: Math.min(concurrency, transactionalIds.length) }, worker));
+  } finally {
+    await cluster.disconnect().catch(() => {});
+  }
+  if (failed) throw new AbortFailed(failed.transactionalId, failed.error);
+}
+
+/** Which id could not be re-initialised, with the broker's answer as the cause. */
+export class AbortFailed extends Error {
+  constructor(
+    readonly transactionalId: string,
+    cause: unknown,
+  ) {
+    super(`InitProducerId for '${transactionalId}' failed: ${(cause as Error)?.message ?? String(cause)}`, { cause });
+  }
 }

@@ -1,0 +1,206 @@
+/**
+ * The Kafka exactly-once sink restored from a checkpoint older than the newest (`--restore OLDER`,
+ * as after a newest checkpoint that is unreadable). The job counts all of a first batch of input,
+ * a checkpoint C covering it is kept aside, a dozen idle checkpoints complete (so the ids the dead
+ * run used next lie more than `lingeringTransactions` past C), the second batch arrives, its first
+ * commit is swallowed by the harness proxy and the job is SIGKILLed right then. Restarted with
+ * `--restore C`, it replays the second batch: a read_committed reader must see every `word:n` line
+ * once, with nothing left open to stop it. Nothing was committed after C, so exactly-once is
+ * reachable here; see the README for what a Kafka commit after the restored checkpoint means.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import kafkajs, { type Admin } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readTopic, startKafkaCluster, type KafkaTestCluster } from '../harness/kafka/index.ts';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const WORDS = ['the', 'cow', 'jumped', 'over', 'moon', 'an', 'apple', 'a', 'day'];
+const sentence = (i: number): string => [0, 1, 2].map((k) => WORDS[(i * 7 + k * 5) % WORDS.length]).join(' ');
+/** The sink's default lingeringTransactions: the ids a restore used to re-initialise. */
+const WINDOW = 10;
+
+let cluster: KafkaTestCluster;
+const dirs: string[] = [];
+
+beforeAll(async () => {
+  cluster = await startKafkaCluster({ brokers: 1 });
+});
+afterAll(async () => {
+  await cluster?.stop();
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+function runJob(args: string[]): { child: ChildProcess; exited: Promise<number | null>; stderr: () => string } {
+  const child = spawn(
+    process.execPath,
+    [
+      join(ROOT, 'cli/bin.js'),
+      'run',
+      join(ROOT, 'samples/soak/kafka-word-count.ts'),
+      '--checkpoint-interval',
+      '100',
+      '--metrics-port',
+      '0',
+      '-q',
+      ...args,
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  return { child, exited, stderr: () => stderr };
+}
+
+function checkpointIds(dir: string): number[] {
+  return readdirSync(dir)
+    .map((f) => /^chk-(\d+)\.snap$/.exec(f)?.[1])
+    .filter((id): id is string => id !== undefined)
+    .map(Number)
+    .sort((a, b) => a - b);
+}
+
+/** Every line `word:n` the job must commit for these sentences, once each. */
+function expectedLines(count: number): Set<string> {
+  const seen = new Map<string, number>();
+  const lines = new Set<string>();
+  for (let i = 0; i < count; i++) {
+    for (const w of sentence(i).split(' ')) {
+      const n = (seen.get(w) ?? 0) + 1;
+      seen.set(w, n);
+      lines.add(`${w}:${n}`);
+    }
+  }
+  return lines;
+}
+
+async function produce(topic: string, from: number, to: number): Promise<void> {
+  const producer = new kafkajs.Kafka({ brokers: cluster.brokers, logLevel: kafkajs.logLevel.NOTHING }).producer();
+  await producer.connect();
+  // All in partition 0, in order, so each word's counts follow the sentence order.
+  for (let i = from; i < to; i += 500)
+    await producer.send({
+      topic,
+      messages: Array.from({ length: Math.min(500, to - i) }, (_, j) => ({ value: sentence(i + j), partition: 0 })),
+    });
+  await producer.disconnect();
+}
+
+/**
+ * Waits, polling, until `ready` holds; fails at once if the job exits meanwhile. No deadline of its
+ * own: the test timeout bounds it.
+ */
+async function until(
+  job: ReturnType<typeof runJob>,
+  what: string,
+  ready: () => boolean | Promise<boolean>,
+): Promise<void> {
+  for (;;) {
+    if (await ready()) return;
+    const state = await Promise.race([job.exited, new Promise((r) => setTimeout(() => r('running'), 50))]);
+    if (state !== 'running') throw new Error(`job exited (${String(state)}) before ${what}:\n${job.stderr()}`);
+  }
+}
+
+async function committedInput(admin: Admin, group: string, topic: string): Promise<number> {
+  const [entry] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
+  return Number(entry?.partitions.find((p) => p.partition === 0)?.offset ?? -1);
+}
+
+describe('kafka exactly-once sink, restored from an older checkpoint', () => {
+  it('--restore a checkpoint a dozen checkpoints back: the dead run transactions after it are aborted, the restored job is not refused, read_committed readers see every line once', async () => {
+    if (cluster.external) throw new Error('this test holds a commit in the harness proxy; unset KAFKA_BROKERS');
+    const tag = `${process.pid}-${Date.now().toString(36)}`;
+    const input = `older-in-${tag}`;
+    const output = `older-out-${tag}`;
+    const prefix = `older-${tag}`;
+    const group = `${prefix}-group`;
+    await cluster.createTopic(input, 2);
+    await cluster.createTopic(output, 2);
+    const firstBatch = 2000;
+    const sentences = 4000;
+    process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
+    await produce(input, 0, firstBatch);
+
+    const ckpt = mkdtempSync(join(tmpdir(), 'stormshift-eos-older-'));
+    const kept = mkdtempSync(join(tmpdir(), 'stormshift-eos-older-kept-'));
+    dirs.push(ckpt, kept);
+    const args = ['--checkpoint-dir', ckpt, '--', cluster.brokers.join(','), input, output, prefix];
+    const admin = new kafkajs.Kafka({ brokers: cluster.brokers, logLevel: kafkajs.logLevel.NOTHING }).admin();
+    await admin.connect();
+    try {
+      const first = runJob(args);
+      // The source commits its positions when a checkpoint completes: from then on every newer
+      // checkpoint covers the whole first batch.
+      await until(
+        first,
+        'the first batch was counted',
+        async () => (await committedInput(admin, group, input)) === firstBatch,
+      );
+      let restoredId = 0;
+      await until(first, 'a checkpoint was kept', () => {
+        const newest = checkpointIds(ckpt).at(-1);
+        if (newest === undefined) return false;
+        const name = `chk-${String(newest).padStart(9, '0')}.snap`;
+        try {
+          copyFileSync(join(ckpt, name), join(kept, name));
+        } catch {
+          return false; // pruned by retention meanwhile: take the next newest
+        }
+        restoredId = newest;
+        return true;
+      });
+      // Idle checkpoints: they seal nothing and commit nothing, but move the ids the job uses next.
+      await until(first, 'idle checkpoints', () => (checkpointIds(ckpt).at(-1) ?? 0) > restoredId + WINDOW + 1);
+      const held = cluster.holdNextCommit();
+      await produce(input, firstBatch, sentences);
+      const commit = await Promise.race([
+        held,
+        first.exited.then((code) => {
+          throw new Error(`job exited (${String(code)}) before committing the second batch:\n${first.stderr()}`);
+        }),
+      ]);
+      first.child.kill('SIGKILL');
+      await first.exited;
+      const heldId = Number(commit.transactionalId.split('-').at(-1));
+      expect(heldId, 'the open transaction lies past the window a restore used to re-initialise').toBeGreaterThan(
+        restoredId + WINDOW,
+      );
+      expect(await cluster.openTransactions()).toContain(commit.transactionalId);
+
+      const restoredFrom = join(kept, `chk-${String(restoredId).padStart(9, '0')}.snap`);
+      const before = new Set(checkpointIds(ckpt));
+      const second = runJob(['--restore', restoredFrom, ...args]);
+      await until(
+        second,
+        'a checkpoint of the restored run covered all input',
+        async () =>
+          checkpointIds(ckpt).some((id) => !before.has(id)) &&
+          (await committedInput(admin, group, input)) === sentences,
+      );
+      second.child.kill('SIGTERM');
+      expect(await second.exited, second.stderr()).toBe(0);
+      // The restored run was never refused for running past its own transaction ids
+      // (KAFKA_TRANSACTIONS_BACKLOG, whose message names the option).
+      expect(second.stderr()).not.toContain('lingeringTransactions');
+    } finally {
+      await admin.disconnect();
+    }
+
+    // Checked first: a read_committed reader waits at an open transaction for good on this broker.
+    expect((await cluster.openTransactions()).filter((id) => id.startsWith(prefix))).toEqual([]);
+    const lines = await readTopic(cluster.brokers, output);
+    const expected = expectedLines(sentences);
+    const counts = new Map<string, number>();
+    for (const l of lines) counts.set(l, (counts.get(l) ?? 0) + 1);
+    let lost = 0;
+    let duplicated = 0;
+    for (const l of expected) if (!counts.has(l)) lost++;
+    for (const [l, n] of counts) duplicated += expected.has(l) ? n - 1 : n;
+    expect({ lost, duplicated }).toEqual({ lost: 0, duplicated: 0 });
+    expect(lines.length).toBe(expected.size);
+  }, 300_000);
+});
