@@ -71,8 +71,17 @@ export class KeyedTimerService {
     return { processing: this.processing.snapshot(), event: this.event.snapshot() };
   }
 
+  /**
+   * Processing-time timers of no key are the subtask's own (registerSubtaskTimer and the timers
+   * its onTimer chains): they are not restored, since open() arms them again on every start, as
+   * Storm's ticks restart with their executor. Restored, every subtask's would land on the one
+   * subtask that owns the undefined key, beside the chain its open() just armed.
+   */
   restore(snapshots: KeyedTimersSnapshot[], keyFilter?: (key: unknown) => boolean): void {
-    this.processing.restore(snapshots.map((s) => s.processing) as never, keyFilter);
+    this.processing.restore(
+      snapshots.map((s) => s.processing) as never,
+      (key) => key !== undefined && (keyFilter === undefined || keyFilter(key)),
+    );
     this.event.restore(snapshots.map((s) => s.event) as never, keyFilter);
     const next = this.processing.peekTimestamp();
     if (next !== undefined) this.arm(next);
