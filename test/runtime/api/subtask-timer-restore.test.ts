@@ -12,6 +12,7 @@ import {
   StreamEnvironment,
   type Collector,
   type JobConfig,
+  type KeyedProcessContext,
   type KeyedProcessFunction,
   type KeyedRuntimeContext,
   type OnTimerContext,
@@ -167,4 +168,78 @@ describe('registerSubtaskTimer after a restore', () => {
     expect(job.status().restarts).toBe(1);
     await job.cancel();
   });
+
+  it("keeps the timers of a record keyed undefined: only the subtask's own are dropped", async () => {
+    const dir = tempDir('subtask-timer-undefined-key');
+    dirs.push(dir);
+    undefinedKey.fired.length = 0;
+    const clock = new ManualClock(5_000);
+    const run = (config: JobConfig) => {
+      const env = StreamEnvironment.create({ ...quiet, clock, ...config });
+      env
+        .fromSource<string>(
+          {
+            createReader: () => ({
+              poll(out) {
+                undefinedKey.polled = true;
+                if (undefinedKey.release && !undefinedKey.sent) {
+                  undefinedKey.sent = true;
+                  out.collect('x');
+                }
+                return 'idle';
+              },
+              snapshotState: () => null,
+            }),
+          },
+          { uid: 'words' },
+        )
+        .keyBy((): string | undefined => undefined)
+        .process(new OneShot(), { uid: 'one-shot' });
+      return env.executeAsync();
+    };
+    const first = run({ checkpoint: { dir: dir.path } });
+    await until(() => undefinedKey.polled);
+    undefinedKey.release = true;
+    await until(() => undefinedKey.registered);
+    // Pending at the savepoint: the subtask's timer (6 000) and the record's, keyed undefined (20 000).
+    const savepoint = await first.triggerSavepoint();
+    await first.cancel();
+    expect(undefinedKey.fired).toEqual([]);
+
+    clock.advanceTo(7_000);
+    const second = run({ checkpoint: { dir: dir.path }, restore: { path: savepoint.path } });
+    await until(() => undefinedKey.opened === 2);
+    for (const at of [8_000, 20_000]) clock.advanceTo(at);
+    expect(undefinedKey.fired).toEqual([
+      { at: 8_000, key: undefined },
+      { at: 20_000, key: undefined },
+    ]);
+    await second.cancel();
+  });
 });
+
+const undefinedKey = {
+  polled: false,
+  release: false,
+  sent: false,
+  registered: false,
+  opened: 0,
+  fired: [] as Array<{ at: number; key: unknown }>,
+};
+
+/** A subtask timer one second after open, and a timer at 20 000 for each record. */
+class OneShot implements KeyedProcessFunction<string | undefined, string, never> {
+  open(context: KeyedRuntimeContext): void {
+    undefinedKey.opened++;
+    context.registerSubtaskTimer(context.currentProcessingTime() + 1_000);
+  }
+
+  processElement(_word: string, context: KeyedProcessContext<string | undefined>): void {
+    context.timerService().registerProcessingTimeTimer(20_000);
+    undefinedKey.registered = true;
+  }
+
+  onTimer(timestamp: number, context: OnTimerContext<string | undefined>): void {
+    undefinedKey.fired.push({ at: timestamp, key: context.getCurrentKey() });
+  }
+}
