@@ -13,6 +13,8 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
   BaseRichSpout,
+  Bolt,
+  ComponentCommon,
   Config,
   Fields,
   JoinBolt,
@@ -331,6 +333,24 @@ async function withDateNowOn<T>(clock: ManualClock, body: () => Promise<T>): Pro
   }
 }
 
+/**
+ * A timed replay caps every component at one task, except JoinBolts: their rows per window do not
+ * depend on the order tuples reached the window, so the several-task join (each task's windows
+ * over the keys compat's hash sends it) is what is compared with the rewrite's keyed join. The
+ * component conf's max parallelism overrides the topology's cap for that component.
+ */
+function keepJoinTasks(topology: StormTopology): void {
+  const bolts = topology.get_bolts();
+  for (const [id, bolt] of bolts) {
+    const common = bolt.get_common();
+    const tasks = common.parallelismHintOrDefault();
+    if (!(bolt.get_bolt_object() instanceof JoinBolt) || tasks <= 1) continue;
+    const conf = { ...common.parsedConf(), [Config.TOPOLOGY_MAX_TASK_PARALLELISM]: tasks };
+    const kept = new ComponentCommon(common.get_inputs(), common.get_streams(), tasks, JSON.stringify(conf));
+    bolts.set(id, new Bolt(bolt.get_bolt_object(), kept, bolt.get_kind()));
+  }
+}
+
 async function replayCompatTimed(
   req: Extract<ChildRequest, { mode: 'compat' }>,
   topology: StormTopology,
@@ -364,6 +384,7 @@ async function replayCompatTimed(
           ),
         );
       }
+      keepJoinTasks(captured.topology);
       const cluster = new LocalCluster({ simulatedTime: true, log: () => {} });
       const name = 'verify-timed';
       try {
@@ -518,7 +539,7 @@ async function replayNative(req: Extract<ChildRequest, { mode: 'native' }>): Pro
   const bucket = (uid: string): NativeAnswer['captured'][string] => (captured[uid] ??= { input: [], output: [] });
   applyRunOverrides(env, {
     sources,
-    ...(timed ? { maxParallelism: 1 } : {}),
+    ...(timed ? { maxParallelism: 1, uncapped: req.keepParallelism ?? [] } : {}),
     capture: {
       input: req.captureInput,
       output: [

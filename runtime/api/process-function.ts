@@ -36,9 +36,10 @@ export interface KeyedRuntimeContext extends RuntimeContext {
   /**
    * A processing-time timer of the subtask rather than of a key, for open(): it fires whether or
    * not any record arrived (Storm's tick tuples), and onTimer runs it with getCurrentKey()
-   * undefined, where registerProcessingTimeTimer registers the next one. Checkpointed like keyed
-   * timers; a restore may hand another subtask's keyless timers to this one, so a function that
-   * re-arms them should ignore instants it did not schedule.
+   * undefined, where registerProcessingTimeTimer registers the next one (a subtask timer too, not
+   * one of a record keyed undefined). Subtask timers are not restored from a checkpoint: open()
+   * runs again on every start and arms them anew, so after a restore they fire from the restored
+   * subtask's start, as Storm's ticks do after a restart.
    */
   registerSubtaskTimer(timestamp: number): void;
 }

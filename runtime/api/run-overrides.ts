@@ -26,6 +26,8 @@ export interface CapturedRecord {
 export interface RunOverrides {
   /** Cap every operator's parallelism (e.g. 1 to compare with a single-task hand-written job). */
   maxParallelism?: number;
+  /** uids `maxParallelism` leaves at their own parallelism. */
+  uncapped?: Iterable<string>;
   /** Replace the source with this uid (its name, parallelism and downstream stay). */
   sources?: ReadonlyMap<string, Source<unknown>>;
   /** Report the records entering (`input`) and leaving (`output`) operators with these uids. */
@@ -60,7 +62,10 @@ export function applyRunOverrides(env: StreamEnvironment, overrides: RunOverride
   if (cap !== undefined) {
     if (!(Number.isInteger(cap) && cap >= 1))
       throw new JobGraphError(`run override: maxParallelism must be an integer >= 1, got ${String(cap)}`);
-    for (const t of byUid.values()) t.parallelism = Math.min(t.parallelism ?? env.config.parallelism ?? 1, cap);
+    const uncapped = new Set(overrides.uncapped ?? []);
+    for (const uid of uncapped) find(uid, 'operator');
+    for (const t of byUid.values())
+      if (!uncapped.has(t.uid)) t.parallelism = Math.min(t.parallelism ?? env.config.parallelism ?? 1, cap);
   }
   const capture = overrides.capture;
   if (capture === undefined) return;

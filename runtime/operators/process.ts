@@ -14,6 +14,7 @@ import type {
 } from '../api/process-function.ts';
 import { ConfigError, JobGraphError, StormshiftError } from '../errors.ts';
 import type { KeySelector } from '../api/functions.ts';
+import { SUBTASK_TIMER } from '../time/keyed-timers.ts';
 import { CollectingOperator } from './collecting-operator.ts';
 import { userError } from './user-error.ts';
 
@@ -69,7 +70,7 @@ abstract class ProcessOperatorBase<OUT> extends CollectingOperator<unknown, OUT>
         const previous = backend.getCurrentKey();
         backend.setCurrentKey(undefined);
         try {
-          timers.registerProcessingTimeTimer(timestamp);
+          timers.registerProcessingTimeTimer(timestamp, SUBTASK_TIMER);
         } finally {
           backend.setCurrentKey(previous);
         }
@@ -149,6 +150,8 @@ export class ProcessOperator<IN, OUT> extends ProcessOperatorBase<OUT> {
 
 class KeyedContextImpl<K> implements OnTimerContext<K>, TimerService {
   timeDomain: 'event' | 'processing' = 'event';
+  /** While a subtask timer fires: the processing-time timers its onTimer sets are the subtask's too. */
+  subtaskTimer = false;
 
   constructor(
     private readonly operator: ProcessOperatorBase<unknown> & {
@@ -178,10 +181,10 @@ class KeyedContextImpl<K> implements OnTimerContext<K>, TimerService {
     return this;
   }
   registerProcessingTimeTimer(timestamp: number): void {
-    this.operator.timers().registerProcessingTimeTimer(timestamp);
+    this.operator.timers().registerProcessingTimeTimer(timestamp, this.subtaskTimer ? SUBTASK_TIMER : undefined);
   }
   deleteProcessingTimeTimer(timestamp: number): void {
-    this.operator.timers().deleteProcessingTimeTimer(timestamp);
+    this.operator.timers().deleteProcessingTimeTimer(timestamp, this.subtaskTimer ? SUBTASK_TIMER : undefined);
   }
   registerEventTimeTimer(timestamp: number): void {
     this.operator.timers().registerEventTimeTimer(timestamp);
@@ -212,13 +215,16 @@ abstract class KeyedOperatorBase<K, OUT> extends ProcessOperatorBase<OUT> {
   }
 
   override open(): void | Promise<void> {
-    this.context.timers!.setHandler((timestamp, key, _namespace, domain) => {
+    this.context.timers!.setHandler((timestamp, key, namespace, domain) => {
       this.ctx.timeDomain = domain;
+      this.ctx.subtaskTimer = namespace === SUBTASK_TIMER;
       this.emitTimestamp = domain === 'event' ? timestamp : NO_TIMESTAMP;
       try {
         this.functions.onTimer?.(timestamp, this.ctx, this);
       } catch (error) {
         this.fail(`timer@${timestamp} for key ${String(key)}`, error);
+      } finally {
+        this.ctx.subtaskTimer = false;
       }
     });
     return this.functions.open?.(this.keyedRuntimeContext());

@@ -24,6 +24,8 @@ export type WindowFunction<K, IN, OUT> = (key: K, window: TimeWindow, input: IN,
 export interface WindowContents<ACC> {
   fold(acc: ACC | undefined, value: unknown): ACC;
   merge(a: ACC, b: ACC): ACC;
+  /** Whether merge works (an aggregate function may have no merge()). */
+  readonly mergeable: boolean;
 }
 
 interface WindowEntry<ACC> {
@@ -70,6 +72,46 @@ export class WindowOperator<K, IN, ACC, OUT> extends CollectingOperator<IN, OUT>
     this.context.timers!.setHandler((timestamp, key, namespace) =>
       this.onTimer(timestamp, key as K, namespace as string),
     );
+    if (this.fireAtEnd && !this.eventTime) this.realignRestoredWindows();
+  }
+
+  /**
+   * Windows a checkpoint held were cut on the previous run's start. Storm's restarted bolt starts
+   * with empty windows on its new start, and what its windows held comes back by replay: so what
+   * the restored windows hold is put, per key, into this run's windows as if it arrived now, and
+   * every window ends at start + k·slide of this run. Every pending element is in the earliest
+   * pending window and in the windows tiling on from it (when the size is a multiple of the
+   * slide), so those are merged, each element once. Otherwise only the earliest is taken: exact
+   * unless a window's timer was overdue at the checkpoint (what arrived after its end is lost).
+   * An aggregate without merge() keeps its restored windows when there is more than one to merge.
+   */
+  private realignRestoredWindows(): void {
+    const assigner = this.assigner;
+    if (assigner.kind === 'session') return;
+    const size = assigner.sizeMs;
+    const slide = assigner.kind === 'sliding' ? assigner.slideMs : size;
+    const now = this.context.processingTime.now();
+    this.context.keyedState!.applyToAllKeys<MapState<string, WindowEntry<ACC>>>('windows', (_key, windows) => {
+      const entries = [...windows.values()].sort((a, b) => a.end - b.end);
+      const first = entries[0];
+      if (first === undefined) return;
+      const taken =
+        size % slide === 0
+          ? entries.filter((e) => e.end >= first.end && (e.start - first.start) % size === 0)
+          : [first];
+      if (taken.length > 1 && !this.contents.mergeable) return;
+      let acc = taken[0]!.acc;
+      for (const e of taken.slice(1)) acc = this.contents.merge(acc, e.acc);
+      for (const e of entries) this.deleteTimers(e);
+      windows.clear();
+      const targets = assignWindows(assigner, now);
+      for (const [i, window] of targets.entries()) {
+        // Each window folds into its own accumulator: one shared object would count twice.
+        const entry: WindowEntry<ACC> = { ...window, acc: i === targets.length - 1 ? acc : structuredClone(acc) };
+        windows.put(`${window.start}:${window.end}`, entry);
+        this.registerTimers(entry);
+      }
+    });
   }
 
   processElement(value: IN, timestamp: number): void {
@@ -205,6 +247,7 @@ export function aggregateContents<IN, ACC>(aggregate: AggregateFunction<IN, ACC,
       if (!aggregate.merge) throw new Error('session windows need an aggregate function with merge()');
       return aggregate.merge(a, b);
     },
+    mergeable: typeof aggregate.merge === 'function',
   };
 }
 
@@ -216,6 +259,7 @@ export function elementsContents<IN>(): WindowContents<IN[]> {
       return list;
     },
     merge: (a, b) => a.concat(b),
+    mergeable: true,
   };
 }
 

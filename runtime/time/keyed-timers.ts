@@ -1,9 +1,15 @@
 import type { HeapKeyedStateBackend } from '../state/index.ts';
-import { TimerQueue } from './timer-queue.ts';
+import { TimerQueue, type TimerQueueSnapshot } from './timer-queue.ts';
 import type { ProcessingTimeService } from './processing-time.ts';
 
 export type TimeDomain = 'event' | 'processing';
 export type TimerHandler = (timestamp: number, key: unknown, namespace: unknown, domain: TimeDomain) => void;
+
+/**
+ * The namespace of a subtask's own processing-time timers (registerSubtaskTimer, and those its
+ * onTimer sets): they have no key, and a record keyed undefined must not share them.
+ */
+export const SUBTASK_TIMER = '\u0001subtask';
 
 export interface KeyedTimersSnapshot {
   processing: unknown;
@@ -71,8 +77,19 @@ export class KeyedTimerService {
     return { processing: this.processing.snapshot(), event: this.event.snapshot() };
   }
 
+  /**
+   * A subtask's own timers (SUBTASK_TIMER) are not restored, since open() arms them again on every
+   * start, as Storm's ticks restart with their executor. Restored, every subtask's would land on
+   * the one subtask that owns the undefined key, beside the chain its open() just armed.
+   */
   restore(snapshots: KeyedTimersSnapshot[], keyFilter?: (key: unknown) => boolean): void {
-    this.processing.restore(snapshots.map((s) => s.processing) as never, keyFilter);
+    const keyed = snapshots.map((s) => {
+      const snap = s.processing as TimerQueueSnapshot | null | undefined;
+      // Anything else is the queue's to reject, with its version message.
+      if (!Array.isArray(snap?.timers)) return snap;
+      return { ...snap, timers: snap.timers.filter(([, , namespace]) => namespace !== SUBTASK_TIMER) };
+    });
+    this.processing.restore(keyed as never, keyFilter);
     this.event.restore(snapshots.map((s) => s.event) as never, keyFilter);
     const next = this.processing.peekTimestamp();
     if (next !== undefined) this.arm(next);

@@ -297,3 +297,67 @@ describe('migrate report, count-windowed bolt', () => {
     ]);
   });
 });
+
+describe('migrate report, JoinBolt on several tasks', () => {
+  const FIXTURES = join(import.meta.dirname, 'fixtures', 'join');
+  const input = (name: string): string => readFileSync(join(FIXTURES, name, 'input', 'topology.ts'), 'utf8');
+  const cases = {
+    // Processing time, but one input shuffled and one grouped on more than its join field.
+    offKey: input('processing-time-tasks-left'),
+    // Event time on three tasks.
+    eventTime: input('several-tasks-left'),
+    // A count window on three tasks, each input grouped on its join field.
+    count: input('count-window').replace('.withTumblingWindow(Count.of(10)))', '.withTumblingWindow(Count.of(10)), 3)'),
+  };
+  let dir: string;
+  let migrated: MigrationResult;
+
+  beforeAll(async () => {
+    expect(cases.count).toContain('Count.of(10)), 3)');
+    dir = sandbox();
+    for (const [name, text] of Object.entries(cases)) {
+      mkdirSync(join(dir, name));
+      writeFileSync(join(dir, name, 'topology.ts'), text);
+    }
+    migrated = await migrate({ paths: Object.keys(cases), cwd: dir });
+  }, 120_000);
+
+  afterAll(() => removeSandbox(dir));
+
+  const blockers = (name: string) =>
+    migrated.report.files
+      .find((f) => f.file === `${name}/topology.ts`)!
+      .findings.filter((f) => f.status === 'left')
+      .map((f) => [f.code, f.line, f.reason]);
+
+  it('says which input is not grouped on its join field, each at its grouping, and leaves the file', () => {
+    expect(migrated.changes.has(join(dir, 'offKey', 'topology.ts'))).toBe(false);
+    expect(blockers('offKey')).toEqual([
+      [
+        'SS922',
+        lineOf(cases.offKey, ".fieldsGrouping('purchases'"),
+        "'purchases' is not fields-grouped on its join field 'userId' alone (`.fieldsGrouping(...)` on userId, amount): over 3 tasks, tuples that join could meet on different tasks, so compat's rows depend on its task choice",
+      ],
+      [
+        'SS922',
+        lineOf(cases.offKey, ".shuffleGrouping('ads')"),
+        "'ads' is not fields-grouped on its join field 'userId' alone (`.shuffleGrouping(...)`): over 3 tasks, tuples that join could meet on different tasks, so compat's rows depend on its task choice",
+      ],
+    ]);
+  });
+
+  it('leaves event-time and count windows on several tasks, saying what differs per task', () => {
+    expect(blockers('eventTime')).toContainEqual([
+      'SS922',
+      lineOf(cases.eventTime, '    3,\n'),
+      "event-time windows per task over 3 tasks: each task's watermark follows the timestamps of its own keys on Storm, the runtime's follows all of them, so which tuples are late and the last windows before the end of input differ",
+    ]);
+    expect(blockers('count')).toEqual([
+      [
+        'SS922',
+        lineOf(cases.count, 'Count.of(10)), 3)'),
+        "count windows per task over 3 tasks: a task's window counts the tuples of every key compat's hash sends it, in arrival order, and a native count window counts one key's",
+      ],
+    ]);
+  });
+});

@@ -88,7 +88,8 @@ export interface TopologyVerdict {
   message?: string;
   /**
    * Set when the output is tick-driven and both sides ran on one simulated processing-time clock
-   * (TimedReplay): ticks and timers fired at the same instants, every component on one task.
+   * (TimedReplay): ticks and timers fired at the same instants, every component on one task but
+   * JoinBolts, which keep their tasks.
    */
   timed?: { simulatedMs: number };
 }
@@ -211,7 +212,9 @@ export async function verifyTopology(pair: VerifyPair): Promise<TopologyVerdict>
     // A timed replay runs every component on one task: what reaches a tick-driven bolt at one
     // instant from several tasks would arrive in an order neither Storm nor the runtime fixes (and
     // their partitioners differ), and output such as a ranking's ties depends on it.
+    // JoinBolts keep their tasks: see keepJoinTasks in the verify child.
     if (timed) shape = oneTaskEach(shape);
+    const joins = Object.keys(shape.bolts).filter((id) => shape.bolts[id]!.join === true);
     const terminals = terminalBolts(shape);
     if (terminals.length === 0) return fail('the topology has no bolts: nothing to compare');
     const frontier = tickFrontier(shape).filter((id) => !terminals.includes(id));
@@ -222,7 +225,7 @@ export async function verifyTopology(pair: VerifyPair): Promise<TopologyVerdict>
         mode: 'native',
         module: resolve(pair.rewrite),
         records: nativeRecords,
-        ...(timed ? { times, timed } : {}),
+        ...(timed ? { times, timed, keepParallelism: joins } : {}),
         captureInput: [...terminals, ...frontier],
         captureOutput,
         captureOutputIfPresent: Object.keys(shape.bolts).filter(
@@ -373,7 +376,7 @@ function judge(
     const notes: string[] = [];
     const origin = firstDifferingComponent(shape, terminals, compat, native);
     if (origin) notes.push(origin);
-    if (timed) notes.push(timedNote(tickers, timed));
+    if (timed) notes.push(timedNote(tickers, timed, shape));
     const ticks = different.filter((s) => s.tickDriven).map((s) => s.component);
     if (ticks.length > 0)
       notes.push(
@@ -396,7 +399,7 @@ function judge(
     .map((id) => sinks.find((s) => s.component === id && s.what === 'input')!)
     .filter((s) => s.original > 0);
   const tickNote = timed
-    ? `; ${timedNote(tickers, timed)}`
+    ? `; ${timedNote(tickers, timed, shape)}`
     : tickers.length > 0
       ? `; output is tick-driven: ${tickers.join(', ')}${proven.length > 0 ? `; equal where timing cannot matter: ${proven.map(where).join(', ')}` : ''}`
       : '';
@@ -423,12 +426,19 @@ function judge(
     status: 'equal',
     replayed,
     sinks,
-    ...(timed ? { message: timedNote(tickers, timed) } : {}),
+    ...(timed ? { message: timedNote(tickers, timed, shape) } : {}),
   };
 }
 
-function timedNote(tickers: string[], timed: TimedReplay): string {
-  return `tick-driven (${tickers.join(', ')}): both sides ran on one simulated clock for ${(timed.endMs - timed.startMs) / 1000} s, each tuple emitted at its recorded time and every component on one task, so Storm's ticks and window triggers and the rewrite's timers fired on the same clock`;
+function timedNote(tickers: string[], timed: TimedReplay, shape: TopologyShape): string {
+  const joins = Object.entries(shape.bolts)
+    .filter(([, b]) => b.join === true && b.parallelism > 1)
+    .map(([id, b]) => `${id} on ${b.parallelism} tasks`);
+  const tasks =
+    joins.length > 0
+      ? `every component on one task but the JoinBolts (${joins.join(', ')})`
+      : 'every component on one task';
+  return `tick-driven (${tickers.join(', ')}): both sides ran on one simulated clock for ${(timed.endMs - timed.startMs) / 1000} s, each tuple emitted at its recorded time and ${tasks}, so Storm's ticks and window triggers and the rewrite's timers fired on the same clock`;
 }
 
 /**
@@ -531,8 +541,8 @@ function fieldsOf(shape: TopologyShape, component: string, stream: string): stri
 }
 
 function oneTaskEach(shape: TopologyShape): TopologyShape {
-  const one = <T extends { parallelism: number }>(m: Record<string, T>): Record<string, T> =>
-    Object.fromEntries(Object.entries(m).map(([id, c]) => [id, { ...c, parallelism: 1 }]));
+  const one = <T extends { parallelism: number; join?: boolean }>(m: Record<string, T>): Record<string, T> =>
+    Object.fromEntries(Object.entries(m).map(([id, c]) => [id, c.join === true ? c : { ...c, parallelism: 1 }]));
   return { spouts: one(shape.spouts), bolts: one(shape.bolts) };
 }
 

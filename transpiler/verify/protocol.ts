@@ -64,6 +64,8 @@ export type ChildRequest =
       /** With `timed`: each record's time (ms after `timed.startMs`), by spout id, in record order. */
       times?: Record<string, number[]>;
       timed?: TimedReplay;
+      /** With `timed`: uids whose parallelism the replay keeps (the JoinBolts'); every other operator runs on one task. */
+      keepParallelism?: string[];
       captureInput: string[];
       captureOutput: string[];
       /** Also captured where the rewrite has an operator with that uid (to locate where a difference starts). */

@@ -76,6 +76,46 @@ describe('processing-time JoinBolt', { timeout: 300_000 }, () => {
     expect(shown.original, text).toBeGreaterThan(0);
   });
 
+  it('verifies a join on three tasks, each input grouped on its join field, equal to the keyed rewrite', async () => {
+    const { verdict, after, text } = await verifyFixture('join/processing-time-tasks', 40);
+    expect(after).toContain(
+      ".keyBy((tagged) => tagged.source === 'purchases' ? tagged.record.userId : tagged.record.viewer)",
+    );
+    expect(after).toContain("{ name: 'joiner', uid: 'joiner', parallelism: 3 }");
+    expect(verdict.status, text).toBe('equal');
+    // Compat ran the JoinBolt on its three tasks, the rewrite its keyed window on three subtasks.
+    expect(verdict.message).toContain('but the JoinBolts (joiner on 3 tasks)');
+    const shown = verdict.sinks.find((s) => s.component === 'show' && s.what !== 'input')!;
+    // 40 purchases over 4 users, each left-joined with the ads its user saw in the same 1 s window: at least one row each.
+    expect(shown.original, text).toBeGreaterThanOrEqual(40);
+  });
+
+  it("runs compat's JoinBolt on its three tasks: grouped off the join key it misses the rows the keyed rewrite finds", async () => {
+    const { result } = await migrateFixture('join/processing-time-tasks');
+    const [file, change] = [...result.changes].find(([path]) => path.endsWith('topology.ts'))!;
+    // The same join, its inputs grouped on fields other than the join key: a purchase and an ad of
+    // the same user meet only when compat's hash sends both to one task.
+    const offKey = change.before
+      .replace(
+        ".fieldsGrouping('purchases', new Fields('userId'))",
+        ".fieldsGrouping('purchases', new Fields('amount'))",
+      )
+      .replace(".fieldsGrouping('ads', new Fields('viewer'))", ".fieldsGrouping('ads', new Fields('adId'))");
+    expect(offKey).not.toBe(change.before);
+    const [verdict] = await verifyMigration({
+      root: result.root,
+      changes: new Map([[file, { before: offKey, after: change.after }]]),
+      topologies: result.topologies,
+      records: 40,
+    });
+    const text = formatVerdicts([verdict!]);
+    expect(verdict!.status, text).toBe('different');
+    const shown = verdict!.sinks.find((s) => s.component === 'show' && s.what !== 'input')!;
+    // Every row only the rewrite has joined an ad; on one task compat would have joined them too.
+    expect(shown.onlyInRewrite.length, text).toBeGreaterThan(0);
+    for (const row of shown.onlyInRewrite as Array<{ line: string }>) expect(row.line).toMatch(/ ad\d+$/);
+  });
+
   it('compares a terminal JoinBolt by its joined rows', async () => {
     const { verdict, text } = await verifyFixture('join/processing-time', 30, (topology) =>
       topology

@@ -1,13 +1,15 @@
 /**
- * JoinBolt → a count window over the tagged union of its inputs and a window function that does
+ * JoinBolt → a window over the tagged union of its inputs and a window function that does
  * compat's hash join. The runtime has no windowed join operator, so the join is generated as a
  * function (appended to the module) specialized to the bolt's literal configuration: the first
  * stream probes, each joined stream is hashed on its field and matched against the prior
  * stream's join field (inner or left), and `select` projects the first non-null value of each
  * output field over the joined records, as compat's JoinBolt does. Only what is literal and has
- * the same trigger and eviction is converted: a count window on one task, inputs selected by
- * source component, flat field names. Time windows, stream selectors, output streams and
- * several tasks are left with the reason.
+ * the same trigger and eviction is converted: a count, event- or processing-time window on one
+ * task, inputs selected by source component, flat field names. On several tasks only a
+ * processing-time window whose inputs are each fields-grouped on their join field is converted,
+ * keyed by the join key. Stream selectors, output streams and the other several-task shapes are
+ * left with the reason.
  */
 import { Node, type Expression } from 'ts-morph';
 import { windowSpan, type WiredComponent, type Wiring } from '../../analyze/index.ts';
@@ -25,7 +27,7 @@ import {
 export const rule: RuleInfo = {
   name: 'join',
   description:
-    'JoinBolt with a count window on one task becomes a count window over its tagged inputs with the same hash join.',
+    'JoinBolt becomes a window of the same trigger over its tagged inputs with the same hash join: count and time windows on one task, processing-time windows on several tasks keyed by the join key.',
   codes: {
     SS921: {
       status: 'partial',
@@ -47,10 +49,17 @@ export const rule: RuleInfo = {
       manualStep:
         'none for string and number keys if timers fire on time; otherwise move to event time with withTimestampField',
     },
+    SS925: {
+      status: 'partial',
+      title:
+        "JoinBolt (processing-time window, several tasks, every input fields-grouped on its join field alone) → as SS924, keyed by the join key with the bolt's parallelism: a Storm task's window then holds whole keys and the hash join only matches equal keys, so per-key windows give the same rows; equal when every task's timers fire on time",
+      manualStep:
+        'none for string and number keys if timers fire on time; otherwise move to event time with withTimestampField',
+    },
     SS922: {
       status: 'left',
       title:
-        'JoinBolt not provable (count window in event time, late stream read downstream, stream selector, output stream, nested or unknown fields, several tasks, inputs not in the join)',
+        'JoinBolt not provable (count window in event time, late stream read downstream, stream selector, output stream, nested or unknown fields, inputs not in the join; on several tasks: a count or event-time window, or an input not fields-grouped on its join field alone)',
       manualStep:
         'write the join by hand: union the tagged inputs, window them, and join the window in a process function',
     },
@@ -179,13 +188,31 @@ export function planJoinBolt(
   // Independent of each other: every one is reported.
   const problems = lateSubscribers(c, lateStream, wiring);
   const parallelism = c.parallelism?.getText();
-  if (parallelism !== undefined && parallelism !== '1')
+  const severalTasks = parallelism !== undefined && parallelism !== '1';
+  if (severalTasks && window)
     problems.push({
       node: c.parallelism!,
-      reason: window
-        ? `windows per task over ${parallelism} tasks: the native count window is per key, and which tuples share a task follows compat's hash`
-        : `windows per task over ${parallelism} tasks: each task's watermark follows the timestamps of its own keys on Storm, the runtime's follows all of them, so the last windows before the end of input differ`,
+      reason: `count windows per task over ${parallelism} tasks: a task's window counts the tuples of every key compat's hash sends it, in arrival order, and a native count window counts one key's`,
     });
+  else if (severalTasks && timestampField !== undefined)
+    problems.push({
+      node: c.parallelism!,
+      reason: `event-time windows per task over ${parallelism} tasks: each task's watermark follows the timestamps of its own keys on Storm, the runtime's follows all of them, so which tuples are late and the last windows before the end of input differ`,
+    });
+  else if (severalTasks)
+    // A Storm task's processing-time window holds whole keys when every input is grouped on its
+    // join field, and the hash join only matches equal keys: per-key windows give the same rows.
+    for (const g of c.groupings) {
+      const field = streams.find((s) => s.id === g.source)?.field;
+      if (field === undefined) continue;
+      if (g.kind === 'fields' && g.stream === undefined && g.fields?.length === 1 && g.fields[0] === field) continue;
+      // The grouping's own line: the call node starts where the builder chain does.
+      const callee = g.node.getExpression();
+      problems.push({
+        node: Node.isPropertyAccessExpression(callee) ? callee.getNameNode() : g.node,
+        reason: `'${g.source}' is not fields-grouped on its join field '${field}' alone (\`.${g.method}(...)\`${g.fields ? ` on ${g.fields.join(', ')}` : ''}): over ${parallelism} tasks, tuples that join could meet on different tasks, so compat's rows depend on its task choice`,
+      });
+    }
   if (timestampField !== undefined)
     for (const input of inputs) {
       const tasks = eventTimeInputOnSeveralTasks(input.wired);
@@ -229,7 +256,7 @@ export function planJoinBolt(
   const lines = [
     '',
     `/** The JoinBolt '${c.id}' of compat: a hash join of each window (${streams.map((s, i) => (i === 0 ? `'${s.id}' on ${s.field}` : `${s.left ? 'left join' : 'join'} '${s.id}' on ${s.field} = '${streams[s.prior]!.id}'.${streams[s.prior]!.field}`)).join(', ')}). */`,
-    `function ${fnName}(_key: number, elements: Array<${tagged}>, out: Collector<${recordType(output)}>): void {`,
+    `function ${fnName}(_key: ${severalTasks ? 'unknown' : 'number'}, elements: Array<${tagged}>, out: Collector<${recordType(output)}>): void {`,
     `${i1}const tables = [${streams
       .slice(1)
       .map(() => 'new Map<unknown, Array<Record<string, unknown>>>()')
@@ -300,6 +327,16 @@ export function planJoinBolt(
     const assigner = `${tumbling ? 'Tumbling' : 'Sliding'}${eventTime ? 'Event' : 'Processing'}TimeWindows`;
     p.runtimeImports.add(assigner);
     const onTime = eventTime ? lateFilter(p, c.id!, tagged, lateStream) : undefined;
+    // Only processing time gets here on several tasks (the rest is blocked above).
+    const fieldOf = (source: string | undefined): string => streams.find((s) => s.id === source)!.field;
+    const sameField = c.groupings.every((g) => fieldOf(g.source) === streams[0]!.field);
+    const joinKey = sameField
+      ? fieldAccess('tagged.record', streams[0]!.field)
+      : `${c.groupings
+          .slice(0, -1)
+          .map((g) => `tagged.source === '${g.source}' ? ${fieldAccess('tagged.record', fieldOf(g.source))} : `)
+          .join('')}${fieldAccess('tagged.record', fieldOf(c.groupings.at(-1)!.source))}`;
+    const code = eventTime ? 'SS923' : severalTasks ? 'SS925' : 'SS924';
     if (eventTime) skewFinding(p, c.node, c.id!, streams.length);
     // Processing time: Storm's trigger fires every slide from the task's start (see windows-time).
     const of = eventTime
@@ -307,12 +344,12 @@ export function planJoinBolt(
       : `${spanText}, { alignTo: 'start' }`;
     p.finding(
       NAME,
-      eventTime ? 'SS923' : 'SS924',
+      code,
       'partial',
       c.node,
       c.id!,
-      `JoinBolt → ${eventTime ? `event time on '${timestampField}', lag ${lagMs} ms, ` : ''}${assigner}.of(${of}) ${joined}`,
-      rule.codes[eventTime ? 'SS923' : 'SS924']!.manualStep,
+      `JoinBolt → ${eventTime ? `event time on '${timestampField}', lag ${lagMs} ms, ` : ''}${severalTasks ? `keyed by the join key over ${parallelism} tasks, ` : ''}${assigner}.of(${of}) ${joined}`,
+      rule.codes[code]!.manualStep,
     );
     return {
       calls: [
@@ -320,7 +357,7 @@ export function planJoinBolt(
         tag(0),
         ...union,
         ...(onTime ? [`.process(${onTime}, { name: '${c.id}-late', uid: '${c.id}-late', parallelism: 1 })`] : []),
-        '.keyBy((_record) => 0)',
+        severalTasks ? `.keyBy((tagged) => ${joinKey})` : '.keyBy((_record) => 0)',
         `.window(${assigner}.of(${of}))`,
         `.process<${recordType(output)}>((key, _window, elements, out) => ${fnName}(key, elements, out), ${options})`,
       ].filter((x) => x !== ''),

@@ -269,8 +269,6 @@ export function planTicks(
     `${memberIndent}private nextTick = 0;`,
     '',
     `${memberIndent}onTimer(timestamp: number, context: OnTimerContext<${key!.type}>, ${collectorName}: Collector<${outType}>): void {`,
-    `${bodyIndent}// A tick timer restored from before a restart: the ticks restarted with this subtask, as Storm's do.`,
-    `${bodyIndent}if (timestamp !== this.nextTick) return;`,
     ...tickStatements.map(reindent),
     `${bodyIndent}this.nextTick = timestamp + ${period};`,
     `${bodyIndent}context.timerService().registerProcessingTimeTimer(this.nextTick);`,

@@ -17,8 +17,9 @@
  * start (`{ alignTo: 'start' }`): Storm's trigger fires at start + k·slide and the window at F holds
  * the arrivals in [F − length, F), as the runtime's start-aligned window, which fires at F. Still
  * partial: Storm's window stretches to when a late trigger actually ran (its eviction absorbs timer
- * drift), the runtime's keeps its nominal bounds; windows restored from a checkpoint keep the
- * bounds of the run that took it.
+ * drift), the runtime's keeps its nominal bounds; after a restore the runtime puts what the
+ * checkpoint's windows held into the restored run's windows as arrivals at its start, where
+ * Storm's restarted bolt (windows not checkpointed) gets those tuples back only by replay.
  */
 import type { ComponentClass, WiredComponent, WindowChain, Wiring } from '../../analyze/index.ts';
 import { fieldAccess, recordType, type Planner, type RecordShape, type RuleInfo } from '../planner.ts';
@@ -37,7 +38,7 @@ export const rule: RuleInfo = {
     SS631: {
       status: 'partial',
       title:
-        "processing-time windowed bolt → processing-time window of the same length and slide aligned to the task's start ({ alignTo: 'start' }): windows end at start + k·slide and hold the arrivals in [end − length, end), as Storm's; equal when timers fire on time (verify replays it on a simulated clock). Storm's window stretches to when a late trigger actually ran, the runtime's keeps its bounds; windows restored from a checkpoint keep the previous run's bounds",
+        "processing-time windowed bolt → processing-time window of the same length and slide aligned to the task's start ({ alignTo: 'start' }): windows end at start + k·slide and hold the arrivals in [end − length, end), as Storm's; equal when timers fire on time (verify replays it on a simulated clock). Storm's window stretches to when a late trigger actually ran, the runtime's keeps its bounds. After a restore, what the checkpoint's windows held goes into the restored run's windows as arrivals at its start (a sliding window whose length is not a multiple of its slide keeps only its earliest window's, which misses what arrived after that window's end if its timer was overdue at the checkpoint); Storm's restarted bolt starts with empty windows, and gets their tuples back by replay after the message timeout with acking, or never without",
       manualStep: 'none if timers fire on time; otherwise move to event time with withTimestampField',
     },
     SS633: {
