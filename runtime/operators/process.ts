@@ -12,8 +12,15 @@ import type {
   RuntimeContext,
   TimerService,
 } from '../api/process-function.ts';
-import { ConfigError, JobGraphError, StormshiftError } from '../errors.ts';
+import { ConfigError, JobGraphError, keyedWithoutKeyByMessage, StormshiftError } from '../errors.ts';
 import type { KeySelector } from '../api/functions.ts';
+import {
+  AggregatingStateDescriptor,
+  ListStateDescriptor,
+  MapStateDescriptor,
+  ReducingStateDescriptor,
+  ValueStateDescriptor,
+} from '../state/index.ts';
 import { CollectingOperator } from './collecting-operator.ts';
 import { userError } from './user-error.ts';
 
@@ -85,19 +92,69 @@ abstract class ProcessOperatorBase<OUT> extends CollectingOperator<unknown, OUT>
 
 /**
  * A keyed function on an unkeyed stream used to die with "ctx.getState is not a function" on every
- * restart. The state getters of an unkeyed context name the operator and the fix instead, as a
- * graph error nobody retries.
+ * restart. What the plan can see is rejected there (keyedUseOf); the rest shows only when the
+ * function's own code asks, so the members only keyed contexts have stand in on unkeyed ones and
+ * fail with the same message, as a graph error nobody retries.
  */
+const KEYED_ONLY_MEMBERS: Record<string, string> = {
+  getState: 'uses keyed state',
+  getListState: 'uses keyed state',
+  getMapState: 'uses keyed state',
+  getReducingState: 'uses keyed state',
+  getAggregatingState: 'uses keyed state',
+  registerSubtaskTimer: 'uses timers (registerSubtaskTimer)',
+  timerService: 'uses keyed timers (timerService())',
+  getCurrentKey: 'uses keys (getCurrentKey())',
+};
+
 function guardKeyedState(context: object, operatorName: string): void {
-  const noKeyBy = (): never => {
-    throw new JobGraphError(
-      `operator '${operatorName}' uses keyed state, but its input is not keyed: add keyBy(...) before it`,
-    );
-  };
-  for (const name of ['getState', 'getListState', 'getMapState', 'getReducingState', 'getAggregatingState']) {
-    if (!(name in context))
+  for (const [name, uses] of Object.entries(KEYED_ONLY_MEMBERS)) {
+    if (!(name in context)) {
+      const noKeyBy = (): never => {
+        throw new JobGraphError(keyedWithoutKeyByMessage(operatorName, uses));
+      };
       Object.defineProperty(context, name, { value: noKeyBy, enumerable: false, configurable: true });
+    }
   }
+}
+
+const DESCRIPTOR_CLASSES = [
+  ValueStateDescriptor,
+  ListStateDescriptor,
+  MapStateDescriptor,
+  ReducingStateDescriptor,
+  AggregatingStateDescriptor,
+];
+const DESCRIPTOR_CLASS_NAMES = new Set<string>(DESCRIPTOR_CLASSES.map((c) => c.name));
+
+/**
+ * By class name too, not only instanceof: a job module outside the checkout, run from source, gets
+ * its own copy of the state classes (seen with `stormshift run /tmp/job.ts` importing the runtime by
+ * absolute path), and the check must not go quiet then.
+ */
+const isDescriptor = (value: unknown): value is { name: string } =>
+  typeof value === 'object' &&
+  value !== null &&
+  (DESCRIPTOR_CLASSES.some((c) => value instanceof c) ||
+    (DESCRIPTOR_CLASS_NAMES.has((value as { constructor?: { name?: string } }).constructor?.name ?? '') &&
+      typeof (value as { name?: unknown }).name === 'string' &&
+      typeof (value as { kind?: unknown }).kind === 'string'));
+
+/**
+ * What a function handed to an unkeyed process() shows of needing keys before it runs, phrased for
+ * the plan's error; undefined when nothing shows. onTimer is only ever called on keyed streams, and
+ * an unkeyed function has nothing to hand a state descriptor to, so a descriptor it holds (a class
+ * field, alone or in an array) is meant for keyed state. State asked for with a descriptor made
+ * inside open() or processElement cannot be seen here: guardKeyedState catches that when it runs.
+ */
+export function keyedUseOf(fn: object): string | undefined {
+  if (typeof (fn as { onTimer?: unknown }).onTimer === 'function') return 'uses keyed timers (it has onTimer)';
+  for (const [field, value] of Object.entries(fn)) {
+    const found = Array.isArray(value) ? value.find(isDescriptor) : isDescriptor(value) ? value : undefined;
+    if (found !== undefined)
+      return `uses keyed state (its field '${field}' holds the state descriptor '${found.name}')`;
+  }
+  return undefined;
 }
 
 /** `output(tag, value)` must be a method named `output` on the context, but `output` is taken by the operator's Output. */
@@ -274,6 +331,7 @@ export class CoProcessOperator<IN1, IN2, OUT> extends ProcessOperatorBase<OUT> {
 
   override open(): void | Promise<void> {
     this.ctx = contextFor(this);
+    guardKeyedState(this.ctx, this.context.operatorName);
     return this.fn.open?.(this.runtimeContext());
   }
 
