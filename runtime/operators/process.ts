@@ -102,16 +102,18 @@ const KEYED_ONLY_MEMBERS: Record<string, string> = {
   getMapState: 'uses keyed state',
   getReducingState: 'uses keyed state',
   getAggregatingState: 'uses keyed state',
-  registerSubtaskTimer: 'uses timers (registerSubtaskTimer)',
-  timerService: 'uses keyed timers (timerService())',
-  getCurrentKey: 'uses keys (getCurrentKey())',
+  registerSubtaskTimer: 'uses timers',
+  timerService: 'uses keyed timers',
+  getCurrentKey: 'uses keys',
 };
 
 function guardKeyedState(context: object, operatorName: string): void {
   for (const [name, uses] of Object.entries(KEYED_ONLY_MEMBERS)) {
     if (!(name in context)) {
+      // The state getters are the common case and need no detail; the rest name what was called.
+      const what = uses === 'uses keyed state' ? uses : `${uses} (${name}())`;
       const noKeyBy = (): never => {
-        throw new JobGraphError(keyedWithoutKeyByMessage(operatorName, uses));
+        throw new JobGraphError(keyedWithoutKeyByMessage(operatorName, what));
       };
       Object.defineProperty(context, name, { value: noKeyBy, enumerable: false, configurable: true });
     }
@@ -142,10 +144,12 @@ const isDescriptor = (value: unknown): value is { name: string } =>
 
 /**
  * What a function handed to an unkeyed process() shows of needing keys before it runs, phrased for
- * the plan's error; undefined when nothing shows. onTimer is only ever called on keyed streams, and
- * an unkeyed function has nothing to hand a state descriptor to, so a descriptor it holds (a class
- * field, alone or in an array) is meant for keyed state. State asked for with a descriptor made
- * inside open() or processElement cannot be seen here: guardKeyedState catches that when it runs.
+ * the plan's error; undefined when nothing shows. onTimer is only ever called on keyed streams; an
+ * unkeyed function has nothing to hand a state descriptor to, so a descriptor it holds (a class
+ * field, alone or in an array) is meant for keyed state; and a context member only keyed contexts
+ * have, called in the function's own text on the context parameter of open() or processElement,
+ * can only fail there. What stays hidden (the context passed on to a helper, a destructured
+ * parameter) fails with the same message when it runs: guardKeyedState.
  */
 export function keyedUseOf(fn: object): string | undefined {
   if (typeof (fn as { onTimer?: unknown }).onTimer === 'function') return 'uses keyed timers (it has onTimer)';
@@ -154,7 +158,53 @@ export function keyedUseOf(fn: object): string | undefined {
     if (found !== undefined)
       return `uses keyed state (its field '${field}' holds the state descriptor '${found.name}')`;
   }
+  // The context is open()'s first parameter and processElement's second.
+  const methods: Array<[string, number]> = [
+    ['open', 0],
+    ['processElement', 1],
+    ['processElement1', 1],
+    ['processElement2', 1],
+  ];
+  for (const [method, position] of methods) {
+    const code = (fn as Record<string, unknown>)[method];
+    if (typeof code !== 'function') continue;
+    const call = keyedMemberCalled(Function.prototype.toString.call(code), position);
+    if (call !== undefined) return `${KEYED_ONLY_MEMBERS[call.member]!} (its ${method}() calls ${call.text})`;
+  }
   return undefined;
+}
+
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+
+/** The keyed-only member that `source` calls on its parameter at `position`, if its text shows one. */
+function keyedMemberCalled(source: string, position: number): { member: string; text: string } | undefined {
+  const context = parameterNames(source)?.[position];
+  if (context === undefined) return undefined;
+  const members = Object.keys(KEYED_ONLY_MEMBERS).join('|');
+  const call = new RegExp(`(?<![\\w$.])${context.replace(/\$/g, '\\$')}\\s*\\??\\.\\s*(${members})\\s*\\(`).exec(
+    source,
+  );
+  return call ? { member: call[1]!, text: `${context}.${call[1]!}()` } : undefined;
+}
+
+/**
+ * The plain parameter names of a function's source text (method, function or arrow); undefined
+ * when a parameter is destructured or the text is not understood, so nothing is guessed.
+ */
+function parameterNames(source: string): string[] | undefined {
+  const arrow = /^(?:async\s+)?([A-Za-z_$][\w$]*)\s*=>/.exec(source);
+  if (arrow) return [arrow[1]!];
+  const open = source.indexOf('(');
+  const close = source.indexOf(')', open);
+  if (open < 0 || close < 0) return undefined;
+  const names: string[] = [];
+  for (const part of source.slice(open + 1, close).split(',')) {
+    const name = part.split('=')[0]!.trim();
+    if (name === '') continue;
+    if (!IDENTIFIER.test(name)) return undefined;
+    names.push(name);
+  }
+  return names;
 }
 
 /** `output(tag, value)` must be a method named `output` on the context, but `output` is taken by the operator's Output. */

@@ -64,6 +64,26 @@ class Counting implements KeyedProcessFunction<number, number, number> {
   }
 }
 
+/** Helpers that ask a context for keyed things out of sight of the calling function's own text. */
+const takeState = (ctx: unknown): unknown =>
+  (ctx as KeyedRuntimeContext).getState(new ValueStateDescriptor<number>('n'));
+const armSubtaskTimer = (ctx: unknown): void => (ctx as KeyedRuntimeContext).registerSubtaskTimer(10);
+const armTimer = (ctx: unknown): void => (ctx as OnTimerContext<number>).timerService().registerEventTimeTimer(10);
+const readKey = (ctx: unknown): void => void (ctx as OnTimerContext<number>).getCurrentKey();
+
+/** Like the soak word count's counter: the descriptor is made inside open(), on the spot. */
+class RunningCount implements KeyedProcessFunction<string, string, string> {
+  private count!: ValueState<number>;
+  open(ctx: KeyedRuntimeContext): void {
+    this.count = ctx.getState(new ValueStateDescriptor<number>('count'));
+  }
+  processElement(word: string, _ctx: unknown, out: Collector<string>): void {
+    const n = (this.count.value() ?? 0) + 1;
+    this.count.update(n);
+    out.collect(`${word}:${n}`);
+  }
+}
+
 describe('keyed state or timers without keyBy, seen while building: one line naming the operator, before any task starts', () => {
   it('a function with onTimer on an unkeyed stream is rejected by plan() and execute(); nothing opens', async () => {
     const expected =
@@ -120,6 +140,58 @@ describe('keyed state or timers without keyBy, seen while building: one line nam
     );
   });
 
+  it('a keyed call on the context parameter in the function text of open() or processElement is rejected, naming the call', () => {
+    const cases: Array<[string, (s: DataStream<string>) => unknown, string]> = [
+      [
+        'counter',
+        (s) => s.process(new RunningCount() as unknown as ProcessFunction<string, string>, { name: 'counter' }),
+        'uses keyed state (its open() calls ctx.getState())',
+      ],
+      [
+        'timed',
+        (s) =>
+          s.process(
+            (v, ctx, out) => {
+              (ctx as unknown as OnTimerContext<string>).timerService().registerProcessingTimeTimer(1);
+              out.collect(v);
+            },
+            { name: 'timed' },
+          ),
+        'uses keyed timers (its processElement() calls ctx.timerService())',
+      ],
+      [
+        'keyed',
+        (s) =>
+          s.process(
+            (v, c, out) => out.collect(`${String((c as unknown as OnTimerContext<string>).getCurrentKey())}${v}`),
+            {
+              name: 'keyed',
+            },
+          ),
+        'uses keys (its processElement() calls c.getCurrentKey())',
+      ],
+    ];
+    for (const [name, build, uses] of cases) {
+      const env = StreamEnvironment.create(quiet);
+      build(env.fromCollection(['a']));
+      expect(() => env.plan(), name).toThrow(
+        `operator '${name}' ${uses} but its input is not keyed: add .keyBy(...) before it`,
+      );
+    }
+    // The same member names on other objects are not the context's.
+    const env = StreamEnvironment.create(quiet);
+    const registry = { getState: (n: string) => n, timerService: () => 'none' };
+    env
+      .fromCollection(['a'])
+      .process(
+        (v, ctx, out) => out.collect(`${registry.getState(v)}${registry.timerService()}${String(ctx.timestamp)}`),
+        {
+          name: 'lookalike',
+        },
+      );
+    expect(() => env.plan()).not.toThrow();
+  });
+
   it('a co-process function with onTimer on connected unkeyed streams is rejected the same way', () => {
     const env = StreamEnvironment.create(quiet);
     const fn = {
@@ -142,6 +214,10 @@ describe('keyed state or timers without keyBy, seen while building: one line nam
     const src = env.fromCollection([1, 2, 2]);
     src.keyBy((x) => x).process(new Counting(), { name: 'count' });
     src.keyBy((x) => x).process(new Expiring(), { name: 'expire' });
+    src
+      .map(String)
+      .keyBy((w) => w)
+      .process(new RunningCount(), { name: 'counter' });
     src
       .connect(src)
       .keyBy(
@@ -175,16 +251,18 @@ describe('configuration errors fail at once, naming the operator, instead of res
         checkpoint: { intervalMs: 10 },
         restart: { type: 'fixed-delay', attempts: 50, delayMs: 1 },
       });
+      // The context goes to a helper, so the function's own text shows no keyed call.
       const fn = {
-        open(ctx: { getState(d: unknown): unknown }) {
-          if (where === 'open') ctx.getState(new ValueStateDescriptor<number>('n'));
+        open(ctx: unknown) {
+          if (where === 'open') takeState(ctx);
         },
-        processElement(value: number, ctx: { getState?(d: unknown): unknown }, out: { collect(v: number): void }) {
-          if (where === 'processElement') ctx.getState!(new ValueStateDescriptor<number>('n'));
+        processElement(value: number, ctx: unknown, out: Collector<number>) {
+          if (where === 'processElement') takeState(ctx);
           out.collect(value);
         },
       } as unknown as ProcessFunction<number, number>;
       env.fromCollection([1, 2, 3]).process(fn, { name: 'NeedsKeys' }).print();
+      expect(() => env.plan()).not.toThrow();
       const handle = env.executeAsync();
       const error = await handle.result.catch((e: unknown) => e as Error);
       expect(error).toBeInstanceOf(JobGraphError);
@@ -197,24 +275,13 @@ describe('configuration errors fail at once, naming the operator, instead of res
 
   it('timers and keys asked for by an unkeyed function at run time fail the same way, naming what was asked', async () => {
     const cases: Array<[string, Partial<ProcessFunction<number, number>>, string]> = [
-      [
-        'registerSubtaskTimer in open',
-        { open: (ctx) => (ctx as KeyedRuntimeContext).registerSubtaskTimer(10) },
-        'uses timers (registerSubtaskTimer)',
-      ],
+      ['registerSubtaskTimer in open', { open: (ctx) => armSubtaskTimer(ctx) }, 'uses timers (registerSubtaskTimer())'],
       [
         'timerService in processElement',
-        {
-          processElement: (_v, ctx) =>
-            (ctx as unknown as OnTimerContext<number>).timerService().registerEventTimeTimer(10),
-        },
+        { processElement: (_v, ctx) => armTimer(ctx) },
         'uses keyed timers (timerService())',
       ],
-      [
-        'getCurrentKey in processElement',
-        { processElement: (_v, ctx) => void (ctx as unknown as OnTimerContext<number>).getCurrentKey() },
-        'uses keys (getCurrentKey())',
-      ],
+      ['getCurrentKey in processElement', { processElement: (_v, ctx) => readKey(ctx) }, 'uses keys (getCurrentKey())'],
     ];
     for (const [label, parts, uses] of cases) {
       const env = StreamEnvironment.create({ ...quiet, restart: { type: 'fixed-delay', attempts: 50, delayMs: 1 } });
