@@ -91,6 +91,14 @@ export class JobGraphError extends StormshiftError {
   }
 }
 
+/**
+ * One message for a keyed function on an unkeyed stream, whether the plan sees it before anything
+ * runs or the operator finds out only when its code asks for state: `uses` says what gave it away.
+ */
+export function keyedWithoutKeyByMessage(operatorName: string, uses: string): string {
+  return `operator '${operatorName}' ${uses} but its input is not keyed: add .keyBy(...) before it`;
+}
+
 /** A configuration value is unknown or out of range. */
 export class ConfigError extends StormshiftError {
   constructor(message: string, options: StormshiftErrorOptions = {}) {

@@ -15,6 +15,7 @@ import {
   CoProcessOperator,
   KeyedCoProcessOperator,
   KeyedProcessOperator,
+  keyedUseOf,
   ProcessOperator,
 } from '../operators/process.ts';
 import { SinkOperator } from '../operators/sink-operator.ts';
@@ -134,7 +135,14 @@ export class DataStream<T> {
     options?: OperatorOptions,
   ): DataStream<U> {
     const fnObject: ProcessFunction<T, U> = typeof fn === 'function' ? { processElement: fn } : fn;
-    return this.oneInput('Process', options, () => new ProcessOperator(copyFunctionObject(fnObject)));
+    return this.oneInput(
+      'Process',
+      options,
+      () => new ProcessOperator(copyFunctionObject(fnObject)),
+      undefined,
+      [],
+      keyedUseOf(fnObject),
+    );
   }
 
   /** A custom operator (how the Storm layer plugs its bolts in). */
@@ -263,6 +271,7 @@ export class DataStream<T> {
     createOperator: () => StreamOperator<any, any>,
     keySelector?: KeySelector<any, unknown>,
     extraKeys: readonly string[] = [],
+    keyedUse?: string,
   ): DataStream<U> {
     checkOptions(options?.name ?? defaultName, options, extraKeys);
     const node = this.env.addTransformation({
@@ -272,6 +281,7 @@ export class DataStream<T> {
       inputs: this.edges(),
       createOperator,
       ...(keySelector ? { keySelector } : {}),
+      keyedUse,
     });
     return new DataStream<U>(this.env, [{ node, sideTag: undefined, partitioner: undefined }]);
   }
@@ -544,7 +554,13 @@ export class ConnectedStreams<A, B> {
   ) {}
 
   process<OUT>(fn: CoProcessFunction<A, B, OUT>, options?: OperatorOptions): DataStream<OUT> {
-    return this.build('CoProcess', options, () => new CoProcessOperator(copyFunctionObject(fn)));
+    return this.build(
+      'CoProcess',
+      options,
+      () => new CoProcessOperator(copyFunctionObject(fn)),
+      undefined,
+      keyedUseOf(fn),
+    );
   }
 
   map<OUT>(fn1: (value: A) => OUT, fn2: (value: B) => OUT, options?: OperatorOptions): DataStream<OUT> {
@@ -576,6 +592,7 @@ export class ConnectedStreams<A, B> {
     options: OperatorOptions | undefined,
     create: () => StreamOperator<any, any>,
     keySelector?: KeySelector<any, unknown>,
+    keyedUse?: string,
   ): DataStream<OUT> {
     const name = options?.name ?? defaultName;
     checkOptions(name, options);
@@ -586,6 +603,7 @@ export class ConnectedStreams<A, B> {
       inputs: [...this.first.edges(1), ...this.second.edges(2)],
       createOperator: create,
       ...(keySelector ? { keySelector } : {}),
+      keyedUse,
     });
     return new DataStream<OUT>(this.env, [{ node, sideTag: undefined, partitioner: undefined }]);
   }

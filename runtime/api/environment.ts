@@ -25,6 +25,7 @@ interface NewTransformation {
   source?: Source<unknown>;
   createOperator: (context: OperatorFactoryContext) => StreamOperator<any, any>;
   keySelector?: KeySelector<any, unknown>;
+  keyedUse?: string | undefined;
   nonParallel?: boolean;
 }
 
@@ -104,6 +105,7 @@ export class StreamEnvironment {
       ...(spec.source ? { source: spec.source } : {}),
       createOperator: spec.createOperator,
       ...(spec.keySelector ? { keySelector: spec.keySelector } : {}),
+      ...(spec.keyedUse !== undefined ? { keyedUse: spec.keyedUse } : {}),
       sideTags: new Set(),
     };
     this.transformations.push(transformation);

@@ -1,4 +1,4 @@
-import { JobGraphError } from '../errors.ts';
+import { JobGraphError, keyedWithoutKeyByMessage } from '../errors.ts';
 import type { PartitionerSpec } from './partitioner.ts';
 import type { InputEdge, Transformation } from './transformation.ts';
 
@@ -164,6 +164,7 @@ function resolveParallelism(t: Transformation, defaultParallelism: number, maxPa
 function validateInputs(t: Transformation, parallelism: Map<Transformation, number>): void {
   if (t.kind === 'source' && t.inputs.length > 0) throw new JobGraphError(`source '${t.name}' cannot have inputs`);
   if (t.kind !== 'source' && t.inputs.length === 0) throw new JobGraphError(`operator '${t.name}' has no input`);
+  if (t.keyedUse !== undefined && !t.keySelector) throw new JobGraphError(keyedWithoutKeyByMessage(t.name, t.keyedUse));
   for (const edge of t.inputs) {
     if (edge.from.kind === 'sink')
       throw new JobGraphError(`operator '${t.name}' reads from sink '${edge.from.name}', which has no output`);

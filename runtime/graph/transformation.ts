@@ -37,6 +37,11 @@ export interface Transformation {
   readonly createOperator?: (context: OperatorFactoryContext) => StreamOperator<any, any>;
   /** Keyed operators get keyed state and timers and need a hash-partitioned input. */
   readonly keySelector?: KeySelector<any, unknown>;
+  /**
+   * What shows, before the operator runs, that its function needs keyed state or timers (it has
+   * onTimer, it holds a state descriptor), phrased for the error: the plan rejects it without a keyBy.
+   */
+  readonly keyedUse?: string;
   /** Side output tags this operator may emit (for validation of getSideOutput). */
   readonly sideTags: Set<string>;
 }

@@ -12,9 +12,16 @@ import type {
   RuntimeContext,
   TimerService,
 } from '../api/process-function.ts';
-import { ConfigError, JobGraphError, StormshiftError } from '../errors.ts';
+import { ConfigError, JobGraphError, keyedWithoutKeyByMessage, StormshiftError } from '../errors.ts';
 import type { KeySelector } from '../api/functions.ts';
 import { SUBTASK_TIMER } from '../time/keyed-timers.ts';
+import {
+  AggregatingStateDescriptor,
+  ListStateDescriptor,
+  MapStateDescriptor,
+  ReducingStateDescriptor,
+  ValueStateDescriptor,
+} from '../state/index.ts';
 import { CollectingOperator } from './collecting-operator.ts';
 import { userError } from './user-error.ts';
 
@@ -86,19 +93,127 @@ abstract class ProcessOperatorBase<OUT> extends CollectingOperator<unknown, OUT>
 
 /**
  * A keyed function on an unkeyed stream used to die with "ctx.getState is not a function" on every
- * restart. The state getters of an unkeyed context name the operator and the fix instead, as a
- * graph error nobody retries.
+ * restart. What the plan can see is rejected there (keyedUseOf); the rest shows only when the
+ * function's own code asks, so the members only keyed contexts have stand in on unkeyed ones and
+ * fail with the same message, as a graph error nobody retries.
  */
+const KEYED_ONLY_MEMBERS: Record<string, string> = {
+  getState: 'uses keyed state',
+  getListState: 'uses keyed state',
+  getMapState: 'uses keyed state',
+  getReducingState: 'uses keyed state',
+  getAggregatingState: 'uses keyed state',
+  registerSubtaskTimer: 'uses timers',
+  timerService: 'uses keyed timers',
+  getCurrentKey: 'uses keys',
+};
+
 function guardKeyedState(context: object, operatorName: string): void {
-  const noKeyBy = (): never => {
-    throw new JobGraphError(
-      `operator '${operatorName}' uses keyed state, but its input is not keyed: add keyBy(...) before it`,
-    );
-  };
-  for (const name of ['getState', 'getListState', 'getMapState', 'getReducingState', 'getAggregatingState']) {
-    if (!(name in context))
+  for (const [name, uses] of Object.entries(KEYED_ONLY_MEMBERS)) {
+    if (!(name in context)) {
+      // The state getters are the common case and need no detail; the rest name what was called.
+      const what = uses === 'uses keyed state' ? uses : `${uses} (${name}())`;
+      const noKeyBy = (): never => {
+        throw new JobGraphError(keyedWithoutKeyByMessage(operatorName, what));
+      };
       Object.defineProperty(context, name, { value: noKeyBy, enumerable: false, configurable: true });
+    }
   }
+}
+
+const DESCRIPTOR_CLASSES = [
+  ValueStateDescriptor,
+  ListStateDescriptor,
+  MapStateDescriptor,
+  ReducingStateDescriptor,
+  AggregatingStateDescriptor,
+];
+const DESCRIPTOR_CLASS_NAMES = new Set<string>(DESCRIPTOR_CLASSES.map((c) => c.name));
+
+/**
+ * By class name too, not only instanceof: a job module outside the checkout, run from source, gets
+ * its own copy of the state classes (seen with `stormshift run /tmp/job.ts` importing the runtime by
+ * absolute path), and the check must not go quiet then.
+ */
+const isDescriptor = (value: unknown): value is { name: string } =>
+  typeof value === 'object' &&
+  value !== null &&
+  (DESCRIPTOR_CLASSES.some((c) => value instanceof c) ||
+    (DESCRIPTOR_CLASS_NAMES.has((value as { constructor?: { name?: string } }).constructor?.name ?? '') &&
+      typeof (value as { name?: unknown }).name === 'string' &&
+      typeof (value as { kind?: unknown }).kind === 'string'));
+
+/**
+ * What a function handed to an unkeyed process() shows of needing keys before it runs, phrased for
+ * the plan's error; undefined when nothing shows. onTimer is only ever called on keyed streams; an
+ * unkeyed function has nothing to hand a state descriptor to, so a descriptor it holds (a class
+ * field, alone or in an array) is meant for keyed state; and a context member only keyed contexts
+ * have, called in the function's own text on the context parameter of open() or processElement,
+ * can only fail there. What stays hidden (the context passed on to a helper, a destructured
+ * parameter) fails with the same message when it runs: guardKeyedState.
+ */
+export function keyedUseOf(fn: object): string | undefined {
+  if (typeof (fn as { onTimer?: unknown }).onTimer === 'function') return 'uses keyed timers (it has onTimer)';
+  for (const [field, value] of Object.entries(fn)) {
+    const found = Array.isArray(value) ? value.find(isDescriptor) : isDescriptor(value) ? value : undefined;
+    if (found !== undefined)
+      return `uses keyed state (its field '${field}' holds the state descriptor '${found.name}')`;
+  }
+  // The context is open()'s first parameter and processElement's second.
+  const methods: Array<[string, number]> = [
+    ['open', 0],
+    ['processElement', 1],
+    ['processElement1', 1],
+    ['processElement2', 1],
+  ];
+  for (const [method, position] of methods) {
+    const code = (fn as Record<string, unknown>)[method];
+    if (typeof code !== 'function') continue;
+    const call = keyedMemberCalled(withoutComments(Function.prototype.toString.call(code)), position);
+    if (call !== undefined) return `${KEYED_ONLY_MEMBERS[call.member]!} (its ${method}() calls ${call.text})`;
+  }
+  return undefined;
+}
+
+/**
+ * A comment that mentions ctx.getState() must not reject a job. Crude (a "//" inside a string ends
+ * the line's text early), but it can only hide a call, which then fails when it runs instead.
+ */
+function withoutComments(source: string): string {
+  return source.replace(/\/\*[\s\S]*?\*\//g, ' ').replace(/\/\/[^\n]*/g, '');
+}
+
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+
+/** The keyed-only member that `source` calls on its parameter at `position`, if its text shows one. */
+function keyedMemberCalled(source: string, position: number): { member: string; text: string } | undefined {
+  const context = parameterNames(source)?.[position];
+  if (context === undefined) return undefined;
+  const members = Object.keys(KEYED_ONLY_MEMBERS).join('|');
+  const call = new RegExp(`(?<![\\w$.])${context.replace(/\$/g, '\\$')}\\s*\\??\\.\\s*(${members})\\s*\\(`).exec(
+    source,
+  );
+  return call ? { member: call[1]!, text: `${context}.${call[1]!}()` } : undefined;
+}
+
+/**
+ * The plain parameter names of a function's source text (method, function or arrow); undefined
+ * when a parameter is destructured or the text is not understood, so nothing is guessed.
+ */
+function parameterNames(source: string): string[] | undefined {
+  const arrow = /^(?:async\s+)?([A-Za-z_$][\w$]*)\s*=>/.exec(source);
+  if (arrow) return [arrow[1]!];
+  const open = source.indexOf('(');
+  const close = source.indexOf(')', open);
+  if (open < 0 || close < 0) return undefined;
+  const names: string[] = [];
+  for (const part of source.slice(open + 1, close).split(',')) {
+    const name = part.split('=')[0]!.trim();
+    if (name === '') continue;
+    if (!IDENTIFIER.test(name)) return undefined;
+    names.push(name);
+  }
+  return names;
 }
 
 /** `output(tag, value)` must be a method named `output` on the context, but `output` is taken by the operator's Output. */
@@ -280,6 +395,7 @@ export class CoProcessOperator<IN1, IN2, OUT> extends ProcessOperatorBase<OUT> {
 
   override open(): void | Promise<void> {
     this.ctx = contextFor(this);
+    guardKeyedState(this.ctx, this.context.operatorName);
     return this.fn.open?.(this.runtimeContext());
   }
 
