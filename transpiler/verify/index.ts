@@ -763,7 +763,7 @@ export function formatVerdicts(verdicts: TopologyVerdict[]): string {
     for (const s of v.sinks) {
       const mark = s.equal ? 'same' : 'DIFF';
       lines.push(
-        `  ${mark} ${where(s)}: ${s.original} original, ${s.rewrite} rewrite${s.compare === 'last-per-key' ? ` (last value per key${s.keyFields ? ` of ${s.keyFields.join(', ')}` : ''})` : ''}`,
+        `  ${mark} ${where(s)}: ${s.original} original, ${s.rewrite} rewrite${s.compare === 'last-per-key' ? (s.keyFields?.length ? ` (last value per key of ${s.keyFields.join(', ')})` : ' (last value: no key fields)') : ''}`,
       );
       if (!s.equal) {
         for (const [r, n] of grouped(s.onlyInOriginal))
