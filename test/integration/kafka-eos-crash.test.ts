@@ -4,17 +4,13 @@
  * proxy swallows the first commit (holdNextCommit), the test SIGKILLs the job right then (no
  * timing), and a read_committed reader must see every word count line once after the restart.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import kafkajs from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readTopic, startKafkaCluster, type KafkaTestCluster } from '../harness/kafka/index.ts';
-
-const ROOT = resolve(import.meta.dirname, '../..');
-const WORDS = ['the', 'cow', 'jumped', 'over', 'moon', 'an', 'apple', 'a', 'day'];
-const sentence = (i: number): string => [0, 1, 2].map((k) => WORDS[(i * 7 + k * 5) % WORDS.length]).join(' ');
+import { runKafkaWordCount, sentence, type RunningJob } from './kafka-word-count-job.ts';
 
 let cluster: KafkaTestCluster;
 const dirs: string[] = [];
@@ -27,27 +23,7 @@ afterAll(async () => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-function runJob(args: string[]): { child: ChildProcess; exited: Promise<number | null>; stderr: () => string } {
-  const child = spawn(
-    process.execPath,
-    [
-      join(ROOT, 'cli/bin.js'),
-      'run',
-      join(ROOT, 'samples/soak/kafka-word-count.ts'),
-      '--checkpoint-interval',
-      '100',
-      '--metrics-port',
-      '0',
-      '-q',
-      ...args,
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  let stderr = '';
-  child.stderr!.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-20_000)));
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  return { child, exited, stderr: () => stderr };
-}
+const runJob = (args: string[]): RunningJob => runKafkaWordCount(args, 20_000);
 
 /** Every line `word:n` the job must commit for these sentences, once each. */
 function expectedLines(count: number): Map<string, number> {

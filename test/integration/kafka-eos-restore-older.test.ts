@@ -8,17 +8,14 @@
  * once, with nothing left open to stop it. Nothing was committed after C, so exactly-once is
  * reachable here; see the README for what a Kafka commit after the restored checkpoint means.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import kafkajs, { type Admin } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readTopic, startKafkaCluster, type KafkaTestCluster } from '../harness/kafka/index.ts';
+import { runKafkaWordCount, sentence, type RunningJob } from './kafka-word-count-job.ts';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const WORDS = ['the', 'cow', 'jumped', 'over', 'moon', 'an', 'apple', 'a', 'day'];
-const sentence = (i: number): string => [0, 1, 2].map((k) => WORDS[(i * 7 + k * 5) % WORDS.length]).join(' ');
 /** The sink's default lingeringTransactions: the ids a restore used to re-initialise. */
 const WINDOW = 10;
 
@@ -33,27 +30,7 @@ afterAll(async () => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-function runJob(args: string[]): { child: ChildProcess; exited: Promise<number | null>; stderr: () => string } {
-  const child = spawn(
-    process.execPath,
-    [
-      join(ROOT, 'cli/bin.js'),
-      'run',
-      join(ROOT, 'samples/soak/kafka-word-count.ts'),
-      '--checkpoint-interval',
-      '100',
-      '--metrics-port',
-      '0',
-      '-q',
-      ...args,
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  let stderr = '';
-  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  return { child, exited, stderr: () => stderr };
-}
+const runJob = (args: string[]): RunningJob => runKafkaWordCount(args);
 
 function checkpointIds(dir: string): number[] {
   return readdirSync(dir)

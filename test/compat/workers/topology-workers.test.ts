@@ -60,6 +60,18 @@ function expectedCounts(sentences: number): Map<string, number> {
 const acks = (reports: Report[]): Array<Extract<Report, { t: 'ack' }>> =>
   reports.filter((r): r is Extract<Report, { t: 'ack' }> => r.t === 'ack');
 
+type Arrival = Extract<Report, { t: 'local' }>;
+const arrivals = (rs: Report[]): Arrival[] => rs.filter((r): r is Arrival => r.t === 'local');
+
+/** The local-or-shuffle topology on `workers` threads, until every sentence is acked and has arrived. */
+async function runLocalOrShuffle(workers: number, sentences: number): Promise<{ reports: Report[]; got: Arrival[] }> {
+  const { reports, done } = await submit('local-or-shuffle', workers, { 'test.sentences': sentences }, (rs) => {
+    return acks(rs).length >= sentences && arrivals(rs).length >= sentences;
+  });
+  await done;
+  return { reports, got: arrivals(reports) };
+}
+
 describe('topology.workers: a topology spread over worker threads keeps Storm semantics', () => {
   it('a word count with acking on 2 workers counts, routes and acks as on 1', async () => {
     const sentences = 1500;
@@ -138,16 +150,10 @@ describe('topology.workers: a topology spread over worker threads keeps Storm se
 
   it('localOrShuffleGrouping keeps tuples on the sending worker thread, spread over its tasks there', async () => {
     const sentences = 400;
-    type Local = Extract<Report, { t: 'local' }>;
-    const arrivals = (rs: Report[]): Local[] => rs.filter((r): r is Local => r.t === 'local');
-    const { reports, done } = await submit('local-or-shuffle', 2, { 'test.sentences': sentences }, (rs) => {
-      return acks(rs).length >= sentences && arrivals(rs).length >= sentences;
-    });
-    await done;
+    const { reports, got } = await runLocalOrShuffle(2, sentences);
     const spoutThread = new Map<number, number>();
     for (const r of reports) if (r.t === 'open') spoutThread.set(r.task, r.thread);
     expect(new Set(spoutThread.values()).size).toBe(2);
-    const got = arrivals(reports);
     expect(got.length).toBe(sentences);
     // Storm's local-or-shuffle: a task on the sender's worker whenever the worker has one.
     for (const r of got) expect(r.thread, `tuple from task ${r.from} left its worker`).toBe(spoutThread.get(r.from));
@@ -164,14 +170,7 @@ describe('topology.workers: a topology spread over worker threads keeps Storm se
   }, 120_000);
 
   it('localOrShuffleGrouping on one worker spreads over every task', async () => {
-    const sentences = 400;
-    type Local = Extract<Report, { t: 'local' }>;
-    const arrivals = (rs: Report[]): Local[] => rs.filter((r): r is Local => r.t === 'local');
-    const { reports, done } = await submit('local-or-shuffle', 1, { 'test.sentences': sentences }, (rs) => {
-      return acks(rs).length >= sentences && arrivals(rs).length >= sentences;
-    });
-    await done;
-    const got = arrivals(reports);
+    const { got } = await runLocalOrShuffle(1, 400);
     // Every spout task reaches all four tasks: on one thread all of them are local.
     for (const from of new Set(got.map((r) => r.from)))
       expect(new Set(got.filter((r) => r.from === from).map((r) => r.task)).size).toBe(4);
