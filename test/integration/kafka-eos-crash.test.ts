@@ -4,43 +4,27 @@
  * proxy swallows the first commit (holdNextCommit), the test SIGKILLs the job right then (no
  * timing), and a read_committed reader must see every word count line once after the restart.
  */
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import kafkajs from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readTopic, startKafkaCluster, type KafkaTestCluster } from '../harness/kafka/index.ts';
-import { runKafkaWordCount, sentence, type RunningJob } from './kafka-word-count-job.ts';
+import { describe, expect, it } from 'vitest';
+import { readTopic } from '../harness/kafka/index.ts';
+import {
+  expectedLines,
+  kafkaClusterForFile,
+  runKafkaWordCount,
+  sentence,
+  type RunningJob,
+} from './kafka-word-count-job.ts';
 
-let cluster: KafkaTestCluster;
-const dirs: string[] = [];
-
-beforeAll(async () => {
-  cluster = await startKafkaCluster({ brokers: 1 });
-});
-afterAll(async () => {
-  await cluster?.stop();
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+const kafka = kafkaClusterForFile();
 
 const runJob = (args: string[]): RunningJob => runKafkaWordCount(args, 20_000);
 
-/** Every line `word:n` the job must commit for these sentences, once each. */
-function expectedLines(count: number): Map<string, number> {
-  const seen = new Map<string, number>();
-  const lines = new Map<string, number>();
-  for (let i = 0; i < count; i++) {
-    for (const w of sentence(i).split(' ')) {
-      const n = (seen.get(w) ?? 0) + 1;
-      seen.set(w, n);
-      lines.set(`${w}:${n}`, 1);
-    }
-  }
-  return lines;
-}
-
 describe('kafka exactly-once sink, crash between checkpoint durable and transaction committed', () => {
   it('the restarted job commits the sealed transaction by producer id and epoch: 0 lost, 0 duplicated for read_committed', async () => {
+    const cluster = kafka.cluster();
     if (cluster.external) throw new Error('this test holds a commit in the harness proxy; unset KAFKA_BROKERS');
     const tag = `${process.pid}-${Date.now().toString(36)}`;
     const input = `crash-in-${tag}`;
@@ -61,7 +45,7 @@ describe('kafka exactly-once sink, crash between checkpoint durable and transact
     await producer.disconnect();
 
     const ckpt = mkdtempSync(join(tmpdir(), 'stormshift-eos-crash-'));
-    dirs.push(ckpt);
+    kafka.removeAfter(ckpt);
     const args = ['--checkpoint-dir', ckpt, '--', cluster.brokers.join(','), input, output, prefix];
 
     const held = cluster.holdNextCommit();

@@ -8,27 +8,24 @@
  * once, with nothing left open to stop it. Nothing was committed after C, so exactly-once is
  * reachable here; see the README for what a Kafka commit after the restored checkpoint means.
  */
-import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import kafkajs, { type Admin } from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readTopic, startKafkaCluster, type KafkaTestCluster } from '../harness/kafka/index.ts';
-import { runKafkaWordCount, sentence, type RunningJob } from './kafka-word-count-job.ts';
+import { describe, expect, it } from 'vitest';
+import { readTopic } from '../harness/kafka/index.ts';
+import {
+  expectedLines,
+  kafkaClusterForFile,
+  runKafkaWordCount,
+  sentence,
+  type RunningJob,
+} from './kafka-word-count-job.ts';
 
 /** The sink's default lingeringTransactions: the ids a restore used to re-initialise. */
 const WINDOW = 10;
 
-let cluster: KafkaTestCluster;
-const dirs: string[] = [];
-
-beforeAll(async () => {
-  cluster = await startKafkaCluster({ brokers: 1 });
-});
-afterAll(async () => {
-  await cluster?.stop();
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+const kafka = kafkaClusterForFile();
 
 const runJob = (args: string[]): RunningJob => runKafkaWordCount(args);
 
@@ -40,22 +37,11 @@ function checkpointIds(dir: string): number[] {
     .sort((a, b) => a - b);
 }
 
-/** Every line `word:n` the job must commit for these sentences, once each. */
-function expectedLines(count: number): Set<string> {
-  const seen = new Map<string, number>();
-  const lines = new Set<string>();
-  for (let i = 0; i < count; i++) {
-    for (const w of sentence(i).split(' ')) {
-      const n = (seen.get(w) ?? 0) + 1;
-      seen.set(w, n);
-      lines.add(`${w}:${n}`);
-    }
-  }
-  return lines;
-}
-
 async function produce(topic: string, from: number, to: number): Promise<void> {
-  const producer = new kafkajs.Kafka({ brokers: cluster.brokers, logLevel: kafkajs.logLevel.NOTHING }).producer();
+  const producer = new kafkajs.Kafka({
+    brokers: kafka.cluster().brokers,
+    logLevel: kafkajs.logLevel.NOTHING,
+  }).producer();
   await producer.connect();
   // All in partition 0, in order, so each word's counts follow the sentence order.
   for (let i = from; i < to; i += 500)
@@ -89,6 +75,7 @@ async function committedInput(admin: Admin, group: string, topic: string): Promi
 
 describe('kafka exactly-once sink, restored from an older checkpoint', () => {
   it('--restore a checkpoint a dozen checkpoints back: the dead run transactions after it are aborted, the restored job is not refused, read_committed readers see every line once', async () => {
+    const cluster = kafka.cluster();
     if (cluster.external) throw new Error('this test holds a commit in the harness proxy; unset KAFKA_BROKERS');
     const tag = `${process.pid}-${Date.now().toString(36)}`;
     const input = `older-in-${tag}`;
@@ -104,7 +91,7 @@ describe('kafka exactly-once sink, restored from an older checkpoint', () => {
 
     const ckpt = mkdtempSync(join(tmpdir(), 'stormshift-eos-older-'));
     const kept = mkdtempSync(join(tmpdir(), 'stormshift-eos-older-kept-'));
-    dirs.push(ckpt, kept);
+    kafka.removeAfter(ckpt, kept);
     const args = ['--checkpoint-dir', ckpt, '--', cluster.brokers.join(','), input, output, prefix];
     const admin = new kafkajs.Kafka({ brokers: cluster.brokers, logLevel: kafkajs.logLevel.NOTHING }).admin();
     await admin.connect();

@@ -100,6 +100,32 @@ describe('start-aligned processing-time windows restored from a checkpoint', () 
     return savepoint.path;
   }
 
+  /**
+   * The restored run: starts at the clock's time from `savepoint`, moves the clock to `resumeAt`
+   * (when set) so 'b' arrives, then to each of `steps`; returns what fired.
+   */
+  async function restoredRun(
+    dir: string,
+    clock: ManualClock,
+    assigner: WindowAssigner,
+    savepoint: string,
+    resumeAt: number | undefined,
+    steps: number[],
+  ): Promise<Fired[]> {
+    const fired: Fired[] = [];
+    const second = start(clock, assigner, arrivals, fired, { checkpoint: { dir }, restore: { path: savepoint } });
+    await until(() => second.state.opened);
+    if (resumeAt !== undefined) clock.advanceTo(resumeAt);
+    await until(() => second.state.emitted === 2);
+    await turns();
+    for (const at of steps) {
+      clock.advanceTo(at);
+      await turns();
+    }
+    await second.handle.cancel();
+    return fired;
+  }
+
   it("hold what they held as arrivals at the restored start, in that run's windows: none fires on the old run's bounds", async () => {
     const dir = tempDir('windows-restore');
     dirs.push(dir);
@@ -107,20 +133,7 @@ describe('start-aligned processing-time windows restored from a checkpoint', () 
     const savepoint = await firstRun(dir.path, clock, TUMBLING);
 
     clock.advanceTo(5_900);
-    const fired: Fired[] = [];
-    const second = start(clock, TUMBLING, arrivals, fired, {
-      checkpoint: { dir: dir.path },
-      restore: { path: savepoint },
-    });
-    await until(() => second.state.opened);
-    clock.advanceTo(6_000);
-    await until(() => second.state.emitted === 2);
-    await turns();
-    for (const at of [6_123, 6_900, 7_900]) {
-      clock.advanceTo(at);
-      await turns();
-    }
-    await second.handle.cancel();
+    const fired = await restoredRun(dir.path, clock, TUMBLING, savepoint, 6_000, [6_123, 6_900, 7_900]);
     // Nothing at 6 123, the old run's window end: 'a' is in the restored run's first window, with 'b'.
     expect(fired).toEqual([{ at: 6_900, window: { start: 5_900, end: 6_900 }, items: ['a', 'b'] }]);
   });
@@ -132,19 +145,7 @@ describe('start-aligned processing-time windows restored from a checkpoint', () 
     const savepoint = await firstRun(dir.path, clock, TUMBLING);
 
     clock.advanceTo(6_500);
-    const fired: Fired[] = [];
-    const second = start(clock, TUMBLING, arrivals, fired, {
-      checkpoint: { dir: dir.path },
-      restore: { path: savepoint },
-    });
-    await until(() => second.state.opened);
-    await until(() => second.state.emitted === 2);
-    await turns();
-    for (const at of [7_500, 8_500]) {
-      clock.advanceTo(at);
-      await turns();
-    }
-    await second.handle.cancel();
+    const fired = await restoredRun(dir.path, clock, TUMBLING, savepoint, undefined, [7_500, 8_500]);
     expect(fired).toEqual([{ at: 7_500, window: { start: 6_500, end: 7_500 }, items: ['a', 'b'] }]);
   });
 
@@ -156,20 +157,7 @@ describe('start-aligned processing-time windows restored from a checkpoint', () 
     const savepoint = await firstRun(dir.path, clock, SLIDING);
 
     clock.advanceTo(5_900);
-    const fired: Fired[] = [];
-    const second = start(clock, SLIDING, arrivals, fired, {
-      checkpoint: { dir: dir.path },
-      restore: { path: savepoint },
-    });
-    await until(() => second.state.opened);
-    clock.advanceTo(6_000);
-    await until(() => second.state.emitted === 2);
-    await turns();
-    for (const at of [6_123, 6_900, 7_123, 7_900, 8_900]) {
-      clock.advanceTo(at);
-      await turns();
-    }
-    await second.handle.cancel();
+    const fired = await restoredRun(dir.path, clock, SLIDING, savepoint, 6_000, [6_123, 6_900, 7_123, 7_900, 8_900]);
     expect(fired).toEqual([
       { at: 6_900, window: { start: 4_900, end: 6_900 }, items: ['a', 'b'] },
       { at: 7_900, window: { start: 5_900, end: 7_900 }, items: ['a', 'b'] },
