@@ -95,6 +95,12 @@ export interface VariantImpl {
   lastCpuMs?(): number | undefined;
   /** Records in that interval, when it does not cover the whole run (see `singleRun`). */
   lastSteadyRecords?(): number | undefined;
+  /**
+   * Worker-thread variants: each worker thread's CPU ms over the whole run, start-up included, as
+   * the runtime reports it (`worker_cpu_seconds_total`). The busiest thread caps throughput, and
+   * unlike throughput this does not move with what else the machine runs.
+   */
+  lastThreadCpuMs?(): readonly number[] | undefined;
   close?(): Promise<void>;
   /**
    * Calibration and measured runs process at least this many records. Worker-thread variants start
@@ -178,6 +184,8 @@ export interface RunResult {
   resized?: number;
   /** Wall time of the whole child process, s (set by the orchestrator). */
   childSeconds?: number;
+  /** Worker-thread variants: CPU ms of each worker thread in the measured run (see VariantImpl). */
+  threadCpuMs?: number[];
 }
 
 export const RESULT_PREFIX = 'BENCH-RESULT ';
@@ -204,6 +212,7 @@ export interface Measured {
   cpuMs: number;
   /** Records the timed interval covers. */
   records: number;
+  threadCpuMs: readonly number[] | undefined;
 }
 
 export async function measure(impl: VariantImpl, request: RunRequest): Promise<Measured> {
@@ -218,5 +227,6 @@ export async function measure(impl: VariantImpl, request: RunRequest): Promise<M
     ms: steady ?? wall,
     cpuMs: impl.lastCpuMs?.() ?? (cpu.user + cpu.system) / 1000,
     records: impl.lastSteadyRecords?.() ?? request.count,
+    threadCpuMs: impl.lastThreadCpuMs?.(),
   };
 }

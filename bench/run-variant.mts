@@ -45,6 +45,9 @@ for (let r = 0; r < Number(roundsArg ?? 3); r++) {
   console.log(
     `${variant} run ${r}: ${d.records} out; total ${total.toFixed(0)} ms; steady ${steady.toFixed(0)} ms => ${(count / steady).toFixed(0)}k/s; cpu ${cpu.toFixed(0)} ms = ${((cpu / count) * 1000).toFixed(2)} s/M; whole-run cpu ${((cpuAll.user + cpuAll.system) / 1000).toFixed(0)} ms${lat}`,
   );
+  const threadCpu = v.lastThreadCpuMs?.();
+  if (threadCpu !== undefined)
+    console.log(`  CPU ms per worker thread (start-up included): ${threadCpu.map((ms) => ms.toFixed(0)).join(', ')}`);
   const busy = [...s1]
     .map(([tid, [name, run, wait, slices]]) => {
       const before = s0.get(tid) ?? [name, 0, 0, 0];

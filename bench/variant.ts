@@ -84,6 +84,7 @@ async function main(): Promise<void> {
     result.seconds = run.ms / 1000;
     result.recordsPerSec = run.records / result.seconds;
     result.cpuSecPerMillion = (run.cpuMs / 1000 / run.records) * 1e6;
+    if (run.threadCpuMs !== undefined) result.threadCpuMs = [...run.threadCpuMs];
 
     if (params.latencyMs > 0 && workload.latency !== false && impl.latency !== false) {
       const pacedRate = result.recordsPerSec * params.latencyLoad;

@@ -146,6 +146,12 @@ export async function runNativeJob(
     process.stderr.write(
       `[stormshift] job '${jobName}' ${result!.state} after ${(result!.durationMs / 1000).toFixed(1)}s: ${read} records read, ${result!.checkpoints} checkpoints, ${result!.restarts} restarts\n`,
     );
+    const threads = metrics.workerThreadsOf(jobName);
+    // The busiest thread caps throughput on workers: its CPU beside the others' shows the balance.
+    if (threads.length > 0)
+      process.stderr.write(
+        `[stormshift] CPU per worker thread: ${threads.map((t) => `worker ${t.worker} ${(t.cpuMs / 1000).toFixed(2)}s`).join(', ')}\n`,
+      );
   }
   return 0;
 }

@@ -4,7 +4,7 @@
  * sink, so starting the workers (each loads the job module) does not count; CPU likewise.
  */
 import { BroadcastChannel, Worker } from 'node:worker_threads';
-import { StreamEnvironment } from '../../runtime/index.ts';
+import { RuntimeMetrics, StreamEnvironment } from '../../runtime/index.ts';
 import type { Digest, RunRequest, VariantImpl, WorkloadModule } from '../harness.ts';
 import jobDefinition, { heavy, SAMPLE_EVERY, type ScalingMessage } from './scaling-job.ts';
 
@@ -22,6 +22,7 @@ let serial = 0;
 function threads(workers: number): VariantImpl {
   let steadyMs: number | undefined;
   let cpuMs: number | undefined;
+  let threadCpuMs: number[] | undefined;
   return {
     async run({ count, rate, latency }: RunRequest): Promise<Digest> {
       const channelName = `stormshift-bench-scaling-${process.pid}-${++serial}`;
@@ -38,7 +39,14 @@ function threads(workers: number): VariantImpl {
         };
       });
       const jobArgs = [String(count), rate === undefined ? '' : String(rate), channelName];
-      const env = StreamEnvironment.create({ jobName: 'bench-scaling', workers, jobModule: JOB_MODULE, jobArgs });
+      const metrics = new RuntimeMetrics();
+      const env = StreamEnvironment.create({
+        jobName: 'bench-scaling',
+        workers,
+        jobModule: JOB_MODULE,
+        jobArgs,
+        metrics,
+      });
       await jobDefinition.build(env, jobArgs);
       try {
         await env.execute();
@@ -46,6 +54,7 @@ function threads(workers: number): VariantImpl {
         if (!result) return { records: 0, checksum: 0 };
         const cpu = process.cpuUsage(cpu0);
         cpuMs = (cpu.user + cpu.system) / 1000;
+        threadCpuMs = metrics.workerThreadsOf('bench-scaling').map((t) => t.cpuMs);
         steadyMs = result.lastAt - firstAt;
         if (latency && result.buckets) latency.merge({ buckets: result.buckets, count: result.count, max: result.max });
         return { records: result.records, checksum: result.checksum };
@@ -55,6 +64,7 @@ function threads(workers: number): VariantImpl {
     },
     lastSteadyMs: () => steadyMs,
     lastCpuMs: () => cpuMs,
+    lastThreadCpuMs: () => threadCpuMs,
     // Fresh threads per run: enough records that most of the run is compiled code (~0.5 s at 300k/s).
     minCount: 150_000,
   };
@@ -67,6 +77,7 @@ function threads(workers: number): VariantImpl {
 function bareThreads(threads: number): VariantImpl {
   let steadyMs: number | undefined;
   let cpuMs: number | undefined;
+  let threadCpuMs: number[] | undefined;
   const code = `
     const { parentPort, workerData } = require('node:worker_threads');
     const heavy = ${heavy.toString()};
@@ -80,7 +91,12 @@ function bareThreads(threads: number): VariantImpl {
         checksum += i;
         if (i % sampleEvery === 0) checksum += h;
       }
-      parentPort.postMessage({ records, checksum });
+      let cpuMs;
+      try {
+        const stat = require('node:fs').readFileSync('/proc/thread-self/schedstat', 'latin1');
+        cpuMs = Number(stat.slice(0, stat.indexOf(' '))) / 1e6;
+      } catch {}
+      parentPort.postMessage({ records, checksum, cpuMs });
     });`;
   return {
     async run({ count }: RunRequest): Promise<Digest> {
@@ -105,6 +121,8 @@ function bareThreads(threads: number): VariantImpl {
         steadyMs = performance.now() - t0;
         const cpu = process.cpuUsage(cpu0);
         cpuMs = (cpu.user + cpu.system) / 1000;
+        const perThread = parts.map((part) => (part as Digest & { cpuMs?: number }).cpuMs);
+        threadCpuMs = perThread.every((ms) => ms !== undefined) ? (perThread as number[]) : undefined;
         return parts.reduce(
           (sum, part) => ({ records: sum.records + part.records, checksum: sum.checksum + part.checksum }),
           { records: 0, checksum: 0 },
@@ -115,6 +133,7 @@ function bareThreads(threads: number): VariantImpl {
     },
     lastSteadyMs: () => steadyMs,
     lastCpuMs: () => cpuMs,
+    lastThreadCpuMs: () => threadCpuMs,
     latency: false,
   };
 }

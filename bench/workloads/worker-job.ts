@@ -4,7 +4,7 @@
  * the end); the bench process times from the first record of any subtask to the last of all.
  */
 import { BroadcastChannel } from 'node:worker_threads';
-import { StreamEnvironment, type JobDefinition, type SinkWriter } from '../../runtime/index.ts';
+import { RuntimeMetrics, StreamEnvironment, type JobDefinition, type SinkWriter } from '../../runtime/index.ts';
 import { LatencyHistogram, stamp, type Digest, type RunRequest, type VariantImpl } from '../harness.ts';
 
 /**
@@ -83,6 +83,7 @@ export function workerJobVariant(
 ): VariantImpl {
   let steadyMs: number | undefined;
   let cpuMs: number | undefined;
+  let threadCpuMs: number[] | undefined;
   return {
     async run({ count, rate, latency }: RunRequest): Promise<Digest> {
       const channelName = `stormshift-bench-${jobName}-${process.pid}-${++serial}`;
@@ -100,7 +101,8 @@ export function workerJobVariant(
         };
       });
       const jobArgs = [String(count), rate === undefined ? '' : String(rate), channelName, ...extraArgs];
-      const env = StreamEnvironment.create({ jobName, workers, jobModule: moduleUrl, jobArgs });
+      const metrics = new RuntimeMetrics();
+      const env = StreamEnvironment.create({ jobName, workers, jobModule: moduleUrl, jobArgs, metrics });
       await job.build(env, jobArgs);
       try {
         await env.execute();
@@ -108,6 +110,7 @@ export function workerJobVariant(
         await done;
         const cpu = process.cpuUsage(cpu0);
         cpuMs = (cpu.user + cpu.system) / 1000;
+        threadCpuMs = metrics.workerThreadsOf(jobName).map((t) => t.cpuMs);
         steadyMs = Math.max(...dones.map((d) => d.lastAt)) - firstAt;
         const digest: Digest = { records: 0, checksum: 0 };
         for (const d of dones) {
@@ -122,6 +125,7 @@ export function workerJobVariant(
     },
     lastSteadyMs: () => steadyMs,
     lastCpuMs: () => cpuMs,
+    lastThreadCpuMs: () => threadCpuMs,
     ...(minCount !== undefined ? { minCount } : {}),
   };
 }

@@ -7,7 +7,7 @@ import { StreamEnvironment } from '../api/environment.ts';
 import { loadJobModule } from '../api/job.ts';
 import { InMemoryCheckpointStorage } from '../checkpoint/storage.ts';
 import { ConfigError, StormshiftError, UserFunctionError, messageOf } from '../errors.ts';
-import { RuntimeMetrics } from '../metrics/index.ts';
+import { RuntimeMetrics, threadCpuMs } from '../metrics/index.ts';
 import type { InputGate } from './channels.ts';
 import { Deployment } from './deployment.ts';
 import { KeyedPoisonGuard } from './poison.ts';
@@ -246,6 +246,7 @@ async function main(): Promise<void> {
         a.cacheHits,
         a.cacheMisses,
       ]);
+    const cpuMs = threadCpuMs();
     const watermarks = deployment.subtasks.map((s): [number, number, number | null] => {
       const wm = s.inputWatermark();
       return [s.chain.id, s.index, Number.isFinite(wm) ? wm : null];
@@ -258,6 +259,7 @@ async function main(): Promise<void> {
       blockedMs: deployment.backpressure.blockedMs,
       details,
       asyncIo,
+      ...(cpuMs !== undefined ? { cpuMs } : {}),
     });
   }
 

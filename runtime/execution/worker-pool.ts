@@ -41,6 +41,8 @@ export class WorkerPoolDeployment {
   private readonly workerBlocked: boolean[] = [];
   private readonly workerBlockedMs: number[] = [];
   private readonly reported = new Map<string, [number, number]>();
+  /** CPU ms each worker of this incarnation last reported: the job's total grows by the difference. */
+  private readonly reportedCpuMs: number[] = [];
   /** Per chain id, each subtask's input watermark as its worker last reported it (status pages). */
   readonly watermarks = new Map<number, Map<number, number | null>>();
   private sourcesStopped: { remaining: number; resolve: () => void } | undefined;
@@ -217,6 +219,11 @@ export class WorkerPoolDeployment {
           let bySubtask = this.watermarks.get(chain);
           if (bySubtask === undefined) this.watermarks.set(chain, (bySubtask = new Map()));
           bySubtask.set(subtask, wm);
+        }
+        if (message.cpuMs !== undefined) {
+          const thread = this.options.metrics.workerThread(this.options.plan.jobName, workerIndex);
+          thread.cpuMs += message.cpuMs - (this.reportedCpuMs[workerIndex] ?? 0);
+          this.reportedCpuMs[workerIndex] = message.cpuMs;
         }
         this.workerBlocked[workerIndex] = message.blocked;
         this.workerBlockedMs[workerIndex] = message.blockedMs;

@@ -68,6 +68,8 @@ export type WorkerToMain =
       asyncIo?: Array<[string, number, number, number, number, number, number]>;
       /** Input watermark of each subtask on this worker: [chain id, subtask, watermark or null before the first]. */
       watermarks?: Array<[number, number, number | null]>;
+      /** This worker thread's CPU time since it started, where the platform tells (thread-cpu.ts). */
+      cpuMs?: number;
     }
   | { t: 'stopped' }
   | { t: 'sources-stopped' };

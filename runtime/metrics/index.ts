@@ -5,7 +5,9 @@ export {
   CheckpointMetrics,
   OperatorMetrics,
   RuntimeMetrics,
+  WorkerThreadMetrics,
 } from './runtime-metrics.ts';
+export { threadCpuMs } from './thread-cpu.ts';
 export type {
   CheckpointHistoryEntry,
   JobMetricsSnapshot,

@@ -23,6 +23,7 @@
  *   job_running{job_name}                                gauge      1 while running, 0 when restarting or ended
  *   job_restarts_total{job_name}                         counter    restarts after failures
  *   job_backpressured_seconds_total{job_name}            counter    time the sources were held back by a full sink or async I/O
+ *   worker_cpu_seconds_total{job_name,worker}            counter    CPU time of each worker thread (Linux; jobs on --workers)
  *
  * The job label is `job_name`, not `job`: Prometheus sets `job` to the scrape job itself, and a
  * series carrying its own `job` either overwrites it or is renamed `exported_job`. Durations are in
@@ -81,6 +82,19 @@ export class AsyncIoMetrics {
     readonly job: string,
     readonly operator: string,
     readonly subtask: number,
+  ) {}
+}
+
+/**
+ * One worker thread of a job (`workers` > 1): its CPU time, summed over the job's incarnations.
+ * Throughput on workers is capped by the busiest thread, so its CPU against the others' says
+ * whether the work is spread evenly or one thread carries the rest.
+ */
+export class WorkerThreadMetrics {
+  cpuMs = 0;
+  constructor(
+    readonly job: string,
+    readonly worker: number,
   ) {}
 }
 
@@ -209,6 +223,7 @@ export class RuntimeMetrics {
   private readonly channels = new Map<string, ChannelMetrics>();
   private readonly checkpointsByJob = new Map<string, CheckpointMetrics>();
   private readonly asyncOps = new Map<string, AsyncIoMetrics>();
+  private readonly workerThreads = new Map<string, WorkerThreadMetrics>();
   private readonly custom = new Map<string, { kind: 'gauge' | 'counter' | 'histogram'; metric: AnyMetric }>();
   private readonly jobStatus = new Map<string, () => { state: string; restarts: number; backpressureMs: number }>();
   private readonly counterReaders = new Map<string, Set<() => Iterable<readonly [Record<string, string>, number]>>>();
@@ -268,6 +283,18 @@ export class RuntimeMetrics {
     let m = this.asyncOps.get(key);
     if (m === undefined) this.asyncOps.set(key, (m = new AsyncIoMetrics(job, operator, subtask)));
     return m;
+  }
+
+  workerThread(job: string, worker: number): WorkerThreadMetrics {
+    const key = job + SEP + worker;
+    let m = this.workerThreads.get(key);
+    if (m === undefined) this.workerThreads.set(key, (m = new WorkerThreadMetrics(job, worker)));
+    return m;
+  }
+
+  /** The worker threads of one job, by worker index (empty when it runs on the main thread). */
+  workerThreadsOf(job: string): WorkerThreadMetrics[] {
+    return [...this.workerThreads.values()].filter((m) => m.job === job).sort((a, b) => a.worker - b.worker);
   }
 
   /**
@@ -429,7 +456,9 @@ export class RuntimeMetrics {
 
   /** Forgets a finished job: its series disappear from the next scrape. */
   remove(job: string): void {
-    for (const map of [this.operators, this.channels, this.asyncOps] as Array<Map<string, { job: string }>>) {
+    for (const map of [this.operators, this.channels, this.asyncOps, this.workerThreads] as Array<
+      Map<string, { job: string }>
+    >) {
       for (const [key, m] of map) if (m.job === job) map.delete(key);
     }
     this.checkpointsByJob.delete(job);
@@ -582,6 +611,17 @@ export class RuntimeMetrics {
           for (const a of asyncOps.values()) this.inc(opLabels(a), read(a));
         },
       });
+    const workerThreads = this.workerThreads;
+    new Counter({
+      name: p + 'worker_cpu_seconds_total',
+      help: 'CPU time of each worker thread of a job on worker threads, in seconds (Linux only)',
+      labelNames: ['job_name', 'worker'],
+      registers,
+      collect() {
+        this.reset();
+        for (const w of workerThreads.values()) this.inc({ job_name: w.job, worker: w.worker }, w.cpuMs / 1000);
+      },
+    });
     const jobStatus = this.jobStatus;
     new Gauge({
       name: p + 'job_running',

@@ -153,6 +153,41 @@ describe('worker threads', () => {
     expect(busy.reduce((sum, m) => sum + Number(m[1]), 0)).toBeGreaterThan(0);
   });
 
+  it.runIf(process.platform === 'linux')(
+    "report each worker thread's own CPU time, so the busier thread shows as busier",
+    async () => {
+      // Subtask 1 of the heavy map runs on worker 1 and gets every record; worker 0 only generates
+      // them (~1 µs each) besides starting up as worker 1 does. 20k records × 40k rounds is over a
+      // CPU-second of mixing: CPU time, not wall time, so a busy machine stretches the run but not the figures.
+      const lopsided = resolve(import.meta.dirname, '../../fixtures/workers/lopsided-job.ts');
+      const metrics = new RuntimeMetrics();
+      const job = await loadJobModule(lopsided);
+      const args = ['20000', '40000'];
+      const env = StreamEnvironment.create({
+        jobName: 'workers-cpu',
+        jobModule: lopsided,
+        jobArgs: args,
+        workers: 2,
+        metrics,
+      });
+      await job.build(env, args);
+      await env.execute('workers-cpu');
+      const threads = metrics.workerThreadsOf('workers-cpu');
+      expect(threads.map((t) => t.worker)).toEqual([0, 1]);
+      const [idle, busy] = threads.map((t) => t.cpuMs) as [number, number];
+      // A process-wide figure (what process.cpuUsage() gives inside a worker) would make them equal.
+      expect(busy).toBeGreaterThan(2 * idle);
+      const text = await metrics.registry.metrics();
+      const scraped = [
+        ...text.matchAll(/^stormshift_worker_cpu_seconds_total\{job_name="workers-cpu",worker="(\d)"\} (\S+)/gm),
+      ];
+      expect(scraped.map((m) => [m[1], Number(m[2])])).toEqual([
+        ['0', idle / 1000],
+        ['1', busy / 1000],
+      ]);
+    },
+  );
+
   describe('poison records on worker threads', () => {
     const poisonConfig = (poison: JobConfig['poison']): JobConfig => ({
       workers: 2,
