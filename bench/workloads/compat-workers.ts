@@ -6,6 +6,7 @@
  */
 import { BroadcastChannel } from 'node:worker_threads';
 import { KillOptions, LocalCluster } from '../../compat/index.ts';
+import { RuntimeMetrics } from '../../runtime/index.ts';
 import type { Digest, RunRequest, VariantImpl } from '../harness.ts';
 import { buildTopology, PARALLELISM, type CompatWorkersMessage } from './compat-word-count-topology.ts';
 
@@ -19,7 +20,10 @@ let serial = 0;
 export function compatWorkersWordCount(workers: number): VariantImpl {
   let steadyMs: number | undefined;
   let cpuMs: number | undefined;
+  let threadCpuMs: number[] | undefined;
+  const metrics = new RuntimeMetrics();
   const cluster = new LocalCluster({
+    metrics,
     log: (level, message) => {
       if (level === 'error') process.stderr.write(`[compat] ${message}\n`);
     },
@@ -86,10 +90,13 @@ export function compatWorkersWordCount(workers: number): VariantImpl {
         kill.set_wait_secs(0);
         if (cluster.isAlive(name)) await cluster.killTopologyWithOpts(name, kill);
         await cluster.whenStopped(name);
+        threadCpuMs = metrics.workerThreadsOf(name).map((t) => t.cpuMs);
+        metrics.remove(name);
       }
     },
     lastSteadyMs: () => steadyMs,
     lastCpuMs: () => cpuMs,
+    lastThreadCpuMs: () => threadCpuMs,
     minCount: 100_000,
     async close(): Promise<void> {
       await cluster.shutdown();
