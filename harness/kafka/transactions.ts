@@ -70,6 +70,13 @@ export class TransactionLedger {
     return true;
   }
 
+  /** How many InitProducerId answers each transactional id starting with `prefix` got. */
+  initializations(prefix = ''): Record<string, number> {
+    const counts: Record<string, number> = {};
+    for (const [id, { generation }] of this.current) if (id.startsWith(prefix)) counts[id] = generation + 1;
+    return counts;
+  }
+
   private initialized(transactionalId: string, producerId: string): void {
     const previous = this.current.get(transactionalId);
     if (previous) this.end(previous.producerId, 'aborted');

@@ -6,7 +6,7 @@
  * offset is the newest checkpoint whose output readers can see: a restore from an older
  * checkpoint can tell that its replay would write committed records a second time.
  */
-import type { Admin, Transaction } from 'kafkajs';
+import type { Admin, Kafka, Transaction } from 'kafkajs';
 
 /** The consumer group holding subtask `subtask`'s marker; no consumer ever joins it. */
 export function markerGroup(transactionalIdPrefix: string, subtask: number): string {
@@ -35,4 +35,34 @@ export async function readMarker(admin: Admin, group: string, topic: string): Pr
   const offset = entries.find((e) => e.topic === topic)?.partitions.find((p) => p.partition === 0)?.offset;
   const id = Number(offset);
   return Number.isSafeInteger(id) && id > 0 ? id : undefined;
+}
+
+/**
+ * Lowers the marker to `checkpointId` in a transaction of its own (under `transactionalId`, which
+ * no numbered transaction uses): a writer that will open ids at or below the committed marker
+ * must first take back the marker's promise that no id up to it is open (see the sink's README).
+ */
+export async function lowerMarker(
+  kafka: Kafka,
+  transactionalId: string,
+  group: string,
+  topic: string,
+  checkpointId: number,
+  timeoutMs: number,
+): Promise<void> {
+  const producer = kafka.producer({
+    allowAutoTopicCreation: false,
+    idempotent: true,
+    maxInFlightRequests: 1,
+    transactionalId,
+    transactionTimeout: timeoutMs,
+  });
+  try {
+    await producer.connect();
+    const transaction = await producer.transaction();
+    await sendMarker(transaction, group, topic, checkpointId, transactionalId);
+    await transaction.commit();
+  } finally {
+    await producer.disconnect().catch(() => {});
+  }
 }

@@ -13,7 +13,7 @@ import {
   resolveTopics,
   type KafkaConnectionOptions,
 } from './client.ts';
-import { markerGroup, readMarker, sendMarker } from './markers.ts';
+import { lowerMarker, markerGroup, readMarker, sendMarker } from './markers.ts';
 import { resolveSerializer, type SerializerSpec } from './serde.ts';
 import {
   AbortFailed,
@@ -286,9 +286,12 @@ class KafkaSinkWriter<T> implements SinkWriter<T, KafkaTransactionCommittable> {
     const kafka = this.client();
     if (this.transactional) {
       const subtasks = this.earlierSubtasks();
-      await this.fenceEarlierIncarnations(kafka, subtasks);
+      const finishedThrough = await this.readMarkers(this.admin, subtasks);
+      await this.fenceEarlierIncarnations(kafka, subtasks, finishedThrough);
       // After the fencing: every transaction that could still commit a marker is aborted now.
-      await this.refuseCommittedAfterRestore(this.admin, subtasks);
+      const markers = await this.readMarkers(this.admin, subtasks);
+      this.refuseCommittedAfterRestore(subtasks, markers);
+      await this.lowerOwnMarker(kafka, markers.get(this.context.subtaskIndex));
     }
     if (!options.partitioner) {
       await this.admin.disconnect();
@@ -322,11 +325,19 @@ class KafkaSinkWriter<T> implements SinkWriter<T, KafkaTransactionCommittable> {
    * each id aborts its open transaction and fences its producer. The restored checkpoint's own
    * transactions have ids up to the checkpoint and were committed (resumed) before open.
    */
-  private async fenceEarlierIncarnations(kafka: Kafka, subtasks: readonly number[]): Promise<void> {
-    const from = this.lastBarrier + 1;
+  private async fenceEarlierIncarnations(
+    kafka: Kafka,
+    subtasks: readonly number[],
+    finishedThrough: ReadonlyMap<number, number>,
+  ): Promise<void> {
     const to = this.newestEarlier + this.lingeringWindow();
+    // A committed marker M promises that no id of its subtask up to M is open (see lowerOwnMarker).
+    const ranges = subtasks
+      .map((subtask) => ({ subtask, from: Math.max(this.lastBarrier, finishedThrough.get(subtask) ?? 0) + 1 }))
+      .filter((r) => r.from <= to);
     const ids: string[] = [];
-    for (const subtask of subtasks) for (let n = from; n <= to; n++) ids.push(this.transactionalIdFor(n, subtask));
+    for (const { subtask, from } of ranges)
+      for (let n = from; n <= to; n++) ids.push(this.transactionalIdFor(n, subtask));
     try {
       await abortOpenTransactions(kafka, ids, this.transactionTimeoutMs(), this.clock);
     } catch (error) {
@@ -339,9 +350,10 @@ class KafkaSinkWriter<T> implements SinkWriter<T, KafkaTransactionCommittable> {
       throw new ConnectorError(
         'KAFKA_PRODUCER_FAILED',
         `${this.what}: cannot abort the transactions earlier runs may have left open under ids ` +
-          `${subtasks
+          `${ranges
             .map(
-              (subtask) => `'${this.transactionalIdFor(from, subtask)}' to '${this.transactionalIdFor(to, subtask)}'`,
+              ({ subtask, from }) =>
+                `'${this.transactionalIdFor(from, subtask)}' to '${this.transactionalIdFor(to, subtask)}'`,
             )
             .join(', ')} on ${this.options.brokers.join(',')}` +
           `${error instanceof AbortFailed ? ` ('${error.transactionalId}' failed)` : ''}: ${messageOf(cause)}`,
@@ -372,17 +384,14 @@ class KafkaSinkWriter<T> implements SinkWriter<T, KafkaTransactionCommittable> {
    * fencing aborted every open transaction). A marker at or above this incarnation's first
    * checkpoint belongs to no checkpoint of this directory (another run under the same prefix).
    */
-  private async refuseCommittedAfterRestore(admin: Admin, subtasks: readonly number[]): Promise<void> {
-    const restored = this.context.restoredCheckpointId;
-    const topic = this.markerTopic;
-    if (restored === undefined || topic === undefined) return;
-    const first = this.context.firstCheckpointId ?? Number.POSITIVE_INFINITY;
-    let newest: { subtask: number; checkpointId: number; group: string } | undefined;
+  /** Each subtask's committed marker (0 when none, or when this sink writes no markers). */
+  private async readMarkers(admin: Admin, subtasks: readonly number[]): Promise<Map<number, number>> {
+    const markers = new Map<number, number>();
+    if (this.markerTopic === undefined) return markers;
     for (const subtask of subtasks) {
       const group = markerGroup(this.options.transactionalIdPrefix!, subtask);
-      let marker: number | undefined;
       try {
-        marker = await readMarker(admin, group, topic);
+        markers.set(subtask, (await readMarker(admin, group, this.markerTopic)) ?? 0);
       } catch (error) {
         throw new ConnectorError(
           'KAFKA_CONSUMER_FAILED',
@@ -390,8 +399,20 @@ class KafkaSinkWriter<T> implements SinkWriter<T, KafkaTransactionCommittable> {
           { cause: error, retriable: true },
         );
       }
-      if (marker !== undefined && marker > restored && marker < first && marker > (newest?.checkpointId ?? 0))
-        newest = { subtask, checkpointId: marker, group };
+    }
+    return markers;
+  }
+
+  private refuseCommittedAfterRestore(subtasks: readonly number[], markers: ReadonlyMap<number, number>): void {
+    const restored = this.context.restoredCheckpointId;
+    const topic = this.markerTopic;
+    if (restored === undefined || topic === undefined) return;
+    const first = this.context.firstCheckpointId ?? Number.POSITIVE_INFINITY;
+    let newest: { subtask: number; checkpointId: number; group: string } | undefined;
+    for (const subtask of subtasks) {
+      const marker = markers.get(subtask) ?? 0;
+      if (marker > restored && marker < first && marker > (newest?.checkpointId ?? 0))
+        newest = { subtask, checkpointId: marker, group: markerGroup(this.options.transactionalIdPrefix!, subtask) };
     }
     if (newest === undefined) return;
     if (this.options.acceptDuplicatesOnRestore === true) return;
@@ -405,6 +426,33 @@ class KafkaSinkWriter<T> implements SinkWriter<T, KafkaTransactionCommittable> {
         `or set the sink option acceptDuplicatesOnRestore: true to replay from checkpoint ${restored} and accept the duplicates.`,
       { retriable: false },
     );
+  }
+
+  /**
+   * This writer opens ids from the restored checkpoint + 1 (1 on a fresh start). When its subtask's
+   * committed marker lies above that (a fresh start, or a restore that accepted duplicates), the
+   * marker's promise that no id up to it is open would no longer hold once this writer opens one,
+   * so it lowers the marker first. The marker then bounds later fences from below, provably: a
+   * transaction that commits marker M is committed after every transaction its writer sealed at
+   * checkpoints up to M (commits go oldest first), every id up to M that writer used was sealed at
+   * a checkpoint up to M (an id is 1 + the barrier before it, and the next barrier seals it), ids
+   * of earlier writers up to M were fenced at that writer's open or already lay below its own
+   * bound, and any later writer that opens an id up to M lowers the marker before it does.
+   */
+  private async lowerOwnMarker(kafka: Kafka, marker: number | undefined): Promise<void> {
+    if (this.markerTopic === undefined || marker === undefined || marker <= this.lastBarrier) return;
+    const subtask = this.context.subtaskIndex;
+    const group = markerGroup(this.options.transactionalIdPrefix!, subtask);
+    const transactionalId = `${this.options.transactionalIdPrefix}-${subtask}-marker`;
+    try {
+      await lowerMarker(kafka, transactionalId, group, this.markerTopic, this.lastBarrier, this.transactionTimeoutMs());
+    } catch (error) {
+      throw new ConnectorError(
+        'KAFKA_COMMIT_FAILED',
+        `${this.what}: cannot lower the checkpoint marker of group '${group}' from ${marker} to ${this.lastBarrier} (transaction '${transactionalId}'): ${messageOf(error)}`,
+        { cause: error, retriable: true },
+      );
+    }
   }
 
   private client(): Kafka {

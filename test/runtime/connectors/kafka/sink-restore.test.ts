@@ -229,3 +229,64 @@ describe('kafka exactly-once sink, restored from a checkpoint that is not the ne
     expect((error as Error).message).toContain(`'${prefix}-0-5' to '${prefix}-0-11'`);
   });
 });
+
+describe('kafka exactly-once sink, the markers bound the ids a start re-initialises', () => {
+  /** A first incarnation that commits `checkpoints` checkpoints with one record each, then dies. */
+  async function committedRun(topic: string, prefix: string, checkpoints: number): Promise<string[]> {
+    const first = kafkaSink<string>(sinkOptions(topic, prefix)).createWriter({ ...context, restored: false });
+    await first.open!();
+    const written: string[] = [];
+    for (let b = 1; b <= checkpoints; b++) {
+      await first.write(`b${b}`, 1);
+      written.push(`b${b}`);
+      await first.commit!([(await first.prepareCommit!(b)) as KafkaTransactionCommittable]);
+    }
+    await first.close!();
+    return written;
+  }
+
+  it('a fresh start after 20 committed checkpoints re-initialises the window past the marker, not ids 1 to 20', async () => {
+    const topic = unique('sink-bound');
+    await cluster.createTopic(topic, 1);
+    const prefix = unique('tx');
+    await committedRun(topic, prefix, 20);
+    const before = await cluster.initializations(`${prefix}-0-`);
+    const fresh = kafkaSink<string>(sinkOptions(topic, prefix)).createWriter({
+      ...context,
+      restored: false,
+      firstCheckpointId: 21,
+    });
+    await fresh.open!();
+    const after = await cluster.initializations(`${prefix}-0-`);
+    const reinitialised = Object.keys(after)
+      .filter((id) => after[id] !== before[id])
+      .map((id) => id.slice(`${prefix}-0-`.length))
+      .sort((a, b) => Number(a) - Number(b));
+    // Ids 21 … 20 + WINDOW: past the marker (20), up to the newest checkpoint plus the window. Before
+    // the markers: ids 1 … 20 + WINDOW. And the marker's own transaction, which lowers it to 0
+    // before this writer opens id 1.
+    expect(reinitialised).toEqual([...Array.from({ length: WINDOW }, (_, i) => String(21 + i)), 'marker']);
+    await fresh.close!();
+  });
+
+  it('a fresh start lowers the marker before it opens ids below it: a second fresh start after it died re-initialises them', async () => {
+    const topic = unique('sink-bound-lower');
+    await cluster.createTopic(topic, 1);
+    const prefix = unique('tx');
+    const written = await committedRun(topic, prefix, 6);
+    const start = (): ReturnType<ReturnType<typeof kafkaSink<string>>['createWriter']> =>
+      kafkaSink<string>(sinkOptions(topic, prefix)).createWriter({ ...context, restored: false, firstCheckpointId: 7 });
+    // The fresh start opens id 1 (far below the marker 6) and dies with it open.
+    const dying = start();
+    await dying.open!();
+    await dying.write('never-committed', 1);
+    expect((await cluster.openTransactions()).filter((id) => id.startsWith(`${prefix}-`))).toEqual([`${prefix}-0-1`]);
+    const again = start();
+    await again.open!();
+    // Checked first: a read_committed reader waits at an open transaction for good on this broker.
+    expect((await cluster.openTransactions()).filter((id) => id.startsWith(`${prefix}-`))).toEqual([]);
+    expect(await readTopic(cluster.brokers, topic)).toEqual(written);
+    await again.close!();
+    void Promise.resolve(dying.close!()).catch(() => {});
+  });
+});
