@@ -48,6 +48,8 @@ export const ERROR_CODES = {
   KAFKA_COMMIT_FAILED: 'committing a Kafka transaction failed',
   KAFKA_TRANSACTIONS_BACKLOG:
     'an exactly-once Kafka sink saw more checkpoints fail in a row than a restore re-initialises transactional ids for',
+  KAFKA_COMMITTED_AFTER_RESTORE:
+    'an exactly-once Kafka sink restored from a checkpoint older than output it had already committed: the replay would duplicate it',
   REDIS_UNREACHABLE: 'Redis cannot be reached',
   REDIS_BAD_VALUE: 'a Redis value is not what the connector expects',
   REDIS_LOOKUP_FAILED: 'a Redis lookup failed',

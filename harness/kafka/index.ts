@@ -45,6 +45,8 @@ export interface KafkaTestCluster {
   openTransactions(): Promise<string[]>;
   /** Transactions of ids starting with `prefix`, by outcome. */
   transactionOutcomes(prefix?: string): Promise<Record<TransactionStatus, number>>;
+  /** InitProducerId answers per transactional id starting with `prefix` (a producer began, or the id was fenced). */
+  initializations(prefix?: string): Promise<Record<string, number>>;
   /** InitProducerId answers that repeated a producer id the mock had handed out before (refused). */
   reissuedProducerIds(): Promise<Array<{ producerId: string; transactionalId: string | null }>>;
   stop(): Promise<void>;
@@ -164,6 +166,7 @@ async function mockCluster(brokerCount: number): Promise<KafkaTestCluster> {
     openTransactions: async () => proxy.transactions.openTransactions(),
     transactionOutcomes: async (prefix) => proxy.transactions.outcomes(prefix),
     reissuedProducerIds: async () => [...proxy.transactions.reissued],
+    initializations: async (prefix) => proxy.transactions.initializations(prefix),
     async stop() {
       if (stopped) return;
       stopped = true;
@@ -210,6 +213,7 @@ function externalCluster(brokers: string[]): KafkaTestCluster {
     openTransactions: unsupported('openTransactions'),
     transactionOutcomes: unsupported('transactionOutcomes'),
     reissuedProducerIds: unsupported('reissuedProducerIds'),
+    initializations: unsupported('initializations'),
     async stop() {},
   };
 }

@@ -15,7 +15,7 @@
  * advertises Metadata v0-2 and FindCoordinator v0-2, so kafkajs never negotiates them here.
  */
 import net from 'node:net';
-import { TransactionLedger } from './transactions.ts';
+import { TransactionLedger, type TransactionalOffset } from './transactions.ts';
 
 export interface UpstreamBroker {
   nodeId: number;
@@ -25,6 +25,8 @@ export interface UpstreamBroker {
 
 const API_PRODUCE = 0;
 const API_FETCH = 1;
+const API_OFFSET_FETCH = 9;
+const API_TXN_OFFSET_COMMIT = 28;
 const API_METADATA = 3;
 const API_FIND_COORDINATOR = 10;
 const API_INIT_PRODUCER_ID = 22;
@@ -33,6 +35,9 @@ const API_END_TXN = 26;
 const MAX_PRODUCE_VERSION = 8;
 const MAX_FETCH_VERSION = 11;
 const MAX_TXN_VERSION = 1;
+/** Non-flexible versions whose layouts the transactional offsets read and rewrite. */
+const MAX_TXN_OFFSET_COMMIT_VERSION = 2;
+const MAX_OFFSET_FETCH_VERSION = 5;
 const INVALID_PRODUCER_EPOCH = 47;
 const COORDINATOR_LOAD_IN_PROGRESS = 14;
 const MAX_METADATA_VERSION = 8;
@@ -140,6 +145,10 @@ export class KafkaProtocolProxy {
         return (frame) => this.readInitProducerId(frame, correlationId, pendingTxn);
       else if (apiKey === API_END_TXN && apiVersion <= MAX_TXN_VERSION)
         return (frame) => this.readEndTxn(frame, correlationId, pendingTxn);
+      else if (apiKey === API_TXN_OFFSET_COMMIT && apiVersion <= MAX_TXN_OFFSET_COMMIT_VERSION)
+        return (frame) => this.readTxnOffsetCommit(frame, apiVersion, correlationId, pendingTxn);
+      else if (apiKey === API_OFFSET_FETCH && apiVersion >= 1 && apiVersion <= MAX_OFFSET_FETCH_VERSION)
+        return (frame) => this.readOffsetFetch(frame, apiVersion, correlationId, pendingTxn);
       return null;
     });
 
@@ -296,6 +305,130 @@ export class KafkaProtocolProxy {
       }
       this.transactions.end(producerId, committed ? 'committed' : 'aborted');
       return response;
+    });
+    return frame;
+  }
+
+  /**
+   * TxnOffsetCommit v0..v2: transactional_id STRING, group_id STRING, producer_id INT64, epoch INT16,
+   * topics ARRAY(name STRING, partitions ARRAY(partition INT32, offset INT64, [v2+ leader_epoch
+   * INT32], metadata NULLABLE_STRING)); response throttle INT32, topics ARRAY(name, partitions
+   * ARRAY(partition INT32, error INT16)). Offsets the mock accepted go to the ledger, which stores
+   * them when the transaction commits.
+   */
+  private readTxnOffsetCommit(
+    frame: Buffer,
+    version: number,
+    correlationId: number,
+    pending: Map<number, Rewrite>,
+  ): Buffer {
+    const r = requestBody(frame);
+    r.string();
+    const groupId = r.string() ?? '';
+    const producerId = r.int64();
+    r.int16();
+    const offsets: TransactionalOffset[] = [];
+    const topics = r.int32();
+    for (let t = 0; t < topics; t++) {
+      const topic = r.string() ?? '';
+      const partitions = r.int32();
+      for (let p = 0; p < partitions; p++) {
+        const partition = r.int32();
+        const offset = r.int64();
+        if (version >= 2) r.int32();
+        offsets.push({ topic, partition, offset, metadata: r.string() });
+      }
+    }
+    pending.set(correlationId, (response) => {
+      const res = new Reader(response, 12);
+      const accepted = new Set<string>();
+      const rtopics = res.int32();
+      for (let t = 0; t < rtopics; t++) {
+        const topic = res.string() ?? '';
+        const partitions = res.int32();
+        for (let p = 0; p < partitions; p++) {
+          const partition = res.int32();
+          if (res.int16() === 0) accepted.add(`${topic}:${partition}`);
+        }
+      }
+      const stored = offsets.filter((o) => accepted.has(`${o.topic}:${o.partition}`));
+      if (stored.length > 0) this.transactions.offsetsSent(producerId, groupId, stored);
+      return response;
+    });
+    return frame;
+  }
+
+  /**
+   * OffsetFetch v1..v5: group_id STRING, topics NULLABLE ARRAY (null = all, v2+); response
+   * [v3+ throttle INT32] topics ARRAY(name STRING, partitions ARRAY(partition INT32, offset INT64,
+   * [v5+ leader_epoch INT32], metadata NULLABLE_STRING, error INT16)) [v2+ error INT16]. For a
+   * group with transactionally committed offsets, those replace what the mock answers.
+   */
+  private readOffsetFetch(
+    frame: Buffer,
+    version: number,
+    correlationId: number,
+    pending: Map<number, Rewrite>,
+  ): Buffer {
+    const r = requestBody(frame);
+    const groupId = r.string() ?? '';
+    const allTopics = r.int32() < 0;
+    if (this.transactions.committedOffsets(groupId) === undefined) return frame;
+    pending.set(correlationId, (response) => {
+      const stored = this.transactions.committedOffsets(groupId);
+      if (!stored) return response;
+      const res = new Reader(response, 4);
+      const w = new Writer();
+      w.int32(res.int32());
+      if (version >= 3) w.int32(res.int32());
+      const answered = new Set<string>();
+      const topics = new Map<
+        string,
+        Array<{ partition: number; offset: string; leaderEpoch: number; metadata: string | null; error: number }>
+      >();
+      const count = res.int32();
+      for (let t = 0; t < count; t++) {
+        const topic = res.string() ?? '';
+        const list = topics.get(topic) ?? [];
+        topics.set(topic, list);
+        const partitions = res.int32();
+        for (let p = 0; p < partitions; p++) {
+          const partition = res.int32();
+          const offset = res.int64();
+          const leaderEpoch = version >= 5 ? res.int32() : -1;
+          const metadata = res.string();
+          const error = res.int16();
+          const mine = stored.get(`${topic}:${partition}`);
+          answered.add(`${topic}:${partition}`);
+          list.push(
+            mine
+              ? { partition, offset: mine.offset, leaderEpoch: -1, metadata: mine.metadata, error: 0 }
+              : { partition, offset, leaderEpoch, metadata, error },
+          );
+        }
+      }
+      if (allTopics) {
+        for (const [key, o] of stored) {
+          if (answered.has(key)) continue;
+          const list = topics.get(o.topic) ?? [];
+          topics.set(o.topic, list);
+          list.push({ partition: o.partition, offset: o.offset, leaderEpoch: -1, metadata: o.metadata, error: 0 });
+        }
+      }
+      w.int32(topics.size);
+      for (const [topic, list] of topics) {
+        w.string(topic);
+        w.int32(list.length);
+        for (const p of list) {
+          w.int32(p.partition);
+          w.int64(p.offset);
+          if (version >= 5) w.int32(p.leaderEpoch);
+          w.string(p.metadata);
+          w.int16(p.error);
+        }
+      }
+      w.raw(response.subarray(res.offset));
+      return w.frame();
     });
     return frame;
   }
@@ -578,6 +711,11 @@ class Writer {
   int32(v: number): void {
     const b = Buffer.alloc(4);
     b.writeInt32BE(v);
+    this.push(b);
+  }
+  int64(v: string): void {
+    const b = Buffer.alloc(8);
+    b.writeBigInt64BE(BigInt(v));
     this.push(b);
   }
   string(v: string | null): void {

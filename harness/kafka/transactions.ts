@@ -10,6 +10,8 @@
  * transaction; an EndTxn from an older generation is answered with INVALID_PRODUCER_EPOCH).
  * For a read_committed Fetch the proxy then drops aborted batches and stops at the first batch
  * of an open transaction (the last stable offset), which is what a Kafka broker shows.
+ * TxnOffsetCommit offsets are kept per producer and stored when its transaction commits; an
+ * OffsetFetch of such a group answers them (the mock stores none).
  */
 
 export type TransactionStatus = 'open' | 'committed' | 'aborted';
@@ -18,6 +20,14 @@ interface Transaction {
   transactionalId: string;
   producerId: string;
   status: TransactionStatus;
+}
+
+/** A consumer group offset committed inside a transaction (TxnOffsetCommit). */
+export interface TransactionalOffset {
+  topic: string;
+  partition: number;
+  offset: string;
+  metadata: string | null;
 }
 
 export interface HeldCommit {
@@ -33,6 +43,10 @@ export class TransactionLedger {
   private readonly batches = new Map<string, Transaction>();
   private readonly all: Transaction[] = [];
   private holds: Array<(held: HeldCommit) => void> = [];
+  /** producer id → group → offsets sent in its open transaction, stored when it commits. */
+  private readonly pendingOffsets = new Map<string, Map<string, TransactionalOffset[]>>();
+  /** group → "topic:partition" → the offset a committed transaction stored. */
+  private readonly storedOffsets = new Map<string, Map<string, TransactionalOffset>>();
   /** Every producer id the broker handed out (transactional or only idempotent). */
   private readonly issued = new Set<string>();
   /** Producer ids the broker handed out again, refused (see `issue`). */
@@ -54,6 +68,13 @@ export class TransactionLedger {
     this.issued.add(producerId);
     if (transactionalId !== null) this.initialized(transactionalId, producerId);
     return true;
+  }
+
+  /** How many InitProducerId answers each transactional id starting with `prefix` got. */
+  initializations(prefix = ''): Record<string, number> {
+    const counts: Record<string, number> = {};
+    for (const [id, { generation }] of this.current) if (id.startsWith(prefix)) counts[id] = generation + 1;
+    return counts;
   }
 
   private initialized(transactionalId: string, producerId: string): void {
@@ -87,8 +108,35 @@ export class TransactionLedger {
     return (this.current.get(producer.transactionalId)?.generation ?? producer.generation) > producer.generation;
   }
 
+  /**
+   * A TxnOffsetCommit: Kafka stores the offsets when the transaction commits and drops them when
+   * it aborts (the mock answers success and stores nothing). A fenced producer's are refused by
+   * Kafka; here they are dropped.
+   */
+  offsetsSent(producerId: string, groupId: string, offsets: TransactionalOffset[]): void {
+    if (this.fenced(producerId)) return;
+    let groups = this.pendingOffsets.get(producerId);
+    if (!groups) this.pendingOffsets.set(producerId, (groups = new Map()));
+    groups.set(groupId, [...(groups.get(groupId) ?? []), ...offsets]);
+  }
+
+  /** Offsets committed transactionally for the group, by "topic:partition"; undefined when none. */
+  committedOffsets(groupId: string): ReadonlyMap<string, TransactionalOffset> | undefined {
+    return this.storedOffsets.get(groupId);
+  }
+
   /** A successful EndTxn of a producer that was not fenced. */
   end(producerId: string, status: 'committed' | 'aborted'): void {
+    // Taken once: a repeated commit (a resumed EndTxn) stores nothing again, as in Kafka.
+    const offsets = this.pendingOffsets.get(producerId);
+    this.pendingOffsets.delete(producerId);
+    if (offsets && status === 'committed') {
+      for (const [groupId, list] of offsets) {
+        let stored = this.storedOffsets.get(groupId);
+        if (!stored) this.storedOffsets.set(groupId, (stored = new Map()));
+        for (const o of list) stored.set(`${o.topic}:${o.partition}`, o);
+      }
+    }
     const txn = this.open.get(producerId);
     if (!txn) return;
     txn.status = status;

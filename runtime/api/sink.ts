@@ -3,7 +3,9 @@
  * and `commit` gets exactly-once output: at each barrier it seals what it wrote into a
  * "committable" that is stored inside the checkpoint, and it makes it visible only once the whole
  * checkpoint is durable. On restore the runtime hands the restored checkpoint's committables to
- * `commit` again, so commits must be idempotent.
+ * `commit` again, so commits must be idempotent. After a restore with lower parallelism, subtask i
+ * also gets those of the removed subtasks j with j % parallelism === i (committables of another
+ * subtask index, which a writer must commit as well).
  */
 import type { Clock } from '../time/clock.ts';
 export interface SinkContext {

@@ -212,8 +212,8 @@ export class Subtask implements GateOwner {
           node.parallelism,
         );
       }
-      const committable = committables?.[uid]?.[this.index];
-      if (committable !== undefined) await operator.commit([committable]);
+      const handed = restoredCommittables(committables?.[uid], this.index, node.parallelism);
+      if (handed.length > 0) await operator.commit(handed);
       operator.restoreState(own?.op);
     }
   }
@@ -333,3 +333,25 @@ export class Subtask implements GateOwner {
 }
 
 export { NO_TIMESTAMP };
+
+/**
+ * The restored committables a subtask commits: its own, and after a restore with lower
+ * parallelism those of the removed subtasks i with i % parallelism === index. Nobody else would
+ * commit them: their output of the restored checkpoint would be lost (a Kafka sink's sealed
+ * transactions time out, a file sink's sealed files stay pending), and the sink learns from them
+ * which old subtasks it cleans up for.
+ */
+export function restoredCommittables(
+  byIndex: Record<number, unknown> | undefined,
+  index: number,
+  parallelism: number,
+): unknown[] {
+  if (byIndex === undefined) return [];
+  const own = byIndex[index];
+  const handed = own === undefined ? [] : [own];
+  for (const key of Object.keys(byIndex)) {
+    const old = Number(key);
+    if (old >= parallelism && old % parallelism === index && byIndex[old] !== undefined) handed.push(byIndex[old]);
+  }
+  return handed;
+}

@@ -3,7 +3,8 @@
  * exactly-once crash test runs: sentences from a topic (static assignment, positions in the
  * checkpoint) → split → keyed running count → `word:n` lines to a topic with the exactly-once
  * sink. Lost and duplicated records show as missing and repeated lines for a read_committed reader.
- * Run: `stormshift run samples/soak/kafka-word-count.ts --checkpoint-interval 100 -- BROKERS IN OUT PREFIX`
+ * Run: `stormshift run samples/soak/kafka-word-count.ts --checkpoint-interval 100 -- BROKERS IN OUT PREFIX [accept-duplicates] [sink-parallelism=N]`
+ * (`accept-duplicates` sets the sink's acceptDuplicatesOnRestore; `sink-parallelism` the sink's alone).
  */
 import {
   defineJob,
@@ -28,9 +29,18 @@ class RunningCount implements KeyedProcessFunction<string, string, string> {
 }
 
 export default defineJob('soak-kafka-word-count', (env, args) => {
-  const [brokers, input, output, prefix] = args;
-  if (!brokers || !input || !output || !prefix)
-    throw new Error('usage: stormshift run samples/soak/kafka-word-count.ts -- BROKERS IN_TOPIC OUT_TOPIC PREFIX');
+  const [brokers, input, output, prefix, ...flags] = args;
+  const sinkParallelism = flags.map((f) => /^sink-parallelism=([1-9]\d*)$/.exec(f)?.[1]).find((n) => n !== undefined);
+  if (
+    !brokers ||
+    !input ||
+    !output ||
+    !prefix ||
+    flags.some((f) => f !== 'accept-duplicates' && !/^sink-parallelism=[1-9]\d*$/.test(f))
+  )
+    throw new Error(
+      'usage: stormshift run samples/soak/kafka-word-count.ts -- BROKERS IN_TOPIC OUT_TOPIC PREFIX [accept-duplicates] [sink-parallelism=N]',
+    );
   env
     .fromSource(
       kafkaSource<string>({
@@ -58,8 +68,9 @@ export default defineJob('soak-kafka-word-count', (env, args) => {
         topic: output,
         guarantee: 'exactly-once',
         transactionalIdPrefix: `${prefix}-tx`,
+        acceptDuplicatesOnRestore: flags.includes('accept-duplicates'),
         metrics: env.config.metrics,
       }),
-      { name: 'Counts', uid: 'counts' },
+      { name: 'Counts', uid: 'counts', ...(sinkParallelism ? { parallelism: Number(sinkParallelism) } : {}) },
     );
 });

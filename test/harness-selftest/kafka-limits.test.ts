@@ -3,8 +3,8 @@
  * what they can prove. librdkafka 2.0.2's mock writes no control records, ignores read_committed
  * and stores no TxnOffsetCommit; the harness proxy keeps Kafka's transaction semantics on top
  * (harness/kafka/transactions.ts): read_committed readers see neither aborted nor open
- * transactions, a new InitProducerId aborts the previous one's open transaction, and a fenced
- * producer's EndTxn fails. Against a real cluster (KAFKA_BROKERS) the same tests assert Kafka.
+ * transactions, a new InitProducerId aborts the previous one's open transaction, a fenced
+ * producer's EndTxn fails, and offsets sent in a transaction are stored when it commits only. Against a real cluster (KAFKA_BROKERS) the same tests assert Kafka.
  * Also its retention: about 5 MiB per partition, the oldest batches dropped silently.
  */
 import kafkajs from 'kafkajs';
@@ -68,6 +68,7 @@ describe('transactions on the test broker', () => {
   it('commit, abort and sendOffsets succeed; visibility matches what the broker implements', async () => {
     const topic = `txn-${process.pid}-${Date.now()}`;
     const groupId = `txn-group-${topic}`;
+    const abortedGroupId = `txn-aborted-group-${topic}`;
     await cluster.createTopic(topic, 1);
 
     const producer = kafka.producer({
@@ -83,6 +84,10 @@ describe('transactions on the test broker', () => {
 
       const aborted = await producer.transaction();
       await aborted.send({ topic, messages: [{ value: 'aborted' }] });
+      await aborted.sendOffsets({
+        consumerGroupId: abortedGroupId,
+        topics: [{ topic, partitions: [{ partition: 0, offset: '7' }] }],
+      });
       await aborted.abort();
 
       const withOffsets = await producer.transaction();
@@ -102,6 +107,10 @@ describe('transactions on the test broker', () => {
       const [end] = await admin.fetchTopicOffsets(topic);
       const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
       const stored = offsets!.partitions[0]!.offset;
+      const [abortedOffsets] = await admin.fetchOffsets({ groupId: abortedGroupId, topics: [topic] });
+      // Offsets sent in a transaction are stored when it commits, never when it aborts.
+      expect(abortedOffsets!.partitions[0]!.offset).toBe('-1');
+      expect(stored).toBe('42');
 
       const readCommitted = await readAll(topic, false, 3);
       const readUncommitted = await readAll(topic, true, 4);
@@ -111,13 +120,11 @@ describe('transactions on the test broker', () => {
         // A real broker writes a control record per transaction and hides aborted data.
         expect(Number(end!.high)).toBe(7);
         expect(readCommitted).toEqual(['committed-1', 'committed-2', 'committed-3']);
-        expect(stored).toBe('42');
       } else {
-        // The mock writes no control records and drops transactional offsets; the proxy hides
-        // the aborted record from read_committed readers.
+        // The mock writes no control records and stores no transactional offsets; the proxy hides
+        // the aborted record from read_committed readers and stores the committed offsets.
         expect(Number(end!.high)).toBe(4);
         expect(readCommitted).toEqual(['committed-1', 'committed-2', 'committed-3']);
-        expect(stored).toBe('-1');
       }
     } finally {
       await admin.disconnect();

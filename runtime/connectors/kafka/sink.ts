@@ -13,6 +13,7 @@ import {
   resolveTopics,
   type KafkaConnectionOptions,
 } from './client.ts';
+import { lowerMarker, markerGroup, readMarker, sendMarker } from './markers.ts';
 import { resolveSerializer, type SerializerSpec } from './serde.ts';
 import {
   AbortFailed,
@@ -60,6 +61,21 @@ export interface KafkaSinkOptions<T> extends KafkaConnectionOptions {
    * retriable) and the restore fences them. Default 10.
    */
   lingeringTransactions?: number;
+  /**
+   * Exactly-once only. Each transaction also commits the id of its checkpoint as a marker (offset of
+   * partition 0 of `markerTopic` for the consumer group `<prefix>-<subtask>.committed-checkpoint`).
+   * A restore from checkpoint C that finds a marker above C (the run that died had committed output
+   * of a later checkpoint, which the replay would write again: the newest checkpoint was unreadable
+   * or `--restore` chose an older one) fails with KAFKA_COMMITTED_AFTER_RESTORE (not retriable).
+   * `true` restores anyway and accepts those duplicates. Default false.
+   */
+  acceptDuplicatesOnRestore?: boolean;
+  /**
+   * Exactly-once only: the existing topic whose partition 0 carries the checkpoint markers (Kafka
+   * accepts offsets of existing topics only). Default: `topic` when it is a name; a sink whose
+   * `topic` is a function and that sets no `markerTopic` writes no markers and cannot tell.
+   */
+  markerTopic?: string;
   /** -1 = all in-sync replicas (default), 1 = leader, 0 = none. */
   acks?: -1 | 0 | 1;
   compression?: CompressionTypes;
@@ -90,6 +106,12 @@ export interface KafkaSealedTransaction extends ProducerIdentity {
 /** What an exactly-once sink stores in a checkpoint: its sealed, not yet committed transactions. */
 export interface KafkaTransactionCommittable {
   checkpointId: number;
+  /**
+   * The subtask that sealed them and the sink's parallelism then: a restore with fewer subtasks
+   * cleans up after the removed ones. Absent in checkpoints of earlier versions.
+   */
+  subtask?: number;
+  parallelism?: number;
   /** The writer incarnation that sealed them; another one commits them by producer id and epoch. */
   incarnation: string;
   /** Oldest first: one per checkpoint since the last completed one. */
@@ -112,6 +134,12 @@ export function kafkaSink<T>(options: KafkaSinkOptions<T>): Sink<T, KafkaTransac
   ) {
     throw new ConfigError("kafka sink: 'exactly-once' needs a 'transactionalIdPrefix' (unique per job and sink)");
   }
+  if (options.markerTopic !== undefined && !(typeof options.markerTopic === 'string' && options.markerTopic.length > 0))
+    throw new ConfigError(`kafka sink: 'markerTopic' must be a topic name, got ${JSON.stringify(options.markerTopic)}`);
+  if (options.acceptDuplicatesOnRestore !== undefined && typeof options.acceptDuplicatesOnRestore !== 'boolean')
+    throw new ConfigError(
+      `kafka sink: 'acceptDuplicatesOnRestore' must be true or false, got ${JSON.stringify(options.acceptDuplicatesOnRestore)}`,
+    );
   const lingering = options.lingeringTransactions;
   if (lingering !== undefined && !(Number.isInteger(lingering) && lingering >= 2))
     throw new ConfigError(
@@ -152,6 +180,14 @@ class KafkaSinkWriter<T> implements SinkWriter<T, KafkaTransactionCommittable> {
   private readonly lingerMs: number;
   private readonly fixedTopic: string | undefined;
   private readonly transactional: boolean;
+  /** Exactly-once: where the checkpoint markers go; undefined = no markers (see markerTopic). */
+  private readonly markerTopic: string | undefined;
+  /**
+   * Old subtasks whose restored committables this writer was handed besides its own (a restore
+   * with fewer subtasks), and the parallelism the restored checkpoint was taken with.
+   */
+  private readonly removedSubtasks = new Set<number>();
+  private restoredParallelism: number | undefined;
   private readonly incarnation = `${process.pid}-${Date.now()}-${++incarnations}`;
 
   private producer: Producer | undefined;
@@ -212,6 +248,7 @@ class KafkaSinkWriter<T> implements SinkWriter<T, KafkaTransactionCommittable> {
     this.clock = context.clock ?? systemClock;
     this.fixedTopic = typeof options.topic === 'string' ? options.topic : undefined;
     this.transactional = this.guarantee === 'exactly-once';
+    this.markerTopic = this.transactional ? (options.markerTopic ?? this.fixedTopic) : undefined;
     this.lastBarrier = context.restoredCheckpointId ?? 0;
     // No checkpoint an earlier incarnation completed is newer than the one before this one's first,
     // even when the restore went back further (`--restore OLDER`, a newest checkpoint that is
@@ -244,15 +281,23 @@ class KafkaSinkWriter<T> implements SinkWriter<T, KafkaTransactionCommittable> {
     // Fail fast, naming brokers and topic, instead of letting the first send retry for minutes.
     this.admin = await connectAdmin(this.what, options);
     if (this.fixedTopic !== undefined) await resolveTopics(this.what, this.admin, this.fixedTopic, options.brokers);
+    if (this.markerTopic !== undefined && this.markerTopic !== this.fixedTopic)
+      await resolveTopics(this.what, this.admin, this.markerTopic, options.brokers);
+    const kafka = this.client();
+    if (this.transactional) {
+      const subtasks = this.earlierSubtasks();
+      const finishedThrough = await this.readMarkers(this.admin, subtasks);
+      await this.fenceEarlierIncarnations(kafka, subtasks, finishedThrough);
+      // After the fencing: every transaction that could still commit a marker is aborted now.
+      const markers = await this.readMarkers(this.admin, subtasks);
+      this.refuseCommittedAfterRestore(subtasks, markers);
+      await this.lowerOwnMarker(kafka, markers.get(this.context.subtaskIndex));
+    }
     if (!options.partitioner) {
       await this.admin.disconnect();
       this.admin = undefined;
     }
-    const kafka = this.client();
-    if (this.transactional) {
-      await this.fenceEarlierIncarnations(kafka);
-      return;
-    }
+    if (this.transactional) return;
     this.producer = kafka.producer({
       allowAutoTopicCreation: false,
       idempotent: options.idempotent ?? false,
@@ -280,11 +325,19 @@ class KafkaSinkWriter<T> implements SinkWriter<T, KafkaTransactionCommittable> {
    * each id aborts its open transaction and fences its producer. The restored checkpoint's own
    * transactions have ids up to the checkpoint and were committed (resumed) before open.
    */
-  private async fenceEarlierIncarnations(kafka: Kafka): Promise<void> {
-    const from = this.lastBarrier + 1;
+  private async fenceEarlierIncarnations(
+    kafka: Kafka,
+    subtasks: readonly number[],
+    finishedThrough: ReadonlyMap<number, number>,
+  ): Promise<void> {
     const to = this.newestEarlier + this.lingeringWindow();
+    // A committed marker M promises that no id of its subtask up to M is open (see lowerOwnMarker).
+    const ranges = subtasks
+      .map((subtask) => ({ subtask, from: Math.max(this.lastBarrier, finishedThrough.get(subtask) ?? 0) + 1 }))
+      .filter((r) => r.from <= to);
     const ids: string[] = [];
-    for (let n = from; n <= to; n++) ids.push(this.transactionalIdFor(n));
+    for (const { subtask, from } of ranges)
+      for (let n = from; n <= to; n++) ids.push(this.transactionalIdFor(n, subtask));
     try {
       await abortOpenTransactions(kafka, ids, this.transactionTimeoutMs(), this.clock);
     } catch (error) {
@@ -297,9 +350,107 @@ class KafkaSinkWriter<T> implements SinkWriter<T, KafkaTransactionCommittable> {
       throw new ConnectorError(
         'KAFKA_PRODUCER_FAILED',
         `${this.what}: cannot abort the transactions earlier runs may have left open under ids ` +
-          `'${this.transactionalIdFor(from)}' to '${this.transactionalIdFor(to)}' on ${this.options.brokers.join(',')}` +
+          `${ranges
+            .map(
+              ({ subtask, from }) =>
+                `'${this.transactionalIdFor(from, subtask)}' to '${this.transactionalIdFor(to, subtask)}'`,
+            )
+            .join(', ')} on ${this.options.brokers.join(',')}` +
           `${error instanceof AbortFailed ? ` ('${error.transactionalId}' failed)` : ''}: ${messageOf(cause)}`,
         { cause, retriable: !final },
+      );
+    }
+  }
+
+  /**
+   * The subtasks whose ids this writer re-initialises at open: its own and, after a restore with
+   * fewer subtasks, each removed subtask i with i % parallelism === this one (the runtime hands
+   * this writer their committables; the parallelism the checkpoint names covers removed subtasks
+   * whose committable is missing). Their transactions left open would hold read_committed readers
+   * until the broker's timeout, and nobody else uses their ids any more.
+   */
+  private earlierSubtasks(): number[] {
+    const { subtaskIndex, parallelism } = this.context;
+    const subtasks = new Set([subtaskIndex, ...this.removedSubtasks]);
+    for (let i = parallelism; i < (this.restoredParallelism ?? 0); i++)
+      if (i % parallelism === subtaskIndex) subtasks.add(i);
+    return [...subtasks].sort((a, b) => a - b);
+  }
+
+  /**
+   * A restore from checkpoint C replays everything after C. When the run that died had committed
+   * a transaction of a later checkpoint K, Kafka cannot take it back: the replay would write
+   * checkpoints C+1..K's records a second time. The markers tell (they are final once the
+   * fencing aborted every open transaction). A marker at or above this incarnation's first
+   * checkpoint belongs to no checkpoint of this directory (another run under the same prefix).
+   */
+  /** Each subtask's committed marker (0 when none, or when this sink writes no markers). */
+  private async readMarkers(admin: Admin, subtasks: readonly number[]): Promise<Map<number, number>> {
+    const markers = new Map<number, number>();
+    if (this.markerTopic === undefined) return markers;
+    for (const subtask of subtasks) {
+      const group = markerGroup(this.options.transactionalIdPrefix!, subtask);
+      try {
+        markers.set(subtask, (await readMarker(admin, group, this.markerTopic)) ?? 0);
+      } catch (error) {
+        throw new ConnectorError(
+          'KAFKA_CONSUMER_FAILED',
+          `${this.what}: cannot read the checkpoint marker of group '${group}' on ${this.options.brokers.join(',')}: ${messageOf(error)}`,
+          { cause: error, retriable: true },
+        );
+      }
+    }
+    return markers;
+  }
+
+  private refuseCommittedAfterRestore(subtasks: readonly number[], markers: ReadonlyMap<number, number>): void {
+    const restored = this.context.restoredCheckpointId;
+    const topic = this.markerTopic;
+    if (restored === undefined || topic === undefined) return;
+    const first = this.context.firstCheckpointId ?? Number.POSITIVE_INFINITY;
+    let newest: { subtask: number; checkpointId: number; group: string } | undefined;
+    for (const subtask of subtasks) {
+      const marker = markers.get(subtask) ?? 0;
+      if (marker > restored && marker < first && marker > (newest?.checkpointId ?? 0))
+        newest = { subtask, checkpointId: marker, group: markerGroup(this.options.transactionalIdPrefix!, subtask) };
+    }
+    if (newest === undefined) return;
+    if (this.options.acceptDuplicatesOnRestore === true) return;
+    const k = newest.checkpointId;
+    throw new ConnectorError(
+      'KAFKA_COMMITTED_AFTER_RESTORE',
+      `${this.what}: restored from checkpoint ${restored}, but the output of checkpoint ${k} (subtask ${newest.subtask}) ` +
+        `to topic '${this.fixedTopic ?? topic}' was already committed by an earlier run (marker group '${newest.group}'). ` +
+        `Kafka cannot take a commit back: the replay would write the records of checkpoints ${restored + 1} to ${k} a second time. ` +
+        `Restore from checkpoint ${k} if it is still in the checkpoint directory (--restore <dir>/chk-${String(k).padStart(9, '0')}.snap), ` +
+        `or set the sink option acceptDuplicatesOnRestore: true to replay from checkpoint ${restored} and accept the duplicates.`,
+      { retriable: false },
+    );
+  }
+
+  /**
+   * This writer opens ids from the restored checkpoint + 1 (1 on a fresh start). When its subtask's
+   * committed marker lies above that (a fresh start, or a restore that accepted duplicates), the
+   * marker's promise that no id up to it is open would no longer hold once this writer opens one,
+   * so it lowers the marker first. The marker then bounds later fences from below, provably: a
+   * transaction that commits marker M is committed after every transaction its writer sealed at
+   * checkpoints up to M (commits go oldest first), every id up to M that writer used was sealed at
+   * a checkpoint up to M (an id is 1 + the barrier before it, and the next barrier seals it), ids
+   * of earlier writers up to M were fenced at that writer's open or already lay below its own
+   * bound, and any later writer that opens an id up to M lowers the marker before it does.
+   */
+  private async lowerOwnMarker(kafka: Kafka, marker: number | undefined): Promise<void> {
+    if (this.markerTopic === undefined || marker === undefined || marker <= this.lastBarrier) return;
+    const subtask = this.context.subtaskIndex;
+    const group = markerGroup(this.options.transactionalIdPrefix!, subtask);
+    const transactionalId = `${this.options.transactionalIdPrefix}-${subtask}-marker`;
+    try {
+      await lowerMarker(kafka, transactionalId, group, this.markerTopic, this.lastBarrier, this.transactionTimeoutMs());
+    } catch (error) {
+      throw new ConnectorError(
+        'KAFKA_COMMIT_FAILED',
+        `${this.what}: cannot lower the checkpoint marker of group '${group}' from ${marker} to ${this.lastBarrier} (transaction '${transactionalId}'): ${messageOf(error)}`,
+        { cause: error, retriable: true },
       );
     }
   }
@@ -321,8 +472,8 @@ class KafkaSinkWriter<T> implements SinkWriter<T, KafkaTransactionCommittable> {
     return this.options.transactionTimeoutMs ?? 60_000;
   }
 
-  private transactionalIdFor(n: number): string {
-    return `${this.options.transactionalIdPrefix}-${this.context.subtaskIndex}-${n}`;
+  private transactionalIdFor(n: number, subtask = this.context.subtaskIndex): string {
+    return `${this.options.transactionalIdPrefix}-${subtask}-${n}`;
   }
 
   /** A new producer under the next id: InitProducerId fences and aborts anything older under it. */
@@ -539,7 +690,10 @@ class KafkaSinkWriter<T> implements SinkWriter<T, KafkaTransactionCommittable> {
     const sealed = (async () => {
       await earlier;
       await draining;
-      if (sealing) this.sealed.push({ ...(await sealing), checkpointId });
+      if (!sealing) return;
+      const transaction = await sealing;
+      if (this.markerTopic !== undefined) await this.addMarker(transaction, checkpointId);
+      this.sealed.push({ ...transaction, checkpointId });
     })();
     this.sealing = sealed;
     sealed.catch(() => {});
@@ -548,6 +702,8 @@ class KafkaSinkWriter<T> implements SinkWriter<T, KafkaTransactionCommittable> {
     // bounds the ids it may use next (see lastCompleted).
     return {
       checkpointId,
+      subtask: this.context.subtaskIndex,
+      parallelism: this.context.parallelism,
       incarnation: this.incarnation,
       transactions: this.sealed.map((t) => ({
         transactionalId: t.transactionalId,
@@ -559,8 +715,30 @@ class KafkaSinkWriter<T> implements SinkWriter<T, KafkaTransactionCommittable> {
     };
   }
 
+  /** The checkpoint marker goes into the transaction last, after its records. */
+  private async addMarker(transaction: OpenTransaction, checkpointId: number): Promise<void> {
+    const group = markerGroup(this.options.transactionalIdPrefix!, this.context.subtaskIndex);
+    try {
+      await sendMarker(transaction.transaction, group, this.markerTopic!, checkpointId, transaction.transactionalId);
+    } catch (error) {
+      // Not sealed: listed in no committable, so nothing commits it; the job restarts and its ids are fenced.
+      await transaction.transaction.abort().catch(() => {});
+      await transaction.producer.disconnect().catch(() => {});
+      throw new ConnectorError(
+        'KAFKA_SEND_FAILED',
+        `${this.what}: cannot add the checkpoint ${checkpointId} marker (group '${group}', topic '${this.markerTopic}') to transaction '${transaction.transactionalId}': ${messageOf(error)}`,
+        { cause: error, retriable: true },
+      );
+    }
+  }
+
   async commit(committables: KafkaTransactionCommittable[]): Promise<void> {
     for (const c of committables) {
+      if (c.incarnation !== this.incarnation) {
+        if (c.subtask !== undefined && c.subtask !== this.context.subtaskIndex) this.removedSubtasks.add(c.subtask);
+        if (c.parallelism !== undefined)
+          this.restoredParallelism = Math.max(this.restoredParallelism ?? 0, c.parallelism);
+      }
       this.lastCompleted = Math.max(this.lastCompleted, c.checkpointId);
       for (const t of c.transactions ?? []) {
         const index = this.sealed.findIndex(

@@ -2,6 +2,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { collectionSource, collectSink, ConnectorError, fileSink, StreamEnvironment } from '../../../runtime/index.ts';
+import { restoredCommittables } from '../../../runtime/execution/subtask.ts';
 import { quiet, runToList, sortNumbers, tempDir } from '../../fixtures/runtime/helpers.ts';
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
@@ -147,6 +148,44 @@ describe('file sink (exactly-once by commit on checkpoint)', () => {
       .map((f) => readFileSync(join(out, f), 'utf8'))
       .join('');
     expect(text).toBe('x\ny\n');
+  });
+});
+
+describe('file sink restored with fewer subtasks', () => {
+  it("3 subtasks → 1: the removed subtasks' part files sealed for the restored checkpoint are committed, not left pending", async () => {
+    const out = dir();
+    const sink = fileSink<string>({ dir: out });
+    const sealed: Record<number, unknown> = {};
+    for (const subtaskIndex of [0, 1, 2]) {
+      const w = sink.createWriter({
+        jobName: 'j',
+        operatorName: 'files',
+        subtaskIndex,
+        parallelism: 3,
+        restored: false,
+      });
+      await w.open?.();
+      await w.write(`s${subtaskIndex}`, 0);
+      sealed[subtaskIndex] = await w.prepareCommit!(4);
+      // The process dies here: the checkpoint is durable, nothing committed.
+    }
+    const restored = sink.createWriter({
+      jobName: 'j',
+      operatorName: 'files',
+      subtaskIndex: 0,
+      parallelism: 1,
+      restored: true,
+      restoredCheckpointId: 4,
+    });
+    // What the runtime hands the one remaining subtask on restore.
+    await restored.commit!(restoredCommittables(sealed, 0, 1) as never);
+    await restored.open?.();
+    const text = readdirSync(out)
+      .filter((f) => f.startsWith('part-'))
+      .map((f) => readFileSync(join(out, f), 'utf8'))
+      .sort();
+    expect(text).toEqual(['s0\n', 's1\n', 's2\n']);
+    expect(readdirSync(join(out, '.pending'))).toEqual([]);
   });
 });
 

@@ -37,10 +37,13 @@ interface Scenario {
   tail: number;
   /** Which restore point, as an index into [none, ...completed checkpoints]. */
   restorePick: number;
+  /** The restored writer's acceptDuplicatesOnRestore. */
+  accept?: boolean;
 }
 
-function sinkOptions(topic: string, prefix: string): KafkaSinkOptions<string> {
+function sinkOptions(topic: string, prefix: string, accept = false): KafkaSinkOptions<string> {
   return {
+    acceptDuplicatesOnRestore: accept,
     brokers: cluster.brokers,
     topic,
     guarantee: 'exactly-once',
@@ -107,13 +110,37 @@ async function runScenario(s: Scenario): Promise<void> {
   const points = [0, ...completed];
   const restoredId = points[s.restorePick % points.length]!;
   const newest = completed.at(-1) ?? 0;
-  const second = sink.createWriter({
+  const second = kafkaSink<string>(sinkOptions(topic, prefix, s.accept)).createWriter({
     ...context,
     restored: restoredId > 0,
     ...(restoredId > 0 ? { restoredCheckpointId: restoredId } : {}),
     firstCheckpointId: newest + 1,
   });
   if (restoredId > 0) await second.commit!([committables.get(restoredId)!]);
+  // Output the first incarnation committed for a checkpoint after the restored one: the replay
+  // would write it again, so the restore is refused unless the duplicates are accepted.
+  let newestCommitted = 0;
+  for (let b = restoredId + 1; b <= committedThrough; b++) if ((sealedAt.get(b) ?? []).length > 0) newestCommitted = b;
+  if (restoredId > 0 && newestCommitted > 0 && !s.accept) {
+    const error = await Promise.resolve(second.open!()).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    await Promise.resolve(second.close!()).catch(() => {});
+    void Promise.resolve(first.close!()).catch(() => {});
+    expect(error).toBeInstanceOf(ConnectorError);
+    expect((error as ConnectorError).code).toBe('KAFKA_COMMITTED_AFTER_RESTORE');
+    expect((error as ConnectorError).retriable).toBe(false);
+    expect((error as Error).message).toContain(
+      `restored from checkpoint ${restoredId}, but the output of checkpoint ${newestCommitted} (subtask 0) to topic '${topic}'`,
+    );
+    // Refused before it wrote anything, and nothing is left open.
+    expect((await cluster.openTransactions()).filter((id) => id.startsWith(`${prefix}-`))).toEqual([]);
+    const expected: string[] = [];
+    for (let b = 1; b <= Math.max(restoredId, committedThrough); b++) expected.push(...(sealedAt.get(b) ?? []));
+    expect(await readTopic(cluster.brokers, topic)).toEqual(expected);
+    return;
+  }
   await second.open!();
   await second.write('after-1', 2);
   const c1 = (await second.prepareCommit!(newest + 1)) as KafkaTransactionCommittable;
@@ -140,16 +167,27 @@ async function runScenario(s: Scenario): Promise<void> {
 }
 
 describe('kafka exactly-once sink, restored from a checkpoint that is not the newest', () => {
-  it('ten checkpoints complete, the newest commit never reaches the broker, the restore goes back nine: what came after is aborted and the restored run is not refused', async () => {
+  it('ten checkpoints complete, the newest commit never reaches the broker, the restore goes back nine accepting duplicates: what came after is aborted and the restored run is not refused', async () => {
     await runScenario({
       steps: Array.from({ length: 10 }, (_, i) => ({ records: i === 0 ? 2 : 1, completes: true })),
       holdLastCommit: true,
       tail: 2,
       restorePick: 1,
+      accept: true,
     });
   });
 
-  it('property: wherever the restore point lands, nothing stays open and read_committed readers see the restored checkpoint, earlier commits and the new run, once each', async () => {
+  it('the same restore without the opt-in is refused, naming the restored and the newest committed checkpoint (the run before committed checkpoints 2 to 9)', async () => {
+    await runScenario({
+      steps: Array.from({ length: 10 }, (_, i) => ({ records: i === 0 ? 2 : 1, completes: true })),
+      holdLastCommit: true,
+      tail: 2,
+      restorePick: 1,
+      accept: false,
+    });
+  });
+
+  it('property: wherever the restore point lands, nothing stays open; a restore before committed output is refused (KAFKA_COMMITTED_AFTER_RESTORE) unless duplicates are accepted, and read_committed readers see the restored checkpoint, earlier commits and the new run', async () => {
     const step = fc.record({ records: fc.integer({ min: 0, max: 2 }), completes: fc.boolean() });
     await fc.assert(
       fc.asyncProperty(
@@ -158,6 +196,7 @@ describe('kafka exactly-once sink, restored from a checkpoint that is not the ne
           holdLastCommit: fc.boolean(),
           tail: fc.integer({ min: 0, max: 2 }),
           restorePick: fc.nat({ max: 20 }),
+          accept: fc.boolean(),
         }),
         runScenario,
       ),
@@ -188,5 +227,66 @@ describe('kafka exactly-once sink, restored from a checkpoint that is not the ne
     expect((error as ConnectorError).retriable).toBe(false);
     // Ids after the restored checkpoint 4, up to the newest earlier checkpoint (8) plus the window.
     expect((error as Error).message).toContain(`'${prefix}-0-5' to '${prefix}-0-11'`);
+  });
+});
+
+describe('kafka exactly-once sink, the markers bound the ids a start re-initialises', () => {
+  /** A first incarnation that commits `checkpoints` checkpoints with one record each, then dies. */
+  async function committedRun(topic: string, prefix: string, checkpoints: number): Promise<string[]> {
+    const first = kafkaSink<string>(sinkOptions(topic, prefix)).createWriter({ ...context, restored: false });
+    await first.open!();
+    const written: string[] = [];
+    for (let b = 1; b <= checkpoints; b++) {
+      await first.write(`b${b}`, 1);
+      written.push(`b${b}`);
+      await first.commit!([(await first.prepareCommit!(b)) as KafkaTransactionCommittable]);
+    }
+    await first.close!();
+    return written;
+  }
+
+  it('a fresh start after 20 committed checkpoints re-initialises the window past the marker, not ids 1 to 20', async () => {
+    const topic = unique('sink-bound');
+    await cluster.createTopic(topic, 1);
+    const prefix = unique('tx');
+    await committedRun(topic, prefix, 20);
+    const before = await cluster.initializations(`${prefix}-0-`);
+    const fresh = kafkaSink<string>(sinkOptions(topic, prefix)).createWriter({
+      ...context,
+      restored: false,
+      firstCheckpointId: 21,
+    });
+    await fresh.open!();
+    const after = await cluster.initializations(`${prefix}-0-`);
+    const reinitialised = Object.keys(after)
+      .filter((id) => after[id] !== before[id])
+      .map((id) => id.slice(`${prefix}-0-`.length))
+      .sort((a, b) => Number(a) - Number(b));
+    // Ids 21 … 20 + WINDOW: past the marker (20), up to the newest checkpoint plus the window. Before
+    // the markers: ids 1 … 20 + WINDOW. And the marker's own transaction, which lowers it to 0
+    // before this writer opens id 1.
+    expect(reinitialised).toEqual([...Array.from({ length: WINDOW }, (_, i) => String(21 + i)), 'marker']);
+    await fresh.close!();
+  });
+
+  it('a fresh start lowers the marker before it opens ids below it: a second fresh start after it died re-initialises them', async () => {
+    const topic = unique('sink-bound-lower');
+    await cluster.createTopic(topic, 1);
+    const prefix = unique('tx');
+    const written = await committedRun(topic, prefix, 6);
+    const start = (): ReturnType<ReturnType<typeof kafkaSink<string>>['createWriter']> =>
+      kafkaSink<string>(sinkOptions(topic, prefix)).createWriter({ ...context, restored: false, firstCheckpointId: 7 });
+    // The fresh start opens id 1 (far below the marker 6) and dies with it open.
+    const dying = start();
+    await dying.open!();
+    await dying.write('never-committed', 1);
+    expect((await cluster.openTransactions()).filter((id) => id.startsWith(`${prefix}-`))).toEqual([`${prefix}-0-1`]);
+    const again = start();
+    await again.open!();
+    // Checked first: a read_committed reader waits at an open transaction for good on this broker.
+    expect((await cluster.openTransactions()).filter((id) => id.startsWith(`${prefix}-`))).toEqual([]);
+    expect(await readTopic(cluster.brokers, topic)).toEqual(written);
+    await again.close!();
+    void Promise.resolve(dying.close!()).catch(() => {});
   });
 });
