@@ -340,8 +340,15 @@ export class JobRunner implements JobHandle {
       let nextId = firstOwnId;
       for (;;) {
         if (this.cancelRequested) return this.finish('cancelled');
-        // Before the deployment asks which records to divert: the checkpoint's are among them.
-        this.poison.restore(restoreFrom);
+        // Before the deployment asks which records to divert: the checkpoint's are among them. A
+        // dead-letter directory that cannot be written fails this incarnation, so the restart
+        // strategy decides (it is retriable), as for a sink that cannot commit on restore.
+        let restoreFailure: unknown;
+        try {
+          this.poison.restore(restoreFrom);
+        } catch (error) {
+          restoreFailure = error;
+        }
         const deploymentOptions = {
           plan: this.plan,
           storage: this.storage,
@@ -365,6 +372,7 @@ export class JobRunner implements JobHandle {
         this.state = 'running';
         let failure: unknown;
         try {
+          if (restoreFailure !== undefined) throw restoreFailure;
           await deployment.start();
           if (this.cancelRequested) deployment.cancel();
           else deployment.run();

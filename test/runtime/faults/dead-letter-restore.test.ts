@@ -1,5 +1,5 @@
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, fileSink, StreamEnvironment, type DeadLetter, type JobConfig } from '../../../runtime/index.ts';
 import { numbersPacedByCheckpoints } from '../../fixtures/runtime/crash-job.ts';
@@ -135,6 +135,18 @@ describe('dead letters and restores (poison.deadLetter: { dir })', () => {
       restore: { path: checkpointFile(p, id) },
     });
     expect(again).toEqual(seen);
+  });
+
+  it('a dead-letter directory that cannot be written fails the job with DEAD_LETTER_WRITE_FAILED naming it, after the restarts the strategy allows', async () => {
+    const p = paths();
+    mkdirSync(dirname(p.dead), { recursive: true });
+    writeFileSync(p.dead, 'a file where the directory should be');
+    const error = await run(p, { restart: { type: 'fixed-delay', attempts: 2, delayMs: 1 } }).then(
+      () => new Error('the job should have failed'),
+      (e: unknown) => e as Error,
+    );
+    expect(error).toMatchObject({ code: 'DEAD_LETTER_WRITE_FAILED', retriable: true });
+    expect(error.message).toContain(p.dead);
   });
 
   it('a wrong deadLetter option is a ConfigError naming it', () => {
