@@ -16,8 +16,8 @@ export interface CheckpointAck {
 
 /** What the coordinator needs of the job's poison policy (main thread only). */
 export interface CheckpointPoison {
-  /** Records diverted so far: every checkpoint keeps them. */
-  divertedKeys(): string[];
+  /** Records diverted so far (poison keys): every checkpoint keeps them. */
+  keys(): string[];
   /** The checkpoint is durable: deliver its dead letters. */
   commit(checkpointId: number, entries: StagedDeadLetter[]): void;
 }
@@ -187,7 +187,7 @@ export class CheckpointCoordinator {
         for (const { epoch, entry } of ack.deadLetters ?? [])
           if (epoch > (this.lastCompleted?.id ?? 0)) deadLetters.push(entry);
       }
-      const diverted = this.options.poison?.divertedKeys() ?? [];
+      const diverted = this.options.poison?.keys() ?? [];
       if (diverted.length > 0 || deadLetters.length > 0) data.poison = { diverted, deadLetters };
       const stored = await this.options.storage.write(data);
       if (this.pending !== pending) return;

@@ -217,6 +217,7 @@ export class PoisonTracker {
     return this.diverted.size === 0 ? undefined : this;
   }
 
+  /** The records to divert: worker threads divert by them, and every checkpoint keeps them. */
   keys(): string[] {
     return [...this.diverted];
   }
@@ -259,11 +260,6 @@ export class PoisonTracker {
     if (checkpoint === undefined) return;
     for (const key of checkpoint.poison?.diverted ?? []) this.diverted.add(key);
     this.output.restore(checkpoint.id, checkpoint.poison?.deadLetters ?? []);
-  }
-
-  /** What a checkpoint keeps of the poison policy: the records to divert. */
-  divertedKeys(): string[] {
-    return [...this.diverted];
   }
 
   /** Checkpoint `checkpointId` is durable: its dead letters go out. */
