@@ -39,6 +39,10 @@ program
   .option('--restore [path]', 'restore from the latest checkpoint (default) or the given checkpoint file')
   .option('--no-restore', 'start fresh, ignoring existing checkpoints')
   .option(
+    '--dead-letter <dir>',
+    "where records skipped by the poison policy go: one JSON-lines file per checkpoint, exactly once (the job's poison.deadLetter; Storm conf stormshift.poison.dead.letter.dir)",
+  )
+  .option(
     '--metrics-port <port>',
     'serve Prometheus /metrics on this port (0 = any free port)',
     positiveInt('--metrics-port'),
@@ -67,6 +71,7 @@ program
       checkpointDir: flags.checkpointDir as string | undefined,
       restore: flags.restore !== false,
       restorePath: typeof flags.restore === 'string' ? flags.restore : undefined,
+      deadLetterDir: flags.deadLetter as string | undefined,
       metricsPort: flags.metricsPort as number,
       metricsHost: flags.metricsHost as string,
       pushGateway: flags.pushGateway as string | undefined,
@@ -96,8 +101,13 @@ program
     const cluster = new LocalCluster({
       metrics,
       daemonConf,
-      // `-w N` is topology.workers for a topology, over what its own conf says.
-      ...(options.workers !== undefined ? { overrideConf: { 'topology.workers': Math.max(1, options.workers) } } : {}),
+      // `-w N` is topology.workers for a topology, over what its own conf says; so is --dead-letter.
+      overrideConf: {
+        ...(options.workers !== undefined ? { 'topology.workers': Math.max(1, options.workers) } : {}),
+        ...(options.deadLetterDir !== undefined
+          ? { 'stormshift.poison.dead.letter.dir': resolvePath(options.deadLetterDir) }
+          : {}),
+      },
       log: (level, message) => {
         if (level !== 'info' || !options.quiet) process.stderr.write(`[stormshift] ${level}: ${message}\n`);
       },

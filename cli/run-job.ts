@@ -19,6 +19,8 @@ export interface RunOptions {
   checkpointDir?: string;
   restore: boolean;
   restorePath?: string;
+  /** --dead-letter: the built-in dead-letter directory, over what the job's code says. */
+  deadLetterDir?: string | undefined;
   metricsPort?: number;
   metricsHost: string;
   pushGateway?: string;
@@ -76,6 +78,8 @@ export async function runNativeJob(
     });
   }
   env.configure({ restore: options.restorePath ? { path: options.restorePath } : options.restore ? 'latest' : 'none' });
+  if (options.deadLetterDir !== undefined)
+    env.configure({ poison: { ...env.config.poison, deadLetter: { dir: resolve(options.deadLetterDir) } } });
 
   const plan = env.plan(jobName);
   const sources = plan.nodes.filter((n) => n.transformation.kind === 'source').map((n) => n.transformation.name);

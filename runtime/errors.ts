@@ -37,6 +37,7 @@ export const ERROR_CODES = {
   // Connectors.
   FILE_UNREADABLE: 'an input file cannot be read',
   FILE_SINK_COMMIT_LOST: "a file sink's sealed output of a restored checkpoint is gone",
+  DEAD_LETTER_WRITE_FAILED: 'the dead-letter directory cannot be written (retriable: the restore writes it again)',
   KAFKA_UNREACHABLE: 'the Kafka brokers cannot be reached',
   KAFKA_UNKNOWN_TOPIC: 'no topic matches',
   KAFKA_CONSUMER_FAILED: 'a Kafka consumer failed to start',

@@ -27,6 +27,8 @@ export const CHECKPOINT_DIR_CONF = 'stormshift.checkpoint.dir';
 export const POISON_POLICY_CONF = 'stormshift.poison.policy';
 export const POISON_ATTEMPTS_CONF = 'stormshift.poison.attempts';
 export const POISON_COMPONENTS_CONF = 'stormshift.poison.components';
+/** Directory of the built-in dead-letter output (one JSON-lines file per checkpoint); `stormshift run --dead-letter DIR` sets it. */
+export const POISON_DEAD_LETTER_DIR_CONF = 'stormshift.poison.dead.letter.dir';
 
 /** Conf key: false ⇒ ignore existing checkpoints at start. */
 export const RESTORE_CONF = 'stormshift.restore';
@@ -105,6 +107,8 @@ export function jobConfigFor(
   const perComponent = run.conf[POISON_COMPONENTS_CONF];
   if (perComponent !== undefined && perComponent !== null && typeof perComponent === 'object')
     poison.operators = perComponent as never;
+  const deadLetterDir = run.conf[POISON_DEAD_LETTER_DIR_CONF];
+  if (deadLetterDir !== undefined && deadLetterDir !== null) poison.deadLetter = { dir: deadLetterDir as string };
   if (Object.keys(poison).length > 0) config.poison = poison;
   if (workers > 1) {
     config.workers = workers;

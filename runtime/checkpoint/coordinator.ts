@@ -1,6 +1,8 @@
 import { CheckpointError, messageOf } from '../errors.ts';
 import type { CheckpointMetrics } from '../metrics/index.ts';
 import { systemClock, type Clock } from '../time/clock.ts';
+import type { StagedDeadLetter } from '../execution/dead-letter-output.ts';
+import type { EpochDeadLetter } from '../execution/poison.ts';
 import type { CheckpointData, CheckpointStorage, StoredCheckpoint } from './storage.ts';
 
 /** What a participating subtask acknowledges: its operator states and sink committables. */
@@ -8,6 +10,16 @@ export interface CheckpointAck {
   subtaskIndex: number;
   states: Record<string, unknown>;
   committables: Record<string, unknown>;
+  /** Records this subtask diverted to the dead-letter output and not yet delivered. */
+  deadLetters?: EpochDeadLetter[] | undefined;
+}
+
+/** What the coordinator needs of the job's poison policy (main thread only). */
+export interface CheckpointPoison {
+  /** Records diverted so far (poison keys): every checkpoint keeps them. */
+  keys(): string[];
+  /** The checkpoint is durable: deliver its dead letters. */
+  commit(checkpointId: number, entries: StagedDeadLetter[]): void;
 }
 
 export interface CheckpointCoordinatorOptions {
@@ -26,6 +38,7 @@ export interface CheckpointCoordinatorOptions {
   complete(checkpointId: number, acks: CheckpointAck[]): Promise<void>;
   /** A checkpoint failed in a way that leaves the job inconsistent: fail over. */
   failJob(error: Error): void;
+  poison?: CheckpointPoison | undefined;
 }
 
 interface Pending {
@@ -164,11 +177,18 @@ export class CheckpointCoordinator {
         operators: {},
         committables: {},
       };
+      const deadLetters: StagedDeadLetter[] = [];
       for (const ack of acks) {
         for (const [uid, state] of Object.entries(ack.states)) (data.operators[uid] ??= {})[ack.subtaskIndex] = state;
         for (const [uid, committable] of Object.entries(ack.committables))
           (data.committables![uid] ??= {})[ack.subtaskIndex] = committable;
+        // A copy whose epoch completed already went out with that checkpoint (the subtask took
+        // this snapshot before it heard of the completion).
+        for (const { epoch, entry } of ack.deadLetters ?? [])
+          if (epoch > (this.lastCompleted?.id ?? 0)) deadLetters.push(entry);
       }
+      const diverted = this.options.poison?.keys() ?? [];
+      if (diverted.length > 0 || deadLetters.length > 0) data.poison = { diverted, deadLetters };
       const stored = await this.options.storage.write(data);
       if (this.pending !== pending) return;
       pending.cancelTimeout();
@@ -184,6 +204,7 @@ export class CheckpointCoordinator {
         durationMs,
         completedAt: this.clock.now(),
       };
+      if (deadLetters.length > 0) this.options.poison?.commit(pending.id, deadLetters);
       await this.options.complete(pending.id, acks);
       pending.resolve(stored);
     } catch (error) {

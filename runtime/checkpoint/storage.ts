@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CheckpointError, ConfigError, messageOf } from '../errors.ts';
+import type { StagedDeadLetter } from '../execution/dead-letter-output.ts';
 import { decodeSnapshot, encodeSnapshot } from './codec.ts';
 
 export interface CheckpointData {
@@ -20,6 +21,12 @@ export interface CheckpointData {
   operators: Record<string, Record<number, unknown>>;
   /** committables of two-phase sinks, by operatorUid -> subtaskIndex */
   committables?: Record<string, Record<number, unknown>>;
+  /**
+   * The poison policy's part: records diverted to the dead-letter output (by poison key), so a
+   * restore diverts them at once, and the dead letters of this checkpoint's epoch, delivered once
+   * it is durable (and again on a restore from it: the process may have died before).
+   */
+  poison?: { diverted: string[]; deadLetters: StagedDeadLetter[] };
   meta?: Record<string, unknown>;
 }
 

@@ -1,11 +1,11 @@
 import type { Output } from '../api/operator.ts';
-import { CheckpointCoordinator, type CheckpointAck } from '../checkpoint/coordinator.ts';
+import { CheckpointCoordinator, type CheckpointAck, type CheckpointPoison } from '../checkpoint/coordinator.ts';
 import type { CheckpointData, CheckpointStorage } from '../checkpoint/storage.ts';
 import type { PhysicalPlan, PlanNode } from '../graph/plan.ts';
 import type { OperatorMetrics, RuntimeMetrics } from '../metrics/index.ts';
 import type { SourceOperator } from '../operators/source-operator.ts';
 import { subtaskForKey } from '../state/index.ts';
-import { isSourceCodeFailure } from '../errors.ts';
+import { isSourceCodeFailure, type UserFunctionError } from '../errors.ts';
 import type { Clock } from '../time/clock.ts';
 import { ProcessingTimeService } from '../time/processing-time.ts';
 import { Backpressure } from './backpressure.ts';
@@ -14,7 +14,7 @@ import type { ChannelEndpoint } from './channels.ts';
 import { ChainedOutput, DirectChainedOutput, NodeOutput, sideOutputs } from './outputs.ts';
 import { gateAddress, type Outbox, RemoteChannel, workerOf } from './remote-channel.ts';
 import { createRouter } from './routers.ts';
-import type { PoisonGuard } from './poison.ts';
+import type { PoisonMatcher } from './poison.ts';
 import { Subtask, type SubtaskHost, type SubtaskSnapshot } from './subtask.ts';
 
 /**
@@ -49,7 +49,12 @@ export interface DeploymentOptions {
   clock?: Clock;
   log(level: 'info' | 'warn' | 'error', message: string): void;
   /** Set by the runner once some record was declared poison with policy 'skip'. */
-  poison?: PoisonGuard | undefined;
+  poison?: PoisonMatcher | undefined;
+  /** The runner's poison tracker, on the thread that writes checkpoints: what they keep of it. */
+  checkpointPoison?: CheckpointPoison | undefined;
+  /** Worker threads: failures that made a record poison, and where a worker's diversion is counted. */
+  poisonAttempts?: number | undefined;
+  countDiverted?: ((error: UserFunctionError) => void) | undefined;
 }
 
 export type { DeploymentOutcome } from './outcome.ts';
@@ -95,6 +100,7 @@ export class Deployment implements SubtaskHost {
       inject: (id, direct) => this.injectBarriers(id, direct),
       complete: (id, acks) => this.completeCheckpoint(id, acks),
       failJob: (error) => this.fail(error),
+      poison: options.checkpointPoison,
     });
   }
 
@@ -106,7 +112,7 @@ export class Deployment implements SubtaskHost {
     return this.options.restoreFrom !== undefined;
   }
 
-  get poison(): PoisonGuard | undefined {
+  get poison(): PoisonMatcher | undefined {
     return this.options.poison;
   }
 
@@ -164,7 +170,7 @@ export class Deployment implements SubtaskHost {
       const outputs: Output<unknown>[] = [];
       for (const node of subtask.chain.nodes) {
         const main: Output<unknown>[] = node.chainedConsumers.map(
-          (c) => new ChainedOutput(subtask.operatorOf(c), subtask.metricsOf(c), this.poison),
+          (c) => new ChainedOutput(subtask.operatorOf(c), subtask.metricsOf(c), subtask.deadLetters),
         );
         const sides = new Map<string, Output<unknown>[]>();
         for (const edge of subtask.chain.outputs) {
@@ -270,7 +276,12 @@ export class Deployment implements SubtaskHost {
 
   acknowledgeCheckpoint(checkpointId: number, subtask: Subtask, snapshot: Promise<SubtaskSnapshot>): void {
     const ack = snapshot.then(
-      (s): CheckpointAck => ({ subtaskIndex: subtask.index, states: s.states, committables: s.committables }),
+      (s): CheckpointAck => ({
+        subtaskIndex: subtask.index,
+        states: s.states,
+        committables: s.committables,
+        ...(s.deadLetters ? { deadLetters: s.deadLetters } : {}),
+      }),
     );
     if (this.options.placement) this.options.placement.acknowledge(checkpointId, subtask.participant, ack);
     else this.coordinator.acknowledge(checkpointId, subtask.participant, ack);

@@ -10,7 +10,7 @@ import {
   type CheckpointStorage,
   type StoredCheckpoint,
 } from '../checkpoint/storage.ts';
-import { CheckpointError, JobCancelledError, messageOf } from '../errors.ts';
+import { CheckpointError, JobCancelledError, messageOf, type UserFunctionError } from '../errors.ts';
 import type { PhysicalPlan } from '../graph/plan.ts';
 import { systemClock } from '../time/clock.ts';
 import { RuntimeMetrics } from '../metrics/index.ts';
@@ -173,7 +173,7 @@ export class JobRunner implements JobHandle {
         (checkpointing ? { type: 'exponential-backoff', initialDelayMs: 100, maxDelayMs: 10_000 } : { type: 'none' }),
     );
     this.metrics.trackJob(this.jobName, () => this.status());
-    this.poison = new PoisonTracker(plan.jobName, config.poison ?? {}, this.metrics, this.log);
+    this.poison = new PoisonTracker(plan.jobName, config.poison ?? {}, this.metrics, this.log, checkpointing);
     this.result = this.run();
     this.result.catch(() => {});
   }
@@ -340,6 +340,15 @@ export class JobRunner implements JobHandle {
       let nextId = firstOwnId;
       for (;;) {
         if (this.cancelRequested) return this.finish('cancelled');
+        // Before the deployment asks which records to divert: the checkpoint's are among them. A
+        // dead-letter directory that cannot be written fails this incarnation, so the restart
+        // strategy decides (it is retriable), as for a sink that cannot commit on restore.
+        let restoreFailure: unknown;
+        try {
+          this.poison.restore(restoreFrom);
+        } catch (error) {
+          restoreFailure = error;
+        }
         const deploymentOptions = {
           plan: this.plan,
           storage: this.storage,
@@ -351,6 +360,9 @@ export class JobRunner implements JobHandle {
           ...(this.config.clock !== undefined ? { clock: this.config.clock } : {}),
           log: this.log,
           poison: this.poison.guard(),
+          checkpointPoison: this.poison,
+          poisonAttempts: this.poison.attemptsBeforePoison,
+          countDiverted: (error: UserFunctionError) => this.poison.noteDiverted(error),
         };
         const deployment: RunningDeployment =
           (this.config.workers ?? 0) > 0
@@ -360,6 +372,7 @@ export class JobRunner implements JobHandle {
         this.state = 'running';
         let failure: unknown;
         try {
+          if (restoreFailure !== undefined) throw restoreFailure;
           await deployment.start();
           if (this.cancelRequested) deployment.cancel();
           else deployment.run();

@@ -3,6 +3,8 @@
  * job forever. The job runner counts failures per (operator, record) across restarts; at
  * `attempts` it applies the operator's policy: fail the job (the default, so nothing loops in
  * silence), skip the record to the dead-letter output, or keep restarting (counted and logged).
+ * Dead letters are output like a two-phase sink's records: staged per subtask until the checkpoint
+ * after them is durable, then delivered (dead-letter-output.ts).
  */
 import type { Counter } from 'prom-client';
 import type { Logger } from '../api/config.ts';
@@ -14,19 +16,19 @@ import {
   describeRecord,
   messageOf,
 } from '../errors.ts';
+import type { CheckpointData } from '../checkpoint/storage.ts';
 import type { RuntimeMetrics } from '../metrics/index.ts';
+import {
+  createDeadLetterOutput,
+  type DeadLetter,
+  type DeadLetterDirectory,
+  type DeadLetterOutput,
+  type StagedDeadLetter,
+} from './dead-letter-output.ts';
 
 export type PoisonPolicy = 'fail' | 'skip' | 'restart';
 
-export interface DeadLetter {
-  jobName: string;
-  operator: string;
-  record: unknown;
-  /** What the operator threw, as text (the record may be replayed many times; this is the last). */
-  error: string;
-  /** Failures on this record before it was diverted. */
-  attempts: number;
-}
+export type { DeadLetter, DeadLetterDirectory, StagedDeadLetter } from './dead-letter-output.ts';
 
 export interface PoisonConfig {
   /** Failures of one operator on one record that make it poison. Default 3. */
@@ -35,8 +37,12 @@ export interface PoisonConfig {
   policy?: PoisonPolicy;
   /** Per-operator policy, by operator name. */
   operators?: Record<string, PoisonPolicy>;
-  /** Where skipped records go. Default: a warning in the job's log. */
-  deadLetter?: (entry: DeadLetter) => void;
+  /**
+   * Where skipped records go. Default: a warning in the job's log. `{ dir }`: JSON lines, one file
+   * per checkpoint, exactly once across crashes. A function is called for each entry once its
+   * checkpoint is durable (see README "Faults and bad input").
+   */
+  deadLetter?: ((entry: DeadLetter) => void) | DeadLetterDirectory;
 }
 
 const POLICIES: readonly PoisonPolicy[] = ['fail', 'skip', 'restart'];
@@ -60,8 +66,13 @@ export function validatePoisonConfig(config: PoisonConfig | undefined): void {
   };
   if (config.policy !== undefined) check('poison.policy', config.policy);
   for (const [name, policy] of Object.entries(config.operators ?? {})) check(`poison.operators.${name}`, policy);
-  if (config.deadLetter !== undefined && typeof config.deadLetter !== 'function')
-    throw new ConfigError(`job option 'poison.deadLetter' must be a function`);
+  const deadLetter: unknown = config.deadLetter;
+  if (deadLetter === undefined || typeof deadLetter === 'function') return;
+  const dir = (deadLetter as { dir?: unknown } | null)?.dir;
+  if (typeof deadLetter !== 'object' || typeof dir !== 'string' || dir === '')
+    throw new ConfigError(
+      `job option 'poison.deadLetter' must be a function or { dir: '<directory>' }, got ${fullText(deadLetter)}`,
+    );
 }
 
 /** What the tracker counts failures by: the operator and the record's full text. */
@@ -91,7 +102,12 @@ export interface FailureContext {
   progressed: boolean;
 }
 
-/** Lives as long as the job (across restarts): the failure counts and the records to divert. */
+/**
+ * Lives as long as the job runs in this process (across restarts): the failure counts and the
+ * records to divert. The records to divert also go into every checkpoint, so a new process restored
+ * from one diverts them at once; the failure counts do not (a record that has not failed `attempts`
+ * times yet starts counting again).
+ */
 export class PoisonTracker {
   private readonly attempts: number;
   private readonly counts = new Map<string, number>();
@@ -103,13 +119,18 @@ export class PoisonTracker {
   private deadLettered = 0;
   private poisoned = 0;
 
+  private readonly output: DeadLetterOutput;
+
   constructor(
     private readonly jobName: string,
     private readonly config: PoisonConfig,
     metrics: RuntimeMetrics,
     private readonly log: Logger,
+    /** Whether the job checkpoints: dead letters then wait for their checkpoint (see `staged`). */
+    private readonly checkpointing = false,
   ) {
     this.attempts = config.attempts ?? DEFAULT_ATTEMPTS;
+    this.output = createDeadLetterOutput(jobName, config.deadLetter, log);
     this.counter = metrics.counter(
       'poison_records_total',
       'Records detected as poison (same operator failed on them `attempts` times), by the action taken',
@@ -192,54 +213,149 @@ export class PoisonTracker {
   }
 
   /** The divert hook for a deployment, or undefined while nothing is to be diverted (the record path stays as is). */
-  guard(): PoisonGuard | undefined {
+  guard(): PoisonMatcher | undefined {
     return this.diverted.size === 0 ? undefined : this;
   }
 
+  /** The records to divert: worker threads divert by them, and every checkpoint keeps them. */
   keys(): string[] {
     return [...this.diverted];
   }
 
-  /** Whether `error` is a diverted record's failure; if so it went to the dead-letter output. */
-  divert(error: unknown): boolean {
-    if (!(error instanceof UserFunctionError)) return false;
-    const key = poisonKey(error.operator, error.record);
-    if (!this.diverted.has(key)) return false;
+  get attemptsBeforePoison(): number {
+    return this.attempts;
+  }
+
+  /**
+   * Whether dead letters wait for the next checkpoint (staged in each subtask's snapshot). Without
+   * checkpointing nothing would ever deliver them, so they go out at once, at-least-once like the
+   * rest of such a job's output.
+   */
+  get staged(): boolean {
+    return this.checkpointing;
+  }
+
+  /** The dead letter of `error` when it is a diverted record's failure (counted here), else undefined. */
+  match(error: unknown): StagedDeadLetter | undefined {
+    if (!(error instanceof UserFunctionError) || !this.diverted.has(poisonKey(error.operator, error.record)))
+      return undefined;
+    return this.noteDiverted(error);
+  }
+
+  /** Counts a diverted record (from this thread or a worker's report); without checkpointing also delivers it. */
+  noteDiverted(error: UserFunctionError): StagedDeadLetter {
     this.deadLettered++;
     this.counter.inc({ job: this.jobName, operator: error.operator, action: 'dead-lettered' });
-    const entry: DeadLetter = {
-      jobName: this.jobName,
-      operator: error.operator,
-      record: error.record,
-      error: messageOf(error.cause),
-      attempts: this.counts.get(key) ?? this.attempts,
-    };
-    if (this.config.deadLetter) this.config.deadLetter(entry);
-    else
-      this.log('warn', `dead letter from '${error.operator}': record ${describeRecord(error.record)} (${entry.error})`);
-    return true;
+    const entry = deadLetterOf(this.jobName, error, this.attempts);
+    if (!this.checkpointing) this.output.deliverNow(entry);
+    return entry;
+  }
+
+  /**
+   * Before an incarnation starts from `checkpoint`: its diverted records are diverted again at
+   * once (no `attempts` failures first), and its dead letters are delivered (again: the process may
+   * have died before it did).
+   */
+  restore(checkpoint: CheckpointData | undefined): void {
+    if (checkpoint === undefined) return;
+    for (const key of checkpoint.poison?.diverted ?? []) this.diverted.add(key);
+    this.output.restore(checkpoint.id, checkpoint.poison?.deadLetters ?? []);
+  }
+
+  /** Checkpoint `checkpointId` is durable: its dead letters go out. */
+  commit(checkpointId: number, entries: StagedDeadLetter[]): void {
+    this.output.commit(checkpointId, entries);
   }
 }
 
-export interface PoisonGuard {
-  divert(error: unknown): boolean;
-  /** The diverted records' keys, for worker threads (which divert by key and report to the main thread). */
-  keys(): string[];
+/** The record as it can be cloned to another thread and written into a checkpoint. */
+export function portableRecord(record: unknown): unknown {
+  try {
+    return structuredClone(record);
+  } catch {
+    return fullText(record);
+  }
 }
 
-/** A worker thread's guard: diverts records by key and hands them to the main thread's tracker. */
-export class KeyedPoisonGuard implements PoisonGuard {
+function deadLetterOf(jobName: string, error: UserFunctionError, attempts: number): StagedDeadLetter {
+  return {
+    jobName,
+    operator: error.operator,
+    record: portableRecord(error.record),
+    error: messageOf(error.cause),
+    attempts,
+  };
+}
+
+/** What a deployment asks of the job's poison policy (the tracker on the main thread, a keyed copy on a worker). */
+export interface PoisonMatcher {
+  match(error: unknown): StagedDeadLetter | undefined;
+  keys(): string[];
+  readonly staged: boolean;
+}
+
+/** What the record path calls when an operator throws: true when the record was diverted. */
+export interface PoisonGuard {
+  divert(error: unknown): boolean;
+}
+
+/**
+ * One subtask's dead letters not yet delivered. Each belongs to the first checkpoint whose barrier
+ * followed it (its epoch): a restore from that checkpoint will not replay its record, a restore
+ * from an earlier one will (and stage it again). It rides along in every snapshot until a
+ * checkpoint at or after its epoch completes, so a checkpoint that fails (declined, timed out) does
+ * not lose it; the coordinator drops the copies whose epoch already completed.
+ */
+export class StagedDeadLetters implements PoisonGuard {
+  private entries: EpochDeadLetter[] = [];
+  private unstamped: StagedDeadLetter[] = [];
+  constructor(private readonly matcher: PoisonMatcher) {}
+  divert(error: unknown): boolean {
+    const entry = this.matcher.match(error);
+    if (entry === undefined) return false;
+    if (this.matcher.staged) this.unstamped.push(entry);
+    return true;
+  }
+  /** At checkpoint `checkpointId`'s barrier: every dead letter still to be delivered. */
+  take(checkpointId: number): EpochDeadLetter[] | undefined {
+    for (const entry of this.unstamped) this.entries.push({ epoch: checkpointId, entry });
+    this.unstamped = [];
+    return this.entries.length === 0 ? undefined : [...this.entries];
+  }
+  /** Checkpoint `checkpointId` completed: it delivered everything of its epoch and before. */
+  completed(checkpointId: number): void {
+    if (this.entries.length > 0) this.entries = this.entries.filter((e) => e.epoch > checkpointId);
+  }
+}
+
+/** A staged dead letter with the checkpoint whose barrier first followed it. */
+export interface EpochDeadLetter {
+  epoch: number;
+  entry: StagedDeadLetter;
+}
+
+/** A worker thread's matcher: diverts records by key; the main thread's tracker counts them. */
+export class KeyedPoisonMatcher implements PoisonMatcher {
   private readonly set: Set<string>;
   constructor(
     keys: string[],
-    private readonly report: (error: UserFunctionError) => void,
+    private readonly options: {
+      jobName: string;
+      attempts: number;
+      staged: boolean;
+      report: (error: UserFunctionError) => void;
+    },
   ) {
     this.set = new Set(keys);
   }
-  divert(error: unknown): boolean {
-    if (!(error instanceof UserFunctionError) || !this.set.has(poisonKey(error.operator, error.record))) return false;
-    this.report(error);
-    return true;
+  get staged(): boolean {
+    return this.options.staged;
+  }
+  match(error: unknown): StagedDeadLetter | undefined {
+    if (!(error instanceof UserFunctionError) || !this.set.has(poisonKey(error.operator, error.record)))
+      return undefined;
+    this.options.report(error);
+    return deadLetterOf(this.options.jobName, error, this.options.attempts);
   }
   keys(): string[] {
     return [...this.set];

@@ -6,7 +6,7 @@ import { HeapKeyedStateBackend, OperatorStateStore } from '../state/index.ts';
 import { KeyedTimerService } from '../time/keyed-timers.ts';
 import type { ProcessingTimeService } from '../time/processing-time.ts';
 import { InputGate, type GateOwner } from './channels.ts';
-import type { PoisonGuard } from './poison.ts';
+import { StagedDeadLetters, type EpochDeadLetter, type PoisonMatcher } from './poison.ts';
 import type { Router } from './routers.ts';
 
 /** What one operator of one subtask contributes to a checkpoint. */
@@ -22,6 +22,8 @@ export interface SubtaskSnapshot {
   states: Record<string, OperatorSnapshot>;
   /** by operator uid, for two-phase sinks */
   committables: Record<string, unknown>;
+  /** Records diverted to the dead-letter output and not yet delivered. */
+  deadLetters?: EpochDeadLetter[] | undefined;
 }
 
 /** The services a subtask needs from the deployment that owns it. */
@@ -41,8 +43,8 @@ export interface SubtaskHost {
   acknowledgeCheckpoint(checkpointId: number, subtask: Subtask, snapshot: Promise<SubtaskSnapshot>): void;
   subtaskFinished(subtask: Subtask): void;
   track(work: Promise<unknown>): void;
-  /** Diverts records declared poison with policy 'skip'. */
-  readonly poison?: PoisonGuard | undefined;
+  /** Recognises records declared poison with policy 'skip'. */
+  readonly poison?: PoisonMatcher | undefined;
 }
 
 class RuntimeOperatorContext implements OperatorContext {
@@ -104,7 +106,7 @@ class RuntimeOperatorContext implements OperatorContext {
     this.host.fail(error);
   }
   divertPoison(error: unknown): boolean {
-    return this.host.poison?.divert(error) ?? false;
+    return this.subtask.deadLetters?.divert(error) ?? false;
   }
   guard<A extends unknown[]>(fn: (...args: A) => void): (...args: A) => void {
     return (...args: A) => {
@@ -127,6 +129,8 @@ export class Subtask implements GateOwner {
   readonly metrics: OperatorMetrics[] = [];
   readonly routers: Router[] = [];
   readonly gate: InputGate | undefined;
+  /** Diverts poison records and keeps their dead letters for the next barrier; undefined while none is poison. */
+  readonly deadLetters: StagedDeadLetters | undefined;
   finished = false;
   /** The newest checkpoint whose barrier reached this subtask (its alignment completed). */
   lastBarrier = 0;
@@ -138,6 +142,7 @@ export class Subtask implements GateOwner {
     readonly chain: PlanChain,
     readonly index: number,
   ) {
+    this.deadLetters = host.poison ? new StagedDeadLetters(host.poison) : undefined;
     for (const node of chain.nodes) {
       const metrics = host.operatorMetrics(node, index);
       this.metrics.push(metrics);
@@ -149,7 +154,7 @@ export class Subtask implements GateOwner {
     if (chain.inputChannels > 0) {
       const sides: Array<1 | 2> = [];
       for (const edge of chain.inputs) for (let i = 0; i < edge.from.parallelism; i++) sides.push(edge.inputSide);
-      this.gate = new InputGate(this, this.operators[0]!, this.metrics[0]!, sides, host.poison);
+      this.gate = new InputGate(this, this.operators[0]!, this.metrics[0]!, sides, this.deadLetters);
     }
   }
 
@@ -238,6 +243,7 @@ export class Subtask implements GateOwner {
 
   /** Snapshots the chain (after prepareBarrier). Synchronous; only sink commit preparation may finish later. */
   snapshot(checkpointId: number): Promise<SubtaskSnapshot> {
+    const deadLetters = this.deadLetters?.take(checkpointId);
     const states: Record<string, OperatorSnapshot> = {};
     const pendingCommittables: Array<[string, unknown]> = [];
     for (let i = 0; i < this.operators.length; i++) {
@@ -254,13 +260,13 @@ export class Subtask implements GateOwner {
       const committable = operator.prepareCommit(checkpointId);
       if (committable !== undefined) pendingCommittables.push([context.uid, committable]);
     }
-    if (pendingCommittables.length === 0) return Promise.resolve({ states, committables: {} });
+    if (pendingCommittables.length === 0) return Promise.resolve({ states, committables: {}, deadLetters });
     return Promise.all(pendingCommittables.map(([, c]) => c)).then((values) => {
       const committables: Record<string, unknown> = {};
       values.forEach((value, i) => {
         if (value !== undefined) committables[pendingCommittables[i]![0]] = value;
       });
-      return { states, committables };
+      return { states, committables, deadLetters };
     });
   }
 
@@ -310,6 +316,7 @@ export class Subtask implements GateOwner {
     checkpointId: number,
     committables: Record<string, unknown> | undefined,
   ): Promise<void> {
+    this.deadLetters?.completed(checkpointId);
     for (let i = 0; i < this.operators.length; i++) {
       const operator = this.operators[i]!;
       const committable = committables?.[this.contexts[i]!.uid];

@@ -10,7 +10,7 @@ import { ConfigError, StormshiftError, UserFunctionError, messageOf } from '../e
 import { RuntimeMetrics, threadCpuMs } from '../metrics/index.ts';
 import type { InputGate } from './channels.ts';
 import { Deployment } from './deployment.ts';
-import { KeyedPoisonGuard } from './poison.ts';
+import { KeyedPoisonMatcher } from './poison.ts';
 import { BatchDecoder } from './record-codec.ts';
 import {
   CreditReturn,
@@ -163,9 +163,12 @@ async function main(): Promise<void> {
       firstCheckpointId: message.firstCheckpointId,
       ...(data.poisonKeys?.length
         ? {
-            poison: new KeyedPoisonGuard(data.poisonKeys, (error) =>
-              send({ t: 'dead-letter', user: userFailure(error) }),
-            ),
+            poison: new KeyedPoisonMatcher(data.poisonKeys, {
+              jobName: data.jobName,
+              attempts: data.poisonAttempts ?? 1,
+              staged: data.stageDeadLetters ?? false,
+              report: (error) => send({ t: 'dead-letter', user: userFailure(error) }),
+            }),
           }
         : {}),
       placement: {

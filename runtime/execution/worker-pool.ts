@@ -64,6 +64,7 @@ export class WorkerPoolDeployment {
       inject: (id, direct) => this.broadcast({ t: 'trigger', id, direct }),
       complete: async (id, acks) => this.broadcast({ t: 'complete', id, acks }),
       failJob: (error) => this.fail(error),
+      poison: options.checkpointPoison,
     });
   }
 
@@ -87,7 +88,13 @@ export class WorkerPoolDeployment {
         jobArgs: this.config.jobArgs ?? [],
         jobName: this.options.plan.jobName,
         config: forwarded,
-        ...(this.options.poison ? { poisonKeys: this.options.poison.keys() } : {}),
+        ...(this.options.poison
+          ? {
+              poisonKeys: this.options.poison.keys(),
+              poisonAttempts: this.options.poisonAttempts ?? 1,
+              stageDeadLetters: this.options.poison.staged,
+            }
+          : {}),
       };
       const worker = new Worker(entry, { workerData, execArgv });
       this.workers.push(worker);
@@ -182,7 +189,7 @@ export class WorkerPoolDeployment {
         if (this.running) this.fail(rebuildError(message), message.source);
         return;
       case 'dead-letter':
-        this.options.poison?.divert(rebuildUserError(message.user));
+        this.options.countDiverted?.(rebuildUserError(message.user));
         return;
       case 'sources-stopped':
         if (this.sourcesStopped && --this.sourcesStopped.remaining === 0) this.sourcesStopped.resolve();

@@ -13,8 +13,12 @@ export interface WorkerJobOptions {
 export interface WorkerData extends WorkerJobOptions {
   workerIndex: number;
   workers: number;
-  /** Poison records (policy 'skip') the worker diverts to the main thread's dead-letter output. */
+  /** Poison records (policy 'skip') the worker diverts to the dead-letter output. */
   poisonKeys?: string[];
+  /** Failures that made a record poison (what its dead letter says). */
+  poisonAttempts?: number;
+  /** Whether dead letters wait in the subtask for the next barrier (the job checkpoints). */
+  stageDeadLetters?: boolean;
 }
 
 /** A user function's failure, with what the main thread's poison tracker keys on. */
@@ -56,6 +60,7 @@ export type WorkerToMain =
       /** The source whose own code threw (the poison policy counts those across restarts). */
       source?: string;
     }
+  /** A record was diverted here: the main thread counts it (and, without checkpointing, delivers it). */
   | { t: 'dead-letter'; user: WorkerUserFailure }
   | {
       t: 'metrics';

@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LocalCluster, RuntimeException, TopologyBuilder, type Conf } from '../../../compat/index.ts';
 import { FnBolt, FnSpout } from '../executor/fn-components.ts';
@@ -96,6 +99,32 @@ describe('Storm errors that recur on every restart', () => {
     }
     expect(seen.filter((w) => w === 'poison').length).toBeGreaterThanOrEqual(2);
     expect(logs.some((l) => l.includes("dead letter from 'echo'") && l.includes('poison'))).toBe(true);
+  });
+
+  it("conf 'stormshift.poison.dead.letter.dir' sends the skipped tuple to that directory (no checkpointing: appended as it happens)", async () => {
+    const seen: string[] = [];
+    const dir = mkdtempSync(join(tmpdir(), 'stormshift-storm-dead-'));
+    const cluster = new LocalCluster({ log: () => {} });
+    try {
+      await cluster.submitTopology(
+        'poisoned',
+        {
+          'stormshift.poison.components': { echo: 'skip' },
+          'stormshift.poison.attempts': 2,
+          'stormshift.poison.dead.letter.dir': dir,
+        },
+        topology(seen),
+      );
+      // Event: the word after the poison one arrives (only possible once the poison tuple is skipped).
+      while (!seen.includes('c')) await new Promise((r) => setTimeout(r, 5));
+    } finally {
+      await cluster.shutdown();
+    }
+    const lines = readFileSync(join(dir, 'dead-letters.jsonl'), 'utf8').split('\n').filter(Boolean);
+    rmSync(dir, { recursive: true, force: true });
+    expect(lines.map((l) => JSON.parse(l) as Record<string, unknown>)).toEqual([
+      expect.objectContaining({ operator: 'echo', record: ['poison'], attempts: 2 }),
+    ]);
   });
 
   it("a spout that throws on every nextTuple: Storm's message once per restart, its stack once, then the topology stops naming the spout", async () => {
