@@ -192,7 +192,7 @@ export class BasicOutputCollector {
     this.inputTuple = inputTuple;
   }
 
-  private anchoredTo(): Anchors {
+  protected anchoredTo(): Anchors {
     const input = this.inputTuple;
     if (input === null) return NO_ANCHORS;
     // Checked by identity, so a subclass that sets `inputTuple` itself still anchors to it.

@@ -3,6 +3,7 @@ import type { Fields } from './fields.ts';
 import { GlobalStreamId } from './global-stream-id.ts';
 import { javaToString } from './java-format.ts';
 import { MessageId } from './message-id.ts';
+import { hiOf, loOf, pairToBigInt } from './id64.ts';
 
 /** What a tuple needs from its context: the declared fields of its source stream. */
 export interface TupleSchemaSource {
@@ -69,14 +70,17 @@ export class TupleImpl implements Tuple {
   /** null while the ids are the single pair below (executor-built tuples skip the MessageId object). */
   private id: MessageId | null;
   private soleIdRoot = 0n;
-  private soleIdEdge = 0n;
+  // The sole edge and outAckVal as int32 halves (see id64.ts): no bigint per tuple or per XOR.
+  private soleEdgeHi = 0;
+  private soleEdgeLo = 0;
   private readonly context: TupleSchemaSource;
   private readonly fields: Fields;
   /**
    * XOR of the edge ids this tuple's emits created (§7 step 3). Mutable bookkeeping for the acker,
    * not user-visible state; `updateAckVal`/`getAckVal` mirror Storm's TupleImpl.
    */
-  private outAckVal = 0n;
+  private outAckHi = 0;
+  private outAckLo = 0;
 
   /**
    * `values` is shallow-copied and frozen (§3.5): element objects stay shared, the list cannot
@@ -116,9 +120,15 @@ export class TupleImpl implements Tuple {
    * if someone asks for it.
    */
   protected useSoleId(root: bigint, edge: bigint): void {
+    this.useSolePair(root, hiOf(edge), loOf(edge));
+  }
+
+  /** @internal {@link useSoleId} with the edge as int32 halves. */
+  protected useSolePair(root: bigint, edgeHi: number, edgeLo: number): void {
     this.id = null;
     this.soleIdRoot = root;
-    this.soleIdEdge = edge;
+    this.soleEdgeHi = edgeHi;
+    this.soleEdgeLo = edgeLo;
   }
 
   /** @internal Acking hot path: number of roots, without building the MessageId. */
@@ -133,16 +143,31 @@ export class TupleImpl implements Tuple {
 
   /** @internal The edge XOR when {@link rootCount} is 1. */
   soleValue(): bigint {
-    return this.id === null ? this.soleIdEdge : this.id.soleValue();
+    return this.id === null ? pairToBigInt(this.soleEdgeHi, this.soleEdgeLo) : this.id.soleValue();
+  }
+
+  /** @internal High half of `soleValue() ^ getAckVal()`: what acking this tuple sends for its sole root. */
+  soleAckHi(): number {
+    return (this.id === null ? this.soleEdgeHi : hiOf(this.id.soleValue())) ^ this.outAckHi;
+  }
+
+  /** @internal Low half of `soleValue() ^ getAckVal()`. */
+  soleAckLo(): number {
+    return (this.id === null ? this.soleEdgeLo : loOf(this.id.soleValue())) ^ this.outAckLo;
   }
 
   updateAckVal(val: bigint): void {
-    // Every XOR allocates a bigint; the first edge of a tuple needs none.
-    this.outAckVal = this.outAckVal === 0n ? val : this.outAckVal ^ val;
+    this.updateAckPair(hiOf(val), loOf(val));
+  }
+
+  /** @internal {@link updateAckVal} with the edge as int32 halves. */
+  updateAckPair(hi: number, lo: number): void {
+    this.outAckHi ^= hi;
+    this.outAckLo ^= lo;
   }
 
   getAckVal(): bigint {
-    return this.outAckVal;
+    return pairToBigInt(this.outAckHi, this.outAckLo);
   }
 
   size(): number {
@@ -262,7 +287,7 @@ export class TupleImpl implements Tuple {
     return this.streamId;
   }
   getMessageId(): MessageId {
-    return (this.id ??= MessageId.single(this.soleIdRoot, this.soleIdEdge));
+    return (this.id ??= MessageId.single(this.soleIdRoot, pairToBigInt(this.soleEdgeHi, this.soleEdgeLo)));
   }
   getContext(): TupleSchemaSource {
     return this.context;

@@ -7,7 +7,7 @@ import type { TopologyContext } from '../component/context.ts';
 import { FailedException, ReportedFailedException } from '../component/exceptions.ts';
 import type { IBasicBolt, IBolt } from '../component/interfaces.ts';
 import type { Tuple } from '../component/tuple.ts';
-import { BasicOutputCollector, OutputCollector, type IOutputCollector } from '../component/collectors.ts';
+import { BasicOutputCollector, OutputCollector, type Anchors, type IOutputCollector } from '../component/collectors.ts';
 
 export interface BoltHost {
   readonly conf: Conf;
@@ -106,6 +106,21 @@ class LateEmitWarningDelegate implements IOutputCollector {
   flush(): void {}
 }
 
+/**
+ * The basic collector the executor builds for itself. Its back end is the bolt task, which reads the
+ * anchor list during `emit` and keeps none of it, so one list serves every input instead of a new
+ * `[input]` per input (one array per counted word in a word count).
+ */
+class ExecutorBasicCollector extends BasicOutputCollector {
+  private readonly only: Tuple[] = [];
+  protected override anchoredTo(): Anchors {
+    const input = this.inputTuple;
+    if (input === null) return super.anchoredTo();
+    this.only[0] = input;
+    return this.only;
+  }
+}
+
 export class BasicInvoker implements BoltInvoker {
   private readonly basic: BasicOutputCollector;
   private readonly delegate: LateEmitWarningDelegate;
@@ -114,7 +129,7 @@ export class BasicInvoker implements BoltInvoker {
     private readonly host: BoltHost,
   ) {
     this.delegate = new LateEmitWarningDelegate(host.emitter, host);
-    this.basic = new BasicOutputCollector(new OutputCollector(this.delegate));
+    this.basic = new ExecutorBasicCollector(new OutputCollector(this.delegate));
   }
   prepare(): unknown {
     return this.instance.prepare?.(this.host.conf, this.host.topologyContext);

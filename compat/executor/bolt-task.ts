@@ -15,7 +15,7 @@ import type { BoltKind } from '../component/kind.ts';
 import { MessageId } from '../component/message-id.ts';
 import { TupleImpl, type Tuple } from '../component/tuple.ts';
 import { ackTuple, failTuple, resetTuple, tupleAnchoredMessageId, type AckableTuple } from '../reliability/edges.ts';
-import { rand64 } from '../reliability/rand64.ts';
+import { randHalves, randWord } from '../reliability/rand64.ts';
 import { cloneComponent } from '../topology/clone.ts';
 import { effectiveComponentConf, topologyContextFor } from '../topology/tasks.ts';
 import { RoutedTuple } from './routed-tuple.ts';
@@ -100,6 +100,8 @@ export class BoltTaskOperator extends StreamOperator<Tuple, never> implements IO
    * may send after execute returned (execute latency stops when execute returns).
    */
   private readonly processStarts = new Map<Tuple, number>();
+  private sampled: Tuple | null = null;
+  private sampledStart = 0;
   /** Queue length past which the task reports itself busy (sources pause, §5.4), and where it clears. */
   private queueHigh = DEFAULT_RECEIVE_BUFFER;
   private queueLow = DEFAULT_RECEIVE_BUFFER / 4;
@@ -274,9 +276,16 @@ export class BoltTaskOperator extends StreamOperator<Tuple, never> implements IO
     this.inflight++;
     const start = (++this.executions & LATENCY_SAMPLE_MASK) === 0 ? performance.now() : -1;
     if (start >= 0 && !(t instanceof TimerTuple)) {
-      if (this.processStarts.size >= MAX_PROCESS_SAMPLES)
-        this.processStarts.delete(this.processStarts.keys().next().value!);
-      this.processStarts.set(t, start);
+      // The newest sample waits in a slot: a bolt usually acks its input before the next sample,
+      // and a Map set and delete per sample showed in profiles. Older unacked samples go to the Map.
+      const older = this.sampled;
+      if (older !== null && older !== t) {
+        if (this.processStarts.size >= MAX_PROCESS_SAMPLES)
+          this.processStarts.delete(this.processStarts.keys().next().value!);
+        this.processStarts.set(older, this.sampledStart);
+      }
+      this.sampled = t;
+      this.sampledStart = start;
     }
     const prev = enterTask(this);
     let r: unknown;
@@ -454,11 +463,15 @@ export class BoltTaskOperator extends StreamOperator<Tuple, never> implements IO
     let sent: number[] | null = null;
     this.stats.emitted++;
     so.counts.emitted++;
+    // The anchors are read here, once: the executor's basic collector reuses its one-element list, and
+    // a feedback edge may run the next input (setting that list) before this emit's loop ends.
     const tracked = this.run.tracksRoots && anchors.length > 0;
+    const sole = tracked && anchors.length === 1 ? anchors[0]! : null;
+    const anchored = sole !== null ? null : tracked ? anchors : null;
     if (directTask >= 0) {
       const outlet = this.outputs.direct(so, directTask);
       if (outlet !== null) {
-        this.sendTo(outlet, directTask, so, frozen, tracked ? anchors : null);
+        this.sendTo(outlet, directTask, so, frozen, sole, anchored);
         sent = [directTask];
       }
     } else {
@@ -469,14 +482,14 @@ export class BoltTaskOperator extends StreamOperator<Tuple, never> implements IO
         if (grouper.chooseTask !== undefined) {
           const task = grouper.chooseTask(this.taskId, frozen);
           if (task >= 0) {
-            this.sendTo(outlet, task, so, frozen, tracked ? anchors : null);
+            this.sendTo(outlet, task, so, frozen, sole, anchored);
             sent = withTarget(sent, task);
           }
           continue;
         }
         const tasks = grouper.chooseTasks(this.taskId, exposed(frozen));
         for (let i = 0; i < tasks.length; i++) {
-          this.sendTo(outlet, tasks[i]!, so, frozen, tracked ? anchors : null);
+          this.sendTo(outlet, tasks[i]!, so, frozen, sole, anchored);
           sent = withTarget(sent, tasks[i]!);
         }
       }
@@ -499,16 +512,20 @@ export class BoltTaskOperator extends StreamOperator<Tuple, never> implements IO
     target: number,
     so: StreamOut,
     frozen: readonly unknown[],
+    /** The only anchor of a tracked emit, else null. */
+    a0: Tuple | null,
+    /** Two or more anchors of a tracked emit, else null. */
     anchors: readonly Tuple[] | null,
   ): void {
     const fields = (so.tupleFields ??= this.topologyContext.getComponentOutputFields(this.componentId, so.streamId));
     const index = target - outlet.firstTask;
     let tuple: RoutedTuple;
-    const a0 = anchors !== null && anchors.length === 1 ? anchors[0] : null;
     if (a0 instanceof TupleImpl && a0.rootCount() === 1) {
       // §7.3 for the usual one anchor with one root, without building a MessageId.
-      const e = rand64();
-      a0.updateAckVal(e);
+      const w = 2 * randWord();
+      const hi = randHalves[w]!;
+      const lo = randHalves[w + 1]!;
+      a0.updateAckPair(hi, lo);
       tuple = new RoutedTuple(
         this.topologyContext,
         frozen,
@@ -520,10 +537,12 @@ export class BoltTaskOperator extends StreamOperator<Tuple, never> implements IO
         outlet.tag,
         fields,
         a0.soleRoot(),
-        e,
+        hi,
+        lo,
       );
     } else {
-      const id = anchors === null ? UNANCHORED : tupleAnchoredMessageId(anchors);
+      const id =
+        a0 !== null ? tupleAnchoredMessageId([a0]) : anchors !== null ? tupleAnchoredMessageId(anchors) : UNANCHORED;
       tuple = new RoutedTuple(
         this.topologyContext,
         frozen,
@@ -562,6 +581,10 @@ export class BoltTaskOperator extends StreamOperator<Tuple, never> implements IO
 
   /** ms since a sampled tuple's execute started (null when it was not sampled or already settled). */
   private sampledLatency(input: Tuple): number | null {
+    if (input === this.sampled) {
+      this.sampled = null;
+      return performance.now() - this.sampledStart;
+    }
     if (this.processStarts.size === 0) return null;
     const start = this.processStarts.get(input);
     if (start === undefined) return null;

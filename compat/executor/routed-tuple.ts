@@ -23,14 +23,15 @@ export class RoutedTuple extends TupleImpl {
     targetIndex: number,
     tag: string,
     fields?: Fields,
-    /** When given, the ids are `{soleRoot → soleEdge}` and `id` is ignored. */
+    /** When given, the ids are `{soleRoot → edge}` (the edge as int32 halves, see id64.ts) and `id` is ignored. */
     soleRoot?: bigint,
-    soleEdge?: bigint,
+    edgeHi?: number,
+    edgeLo?: number,
   ) {
     super(context, values, srcComponent, taskId, streamId, id, fields);
     this.targetIndex = targetIndex;
     this.tag = tag;
-    if (soleRoot !== undefined) this.useSoleId(soleRoot, soleEdge!);
+    if (soleRoot !== undefined) this.useSolePair(soleRoot, edgeHi!, edgeLo!);
   }
 }
 

@@ -12,7 +12,7 @@ import { SpoutOutputCollector, type ISpoutOutputCollector } from '../component/c
 import type { ISpout, ITaskHook } from '../component/interfaces.ts';
 import { MessageId } from '../component/message-id.ts';
 import { every } from '../component/time.ts';
-import { rand64 } from '../reliability/rand64.ts';
+import { randHalves, randWord } from '../reliability/rand64.ts';
 import { SpoutPendingMap, type PendingTuple } from '../reliability/spout-pending.ts';
 import { cloneComponent } from '../topology/clone.ts';
 import { effectiveComponentConf, topologyContextFor } from '../topology/tasks.ts';
@@ -69,6 +69,9 @@ export class SpoutTask
   private activated = false;
   private opened = false;
   private emits = 0;
+  /** XOR of the edges the current tracked emit created, as int32 halves (see route). */
+  private accHi = 0;
+  private accLo = 0;
   private stopRotate: (() => void) | undefined;
   private restoredFields: Record<string, unknown> | undefined;
   // Checkpoint mode (§7a): tracked tuples by root until a completed checkpoint covers them (ack) or
@@ -372,8 +375,8 @@ export class SpoutTask
     if (tracked && this.run.ackers > 0) {
       const root = this.run.newRoot();
       this.pending.add(root, messageId, streamId, frozen, this.run.clock.now());
-      const acc = this.route(so, frozen, directTask, root, targets);
-      this.run.tracker!.init(root, acc, this.taskId);
+      this.route(so, frozen, directTask, root, targets);
+      this.run.tracker!.initPair(root, this.accHi, this.accLo, this.taskId);
     } else if (tracked && this.run.mode === 'checkpoint') {
       const root = this.run.newRoot();
       this.cpPending.set(root, messageId);
@@ -402,19 +405,23 @@ export class SpoutTask
     return targets;
   }
 
-  /** Sends one tuple per target; returns the XOR of the edges created for `root` (0n untracked). */
+  /**
+   * Sends one tuple per target; leaves the XOR of the edges created for `root` in accHi/accLo
+   * (int32 halves, id64.ts; 0 when untracked).
+   */
   private route(
     so: StreamOut,
     frozen: readonly unknown[],
     directTask: number,
     root: bigint | null,
     targets: number[],
-  ): bigint {
-    let acc = 0n;
+  ): void {
+    this.accHi = 0;
+    this.accLo = 0;
     if (directTask >= 0) {
       const outlet = this.outputs.direct(so, directTask);
-      if (outlet !== null) acc = this.sendTo(outlet, directTask, so, frozen, root, targets);
-      return acc;
+      if (outlet !== null) this.sendTo(outlet, directTask, so, frozen, root, targets);
+      return;
     }
     const outlets = so.outlets;
     for (let o = 0; o < outlets.length; o++) {
@@ -422,19 +429,15 @@ export class SpoutTask
       const grouper = outlet.grouper;
       if (grouper.chooseTask !== undefined) {
         const task = grouper.chooseTask(this.taskId, frozen);
-        if (task >= 0) {
-          const edge = this.sendTo(outlet, task, so, frozen, root, targets);
-          // The usual single target: the edge itself, no XOR (every XOR allocates a bigint).
-          acc = acc === 0n ? edge : acc ^ edge;
-        }
+        if (task >= 0) this.sendTo(outlet, task, so, frozen, root, targets);
         continue;
       }
       const tasks = grouper.chooseTasks(this.taskId, exposed(frozen));
-      for (let i = 0; i < tasks.length; i++) acc ^= this.sendTo(outlet, tasks[i]!, so, frozen, root, targets);
+      for (let i = 0; i < tasks.length; i++) this.sendTo(outlet, tasks[i]!, so, frozen, root, targets);
     }
-    return acc;
   }
 
+  /** Sends one tuple; a tracked one draws a fresh edge and XORs it into accHi/accLo. */
   private sendTo(
     outlet: Outlet,
     target: number,
@@ -442,41 +445,47 @@ export class SpoutTask
     frozen: readonly unknown[],
     root: bigint | null,
     targets: number[],
-  ): bigint {
-    const edge = root === null ? 0n : rand64();
+  ): void {
     const fields = (so.tupleFields ??= this.context.getComponentOutputFields(this.componentId, so.streamId));
-    const tuple =
-      root === null
-        ? new RoutedTuple(
-            this.context,
-            frozen,
-            this.componentId,
-            this.taskId,
-            so.streamId,
-            MessageId.makeUnanchored(),
-            target - outlet.firstTask,
-            outlet.tag,
-            fields,
-          )
-        : new RoutedTuple(
-            this.context,
-            frozen,
-            this.componentId,
-            this.taskId,
-            so.streamId,
-            MessageId.makeUnanchored(),
-            target - outlet.firstTask,
-            outlet.tag,
-            fields,
-            root,
-            edge,
-          );
+    let tuple: RoutedTuple;
+    if (root === null) {
+      tuple = new RoutedTuple(
+        this.context,
+        frozen,
+        this.componentId,
+        this.taskId,
+        so.streamId,
+        MessageId.makeUnanchored(),
+        target - outlet.firstTask,
+        outlet.tag,
+        fields,
+      );
+    } else {
+      const w = 2 * randWord();
+      const hi = randHalves[w]!;
+      const lo = randHalves[w + 1]!;
+      this.accHi ^= hi;
+      this.accLo ^= lo;
+      tuple = new RoutedTuple(
+        this.context,
+        frozen,
+        this.componentId,
+        this.taskId,
+        so.streamId,
+        MessageId.makeUnanchored(),
+        target - outlet.firstTask,
+        outlet.tag,
+        fields,
+        root,
+        hi,
+        lo,
+      );
+    }
     targets.push(target);
     this.stats.transferred++;
     so.counts.transferred++;
     if (this.out !== null) this.out.collect(tuple, NO_TIMESTAMP);
     else (this.early ??= []).push(tuple);
-    return edge;
   }
 
   // --- checkpoint mode (§7a) -------------------------------------------------------------------

@@ -135,12 +135,12 @@ export function tupleAnchoredMessageId(anchors: readonly unknown[]): MessageId {
 }
 
 export function ackTuple(tracker: Acker, t: AckableTuple): void {
-  const out = t.getAckVal();
   if (t instanceof TupleImpl && t.rootCount() <= 1) {
-    // A tuple that anchored nothing (a terminal bolt's input) acks its own edge: no XOR, no new bigint.
-    if (t.rootCount() === 1) tracker.ack(t.soleRoot(), out === 0n ? t.soleValue() : t.soleValue() ^ out);
+    // The usual one root: the edge and outAckVal stay int32 halves all the way to the tracker.
+    if (t.rootCount() === 1) tracker.ackPair(t.soleRoot(), t.soleAckHi(), t.soleAckLo());
     return;
   }
+  const out = t.getAckVal();
   for (const [r, v] of t.getMessageId().entries()) tracker.ack(r, v ^ out);
 }
 

@@ -14,6 +14,7 @@ import { BroadcastChannel } from 'node:worker_threads';
 import { AckTracker, type AckSink, type Acker } from '../reliability/ack-tracker.ts';
 export type { Acker };
 import { rand64 } from '../reliability/rand64.ts';
+import { pairToBigInt } from '../component/id64.ts';
 
 const OP_ACK = 1n;
 const OP_FAIL = 2n;
@@ -174,10 +175,20 @@ export class CrossThread implements Acker {
     this.local.init(root, val, spoutTask);
   }
 
+  initPair(root: bigint, hi: number, lo: number, spoutTask: number): void {
+    this.local.initPair(root, hi, lo, spoutTask);
+  }
+
   ack(root: bigint, val: bigint): void {
     const owner = this.ownerOf(root);
     if (owner === this.me) this.local.ack(root, val);
     else this.send(owner, OP_ACK, root, val);
+  }
+
+  ackPair(root: bigint, hi: number, lo: number): void {
+    const owner = this.ownerOf(root);
+    if (owner === this.me) this.local.ackPair(root, hi, lo);
+    else this.send(owner, OP_ACK, root, pairToBigInt(hi, lo));
   }
 
   fail(root: bigint): void {

@@ -15,6 +15,7 @@ import type { GeneralTopologyContext } from '../component/context.ts';
 import type { Fields } from '../component/fields.ts';
 import { MessageId } from '../component/message-id.ts';
 import { RoutedTuple, edgeTag } from '../executor/routed-tuple.ts';
+import { hiOf, loOf } from '../component/id64.ts';
 
 type Ids = [] | [bigint, bigint] | [Array<[bigint, bigint]>];
 /** [edge index, source task, values, target index, ...ids] */
@@ -84,7 +85,8 @@ function rebuild(
       tag,
       fields,
       ids[at] as bigint,
-      ids[at + 1] as bigint,
+      hiOf(ids[at + 1] as bigint),
+      loOf(ids[at + 1] as bigint),
     );
   const id = left === 1 ? MessageId.makeId(new Map(ids[at] as Array<[bigint, bigint]>)) : MessageId.makeUnanchored();
   return new RoutedTuple(context!, values, component, task, stream, id, targetIndex, tag, fields);
