@@ -126,18 +126,36 @@ export class InputGate {
 }
 
 export class InputChannel implements ChannelEndpoint {
-  blocked = false;
   ended = false;
   watermark = -Infinity;
   /** Items that arrived while blocked, flattened as [kind, a, b, kind, a, b, ...]. */
   private buffer: unknown[] | null = null;
+  private held = false;
+  /**
+   * Not blocked and no poison policy: one flag for the record path to read instead of two (the
+   * poison guard sits behind the gate), so the common case costs a single load and test before
+   * the sample countdown.
+   */
+  private direct: boolean;
 
   constructor(
     private readonly gate: InputGate,
     private readonly head: StreamOperator,
     private readonly metrics: OperatorMetrics,
     private readonly side: 1 | 2,
-  ) {}
+  ) {
+    this.direct = gate.poison === undefined;
+  }
+
+  /** Held back by an alignment or by a barrier waiting on async work. */
+  get blocked(): boolean {
+    return this.held;
+  }
+
+  set blocked(blocked: boolean) {
+    this.held = blocked;
+    this.direct = !blocked && this.gate.poison === undefined;
+  }
 
   get bufferedItems(): number {
     return this.buffer === null ? 0 : this.buffer.length / 3;
@@ -147,7 +165,7 @@ export class InputChannel implements ChannelEndpoint {
     const metrics = this.metrics;
     // The common case stays a few bytecodes so callers can inline it: blocked channels, timed
     // samples and the poison policy take the separate, larger path below.
-    if (!this.blocked && --metrics.busySampleCountdown > 0 && this.gate.poison === undefined) {
+    if (this.direct && --metrics.busySampleCountdown > 0) {
       metrics.recordsIn++;
       if (this.side === 1) this.head.processElement(value, timestamp);
       else this.head.processElement2(value, timestamp);
@@ -157,11 +175,13 @@ export class InputChannel implements ChannelEndpoint {
   }
 
   private pushRecordSlow(value: unknown, timestamp: number): void {
-    if (this.blocked) {
+    if (this.held) {
       (this.buffer ??= []).push(RECORD, value, timestamp);
       return;
     }
     const metrics = this.metrics;
+    // A direct channel counted this record down on the way here; with a poison policy, count it now.
+    if (!this.direct) metrics.busySampleCountdown--;
     metrics.recordsIn++;
     const poison = this.gate.poison;
     let startedAt = -1;

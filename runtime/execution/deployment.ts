@@ -10,10 +10,18 @@ import type { Clock } from '../time/clock.ts';
 import { ProcessingTimeService } from '../time/processing-time.ts';
 import { Backpressure } from './backpressure.ts';
 import { OutcomeLatch, type DeploymentOutcome } from './outcome.ts';
-import type { ChannelEndpoint } from './channels.ts';
-import { ChainedOutput, DirectChainedOutput, NodeOutput, sideOutputs } from './outputs.ts';
+import { InputChannel, type ChannelEndpoint } from './channels.ts';
+import { chainFusion } from './fusion.ts';
+import {
+  ChainedOutput,
+  DirectChainedOutput,
+  LocalChannelOutput,
+  NodeOutput,
+  SinkChainedOutput,
+  sideOutputs,
+} from './outputs.ts';
 import { gateAddress, type Outbox, RemoteChannel, workerOf } from './remote-channel.ts';
-import { createRouter } from './routers.ts';
+import { createRouter, type Router } from './routers.ts';
 import type { PoisonMatcher } from './poison.ts';
 import { Subtask, type SubtaskHost, type SubtaskSnapshot } from './subtask.ts';
 
@@ -196,12 +204,7 @@ export class Deployment implements SubtaskHost {
             list.push(router);
           }
         }
-        const only = node.chainedConsumers.length === 1 && main.length === 1 ? node.chainedConsumers[0]! : undefined;
-        outputs.push(
-          only !== undefined && sides.size === 0 && this.poison === undefined
-            ? new DirectChainedOutput(subtask.operatorOf(only), subtask.metricsOf(node), subtask.metricsOf(only))
-            : new NodeOutput(main, sideOutputs(sides), subtask.metricsOf(node)),
-        );
+        outputs.push(this.outputOf(subtask, node, main, sides));
       }
       subtask.setup(outputs);
     }
@@ -214,6 +217,33 @@ export class Deployment implements SubtaskHost {
     }
     for (const subtask of this.subtasks) await subtask.open();
     this.running = true;
+  }
+
+  /**
+   * The output of one node: a direct hop where the record has exactly one place to go (one chained
+   * consumer, or one channel on this thread) and nothing else to do on the way, else the general
+   * NodeOutput. Both count the same records in and out.
+   */
+  private outputOf(
+    subtask: Subtask,
+    node: PlanNode,
+    main: Output<unknown>[],
+    sides: Map<string, Output<unknown>[]>,
+  ): Output<unknown> {
+    const metrics = subtask.metricsOf(node);
+    if (main.length === 1 && sides.size === 0 && this.poison === undefined && chainFusion.enabled) {
+      const only = node.chainedConsumers[0];
+      if (only !== undefined) {
+        const operator = subtask.operatorOf(only);
+        return only.transformation.kind === 'sink'
+          ? new SinkChainedOutput(operator, metrics, subtask.metricsOf(only))
+          : new DirectChainedOutput(operator, metrics, subtask.metricsOf(only));
+      }
+      const router = main[0] as Router;
+      const target = router.singleTarget;
+      if (target instanceof InputChannel) return new LocalChannelOutput(target, router, metrics);
+    }
+    return new NodeOutput(main, sideOutputs(sides), metrics);
   }
 
   /** Starts the sources (and, on the main thread, periodic checkpoints). Separate from start() so

@@ -13,6 +13,11 @@ export abstract class Router implements Output<unknown> {
 
   abstract collect(value: unknown, timestamp: number): void;
 
+  /** The one channel every record of this producer goes to, if the edge has one. */
+  get singleTarget(): ChannelEndpoint | undefined {
+    return undefined;
+  }
+
   collectSide(): void {
     // Routers are attached per output tag; a side record never reaches one.
   }
@@ -38,6 +43,9 @@ class ForwardRouter extends Router {
   }
   collect(value: unknown, timestamp: number): void {
     this.target.pushRecord(value, timestamp);
+  }
+  override get singleTarget(): ChannelEndpoint {
+    return this.target;
   }
 }
 
@@ -109,6 +117,9 @@ class BroadcastRouter extends Router {
 class GlobalRouter extends Router {
   collect(value: unknown, timestamp: number): void {
     this.channels[0]!.pushRecord(value, timestamp);
+  }
+  override get singleTarget(): ChannelEndpoint {
+    return this.channels[0]!;
   }
 }
 
