@@ -290,3 +290,43 @@ describe('kafka exactly-once sink, the markers bound the ids a start re-initiali
     void Promise.resolve(dying.close!()).catch(() => {});
   });
 });
+
+describe('kafka exactly-once sink, a marker the broker refuses', () => {
+  it("fails the checkpoint (retriable), aborts that checkpoint's transaction, and the restored run commits the replay once", async () => {
+    if (cluster.external) throw new Error('this test injects broker errors; unset KAFKA_BROKERS');
+    const topic = unique('sink-marker-refused');
+    await cluster.createTopic(topic, 1);
+    const prefix = unique('tx');
+    const first = kafkaSink<string>(sinkOptions(topic, prefix)).createWriter({ ...context, restored: false });
+    await first.open!();
+    await first.write('c1', 1);
+    await first.commit!([(await first.prepareCommit!(1)) as KafkaTransactionCommittable]);
+    await first.write('c2', 1);
+    // 30 = GROUP_AUTHORIZATION_FAILED: the marker's group is not writable (a missing ACL).
+    await cluster.pushRequestErrors(ApiKey.AddOffsetsToTxn, [30]);
+    const error = await Promise.resolve(first.prepareCommit!(2)).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(ConnectorError);
+    expect((error as ConnectorError).code).toBe('KAFKA_SEND_FAILED');
+    // The job restarts from checkpoint 1 and replays what came after it.
+    expect((error as ConnectorError).retriable).toBe(true);
+    expect((error as Error).message).toContain(`checkpoint 2 marker (group '${prefix}-0.committed-checkpoint'`);
+    // Aborted at once: nothing of checkpoint 2 is open, so read_committed readers are not held up.
+    expect((await cluster.openTransactions()).filter((id) => id.startsWith(`${prefix}-`))).toEqual([]);
+    void Promise.resolve(first.close!()).catch(() => {});
+
+    const restored = kafkaSink<string>(sinkOptions(topic, prefix)).createWriter({
+      ...context,
+      restored: true,
+      restoredCheckpointId: 1,
+      firstCheckpointId: 3,
+    });
+    await restored.open!();
+    await restored.write('c2', 1);
+    await restored.commit!([(await restored.prepareCommit!(3)) as KafkaTransactionCommittable]);
+    expect(await readTopic(cluster.brokers, topic)).toEqual(['c1', 'c2']);
+    await restored.close!();
+  });
+});
