@@ -40,7 +40,7 @@ export interface KafkaTestCluster {
    * answered); resolves with its transactional id once it arrived. A test kills its writer then:
    * a crash between "checkpoint durable" and "transaction committed", without timing.
    */
-  holdNextCommit(): Promise<HeldCommit>;
+  holdNextCommit(idPrefix?: string): Promise<HeldCommit>;
   /** Transactional ids with an open transaction, as Kafka's coordinator would see them. */
   openTransactions(): Promise<string[]>;
   /** Transactions of ids starting with `prefix`, by outcome. */
@@ -162,7 +162,7 @@ async function mockCluster(brokerCount: number): Promise<KafkaTestCluster> {
       await mock.command(`rtt ${id} ${Math.round(ms)}`);
     },
     mockCommand: (line) => mock.command(line),
-    holdNextCommit: () => proxy.transactions.holdNextCommit(),
+    holdNextCommit: (idPrefix) => proxy.transactions.holdNextCommit(idPrefix),
     openTransactions: async () => proxy.transactions.openTransactions(),
     transactionOutcomes: async (prefix) => proxy.transactions.outcomes(prefix),
     reissuedProducerIds: async () => [...proxy.transactions.reissued],

@@ -42,7 +42,7 @@ export class TransactionLedger {
   private readonly open = new Map<string, Transaction>();
   private readonly batches = new Map<string, Transaction>();
   private readonly all: Transaction[] = [];
-  private holds: Array<(held: HeldCommit) => void> = [];
+  private holds: Array<{ idPrefix: string; wake: (held: HeldCommit) => void }> = [];
   /** producer id → group → offsets sent in its open transaction, stored when it commits. */
   private readonly pendingOffsets = new Map<string, Map<string, TransactionalOffset[]>>();
   /** group → "topic:partition" → the offset a committed transaction stored. */
@@ -160,16 +160,20 @@ export class TransactionLedger {
     return counts;
   }
 
-  /** Arms a hold: the next EndTxn that commits is swallowed (never reaches the broker). */
-  holdNextCommit(): Promise<HeldCommit> {
-    return new Promise((resolve) => this.holds.push(resolve));
+  /**
+   * Arms a hold: the next EndTxn that commits a transactional id starting with `idPrefix` (any id
+   * when empty) is swallowed (never reaches the broker).
+   */
+  holdNextCommit(idPrefix = ''): Promise<HeldCommit> {
+    return new Promise((wake) => this.holds.push({ idPrefix, wake }));
   }
 
   /** Returns true when this commit request must be swallowed. */
   takeHold(held: HeldCommit): boolean {
-    const wake = this.holds.shift();
-    if (!wake) return false;
-    wake(held);
+    const at = this.holds.findIndex((h) => held.transactionalId.startsWith(h.idPrefix));
+    if (at < 0) return false;
+    const [hold] = this.holds.splice(at, 1);
+    hold!.wake(held);
     return true;
   }
 }
