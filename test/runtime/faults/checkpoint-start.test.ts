@@ -119,7 +119,11 @@ describe('checkpoints begin once every task runs', () => {
     job.release();
     await job.result;
     expect(job.begun()).toBe(true);
-    expect(job.checkpoints.failedCount).toBe(0);
+    // A trigger already on its way to a worker whose subtasks finished meanwhile is declined by
+    // design (the main thread learns of finished subtasks by message; a CI run at load 4-6 saw
+    // one): nothing else may fail a checkpoint, a time-out least of all.
+    const failures = job.checkpoints.history.filter((c) => c.status === 'failed').map((c) => c.failureReason);
+    expect(failures.filter((reason) => !/finished before the barrier reached it/.test(reason ?? ''))).toEqual([]);
     expect(job.checkpoints.completedCount).toBeGreaterThanOrEqual(2);
     expect(job.lines()).toEqual(expectedLines(1000));
   }, 240_000);
