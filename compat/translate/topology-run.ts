@@ -52,6 +52,8 @@ export class ComponentStats {
   /** Process latency (execute start to ack, §12) is sampled the same way: total over `processSamples`. */
   processSamples = 0;
   processMsTotal = 0;
+  /** Complete latency is sampled at the spout (topology.stats.sample.rate): total over `completeSamples`. */
+  completeSamples = 0;
   completeMsTotal = 0;
   /** Estimated time spent inside execute within the current capacity window, and the window start. */
   busyMs = 0;
