@@ -121,6 +121,8 @@ export class BoltTaskOperator extends StreamOperator<Tuple, never> implements IO
    * tuple's per-input counter costs two string compares rather than a lookup.
    */
   private lastInput: InputCounts | null = null;
+  /** The tuple `lastInput` was last resolved for: its ack and its execute's end count on the same row. */
+  private lastInputTuple: Tuple | null = null;
 
   /** This task's own execute counts (capacity is per executor); set once the task id is known. */
   private taskStats = new TaskStats();
@@ -321,6 +323,8 @@ export class BoltTaskOperator extends StreamOperator<Tuple, never> implements IO
   /** The per-input counter of a tuple (Storm's inputStats row: source component and stream). */
   private inputOf(t: Tuple): InputCounts {
     const last = this.lastInput;
+    if (t === this.lastInputTuple) return last!;
+    this.lastInputTuple = t;
     const component = t.getSourceComponent();
     const stream = t.getSourceStreamId();
     if (last !== null && last.component === component && last.stream === stream) return last;
