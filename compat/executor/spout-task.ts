@@ -17,7 +17,7 @@ import { StatsSampler, samplingFrequency } from './stats-sampler.ts';
 import { SpoutPendingMap, type PendingTuple } from '../reliability/spout-pending.ts';
 import { cloneComponent } from '../topology/clone.ts';
 import { effectiveComponentConf, topologyContextFor } from '../topology/tasks.ts';
-import { RoutedTuple } from './routed-tuple.ts';
+import { EdgeOrigin, RoutedTuple } from './routed-tuple.ts';
 import type { ComponentStats, SpoutTaskHandle, TopologyRun } from '../translate/topology-run.ts';
 import { VERDICT_ACK, VERDICT_FAIL, VERDICT_RESET, type VerdictKind } from './feedback.ts';
 import { ErrorReporter } from './error-reporter.ts';
@@ -459,40 +459,24 @@ export class SpoutTask
     root: bigint | null,
     targets: number[],
   ): void {
-    const fields = (so.tupleFields ??= this.context.getComponentOutputFields(this.componentId, so.streamId));
+    const edge = (outlet.origin ??= new EdgeOrigin(
+      this.context,
+      this.componentId,
+      this.taskId,
+      so.streamId,
+      (so.tupleFields ??= this.context.getComponentOutputFields(this.componentId, so.streamId)),
+      outlet.tag,
+    ));
     let tuple: RoutedTuple;
     if (root === null) {
-      tuple = new RoutedTuple(
-        this.context,
-        frozen,
-        this.componentId,
-        this.taskId,
-        so.streamId,
-        MessageId.makeUnanchored(),
-        target - outlet.firstTask,
-        outlet.tag,
-        fields,
-      );
+      tuple = new RoutedTuple(edge, frozen, MessageId.makeUnanchored(), target - outlet.firstTask);
     } else {
       const w = 2 * randWord();
       const hi = randHalves[w]!;
       const lo = randHalves[w + 1]!;
       this.accHi ^= hi;
       this.accLo ^= lo;
-      tuple = new RoutedTuple(
-        this.context,
-        frozen,
-        this.componentId,
-        this.taskId,
-        so.streamId,
-        MessageId.makeUnanchored(),
-        target - outlet.firstTask,
-        outlet.tag,
-        fields,
-        root,
-        hi,
-        lo,
-      );
+      tuple = new RoutedTuple(edge, frozen, MessageId.makeUnanchored(), target - outlet.firstTask, root, hi, lo);
     }
     targets.push(target);
     this.stats.transferred++;
