@@ -13,7 +13,7 @@ import type { ISpout, ITaskHook } from '../component/interfaces.ts';
 import { MessageId } from '../component/message-id.ts';
 import { every } from '../component/time.ts';
 import { randHalves, randWord } from '../reliability/rand64.ts';
-import { StatsSampler, samplingFrequency } from './stats-sampler.ts';
+import { StatsSampler } from './stats-sampler.ts';
 import { SpoutPendingMap, type PendingTuple } from '../reliability/spout-pending.ts';
 import { cloneComponent } from '../topology/clone.ts';
 import { effectiveComponentConf, topologyContextFor } from '../topology/tasks.ts';
@@ -106,7 +106,7 @@ export class SpoutTask
     this.maxPending = max !== null && max > 0 ? max : null;
     this.reporter = new ErrorReporter(run, componentId, this.taskId, this.conf);
     this.debug = this.conf[CONFIG_KEYS.TOPOLOGY_DEBUG] === true;
-    this.sampler = new StatsSampler(samplingFrequency(this.conf));
+    this.sampler = new StatsSampler(run.statsSampleFrequency);
   }
 
   // --- lifecycle -------------------------------------------------------------------------------

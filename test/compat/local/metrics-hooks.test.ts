@@ -142,6 +142,15 @@ describe('metrics, task hooks and worker hooks', () => {
     expect(stats.streamCounts('default').completeSamples).toBe(stats.completeSamples);
   });
 
+  it('refuses at submit a topology.stats.sample.rate outside (0, 1], naming the key', async () => {
+    const b = new TopologyBuilder();
+    b.setSpout('s', counterSpout(1, {}));
+    cluster = new LocalCluster();
+    await expect(
+      cluster.submitTopology('bad-rate', { 'topology.stats.sample.rate': 0 }, b.createTopology()),
+    ).rejects.toThrow('Illegal topology.stats.sample.rate in conf: 0');
+  });
+
   it('exports cumulative Storm numbers as counters, so rate() works on them', async () => {
     const metrics = new RuntimeMetrics();
     const b = new TopologyBuilder();
