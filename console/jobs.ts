@@ -162,12 +162,14 @@ export class ConsoleJob {
       totals.set(`executeMs:${component}`, s.executeMsTotal);
       totals.set(`processSamples:${component}`, s.processSamples);
       totals.set(`processMs:${component}`, s.processMsTotal);
+      totals.set(`completeSamples:${component}`, s.completeSamples);
       totals.set(`completeMs:${component}`, s.completeMsTotal);
       for (const [stream, c] of s.streams) {
         totals.set(streamKey('emitted', component, stream), c.emitted);
         totals.set(streamKey('transferred', component, stream), c.transferred);
         totals.set(streamKey('acked', component, stream), c.acked);
         totals.set(streamKey('failed', component, stream), c.failed);
+        totals.set(streamKey('completeSamples', component, stream), c.completeSamples);
         totals.set(streamKey('completeMs', component, stream), c.completeMsTotal);
       }
       for (const c of s.inputs) {

@@ -25,6 +25,11 @@ export function prettyUptime(secs: number): string {
 }
 
 const fixed3 = (x: number): string => (Number.isFinite(x) ? x : 0).toFixed(3);
+/** Mean complete latency over the trees the spout's stats sampler timed (topology.stats.sample.rate). */
+const completeLatency = (get: (key: string) => number): number => {
+  const samples = get('completeSamples');
+  return samples > 0 ? get('completeMs') / samples : 0;
+};
 
 function isSystem(id: string): boolean {
   return id.startsWith('__') || id.startsWith('$');
@@ -105,7 +110,7 @@ function componentStats(job: ConsoleJob, component: string, window: StormWindow,
     acked,
     failed: get('failed'),
     executed: get('executed'),
-    completeLatency: fixed3(acked > 0 ? get('completeMs') / acked : 0),
+    completeLatency: fixed3(completeLatency(get)),
     executeLatency: fixed3(executeLatency),
     // Storm's process latency: execute start to ack, which a bolt may send after execute returned.
     processLatency: fixed3(processSamples > 0 ? get('processMs') / processSamples : 0),
@@ -353,7 +358,7 @@ export function componentDetail(job: ConsoleJob, component: string, window: Stor
         stream,
         emitted: get('emitted'),
         transferred: get('transferred'),
-        completeLatency: one ? current.completeLatency : fixed3(acked > 0 ? get('completeMs') / acked : 0),
+        completeLatency: one ? current.completeLatency : fixed3(completeLatency(get)),
         acked,
         failed: one ? current.failed : get('failed'),
       };

@@ -53,6 +53,22 @@ export interface Tuple {
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
+/**
+ * @internal What every tuple one task sends on one stream shares. The executor builds one per
+ * output edge and its tuples point at it, instead of each carrying five fields of its own.
+ */
+export class TupleOrigin {
+  constructor(
+    readonly context: TupleSchemaSource,
+    readonly srcComponent: string,
+    readonly taskId: number,
+    readonly streamId: string,
+    readonly fields: Fields,
+    /** The executor's side-output tag of the edge (one class for every origin keeps tuple reads monomorphic). */
+    readonly tag: string = '',
+  ) {}
+}
+
 /** Tuple fields check: thrown by every emit path and by `TupleImpl` (§3.5). */
 export function checkFieldCount(expected: number, got: number): void {
   if (expected !== got) {
@@ -64,17 +80,13 @@ export function checkFieldCount(expected: number, got: number): void {
 
 export class TupleImpl implements Tuple {
   private readonly values: readonly unknown[];
-  private readonly taskId: number;
-  private readonly streamId: string;
-  private readonly srcComponent: string;
+  private readonly origin: TupleOrigin;
   /** null while the ids are the single pair below (executor-built tuples skip the MessageId object). */
   private id: MessageId | null;
   private soleIdRoot = 0n;
   // The sole edge and outAckVal as int32 halves (see id64.ts): no bigint per tuple or per XOR.
   private soleEdgeHi = 0;
   private soleEdgeLo = 0;
-  private readonly context: TupleSchemaSource;
-  private readonly fields: Fields;
   /**
    * XOR of the edge ids this tuple's emits created (§7 step 3). Mutable bookkeeping for the acker,
    * not user-visible state; `updateAckVal`/`getAckVal` mirror Storm's TupleImpl.
@@ -87,7 +99,8 @@ export class TupleImpl implements Tuple {
    * change after emit. Throws the wrong-field-count error like Storm's sanity check, always.
    */
   constructor(
-    context: TupleSchemaSource,
+    /** @internal A {@link TupleOrigin} (executor only) stands for the context, source and fields. */
+    context: TupleSchemaSource | TupleOrigin,
     values: readonly unknown[],
     srcComponent: string,
     taskId: number,
@@ -100,17 +113,24 @@ export class TupleImpl implements Tuple {
      */
     fields?: Fields,
   ) {
-    this.context = context;
-    this.srcComponent = srcComponent;
-    this.taskId = taskId;
-    this.streamId = streamId;
     this.id = id;
-    this.fields = fields ?? context.getComponentOutputFields(srcComponent, streamId);
-    checkFieldCount(this.fields.size(), values.length);
+    // An origin comes from the executor with the emit's own copy of the values, like `fields`.
+    const own = fields !== undefined || context instanceof TupleOrigin;
+    this.origin =
+      context instanceof TupleOrigin
+        ? context
+        : new TupleOrigin(
+            context,
+            srcComponent,
+            taskId,
+            streamId,
+            fields ?? context.getComponentOutputFields(srcComponent, streamId),
+          );
+    checkFieldCount(this.origin.fields.size(), values.length);
     // An emit copies once and shares the copy across targets (the executor passes `fields` with
     // it, and the copy is frozen on first exposure, see getValues); only copy foreign lists.
     this.values =
-      fields !== undefined || (Object.isFrozen(values) && Object.getPrototypeOf(values) === Array.prototype)
+      own || (Object.isFrozen(values) && Object.getPrototypeOf(values) === Array.prototype)
         ? values
         : copyFrozen(values);
   }
@@ -175,19 +195,19 @@ export class TupleImpl implements Tuple {
   }
 
   contains(field: string): boolean {
-    return this.fields.contains(field);
+    return this.origin.fields.contains(field);
   }
 
   getFields(): Fields {
-    return this.fields;
+    return this.origin.fields;
   }
 
   fieldIndex(field: string): number {
-    return this.fields.fieldIndex(field);
+    return this.origin.fields.fieldIndex(field);
   }
 
   select(selector: Fields): unknown[] {
-    return this.fields.select(selector, this.values);
+    return this.origin.fields.select(selector, this.values);
   }
 
   getValues(): readonly unknown[] {
@@ -275,22 +295,22 @@ export class TupleImpl implements Tuple {
   }
 
   getSourceGlobalStreamId(): GlobalStreamId {
-    return new GlobalStreamId(this.srcComponent, this.streamId);
+    return new GlobalStreamId(this.origin.srcComponent, this.origin.streamId);
   }
   getSourceComponent(): string {
-    return this.srcComponent;
+    return this.origin.srcComponent;
   }
   getSourceTask(): number {
-    return this.taskId;
+    return this.origin.taskId;
   }
   getSourceStreamId(): string {
-    return this.streamId;
+    return this.origin.streamId;
   }
   getMessageId(): MessageId {
     return (this.id ??= MessageId.single(this.soleIdRoot, pairToBigInt(this.soleEdgeHi, this.soleEdgeLo)));
   }
   getContext(): TupleSchemaSource {
-    return this.context;
+    return this.origin.context;
   }
 
   /** Identity, as in Storm (two emits of equal values are different tuples). */
@@ -300,7 +320,7 @@ export class TupleImpl implements Tuple {
 
   toString(): string {
     return (
-      `source: ${this.srcComponent}:${this.taskId}, stream: ${this.streamId}, id: ${this.getMessageId().toString()}, ` +
+      `source: ${this.origin.srcComponent}:${this.origin.taskId}, stream: ${this.origin.streamId}, id: ${this.getMessageId().toString()}, ` +
       javaToString(this.values)
     );
   }
@@ -313,9 +333,9 @@ export class TupleImpl implements Tuple {
   }
 
   private mismatch(accessor: string, i: number, actual: string, expected: string): TypeError {
-    const name = i < this.fields.size() ? this.fields.get(i) : String(i);
+    const name = i < this.origin.fields.size() ? this.origin.fields.get(i) : String(i);
     return new TypeError(
-      `${accessor}: field '${name}' (index ${i}) of ${this.srcComponent}:${this.streamId} is ${actual}, expected ${expected}`,
+      `${accessor}: field '${name}' (index ${i}) of ${this.origin.srcComponent}:${this.origin.streamId} is ${actual}, expected ${expected}`,
     );
   }
 

@@ -18,7 +18,7 @@ import { ackTuple, failTuple, resetTuple, tupleAnchoredMessageId, type AckableTu
 import { randHalves, randWord } from '../reliability/rand64.ts';
 import { cloneComponent } from '../topology/clone.ts';
 import { effectiveComponentConf, topologyContextFor } from '../topology/tasks.ts';
-import { RoutedTuple } from './routed-tuple.ts';
+import { EdgeOrigin, RoutedTuple } from './routed-tuple.ts';
 import { type InputCounts, TaskStats } from './task-stats.ts';
 import type { ComponentStats, TopologyRun } from '../translate/topology-run.ts';
 import { OutputCollector, type IOutputCollector } from '../component/collectors.ts';
@@ -121,6 +121,8 @@ export class BoltTaskOperator extends StreamOperator<Tuple, never> implements IO
    * tuple's per-input counter costs two string compares rather than a lookup.
    */
   private lastInput: InputCounts | null = null;
+  /** The tuple `lastInput` was last resolved for: its ack and its execute's end count on the same row. */
+  private lastInputTuple: Tuple | null = null;
 
   /** This task's own execute counts (capacity is per executor); set once the task id is known. */
   private taskStats = new TaskStats();
@@ -321,6 +323,8 @@ export class BoltTaskOperator extends StreamOperator<Tuple, never> implements IO
   /** The per-input counter of a tuple (Storm's inputStats row: source component and stream). */
   private inputOf(t: Tuple): InputCounts {
     const last = this.lastInput;
+    if (t === this.lastInputTuple) return last!;
+    this.lastInputTuple = t;
     const component = t.getSourceComponent();
     const stream = t.getSourceStreamId();
     if (last !== null && last.component === component && last.stream === stream) return last;
@@ -517,7 +521,14 @@ export class BoltTaskOperator extends StreamOperator<Tuple, never> implements IO
     /** Two or more anchors of a tracked emit, else null. */
     anchors: readonly Tuple[] | null,
   ): void {
-    const fields = (so.tupleFields ??= this.topologyContext.getComponentOutputFields(this.componentId, so.streamId));
+    const edge = (outlet.origin ??= new EdgeOrigin(
+      this.topologyContext,
+      this.componentId,
+      this.taskId,
+      so.streamId,
+      (so.tupleFields ??= this.topologyContext.getComponentOutputFields(this.componentId, so.streamId)),
+      outlet.tag,
+    ));
     const index = target - outlet.firstTask;
     let tuple: RoutedTuple;
     if (a0 instanceof TupleImpl && a0.rootCount() === 1) {
@@ -526,34 +537,11 @@ export class BoltTaskOperator extends StreamOperator<Tuple, never> implements IO
       const hi = randHalves[w]!;
       const lo = randHalves[w + 1]!;
       a0.updateAckPair(hi, lo);
-      tuple = new RoutedTuple(
-        this.topologyContext,
-        frozen,
-        this.componentId,
-        this.taskId,
-        so.streamId,
-        UNANCHORED,
-        index,
-        outlet.tag,
-        fields,
-        a0.soleRoot(),
-        hi,
-        lo,
-      );
+      tuple = new RoutedTuple(edge, frozen, UNANCHORED, index, a0.soleRoot(), hi, lo);
     } else {
       const id =
         a0 !== null ? tupleAnchoredMessageId([a0]) : anchors !== null ? tupleAnchoredMessageId(anchors) : UNANCHORED;
-      tuple = new RoutedTuple(
-        this.topologyContext,
-        frozen,
-        this.componentId,
-        this.taskId,
-        so.streamId,
-        id,
-        index,
-        outlet.tag,
-        fields,
-      );
+      tuple = new RoutedTuple(edge, frozen, id, index);
     }
     this.stats.transferred++;
     so.counts.transferred++;

@@ -13,10 +13,11 @@ import type { ISpout, ITaskHook } from '../component/interfaces.ts';
 import { MessageId } from '../component/message-id.ts';
 import { every } from '../component/time.ts';
 import { randHalves, randWord } from '../reliability/rand64.ts';
+import { StatsSampler } from './stats-sampler.ts';
 import { SpoutPendingMap, type PendingTuple } from '../reliability/spout-pending.ts';
 import { cloneComponent } from '../topology/clone.ts';
 import { effectiveComponentConf, topologyContextFor } from '../topology/tasks.ts';
-import { RoutedTuple } from './routed-tuple.ts';
+import { EdgeOrigin, RoutedTuple } from './routed-tuple.ts';
 import type { ComponentStats, SpoutTaskHandle, TopologyRun } from '../translate/topology-run.ts';
 import { VERDICT_ACK, VERDICT_FAIL, VERDICT_RESET, type VerdictKind } from './feedback.ts';
 import { ErrorReporter } from './error-reporter.ts';
@@ -24,6 +25,9 @@ import { attachShellTaskLogger } from '../multilang/shell-bolt.ts';
 import { restoreFields, snapshotFields } from './instance-fields.ts';
 import { TaskOutputs, exposed, frozenValues, type Outlet, type StreamOut } from './task-outputs.ts';
 import { enterTask, exitTask, installSleepHook, isThenable, runLifecycle, type SleepAccount } from './task-sleep.ts';
+
+/** `PendingTuple.emitTime` of a tuple the stats sampler passed over (no clock was read). */
+const UNSAMPLED = Number.NEGATIVE_INFINITY;
 
 const EV_ROTATE = 4;
 const EV_TIMED_OUT = 5;
@@ -56,6 +60,8 @@ export class SpoutTask
   private hooks: ITaskHook[] = [];
   /** `topology.debug`: log every emit, as Storm does. */
   private readonly debug: boolean;
+  /** Picks the tracked tuples whose emit time is read, for complete latency (Storm's stats sampler). */
+  private readonly sampler: StatsSampler;
   private out: SourceOutput<RoutedTuple> | null = null;
   /** Tuples emitted before the first poll (from `open`), sent once the output is known. */
   private early: RoutedTuple[] | null = null;
@@ -100,6 +106,7 @@ export class SpoutTask
     this.maxPending = max !== null && max > 0 ? max : null;
     this.reporter = new ErrorReporter(run, componentId, this.taskId, this.conf);
     this.debug = this.conf[CONFIG_KEYS.TOPOLOGY_DEBUG] === true;
+    this.sampler = new StatsSampler(run.statsSampleFrequency);
   }
 
   // --- lifecycle -------------------------------------------------------------------------------
@@ -216,12 +223,18 @@ export class SpoutTask
       case VERDICT_ACK: {
         const p = this.pending.take(payload as bigint);
         if (p === null) return false;
-        const latency = this.run.clock.now() - p.emitTime;
         this.stats.acked++;
-        this.stats.completeMsTotal += latency;
         const byStream = this.stats.streamCounts(p.stream);
         byStream.acked++;
-        byStream.completeMsTotal += latency;
+        // As in Storm: only a sampled tree has a complete latency; hooks get null for the others.
+        let latency: number | null = null;
+        if (p.emitTime !== UNSAMPLED) {
+          latency = this.run.clock.now() - p.emitTime;
+          this.stats.completeSamples++;
+          this.stats.completeMsTotal += latency;
+          byStream.completeSamples++;
+          byStream.completeMsTotal += latency;
+        }
         if (this.hooks.length > 0) {
           for (const h of this.hooks)
             h.spoutAck?.({ messageId: p.msgId, spoutTaskId: this.taskId, completeLatencyMs: latency });
@@ -258,7 +271,7 @@ export class SpoutTask
     this.stats.failed++;
     this.stats.streamCounts(p.stream).failed++;
     if (this.hooks.length > 0) {
-      const latency = this.run.clock.now() - p.emitTime;
+      const latency = p.emitTime === UNSAMPLED ? null : this.run.clock.now() - p.emitTime;
       for (const h of this.hooks)
         h.spoutFail?.({ messageId: p.msgId, spoutTaskId: this.taskId, failLatencyMs: latency });
     }
@@ -374,7 +387,7 @@ export class SpoutTask
     so.counts.emitted++;
     if (tracked && this.run.ackers > 0) {
       const root = this.run.newRoot();
-      this.pending.add(root, messageId, streamId, frozen, this.run.clock.now());
+      this.pending.add(root, messageId, streamId, frozen, this.sampler.check() ? this.run.clock.now() : UNSAMPLED);
       this.route(so, frozen, directTask, root, targets);
       this.run.tracker!.initPair(root, this.accHi, this.accLo, this.taskId);
     } else if (tracked && this.run.mode === 'checkpoint') {
@@ -446,40 +459,24 @@ export class SpoutTask
     root: bigint | null,
     targets: number[],
   ): void {
-    const fields = (so.tupleFields ??= this.context.getComponentOutputFields(this.componentId, so.streamId));
+    const edge = (outlet.origin ??= new EdgeOrigin(
+      this.context,
+      this.componentId,
+      this.taskId,
+      so.streamId,
+      (so.tupleFields ??= this.context.getComponentOutputFields(this.componentId, so.streamId)),
+      outlet.tag,
+    ));
     let tuple: RoutedTuple;
     if (root === null) {
-      tuple = new RoutedTuple(
-        this.context,
-        frozen,
-        this.componentId,
-        this.taskId,
-        so.streamId,
-        MessageId.makeUnanchored(),
-        target - outlet.firstTask,
-        outlet.tag,
-        fields,
-      );
+      tuple = new RoutedTuple(edge, frozen, MessageId.makeUnanchored(), target - outlet.firstTask);
     } else {
       const w = 2 * randWord();
       const hi = randHalves[w]!;
       const lo = randHalves[w + 1]!;
       this.accHi ^= hi;
       this.accLo ^= lo;
-      tuple = new RoutedTuple(
-        this.context,
-        frozen,
-        this.componentId,
-        this.taskId,
-        so.streamId,
-        MessageId.makeUnanchored(),
-        target - outlet.firstTask,
-        outlet.tag,
-        fields,
-        root,
-        hi,
-        lo,
-      );
+      tuple = new RoutedTuple(edge, frozen, MessageId.makeUnanchored(), target - outlet.firstTask, root, hi, lo);
     }
     targets.push(target);
     this.stats.transferred++;

@@ -12,6 +12,7 @@ import { createGrouper, fieldsHashModeFromConf, type Grouper } from '../topology
 import type { TopologyRun } from '../translate/topology-run.ts';
 import { StreamCounts } from './task-stats.ts';
 import { feedbackKey } from './feedback.ts';
+import type { EdgeOrigin } from './routed-tuple.ts';
 
 export class Outlet {
   constructor(
@@ -24,6 +25,8 @@ export class Outlet {
     /** Closes a cycle: delivered by a direct call, not through the runtime (see build-job). */
     readonly feedback: boolean,
   ) {}
+  /** What this task's tuples on this edge share; built by the task on its first send. */
+  origin: EdgeOrigin | null = null;
 }
 
 export class StreamOut {

@@ -5,6 +5,8 @@ export class StreamCounts {
   /** Spout streams in acking mode: trees of this stream's tuples completed or failed. */
   acked = 0;
   failed = 0;
+  /** Complete latency of the sampled trees only (topology.stats.sample.rate). */
+  completeSamples = 0;
   completeMsTotal = 0;
 }
 

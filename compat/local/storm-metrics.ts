@@ -158,7 +158,7 @@ export function publishStormMetrics(run: TopologyRun, metrics: RuntimeMetrics): 
     const now = performance.now();
     for (const [component, s] of run.stats) {
       const l = { topology: run.name, component };
-      if (s.acked > 0 && s.completeMsTotal > 0) completeLatency.set(l, s.completeMsTotal / s.acked / 1000);
+      if (s.completeSamples > 0) completeLatency.set(l, s.completeMsTotal / s.completeSamples / 1000);
       if (s.executeSamples > 0) executeLatency.set(l, s.executeMsTotal / s.executeSamples / 1000);
       const window = now - s.windowStart;
       if (window >= PUBLISH_MS) {

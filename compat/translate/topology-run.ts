@@ -16,6 +16,7 @@ import { CrossThread, type Acker, type CrossThreadHost } from './cross-thread.ts
 import { planTasks, type TaskPlan } from '../topology/tasks.ts';
 import type { StormTopology } from '../topology/storm-topology.ts';
 import { buildRoutingTable, runnableComponents, type RoutingTable } from './routing-table.ts';
+import { samplingFrequency } from '../executor/stats-sampler.ts';
 import { VERDICT_ACK, VERDICT_FAIL, VERDICT_RESET, type VerdictKind } from '../executor/feedback.ts';
 
 export type ReliabilityMode = 'acking' | 'checkpoint';
@@ -52,6 +53,8 @@ export class ComponentStats {
   /** Process latency (execute start to ack, §12) is sampled the same way: total over `processSamples`. */
   processSamples = 0;
   processMsTotal = 0;
+  /** Complete latency is sampled at the spout (topology.stats.sample.rate): total over `completeSamples`. */
+  completeSamples = 0;
   completeMsTotal = 0;
   /** Estimated time spent inside execute within the current capacity window, and the window start. */
   busyMs = 0;
@@ -110,6 +113,8 @@ export class TopologyRun implements AckSink, CrossThreadHost {
   readonly mode: ReliabilityMode;
   readonly stateful: boolean;
   readonly timeoutSecs: number;
+  /** Spouts time one tracked tree in this many (`topology.stats.sample.rate`), checked at submit. */
+  readonly statsSampleFrequency: number;
   readonly timeoutsEnabled: boolean;
   readonly tracker: Acker | null;
   /** This worker's end of the threads the tasks are spread over; null when every task runs on this thread. */
@@ -178,6 +183,7 @@ export class TopologyRun implements AckSink, CrossThreadHost {
     this.mode = this.conf['stormshift.reliability'] === 'checkpoint' ? 'checkpoint' : 'acking';
     this.ackers = this.mode === 'checkpoint' ? 0 : this.plan.ackers;
     this.timeoutSecs = confInt(this.conf, CONFIG_KEYS.TOPOLOGY_MESSAGE_TIMEOUT_SECS, 30);
+    this.statsSampleFrequency = samplingFrequency(this.conf);
     this.timeoutsEnabled = this.mode === 'acking' && this.conf[CONFIG_KEYS.TOPOLOGY_ENABLE_MESSAGE_TIMEOUTS] !== false;
     this.workerThreads = Math.max(1, options.workerThreads ?? 1);
     this.cross =

@@ -14,7 +14,7 @@ import { registerRecordCodec } from '../../runtime/index.ts';
 import type { GeneralTopologyContext } from '../component/context.ts';
 import type { Fields } from '../component/fields.ts';
 import { MessageId } from '../component/message-id.ts';
-import { RoutedTuple, edgeTag } from '../executor/routed-tuple.ts';
+import { EdgeOrigin, RoutedTuple, edgeTag } from '../executor/routed-tuple.ts';
 import { hiOf, loOf } from '../component/id64.ts';
 
 type Ids = [] | [bigint, bigint] | [Array<[bigint, bigint]>];
@@ -73,23 +73,19 @@ function rebuild(
   at: number,
 ): RoutedTuple {
   const left = ids.length - at;
+  const edge = new EdgeOrigin(context!, component, task, stream, fields, tag);
   if (left === 2)
     return new RoutedTuple(
-      context!,
+      edge,
       values,
-      component,
-      task,
-      stream,
       MessageId.makeUnanchored(),
       targetIndex,
-      tag,
-      fields,
       ids[at] as bigint,
       hiOf(ids[at + 1] as bigint),
       loOf(ids[at + 1] as bigint),
     );
   const id = left === 1 ? MessageId.makeId(new Map(ids[at] as Array<[bigint, bigint]>)) : MessageId.makeUnanchored();
-  return new RoutedTuple(context!, values, component, task, stream, id, targetIndex, tag, fields);
+  return new RoutedTuple(edge, values, id, targetIndex);
 }
 
 /** Called once per worker thread, with that thread's topology, before any tuple arrives. */

@@ -8,12 +8,14 @@ import {
   TopologyBuilder,
   type Conf,
   type BoltAckInfo,
+  type SpoutAckInfo,
+  type SpoutFailInfo,
   type DataPoint,
   type IMetricsConsumer,
   type TaskInfo,
   type WorkerTopologyContext,
 } from '../../../compat/index.ts';
-import { FnBolt, counterSpout } from '../executor/fn-components.ts';
+import { FnBolt, FnSpout, counterSpout } from '../executor/fn-components.ts';
 import { waitFor } from '../e2e/fixtures.ts';
 import { shutDownAfterEach } from '../cluster-per-test.ts';
 
@@ -82,6 +84,71 @@ describe('metrics, task hooks and worker hooks', () => {
       'boltAck 3',
       'boltAck 4',
     ]);
+  });
+
+  it("gives complete latency only for the spout's sampled trees, as Storm does, and counts every verdict", async () => {
+    const acks: Array<number | null> = [];
+    const fails: Array<number | null> = [];
+    const verdicts: string[] = [];
+    class SpoutHook extends BaseTaskHook {
+      override spoutAck(info: SpoutAckInfo): void {
+        acks.push(info.completeLatencyMs);
+      }
+      override spoutFail(info: SpoutFailInfo): void {
+        fails.push(info.failLatencyMs);
+      }
+    }
+    const n = 24;
+    const b = new TopologyBuilder();
+    b.setSpout(
+      's',
+      new FnSpout(
+        {
+          open: (ctx) => ctx.addTaskHook(new SpoutHook()),
+          next(_ctx, c) {
+            const self = this as unknown as { i?: number };
+            const i = self.i ?? 0;
+            if (i >= n) return;
+            self.i = i + 1;
+            c.emit([i], i);
+          },
+          ack: (id) => void verdicts.push(`ack ${String(id)}`),
+          fail: (id) => void verdicts.push(`fail ${String(id)}`),
+        },
+        { default: ['v'] },
+      ),
+    );
+    // Every third tuple fails: sampled and unsampled trees meet both verdicts.
+    b.setBolt(
+      'b',
+      new FnBolt({ execute: (t, c) => (t.getInteger(0) % 3 === 0 ? c.fail(t) : c.ack(t)) }),
+      1,
+    ).shuffleGrouping('s');
+    const conf = new Config();
+    conf.setStatsSampleRate(0.25);
+    cluster = new LocalCluster();
+    await cluster.submitTopology('sampled', conf, b.createTopology());
+    await waitFor(() => verdicts.length === n, 5000, 'verdicts');
+    const stats = cluster.getTopologyRun('sampled')!.statsOf('s');
+    // Counts stay exact; one tree in each window of 1/rate = 4 consecutive emits is timed.
+    expect(stats.acked).toBe(16);
+    expect(stats.failed).toBe(8);
+    expect(acks).toHaveLength(16);
+    expect(fails).toHaveLength(8);
+    const timed = [...acks, ...fails].filter((l) => l !== null);
+    expect(timed).toHaveLength(n / 4);
+    for (const l of timed) expect(l).toBeGreaterThanOrEqual(0);
+    expect(stats.completeSamples).toBe(acks.filter((l) => l !== null).length);
+    expect(stats.streamCounts('default').completeSamples).toBe(stats.completeSamples);
+  });
+
+  it('refuses at submit a topology.stats.sample.rate outside (0, 1], naming the key', async () => {
+    const b = new TopologyBuilder();
+    b.setSpout('s', counterSpout(1, {}));
+    cluster = new LocalCluster();
+    await expect(
+      cluster.submitTopology('bad-rate', { 'topology.stats.sample.rate': 0 }, b.createTopology()),
+    ).rejects.toThrow('Illegal topology.stats.sample.rate in conf: 0');
   });
 
   it('exports cumulative Storm numbers as counters, so rate() works on them', async () => {

@@ -6,7 +6,7 @@ import { rand64, randHalves, randWord } from '../../../compat/reliability/rand64
 import { Fields } from '../../../compat/component/fields.ts';
 import { MessageId } from '../../../compat/component/message-id.ts';
 import type { TupleImpl } from '../../../compat/component/tuple.ts';
-import { RoutedTuple } from '../../../compat/executor/routed-tuple.ts';
+import { EdgeOrigin, RoutedTuple } from '../../../compat/executor/routed-tuple.ts';
 
 const fields = new Fields('w');
 const ctx = { getComponentOutputFields: () => fields };
@@ -77,15 +77,10 @@ function run(choices: number[], failRate: number): { tracker: string[]; model: s
       hi ^= randHalves[w]!;
       lo ^= randHalves[w + 1]!;
       const t = new RoutedTuple(
-        ctx,
+        new EdgeOrigin(ctx, 's', 9, 'default', fields, 'default->b'),
         ['x'],
-        's',
-        9,
-        'default',
         MessageId.makeUnanchored(),
         0,
-        'default->b',
-        fields,
         root,
         randHalves[w]!,
         randHalves[w + 1]!,
@@ -116,21 +111,19 @@ function run(choices: number[], failRate: number): { tracker: string[]; model: s
         // Multi-anchoring: the MessageId path, mixing bigint and halves bookkeeping on one tuple.
         const other = live[pick(live.length)]!;
         const id = tupleAnchoredMessageId([t, other.t]);
-        live.push({ t: new RoutedTuple(ctx, ['y'], 'b', 2, 'default', id, 0, 'default->c', fields), depth: depth + 1 });
+        live.push({
+          t: new RoutedTuple(new EdgeOrigin(ctx, 'b', 2, 'default', fields, 'default->c'), ['y'], id, 0),
+          depth: depth + 1,
+        });
       } else if (t.rootCount() === 1) {
         // The bolt's single-anchor path (bolt-task sendTo).
         const w = 2 * randWord();
         t.updateAckPair(randHalves[w]!, randHalves[w + 1]!);
         const child = new RoutedTuple(
-          ctx,
+          new EdgeOrigin(ctx, 'b', 2, 'default', fields, 'default->c'),
           ['y'],
-          'b',
-          2,
-          'default',
           MessageId.makeUnanchored(),
           0,
-          'default->c',
-          fields,
           t.soleRoot(),
           randHalves[w]!,
           randHalves[w + 1]!,
