@@ -324,26 +324,30 @@ describe('TestWordSpout, TestWordCounter, TupleCaptureBolt', () => {
   it('emits unanchored random test words at most one per 100 ms on field "word"', async () => {
     const capture = new TupleCaptureBolt();
     const seen: Array<{ at: number; roots: number; fields: string[] }> = [];
-    const builder = new TopologyBuilder();
-    builder.setSpout('words', new TestWordSpout());
-    builder.setBolt('capture', capture).shuffleGrouping('words');
-    builder
-      .setBolt(
-        'ids',
-        (t: Tuple) =>
-          void seen.push({
-            at: performance.now(),
-            roots: t.getMessageId().getAnchorsToIds().size,
-            fields: t.getFields().toList(),
-          }),
-      )
-      .shuffleGrouping('words');
-    cluster = new LocalCluster();
-    await cluster.submitTopology('words', {}, builder.createTopology());
-    await waitFor(() => seen.length >= 4, 5000, 'four words');
-    await cluster.shutdown();
+    // Simulated time, advanced 50 ms at a time with the cluster idle in between: the spacing is
+    // the spout's own sleep, whatever the machine's load does to wall time.
+    await Testing.withSimulatedTimeLocalCluster(async (simulated) => {
+      const builder = new TopologyBuilder();
+      builder.setSpout('words', new TestWordSpout());
+      builder.setBolt('capture', capture).shuffleGrouping('words');
+      builder
+        .setBolt(
+          'ids',
+          (t: Tuple) =>
+            void seen.push({
+              at: Time.currentTimeMillis(),
+              roots: t.getMessageId().getAnchorsToIds().size,
+              fields: t.getFields().toList(),
+            }),
+        )
+        .shuffleGrouping('words');
+      await simulated.submitTopology('words', {}, builder.createTopology());
+      await simulated.advanceClusterTime(1, 0.05);
+    });
     const words = capture.getAndRemoveResults().get('words')!;
-    expect(words.length).toBeGreaterThanOrEqual(4);
+    // 1 s of simulated time at one word per 100 ms.
+    expect(words.length).toBeGreaterThanOrEqual(9);
+    expect(words.length).toBeLessThanOrEqual(11);
     for (const t of words) {
       expect(t.stream).toBe('default');
       expect(TestWordSpout.WORDS).toContain(t.values[0]);
@@ -352,8 +356,8 @@ describe('TestWordSpout, TestWordCounter, TupleCaptureBolt', () => {
     expect(String(words[0])).toMatch(/^default:<\[(nathan|mike|jackson|golda|bertels)\]>$/);
     // Unanchored although ackers run (default one): no root ids travel with the words.
     expect(seen.every((s) => s.roots === 0 && s.fields.join() === 'word')).toBe(true);
-    // The spout sleeps 100 ms before each word, so four words span at least three sleeps.
-    expect(seen[3]!.at - seen[0]!.at).toBeGreaterThanOrEqual(290);
+    // The spout sleeps 100 ms before each word: no two words closer than that.
+    for (let i = 1; i < seen.length; i++) expect(seen[i]!.at - seen[i - 1]!.at).toBeGreaterThanOrEqual(100);
   });
 
   it('caps a non-distributed TestWordSpout at one task', () => {
