@@ -1,5 +1,5 @@
 import type { StreamOperator } from '../api/operator.ts';
-import { BUSY_SAMPLE_EVERY, type OperatorMetrics } from '../metrics/index.ts';
+import { BUSY_SAMPLE_EVERY, BUSY_TIME_EVERY_RECORD_MS, type OperatorMetrics } from '../metrics/index.ts';
 import type { PoisonGuard } from './poison.ts';
 
 /**
@@ -185,9 +185,11 @@ export class InputChannel implements ChannelEndpoint {
     metrics.recordsIn++;
     const poison = this.gate.poison;
     let startedAt = -1;
+    let weight = 0;
     // Busy time is sampled: timing every record would cost more than most operators do.
     if (metrics.busySampleCountdown <= 0) {
-      metrics.busySampleCountdown = BUSY_SAMPLE_EVERY;
+      weight = metrics.busySampleWeight;
+      metrics.busySampleCountdown = metrics.busySampleWeight = BUSY_SAMPLE_EVERY;
       startedAt = performance.now();
     }
     try {
@@ -196,7 +198,12 @@ export class InputChannel implements ChannelEndpoint {
     } catch (error) {
       if (poison === undefined || !poison.divert(error)) throw error;
     } finally {
-      if (startedAt >= 0) metrics.busyMs += (performance.now() - startedAt) * BUSY_SAMPLE_EVERY;
+      if (startedAt >= 0) {
+        const elapsed = performance.now() - startedAt;
+        metrics.busyMs += elapsed * weight;
+        // The stretch a sample stands for is chosen before its record runs, so the estimate stays unbiased.
+        if (elapsed >= BUSY_TIME_EVERY_RECORD_MS) metrics.busySampleCountdown = metrics.busySampleWeight = 1;
+      }
     }
   }
 

@@ -1,6 +1,7 @@
 export {
   AsyncIoMetrics,
   BUSY_SAMPLE_EVERY,
+  BUSY_TIME_EVERY_RECORD_MS,
   ChannelMetrics,
   CheckpointMetrics,
   OperatorMetrics,

@@ -50,6 +50,8 @@ export class OperatorMetrics {
   busyMs = 0;
   /** Counts down to the next timed record. */
   busySampleCountdown = 0;
+  /** How many records the next timed record stands for: the stretch its countdown started. */
+  busySampleWeight = 1;
   readonly latency = new LatencyRecorder(LATENCY_BUCKETS_MS);
   constructor(
     readonly job: string,
@@ -115,6 +117,15 @@ export interface CheckpointHistoryEntry {
  * native word count's profile; at 1 in 64 an operator still gets thousands of samples a second.
  */
 export const BUSY_SAMPLE_EVERY = 64;
+
+/**
+ * A timed record that took at least this long makes the next record timed too. Against ~30 µs of
+ * work the timing's ~30 ns is 0.1%, and a slow operator gets only a few samples a second at 1 in
+ * 64: under CPU contention one sample preempted for a scheduler slice (or one not) swung its busy
+ * time by tens of percent, and on one thread the error lands in the upstream's own time, so the
+ * console showed a backpressured source as not backpressured.
+ */
+export const BUSY_TIME_EVERY_RECORD_MS = 0.03;
 
 export class CheckpointMetrics {
   static readonly HISTORY_SIZE = 10;
