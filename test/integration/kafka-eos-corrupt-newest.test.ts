@@ -7,69 +7,26 @@
  * naming the sink, the topic, C, the newest committed checkpoint and the choices, and the opt-in
  * (`acceptDuplicatesOnRestore`, the sample's `accept-duplicates`) must proceed with duplicates.
  */
-import { copyFileSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import kafkajs, { type Admin } from 'kafkajs';
+import kafkajs from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { readTopic } from '../harness/kafka/index.ts';
 import {
+  checkpointIds,
+  committedInput,
   expectedLines,
   kafkaClusterForFile,
+  produceSentences,
   runKafkaWordCount,
-  sentence,
-  type RunningJob,
+  tally,
+  until,
 } from './kafka-word-count-job.ts';
 
 const kafka = kafkaClusterForFile();
 
 const snapName = (id: number): string => `chk-${String(id).padStart(9, '0')}.snap`;
-
-function checkpointIds(dir: string): number[] {
-  return readdirSync(dir)
-    .map((f) => /^chk-(\d+)\.snap$/.exec(f)?.[1])
-    .filter((id): id is string => id !== undefined)
-    .map(Number)
-    .sort((a, b) => a - b);
-}
-
-async function produce(topic: string, from: number, to: number): Promise<void> {
-  const producer = new kafkajs.Kafka({
-    brokers: kafka.cluster().brokers,
-    logLevel: kafkajs.logLevel.NOTHING,
-  }).producer();
-  await producer.connect();
-  for (let i = from; i < to; i += 500)
-    await producer.send({
-      topic,
-      messages: Array.from({ length: Math.min(500, to - i) }, (_, j) => ({ value: sentence(i + j), partition: 0 })),
-    });
-  await producer.disconnect();
-}
-
-/** Polls until `ready` holds; fails at once if the job exits meanwhile. The test timeout bounds it. */
-async function until(job: RunningJob, what: string, ready: () => boolean | Promise<boolean>): Promise<void> {
-  for (;;) {
-    if (await ready()) return;
-    const state = await Promise.race([job.exited, new Promise((r) => setTimeout(() => r('running'), 50))]);
-    if (state !== 'running') throw new Error(`job exited (${String(state)}) before ${what}:\n${job.stderr()}`);
-  }
-}
-
-async function committedInput(admin: Admin, group: string, topic: string): Promise<number> {
-  const [entry] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
-  return Number(entry?.partitions.find((p) => p.partition === 0)?.offset ?? -1);
-}
-
-function tally(lines: string[], expected: Set<string>): { lost: number; duplicated: number } {
-  const counts = new Map<string, number>();
-  for (const l of lines) counts.set(l, (counts.get(l) ?? 0) + 1);
-  let lost = 0;
-  let duplicated = 0;
-  for (const l of expected) if (!counts.has(l)) lost++;
-  for (const [l, n] of counts) duplicated += expected.has(l) ? n - 1 : n;
-  return { lost, duplicated };
-}
 
 describe('kafka exactly-once sink, newest checkpoints corrupt after their transactions committed', () => {
   it('the fallback restore fails naming sink, topic, restored and committed checkpoints and the choices; accept-duplicates proceeds', async () => {
@@ -83,8 +40,7 @@ describe('kafka exactly-once sink, newest checkpoints corrupt after their transa
     await cluster.createTopic(output, 2);
     const firstBatch = 2000;
     const sentences = 4000;
-    process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
-    await produce(input, 0, firstBatch);
+    await produceSentences(cluster.brokers, input, 0, firstBatch);
 
     const ckpt = mkdtempSync(join(tmpdir(), 'stormshift-eos-corrupt-'));
     const kept = mkdtempSync(join(tmpdir(), 'stormshift-eos-corrupt-kept-'));
@@ -112,7 +68,7 @@ describe('kafka exactly-once sink, newest checkpoints corrupt after their transa
         restoredId = newest;
         return true;
       });
-      await produce(input, firstBatch, sentences);
+      await produceSentences(cluster.brokers, input, firstBatch, sentences);
       // The second batch's transactions are committed: a read_committed reader sees all of it.
       await until(
         first,

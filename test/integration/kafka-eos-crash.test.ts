@@ -13,8 +13,9 @@ import { readTopic } from '../harness/kafka/index.ts';
 import {
   expectedLines,
   kafkaClusterForFile,
+  produceSentences,
   runKafkaWordCount,
-  sentence,
+  tally,
   type RunningJob,
 } from './kafka-word-count-job.ts';
 
@@ -33,16 +34,7 @@ describe('kafka exactly-once sink, crash between checkpoint durable and transact
     await cluster.createTopic(input, 2);
     await cluster.createTopic(output, 2);
     const sentences = 4000;
-    process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
-    const producer = new kafkajs.Kafka({ brokers: cluster.brokers, logLevel: kafkajs.logLevel.NOTHING }).producer();
-    await producer.connect();
-    // All in partition 0, in order, so each word's counts follow the sentence order.
-    for (let i = 0; i < sentences; i += 500)
-      await producer.send({
-        topic: input,
-        messages: Array.from({ length: 500 }, (_, j) => ({ value: sentence(i + j), partition: 0 })),
-      });
-    await producer.disconnect();
+    await produceSentences(cluster.brokers, input, 0, sentences);
 
     const ckpt = mkdtempSync(join(tmpdir(), 'stormshift-eos-crash-'));
     kafka.removeAfter(ckpt);
@@ -87,13 +79,7 @@ describe('kafka exactly-once sink, crash between checkpoint durable and transact
 
     expect((await cluster.openTransactions()).filter((id) => id.startsWith(prefix))).toEqual([]);
     const lines = await readTopic(cluster.brokers, output);
-    const counts = new Map<string, number>();
-    for (const l of lines) counts.set(l, (counts.get(l) ?? 0) + 1);
-    let lost = 0;
-    let duplicated = 0;
-    for (const l of expected.keys()) if (!counts.has(l)) lost++;
-    for (const [l, n] of counts) duplicated += expected.has(l) ? n - 1 : n;
-    expect({ lost, duplicated }).toEqual({ lost: 0, duplicated: 0 });
+    expect(tally(lines, expected)).toEqual({ lost: 0, duplicated: 0 });
     expect(lines.length).toBe(expected.size);
   }, 180_000);
 });

@@ -8,18 +8,21 @@
  * once, with nothing left open to stop it. Nothing was committed after C, so exactly-once is
  * reachable here; see the README for what a Kafka commit after the restored checkpoint means.
  */
-import { copyFileSync, mkdtempSync, readdirSync } from 'node:fs';
+import { copyFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import kafkajs, { type Admin } from 'kafkajs';
+import kafkajs from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { readTopic } from '../harness/kafka/index.ts';
 import {
+  checkpointIds,
+  committedInput,
   expectedLines,
   kafkaClusterForFile,
+  produceSentences,
   runKafkaWordCount,
-  sentence,
   type RunningJob,
+  until,
 } from './kafka-word-count-job.ts';
 
 /** The sink's default lingeringTransactions: the ids a restore used to re-initialise. */
@@ -28,50 +31,6 @@ const WINDOW = 10;
 const kafka = kafkaClusterForFile();
 
 const runJob = (args: string[]): RunningJob => runKafkaWordCount(args);
-
-function checkpointIds(dir: string): number[] {
-  return readdirSync(dir)
-    .map((f) => /^chk-(\d+)\.snap$/.exec(f)?.[1])
-    .filter((id): id is string => id !== undefined)
-    .map(Number)
-    .sort((a, b) => a - b);
-}
-
-async function produce(topic: string, from: number, to: number): Promise<void> {
-  const producer = new kafkajs.Kafka({
-    brokers: kafka.cluster().brokers,
-    logLevel: kafkajs.logLevel.NOTHING,
-  }).producer();
-  await producer.connect();
-  // All in partition 0, in order, so each word's counts follow the sentence order.
-  for (let i = from; i < to; i += 500)
-    await producer.send({
-      topic,
-      messages: Array.from({ length: Math.min(500, to - i) }, (_, j) => ({ value: sentence(i + j), partition: 0 })),
-    });
-  await producer.disconnect();
-}
-
-/**
- * Waits, polling, until `ready` holds; fails at once if the job exits meanwhile. No deadline of its
- * own: the test timeout bounds it.
- */
-async function until(
-  job: ReturnType<typeof runJob>,
-  what: string,
-  ready: () => boolean | Promise<boolean>,
-): Promise<void> {
-  for (;;) {
-    if (await ready()) return;
-    const state = await Promise.race([job.exited, new Promise((r) => setTimeout(() => r('running'), 50))]);
-    if (state !== 'running') throw new Error(`job exited (${String(state)}) before ${what}:\n${job.stderr()}`);
-  }
-}
-
-async function committedInput(admin: Admin, group: string, topic: string): Promise<number> {
-  const [entry] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
-  return Number(entry?.partitions.find((p) => p.partition === 0)?.offset ?? -1);
-}
 
 describe('kafka exactly-once sink, restored from an older checkpoint', () => {
   it('--restore a checkpoint a dozen checkpoints back: the dead run transactions after it are aborted, the restored job is not refused, read_committed readers see every line once', async () => {
@@ -86,8 +45,7 @@ describe('kafka exactly-once sink, restored from an older checkpoint', () => {
     await cluster.createTopic(output, 2);
     const firstBatch = 2000;
     const sentences = 4000;
-    process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
-    await produce(input, 0, firstBatch);
+    await produceSentences(cluster.brokers, input, 0, firstBatch);
 
     const ckpt = mkdtempSync(join(tmpdir(), 'stormshift-eos-older-'));
     const kept = mkdtempSync(join(tmpdir(), 'stormshift-eos-older-kept-'));
@@ -120,7 +78,7 @@ describe('kafka exactly-once sink, restored from an older checkpoint', () => {
       // Idle checkpoints: they seal nothing and commit nothing, but move the ids the job uses next.
       await until(first, 'idle checkpoints', () => (checkpointIds(ckpt).at(-1) ?? 0) > restoredId + WINDOW + 1);
       const held = cluster.holdNextCommit();
-      await produce(input, firstBatch, sentences);
+      await produceSentences(cluster.brokers, input, firstBatch, sentences);
       const commit = await Promise.race([
         held,
         first.exited.then((code) => {
