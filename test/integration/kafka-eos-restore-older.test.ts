@@ -22,6 +22,7 @@ import {
   produceSentences,
   runKafkaWordCount,
   type RunningJob,
+  tally,
   until,
 } from './kafka-word-count-job.ts';
 
@@ -116,13 +117,7 @@ describe('kafka exactly-once sink, restored from an older checkpoint', () => {
     expect((await cluster.openTransactions()).filter((id) => id.startsWith(prefix))).toEqual([]);
     const lines = await readTopic(cluster.brokers, output);
     const expected = expectedLines(sentences);
-    const counts = new Map<string, number>();
-    for (const l of lines) counts.set(l, (counts.get(l) ?? 0) + 1);
-    let lost = 0;
-    let duplicated = 0;
-    for (const l of expected) if (!counts.has(l)) lost++;
-    for (const [l, n] of counts) duplicated += expected.has(l) ? n - 1 : n;
-    expect({ lost, duplicated }).toEqual({ lost: 0, duplicated: 0 });
+    expect(tally(lines, expected)).toEqual({ lost: 0, duplicated: 0 });
     expect(lines.length).toBe(expected.size);
   }, 300_000);
 });
