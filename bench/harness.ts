@@ -98,7 +98,7 @@ export interface VariantImpl {
   /**
    * Worker-thread variants: each worker thread's CPU ms over the whole run, start-up included, as
    * the runtime reports it (`worker_cpu_seconds_total`). The busiest thread caps throughput, and
-   * unlike throughput this does not move with what else the machine runs.
+   * it moves far less than throughput with what else the machine runs.
    */
   lastThreadCpuMs?(): readonly number[] | undefined;
   close?(): Promise<void>;

@@ -4,19 +4,22 @@
  * proxy swallows the first commit (holdNextCommit), the test SIGKILLs the job right then (no
  * timing), and a read_committed reader must see every word count line once after the restart.
  */
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import kafkajs from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { readTopic } from '../harness/kafka/index.ts';
 import {
+  checkpointIds,
+  committedInput,
   expectedLines,
   kafkaClusterForFile,
   produceSentences,
   runKafkaWordCount,
   tally,
   type RunningJob,
+  until,
 } from './kafka-word-count-job.ts';
 
 const kafka = kafkaClusterForFile();
@@ -56,7 +59,7 @@ describe('kafka exactly-once sink, crash between checkpoint durable and transact
 
     // The killed run's last checkpoint may already cover all the input (and have committed its
     // offsets to the group): only a checkpoint the restarted run completes shows it is up and resumed.
-    const before = new Set(readdirSync(ckpt));
+    const before = new Set(checkpointIds(ckpt));
     const second = runJob(args);
     const expected = expectedLines(sentences);
     // Kafka input never ends: the restarted job runs until a completed checkpoint covers all of
@@ -64,13 +67,13 @@ describe('kafka exactly-once sink, crash between checkpoint durable and transact
     const admin = new kafkajs.Kafka({ brokers: cluster.brokers, logLevel: kafkajs.logLevel.NOTHING }).admin();
     await admin.connect();
     try {
-      for (;;) {
-        const [entry] = await admin.fetchOffsets({ groupId: `${prefix}-group`, topics: [input] });
-        const resumed = readdirSync(ckpt).some((f) => f.startsWith('chk-') && !before.has(f));
-        if (resumed && entry?.partitions.find((p) => p.partition === 0)?.offset === String(sentences)) break;
-        if ((await Promise.race([second.exited, new Promise((r) => setTimeout(() => r('running'), 50))])) !== 'running')
-          throw new Error(`restarted job exited early:\n${second.stderr()}`);
-      }
+      await until(
+        second,
+        'a checkpoint of the restarted run covering all input',
+        async () =>
+          checkpointIds(ckpt).some((id) => !before.has(id)) &&
+          (await committedInput(admin, `${prefix}-group`, input)) === sentences,
+      );
     } finally {
       await admin.disconnect();
     }

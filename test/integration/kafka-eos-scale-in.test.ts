@@ -6,18 +6,21 @@
  * removed subtasks' sealed transactions and abort their open ones: nothing open right after the
  * restore, and a read_committed reader sees every line once.
  */
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import kafkajs from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { readTopic } from '../harness/kafka/index.ts';
 import {
+  checkpointIds,
+  committedInput,
   expectedLines,
   kafkaClusterForFile,
   produceSentences,
   runKafkaWordCount,
   tally,
+  until,
 } from './kafka-word-count-job.ts';
 
 const kafka = kafkaClusterForFile();
@@ -64,26 +67,22 @@ describe('kafka exactly-once sink, restored with fewer subtasks', () => {
     // A transaction of a subtask that the restore removes, sealed for the durable checkpoint, is left open.
     expect(commit.transactionalId.startsWith(`${prefix}-tx-2-`)).toBe(true);
 
-    const before = new Set(readdirSync(ckpt));
+    const before = new Set(checkpointIds(ckpt));
     const second = runKafkaWordCount(args(1), 20_000);
     const admin = new kafkajs.Kafka({ brokers: cluster.brokers, logLevel: kafkajs.logLevel.NOTHING }).admin();
     await admin.connect();
     try {
       // The restored run completed a checkpoint: its sink is open, so the restore's clean-up is done.
-      while (!readdirSync(ckpt).some((f) => f.startsWith('chk-') && !before.has(f))) {
-        if ((await Promise.race([second.exited, new Promise((r) => setTimeout(() => r('running'), 50))])) !== 'running')
-          throw new Error(`restarted job exited early:\n${second.stderr()}`);
-      }
+      await until(second, 'a checkpoint of the restored run', () => checkpointIds(ckpt).some((id) => !before.has(id)));
       const left = (await cluster.openTransactions()).filter(
         (id) => id.startsWith(`${prefix}-tx-`) && !id.startsWith(`${prefix}-tx-0-`),
       );
       expect(left, 'removed subtasks transactions open right after the restore').toEqual([]);
-      for (;;) {
-        const [entry] = await admin.fetchOffsets({ groupId: `${prefix}-group`, topics: [input] });
-        if (entry?.partitions.find((p) => p.partition === 0)?.offset === String(sentences)) break;
-        if ((await Promise.race([second.exited, new Promise((r) => setTimeout(() => r('running'), 50))])) !== 'running')
-          throw new Error(`restarted job exited early:\n${second.stderr()}`);
-      }
+      await until(
+        second,
+        'all input was committed',
+        async () => (await committedInput(admin, `${prefix}-group`, input)) === sentences,
+      );
     } finally {
       await admin.disconnect();
     }
